@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `npm run demo`: builds a scratch config repository from the bundled example (services/,
+// gateway-groups/) under demo/ (git-ignored), tags the versions the groups publish, and runs
+// tagway on it the way a user would. Every step prints the command it runs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const project = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const repo = path.join(project, 'demo', 'repo');
+const cli = path.join(project, 'bin', 'run.js');
+
+const step = (title) => process.stdout.write(`\n== ${title}\n`);
+const git = (...args) => {
+  process.stdout.write(`$ git ${args.join(' ')}\n`);
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+};
+const tagway = (...args) => {
+  process.stdout.write(`$ tagway ${args.join(' ')}\n`);
+  const run = spawnSync(process.execPath, [cli, ...args], { cwd: repo, stdio: 'inherit' });
+  if (run.status !== 0) {
+    process.stderr.write(`demo: \`tagway ${args.join(' ')}\` exited with ${run.status}\n`);
+    process.exit(run.status ?? 2);
+  }
+};
+
+step(`A scratch config repository in ${path.relative(process.cwd(), repo) || repo}`);
+fs.rmSync(repo, { recursive: true, force: true });
+fs.mkdirSync(repo, { recursive: true });
+for (const dir of ['services', 'gateway-groups', 'schemas']) {
+  fs.cpSync(path.join(project, dir), path.join(repo, dir), { recursive: true });
+}
+fs.writeFileSync(path.join(repo, '.gitignore'), 'dist/\nout/\n');
+git('init', '-q', '-b', 'main');
+git('config', 'user.name', 'Demo Operator');
+git('config', 'user.email', 'operator@example.com');
+git('add', '-A');
+git('commit', '-q', '-m', 'Example configuration: petstore, orders, catalog; staging and production');
+
+step('Version 1.0.0 of every service, and a 1.1.0 of petstore');
+for (const service of ['catalog', 'orders', 'petstore']) {
+  git('tag', '-a', `${service}/v1.0.0`, '-m', `${service} 1.0.0`);
+}
+const template = path.join(repo, 'services/petstore/service.yaml');
+fs.appendFileSync(template, '  - name: pet-photos\n    uris: [/pets/*/photos]\n    methods: [GET, POST]\n');
+git('commit', '-q', '-am', 'petstore: add the pet photos route');
+git('tag', '-a', 'petstore/v1.1.0', '-m', 'petstore 1.1.0: pet photos');
+process.stdout.write('staging pins petstore to ^1.0 and so runs 1.1.0; production pins 1.0.0.\n');
+
+step('Validate');
+tagway('validate');
+
+step('Compile one snapshot per gateway group');
+tagway('compile');
+
+step('Where the outputs are');
+for (const group of ['production', 'staging']) {
+  const snapshot = JSON.parse(fs.readFileSync(path.join(repo, 'dist', group, 'snapshot.json'), 'utf8'));
+  const versions = snapshot.provenance.services.map((s) => `${s.name}@${s.version}`).join(', ');
+  process.stdout.write(`${group}: ${versions}\n  ${path.join(repo, 'dist', group, 'snapshot.json')}\n  ${path.join(repo, 'dist', group, 'apisix.yaml')}\n`);
+}
+process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`node bin/run.js validate -C demo/repo\`.\n`);

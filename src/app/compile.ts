@@ -1,0 +1,76 @@
+import path from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { hasErrors } from '../model/diagnostic.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { renderSnapshotJson, renderSnapshotStandalone } from '../compile/snapshot.js';
+import { writeFilesAtomically } from './atomic-write.js';
+import { compileRepository } from './repository.js';
+import type { SourceOptions } from './repository.js';
+
+export interface CompileCommandOptions extends SourceOptions {
+  /** Output folder, relative to the repository root unless absolute. Default `dist`. */
+  readonly outDir?: string;
+}
+
+export interface CompiledGroup {
+  readonly group: string;
+  readonly digest: string;
+  readonly draft: boolean;
+  readonly snapshotPath: string;
+  readonly standalonePath: string;
+  readonly services: number;
+  readonly routes: number;
+  /** False when the files already held exactly this content. */
+  readonly changed: boolean;
+}
+
+export interface CompileOutcome {
+  readonly ok: boolean;
+  readonly root: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly groups: readonly CompiledGroup[];
+  readonly snapshots: readonly Snapshot[];
+  /** File texts for code frames (see CompileResult.sources). */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/**
+ * `tagway compile`: validate, compile and write `<out>/<group>/snapshot.json` and
+ * `<out>/<group>/apisix.yaml` for every selected group. Writes nothing when any error is found;
+ * otherwise all files are replaced atomically, together.
+ */
+export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
+  const { repo, result } = await compileRepository(options);
+  if (hasErrors(result.diagnostics)) {
+    return { ok: false, root: repo.dir, diagnostics: result.diagnostics, groups: [], snapshots: [], sources: result.sources };
+  }
+  const out = path.resolve(repo.dir, options.outDir ?? 'dist');
+  const planned = result.snapshots.flatMap((s) => [
+    { path: path.join(out, s.group, 'snapshot.json'), content: renderSnapshotJson(s) },
+    { path: path.join(out, s.group, 'apisix.yaml'), content: renderSnapshotStandalone(s) },
+  ]);
+  const replaced = new Set(await writeFilesAtomically(planned));
+  const groups = result.snapshots.map((s) => {
+    const snapshotPath = path.join(out, s.group, 'snapshot.json');
+    const standalonePath = path.join(out, s.group, 'apisix.yaml');
+    return {
+      group: s.group,
+      digest: s.digest,
+      draft: s.draft,
+      snapshotPath,
+      standalonePath,
+      services: s.apisix.services.length,
+      routes: s.apisix.routes.length,
+      changed: replaced.has(snapshotPath) || replaced.has(standalonePath),
+    };
+  });
+  return { ok: true, root: repo.dir, diagnostics: result.diagnostics, groups, snapshots: result.snapshots, sources: result.sources };
+}
+
+/** `tagway validate`: everything compile checks, nothing written. */
+export async function runValidate(
+  options: SourceOptions,
+): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
+  const { repo, result } = await compileRepository(options);
+  return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Errors, Flags } from '@oclif/core';
+import { UserError } from '../app/errors.js';
+import { sourceKey } from '../compile/compile.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
+
+/** Exit codes of every command (DESIGN.md §5). */
+export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
+
+/**
+ * Shared behaviour of tagway's commands: the `--cwd` flag, output helpers, and the one error
+ * handler: a UserError prints its message and hint (exit 2); a usage error from the parser exits
+ * 2; anything else is an internal error, printed with its stack and a request to report it.
+ */
+export abstract class TagwayCommand extends Command {
+  static override baseFlags = {
+    cwd: Flags.directory({ char: 'C', description: 'Run as if started in this folder (any folder inside the config repository).', default: '.', helpGroup: 'GLOBAL' }),
+  };
+
+  protected print(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  protected printDiagnostics(
+    diagnostics: readonly Diagnostic[],
+    format: string,
+    root: string,
+    sources: ReadonlyMap<string, string> = new Map(),
+  ): void {
+    if (format === 'json') return this.print(renderJson(diagnostics));
+    if (format === 'github') {
+      if (diagnostics.length > 0) process.stdout.write(renderGithub(diagnostics));
+      return;
+    }
+    if (diagnostics.length === 0) return;
+    const lookup = (file: string, revision: string | undefined): string | null => {
+      const known = sources.get(sourceKey(file, revision));
+      if (known !== undefined) return known;
+      if (revision !== undefined) return null;
+      try {
+        const abs = path.join(root, file);
+        if (fs.statSync(abs).size > 2 * 1024 * 1024) return null;
+        return new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(abs));
+      } catch {
+        return null;
+      }
+    };
+    process.stderr.write(renderHuman(diagnostics, lookup, { color: process.stderr.isTTY === true && !process.env['NO_COLOR'] }));
+  }
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      process.exitCode = EXIT.error;
+      return;
+    }
+    if (error instanceof Errors.ExitError) throw error;
+    if (error.oclif !== undefined || error instanceof Errors.CLIError) {
+      // Parse and usage errors from oclif: message without stack, exit 2.
+      process.stderr.write(`error: ${error.message}\n  hint: see \`tagway ${this.id ?? ''} --help\`\n`);
+      process.exitCode = EXIT.error;
+      return;
+    }
+    process.stderr.write(
+      `internal error: ${error.stack ?? error.message}\nThis is a bug in tagway. Please report it with the command you ran and the output above.\n`,
+    );
+    process.exitCode = EXIT.error;
+  }
+}
+
+export const formatFlag = (options: readonly string[], fallback: string) =>
+  Flags.string({ description: 'Output format.', options: [...options], default: fallback });

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { Flags } from '@oclif/core';
+import { runCompile } from '../../app/compile.js';
+import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+
+export default class Compile extends TagwayCommand {
+  static override summary = 'Compile one APISIX snapshot per gateway group.';
+  static override description = `Resolves each group's published versions to tags <service>/v<semver>, reads each template as committed at its tag, merges it with the group's runtime overlay, and writes <out>/<group>/snapshot.json (canonical JSON with provenance and a sha256 digest of what reaches the gateway) and <out>/<group>/apisix.yaml (APISIX standalone format). The same inputs always give the same bytes.
+
+Nothing is written when any error is found; otherwise all files are replaced atomically.
+Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
+  static override examples = [
+    '<%= config.bin %> compile',
+    '<%= config.bin %> compile --group staging --out build',
+    '<%= config.bin %> compile --draft   # the worktree templates, as publishing them would give',
+  ];
+  static override flags = {
+    group: Flags.string({ description: 'Compile only these groups (repeatable).', multiple: true }),
+    rev: Flags.string({ description: 'Read overlays and group files at this revision instead of the worktree.' }),
+    draft: Flags.boolean({ description: 'Compile the worktree templates instead of the published versions; the snapshot is marked as a draft.', default: false }),
+    out: Flags.string({ description: 'Output folder, relative to the repository root.', default: 'dist' }),
+    format: formatFlag(['human', 'json'], 'human'),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Compile);
+    const outcome = await runCompile({
+      cwd: flags.cwd,
+      ...(flags.rev !== undefined ? { rev: flags.rev } : {}),
+      ...(flags.group ? { groups: flags.group } : {}),
+      draft: flags.draft,
+      outDir: flags.out,
+    });
+    if (flags.format === 'json') {
+      this.printJson({ ok: outcome.ok, groups: outcome.groups, diagnostics: outcome.diagnostics });
+    } else {
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      for (const g of outcome.groups) {
+        const rel = (p: string) => path.relative(process.cwd(), p) || p;
+        this.print(
+          `${g.group}${g.draft ? ' (draft)' : ''}: ${g.services} services, ${g.routes} routes, ${g.digest}${g.changed ? '' : ' (unchanged)'}\n  ${rel(g.snapshotPath)}\n  ${rel(g.standalonePath)}`,
+        );
+      }
+      if (!outcome.ok) process.stderr.write('tagway: nothing was written\n');
+    }
+    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+  }
+}

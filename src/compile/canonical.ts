@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Canonical JSON: object keys sorted by code point at every level, no insignificant whitespace,
+ * `undefined` members dropped. Same value → same bytes, whatever order keys were inserted in.
+ * (Sort-then-stringify: the fastest of the options measured in PERF-NOTES.)
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+/** Pretty canonical JSON (two-space indent, trailing newline), for files people read. */
+export function canonicalJsonPretty(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+/** `sha256:<hex>` of the UTF-8 bytes of `text`. */
+export function sha256Digest(text: string): string {
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+}
+
+/** A deep copy of `value` whose objects have their keys in code-point order. */
+export function sortKeys<T>(value: T): T {
+  return sortValue(value) as T;
+}
+
+function sortValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortValue);
+  if (value === null || typeof value !== 'object') return value;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  // Default sort compares UTF-16 code units, which orders BMP text by code point.
+  for (const key of Object.keys(source).sort()) {
+    const v = source[key];
+    if (v !== undefined) out[key] = sortValue(v);
+  }
+  return out;
+}

@@ -1,0 +1,163 @@
+import type { ApisixConfig, ApisixKind, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
+import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
+import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
+import { cmp } from '../model/diagnostic.js';
+import type { ResolvedGroup } from '../validate/rules/rule.js';
+import type { MergedUpstream, Origin, ResolvedService } from './merge.js';
+import { prefixedUri, stripPrefixRegex } from './route-paths.js';
+
+/** Id of the canary upstream of a service. */
+export function canaryUpstreamId(service: string): string {
+  return `${service}.canary`;
+}
+
+export function routeId(service: string, route: string): string {
+  return `${service}.${route}`;
+}
+
+/** An emitted object and the file + pointer it came from (for positioned errors about it). */
+export interface EmittedOrigin {
+  readonly kind: ApisixKind;
+  readonly id: string;
+  readonly from: Origin;
+}
+
+/**
+ * Pure: a resolved gateway group → APISIX upstreams, services and routes (DESIGN.md §3 "Emit").
+ * Ids come from names (`<service>`, `<service>.canary`, `<service>.<route>`); every object
+ * carries the ownership labels. Lists are sorted by id; keys are sorted later by canonical JSON.
+ */
+export function emitGroup(group: ResolvedGroup): { config: ApisixConfig; origins: EmittedOrigin[] } {
+  const upstreams: ApisixUpstream[] = [];
+  const services: ApisixService[] = [];
+  const routes: ApisixRoute[] = [];
+  const origins: EmittedOrigin[] = [];
+  for (const s of group.services) {
+    const labels = ownership(group.group.group, s);
+    const spec = s.template.spec;
+    const templateFile = s.template.file;
+    upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...spec.labels, ...labels }));
+    origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
+
+    const servicePlugins: Record<string, unknown> = { ...spec.plugins };
+    if (s.canary) {
+      const c = s.canary.value;
+      const canaryEndpoints = { nodes: c.nodes, discovery: c.discovery };
+      upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...spec.labels, ...labels }));
+      origins.push({ kind: 'upstreams', id: canaryUpstreamId(s.name), from: s.canary.from });
+      servicePlugins['traffic-split'] = trafficSplit(canaryUpstreamId(s.name), c.weight, c.match);
+    }
+    services.push(
+      compact({
+        id: s.name,
+        name: s.name,
+        desc: spec.description,
+        upstream_id: s.name,
+        hosts: s.hosts?.value,
+        plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
+        labels: { ...spec.labels, ...labels },
+      }),
+    );
+    origins.push({ kind: 'services', id: s.name, from: { file: templateFile, pointer: '' } });
+
+    const prefix = s.pathPrefix?.value;
+    const strip = s.stripPathPrefix?.value === true && prefix !== undefined;
+    for (const [i, r] of spec.routes.entries()) {
+      let plugins: Record<string, unknown> | undefined = r.plugins ? { ...r.plugins } : undefined;
+      if (strip) {
+        // A route's plugin replaces the service's plugin of the same name, so the route's
+        // proxy-rewrite starts from whichever of the two would apply.
+        const base = (r.plugins?.['proxy-rewrite'] ?? spec.plugins?.['proxy-rewrite'] ?? {}) as Plugins[string];
+        plugins = { ...plugins, 'proxy-rewrite': { ...base, regex_uri: stripPrefixRegex(prefix) } };
+      }
+      routes.push(
+        compact({
+          id: routeId(s.name, r.name),
+          name: routeId(s.name, r.name),
+          desc: r.description,
+          uris: r.uris.map((u) => prefixedUri(prefix, u)),
+          methods: r.methods,
+          hosts: r.hosts,
+          priority: r.priority,
+          vars: r.vars,
+          plugins,
+          enable_websocket: r.enable_websocket,
+          timeout: r.timeout,
+          service_id: s.name,
+          labels: { ...spec.labels, ...r.labels, ...labels },
+        }),
+      );
+      origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
+    }
+  }
+  const byId = (a: { id: string }, b: { id: string }) => cmp(a.id, b.id);
+  return { config: { upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) }, origins };
+}
+
+function ownership(group: string, s: ResolvedService): Labels {
+  return {
+    [LABEL_MANAGED_BY]: LABEL_MANAGED_BY_VALUE,
+    [LABEL_GROUP]: group,
+    [LABEL_SERVICE]: s.name,
+    [LABEL_VERSION]: s.version,
+  };
+}
+
+function endpoints(u: MergedUpstream): { nodes: readonly NodeSpec[] | undefined; discovery: DiscoverySpec | undefined } {
+  return { nodes: u.nodes?.value, discovery: u.discovery?.value };
+}
+
+function upstreamObject(
+  id: string,
+  name: string,
+  desc: string | undefined,
+  u: MergedUpstream,
+  where: { nodes: readonly NodeSpec[] | undefined; discovery: DiscoverySpec | undefined },
+  labels: Labels,
+): ApisixUpstream {
+  const p = u.policy;
+  return compact({
+    id,
+    name,
+    desc,
+    type: p.type ?? 'roundrobin',
+    hash_on: p.hash_on,
+    key: p.key,
+    scheme: p.scheme,
+    pass_host: p.pass_host,
+    upstream_host: p.upstream_host,
+    retries: p.retries,
+    retry_timeout: p.retry_timeout,
+    timeout: p.timeout,
+    keepalive_pool: p.keepalive_pool,
+    checks: p.checks,
+    tls: p.tls,
+    nodes: where.nodes?.map((n) => compact({ host: n.host, port: n.port, weight: n.weight ?? 1, priority: n.priority })),
+    discovery_type: where.discovery?.type,
+    service_name: where.discovery?.service_name,
+    discovery_args: where.discovery?.args,
+    labels,
+  });
+}
+
+/**
+ * APISIX traffic-split: requests that match (all requests when there is no `match`) go to the
+ * canary upstream with `weight` percent, the rest to the service's own upstream.
+ */
+function trafficSplit(canaryId: string, weight: number | undefined, match: readonly (readonly unknown[])[] | undefined): Record<string, unknown> {
+  const w = weight ?? 100;
+  const rule: Record<string, unknown> = {
+    weighted_upstreams: [{ upstream_id: canaryId, weight: w }, { weight: 100 - w }],
+  };
+  if (match) rule['match'] = [{ vars: match }];
+  return { rules: [rule] };
+}
+
+type Compacted<T> = { [K in keyof T]: Exclude<T[K], undefined> };
+
+/** Drops undefined members (so absent fields stay absent in JSON and YAML). */
+function compact<T extends Record<string, unknown>>(o: T): Compacted<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as Compacted<T>;
+}

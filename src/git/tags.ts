@@ -1,0 +1,118 @@
+/**
+ * Version tags: `<service>/v<semver>` (DESIGN §2). The tag list is an input of `compile`, so it
+ * is read once here and passed around as data.
+ */
+import semver from 'semver';
+import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
+import { peel } from './objects.js';
+import { listRefs, readPackedRefs } from './refs.js';
+import type { GitRepo } from './repo.js';
+
+export interface VersionTag {
+  /** 'petstore' */
+  readonly service: string;
+  /** '1.2.0' — canonical semver (what `semver.valid` returns for it). */
+  readonly version: string;
+  /** 'petstore/v1.2.0' */
+  readonly tag: string;
+  /** Oid the tag ref points at: the tag object when annotated, else the commit. */
+  readonly object: string;
+  /** The commit the tag finally names. */
+  readonly commit: string;
+  readonly annotated: boolean;
+}
+
+/** A tag that looks like a version tag (`<something>/v<digit>…`) but is not listed, and why. */
+export interface IgnoredTag {
+  readonly tag: string;
+  readonly object: string;
+  readonly reason: 'bad-service-name' | 'not-semver' | 'not-a-commit' | 'missing-object';
+}
+
+/** Service (and every other) names: DNS-label-like, 1–31 characters (DESIGN §2). */
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
+
+export type TagName =
+  | { readonly kind: 'version'; readonly service: string; readonly version: string }
+  | { readonly kind: 'malformed'; readonly reason: 'bad-service-name' | 'not-semver' }
+  | { readonly kind: 'other' };
+
+/**
+ * Classifies a tag name (without `refs/tags/`). The version must be written canonically:
+ * 'v1.2.0' and 'v1.3.0-rc.1' are versions; 'v1.2', 'v01.2.0', 'vv1.2.0' and build metadata
+ * ('v1.2.0+build.5') are not — build metadata has no precedence in semver, so two such tags could
+ * claim one version, and a version must be unique per service.
+ */
+export function parseVersionTagName(tag: string): TagName {
+  const match = /^([^/]+)\/v(.*)$/.exec(tag);
+  const service = match?.[1];
+  const raw = match?.[2];
+  if (service === undefined || raw === undefined || !/^\d/.test(raw)) return { kind: 'other' };
+  if (!NAME_PATTERN.test(service)) return { kind: 'malformed', reason: 'bad-service-name' };
+  if (semver.valid(raw) !== raw) return { kind: 'malformed', reason: 'not-semver' };
+  return { kind: 'version', service, version: raw };
+}
+
+/** Total order of version tags: service (code point), then semver precedence ascending. */
+export function compareVersionTags(a: VersionTag, b: VersionTag): number {
+  if (a.service !== b.service) return a.service < b.service ? -1 : 1;
+  return semver.compare(a.version, b.version) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
+}
+
+export interface VersionTagScan {
+  /** Sorted by `compareVersionTags`. */
+  readonly tags: readonly VersionTag[];
+  /** Tags that look like versions but are not usable, sorted by tag name (for diagnostics). */
+  readonly ignored: readonly IgnoredTag[];
+}
+
+/**
+ * All version tags, plus the near-misses a validator may want to warn about. A tag must name a
+ * commit (directly, or through annotated tag objects) to be a version; a tag whose objects are
+ * missing (a broken or partial clone) is reported as ignored rather than failing the listing.
+ */
+export async function scanVersionTags(repo: GitRepo): Promise<VersionTagScan> {
+  const prefix = 'refs/tags/';
+  const packed = await readPackedRefs(repo);
+  const { refs, packedOnly } = await listRefs(repo, prefix, packed);
+  const ignored: IgnoredTag[] = [];
+  const candidates: { service: string; version: string; tag: string; object: string; ref: string }[] = [];
+  for (const [ref, object] of refs) {
+    const tag = ref.slice(prefix.length);
+    const name = parseVersionTagName(tag);
+    if (name.kind === 'malformed') ignored.push({ tag, object, reason: name.reason });
+    else if (name.kind === 'version') candidates.push({ service: name.service, version: name.version, tag, object, ref });
+  }
+  const targets = await mapConcurrent(candidates, READ_CONCURRENCY, async ({ ref, object }) => {
+    // packed-refs records the peeled target of every packed tag (the `^<oid>` lines), so packed
+    // tags need no object reads: reading 10,000 tag and commit objects costs seconds, the file
+    // milliseconds. The type of the peeled object is taken on trust from git.
+    if (packed.tagsPeeled && packedOnly.has(ref)) {
+      const peeled = packed.peeled.get(ref);
+      return { oid: peeled ?? object, type: 'commit', annotated: peeled !== undefined } as const;
+    }
+    return peel(repo, object);
+  });
+  const tags: VersionTag[] = [];
+  candidates.forEach(({ service, version, tag, object }, i) => {
+    const target = targets[i];
+    if (target === null || target === undefined) {
+      ignored.push({ tag, object, reason: 'missing-object' });
+    } else if (target.type !== 'commit') {
+      ignored.push({ tag, object, reason: 'not-a-commit' });
+    } else {
+      tags.push({ service, version, tag, object, commit: target.oid, annotated: target.annotated });
+    }
+  });
+  tags.sort(compareVersionTags);
+  ignored.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  return { tags, ignored };
+}
+
+/**
+ * All tags named `<service>/v<semver>` that name a commit; other tags are ignored (see
+ * `scanVersionTags` for the ones worth a warning). Sorted by service, then semver ascending.
+ */
+export async function listVersionTags(repo: GitRepo): Promise<VersionTag[]> {
+  return [...(await scanVersionTags(repo)).tags];
+}

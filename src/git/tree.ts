@@ -1,0 +1,136 @@
+/** Files of a commit: tree listing and blob reads, for the git-revision source of `load`. */
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
+import { GitError, errorCode, isNotFound } from './errors.js';
+import type { GitRepo } from './repo.js';
+
+export interface TreeEntry {
+  /** Repository-relative path with forward slashes. */
+  readonly path: string;
+  /** Blob oid. */
+  readonly oid: string;
+  /** '100644' file, '100755' executable, '120000' symlink (the blob holds the link target). */
+  readonly mode: string;
+}
+
+interface RawEntry {
+  readonly path: string;
+  readonly oid: string;
+  readonly mode: string;
+  readonly type: string;
+}
+
+/**
+ * `prefixes` as repository-relative paths without leading `./` or `/` or trailing `/`; '' is the
+ * whole tree. A `..` segment is refused: it cannot name anything inside a tree.
+ */
+function normalisePrefix(prefix: string): string {
+  const parts = prefix.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) throw new GitError(`invalid path prefix: ${prefix}`);
+  return parts.join('/');
+}
+
+async function readTreeEntries(repo: GitRepo, oid: string, what: string): Promise<readonly RawEntry[]> {
+  try {
+    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    return tree;
+  } catch (error) {
+    if (isNotFound(error)) throw new GitError(`object not found: ${what}`, { cause: error });
+    if (errorCode(error) === 'ObjectTypeError') throw new GitError(`not a commit or tree: ${what}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Every blob under `prefixes` (repository-relative folders, e.g. ['services/petstore']) at
+ * `commit` (a commit, tag or tree oid), recursively; no prefixes or [] = the whole tree. A prefix
+ * that names a file lists that file; one that names nothing lists nothing. Submodules (gitlinks)
+ * are not blobs and are left out. Sorted by path in code point (UTF-8 byte) order, which is also
+ * the order of `git ls-tree -r`.
+ */
+export async function listTree(
+  repo: GitRepo,
+  commit: string,
+  prefixes: readonly string[] = [],
+): Promise<TreeEntry[]> {
+  const wanted = prefixes.length === 0 ? [''] : [...new Set(prefixes.map(normalisePrefix))];
+  const root = await readTreeEntries(repo, commit, commit);
+  const trees = new Map<string, Promise<readonly RawEntry[]>>();
+  const readTree = (oid: string): Promise<readonly RawEntry[]> => {
+    let entries = trees.get(oid);
+    if (entries === undefined) {
+      entries = readTreeEntries(repo, oid, `tree ${oid} of ${commit}`);
+      trees.set(oid, entries);
+    }
+    return entries;
+  };
+
+  const found = new Map<string, TreeEntry>();
+  const addBlob = (path: string, entry: RawEntry): void => {
+    if (entry.type === 'blob') found.set(path, { path, oid: entry.oid, mode: entry.mode });
+  };
+  /** Folders still to list: [repository path, tree oid]. Walked level by level, reads bounded. */
+  let level: (readonly [string, string])[] = [];
+  for (const prefix of wanted) {
+    if (prefix === '') {
+      level.push(['', '']);
+      continue;
+    }
+    let entries = root;
+    const parts = prefix.split('/');
+    for (const [i, part] of parts.entries()) {
+      const entry = entries.find((candidate) => candidate.path === part);
+      if (entry === undefined) break;
+      if (i === parts.length - 1) {
+        if (entry.type === 'tree') level.push([prefix, entry.oid]);
+        else addBlob(prefix, entry);
+      } else if (entry.type === 'tree') {
+        entries = await readTree(entry.oid);
+      } else {
+        break;
+      }
+    }
+  }
+  const seen = new Set<string>();
+  while (level.length > 0) {
+    const todo = level.filter(([dir]) => !seen.has(dir));
+    todo.forEach(([dir]) => seen.add(dir));
+    const listed = await mapConcurrent(todo, READ_CONCURRENCY, ([, oid]) => (oid === '' ? Promise.resolve(root) : readTree(oid)));
+    level = [];
+    todo.forEach(([dir], i) => {
+      for (const entry of listed[i] ?? []) {
+        const path = dir === '' ? entry.path : `${dir}/${entry.path}`;
+        if (entry.type === 'tree') level.push([path, entry.oid]);
+        else addBlob(path, entry);
+      }
+    });
+  }
+  // UTF-16 comparison (`<`) departs from code point order for characters beyond U+FFFF.
+  return [...found.values()]
+    .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ entry }) => entry);
+}
+
+/** The content of one blob. Throws GitError when the repository does not hold it. */
+export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> {
+  try {
+    const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    return blob;
+  } catch (error) {
+    if (isNotFound(error)) throw new GitError(`object not found: ${oid}`, { cause: error });
+    if (errorCode(error) === 'ObjectTypeError') throw new GitError(`not a blob: ${oid}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Many blobs, READ_CONCURRENCY at a time through the repository's shared cache. The map holds
+ * each distinct oid once, in the order of first appearance in `oids`.
+ */
+export async function readBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const unique = [...new Set(oids)];
+  const blobs = await mapConcurrent(unique, READ_CONCURRENCY, (oid) => readBlob(repo, oid));
+  return new Map(unique.map((oid, i) => [oid, blobs[i] as Uint8Array]));
+}

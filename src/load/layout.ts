@@ -1,0 +1,49 @@
+/**
+ * Where a repository path sits in the config layout (DESIGN.md §2). Pure path arithmetic: no I/O.
+ */
+export type FileRole =
+  | { readonly kind: 'template'; readonly service: string }
+  | { readonly kind: 'group'; readonly group: string }
+  | { readonly kind: 'overlay'; readonly group: string; readonly service: string }
+  | { readonly kind: 'config' }
+  /** A YAML file in a config folder at a place tagway does not read (likely a mistake). */
+  | { readonly kind: 'stray'; readonly expected: string }
+  /** Not a config file (README, other extensions): ignored silently. */
+  | { readonly kind: 'other' };
+
+export function templatePath(service: string): string {
+  return `services/${service}/service.yaml`;
+}
+
+export function groupPath(group: string): string {
+  return `gateway-groups/${group}/group.yaml`;
+}
+
+export function overlayPath(group: string, service: string): string {
+  return `gateway-groups/${group}/services/${service}.yaml`;
+}
+
+export function classifyPath(path: string): FileRole {
+  if (path === 'tagway.yaml') return { kind: 'config' };
+  const parts = path.split('/');
+  const yaml = /\.ya?ml$/.test(path);
+  if (parts[0] === 'services') {
+    if (parts.length === 3 && parts[2] === 'service.yaml') return { kind: 'template', service: parts[1]! };
+    if (yaml) return { kind: 'stray', expected: 'services/<service>/service.yaml' };
+    return { kind: 'other' };
+  }
+  if (parts[0] === 'gateway-groups') {
+    if (parts.length === 3 && parts[2] === 'group.yaml') return { kind: 'group', group: parts[1]! };
+    if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
+      return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
+    }
+    if (yaml) {
+      return {
+        kind: 'stray',
+        expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml',
+      };
+    }
+    return { kind: 'other' };
+  }
+  return { kind: 'other' };
+}

@@ -1,0 +1,96 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import { cmp } from '../model/diagnostic.js';
+import { classifyPath } from './layout.js';
+import type { SourceTree } from './source-file.js';
+import { parseYamlFile } from './yaml-file.js';
+import type { YamlFile } from './yaml-file.js';
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
+
+/** The config repository's YAML files, parsed and sorted into their roles (not yet schema-checked). */
+export interface ParsedRepo {
+  readonly config: YamlFile | null;
+  /** service → its template. */
+  readonly templates: ReadonlyMap<string, YamlFile>;
+  /** group → its group.yaml. */
+  readonly groups: ReadonlyMap<string, YamlFile>;
+  /** group → service → overlay. */
+  readonly overlays: ReadonlyMap<string, ReadonlyMap<string, YamlFile>>;
+  /** Group folders seen (also those without a readable group.yaml). */
+  readonly groupFolders: readonly string[];
+}
+
+/**
+ * Parses every config file of a source tree. Files are handled in path order, so the result and
+ * its diagnostics do not depend on the order the reader listed them in. Never throws.
+ */
+export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [...tree.problems];
+  let config: YamlFile | null = null;
+  const templates = new Map<string, YamlFile>();
+  const groups = new Map<string, YamlFile>();
+  const overlays = new Map<string, Map<string, YamlFile>>();
+  const groupFolders = new Set<string>();
+
+  const files = [...tree.files].sort((a, b) => cmp(a.path, b.path));
+  for (const source of files) {
+    const role = classifyPath(source.path);
+    if (role.kind === 'other') continue;
+    if (role.kind === 'stray') {
+      diagnostics.push({
+        code: 'TW1011',
+        severity: 'warning',
+        message: `${source.path} is not read by tagway`,
+        file: source.path,
+        line: 1,
+        column: 1,
+        hint: `Config files live at ${role.expected}.`,
+        related: [],
+      });
+      continue;
+    }
+    const names =
+      role.kind === 'template' ? [role.service] : role.kind === 'group' ? [role.group] : role.kind === 'overlay' ? [role.group, role.service] : [];
+    const badName = names.find((n) => !NAME.test(n));
+    if (badName !== undefined) {
+      diagnostics.push({
+        code: 'TW1012',
+        severity: 'error',
+        message: `${JSON.stringify(badName)} in ${source.path} is not a valid name`,
+        file: source.path,
+        line: 1,
+        column: 1,
+        hint: 'Folder and file names of services and groups are 1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit. Rename it.',
+        related: [],
+      });
+      continue;
+    }
+    if (role.kind === 'group' || role.kind === 'overlay') groupFolders.add(role.group);
+    const parsed = parseYamlFile(source);
+    if (!parsed.ok) {
+      diagnostics.push(...parsed.diagnostics);
+      continue;
+    }
+    switch (role.kind) {
+      case 'config':
+        config = parsed.file;
+        break;
+      case 'template':
+        templates.set(role.service, parsed.file);
+        break;
+      case 'group':
+        groups.set(role.group, parsed.file);
+        break;
+      case 'overlay': {
+        let byService = overlays.get(role.group);
+        if (!byService) overlays.set(role.group, (byService = new Map()));
+        byService.set(role.service, parsed.file);
+        break;
+      }
+    }
+  }
+  return {
+    repo: { config, templates, groups, overlays, groupFolders: [...groupFolders].sort(cmp) },
+    diagnostics,
+  };
+}

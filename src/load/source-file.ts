@@ -1,0 +1,29 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+
+/**
+ * One file of the config repository as read from the worktree or a git revision: raw bytes,
+ * nothing parsed yet. `revision` names where it was read when that is not the worktree
+ * (a tag such as `petstore/v1.2.0`, or a commit), so diagnostics can say which content they mean.
+ */
+export interface SourceFile {
+  /** Repository-relative path, forward slashes. */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly revision?: string;
+  /** git blob id when read from git (a cache key); absent for worktree files. */
+  readonly oid?: string;
+}
+
+/** What a source reader hands to the (pure) compiler: the files, and what it could not read. */
+export interface SourceTree {
+  readonly files: readonly SourceFile[];
+  /** Problems found while reading (unreadable file, symlink leaving the repository). */
+  readonly problems: readonly Diagnostic[];
+}
+
+/** Folders and files of the config repository that tagway reads; everything else is ignored. */
+export const CONFIG_ROOTS = ['services', 'gateway-groups'] as const;
+export const REPO_CONFIG_FILE = 'tagway.yaml';
+
+/** Largest YAML file tagway parses; a larger one is reported, not read. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;

@@ -1,0 +1,250 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import type { Diagnostic, SourceLocation } from '../model/diagnostic.js';
+import { MAX_FILE_BYTES } from './source-file.js';
+import type { SourceFile } from './source-file.js';
+
+/** Aliases a document may expand to before it is treated as an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * A YAML file parsed with its positions kept: the plain data (`data`) for validation and
+ * merging, and `locate(pointer)` to turn a JSON pointer back into file, line and column.
+ */
+export interface YamlFile {
+  readonly path: string;
+  readonly revision?: string;
+  readonly text: string;
+  readonly data: unknown;
+  /** Location of the value at `pointer` (or of its key with `{ key: true }`). Falls back to the
+   *  nearest existing ancestor, so a location is always returned. */
+  locate(pointer: string, options?: { readonly key?: boolean }): SourceLocation;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly file: YamlFile }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+const YAML_CODES: Readonly<Record<string, { code: string; hint: string }>> = {
+  DUPLICATE_KEY: { code: 'TW1006', hint: 'Remove one of the two keys; YAML keeps only one of them.' },
+  TAB_AS_INDENT: { code: 'TW1007', hint: 'Indent with spaces; YAML does not allow tabs for indentation.' },
+  MULTIPLE_DOCS: { code: 'TW1010', hint: 'Keep one document per file: remove the `---` separator and what follows, or move it to its own file.' },
+};
+
+/** Decodes, size-checks and parses one source file. Never throws. */
+export function parseYamlFile(source: SourceFile): ParseResult {
+  const where = { file: source.path, ...(source.revision ? { revision: source.revision } : {}) };
+  if (source.bytes.byteLength > MAX_FILE_BYTES) {
+    return fail({
+      ...where,
+      code: 'TW1003',
+      line: 1,
+      column: 1,
+      message: `file is ${source.bytes.byteLength} bytes; tagway reads config files of at most ${MAX_FILE_BYTES} bytes`,
+      hint: 'Split the configuration into smaller files (one service per folder), or check that this is the file you meant to commit.',
+    });
+  }
+  const decoded = decodeUtf8(source.bytes);
+  if (!decoded.ok) {
+    const pos = positionOfByte(source.bytes, decoded.badOffset);
+    return fail({
+      ...where,
+      code: 'TW1002',
+      ...pos,
+      message: `file is not valid UTF-8 (invalid byte 0x${source.bytes[decoded.badOffset]!.toString(16).padStart(2, '0')} at offset ${decoded.badOffset})`,
+      hint: 'Save the file as UTF-8.',
+    });
+  }
+  const text = decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const pos = (offset: number) => {
+    const lp = lineCounter.linePos(offset);
+    return { line: lp.line, column: lp.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => {
+        const known = YAML_CODES[e.code];
+        return diag({
+          ...where,
+          code: known?.code ?? 'TW1005',
+          ...pos(e.pos[0]),
+          message: known ? firstLine(e.message) : `invalid YAML: ${firstLine(e.message)}`,
+          hint: known?.hint ?? 'Fix the YAML syntax at this position (indentation, quotes, brackets).',
+        });
+      }),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const alias = firstAliasOffset(doc);
+    return fail({
+      ...where,
+      code: 'TW1008',
+      ...pos(alias ?? 0),
+      message: `YAML aliases expand to too many nodes (${(error as Error).message})`,
+      hint: `Use fewer aliases; a document may expand at most ${MAX_ALIAS_COUNT} alias references.`,
+    });
+  }
+  if (data === null || data === undefined) {
+    return fail({
+      ...where,
+      code: 'TW1009',
+      line: 1,
+      column: 1,
+      message: 'file is empty',
+      hint: 'Write the file\'s content, or delete the file.',
+    });
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return fail({
+      ...where,
+      code: 'TW1009',
+      ...pos(doc.contents?.range[0] ?? 0),
+      message: `file must hold a mapping (key: value lines), found ${Array.isArray(data) ? 'a list' : typeof data}`,
+      hint: 'Start the file with its top-level keys, e.g. `name: ...`.',
+    });
+  }
+  const file: YamlFile = {
+    path: source.path,
+    ...(source.revision ? { revision: source.revision } : {}),
+    text,
+    data,
+    locate(pointer, options) {
+      const offsets = nodeRange(doc, pointer, options?.key === true);
+      const start = lineCounter.linePos(offsets[0]);
+      const end = lineCounter.linePos(offsets[1]);
+      return {
+        file: source.path,
+        ...(source.revision ? { revision: source.revision } : {}),
+        line: start.line,
+        column: start.col,
+        endLine: end.line,
+        endColumn: end.col,
+        pointer,
+      };
+    },
+  };
+  return { ok: true, file };
+}
+
+function fail(d: Omit<Diagnostic, 'severity' | 'related'>): ParseResult {
+  return { ok: false, diagnostics: [diag(d)] };
+}
+
+function diag(d: Omit<Diagnostic, 'severity' | 'related'>): Diagnostic {
+  return { severity: 'error', related: [], ...d };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** JSON pointer segments, unescaped (RFC 6901). */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function joinPointer(...segments: readonly (string | number)[]): string {
+  return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/** Start/end offsets of the node at `pointer`, or of the deepest existing ancestor. */
+function nodeRange(doc: Document, pointer: string, wantKey: boolean): [number, number] {
+  let node: unknown = doc.contents;
+  let range: [number, number] = rangeOf(node) ?? [0, 0];
+  const segments = pointerSegments(pointer);
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (isAlias(node)) node = node.resolve(doc);
+    const last = i === segments.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === seg);
+      if (!pair) break;
+      const keyRange = rangeOf(pair.key);
+      if (last && wantKey && keyRange) return keyRange;
+      const valueRange = rangeOf(pair.value);
+      // `key:` with no value has no value node: point at the key.
+      if (!valueRange) return keyRange ?? range;
+      node = pair.value;
+      range = valueRange;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      const itemRange = rangeOf(item);
+      if (!itemRange) break;
+      node = item;
+      range = itemRange;
+    } else {
+      break;
+    }
+  }
+  return range;
+}
+
+function rangeOf(node: unknown): [number, number] | null {
+  const r = (node as YamlNode | null | undefined)?.range;
+  return r ? [r[0], r[1]] : null;
+}
+
+function firstAliasOffset(doc: Document): number | null {
+  let offset: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+type Decoded = { ok: true; text: string } | { ok: false; badOffset: number };
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(bytes: Uint8Array): Decoded {
+  try {
+    return { ok: true, text: decoder.decode(bytes) };
+  } catch {
+    return { ok: false, badOffset: firstInvalidUtf8Offset(bytes) };
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len === 0 || i + len > bytes.length) return i;
+    const chunk = bytes.subarray(i, i + len);
+    try {
+      decoder.decode(chunk);
+    } catch {
+      return i;
+    }
+    i += len;
+  }
+  return Math.max(0, bytes.length - 1);
+}
+
+function positionOfByte(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // Column in characters of the valid prefix of the line.
+  const column = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset)).length + 1;
+  return { line, column };
+}

@@ -1,0 +1,62 @@
+/**
+ * The gateway-facing objects tagway emits: APISIX Admin API v3 bodies with their `id`.
+ * Only the fields tagway sets are typed; everything else APISIX accepts may pass through
+ * `Record<string, unknown>` (plugins, checks, tls, vars).
+ */
+export const APISIX_KINDS = ['upstreams', 'services', 'routes'] as const;
+export type ApisixKind = (typeof APISIX_KINDS)[number];
+
+/** Labels every tagway object carries; `managed-by` + `tagway.group` mark ownership. */
+export const LABEL_MANAGED_BY = 'managed-by';
+export const LABEL_MANAGED_BY_VALUE = 'tagway';
+export const LABEL_GROUP = 'tagway.group';
+export const LABEL_SERVICE = 'tagway.service';
+export const LABEL_VERSION = 'tagway.version';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface UpstreamNode {
+  readonly host: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly priority?: number;
+}
+
+export interface ApisixObjectBase {
+  readonly id: string;
+  readonly name?: string;
+  readonly desc?: string;
+  readonly labels?: Labels;
+  readonly [field: string]: unknown;
+}
+
+export interface ApisixUpstream extends ApisixObjectBase {
+  readonly type?: string;
+  readonly nodes?: readonly UpstreamNode[];
+  readonly discovery_type?: string;
+  readonly service_name?: string;
+  readonly discovery_args?: Readonly<Record<string, unknown>>;
+}
+
+export interface ApisixService extends ApisixObjectBase {
+  readonly upstream_id?: string;
+  readonly hosts?: readonly string[];
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+export interface ApisixRoute extends ApisixObjectBase {
+  readonly uris?: readonly string[];
+  readonly methods?: readonly string[];
+  readonly hosts?: readonly string[];
+  readonly service_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+export type ApisixObject = ApisixUpstream | ApisixService | ApisixRoute;
+
+/** What a gateway holds (or should hold): each kind's objects, sorted by id. */
+export interface ApisixConfig {
+  readonly upstreams: readonly ApisixUpstream[];
+  readonly services: readonly ApisixService[];
+  readonly routes: readonly ApisixRoute[];
+}

@@ -1,0 +1,113 @@
+/**
+ * Typed views of the three file kinds after they passed their JSON Schema (schemas/*.json is the
+ * source of truth; test/schema-types.test.ts checks these key lists against the schemas).
+ */
+export interface NodeSpec {
+  readonly host: string;
+  readonly port: number;
+  readonly weight?: number;
+  readonly priority?: number;
+}
+
+export interface DiscoverySpec {
+  readonly type: string;
+  readonly service_name: string;
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+export interface TimeoutSpec {
+  readonly connect: number;
+  readonly send: number;
+  readonly read: number;
+}
+
+export type Plugins = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+export interface UpstreamSpec {
+  readonly type?: 'roundrobin' | 'chash' | 'ewma' | 'least_conn';
+  readonly hash_on?: 'vars' | 'header' | 'cookie' | 'consumer' | 'vars_combinations';
+  readonly key?: string;
+  readonly scheme?: 'http' | 'https' | 'grpc' | 'grpcs';
+  readonly pass_host?: 'pass' | 'node' | 'rewrite';
+  readonly upstream_host?: string;
+  readonly retries?: number;
+  readonly retry_timeout?: number;
+  readonly timeout?: TimeoutSpec;
+  readonly keepalive_pool?: Readonly<Record<string, number>>;
+  readonly checks?: Readonly<Record<string, unknown>>;
+  readonly tls?: Readonly<Record<string, unknown>>;
+  readonly nodes?: readonly NodeSpec[];
+  readonly discovery?: DiscoverySpec;
+}
+
+export interface RouteSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly uris: readonly string[];
+  readonly methods?: readonly string[];
+  readonly hosts?: readonly string[];
+  readonly priority?: number;
+  readonly vars?: readonly unknown[];
+  readonly plugins?: Plugins;
+  readonly enable_websocket?: boolean;
+  readonly timeout?: TimeoutSpec;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** `services/<name>/service.yaml` */
+export interface ServiceTemplate {
+  readonly name: string;
+  readonly description?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly hosts?: readonly string[];
+  readonly path_prefix?: string;
+  readonly strip_path_prefix?: boolean;
+  readonly plugins?: Plugins;
+  readonly upstream?: UpstreamSpec;
+  readonly routes: readonly RouteSpec[];
+}
+
+export interface CanarySpec {
+  readonly weight?: number;
+  readonly match?: readonly (readonly unknown[])[];
+  readonly nodes?: readonly NodeSpec[];
+  readonly discovery?: DiscoverySpec;
+}
+
+/** `gateway-groups/<group>/services/<service>.yaml` */
+export interface RuntimeOverlay {
+  readonly hosts?: readonly string[];
+  readonly path_prefix?: string;
+  readonly strip_path_prefix?: boolean;
+  readonly upstream?: { readonly nodes?: readonly NodeSpec[]; readonly discovery?: DiscoverySpec };
+  readonly canary?: CanarySpec;
+}
+
+/** `gateway-groups/<group>/group.yaml` */
+export interface GroupSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly published?: Readonly<Record<string, string>>;
+  readonly targets?: readonly import('./target.js').TargetSpec[];
+  readonly rollout?: { readonly batch_size?: number };
+}
+
+/** `tagway.yaml` (optional) */
+export interface RepoConfig {
+  readonly plugins?: readonly string[];
+}
+
+/** Keys of each file kind, checked against the schemas by a test. */
+export const TEMPLATE_KEYS = [
+  'name', 'description', 'labels', 'hosts', 'path_prefix', 'strip_path_prefix', 'plugins', 'upstream', 'routes',
+] as const satisfies readonly (keyof ServiceTemplate)[];
+export const UPSTREAM_KEYS = [
+  'type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout',
+  'keepalive_pool', 'checks', 'tls', 'nodes', 'discovery',
+] as const satisfies readonly (keyof UpstreamSpec)[];
+export const ROUTE_KEYS = [
+  'name', 'description', 'uris', 'methods', 'hosts', 'priority', 'vars', 'plugins', 'enable_websocket', 'timeout', 'labels',
+] as const satisfies readonly (keyof RouteSpec)[];
+export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
+export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
+export const GROUP_KEYS = ['name', 'description', 'published', 'targets', 'rollout'] as const satisfies readonly (keyof GroupSpec)[];

@@ -1,0 +1,36 @@
+/**
+ * Fleet targets as written in `gateway-groups/<group>/group.yaml` (`targets:`), after schema
+ * validation. Credentials are references (`env:NAME`), resolved only at sync time.
+ */
+export const TARGET_KINDS = ['apisix', 'apisix-standalone', 'file'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export interface ApisixTargetSpec {
+  readonly kind: 'apisix';
+  readonly name: string;
+  /** Base URL of the Admin API, e.g. `http://127.0.0.1:9180`. */
+  readonly admin_url: string;
+  /** `env:NAME` reference to the Admin API key. */
+  readonly admin_key?: string;
+}
+
+export interface ApisixStandaloneTargetSpec {
+  readonly kind: 'apisix-standalone';
+  readonly name: string;
+  readonly admin_url: string;
+  readonly admin_key?: string;
+}
+
+export interface FileTargetSpec {
+  readonly kind: 'file';
+  readonly name: string;
+  /** Path of the standalone `apisix.yaml`, relative to the repository root. */
+  readonly path: string;
+}
+
+export type TargetSpec = ApisixTargetSpec | ApisixStandaloneTargetSpec | FileTargetSpec;
+
+export interface RolloutSpec {
+  /** Targets per step; a failed step halts the rollout. Default 1. */
+  readonly batch_size: number;
+}

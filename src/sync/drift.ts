@@ -1,0 +1,127 @@
+import type { ApisixKind } from '../model/apisix.js';
+import type { TargetKind, TargetSpec } from '../model/target.js';
+import { errorData, type SyncErrorData } from './errors.js';
+import type { FieldChange } from './normalize.js';
+import { runBounded } from './run-bounded.js';
+import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
+import type { Target } from './targets/port.js';
+import { ownedObjects, planSync, type Conflict, type Plan } from './plan.js';
+import { servicesIn, type RunningConfig, type SyncSnapshot } from './sync.js';
+
+/**
+ * - `in-sync`: the group's objects on the target equal the snapshot.
+ * - `drifted`: they differ (see `objects`), or objects of other owners are in the way.
+ * - `unreachable`: the target could not be reached.
+ * - `failed`: the target answered but could not be read (authentication, unreadable state).
+ */
+export type DriftStatus = 'in-sync' | 'drifted' | 'unreachable' | 'failed';
+
+/**
+ * One object that differs: `missing` (in the snapshot, not on the target), `changed` (`fields`
+ * from the target's value to the snapshot's), `extra` (the group's object on the target that the
+ * snapshot no longer has).
+ */
+export interface ObjectDrift {
+  readonly kind: ApisixKind;
+  readonly id: string;
+  readonly state: 'missing' | 'changed' | 'extra';
+  readonly fields: readonly FieldChange[];
+}
+
+export interface TargetDrift {
+  readonly target: string;
+  readonly kind: TargetKind;
+  readonly status: DriftStatus;
+  readonly runs: RunningConfig;
+  readonly objects: readonly ObjectDrift[];
+  readonly conflicts: readonly Conflict[];
+  /** The plan a sync would apply (what `sync --dry-run` shows); null when unread. */
+  readonly plan: Plan | null;
+  readonly error: SyncErrorData | null;
+}
+
+export interface DriftReport {
+  readonly group: string;
+  readonly digest: string;
+  /** Every target is `in-sync`. */
+  readonly inSync: boolean;
+  readonly targets: readonly TargetDrift[];
+}
+
+export interface DriftOptions {
+  /** Targets read at once. Default 8. */
+  readonly parallel?: number;
+}
+
+function driftOf(plan: Plan): ObjectDrift[] {
+  return plan.steps.map((s) => ({
+    kind: s.kind,
+    id: s.id,
+    state: s.op === 'create' ? 'missing' : s.op === 'delete' ? 'extra' : 'changed',
+    fields: s.op === 'update' ? s.changes : [],
+  }));
+}
+
+/** Reads one target and compares the group's objects with the snapshot. Read-only. */
+export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): Promise<TargetDrift> {
+  const base = { target: target.name, kind: target.kind };
+  try {
+    const live = await target.read();
+    const plan = planSync(snapshot, live.config);
+    const inSync = plan.steps.length === 0 && plan.conflicts.length === 0;
+    return {
+      ...base,
+      status: inSync ? 'in-sync' : 'drifted',
+      runs: inSync
+        ? { state: 'snapshot', digest: snapshot.digest, services: servicesIn(snapshot.apisix) }
+        : { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, snapshot.group)) },
+      objects: driftOf(plan),
+      conflicts: plan.conflicts,
+      plan,
+      error: null,
+    };
+  } catch (error) {
+    const data = errorData(error, target.name);
+    return {
+      ...base,
+      status: data.code === 'unreachable' ? 'unreachable' : 'failed',
+      runs: { state: 'unknown', digest: null, services: [] },
+      objects: [],
+      conflicts: [],
+      plan: null,
+      error: data,
+    };
+  }
+}
+
+/** Drift of every target, in fleet order. Never writes. */
+export async function checkDriftTargets(snapshot: SyncSnapshot, targets: readonly Target[], options: DriftOptions = {}): Promise<DriftReport> {
+  const results: TargetDrift[] = new Array<TargetDrift>(targets.length);
+  const indexed = targets.map((target, index) => ({ target, index }));
+  await runBounded(indexed, options.parallel ?? 8, async ({ target, index }) => {
+    results[index] = await checkTargetDrift(snapshot, target);
+  });
+  return {
+    group: snapshot.group,
+    digest: snapshot.digest,
+    inSync: results.every((r) => r.status === 'in-sync'),
+    targets: results,
+  };
+}
+
+/**
+ * `status --live` / `diff --live` / `sync --dry-run`: drift of a group's fleet from its specs.
+ * Credentials are resolved first (a missing one throws a `credentials` SyncError).
+ */
+export async function checkDrift(
+  snapshot: SyncSnapshot,
+  specs: readonly TargetSpec[],
+  options: TargetOptions & DriftOptions,
+): Promise<DriftReport> {
+  const targets = createTargets(specs, options);
+  try {
+    return await checkDriftTargets(snapshot, targets, options);
+  } finally {
+    await closeTargets(targets);
+  }
+}

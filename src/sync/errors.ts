@@ -1,0 +1,95 @@
+import type { ApisixKind } from '../model/apisix.js';
+
+/**
+ * Why a sync step failed, as stable codes the CLI can map to exit codes and tests can assert.
+ * - `credentials`: a target's key reference is malformed or its variable is unset (before any request).
+ * - `auth`: the gateway answered 401/403 (never retried).
+ * - `unreachable`: no answer after every attempt (connection refused/reset, timeout, dropped).
+ * - `http-error`: the gateway kept answering 5xx/429 after every attempt.
+ * - `rejected`: the gateway refused a request with another 4xx (e.g. 400 invalid configuration).
+ * - `conflict`: objects in the way that tagway does not own; nothing was written.
+ * - `verify-failed`: the read-back after apply does not match the snapshot.
+ * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
+ * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.
+ * - `io`: a file target could not be read or written.
+ * - `internal`: a bug in tagway; the message says so.
+ */
+export const SYNC_ERROR_CODES = [
+  'credentials',
+  'auth',
+  'unreachable',
+  'http-error',
+  'rejected',
+  'conflict',
+  'verify-failed',
+  'invalid-live-state',
+  'stale-digest',
+  'io',
+  'internal',
+] as const;
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+/** The request that failed: method and path (never headers, so never the key). */
+export interface FailedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Last HTTP status seen, or null when no response arrived. */
+  readonly status: number | null;
+  readonly attempts: number;
+}
+
+/** An object that blocks a sync (see `Conflict` in plan.ts for the planner's own list). */
+export interface ObjectRef {
+  readonly kind: ApisixKind;
+  readonly id: string;
+}
+
+/** Plain, JSON-serialisable description of a failure. */
+export interface SyncErrorData {
+  readonly code: SyncErrorCode;
+  readonly message: string;
+  readonly hint?: string;
+  readonly target?: string;
+  readonly request?: FailedRequest;
+  /** The gateway's own error text (`error_msg` / `message` of its JSON body). */
+  readonly gatewayMessage?: string;
+  readonly objects?: readonly ObjectRef[];
+}
+
+/**
+ * The one error type the sync layer throws. `data` is what reports carry; `toJSON` returns it so
+ * an error printed with `--format json` holds no stack and nothing that was not put there.
+ */
+export class SyncError extends Error {
+  readonly data: SyncErrorData;
+
+  constructor(data: SyncErrorData) {
+    super(data.message);
+    this.name = 'SyncError';
+    this.data = data;
+  }
+
+  get code(): SyncErrorCode {
+    return this.data.code;
+  }
+
+  toJSON(): SyncErrorData {
+    return this.data;
+  }
+}
+
+/** The error data of anything thrown: a SyncError's own data, anything else as `internal`. */
+export function errorData(error: unknown, target?: string): SyncErrorData {
+  if (error instanceof SyncError) {
+    return target !== undefined && error.data.target === undefined
+      ? { ...error.data, target }
+      : error.data;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: 'internal',
+    message: `internal error: ${message}`,
+    hint: 'this is a bug in tagway; please report it with the command you ran',
+    ...(target !== undefined ? { target } : {}),
+  };
+}

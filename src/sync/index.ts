@@ -1,0 +1,29 @@
+/**
+ * The sync engine (DESIGN.md §4): plan a group's snapshot against each target's live state,
+ * apply, verify, restore on failure, roll out across the fleet, report drift.
+ *
+ * Entry points for the application layer:
+ * - `syncGroup(snapshot, specs, options)` → `RolloutReport` (`tagway sync`);
+ * - `checkDrift(snapshot, specs, options)` → `DriftReport` (`status --live`, `diff --live`,
+ *   and `sync --dry-run`, whose plan per target is `report.targets[i].plan`);
+ * - lower level: `createTargets`, `rolloutTargets`, `syncTarget`, `checkDriftTargets`, `planSync`.
+ */
+export { planSync, planPhases, applyPlanToConfig, isOwnedBy, ownedObjects, describeObject } from './plan.js';
+export type { Plan, PlanStep, PlanCounts, Conflict } from './plan.js';
+export { normalizeObject, stripServerFields, diffFields, SERVER_FIELDS } from './normalize.js';
+export type { FieldChange } from './normalize.js';
+export { SyncError, SYNC_ERROR_CODES, errorData } from './errors.js';
+export type { SyncErrorCode, SyncErrorData, FailedRequest, ObjectRef } from './errors.js';
+export { resolveCredential, resolveTargetCredentials } from './credentials.js';
+export type { Env, Credential } from './credentials.js';
+export { DEFAULT_RETRY_POLICY, SYSTEM_RUNTIME, retryDelay, parseRetryAfter } from './retry.js';
+export type { RetryPolicy, Runtime } from './retry.js';
+export { syncTarget, probeTarget, servicesIn } from './sync.js';
+export type { SyncSnapshot, TargetReport, TargetStatus, RunningConfig, StepSummary, SyncTargetOptions } from './sync.js';
+export { rolloutTargets, syncGroup } from './rollout.js';
+export type { RolloutOptions, RolloutReport, SyncGroupOptions } from './rollout.js';
+export { checkDrift, checkDriftTargets, checkTargetDrift } from './drift.js';
+export type { DriftReport, DriftStatus, TargetDrift, ObjectDrift, DriftOptions } from './drift.js';
+export { createTargets, closeTargets } from './targets/create.js';
+export type { TargetOptions } from './targets/create.js';
+export type { Target, LiveState, ApplyContext, ApplyReport, RestoreReport } from './targets/port.js';

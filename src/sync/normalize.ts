@@ -1,0 +1,218 @@
+import type { ApisixKind, ApisixObject } from '../model/apisix.js';
+import { canonicalJson } from '../compile/canonical.js';
+
+/**
+ * Fields the gateway sets on its own and tagway never sends: the Admin API's timestamps
+ * (`apisix/admin/utils.lua` `inject_timestamp`; a PUT carrying them is rejected with
+ * "the property is forbidden") and standalone mode's `modifiedIndex`.
+ */
+export const SERVER_FIELDS = ['create_time', 'update_time', 'modifiedIndex'] as const;
+
+type Json = unknown;
+type JsonObject = Record<string, Json>;
+
+function isObject(value: Json): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A copy of `obj` without server fields: the body to send back when restoring a read object. */
+export function stripServerFields<T extends ApisixObject>(obj: T): T {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (!(SERVER_FIELDS as readonly string[]).includes(key)) out[key] = value;
+  }
+  return out as T;
+}
+
+/**
+ * Schema defaults of APISIX's object schemas (`apisix/schema_def.lua`). APISIX before 3.14
+ * stored them into every object it validated, so a live object carries e.g. `hash_on: vars`
+ * that tagway never sent; 3.14+ stores objects as sent (apache/apisix#12603). A field equal to
+ * its default is dropped on both sides before comparing, so neither version shows a phantom diff
+ * and an explicit default in a template is not a change either.
+ */
+interface Defaults {
+  /** Field → default value. */
+  readonly values?: Readonly<Record<string, Json>>;
+  /** Field → defaults inside that (object) field. */
+  readonly fields?: Readonly<Record<string, Defaults>>;
+  /** Field → defaults inside each element of that (array) field. */
+  readonly items?: Readonly<Record<string, Defaults>>;
+  /** Fields never compared: what the gateway returns is not what was sent. */
+  readonly ignored?: readonly string[];
+}
+
+const ACTIVE_CHECK: Defaults = {
+  values: {
+    type: 'http',
+    timeout: 1,
+    concurrency: 10,
+    http_method: 'GET',
+    http_path: '/',
+    http_req_body: '',
+    https_verify_certificate: true,
+  },
+  fields: {
+    healthy: { values: { interval: 1, http_statuses: [200, 302], successes: 2 } },
+    unhealthy: {
+      values: {
+        interval: 1,
+        http_statuses: [429, 404, 500, 501, 502, 503, 504, 505],
+        http_failures: 5,
+        tcp_failures: 2,
+        timeouts: 3,
+      },
+    },
+  },
+};
+
+const PASSIVE_CHECK: Defaults = {
+  values: { type: 'http' },
+  fields: {
+    healthy: {
+      values: {
+        http_statuses: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308],
+        successes: 5,
+      },
+    },
+    unhealthy: { values: { http_statuses: [429, 500, 503], tcp_failures: 2, timeouts: 7, http_failures: 5 } },
+  },
+};
+
+const UPSTREAM: Defaults = {
+  values: { type: 'roundrobin', hash_on: 'vars', scheme: 'http', pass_host: 'pass' },
+  fields: {
+    // client_key is stored encrypted and returned as ciphertext; tagway never sends secrets.
+    tls: { values: { verify: false }, ignored: ['client_key'] },
+    keepalive_pool: { values: { size: 320, idle_timeout: 60, requests: 1000 } },
+    checks: { fields: { active: ACTIVE_CHECK, passive: PASSIVE_CHECK } },
+  },
+  items: { nodes: { values: { priority: 0 } } },
+};
+
+const DEFAULTS: Readonly<Record<ApisixKind, Defaults>> = {
+  upstreams: UPSTREAM,
+  services: { fields: { upstream: UPSTREAM } },
+  routes: { values: { priority: 0, status: 1 }, fields: { upstream: UPSTREAM } },
+};
+
+/** Top-level fields whose presence on a live object (and absence from the snapshot) shows that
+ * the gateway stores schema defaults. */
+const DEFAULT_MARKERS: Readonly<Record<ApisixKind, readonly string[]>> = {
+  upstreams: ['type', 'hash_on', 'scheme', 'pass_host'],
+  services: [],
+  routes: ['priority', 'status'],
+};
+
+function sameJson(a: Json, b: Json): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function stripDefaults(value: JsonObject, defaults: Defaults): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined || defaults.ignored?.includes(key)) continue;
+    const fallback = defaults.values?.[key];
+    if (fallback !== undefined && sameJson(field, fallback)) continue;
+    const nested = defaults.fields?.[key];
+    const items = defaults.items?.[key];
+    if (nested && isObject(field)) out[key] = stripDefaults(field, nested);
+    else if (items && Array.isArray(field)) out[key] = field.map((item) => (isObject(item) ? stripDefaults(item, items) : item));
+    else out[key] = field;
+  }
+  return out;
+}
+
+/**
+ * The comparison form of an object: server fields dropped, `id` as a string (APISIX accepts
+ * integer ids and returns strings), schema defaults dropped. Pure; the input is not changed.
+ */
+export function normalizeObject(kind: ApisixKind, obj: ApisixObject): JsonObject {
+  const out = stripDefaults(stripServerFields(obj), DEFAULTS[kind]);
+  out.id = String(obj.id);
+  return out;
+}
+
+/**
+ * Whether a live object shows stored schema defaults: it has a defaulted top-level field the
+ * desired object does not set. Used to decide how plugin configurations are compared.
+ */
+export function showsStoredDefaults(kind: ApisixKind, desired: ApisixObject, live: ApisixObject): boolean {
+  return DEFAULT_MARKERS[kind].some((field) => desired[field] === undefined && live[field] !== undefined);
+}
+
+/**
+ * Drops from `live` what `desired` does not set, recursively through objects and through arrays
+ * of equal length. Applied to plugin configurations only, and only on gateways that store
+ * defaults: each plugin has its own schema defaults, which tagway cannot list, and they appear on
+ * such a gateway as fields tagway never sent.
+ */
+function pruneToDesired(live: Json, desired: Json): Json {
+  if (isObject(live) && isObject(desired)) {
+    const out: JsonObject = {};
+    for (const [key, value] of Object.entries(live)) {
+      if (key in desired) out[key] = pruneToDesired(value, desired[key]);
+    }
+    return out;
+  }
+  if (Array.isArray(live) && Array.isArray(desired) && live.length === desired.length) {
+    return live.map((item, i) => pruneToDesired(item, desired[i]));
+  }
+  return live;
+}
+
+/**
+ * The pair of comparison forms for a desired object and the live object at the same id.
+ * `storedDefaults` says the gateway fills in schema defaults (see `showsStoredDefaults`): plugin
+ * fields present only on the live side are then taken for plugin defaults and not compared.
+ */
+export function comparisonPair(
+  kind: ApisixKind,
+  desired: ApisixObject,
+  live: ApisixObject,
+  storedDefaults: boolean,
+): readonly [JsonObject, JsonObject] {
+  const want = normalizeObject(kind, desired);
+  const have = normalizeObject(kind, live);
+  if (storedDefaults && isObject(have.plugins) && isObject(want.plugins)) {
+    const plugins: JsonObject = {};
+    for (const [name, conf] of Object.entries(have.plugins)) {
+      plugins[name] = name in want.plugins ? pruneToDesired(conf, want.plugins[name]) : conf;
+    }
+    have.plugins = plugins;
+  }
+  return [want, have];
+}
+
+/** One changed field of an update, as a JSON pointer into the object. */
+export interface FieldChange {
+  readonly path: string;
+  readonly op: 'add' | 'remove' | 'replace';
+  /** Live value (absent for `add`). */
+  readonly before?: Json;
+  /** Snapshot value (absent for `remove`). */
+  readonly after?: Json;
+}
+
+function pointerSegment(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Field-level differences from `before` (live) to `after` (snapshot), keys in code-point order.
+ * Objects are walked; arrays and scalars are compared whole.
+ */
+export function diffFields(before: JsonObject, after: JsonObject, base = ''): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  for (const key of keys) {
+    const path = `${base}/${pointerSegment(key)}`;
+    const b = before[key];
+    const a = after[key];
+    if (b === undefined && a !== undefined) changes.push({ path, op: 'add', after: a });
+    else if (a === undefined && b !== undefined) changes.push({ path, op: 'remove', before: b });
+    else if (isObject(b) && isObject(a)) changes.push(...diffFields(b, a, path));
+    else if (!sameJson(a, b)) changes.push({ path, op: 'replace', before: b, after: a });
+  }
+  return changes;
+}

@@ -1,0 +1,316 @@
+import {
+  APISIX_KINDS,
+  LABEL_GROUP,
+  LABEL_MANAGED_BY,
+  LABEL_MANAGED_BY_VALUE,
+  type ApisixConfig,
+  type ApisixKind,
+  type ApisixObject,
+} from '../model/apisix.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { SyncError, type ObjectRef } from './errors.js';
+import { comparisonPair, diffFields, showsStoredDefaults, type FieldChange } from './normalize.js';
+
+export type { FieldChange } from './normalize.js';
+
+/** One write of a plan. `before` is the live object as read: the undo log of the step. */
+export type PlanStep =
+  | { readonly op: 'create'; readonly kind: ApisixKind; readonly id: string; readonly after: ApisixObject }
+  | {
+      readonly op: 'update';
+      readonly kind: ApisixKind;
+      readonly id: string;
+      readonly before: ApisixObject;
+      readonly after: ApisixObject;
+      readonly changes: readonly FieldChange[];
+    }
+  | { readonly op: 'delete'; readonly kind: ApisixKind; readonly id: string; readonly before: ApisixObject };
+
+/**
+ * Why the plan cannot be applied without touching what this group does not own:
+ * - `unowned`: an object without tagway's labels sits at an id the snapshot needs;
+ * - `other-group`: a tagway object of another group sits there;
+ * - `still-referenced`: an owned object to delete is still used by an object that stays.
+ */
+export interface Conflict {
+  readonly code: 'unowned' | 'other-group' | 'still-referenced';
+  readonly kind: ApisixKind;
+  readonly id: string;
+  readonly message: string;
+  readonly hint: string;
+  /** For `still-referenced`: the object that still uses it. */
+  readonly referencedBy?: ObjectRef;
+}
+
+export interface PlanCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly unchanged: number;
+}
+
+/**
+ * What a sync of one target would do. `steps` are in apply order: creates and updates
+ * upstreams → services → routes, then deletes routes → services → upstreams, each kind by id in
+ * code-point order. A plan with conflicts must not be applied.
+ */
+export interface Plan {
+  readonly group: string;
+  /** Digest of the snapshot the plan leads to. */
+  readonly digest: string;
+  readonly steps: readonly PlanStep[];
+  readonly conflicts: readonly Conflict[];
+  readonly counts: PlanCounts;
+}
+
+const UPSERT_ORDER: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
+
+const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
+
+/** `route petstore.list`: how messages name an object. */
+export function describeObject(kind: ApisixKind, id: string): string {
+  return `${SINGULAR[kind]} ${id}`;
+}
+
+/** Owned by `group`: labelled `managed-by: tagway` and `tagway.group: <group>`. */
+export function isOwnedBy(obj: ApisixObject, group: string): boolean {
+  const labels = obj.labels;
+  return labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE && labels[LABEL_GROUP] === group;
+}
+
+/** The objects of `config` owned by `group`, per kind. */
+export function ownedObjects(config: ApisixConfig, group: string): ApisixConfig {
+  return {
+    upstreams: config.upstreams.filter((o) => isOwnedBy(o, group)),
+    services: config.services.filter((o) => isOwnedBy(o, group)),
+    routes: config.routes.filter((o) => isOwnedBy(o, group)),
+  };
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function indexById(objects: readonly ApisixObject[]): Map<string, ApisixObject> {
+  return new Map(objects.map((o) => [String(o.id), o]));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The objects `obj` refers to by id, as APISIX checks them on delete
+ * (`apisix/admin/{services,upstreams}.lua` `delete_checker`): `service_id`, `upstream_id`, and
+ * the upstreams of a `traffic-split` plugin.
+ */
+export function referencesOf(obj: ApisixObject): ObjectRef[] {
+  const refs: ObjectRef[] = [];
+  if (obj.service_id !== undefined) refs.push({ kind: 'services', id: String(obj.service_id) });
+  if (obj.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(obj.upstream_id) });
+  const split = isRecord(obj.plugins) ? obj.plugins['traffic-split'] : undefined;
+  const rules = isRecord(split) && Array.isArray(split.rules) ? split.rules : [];
+  for (const rule of rules) {
+    const weighted = isRecord(rule) && Array.isArray(rule.weighted_upstreams) ? rule.weighted_upstreams : [];
+    for (const w of weighted) {
+      if (isRecord(w) && w.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(w.upstream_id) });
+    }
+  }
+  return refs;
+}
+
+function placementConflict(kind: ApisixKind, id: string, live: ApisixObject, group: string): Conflict {
+  const name = describeObject(kind, id);
+  const otherGroup = live.labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE ? live.labels[LABEL_GROUP] : undefined;
+  if (otherGroup !== undefined) {
+    return {
+      code: 'other-group',
+      kind,
+      id,
+      message: `${name} on the target belongs to tagway group ${otherGroup}, not ${group}`,
+      hint:
+        `two groups that share this gateway both define ${name}: rename the service or route in one of them, ` +
+        `or hand the object over by setting its label ${LABEL_GROUP} to ${group}`,
+    };
+  }
+  return {
+    code: 'unowned',
+    kind,
+    id,
+    message: `${name} exists on the target and is not managed by tagway group ${group}; it was left untouched`,
+    hint:
+      `to adopt it, add the labels "${LABEL_MANAGED_BY}": "${LABEL_MANAGED_BY_VALUE}" and "${LABEL_GROUP}": "${group}" ` +
+      `to ${name} on the gateway and sync again (tagway then replaces it with the snapshot's version); ` +
+      `or rename the service or route so that its id no longer collides`,
+  };
+}
+
+/**
+ * Plans one target: the snapshot's objects against the live objects read from it. Pure.
+ *
+ * - Live objects owned by the snapshot's group are compared in their normalised form (see
+ *   normalize.ts), so server fields and schema defaults never cause a write; owned objects absent
+ *   from the snapshot are deleted.
+ * - A live object the group does not own is never written: at an id the snapshot needs it is a
+ *   conflict, and so is an owned object to delete that a remaining object still refers to.
+ */
+export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>, live: ApisixConfig): Plan {
+  const { group } = snapshot;
+  const conflicts: Conflict[] = [];
+  const upserts = new Map<ApisixKind, PlanStep[]>();
+  const deletes = new Map<ApisixKind, PlanStep[]>();
+  let unchanged = 0;
+
+  const pairs: Array<readonly [ApisixKind, ApisixObject, ApisixObject]> = [];
+  for (const kind of APISIX_KINDS) {
+    const liveById = indexById(live[kind]);
+    const kindUpserts: PlanStep[] = [];
+    for (const desired of snapshot.apisix[kind]) {
+      const current = liveById.get(desired.id);
+      if (current === undefined) {
+        kindUpserts.push({ op: 'create', kind, id: desired.id, after: desired });
+      } else if (!isOwnedBy(current, group)) {
+        conflicts.push(placementConflict(kind, desired.id, current, group));
+      } else {
+        pairs.push([kind, desired, current]);
+      }
+    }
+    upserts.set(kind, kindUpserts);
+    const wanted = new Set(snapshot.apisix[kind].map((o) => o.id));
+    deletes.set(
+      kind,
+      [...liveById.entries()]
+        .filter(([id, obj]) => !wanted.has(id) && isOwnedBy(obj, group))
+        .map(([id, before]) => ({ op: 'delete' as const, kind, id, before })),
+    );
+  }
+
+  const storedDefaults = pairs.some(([kind, desired, current]) => showsStoredDefaults(kind, desired, current));
+  for (const [kind, desired, current] of pairs) {
+    const [want, have] = comparisonPair(kind, desired, current, storedDefaults);
+    const changes = diffFields(have, want);
+    if (changes.length === 0) unchanged += 1;
+    else upserts.get(kind)?.push({ op: 'update', kind, id: desired.id, before: current, after: desired, changes });
+  }
+
+  conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
+
+  const steps: PlanStep[] = [];
+  for (const kind of UPSERT_ORDER) steps.push(...(upserts.get(kind) ?? []).sort(byId));
+  for (const kind of DELETE_ORDER) steps.push(...(deletes.get(kind) ?? []).sort(byId));
+  conflicts.sort((a, b) => APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b));
+
+  return {
+    group,
+    digest: snapshot.digest,
+    steps,
+    conflicts,
+    counts: {
+      create: steps.filter((s) => s.op === 'create').length,
+      update: steps.filter((s) => s.op === 'update').length,
+      delete: steps.filter((s) => s.op === 'delete').length,
+      unchanged,
+    },
+  };
+}
+
+/** Deletes that a remaining object (foreign, or from the snapshot) still refers to. */
+function referenceConflicts(
+  desired: ApisixConfig,
+  live: ApisixConfig,
+  deletes: ReadonlyMap<ApisixKind, readonly PlanStep[]>,
+  group: string,
+): Conflict[] {
+  const deleted = new Set<string>();
+  for (const steps of deletes.values()) for (const s of steps) deleted.add(`${s.kind}/${s.id}`);
+  if (deleted.size === 0) return [];
+
+  const remaining: Array<readonly [ApisixKind, ApisixObject]> = [];
+  for (const kind of APISIX_KINDS) {
+    for (const obj of live[kind]) if (!isOwnedBy(obj, group)) remaining.push([kind, obj]);
+    for (const obj of desired[kind]) remaining.push([kind, obj]);
+  }
+  const conflicts: Conflict[] = [];
+  const seen = new Set<string>();
+  for (const [kind, obj] of remaining) {
+    for (const ref of referencesOf(obj)) {
+      const key = `${ref.kind}/${ref.id}`;
+      if (!deleted.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      const user = describeObject(kind, String(obj.id));
+      const target = describeObject(ref.kind, ref.id);
+      conflicts.push({
+        code: 'still-referenced',
+        kind: ref.kind,
+        id: ref.id,
+        referencedBy: { kind, id: String(obj.id) },
+        message: `${target} is no longer in the snapshot, but ${user} still uses it, so it cannot be deleted`,
+        hint: `change or remove ${user} first, or keep ${target} in the snapshot`,
+      });
+    }
+  }
+  return conflicts;
+}
+
+/**
+ * Steps of `plan` that would now overwrite an object the plan's group does not own in `config`:
+ * one that appeared after the plan was made. Targets that re-read before writing check this.
+ */
+export function stepsBlockedIn(config: ApisixConfig, plan: Plan): PlanStep[] {
+  return plan.steps.filter((step) => {
+    if (step.op === 'delete') return false;
+    const current = config[step.kind].find((o) => String(o.id) === step.id);
+    return current !== undefined && !isOwnedBy(current, plan.group);
+  });
+}
+
+/** The error for `stepsBlockedIn` findings: nothing was written. */
+export function blockedError(target: string, plan: Plan, blocked: readonly PlanStep[]): SyncError {
+  return new SyncError({
+    code: 'conflict',
+    target,
+    message:
+      `target ${target}: ${blocked.map((s) => describeObject(s.kind, s.id)).join(', ')} appeared since the plan was made ` +
+      `and is not managed by tagway group ${plan.group}; nothing was written`,
+    hint: 'sync again to see the conflict and how to adopt or rename the object',
+    objects: blocked.map((s) => ({ kind: s.kind, id: s.id })),
+  });
+}
+
+/**
+ * The plan's steps as phases: consecutive steps with the same operation direction and kind.
+ * Steps inside a phase are independent and may run concurrently; phases run in order.
+ */
+export function planPhases(plan: Plan): PlanStep[][] {
+  const phases: PlanStep[][] = [];
+  let key = '';
+  for (const step of plan.steps) {
+    const stepKey = `${step.op === 'delete' ? 'delete' : 'upsert'}/${step.kind}`;
+    if (stepKey !== key || phases.length === 0) {
+      phases.push([]);
+      key = stepKey;
+    }
+    phases[phases.length - 1]?.push(step);
+  }
+  return phases;
+}
+
+/**
+ * `config` with the plan's steps applied: the whole configuration a target that is written in one
+ * piece (standalone file or API) should hold. Objects the plan does not touch, foreign ones
+ * included, are kept as they are; each kind stays sorted by id. Pure.
+ */
+export function applyPlanToConfig(config: ApisixConfig, plan: Plan): ApisixConfig {
+  const result: Record<ApisixKind, ApisixObject[]> = { upstreams: [], services: [], routes: [] };
+  for (const kind of APISIX_KINDS) {
+    const objects = indexById(config[kind]);
+    for (const step of plan.steps) {
+      if (step.kind !== kind) continue;
+      if (step.op === 'delete') objects.delete(step.id);
+      else objects.set(step.id, step.after);
+    }
+    result[kind] = [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+  }
+  return result;
+}

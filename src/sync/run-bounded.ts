@@ -1,0 +1,23 @@
+/**
+ * Runs `work` over `items` with at most `limit` in flight. After the first failure no new item
+ * starts; items already in flight finish. Resolves to the first failure (undefined if none);
+ * never rejects.
+ */
+export async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<unknown> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  // Assigned inside the workers, which TypeScript does not see.
+  return (failure as { error: unknown } | null)?.error;
+}

@@ -1,0 +1,234 @@
+import { canonicalJson } from '../compile/canonical.js';
+import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind } from '../model/apisix.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { TargetKind } from '../model/target.js';
+import { errorData, type SyncErrorData } from './errors.js';
+import { stripServerFields } from './normalize.js';
+import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanStep } from './plan.js';
+import type { ApplyReport, LiveState, RestoreReport, Target } from './targets/port.js';
+
+/** The part of a snapshot the sync engine uses. */
+export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
+
+/**
+ * - `in-sync`: the target already held the snapshot; nothing was written.
+ * - `applied`: the plan was applied and the read-back matches the snapshot.
+ * - `failed`: conflict, authentication, rejected or failed write, or failed verification.
+ * - `skipped`: not synced because an earlier batch of the rollout failed.
+ * - `unreachable`: the target could not be read at all.
+ */
+export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable';
+
+/**
+ * What a target runs after the run, as far as it could be read:
+ * `snapshot` — this snapshot (`digest` is its digest); `previous` — what it held before the run
+ * (`digest` is the one the target reports, null when it keeps none, e.g. the Admin API);
+ * `unknown` — it could not be read, or holds neither (a restore that did not complete).
+ */
+export interface RunningConfig {
+  readonly state: 'snapshot' | 'previous' | 'unknown';
+  readonly digest: string | null;
+  /** The group's services on the target, from the labels of its objects, by name. */
+  readonly services: readonly { readonly name: string; readonly version: string }[];
+}
+
+/** One step of a plan without the object bodies, for reports. */
+export interface StepSummary {
+  readonly op: PlanStep['op'];
+  readonly kind: ApisixKind;
+  readonly id: string;
+  /** JSON pointers of the changed fields of an update. */
+  readonly fields?: readonly string[];
+}
+
+export interface TargetReport {
+  readonly target: string;
+  readonly kind: TargetKind;
+  readonly status: TargetStatus;
+  readonly runs: RunningConfig;
+  /** Counts of the plan made for the target; null when it could not be read. */
+  readonly plan: PlanCounts | null;
+  readonly steps: readonly StepSummary[];
+  readonly conflicts: readonly Conflict[];
+  /** Successful writes of the plan (undo writes not counted). */
+  readonly writes: number;
+  readonly error: SyncErrorData | null;
+  /** After a failed apply: the undo, and whether a read-back found the pre-run state again. */
+  readonly restore: (RestoreReport & { readonly verified: boolean }) | null;
+}
+
+export interface SyncTargetOptions {
+  /** Writes in flight at once within a phase. Default 16. */
+  readonly concurrency?: number;
+}
+
+const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
+
+/** The group's `{name, version}` pairs found in labels, by name. */
+export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
+  const versions = new Map<string, string>();
+  for (const kind of APISIX_KINDS) {
+    for (const obj of config[kind]) {
+      const name = obj.labels?.[LABEL_SERVICE];
+      const version = obj.labels?.[LABEL_VERSION];
+      if (name !== undefined && version !== undefined) versions.set(name, version);
+    }
+  }
+  return [...versions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, version]) => ({ name, version }));
+}
+
+export function summarizeSteps(plan: Plan): StepSummary[] {
+  return plan.steps.map((s) =>
+    s.op === 'update' ? { op: s.op, kind: s.kind, id: s.id, fields: s.changes.map((c) => c.path) } : { op: s.op, kind: s.kind, id: s.id },
+  );
+}
+
+/** Whether the group's objects on two reads of one target are the same (server fields aside). */
+function sameOwnedState(a: ApisixConfig, b: ApisixConfig, group: string): boolean {
+  const form = (config: ApisixConfig): string => {
+    const owned = ownedObjects(config, group);
+    return canonicalJson(APISIX_KINDS.map((kind) => owned[kind].map((o) => stripServerFields(o))));
+  };
+  return form(a) === form(b);
+}
+
+function isSynced(plan: Plan): boolean {
+  return plan.steps.length === 0 && plan.conflicts.length === 0;
+}
+
+function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
+  return { state: 'snapshot', digest: snapshot.digest, services: servicesIn(snapshot.apisix) };
+}
+
+function runningPrevious(live: LiveState, group: string): RunningConfig {
+  return { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, group)) };
+}
+
+/**
+ * What a target runs, from a read-only look: the snapshot, or what it held before (an in-flight
+ * sync elsewhere aside). Used for targets a rollout skipped.
+ */
+export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promise<{ runs: RunningConfig; plan: Plan | null; error: SyncErrorData | null }> {
+  try {
+    const live = await target.read();
+    const plan = planSync(snapshot, live.config);
+    return { runs: isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group), plan, error: null };
+  } catch (error) {
+    return { runs: UNKNOWN, plan: null, error: errorData(error, target.name) };
+  }
+}
+
+/**
+ * Syncs one target: read → plan → apply → verify. Never throws for gateway failures; the report
+ * says what happened and what the target runs now.
+ *
+ * - A conflict stops the target before any write.
+ * - After a successful apply the target is read back and planned again; anything left to do is
+ *   `verify-failed`.
+ * - After a failed apply (the target has undone its writes) the target is read back: the restore
+ *   is verified when the group's objects equal those read before the run.
+ */
+export async function syncTarget(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetReport> {
+  const base = { target: target.name, kind: target.kind };
+  let live: LiveState;
+  try {
+    live = await target.read();
+  } catch (error) {
+    const data = errorData(error, target.name);
+    return {
+      ...base,
+      status: data.code === 'unreachable' ? 'unreachable' : 'failed',
+      runs: UNKNOWN,
+      plan: null,
+      steps: [],
+      conflicts: [],
+      writes: 0,
+      error: data,
+      restore: null,
+    };
+  }
+
+  const plan = planSync(snapshot, live.config);
+  const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
+  if (plan.conflicts.length > 0) {
+    return {
+      ...base,
+      ...planned,
+      status: 'failed',
+      runs: runningPrevious(live, snapshot.group),
+      writes: 0,
+      error: {
+        code: 'conflict',
+        target: target.name,
+        message: `target ${target.name}: ${plan.conflicts.length} object(s) in the way are not this group's to change; nothing was written`,
+        hint: plan.conflicts[0]?.hint ?? '',
+        objects: plan.conflicts.map((c) => ({ kind: c.kind, id: c.id })),
+      },
+      restore: null,
+    };
+  }
+  if (plan.steps.length === 0) {
+    return { ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null };
+  }
+
+  let applied: ApplyReport;
+  try {
+    applied = await target.apply(plan, { concurrency: options.concurrency ?? 16 });
+  } catch (error) {
+    applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
+  }
+
+  let after: LiveState | null = null;
+  let readBackError: SyncErrorData | null = null;
+  try {
+    after = await target.read();
+  } catch (error) {
+    readBackError = errorData(error, target.name);
+  }
+
+  if (applied.ok) {
+    if (after === null) {
+      return { ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null };
+    }
+    const remaining = planSync(snapshot, after.config);
+    if (isSynced(remaining)) {
+      return { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
+    }
+    const left = [...remaining.steps.map((s) => `${s.op} ${s.kind}/${s.id}`), ...remaining.conflicts.map((c) => `${c.code} ${c.kind}/${c.id}`)];
+    return {
+      ...base,
+      ...planned,
+      status: 'failed',
+      runs: sameOwnedState(live.config, after.config, snapshot.group) ? runningPrevious(after, snapshot.group) : UNKNOWN,
+      writes: applied.writes,
+      error: {
+        code: 'verify-failed',
+        target: target.name,
+        message: `target ${target.name} does not hold the snapshot after applying it; still different: ${left.join(', ')}`,
+        hint: 'another writer may have changed the gateway during the sync; sync again',
+        objects: [...remaining.steps, ...remaining.conflicts].map((s) => ({ kind: s.kind, id: s.id })),
+      },
+      restore: null,
+    };
+  }
+
+  let runs: RunningConfig = UNKNOWN;
+  let verified = false;
+  if (after !== null) {
+    if (sameOwnedState(live.config, after.config, snapshot.group)) {
+      verified = true;
+      runs = runningPrevious(after, snapshot.group);
+    } else if (isSynced(planSync(snapshot, after.config))) {
+      runs = runningSnapshot(snapshot);
+    }
+  }
+  return {
+    ...base,
+    ...planned,
+    status: 'failed',
+    runs,
+    writes: applied.writes,
+    error: applied.error,
+    restore: { ...applied.restore, verified },
+  };
+}

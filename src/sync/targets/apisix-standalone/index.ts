@@ -1,0 +1,31 @@
+import type { ApisixStandaloneTargetSpec } from '../../../model/target.js';
+import type { Plan } from '../../plan.js';
+import { AdminClient, type AdminClientOptions } from '../apisix/client.js';
+import type { ApplyReport, LiveState, Target } from '../port.js';
+import { applyStandalonePlan } from './apply.js';
+import { readStandaloneState } from './read.js';
+
+/** An `apisix-standalone` target: an instance in API-driven standalone mode, one PUT per apply. */
+export class ApisixStandaloneTarget implements Target {
+  readonly kind = 'apisix-standalone' as const;
+  readonly name: string;
+  readonly #client: AdminClient;
+
+  constructor(spec: ApisixStandaloneTargetSpec, client: Omit<AdminClientOptions, 'target' | 'baseUrl'>) {
+    this.name = spec.name;
+    this.#client = new AdminClient({ ...client, target: spec.name, baseUrl: spec.admin_url });
+  }
+
+  async read(): Promise<LiveState> {
+    const state = await readStandaloneState(this.#client);
+    return { config: state.config, digest: state.digest };
+  }
+
+  apply(plan: Plan): Promise<ApplyReport> {
+    return applyStandalonePlan(this.#client, plan);
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+}

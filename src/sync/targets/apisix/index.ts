@@ -1,0 +1,32 @@
+import type { ApisixTargetSpec } from '../../../model/target.js';
+import type { Plan } from '../../plan.js';
+import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
+import { applyApisixPlan } from './apply.js';
+import { AdminClient, type AdminClientOptions } from './client.js';
+import { readApisixConfig } from './read.js';
+
+export { AdminClient } from './client.js';
+
+/** An `apisix` target: one gateway's Admin API v3, object by object. */
+export class ApisixTarget implements Target {
+  readonly kind = 'apisix' as const;
+  readonly name: string;
+  readonly #client: AdminClient;
+
+  constructor(spec: ApisixTargetSpec, client: Omit<AdminClientOptions, 'target' | 'baseUrl'>) {
+    this.name = spec.name;
+    this.#client = new AdminClient({ ...client, target: spec.name, baseUrl: spec.admin_url });
+  }
+
+  async read(): Promise<LiveState> {
+    return { config: await readApisixConfig(this.#client), digest: null };
+  }
+
+  apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+    return applyApisixPlan(this.#client, plan, ctx);
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+}

@@ -1,0 +1,72 @@
+import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
+import { SyncError } from '../../errors.js';
+import type { AdminClient } from './client.js';
+
+/** Largest page the Admin API serves (`apisix/admin/v3_adapter.lua`: 10 ≤ page_size ≤ 500). */
+export const PAGE_SIZE = 500;
+
+/** Safety stop for a server that keeps reporting more objects than it returns. */
+const MAX_PAGES = 10_000;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(client: AdminClient, path: string, what: string): SyncError {
+  return new SyncError({
+    code: 'invalid-live-state',
+    target: client.target,
+    message: `target ${client.target}: unexpected response to GET ${path}: ${what}`,
+    hint: 'check that admin_url points at the Admin API (port 9180 by default) of APISIX 3.x',
+  });
+}
+
+/**
+ * The items of one list response. v3: `{ total, list: [{ key, value, ... }] }` (an empty list may
+ * come as `{}`, the JSON of an empty Lua table); v2: `{ node: { nodes: [...] } }`.
+ */
+function listItems(client: AdminClient, path: string, body: unknown): { items: unknown[]; total: number | null } {
+  if (!isRecord(body)) throw invalid(client, path, 'not a JSON object');
+  const total = typeof body.total === 'number' ? body.total : null;
+  if (Array.isArray(body.list)) return { items: body.list, total };
+  if (isRecord(body.list) && Object.keys(body.list).length === 0) return { items: [], total };
+  if (body.list === undefined && isRecord(body.node)) {
+    const nodes = body.node.nodes;
+    return { items: Array.isArray(nodes) ? nodes : [], total: null };
+  }
+  if (body.list === undefined && total === 0) return { items: [], total };
+  throw invalid(client, path, 'no "list" array');
+}
+
+function objectOf(client: AdminClient, path: string, item: unknown): ApisixObject {
+  const value = isRecord(item) ? item.value : undefined;
+  if (!isRecord(value)) throw invalid(client, path, 'a list item without a "value" object');
+  let id = value.id;
+  if (id === undefined && isRecord(item) && typeof item.key === 'string') id = item.key.split('/').pop();
+  if (typeof id !== 'string' && typeof id !== 'number') throw invalid(client, path, 'an object without an id');
+  return { ...value, id: String(id) } as ApisixObject;
+}
+
+/** Every object of one kind, across pages, sorted by id. */
+export async function listObjects(client: AdminClient, kind: ApisixKind): Promise<ApisixObject[]> {
+  const objects = new Map<string, ApisixObject>();
+  for (let page = 1; page <= MAX_PAGES; page += 1) {
+    const path = `/apisix/admin/${kind}?page=${page}&page_size=${PAGE_SIZE}`;
+    const res = await client.request({ method: 'GET', path });
+    const { items, total } = listItems(client, path, res.body);
+    // Objects created between two pages shift later ones; the id map keeps each once.
+    for (const item of items) {
+      const obj = objectOf(client, path, item);
+      objects.set(obj.id, obj);
+    }
+    const pagedOut = total === null || items.length < PAGE_SIZE || items.length > PAGE_SIZE || page * PAGE_SIZE >= total;
+    if (pagedOut) break;
+  }
+  return [...objects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Upstreams, services and routes of the gateway, all owners, read concurrently. */
+export async function readApisixConfig(client: AdminClient): Promise<ApisixConfig> {
+  const [upstreams, services, routes] = await Promise.all(APISIX_KINDS.map((kind) => listObjects(client, kind)));
+  return { upstreams: upstreams ?? [], services: services ?? [], routes: routes ?? [] };
+}

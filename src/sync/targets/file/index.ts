@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { ApisixObject } from '../../../model/apisix.js';
+import type { FileTargetSpec } from '../../../model/target.js';
+import type { Plan } from '../../plan.js';
+import type { ApplyReport, LiveState, Target } from '../port.js';
+import { applyFilePlan } from './apply.js';
+import { readStandaloneFile } from './read.js';
+
+function withStringId(obj: ApisixObject): ApisixObject {
+  return typeof obj.id === 'string' ? obj : { ...obj, id: String(obj.id) };
+}
+
+/** A `file` target: an APISIX standalone `apisix.yaml`, `path` resolved against `root`. */
+export class FileTarget implements Target {
+  readonly kind = 'file' as const;
+  readonly name: string;
+  readonly path: string;
+
+  constructor(spec: FileTargetSpec, root: string) {
+    this.name = spec.name;
+    this.path = resolve(root, spec.path);
+  }
+
+  async read(): Promise<LiveState> {
+    const { config } = await readStandaloneFile(this.name, this.path);
+    return {
+      config: {
+        upstreams: config.upstreams.map(withStringId),
+        services: config.services.map(withStringId),
+        routes: config.routes.map(withStringId),
+      },
+      digest: null,
+    };
+  }
+
+  apply(plan: Plan): Promise<ApplyReport> {
+    return applyFilePlan(this.name, this.path, plan);
+  }
+
+  async close(): Promise<void> {}
+}

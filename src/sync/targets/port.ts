@@ -1,0 +1,55 @@
+import type { ApisixConfig } from '../../model/apisix.js';
+import type { TargetKind } from '../../model/target.js';
+import type { FailedRequest, SyncErrorData } from '../errors.js';
+import type { Plan } from '../plan.js';
+
+/**
+ * What a target holds now: every upstream, service and route on it, whoever owns them (the
+ * planner decides ownership), each kind sorted by id, as the target returns them.
+ */
+export interface LiveState {
+  readonly config: ApisixConfig;
+  /** The digest the target itself reports for its configuration (standalone `X-Digest`), if any. */
+  readonly digest: string | null;
+}
+
+export interface ApplyContext {
+  /** Writes in flight at once within one phase of the plan. */
+  readonly concurrency: number;
+}
+
+/** How the undo of a failed apply went, as far as the target could tell. */
+export interface RestoreReport {
+  /** False when nothing needed undoing (atomic targets, or the failure came before any write). */
+  readonly attempted: boolean;
+  /** Every undo request succeeded (the engine still reads back to verify). */
+  readonly ok: boolean;
+  /** Undo requests that failed. */
+  readonly failures: readonly { readonly request: FailedRequest; readonly message: string }[];
+}
+
+export type ApplyReport =
+  | { readonly ok: true; readonly writes: number }
+  | {
+      readonly ok: false;
+      /** Successful writes of the plan before the failure (undo writes not counted). */
+      readonly writes: number;
+      readonly error: SyncErrorData;
+      readonly restore: RestoreReport;
+    };
+
+/**
+ * One gateway (or standalone file) of a group's fleet, behind the only port the sync engine uses.
+ *
+ * - `read` returns the live state or throws a `SyncError` (`unreachable`, `auth`, `io`, ...).
+ * - `apply` executes a conflict-free plan computed against a `read` of this target and does not
+ *   throw for gateway failures: it reports them, after undoing what it already changed.
+ * - `close` releases connections; the target is not used afterwards.
+ */
+export interface Target {
+  readonly name: string;
+  readonly kind: TargetKind;
+  read(): Promise<LiveState>;
+  apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport>;
+  close(): Promise<void>;
+}

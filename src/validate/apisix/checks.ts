@@ -1,0 +1,310 @@
+/**
+ * The checks the APISIX Admin API makes beyond the JSON Schema, each tagged with the Lua it mirrors:
+ * - apisix/admin/resource.lua `check_conf`: `create_time` / `update_time` are forbidden on writes;
+ * - apisix/admin/routes.lua and services.lua `check_conf`: host xor hosts, remote_addr xor
+ *   remote_addrs, plugins, `vars` (lua-resty-expr), `filter_func` and `script` (Lua code);
+ * - apisix/upstream.lua `check_schema` and `check_upstream_conf`: bracketed IPv6 node hosts, ports
+ *   of hash-form nodes, `pass_host: rewrite` with `upstream_host`, the client certificate, and the
+ *   chash `hash_on` / `key` rules;
+ * - the cross-field parts of apisix/schema_def.lua (see schema.ts).
+ *
+ * Not checked, because they need the gateway's state: that `upstream_id`, `service_id`,
+ * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
+ * last, an SSL object of type `client`), and each plugin's own configuration schema.
+ *
+ * Every check runs on whatever it finds and reports through `report`; a check whose field has the
+ * wrong JSON type stays silent, since the schema reports that field already.
+ */
+
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { apisixSchemaValidators } from './schema.js';
+import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN } from './schema.js';
+import { isIpv6, parseAddr } from './ip-address.js';
+import { parseLuaChunk } from './lua-syntax.js';
+import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
+import { schemaIssues } from './schema-errors.js';
+
+export type Report = (pointer: string, message: string) => void;
+
+type JsonObject = Readonly<Record<string, unknown>>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A property counts as present when it would be serialised: own and not `undefined`. */
+function has(object: JsonObject, key: string): boolean {
+  return Object.hasOwn(object, key) && object[key] !== undefined;
+}
+
+/**
+ * Lua truthiness of a decoded JSON value: anything but absent and `false`. JSON `null` decodes to
+ * `cjson.null`, which Lua treats as true.
+ */
+function truthy(object: JsonObject, key: string): boolean {
+  return has(object, key) && object[key] !== false;
+}
+
+/** RFC 6901 escaping of one reference token. */
+export function pointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Checks of apisix/admin/routes.lua on top of the route schema. */
+export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
+  checkForbiddenProperties(route, '', report);
+
+  // routes.lua check_conf answers these two before the schema runs.
+  if (truthy(route, 'host') && truthy(route, 'hosts')) report('', 'only one of host or hosts is allowed');
+  if (truthy(route, 'remote_addr') && truthy(route, 'remote_addrs')) {
+    report('', 'only one of remote_addr or remote_addrs is allowed');
+  }
+
+  // schema_def.lua route.allOf[1]: oneOf required uri / required uris.
+  const hasUri = has(route, 'uri');
+  const hasUris = has(route, 'uris');
+  if (hasUri && hasUris) report('', 'only one of uri or uris is allowed');
+  if (!hasUri && !hasUris) report('', 'missing uri or uris: a route must match a path');
+
+  // schema_def.lua route.anyOf: with uri or uris, one of plugins, upstream, upstream_id, service_id, script.
+  const targets = ['plugins', 'upstream', 'upstream_id', 'service_id', 'script'] as const;
+  if (!targets.some((key) => has(route, key))) {
+    report('', 'a route needs at least one of plugins, upstream, upstream_id, service_id or script');
+  }
+
+  // schema_def.lua route.not: script excludes plugins and plugin_config_id.
+  if (has(route, 'script') && has(route, 'plugins')) report('/script', 'script cannot be combined with plugins');
+  if (has(route, 'script') && has(route, 'plugin_config_id')) {
+    report('/script', 'script cannot be combined with plugin_config_id');
+  }
+
+  if (isObject(route.upstream)) checkUpstream(route.upstream, '/upstream', report);
+  if (isObject(route.plugins)) checkPlugins(route.plugins, '/plugins', plugins, report);
+  if (Array.isArray(route.vars)) checkVars(route.vars, '/vars', report);
+  if (typeof route.filter_func === 'string' && route.filter_func.startsWith('function')) {
+    checkFilterFunction(route.filter_func, report);
+  }
+  if (typeof route.script === 'string' && route.script.length >= 10) checkScript(route.script, report);
+}
+
+/** Checks of apisix/admin/services.lua on top of the service schema. */
+export function checkService(service: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
+  checkForbiddenProperties(service, '', report);
+  if (isObject(service.upstream)) checkUpstream(service.upstream, '/upstream', report);
+  if (isObject(service.plugins)) checkPlugins(service.plugins, '/plugins', plugins, report);
+  if (typeof service.script === 'string' && service.script.length >= 10) checkScript(service.script, report);
+}
+
+/** Checks of apisix/admin/upstreams.lua (that is, apisix/upstream.lua check_upstream_conf). */
+export function checkStandaloneUpstream(upstream: JsonObject, report: Report): void {
+  checkForbiddenProperties(upstream, '', report);
+  checkUpstream(upstream, '', report);
+}
+
+const FORBIDDEN_PROPERTIES = ['create_time', 'update_time'] as const;
+
+/**
+ * resource.lua `check_forbidden_properties`: the Admin API sets `create_time` / `update_time`
+ * itself and refuses them in a PUT or POST body, at the top level, in `upstream` and in `plugins`.
+ */
+function checkForbiddenProperties(conf: JsonObject, pointer: string, report: Report): void {
+  const scopes: [JsonObject, string][] = [[conf, pointer]];
+  if (isObject(conf.upstream)) scopes.push([conf.upstream, `${pointer}/upstream`]);
+  if (isObject(conf.plugins)) scopes.push([conf.plugins, `${pointer}/plugins`]);
+  for (const [object, at] of scopes) {
+    for (const key of FORBIDDEN_PROPERTIES) {
+      if (truthy(object, key)) report(`${at}/${key}`, `the property is forbidden: ${key} is set by the Admin API`);
+    }
+  }
+}
+
+/** apisix/upstream.lua `check_schema` + `check_upstream_conf`, past the schema. */
+function checkUpstream(upstream: JsonObject, pointer: string, report: Report): void {
+  const nodes = upstream.nodes;
+
+  // upstream.lua check_schema: a bare IPv6 literal makes "host:port" ambiguous.
+  if (Array.isArray(nodes)) {
+    nodes.forEach((node: unknown, i) => {
+      if (isObject(node) && typeof node.host === 'string' && isIpv6(node.host)) {
+        report(`${pointer}/nodes/${i}/host`, "IPv6 address must be enclosed with '[' and ']'");
+      }
+    });
+  }
+
+  // schema_def.lua upstream.oneOf: nodes, or service_name + discovery_type, not both.
+  const hasNodes = has(upstream, 'nodes');
+  const hasDiscovery = has(upstream, 'service_name') && has(upstream, 'discovery_type');
+  if (hasNodes && hasDiscovery) {
+    report(pointer, 'nodes and service discovery (service_name + discovery_type) are mutually exclusive');
+  } else if (!hasNodes && !hasDiscovery) {
+    const missing = has(upstream, 'service_name')
+      ? 'discovery_type (service_name needs it)'
+      : has(upstream, 'discovery_type')
+        ? 'service_name (discovery_type needs it)'
+        : 'nodes, or service_name with discovery_type';
+    report(pointer, `missing ${missing}`);
+  }
+
+  // upstream.lua check_upstream_conf: ports written in hash-form node keys.
+  if (isObject(nodes)) {
+    for (const addr of Object.keys(nodes)) {
+      const { port } = parseAddr(addr);
+      if (port !== undefined && (port < 1 || port > 65535)) {
+        report(`${pointer}/nodes/${pointerToken(addr)}`, `invalid port ${port}`);
+      }
+    }
+  }
+
+  // upstream.lua check_upstream_conf: pass_host "rewrite" sends upstream_host, so it must be set.
+  if (upstream.pass_host === 'rewrite' && (!has(upstream, 'upstream_host') || upstream.upstream_host === '')) {
+    report(`${pointer}/upstream_host`, "upstream_host can't be empty when pass_host is rewrite");
+  }
+
+  if (isObject(upstream.tls)) checkUpstreamTls(upstream.tls, `${pointer}/tls`, report);
+  checkConsistentHashing(upstream, pointer, report);
+}
+
+/** schema_def.lua upstream.tls `dependencies.client_cert_id`, then upstream.lua's `apisix_ssl.validate`. */
+function checkUpstreamTls(tls: JsonObject, pointer: string, report: Report): void {
+  if (has(tls, 'client_cert_id') && has(tls, 'client_cert') && has(tls, 'client_key')) {
+    report(`${pointer}/client_cert_id`, 'client_cert_id cannot be combined with client_cert and client_key');
+  }
+  const cert = tls.client_cert;
+  const key = tls.client_key;
+  if (typeof cert !== 'string' || cert.length < 128) return;
+  const certProblem = pemCertificateProblem(cert);
+  if (certProblem) report(`${pointer}/client_cert`, `failed to parse cert: ${certProblem}`);
+  // A key that does not start with "---" is taken by APISIX as encrypted with the gateway's own
+  // keyring (data_encryption.keyring), which only the gateway can decrypt.
+  if (typeof key === 'string' && key.length >= 64 && key.startsWith('---')) {
+    const keyProblem = pemPrivateKeyProblem(key);
+    if (keyProblem) report(`${pointer}/client_key`, `failed to parse key: ${keyProblem}`);
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** `ngx.ssl.parse_pem_cert`: one or more PEM certificates, each of which must parse. */
+function pemCertificateProblem(pem: string): string | null {
+  const blocks = pem.match(PEM_CERTIFICATE);
+  if (!blocks) return 'no PEM certificate found';
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      return e instanceof Error ? e.message : 'not a certificate';
+    }
+  }
+  return null;
+}
+
+/** `ngx.ssl.parse_pem_priv_key`: an unencrypted PEM private key. */
+function pemPrivateKeyProblem(pem: string): string | null {
+  try {
+    createPrivateKey({ key: pem, format: 'pem' });
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : 'not a private key';
+  }
+}
+
+/** upstream.lua `check_upstream_conf` for `type: chash` (defaults: type roundrobin, hash_on vars). */
+function checkConsistentHashing(upstream: JsonObject, pointer: string, report: Report): void {
+  if (upstream.type !== 'chash') return;
+  const hashOn = has(upstream, 'hash_on') ? upstream.hash_on : 'vars';
+  if (hashOn !== 'consumer' && !truthy(upstream, 'key')) {
+    report(pointer, `missing key: type chash with hash_on ${String(hashOn)} needs the key to hash on`);
+    return;
+  }
+  const key = upstream.key;
+  if (typeof key !== 'string') return;
+  if (hashOn === 'vars' && !UPSTREAM_HASH_VARS_PATTERN.test(key)) {
+    report(
+      `${pointer}/key`,
+      `invalid chash key "${key}" for hash_on vars: must be one of uri, server_name, server_addr, ` +
+        'request_uri, remote_port, remote_addr, query_string, host, hostname, mqtt_client_id or arg_<name>',
+    );
+  } else if ((hashOn === 'header' || hashOn === 'cookie') && !UPSTREAM_HASH_HEADER_PATTERN.test(key)) {
+    report(`${pointer}/key`, `invalid ${hashOn} name "${key}": must match ^[a-zA-Z0-9-_]+$`);
+  }
+}
+
+/**
+ * apisix/plugin.lua `check_single_plugin_schema`, minus each plugin's own schema: the
+ * configuration is an object, the plugin is enabled, and the `_meta` object injected into every
+ * plugin schema is valid, with its `filter` compiling and its `pre_function` loading.
+ */
+function checkPlugins(plugins: JsonObject, pointer: string, enabled: ReadonlySet<string>, report: Report): void {
+  for (const name of Object.keys(plugins)) {
+    const conf = plugins[name];
+    if (conf === undefined) continue;
+    const at = `${pointer}/${pointerToken(name)}`;
+    if (!isObject(conf)) {
+      report(at, `invalid plugin conf for plugin [${name}]: must be an object`);
+      continue;
+    }
+    if (!enabled.has(name)) {
+      report(at, `unknown plugin [${name}]`);
+      continue;
+    }
+    if (has(conf, '_meta')) checkPluginMeta(conf._meta, `${at}/_meta`, name, report);
+  }
+}
+
+function checkPluginMeta(meta: unknown, pointer: string, plugin: string, report: Report): void {
+  const validate = apisixSchemaValidators().pluginMeta;
+  // plugin.lua check_disable: a plugin disabled through `_meta.disable` is accepted even when its
+  // schema check fails, since it never runs.
+  const disabled = isObject(meta) && meta.disable === true;
+  if (!validate(meta) && !disabled) {
+    for (const issue of schemaIssues(validate.errors ?? [], meta)) {
+      report(`${pointer}${issue.pointer}`, `plugin ${plugin}: ${issue.message}`);
+    }
+  }
+  if (!isObject(meta)) return;
+  if (truthy(meta, 'filter') && Array.isArray(meta.filter)) checkVars(meta.filter, `${pointer}/filter`, report);
+  if (typeof meta.pre_function === 'string') {
+    const result = parseLuaChunk(meta.pre_function);
+    if (!result.ok) {
+      report(`${pointer}/pre_function`, `failed to load _meta.pre_function in plugin ${plugin}: ${result.message}`);
+    }
+  }
+}
+
+/** routes.lua: `expr.new(vars)`, then `validate_post_arg(vars)`. */
+function checkVars(vars: readonly unknown[], pointer: string, report: Report): void {
+  const issue = checkVarsExpression(vars) ?? checkPostArgPaths(vars);
+  if (issue) report(`${pointer}${issue.pointer}`, `failed to validate the 'vars' expression: ${issue.message}`);
+}
+
+/**
+ * routes.lua: `loadstring("return " .. filter_func)` must compile and yield a function. Decided
+ * statically: the code must parse, and the returned expression must be the function literal
+ * itself (APISIX would also accept `function() ... end or x`, which nobody writes).
+ */
+function checkFilterFunction(source: string, report: Report): void {
+  const result = parseLuaChunk(`return ${source}`);
+  if (!result.ok) {
+    report('/filter_func', `failed to load 'filter_func' string: ${result.message}`);
+  } else if (result.summary.finalReturn !== 'function') {
+    report('/filter_func', "'filter_func' should be a function");
+  }
+}
+
+/**
+ * routes.lua / services.lua: `loadstring(script)` must compile and, run once, return a table.
+ * Running it is not possible here, so only what is certain without running is reported: a syntax
+ * error, a chunk that returns nothing, or one whose final `return` is a literal other than a table.
+ */
+function checkScript(source: string, report: Report): void {
+  const result = parseLuaChunk(source);
+  if (!result.ok) {
+    report('/script', `failed to load 'script' string: ${result.message}`);
+    return;
+  }
+  const { finalReturn, nestedReturn } = result.summary;
+  const returnsNothing = (finalReturn === null && !nestedReturn) || finalReturn === 'none';
+  const returnsNonTable =
+    finalReturn !== null && ['nil', 'boolean', 'number', 'string', 'function'].includes(finalReturn);
+  if (returnsNothing || returnsNonTable) report('/script', "'script' should be a Lua object");
+}

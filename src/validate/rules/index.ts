@@ -1,0 +1,35 @@
+import { canaryTrafficSplit } from './canary-traffic-split.js';
+import { chashKey } from './chash-key.js';
+import { ipv6Brackets } from './ipv6-brackets.js';
+import { nameMatchesFolder } from './name-matches-folder.js';
+import { nodesXorDiscovery } from './nodes-xor-discovery.js';
+import { overlayForUnpublished } from './overlay-for-unpublished.js';
+import { overlayRuntimeOnly } from './overlay-runtime-only.js';
+import { passHostRewrite } from './pass-host-rewrite.js';
+import { pinMatchesTag } from './pin-matches-tag.js';
+import { routeConflicts } from './route-conflicts.js';
+import { stripPathPrefix } from './strip-path-prefix.js';
+import { uniqueRouteNames } from './unique-route-names.js';
+import { unknownPlugin } from './unknown-plugin.js';
+import { upstreamRequired } from './upstream-required.js';
+import type { Rule } from './rule.js';
+
+export type { Rule, RuleContext, ResolvedGroup } from './rule.js';
+
+/** The semantic rules, run after the schemas pass, in this order. */
+export const RULES: readonly Rule[] = [
+  nameMatchesFolder, // TW3001 a template's / group's name equals its folder
+  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
+  overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
+  pinMatchesTag, // TW3004 every pin names an existing tag
+  nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
+  chashKey, // TW3006 chash needs a key that fits hash_on
+  ipv6Brackets, // TW3007 IPv6 node hosts in brackets
+  passHostRewrite, // TW3008 pass_host: rewrite needs upstream_host
+  routeConflicts, // TW3009 no two routes of a group match the same host + method + path
+  unknownPlugin, // TW3010 plugin names the gateway knows
+  overlayForUnpublished, // TW3011 an overlay for a service the group does not publish (warning)
+  upstreamRequired, // TW3012 every published service (and canary) has nodes or discovery
+  stripPathPrefix, // TW3013 strip_path_prefix needs a prefix and no other uri rewrite
+  canaryTrafficSplit, // TW3014 a canary owns the service's traffic-split plugin
+];

@@ -1,0 +1,69 @@
+import { canonicalJson } from '../../compile/canonical.js';
+import { prefixedUri } from '../../compile/route-paths.js';
+import type { ResolvedService } from '../../compile/merge.js';
+import type { Diagnostic } from '../../model/diagnostic.js';
+import type { Rule } from './rule.js';
+import { describeFile, finding, relatedAt } from './rule.js';
+
+/** A route without `methods` matches every one of these. */
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'];
+
+interface Claim {
+  readonly service: ResolvedService;
+  readonly route: number;
+  readonly uri: number;
+}
+
+/**
+ * Inside a gateway group, no two routes (from any services) match the same host + method + path
+ * after path prefixes are applied (TW3009). Routes that differ in `vars` or `priority` are told
+ * apart by the gateway and do not conflict; a route without hosts is a fallback for every host
+ * and does not conflict with host-specific routes (APISIX matches host-specific routes first).
+ * Each conflict is reported at both routes.
+ */
+export const routeConflicts: Rule = {
+  name: 'route-conflicts',
+  *check(ctx) {
+    for (const { group, services } of ctx.resolved) {
+      const claims = new Map<string, Claim>();
+      const reported = new Set<string>();
+      for (const service of services) {
+        for (const [r, route] of service.template.spec.routes.entries()) {
+          const hosts = route.hosts ?? service.hosts?.value ?? ['*'];
+          const methods = route.methods ?? ALL_METHODS;
+          const discriminator = canonicalJson([route.vars ?? null, route.priority ?? 0]);
+          for (const [u, uri] of route.uris.entries()) {
+            const path = prefixedUri(service.pathPrefix?.value, uri);
+            for (const host of hosts) {
+              for (const method of methods) {
+                const key = `${host}\u0000${method}\u0000${path}\u0000${discriminator}`;
+                const first = claims.get(key);
+                if (!first) {
+                  claims.set(key, { service, route: r, uri: u });
+                  continue;
+                }
+                const pairKey = `${first.service.name}.${first.route}|${service.name}.${r}`;
+                if (reported.has(pairKey)) continue;
+                reported.add(pairKey);
+                yield* conflict(group.group, { service, route: r, uri: u }, first, host, method, path);
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
+function conflict(group: string, a: Claim, b: Claim, host: string, method: string, path: string): Diagnostic[] {
+  const what = `${method} ${host === '*' ? '(any host)' : host}${path}`;
+  const name = (c: Claim) => `${c.service.name}.${c.service.template.spec.routes[c.route]!.name}`;
+  const pointer = (c: Claim) => `/routes/${c.route}/uris/${c.uri}`;
+  const hint = 'Change one route\'s path, methods or hosts, give one of them `vars` or a different `priority`, or use a different path_prefix in this group.';
+  const one = (self: Claim, other: Claim) =>
+    finding('TW3009', self.service.template.file, pointer(self), `route ${name(self)} conflicts with route ${name(other)} in group ${group}: both match ${what}`, {
+      hint,
+      related: [relatedAt(other.service.template.file, pointer(other), `route ${name(other)} (${describeFile(other.service.template.file)})`)],
+    });
+  return [one(a, b), one(b, a)];
+}

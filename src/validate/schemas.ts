@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { YamlFile } from '../load/yaml-file.js';
+import { joinPointer } from '../load/yaml-file.js';
+import { didYouMean } from './did-you-mean.js';
+
+export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot'] as const;
+export type SchemaKind = (typeof SCHEMA_KINDS)[number];
+
+const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
+
+/** The parsed JSON Schema of one file kind, as shipped in `schemas/`. */
+export function readSchema(name: SchemaKind | 'defs'): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
+}
+
+// ajv-formats is CommonJS with a default export that NodeNext types do not see as callable.
+const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
+
+let compiled: Map<SchemaKind, ValidateFunction> | null = null;
+
+/** Validators are compiled once per process, on first use. */
+function validators(): Map<SchemaKind, ValidateFunction> {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addSchema(readSchema('defs'));
+  compiled = new Map(SCHEMA_KINDS.map((kind) => [kind, ajv.compile(readSchema(kind))]));
+  return compiled;
+}
+
+export interface SchemaCheckOptions {
+  /** Unknown keys to leave to a dedicated rule (e.g. template fields written in an overlay). */
+  readonly skipUnknownKey?: (pointer: string, key: string) => boolean;
+}
+
+/** Checks a parsed file against its schema; every error becomes a positioned diagnostic. */
+export function checkSchema(kind: SchemaKind, file: YamlFile, options: SchemaCheckOptions = {}): Diagnostic[] {
+  const validate = validators().get(kind)!;
+  if (validate(file.data)) return [];
+  return toDiagnostics(validate.errors ?? [], file, options);
+}
+
+/** Plain-data check (no positions), e.g. for snapshot files read back from disk. */
+export function schemaErrors(kind: SchemaKind, data: unknown): string[] {
+  const validate = validators().get(kind)!;
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+}
+
+function toDiagnostics(errors: readonly ErrorObject[], file: YamlFile, options: SchemaCheckOptions): Diagnostic[] {
+  // `if` and the branches of `anyOf` only restate the errors of what they contain.
+  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    if (e.keyword !== 'anyOf' && anyOfPaths.some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
+    const d = toDiagnostic(e, file, options);
+    if (!d) continue;
+    const key = `${d.code}|${d.pointer}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+function toDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOptions): Diagnostic | null {
+  const at = (pointer: string, key = false) => {
+    const { pointer: _p, ...loc } = file.locate(pointer, { key });
+    return { ...loc, pointer };
+  };
+  const field = describe(e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const pointer = `${e.instancePath}${joinPointer(key)}`;
+      if (options.skipUnknownKey?.(e.instancePath, key)) return null;
+      const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+      const guess = didYouMean(key, allowed);
+      return {
+        code: 'TW2001',
+        severity: 'error',
+        message: `unknown key \`${key}\` in ${field}`,
+        ...at(pointer, true),
+        hint: guess
+          ? `Did you mean \`${guess}\`?`
+          : allowed.length > 0
+            ? `Allowed keys here: ${allowed.join(', ')}.`
+            : 'Remove this key.',
+        related: [],
+      };
+    }
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      return {
+        code: 'TW2002',
+        severity: 'error',
+        message: `${field} is missing the required key \`${missing}\``,
+        ...at(e.instancePath, e.instancePath !== ''),
+        hint: `Add \`${missing}:\` to ${field}.`,
+        related: [],
+      };
+    }
+    case 'anyOf': {
+      const options = (e.schema as { required?: string[] }[]).flatMap((s) => s.required ?? []);
+      return {
+        code: 'TW2002',
+        severity: 'error',
+        message: `${field} needs at least one of ${options.map((o) => `\`${o}\``).join(', ')}`,
+        ...at(e.instancePath, true),
+        hint: `Add ${options.map((o) => `\`${o}:\``).join(' or ')}.`,
+        related: [],
+      };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const guess = typeof e.data === 'string' ? didYouMean(e.data, allowed) : null;
+      return {
+        code: 'TW2003',
+        severity: 'error',
+        message: `${field} must be one of ${allowed.join(', ')}; found ${JSON.stringify(e.data)}`,
+        ...at(e.instancePath),
+        hint: guess ? `Did you mean \`${guess}\`?` : `Use one of: ${allowed.join(', ')}.`,
+        related: [],
+      };
+    }
+    case 'const': {
+      return {
+        code: 'TW2003',
+        severity: 'error',
+        message: `${field} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+        ...at(e.instancePath),
+        related: [],
+      };
+    }
+    case 'pattern': {
+      return {
+        code: 'TW2003',
+        severity: 'error',
+        message: e.propertyName
+          ? `key ${JSON.stringify(e.propertyName)} in ${field} ${patternMeaning((e.params as { pattern: string }).pattern)}`
+          : `${field} ${JSON.stringify(e.data)} ${patternMeaning((e.params as { pattern: string }).pattern)}`,
+        ...(e.propertyName ? at(`${e.instancePath}${joinPointer(e.propertyName)}`, true) : at(e.instancePath)),
+        ...optional('hint', patternHint((e.params as { pattern: string }).pattern)),
+        related: [],
+      };
+    }
+    case 'propertyNames':
+      // The nested `pattern` error (with propertyName) says it better.
+      return null;
+    default: {
+      const propertyName = e.propertyName;
+      return {
+        code: 'TW2003',
+        severity: 'error',
+        message: `${field} ${e.message ?? 'is invalid'}${propertyName ? ` (key \`${propertyName}\`)` : ''}`,
+        ...at(e.instancePath),
+        related: [],
+      };
+    }
+  }
+}
+
+/** `/routes/0/uris/1` → "`routes[0].uris[1]`"; '' → "the file". */
+function describe(pointer: string): string {
+  if (pointer === '') return 'the file';
+  const parts = pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
+  return `\`${out}\``;
+}
+
+const NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$';
+
+function patternMeaning(pattern: string): string {
+  if (pattern === NAME_PATTERN) return 'is not a valid name';
+  if (pattern.startsWith('^env:')) return 'is not a secret reference';
+  if (pattern === '^/') return 'must start with /';
+  return `does not match the pattern ${pattern}`;
+}
+
+function patternHint(pattern: string): string | undefined {
+  if (pattern === NAME_PATTERN) {
+    return 'Names are 1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit (e.g. petstore, orders-v2).';
+  }
+  if (pattern.startsWith('^env:')) return 'Write `env:NAME` and set the environment variable NAME where tagway syncs; never write the key itself.';
+  return undefined;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

@@ -1,0 +1,608 @@
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAdminServer, type AdminServer, type AdminServerOptions } from './apisix-admin-server.js';
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+  /** Parsed JSON body (asserted field by field), undefined when the body is not JSON. */
+  readonly json: any;
+}
+
+interface CallOptions {
+  readonly body?: unknown;
+  /** Raw request body, sent as is. */
+  readonly raw?: string;
+  /** API key to send; null sends none. Default: the server's. */
+  readonly key?: string | null;
+  readonly headers?: Record<string, string>;
+  readonly headersTimeout?: number;
+}
+
+let server!: AdminServer;
+let clock = 1_700_000_000;
+
+async function start(options: AdminServerOptions = {}): Promise<AdminServer> {
+  await server?.close();
+  server = await startAdminServer({ now: () => clock, ...options });
+  return server;
+}
+
+async function call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  const key = options.key === undefined ? server.apiKey : options.key;
+  const headers: Record<string, string> = { ...options.headers };
+  if (key !== null) headers['x-api-key'] = key;
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const res = await request(`${server.url}${path}`, {
+    method: method as 'GET',
+    headers,
+    ...(body === undefined ? {} : { body }),
+    ...(options.headersTimeout === undefined ? {} : { headersTimeout: options.headersTimeout }),
+  });
+  const text = await res.body.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, text, json };
+}
+
+const upstream = (extra: Record<string, unknown> = {}) => ({
+  type: 'roundrobin',
+  nodes: [{ host: '127.0.0.1', port: 8080, weight: 1 }],
+  ...extra,
+});
+
+beforeEach(async () => {
+  clock = 1_700_000_000;
+  await start();
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+describe('authentication (admin/init.lua check_token)', () => {
+  it('answers 401 with APISIX body when the key is missing', async () => {
+    const res = await call('GET', '/apisix/admin/routes', { key: null });
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('{"error_msg":"failed to check token","description":"missing apikey"}\n');
+    expect(res.headers['content-type']).toBe('application/json');
+  });
+
+  it('answers 401 "wrong apikey" for another key, before touching anything', async () => {
+    const res = await call('PUT', '/apisix/admin/upstreams/u1', { key: 'nope', body: upstream() });
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ error_msg: 'failed to check token', description: 'wrong apikey' });
+    expect(server.objects('upstreams').size).toBe(0);
+  });
+
+  it('accepts the key as the api_key query argument', async () => {
+    const res = await call('GET', `/apisix/admin/routes?api_key=${server.apiKey}`, { key: null });
+    expect(res.status).toBe(200);
+  });
+
+  it('uses a custom key, and none at all when apiKey is null', async () => {
+    await start({ apiKey: 'secret' });
+    expect((await call('GET', '/apisix/admin/routes', { key: 'test-key' })).status).toBe(401);
+    expect((await call('GET', '/apisix/admin/routes', { key: 'secret' })).status).toBe(200);
+    await start({ apiKey: null });
+    expect((await call('GET', '/apisix/admin/routes', { key: null })).status).toBe(200);
+  });
+
+  it('answers HEAD /apisix/admin with 200 without a key', async () => {
+    const res = await call('HEAD', '/apisix/admin', { key: null });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('routing', () => {
+  it('answers an unknown resource with "Unsupported resource type"', async () => {
+    const res = await call('GET', '/apisix/admin/consumers');
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: consumers' });
+  });
+
+  it('answers paths outside the admin API with nginx 404', async () => {
+    const res = await call('GET', '/hello');
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('404 Not Found');
+  });
+
+  it('marks resource responses as v3', async () => {
+    const res = await call('GET', '/apisix/admin/upstreams');
+    expect(res.headers['x-api-version']).toBe('v3');
+  });
+});
+
+describe('PUT (resource.lua put, etcd.lua set)', () => {
+  it('answers 201 with { key, value } on create, value with id and timestamps', async () => {
+    const res = await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    expect(res.status).toBe(201);
+    expect(res.json).toEqual({
+      key: '/apisix/upstreams/u1',
+      value: { ...upstream(), id: 'u1', create_time: clock, update_time: clock },
+    });
+  });
+
+  it('answers 200 on replace, keeping create_time and moving update_time', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const created = clock;
+    clock += 60;
+    const res = await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream({ type: 'chash', key: 'remote_addr' }) });
+    expect(res.status).toBe(200);
+    expect(res.json.value).toMatchObject({ type: 'chash', create_time: created, update_time: clock });
+    expect(server.objects('upstreams').get('u1')).toEqual(res.json.value);
+  });
+
+  it('replaces the whole object (no merge)', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream({ desc: 'x' }) });
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    expect(server.objects('upstreams').get('u1')).not.toHaveProperty('desc');
+  });
+
+  it('accepts a body id equal to the path id, also as a number', async () => {
+    expect((await call('PUT', '/apisix/admin/upstreams/7', { body: upstream({ id: 7 }) })).status).toBe(201);
+    expect(server.objects('upstreams').get('7')?.['id']).toBe('7');
+  });
+
+  it('takes the id from the body when the path has none', async () => {
+    const res = await call('PUT', '/apisix/admin/upstreams', { body: upstream({ id: 'u9' }) });
+    expect(res.status).toBe(201);
+    expect(res.json.key).toBe('/apisix/upstreams/u9');
+  });
+
+  it.each([
+    ['a body id that differs from the path id', '/apisix/admin/routes/1', { id: 3, uri: '/x' }, 'wrong route id'],
+    ['no id at all', '/apisix/admin/routes', { uri: '/x' }, 'missing route id'],
+    [
+      'an id outside the id schema',
+      '/apisix/admin/routes/bad%20id',
+      { uri: '/x' },
+      'invalid configuration: property "id" validation failed: object matches none of the required',
+    ],
+    [
+      'a negative numeric id',
+      '/apisix/admin/routes',
+      { id: -100, uri: '/x' },
+      'invalid configuration: property "id" validation failed: object matches none of the required',
+    ],
+    [
+      'an upstream_id outside the id schema',
+      '/apisix/admin/routes/1',
+      { uri: '/x', upstream_id: '' },
+      'invalid configuration: property "upstream_id" validation failed: object matches none of the required',
+    ],
+    ['create_time in the body', '/apisix/admin/routes/1', { uri: '/x', create_time: 1 }, 'the property is forbidden:  create_time'],
+    [
+      'update_time in an inline upstream',
+      '/apisix/admin/services/1',
+      { upstream: upstream({ update_time: 1 }) },
+      'the property is forbidden:  upstream.update_time',
+    ],
+    ['host together with hosts', '/apisix/admin/routes/1', { uri: '/x', host: 'a', hosts: ['b'] }, 'only one of host or hosts is allowed'],
+    ['a body that is not an object', '/apisix/admin/routes/1', ['x'], 'invalid configuration: wrong type: expected object, got array'],
+  ])('answers 400 for %s', async (_name, path, body, message) => {
+    const res = await call('PUT', path, { body });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error_msg: message });
+    expect(server.objects('routes').size + server.objects('services').size).toBe(0);
+  });
+
+  it('answers 400 "missing configurations" for an empty body', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/1');
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error_msg: 'missing configurations' });
+  });
+
+  it('answers 400 with the raw body for invalid JSON', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/1', { raw: '{abcd' });
+    expect(res.status).toBe(400);
+    expect(res.json.error_msg).toMatch(/^invalid request body: /);
+    expect(res.json.req_body).toBe('{abcd');
+  });
+
+  it('answers 400 for a body over 1.5 MiB', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/1', { raw: JSON.stringify({ uri: '/x', desc: 'x'.repeat(1_600_000) }) });
+    expect(res.status).toBe(400);
+    expect(res.json.error_msg).toMatch(/^invalid request body: request size \d+ is greater than the maximum size 1572864 allowed$/);
+  });
+
+  it('answers 400 for a ttl that is not a number', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/1?ttl=soon', { body: { uri: '/x' } });
+    expect(res.json).toEqual({ error_msg: 'invalid argument ttl: should be a number' });
+  });
+
+  it('sends the validator verdict as error_msg and stores nothing', async () => {
+    await start({ validate: (kind, body) => (kind === 'routes' && body['uri'] === undefined ? 'invalid configuration: uri required' : null) });
+    const res = await call('PUT', '/apisix/admin/routes/1', { body: { upstream_id: 'missing' } });
+    expect(res.status).toBe(400);
+    // The validator runs before the reference check, as APISIX's schema check does.
+    expect(res.json).toEqual({ error_msg: 'invalid configuration: uri required' });
+    expect((await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() })).status).toBe(201);
+  });
+});
+
+describe('POST (etcd.lua push)', () => {
+  it('creates with a 20-digit generated id and answers 201', async () => {
+    const res = await call('POST', '/apisix/admin/upstreams', { body: upstream() });
+    expect(res.status).toBe(201);
+    const id: string = res.json.value.id;
+    expect(id).toMatch(/^\d{20}$/);
+    expect(res.json.key).toBe(`/apisix/upstreams/${id}`);
+    expect(res.json.value).toMatchObject({ create_time: clock, update_time: clock });
+    expect((await call('GET', `/apisix/admin/upstreams/${id}`)).status).toBe(200);
+  });
+
+  it('refuses an id in the path or body', async () => {
+    for (const [path, body] of [
+      ['/apisix/admin/routes', { id: 1, uri: '/x' }],
+      ['/apisix/admin/routes/1', { uri: '/x' }],
+    ] as const) {
+      const res = await call('POST', path, { body });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({ error_msg: 'wrong route id, do not need it' });
+    }
+  });
+});
+
+describe('GET one (etcd.lua get_format, v3_adapter.filter)', () => {
+  it('answers { key, value, createdIndex, modifiedIndex }', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const res = await call('GET', '/apisix/admin/upstreams/u1');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.json).sort()).toEqual(['createdIndex', 'key', 'modifiedIndex', 'value']);
+    expect(res.json.key).toBe('/apisix/upstreams/u1');
+    expect(res.json.createdIndex).toBe(res.json.modifiedIndex);
+  });
+
+  it('answers 404 {"message":"Key not found"}', async () => {
+    const res = await call('GET', '/apisix/admin/routes/nope');
+    expect(res.status).toBe(404);
+    expect(res.text).toBe('{"message":"Key not found"}\n');
+  });
+
+  it('keeps createdIndex and moves modifiedIndex on replace; revisions are global', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const first = (await call('GET', '/apisix/admin/upstreams/u1')).json;
+    await call('PUT', '/apisix/admin/upstreams/u2', { body: upstream() });
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const second = (await call('GET', '/apisix/admin/upstreams/u1')).json;
+    const other = (await call('GET', '/apisix/admin/upstreams/u2')).json;
+    expect(second.createdIndex).toBe(first.createdIndex);
+    expect(other.createdIndex).toBeGreaterThan(first.createdIndex);
+    expect(second.modifiedIndex).toBeGreaterThan(other.modifiedIndex);
+  });
+});
+
+describe('GET list (v3_adapter.filter + pagination)', () => {
+  async function putRoutes(ids: readonly string[], extra: (id: string) => Record<string, unknown> = () => ({})) {
+    for (const id of ids) {
+      const res = await call('PUT', `/apisix/admin/routes/${id}`, { body: { uri: `/r/${id}`, ...extra(id) } });
+      expect(res.status).toBe(201);
+    }
+  }
+
+  it('answers { total: 0, list: [] } when empty', async () => {
+    const res = await call('GET', '/apisix/admin/routes');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ total: 0, list: [] });
+  });
+
+  it('lists { key, value, createdIndex, modifiedIndex } in key order without paging', async () => {
+    await putRoutes(['2', '10', '1']);
+    const res = await call('GET', '/apisix/admin/routes');
+    expect(res.json.total).toBe(3);
+    expect(res.json.list.map((i: { key: string }) => i.key)).toEqual(['/apisix/routes/1', '/apisix/routes/10', '/apisix/routes/2']);
+    expect(Object.keys(res.json.list[0]).sort()).toEqual(['createdIndex', 'key', 'modifiedIndex', 'value']);
+  });
+
+  it('pages by createdIndex; total counts all matches', async () => {
+    const ids = Array.from({ length: 11 }, (_, i) => String(11 - i));
+    await putRoutes(ids);
+    const page1 = (await call('GET', '/apisix/admin/routes?page=1&page_size=10')).json;
+    expect(page1.total).toBe(11);
+    expect(page1.list.map((i: { value: { id: string } }) => i.value.id)).toEqual(ids.slice(0, 10));
+    const page2 = (await call('GET', '/apisix/admin/routes/?page=2&page_size=10')).json;
+    expect(page2.list.map((i: { value: { id: string } }) => i.value.id)).toEqual(['1']);
+    const page3 = (await call('GET', '/apisix/admin/routes?page=3&page_size=10')).json;
+    expect(page3).toEqual({ total: 11, list: [] });
+    const pageMinus = (await call('GET', '/apisix/admin/routes?page=-1&page_size=10')).json;
+    expect(pageMinus.list).toHaveLength(10);
+  });
+
+  it('does not page unless both page and page_size are numbers', async () => {
+    await putRoutes(Array.from({ length: 12 }, (_, i) => `r${i}`));
+    expect((await call('GET', '/apisix/admin/routes?page_size=10')).json.list).toHaveLength(12);
+    expect((await call('GET', '/apisix/admin/routes?page=x&page_size=10')).json.list).toHaveLength(12);
+  });
+
+  it('answers 400 with a plain-text body for page_size outside 10..500', async () => {
+    for (const size of [2, 501]) {
+      const res = await call('GET', `/apisix/admin/routes?page=1&page_size=${size}`);
+      expect(res.status).toBe(400);
+      expect(res.text).toBe('page_size must be between 10 and 500');
+    }
+  });
+
+  it('filters by name (regex), label (key present), uri, and routes by filter=service_id', async () => {
+    await call('PUT', '/apisix/admin/services/s1', { body: {} });
+    await putRoutes(['a', 'b', 'c'], (id) => ({
+      name: `route-${id}`,
+      ...(id !== 'c' ? { labels: { [`env-${id}`]: 'x', team: 'y' } } : {}),
+      ...(id === 'b' ? { service_id: 's1', uris: ['/other', '/b2'] } : {}),
+    }));
+    const ids = async (query: string) =>
+      (await call('GET', `/apisix/admin/routes?${query}`)).json.list.map((i: { value: { id: string } }) => i.value.id);
+    expect(await ids('name=route-[ab]')).toEqual(['a', 'b']);
+    expect(await ids('label=team')).toEqual(['a', 'b']);
+    expect(await ids('label=env-a')).toEqual(['a']);
+    expect(await ids('label=')).toEqual([]);
+    expect(await ids('uri=b2')).toEqual(['b']);
+    expect(await ids(`filter=${encodeURIComponent('service_id=s1')}`)).toEqual(['b']);
+    const filtered = (await call('GET', '/apisix/admin/routes?label=team&page=1&page_size=10')).json;
+    expect(filtered.total).toBe(2);
+  });
+});
+
+describe('DELETE (etcd.lua delete) and delete checkers', () => {
+  it('answers 200 { deleted: "1", key } and then 404', async () => {
+    await call('PUT', '/apisix/admin/routes/1', { body: { uri: '/x' } });
+    const res = await call('DELETE', '/apisix/admin/routes/1');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ deleted: '1', key: '/apisix/routes/1' });
+    const again = await call('DELETE', '/apisix/admin/routes/1');
+    expect(again.status).toBe(404);
+    expect(again.json).toEqual({ message: 'Key not found' });
+  });
+
+  it('answers 400 "missing route id" without an id', async () => {
+    const res = await call('DELETE', '/apisix/admin/routes');
+    expect(res.json).toEqual({ error_msg: 'missing route id' });
+  });
+
+  it('refuses to delete an upstream a route uses, then allows it once the route is gone', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', upstream_id: 'u1' } });
+    const res = await call('DELETE', '/apisix/admin/upstreams/u1');
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error_msg: 'can not delete this upstream, route [r1] is still using it now' });
+    expect(server.objects('upstreams').has('u1')).toBe(true);
+    await call('DELETE', '/apisix/admin/routes/r1');
+    expect((await call('DELETE', '/apisix/admin/upstreams/u1')).status).toBe(200);
+  });
+
+  it('names a service that uses the upstream, and a route before a service', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    await call('PUT', '/apisix/admin/services/s1', { body: { upstream_id: 'u1' } });
+    expect((await call('DELETE', '/apisix/admin/upstreams/u1')).json).toEqual({
+      error_msg: 'can not delete this upstream, service [s1] is still using it now',
+    });
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', upstream_id: 'u1' } });
+    expect((await call('DELETE', '/apisix/admin/upstreams/u1')).json).toEqual({
+      error_msg: 'can not delete this upstream, route [r1] is still using it now',
+    });
+  });
+
+  it('counts traffic-split weighted_upstreams as a (plugin) use', async () => {
+    await call('PUT', '/apisix/admin/upstreams/canary', { body: upstream() });
+    const plugins = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'canary', weight: 10 }, { weight: 90 }] }] } };
+    await call('PUT', '/apisix/admin/services/s1', { body: { upstream: upstream(), plugins } });
+    expect((await call('DELETE', '/apisix/admin/upstreams/canary')).json).toEqual({
+      error_msg: 'can not delete this upstream, plugin in service [s1] is still using it now',
+    });
+    // Replacing the service without the plugin releases the upstream.
+    await call('PUT', '/apisix/admin/services/s1', { body: { upstream: upstream() } });
+    expect((await call('DELETE', '/apisix/admin/upstreams/canary')).status).toBe(200);
+  });
+
+  it('refuses to delete a service a route uses', async () => {
+    await call('PUT', '/apisix/admin/services/s1', { body: {} });
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', service_id: 's1' } });
+    const res = await call('DELETE', '/apisix/admin/services/s1');
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error_msg: 'can not delete this service directly, route [r1] is still using it now' });
+  });
+
+  it('skips the checker with force=true', async () => {
+    await call('PUT', '/apisix/admin/services/s1', { body: {} });
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', service_id: 's1' } });
+    expect((await call('DELETE', '/apisix/admin/services/s1?force=true')).status).toBe(200);
+  });
+});
+
+describe('reference checks on write (routes.lua, services.lua check_conf)', () => {
+  it('refuses a route whose upstream_id does not exist', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', upstream_id: 'u404' } });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error_msg: 'failed to fetch upstream info by upstream id [u404], response code: 404' });
+  });
+
+  it('refuses a route whose service_id does not exist', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', service_id: 's404' } });
+    expect(res.json).toEqual({ error_msg: 'failed to fetch service info by service id [s404], response code: 404' });
+  });
+
+  it('refuses a service whose upstream_id does not exist', async () => {
+    const res = await call('PUT', '/apisix/admin/services/s1', { body: { upstream_id: 'u404' } });
+    expect(res.json).toEqual({ error_msg: 'failed to fetch upstream info by upstream id [u404], response code: 404' });
+  });
+
+  it('checks the upstream before the service', async () => {
+    const res = await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', service_id: 's404', upstream_id: 'u404' } });
+    expect(res.json.error_msg).toContain('upstream id [u404]');
+  });
+});
+
+describe('PATCH (resource.lua patch)', () => {
+  it('deep-merges objects, replaces arrays, deletes on null, and moves update_time', async () => {
+    await call('PUT', '/apisix/admin/routes/r1', {
+      body: { uri: '/x', methods: ['GET', 'POST'], labels: { a: '1', b: '2' }, desc: 'd' },
+    });
+    clock += 5;
+    const res = await call('PATCH', '/apisix/admin/routes/r1', { body: { methods: ['PUT'], labels: { b: '3' }, desc: null } });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      key: '/apisix/routes/r1',
+      value: { id: 'r1', uri: '/x', methods: ['PUT'], labels: { a: '1', b: '3' }, create_time: clock - 5, update_time: clock },
+    });
+  });
+
+  it('replaces one field through a sub-path', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const res = await call('PATCH', '/apisix/admin/upstreams/u1/nodes', { body: [{ host: '10.0.0.1', port: 80, weight: 1 }] });
+    expect(res.status).toBe(200);
+    expect(res.json.value.nodes).toEqual([{ host: '10.0.0.1', port: 80, weight: 1 }]);
+  });
+
+  it('answers 404 for a missing object and still checks references', async () => {
+    expect((await call('PATCH', '/apisix/admin/routes/nope', { body: { uri: '/y' } })).json).toEqual({ message: 'Key not found' });
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x' } });
+    const res = await call('PATCH', '/apisix/admin/routes/r1', { body: { upstream_id: 'u404' } });
+    expect(res.status).toBe(400);
+    expect(server.objects('routes').get('r1')).not.toHaveProperty('upstream_id');
+  });
+});
+
+describe('inspection helpers', () => {
+  it('seeds objects without a request, and they take part in reference checks', async () => {
+    server.seed('upstreams', 'foreign', { type: 'roundrobin', nodes: [], labels: { owner: 'someone-else' } });
+    expect(server.requests).toHaveLength(0);
+    expect(server.objects('upstreams').get('foreign')).toMatchObject({ id: 'foreign', labels: { owner: 'someone-else' } });
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', upstream_id: 'foreign' } })).status).toBe(201);
+    expect((await call('GET', '/apisix/admin/upstreams/foreign')).json.value.id).toBe('foreign');
+  });
+
+  it('returns copies from objects()', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    server.objects('upstreams').get('u1')!['type'] = 'changed';
+    expect(server.objects('upstreams').get('u1')?.['type']).toBe('roundrobin');
+  });
+
+  it('logs requests and counts writes; reset forgets everything', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    await call('GET', '/apisix/admin/upstreams');
+    await call('DELETE', '/apisix/admin/upstreams/nope');
+    expect(server.requests).toEqual([
+      { method: 'PUT', path: '/apisix/admin/upstreams/u1', status: 201 },
+      { method: 'GET', path: '/apisix/admin/upstreams', status: 200 },
+      { method: 'DELETE', path: '/apisix/admin/upstreams/nope', status: 404 },
+    ]);
+    expect(server.writes()).toBe(2);
+    const log = server.requests;
+    server.faults.add({ action: { kind: 'status', status: 500 } });
+    server.reset();
+    expect(log).toHaveLength(0);
+    expect(server.faults.armed).toBe(0);
+    expect(server.objects('upstreams').size).toBe(0);
+  });
+});
+
+describe('faults', () => {
+  it('answers an injected 5xx without changing state, then recovers', async () => {
+    const fault = server.faults.add({ method: 'PUT', path: '/apisix/admin/routes', action: { kind: 'status', status: 503 } });
+    const res = await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x' } });
+    expect(res.status).toBe(503);
+    expect(server.objects('routes').size).toBe(0);
+    expect(fault).toMatchObject({ hits: 1, remaining: 0 });
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x' } })).status).toBe(201);
+    expect(server.requests.map((r) => [r.status, r.fault])).toEqual([
+      [503, 'status'],
+      [201, undefined],
+    ]);
+  });
+
+  it('sends a custom fault body', async () => {
+    server.faults.add({ action: { kind: 'status', status: 502, body: '<html>bad gateway</html>' } });
+    const res = await call('GET', '/apisix/admin/routes');
+    expect(res.status).toBe(502);
+    expect(res.text).toBe('<html>bad gateway</html>');
+  });
+
+  it('rate-limits with 429 and Retry-After, without changing state', async () => {
+    server.faults.add({ method: 'DELETE', action: { kind: 'rate-limit', retryAfter: 2 } });
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    const res = await call('DELETE', '/apisix/admin/upstreams/u1');
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(server.objects('upstreams').has('u1')).toBe(true);
+  });
+
+  it('delays, then handles normally', async () => {
+    server.faults.add({ action: { kind: 'delay', ms: 150 } });
+    const started = performance.now();
+    const res = await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    expect(res.status).toBe(201);
+    expect(server.objects('upstreams').has('u1')).toBe(true);
+  });
+
+  it('hangs until the client times out, without changing state', async () => {
+    server.faults.add({ path: /\/upstreams\/u1$/, action: { kind: 'hang' } });
+    await expect(call('PUT', '/apisix/admin/upstreams/u1', { body: upstream(), headersTimeout: 200 })).rejects.toMatchObject({
+      code: 'UND_ERR_HEADERS_TIMEOUT',
+    });
+    expect(server.objects('upstreams').size).toBe(0);
+    expect(server.requests[0]).toMatchObject({ status: 0, fault: 'hang' });
+  });
+
+  it('ends hung requests on close()', async () => {
+    server.faults.add({ action: { kind: 'hang' } });
+    const pending = call('GET', '/apisix/admin/routes');
+    await waitFor(() => server.requests.length === 1);
+    await server.close();
+    await expect(pending).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+  });
+
+  it('drops the connection without a response or a state change', async () => {
+    server.faults.add({ method: 'PUT', action: { kind: 'drop' } });
+    await expect(call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() })).rejects.toMatchObject({ code: 'UND_ERR_SOCKET' });
+    expect(server.objects('upstreams').size).toBe(0);
+    expect((await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() })).status).toBe(201);
+  });
+
+  it('meets requests `times` times, Infinity for always, first armed rule first', async () => {
+    server.faults.add({ path: '/apisix/admin/routes', times: 2, action: { kind: 'status', status: 500 } });
+    const always = server.faults.add({ path: '/apisix/admin/routes', times: Infinity, action: { kind: 'status', status: 502 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await call('GET', '/apisix/admin/routes')).status);
+    expect(statuses).toEqual([500, 500, 502, 502]);
+    expect(always.remaining).toBe(Infinity);
+    expect((await call('GET', '/apisix/admin/services')).status).toBe(200);
+    server.faults.clear();
+    expect((await call('GET', '/apisix/admin/routes')).status).toBe(200);
+  });
+
+  it('refuses a rule that could never fire', () => {
+    expect(() => server.faults.add({ times: 0, action: { kind: 'drop' } })).toThrow(RangeError);
+  });
+});
+
+describe('volume', () => {
+  it('takes thousands of writes and O(1) reference-checked deletes', async () => {
+    const n = 2_000;
+    await call('PUT', '/apisix/admin/upstreams/shared', { body: upstream() });
+    const ids = Array.from({ length: n }, (_, i) => `r${i}`);
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(
+        ids.slice(i, i + 50).map((id) => call('PUT', `/apisix/admin/routes/${id}`, { body: { uri: `/${id}`, upstream_id: 'shared' } })),
+      );
+    }
+    expect(server.objects('routes').size).toBe(n);
+    expect((await call('GET', '/apisix/admin/routes?page=4&page_size=500')).json.list).toHaveLength(500);
+    expect((await call('DELETE', '/apisix/admin/upstreams/shared')).status).toBe(400);
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(ids.slice(i, i + 50).map((id) => call('DELETE', `/apisix/admin/routes/${id}`)));
+    }
+    expect((await call('DELETE', '/apisix/admin/upstreams/shared')).status).toBe(200);
+    expect(server.writes()).toBe(2 * n + 3);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 5));
+  if (!condition()) throw new Error('condition not met');
+}

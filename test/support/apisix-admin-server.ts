@@ -1,0 +1,775 @@
+/**
+ * A stateful, in-process APISIX Admin API v3 (etcd mode) for `upstreams`, `services` and
+ * `routes`, for the sync tests and the benchmark. Listens on 127.0.0.1, ephemeral port.
+ *
+ * Mirrors apache/apisix 3.x (read at 3.18.0):
+ * - `apisix/admin/init.lua`: token check before anything else (`api_key` query argument or
+ *   `X-API-KEY` header; 401 `{"error_msg":"failed to check token","description":"missing apikey"
+ *   | "wrong apikey"}`), 404 `{"error_msg":"Unsupported resource type: <x>"}`, 1.5 MiB body limit,
+ *   400 `invalid request body: …` with `req_body` for bad JSON, the `ttl` argument check,
+ *   `X-API-VERSION: v3`, and `strip_etcd_resp` (etcd headers never reach the client).
+ * - `apisix/init.lua` (`http_admin`): every admin response is `Content-Type: application/json`;
+ *   a path or method the admin router does not know gets nginx's plain 404; `HEAD /apisix/admin`
+ *   is 200 without a token.
+ * - `apisix/admin/resource.lua` (`check_conf`, `get`, `put`, `post`, `delete`, `patch`): id rules
+ *   ("missing route id", "wrong route id", "wrong route id, do not need it"), `create_time` /
+ *   `update_time` refused in PUT/POST bodies ("the property is forbidden:  create_time", two
+ *   spaces as in APISIX), delete checkers skipped with `?force=true`, PATCH as a deep merge
+ *   (`core.table.merge`: JSON null deletes a key, arrays replace) or a sub-path replace.
+ * - `apisix/admin/utils.lua` (`inject_timestamp`): `create_time` kept on replace, `update_time`
+ *   set on every write, both epoch seconds.
+ * - `apisix/admin/v3_adapter.lua`: list `{ total, list: [{ key, value, createdIndex,
+ *   modifiedIndex }] }`; `name` / `uri` regex filters, `label` (label key present), `filter=`
+ *   on routes' `service_id` / `upstream_id` (strict string equality, as Lua's `~=`); `total`
+ *   counts after filtering and before paging; paging only when both `page` and `page_size` are
+ *   numbers, `page_size` outside 10..500 is a 400 with the plain-text body
+ *   `page_size must be between 10 and 500`, `page < 1` means 1, a paged list is ordered by
+ *   `createdIndex` and an unpaged one by key (etcd's range order).
+ * - `apisix/core/etcd.lua`: keys `/apisix/<kind>/<id>`; `createdIndex` / `modifiedIndex` are etcd
+ *   revisions (one global counter, bumped by every write and delete); PUT answers 201 when the
+ *   key is new and 200 when it replaced one, both `{ key, value }`; POST ids are the revision of
+ *   a `/gen_id` write, zero-padded to 20 digits; DELETE answers 200 `{ deleted: "1", key }`;
+ *   a missing key is 404 `{"message":"Key not found"}`.
+ * - `apisix/admin/routes.lua`, `services.lua`: "only one of host or hosts is allowed", the id
+ *   schema of `id` / `upstream_id` / `service_id`, and reference checks in APISIX's order
+ *   (upstream, then service): "failed to fetch upstream info by upstream id [x], response
+ *   code: 404".
+ * - `apisix/admin/upstreams.lua`, `services.lua` (`delete_checker`): an upstream used by a route
+ *   or service (directly or through `traffic-split`'s `weighted_upstreams`), or a service used by
+ *   a route, cannot be deleted: "can not delete this upstream, route [x] is still using it now",
+ *   "can not delete this upstream, plugin in route [x] is still using it now", "can not delete
+ *   this service directly, route [x] is still using it now". Routes are checked before
+ *   services, and a plugin reference before a direct one, as APISIX does.
+ *
+ * Left out, deliberately:
+ * - Other resources (consumers, ssls, plugin_configs, global_rules, stream_routes, …) answer as
+ *   an unsupported resource type; references to them (e.g. `plugin_config_id`) are not checked.
+ * - The JSON Schemas and plugin `check_schema` of routes, services and upstreams: only the checks
+ *   above are built in. Plug a stricter validator in with `options.validate`.
+ * - `ttl` is checked for being a number but objects never expire; admin key roles (viewer) and
+ *   the cookie form of the key; data encryption; `X-Etcd-Index`.
+ * - JSON parse error texts are Node's, not cjson's (same prefix, `invalid request body: `).
+ * - APISIX's delete checkers read the gateway's (eventually consistent) in-memory config; here
+ *   references are exact and immediate.
+ * - A `name` filter on objects without a `name` makes APISIX fail; here they just do not match.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { APISIX_KINDS, type ApisixKind } from '../../src/model/apisix.js';
+import { countWrites, listenWithFaults, type Faults, type RequestRecord } from './faults.js';
+
+export type { ApisixKind } from '../../src/model/apisix.js';
+
+/** APISIX version whose Admin API these servers mirror; also sent in the `Server` header. */
+export const MIRRORED_APISIX_VERSION = '3.18.0';
+
+/** Returns an error message (sent verbatim as `error_msg` with a 400) or null to accept. */
+export type AdminValidator = (kind: ApisixKind, body: Readonly<Record<string, unknown>>) => string | null;
+
+export interface AdminServerOptions {
+  /** The accepted `X-API-KEY`; `null` disables the check (`admin_key_required: false`). Default 'test-key'. */
+  readonly apiKey?: string | null;
+  /** Runs after the built-in checks and before the reference checks, as APISIX's schema check does. */
+  readonly validate?: AdminValidator;
+  /** Clock for `create_time` / `update_time`, in epoch seconds. Default: the system clock. */
+  readonly now?: () => number;
+}
+
+export interface AdminServer {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  readonly url: string;
+  readonly apiKey: string | null;
+  readonly faults: Faults;
+  /** Every request, in arrival order (see `faults.ts` for `status` and `fault`). */
+  readonly requests: readonly RequestRecord[];
+  /** PUT, POST, PATCH and DELETE requests received so far, faulted or failed ones included. */
+  writes(): number;
+  /** Copies of the current values of a kind, by id, in creation order. */
+  objects(kind: ApisixKind): Map<string, Record<string, unknown>>;
+  /**
+   * Stores a copy of `value` under `id` without a request and without any check (e.g. an object
+   * tagway does not own, or one that dangles). `id` is added to the value when it has none.
+   */
+  seed(kind: ApisixKind, id: string, value: Readonly<Record<string, unknown>>): void;
+  /** Forgets all objects, the request log and every armed fault. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+type JsonObject = Record<string, unknown>;
+
+interface Entry {
+  value: JsonObject;
+  readonly createdIndex: number;
+  modifiedIndex: number;
+}
+
+interface Referrer {
+  readonly kind: 'routes' | 'services';
+  readonly id: string;
+  /** True when the reference is (also) in `traffic-split`, which APISIX reports first. */
+  readonly viaPlugin: boolean;
+}
+
+const SINGULAR: Readonly<Record<ApisixKind, string>> = {
+  upstreams: 'upstream',
+  services: 'service',
+  routes: 'route',
+};
+
+const ETCD_PREFIX = '/apisix';
+const ADMIN_PREFIX = '/apisix/admin';
+/** `MAX_REQ_BODY` in `apisix/admin/init.lua`. */
+const MAX_REQ_BODY = 1024 * 1024 * 1.5;
+/** Methods the admin router routes to `run()`; anything else is nginx's 404. */
+const ROUTED_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'POST', 'DELETE', 'PATCH']);
+/** `list_filter_fields` of each resource (only routes declare some). */
+const LIST_FILTER_FIELDS: Readonly<Record<ApisixKind, ReadonlySet<string>>> = {
+  upstreams: new Set(),
+  services: new Set(),
+  routes: new Set(['service_id', 'upstream_id']),
+};
+
+export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
+  const apiKey = options.apiKey === undefined ? 'test-key' : options.apiKey;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const store = new AdminStore();
+
+  const http = await listenWithFaults(async (req, res) => {
+    await handleAdminRequest(req, res, { apiKey, now, store, validate: options.validate });
+  });
+
+  return {
+    url: http.url,
+    apiKey,
+    faults: http.faults,
+    requests: http.requests,
+    writes: () => countWrites(http.requests),
+    objects: (kind) => {
+      const copy = new Map<string, JsonObject>();
+      for (const [id, entry] of store.table(kind)) copy.set(id, structuredClone(entry.value));
+      return copy;
+    },
+    seed: (kind, id, value) => {
+      const copy: JsonObject = structuredClone(value) as JsonObject;
+      if (copy['id'] === undefined) copy['id'] = id;
+      store.write(kind, id, copy);
+    },
+    reset: () => {
+      store.clear();
+      http.clearRequests();
+      http.faults.clear();
+    },
+    close: () => http.close(),
+  };
+}
+
+interface AdminContext {
+  readonly apiKey: string | null;
+  readonly now: () => number;
+  readonly store: AdminStore;
+  readonly validate: AdminValidator | undefined;
+}
+
+/** What a resource handler answers: a JSON body, or a raw string body (APISIX prints strings as is). */
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx: AdminContext): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+
+  if (url.pathname === ADMIN_PREFIX && method === 'HEAD') {
+    sendAdmin(res, 200, undefined);
+    return;
+  }
+  if (!url.pathname.startsWith(`${ADMIN_PREFIX}/`) || !ROUTED_METHODS.has(method)) {
+    req.resume();
+    sendNginxNotFound(res);
+    return;
+  }
+
+  const tokenError = checkToken(req, url, ctx.apiKey);
+  if (tokenError !== null) {
+    req.resume();
+    sendAdmin(res, 401, { error_msg: 'failed to check token', description: tokenError });
+    return;
+  }
+
+  const segments = splitUri(url.pathname.slice(ADMIN_PREFIX.length + 1));
+  const resource = segments[0] ?? '';
+  if (!isKind(resource)) {
+    req.resume();
+    sendAdmin(res, 404, { error_msg: `Unsupported resource type: ${resource}` });
+    return;
+  }
+  const id = segments[1];
+  const subPath = segments.slice(2).join('/');
+
+  const body = await readBody(req, MAX_REQ_BODY);
+  if (!body.ok) {
+    sendAdmin(res, 400, { error_msg: `invalid request body: ${body.error}` });
+    return;
+  }
+  let conf: unknown;
+  if (body.raw.length > 0) {
+    const text = body.raw.toString('utf8');
+    try {
+      conf = JSON.parse(text);
+    } catch (error) {
+      sendAdmin(res, 400, { error_msg: `invalid request body: ${errorText(error)}`, req_body: text });
+      return;
+    }
+  }
+
+  const ttl = url.searchParams.get('ttl');
+  if (ttl !== null && luaNumber(ttl) === undefined) {
+    sendAdmin(res, 400, { error_msg: 'invalid argument ttl: should be a number' });
+    return;
+  }
+
+  const reply = dispatch(ctx, method, resource, id, subPath, conf, url.searchParams);
+  sendAdmin(res, reply.status, reply.body, { 'X-API-VERSION': 'v3' });
+}
+
+function dispatch(
+  ctx: AdminContext,
+  method: string,
+  kind: ApisixKind,
+  id: string | undefined,
+  subPath: string,
+  conf: unknown,
+  args: URLSearchParams,
+): Reply {
+  switch (method) {
+    case 'GET':
+      return id === undefined ? listObjects(ctx, kind, args) : getObject(ctx, kind, id);
+    case 'PUT':
+      return putObject(ctx, kind, id, conf);
+    case 'POST':
+      return postObject(ctx, kind, id, conf);
+    case 'DELETE':
+      return deleteObject(ctx, kind, id, args);
+    case 'PATCH':
+      return patchObject(ctx, kind, id, subPath, conf);
+    default:
+      return { status: 404, body: { error_msg: 'not found' } };
+  }
+}
+
+function getObject(ctx: AdminContext, kind: ApisixKind, id: string): Reply {
+  const entry = ctx.store.table(kind).get(id);
+  if (entry === undefined) return keyNotFound();
+  return {
+    status: 200,
+    body: { key: etcdKey(kind, id), value: entry.value, createdIndex: entry.createdIndex, modifiedIndex: entry.modifiedIndex },
+  };
+}
+
+function listObjects(ctx: AdminContext, kind: ApisixKind, args: URLSearchParams): Reply {
+  const matches = listFilter(kind, args);
+  // Map order is creation order, i.e. ascending createdIndex (a re-created key moves to the end).
+  const selected: Array<[string, Entry]> = [];
+  for (const item of ctx.store.table(kind)) if (matches(item[1].value)) selected.push(item);
+  const total = selected.length;
+
+  const page = luaNumber(args.get('page'));
+  const pageSize = luaNumber(args.get('page_size'));
+  let shown: Array<[string, Entry]>;
+  if (page !== undefined && pageSize !== undefined) {
+    if (pageSize < 10 || pageSize > 500) {
+      return { status: 400, body: 'page_size must be between 10 and 500' };
+    }
+    const to = (page < 1 ? 1 : page) * pageSize;
+    const from = to - pageSize + 1;
+    shown = [];
+    for (let i = from; i <= to; i += 1) {
+      const item = Number.isInteger(i) ? selected[i - 1] : undefined;
+      if (item !== undefined) shown.push(item);
+    }
+  } else {
+    shown = selected.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  return {
+    status: 200,
+    body: {
+      total,
+      list: shown.map(([id, entry]) => ({
+        key: etcdKey(kind, id),
+        value: entry.value,
+        createdIndex: entry.createdIndex,
+        modifiedIndex: entry.modifiedIndex,
+      })),
+    },
+  };
+}
+
+/** The `name`, `label`, `uri` and `filter` arguments of `v3_adapter.filter`, as one predicate. */
+function listFilter(kind: ApisixKind, args: URLSearchParams): (value: JsonObject) => boolean {
+  const name = args.get('name');
+  const label = args.get('label');
+  const uri = args.get('uri');
+  const nameRe = name === null ? undefined : compileRegex(name);
+  const uriRe = uri === null ? undefined : compileRegex(uri);
+  const fieldFilters: Array<[string, string]> = [];
+  const filter = args.get('filter');
+  if (filter !== null) {
+    const decoded = new Map<string, string>();
+    // Later duplicates win, as `value[#value]` does for repeated arguments.
+    for (const [key, value] of new URLSearchParams(filter)) decoded.set(key, value);
+    for (const [key, value] of decoded) if (LIST_FILTER_FIELDS[kind].has(key)) fieldFilters.push([key, value]);
+  }
+
+  return (value) => {
+    if (name !== null) {
+      const subject = value['name'];
+      if (nameRe === undefined || typeof subject !== 'string' || !nameRe.test(subject)) return false;
+    }
+    if (label !== null) {
+      const labels = value['labels'];
+      if (!isObject(labels) || !Object.hasOwn(labels, label)) return false;
+    }
+    if (uri !== null) {
+      if (uriRe === undefined) return false;
+      const one = value['uri'];
+      const many = value['uris'];
+      const hit =
+        (typeof one === 'string' && uriRe.test(one)) ||
+        (Array.isArray(many) && many.some((u) => typeof u === 'string' && uriRe.test(u)));
+      if (!hit) return false;
+    }
+    for (const [key, expected] of fieldFilters) if (value[key] !== expected) return false;
+    return true;
+  };
+}
+
+function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+  if (conf === undefined) return badRequest('missing configurations');
+  const bodyId = isObject(conf) ? conf['id'] : undefined;
+  const id = pathId ?? bodyId;
+  if (id === undefined || id === null) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
+  if (bodyId !== undefined && String(bodyId) !== String(id)) return badRequest(`wrong ${SINGULAR[kind]} id`);
+  conf['id'] = id;
+
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
+  if (problem !== null) return badRequest(problem);
+
+  const key = String(id);
+  const previous = ctx.store.table(kind).get(key);
+  injectTimestamps(conf, previous?.value, ctx.now());
+  const created = ctx.store.write(kind, key, conf);
+  return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
+}
+
+function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+  if (conf === undefined) return badRequest('missing configurations');
+  const bodyId = isObject(conf) ? conf['id'] : undefined;
+  if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${SINGULAR[kind]} id, do not need it`);
+  if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
+
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
+  if (problem !== null) return badRequest(problem);
+
+  injectTimestamps(conf, undefined, ctx.now());
+  const id = ctx.store.generateId();
+  conf['id'] = id;
+  ctx.store.write(kind, id, conf);
+  return { status: 201, body: { key: etcdKey(kind, id), value: conf } };
+}
+
+function deleteObject(ctx: AdminContext, kind: ApisixKind, id: string | undefined, args: URLSearchParams): Reply {
+  if (id === undefined) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (args.get('force') !== 'true') {
+    const problem = ctx.store.deleteBlocker(kind, id);
+    if (problem !== null) return badRequest(problem);
+  }
+  if (!ctx.store.remove(kind, id)) return keyNotFound();
+  return { status: 200, body: { deleted: '1', key: etcdKey(kind, id) } };
+}
+
+function patchObject(
+  ctx: AdminContext,
+  kind: ApisixKind,
+  id: string | undefined,
+  subPath: string,
+  conf: unknown,
+): Reply {
+  if (id === undefined) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (conf === undefined) return badRequest('missing new configuration');
+  if (subPath === '' && !isObject(conf)) return badRequest('invalid configuration');
+  const entry = ctx.store.table(kind).get(id);
+  if (entry === undefined) return keyNotFound();
+
+  let next: unknown = structuredClone(entry.value);
+  const time = ctx.now();
+  if (subPath !== '') {
+    const patched = patchAt(next as JsonObject, subPath, conf);
+    if (!patched.ok) return badRequest(patched.error);
+    next = patched.value;
+    if (isObject(next)) injectTimestamps(next, undefined, time, true);
+  } else {
+    next = mergeInto(next as JsonObject, conf as JsonObject);
+    injectTimestamps(next as JsonObject, undefined, time, (conf as JsonObject)['update_time'] === undefined);
+  }
+
+  // check_conf(id, node_value, need_id = true, allow_time = true)
+  const bodyId = isObject(next) ? next['id'] : undefined;
+  if (bodyId !== undefined && String(bodyId) !== id) return badRequest(`wrong ${SINGULAR[kind]} id`);
+  if (!isObject(next)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(next)}`);
+  next['id'] = id;
+  const problem = checkObject(ctx, kind, next);
+  if (problem !== null) return badRequest(problem);
+
+  ctx.store.write(kind, id, next);
+  return { status: 200, body: { key: etcdKey(kind, id), value: next } };
+}
+
+/** `check_forbidden_properties(conf, {"create_time", "update_time"})`. */
+function forbiddenTimestamp(conf: JsonObject): string | null {
+  const fields = ['create_time', 'update_time'] as const;
+  const prefix = 'the property is forbidden: ';
+  for (const f of fields) if (isTruthy(conf[f])) return `${prefix} ${f}`;
+  const upstream = conf['upstream'];
+  if (isObject(upstream)) for (const f of fields) if (isTruthy(upstream[f])) return `${prefix} upstream.${f}`;
+  const plugins = conf['plugins'];
+  if (isObject(plugins)) for (const f of fields) if (isTruthy(plugins[f])) return `${prefix} plugins.${f}`;
+  return null;
+}
+
+/** The kind's `checker`, reduced to what this server checks, then the hook, then references. */
+function checkObject(ctx: AdminContext, kind: ApisixKind, conf: JsonObject): string | null {
+  if (kind === 'routes') {
+    if (conf['host'] !== undefined && conf['hosts'] !== undefined) return 'only one of host or hosts is allowed';
+    if (conf['remote_addr'] !== undefined && conf['remote_addrs'] !== undefined) {
+      return 'only one of remote_addr or remote_addrs is allowed';
+    }
+  }
+  const idFields = kind === 'routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : ['id'];
+  for (const field of idFields) {
+    const value = conf[field];
+    if (value !== undefined && !isValidId(value)) {
+      return `invalid configuration: property "${field}" validation failed: object matches none of the required`;
+    }
+  }
+
+  const verdict = ctx.validate?.(kind, conf) ?? null;
+  if (verdict !== null) return verdict;
+
+  if (kind === 'upstreams') return null;
+  const upstreamId = conf['upstream_id'];
+  if (upstreamId !== undefined && !ctx.store.table('upstreams').has(String(upstreamId))) {
+    return `failed to fetch upstream info by upstream id [${String(upstreamId)}], response code: 404`;
+  }
+  const serviceId = kind === 'routes' ? conf['service_id'] : undefined;
+  if (serviceId !== undefined && !ctx.store.table('services').has(String(serviceId))) {
+    return `failed to fetch service info by service id [${String(serviceId)}], response code: 404`;
+  }
+  return null;
+}
+
+/** `inject_timestamp(conf, prev_conf, patch_conf)`: keeps or sets `create_time`, sets `update_time`. */
+function injectTimestamps(conf: JsonObject, previous: JsonObject | undefined, time: number, resetUpdate = false): void {
+  if (!isTruthy(conf['create_time'])) {
+    const kept = previous?.['create_time'];
+    conf['create_time'] = isTruthy(kept) ? kept : time;
+  }
+  if (!isTruthy(conf['update_time']) || resetUpdate) conf['update_time'] = time;
+}
+
+/** `core.table.merge`: objects merge deeply, arrays replace, JSON null deletes. */
+function mergeInto(origin: JsonObject, extend: JsonObject): JsonObject {
+  for (const [key, value] of Object.entries(extend)) {
+    if (value === null) {
+      delete origin[key];
+    } else if (typeof value === 'object') {
+      const current = origin[key];
+      // LuaJIT's table.isarray counts an empty table as an array, so `{}` replaces too.
+      if (isObject(current) && isObject(value) && !isLuaArray(current) && !isLuaArray(value)) {
+        mergeInto(current, value);
+      } else {
+        origin[key] = value;
+      }
+    } else {
+      origin[key] = value;
+    }
+  }
+  return origin;
+}
+
+/** `core.table.patch`: replaces the value at a `/`-separated sub-path, creating missing parents. */
+function patchAt(root: JsonObject, subPath: string, conf: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
+  const names = subPath.split('/');
+  let node: JsonObject = root;
+  for (let i = 0; i < names.length - 1; i += 1) {
+    const name = names[i] ?? '';
+    if (node[name] === undefined) node[name] = {};
+    const child = node[name];
+    if (!isObject(child)) return { ok: false, error: `invalid sub-path: /${names.slice(0, i + 1).join('/')}` };
+    node = child;
+  }
+  const last = names[names.length - 1] ?? '';
+  if (last === '') return { ok: true, value: conf };
+  node[last] = conf;
+  return { ok: true, value: root };
+}
+
+/** The objects of the three kinds, etcd's revision counter, and who references whom. */
+class AdminStore {
+  #revision = 1;
+  readonly #tables: Record<ApisixKind, Map<string, Entry>> = {
+    upstreams: new Map(),
+    services: new Map(),
+    routes: new Map(),
+  };
+  /** `<kind>/<id>` of a referenced object → its referrers by `<kind>/<id>`. */
+  readonly #referrers = new Map<string, Map<string, Referrer>>();
+
+  table(kind: ApisixKind): ReadonlyMap<string, Entry> {
+    return this.#tables[kind];
+  }
+
+  /** `etcd.push`'s id: the revision of a `/gen_id` write, zero-padded to 20 digits. */
+  generateId(): string {
+    this.#revision += 1;
+    return String(this.#revision).padStart(20, '0');
+  }
+
+  /** Stores `value` (owned from now on) under `id`; true when the key is new. */
+  write(kind: ApisixKind, id: string, value: JsonObject): boolean {
+    this.#revision += 1;
+    const table = this.#tables[kind];
+    const entry = table.get(id);
+    if (entry !== undefined) {
+      this.#unindex(kind, id, entry.value);
+      entry.value = value;
+      entry.modifiedIndex = this.#revision;
+    } else {
+      table.set(id, { value, createdIndex: this.#revision, modifiedIndex: this.#revision });
+    }
+    this.#index(kind, id, value);
+    return entry === undefined;
+  }
+
+  /** Deletes `id`; false when there was no such key. */
+  remove(kind: ApisixKind, id: string): boolean {
+    const table = this.#tables[kind];
+    const entry = table.get(id);
+    if (entry === undefined) return false;
+    this.#revision += 1;
+    this.#unindex(kind, id, entry.value);
+    table.delete(id);
+    return true;
+  }
+
+  /** APISIX's `delete_checker` message for deleting `id`, or null when nothing uses it. */
+  deleteBlocker(kind: ApisixKind, id: string): string | null {
+    if (kind === 'routes') return null;
+    const referrers = this.#referrers.get(`${kind}/${id}`);
+    if (referrers === undefined) return null;
+    let first: Referrer | undefined;
+    for (const referrer of referrers.values()) {
+      if (referrer.kind === 'routes') {
+        first = referrer;
+        break;
+      }
+      first ??= referrer;
+    }
+    if (first === undefined) return null;
+    const user = `${SINGULAR[first.kind]} [${first.id}]`;
+    if (kind === 'services') return `can not delete this service directly, ${user} is still using it now`;
+    return first.viaPlugin
+      ? `can not delete this upstream, plugin in ${user} is still using it now`
+      : `can not delete this upstream, ${user} is still using it now`;
+  }
+
+  clear(): void {
+    this.#revision = 1;
+    for (const kind of APISIX_KINDS) this.#tables[kind].clear();
+    this.#referrers.clear();
+  }
+
+  #index(kind: ApisixKind, id: string, value: JsonObject): void {
+    if (kind === 'upstreams') return;
+    for (const [target, viaPlugin] of referencesOf(kind, value)) {
+      let referrers = this.#referrers.get(target);
+      if (referrers === undefined) {
+        referrers = new Map();
+        this.#referrers.set(target, referrers);
+      }
+      referrers.set(`${kind}/${id}`, { kind, id: String(value['id'] ?? id), viaPlugin });
+    }
+  }
+
+  #unindex(kind: ApisixKind, id: string, value: JsonObject): void {
+    if (kind === 'upstreams') return;
+    for (const target of referencesOf(kind, value).keys()) {
+      const referrers = this.#referrers.get(target);
+      referrers?.delete(`${kind}/${id}`);
+      if (referrers?.size === 0) this.#referrers.delete(target);
+    }
+  }
+}
+
+/** Objects a route or service refers to (`<kind>/<id>` → whether through `traffic-split`). */
+function referencesOf(kind: 'routes' | 'services', value: JsonObject): Map<string, boolean> {
+  const refs = new Map<string, boolean>();
+  const plugins = value['plugins'];
+  const split = isObject(plugins) ? plugins['traffic-split'] : undefined;
+  const rules = isObject(split) ? split['rules'] : undefined;
+  if (Array.isArray(rules)) {
+    for (const rule of rules) {
+      const weighted = isObject(rule) ? rule['weighted_upstreams'] : undefined;
+      if (!Array.isArray(weighted)) continue;
+      for (const w of weighted) {
+        const upstreamId = isObject(w) ? w['upstream_id'] : undefined;
+        if (isIdLike(upstreamId)) refs.set(`upstreams/${String(upstreamId)}`, true);
+      }
+    }
+  }
+  const upstreamId = value['upstream_id'];
+  if (isIdLike(upstreamId) && !refs.has(`upstreams/${String(upstreamId)}`)) refs.set(`upstreams/${String(upstreamId)}`, false);
+  const serviceId = kind === 'routes' ? value['service_id'] : undefined;
+  if (isIdLike(serviceId)) refs.set(`services/${String(serviceId)}`, false);
+  return refs;
+}
+
+function etcdKey(kind: ApisixKind, id: string): string {
+  return `${ETCD_PREFIX}/${kind}/${id}`;
+}
+
+function keyNotFound(): Reply {
+  return { status: 404, body: { message: 'Key not found' } };
+}
+
+function badRequest(message: string): Reply {
+  return { status: 400, body: { error_msg: message } };
+}
+
+function isKind(value: string): value is ApisixKind {
+  return (APISIX_KINDS as readonly string[]).includes(value);
+}
+
+function isIdLike(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+function isLuaArray(value: JsonObject | unknown[]): boolean {
+  return Array.isArray(value) || Object.keys(value).length === 0;
+}
+
+function isTruthy(value: unknown): boolean {
+  // Lua: only nil and false are false.
+  return value !== undefined && value !== false;
+}
+
+// ---- shared with apisix-standalone-server.ts -------------------------------------------------
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON type name as APISIX's JSON Schema messages spell it. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** `schema_def.id_schema`: a 1..64 character string of `[a-zA-Z0-9-_.]`, or an integer >= 1. */
+export function isValidId(value: unknown): boolean {
+  if (typeof value === 'string') return value.length >= 1 && value.length <= 64 && /^[a-zA-Z0-9\-_.]+$/.test(value);
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+/** `check_token` in `apisix/admin/init.lua`: null when accepted, else APISIX's description. */
+export function checkToken(req: IncomingMessage, url: URL, apiKey: string | null): string | null {
+  if (apiKey === null) return null;
+  const header = req.headers['x-api-key'];
+  const given = url.searchParams.get('api_key') ?? (Array.isArray(header) ? header[0] : header);
+  if (given === undefined) return 'missing apikey';
+  return given === apiKey ? null : 'wrong apikey';
+}
+
+/** Reads the whole body; over `maxBytes` (when set) it fails with APISIX's `check_size` text. */
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes?: number,
+): Promise<{ ok: true; raw: Buffer } | { ok: false; error: string }> {
+  const tooBig = (size: number) => `request size ${size} is greater than the maximum size ${maxBytes} allowed`;
+  const declared = Number(req.headers['content-length']);
+  if (maxBytes !== undefined && Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return { ok: false, error: tooBig(declared) };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    chunks.push(buffer);
+  }
+  if (maxBytes !== undefined && size > maxBytes) return { ok: false, error: tooBig(size) };
+  return { ok: true, raw: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) };
+}
+
+/**
+ * Sends an admin response the way `core.response.exit` does: a table as JSON plus a newline, a
+ * string as is, nothing for `undefined`; always `Content-Type: application/json`.
+ */
+export function sendAdmin(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const payload = body === undefined ? '' : typeof body === 'string' ? body : `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    Server: `APISIX/${MIRRORED_APISIX_VERSION}`,
+    'Content-Length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** `ngx.exit(404)` when the admin router matches nothing: nginx's own HTML page. */
+export function sendNginxNotFound(res: ServerResponse): void {
+  const page = '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n';
+  res.writeHead(404, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
+  res.end(page);
+}
+
+/** Lua's `tonumber` for a query argument: undefined for absent, blank or non-numeric text. */
+export function luaNumber(text: string | null): number | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/** `ngx_re.split(uri, "/")` after the admin prefix: segments, percent-decoded, trailing empty dropped. */
+function splitUri(rest: string): string[] {
+  const segments = rest.split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  while (segments.length > 0 && segments[segments.length - 1] === '') segments.pop();
+  return segments;
+}
+
+function compileRegex(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
