@@ -1,0 +1,31 @@
+/**
+ * tagway as a library. The pure core (`compile`, `validate`, `validateApisixObject`) takes data
+ * and returns data; the `run*` functions read a repository from disk as the commands do.
+ */
+import { compile } from './compile/compile.js';
+import type { CompileInput } from './compile/compile.js';
+import type { Diagnostic } from './model/diagnostic.js';
+
+export { compile, templatesNeeded } from './compile/compile.js';
+export type { CompileInput, CompileResult } from './compile/compile.js';
+export { renderSnapshotJson, renderSnapshotStandalone, configDigest } from './compile/snapshot.js';
+export { canonicalJson, sha256Digest } from './compile/canonical.js';
+export { validateApisixObject, BUNDLED_PLUGINS } from './validate/apisix/index.js';
+export type { ApisixObjectKind, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './validate/apisix/index.js';
+export { RULES } from './validate/rules/index.js';
+export { loadCompileInput, compileRepository } from './app/repository.js';
+export { runCompile, runValidate } from './app/compile.js';
+export { UserError } from './app/errors.js';
+export { readWorktree } from './load/worktree.js';
+export type { SourceFile, SourceTree } from './load/source-file.js';
+export type { VersionTag } from './git/tags.js';
+export type * from './model/apisix.js';
+export type * from './model/config.js';
+export type * from './model/diagnostic.js';
+export type * from './model/snapshot.js';
+export type * from './model/target.js';
+
+/** All findings for a repository's files, without producing snapshots' output files. Pure. */
+export function validate(input: CompileInput): readonly Diagnostic[] {
+  return compile(input).diagnostics;
+}

@@ -1,0 +1,236 @@
+import { MockAgent, type MockPool } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveCredential } from '../../credentials.js';
+import { SyncError } from '../../errors.js';
+import type { Plan } from '../../plan.js';
+import { applyApisixPlan } from './apply.js';
+import { AdminClient } from './client.js';
+import { PAGE_SIZE, listObjects } from './read.js';
+
+const ORIGIN = 'http://gw.test:9180';
+const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+let agent: MockAgent;
+let pool: MockPool;
+let seen: Seen[];
+let sleeps: number[];
+
+function client(retry: Record<string, number> = {}): AdminClient {
+  return new AdminClient({
+    target: 'eu-1',
+    baseUrl: ORIGIN,
+    credential: resolveCredential('env:EU1_KEY', { EU1_KEY: KEY }, { target: 'eu-1', field: 'admin_key' }),
+    dispatcher: pool,
+    retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, ...retry },
+    runtime: {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+      now: () => 0,
+    },
+  });
+}
+
+/** Answers the next matching request with `status`/`body`, recording what was sent. */
+function expectRequest(method: string, path: string, status: number, body: unknown = {}, headers: Record<string, string> = {}): void {
+  pool
+    .intercept({ method, path })
+    .reply(status, (opts) => {
+      seen.push({
+        method: opts.method,
+        path: opts.path,
+        headers: Object.fromEntries(Object.entries(opts.headers as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v])),
+        body: typeof opts.body === 'string' ? (JSON.parse(opts.body) as unknown) : undefined,
+      });
+      return body as object;
+    }, { headers: { 'content-type': 'application/json', ...headers } });
+}
+
+beforeEach(() => {
+  agent = new MockAgent();
+  agent.disableNetConnect();
+  pool = agent.get(ORIGIN);
+  seen = [];
+  sleeps = [];
+});
+
+afterEach(async () => {
+  await agent.close();
+});
+
+function rejection(promise: Promise<unknown>): Promise<SyncError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(SyncError);
+      return error as SyncError;
+    },
+  );
+}
+
+describe('AdminClient', () => {
+  it('sends the key as X-API-KEY and JSON bodies', async () => {
+    expectRequest('PUT', '/apisix/admin/upstreams/petstore', 201, { key: '/apisix/upstreams/petstore', value: {} });
+    const res = await client().request({ method: 'PUT', path: '/apisix/admin/upstreams/petstore', body: { nodes: [] } });
+    expect(res.status).toBe(201);
+    expect(seen).toMatchObject([
+      {
+        method: 'PUT',
+        path: '/apisix/admin/upstreams/petstore',
+        headers: { 'x-api-key': KEY, 'content-type': 'application/json', accept: 'application/json' },
+        body: { nodes: [] },
+      },
+    ]);
+  });
+
+  it('keeps a path prefix of the admin URL', async () => {
+    expectRequest('GET', '/gw/apisix/admin/routes', 200, { total: 0, list: [] });
+    const c = new AdminClient({ target: 't', baseUrl: `${ORIGIN}/gw/`, credential: null, dispatcher: pool });
+    await c.request({ method: 'GET', path: '/apisix/admin/routes' });
+    expect(seen[0]?.path).toBe('/gw/apisix/admin/routes');
+    expect(seen[0]?.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('retries 5xx with growing jittered backoff and succeeds', async () => {
+    expectRequest('GET', '/apisix/admin/routes', 503, { error_msg: 'etcd unavailable' });
+    expectRequest('GET', '/apisix/admin/routes', 502, { error_msg: 'bad gateway' });
+    expectRequest('GET', '/apisix/admin/routes', 200, { total: 0, list: [] });
+    const res = await client().request({ method: 'GET', path: '/apisix/admin/routes' });
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(3);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    expectRequest('PUT', '/apisix/admin/routes/a', 429, { error_msg: 'slow down' }, { 'retry-after': '2' });
+    expectRequest('PUT', '/apisix/admin/routes/a', 200, {});
+    await client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} });
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it('does not retry 401, and reports an authentication failure without the key', async () => {
+    expectRequest('GET', '/apisix/admin/routes', 401, { error_msg: 'failed to check token', description: 'wrong apikey' });
+    const error = await rejection(client().request({ method: 'GET', path: '/apisix/admin/routes' }));
+    expect(seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error.data).toMatchObject({
+      code: 'auth',
+      target: 'eu-1',
+      request: { method: 'GET', path: '/apisix/admin/routes', status: 401, attempts: 1 },
+      gatewayMessage: 'failed to check token',
+    });
+    expect(error.data.hint).toContain('env:EU1_KEY');
+    expect(JSON.stringify(error)).not.toContain(KEY);
+  });
+
+  it('does not retry 403', async () => {
+    expectRequest('DELETE', '/apisix/admin/routes/a', 403, { error_msg: 'invalid method for role viewer' });
+    const error = await rejection(client().request({ method: 'DELETE', path: '/apisix/admin/routes/a' }));
+    expect(error.code).toBe('auth');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not retry other 4xx, and carries APISIX error_msg', async () => {
+    expectRequest('PUT', '/apisix/admin/routes/a', 400, { error_msg: 'failed to fetch service info by service id [x], response code: 404' });
+    const error = await rejection(client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    expect(error.data).toMatchObject({
+      code: 'rejected',
+      gatewayMessage: 'failed to fetch service info by service id [x], response code: 404',
+      request: { method: 'PUT', path: '/apisix/admin/routes/a', status: 400, attempts: 1 },
+    });
+  });
+
+  it('gives up after maxAttempts of 5xx', async () => {
+    for (let i = 0; i < 4; i += 1) expectRequest('PUT', '/apisix/admin/routes/a', 500, { error_msg: 'etcd down' });
+    const error = await rejection(client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    expect(seen).toHaveLength(4);
+    expect(sleeps).toHaveLength(3);
+    expect(error.data).toMatchObject({ code: 'http-error', gatewayMessage: 'etcd down', request: { status: 500, attempts: 4 } });
+  });
+
+  it('retries network errors and reports unreachable', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      pool.intercept({ method: 'GET', path: '/apisix/admin/routes' }).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    }
+    const error = await rejection(client().request({ method: 'GET', path: '/apisix/admin/routes' }));
+    expect(error.data).toMatchObject({ code: 'unreachable', request: { status: null, attempts: 4 } });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('times out a request that does not answer', async () => {
+    for (let i = 0; i < 2; i += 1) pool.intercept({ method: 'GET', path: '/apisix/admin/routes' }).reply(200, {}).delay(5_000);
+    const error = await rejection(client({ maxAttempts: 2, timeoutMs: 20 }).request({ method: 'GET', path: '/apisix/admin/routes' }));
+    expect(error.data).toMatchObject({ code: 'unreachable', request: { attempts: 2 } });
+    expect(error.message).toContain('within 20 ms');
+  });
+
+  it('scrubs the key from gateway text that echoes it', async () => {
+    expectRequest('PUT', '/apisix/admin/routes/a', 400, { error_msg: `invalid request body: ${KEY}` });
+    const error = await rejection(client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    expect(JSON.stringify(error)).not.toContain(KEY);
+    expect(error.data.gatewayMessage).toBe('invalid request body: ***');
+  });
+});
+
+describe('listObjects', () => {
+  const item = (id: string) => ({ key: `/apisix/routes/${id}`, value: { id, uris: ['/'] }, createdIndex: 1, modifiedIndex: 1 });
+
+  it('pages with page_size 500 until total is reached, and sorts by id', async () => {
+    const ids = Array.from({ length: 1001 }, (_, i) => `r${String(1000 - i).padStart(4, '0')}`);
+    for (let page = 1; page <= 3; page += 1) {
+      const list = ids.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(item);
+      expectRequest('GET', `/apisix/admin/routes?page=${page}&page_size=500`, 200, { total: ids.length, list });
+    }
+    const objects = await listObjects(client(), 'routes');
+    expect(seen.map((s) => s.path)).toEqual([
+      '/apisix/admin/routes?page=1&page_size=500',
+      '/apisix/admin/routes?page=2&page_size=500',
+      '/apisix/admin/routes?page=3&page_size=500',
+    ]);
+    expect(objects).toHaveLength(1001);
+    expect(objects[0]?.id).toBe('r0000');
+  });
+
+  it('reads an empty list encoded as an object', async () => {
+    expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 0, list: {} });
+    expect(await listObjects(client(), 'routes')).toEqual([]);
+  });
+
+  it('refuses a response that is not an Admin API list', async () => {
+    expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { hello: 'world' });
+    const error = await rejection(listObjects(client(), 'routes'));
+    expect(error.code).toBe('invalid-live-state');
+  });
+});
+
+describe('applyApisixPlan', () => {
+  it('PUTs the object without id or server fields, and DELETEs by id', async () => {
+    const plan: Plan = {
+      group: 'staging',
+      digest: 'sha256:x',
+      conflicts: [],
+      counts: { create: 1, update: 0, delete: 1, unchanged: 0 },
+      steps: [
+        { op: 'create', kind: 'routes', id: 'petstore.list', after: { id: 'petstore.list', uris: ['/pets'], service_id: 'petstore' } },
+        { op: 'delete', kind: 'routes', id: 'petstore.old', before: { id: 'petstore.old', uris: ['/old'], create_time: 1 } },
+      ],
+    };
+    expectRequest('PUT', '/apisix/admin/routes/petstore.list', 201, {});
+    expectRequest('DELETE', '/apisix/admin/routes/petstore.old', 200, { deleted: '1' });
+    expect(await applyApisixPlan(client(), plan, { concurrency: 4 })).toEqual({ ok: true, writes: 2 });
+    expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
+      ['PUT', '/apisix/admin/routes/petstore.list', { uris: ['/pets'], service_id: 'petstore' }],
+      ['DELETE', '/apisix/admin/routes/petstore.old', undefined],
+    ]);
+  });
+});

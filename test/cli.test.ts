@@ -1,0 +1,104 @@
+/**
+ * The command line as a user meets it: `--help` of every command, and exit codes 0 / 1 / 2.
+ * Runs the built CLI (`npm test` builds first).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+import { makeTempDir } from './support/git-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+
+function tagway(args: string[], cwd: string) {
+  const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function commands(): string[] {
+  return fs
+    .readdirSync(path.join(PROJECT_ROOT, 'src/cli/commands'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+let repo: TempRepo;
+beforeAll(() => {
+  repo = makeExampleRepo();
+});
+afterAll(() => repo.cleanup());
+
+describe('the command line', () => {
+  it('lists every command in the top-level help', () => {
+    const { code, stdout } = tagway(['--help'], repo.dir);
+    expect(code).toBe(0);
+    for (const command of commands()) expect(stdout).toContain(command);
+  });
+
+  for (const command of commands()) {
+    it(`${command} --help shows usage, flags and examples`, () => {
+      const { code, stdout } = tagway([command, '--help'], repo.dir);
+      expect(code).toBe(0);
+      expect(stdout).toContain('USAGE');
+      expect(stdout).toContain('EXAMPLES');
+      expect(stdout).not.toMatch(/undefined/);
+    });
+  }
+
+  it('validate: 0 on a clean repository', () => {
+    expect(tagway(['validate'], repo.dir).code).toBe(0);
+  });
+
+  it('validate: 1 on findings, with file:line:column and a hint', () => {
+    const broken = makeExampleRepo({ 'services/orders/service.yaml': fs.readFileSync(path.join(PROJECT_ROOT, 'services/orders/service.yaml'), 'utf8').replace('type: chash', 'type: chsh') });
+    try {
+      const human = tagway(['validate'], broken.dir);
+      expect(human.code).toBe(1);
+      expect(human.stderr).toMatch(/services\/orders\/service\.yaml:\d+:\d+ error/);
+      expect(human.stderr).toContain('hint: Did you mean `chash`?');
+      const json = tagway(['validate', '--format', 'json'], broken.dir);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)[0]).toMatchObject({ code: 'TW2003', file: 'services/orders/service.yaml' });
+      const github = tagway(['validate', '--format', 'github'], broken.dir);
+      expect(github.stdout).toMatch(/^::error file=services\/orders\/service\.yaml,line=\d+,col=\d+,title=tagway TW2003::/);
+    } finally {
+      broken.cleanup();
+    }
+  });
+
+  it('2 outside a git repository, on an unknown revision, and on an unknown flag', () => {
+    const temp = makeTempDir();
+    try {
+      const outside = tagway(['validate'], temp.dir);
+      expect(outside.code).toBe(2);
+      expect(outside.stderr).toContain('not a git repository');
+    } finally {
+      temp.cleanup();
+    }
+    const rev = tagway(['validate', '--rev', 'no-such-branch'], repo.dir);
+    expect(rev.code).toBe(2);
+    expect(rev.stderr).toContain('no-such-branch');
+    expect(tagway(['compile', '--bogus'], repo.dir).code).toBe(2);
+    expect(tagway(['validate', '--format', 'xml'], repo.dir).code).toBe(2);
+  });
+
+  it('compile: 0 and the paths of what it wrote; json output is machine-readable', () => {
+    const human = tagway(['compile', '--out', 'cli-out'], repo.dir);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(path.join('cli-out', 'staging', 'snapshot.json'));
+    const json = tagway(['compile', '--out', 'cli-out', '--format', 'json'], repo.dir);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.groups.map((g: { group: string }) => g.group)).toEqual(['production', 'staging']);
+    expect(parsed.groups.every((g: { changed: boolean }) => g.changed === false)).toBe(true);
+  });
+
+  it('compile: an unknown --group is a finding that names the groups there are', () => {
+    const { code, stderr } = tagway(['compile', '--group', 'qa'], repo.dir);
+    expect(code).toBe(1);
+    expect(stderr).toContain('production, staging');
+  });
+});

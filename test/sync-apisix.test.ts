@@ -1,0 +1,348 @@
+/**
+ * The `apisix` target against the stateful Admin API test server: what a sync writes, in which
+ * order, what it leaves alone, and how it survives faults.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, sha256Digest, sortKeys } from '../src/compile/canonical.js';
+import type { ApisixConfig, ApisixKind, ApisixObject } from '../src/model/apisix.js';
+import type { ApisixTargetSpec } from '../src/model/target.js';
+import { checkDriftTargets } from '../src/sync/drift.js';
+import { syncTarget, type SyncSnapshot, type TargetReport } from '../src/sync/sync.js';
+import { closeTargets, createTargets } from '../src/sync/targets/create.js';
+import type { Target } from '../src/sync/targets/port.js';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+
+const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
+const GROUP = 'staging';
+const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+
+const labels = (service: string, version: string) => ({
+  'managed-by': 'tagway',
+  'tagway.group': GROUP,
+  'tagway.service': service,
+  'tagway.version': version,
+});
+
+interface ServiceDef {
+  readonly name: string;
+  readonly version?: string;
+  readonly nodes?: string;
+  readonly routes: Readonly<Record<string, { readonly uri: string; readonly methods?: readonly string[] }>>;
+}
+
+/** A snapshot of small, valid, labelled APISIX objects: one upstream and one service per service. */
+function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
+  const upstreams: ApisixObject[] = [];
+  const services: ApisixObject[] = [];
+  const routes: ApisixObject[] = [];
+  for (const def of defs) {
+    const l = labels(def.name, def.version ?? '1.0.0');
+    upstreams.push({ id: def.name, labels: l, type: 'roundrobin', nodes: [{ host: def.nodes ?? '10.0.0.1', port: 8080, weight: 1 }] });
+    services.push({ id: def.name, labels: l, upstream_id: def.name });
+    for (const [name, r] of Object.entries(def.routes)) {
+      routes.push({ id: `${def.name}.${name}`, labels: l, service_id: def.name, uris: [r.uri], methods: [...(r.methods ?? ['GET'])] });
+    }
+  }
+  const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
+  const apisix: ApisixConfig = sortKeys({ upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
+}
+
+const petstore: ServiceDef = { name: 'petstore', routes: { list: { uri: '/pets' }, get: { uri: '/pets/*' } } };
+const orders: ServiceDef = { name: 'orders', routes: { create: { uri: '/orders', methods: ['POST'] } } };
+
+let server: AdminServer;
+let targets: Target[] = [];
+let sleeps: number[] = [];
+
+function gateway(overrides: Partial<ApisixTargetSpec> = {}, env: Record<string, string> = { EU1_KEY: KEY }): Target {
+  const spec: ApisixTargetSpec = { kind: 'apisix', name: 'eu-1', admin_url: server.url, admin_key: 'env:EU1_KEY', ...overrides };
+  const [target] = createTargets([spec], {
+    env,
+    root: '.',
+    retry: { maxAttempts: 4, timeoutMs: 300 },
+    runtime: {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+    },
+  });
+  targets.push(target as Target);
+  return target as Target;
+}
+
+/** The server's objects without the fields it adds (`create_time`, `update_time`). */
+function stored(kind: ApisixKind): Record<string, unknown>[] {
+  return [...server.objects(kind).values()]
+    .map(({ create_time: _c, update_time: _u, ...rest }) => rest)
+    .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
+}
+
+function storedConfig(): Record<ApisixKind, Record<string, unknown>[]> {
+  return { upstreams: stored('upstreams'), services: stored('services'), routes: stored('routes') };
+}
+
+function writesSince(start: number): Array<string> {
+  return server.requests.slice(start).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+}
+
+async function syncOk(snapshot: SyncSnapshot, target = gateway()): Promise<TargetReport> {
+  const report = await syncTarget(snapshot, target);
+  expect(report.error).toBeNull();
+  return report;
+}
+
+beforeAll(async () => {
+  server = await startAdminServer({ apiKey: KEY });
+});
+afterEach(async () => {
+  await closeTargets(targets);
+  targets = [];
+  sleeps = [];
+  server.reset();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('sync to an apisix gateway', () => {
+  it('first sync to an empty gateway creates upstreams, then services, then routes', async () => {
+    const snapshot = snapshotOf(petstore, orders);
+    const report = await syncOk(snapshot);
+    expect(report).toMatchObject({
+      status: 'applied',
+      writes: 7,
+      plan: { create: 7, update: 0, delete: 0, unchanged: 0 },
+      runs: { state: 'snapshot', digest: snapshot.digest, services: [{ name: 'orders', version: '1.0.0' }, { name: 'petstore', version: '1.0.0' }] },
+    });
+    expect(storedConfig()).toEqual(snapshot.apisix);
+    const kindsInOrder = writesSince(0).map((w) => w.split('/')[3]);
+    expect(kindsInOrder).toEqual(['upstreams', 'upstreams', 'services', 'services', 'routes', 'routes', 'routes']);
+  });
+
+  it('a second sync of the same snapshot writes nothing', async () => {
+    const snapshot = snapshotOf(petstore, orders);
+    await syncOk(snapshot);
+    const before = server.writes();
+    const report = await syncOk(snapshot);
+    expect(report).toMatchObject({ status: 'in-sync', writes: 0, plan: { unchanged: 7 } });
+    expect(server.writes()).toBe(before);
+  });
+
+  it('a one-route change makes exactly one write', async () => {
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    const changed = snapshotOf({ ...petstore, routes: { ...petstore.routes, list: { uri: '/pets', methods: ['GET', 'HEAD'] } } }, orders);
+    const report = await syncOk(changed);
+    expect(report).toMatchObject({ status: 'applied', writes: 1, steps: [{ op: 'update', kind: 'routes', id: 'petstore.list', fields: ['/methods'] }] });
+    expect(writesSince(start)).toEqual(['PUT /apisix/admin/routes/petstore.list']);
+    expect(storedConfig()).toEqual(changed.apisix);
+  });
+
+  it('removing a service deletes its routes, then the service, then its upstream', async () => {
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    const report = await syncOk(snapshotOf(petstore));
+    expect(report).toMatchObject({ status: 'applied', plan: { delete: 3, unchanged: 4 } });
+    expect(writesSince(start)).toEqual([
+      'DELETE /apisix/admin/routes/orders.create',
+      'DELETE /apisix/admin/services/orders',
+      'DELETE /apisix/admin/upstreams/orders',
+    ]);
+    expect(storedConfig()).toEqual(snapshotOf(petstore).apisix);
+  });
+
+  it('never touches objects it does not own', async () => {
+    server.seed('upstreams', 'legacy', { nodes: [{ host: '10.9.9.9', port: 80, weight: 1 }], type: 'roundrobin' });
+    server.seed('routes', 'legacy', { uri: '/legacy', upstream_id: 'legacy', labels: { team: 'web' } });
+    server.seed('routes', 'prod-only', { uri: '/p', upstream_id: 'legacy', labels: { ...labels('x', '1.0.0'), 'tagway.group': 'production' } });
+    const start = server.requests.length;
+    await syncOk(snapshotOf(petstore));
+    await syncOk(snapshotOf());
+    expect(writesSince(start).filter((w) => w.includes('legacy') || w.includes('prod-only'))).toEqual([]);
+    expect([...server.objects('routes').keys()].sort()).toEqual(['legacy', 'prod-only']);
+  });
+
+  it('stops before any write when an unowned object sits at a needed id, and says how to adopt it', async () => {
+    server.seed('routes', 'petstore.list', { uri: '/pets', upstream_id: 'elsewhere' });
+    const before = server.writes();
+    const report = await syncTarget(snapshotOf(petstore), gateway());
+    expect(report).toMatchObject({
+      status: 'failed',
+      writes: 0,
+      error: { code: 'conflict', objects: [{ kind: 'routes', id: 'petstore.list' }] },
+      conflicts: [{ code: 'unowned', kind: 'routes', id: 'petstore.list' }],
+      runs: { state: 'previous' },
+    });
+    expect(report.error?.hint).toContain('"tagway.group": "staging"');
+    expect(server.writes()).toBe(before);
+
+    // Adopted: the labels are added by hand, and the next sync takes the object over.
+    server.seed('routes', 'petstore.list', { uri: '/pets', upstream_id: 'elsewhere', labels: { 'managed-by': 'tagway', 'tagway.group': GROUP } });
+    expect(await syncOk(snapshotOf(petstore))).toMatchObject({ status: 'applied', plan: { update: 1 } });
+    expect(storedConfig()).toEqual(snapshotOf(petstore).apisix);
+  });
+
+  it('retries transient faults (5xx, 429 with Retry-After, dropped and hung connections) and succeeds', async () => {
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/upstreams/', action: { kind: 'status', status: 503 } });
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/services/', action: { kind: 'rate-limit', retryAfter: 3 } });
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.get', action: { kind: 'drop' } });
+    server.faults.add({ method: 'GET', path: '/apisix/admin/routes', action: { kind: 'hang' } });
+    const snapshot = snapshotOf(petstore);
+    const report = await syncOk(snapshot);
+    expect(report).toMatchObject({ status: 'applied', writes: 4 });
+    expect(sleeps).toContain(3000);
+    expect(storedConfig()).toEqual(snapshot.apisix);
+    expect(server.requests.filter((r) => r.fault !== undefined)).toHaveLength(4);
+  });
+
+  it('restores every changed object when a write keeps failing, and verifies the restore', async () => {
+    const v1 = snapshotOf(petstore, orders);
+    await syncOk(v1);
+    const before = storedConfig();
+    const beforeCreateTimes = [...server.objects('routes').values()].map((r) => r.create_time);
+
+    // v2 moves petstore to new nodes and a new upstream version, adds a route and a service,
+    // removes orders; every PUT of a route fails.
+    const v2 = snapshotOf(
+      { ...petstore, version: '1.1.0', nodes: '10.0.0.2', routes: { ...petstore.routes, search: { uri: '/pets/search' } } },
+      { name: 'billing', routes: { pay: { uri: '/pay' } } },
+    );
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/', times: Infinity, action: { kind: 'status', status: 500, body: { error_msg: 'etcd write failed' } } });
+    const report = await syncTarget(v2, gateway());
+
+    expect(report).toMatchObject({
+      status: 'failed',
+      runs: { state: 'previous', services: [{ name: 'orders', version: '1.0.0' }, { name: 'petstore', version: '1.0.0' }] },
+      error: { code: 'http-error', gatewayMessage: 'etcd write failed', request: { method: 'PUT', status: 500, attempts: 4 } },
+      restore: { attempted: true, ok: true, failures: [], verified: true },
+    });
+    expect(report.error?.request?.path).toMatch(/^\/apisix\/admin\/routes\//);
+    // Object by object, the gateway holds what it held before the run.
+    server.faults.clear();
+    expect(storedConfig()).toEqual(before);
+    expect(server.objects('upstreams').has('billing')).toBe(false);
+    expect(server.objects('services').has('billing')).toBe(false);
+    expect(server.objects('upstreams').get('petstore')?.nodes).toEqual([{ host: '10.0.0.1', port: 8080, weight: 1 }]);
+    expect([...server.objects('routes').values()].map((r) => r.create_time)).toEqual(beforeCreateTimes);
+  });
+
+  it('re-creates what it deleted when a delete keeps failing', async () => {
+    await syncOk(snapshotOf(petstore, orders));
+    const before = storedConfig();
+    server.faults.add({ method: 'DELETE', path: '/apisix/admin/upstreams/orders', times: Infinity, action: { kind: 'status', status: 503 } });
+    const report = await syncTarget(snapshotOf({ ...petstore, version: '1.0.1' }), gateway());
+    expect(report).toMatchObject({
+      status: 'failed',
+      error: { request: { method: 'DELETE', path: '/apisix/admin/upstreams/orders' } },
+      restore: { attempted: true, ok: true, verified: true },
+    });
+    server.faults.clear();
+    expect(storedConfig()).toEqual(before);
+  });
+
+  it('reports a rejected write with APISIX error message, after restoring', async () => {
+    await syncOk(snapshotOf(orders));
+    const before = storedConfig();
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration: property "uris" validation failed' } } });
+    const report = await syncTarget(snapshotOf(orders, petstore), gateway());
+    expect(report).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'rejected',
+        gatewayMessage: 'invalid configuration: property "uris" validation failed',
+        request: { method: 'PUT', path: '/apisix/admin/routes/petstore.list', status: 400, attempts: 1 },
+      },
+      restore: { attempted: true, ok: true, verified: true },
+    });
+    expect(storedConfig()).toEqual(before);
+  });
+
+  it('reports a wrong key as an authentication failure, without retrying or printing the key', async () => {
+    const wrongKey = 'not-the-key-0123456789';
+    const report = await syncTarget(snapshotOf(petstore), gateway({}, { EU1_KEY: wrongKey }));
+    expect(report).toMatchObject({ status: 'failed', error: { code: 'auth', request: { status: 401, attempts: 1 } } });
+    expect(server.requests.every((r) => r.status === 401)).toBe(true);
+    expect(server.requests.length).toBe(3); // the three list requests, once each
+    expect(sleeps).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain(wrongKey);
+  });
+
+  it('reports an unreachable gateway', async () => {
+    const closed = await startAdminServer();
+    const url = closed.url;
+    await closed.close();
+    const report = await syncTarget(snapshotOf(petstore), gateway({ admin_url: url }));
+    expect(report).toMatchObject({ status: 'unreachable', runs: { state: 'unknown', digest: null }, plan: null, error: { code: 'unreachable', request: { attempts: 4 } } });
+  });
+
+  it('does not leak the key into any report', async () => {
+    await syncOk(snapshotOf(petstore));
+    server.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'status', status: 500 } });
+    const failed = await syncTarget(snapshotOf(orders), gateway());
+    server.faults.clear();
+    const drift = await checkDriftTargets(snapshotOf(orders), [gateway()]);
+    for (const out of [failed, drift]) expect(JSON.stringify(out)).not.toContain(KEY);
+  });
+
+  it('plans nothing on a second sync to a gateway that stores schema defaults (APISIX < 3.14)', async () => {
+    const oldApisix = await startAdminServer({
+      apiKey: KEY,
+      validate: (kind, body) => {
+        const conf = body as Record<string, unknown>;
+        if (kind === 'upstreams') Object.assign(conf, { hash_on: 'vars', scheme: 'http', pass_host: 'pass' });
+        if (kind === 'routes') {
+          Object.assign(conf, { priority: 0, status: 1 });
+          if (conf.plugins) (conf.plugins as Record<string, Record<string, unknown>>)['limit-count'] = { count: 5, time_window: 60, policy: 'local', rejected_code: 503 };
+        }
+        return null;
+      },
+    });
+    try {
+      const snapshot = snapshotOf(petstore);
+      const withPlugin: SyncSnapshot = {
+        ...snapshot,
+        apisix: { ...snapshot.apisix, routes: snapshot.apisix.routes.map((r) => ({ ...r, plugins: { 'limit-count': { count: 5, time_window: 60 } } })) },
+      };
+      const target = gateway({ admin_url: oldApisix.url });
+      expect(await syncTarget(withPlugin, target)).toMatchObject({ status: 'applied' });
+      const writes = oldApisix.writes();
+      expect(await syncTarget(withPlugin, target)).toMatchObject({ status: 'in-sync', writes: 0 });
+      expect(oldApisix.writes()).toBe(writes);
+    } finally {
+      await oldApisix.close();
+    }
+  });
+});
+
+describe('drift of an apisix gateway', () => {
+  it('is in sync after a sync, and drifted (objects and fields) after a change by hand', async () => {
+    const snapshot = snapshotOf(petstore, orders);
+    await syncOk(snapshot);
+    expect((await checkDriftTargets(snapshot, [gateway()])).inSync).toBe(true);
+
+    const route = server.objects('routes').get('petstore.list') as Record<string, unknown>;
+    server.seed('routes', 'petstore.list', { ...route, uris: ['/pets', '/animals'] });
+    server.seed('upstreams', 'stray', { nodes: [], labels: labels('stray', '0.1.0') });
+    server.seed('routes', 'not-ours', { uri: '/x', upstream_id: 'petstore' });
+    const writes = server.writes();
+    const report = await checkDriftTargets(snapshot, [gateway()]);
+    expect(server.writes()).toBe(writes);
+    expect(report.inSync).toBe(false);
+    expect(report.targets[0]).toMatchObject({
+      status: 'drifted',
+      objects: [
+        { kind: 'routes', id: 'petstore.list', state: 'changed', fields: [{ path: '/uris', op: 'replace', before: ['/pets', '/animals'], after: ['/pets'] }] },
+        { kind: 'upstreams', id: 'stray', state: 'extra' },
+      ],
+    });
+  });
+
+  it('is unreachable when the gateway cannot be reached', async () => {
+    const closed = await startAdminServer();
+    await closed.close();
+    const report = await checkDriftTargets(snapshotOf(petstore), [gateway({ admin_url: closed.url })]);
+    expect(report.targets[0]).toMatchObject({ status: 'unreachable', error: { code: 'unreachable' } });
+  });
+});
