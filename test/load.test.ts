@@ -101,3 +101,13 @@ describe('reading the worktree', () => {
     expect(new TextDecoder().decode(tree.files[0]!.bytes)).toBe('name: api\n');
   });
 });
+
+describe('duplicate keys', () => {
+  it('name the key and point at its first occurrence', () => {
+    const input = memoryInput({ files: { 'gateway-groups/g/group.yaml': 'name: g\npublished:\n  web: 1.0.0\n  api: 1.0.0\n  web: 2.0.0\n' } });
+    const [d] = compile(input).diagnostics;
+    expect(d).toMatchObject({ code: 'TW1006', line: 5, column: 3 });
+    expect(d!.message).toContain('`web`');
+    expect(d!.related).toEqual([expect.objectContaining({ file: 'gateway-groups/g/group.yaml', line: 3, column: 3 })]);
+  });
+});

@@ -18,6 +18,8 @@ export interface ParsedRepo {
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, YamlFile>>;
   /** Group folders seen (also those without a readable group.yaml). */
   readonly groupFolders: readonly string[];
+  /** Groups whose folder has a group.yaml, parsed or not. */
+  readonly groupFiles: ReadonlySet<string>;
 }
 
 /**
@@ -31,6 +33,7 @@ export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Di
   const groups = new Map<string, YamlFile>();
   const overlays = new Map<string, Map<string, YamlFile>>();
   const groupFolders = new Set<string>();
+  const groupFiles = new Set<string>();
 
   const files = [...tree.files].sort((a, b) => cmp(a.path, b.path));
   for (const source of files) {
@@ -66,6 +69,7 @@ export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Di
       continue;
     }
     if (role.kind === 'group' || role.kind === 'overlay') groupFolders.add(role.group);
+    if (role.kind === 'group') groupFiles.add(role.group);
     const parsed = parseYamlFile(source);
     if (!parsed.ok) {
       diagnostics.push(...parsed.diagnostics);
@@ -90,7 +94,7 @@ export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Di
     }
   }
   return {
-    repo: { config, templates, groups, overlays, groupFolders: [...groupFolders].sort(cmp) },
+    repo: { config, templates, groups, overlays, groupFolders: [...groupFolders].sort(cmp), groupFiles },
     diagnostics,
   };
 }

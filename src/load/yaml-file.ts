@@ -67,6 +67,7 @@ export function parseYamlFile(source: SourceFile): ParseResult {
       ok: false,
       diagnostics: doc.errors.map((e) => {
         const known = YAML_CODES[e.code];
+        if (e.code === 'DUPLICATE_KEY') return duplicateKey(doc, text, e.pos[0], where, pos);
         return diag({
           ...where,
           code: known?.code ?? 'TW1005',
@@ -130,6 +131,38 @@ export function parseYamlFile(source: SourceFile): ParseResult {
     },
   };
   return { ok: true, file };
+}
+
+/** A duplicate key, named, with the first occurrence as the related location. */
+function duplicateKey(
+  doc: Document,
+  text: string,
+  offset: number,
+  where: { file: string; revision?: string },
+  pos: (offset: number) => { line: number; column: number },
+): Diagnostic {
+  let name = text.slice(offset).match(/^[^:\n]*/)?.[0]?.trim() ?? '';
+  let firstOffset: number | null = null;
+  visit(doc, {
+    Map(_key, map) {
+      const dup = map.items.find((p) => (p.key as YamlNode | null)?.range?.[0] === offset);
+      if (!dup || !isScalar(dup.key)) return undefined;
+      name = String(dup.key.value);
+      const first = map.items.find((p) => isScalar(p.key) && p.key.value === (dup.key as { value: unknown }).value);
+      firstOffset = (first?.key as YamlNode | undefined)?.range?.[0] ?? null;
+      return visit.BREAK;
+    },
+  });
+  const related = firstOffset !== null && firstOffset !== offset ? [{ ...where, ...pos(firstOffset), message: 'first written here' }] : [];
+  return {
+    ...where,
+    code: 'TW1006',
+    severity: 'error',
+    ...pos(offset),
+    message: `key \`${name}\` appears twice in the same mapping`,
+    hint: YAML_CODES['DUPLICATE_KEY']!.hint,
+    related,
+  };
 }
 
 function fail(d: Omit<Diagnostic, 'severity' | 'related'>): ParseResult {

@@ -78,12 +78,12 @@ export function checkRepo(repo: ParsedRepo): { checked: CheckedRepo; diagnostics
     if (found.length === 0) groups.set(group, { group, file, spec: file.data as GroupSpec });
   }
   for (const group of repo.groupFolders) {
-    if (repo.groups.has(group)) continue;
+    if (repo.groupFiles.has(group)) continue; // present but unparsable: already reported
     const firstOverlay = [...(repo.overlays.get(group)?.values() ?? [])][0];
     diagnostics.push({
       code: 'TW1013',
       severity: 'error',
-      message: `gateway group folder gateway-groups/${group}/ has no readable group.yaml`,
+      message: `gateway group folder gateway-groups/${group}/ has no group.yaml`,
       ...(firstOverlay ? { file: firstOverlay.path, line: 1, column: 1 } : {}),
       hint: `Create gateway-groups/${group}/group.yaml with \`name: ${group}\`, or remove the folder.`,
       related: [],

@@ -12,13 +12,18 @@
  * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
  * last, an SSL object of type `client`), and each plugin's own configuration schema.
  *
+ * Not mirrored: apisix/core/schema.lua builds its validators with
+ * `skip_validation = secret.is_secret_ref`, so APISIX may accept a string field written as a
+ * `$secret://` or `$env://` reference whatever its pattern; here such a value must match like any
+ * other. Values APISIX accepts but that fail only when traffic flows (an upstream `type` naming
+ * no balancer, a `discovery_type` the gateway does not run) are accepted, as APISIX does.
+ *
  * Every check runs on whatever it finds and reports through `report`; a check whose field has the
  * wrong JSON type stays silent, since the schema reports that field already.
  */
 
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { apisixSchemaValidators } from './schema.js';
-import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN } from './schema.js';
+import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN, apisixSchemaValidators } from './schema.js';
 import { isIpv6, parseAddr } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';
 import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
@@ -96,7 +101,7 @@ export function checkService(service: JsonObject, plugins: ReadonlySet<string>, 
 }
 
 /** Checks of apisix/admin/upstreams.lua (that is, apisix/upstream.lua check_upstream_conf). */
-export function checkStandaloneUpstream(upstream: JsonObject, report: Report): void {
+export function checkUpstreamObject(upstream: JsonObject, report: Report): void {
   checkForbiddenProperties(upstream, '', report);
   checkUpstream(upstream, '', report);
 }

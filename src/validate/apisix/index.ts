@@ -14,7 +14,7 @@
  */
 
 import { BUNDLED_PLUGINS } from './bundled-plugins.js';
-import { checkRoute, checkService, checkStandaloneUpstream, isObject, type Report } from './checks.js';
+import { checkRoute, checkService, checkUpstreamObject, isObject, type Report } from './checks.js';
 import { schemaIssues } from './schema-errors.js';
 import { apisixSchemaValidators } from './schema.js';
 
@@ -70,7 +70,7 @@ function collectErrors(kind: ApisixObjectKind, body: unknown, plugins: ReadonlyS
   if (!isObject(body)) return;
   if (kind === 'route') checkRoute(body, plugins, report);
   else if (kind === 'service') checkService(body, plugins, report);
-  else checkStandaloneUpstream(body, report);
+  else checkUpstreamObject(body, report);
 }
 
 function sortUnique(errors: readonly ApisixObjectError[]): ApisixObjectError[] {

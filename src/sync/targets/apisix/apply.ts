@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../../compile/canonical.js';
 import type { ApisixKind, ApisixObject } from '../../../model/apisix.js';
 import { SyncError, errorData, type SyncErrorData } from '../../errors.js';
 import { stripServerFields } from '../../normalize.js';
@@ -30,20 +31,19 @@ function definitelyNotApplied(error: unknown): boolean {
 /**
  * Executes a plan against the Admin API phase by phase (see `planPhases`), `ctx.concurrency`
  * writes at a time within a phase. On the first persistent failure it stops starting writes, lets
- * those in flight finish, and undoes every write it started (see `restoreSteps`).
+ * those in flight finish, and undoes what it changed (see `restoreSteps`).
  */
 export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
-  const touched: PlanStep[] = [];
-  let writes = 0;
+  const done: PlanStep[] = [];
+  const uncertain: PlanStep[] = [];
   let failure: SyncErrorData | null = null;
   for (const phase of planPhases(plan)) {
     const error = await runBounded(phase, ctx.concurrency, async (step) => {
       try {
         await write(client, step);
-        writes += 1;
-        touched.push(step);
+        done.push(step);
       } catch (e) {
-        if (!definitelyNotApplied(e)) touched.push(step);
+        if (!definitelyNotApplied(e)) uncertain.push(step);
         throw e;
       }
     });
@@ -52,22 +52,50 @@ export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: Appl
       break;
     }
   }
-  if (failure === null) return { ok: true, writes };
-  const restore = await restoreSteps(client, touched, ctx.concurrency);
-  return { ok: false, writes, error: failure, restore };
+  if (failure === null) return { ok: true, writes: done.length };
+  const restore = await restoreSteps(client, done, uncertain, ctx.concurrency);
+  return { ok: false, writes: done.length, error: failure, restore };
 }
 
 /**
- * Undoes `steps` (writes that happened, or may have: a timed-out request may still have been
- * applied) from the state read before the run:
+ * Whether a failed step left its object as it was before the run: a created object is absent, an
+ * updated or deleted one holds its old body (server fields aside). Unknown (false) when the
+ * object cannot be read.
+ */
+async function unchangedSince(client: AdminClient, step: PlanStep): Promise<boolean> {
+  try {
+    const res = await client.request({ method: 'GET', path: objectPath(step.kind, step.id), allow: [404] });
+    if (step.op === 'create') return res.status === 404;
+    const value = typeof res.body === 'object' && res.body !== null ? (res.body as { value?: unknown }).value : undefined;
+    if (res.status === 404 || typeof value !== 'object' || value === null) return false;
+    return canonicalJson(putBody(value as ApisixObject)) === canonicalJson(putBody(step.before));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Undoes a failed run from the state read before it (each step's `before`): `done` are writes
+ * the gateway acknowledged; `uncertain` failed in a way that does not prove nothing happened (a
+ * 5xx, a timeout, a dropped connection), so each is read first and undone only if it changed.
  * 1. put back the old body of every updated or deleted object, upstreams → services → routes, so
  *    each old object finds the objects it refers to;
  * 2. delete every created object, routes → services → upstreams (404 counts as done).
  * Old objects only refer to old objects, so after step 1 nothing refers to a created one.
  * Every undo request is tried, whatever happened to the others.
  */
-export async function restoreSteps(client: AdminClient, steps: readonly PlanStep[], concurrency: number): Promise<RestoreReport> {
-  if (steps.length === 0) return { attempted: false, ok: true, failures: [] };
+export async function restoreSteps(
+  client: AdminClient,
+  done: readonly PlanStep[],
+  uncertain: readonly PlanStep[],
+  concurrency: number,
+): Promise<RestoreReport> {
+  const changed = [...done];
+  await runBounded(uncertain, concurrency, async (step) => {
+    if (!(await unchangedSince(client, step))) changed.push(step);
+  });
+  if (changed.length === 0) return { attempted: false, ok: true, failures: [] };
+
   const failures: Array<RestoreReport['failures'][number]> = [];
   const attempt = async (run: () => Promise<void>): Promise<void> => {
     try {
@@ -80,11 +108,9 @@ export async function restoreSteps(client: AdminClient, steps: readonly PlanStep
       });
     }
   };
-  const putBack = (kind: ApisixKind): PlanStep[] => steps.filter((s) => s.kind === kind && s.op !== 'create');
-  const created = (kind: ApisixKind): PlanStep[] => steps.filter((s) => s.kind === kind && s.op === 'create');
-
   for (const kind of ['upstreams', 'services', 'routes'] as const) {
-    await runBounded(putBack(kind), concurrency, (step) =>
+    const putBack = changed.filter((s) => s.kind === kind && s.op !== 'create');
+    await runBounded(putBack, concurrency, (step) =>
       attempt(async () => {
         if (step.op === 'create') return;
         await client.request({ method: 'PUT', path: objectPath(step.kind, step.id), body: putBody(step.before) });
@@ -92,7 +118,8 @@ export async function restoreSteps(client: AdminClient, steps: readonly PlanStep
     );
   }
   for (const kind of ['routes', 'services', 'upstreams'] as const) {
-    await runBounded(created(kind), concurrency, (step) =>
+    const created = changed.filter((s) => s.kind === kind && s.op === 'create');
+    await runBounded(created, concurrency, (step) =>
       attempt(async () => {
         await client.request({ method: 'DELETE', path: objectPath(step.kind, step.id), allow: [404] });
       }),
