@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: builds a scratch config repository from the bundled example (services/,
 // gateway-groups/) under demo/ (git-ignored), tags the versions the groups publish, and runs
-// tagway on it the way a user would. Every step prints the command it runs.
+// tagway on it the way a user would: validate, compile, then publish → promote → rollback →
+// history. Every step prints the command it runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,4 +61,30 @@ for (const group of ['production', 'staging']) {
   const versions = snapshot.provenance.services.map((s) => `${s.name}@${s.version}`).join(', ');
   process.stdout.write(`${group}: ${versions}\n  ${path.join(repo, 'dist', group, 'snapshot.json')}\n  ${path.join(repo, 'dist', group, 'apisix.yaml')}\n`);
 }
+
+// Versions and rollback: every step is a tag or a commit that plain git shows.
+const showGit = (...args) => process.stdout.write(`${git(...args)}\n`);
+
+step('Publish petstore 1.2.0 (a new route) to staging');
+fs.appendFileSync(template, '  - name: adopt-pet\n    uris: [/pets/*/adopt]\n    methods: [POST]\n');
+git('commit', '-q', '-am', 'petstore: adopt a pet');
+tagway('publish', 'petstore', '--version', '1.2.0', '--group', 'staging');
+process.stdout.write('The same facts in git: the annotated tag, and the commit that moved staging\'s pointer.\n');
+showGit('tag', '-n9', '-l', 'petstore/v1.2.0');
+showGit('log', '--oneline', '-1', '--', 'gateway-groups/staging/group.yaml');
+
+step('Promote it from staging to production');
+tagway('promote', 'petstore', '--from', 'staging', '--to', 'production');
+
+step('Roll production back to the version it ran before');
+tagway('rollback', 'petstore', '--group', 'production');
+
+step('History of petstore');
+tagway('history', 'petstore');
+process.stdout.write('The same facts in git:\n');
+showGit('log', '--oneline', '--', 'gateway-groups/production/group.yaml');
+showGit('tag', '-n');
+showGit('show', '--no-patch', 'petstore/v1.2.0');
+tagway('status');
+
 process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`node bin/run.js validate -C demo/repo\`.\n`);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
-import { renderSnapshotJson, renderSnapshotStandalone } from '../src/compile/snapshot.js';
+import { configDigest, renderSnapshotJson, renderSnapshotStandalone } from '../src/compile/snapshot.js';
 import { loadCompileInput } from '../src/app/repository.js';
 import { runCompile } from '../src/app/compile.js';
 import type { TempRepo } from './support/git-repo.js';
@@ -37,6 +37,7 @@ describe('compile on the bundled example', () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.snapshots.map((s) => s.group)).toEqual(['production', 'staging']);
     for (const s of result.snapshots) {
+      expect(s.digest).toBe(configDigest(s.apisix));
       golden(`${s.group}/snapshot.json`, renderSnapshotJson(s));
       golden(`${s.group}/apisix.yaml`, renderSnapshotStandalone(s));
     }

@@ -1,6 +1,6 @@
 import { resolvePin } from '../git/pin.js';
 import type { VersionTag } from '../git/tags.js';
-import { templatePath } from '../load/layout.js';
+import { classifyPath, templatePath } from '../load/layout.js';
 import { parseRepo } from '../load/repo.js';
 import type { ParsedRepo } from '../load/repo.js';
 import type { YamlFile } from '../load/yaml-file.js';
@@ -55,12 +55,14 @@ export function sourceKey(path: string, revision: string | undefined): string {
 /** The tags whose template the caller must read for `compile` (pins resolved against `tags`). */
 export function templatesNeeded(tree: SourceTree, tags: readonly VersionTag[], options: { draft?: boolean; groups?: readonly string[] } = {}): VersionTag[] {
   if (options.draft) return [];
-  const { repo } = parseRepo(tree);
   const needed = new Map<string, VersionTag>();
   const byService = tagsByService(tags);
-  for (const [group, file] of repo.groups) {
-    if (options.groups && !options.groups.includes(group)) continue;
-    const published = (file.data as { published?: unknown }).published;
+  for (const source of tree.files) {
+    const role = classifyPath(source.path);
+    if (role.kind !== 'group' || (options.groups && !options.groups.includes(role.group))) continue;
+    const parsed = parseYamlFile(source);
+    if (!parsed.ok) continue; // compile reports it
+    const published = (parsed.file.data as { published?: unknown }).published;
     if (typeof published !== 'object' || published === null) continue;
     for (const [service, pin] of Object.entries(published)) {
       if (typeof pin !== 'string') continue;
@@ -99,18 +101,21 @@ export function compile(input: CompileInput): CompileResult {
         related: [],
       });
     } else {
-      // A tag whose template is byte-identical to the one in the tree being compiled is reported
-      // against that file, so one mistake is not listed twice.
+      // A tag whose template is byte-identical to the one in the tree being compiled is that
+      // file: parsed and checked once, and a mistake in it is reported once, against the tree.
       const same = treeFiles.get(source.path);
-      const revision = same && Buffer.from(same.bytes).equals(source.bytes) ? same.revision : tag.tag;
-      const { revision: _r, ...rest } = source;
-      const result = parseYamlFile(revision === undefined ? rest : { ...rest, revision });
-      if (!result.ok) diagnostics.push(...result.diagnostics);
-      else {
-        sources.set(sourceKey(result.file.path, revision), result.file.text);
-        const found = checkTemplate(result.file, tag.service, tag);
-        diagnostics.push(...found.diagnostics);
-        entry = found.entry;
+      if (same && Buffer.from(same.bytes).equals(source.bytes) && parsed.repo.templates.get(tag.service)?.path === source.path) {
+        const checkedEntry = checked.templates.get(tag.service);
+        entry = checkedEntry ? { ...checkedEntry, tag } : null;
+      } else {
+        const result = parseYamlFile({ ...source, revision: tag.tag });
+        if (!result.ok) diagnostics.push(...result.diagnostics);
+        else {
+          sources.set(sourceKey(result.file.path, tag.tag), result.file.text);
+          const found = checkTemplate(result.file, tag.service, tag);
+          diagnostics.push(...found.diagnostics);
+          entry = found.entry;
+        }
       }
     }
     atTags.set(tag.tag, entry);
@@ -152,7 +157,7 @@ export function compile(input: CompileInput): CompileResult {
 
   const templates = uniqueTemplates([...checked.templates.values(), ...[...atTags.values()].filter((t): t is TemplateEntry => t !== null)]);
   const plugins = new Set([...BUNDLED_PLUGINS, ...(checked.config.plugins ?? [])]);
-  const ctx: RuleContext = { repo: checked, templates, tags: input.tags, resolved, plugins, draft };
+  const ctx: RuleContext = { repo: checked, templates, tags: input.tags, tagsByService: byService, resolved, plugins, draft };
   for (const rule of RULES) diagnostics.push(...rule.check(ctx));
 
   const snapshots: Snapshot[] = [];
@@ -193,7 +198,7 @@ function selectGroups(checked: CheckedRepo, wanted: readonly string[] | undefine
   return all.filter((g) => wanted.includes(g.group));
 }
 
-function tagsByService(tags: readonly VersionTag[]): Map<string, VersionTag[]> {
+export function tagsByService(tags: readonly VersionTag[]): Map<string, VersionTag[]> {
   const map = new Map<string, VersionTag[]>();
   for (const tag of tags) {
     let list = map.get(tag.service);

@@ -24,14 +24,16 @@ export function buildSnapshot(group: ResolvedGroup, config: ApisixConfig, option
     }))
     .sort((a, b) => cmp(a.name, b.name));
   const apisix = sortKeys(config);
-  return sortKeys({
+  // `apisix` is in canonical key order now, so plain JSON.stringify is its canonical JSON.
+  const digest = sha256Digest(JSON.stringify(apisix));
+  return {
+    apisix,
+    digest,
+    draft: options.draft,
     format: SNAPSHOT_FORMAT,
     group: group.group.group,
-    draft: options.draft,
-    provenance: { commit: options.commit, services },
-    apisix,
-    digest: configDigest(apisix),
-  });
+    provenance: sortKeys({ commit: options.commit, services }),
+  };
 }
 
 /** The bytes of `snapshot.json`. */

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import type { ApisixConfig } from '../model/apisix.js';
 
 /**
@@ -12,6 +12,8 @@ export function renderStandaloneYaml(config: ApisixConfig): string {
     services: config.services,
     upstreams: config.upstreams,
   };
-  const body = stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
+  // js-yaml's dump is several times faster than a positioned YAML library's stringify, which
+  // matters at tens of thousands of objects; no references, no line folding, keys as given.
+  const body = dump(doc, { lineWidth: -1, noRefs: true, sortKeys: false });
   return `${body}#END\n`;
 }

@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
 import { GitError, errorCode, isNotFound } from './errors.js';
+import { catFileBatch, gitCliAvailable, lsTree } from './cli.js';
 import type { GitRepo } from './repo.js';
+
+/** Below this many objects one process start costs more than it saves. */
+const CLI_THRESHOLD = 64;
 
 export interface TreeEntry {
   /** Repository-relative path with forward slashes. */
@@ -55,6 +59,23 @@ export async function listTree(
   prefixes: readonly string[] = [],
 ): Promise<TreeEntry[]> {
   const wanted = prefixes.length === 0 ? [''] : [...new Set(prefixes.map(normalisePrefix))];
+  if (wanted.length >= CLI_THRESHOLD && gitCliAvailable()) {
+    // Listing the common folders once beats walking thousands of prefixes one by one.
+    const roots = [...new Set(wanted.map((p) => p.split('/')[0]!))];
+    const wantedSet = new Set(wanted);
+    /** The path itself or one of its folders was asked for. */
+    const inside = (path: string): boolean => {
+      if (wantedSet.has('')) return true;
+      for (let p = path; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') if (wantedSet.has(p)) return true;
+      return false;
+    };
+    const listed = await lsTree(repo, commit, roots.includes('') ? [] : roots);
+    return listed
+      .filter((e) => inside(e.path))
+      .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
+      .sort((a, b) => Buffer.compare(a.key, b.key))
+      .map(({ entry }) => entry);
+  }
   const root = await readTreeEntries(repo, commit, commit);
   const trees = new Map<string, Promise<readonly RawEntry[]>>();
   const readTree = (oid: string): Promise<readonly RawEntry[]> => {
@@ -80,7 +101,7 @@ export async function listTree(
     let entries = root;
     const parts = prefix.split('/');
     for (const [i, part] of parts.entries()) {
-      const entry = entries.find((candidate) => candidate.path === part);
+      const entry = indexOf(entries).get(part);
       if (entry === undefined) break;
       if (i === parts.length - 1) {
         if (entry.type === 'tree') level.push([prefix, entry.oid]);
@@ -113,6 +134,15 @@ export async function listTree(
     .map(({ entry }) => entry);
 }
 
+const indexes = new WeakMap<readonly RawEntry[], Map<string, RawEntry>>();
+
+/** Entries of a tree by name, built once per listed tree (many prefixes share a folder). */
+function indexOf(entries: readonly RawEntry[]): Map<string, RawEntry> {
+  let index = indexes.get(entries);
+  if (!index) indexes.set(entries, (index = new Map(entries.map((e) => [e.path, e]))));
+  return index;
+}
+
 /** The content of one blob. Throws GitError when the repository does not hold it. */
 export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> {
   try {
@@ -131,6 +161,7 @@ export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> 
  */
 export async function readBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
   const unique = [...new Set(oids)];
+  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) return catFileBatch(repo, unique);
   const blobs = await mapConcurrent(unique, READ_CONCURRENCY, (oid) => readBlob(repo, oid));
   return new Map(unique.map((oid, i) => [oid, blobs[i] as Uint8Array]));
 }

@@ -51,16 +51,27 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
   return { files, problems };
 }
 
-/** The service template as committed at each tag (tags whose commit lacks one are left out). */
+/**
+ * The service template as committed at each tag (tags whose commit lacks one are left out).
+ * Tags are grouped by commit so each commit's trees are read once, however many tags share it
+ * (a release commit often carries the tags of many services).
+ */
 export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[]): Promise<Map<string, SourceFile>> {
-  const located = await Promise.all(
-    tags.map(async (tag) => {
-      const entries = await listTree(repo, tag.commit, [templatePath(tag.service)]);
-      const entry = entries.find((e) => e.path === templatePath(tag.service) && e.mode !== SYMLINK);
-      return entry ? { tag, entry } : null;
-    }),
-  );
-  const present = located.filter((x): x is { tag: VersionTag; entry: TreeEntry } => x !== null);
+  const byCommit = new Map<string, VersionTag[]>();
+  for (const tag of tags) {
+    let list = byCommit.get(tag.commit);
+    if (!list) byCommit.set(tag.commit, (list = []));
+    list.push(tag);
+  }
+  const present: { tag: VersionTag; entry: TreeEntry }[] = [];
+  for (const [commit, list] of byCommit) {
+    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    for (const tag of list) {
+      const entry = byPath.get(templatePath(tag.service));
+      if (entry && entry.mode !== SYMLINK) present.push({ tag, entry });
+    }
+  }
   const blobs = await readBlobs(repo, [...new Set(present.map((x) => x.entry.oid))]);
   const out = new Map<string, SourceFile>();
   for (const { tag, entry } of present) {

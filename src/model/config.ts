@@ -88,6 +88,8 @@ export interface GroupSpec {
   readonly name: string;
   readonly description?: string;
   readonly published?: Readonly<Record<string, string>>;
+  /** Integrity records written by publish/promote/rollback (see src/git/lock.ts). */
+  readonly locks?: Readonly<Record<string, { readonly version: string; readonly object: string }>>;
   readonly targets?: readonly import('./target.js').TargetSpec[];
   readonly rollout?: { readonly batch_size?: number };
 }
@@ -110,4 +112,4 @@ export const ROUTE_KEYS = [
 ] as const satisfies readonly (keyof RouteSpec)[];
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
-export const GROUP_KEYS = ['name', 'description', 'published', 'targets', 'rollout'] as const satisfies readonly (keyof GroupSpec)[];
+export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout'] as const satisfies readonly (keyof GroupSpec)[];

@@ -22,8 +22,8 @@ describe('normalizeObject', () => {
       id: 'petstore',
       retries: 2,
       nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }],
-      keepalive_pool: {},
-      tls: {},
+      keepalive_pool: [],
+      tls: [],
       checks: { active: { http_path: '/health', healthy: { successes: 3 } } },
     });
   });
@@ -38,6 +38,11 @@ describe('normalizeObject', () => {
       id: 's',
       upstream: { nodes: [] },
     });
+  });
+
+  it('reads an empty object as an empty list (how APISIX returns an empty list)', () => {
+    expect(normalizeObject('routes', { id: 'r', vars: {}, plugins: { cors: {} } })).toEqual({ id: 'r', vars: [], plugins: { cors: [] } });
+    expect(normalizeObject('routes', { id: 'r', vars: [], plugins: { cors: [] } })).toEqual({ id: 'r', vars: [], plugins: { cors: [] } });
   });
 
   it('turns integer ids into strings, as APISIX returns them', () => {

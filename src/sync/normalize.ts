@@ -124,11 +124,27 @@ function stripDefaults(value: JsonObject, defaults: Defaults): JsonObject {
 }
 
 /**
+ * Empty objects as empty arrays, at any depth. APISIX decodes JSON into Lua tables and encodes
+ * them back with cjson, which cannot tell `[]` from `{}` and writes `{}`: an empty list tagway
+ * sends (`vars: []`, `nodes: []`) comes back as an empty object.
+ */
+function emptyAsArray(value: Json): Json {
+  if (Array.isArray(value)) return value.map(emptyAsArray);
+  if (!isObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return [];
+  const out: JsonObject = {};
+  for (const key of keys) out[key] = emptyAsArray(value[key]);
+  return out;
+}
+
+/**
  * The comparison form of an object: server fields dropped, `id` as a string (APISIX accepts
- * integer ids and returns strings), schema defaults dropped. Pure; the input is not changed.
+ * integer ids and returns strings), schema defaults dropped, empty objects and arrays alike.
+ * Pure; the input is not changed.
  */
 export function normalizeObject(kind: ApisixKind, obj: ApisixObject): JsonObject {
-  const out = stripDefaults(stripServerFields(obj), DEFAULTS[kind]);
+  const out = emptyAsArray(stripDefaults(stripServerFields(obj), DEFAULTS[kind])) as JsonObject;
   out.id = String(obj.id);
   return out;
 }
@@ -148,12 +164,14 @@ export function showsStoredDefaults(kind: ApisixKind, desired: ApisixObject, liv
  * such a gateway as fields tagway never sent.
  */
 function pruneToDesired(live: Json, desired: Json): Json {
-  if (isObject(live) && isObject(desired)) {
+  // `[]` stands for an empty object too (see emptyAsArray).
+  const wanted = Array.isArray(desired) && desired.length === 0 ? {} : desired;
+  if (isObject(live) && isObject(wanted)) {
     const out: JsonObject = {};
     for (const [key, value] of Object.entries(live)) {
-      if (key in desired) out[key] = pruneToDesired(value, desired[key]);
+      if (key in wanted) out[key] = pruneToDesired(value, wanted[key]);
     }
-    return out;
+    return emptyAsArray(out);
   }
   if (Array.isArray(live) && Array.isArray(desired) && live.length === desired.length) {
     return live.map((item, i) => pruneToDesired(item, desired[i]));

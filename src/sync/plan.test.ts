@@ -16,8 +16,8 @@ const service = (id: string, extra: Record<string, unknown> = {}): ApisixObject 
 const route = (svc: string, name: string, extra: Record<string, unknown> = {}): ApisixObject =>
   sortKeys({ id: `${svc}.${name}`, labels: owned(svc), service_id: svc, uris: [`/${svc}/${name}`], methods: ['GET'], ...extra });
 
-function config(objects: Partial<Record<keyof ApisixConfig, ApisixObject[]>>): ApisixConfig {
-  const sorted = (list: ApisixObject[] = []) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+function config(objects: Partial<Record<keyof ApisixConfig, readonly ApisixObject[]>>): ApisixConfig {
+  const sorted = (list: readonly ApisixObject[] = []) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
   return { upstreams: sorted(objects.upstreams), services: sorted(objects.services), routes: sorted(objects.routes) };
 }
 
@@ -92,6 +92,12 @@ describe('planSync', () => {
       ops: [],
     },
     {
+      name: 'an empty list the gateway returns as {} is unchanged',
+      live: config({ routes: [route('petstore', 'list', { plugins: { cors: {} } })] }),
+      want: config({ routes: [route('petstore', 'list', { plugins: { cors: [] } })] }),
+      ops: [],
+    },
+    {
       name: 'an explicit default in the snapshot equals its absence on the gateway',
       live: config({ routes: [route('petstore', 'list')] }),
       want: config({ routes: [route('petstore', 'list', { priority: 0, status: 1 })] }),
@@ -149,6 +155,9 @@ describe('planSync', () => {
     const filled = { 'limit-count': { count: 10, time_window: 60, policy: 'local', rejected_code: 503 } };
     const oldGateway = config({ routes: [asStoredByOldApisix(route('petstore', 'list', { plugins: filled }), 'routes')] });
     expect(ops(planSync(snapshot(want), oldGateway))).toEqual([]);
+    const emptyConf = config({ routes: [route('petstore', 'list', { plugins: { 'limit-count': { count: 10, time_window: 60 }, cors: {} } })] });
+    const corsFilled = { ...filled, cors: { allow_origins: '*', allow_methods: '*', max_age: 5 } };
+    expect(ops(planSync(snapshot(emptyConf), config({ routes: [asStoredByOldApisix(route('petstore', 'list', { plugins: corsFilled }), 'routes')] })))).toEqual([]);
     const newGateway = config({ routes: [route('petstore', 'list', { plugins: filled })] });
     expect(ops(planSync(snapshot(want), newGateway))).toEqual(['update routes/petstore.list']);
   });

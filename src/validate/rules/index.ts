@@ -9,6 +9,7 @@ import { passHostRewrite } from './pass-host-rewrite.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
+import { tagIntegrity } from './tag-integrity.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
 import { upstreamRequired } from './upstream-required.js';
@@ -32,4 +33,5 @@ export const RULES: readonly Rule[] = [
   upstreamRequired, // TW3012 every published service (and canary) has nodes or discovery
   stripPathPrefix, // TW3013 strip_path_prefix needs a prefix and no other uri rewrite
   canaryTrafficSplit, // TW3014 a canary owns the service's traffic-split plugin
+  tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded
 ];

@@ -11,23 +11,17 @@ import { finding } from './rule.js';
 export const pinMatchesTag: Rule = {
   name: 'pin-matches-tag',
   *check(ctx) {
-    const byService = new Map<string, string[]>();
-    for (const tag of ctx.tags) {
-      let list = byService.get(tag.service);
-      if (!list) byService.set(tag.service, (list = []));
-      list.push(tag.version);
-    }
     for (const g of ctx.repo.groups.values()) {
       for (const [service, pin] of Object.entries(g.spec.published ?? {})) {
         const pointer = `/published${joinPointer(service)}`;
-        const versions = byService.get(service) ?? [];
+        const versions = (ctx.tagsByService.get(service) ?? []).map((t) => t.version);
         if (!isValidPin(pin)) {
           yield finding('TW3004', g.file, pointer, `\`${pin}\` is neither a version nor a semver range`, {
             hint: 'Write an exact version (1.2.0) to pin, or a range (^1.2, ~2.0, *) to track the newest matching tag.',
           });
           continue;
         }
-        if (resolvePin(ctx.tags, service, pin) !== null) continue;
+        if (resolvePin(ctx.tagsByService.get(service) ?? [], service, pin) !== null) continue;
         const known = versions.length > 0 ? `Existing versions of ${service}: ${versions.join(', ')}.` : `${service} has no version yet.`;
         yield finding('TW3004', g.file, pointer, `no tag ${service}/v… matches \`${pin}\``, {
           severity: ctx.draft ? 'warning' : 'error',

@@ -16,6 +16,8 @@ export interface RuleContext {
   /** Worktree templates and every template read at a published tag (schema-valid only). */
   readonly templates: readonly TemplateEntry[];
   readonly tags: readonly VersionTag[];
+  /** The same tags by service, sorted by semver ascending. */
+  readonly tagsByService: ReadonlyMap<string, readonly VersionTag[]>;
   readonly resolved: readonly ResolvedGroup[];
   /** Plugin names the gateways know: APISIX's bundled ones plus tagway.yaml's `plugins`. */
   readonly plugins: ReadonlySet<string>;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCredential } from '../../credentials.js';
 import { SyncError } from '../../errors.js';
 import type { Plan } from '../../plan.js';
-import { applyApisixPlan } from './apply.js';
+import { applyApisixPlan, restoreSteps } from './apply.js';
 import { AdminClient } from './client.js';
 import { PAGE_SIZE, listObjects } from './read.js';
 
@@ -231,6 +231,65 @@ describe('applyApisixPlan', () => {
     expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
       ['PUT', '/apisix/admin/routes/petstore.list', { uris: ['/pets'], service_id: 'petstore' }],
       ['DELETE', '/apisix/admin/routes/petstore.old', undefined],
+    ]);
+  });
+});
+
+describe('restoreSteps', () => {
+  const before = { id: 'petstore.list', uris: ['/pets'], create_time: 1, update_time: 2 };
+  const after = { id: 'petstore.list', uris: ['/animals'] };
+
+  it('reads a write that failed ambiguously and undoes it only if it changed the object', async () => {
+    // The update went through although its answer was lost; the create did not.
+    expectRequest('GET', '/apisix/admin/routes/petstore.list', 200, { key: '/apisix/routes/petstore.list', value: { ...after, create_time: 1, update_time: 3 } });
+    expectRequest('GET', '/apisix/admin/routes/petstore.new', 404, { message: 'Key not found' });
+    expectRequest('PUT', '/apisix/admin/routes/petstore.list', 200, {});
+    const report = await restoreSteps(
+      client(),
+      [],
+      [
+        { op: 'update', kind: 'routes', id: 'petstore.list', before, after, changes: [] },
+        { op: 'create', kind: 'routes', id: 'petstore.new', after: { id: 'petstore.new', uris: ['/new'] } },
+      ],
+      4,
+    );
+    expect(report).toEqual({ attempted: true, ok: true, failures: [] });
+    expect(seen.filter((s) => s.method !== 'GET').map((s) => [s.method, s.path, s.body])).toEqual([
+      ['PUT', '/apisix/admin/routes/petstore.list', { uris: ['/pets'] }],
+    ]);
+  });
+
+  it('does nothing when no failed write changed anything', async () => {
+    expectRequest('GET', '/apisix/admin/routes/petstore.list', 200, { value: before });
+    const report = await restoreSteps(client(), [], [{ op: 'update', kind: 'routes', id: 'petstore.list', before, after, changes: [] }], 4);
+    expect(report).toEqual({ attempted: false, ok: true, failures: [] });
+  });
+
+  it('puts back deleted objects before deleting created ones, upstreams first and last', async () => {
+    const up = { id: 'u', nodes: [] };
+    for (const [method, path] of [
+      ['PUT', '/apisix/admin/upstreams/u'],
+      ['PUT', '/apisix/admin/routes/old'],
+      ['DELETE', '/apisix/admin/routes/new'],
+      ['DELETE', '/apisix/admin/upstreams/u2'],
+    ] as const) expectRequest(method, path, 200, {});
+    const report = await restoreSteps(
+      client(),
+      [
+        { op: 'create', kind: 'upstreams', id: 'u2', after: { id: 'u2' } },
+        { op: 'create', kind: 'routes', id: 'new', after: { id: 'new' } },
+        { op: 'delete', kind: 'routes', id: 'old', before: { id: 'old', uris: ['/old'] } },
+        { op: 'delete', kind: 'upstreams', id: 'u', before: up },
+      ],
+      [],
+      4,
+    );
+    expect(report.ok).toBe(true);
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'PUT /apisix/admin/upstreams/u',
+      'PUT /apisix/admin/routes/old',
+      'DELETE /apisix/admin/routes/new',
+      'DELETE /apisix/admin/upstreams/u2',
     ]);
   });
 });

@@ -1,0 +1,177 @@
+/**
+ * Edits of a group's pointer (`published.<service>` and its `locks.<service>` record) in the text
+ * of group.yaml. Pure.
+ *
+ * The edit keeps the user's file: only the pin's value and the lock's line change (or a line is
+ * inserted), so comments, blank lines, key order, quoting and alignment elsewhere stay byte for
+ * byte and the commit's diff shows exactly the pointer move. Layouts the splice does not handle
+ * (a flow-style `published: {…}`, an empty map) fall back to editing the parsed YAML document,
+ * which keeps comments but may re-space them. Either way the result is parsed again and checked
+ * to hold exactly the intended data.
+ */
+import { isMap, isNode, isPair, isScalar, parseDocument, stringify } from 'yaml';
+import type { Document, Pair, Scalar, YAMLMap } from 'yaml';
+import { canonicalJson } from '../compile/canonical.js';
+import { resolvePin } from '../git/pin.js';
+import type { PinLock } from '../git/lock.js';
+import type { VersionTag } from '../git/tags.js';
+
+export interface PointerEdit {
+  readonly service: string;
+  readonly pin: string;
+  readonly lock: PinLock;
+}
+
+/** Comment written above a `locks:` map that tagway creates. */
+export const LOCKS_COMMENT = '# Written by tagway: the tag each pin resolved to. validate reports a tag moved since (TW3016).';
+
+/**
+ * The pin to write when pointing a group at `tag`: its current pin when that is a range which
+ * selects exactly this tag (so the group keeps tracking new versions), else the exact version.
+ */
+export function pinFor(current: string | undefined, tag: VersionTag, tags: readonly VersionTag[]): string {
+  if (current !== undefined && current !== tag.version && resolvePin(tags, tag.service, current)?.tag === tag.tag) return current;
+  return tag.version;
+}
+
+/** `text` with the pointer of `edit.service` set (see the module comment). */
+export function editGroupPointer(text: string, edit: PointerEdit): string {
+  const expected = editDocument(text, edit);
+  const wanted = canonicalJson(expected.toJS());
+  const spliced = spliceLines(text, edit);
+  if (spliced !== null && holds(spliced, wanted)) return spliced;
+  const rendered = expected.toString();
+  if (!holds(rendered, wanted)) throw new Error(`editing the pointer of ${edit.service} does not give the intended YAML`);
+  return rendered;
+}
+
+function holds(text: string, wanted: string): boolean {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  return doc.errors.length === 0 && canonicalJson(doc.toJS()) === wanted;
+}
+
+/** The edit made on the parsed document: the reference result, and the fallback text. */
+function editDocument(text: string, edit: PointerEdit): Document {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new Error(`group.yaml is not valid YAML: ${doc.errors[0]!.message}`);
+  if (!isMap(doc.contents)) throw new Error('group.yaml is not a map');
+  doc.setIn(['published', edit.service], edit.pin);
+  const lockNode = doc.createNode({ version: edit.lock.version, object: edit.lock.object }, { flow: true });
+  const root = doc.contents;
+  const locks = root.get('locks', true);
+  if (isMap(locks)) {
+    locks.set(edit.service, lockNode);
+  } else {
+    const map = doc.createNode({}) as YAMLMap;
+    map.set(edit.service, lockNode);
+    const pair = doc.createPair('locks', map) as Pair<Scalar, YAMLMap>;
+    (pair.key as Scalar).commentBefore = ` ${LOCKS_COMMENT.slice(2)}`;
+    const at = root.items.findIndex((item) => isPair(item) && isScalar(item.key) && item.key.value === 'published');
+    root.items.splice(at < 0 ? root.items.length : at + 1, 0, pair as never);
+  }
+  return doc;
+}
+
+/** A scalar as YAML source: in the original quoting style when there was one, plain when it may be. */
+function renderScalar(value: string, style?: Scalar['type']): string {
+  if (style === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (style === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
+  return stringify(value).trimEnd();
+}
+
+function renderLock(lock: PinLock): string {
+  return `{ version: ${renderScalar(lock.version)}, object: ${renderScalar(lock.object)} }`;
+}
+
+/** Start of the line holding `offset`, and that line's indentation. */
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Offset just after the line break ending the line that holds `offset` (text end if none). */
+function afterLine(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+type Splice = { readonly at: number; readonly end: number; readonly insert: string };
+
+function apply(text: string, splice: Splice): string {
+  let insert = splice.insert;
+  // Inserting whole lines at the end of a file without a final newline.
+  if (splice.at === text.length && text.length > 0 && !text.endsWith('\n') && insert.endsWith('\n') && splice.at === splice.end) {
+    insert = `\n${insert.slice(0, -1)}`;
+  }
+  return text.slice(0, splice.at) + insert + text.slice(splice.end);
+}
+
+/** The key/value line edits of a block map: replace a scalar value, or add a `key: value` line after the last entry. */
+function setInBlockMap(text: string, map: YAMLMap, key: string, valueSource: string, replaceAny: boolean): Splice | null {
+  if (map.flow === true || map.items.length === 0) return null;
+  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
+  if (pair !== undefined) {
+    const value = pair.value;
+    if (!isNode(value) || value.range == null) return null;
+    if (!isScalar(value) && !replaceAny) return null;
+    return { at: value.range[0], end: value.range[1], insert: valueSource };
+  }
+  const first = map.items[0]!;
+  const last = map.items[map.items.length - 1]!;
+  if (!isScalar(first.key) || first.key.range == null) return null;
+  const indent = first.key.range[0] - lineStart(text, first.key.range[0]);
+  const lastValue = last.value as { range?: [number, number, number] | null } | null;
+  const end = lastValue?.range?.[1] ?? (isScalar(last.key) ? last.key.range?.[1] : undefined);
+  if (end === undefined) return null;
+  const at = afterLine(text, Math.max(end - 1, 0));
+  return { at, end: at, insert: `${' '.repeat(indent)}${renderKey(key)}: ${valueSource}\n` };
+}
+
+function renderKey(key: string): string {
+  return renderScalar(key);
+}
+
+/** The minimal text edit, or null when the layout is not one it handles. */
+function spliceLines(text: string, edit: PointerEdit): string | null {
+  let current = text;
+  const parse = () => parseDocument(current, { uniqueKeys: true });
+
+  let doc = parse();
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return null;
+  const published = doc.contents.get('published', true);
+  if (!isMap(published)) return null;
+  const existingPin = published.items.find((item) => isScalar(item.key) && item.key.value === edit.service)?.value;
+  const pinSource = isScalar(existingPin) ? renderScalar(edit.pin, existingPin.type) : renderScalar(edit.pin);
+  const pinSplice = setInBlockMap(current, published, edit.service, pinSource, false);
+  if (pinSplice === null) return null;
+  current = apply(current, pinSplice);
+
+  doc = parse();
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return null;
+  const locks = doc.contents.get('locks', true);
+  if (locks === undefined) {
+    const pub = doc.contents.get('published', true);
+    if (!isMap(pub) || pub.flow === true || pub.items.length === 0) return null;
+    const first = pub.items[0]!;
+    if (!isScalar(first.key) || first.key.range == null) return null;
+    const indent = first.key.range[0] - lineStart(current, first.key.range[0]);
+    const last = pub.items[pub.items.length - 1]!;
+    const end = (last.value as { range?: [number, number, number] | null } | null)?.range?.[1];
+    if (end === undefined) return null;
+    const pubPair = doc.contents.items.find((item) => isScalar(item.key) && item.key.value === 'published');
+    const keyStart = pubPair !== undefined && isScalar(pubPair.key) ? pubPair.key.range?.[0] : undefined;
+    if (keyStart === undefined) return null;
+    const topIndent = ' '.repeat(keyStart - lineStart(current, keyStart));
+    const at = afterLine(current, Math.max(end - 1, 0));
+    current = apply(current, {
+      at,
+      end: at,
+      insert: `${topIndent}${LOCKS_COMMENT}\n${topIndent}locks:\n${topIndent}${' '.repeat(indent - topIndent.length)}${renderKey(edit.service)}: ${renderLock(edit.lock)}\n`,
+    });
+  } else {
+    if (!isMap(locks)) return null;
+    const lockSplice = setInBlockMap(current, locks, edit.service, renderLock(edit.lock), true);
+    if (lockSplice === null) return null;
+    current = apply(current, lockSplice);
+  }
+  return current;
+}

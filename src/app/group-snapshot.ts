@@ -1,0 +1,212 @@
+/**
+ * What `sync`, `sync --dry-run` and the live drift checks start from: one group's snapshot and
+ * its fleet (`targets` and `rollout` of its group.yaml), either compiled from the repository
+ * exactly as `compile` does, or read from an already compiled `snapshot.json`.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { compile, sourceKey } from '../compile/compile.js';
+import { configDigest } from '../compile/snapshot.js';
+import { groupPath } from '../load/layout.js';
+import type { SourceTree } from '../load/source-file.js';
+import { parseYamlFile } from '../load/yaml-file.js';
+import type { GroupSpec } from '../model/config.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { hasErrors } from '../model/diagnostic.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { RolloutSpec, TargetSpec } from '../model/target.js';
+import { SyncError } from '../sync/errors.js';
+import { checkSchema, schemaErrors } from '../validate/schemas.js';
+import { UserError } from './errors.js';
+import { loadCompileInput, openConfigRepo } from './repository.js';
+
+export interface GroupSnapshotOptions {
+  /** Any folder inside the config repository; a relative `snapshotFile` is resolved against it. */
+  readonly cwd: string;
+  /** The group. Required unless `snapshotFile` is given (then it must match the snapshot's). */
+  readonly group?: string;
+  /** Compile the group's files at this revision instead of the worktree. */
+  readonly rev?: string;
+  /** Take this compiled `snapshot.json` instead of compiling. */
+  readonly snapshotFile?: string;
+}
+
+/** Where the snapshot came from: compiled (at `commit`, null for the worktree) or a file. */
+export type SnapshotSource =
+  | { readonly kind: 'compiled'; readonly commit: string | null }
+  | { readonly kind: 'file'; readonly path: string };
+
+/** The group's fleet, from the group.yaml the snapshot goes with. */
+export interface GroupFleet {
+  /** Repository-relative path of that group.yaml. */
+  readonly file: string;
+  readonly targets: readonly TargetSpec[];
+  readonly rollout: RolloutSpec;
+}
+
+export type LoadedGroup =
+  | {
+      readonly kind: 'findings';
+      readonly root: string;
+      readonly diagnostics: readonly Diagnostic[];
+      readonly sources: ReadonlyMap<string, string>;
+    }
+  | {
+      readonly kind: 'loaded';
+      readonly root: string;
+      readonly snapshot: Snapshot;
+      readonly source: SnapshotSource;
+      readonly fleet: GroupFleet;
+      /** Warnings of the compile (never errors). */
+      readonly diagnostics: readonly Diagnostic[];
+      readonly sources: ReadonlyMap<string, string>;
+    };
+
+/**
+ * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes
+ * with a snapshot file) come back as `findings`; a snapshot file that is unreadable, invalid,
+ * tampered with (its digest is recomputed from `apisix`), a draft, or of another group is a
+ * UserError. Drafts are never taken: a draft is what publishing would give, not a version.
+ */
+export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<LoadedGroup> {
+  if (options.snapshotFile !== undefined) return loadSnapshotFile(options, options.snapshotFile);
+  if (options.group === undefined) {
+    throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
+  }
+  const group = options.group;
+  const { repo, input } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const result = compile(input);
+  if (hasErrors(result.diagnostics)) {
+    return { kind: 'findings', root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
+  }
+  const snapshot = result.snapshots.find((s) => s.group === group);
+  if (snapshot === undefined) throw new Error(`compile returned no snapshot for group ${group}`);
+  return {
+    kind: 'loaded',
+    root: repo.dir,
+    snapshot,
+    source: { kind: 'compiled', commit: input.commit },
+    fleet: fleetFromTree(input.tree, group),
+    diagnostics: result.diagnostics,
+    sources: result.sources,
+  };
+}
+
+/** The fleet of a group.yaml that compiled without errors (so it passed its schema). */
+function fleetFromTree(tree: SourceTree, group: string): GroupFleet {
+  const file = groupPath(group);
+  const source = tree.files.find((f) => f.path === file);
+  const parsed = source === undefined ? null : parseYamlFile(source);
+  if (parsed === null || !parsed.ok) throw new Error(`${file} compiled but cannot be read again`);
+  return fleetOf(file, parsed.file.data as GroupSpec);
+}
+
+function fleetOf(file: string, spec: GroupSpec): GroupFleet {
+  return { file, targets: spec.targets ?? [], rollout: { batch_size: spec.rollout?.batch_size ?? 1 } };
+}
+
+async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Promise<LoadedGroup> {
+  const repo = await openConfigRepo(options.cwd);
+  const abs = path.resolve(options.cwd, file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read snapshot ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Give the path of a snapshot.json written by tagway compile.', { cause: error });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`snapshot ${file} is not JSON: ${(error as Error).message}`, 'Give the path of a snapshot.json written by tagway compile.', { cause: error });
+  }
+  const problems = schemaErrors('snapshot', data);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5).join('; ');
+    throw new UserError(
+      `snapshot ${file} is not a tagway snapshot: ${shown}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+      'Compile it again with tagway compile; snapshots are checked against schemas/snapshot.schema.json.',
+    );
+  }
+  const snapshot = data as Snapshot;
+  const actual = configDigest(snapshot.apisix);
+  if (actual !== snapshot.digest) {
+    throw new UserError(
+      `snapshot ${file} says digest ${snapshot.digest}, but its content hashes to ${actual}: it was changed after it was compiled`,
+      'Never edit a snapshot; change the configuration files and run tagway compile again.',
+    );
+  }
+  if (snapshot.draft) {
+    throw new UserError(
+      `snapshot ${file} is a draft (compiled with --draft from the worktree templates); drafts are never synced`,
+      `Publish the templates (tagway publish) and compile without --draft, or run tagway sync --group ${snapshot.group}.`,
+    );
+  }
+  if (options.group !== undefined && options.group !== snapshot.group) {
+    throw new UserError(`snapshot ${file} is for group ${snapshot.group}, not ${options.group}`, `Drop --group, or give the snapshot of ${options.group}.`);
+  }
+
+  const groupFile = groupPath(snapshot.group);
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path.join(repo.dir, groupFile));
+  } catch (error) {
+    throw new UserError(
+      `snapshot ${file} is for group ${snapshot.group}, but this repository has no ${groupFile} to take its targets from`,
+      'Run tagway sync in the config repository the snapshot was compiled from.',
+      { cause: error },
+    );
+  }
+  const parsed = parseYamlFile({ path: groupFile, bytes });
+  const sources = new Map<string, string>();
+  if (!parsed.ok) return { kind: 'findings', root: repo.dir, diagnostics: parsed.diagnostics, sources };
+  sources.set(sourceKey(groupFile, undefined), parsed.file.text);
+  const findings = checkSchema('group', parsed.file);
+  if (findings.length > 0) return { kind: 'findings', root: repo.dir, diagnostics: findings, sources };
+  return {
+    kind: 'loaded',
+    root: repo.dir,
+    snapshot,
+    source: { kind: 'file', path: abs },
+    fleet: fleetOf(groupFile, parsed.file.data as GroupSpec),
+    diagnostics: [],
+    sources,
+  };
+}
+
+/**
+ * The targets to use: all of the fleet, or those named (in fleet order). A group without targets
+ * and a name that is not one of them are UserErrors that list what there is.
+ */
+export function selectTargets(group: string, fleet: GroupFleet, names: readonly string[] | undefined): TargetSpec[] {
+  const all = fleet.targets.map((t) => t.name);
+  if (fleet.targets.length === 0) {
+    throw new UserError(
+      `group ${group} has no targets`,
+      `Add a targets: list to ${fleet.file} (kinds apisix, apisix-standalone, file; see the README section "Syncing a gateway group").`,
+    );
+  }
+  if (names === undefined || names.length === 0) return [...fleet.targets];
+  const unknown = [...new Set(names)].filter((n) => !all.includes(n));
+  if (unknown.length > 0) {
+    throw new UserError(
+      `${unknown.length === 1 ? 'unknown target' : 'unknown targets'} ${unknown.join(', ')} in group ${group}`,
+      `The targets of ${group} (${fleet.file}) are: ${all.join(', ')}.`,
+    );
+  }
+  return fleet.targets.filter((t) => names.includes(t.name));
+}
+
+/**
+ * Runs a fleet operation, turning a SyncError it throws before any target is contacted (a
+ * credential reference whose variable is unset) into a UserError: a usage error, exit 2. The
+ * message names the variable, never a value.
+ */
+export async function withFleetErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SyncError) throw new UserError(error.message, error.data.hint, { cause: error });
+    throw error;
+  }
+}

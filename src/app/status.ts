@@ -1,0 +1,154 @@
+/**
+ * `tagway status [--group G]`: the version status of every service — its latest version, whether
+ * its template changed since (the template state), and per group the version running and whether
+ * it is behind. Read at HEAD (what a pipeline deploys), plus the work tree for uncommitted edits.
+ *
+ * The report is built from independent sections so that `status --live` (the fleet's drift
+ * against each group's snapshot) can add its own section and its own `ok` without changing
+ * this one: `versions` is always there, a live section is added beside it.
+ */
+import semver from 'semver';
+import { objectAtPath, parsePointerFile, pointerState } from '../git/history.js';
+import type { GitRepo } from '../git/repo.js';
+import { resolvePin } from '../git/pin.js';
+import { headCommit } from '../git/revision.js';
+import { listVersionTags } from '../git/tags.js';
+import type { VersionTag } from '../git/tags.js';
+import { listTree, readBlob } from '../git/tree.js';
+import { uncommittedPaths } from '../git/write.js';
+import { groupPath } from '../load/layout.js';
+import { UserError } from './errors.js';
+import { openConfigRepo } from './repository.js';
+import { groupsAtHead } from './version-change.js';
+
+export interface StatusOptions {
+  readonly cwd: string;
+  /** Only these groups, and the services they publish (default: every group and service). */
+  readonly groups?: readonly string[];
+}
+
+/**
+ * `unpublished`: no version yet; `published`: HEAD's template folder equals the latest version's;
+ * `changed`: committed changes since the latest version (publish a new one); `removed`: versions
+ * exist but the template is gone at HEAD.
+ */
+export type TemplateState = 'unpublished' | 'published' | 'changed' | 'removed';
+
+export interface GroupVersion {
+  readonly group: string;
+  readonly pin: string;
+  /** The version the pin resolves to now; null when it matches no tag. */
+  readonly version: string | null;
+  readonly tag: string | null;
+  /** True when the group runs a version lower than the service's latest. */
+  readonly behind: boolean;
+}
+
+export interface ServiceStatus {
+  readonly service: string;
+  /** The highest version that is not a pre-release (the highest pre-release when there are only those). */
+  readonly latest: { readonly version: string; readonly tag: string } | null;
+  /** A pre-release newer than `latest`, if any. */
+  readonly prerelease: { readonly version: string; readonly tag: string } | null;
+  readonly template: TemplateState;
+  /** Files of services/<service>/ differ from HEAD in the work tree or index (null: not checked). */
+  readonly uncommitted: boolean | null;
+  /** Groups (of the selection) that publish the service. */
+  readonly groups: readonly GroupVersion[];
+}
+
+export interface VersionStatus {
+  readonly head: string;
+  readonly services: readonly ServiceStatus[];
+}
+
+export interface StatusReport {
+  readonly ok: boolean;
+  readonly root: string;
+  readonly versions: VersionStatus;
+}
+
+export async function runStatus(options: StatusOptions): Promise<StatusReport> {
+  const repo = await openConfigRepo(options.cwd);
+  const versions = await readVersionStatus(repo, options.groups);
+  return { ok: true, root: repo.dir, versions };
+}
+
+/** The `versions` section of `status`. */
+export async function readVersionStatus(repo: GitRepo, selection: readonly string[] | undefined): Promise<VersionStatus> {
+  const head = await headCommit(repo);
+  if (head === null) throw new UserError('the repository has no commit yet', 'Commit services/ and gateway-groups/ first.');
+  const tags = await listVersionTags(repo);
+  const allGroups = await groupsAtHead(repo, head);
+  const unknown = (selection ?? []).filter((g) => !allGroups.includes(g));
+  if (unknown.length > 0) {
+    throw new UserError(`there is no gateway group ${unknown.map((g) => `\`${g}\``).join(', ')} at HEAD`, `Groups here: ${allGroups.join(', ') || '(none)'}.`);
+  }
+  const groups = selection === undefined ? allGroups : allGroups.filter((g) => selection.includes(g));
+
+  const templates = new Set(
+    (await listTree(repo, head, ['services']))
+      .map((e) => /^services\/([^/]+)\/service\.yaml$/.exec(e.path)?.[1])
+      .filter((s): s is string => s !== undefined),
+  );
+  const pins = new Map<string, Map<string, string>>();
+  for (const group of groups) {
+    const entry = (await listTree(repo, head, [groupPath(group)]))[0];
+    const pointer = entry === undefined ? null : parsePointerFile(new TextDecoder().decode(await readBlob(repo, entry.oid)));
+    for (const [service] of pointer?.published ?? []) {
+      const state = pointerState(pointer!, service);
+      if (state === null) continue;
+      let byGroup = pins.get(service);
+      if (byGroup === undefined) pins.set(service, (byGroup = new Map()));
+      byGroup.set(group, state.pin);
+    }
+  }
+  // With a group selection, only the services those groups publish.
+  const names = (selection === undefined ? [...new Set([...templates, ...tags.map((t) => t.service), ...pins.keys()])] : [...pins.keys()]).sort();
+
+  const services: ServiceStatus[] = [];
+  for (const service of names) {
+    const mine = tags.filter((t) => t.service === service);
+    const latest = latestVersion(mine);
+    const newestPre = mine[mine.length - 1];
+    const prerelease = newestPre !== undefined && latest !== null && semver.gt(newestPre.version, latest.version) ? newestPre : null;
+    const folder = `services/${service}`;
+    let template: TemplateState;
+    if (latest === null) template = 'unpublished';
+    else if (!templates.has(service)) template = 'removed';
+    else {
+      const newest = newestPre ?? latest;
+      const [atHead, atTag] = await Promise.all([objectAtPath(repo, head, folder), objectAtPath(repo, newest.commit, folder)]);
+      template = atHead === atTag ? 'published' : 'changed';
+    }
+    let uncommitted: boolean | null = null;
+    if (templates.has(service)) uncommitted = await uncommittedPaths(repo, [folder]).then((p) => p.length > 0, () => null);
+    const groupVersions: GroupVersion[] = [...(pins.get(service) ?? [])]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([group, pin]) => {
+        const tag = resolvePin(tags, service, pin);
+        return {
+          group,
+          pin,
+          version: tag?.version ?? null,
+          tag: tag?.tag ?? null,
+          behind: tag !== null && latest !== null && semver.lt(tag.version, latest.version),
+        };
+      });
+    services.push({
+      service,
+      latest: latest === null ? null : { version: latest.version, tag: latest.tag },
+      prerelease: prerelease === null ? null : { version: prerelease.version, tag: prerelease.tag },
+      template,
+      uncommitted,
+      groups: groupVersions,
+    });
+  }
+  return { head, services };
+}
+
+/** `tags` of one service sorted ascending: the highest release, else the highest pre-release. */
+function latestVersion(tags: readonly VersionTag[]): VersionTag | null {
+  const releases = tags.filter((t) => semver.prerelease(t.version) === null);
+  return releases[releases.length - 1] ?? tags[tags.length - 1] ?? null;
+}

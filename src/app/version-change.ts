@@ -1,0 +1,196 @@
+/**
+ * What publish, promote and rollback share: opening the repository for writing, the identity,
+ * reading and editing group.yaml at HEAD, validating the result before anything is written, and
+ * committing through src/git/write.ts. Every refusal is a UserError; an invalid result is returned
+ * as diagnostics (a finding), with nothing written.
+ */
+import { compile, templatesNeeded } from '../compile/compile.js';
+import { GitError } from '../git/errors.js';
+import { formatPerson, parsePerson, readIdentity } from '../git/identity.js';
+import type { IdentityEnv, Person } from '../git/identity.js';
+import { parsePointerFile } from '../git/history.js';
+import type { PointerFile } from '../git/history.js';
+import type { GitRepo } from '../git/repo.js';
+import { currentBranch, headCommit } from '../git/revision.js';
+import { listVersionTags } from '../git/tags.js';
+import type { VersionTag } from '../git/tags.js';
+import { listTree, readBlob } from '../git/tree.js';
+import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
+import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
+import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
+import { groupPath } from '../load/layout.js';
+import type { SourceFile } from '../load/source-file.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { hasErrors } from '../model/diagnostic.js';
+import { UserError } from './errors.js';
+import { openConfigRepo } from './repository.js';
+
+/** Options every writing command takes. */
+export interface WriteOptions {
+  /** Any folder inside the config repository. */
+  readonly cwd: string;
+  /** `Name <email>` for the author of the commits (the committer stays the configured identity). */
+  readonly author?: string;
+  /** Where the git identity is looked up (GIT_AUTHOR_NAME, HOME, …); default `process.env`. */
+  readonly env?: IdentityEnv;
+  /** Time of the commits and tag; default now. */
+  readonly now?: Date;
+  /** File system for all writes; tests inject failures through it. */
+  readonly fs?: WriteFs;
+}
+
+export interface WriteContext {
+  readonly repo: GitRepo;
+  readonly head: string;
+  /** Null when HEAD is detached (a tag can still be made; commits cannot). */
+  readonly branch: string | null;
+  readonly tags: readonly VersionTag[];
+  readonly author: Signature;
+  readonly committer: Signature;
+}
+
+/** A user-facing error for a git failure (not a repository, ref locked, moved meanwhile, …). */
+export function asUserError(error: unknown): unknown {
+  if (error instanceof GitError) return new UserError(error.message, error.hint, { cause: error });
+  return error;
+}
+
+/** Opens the repository at HEAD with the identity commits will carry. */
+export async function openForWrite(options: WriteOptions): Promise<WriteContext> {
+  const repo = await openConfigRepo(options.cwd);
+  try {
+    await assertWritable(repo);
+  } catch (error) {
+    throw asUserError(error);
+  }
+  const head = await headCommit(repo);
+  if (head === null) throw new UserError('the repository has no commit yet', 'Commit services/ and gateway-groups/ first.');
+  const branch = await currentBranch(repo);
+  const tags = await listVersionTags(repo);
+  const now = options.now ?? new Date();
+  const { author, committer } = await resolveIdentity(repo, options);
+  return { repo, head, branch, tags, author: signatureAt(author, now), committer: signatureAt(committer, now) };
+}
+
+const IDENTITY_HINT =
+  'Set it as for any commit: `git config user.name "Your Name"` and `git config user.email you@example.com` ' +
+  '(add --global for every repository), or pass --author "Name <email>".';
+
+async function resolveIdentity(repo: GitRepo, options: WriteOptions): Promise<{ author: Person; committer: Person }> {
+  const configured = await readIdentity(repo, options.env ?? process.env);
+  let given: Person | null = null;
+  if (options.author !== undefined) {
+    given = parsePerson(options.author);
+    if (given === null) throw new UserError(`--author must be "Name <email>", not "${options.author}"`, 'e.g. --author "Ada Lovelace <ada@example.com>"');
+  }
+  const author = given ?? configured.author;
+  const committer = configured.committer ?? given;
+  if (author === null || committer === null) {
+    throw new UserError('no git identity is configured: user.name and user.email are not set', IDENTITY_HINT);
+  }
+  return { author, committer };
+}
+
+export function describeSignature(signature: Signature): string {
+  return formatPerson(signature);
+}
+
+/** group.yaml of `group` as committed at HEAD; a UserError naming the groups there when it is missing. */
+export async function readGroupAtHead(ctx: WriteContext, group: string): Promise<{ path: string; text: string; pointer: PointerFile }> {
+  const path = groupPath(group);
+  const entries = await listTree(ctx.repo, ctx.head, [path]);
+  const entry = entries.find((e) => e.path === path && e.mode !== '120000');
+  if (entry === undefined) {
+    const all = await groupsAtHead(ctx.repo, ctx.head);
+    throw new UserError(`there is no gateway group \`${group}\` at HEAD (${path} is not committed)`, `Groups here: ${all.join(', ') || '(none)'}.`);
+  }
+  const text = new TextDecoder().decode(await readBlob(ctx.repo, entry.oid));
+  const pointer = parsePointerFile(text);
+  if (pointer === null) throw new UserError(`${path} is not valid YAML at HEAD`, 'Fix it with `tagway validate` and commit, then run the command again.');
+  return { path, text, pointer };
+}
+
+/** Names of the groups whose group.yaml is committed at `commit`, sorted. */
+export async function groupsAtHead(repo: GitRepo, commit: string): Promise<string[]> {
+  const entries = await listTree(repo, commit, ['gateway-groups']);
+  return entries
+    .map((e) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(e.path)?.[1])
+    .filter((g): g is string => g !== undefined)
+    .sort();
+}
+
+/** Refuses when files under `paths` differ from HEAD in the work tree or index. */
+export async function assertCommitted(ctx: WriteContext, paths: readonly string[], why: string): Promise<void> {
+  let dirty: string[];
+  try {
+    dirty = await uncommittedPaths(ctx.repo, paths);
+  } catch (error) {
+    throw asUserError(error);
+  }
+  if (dirty.length > 0) {
+    throw new UserError(`${dirty.join(', ')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; ${why}`, 'Commit or stash them first (`git status` lists them).');
+  }
+}
+
+export interface ValidatedChange {
+  readonly ok: boolean;
+  /** Findings about the service's template and the changed groups (errors block the change). */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/**
+ * Compiles the repository as the change would leave it: HEAD's files with `edits` applied,
+ * HEAD's tags plus `extraTags` (a version being published), only the changed `groups`. Findings
+ * in other files are not this change's doing and are left out; everything about `service`'s
+ * template and the changed groups' files counts.
+ */
+export async function validateChange(
+  ctx: WriteContext,
+  change: { readonly service: string; readonly groups: readonly string[]; readonly edits: ReadonlyMap<string, string>; readonly extraTags?: readonly VersionTag[] },
+): Promise<ValidatedChange> {
+  const head = await readRevision(ctx.repo, ctx.head, 'HEAD');
+  const encoder = new TextEncoder();
+  const files: SourceFile[] = head.files.map((file) =>
+    change.edits.has(file.path) ? { path: file.path, bytes: encoder.encode(change.edits.get(file.path)!) } : file,
+  );
+  const tree = { files, problems: head.problems };
+  const tags = [...ctx.tags, ...(change.extraTags ?? [])];
+  const templatesAtTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { groups: change.groups }));
+  const result = compile({ tree, tags, templatesAtTags, commit: ctx.head, groups: change.groups });
+  const relevant = (file: string | undefined): boolean =>
+    file === undefined || file === `services/${change.service}/service.yaml` || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
+  const diagnostics = result.diagnostics.filter((d) => relevant(d.file) || d.related.some((r) => relevant(r.file)));
+  return { ok: !hasErrors(diagnostics), diagnostics, sources: result.sources };
+}
+
+/** Applies the change through the git module; git failures become UserErrors. */
+export async function commitChange(
+  ctx: WriteContext,
+  change: { readonly tag?: { readonly name: string; readonly object: string }; readonly commits: readonly CommitPlan[] },
+  options: WriteOptions,
+): Promise<AppliedChange> {
+  try {
+    return await applyRepositoryChange(
+      ctx.repo,
+      {
+        branch: ctx.branch,
+        head: ctx.head,
+        ...(change.tag !== undefined ? { tag: change.tag } : {}),
+        commits: change.commits,
+        author: ctx.author,
+        committer: ctx.committer,
+      },
+      options.fs !== undefined ? { fs: options.fs } : {},
+    );
+  } catch (error) {
+    throw asUserError(error);
+  }
+}
+
+/** Refuses to commit on a detached HEAD, before any work is done. */
+export function assertOnBranch(ctx: WriteContext): void {
+  if (ctx.branch === null) {
+    throw new UserError('HEAD is detached; the pointer change must be committed on a branch', 'Check out the branch to change, e.g. `git switch main`.');
+  }
+}

@@ -1,0 +1,58 @@
+import { Flags } from '@oclif/core';
+import { runDiff } from '../../app/diff.js';
+import { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown } from '../../diff/index.js';
+import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+
+export default class Diff extends TagwayCommand {
+  static override summary = 'Show what a change does to each gateway group: versions, objects and routing.';
+  static override description = `Compiles the configuration at two points (by default the merge base with the default branch, and the worktree), with the repository's current tags on both sides, and compares every gateway group: the services whose running version changes, each APISIX object added, removed or changed with a field-level diff of its canonical YAML, and which hosts, paths and methods start, stop or change routing. Formatting, comments, key order and the order of files never show as changes. Secrets are masked in every format.
+
+--format markdown is made for a pull-request comment (summary tables, details folded per service, within GitHub's comment size limit); --format json prints the documented shape of docs/diff.md.
+
+Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exit-code, or a side does not compile (its findings are printed), 2 usage or runtime error.`;
+  static override examples = [
+    '<%= config.bin %> diff                                 # this branch (worktree) against its merge base with main',
+    '<%= config.bin %> diff --from v1 --to HEAD --group production',
+    '<%= config.bin %> diff --draft                         # what publishing the current templates would change',
+    '<%= config.bin %> diff --from origin/main --format markdown > comment.md',
+    '<%= config.bin %> diff --exit-code --format json      # exit 1 when anything changes',
+  ];
+  static override flags = {
+    from: Flags.string({ description: 'Base revision (branch, tag or commit). Default: the merge base of the default branch and --to (or HEAD).' }),
+    to: Flags.string({ description: 'Revision to compare with the base. Default: the worktree.', exclusive: ['worktree'] }),
+    worktree: Flags.boolean({ description: 'Compare the worktree with the base (the default).', default: false, exclusive: ['to'] }),
+    group: Flags.string({ description: 'Only these groups (repeatable).', multiple: true }),
+    draft: Flags.boolean({ description: 'The compared side uses its templates instead of the published versions: what publishing them would change.', default: false }),
+    format: formatFlag(['text', 'markdown', 'json'], 'text'),
+    'exit-code': Flags.boolean({ description: 'Exit with 1 when anything changes (like git diff --exit-code).', default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Diff);
+    const outcome = await runDiff({
+      cwd: flags.cwd,
+      ...(flags.from !== undefined ? { from: flags.from } : {}),
+      ...(flags.to !== undefined ? { to: flags.to } : {}),
+      ...(flags.group ? { groups: flags.group } : {}),
+      draft: flags.draft,
+    });
+    const sides = { from: outcome.from.side, to: outcome.to.side };
+    const diagnostics = { from: outcome.from.diagnostics, to: outcome.to.diagnostics };
+
+    if (flags.format === 'json') {
+      this.print(renderDiffJson(diffDocument(outcome.report, sides, diagnostics)));
+    } else {
+      for (const side of [outcome.from, outcome.to]) this.printDiagnostics(side.diagnostics, 'human', outcome.root, side.sources);
+      if (outcome.report === null) {
+        for (const side of [outcome.from, outcome.to]) {
+          if (side.diagnostics.some((d) => d.severity === 'error')) process.stderr.write(`tagway: ${describeSide(side.side)} does not compile, so there is no diff\n`);
+        }
+        if (flags.format === 'markdown') this.print(renderFindingsMarkdown(sides.from, sides.to, diagnostics));
+      } else {
+        this.print(flags.format === 'markdown' ? renderDiffMarkdown(outcome.report) : renderDiffText(outcome.report));
+      }
+    }
+    if (outcome.report === null) process.exitCode = EXIT.findings;
+    else process.exitCode = flags['exit-code'] && outcome.report.changed ? EXIT.findings : EXIT.ok;
+  }
+}

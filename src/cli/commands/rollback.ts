@@ -1,0 +1,45 @@
+import { Args, Flags } from '@oclif/core';
+import { runRollback } from '../../app/rollback.js';
+import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { renderMove } from '../render/versions.js';
+
+export default class Rollback extends TagwayCommand {
+  static override summary = 'Point a group back at a version it ran before.';
+  static override description = `Sets the pointer of <service> in --group back, in one commit whose message names both versions ("rollback petstore on production from 1.3.0 to 1.2.0"). By default the target is the version the group ran before the current one, read from the git history of its group.yaml; rolling back again goes further back. --to names the version instead, and only a version once published on that group qualifies (the refusal lists them). The group's runtime overlay is kept, and a range pin becomes the exact version (a range would select the newest tag again).
+
+For an exact pin the commit changes group.yaml exactly as \`git revert\` of the publish commit would.
+Exit status: 0 rolled back, 1 the group does not validate with that version, 2 refused or usage error.`;
+  static override examples = [
+    '<%= config.bin %> rollback petstore --group production',
+    '<%= config.bin %> rollback petstore --group production --to 1.1.0',
+  ];
+  static override args = {
+    service: Args.string({ description: 'Service to roll back.', required: true }),
+  };
+  static override flags = {
+    group: Flags.string({ description: 'Group whose pointer moves back.', required: true }),
+    to: Flags.string({ description: 'Version to go back to (default: the one the group ran before the current one).' }),
+    author: Flags.string({ description: 'Author of the commit, "Name <email>" (default: your git identity).' }),
+    format: formatFlag(['human', 'json'], 'human'),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Rollback);
+    const outcome = await runRollback({
+      cwd: flags.cwd,
+      service: args.service,
+      group: flags.group,
+      ...(flags.to !== undefined ? { to: flags.to } : {}),
+      ...(flags.author !== undefined ? { author: flags.author } : {}),
+    });
+    if (flags.format === 'json') {
+      const { sources: _sources, root: _root, ...rest } = outcome;
+      this.printJson(rest);
+    } else {
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      if (outcome.ok) this.print(renderMove(outcome.service, outcome.move));
+      else process.stderr.write('tagway: nothing was rolled back\n');
+    }
+    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Plain-text rendering of a fleet's drift (`status --live`, `diff --live`) and the pieces the
+ * sync renderer shares: digests, what a target runs, field changes with secrets masked.
+ */
+import { maskSecretPair, maskSecrets } from '../../diff/secrets.js';
+import { pointerSegments } from '../../load/yaml-file.js';
+import type { ApisixKind } from '../../model/apisix.js';
+import type { Conflict, FieldChange, Plan, PlanStep } from '../../sync/plan.js';
+import type { DriftReport, ObjectDrift, TargetDrift } from '../../sync/drift.js';
+import type { SyncErrorData } from '../../sync/errors.js';
+import type { RunningConfig } from '../../sync/sync.js';
+
+const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
+
+/** Longest rendering of one field value before it is cut. */
+const MAX_VALUE = 100;
+/** Field changes shown per object; the rest are counted. */
+const MAX_FIELDS = 12;
+
+export function objectName(kind: ApisixKind, id: string): string {
+  return `${SINGULAR[kind]} ${id}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `sha256:` and the first 12 hex digits: enough to tell snapshots apart on a terminal. */
+export function shortDigest(digest: string | null): string {
+  return digest === null ? '(none)' : digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1');
+}
+
+/** What a target runs, in a few words: the digest, or the service versions found on it. */
+export function describeRuns(runs: RunningConfig): string {
+  if (runs.state === 'unknown') return 'unknown (could not be read)';
+  if (runs.state === 'snapshot') return shortDigest(runs.digest);
+  const services = runs.services.length === 0 ? 'no objects of this group' : runs.services.map((s) => `${s.name} ${s.version}`).join(', ');
+  return runs.digest !== null ? `${shortDigest(runs.digest)} (previous: ${services})` : `previous configuration (${services})`;
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+function cut(text: string): string {
+  return text.length <= MAX_VALUE ? text : `${text.slice(0, MAX_VALUE - 1)}…`;
+}
+
+function show(value: unknown): string {
+  return cut(JSON.stringify(value) ?? 'null');
+}
+
+/** A value placed at `pointer` inside an empty object, so the masker sees where it sits. */
+function placed(pointer: string, value: unknown): unknown {
+  let out: unknown = value;
+  for (const segment of pointerSegments(pointer).reverse()) {
+    if (/^(0|[1-9][0-9]*)$/.test(segment)) {
+      const list: unknown[] = new Array<unknown>(Number(segment) + 1).fill(null);
+      list[Number(segment)] = out;
+      out = list;
+    } else {
+      out = { [segment]: out };
+    }
+  }
+  return out;
+}
+
+function at(pointer: string, value: unknown): unknown {
+  let out = value;
+  for (const segment of pointerSegments(pointer)) {
+    out = Array.isArray(out) ? out[Number(segment)] : (out as Record<string, unknown> | undefined)?.[segment];
+  }
+  return out;
+}
+
+/** A field change with its values masked the way `diff` masks them (plugin secrets, tokens). */
+export function maskFieldChange(change: FieldChange): FieldChange {
+  const pair = maskSecretPair(
+    'before' in change ? placed(change.path, change.before) : undefined,
+    'after' in change ? placed(change.path, change.after) : undefined,
+  );
+  return {
+    path: change.path,
+    op: change.op,
+    ...('before' in change ? { before: at(change.path, pair.before) } : {}),
+    ...('after' in change ? { after: at(change.path, pair.after) } : {}),
+  } as FieldChange;
+}
+
+/**
+ * One field change; `live` phrases it as target vs snapshot (drift), otherwise as the change a
+ * sync makes (`before → after`).
+ */
+export function renderFieldChange(raw: FieldChange, style: 'live' | 'plan'): string {
+  const change = maskFieldChange(raw);
+  const path = change.path === '' ? '/' : change.path;
+  if (style === 'live') {
+    if (change.op === 'add') return `${path}: not on the target; snapshot ${show(change.after)}`;
+    if (change.op === 'remove') return `${path}: target ${show(change.before)}; not in the snapshot`;
+    return `${path}: target ${show(change.before)}; snapshot ${show(change.after)}`;
+  }
+  if (change.op === 'add') return `${path}: + ${show(change.after)}`;
+  if (change.op === 'remove') return `${path}: - ${show(change.before)}`;
+  return `${path}: ${show(change.before)} → ${show(change.after)}`;
+}
+
+export function renderFieldChanges(changes: readonly FieldChange[], style: 'live' | 'plan', indent: string): string[] {
+  const lines = changes.slice(0, MAX_FIELDS).map((c) => `${indent}${renderFieldChange(c, style)}`);
+  if (changes.length > MAX_FIELDS) lines.push(`${indent}… and ${plural(changes.length - MAX_FIELDS, 'more field')}`);
+  return lines;
+}
+
+export function renderConflicts(conflicts: readonly Conflict[], indent: string): string[] {
+  const lines: string[] = [];
+  const hints = new Set<string>();
+  for (const c of conflicts) {
+    lines.push(`${indent}in the way: ${c.message}`);
+    if (!hints.has(c.hint)) {
+      hints.add(c.hint);
+      lines.push(`${indent}  hint: ${c.hint}`);
+    }
+  }
+  return lines;
+}
+
+/** The error of a target: message, the failed request, the gateway's own words, the hint. */
+export function renderError(error: SyncErrorData, indent: string, options: { hint?: boolean } = {}): string[] {
+  const lines = [`${indent}error: ${error.message}`];
+  if (error.request !== undefined) {
+    const r = error.request;
+    const answer = r.status === null ? 'no response' : String(r.status);
+    lines.push(`${indent}request: ${r.method} ${r.path} → ${answer} after ${plural(r.attempts, 'attempt')}`);
+  }
+  if (error.gatewayMessage !== undefined && error.gatewayMessage !== '') lines.push(`${indent}APISIX said: ${error.gatewayMessage}`);
+  if (options.hint !== false && error.hint !== undefined && error.hint !== '') lines.push(`${indent}hint: ${error.hint}`);
+  return lines;
+}
+
+const DRIFT_WORD: Readonly<Record<ObjectDrift['state'], string>> = { missing: 'missing', changed: 'changed', extra: 'extra' };
+
+function driftCounts(objects: readonly ObjectDrift[]): string {
+  const n = (state: ObjectDrift['state']) => objects.filter((o) => o.state === state).length;
+  return (['missing', 'changed', 'extra'] as const)
+    .filter((s) => n(s) > 0)
+    .map((s) => `${n(s)} ${DRIFT_WORD[s]}`)
+    .join(', ');
+}
+
+function targetHeadline(t: TargetDrift): string {
+  switch (t.status) {
+    case 'in-sync':
+      return 'in sync';
+    case 'drifted': {
+      const parts = [driftCounts(t.objects), t.conflicts.length > 0 ? plural(t.conflicts.length, 'object') + ' in the way' : '']
+        .filter((p) => p !== '')
+        .join(', ');
+      return `drifted: ${parts}`;
+    }
+    case 'unreachable':
+      return 'unreachable';
+    case 'failed':
+      return 'not readable';
+  }
+}
+
+function renderTargetDrift(t: TargetDrift): string[] {
+  const lines: string[] = [];
+  if (t.status === 'drifted') {
+    lines.push(`    runs ${describeRuns(t.runs)}`);
+    for (const o of t.objects) {
+      lines.push(`    ${o.state.padEnd(7)}  ${objectName(o.kind, o.id)}`);
+      lines.push(...renderFieldChanges(o.fields, 'live', '               '));
+    }
+    lines.push(...renderConflicts(t.conflicts, '    '));
+  }
+  if (t.error !== null) lines.push(...renderError(t.error, '    '));
+  return lines;
+}
+
+/**
+ * Per target: in sync; drifted, with the objects that differ (missing on the target, changed —
+ * which fields, target value and snapshot value —, extra) and objects of other owners in the
+ * way; unreachable or not readable, with the reason. Then one summary line.
+ */
+export function renderDrift(report: DriftReport): string {
+  const inSync = report.targets.filter((t) => t.status === 'in-sync').length;
+  const lines = [`${report.group}: live state against snapshot ${shortDigest(report.digest)}`];
+  const heads = table(report.targets.map((t) => [t.target, t.kind, targetHeadline(t)]));
+  report.targets.forEach((t, i) => {
+    lines.push(heads[i] ?? '');
+    lines.push(...renderTargetDrift(t));
+  });
+  const unreachable = report.targets.filter((t) => t.status === 'unreachable' || t.status === 'failed').length;
+  const drifted = report.targets.filter((t) => t.status === 'drifted').length;
+  const summary = report.inSync
+    ? `${report.group}: ${report.targets.length === 1 ? 'the target is' : `all ${report.targets.length} targets are`} in sync`
+    : `${report.group}: ${[`${inSync} in sync`, drifted > 0 ? `${drifted} drifted` : '', unreachable > 0 ? `${unreachable} not readable` : '']
+        .filter((p) => p !== '')
+        .join(', ')} (of ${plural(report.targets.length, 'target')})`;
+  lines.push(summary);
+  return `${lines.join('\n')}\n`;
+}
+
+function maskStep(step: PlanStep): PlanStep {
+  switch (step.op) {
+    case 'create':
+      return { ...step, after: maskSecrets(step.after) };
+    case 'delete':
+      return { ...step, before: maskSecrets(step.before) };
+    case 'update': {
+      const pair = maskSecretPair(step.before, step.after);
+      return { ...step, before: pair.before ?? step.before, after: pair.after ?? step.after, changes: step.changes.map(maskFieldChange) };
+    }
+  }
+}
+
+/** A plan with every object body and field value passed through the secret masker. */
+export function maskPlan(plan: Plan): Plan {
+  return { ...plan, steps: plan.steps.map(maskStep) };
+}
+
+/**
+ * The drift report for `--format json`: the same shape, with object bodies and field values of
+ * the plans masked, so a report that ends up in a CI log carries no secret a gateway holds.
+ */
+export function driftJson(report: DriftReport): DriftReport {
+  return {
+    ...report,
+    targets: report.targets.map((t) => ({
+      ...t,
+      objects: t.objects.map((o) => ({ ...o, fields: o.fields.map(maskFieldChange) })),
+      plan: t.plan === null ? null : maskPlan(t.plan),
+    })),
+  };
+}

@@ -1,0 +1,146 @@
+/** Plain-text rendering of `tagway sync`: the rollout report, and the plans of `--dry-run`. */
+import type { SyncedSnapshot } from '../../app/sync.js';
+import type { DriftReport, TargetDrift } from '../../sync/drift.js';
+import type { PlanStep } from '../../sync/plan.js';
+import type { RolloutReport } from '../../sync/rollout.js';
+import type { StepSummary, TargetReport, TargetStatus } from '../../sync/sync.js';
+import { describeRuns, objectName, plural, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
+
+/** Steps listed per target; the rest are counted. */
+const MAX_STEPS = 40;
+
+const STATUS_TEXT: Readonly<Record<TargetStatus, string>> = {
+  'in-sync': 'in sync',
+  applied: 'applied',
+  failed: 'failed',
+  skipped: 'skipped',
+  unreachable: 'unreachable',
+};
+
+const OP_SYMBOL: Readonly<Record<StepSummary['op'], string>> = { create: '+', update: '~', delete: '-' };
+
+function stepLine(step: StepSummary): string {
+  const fields = step.fields !== undefined && step.fields.length > 0 ? `  (${step.fields.join(', ')})` : '';
+  return `${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}${fields}`;
+}
+
+function capped<T>(items: readonly T[], render: (item: T) => string[], indent: string, what: string): string[] {
+  const lines = items.slice(0, MAX_STEPS).flatMap(render);
+  if (items.length > MAX_STEPS) lines.push(`${indent}… and ${plural(items.length - MAX_STEPS, what)}`);
+  return lines;
+}
+
+function renderRestore(t: TargetReport, indent: string): string[] {
+  const r = t.restore;
+  if (r === null) return t.status === 'failed' && t.writes === 0 ? [`${indent}nothing was written`] : [];
+  if (!r.attempted) {
+    return [`${indent}restored: nothing to undo (no write had changed the target)${r.verified ? '; the read-back confirms it' : '; the read-back does NOT match the state before the run'}`];
+  }
+  if (r.ok && r.verified) return [`${indent}restored: yes; the read-back matches the state before the run`];
+  if (r.ok) return [`${indent}restored: NOT verified; every undo request succeeded, but the read-back differs from the state before the run`];
+  return [
+    `${indent}restored: NO; ${plural(r.failures.length, 'undo request')} failed:`,
+    ...r.failures.map((f) => `${indent}  ${f.request.method} ${f.request.path} → ${f.request.status ?? 'no response'}: ${f.message}`),
+  ];
+}
+
+function renderTargetDetail(t: TargetReport): string[] {
+  const indent = '    ';
+  const lines: string[] = [];
+  if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
+  if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
+  lines.push(...renderConflicts(t.conflicts, indent));
+  if (t.status === 'failed' || t.status === 'unreachable') lines.push(...renderRestore(t, indent));
+  return lines;
+}
+
+/** Which targets run what after the rollout, grouped by what they run. */
+function renderRunning(report: RolloutReport): string[] {
+  const groups = new Map<string, string[]>();
+  for (const t of report.targets) {
+    const what = t.runs.state === 'snapshot' && t.runs.digest === report.digest ? `${shortDigest(report.digest)} (this snapshot)` : describeRuns(t.runs);
+    groups.set(what, [...(groups.get(what) ?? []), t.target]);
+  }
+  return ['running now:', ...table([...groups.entries()].map(([what, targets]) => [`${what}:`, targets.join(', ')]))];
+}
+
+/**
+ * Per target one line (name, kind, status, writes, what it runs) with the steps it applied, or,
+ * for a target that failed: the error, the failed request, APISIX's message, the objects in the
+ * way, and whether its previous state was restored. Then a summary; when the rollout did not
+ * reach the snapshot everywhere, where it halted and which targets run which configuration.
+ */
+export function renderRollout(report: RolloutReport): string {
+  const lines = [`${report.group}: sync to ${shortDigest(report.digest)}`];
+  const heads = table(
+    report.targets.map((t) => [t.target, t.kind, STATUS_TEXT[t.status], plural(t.writes, 'write'), `runs ${describeRuns(t.runs)}`]),
+  );
+  report.targets.forEach((t, i) => {
+    lines.push(heads[i] ?? '');
+    lines.push(...renderTargetDetail(t));
+  });
+
+  const writes = report.targets.reduce((n, t) => n + t.writes, 0);
+  const counts = (Object.keys(STATUS_TEXT) as TargetStatus[])
+    .filter((s) => report.counts[s] > 0)
+    .map((s) => `${report.counts[s]} ${STATUS_TEXT[s]}`)
+    .join(', ');
+  lines.push(`${report.group}: ${counts}; ${plural(writes, 'write')}`);
+  if (report.ok) {
+    lines.push(`every target runs ${shortDigest(report.digest)}`);
+  } else {
+    if (report.halted !== null) {
+      lines.push(`rollout halted at batch ${report.halted.batch} (${report.halted.failed.join(', ')} failed); later targets were not written`);
+    }
+    lines.push(...renderRunning(report));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function planStepLines(step: PlanStep, indent: string): string[] {
+  if (step.op !== 'update') return [`${indent}${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}`];
+  return [`${indent}~ ${objectName(step.kind, step.id)}`, ...renderFieldChanges(step.changes, 'plan', `${indent}    `)];
+}
+
+function dryRunHeadline(t: TargetDrift): string {
+  if (t.status === 'unreachable') return 'unreachable';
+  if (t.status === 'failed') return 'not readable';
+  if (t.conflicts.length > 0) return `blocked: ${plural(t.conflicts.length, 'object')} in the way; a sync would write nothing here`;
+  const c = t.plan?.counts;
+  if (c === undefined || t.status === 'in-sync') return 'in sync: nothing to do';
+  return `would change ${plural(c.create + c.update + c.delete, 'object')}: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${c.unchanged} unchanged`;
+}
+
+/** `sync --dry-run`: each target's plan (steps in apply order, changed fields), nothing written. */
+export function renderDryRun(report: DriftReport): string {
+  const lines = [`${report.group}: dry run of a sync to ${shortDigest(report.digest)}; nothing is written`];
+  const heads = table(report.targets.map((t) => [t.target, t.kind, dryRunHeadline(t)]));
+  report.targets.forEach((t, i) => {
+    lines.push(heads[i] ?? '');
+    const indent = '    ';
+    if (t.plan !== null && t.conflicts.length === 0) {
+      lines.push(...capped(t.plan.steps, (s) => planStepLines(s, indent), indent, 'more step'));
+    }
+    lines.push(...renderConflicts(t.conflicts, indent));
+    if (t.error !== null) lines.push(...renderError(t.error, indent));
+  });
+  const changes = report.targets.reduce((n, t) => n + (t.conflicts.length === 0 ? (t.plan?.steps.length ?? 0) : 0), 0);
+  const blocked = report.targets.filter((t) => t.conflicts.length > 0 || t.status === 'unreachable' || t.status === 'failed');
+  lines.push(
+    `${report.group}: a sync would change ${plural(changes, 'object')}` +
+      (blocked.length > 0 ? `; it would not reach ${blocked.map((t) => t.target).join(', ')}` : ''),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where the synced snapshot came from and the versions it holds, e.g. for the first line. */
+export function renderSnapshotSource(snapshot: SyncedSnapshot): string {
+  const from =
+    snapshot.source.kind === 'file'
+      ? `from ${snapshot.source.path}`
+      : snapshot.source.commit === null
+        ? 'compiled from the worktree'
+        : `compiled at ${snapshot.source.commit.slice(0, 7)}`;
+  const versions = snapshot.services.map((s) => `${s.name} ${s.version}`).join(', ');
+  return `${snapshot.group}: snapshot ${shortDigest(snapshot.digest)} ${from}${versions === '' ? ' (no services)' : ` (${versions})`}\n`;
+}

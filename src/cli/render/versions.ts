@@ -1,0 +1,87 @@
+/** Plain-text renderings of the version commands' results (publish, promote, rollback, history, status). */
+import type { PointerMove } from '../../app/publish.js';
+import type { HistoryReport, PointerView } from '../../app/history.js';
+import type { VersionStatus } from '../../app/status.js';
+
+export function shortOid(oid: string): string {
+  return oid.slice(0, 7);
+}
+
+/** `^1.0 (1.2.0)` for a range, `1.2.0` for an exact pin, `(none)` when absent. */
+export function pointerText(pointer: PointerView | null): string {
+  if (pointer === null) return '(none)';
+  // A range without a record: what it selected then is not known.
+  if (pointer.version === null) return pointer.pin;
+  return pointer.pin === pointer.version ? pointer.pin : `${pointer.pin} (${pointer.version})`;
+}
+
+export function renderMove(service: string, move: PointerMove): string {
+  return `${move.group}: ${service} ${pointerText(move.from)} → ${pointerText(move.to)}\n  commit ${shortOid(move.commit)} ${move.message}`;
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
+export function renderHistory(report: HistoryReport): string {
+  const lines = [`${report.service}`, '', 'versions (newest first):'];
+  if (report.versions.length === 0) lines.push('  (none)');
+  lines.push(
+    ...table(
+      report.versions.map((v) => [
+        v.version,
+        v.by.date,
+        v.by.name,
+        shortOid(v.commit),
+        v.runningIn.length > 0 ? `[${v.runningIn.join(', ')}]` : '',
+        firstLine(v.message),
+      ]),
+    ),
+  );
+  lines.push('', 'running now:');
+  if (report.groups.length === 0) lines.push('  (no group publishes it)');
+  lines.push(...table(report.groups.map((g) => [g.group, g.now === null ? '(not published)' : pointerText(g.now)])));
+  for (const g of report.groups) {
+    lines.push('', `${g.group} pointer changes (oldest first):`);
+    if (g.timeline.length === 0) lines.push('  (none)');
+    lines.push(
+      ...table(
+        g.timeline.map((e) => [e.author.date, e.author.name, `${pointerText(e.from)} → ${pointerText(e.to)}`, shortOid(e.commit), firstLine(e.message)]),
+      ),
+    );
+    if (g.truncated) lines.push('  … earlier history is missing (shallow clone)');
+  }
+  return lines.join('\n');
+}
+
+export function renderStatus(status: VersionStatus): string {
+  if (status.services.length === 0) return 'no services';
+  const lines: string[] = [];
+  for (const s of status.services) {
+    const latest = s.latest === null ? 'no version yet' : `latest ${s.latest.version}`;
+    const pre = s.prerelease === null ? '' : `, pre-release ${s.prerelease.version}`;
+    const template =
+      s.template === 'published'
+        ? 'template published'
+        : s.template === 'changed'
+          ? 'template changed since the latest version'
+          : s.template === 'removed'
+            ? 'template removed'
+            : 'template not published yet';
+    const uncommitted = s.uncommitted === true ? ' (and uncommitted edits)' : '';
+    lines.push(`${s.service}: ${latest}${pre}; ${template}${uncommitted}`);
+    lines.push(
+      ...table(
+        s.groups.map((g) => [g.group, g.version === null ? `${g.pin} (matches no tag)` : pointerText({ pin: g.pin, version: g.version }), g.behind ? 'behind' : g.version === null ? '' : 'up to date']),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

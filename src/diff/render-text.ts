@@ -1,0 +1,77 @@
+import {
+  CHANGE_SYMBOL,
+  describeCounts,
+  describeHost,
+  describeMethods,
+  describeRef,
+  describeSide,
+  describeStatus,
+  describeVersion,
+  kindName,
+  plural,
+} from './describe.js';
+import type { DiffReport, GroupDiff, RoutingChange, ServiceDiff } from './model.js';
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .filter((line, i, all) => line.length > 0 || i < all.length - 1)
+    .map((line) => `${by}${line}`)
+    .join('\n');
+}
+
+/** `sha256:` and the first 12 hex digits: enough to tell snapshots apart on a terminal. */
+function shortDigest(digest: string | null): string {
+  return digest === null ? '(none)' : digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1');
+}
+
+function renderService(service: ServiceDiff): string[] {
+  const lines = [`  ${service.service}: ${describeVersion(service.version)}`];
+  const relabelled = service.objects.filter((o) => o.change === 'relabelled');
+  for (const o of service.objects) {
+    if (o.change === 'relabelled') continue;
+    lines.push(`    ${CHANGE_SYMBOL[o.change]} ${kindName(o.kind)} ${o.id}`);
+    if (o.patch.length > 0) lines.push(indent(o.patch, '        '));
+  }
+  if (relabelled.length > 0) {
+    lines.push(`    ${CHANGE_SYMBOL.relabelled} ${plural(relabelled.length, 'object')} with only the version label changed: ${relabelled.map(describeRef).join(', ')}`);
+  }
+  return lines;
+}
+
+function renderRouting(change: RoutingChange): string {
+  const what = `${change.change.padEnd(8)}${describeMethods(change.methods).padEnd(16)} ${describeHost(change.host)} ${change.path}`;
+  const why = change.change === 'changes' ? `because of ${change.causes.map(describeRef).join(', ')}` : `route ${change.routes.join(', ')}`;
+  return `    ${what}  (${why})`;
+}
+
+function renderGroup(group: GroupDiff): string[] {
+  if (group.status === 'unchanged') return [`${group.group}: no changes`];
+  const lines = [`${group.group}: ${describeStatus(group)}, ${describeCounts(group.counts)}`];
+  if (group.digest.before !== group.digest.after) lines.push(`  digest ${shortDigest(group.digest.before)} → ${shortDigest(group.digest.after)}`);
+  for (const service of group.services) lines.push(...renderService(service));
+  if (group.impact.length > 0) {
+    lines.push('  routing:');
+    for (const change of group.impact) lines.push(renderRouting(change));
+  }
+  return lines;
+}
+
+/**
+ * The report for a terminal: per group its services (version change, then each object with its
+ * YAML hunks; objects whose only change is the version label on one line), then the routing
+ * impact. Ends with a one-line summary.
+ */
+export function renderDiffText(report: DiffReport): string {
+  const lines = [`tagway diff: ${describeSide(report.from)} → ${describeSide(report.to)}`, ''];
+  for (const group of report.groups) lines.push(...renderGroup(group), '');
+  const changed = report.groups.filter((g) => g.status !== 'unchanged').length;
+  lines.push(
+    report.groups.length === 0
+      ? 'No gateway groups to compare.'
+      : changed === 0
+        ? `No changes in ${plural(report.groups.length, 'group')}.`
+        : `${changed} of ${plural(report.groups.length, 'group')} change.`,
+  );
+  return `${lines.join('\n')}\n`;
+}

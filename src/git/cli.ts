@@ -1,0 +1,84 @@
+/**
+ * Bulk reads through the `git` command line, when it is installed: `git cat-file --batch` reads
+ * thousands of blobs ≈25× faster than object-by-object reads in JavaScript, and `git ls-tree -r`
+ * lists a tree without inflating it object by object (PERF-NOTES). Results are identical to the
+ * isomorphic-git paths, which stay the fallback (and are used when TAGWAY_GIT_CLI=0).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { GitError } from './errors.js';
+import type { GitRepo } from './repo.js';
+
+let available: boolean | undefined;
+
+/** True when a `git` executable answers, unless TAGWAY_GIT_CLI=0 turns the fast paths off. */
+export function gitCliAvailable(): boolean {
+  if (process.env['TAGWAY_GIT_CLI'] === '0') return false;
+  if (available === undefined) {
+    const probe = spawnSync('git', ['--version'], { stdio: 'ignore' });
+    available = probe.status === 0;
+  }
+  return available;
+}
+
+function env(): NodeJS.ProcessEnv {
+  // Never let a surrounding GIT_DIR / GIT_WORK_TREE redirect the read to another repository.
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) out[k] = v;
+  out['GIT_CONFIG_NOSYSTEM'] = '1';
+  return out;
+}
+
+function run(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
+    });
+    child.stdin.end(input ?? Buffer.alloc(0));
+  });
+}
+
+/** Blobs by oid via `git cat-file --batch`. Throws GitError naming an oid the repository lacks. */
+export async function catFileBatch(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${oids.join('\n')}\n`));
+  const blobs = new Map<string, Uint8Array>();
+  let at = 0;
+  for (const oid of oids) {
+    const eol = out.indexOf(0x0a, at);
+    const header = out.toString('utf8', at, eol);
+    const [, type, size] = header.split(' ');
+    if (type === 'missing' || size === undefined) throw new GitError(`object not found: ${oid}`);
+    if (type !== 'blob') throw new GitError(`not a blob: ${oid}`);
+    const start = eol + 1;
+    const end = start + Number(size);
+    blobs.set(oid, new Uint8Array(out.buffer, out.byteOffset + start, end - start));
+    at = end + 1;
+  }
+  return blobs;
+}
+
+export interface CliTreeEntry {
+  readonly path: string;
+  readonly oid: string;
+  readonly mode: string;
+}
+
+/** Every blob under `prefixes` at `commit` via `git ls-tree -r -z` (paths as git prints them). */
+export async function lsTree(repo: GitRepo, commit: string, prefixes: readonly string[]): Promise<CliTreeEntry[]> {
+  const out = await run(repo, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...prefixes]);
+  const entries: CliTreeEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ');
+    if (type !== 'blob' || mode === undefined || oid === undefined) continue;
+    entries.push({ path: record.slice(tab + 1), oid, mode });
+  }
+  return entries;
+}

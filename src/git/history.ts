@@ -1,0 +1,250 @@
+/**
+ * Version history read from git: details of version tags, and the history of a group's pointer
+ * (`published` + `locks` in `gateway-groups/<group>/group.yaml`) through the commits that changed it.
+ *
+ * The pointer history follows the first-parent line of the branch (what the branch held, when):
+ * a change merged from a side branch appears as its merge commit, with the merger as author.
+ */
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { parse as parseYaml } from 'yaml';
+import { isNotFound } from './errors.js';
+import type { Signature } from './write.js';
+import { lockFits, type PinLock } from './lock.js';
+import { isExactVersion } from './pin.js';
+import { shallowCommits, type GitRepo } from './repo.js';
+import type { VersionTag } from './tags.js';
+
+export interface CommitInfo {
+  readonly oid: string;
+  readonly author: Signature;
+  readonly committer: Signature;
+  readonly message: string;
+}
+
+export interface TagDetails extends VersionTag {
+  /** Tagger of an annotated tag; the commit's committer for a lightweight one. */
+  readonly by: Signature;
+  /** The tag message (annotated) or the commit message (lightweight), trailing newline removed. */
+  readonly message: string;
+}
+
+/** Tagger, date and message of each tag, in the order given. */
+export async function readTagDetails(repo: GitRepo, tags: readonly VersionTag[]): Promise<TagDetails[]> {
+  const out: TagDetails[] = [];
+  for (const tag of tags) {
+    if (tag.annotated) {
+      const { tag: object } = await git.readTag({ fs, gitdir: repo.gitdir, oid: tag.object, cache: repo.cache });
+      out.push({ ...tag, by: { ...object.tagger }, message: trimMessage(object.message) });
+    } else {
+      const commit = await readCommitInfo(repo, tag.commit);
+      out.push({ ...tag, by: commit.committer, message: commit.message });
+    }
+  }
+  return out;
+}
+
+function trimMessage(message: string): string {
+  return message.replace(/\s+$/, '');
+}
+
+export async function readCommitInfo(repo: GitRepo, oid: string): Promise<CommitInfo> {
+  const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  return { oid, author: { ...commit.author }, committer: { ...commit.committer }, message: trimMessage(commit.message) };
+}
+
+/** One commit that changed a file: the file's text after it (null: deleted at that commit). */
+export interface FileRevision {
+  readonly commit: CommitInfo;
+  readonly text: string | null;
+}
+
+export interface FileHistory {
+  /** Oldest first. */
+  readonly revisions: readonly FileRevision[];
+  /**
+   * The walk reached the edge of a shallow clone: the oldest revision listed may not be the
+   * commit that made that content, and older ones are missing.
+   */
+  readonly truncated: boolean;
+}
+
+/**
+ * The commits on the first-parent line from `head` that changed `filepath` (created, edited or
+ * deleted it), oldest first, with the file's text after each.
+ */
+export async function readFileHistory(repo: GitRepo, head: string, filepath: string): Promise<FileHistory> {
+  const parts = filepath.split('/');
+  const shallow = await shallowCommits(repo);
+  const memo = new Map<string, Promise<string | null>>();
+  /** Blob oid of `parts[depth..]` inside tree `tree`; memoised by tree oid, so unchanged subtrees cost nothing. */
+  const blobIn = (tree: string, depth: number): Promise<string | null> => {
+    const key = `${tree}:${depth}`;
+    let found = memo.get(key);
+    if (found === undefined) {
+      found = (async () => {
+        const { tree: entries } = await git.readTree({ fs, gitdir: repo.gitdir, oid: tree, cache: repo.cache });
+        const entry = entries.find((e) => e.path === parts[depth]);
+        if (entry === undefined) return null;
+        if (depth === parts.length - 1) return entry.type === 'blob' ? entry.oid : null;
+        return entry.type === 'tree' ? blobIn(entry.oid, depth + 1) : null;
+      })();
+      memo.set(key, found);
+    }
+    return found;
+  };
+
+  const changes: { commit: CommitInfo; blob: string | null }[] = [];
+  let truncated = false;
+  let oid: string | undefined = head;
+  let commit = await readCommitRaw(repo, oid);
+  let blob = await blobIn(commit.tree, 0);
+  while (oid !== undefined) {
+    const parent: string | undefined = commit.parent[0];
+    if (parent === undefined || shallow.has(oid)) {
+      if (parent !== undefined) truncated = true;
+      if (blob !== null) changes.push({ commit: toInfo(oid, commit), blob });
+      break;
+    }
+    let parentCommit: RawCommit;
+    try {
+      parentCommit = await readCommitRaw(repo, parent);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      truncated = true;
+      if (blob !== null) changes.push({ commit: toInfo(oid, commit), blob });
+      break;
+    }
+    const parentBlob = await blobIn(parentCommit.tree, 0);
+    if (parentBlob !== blob) changes.push({ commit: toInfo(oid, commit), blob });
+    oid = parent;
+    commit = parentCommit;
+    blob = parentBlob;
+  }
+  changes.reverse();
+  const decoder = new TextDecoder();
+  const texts = new Map<string, string>();
+  for (const { blob: b } of changes) {
+    if (b !== null && !texts.has(b)) {
+      const { blob: bytes } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: b, cache: repo.cache });
+      texts.set(b, decoder.decode(bytes));
+    }
+  }
+  return { revisions: changes.map(({ commit: c, blob: b }) => ({ commit: c, text: b === null ? null : texts.get(b)! })), truncated };
+}
+
+type RawCommit = Awaited<ReturnType<typeof git.readCommit>>['commit'];
+
+async function readCommitRaw(repo: GitRepo, oid: string): Promise<RawCommit> {
+  return (await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).commit;
+}
+
+function toInfo(oid: string, commit: RawCommit): CommitInfo {
+  return { oid, author: { ...commit.author }, committer: { ...commit.committer }, message: trimMessage(commit.message) };
+}
+
+/** The pointer of a group at one commit. */
+export interface PointerFile {
+  readonly published: ReadonlyMap<string, string>;
+  readonly locks: ReadonlyMap<string, PinLock>;
+}
+
+/**
+ * Reads `published` and `locks` of a group.yaml text leniently (history may hold files that
+ * were invalid then); entries of the wrong shape are left out. Null when the text is not YAML.
+ */
+export function parsePointerFile(text: string): PointerFile | null {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { prettyErrors: false });
+  } catch {
+    return null;
+  }
+  const published = new Map<string, string>();
+  const locks = new Map<string, PinLock>();
+  if (typeof data !== 'object' || data === null) return { published, locks };
+  const record = data as Record<string, unknown>;
+  const pins = record['published'];
+  if (typeof pins === 'object' && pins !== null) {
+    for (const [service, pin] of Object.entries(pins)) if (typeof pin === 'string') published.set(service, pin);
+  }
+  const locked = record['locks'];
+  if (typeof locked === 'object' && locked !== null) {
+    for (const [service, lock] of Object.entries(locked)) {
+      if (typeof lock !== 'object' || lock === null) continue;
+      const { version, object } = lock as Record<string, unknown>;
+      if (typeof version === 'string' && typeof object === 'string') locks.set(service, { version, object });
+    }
+  }
+  return { published, locks };
+}
+
+/** A service's pointer in a group at one commit. */
+export interface PointerState {
+  readonly pin: string;
+  /**
+   * The version the pin selected then: the recorded lock when it fits the pin, else the pin when
+   * it is an exact version; null for a range without a record (what it matched then is unknown).
+   */
+  readonly version: string | null;
+  /** The tag object recorded for `version` (null without a record). */
+  readonly object: string | null;
+}
+
+/** The state a pointer file gives `service`; null when the group does not publish it. */
+export function pointerState(file: PointerFile, service: string): PointerState | null {
+  const pin = file.published.get(service);
+  if (pin === undefined) return null;
+  const lock = file.locks.get(service);
+  if (lock !== undefined && lockFits(pin, lock.version)) return { pin, version: lock.version, object: lock.object };
+  return { pin, version: isExactVersion(pin) ? pin : null, object: null };
+}
+
+/** One change of a service's pointer in a group. */
+export interface PointerChange {
+  readonly commit: CommitInfo;
+  /** Null when the service was not published in the group before this commit. */
+  readonly from: PointerState | null;
+  /** Null when this commit stopped publishing it (or deleted the group). */
+  readonly to: PointerState | null;
+}
+
+/**
+ * The changes of `service`'s pointer along a group file's history, oldest first: every commit
+ * where its pin, recorded version or recorded object differs from the commit before. Revisions
+ * whose file is not YAML are skipped (the pointer is taken as unchanged through them).
+ */
+export function pointerTimeline(history: FileHistory, service: string): PointerChange[] {
+  const changes: PointerChange[] = [];
+  let previous: PointerState | null = null;
+  for (const revision of history.revisions) {
+    const file = revision.text === null ? { published: new Map(), locks: new Map() } : parsePointerFile(revision.text);
+    if (file === null) continue;
+    const state = pointerState(file, service);
+    const same =
+      state === null || previous === null
+        ? state === previous
+        : state.pin === previous.pin && state.version === previous.version && state.object === previous.object;
+    if (!same) changes.push({ commit: revision.commit, from: previous, to: state });
+    previous = state;
+  }
+  return changes;
+}
+
+/**
+ * The oid of the tree or blob at `filepath` in `commit`; null when there is nothing there. Two
+ * commits whose folder has the same oid hold the same files in it, byte for byte.
+ */
+export async function objectAtPath(repo: GitRepo, commit: string, filepath: string): Promise<string | null> {
+  let tree = (await readCommitRaw(repo, commit)).tree;
+  const parts = filepath.split('/').filter((p) => p !== '');
+  for (const [i, part] of parts.entries()) {
+    const { tree: entries } = await git.readTree({ fs, gitdir: repo.gitdir, oid: tree, cache: repo.cache });
+    const entry = entries.find((e) => e.path === part);
+    if (entry === undefined) return null;
+    if (i === parts.length - 1) return entry.oid;
+    if (entry.type !== 'tree') return null;
+    tree = entry.oid;
+  }
+  return tree;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runBounded } from './run-bounded.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('runBounded', () => {
+  it('never has more than `limit` items in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const done: number[] = [];
+    await runBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await tick();
+      inFlight -= 1;
+      done.push(n);
+    });
+    expect(peak).toBe(3);
+    expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('starts nothing after a failure, lets running items finish, and returns the first failure', async () => {
+    const started: number[] = [];
+    const finished: number[] = [];
+    const error = await runBounded([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      await tick();
+      if (n === 1) throw new Error('boom');
+      finished.push(n);
+    });
+    expect((error as Error).message).toBe('boom');
+    expect(started).toEqual([1, 2]);
+    expect(finished).toEqual([2]);
+  });
+});

@@ -1,0 +1,404 @@
+/**
+ * `tagway sync` as a user meets it: the app function (`runSync`) and the built CLI on the bundled
+ * example, with its `file` targets and with a fleet of Admin API test servers. Exit codes 0 / 1 / 2,
+ * drafts and tampered snapshots refused, keys never printed.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCompile } from '../src/app/compile.js';
+import { runDriftCheck } from '../src/app/drift.js';
+import { UserError } from '../src/app/errors.js';
+import { runSync, type SyncOutcome } from '../src/app/sync.js';
+import { renderDrift } from '../src/cli/render/drift.js';
+import type { RolloutReport } from '../src/sync/rollout.js';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+
+/** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
+const STAGING_OBJECTS = 16;
+const STAGING_ROUTES = 9;
+const PRODUCTION_OBJECTS = 14;
+
+/** Key values that must never appear in any output. */
+const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TEST_EU2_KEY: 'eu2-admin-key-0c8d2b7e94a15f36' };
+
+/** The example's staging group.yaml with another `targets:` list. */
+function stagingGroup(targets: string): string {
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}rollout:\n  batch_size: 1\n`;
+}
+
+function apisixTarget(name: string, url: string, keyVar: string): string {
+  return `  - name: ${name}\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${keyVar}\n`;
+}
+
+const LOCAL_TARGET = '  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n';
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI without blocking the event loop (the test servers live in this process). */
+function tagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Run> {
+  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  for (const name of Object.keys(KEYS)) delete base[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function expectNoKey(...texts: string[]): void {
+  for (const text of texts) for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+}
+
+function synced(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'synced' }> {
+  if (outcome.kind !== 'synced') throw new Error(`expected a sync, got ${outcome.kind}`);
+  return outcome;
+}
+
+function dryRun(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'dry-run' }> {
+  if (outcome.kind !== 'dry-run') throw new Error(`expected a dry run, got ${outcome.kind}`);
+  return outcome;
+}
+
+async function userError(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  return error as UserError;
+}
+
+describe('runSync on the example repository (file targets)', () => {
+  let repo: TempRepo;
+  beforeEach(() => {
+    repo = makeExampleRepo();
+  });
+  afterEach(() => repo.cleanup());
+
+  it('writes each group\'s standalone file on the first sync and nothing on the second', async () => {
+    for (const [group, objects] of [['staging', STAGING_OBJECTS], ['production', PRODUCTION_OBJECTS]] as const) {
+      const first = synced(await runSync({ cwd: repo.dir, group, env: {} }));
+      expect(first.ok).toBe(true);
+      expect(first.report.targets).toMatchObject([{ target: 'local', kind: 'file', status: 'applied', writes: 1, plan: { create: objects } }]);
+      const file = path.join(repo.dir, 'out', group, 'apisix.yaml');
+      const compiled = await runCompile({ cwd: repo.dir });
+      expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(repo.dir, 'dist', group, 'apisix.yaml'), 'utf8'));
+      expect(first.report.digest).toBe(compiled.snapshots.find((s) => s.group === group)?.digest);
+
+      const mtime = fs.statSync(file).mtimeMs;
+      const second = synced(await runSync({ cwd: repo.dir, group, env: {} }));
+      expect(second.report.targets).toMatchObject([{ status: 'in-sync', writes: 0, plan: { create: 0, update: 0, delete: 0, unchanged: objects } }]);
+      expect(fs.statSync(file).mtimeMs).toBe(mtime);
+    }
+  });
+
+  it('--dry-run plans every object and writes nothing', async () => {
+    const outcome = dryRun(await runSync({ cwd: repo.dir, group: 'staging', dryRun: true, env: {} }));
+    expect(outcome.ok).toBe(true);
+    expect(outcome.report.targets[0]?.plan?.counts).toEqual({ create: STAGING_OBJECTS, update: 0, delete: 0, unchanged: 0 });
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
+  it('compiles the group at --rev, with the targets of that revision', async () => {
+    repo.write('gateway-groups/staging/group.yaml', stagingGroup('  - name: elsewhere\n    kind: file\n    path: out/elsewhere.yaml\n'));
+    const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', rev: 'HEAD', env: {} }));
+    expect(outcome.report.targets.map((t) => t.target)).toEqual(['local']);
+    expect(outcome.snapshot.source).toEqual({ kind: 'compiled', commit: repo.revParse('HEAD') });
+  });
+
+  it('reports findings and contacts no target when the group does not compile', async () => {
+    repo.write('gateway-groups/staging/services/petstore.yaml', 'hosts: [petstore.staging.example.com]\nroutes: []\n');
+    const outcome = await runSync({ cwd: repo.dir, group: 'staging', env: {} });
+    expect(outcome.kind).toBe('findings');
+    expect(outcome.ok).toBe(false);
+    if (outcome.kind === 'findings') expect(outcome.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
+  it('--snapshot syncs a compiled snapshot with the targets of its group', async () => {
+    await runCompile({ cwd: repo.dir });
+    const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} }));
+    expect(outcome.ok).toBe(true);
+    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json') });
+    expect(outcome.report.targets).toMatchObject([{ target: 'local', status: 'applied' }]);
+  });
+
+  it('--snapshot refuses a snapshot whose content does not match its digest', async () => {
+    await runCompile({ cwd: repo.dir });
+    const file = path.join(repo.dir, 'dist/staging/snapshot.json');
+    const snapshot = JSON.parse(fs.readFileSync(file, 'utf8'));
+    snapshot.apisix.routes[0].uris = ['/tampered'];
+    fs.writeFileSync(file, JSON.stringify(snapshot));
+    const error = await userError(runSync({ cwd: repo.dir, snapshotFile: file, env: {} }));
+    expect(error.message).toContain(`says digest ${snapshot.digest}`);
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
+  it('--snapshot refuses drafts, files that are not snapshots, and a snapshot of another group', async () => {
+    await runCompile({ cwd: repo.dir, draft: true, outDir: 'drafts' });
+    expect((await userError(runSync({ cwd: repo.dir, snapshotFile: 'drafts/staging/snapshot.json', env: {} }))).message).toContain('is a draft');
+    fs.writeFileSync(path.join(repo.dir, 'not-a-snapshot.json'), '{"format":"tagway.snapshot/v1"}');
+    expect((await userError(runSync({ cwd: repo.dir, snapshotFile: 'not-a-snapshot.json', env: {} }))).message).toContain('is not a tagway snapshot');
+    await runCompile({ cwd: repo.dir });
+    const other = await userError(runSync({ cwd: repo.dir, group: 'production', snapshotFile: 'dist/staging/snapshot.json', env: {} }));
+    expect(other.message).toContain('is for group staging, not production');
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
+  it('an unknown --target, and a group without targets, are usage errors that say what there is', async () => {
+    const unknown = await userError(runSync({ cwd: repo.dir, group: 'staging', targets: ['eu-9'], env: {} }));
+    expect(unknown.message).toContain('unknown target eu-9');
+    expect(unknown.hint).toContain('are: local');
+    repo.write('gateway-groups/staging/group.yaml', 'name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\n');
+    expect((await userError(runSync({ cwd: repo.dir, group: 'staging', env: {} }))).message).toContain('has no targets');
+  });
+});
+
+describe('runSync against Admin API test servers', () => {
+  let eu1: AdminServer;
+  let eu2: AdminServer;
+  let repo: TempRepo;
+
+  beforeAll(async () => {
+    eu1 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU1_KEY });
+    eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
+    repo = makeExampleRepo({
+      'gateway-groups/staging/group.yaml': stagingGroup(
+        apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
+      ),
+    });
+  });
+  afterEach(() => {
+    eu1.reset();
+    eu2.reset();
+    fs.rmSync(path.join(repo.dir, 'out'), { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await Promise.all([eu1.close(), eu2.close()]);
+    repo.cleanup();
+  });
+
+  it('creates every object on the first sync and writes nothing on the second', async () => {
+    const first = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+    expect(first.report).toMatchObject({ ok: true, counts: { applied: 3 } });
+    expect(first.report.targets.map((t) => [t.target, t.writes])).toEqual([['eu-1', STAGING_OBJECTS], ['eu-2', STAGING_OBJECTS], ['local', 1]]);
+    expect(eu1.objects('routes').size).toBe(STAGING_ROUTES);
+    const writes = eu1.writes() + eu2.writes();
+
+    const second = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+    expect(second.report).toMatchObject({ ok: true, counts: { 'in-sync': 3 } });
+    expect(eu1.writes() + eu2.writes()).toBe(writes);
+    expectNoKey(JSON.stringify([first, second]));
+  });
+
+  it('--target syncs only the named targets, in fleet order', async () => {
+    const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', targets: ['local', 'eu-2'], env: KEYS }));
+    expect(outcome.report.targets.map((t) => t.target)).toEqual(['eu-2', 'local']);
+    expect(eu1.requests).toHaveLength(0);
+  });
+
+  it('--dry-run reads every target and writes to none', async () => {
+    const outcome = dryRun(await runSync({ cwd: repo.dir, group: 'staging', dryRun: true, env: KEYS }));
+    expect(outcome.report.targets.map((t) => [t.target, t.status, t.plan?.steps.length])).toEqual([
+      ['eu-1', 'drifted', STAGING_OBJECTS],
+      ['eu-2', 'drifted', STAGING_OBJECTS],
+      ['local', 'drifted', STAGING_OBJECTS],
+    ]);
+    expect(eu1.writes() + eu2.writes()).toBe(0);
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
+  it('an unset key variable is a usage error before any request, naming the variable only', async () => {
+    const error = await userError(runSync({ cwd: repo.dir, group: 'staging', env: { TAGWAY_TEST_EU1_KEY: KEYS.TAGWAY_TEST_EU1_KEY } }));
+    expect(error.message).toContain('TAGWAY_TEST_EU2_KEY');
+    expectNoKey(error.message, error.hint ?? '');
+    expect(eu1.requests.length + eu2.requests.length).toBe(0);
+  });
+
+  it('a gateway that rejects a write: restored, rollout halted, the report says who runs what', async () => {
+    await runSync({ cwd: repo.dir, group: 'staging', targets: ['local'], env: KEYS });
+    eu2.faults.add({
+      method: 'PUT',
+      path: '/apisix/admin/routes/',
+      times: Infinity,
+      action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration: property "uris" validation failed' } },
+    });
+    const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.report.halted).toEqual({ batch: 2, failed: ['eu-2'] });
+    expect(outcome.report.targets.map((t) => [t.target, t.status, t.runs.state])).toEqual([
+      ['eu-1', 'applied', 'snapshot'],
+      ['eu-2', 'failed', 'previous'],
+      ['local', 'skipped', 'snapshot'],
+    ]);
+    expect(outcome.report.targets[1]).toMatchObject({
+      error: { code: 'rejected', request: { method: 'PUT', status: 400 }, gatewayMessage: 'invalid configuration: property "uris" validation failed' },
+      restore: { verified: true },
+    });
+    for (const kind of ['upstreams', 'services', 'routes'] as const) expect(eu2.objects(kind).size).toBe(0);
+  });
+
+  it('runDriftCheck compares each target with the compiled snapshot, field by field', async () => {
+    await runSync({ cwd: repo.dir, group: 'staging', env: KEYS });
+    const route = eu1.objects('routes').get('petstore.list-pets');
+    eu1.seed('routes', 'petstore.list-pets', { ...route, methods: ['GET', 'HEAD'] });
+    eu2.faults.add({ times: Infinity, action: { kind: 'drop' } });
+    const outcome = await runDriftCheck({ cwd: repo.dir, group: 'staging', env: KEYS, retry: { maxAttempts: 1 } });
+    if (outcome.kind !== 'checked') throw new Error('expected a drift report');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.report.targets.map((t) => [t.target, t.status])).toEqual([
+      ['eu-1', 'drifted'],
+      ['eu-2', 'unreachable'],
+      ['local', 'in-sync'],
+    ]);
+    expect(outcome.report.targets[0]?.objects).toEqual([
+      { kind: 'routes', id: 'petstore.list-pets', state: 'changed', fields: [{ path: '/methods', op: 'replace', before: ['GET', 'HEAD'], after: ['GET'] }] },
+    ]);
+    const text = renderDrift(outcome.report);
+    expect(text).toMatch(/eu-1\s+apisix\s+drifted: 1 changed/);
+    expect(text).toContain('changed  route petstore.list-pets');
+    expect(text).toContain('/methods: target ["GET","HEAD"]; snapshot ["GET"]');
+    expect(text).toMatch(/eu-2\s+apisix\s+unreachable/);
+    expect(text).toMatch(/local\s+file\s+in sync/);
+  });
+});
+
+describe('the sync command', () => {
+  let eu1: AdminServer;
+  let eu2: AdminServer;
+  let repo: TempRepo;
+  const env = { ...KEYS };
+
+  beforeAll(async () => {
+    eu1 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU1_KEY });
+    eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
+    repo = makeExampleRepo({
+      'gateway-groups/staging/group.yaml': stagingGroup(
+        apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
+      ),
+    });
+  });
+  afterEach(() => {
+    eu1.reset();
+    eu2.reset();
+    fs.rmSync(path.join(repo.dir, 'out'), { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await Promise.all([eu1.close(), eu2.close()]);
+    repo.cleanup();
+  });
+
+  it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
+    const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+16 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toContain('+ route petstore.pet-photos');
+    expect(first.stdout).toContain('staging: 3 applied; 33 writes');
+    const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
+    expect(second.stdout).toContain('staging: 3 in sync; 0 writes');
+    expectNoKey(first.stdout, first.stderr, second.stdout, second.stderr);
+  });
+
+  it('--format json prints the rollout report', async () => {
+    const run = await tagway(['sync', '--group', 'staging', '--format', 'json', '--target', 'eu-1'], repo.dir, env);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as RolloutReport;
+    expect(report).toMatchObject({ group: 'staging', ok: true, halted: null, counts: { applied: 1 } });
+    expect(report.targets[0]).toMatchObject({ target: 'eu-1', kind: 'apisix', status: 'applied', writes: STAGING_OBJECTS });
+  });
+
+  it('--dry-run prints each plan and writes nothing', async () => {
+    const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('nothing is written');
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 16 objects: 16 to create/);
+    expect(run.stdout).toContain('    + route petstore.list-pets');
+    expect(eu1.writes() + eu2.writes()).toBe(0);
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+    const json = await tagway(['sync', '--group', 'staging', '--dry-run', '--format', 'json'], repo.dir, env);
+    expect(JSON.parse(json.stdout).targets[0].plan.counts).toEqual({ create: STAGING_OBJECTS, update: 0, delete: 0, unchanged: 0 });
+  });
+
+  it('exit 2 for a tampered or draft --snapshot, with nothing written', async () => {
+    expect((await tagway(['compile'], repo.dir)).code).toBe(0);
+    const file = path.join(repo.dir, 'dist/staging/snapshot.json');
+    const snapshot = JSON.parse(fs.readFileSync(file, 'utf8'));
+    snapshot.apisix.routes[0].uris = ['/tampered'];
+    fs.writeFileSync(path.join(repo.dir, 'tampered.json'), JSON.stringify(snapshot));
+    const tampered = await tagway(['sync', '--snapshot', 'tampered.json'], repo.dir, env);
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toContain('it was changed after it was compiled');
+
+    expect((await tagway(['compile', '--draft', '--out', 'drafts'], repo.dir)).code).toBe(0);
+    const draft = await tagway(['sync', '--snapshot', 'drafts/staging/snapshot.json'], repo.dir, env);
+    expect(draft.code).toBe(2);
+    expect(draft.stderr).toContain('is a draft');
+    expect(eu1.requests.length + eu2.requests.length).toBe(0);
+  });
+
+  it('exit 2 when a key variable is unset: the message names it and no key is printed', async () => {
+    const run = await tagway(['sync', '--group', 'staging'], repo.dir, { TAGWAY_TEST_EU1_KEY: KEYS.TAGWAY_TEST_EU1_KEY });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('environment variable TAGWAY_TEST_EU2_KEY');
+    expectNoKey(run.stdout, run.stderr);
+    expect(eu1.requests.length + eu2.requests.length).toBe(0);
+  });
+
+  it('exit 2 for an unknown --target, listing the targets; and without --group or --snapshot', async () => {
+    const run = await tagway(['sync', '--group', 'staging', '--target', 'eu-9'], repo.dir, env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown target eu-9 in group staging');
+    expect(run.stderr).toContain('are: eu-1, eu-2, local');
+    const bare = await tagway(['sync'], repo.dir, env);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('--group');
+  });
+
+  it('exit 1 when a gateway fails: the failed request, APISIX\'s message, restored, who runs what', async () => {
+    eu2.faults.add({
+      method: 'PUT',
+      path: '/apisix/admin/routes/',
+      times: Infinity,
+      action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration: property "uris" validation failed' } },
+    });
+    const run = await tagway(['sync', '--group', 'staging'], repo.dir, env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/eu-2\s+apisix\s+failed/);
+    expect(run.stdout).toMatch(/request: PUT \/apisix\/admin\/routes\/\S+ → 400 after 1 attempt/);
+    expect(run.stdout).toContain('APISIX said: invalid configuration: property "uris" validation failed');
+    expect(run.stdout).toContain('restored: yes; the read-back matches the state before the run');
+    expect(run.stdout).toContain('rollout halted at batch 2 (eu-2 failed)');
+    expect(run.stdout).toMatch(/running now:\n\s+sha256:[0-9a-f]{12} \(this snapshot\):\s+eu-1\n\s+previous configuration \(no objects of this group\):\s+eu-2, local\n/);
+    expectNoKey(run.stdout, run.stderr);
+  });
+
+  it('exit 1 with the findings when the group does not compile', async () => {
+    repo.write('gateway-groups/staging/services/orders.yaml', 'hosts: [api.staging.example.com]\nupstream:\n  type: chash\n');
+    try {
+      const run = await tagway(['sync', '--group', 'staging'], repo.dir, env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/gateway-groups\/staging\/services\/orders\.yaml:\d+:\d+ error/);
+      expect(run.stderr).toContain('no target was contacted');
+      expect(eu1.requests.length + eu2.requests.length).toBe(0);
+    } finally {
+      repo.git('checkout', '--', 'gateway-groups/staging/services/orders.yaml');
+    }
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * The version commands as a user runs them: `node bin/run.js <cmd>` from the build (made by
+ * `npm test` before the suite runs), their help, output and exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from './support/example-repo.js';
+import { addPetstoreRoute, makeVersionRepo, type VersionRepo } from './support/version-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+const open: VersionRepo[] = [];
+afterEach(() => {
+  for (const r of open.splice(0)) r.cleanup();
+});
+function setup(options: { identity?: boolean } = {}): VersionRepo {
+  const r = makeVersionRepo(options);
+  open.push(r);
+  return r;
+}
+
+/** Runs tagway with only PATH and the repository's isolated HOME from the environment. */
+function tagway(r: VersionRepo | null, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...(r?.base.env ?? {}) };
+  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: r?.repo.dir ?? PROJECT_ROOT, env, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('version commands on the command line', () => {
+  it.each(['publish', 'promote', 'rollback', 'history', 'status'])('%s --help documents the command and exits 0', (command) => {
+    const run = tagway(null, command, '--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`$ tagway ${command}`);
+    expect(run.stdout).toContain('--format');
+    expect(run.stdout).toContain('EXAMPLES');
+  });
+
+  it('publish → promote → rollback → history, with exit 0 and readable output', () => {
+    const r = setup();
+    addPetstoreRoute(r.repo, 'adopt', '/adopt');
+    const published = tagway(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging');
+    expect(published).toMatchObject({ status: 0, stderr: '' });
+    expect(published.stdout).toMatch(/^tagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n  commit [0-9a-f]{7} publish petstore 1\.2\.0 to staging\n$/);
+
+    const promoted = tagway(r, 'promote', 'petstore', '--from', 'staging', '--to', 'production');
+    expect(promoted.status).toBe(0);
+    expect(promoted.stdout).toContain('production: petstore 1.0.0 → 1.2.0');
+
+    const rolledBack = tagway(r, 'rollback', 'petstore', '--group', 'production', '--format', 'json');
+    expect(rolledBack.status).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ ok: true, tag: 'petstore/v1.0.0', move: { group: 'production', to: { pin: '1.0.0', version: '1.0.0' } } });
+    expect(r.repo.git('log', '-1', '--format=%s')).toBe('rollback petstore on production from 1.2.0 to 1.0.0');
+
+    const history = tagway(r, 'history', 'petstore');
+    expect(history.status).toBe(0);
+    expect(history.stdout).toContain('production pointer changes (oldest first):');
+    expect(history.stdout).toMatch(/1\.2\.0 → 1\.0\.0\s+[0-9a-f]{7}\s+rollback petstore on production from 1\.2\.0 to 1\.0\.0/);
+    const json = JSON.parse(tagway(r, 'history', 'petstore', '--format', 'json').stdout);
+    expect(json.versions.map((v: { version: string }) => v.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
+
+    const status = tagway(r, 'status', '--format', 'json');
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout).versions.services.find((s: { service: string }) => s.service === 'petstore').groups).toEqual([
+      { group: 'production', pin: '1.0.0', version: '1.0.0', tag: 'petstore/v1.0.0', behind: true },
+      { group: 'staging', pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0', behind: false },
+    ]);
+    expect(tagway(r, 'status').stdout).toContain('petstore: latest 1.2.0; template published\n  production  1.0.0         behind\n');
+  });
+
+  it('exits 1 with findings when the template does not validate', () => {
+    const r = setup();
+    r.repo.write('services/petstore/service.yaml', r.repo.read('services/petstore/service.yaml').replace('type: roundrobin', 'type: roundrobn'));
+    r.repo.commit('typo');
+    const run = tagway(r, 'publish', 'petstore', '--version', '1.2.0');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('[TW2003]');
+    expect(run.stderr).toContain('tagway: nothing was published');
+    expect(r.repo.git('tag', '-l', 'petstore/v1.2.0')).toBe('');
+  });
+
+  it.each([
+    [['publish', 'petstore', '--version', '1.1.0'], /error: petstore\/v1\.1\.0 already exists/],
+    [['publish', 'petstore'], /Missing required flag version/],
+    [['publish', 'petstore', '--version', '1.2.0', '--bogus'], /Nonexistent flag: --bogus/],
+    [['rollback', 'petstore', '--group', 'production'], /error: group production has run no earlier version of petstore/],
+    [['history', 'petstore', '--group', 'qa'], /error: there is no gateway group `qa`/],
+  ])('exits 2 on a refusal or usage error: %j', (args, message) => {
+    const r = setup();
+    const run = tagway(r, ...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('internal error');
+  });
+
+  it('exits 2 naming the missing identity instead of making one up', () => {
+    const r = setup({ identity: false });
+    addPetstoreRoute(r.repo, 'adopt', '/adopt');
+    const run = tagway(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^error: no git identity is configured: user\.name and user\.email are not set\n  hint: .*--author "Name <email>"/);
+    expect(r.repo.git('tag', '-l', 'petstore/v1.2.0')).toBe('');
+  });
+});
