@@ -12,6 +12,7 @@ import { runDriftCheck } from '../src/app/drift.js';
 import { UserError } from '../src/app/errors.js';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDrift } from '../src/cli/render/drift.js';
+import { renderRollout } from '../src/cli/render/sync.js';
 import type { RolloutReport } from '../src/sync/rollout.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
@@ -229,6 +230,17 @@ describe('runSync against Admin API test servers', () => {
     expect(eu1.requests.length + eu2.requests.length).toBe(0);
   });
 
+  it('a wrong key is an authentication failure of that target, and the key is in no report or text', async () => {
+    const wrong = 'wrong-key-b9e0d1c2a3f45678';
+    const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', env: { ...KEYS, TAGWAY_TEST_EU1_KEY: wrong } }));
+    expect(outcome.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'failed'], ['eu-2', 'skipped'], ['local', 'skipped']]);
+    expect(outcome.report.targets[0]?.error?.code).toBe('auth');
+    expect(eu1.writes()).toBe(0);
+    const text = JSON.stringify(outcome) + renderRollout(outcome.report);
+    expect(text).not.toContain(wrong);
+    expectNoKey(text);
+  });
+
   it('a gateway that rejects a write: restored, rollout halted, the report says who runs what', async () => {
     await runSync({ cwd: repo.dir, group: 'staging', targets: ['local'], env: KEYS });
     eu2.faults.add({
@@ -400,5 +412,57 @@ describe('the sync command', () => {
     } finally {
       repo.git('checkout', '--', 'gateway-groups/staging/services/orders.yaml');
     }
+  });
+});
+
+describe('the text report', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const base = { plan: null, steps: [], conflicts: [], error: null, restore: null } as const;
+
+  it('says when a restore failed or could not be verified, and which targets run what', () => {
+    const report: RolloutReport = {
+      group: 'production',
+      digest,
+      ok: false,
+      halted: { batch: 1, failed: ['eu-1', 'eu-2'] },
+      counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0 },
+      targets: [
+        {
+          ...base,
+          target: 'eu-1',
+          kind: 'apisix',
+          status: 'failed',
+          writes: 2,
+          runs: { state: 'unknown', digest: null, services: [] },
+          error: { code: 'unreachable', message: 'target eu-1: no answer', request: { method: 'DELETE', path: '/apisix/admin/routes/a.b', status: null, attempts: 5 } },
+          restore: {
+            attempted: true,
+            ok: false,
+            verified: false,
+            failures: [{ request: { method: 'PUT', path: '/apisix/admin/routes/a.c', status: 503, attempts: 5 }, message: 'service unavailable' }],
+          },
+        },
+        {
+          ...base,
+          target: 'eu-2',
+          kind: 'apisix',
+          status: 'failed',
+          writes: 1,
+          runs: { state: 'unknown', digest: null, services: [] },
+          error: { code: 'http-error', message: 'target eu-2: 503' },
+          restore: { attempted: true, ok: true, verified: false, failures: [] },
+        },
+        { ...base, target: 'edge-1', kind: 'apisix-standalone', status: 'skipped', writes: 0, runs: { state: 'previous', digest: `sha256:${'b'.repeat(64)}`, services: [{ name: 'a', version: '1.0.0' }] } },
+      ],
+    };
+    const text = renderRollout(report);
+    expect(text).toContain('request: DELETE /apisix/admin/routes/a.b → no response after 5 attempts');
+    expect(text).toContain('restored: NO; 1 undo request failed:');
+    expect(text).toContain('PUT /apisix/admin/routes/a.c → 503: service unavailable');
+    expect(text).toContain('restored: NOT verified');
+    expect(text).toContain('rollout halted at batch 1 (eu-1, eu-2 failed)');
+    expect(text).toMatch(/unknown \(could not be read\):\s+eu-1, eu-2\n/);
+    expect(text).toMatch(/sha256:bbbbbbbbbbbb \(previous: a 1\.0\.0\):\s+edge-1\n/);
+    expect(text).not.toContain('undefined');
   });
 });

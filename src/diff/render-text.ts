@@ -14,8 +14,8 @@ import type { DiffReport, GroupDiff, RoutingChange, ServiceDiff } from './model.
 
 function indent(text: string, by: string): string {
   return text
+    .replace(/\n$/, '')
     .split('\n')
-    .filter((line, i, all) => line.length > 0 || i < all.length - 1)
     .map((line) => `${by}${line}`)
     .join('\n');
 }

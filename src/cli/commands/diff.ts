@@ -42,13 +42,16 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     if (flags.format === 'json') {
       this.print(renderDiffJson(diffDocument(outcome.report, sides, diagnostics)));
     } else {
-      for (const side of [outcome.from, outcome.to]) this.printDiagnostics(side.diagnostics, 'human', outcome.root, side.sources);
       if (outcome.report === null) {
         for (const side of [outcome.from, outcome.to]) {
-          if (side.diagnostics.some((d) => d.severity === 'error')) process.stderr.write(`tagway: ${describeSide(side.side)} does not compile, so there is no diff\n`);
+          if (!side.diagnostics.some((d) => d.severity === 'error')) continue;
+          this.printDiagnostics(side.diagnostics, 'human', outcome.root, side.sources);
+          process.stderr.write(`tagway: ${describeSide(side.side)} does not compile, so there is no diff\n`);
         }
         if (flags.format === 'markdown') this.print(renderFindingsMarkdown(sides.from, sides.to, diagnostics));
       } else {
+        // Warnings of the compared side only: the base's are not news (json carries both).
+        this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.root, outcome.to.sources);
         this.print(flags.format === 'markdown' ? renderDiffMarkdown(outcome.report) : renderDiffText(outcome.report));
       }
     }

@@ -2,6 +2,7 @@
  * Plain-text rendering of a fleet's drift (`status --live`, `diff --live`) and the pieces the
  * sync renderer shares: digests, what a target runs, field changes with secrets masked.
  */
+import { plural } from '../../diff/describe.js';
 import { maskSecretPair, maskSecrets } from '../../diff/secrets.js';
 import { pointerSegments } from '../../load/yaml-file.js';
 import type { ApisixKind } from '../../model/apisix.js';
@@ -19,10 +20,6 @@ const MAX_FIELDS = 12;
 
 export function objectName(kind: ApisixKind, id: string): string {
   return `${SINGULAR[kind]} ${id}`;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** `sha256:` and the first 12 hex digits: enough to tell snapshots apart on a terminal. */

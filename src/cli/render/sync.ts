@@ -4,7 +4,8 @@ import type { DriftReport, TargetDrift } from '../../sync/drift.js';
 import type { PlanStep } from '../../sync/plan.js';
 import type { RolloutReport } from '../../sync/rollout.js';
 import type { StepSummary, TargetReport, TargetStatus } from '../../sync/sync.js';
-import { describeRuns, objectName, plural, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
+import { plural } from '../../diff/describe.js';
+import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
 
 /** Steps listed per target; the rest are counted. */
 const MAX_STEPS = 40;
