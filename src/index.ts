@@ -15,6 +15,14 @@ export type { ApisixObjectKind, ApisixValidation, ApisixObjectError, ApisixValid
 export { RULES } from './validate/rules/index.js';
 export { loadCompileInput, compileRepository } from './app/repository.js';
 export { runCompile, runValidate } from './app/compile.js';
+export { runSync } from './app/sync.js';
+export type { SyncOptions, SyncOutcome } from './app/sync.js';
+export { runDriftCheck } from './app/drift.js';
+export type { DriftCheckOptions, DriftCheckOutcome } from './app/drift.js';
+export { runDiff } from './app/diff.js';
+export type { DiffCommandOptions, DiffOutcome } from './app/diff.js';
+export * from './diff/index.js';
+export { syncGroup, checkDrift, planSync } from './sync/index.js';
 export { UserError } from './app/errors.js';
 export { readWorktree } from './load/worktree.js';
 export type { SourceFile, SourceTree } from './load/source-file.js';

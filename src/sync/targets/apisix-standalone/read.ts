@@ -64,7 +64,7 @@ export async function readStandaloneState(client: AdminClient): Promise<Standalo
       code: 'invalid-live-state',
       target: client.target,
       message: `target ${client.target}: GET ${CONFIGS_PATH} did not return a JSON object`,
-      hint: 'check that the instance runs in API-driven standalone mode (deployment.role_data_plane.config_provider: yaml)',
+      hint: 'check that the instance runs in API-driven standalone mode (deployment.role: traditional, role_traditional.config_provider: yaml)',
     });
   }
   const raw: Record<string, unknown> = { ...res.body };
