@@ -4,7 +4,7 @@
  */
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { LOCKS_COMMENT, editGroupPointer, pinFor } from '../src/app/group-pointer.js';
+import { LOCKS_COMMENT, editGroupPointer, pinFor, uneditablePointer } from '../src/app/group-pointer.js';
 import { templateChanges, versionTagMessage } from '../src/app/template-changes.js';
 import type { VersionTag } from '../src/git/tags.js';
 
@@ -84,6 +84,23 @@ describe('editGroupPointer', () => {
     expect(parse(after)).toEqual({ name: 'g', published: { web: '1.1.0' }, locks: { web: { version: '1.1.0', object: OBJECT } } });
     const bare = editGroupPointer('name: g\n', { service: 'web', pin: '1.1.0', lock: { version: '1.1.0', object: OBJECT } });
     expect(parse(bare)).toEqual({ name: 'g', published: { web: '1.1.0' }, locks: { web: { version: '1.1.0', object: OBJECT } } });
+  });
+});
+
+describe('uneditablePointer', () => {
+  it.each([
+    ['name: g\npublished:\nlocks:\n', null],
+    ['name: g\npublished: 1.0.0\n', 'has a `published` that is not a map'],
+    ['name: g\nlocks: [a]\n', 'has a `locks` that is not a map'],
+    ['name: a\nname: b\n', 'is not valid YAML'],
+    ['- name\n', 'is not a YAML map'],
+  ])('%j → %j', (text, problem) => {
+    expect(uneditablePointer(text)).toBe(problem);
+  });
+
+  it('empty `published:` and `locks:` are filled in, not duplicated', () => {
+    const after = editGroupPointer('name: g\npublished:\nlocks:\n', { service: 'web', pin: '1.0.0', lock: { version: '1.0.0', object: OBJECT } });
+    expect(parse(after)).toEqual({ name: 'g', published: { web: '1.0.0' }, locks: { web: { version: '1.0.0', object: OBJECT } } });
   });
 });
 

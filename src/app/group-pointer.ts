@@ -34,7 +34,22 @@ export function pinFor(current: string | undefined, tag: VersionTag, tags: reado
   return tag.version;
 }
 
-/** `text` with the pointer of `edit.service` set (see the module comment). */
+/**
+ * Why `editGroupPointer` cannot edit `text` (not one YAML map without errors, or `published` /
+ * `locks` that are not maps); null when it can.
+ */
+export function uneditablePointer(text: string): string | null {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) return 'is not valid YAML';
+  if (!isMap(doc.contents)) return 'is not a YAML map';
+  for (const key of ['published', 'locks']) {
+    const value = doc.contents.get(key, true);
+    if (value !== undefined && value !== null && !isMap(value) && !(isScalar(value) && value.value === null)) return `has a \`${key}\` that is not a map`;
+  }
+  return null;
+}
+
+/** `text` with the pointer of `edit.service` set (see the module comment); `text` must pass `uneditablePointer`. */
 export function editGroupPointer(text: string, edit: PointerEdit): string {
   const expected = editDocument(text, edit);
   const wanted = canonicalJson(expected.toJS());
@@ -55,12 +70,16 @@ function editDocument(text: string, edit: PointerEdit): Document {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new Error(`group.yaml is not valid YAML: ${doc.errors[0]!.message}`);
   if (!isMap(doc.contents)) throw new Error('group.yaml is not a map');
+  const root = doc.contents;
+  // `published:` with no value is an empty map to the schema.
+  if (root.has('published') && !isMap(root.get('published', true))) doc.set('published', doc.createNode({}));
   doc.setIn(['published', edit.service], edit.pin);
   const lockNode = doc.createNode({ version: edit.lock.version, object: edit.lock.object }, { flow: true });
-  const root = doc.contents;
   const locks = root.get('locks', true);
   if (isMap(locks)) {
     locks.set(edit.service, lockNode);
+  } else if (root.has('locks')) {
+    doc.set('locks', doc.createNode({ [edit.service]: lockNode }));
   } else {
     const map = doc.createNode({}) as YAMLMap;
     map.set(edit.service, lockNode);

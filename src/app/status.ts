@@ -51,7 +51,7 @@ export interface ServiceStatus {
   /** A pre-release newer than `latest`, if any. */
   readonly prerelease: { readonly version: string; readonly tag: string } | null;
   readonly template: TemplateState;
-  /** Files of services/<service>/ differ from HEAD in the work tree or index (null: not checked). */
+  /** Files of services/<service>/ differ from HEAD in the work tree or index (null: unknown, as in a linked worktree). */
   readonly uncommitted: boolean | null;
   /** Groups (of the selection) that publish the service. */
   readonly groups: readonly GroupVersion[];
@@ -106,6 +106,11 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   // With a group selection, only the services those groups publish.
   const names = (selection === undefined ? [...new Set([...templates, ...tags.map((t) => t.service), ...pins.keys()])] : [...pins.keys()]).sort();
 
+  // One status walk for all template folders; null when it cannot be read (a linked worktree).
+  const dirty: ReadonlySet<string> | null = await uncommittedPaths(repo, ['services']).then(
+    (paths) => new Set(paths.map((p) => p.split('/')[1]!)),
+    () => null,
+  );
   const services: ServiceStatus[] = [];
   for (const service of names) {
     const mine = tags.filter((t) => t.service === service);
@@ -121,8 +126,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       const [atHead, atTag] = await Promise.all([objectAtPath(repo, head, folder), objectAtPath(repo, newest.commit, folder)]);
       template = atHead === atTag ? 'published' : 'changed';
     }
-    let uncommitted: boolean | null = null;
-    if (templates.has(service)) uncommitted = await uncommittedPaths(repo, [folder]).then((p) => p.length > 0, () => null);
+    const uncommitted = dirty === null ? null : dirty.has(service);
     const groupVersions: GroupVersion[] = [...(pins.get(service) ?? [])]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([group, pin]) => {

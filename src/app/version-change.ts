@@ -6,7 +6,7 @@
  */
 import { compile, templatesNeeded } from '../compile/compile.js';
 import { GitError } from '../git/errors.js';
-import { formatPerson, parsePerson, readIdentity } from '../git/identity.js';
+import { parsePerson, readIdentity } from '../git/identity.js';
 import type { IdentityEnv, Person } from '../git/identity.js';
 import { parsePointerFile } from '../git/history.js';
 import type { PointerFile } from '../git/history.js';
@@ -23,6 +23,7 @@ import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import { UserError } from './errors.js';
+import { uneditablePointer } from './group-pointer.js';
 import { openConfigRepo } from './repository.js';
 
 /** Options every writing command takes. */
@@ -91,10 +92,6 @@ async function resolveIdentity(repo: GitRepo, options: WriteOptions): Promise<{ 
   return { author, committer };
 }
 
-export function describeSignature(signature: Signature): string {
-  return formatPerson(signature);
-}
-
 /** group.yaml of `group` as committed at HEAD; a UserError naming the groups there when it is missing. */
 export async function readGroupAtHead(ctx: WriteContext, group: string): Promise<{ path: string; text: string; pointer: PointerFile }> {
   const path = groupPath(group);
@@ -106,7 +103,10 @@ export async function readGroupAtHead(ctx: WriteContext, group: string): Promise
   }
   const text = new TextDecoder().decode(await readBlob(ctx.repo, entry.oid));
   const pointer = parsePointerFile(text);
-  if (pointer === null) throw new UserError(`${path} is not valid YAML at HEAD`, 'Fix it with `tagway validate` and commit, then run the command again.');
+  const problem = pointer === null ? 'is not valid YAML' : uneditablePointer(text);
+  if (pointer === null || problem !== null) {
+    throw new UserError(`${path} ${problem ?? 'is not valid YAML'} at HEAD`, 'Fix it (`tagway validate` shows where) and commit, then run the command again.');
+  }
   return { path, text, pointer };
 }
 

@@ -126,6 +126,15 @@ describe('applyRepositoryChange', () => {
     expect(repo.git('show', '--format=', '--name-only', 'HEAD')).toBe(GROUP);
   });
 
+  it('moves a branch whose ref is packed (after git gc)', async () => {
+    const repo = fixture();
+    repo.git('pack-refs', '--all');
+    const { commits } = await change(repo);
+    expect(repo.revParse('main')).toBe(commits[0]);
+    expect(repo.git('status', '--porcelain')).toBe('');
+    expect(repo.git('fsck', '--no-dangling')).toBe('');
+  });
+
   it('refuses a tag that exists, loose or packed, and changes nothing', async () => {
     const repo = fixture();
     repo.tag('petstore/v1.1.0', { message: 'made by git' });

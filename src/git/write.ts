@@ -100,11 +100,7 @@ export async function writeTagObject(
  * worktree (its index and HEAD live apart from the objects) and index format 4.
  */
 export async function assertWritable(repo: GitRepo): Promise<void> {
-  if (repo.worktreeGitdir !== repo.gitdir) {
-    throw new GitError(`${repo.dir} is a linked worktree; tagway writes only in a repository's main worktree`, {
-      hint: 'run the command in the main checkout of the repository',
-    });
-  }
+  assertMainWorktree(repo);
   const handle = await nodeFs.promises.open(path.join(repo.gitdir, 'index'), 'r').catch(() => null);
   if (handle === null) return;
   try {
@@ -328,12 +324,22 @@ async function appendReflogs(
   }
 }
 
+/** isomorphic-git looks for the index and HEAD beside the objects; a linked worktree keeps its own. */
+function assertMainWorktree(repo: GitRepo): void {
+  if (repo.worktreeGitdir !== repo.gitdir) {
+    throw new GitError(`${repo.dir} is a linked worktree; tagway writes only in a repository's main worktree`, {
+      hint: 'run the command in the main checkout of the repository',
+    });
+  }
+}
+
 /**
  * Paths under `prefixes` whose work tree or index content differs from HEAD, untracked files
- * included and ignored files left out (`git status --porcelain -- <prefixes>`), sorted.
+ * included and ignored files left out (`git status --porcelain -- <prefixes>`), sorted. Reads only
+ * (the index's stat cache is not refreshed). Throws GitError in a linked worktree.
  */
 export async function uncommittedPaths(repo: GitRepo, prefixes: readonly string[]): Promise<string[]> {
-  if (repo.worktreeGitdir !== repo.gitdir) await assertWritable(repo);
+  assertMainWorktree(repo);
   const rows = await git.statusMatrix({
     fs: NODE_FS,
     dir: repo.dir,

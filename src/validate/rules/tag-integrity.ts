@@ -31,8 +31,9 @@ export const tagIntegrity: Rule = {
         const tagName = `${service}/v${lock.version}`;
         const pinPointer = `/published${joinPointer(service)}`;
         const lockPointer = `/locks${joinPointer(service)}`;
-        const current = ctx.tags.find((t) => t.service === service && t.version === lock.version);
-        const resolved = resolvePin(ctx.tags, service, pin);
+        const tags = ctx.tagsByService.get(service) ?? [];
+        const current = tags.find((t) => t.version === lock.version);
+        const resolved = resolvePin(tags, service, pin);
         if (current !== undefined && resolved?.version === lock.version && current.object !== lock.object) {
           yield finding('TW3016', g.file, pinPointer, `tag ${tagName} was moved or re-created: group ${g.group} recorded ${short(lock.object)}, the tag now points at ${short(current.object)}`, {
             severity,
