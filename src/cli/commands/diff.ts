@@ -1,4 +1,8 @@
 import { Flags } from '@oclif/core';
+import { runLiveChecks } from '../../app/live.js';
+import { UserError } from '../../app/errors.js';
+import { renderDrift } from '../render/drift.js';
+import { liveJson } from '../render/live.js';
 import { runDiff } from '../../app/diff.js';
 import { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown } from '../../diff/index.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
@@ -16,6 +20,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     '<%= config.bin %> diff --draft                         # what publishing the current templates would change',
     '<%= config.bin %> diff --from origin/main --format markdown > comment.md',
     '<%= config.bin %> diff --exit-code --format json      # exit 1 when anything changes',
+    '<%= config.bin %> diff --live --group production       # live gateways against the snapshot (drift)',
   ];
   static override flags = {
     from: Flags.string({ description: 'Base revision (branch, tag or commit). Default: the merge base of the default branch and --to (or HEAD).' }),
@@ -25,10 +30,17 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     draft: Flags.boolean({ description: 'The compared side uses its templates instead of the published versions: what publishing them would change.', default: false }),
     format: formatFlag(['text', 'markdown', 'json'], 'text'),
     'exit-code': Flags.boolean({ description: 'Exit with 1 when anything changes (like git diff --exit-code).', default: false }),
+    live: Flags.boolean({
+      description: "Compare each target's live state with the group's compiled snapshot instead of two revisions (drift; exit 1 on drift).",
+      default: false,
+      exclusive: ['from', 'to', 'worktree', 'draft'],
+    }),
+    target: Flags.string({ description: 'With --live: only these targets (repeatable).', multiple: true, dependsOn: ['live'] }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Diff);
+    if (flags.live) return this.runLive(flags);
     const outcome = await runDiff({
       cwd: flags.cwd,
       ...(flags.from !== undefined ? { from: flags.from } : {}),
@@ -57,5 +69,26 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     }
     if (outcome.report === null) process.exitCode = EXIT.findings;
     else process.exitCode = flags['exit-code'] && outcome.report.changed ? EXIT.findings : EXIT.ok;
+  }
+
+  private async runLive(flags: { cwd: string; group?: string[] | undefined; target?: string[] | undefined; format: string }): Promise<void> {
+    if (flags.format === 'markdown') throw new UserError('--live prints text or json', 'Use --format text or --format json with --live.');
+    const live = await runLiveChecks({
+      cwd: flags.cwd,
+      env: process.env,
+      ...(flags.group ? { groups: flags.group } : {}),
+      ...(flags.target ? { targets: flags.target } : {}),
+    });
+    if (flags.format === 'json') this.printJson(liveJson(live));
+    else {
+      if (live.groups.length === 0) this.print('no group has targets to compare with');
+      for (const g of live.groups) {
+        if (g.kind === 'findings') {
+          this.printDiagnostics(g.diagnostics, 'human', g.root, g.sources);
+          this.print(`${g.group}: does not compile, so its fleet was not compared`);
+        } else this.print(renderDrift(g.report));
+      }
+    }
+    process.exitCode = live.ok ? EXIT.ok : EXIT.findings;
   }
 }

@@ -2,26 +2,53 @@ import { Flags } from '@oclif/core';
 import { runStatus } from '../../app/status.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 import { renderStatus } from '../render/versions.js';
+import { runLiveChecks } from '../../app/live.js';
+import type { LiveSection } from '../../app/live.js';
+import { liveJson } from '../render/live.js';
+import { renderDrift } from '../render/drift.js';
 
 export default class Status extends TagwayCommand {
   static override summary = 'Version status: latest versions, unpublished template changes, what each group runs.';
   static override description = `For every service: its latest version, whether its template (services/<service>/ at HEAD) changed since that version or has uncommitted edits, and per group the version its pin resolves to and whether that is behind the latest. Read at HEAD.
-Exit status: 0, or 2 on a usage or runtime error.`;
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --group production --format json'];
+With --live, also compiles each selected group (every group with targets by default) and compares the live objects of each target of its fleet with the snapshot: in sync, drifted (which objects, which fields) or unreachable. Gateways are only read.
+Exit status: 0; with --live, 1 when any target drifted or could not be read, or a group does not compile; 2 on a usage or runtime error.`;
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --group production --format json',
+    '<%= config.bin %> status --live --group production   # drift check, exit 1 on drift (for scheduled CI)',
+  ];
   static override flags = {
     group: Flags.string({ description: 'Only these groups and the services they publish (repeatable).', multiple: true }),
+    live: Flags.boolean({ description: "Compare each target's live state with the group's snapshot (drift).", default: false }),
+    target: Flags.string({ description: 'With --live: only these targets (repeatable).', multiple: true, dependsOn: ['live'] }),
     format: formatFlag(['human', 'json'], 'human'),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
     const report = await runStatus({ cwd: flags.cwd, ...(flags.group ? { groups: flags.group } : {}) });
+    const live = flags.live
+      ? await runLiveChecks({ cwd: flags.cwd, env: process.env, ...(flags.group ? { groups: flags.group } : {}), ...(flags.target ? { targets: flags.target } : {}) })
+      : null;
     if (flags.format === 'json') {
       const { root: _root, ...rest } = report;
-      this.printJson(rest);
+      this.printJson(live ? { ...rest, ok: report.ok && live.ok, live: liveJson(live) } : rest);
     } else {
       this.print(renderStatus(report.versions));
+      if (live) this.printLive(live);
     }
-    process.exitCode = report.ok ? EXIT.ok : EXIT.findings;
+    process.exitCode = report.ok && (live?.ok ?? true) ? EXIT.ok : EXIT.findings;
+  }
+
+  private printLive(live: LiveSection): void {
+    if (live.groups.length === 0) this.print('no group has targets to check');
+    for (const g of live.groups) {
+      if (g.kind === 'findings') {
+        this.printDiagnostics(g.diagnostics, 'human', g.root, g.sources);
+        this.print(`${g.group}: does not compile, so its fleet was not checked`);
+      } else {
+        this.print(renderDrift(g.report));
+      }
+    }
   }
 }

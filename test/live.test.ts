@@ -1,0 +1,96 @@
+/**
+ * `status --live` and `diff --live`: drift of a group's fleet against its snapshot, with exit 1
+ * on drift (for scheduled CI checks) and keys never printed.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLiveChecks } from '../src/app/live.js';
+import { runSync } from '../src/app/sync.js';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+const KEY = 'live-admin-key-51c0e7a9d2b34f86';
+
+function tagway(args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', TAGWAY_LIVE_KEY: KEY } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: AdminServer;
+let repo: TempRepo;
+
+beforeAll(async () => {
+  server = await startAdminServer({ apiKey: KEY });
+  repo = makeExampleRepo();
+  const group = repo.read('gateway-groups/production/group.yaml').replace(
+    /targets:\n[\s\S]*?rollout:/,
+    `targets:\n  - name: eu-1\n    kind: apisix\n    admin_url: ${server.url}\n    admin_key: env:TAGWAY_LIVE_KEY\nrollout:`,
+  );
+  repo.write('gateway-groups/production/group.yaml', group);
+  repo.commit('production: gateway eu-1');
+  const outcome = await runSync({ cwd: repo.dir, group: 'production', env: { TAGWAY_LIVE_KEY: KEY } });
+  expect(outcome.ok).toBe(true);
+});
+
+afterAll(async () => {
+  await server.close();
+  repo.cleanup();
+});
+
+describe('live drift', () => {
+  it('in sync: status --live and diff --live exit 0', async () => {
+    const live = await runLiveChecks({ cwd: repo.dir, groups: ['production'], env: { TAGWAY_LIVE_KEY: KEY } });
+    expect(live.ok).toBe(true);
+    const status = await tagway(['status', '--live', '--group', 'production'], repo.dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('in sync');
+    const diff = await tagway(['diff', '--live', '--group', 'production'], repo.dir);
+    expect(diff.code).toBe(0);
+  });
+
+  it('a manual change on the gateway is drift: which object, which field; exit 1', async () => {
+    const route = server.objects('routes').get('petstore.pet')!;
+    const { create_time: _c, update_time: _u, ...body } = route as Record<string, unknown>;
+    const res = await fetch(`${server.url}/apisix/admin/routes/petstore.pet`, {
+      method: 'PUT',
+      headers: { 'X-API-KEY': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, methods: ['GET'] }),
+    });
+    expect(res.status).toBe(200);
+    const status = await tagway(['status', '--live', '--group', 'production'], repo.dir);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('petstore.pet');
+    expect(status.stdout).toContain('methods');
+    const json = await tagway(['diff', '--live', '--group', 'production', '--format', 'json'], repo.dir);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.groups[0].report.targets[0].status).toBe('drifted');
+    for (const out of [status.stdout, status.stderr, json.stdout, json.stderr]) expect(out).not.toContain(KEY);
+  });
+
+  it('an unreachable gateway is reported, exit 1', async () => {
+    const other = makeExampleRepo();
+    try {
+      other.write(
+        'gateway-groups/staging/group.yaml',
+        other.read('gateway-groups/staging/group.yaml').replace(/targets:\n[\s\S]*?rollout:/, 'targets:\n  - name: gone\n    kind: apisix\n    admin_url: http://127.0.0.1:9\nrollout:'),
+      );
+      const status = await tagway(['status', '--live', '--group', 'staging', '--format', 'json'], other.dir);
+      expect(status.code).toBe(1);
+      expect(JSON.parse(status.stdout).live.groups[0].report.targets[0].status).toBe('unreachable');
+    } finally {
+      other.cleanup();
+    }
+  });
+});
