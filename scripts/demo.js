@@ -87,7 +87,6 @@ showGit('tag', '-n');
 showGit('show', '--no-patch', 'petstore/v1.2.0');
 tagway('status');
 
-process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`node bin/run.js validate -C demo/repo\`.\n`);
 
 // ---- sync: both groups to their targets, then a second sync that writes nothing ----
 // The example groups' targets are `file` targets (out/<group>/apisix.yaml, APISIX's standalone
@@ -99,3 +98,5 @@ step('Sync again: every target already runs its snapshot, so nothing is written'
 for (const group of ['staging', 'production']) tagway('sync', '--group', group);
 process.stdout.write(`The standalone files: ${path.join(repo, 'out', 'staging', 'apisix.yaml')}, ${path.join(repo, 'out', 'production', 'apisix.yaml')}\n`);
 // ---- end of sync ----
+
+process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`node bin/run.js validate -C demo/repo\`.\n`);
