@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /**
  * Canonical JSON: object keys sorted by code point at every level, no insignificant whitespace,
  * `undefined` members dropped. Same value → same bytes, whatever order keys were inserted in.
- * (Sort-then-stringify: the fastest of the options measured in PERF-NOTES.)
+ * (Sort-then-stringify: the fastest of the options measured, see docs/performance.md.)
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

@@ -1,7 +1,7 @@
 /**
  * Bulk reads through the `git` command line, when it is installed: `git cat-file --batch` reads
  * thousands of blobs ≈25× faster than object-by-object reads in JavaScript, and `git ls-tree -r`
- * lists a tree without inflating it object by object (PERF-NOTES). Results are identical to the
+ * lists a tree without inflating it object by object (docs/performance.md). Results are identical to the
  * isomorphic-git paths, which stay the fallback (and are used when TAGWAY_GIT_CLI=0).
  */
 import { spawn, spawnSync } from 'node:child_process';

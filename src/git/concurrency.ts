@@ -1,7 +1,7 @@
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order.
  * isomorphic-git reads are mostly waiting on the file system, so a few dozen concurrent reads
- * sharing one cache are ≈2× faster than one at a time (PERF-NOTES: 7.7 s → 3.4 s at 32).
+ * sharing one cache are ≈2× faster than one at a time (measured: 7.7 s → 3.4 s at 32 for 21k blobs).
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],

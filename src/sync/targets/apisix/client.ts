@@ -57,7 +57,7 @@ const NETWORK_PROBLEM = Symbol('network');
 /**
  * A small client for APISIX's Admin API (and its standalone `/configs` endpoint) on an undici
  * `Pool`: keep-alive connections, many requests in flight (`fetch` is several times slower here,
- * see PERF-NOTES). Every request is retried on network errors, 5xx and 429 with full-jitter
+ * see docs/performance.md). Every request is retried on network errors, 5xx and 429 with full-jitter
  * backoff, honouring `Retry-After`, each attempt under a timeout, up to `maxAttempts`; 401/403
  * throws `auth` at once. The key is sent as `X-API-KEY` and is scrubbed from any gateway text
  * that goes into an error.
