@@ -36,6 +36,9 @@ function run(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Bu
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
+    // git may exit before it reads its (empty) stdin, e.g. `ls-tree`: the pipe then breaks with
+    // EPIPE, which would otherwise be an unhandled error event. The exit code tells the outcome.
+    child.stdin.on('error', () => {});
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));

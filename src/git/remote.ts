@@ -5,8 +5,8 @@
  *
  * Contract of `pullFastForward`:
  * - Fetches every branch and every tag of the remote into `refs/remotes/<remote>/*` and
- *   `refs/tags/*`. A tag that exists locally is never replaced (git's own rule), so a tag moved
- *   on the remote stays as it was here and `validate` reports the move (TW3016).
+ *   `refs/tags/*`. A tag that exists locally is never replaced (git's own rule): a version
+ *   re-tagged on the remote keeps its original commit here (versions are immutable).
  * - When the remote commit descends from the branch's, moves the branch there and checks it out;
  *   when the branch already contains it, changes nothing; when they have diverged, throws.
  * - Touches the work tree only when it is clean: uncommitted changes to tracked files, or
@@ -52,13 +52,14 @@ export interface PullOptions {
 
 /**
  * - `up-to-date`: the branch is at the remote's commit.
- * - `fast-forwarded`: the branch moved from `from` to `to` and the work tree was checked out.
+ * - `fast-forwarded`: the branch moved from `from` (null: it had no commit) to `to`, and the work
+ *   tree was checked out.
  * - `ahead`: the branch holds commits the remote lacks (and all of the remote's); nothing moved.
  * `newTags` lists tags the fetch created, sorted.
  */
 export type PullResult =
   | (Upstream & { readonly kind: 'up-to-date'; readonly commit: string; readonly newTags: readonly string[] })
-  | (Upstream & { readonly kind: 'fast-forwarded'; readonly from: string; readonly to: string; readonly newTags: readonly string[] })
+  | (Upstream & { readonly kind: 'fast-forwarded'; readonly from: string | null; readonly to: string; readonly newTags: readonly string[] })
   | (Upstream & { readonly kind: 'ahead'; readonly commit: string; readonly remoteCommit: string; readonly newTags: readonly string[] });
 
 /** A URL with any `user:password@` removed, for messages and logs. */
@@ -142,7 +143,7 @@ export async function pullFastForward(dir: string, options: PullOptions = {}): P
   }
   await assertCleanWorktree(repo, cache, upstream.branch, remoteCommit.oid);
   await fastForward(repo, cache, upstream.branch, localCommit, remoteCommit.oid);
-  return { ...upstream, kind: 'fast-forwarded', from: localCommit ?? '', to: remoteCommit.oid, newTags };
+  return { ...upstream, kind: 'fast-forwarded', from: localCommit, to: remoteCommit.oid, newTags };
 }
 
 function shortRef(ref: string): string {

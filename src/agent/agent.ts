@@ -1,0 +1,481 @@
+/**
+ * The reconcile loop behind `tagway agent`: keeps each group's fleet on the snapshot that HEAD of
+ * a local clone compiles to.
+ *
+ * One reconcile pass:
+ * 1. with `pull`, fetch the clone's remote (tags included) and fast-forward its branch
+ *    (`pullFastForward`); a failed pull is logged and counted, and the pass goes on with what the
+ *    clone holds, so drift is still repaired while the git server is down;
+ * 2. for each group, in order, unless it is backing off: compile it at HEAD (committed
+ *    configuration only; uncommitted edits in the clone are never deployed), then
+ *    - its digest differs from the last one synced successfully (or none was, since start):
+ *      sync the fleet;
+ *    - otherwise read every target (`checkDriftTargets`) and, when one drifted, sync (self-heal).
+ *
+ * A group fails when it does not compile, a target does not end on the snapshot, or an error
+ * occurs; it is then retried after an exponential backoff with jitter (`backoffDelay`, based on
+ * the interval, capped at `maxBackoffMs`), counted in passes: a group whose retry time has not
+ * come is skipped by the passes in between. A success resets it.
+ *
+ * Stopping (`stop` aborted) never interrupts a target: the target in flight finishes its sync
+ * (or, when that fails, its restore) and verification; then no further batch, group or pass
+ * starts.
+ */
+import { loadGroupSnapshot, type LoadedGroup } from '../app/group-snapshot.js';
+import { UserError } from '../app/errors.js';
+import { GitError } from '../git/errors.js';
+import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { TargetKind } from '../model/target.js';
+import type { Env } from '../sync/credentials.js';
+import { checkDriftTargets, type DriftStatus, type TargetDrift } from '../sync/drift.js';
+import { SyncError, errorData, type SyncErrorData } from '../sync/errors.js';
+import type { RetryPolicy, Runtime } from '../sync/retry.js';
+import { probeTarget, syncTarget, type RunningConfig, type TargetReport, type TargetStatus } from '../sync/sync.js';
+import { closeTargets, createTargets } from '../sync/targets/create.js';
+import type { Target } from '../sync/targets/port.js';
+import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
+import { backoffDelay } from './backoff.js';
+import { SYSTEM_CLOCK, type Clock } from './clock.js';
+import type { Logger } from './log.js';
+
+export interface AgentOptions {
+  /** Any folder inside the clone of the config repository. */
+  readonly dir: string;
+  /** Groups to keep in sync, reconciled in this order. */
+  readonly groups: readonly string[];
+  /** Time from the start of one pass to the start of the next. */
+  readonly intervalMs: number;
+  /** Fetch and fast-forward the clone before each pass. */
+  readonly pull: boolean;
+  /** Where `env:NAME` credential references are looked up (the CLI passes `process.env`). */
+  readonly env: Env;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Longest wait of a failing group. Default: 5 minutes, or the interval when that is longer. */
+  readonly maxBackoffMs?: number;
+  /** A fetch taking longer is aborted (and counts as a failed pull). Default 2 minutes. */
+  readonly pullTimeoutMs?: number;
+  /** Credentials for the remote, when it asks. */
+  readonly gitAuth?: RemoteAuth;
+  /** Retry policy of gateway requests (default `DEFAULT_RETRY_POLICY`). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Clock of gateway request retries (tests make retries take no time). */
+  readonly runtime?: Partial<Runtime>;
+  /** Writes in flight per target within a phase. Default 16. */
+  readonly concurrency?: number;
+}
+
+/** Why a sync ran: first since the agent started, a new snapshot digest, or drift (self-heal). */
+export type SyncReason = 'startup' | 'new-digest' | 'drift';
+
+/** One target after a pass: from its sync report, or from the drift check when nothing was synced. */
+export interface TargetOutcome {
+  readonly target: string;
+  readonly kind: TargetKind;
+  readonly status: TargetStatus | DriftStatus;
+  readonly runs: RunningConfig;
+  readonly writes: number;
+  /** Objects that differed from the snapshot when the target was last read; null when unread. */
+  readonly drifted: number | null;
+  readonly error: SyncErrorData | null;
+}
+
+/**
+ * - `in-sync`: the drift check found every target on the snapshot; nothing was written.
+ * - `synced`: a sync ran and every target ends on the snapshot.
+ * - `failed`: no compile, an error, or a target that does not run the snapshot.
+ * - `backing-off`: skipped; the group failed before and its retry time has not come.
+ * - `stopped`: a stop was requested before or during the group; `targets` holds those that ran.
+ */
+export interface GroupOutcome {
+  readonly group: string;
+  readonly outcome: 'in-sync' | 'synced' | 'failed' | 'backing-off' | 'stopped';
+  readonly ok: boolean;
+  /** The digest HEAD compiles to; null when it did not compile (or was not compiled). */
+  readonly digest: string | null;
+  readonly reason: SyncReason | null;
+  readonly targets: readonly TargetOutcome[];
+  readonly error: string | null;
+}
+
+export type PullOutcome =
+  | { readonly ok: true; readonly result: PullResult }
+  | { readonly ok: false; readonly error: string; readonly hint: string | null };
+
+export interface ReconcileReport {
+  /** The pull and every group succeeded, and the pass was not stopped. */
+  readonly ok: boolean;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly pull: PullOutcome | null;
+  readonly groups: readonly GroupOutcome[];
+  readonly stopped: boolean;
+}
+
+/** What the agent knows about a group between passes. */
+export interface GroupState {
+  readonly group: string;
+  /** Digest of the last sync (or drift check) that left every target on it; null since start. */
+  readonly syncedDigest: string | null;
+  readonly consecutiveFailures: number;
+  /** Epoch ms before which the group is not attempted; 0 when it is not backing off. */
+  readonly retryAt: number;
+  readonly lastSuccessAt: number | null;
+}
+
+export interface Health {
+  /** The process answers: always true while it runs. */
+  readonly live: true;
+  /** The first pass is done and the last one succeeded. */
+  readonly ready: boolean;
+  /** Why not ready (or `ready`). */
+  readonly reason: string;
+}
+
+const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+const DEFAULT_PULL_TIMEOUT_MS = 2 * 60_000;
+/** Diagnostics quoted in one log line; the rest are counted. */
+const LOGGED_DIAGNOSTICS = 10;
+
+type MutableState = { -readonly [K in keyof GroupState]: GroupState[K] };
+
+export class Agent {
+  readonly metrics: AgentMetrics = createAgentMetrics();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly states = new Map<string, MutableState>();
+  private last: ReconcileReport | null = null;
+  private passes = 0;
+
+  constructor(private readonly options: AgentOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.log = options.logger;
+    for (const group of options.groups) {
+      this.states.set(group, { group, syncedDigest: null, consecutiveFailures: 0, retryAt: 0, lastSuccessAt: null });
+      this.metrics.groupFailures.touch({ group });
+      this.metrics.consecutiveFailures.set({ group }, 0);
+      for (const reason of ['startup', 'new-digest', 'drift'] as const) this.metrics.syncs.touch({ group, reason });
+    }
+    for (const result of ['success', 'failure']) this.metrics.reconciles.touch({ result });
+    if (options.pull) this.metrics.pullFailures.touch();
+  }
+
+  /** Per group: the last synced digest and the backoff. */
+  groupStates(): readonly GroupState[] {
+    return [...this.states.values()].map((s) => ({ ...s }));
+  }
+
+  /** The last pass, or null before the first one ended. */
+  lastReconcile(): ReconcileReport | null {
+    return this.last;
+  }
+
+  health(): Health {
+    if (this.last === null) return { live: true, ready: false, reason: 'the first reconcile has not finished' };
+    if (this.last.ok) return { live: true, ready: true, reason: 'ready' };
+    const problems: string[] = [];
+    if (this.last.pull !== null && !this.last.pull.ok) problems.push('pull failed');
+    for (const g of this.last.groups) if (!g.ok) problems.push(`${g.group} ${g.outcome}`);
+    return { live: true, ready: false, reason: `the last reconcile failed: ${problems.join(', ') || 'stopped'}` };
+  }
+
+  /**
+   * Runs passes every `intervalMs` (measured start to start; a pass that takes longer is followed
+   * by the next at once) until `stop` aborts. Resolves after the pass in flight has wound down.
+   */
+  async run(stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
+      const report = await this.reconcile(stop);
+      if (stop.aborted) break;
+      await this.clock.sleep(Math.max(0, this.options.intervalMs - report.durationMs), stop);
+    }
+  }
+
+  /** One pass (see the module comment). Never throws for gateway, git or config failures. */
+  async reconcile(stop?: AbortSignal): Promise<ReconcileReport> {
+    const startedAt = this.clock.now();
+    this.passes += 1;
+    this.log.debug('reconcile started', { pass: this.passes });
+    const pull = this.options.pull ? await this.pull() : null;
+    const groups: GroupOutcome[] = [];
+    for (const group of this.options.groups) {
+      if (stop?.aborted === true) {
+        groups.push({ group, outcome: 'stopped', ok: false, digest: null, reason: null, targets: [], error: null });
+        continue;
+      }
+      try {
+        groups.push(await this.reconcileGroup(group, stop));
+      } catch (error) {
+        // A bug must not take the loop (and every other group) down with it.
+        groups.push(this.fail(group, { error: describeError(error).message, cause: error, log: 'internal error' }));
+      }
+    }
+    const stopped = groups.some((g) => g.outcome === 'stopped');
+    const ok = !stopped && (pull === null || pull.ok) && groups.every((g) => g.ok);
+    const durationMs = Math.max(0, this.clock.now() - startedAt);
+    const report: ReconcileReport = { ok, startedAt, durationMs, pull, groups, stopped };
+    this.metrics.reconcileDuration.observe(durationMs / 1000);
+    if (!stopped) {
+      this.metrics.reconciles.inc({ result: ok ? 'success' : 'failure' });
+      this.last = report;
+    }
+    this.log.log(ok || stopped ? 'info' : 'warn', stopped ? 'reconcile stopped' : 'reconcile done', {
+      pass: this.passes,
+      ok,
+      durationMs,
+      groups: Object.fromEntries(groups.map((g) => [g.group, g.outcome])),
+    });
+    return report;
+  }
+
+  private async pull(): Promise<PullOutcome> {
+    try {
+      const result = await pullFastForward(this.options.dir, {
+        signal: AbortSignal.timeout(this.options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS),
+        ...(this.options.gitAuth !== undefined ? { auth: this.options.gitAuth } : {}),
+      });
+      this.metrics.pullLastSuccess.set({}, this.clock.now() / 1000);
+      const where = { branch: result.branch, remote: result.remote, url: result.url, newTags: result.newTags.length > 0 ? result.newTags : undefined };
+      if (result.kind === 'fast-forwarded') this.log.info('pulled', { ...where, from: result.from, to: result.to });
+      else if (result.kind === 'ahead') {
+        this.log.warn('the clone has commits its remote lacks; deploying HEAD', { ...where, commit: result.commit, remoteCommit: result.remoteCommit });
+      } else this.log.log(result.newTags.length > 0 ? 'info' : 'debug', 'up to date', { ...where, commit: result.commit });
+      return { ok: true, result };
+    } catch (error) {
+      this.metrics.pullFailures.inc();
+      const { message, hint } = describeError(error);
+      this.log.error('pull failed', { error: message, hint: hint ?? undefined });
+      return { ok: false, error: message, hint };
+    }
+  }
+
+  private state(group: string): MutableState {
+    const state = this.states.get(group);
+    if (state === undefined) throw new Error(`unknown group ${group}`);
+    return state;
+  }
+
+  private async reconcileGroup(group: string, stop: AbortSignal | undefined): Promise<GroupOutcome> {
+    const state = this.state(group);
+    const now = this.clock.now();
+    if (now < state.retryAt) {
+      this.log.debug('backing off', { group, failures: state.consecutiveFailures, retryAt: new Date(state.retryAt).toISOString() });
+      return { group, outcome: 'backing-off', ok: false, digest: null, reason: null, targets: [], error: null };
+    }
+
+    let loaded: LoadedGroup;
+    try {
+      loaded = await loadGroupSnapshot({ cwd: this.options.dir, group, rev: 'HEAD' });
+    } catch (error) {
+      return this.fail(group, { error: describeError(error).message, cause: error, log: 'cannot compile the group' });
+    }
+    if (loaded.kind === 'findings') {
+      const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+      this.log.error('the group does not compile; its fleet is left as it is', {
+        group,
+        findings: errors.length,
+        diagnostics: errors.slice(0, LOGGED_DIAGNOSTICS).map(diagnosticFields),
+      });
+      return this.fail(group, { error: `${errors.length} finding(s)` });
+    }
+    const { snapshot, fleet } = loaded;
+    this.metrics.snapshot.set({ group, digest: snapshot.digest });
+    if (fleet.targets.length === 0) {
+      return this.fail(group, { error: `group ${group} has no targets`, digest: snapshot.digest, cause: new UserError(`group ${group} has no targets`, `Add a targets: list to ${fleet.file}.`), log: 'cannot sync' });
+    }
+
+    let targets: Target[];
+    try {
+      targets = createTargets(fleet.targets, {
+        env: this.options.env,
+        root: loaded.root,
+        ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
+        ...(this.options.runtime !== undefined ? { runtime: this.options.runtime } : {}),
+        ...(this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {}),
+      });
+    } catch (error) {
+      // An unset credential variable: nothing was contacted.
+      return this.fail(group, { error: describeError(error).message, digest: snapshot.digest, cause: error, log: 'cannot sync' });
+    }
+    for (const t of targets) this.metrics.targetFailures.touch({ group, target: t.name });
+
+    try {
+      let reason: SyncReason;
+      if (state.syncedDigest === snapshot.digest) {
+        const drift = await checkDriftTargets(snapshot, targets);
+        const outcomes = drift.targets.map((t) => this.recordDrift(group, t));
+        if (drift.inSync) {
+          this.log.debug('in sync', { group, digest: snapshot.digest });
+          this.succeed(group, snapshot.digest);
+          return { group, outcome: 'in-sync', ok: true, digest: snapshot.digest, reason: null, targets: outcomes, error: null };
+        }
+        const drifted = drift.targets.filter((t) => t.status === 'drifted');
+        for (const t of drifted) {
+          this.log.warn('drift detected', {
+            group,
+            target: t.target,
+            objects: t.objects.map((o) => ({ kind: o.kind, id: o.id, state: o.state, fields: o.fields.length > 0 ? o.fields.map((f) => f.path) : undefined })),
+            conflicts: t.conflicts.length > 0 ? t.conflicts.map((c) => ({ kind: c.kind, id: c.id, code: c.code })) : undefined,
+          });
+        }
+        if (drifted.length === 0) {
+          // Every target that is not in sync could not be read: a sync would fail the same way.
+          return this.fail(group, { error: 'targets could not be read', digest: snapshot.digest, targets: outcomes });
+        }
+        reason = 'drift';
+      } else {
+        reason = state.syncedDigest === null ? 'startup' : 'new-digest';
+      }
+      return await this.sync(group, snapshot, targets, fleet.rollout.batch_size, reason, stop);
+    } finally {
+      await closeTargets(targets);
+    }
+  }
+
+  /**
+   * Syncs the targets batch by batch (as `rolloutTargets` does: a batch with a target that does
+   * not end on the snapshot halts the rollout), checking `stop` between batches. Targets after a
+   * halt are read, not written, to report what they run; after a stop they are left alone.
+   */
+  private async sync(
+    group: string,
+    snapshot: Snapshot,
+    targets: readonly Target[],
+    batchSize: number,
+    reason: SyncReason,
+    stop: AbortSignal | undefined,
+  ): Promise<GroupOutcome> {
+    this.metrics.syncs.inc({ group, reason });
+    this.log.info('syncing', { group, digest: snapshot.digest, reason, services: snapshot.provenance.services.map((s) => `${s.name} ${s.version}`) });
+    const size = Math.max(1, Math.floor(batchSize));
+    const outcomes: TargetOutcome[] = [];
+    let next = 0;
+    let halted = false;
+    while (next < targets.length && !halted) {
+      if (stop?.aborted === true) {
+        this.log.info('stopped before the next batch', { group, notSynced: targets.slice(next).map((t) => t.name) });
+        return { group, outcome: 'stopped', ok: false, digest: snapshot.digest, reason, targets: outcomes, error: null };
+      }
+      const batch = targets.slice(next, next + size);
+      next += batch.length;
+      const reports = await Promise.all(batch.map((t) => syncTarget(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
+      for (const report of reports) outcomes.push(this.recordSync(group, report));
+      halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');
+    }
+    if (halted) {
+      const rest = targets.slice(next);
+      if (rest.length > 0 && stop?.aborted !== true) {
+        const probes = await Promise.all(rest.map((t) => probeTarget(snapshot, t)));
+        rest.forEach((t, i) => {
+          const probe = probes[i];
+          if (probe === undefined) return;
+          this.metrics.targetDigest.set(digestLabels(group, t.name, t.kind, probe.runs));
+          outcomes.push({ target: t.name, kind: t.kind, status: 'skipped', runs: probe.runs, writes: 0, drifted: probe.plan === null ? null : changes(probe.plan.counts), error: null });
+        });
+        this.log.warn('rollout halted; later targets were not written', { group, skipped: rest.map((t) => t.name) });
+      }
+      return this.fail(group, { error: 'a target does not run the snapshot', digest: snapshot.digest, targets: outcomes, reason });
+    }
+    this.succeed(group, snapshot.digest);
+    return { group, outcome: 'synced', ok: true, digest: snapshot.digest, reason, targets: outcomes, error: null };
+  }
+
+  private recordSync(group: string, report: TargetReport): TargetOutcome {
+    const ok = report.status === 'in-sync' || report.status === 'applied';
+    const drifted = ok ? 0 : report.plan !== null && report.runs.state === 'previous' ? changes(report.plan) : null;
+    if (drifted !== null) this.metrics.drifted.set({ group, target: report.target }, drifted);
+    this.metrics.targetDigest.set(digestLabels(group, report.target, report.kind, report.runs));
+    const fields = { group, target: report.target, kind: report.kind, status: report.status, writes: report.writes, digest: report.runs.digest ?? undefined };
+    if (ok) {
+      this.log.log(report.status === 'applied' ? 'info' : 'debug', report.status === 'applied' ? 'target synced' : 'target already in sync', fields);
+    } else {
+      this.metrics.targetFailures.inc({ group, target: report.target });
+      this.log.error('target sync failed', {
+        ...fields,
+        runs: report.runs.state,
+        error: report.error ?? undefined,
+        restore: report.restore === null ? undefined : { attempted: report.restore.attempted, ok: report.restore.ok, verified: report.restore.verified },
+      });
+    }
+    return { target: report.target, kind: report.kind, status: report.status, runs: report.runs, writes: report.writes, drifted, error: report.error };
+  }
+
+  private recordDrift(group: string, drift: TargetDrift): TargetOutcome {
+    this.metrics.targetDigest.set(digestLabels(group, drift.target, drift.kind, drift.runs));
+    let drifted: number | null = null;
+    if (drift.status === 'in-sync' || drift.status === 'drifted') {
+      drifted = drift.objects.length + drift.conflicts.length;
+      this.metrics.drifted.set({ group, target: drift.target }, drifted);
+    } else {
+      this.metrics.targetFailures.inc({ group, target: drift.target });
+      this.log.error('target cannot be read', { group, target: drift.target, kind: drift.kind, status: drift.status, error: drift.error ?? undefined });
+    }
+    return { target: drift.target, kind: drift.kind, status: drift.status, runs: drift.runs, writes: 0, drifted, error: drift.error };
+  }
+
+  private succeed(group: string, digest: string): void {
+    const state = this.state(group);
+    const now = this.clock.now();
+    if (state.consecutiveFailures > 0) this.log.info('group recovered', { group, failures: state.consecutiveFailures });
+    state.syncedDigest = digest;
+    state.consecutiveFailures = 0;
+    state.retryAt = 0;
+    state.lastSuccessAt = now;
+    this.metrics.lastSuccess.set({ group }, now / 1000);
+    this.metrics.consecutiveFailures.set({ group }, 0);
+  }
+
+  /**
+   * Records a failure, schedules the group's retry, and returns the `failed` outcome. With
+   * `cause`, the error is logged (under `log`) with its hint.
+   */
+  private fail(group: string, failure: Failure): GroupOutcome {
+    const state = this.state(group);
+    if (failure.cause !== undefined) {
+      const { message, hint } = describeError(failure.cause);
+      this.log.error(failure.log ?? 'group failed', { group, error: message, hint: hint ?? undefined });
+    }
+    state.consecutiveFailures += 1;
+    const maxMs = this.options.maxBackoffMs ?? Math.max(DEFAULT_MAX_BACKOFF_MS, this.options.intervalMs);
+    const delay = backoffDelay(state.consecutiveFailures, { baseMs: this.options.intervalMs, maxMs }, () => this.clock.random());
+    state.retryAt = this.clock.now() + delay;
+    this.metrics.groupFailures.inc({ group });
+    this.metrics.consecutiveFailures.set({ group }, state.consecutiveFailures);
+    this.log.warn('group failed; retrying later', { group, failures: state.consecutiveFailures, retryInMs: delay, retryAt: new Date(state.retryAt).toISOString() });
+    return { group, outcome: 'failed', ok: false, digest: failure.digest ?? null, reason: failure.reason ?? null, targets: failure.targets ?? [], error: failure.error };
+  }
+}
+
+interface Failure {
+  /** One line for the outcome. */
+  readonly error: string;
+  readonly digest?: string;
+  readonly reason?: SyncReason;
+  readonly targets?: readonly TargetOutcome[];
+  /** An error to log (message and hint), under the message `log`. */
+  readonly cause?: unknown;
+  readonly log?: string;
+}
+
+function changes(counts: { readonly create: number; readonly update: number; readonly delete: number }): number {
+  return counts.create + counts.update + counts.delete;
+}
+
+function digestLabels(group: string, target: string, kind: TargetKind, runs: RunningConfig): Record<string, string> {
+  return { group, target, kind, state: runs.state, digest: runs.digest ?? '' };
+}
+
+function diagnosticFields(d: Diagnostic): Record<string, unknown> {
+  return { code: d.code, file: d.file, line: d.line, column: d.column, message: d.message };
+}
+
+/** Message and hint of anything thrown, for a log line; an unexpected error says it is a bug. */
+function describeError(error: unknown): { readonly message: string; readonly hint: string | null } {
+  if (error instanceof UserError) return { message: error.message, hint: error.hint ?? null };
+  if (error instanceof GitError) return { message: error.message, hint: error.hint ?? null };
+  if (error instanceof SyncError) return { message: error.message, hint: error.data.hint ?? null };
+  const data = errorData(error);
+  return { message: data.message, hint: data.hint ?? null };
+}

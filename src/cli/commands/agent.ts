@@ -1,0 +1,85 @@
+import { Flags } from '@oclif/core';
+import { SYSTEM_CLOCK } from '../../agent/clock.js';
+import { parseDuration } from '../../agent/duration.js';
+import { LOG_LEVELS, createLogger, type LogLevel } from '../../agent/log.js';
+import { parseListen } from '../../agent/server.js';
+import { runAgent } from '../../app/agent.js';
+import { UserError } from '../../app/errors.js';
+import { EXIT, TagwayCommand } from '../base.js';
+
+export default class AgentCommand extends TagwayCommand {
+  static override summary = 'Keep gateway groups on their snapshot: a reconcile loop with drift repair, health and metrics endpoints.';
+  static override description = `Runs in a clone of the config repository. Every --interval: with --pull, fetches the clone's remote over http(s) (tags included) and fast-forwards its branch (never when the work tree has changes in the way, never when the branch has diverged); then compiles each --group at HEAD (committed configuration only) and syncs its fleet when the snapshot digest changed since the last successful sync, or when a target drifted from it (self-heal). A group that fails is retried with exponential backoff and jitter, up to --max-backoff.
+
+Serves GET /healthz (alive), /readyz (200 once the first reconcile is done and the last one succeeded, else 503) and /metrics (Prometheus text) on --listen. Logs JSON lines on stdout. SIGTERM or SIGINT lets the target in flight finish its sync (or its restore), then exits 0; a second signal exits at once.
+
+--once runs a single reconcile without the endpoints and exits 0 when every group runs its snapshot (and the pull worked), 1 otherwise: for cron and tests.
+
+Target credentials are env:NAME references, as for sync. A remote that asks for credentials gets TAGWAY_GIT_TOKEN (username TAGWAY_GIT_USERNAME, default x-access-token).`;
+  static override examples = [
+    '<%= config.bin %> agent --group staging --pull',
+    '<%= config.bin %> agent --group staging --group production --interval 1m --listen 0.0.0.0:9464',
+    '<%= config.bin %> agent --group staging --once   # one reconcile, exit status for cron',
+  ];
+  static override flags = {
+    group: Flags.string({ description: 'A gateway group to keep in sync (repeatable); reconciled in the order given.', multiple: true }),
+    interval: Flags.string({ description: 'Time between the starts of two reconciles: 30s, 5m, 1m30s, 500ms.', default: '30s' }),
+    pull: Flags.boolean({ description: "Fetch and fast-forward the clone from its branch's remote before each reconcile.", default: false }),
+    listen: Flags.string({ description: 'host:port of /healthz, /readyz and /metrics (":9464" is every interface).', default: '127.0.0.1:9464' }),
+    once: Flags.boolean({ description: 'Run one reconcile and exit (0 success, 1 failure); no endpoints.', default: false }),
+    'max-backoff': Flags.string({ description: 'Longest wait before retrying a failing group (at least the interval).', default: '5m' }),
+    concurrency: Flags.integer({ description: 'Writes in flight per target within a phase (default 16).', min: 1, max: 256 }),
+    'log-level': Flags.string({ description: 'Lowest level logged.', options: [...LOG_LEVELS], default: 'info' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(AgentCommand);
+    const intervalMs = durationFlag('--interval', flags.interval);
+    if (intervalMs <= 0) throw new UserError(`--interval must be longer than 0, got ${flags.interval}`, 'e.g. --interval 30s');
+    const maxBackoffMs = Math.max(intervalMs, durationFlag('--max-backoff', flags['max-backoff']));
+    const listen = parseListen(flags.listen);
+    if (listen === null) throw new UserError(`--listen ${flags.listen} is not host:port`, 'e.g. --listen 127.0.0.1:9464, --listen [::1]:9464 or --listen :9464');
+
+    const logger = createLogger({ write: (line) => process.stdout.write(line), clock: SYSTEM_CLOCK, level: flags['log-level'] as LogLevel });
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      if (signals === 1) {
+        logger.info('stopping: the target in flight finishes first', { signal });
+        controller.abort();
+        return;
+      }
+      // The operator insists: a target may be left half-written; the next start syncs it again.
+      logger.error('second signal: exiting now', { signal });
+      process.exit(EXIT.error);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      const result = await runAgent({
+        cwd: flags.cwd,
+        groups: flags.group ?? [],
+        intervalMs,
+        pull: flags.pull,
+        listen: flags.once ? null : listen,
+        once: flags.once,
+        env: process.env,
+        logger,
+        stop: controller.signal,
+        maxBackoffMs,
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      });
+      process.exitCode = result.ok || controller.signal.aborted ? EXIT.ok : EXIT.findings;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  }
+}
+
+function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new UserError(`${flag} ${value} is not a duration`, 'Write it as a number with a unit: 500ms, 30s, 5m, 1h, or 1m30s.');
+  return ms;
+}
