@@ -243,6 +243,11 @@ const cases: Case[] = [
     expected: [{ code: 'TW2003', file: G, line: 8, column: 16 }],
   },
   {
+    name: 'a file target that would overwrite the repository (TW2003)',
+    files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: .git/HEAD\n` },
+    expected: [{ code: 'TW2003', file: G, line: 7, column: 11 }],
+  },
+  {
     name: 'a file target with a stray admin_url (TW2001)',
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],
@@ -282,6 +287,11 @@ describe('rules', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('two services'))!);
     expect(diagnostics[0]!.related[0]).toMatchObject({ file: T, line: 8 });
     expect(diagnostics[1]!.related[0]).toMatchObject({ file: 'services/api/service.yaml', line: 8 });
+  });
+
+  it('a literal key is never echoed in a finding', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('target with a literal key'))!);
+    expect(JSON.stringify(diagnostics)).not.toContain('edd1c9f034335f136f87ad84b625c8f1');
   });
 
   it('findings in a template read at a tag name the tag', () => {

@@ -144,7 +144,9 @@ function toDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOption
         severity: 'error',
         message: e.propertyName
           ? `key ${JSON.stringify(e.propertyName)} in ${field} ${patternMeaning((e.params as { pattern: string }).pattern)}`
-          : `${field} ${JSON.stringify(e.data)} ${patternMeaning((e.params as { pattern: string }).pattern)}`,
+          : isSecretField(e.instancePath)
+            ? `${field} ${patternMeaning((e.params as { pattern: string }).pattern)} (its value is not shown: it may be a secret)`
+            : `${field} ${JSON.stringify(e.data)} ${patternMeaning((e.params as { pattern: string }).pattern)}`,
         ...(e.propertyName ? at(`${e.instancePath}${joinPointer(e.propertyName)}`, true) : at(e.instancePath)),
         ...optional('hint', patternHint((e.params as { pattern: string }).pattern)),
         related: [],
@@ -178,12 +180,23 @@ function describe(pointer: string): string {
   return `\`${out}\``;
 }
 
+/** A field whose value may be a credential: never echoed in a finding (findings end up in CI logs). */
+function isSecretField(pointer: string): boolean {
+  const last = pointer.slice(pointer.lastIndexOf('/') + 1);
+  return /(^|_|-)(key|secret|token|password|passwd|credentials?)$/i.test(last);
+}
+
 const NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$';
 
 function patternMeaning(pattern: string): string {
   if (pattern === NAME_PATTERN) return 'is not a valid name';
   if (pattern.startsWith('^env:')) return 'is not a secret reference';
   if (pattern === '^/') return 'must start with /';
+  if (pattern.includes('gateway-groups')) return 'is not a place for a generated file';
+  if (pattern.startsWith('^https?://')) return 'is not an http(s) URL';
+  if (pattern.startsWith('^/[A-Za-z0-9')) return 'is not a path prefix';
+  if (pattern.startsWith('^(?!tagway')) return 'is a reserved label name or holds white space';
+  if (pattern === '^\\S+$') return 'must not be empty or hold white space';
   return `does not match the pattern ${pattern}`;
 }
 
@@ -191,7 +204,15 @@ function patternHint(pattern: string): string | undefined {
   if (pattern === NAME_PATTERN) {
     return 'Names are 1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit (e.g. petstore, orders-v2).';
   }
-  if (pattern.startsWith('^env:')) return 'Write `env:NAME` and set the environment variable NAME where tagway syncs; never write the key itself.';
+  if (pattern.startsWith('^env:')) {
+    return 'Write `env:NAME` (NAME: letters, digits and _, not starting with a digit) and set that environment variable where tagway syncs; never write the key itself.';
+  }
+  if (pattern.includes('gateway-groups')) {
+    return 'Write a relative path ending in .yaml, .yml or .json outside .git, services/, gateway-groups/ and schemas/, e.g. out/<group>/apisix.yaml.';
+  }
+  if (pattern.startsWith('^https?://')) return 'Write the Admin API base URL with its scheme, e.g. http://127.0.0.1:9180.';
+  if (pattern.startsWith('^/[A-Za-z0-9')) return 'A path prefix starts with / and has no trailing /, e.g. /petstore or /api/v1.';
+  if (pattern.startsWith('^(?!tagway')) return 'Label names starting with `tagway.` and `managed-by` are set by tagway itself; pick another name, without spaces.';
   return undefined;
 }
 

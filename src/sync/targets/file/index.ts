@@ -5,6 +5,7 @@ import type { Plan } from '../../plan.js';
 import type { ApplyReport, LiveState, Target } from '../port.js';
 import { applyFilePlan } from './apply.js';
 import { readStandaloneFile } from './read.js';
+import { safeTargetPath } from './safe-path.js';
 
 function withStringId(obj: ApisixObject): ApisixObject {
   return typeof obj.id === 'string' ? obj : { ...obj, id: String(obj.id) };
@@ -15,13 +16,18 @@ export class FileTarget implements Target {
   readonly kind = 'file' as const;
   readonly name: string;
   readonly path: string;
+  private readonly root: string;
+  private readonly relPath: string;
 
   constructor(spec: FileTargetSpec, root: string) {
     this.name = spec.name;
+    this.root = root;
+    this.relPath = spec.path;
     this.path = resolve(root, spec.path);
   }
 
   async read(): Promise<LiveState> {
+    await safeTargetPath(this.name, this.root, this.relPath);
     const { config } = await readStandaloneFile(this.name, this.path);
     return {
       config: {
@@ -33,7 +39,8 @@ export class FileTarget implements Target {
     };
   }
 
-  apply(plan: Plan): Promise<ApplyReport> {
+  async apply(plan: Plan): Promise<ApplyReport> {
+    await safeTargetPath(this.name, this.root, this.relPath);
     return applyFilePlan(this.name, this.path, plan);
   }
 
