@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { renderSnapshotJson, renderSnapshotStandalone } from '../compile/snapshot.js';
+import { snapshotCounts, snapshotJsonBytes, snapshotStandaloneBytes } from '../compile/snapshot.js';
 import { writeFilesAtomically } from './atomic-write.js';
+import { UserError } from './errors.js';
 import { compileRepository } from './repository.js';
 import type { SourceOptions } from './repository.js';
 
@@ -46,10 +47,22 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   }
   const out = path.resolve(repo.dir, options.outDir ?? 'dist');
   const planned = result.snapshots.flatMap((s) => [
-    { path: path.join(out, s.group, 'snapshot.json'), content: renderSnapshotJson(s) },
-    { path: path.join(out, s.group, 'apisix.yaml'), content: renderSnapshotStandalone(s) },
+    { path: path.join(out, s.group, 'snapshot.json'), content: snapshotJsonBytes(s) },
+    { path: path.join(out, s.group, 'apisix.yaml'), content: snapshotStandaloneBytes(s) },
   ]);
-  const replaced = new Set(await writeFilesAtomically(planned));
+  let written: string[];
+  try {
+    written = await writeFilesAtomically(planned);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new UserError(
+      `cannot write the snapshots to ${out}: ${code} (${(error as Error).message})`,
+      'Give --out a folder you can write to (it is created when missing); nothing was written.',
+      { cause: error },
+    );
+  }
+  const replaced = new Set(written);
   const groups = result.snapshots.map((s) => {
     const snapshotPath = path.join(out, s.group, 'snapshot.json');
     const standalonePath = path.join(out, s.group, 'apisix.yaml');
@@ -59,8 +72,8 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       draft: s.draft,
       snapshotPath,
       standalonePath,
-      services: s.apisix.services.length,
-      routes: s.apisix.routes.length,
+      services: snapshotCounts(s).services,
+      routes: snapshotCounts(s).routes,
       changed: replaced.has(snapshotPath) || replaced.has(standalonePath),
     };
   });

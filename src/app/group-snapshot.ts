@@ -75,6 +75,13 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
   }
   const group = options.group;
   const { repo, input } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  if (!input.tree.files.some((f) => f.path === groupPath(group))) {
+    const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();
+    throw new UserError(
+      `there is no gateway group \`${group}\``,
+      `Groups here: ${known.join(', ') || '(none)'}. A group is gateway-groups/<name>/group.yaml.`,
+    );
+  }
   const result = compile(input);
   if (hasErrors(result.diagnostics)) {
     return { kind: 'findings', root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };

@@ -8,6 +8,7 @@ import { cmp } from '../model/diagnostic.js';
 import type { Env } from '../sync/credentials.js';
 import { runDriftCheck } from './drift.js';
 import type { DriftCheckOutcome } from './drift.js';
+import { UserError } from './errors.js';
 import { openConfigRepo } from './repository.js';
 
 export interface LiveCheckOptions {
@@ -27,14 +28,25 @@ export interface LiveSection {
 }
 
 export async function runLiveChecks(options: LiveCheckOptions): Promise<LiveSection> {
-  const groups = options.groups ?? (await groupsWithTargets(options.cwd));
+  const fleets = await groupTargets(options.cwd);
+  const groups = options.groups ?? [...fleets].filter(([, targets]) => targets.length > 0).map(([g]) => g);
+  // With several groups, `--target` names targets of any of them: each group checks the ones it has.
+  if (options.targets && groups.length > 1) {
+    const known = new Set(groups.flatMap((g) => fleets.get(g) ?? []));
+    const unknown = options.targets.filter((t) => !known.has(t));
+    if (unknown.length > 0) {
+      throw new UserError(`no group of ${groups.join(', ')} has a target named ${unknown.join(', ')}`, `Targets: ${[...known].sort(cmp).join(', ') || '(none)'}.`);
+    }
+  }
   const results: (DriftCheckOutcome & { group: string })[] = [];
   for (const group of groups) {
+    const targets = options.targets && groups.length > 1 ? options.targets.filter((t) => fleets.get(group)?.includes(t)) : options.targets;
+    if (targets && targets.length === 0) continue;
     const outcome = await runDriftCheck({
       cwd: options.cwd,
       group,
       env: options.env,
-      ...(options.targets ? { targets: options.targets } : {}),
+      ...(targets ? { targets } : {}),
       ...(options.rev !== undefined ? { rev: options.rev } : {}),
     });
     results.push({ ...outcome, group });
@@ -42,21 +54,23 @@ export async function runLiveChecks(options: LiveCheckOptions): Promise<LiveSect
   return { ok: results.every((r) => r.ok), groups: results };
 }
 
-/** Groups of the worktree whose group.yaml names at least one target (unparsable ones are left to validate). */
-async function groupsWithTargets(cwd: string): Promise<string[]> {
+/** Target names of every worktree group.yaml (an unparsable one lists none: validate reports it). */
+async function groupTargets(cwd: string): Promise<Map<string, string[]>> {
   const repo = await openConfigRepo(cwd);
   const base = path.join(repo.dir, 'gateway-groups');
-  const names = await fs.readdir(base).catch(() => [] as string[]);
-  const out: string[] = [];
+  const names = (await fs.readdir(base).catch(() => [] as string[])).sort(cmp);
+  const out = new Map<string, string[]>();
   for (const name of names) {
     const text = await fs.readFile(path.join(base, name, 'group.yaml'), 'utf8').catch(() => null);
     if (text === null) continue;
+    let targets: unknown;
     try {
-      const targets = (parse(text) as { targets?: unknown } | null)?.targets;
-      if (Array.isArray(targets) && targets.length > 0) out.push(name);
+      targets = (parse(text) as { targets?: unknown } | null)?.targets;
     } catch {
-      // A broken group.yaml is validate's to report.
+      targets = undefined;
     }
+    const list = Array.isArray(targets) ? targets.map((t) => (t as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string') : [];
+    out.set(name, list);
   }
-  return out.sort(cmp);
+  return out;
 }

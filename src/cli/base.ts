@@ -54,9 +54,16 @@ export abstract class TagwayCommand extends Command {
     process.stderr.write(renderHuman(diagnostics, lookup, { color: process.stderr.isTTY === true && !process.env['NO_COLOR'] }));
   }
 
+  private wantsJson(): boolean {
+    const argv = this.argv;
+    return argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  }
+
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (error instanceof UserError) {
       process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      // A pipeline that asked for JSON still gets JSON on stdout.
+      if (this.wantsJson()) this.printJson({ ok: false, error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });
       process.exitCode = EXIT.error;
       return;
     }
