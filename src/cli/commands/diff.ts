@@ -14,6 +14,10 @@ export default class Diff extends TagwayCommand {
 --format markdown is made for a pull-request comment (summary tables, details folded per service, within GitHub's comment size limit); --format json prints the documented shape of docs/diff.md.
 
 Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exit-code, or a side does not compile (its findings are printed), 2 usage or runtime error.`;
+  static override usage = [
+    'diff [--from REV] [--to REV | --worktree] [--group G...] [--draft] [--format text|markdown|json] [--exit-code]',
+    'diff --live [--group G...] [--target T...] [--format text|json]',
+  ];
   static override examples = [
     '<%= config.bin %> diff                                 # this branch (worktree) against its merge base with main',
     '<%= config.bin %> diff --from v1 --to HEAD --group production',
