@@ -332,4 +332,17 @@ describe.skipIf(!hasJq)('workflows run locally against a scratch repository', ()
     const dispatched = await run('workflow_dispatch', { inputs: { group: 'staging' } });
     expect(dispatched.jobs.filter((j) => j.id === 'status').map((j) => j.matrix)).toEqual([{ group: 'staging' }]);
   });
+
+  it('stay off in a repository that has not opted in (tagway\'s own), with no job failing', async () => {
+    const result = await runWorkflow({
+      workflow: path.join(WORKFLOWS, 'drift.yml'),
+      workspace: repo.dir,
+      event: { name: 'schedule', payload: { schedule: '23 * * * *' } },
+      github: { sha: repo.revParse('HEAD'), ref: 'refs/heads/main', ref_name: 'main' },
+      vars: { TAGWAY_CONFIG_REPO: '' },
+      planOnly: ['status'],
+    });
+    expect(result.jobs.length).toBeGreaterThan(0);
+    expect(result.jobs.every((j) => j.result === 'skipped')).toBe(true);
+  });
 });

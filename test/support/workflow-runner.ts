@@ -431,7 +431,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
         github,
         inputs,
         secrets: { GITHUB_TOKEN: 'fake-token', ...options.secrets },
-        vars: { ...options.vars },
+        // A config repository unless a test says otherwise (the config workflows opt in with it).
+        vars: { TAGWAY_CONFIG_REPO: 'true', ...options.vars },
         needs: Object.fromEntries(deps.map((d) => [d, needs[d] ?? { result: 'skipped', outputs: {} }])),
         runner: { os: 'Linux', temp: '' },
         env: {},
