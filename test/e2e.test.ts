@@ -1,5 +1,5 @@
 /**
- * The sync scenarios of issue 4, end to end: `runSync` on the bundled example repository, whose
+ * The sync scenarios, end to end: `runSync` on the bundled example repository, whose
  * staging group targets one gateway. On GitHub (.github/workflows/e2e.yml) the gateway is a real
  * `apache/apisix` — in etcd mode through the Admin API, and in API-driven standalone mode — named
  * by `TAGWAY_E2E_ADMIN_URL` / `TAGWAY_E2E_STANDALONE_URL` (see test/support/e2e-gateway.ts);

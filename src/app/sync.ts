@@ -1,5 +1,5 @@
 /**
- * `tagway sync`: takes one group's snapshot to the targets of its fleet (DESIGN.md §4), or with
+ * `tagway sync`: takes one group's snapshot to the targets of its fleet (docs/architecture.md §4), or with
  * `dryRun` shows each target's plan without writing.
  */
 import type { Diagnostic } from '../model/diagnostic.js';

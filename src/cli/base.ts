@@ -6,7 +6,7 @@ import { sourceKey } from '../compile/compile.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
 
-/** Exit codes of every command (DESIGN.md §5). */
+/** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 
 /**

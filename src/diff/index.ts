@@ -1,5 +1,5 @@
 /**
- * Comparison of what gateway groups run (DESIGN.md §5 `diff`): pure functions from two states of
+ * Comparison of what gateway groups run (docs/architecture.md §5 `diff`): pure functions from two states of
  * a group to a change set, and renderers for it. Nothing here reads git, the clock or the
  * network; `src/app/diff.ts` compiles two revisions and calls `diffSnapshots`. A comparison with
  * a gateway's live objects builds its states with `groupStateFromConfig` and passes the sync

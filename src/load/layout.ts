@@ -1,5 +1,5 @@
 /**
- * Where a repository path sits in the config layout (DESIGN.md §2). Pure path arithmetic: no I/O.
+ * Where a repository path sits in the config layout (docs/architecture.md §2). Pure path arithmetic: no I/O.
  */
 export type FileRole =
   | { readonly kind: 'template'; readonly service: string }

@@ -1,5 +1,5 @@
 /**
- * The sync engine (DESIGN.md §4): plan a group's snapshot against each target's live state,
+ * The sync engine (docs/architecture.md §4): plan a group's snapshot against each target's live state,
  * apply, verify, restore on failure, roll out across the fleet, report drift.
  *
  * Entry points for the application layer:
