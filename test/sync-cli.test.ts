@@ -397,7 +397,7 @@ describe('the sync command', () => {
     expect(run.stdout).toContain('APISIX said: invalid configuration: property "uris" validation failed');
     expect(run.stdout).toContain('restored: yes; the read-back matches the state before the run');
     expect(run.stdout).toContain('rollout halted at batch 2 (eu-2 failed)');
-    expect(run.stdout).toMatch(/running now:\n\s+sha256:[0-9a-f]{12} \(this snapshot\):\s+eu-1\n\s+previous configuration \(no objects of this group\):\s+eu-2, local\n/);
+    expect(run.stdout).toMatch(/running now:\n\s+sha256:[0-9a-f]{12} \(this snapshot\):\s+eu-1\n\s+nothing of this group:\s+eu-2, local\n/);
     expectNoKey(run.stdout, run.stderr);
   });
 
@@ -462,7 +462,7 @@ describe('the text report', () => {
     expect(text).toContain('restored: NOT verified');
     expect(text).toContain('rollout halted at batch 1 (eu-1, eu-2 failed)');
     expect(text).toMatch(/unknown \(could not be read\):\s+eu-1, eu-2\n/);
-    expect(text).toMatch(/sha256:bbbbbbbbbbbb \(previous: a 1\.0\.0\):\s+edge-1\n/);
+    expect(text).toMatch(/sha256:bbbbbbbbbbbb \(a 1\.0\.0\):\s+edge-1\n/);
     expect(text).not.toContain('undefined');
   });
 });

@@ -44,7 +44,7 @@ export function resolveCredential(ref: string, env: Env, where: { target: string
     throw new SyncError({
       code: 'credentials',
       target: where.target,
-      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is not set`,
+      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === '' ? 'empty' : 'not set'}`,
       hint: `export ${name}=<admin key of ${where.target}> before syncing`,
     });
   }

@@ -31,8 +31,9 @@ export function shortDigest(digest: string | null): string {
 export function describeRuns(runs: RunningConfig): string {
   if (runs.state === 'unknown') return 'unknown (could not be read)';
   if (runs.state === 'snapshot') return shortDigest(runs.digest);
-  const services = runs.services.length === 0 ? 'no objects of this group' : runs.services.map((s) => `${s.name} ${s.version}`).join(', ');
-  return runs.digest !== null ? `${shortDigest(runs.digest)} (previous: ${services})` : `previous configuration (${services})`;
+  if (runs.services.length === 0 && runs.digest === null) return 'nothing of this group';
+  const services = runs.services.length === 0 ? 'nothing of this group' : runs.services.map((s) => `${s.name} ${s.version}`).join(', ');
+  return runs.digest !== null ? `${shortDigest(runs.digest)} (${services})` : `objects that differ from the snapshot (${services})`;
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */

@@ -33,7 +33,7 @@ function capped<T>(items: readonly T[], render: (item: T) => string[], indent: s
 
 function renderRestore(t: TargetReport, indent: string): string[] {
   const r = t.restore;
-  if (r === null) return t.status === 'failed' && t.writes === 0 ? [`${indent}nothing was written`] : [];
+  if (r === null) return t.status === 'failed' && t.writes === 0 && !t.error?.message.includes('nothing was written') ? [`${indent}nothing was written`] : [];
   if (!r.attempted) {
     return [`${indent}restored: nothing to undo (no write had changed the target)${r.verified ? '; the read-back confirms it' : '; the read-back does NOT match the state before the run'}`];
   }
