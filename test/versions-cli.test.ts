@@ -60,11 +60,39 @@ describe('version commands on the command line', () => {
 
     const status = tagway(r, 'status', '--format', 'json');
     expect(status.status).toBe(0);
-    expect(JSON.parse(status.stdout).versions.services.find((s: { service: string }) => s.service === 'petstore').groups).toEqual([
-      { group: 'production', pin: '1.0.0', version: '1.0.0', tag: 'petstore/v1.0.0', behind: true },
-      { group: 'staging', pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0', behind: false },
+    const services = JSON.parse(status.stdout).versions.services as { service: string; groups: unknown[] }[];
+    expect(services.find((s) => s.service === 'petstore')!.groups).toEqual([
+      { group: 'production', pin: '1.0.0', version: '1.0.0', tag: 'petstore/v1.0.0', behind: true, recorded: true },
+      { group: 'staging', pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0', behind: false, recorded: true },
     ]);
-    expect(tagway(r, 'status').stdout).toContain('petstore: latest 1.2.0; template published\n  production  1.0.0         behind\n');
+    expect(services.find((s) => s.service === 'orders')!.groups).toContainEqual(expect.objectContaining({ group: 'staging', recorded: false }));
+    const human = tagway(r, 'status').stdout;
+    expect(human).toContain('petstore: latest 1.2.0; template published\n  production  1.0.0         behind\n');
+    // Pins written by hand, never recorded by tagway.
+    expect(human).toContain('orders: latest 1.0.0; template published\n  production  1.0.0  up to date  unrecorded\n  staging     1.0.0  up to date  unrecorded\n');
+  });
+
+  it('rolls back a group that tracks a range to the version the range selected before', () => {
+    const r = setup();
+    addPetstoreRoute(r.repo, 'adopt', '/adopt');
+    expect(tagway(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging').status).toBe(0);
+
+    const history = tagway(r, 'history', 'petstore', '--group', 'staging');
+    expect(history.stdout).toMatch(/\^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\s+[0-9a-f]{7}\s+publish petstore 1\.2\.0 to staging/);
+
+    const refused = tagway(r, 'rollback', 'petstore', '--group', 'staging', '--to', '2.0.0');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('error: group staging never ran petstore 2.0.0 (and it has no tag)');
+    expect(refused.stderr).toContain('Versions staging ran before: 1.1.0, 1.0.0.');
+
+    const rolledBack = tagway(r, 'rollback', 'petstore', '--group', 'staging');
+    expect(rolledBack).toMatchObject({ status: 0, stderr: '' });
+    expect(rolledBack.stdout).toMatch(/^staging: petstore \^1\.0 \(1\.2\.0\) → 1\.1\.0\n  commit [0-9a-f]{7} rollback petstore on staging from 1\.2\.0 to 1\.1\.0\n$/);
+    expect(r.repo.git('show', 'HEAD:gateway-groups/staging/group.yaml')).toContain('\n  petstore: 1.1.0\n');
+    expect(tagway(r, 'rollback', 'petstore', '--group', 'staging', '--to', '1.0.0').status).toBe(0);
+    expect(r.repo.git('log', '--format=%s', '-3')).toBe(
+      'rollback petstore on staging from 1.1.0 to 1.0.0\nrollback petstore on staging from 1.2.0 to 1.1.0\npublish petstore 1.2.0 to staging',
+    );
   });
 
   it('exits 1 with findings when the template does not validate', () => {

@@ -70,6 +70,29 @@ describe('editGroupPointer', () => {
     expect(parse(after).locks.petstore.object).toBe('1234567890'.repeat(4));
   });
 
+  it('drops the comment at the end of the pin\'s line when a range becomes an exact version or back, and only that comment', () => {
+    const exact = editGroupPointer(STAGING, { service: 'petstore', pin: '1.2.0', lock: { version: '1.2.0', object: OBJECT } });
+    expect(changedLines(STAGING, exact)).toEqual({
+      removed: ['  petstore: ^1.0        # tracks the newest 1.x tag'],
+      added: ['  petstore: 1.2.0', LOCKS_COMMENT, 'locks:', `  petstore: { version: 1.2.0, object: ${OBJECT} }`],
+    });
+    expect(exact).toContain('  # petstore follows every 1.x\n  petstore: 1.2.0\n');
+    const commented = STAGING.replace("  orders: '1.0.0'", "  orders: '1.0.0'  # pinned for the audit");
+    const range = editGroupPointer(commented, { service: 'orders', pin: '~1.0', lock: { version: '1.0.0', object: OBJECT } });
+    expect(changedLines(commented, range).removed).toEqual(["  orders: '1.0.0'  # pinned for the audit"]);
+    expect(changedLines(commented, range).added[0]).toBe("  orders: '~1.0'");
+    // exact → exact and range → range keep it
+    expect(editGroupPointer(commented, { service: 'orders', pin: '1.1.0', lock: { version: '1.1.0', object: OBJECT } })).toContain("  orders: '1.1.0'  # pinned for the audit\n");
+    expect(editGroupPointer(STAGING, { service: 'petstore', pin: '~1.2', lock: { version: '1.2.0', object: OBJECT } })).toContain('  petstore: ~1.2        # tracks the newest 1.x tag\n');
+    // the same in a layout edited as a document
+    const flow = '# the group\npublished: {\n  web: ^1.0, # tracks 1.x\n  api: 1.0.0 # exact\n}\n';
+    const after = editGroupPointer(flow, { service: 'web', pin: '1.1.0', lock: { version: '1.1.0', object: OBJECT } });
+    expect(after).not.toContain('tracks 1.x');
+    expect(after).toContain('# the group\n');
+    expect(after).toContain('api: 1.0.0 # exact\n');
+    expect(parse(after)).toEqual({ published: { web: '1.1.0', api: '1.0.0' }, locks: { web: { version: '1.1.0', object: OBJECT } } });
+  });
+
   it('handles a file without a final newline', () => {
     const text = 'name: g\npublished:\n  web: 1.0.0';
     const after = editGroupPointer(text, { service: 'web', pin: '1.1.0', lock: { version: '1.1.0', object: OBJECT } });

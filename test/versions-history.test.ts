@@ -54,10 +54,15 @@ describe('history', () => {
     ]);
     const staging = report.groups.find((g) => g.group === 'staging')!;
     expect(staging.now).toEqual({ pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0' });
+    // The example's first commit came before any tag, so ^1.0 selected nothing then; by the
+    // publish it had moved on to 1.1.0 (tags made in between), as git's dates say.
     expect(staging.timeline.map((e) => [e.from, e.to])).toEqual([
       [null, { pin: '^1.0', version: null }],
-      [{ pin: '^1.0', version: null }, { pin: '^1.0', version: '1.2.0' }],
+      [{ pin: '^1.0', version: '1.1.0' }, { pin: '^1.0', version: '1.2.0' }],
     ]);
+    expect(Number(repo.git('log', '-1', '--format=%ct', repo.git('rev-list', '--max-parents=0', 'HEAD')))).toBeLessThan(
+      Number(repo.git('for-each-ref', '--format=%(taggerdate:unix)', 'refs/tags/petstore/v1.0.0')),
+    );
   });
 
   it('shows what a range resolves to now, after a tag pushed with git', async () => {
@@ -67,6 +72,26 @@ describe('history', () => {
     const report = await runHistory({ cwd: repo.dir, service: 'petstore', group: 'staging' });
     expect(report.groups.map((g) => [g.group, g.now])).toEqual([['staging', { pin: '^1.0', version: '1.3.0', tag: 'petstore/v1.3.0' }]]);
     expect(report.versions[0]).toMatchObject({ version: '1.3.0', runningIn: ['staging'] });
+  });
+
+  it('shows what a range selected at each pointer change, resolved against the tags that existed then', async () => {
+    const r = makeVersionRepo();
+    open.push(r);
+    const { repo } = r;
+    // Pin ^1.0 again by hand once 1.0.0 and 1.1.0 exist, with no record: it selected 1.1.0 then.
+    repo.write('gateway-groups/staging/group.yaml', repo.read('gateway-groups/staging/group.yaml').replace('petstore: ^1.0 ', 'petstore: ~1.0 '));
+    repo.commit('staging: petstore ~1.0');
+    repo.write('gateway-groups/staging/group.yaml', repo.read('gateway-groups/staging/group.yaml').replace('petstore: ~1.0 ', 'petstore: ^1.0 '));
+    repo.commit('staging: petstore ^1.0');
+    addPetstoreRoute(repo, 'more', '/more');
+    repo.tag('petstore/v1.2.0', { message: 'petstore 1.2.0' });
+    const report = await runHistory({ cwd: repo.dir, service: 'petstore', group: 'staging' });
+    expect(report.groups[0]!.timeline.map((e) => [e.message, e.from, e.to])).toEqual([
+      ['example configuration', null, { pin: '^1.0', version: null }],
+      ['staging: petstore ~1.0', { pin: '^1.0', version: '1.1.0' }, { pin: '~1.0', version: '1.0.0' }],
+      ['staging: petstore ^1.0', { pin: '~1.0', version: '1.0.0' }, { pin: '^1.0', version: '1.1.0' }],
+    ]);
+    expect(report.groups[0]!.now).toEqual({ pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0' });
   });
 
   it('refuses an unknown group or service', async () => {
@@ -89,8 +114,8 @@ describe('status', () => {
       template: 'published',
       uncommitted: false,
       groups: [
-        { group: 'production', pin: '1.0.0', version: '1.0.0', tag: 'petstore/v1.0.0', behind: true },
-        { group: 'staging', pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0', behind: false },
+        { group: 'production', pin: '1.0.0', version: '1.0.0', tag: 'petstore/v1.0.0', behind: true, recorded: true },
+        { group: 'staging', pin: '^1.0', version: '1.2.0', tag: 'petstore/v1.2.0', behind: false, recorded: true },
       ],
     });
     expect(report.versions.services.map((s) => [s.service, s.template])).toEqual([
@@ -98,6 +123,33 @@ describe('status', () => {
       ['orders', 'published'],
       ['petstore', 'published'],
     ]);
+  });
+
+  it('marks as unrecorded a pin whose version group.yaml does not record, until tagway writes it', async () => {
+    const r = makeVersionRepo();
+    open.push(r);
+    const { repo, base } = r;
+    const recorded = async () =>
+      (await runStatus({ cwd: repo.dir })).versions.services.flatMap((s) => s.groups.map((g) => `${s.service}@${g.group}:${g.version}:${g.recorded}`));
+    // The example's pins were written by hand: none is recorded.
+    expect(await recorded()).toEqual([
+      'catalog@production:1.0.0:false',
+      'catalog@staging:1.0.0:false',
+      'orders@production:1.0.0:false',
+      'orders@staging:1.0.0:false',
+      'petstore@production:1.0.0:false',
+      'petstore@staging:1.1.0:false',
+    ]);
+    await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
+    expect(repo.git('show', 'HEAD:gateway-groups/production/group.yaml')).toContain(`petstore: { version: 1.1.0, object: ${repo.revParse('refs/tags/petstore/v1.1.0')} }`);
+    expect((await recorded()).filter((g) => g.startsWith('petstore'))).toEqual(['petstore@production:1.1.0:true', 'petstore@staging:1.1.0:false']);
+    addPetstoreRoute(repo, 'adopt', '/adopt');
+    await runPublish({ ...base, service: 'petstore', version: '1.2.0', groups: ['staging'] });
+    expect((await recorded()).filter((g) => g.startsWith('petstore'))).toEqual(['petstore@production:1.1.0:true', 'petstore@staging:1.2.0:true']);
+    // A tag made with git moves the range on, past its record.
+    addPetstoreRoute(repo, 'more', '/more');
+    repo.tag('petstore/v1.3.0', { message: 'petstore 1.3.0' });
+    expect((await recorded()).filter((g) => g.startsWith('petstore'))).toEqual(['petstore@production:1.1.0:true', 'petstore@staging:1.3.0:false']);
   });
 
   it('says when the template changed since the latest version, committed or not', async () => {

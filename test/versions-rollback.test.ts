@@ -34,6 +34,13 @@ async function petstoreIn(cwd: string, group: string): Promise<{ version: string
   };
 }
 
+/** The lines of a group.yaml after tagway added its `locks:` record below `published`. */
+function editedLines(text: string): string[] {
+  const lines = text.split('\n');
+  const at = lines.indexOf('targets:');
+  return [...lines.slice(0, at), '# Written by tagway: the tag each pin resolved to. validate reports a tag moved since (TW3016).', 'locks:', ...lines.slice(at)];
+}
+
 /** Publishes petstore `version` (a new route first) and points production at it. */
 async function publishToProduction({ repo, base }: VersionRepo, version: string): Promise<void> {
   addPetstoreRoute(repo, `r${version.replace(/\./g, '-')}`, `/r/${version}`);
@@ -142,7 +149,7 @@ describe('rollback', () => {
     );
   });
 
-  it('--to accepts only a version once published on the group, and lists those when refused', async () => {
+  it('--to accepts only a version the group ran, and lists those when refused', async () => {
     const r = setup();
     const { repo, base } = r;
     await publishToProduction(r, '1.2.0'); // production ran 1.0.0, runs 1.2.0; 1.1.0 never ran there
@@ -150,7 +157,7 @@ describe('rollback', () => {
     const error = await runRollback({ ...base, service: 'petstore', group: 'production', to: '1.1.0' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toBe(
-      'petstore 1.1.0 was never published on production; a rollback goes back only to a version the group ran',
+      'group production never ran petstore 1.1.0; a rollback goes back only to a version the group ran',
     );
     expect((error as UserError).hint).toMatch(/^Versions production ran before: 1\.0\.0\./);
     expect(repoState(repo)).toEqual(before);
@@ -160,15 +167,90 @@ describe('rollback', () => {
     expect(outcome.ok && outcome.move.to.version).toBe('1.0.0');
   });
 
-  it('replaces a range pin by the exact version (the range would pick the newest tag again)', async () => {
-    const r = setup();
-    const { repo, base } = r;
-    addPetstoreRoute(repo, 'adopt', '/adopt');
-    await runPublish({ ...base, service: 'petstore', version: '1.2.0', groups: ['staging'] }); // ^1.0 kept, records 1.2.0
-    await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
-    await expect(runRollback({ ...base, service: 'petstore', group: 'staging' })).rejects.toThrow(/no earlier version/);
-    const outcome = await runRollback({ ...base, service: 'petstore', group: 'production' });
-    expect(outcome.ok && outcome.move.to).toEqual({ pin: '1.0.0', version: '1.0.0' });
+  describe('a group that tracks a range', () => {
+    const STAGING = 'gateway-groups/staging/group.yaml';
+
+    /** staging pins ^1.0 with no record; its range selected 1.0.0, then 1.1.0 as the tags were made. */
+    async function publishToStaging(r: VersionRepo, version: string): Promise<void> {
+      addPetstoreRoute(r.repo, `r${version.replace(/\./g, '-')}`, `/r/${version}`);
+      const outcome = await runPublish({ ...r.base, service: 'petstore', version, groups: ['staging'] });
+      expect(outcome.ok && outcome.groups[0]!.to.pin).toBe('^1.0'); // the range is kept
+    }
+
+    it('goes back to what the range selected before, writes the exact version and drops the comment about the range', async () => {
+      const r = setup();
+      const { repo, base } = r;
+      const before = repo.read(STAGING);
+      expect(before).toContain('  petstore: ^1.0        # tracks the newest 1.x tag\n');
+      await publishToStaging(r, '1.2.0');
+
+      const outcome = await runRollback({ ...base, service: 'petstore', group: 'staging' });
+
+      expect(outcome.ok && outcome.move).toMatchObject({ from: { pin: '^1.0', version: '1.2.0' }, to: { pin: '1.1.0', version: '1.1.0' } });
+      expect(repo.git('log', '-1', '--format=%s')).toBe('rollback petstore on staging from 1.2.0 to 1.1.0');
+      expect(repo.git('show', '--format=', '--name-only', 'HEAD')).toBe(STAGING);
+      const lock = `  petstore: { version: 1.1.0, object: ${repo.revParse('refs/tags/petstore/v1.1.0')} }`;
+      expect(repo.git('diff', '-U0', 'HEAD~1', 'HEAD').split('\n').filter((l) => /^[-+] /.test(l))).toEqual([
+        '-  petstore: ^1.0        # tracks the newest 1.x tag',
+        '+  petstore: 1.1.0',
+        `-  petstore: { version: 1.2.0, object: ${repo.revParse('refs/tags/petstore/v1.2.0')} }`,
+        `+${lock}`,
+      ]);
+      // Every other line, comments included, is as it was before the publish.
+      expect(repo.read(STAGING).split('\n').filter((l) => !l.startsWith('  petstore:'))).toEqual(
+        editedLines(before).filter((l) => !l.startsWith('  petstore:')),
+      );
+      expect(repo.git('status', '--porcelain')).toBe('');
+      expect((await petstoreIn(repo.dir, 'staging')).version).toBe('1.1.0');
+
+      const second = await runRollback({ ...base, service: 'petstore', group: 'staging' });
+      expect(second.ok && second.move.to).toEqual({ pin: '1.0.0', version: '1.0.0' });
+      await expect(runRollback({ ...base, service: 'petstore', group: 'staging' })).rejects.toThrow(
+        /group staging has run no earlier version of petstore than 1\.0\.0/,
+      );
+    });
+
+    it('--to accepts the versions the range selected, and lists them when refused', async () => {
+      const r = setup();
+      const { repo, base } = r;
+      await publishToStaging(r, '1.2.0');
+      const error = await runRollback({ ...base, service: 'petstore', group: 'staging', to: '1.0.1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).message).toBe('group staging never ran petstore 1.0.1 (and it has no tag); a rollback goes back only to a version the group ran');
+      expect((error as UserError).hint).toMatch(/^Versions staging ran before: 1\.1\.0, 1\.0\.0\./);
+      const outcome = await runRollback({ ...base, service: 'petstore', group: 'staging', to: '1.0.0' });
+      expect(outcome.ok && outcome.move.to).toEqual({ pin: '1.0.0', version: '1.0.0' });
+      expect(repo.git('log', '-1', '--format=%s')).toBe('rollback petstore on staging from 1.2.0 to 1.0.0');
+    });
+
+    it('counts tags made with git: a lightweight tag from its commit date, an annotated one from its tagger date', async () => {
+      const r = setup();
+      const { repo, base } = r;
+      const old = repo.git('rev-list', '--max-parents=0', 'HEAD'); // the commit that pinned ^1.0
+      // Tagged now on the first commit: the tagger date says it came after 1.1.0, so the range
+      // (already at 1.1.0) never selected it.
+      repo.tag('petstore/v1.0.5', { message: 'late fix of 1.0', target: old });
+      addPetstoreRoute(repo, 'lw', '/lw');
+      repo.tag('petstore/v1.2.0', { annotated: false }); // no date of its own: its commit's
+      addPetstoreRoute(repo, 'later', '/later');
+      repo.tag('petstore/v1.3.0', { message: 'petstore 1.3.0' });
+
+      const error = await runRollback({ ...base, service: 'petstore', group: 'staging', to: '1.0.5' }).catch((e: unknown) => e);
+      expect((error as UserError).hint).toMatch(/^Versions staging ran before: 1\.2\.0, 1\.1\.0, 1\.0\.0\./);
+      const outcome = await runRollback({ ...base, service: 'petstore', group: 'staging' });
+      expect(outcome.ok && outcome.move).toMatchObject({ from: { pin: '^1.0', version: '1.3.0' }, to: { pin: '1.2.0', version: '1.2.0' } });
+      expect(repo.git('log', '-1', '--format=%s')).toBe('rollback petstore on staging from 1.3.0 to 1.2.0');
+      expect(repo.read(STAGING)).toContain('\n  petstore: 1.2.0\n');
+    });
+
+    it('after a promote, rolls the exact pin of the other group back as before', async () => {
+      const r = setup();
+      const { base } = r;
+      await publishToStaging(r, '1.2.0');
+      await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
+      const outcome = await runRollback({ ...base, service: 'petstore', group: 'production' });
+      expect(outcome.ok && outcome.move.to).toEqual({ pin: '1.0.0', version: '1.0.0' });
+    });
   });
 
   it('refuses to go back to a version whose tag was moved since the group ran it', async () => {

@@ -8,11 +8,15 @@
  * (a flow-style `published: {…}`, an empty map) fall back to editing the parsed YAML document,
  * which keeps comments but may re-space them. Either way the result is parsed again and checked
  * to hold exactly the intended data.
+ *
+ * One comment goes: when the pin changes from a range to an exact version or back, the comment at
+ * the end of the pin's line described the old kind of pin (`^1.0  # tracks the newest 1.x tag`
+ * would be false beside `1.2.0`), so it is dropped. Comments above the line stay.
  */
 import { isMap, isNode, isPair, isScalar, parseDocument, stringify } from 'yaml';
 import type { Document, Pair, Scalar, YAMLMap } from 'yaml';
 import { canonicalJson } from '../compile/canonical.js';
-import { resolvePin } from '../git/pin.js';
+import { isExactVersion, resolvePin } from '../git/pin.js';
 import type { PinLock } from '../git/lock.js';
 import type { VersionTag } from '../git/tags.js';
 
@@ -73,7 +77,14 @@ function editDocument(text: string, edit: PointerEdit): Document {
   const root = doc.contents;
   // `published:` with no value is an empty map to the schema.
   if (root.has('published') && !isMap(root.get('published', true))) doc.set('published', doc.createNode({}));
+  const published = doc.get('published', true);
+  const node = isMap(published) ? published.get(edit.service, true) : undefined;
+  const before = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
   doc.setIn(['published', edit.service], edit.pin);
+  if (before !== undefined && kindChanges(before, edit.pin)) {
+    const after = (doc.get('published', true) as YAMLMap).get(edit.service, true);
+    if (isScalar(after)) delete after.comment;
+  }
   const lockNode = doc.createNode({ version: edit.lock.version, object: edit.lock.object }, { flow: true });
   const locks = root.get('locks', true);
   if (isMap(locks)) {
@@ -89,6 +100,11 @@ function editDocument(text: string, edit: PointerEdit): Document {
     root.items.splice(at < 0 ? root.items.length : at + 1, 0, pair as never);
   }
   return doc;
+}
+
+/** True when one of the pins is a range and the other an exact version (see the module comment). */
+function kindChanges(before: string, after: string): boolean {
+  return isExactVersion(before) !== isExactVersion(after);
 }
 
 /** A scalar as YAML source: in the original quoting style when there was one, plain when it may be. */
@@ -160,8 +176,15 @@ function spliceLines(text: string, edit: PointerEdit): string | null {
   if (!isMap(published)) return null;
   const existingPin = published.items.find((item) => isScalar(item.key) && item.key.value === edit.service)?.value;
   const pinSource = isScalar(existingPin) ? renderScalar(edit.pin, existingPin.type) : renderScalar(edit.pin);
-  const pinSplice = setInBlockMap(current, published, edit.service, pinSource, false);
+  let pinSplice = setInBlockMap(current, published, edit.service, pinSource, false);
   if (pinSplice === null) return null;
+  if (isScalar(existingPin) && typeof existingPin.value === 'string' && kindChanges(existingPin.value, edit.pin)) {
+    // The rest of the pin's line, when it is only a comment, goes with the old pin.
+    const lineEnd = current.indexOf('\n', pinSplice.end);
+    const rest = current.slice(pinSplice.end, lineEnd < 0 ? current.length : lineEnd);
+    const comment = /^[ \t]+#.*?(\r?)$/.exec(rest);
+    if (comment !== null) pinSplice = { ...pinSplice, end: pinSplice.end + rest.length - comment[1]!.length };
+  }
   current = apply(current, pinSplice);
 
   doc = parse();

@@ -46,7 +46,10 @@ export interface VersionEntry {
 
 export interface PointerView {
   readonly pin: string;
-  /** The version the pin selected (now, or as recorded then); null when unknown. */
+  /**
+   * The version the pin selected: now, or at that point of the timeline (recorded then, or a
+   * range resolved against the tags created by then); null when it matched no tag.
+   */
   readonly version: string | null;
 }
 
@@ -54,7 +57,12 @@ export interface TimelineEntry {
   readonly commit: string;
   readonly author: PersonAt;
   readonly message: string;
+  /**
+   * What the group ran just before this commit; for a range this can be newer than the previous
+   * entry's `to`, as the range followed tags created in between. Null: not published before.
+   */
   readonly from: PointerView | null;
+  /** What the commit set; null when it stopped publishing the service. */
   readonly to: PointerView | null;
 }
 
@@ -105,10 +113,11 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
   if (options.group !== undefined && !allGroups.includes(options.group)) {
     throw new UserError(`there is no gateway group \`${options.group}\` at HEAD`, `Groups here: ${allGroups.join(', ') || '(none)'}.`);
   }
+  const details = await readTagDetails(repo, mine);
   const groups: GroupHistory[] = [];
   for (const group of options.group !== undefined ? [options.group] : allGroups) {
     const history = await readFileHistory(repo, head, groupPath(group));
-    const timeline = pointerTimeline(history, service);
+    const timeline = pointerTimeline(history, service, details);
     if (timeline.length === 0 && options.group === undefined) continue;
     const atHead = history.revisions[history.revisions.length - 1]?.text ?? null;
     const pointer = atHead === null ? null : parsePointerFile(atHead);
@@ -126,7 +135,6 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
     const known = (await listTree(repo, head, ['services'])).some((e) => e.path === `services/${service}/service.yaml`);
     if (!known) throw new UserError(`there is no service \`${service}\`: no template, no version and no group publishes it`);
   }
-  const details = await readTagDetails(repo, mine);
   const versions = details
     .map((t) => ({
       version: t.version,

@@ -1,10 +1,11 @@
 /**
  * `tagway rollback <service> --group G [--to X.Y.Z]`: a commit that points G back at a version it
  * ran before. The group's runtime overlay is not touched, and the commit changes exactly what a
- * `git revert` of the publish (or promote) commit would change when the pin was exact.
+ * `git revert` of the publish (or promote) commit would change when the pin was exact. What a
+ * group ran includes what a range pin selected as tags were created, not only recorded versions.
  */
 import semver from 'semver';
-import { pointerState, pointerTimeline, readFileHistory } from '../git/history.js';
+import { pointerState, pointerTimeline, readFileHistory, readTagDetails, versionsRan } from '../git/history.js';
 import { isExactVersion, resolvePin } from '../git/pin.js';
 import { SHALLOW_HINT } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -34,7 +35,8 @@ export type RollbackOutcome =
   | { readonly ok: false; readonly root: string; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> };
 
 /**
- * The versions a group went through, with returns cut out: going back to a version already on the
+ * The versions a group went through (`versionsRan`: what its pin selected over time, a range's
+ * newer tags included), with returns cut out: going back to a version already on the
  * path drops what came after it. So the default rollback target (the entry before the last) is
  * the version the group ran before the current one, and rolling back again keeps going back
  * (1.0 → 1.1 → 1.2, rollback → 1.1, rollback → 1.0) instead of toggling between two versions.
@@ -64,8 +66,9 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   const currentVersion = current?.version ?? state.version;
 
   const history = await readFileHistory(ctx.repo, ctx.head, file.path);
-  const timeline = pointerTimeline(history, service);
-  const ran = timeline.map((c) => c.to?.version).filter((v): v is string => v !== null && v !== undefined);
+  const dated = await readTagDetails(ctx.repo, ctx.tags.filter((t) => t.service === service));
+  const timeline = pointerTimeline(history, service, dated);
+  const ran = versionsRan(timeline, service, dated);
   const path = versionPath(currentVersion === null ? ran : [...ran, currentVersion]);
   /** The object each version's tag had when the group last recorded it. */
   const recorded = new Map<string, string>();
@@ -80,7 +83,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
     if (!qualifying.includes(options.to)) {
       const hint = qualifying.length > 0 ? `Versions ${group} ran before: ${qualifying.join(', ')}.` : `${group} has run no other version of ${service}.`;
       throw new UserError(
-        `${service} ${options.to} was never published on ${group}${tagOf(options.to) === null ? ' (and has no tag)' : ''}; a rollback goes back only to a version the group ran`,
+        `group ${group} never ran ${service} ${options.to}${tagOf(options.to) === null ? ' (and it has no tag)' : ''}; a rollback goes back only to a version the group ran`,
         `${hint} To run a new version there, use \`tagway promote\` or \`tagway publish --group ${group}\`.${shallowNote}`,
       );
     }

@@ -42,6 +42,13 @@ export interface GroupVersion {
   readonly tag: string | null;
   /** True when the group runs a version lower than the service's latest. */
   readonly behind: boolean;
+  /**
+   * True when group.yaml records the tag of `version` (`locks:`, written by publish, promote and
+   * rollback), so validate reports it if the tag is moved (TW3016). False for a pin without a
+   * record (written by hand, or a range that moved on to a newer tag) or that matches no tag: such
+   * a pin is not protected until one of those commands next writes it.
+   */
+  readonly recorded: boolean;
 }
 
 export interface ServiceStatus {
@@ -91,7 +98,8 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       .map((e) => /^services\/([^/]+)\/service\.yaml$/.exec(e.path)?.[1])
       .filter((s): s is string => s !== undefined),
   );
-  const pins = new Map<string, Map<string, string>>();
+  /** Per service and group: the pin, and the version recorded for it (null: no fitting record). */
+  const pins = new Map<string, Map<string, { readonly pin: string; readonly recorded: string | null }>>();
   for (const group of groups) {
     const entry = (await listTree(repo, head, [groupPath(group)]))[0];
     const pointer = entry === undefined ? null : parsePointerFile(new TextDecoder().decode(await readBlob(repo, entry.oid)));
@@ -100,7 +108,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       if (state === null) continue;
       let byGroup = pins.get(service);
       if (byGroup === undefined) pins.set(service, (byGroup = new Map()));
-      byGroup.set(group, state.pin);
+      byGroup.set(group, { pin: state.pin, recorded: state.object === null ? null : state.version });
     }
   }
   // With a group selection, only the services those groups publish.
@@ -129,7 +137,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
     const uncommitted = dirty === null ? null : dirty.has(service);
     const groupVersions: GroupVersion[] = [...(pins.get(service) ?? [])]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([group, pin]) => {
+      .map(([group, { pin, recorded }]) => {
         const tag = resolvePin(tags, service, pin);
         return {
           group,
@@ -137,6 +145,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
           version: tag?.version ?? null,
           tag: tag?.tag ?? null,
           behind: tag !== null && latest !== null && semver.lt(tag.version, latest.version),
+          recorded: tag !== null && recorded === tag.version,
         };
       });
     services.push({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloneRepo, makeRepo, type TempRepo } from '../../test/support/git-repo.js';
-import { objectAtPath, parsePointerFile, pointerTimeline, readFileHistory, readTagDetails } from './history.js';
+import { objectAtPath, parsePointerFile, pointerTimeline, readFileHistory, readTagDetails, versionsRan } from './history.js';
 import { openRepo } from './repo.js';
 import { listVersionTags } from './tags.js';
 
@@ -76,6 +76,61 @@ describe('pointerTimeline', () => {
     ]);
     expect(timeline[2]!.to?.object).toBe('a'.repeat(40));
     expect(pointerTimeline(history, 'orders')).toEqual([]);
+  });
+});
+
+describe('pointerTimeline and versionsRan with the tags\' dates', () => {
+  /**
+   * prod pins ^1.0 before any tag; 1.0.0 (annotated) and 1.1.0 (lightweight) are tagged; an edit
+   * elsewhere in the file; prod pins ~1.0; 1.0.1 is tagged; prod pins 1.1.0.
+   */
+  function rangeRepo(): TempRepo {
+    const repo = track(makeRepo({ files: { [FILE]: group('^1.0') }, commit: 'prod tracks ^1.0' }));
+    repo.tag('petstore/v1.0.0', { message: 'petstore 1.0.0' });
+    repo.write('README.md', 'one\n');
+    repo.commit('work for 1.1');
+    repo.tag('petstore/v1.1.0', { annotated: false });
+    repo.write(FILE, group('^1.0').replace('name: prod', 'name: prod # renamed?'));
+    repo.commit('prod: a comment');
+    repo.write(FILE, group('~1.0'));
+    repo.commit('prod tracks ~1.0');
+    repo.tag('petstore/v1.0.1', { message: 'petstore 1.0.1', target: 'HEAD~3' });
+    repo.write(FILE, group('1.1.0'));
+    repo.commit('prod to 1.1.0');
+    return repo;
+  }
+
+  it('resolves a range without a record against the tags created by each commit, and `from` just before it', async () => {
+    const repo = rangeRepo();
+    const r = await openRepo(repo.dir);
+    const history = await readFileHistory(r, repo.revParse('HEAD'), FILE);
+    const tags = await readTagDetails(r, await listVersionTags(r));
+    const timeline = pointerTimeline(history, 'petstore', tags);
+    expect(timeline.map((c) => [c.commit.message, c.from && `${c.from.pin}=${c.from.version}`, c.to && `${c.to.pin}=${c.to.version}`])).toEqual([
+      ['prod tracks ^1.0', null, '^1.0=null'],
+      ['prod tracks ~1.0', '^1.0=1.1.0', '~1.0=1.0.0'],
+      // 1.0.1 tags an old commit, but its tagger date puts it after ~1.0 was pinned.
+      ['prod to 1.1.0', '~1.0=1.0.1', '1.1.0=1.1.0'],
+    ]);
+    expect(versionsRan(timeline, 'petstore', tags)).toEqual(['1.0.0', '1.1.0', '1.0.0', '1.0.1', '1.1.0']);
+    // Without the tags, a range without a record selected nothing known.
+    expect(versionsRan(pointerTimeline(history, 'petstore'), 'petstore', [])).toEqual(['1.1.0']);
+  });
+
+  it('follows a range past its record to the tags created after it, up to now', async () => {
+    const repo = track(makeRepo({ files: { [FILE]: group('1.0.0') }, commit: 'prod to 1.0.0' }));
+    repo.tag('petstore/v1.0.0', { message: 'petstore 1.0.0' });
+    repo.tag('petstore/v1.1.0', { message: 'petstore 1.1.0' });
+    repo.write(FILE, group('^1.0', '1.1.0'));
+    repo.commit('prod tracks ^1.0, recorded at 1.1.0');
+    repo.tag('petstore/v1.2.0', { message: 'petstore 1.2.0' });
+    repo.tag('petstore/v2.0.0', { message: 'petstore 2.0.0' });
+    repo.tag('petstore/v1.3.0', { message: 'petstore 1.3.0' });
+    const r = await openRepo(repo.dir);
+    const tags = await readTagDetails(r, await listVersionTags(r));
+    const timeline = pointerTimeline(await readFileHistory(r, repo.revParse('HEAD'), FILE), 'petstore', tags);
+    expect(timeline.at(-1)?.to).toEqual({ pin: '^1.0', version: '1.1.0', object: 'a'.repeat(40) });
+    expect(versionsRan(timeline, 'petstore', tags)).toEqual(['1.0.0', '1.1.0', '1.2.0', '1.3.0']);
   });
 });
 

@@ -7,11 +7,12 @@
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
+import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { isNotFound } from './errors.js';
 import type { Signature } from './write.js';
 import { lockFits, type PinLock } from './lock.js';
-import { isExactVersion } from './pin.js';
+import { isExactVersion, resolvePin } from './pin.js';
 import { shallowCommits, type GitRepo } from './repo.js';
 import type { VersionTag } from './tags.js';
 
@@ -184,14 +185,18 @@ export interface PointerState {
   readonly pin: string;
   /**
    * The version the pin selected then: the recorded lock when it fits the pin, else the pin when
-   * it is an exact version; null for a range without a record (what it matched then is unknown).
+   * it is an exact version, else (when tags are given, see `pointerStateAt`) the range resolved
+   * against the tags created by then; null when that is not known or matched no tag.
    */
   readonly version: string | null;
   /** The tag object recorded for `version` (null without a record). */
   readonly object: string | null;
 }
 
-/** The state a pointer file gives `service`; null when the group does not publish it. */
+/**
+ * The state a pointer file gives `service` from the file alone (a range without a record has no
+ * version); null when the group does not publish it.
+ */
 export function pointerState(file: PointerFile, service: string): PointerState | null {
   const pin = file.published.get(service);
   if (pin === undefined) return null;
@@ -200,10 +205,63 @@ export function pointerState(file: PointerFile, service: string): PointerState |
   return { pin, version: isExactVersion(pin) ? pin : null, object: null };
 }
 
+/**
+ * A version tag with the time it came to exist, as far as git tells: `by.timestamp` of
+ * `readTagDetails`, i.e. the tagger date of an annotated tag and the committer date of the commit
+ * a lightweight tag names (a lightweight ref has no date of its own). The history of which tags
+ * existed when is approximated from these dates alone: a lightweight tag made later on an old
+ * commit counts from that commit's date, a moved or re-created tag from its current object, a
+ * tag deleted since is not known, and clocks are taken as they are.
+ */
+export type DatedTag = VersionTag & { readonly by: { readonly timestamp: number } };
+
+/** True when `tag` is one a pin could select: of `service` and matching `pin`. */
+function selects(tag: VersionTag, service: string, pin: string): boolean {
+  return tag.service === service && resolvePin([tag], service, pin) !== null;
+}
+
+/** The higher of two versions; null counts as lowest. */
+function higher(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return semver.gt(b, a) ? b : a;
+}
+
+/**
+ * The state a pointer file gives `service` at a commit made at `time` (seconds): as
+ * `pointerState`, with a range that has no fitting record resolved against the tags of `tags`
+ * created at or before `time` (see `DatedTag` for how exact that is).
+ */
+export function pointerStateAt(file: PointerFile, service: string, tags: readonly DatedTag[], time: number): PointerState | null {
+  const state = pointerState(file, service);
+  if (state === null || state.version !== null || isExactVersion(state.pin)) return state;
+  const existing = tags.filter((t) => t.service === service && t.by.timestamp <= time);
+  return { ...state, version: resolvePin(existing, service, state.pin)?.version ?? null };
+}
+
+/**
+ * What a pointer set at `since` (seconds) selected just before the later time `before`: an exact
+ * pin still its version; a range the highest of its version at `since` and the matching tags
+ * created after `since` and before `before` (a range follows new tags without a commit). A tag
+ * created in the same second as a commit counts as existing at that commit, not before it.
+ */
+function selectedBefore(state: PointerState, since: number, before: number, tags: readonly DatedTag[], service: string): PointerState {
+  if (isExactVersion(state.pin)) return state;
+  let version = state.version;
+  for (const tag of tags) {
+    if (tag.by.timestamp > since && tag.by.timestamp < before && selects(tag, service, state.pin)) version = higher(version, tag.version);
+  }
+  return version === state.version ? state : { pin: state.pin, version, object: null };
+}
+
 /** One change of a service's pointer in a group. */
 export interface PointerChange {
   readonly commit: CommitInfo;
-  /** Null when the service was not published in the group before this commit. */
+  /**
+   * What the group ran just before this commit: the previous pointer, with a range resolved at
+   * this commit's time (it may have moved on to newer tags since it was set). Null when the
+   * service was not published in the group before this commit.
+   */
   readonly from: PointerState | null;
   /** Null when this commit stopped publishing it (or deleted the group). */
   readonly to: PointerState | null;
@@ -212,23 +270,63 @@ export interface PointerChange {
 /**
  * The changes of `service`'s pointer along a group file's history, oldest first: every commit
  * where its pin, recorded version or recorded object differs from the commit before. Revisions
- * whose file is not YAML are skipped (the pointer is taken as unchanged through them).
+ * whose file is not YAML are skipped (the pointer is taken as unchanged through them). With
+ * `tags`, ranges without a record are resolved at each commit's time (`pointerStateAt`);
+ * without, their version is null.
  */
-export function pointerTimeline(history: FileHistory, service: string): PointerChange[] {
+export function pointerTimeline(history: FileHistory, service: string, tags: readonly DatedTag[] = []): PointerChange[] {
+  const mine = tags.filter((t) => t.service === service);
   const changes: PointerChange[] = [];
-  let previous: PointerState | null = null;
+  /** The pointer as the file gives it, and as it was resolved when it was set. */
+  let previous: { readonly file: PointerState; readonly state: PointerState; readonly since: number } | null = null;
   for (const revision of history.revisions) {
     const file = revision.text === null ? { published: new Map(), locks: new Map() } : parsePointerFile(revision.text);
     if (file === null) continue;
-    const state = pointerState(file, service);
+    const raw = pointerState(file, service);
     const same =
-      state === null || previous === null
-        ? state === previous
-        : state.pin === previous.pin && state.version === previous.version && state.object === previous.object;
-    if (!same) changes.push({ commit: revision.commit, from: previous, to: state });
-    previous = state;
+      raw === null || previous === null
+        ? raw === (previous?.file ?? null)
+        : raw.pin === previous.file.pin && raw.version === previous.file.version && raw.object === previous.file.object;
+    if (same) continue;
+    const time = revision.commit.committer.timestamp;
+    const state = raw === null ? null : pointerStateAt(file, service, mine, time);
+    const from = previous === null ? null : selectedBefore(previous.state, previous.since, time, mine, service);
+    changes.push({ commit: revision.commit, from, to: state });
+    previous = raw === null || state === null ? null : { file: raw, state, since: time };
   }
   return changes;
+}
+
+/**
+ * The versions the group ran, in order, from a pointer timeline made with the same `tags`: the
+ * version each change set, and for a range the newer matching tags it went on to as they were
+ * created (before the next change; after the last one, up to now), by `DatedTag`'s dates. A
+ * version not known (a range before any matching tag) is left out, and a version is listed again
+ * only after another one.
+ */
+export function versionsRan(timeline: readonly PointerChange[], service: string, tags: readonly DatedTag[]): string[] {
+  const mine = tags
+    .filter((t) => t.service === service)
+    .sort((a, b) => a.by.timestamp - b.by.timestamp || semver.compare(a.version, b.version));
+  const ran: string[] = [];
+  const add = (version: string | null) => {
+    if (version !== null && ran[ran.length - 1] !== version) ran.push(version);
+  };
+  timeline.forEach((change, i) => {
+    const to = change.to;
+    if (to === null) return;
+    add(to.version);
+    if (isExactVersion(to.pin)) return;
+    const since = change.commit.committer.timestamp;
+    const until = timeline[i + 1]?.commit.committer.timestamp ?? Number.POSITIVE_INFINITY;
+    let version = to.version;
+    for (const tag of mine) {
+      if (tag.by.timestamp <= since || tag.by.timestamp >= until || !selects(tag, service, to.pin)) continue;
+      const next = higher(version, tag.version);
+      if (next !== version) add((version = next));
+    }
+  });
+  return ran;
 }
 
 /**

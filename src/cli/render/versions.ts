@@ -10,7 +10,7 @@ export function shortOid(oid: string): string {
 /** `^1.0 (1.2.0)` for a range, `1.2.0` for an exact pin, `(none)` when absent. */
 export function pointerText(pointer: PointerView | null): string {
   if (pointer === null) return '(none)';
-  // A range without a record: what it selected then is not known.
+  // A range that selected no tag (then or now).
   if (pointer.version === null) return pointer.pin;
   return pointer.pin === pointer.version ? pointer.pin : `${pointer.pin} (${pointer.version})`;
 }
@@ -79,7 +79,13 @@ export function renderStatus(status: VersionStatus): string {
     lines.push(`${s.service}: ${latest}${pre}; ${template}${uncommitted}`);
     lines.push(
       ...table(
-        s.groups.map((g) => [g.group, g.version === null ? `${g.pin} (matches no tag)` : pointerText({ pin: g.pin, version: g.version }), g.behind ? 'behind' : g.version === null ? '' : 'up to date']),
+        s.groups.map((g) => [
+          g.group,
+          g.version === null ? `${g.pin} (matches no tag)` : pointerText({ pin: g.pin, version: g.version }),
+          g.behind ? 'behind' : g.version === null ? '' : 'up to date',
+          // Not protected against a moved tag (TW3016) until publish, promote or rollback records it.
+          g.version !== null && !g.recorded ? 'unrecorded' : '',
+        ]),
       ),
     );
   }
