@@ -6,17 +6,19 @@
  * - apisix/upstream.lua `check_schema` and `check_upstream_conf`: bracketed IPv6 node hosts, ports
  *   of hash-form nodes, `pass_host: rewrite` with `upstream_host`, the client certificate, and the
  *   chash `hash_on` / `key` rules;
- * - the cross-field parts of apisix/schema_def.lua (see schema.ts).
+ * - the cross-field parts of apisix/schema_def.lua (see schema.ts);
+ * - each plugin's configuration, for the plugins in CHECKED_PLUGINS (plugin-checks.ts).
  *
  * Not checked, because they need the gateway's state: that `upstream_id`, `service_id`,
  * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
- * last, an SSL object of type `client`), and each plugin's own configuration schema.
+ * last, an SSL object of type `client`).
  *
- * Not mirrored: apisix/core/schema.lua builds its validators with
- * `skip_validation = secret.is_secret_ref`, so APISIX may accept a string field written as a
- * `$secret://` or `$env://` reference whatever its pattern; here such a value must match like any
- * other. Values APISIX accepts but that fail only when traffic flows (an upstream `type` naming
- * no balancer, a `discovery_type` the gateway does not run) are accepted, as APISIX does.
+ * Not mirrored in the route, service and upstream schemas: apisix/core/schema.lua builds its
+ * validators with `skip_validation = secret.is_secret_ref`, so APISIX may accept a string field
+ * written as a `$secret://` or `$env://` reference whatever its pattern; here such a value must
+ * match like any other (plugin configurations do mirror it, see plugin-checks.ts). Values APISIX
+ * accepts but that fail only when traffic flows (an upstream `type` naming no balancer, a
+ * `discovery_type` the gateway does not run) are accepted, as APISIX does.
  *
  * Every check runs on whatever it finds and reports through `report`; a check whose field has the
  * wrong JSON type stays silent, since the schema reports that field already.
@@ -26,6 +28,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN, apisixSchemaValidators } from './schema.js';
 import { isIpv6, parseAddr } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';
+import { checkPluginConf } from './plugin-checks.js';
 import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
 import { schemaIssues } from './schema-errors.js';
 
@@ -235,9 +238,10 @@ function checkConsistentHashing(upstream: JsonObject, pointer: string, report: R
 }
 
 /**
- * apisix/plugin.lua `check_single_plugin_schema`, minus each plugin's own schema: the
- * configuration is an object, the plugin is enabled, and the `_meta` object injected into every
- * plugin schema is valid, with its `filter` compiling and its `pre_function` loading.
+ * apisix/plugin.lua `check_single_plugin_schema`: the configuration is an object, the plugin is
+ * enabled, the plugin's own `check_schema` accepts it (for the plugins in CHECKED_PLUGINS), and
+ * the `_meta` object injected into every plugin schema is valid, with its `filter` compiling and
+ * its `pre_function` loading.
  */
 function checkPlugins(plugins: JsonObject, pointer: string, enabled: ReadonlySet<string>, report: Report): void {
   for (const name of Object.keys(plugins)) {
@@ -252,6 +256,7 @@ function checkPlugins(plugins: JsonObject, pointer: string, enabled: ReadonlySet
       report(at, `unknown plugin [${name}]`);
       continue;
     }
+    checkPluginConf(name, conf, at, report);
     if (has(conf, '_meta')) checkPluginMeta(conf._meta, `${at}/_meta`, name, report);
   }
 }

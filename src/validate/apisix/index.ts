@@ -6,9 +6,11 @@
  * apisix/schema_def.lua (schema.ts), apisix/admin/{routes,services,upstreams}.lua and
  * apisix/upstream.lua `check_upstream_conf` (checks.ts), lua-resty-expr for `vars` and the
  * LuaJIT parser for `filter_func`, `script` and `_meta.pre_function`. It does not see the
- * gateway, so references to other objects and each plugin's own configuration schema are left to
- * the gateway (see checks.ts). Where APISIX stops at the first error, this reports every error it
- * finds, sorted by pointer then message (code point order).
+ * gateway, so references to other objects are left to the gateway (see checks.ts). A plugin's
+ * configuration is checked against the plugin's `schema` and `check_schema` for the plugins in
+ * CHECKED_PLUGINS (plugin-checks.ts); any other plugin's configuration only has to be an object.
+ * Where APISIX stops at the first error, this reports every error it finds, sorted by pointer
+ * then message (code point order).
  *
  * Contract: never throws, never mutates `body`, compiles its schemas once per process.
  */
@@ -19,6 +21,7 @@ import { schemaIssues } from './schema-errors.js';
 import { apisixSchemaValidators } from './schema.js';
 
 export { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES } from './bundled-plugins.js';
+export { CHECKED_PLUGINS } from './plugin-checks.js';
 
 export type ApisixObjectKind = 'route' | 'service' | 'upstream';
 

@@ -25,7 +25,7 @@ import { Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
 import { isApisixIpOrCidr } from './ip-address.js';
 
 /** schema_def.lua `id_schema`: 1-64 characters of [a-zA-Z0-9-_.], or an integer ≥ 1. */
-const idSchema: SchemaObject = {
+export const idSchema: SchemaObject = {
   type: ['string', 'integer'],
   minLength: 1,
   maxLength: 64,
@@ -34,7 +34,7 @@ const idSchema: SchemaObject = {
 };
 
 /** schema_def.lua `host_def`: `*`, or an optional leading `*` then [0-9a-zA-Z-._[]:]. */
-const hostDef: SchemaObject = { type: 'string', pattern: '^\\*$|^\\*?[0-9a-zA-Z-._\\[\\]:]+$' };
+export const hostDef: SchemaObject = { type: 'string', pattern: '^\\*$|^\\*?[0-9a-zA-Z-._\\[\\]:]+$' };
 
 /** schema_def.lua `remote_addr_def` (its `ip_def` anyOf is the `apisix-ip` format). */
 const remoteAddrDef: SchemaObject = { type: 'string', format: 'apisix-ip' };

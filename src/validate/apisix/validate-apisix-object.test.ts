@@ -135,8 +135,8 @@ const rows: readonly Row[] = [
   { name: 'scheme unknown', kind: 'upstream', body: { ...upstream, scheme: 'ws' }, pointers: ['/scheme'] },
   { name: 'retries negative', kind: 'upstream', body: { ...upstream, retries: -1 }, pointers: ['/retries'] },
 
-  // plugins (apisix/plugin.lua check_single_plugin_schema, minus each plugin's own schema)
-  { name: 'bundled plugins', kind: 'route', body: route({ plugins: { 'limit-count': { count: 1 }, 'proxy-rewrite': {} } }), pointers: [] },
+  // plugins (apisix/plugin.lua check_single_plugin_schema; each plugin's own schema: plugin-checks.test.ts)
+  { name: 'bundled plugins', kind: 'route', body: route({ plugins: { 'limit-count': { count: 1, time_window: 60 }, 'proxy-rewrite': {} } }), pointers: [] },
   { name: 'unknown plugin', kind: 'route', body: route({ plugins: { 'no-such-plugin': {} } }), pointers: ['/plugins/no-such-plugin'] },
   { name: 'unknown plugin on a service', kind: 'service', body: { plugins: { 'my/plugin': {} } }, pointers: ['/plugins/my~1plugin'] },
   { name: 'plugin conf not an object', kind: 'route', body: route({ plugins: { echo: [] } }), pointers: ['/plugins/echo'] },
