@@ -10,7 +10,7 @@ export { compile, templatesNeeded } from './compile/compile.js';
 export type { CompileInput, CompileResult } from './compile/compile.js';
 export { renderSnapshotJson, renderSnapshotStandalone, configDigest } from './compile/snapshot.js';
 export { canonicalJson, sha256Digest } from './compile/canonical.js';
-export { validateApisixObject, BUNDLED_PLUGINS } from './validate/apisix/index.js';
+export { validateApisixObject, BUNDLED_PLUGINS, CHECKED_PLUGINS } from './validate/apisix/index.js';
 export type { ApisixObjectKind, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './validate/apisix/index.js';
 export { RULES } from './validate/rules/index.js';
 export { loadCompileInput, compileRepository } from './app/repository.js';
