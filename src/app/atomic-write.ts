@@ -4,7 +4,8 @@ import path from 'node:path';
 
 export interface PlannedFile {
   readonly path: string;
-  readonly content: string;
+  /** Text (written as UTF-8) or bytes. */
+  readonly content: string | Uint8Array;
 }
 
 /**
@@ -17,13 +18,15 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
   const staged: { tmp: string; final: string }[] = [];
   try {
     for (const file of files) {
-      const existing = await fs.readFile(file.path, 'utf8').catch(() => null);
-      if (existing === file.content) continue;
+      const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
+      // Only a file of the same size can hold the same content; others need no reading.
+      const size = await fs.stat(file.path).then((st) => st.size, () => -1);
+      if (size === content.byteLength && (await fs.readFile(file.path).catch(() => null))?.equals(content) === true) continue;
       await fs.mkdir(path.dirname(file.path), { recursive: true });
       const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
       const handle = await fs.open(tmp, 'w');
       try {
-        await handle.writeFile(file.content, 'utf8');
+        await handle.writeFile(content);
         await handle.sync();
       } finally {
         await handle.close();

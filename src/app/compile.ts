@@ -84,6 +84,6 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
 export async function runValidate(
   options: SourceOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, result } = await compileRepository(options);
+  const { repo, result } = await compileRepository(options, false);
   return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
 }

@@ -84,7 +84,7 @@ interface CompiledSide {
 }
 
 function compileSide(side: DiffSide, input: CompileInput, groups: readonly string[] | undefined): CompiledSide {
-  const result = compile(groups === undefined ? input : { ...input, groups });
+  const result = compile({ ...input, ...(groups === undefined ? {} : { groups }), files: false });
   const outcome = { side, diagnostics: result.diagnostics, sources: result.sources };
   return { outcome, snapshots: hasErrors(result.diagnostics) ? null : result.snapshots };
 }
@@ -98,8 +98,10 @@ export async function runDiff(options: DiffCommandOptions): Promise<DiffOutcome>
   const repo = await openConfigRepo(options.cwd);
   const base = await resolveBase(repo, options.from, options.to);
   const draft = options.draft === true;
-  const fromInput = (await loadCompileInput({ cwd: options.cwd, rev: options.from ?? base.commit })).input;
-  const toInput = (await loadCompileInput({ cwd: options.cwd, ...(options.to !== undefined ? { rev: options.to } : {}), draft })).input;
+  const fromLoaded = await loadCompileInput({ cwd: options.cwd, rev: options.from ?? base.commit });
+  const toLoaded = await loadCompileInput({ cwd: options.cwd, ...(options.to !== undefined ? { rev: options.to } : {}), draft }, { cache: fromLoaded.cache });
+  const fromInput = fromLoaded.input;
+  const toInput = toLoaded.input;
 
   const fromSide: DiffSide = { label: base.label, commit: base.commit, draft: false };
   const toSide: DiffSide = { label: options.to ?? 'worktree', commit: toInput.commit, draft };
@@ -116,6 +118,7 @@ export async function runDiff(options: DiffCommandOptions): Promise<DiffOutcome>
   }
   const from = compileSide(fromSide, fromInput, fromGroups);
   const to = compileSide(toSide, toInput, toGroups);
+  toLoaded.cache?.save();
 
   if (from.snapshots === null || to.snapshots === null) {
     return { ok: false, root: repo.dir, from: from.outcome, to: to.outcome, report: null };

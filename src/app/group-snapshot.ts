@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compile, sourceKey } from '../compile/compile.js';
+import { sha256Digest } from '../compile/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceTree } from '../load/source-file.js';
@@ -74,7 +75,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
   const group = options.group;
-  const { repo, input } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const { repo, input, cache } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
   if (!input.tree.files.some((f) => f.path === groupPath(group))) {
     const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();
     throw new UserError(
@@ -82,7 +83,8 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
       `Groups here: ${known.join(', ') || '(none)'}. A group is gateway-groups/<name>/group.yaml.`,
     );
   }
-  const result = compile(input);
+  const result = compile({ ...input, files: false });
+  cache?.save();
   if (hasErrors(result.diagnostics)) {
     return { kind: 'findings', root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }
@@ -97,6 +99,16 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     diagnostics: result.diagnostics,
     sources: result.sources,
   };
+}
+
+/**
+ * The digest of a snapshot file's `apisix`. A file written by compile holds its keys in canonical
+ * order already, so its plain JSON is its canonical JSON: when that hashes to the recorded digest
+ * the content is exactly what was compiled, and sorting the keys of every object is not needed.
+ */
+function snapshotDigest(apisix: Snapshot['apisix'], recorded: string): string {
+  const plain = sha256Digest(JSON.stringify(apisix));
+  return plain === recorded ? plain : configDigest(apisix);
 }
 
 /** The fleet of a group.yaml that compiled without errors (so it passed its schema). */
@@ -136,7 +148,7 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
     );
   }
   const snapshot = data as Snapshot;
-  const actual = configDigest(snapshot.apisix);
+  const actual = snapshotDigest(snapshot.apisix, snapshot.digest);
   if (actual !== snapshot.digest) {
     throw new UserError(
       `snapshot ${file} says digest ${snapshot.digest}, but its content hashes to ${actual}: it was changed after it was compiled`,

@@ -6,8 +6,11 @@ import { listVersionTags } from '../git/tags.js';
 import { compile, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
-import { readWorktree } from '../load/worktree.js';
+import { readWorktree, readWorktreeIndexed } from '../load/worktree.js';
+import { CompileCache } from './compile-cache.js';
 import { UserError } from './errors.js';
+import { prefetch } from './prefetch.js';
+import type { PrefetchOptions } from './prefetch.js';
 
 export interface SourceOptions {
   /** Any folder inside the config repository. */
@@ -17,6 +20,13 @@ export interface SourceOptions {
   /** Compile worktree templates instead of published versions. */
   readonly draft?: boolean;
   readonly groups?: readonly string[];
+  /**
+   * Use the compile cache in `.tagway/cache/` (default true; `TAGWAY_CACHE=0` turns it off).
+   * Results are the same either way; only the time differs.
+   */
+  readonly cache?: boolean;
+  /** How work the cache lacks is spread over threads (see prefetch.ts). */
+  readonly prefetch?: PrefetchOptions;
 }
 
 /** Opens the config repository, turning git's "not a repository" into a user error. */
@@ -31,8 +41,16 @@ export async function openConfigRepo(cwd: string): Promise<GitRepo> {
   }
 }
 
-/** Reads everything `compile` needs: files (worktree or revision), tags, templates at tags. */
-export async function loadCompileInput(options: SourceOptions): Promise<{ repo: GitRepo; input: CompileInput }> {
+/**
+ * Reads everything `compile` needs: files (worktree or revision), tags, templates at tags. With
+ * the cache, the input carries it as its memo, files whose results it holds are read only if
+ * compile asks for their bytes, and the rest is read (and prepared) before compile runs.
+ * `shared.cache`: a cache already open for this repository (two compiles of one command).
+ */
+export async function loadCompileInput(
+  options: SourceOptions,
+  shared: { readonly cache?: CompileCache | null } = {},
+): Promise<{ repo: GitRepo; input: CompileInput; cache: CompileCache | null }> {
   const repo = await openConfigRepo(options.cwd);
   let commit: string | null = null;
   if (options.rev !== undefined) {
@@ -43,16 +61,28 @@ export async function loadCompileInput(options: SourceOptions): Promise<{ repo: 
       throw error;
     }
   }
-  const tree = commit ? await readRevision(repo, commit, options.rev!) : await readWorktree(repo.dir);
-  const tags = await listVersionTags(repo);
+  const useCache = options.cache !== false && process.env['TAGWAY_CACHE'] !== '0';
+  const deferred = { deferred: useCache };
+  const [tree, tags] = await Promise.all([
+    commit ? readRevision(repo, commit, options.rev!, deferred) : useCache ? readWorktreeIndexed(repo) : readWorktree(repo.dir),
+    listVersionTags(repo),
+  ]);
+  const cache = useCache ? (shared.cache ?? CompileCache.open(repo.dir)) : null;
   const selection = { ...(options.draft ? { draft: true } : {}), ...(options.groups ? { groups: options.groups } : {}) };
-  const needed = templatesNeeded(tree, tags, selection);
-  const templatesAtTags = await readTemplatesAtTags(repo, needed);
-  return { repo, input: { tree, tags, templatesAtTags, commit, ...selection } };
+  const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
+  const templatesAtTags = await readTemplatesAtTags(repo, needed, { ...deferred, ...(cache ? { known: cache } : {}) });
+  const input: CompileInput = { tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) };
+  if (cache) await prefetch(input, cache, options.prefetch);
+  return { repo, input, cache };
 }
 
-/** Loads and compiles; the result is what `validate` reports and what `compile` writes. */
-export async function compileRepository(options: SourceOptions): Promise<{ repo: GitRepo; result: CompileResult }> {
-  const { repo, input } = await loadCompileInput(options);
-  return { repo, result: compile(input) };
+/**
+ * Loads and compiles; the result is what `validate` reports and what `compile` writes (`files`:
+ * whether the snapshots' files will be written, see `CompileInput.files`).
+ */
+export async function compileRepository(options: SourceOptions, files = true): Promise<{ repo: GitRepo; result: CompileResult }> {
+  const { repo, input, cache } = await loadCompileInput(options);
+  const result = compile(files ? input : { ...input, files: false });
+  cache?.save();
+  return { repo, result };
 }

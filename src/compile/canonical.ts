@@ -32,7 +32,10 @@ function sortValue(value: unknown): unknown {
   // Default sort compares UTF-16 code units, which orders BMP text by code point.
   for (const key of Object.keys(source).sort()) {
     const v = source[key];
-    if (v !== undefined) out[key] = sortValue(v);
+    if (v === undefined) continue;
+    // A `__proto__` key (YAML allows it) must stay a key, not set the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: sortValue(v), enumerable: true, writable: true, configurable: true });
+    else out[key] = sortValue(v);
   }
   return out;
 }

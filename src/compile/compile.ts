@@ -1,24 +1,28 @@
 import { resolvePin } from '../git/pin.js';
 import type { VersionTag } from '../git/tags.js';
+import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, templatePath } from '../load/layout.js';
 import { parseRepo } from '../load/repo.js';
-import type { ParsedRepo } from '../load/repo.js';
-import type { YamlFile } from '../load/yaml-file.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
 import { parseYamlFile } from '../load/yaml-file.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { YamlFile } from '../load/yaml-file.js';
+import type { RepoConfig } from '../model/config.js';
+import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
 import { cmp, compareDiagnostics, hasErrors } from '../model/diagnostic.js';
-import type { Snapshot } from '../model/snapshot.js';
+import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { BUNDLED_PLUGINS } from '../validate/apisix/index.js';
-import { checkRepo, checkTemplate } from '../validate/entries.js';
-import type { CheckedRepo, TemplateEntry } from '../validate/entries.js';
+import { groupEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
+import type { CheckedRepo, FileKind, FileRecord, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
 import { RULES } from '../validate/rules/index.js';
-import type { ResolvedGroup, RuleContext } from '../validate/rules/index.js';
-import { checkEmitted } from './check-emitted.js';
-import { emitGroup } from './emit.js';
-import { mergeService } from './merge.js';
-import type { ResolvedService } from './merge.js';
-import { buildSnapshot } from './snapshot.js';
+import type { RuleContext } from '../validate/rules/index.js';
+import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
+import { canonicalJson } from './canonical.js';
+import { fileKey, pluginSetKey, unitKey } from './memo.js';
+import type { CompileMemo, UnitRecord } from './memo.js';
+import { checkUnit, emitUnit, mergeUnit } from './service-unit.js';
+import type { Unit } from './service-unit.js';
+import { assembleSnapshot } from './snapshot.js';
+import type { RenderedPiece } from './snapshot.js';
 
 /**
  * Everything a compile depends on, read beforehand by the caller (src/app): compile itself does
@@ -37,6 +41,17 @@ export interface CompileInput {
   readonly draft?: boolean;
   /** Only these groups (default: all). Unknown names are reported. */
   readonly groups?: readonly string[];
+  /**
+   * Results of earlier work to use instead of doing it again, and where compile keeps what it
+   * computes (memo.ts). The output is the same with or without one.
+   */
+  readonly memo?: CompileMemo;
+  /**
+   * The caller will write the snapshots' files (default true). False (validate, diff, sync) lets
+   * the rendered pieces go as soon as the snapshots are put together; the files can still be
+   * rendered, from the objects.
+   */
+  readonly files?: boolean;
 }
 
 export interface CompileResult {
@@ -44,7 +59,7 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
   /** One snapshot per selected group, sorted by group name; empty when any error was found. */
   readonly snapshots: readonly Snapshot[];
-  /** Text of every parsed file, by `sourceKey(path, revision)`, for code frames. */
+  /** Text of every parsed file a finding points at, by `sourceKey(path, revision)`, for code frames. */
   readonly sources: ReadonlyMap<string, string>;
 }
 
@@ -53,16 +68,26 @@ export function sourceKey(path: string, revision: string | undefined): string {
 }
 
 /** The tags whose template the caller must read for `compile` (pins resolved against `tags`). */
-export function templatesNeeded(tree: SourceTree, tags: readonly VersionTag[], options: { draft?: boolean; groups?: readonly string[] } = {}): VersionTag[] {
+export function templatesNeeded(
+  tree: SourceTree,
+  tags: readonly VersionTag[],
+  options: { draft?: boolean; groups?: readonly string[]; memo?: CompileMemo } = {},
+): VersionTag[] {
   if (options.draft) return [];
   const needed = new Map<string, VersionTag>();
   const byService = tagsByService(tags);
   for (const source of tree.files) {
+    if (!source.path.endsWith('/group.yaml')) continue;
     const role = classifyPath(source.path);
     if (role.kind !== 'group' || (options.groups && !options.groups.includes(role.group))) continue;
-    const parsed = parseYamlFile(source);
-    if (!parsed.ok) continue; // compile reports it
-    const published = (parsed.file.data as { published?: unknown }).published;
+    const recorded = options.memo && source.oid !== undefined ? options.memo.file(fileKey('group', source.path, source.revision, source.oid)) : undefined;
+    let data = recorded?.data;
+    if (data === undefined) {
+      const parsed = parseYamlFile(source);
+      if (!parsed.ok) continue; // compile reports it
+      data = parsed.file.data;
+    }
+    const published = (data as { published?: unknown }).published;
     if (typeof published !== 'object' || published === null) continue;
     for (const [service, pin] of Object.entries(published)) {
       if (typeof pin !== 'string') continue;
@@ -73,17 +98,205 @@ export function templatesNeeded(tree: SourceTree, tags: readonly VersionTag[], o
   return [...needed.values()].sort((a, b) => cmp(a.tag, b.tag));
 }
 
-/** Validates and compiles the config repository into one snapshot per gateway group. Pure. */
-export function compile(input: CompileInput): CompileResult {
-  const draft = input.draft === true;
-  const diagnostics: Diagnostic[] = [];
-  const parsed = parseRepo(input.tree);
-  diagnostics.push(...parsed.diagnostics);
-  const { checked, diagnostics: schemaFindings } = checkRepo(parsed.repo);
-  diagnostics.push(...schemaFindings);
+/**
+ * A config file as compile holds it: its source, kind, record and memo key, and the parsed file,
+ * parsed only when its data, text or positions are first used (a record from the memo leaves it
+ * unparsed: to merge a service that changed, or to place a new finding, it is parsed then).
+ */
+class CompileFile implements YamlFile {
+  readonly path: string;
+  declare readonly revision?: string;
+  #parsed: YamlFile | null;
 
-  const sources = new Map<string, string>();
-  for (const file of allFiles(parsed.repo)) sources.set(sourceKey(file.path, file.revision), file.text);
+  constructor(
+    readonly source: SourceFile,
+    readonly kind: FileKind,
+    readonly key: string | null,
+    public record: FileRecord,
+    parsed: YamlFile | null,
+  ) {
+    this.path = source.path;
+    if (source.revision !== undefined) (this as { revision?: string }).revision = source.revision;
+    this.#parsed = parsed;
+  }
+
+  get text(): string {
+    return this.#file().text;
+  }
+
+  get data(): unknown {
+    return this.record.data !== undefined ? this.record.data : this.#file().data;
+  }
+
+  locate(pointer: string, options?: { readonly key?: boolean }): ReturnType<YamlFile['locate']> {
+    return this.#file().locate(pointer, options);
+  }
+
+  #file(): YamlFile {
+    if (this.#parsed === null) {
+      const parsed = parseYamlFile(this.source);
+      if (!parsed.ok) throw new Error(`${this.path} no longer parses as it did when it was recorded; it may have changed while tagway read it`);
+      this.#parsed = parsed.file;
+    }
+    return this.#parsed;
+  }
+}
+
+/**
+ * Validates and compiles the config repository into one snapshot per gateway group. Pure.
+ *
+ * Work is organised so that it can be reused (see memo.ts): per file (parse, schema, `file`
+ * rules), per published service of a group (merge, `service` rules, route claims, emitted and
+ * rendered objects), and the rest, which is cheap, every time (pins, `repo` rules, route
+ * conflicts from the claims, assembling the snapshots).
+ */
+export function compile(input: CompileInput): CompileResult {
+  return run(input, null);
+}
+
+/**
+ * Fills `input.memo` with everything compile will need for the services in `services` (their
+ * files' records and their units, emitted whether or not the repository has errors), and
+ * nothing else. `input` may hold only those services' files (and the groups' files): the memo's
+ * keys make whatever is computed here valid for a compile of the whole repository. Worker
+ * threads run this on parts of a repository (src/app/prefetch.ts). `afterChunk` is called after
+ * each few hundred services (a worker sends their records on from there).
+ */
+export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }, services: Iterable<string>, afterChunk?: () => void): void {
+  // A few hundred services at a time: their parsed files can be dropped before the next ones
+  // are parsed, which keeps the heap (and the garbage collector's work) small.
+  const all = [...services].sort(cmp);
+  const parts = partsByService(input);
+  for (let i = 0; i < all.length; i += PREFILL_CHUNK) {
+    const chunk = all.slice(i, i + PREFILL_CHUNK);
+    const files = [...parts.shared, ...chunk.flatMap((s) => parts.files.get(s) ?? [])];
+    const tags = chunk.flatMap((s) => parts.tags.get(s) ?? []);
+    const templatesAtTags = new Map<string, SourceFile>();
+    for (const tag of tags) {
+      const source = input.templatesAtTags.get(tag.tag);
+      if (source) templatesAtTags.set(tag.tag, source);
+    }
+    const chunkInput: CompileInput & { memo: CompileMemo } = {
+      tree: { files, problems: [] },
+      tags,
+      templatesAtTags,
+      commit: input.commit,
+      ...(input.draft ? { draft: true } : {}),
+      ...(input.groups ? { groups: input.groups } : {}),
+      memo: input.memo,
+    };
+    run(chunkInput, chunk);
+    afterChunk?.();
+  }
+}
+
+/** The input's files and tags by service, and the files every service needs (group.yaml, tagway.yaml). */
+function partsByService(input: CompileInput): { shared: SourceFile[]; files: Map<string, SourceFile[]>; tags: Map<string, VersionTag[]> } {
+  const shared: SourceFile[] = [];
+  const files = new Map<string, SourceFile[]>();
+  for (const source of input.tree.files) {
+    const role = classifyPath(source.path);
+    if (role.kind === 'group' || role.kind === 'config') shared.push(source);
+    else if (role.kind === 'template' || role.kind === 'overlay') {
+      let list = files.get(role.service);
+      if (!list) files.set(role.service, (list = []));
+      list.push(source);
+    }
+  }
+  const tags = new Map<string, VersionTag[]>();
+  for (const tag of input.tags) {
+    let list = tags.get(tag.service);
+    if (!list) tags.set(tag.service, (list = []));
+    list.push(tag);
+  }
+  return { shared, files, tags };
+}
+
+const PREFILL_CHUNK = 256;
+
+/** The part of `input` that the given services need: their files, the groups' files and tagway.yaml. */
+export function servicesInput(input: CompileInput, services: ReadonlySet<string>): CompileInput {
+  const files = input.tree.files.filter((source) => {
+    const role = classifyPath(source.path);
+    return role.kind === 'group' || role.kind === 'config' || ((role.kind === 'template' || role.kind === 'overlay') && services.has(role.service));
+  });
+  const tags = input.tags.filter((t) => services.has(t.service));
+  const templatesAtTags = new Map<string, SourceFile>();
+  for (const tag of tags) {
+    const source = input.templatesAtTags.get(tag.tag);
+    if (source) templatesAtTags.set(tag.tag, source);
+  }
+  return {
+    tree: { files, problems: [] },
+    tags,
+    templatesAtTags,
+    commit: input.commit,
+    ...(input.draft ? { draft: true } : {}),
+    ...(input.groups ? { groups: input.groups } : {}),
+  };
+}
+
+/** `prefill`: the only services to compute (sorted), for `prefillMemo`; null for a compile. */
+function run(input: CompileInput, prefill: readonly string[] | null): CompileResult {
+  const draft = input.draft === true;
+  const memo = input.memo ?? null;
+  const diagnostics: Diagnostic[] = [];
+  const prepared: CompileFile[] = [];
+
+  const prepare = (source: SourceFile, kind: FileKind): { file: CompileFile | null; diagnostics: readonly Diagnostic[] } => {
+    const key = memo ? fileKey(kind, source.path, source.revision, blobIdOf(source)) : null;
+    const known = key ? memo!.file(key) : undefined;
+    let file: CompileFile | null = null;
+    let record: FileRecord;
+    if (known === undefined) {
+      const fresh = prepareFile(source, kind);
+      record = fresh.record;
+      if (fresh.file) file = new CompileFile(source, kind, key, record, fresh.file);
+      if (key) memo!.saveFile(key, record);
+    } else {
+      record = known;
+      if (record.parsed) file = new CompileFile(source, kind, key, record, null);
+    }
+    if (file) prepared.push(file);
+    return { file, diagnostics: record.diagnostics };
+  };
+  const recordOf = (file: YamlFile): FileRecord => (file as CompileFile).record;
+
+  const parsed = parseRepo(input.tree, prepare);
+  diagnostics.push(...parsed.diagnostics);
+
+  // The files that passed their schema, typed (their data is read only when used).
+  let config: RepoConfig = {};
+  if (parsed.repo.config && recordOf(parsed.repo.config).valid) config = parsed.repo.config.data as RepoConfig;
+  const templates = new Map<string, TemplateEntry>();
+  for (const [service, file] of parsed.repo.templates) if (recordOf(file).valid) templates.set(service, templateEntry(service, file, null));
+  const groups = new Map<string, GroupEntry>();
+  for (const [group, file] of parsed.repo.groups) if (recordOf(file).valid) groups.set(group, groupEntry(group, file));
+  for (const group of parsed.repo.groupFolders) {
+    if (parsed.repo.groupFiles.has(group)) continue; // present but unparsable: already reported
+    const firstOverlay = [...(parsed.repo.overlays.get(group)?.values() ?? [])][0];
+    diagnostics.push({
+      code: 'TW1013',
+      severity: 'error',
+      message: `gateway group folder gateway-groups/${group}/ has no group.yaml`,
+      ...(firstOverlay ? { file: firstOverlay.path, line: 1, column: 1 } : {}),
+      hint: `Create gateway-groups/${group}/group.yaml with \`name: ${group}\`, or remove the folder.`,
+      related: [],
+    });
+  }
+  const overlays = new Map<string, Map<string, OverlayEntry>>();
+  const rawOverlays: { group: string; service: string; file: YamlFile }[] = [];
+  for (const [group, byService] of parsed.repo.overlays) {
+    for (const [service, file] of byService) {
+      rawOverlays.push({ group, service, file });
+      if (!recordOf(file).valid) continue;
+      let m = overlays.get(group);
+      if (!m) overlays.set(group, (m = new Map()));
+      m.set(service, overlayEntry(group, service, file));
+    }
+  }
+  const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays };
+
   const selected = selectGroups(checked, input.groups, diagnostics);
   const byService = tagsByService(input.tags);
   const treeFiles = new Map(input.tree.files.map((f) => [f.path, f]));
@@ -104,28 +317,38 @@ export function compile(input: CompileInput): CompileResult {
       // A tag whose template is byte-identical to the one in the tree being compiled is that
       // file: parsed and checked once, and a mistake in it is reported once, against the tree.
       const same = treeFiles.get(source.path);
-      if (same && Buffer.from(same.bytes).equals(source.bytes) && parsed.repo.templates.get(tag.service)?.path === source.path) {
+      if (same && sameContent(same, source) && parsed.repo.templates.get(tag.service)?.path === source.path) {
         const checkedEntry = checked.templates.get(tag.service);
-        entry = checkedEntry ? { ...checkedEntry, tag } : null;
+        entry = checkedEntry ? templateEntry(checkedEntry.service, checkedEntry.file, tag) : null;
       } else {
-        const result = parseYamlFile({ ...source, revision: tag.tag });
-        if (!result.ok) diagnostics.push(...result.diagnostics);
-        else {
-          sources.set(sourceKey(result.file.path, tag.tag), result.file.text);
-          const found = checkTemplate(result.file, tag.service, tag);
-          diagnostics.push(...found.diagnostics);
-          entry = found.entry;
-        }
+        const result = prepare(source.revision === tag.tag ? source : { ...source, revision: tag.tag }, 'template');
+        diagnostics.push(...result.diagnostics);
+        if (result.file && recordOf(result.file).valid) entry = templateEntry(tag.service, result.file, tag);
       }
     }
     atTags.set(tag.tag, entry);
     return entry;
   };
 
-  const resolved: ResolvedGroup[] = [];
+  const plugins = new Set([...BUNDLED_PLUGINS, ...(checked.config.plugins ?? [])]);
+  const pluginsKey = pluginSetKey(checked.config.plugins ?? []);
+
+  // Every published service of every selected group, in group then service order.
+  interface Slot {
+    readonly unit: Unit;
+    readonly key: string | null;
+    record: UnitRecord | null;
+    merged: ReturnType<typeof mergeUnit> | null;
+  }
+  const slots: Slot[] = [];
+  const groupSlots = new Map<GroupEntry, Slot[]>();
   for (const group of selected) {
-    const services: ResolvedService[] = [];
-    const published = Object.entries(group.spec.published ?? {}).sort(([a], [b]) => cmp(a, b));
+    const list: Slot[] = [];
+    groupSlots.set(group, list);
+    const pins = group.spec.published ?? {};
+    const published: (readonly [string, string])[] = prefill
+      ? prefill.flatMap((service) => (Object.prototype.hasOwnProperty.call(pins, service) ? [[service, pins[service]!] as const] : []))
+      : Object.entries(pins).sort(([a], [b]) => cmp(a, b));
     for (const [service, pin] of published) {
       let template: TemplateEntry | null;
       let version: string;
@@ -150,35 +373,150 @@ export function compile(input: CompileInput): CompileResult {
       }
       if (!template) continue;
       const overlay = checked.overlays.get(group.group)?.get(service) ?? null;
-      services.push(mergeService(template, overlay, version));
+      const groupSource = (group.file as CompileFile).source;
+      const unit: Unit = { group, groupOid: memo ? blobIdOf(groupSource) : '', service, version, template, overlay };
+      const key = memo
+        ? unitKey({
+            group: group.group,
+            service,
+            version,
+            template: { path: template.file.path, revision: template.file.revision, oid: blobIdOf((template.file as CompileFile).source) },
+            overlay: overlay ? { path: overlay.file.path, oid: blobIdOf((overlay.file as CompileFile).source) } : null,
+            plugins: pluginsKey,
+          })
+        : null;
+      let record = key ? (memo!.unit(key) ?? null) : null;
+      if (record && record.groupFile !== null && record.groupFile !== unit.groupOid) record = null;
+      const slot: Slot = { unit, key, record, merged: null };
+      slots.push(slot);
+      list.push(slot);
     }
-    resolved.push({ group, services });
   }
 
-  const templates = uniqueTemplates([...checked.templates.values(), ...[...atTags.values()].filter((t): t is TemplateEntry => t !== null)]);
-  const plugins = new Set([...BUNDLED_PLUGINS, ...(checked.config.plugins ?? [])]);
-  const ctx: RuleContext = { repo: checked, templates, tags: input.tags, tagsByService: byService, resolved, plugins, draft };
-  for (const rule of RULES) diagnostics.push(...rule.check(ctx));
+  const templateList = uniqueTemplates([...checked.templates.values(), ...[...atTags.values()].filter((t): t is TemplateEntry => t !== null)]);
+  const ctx: RuleContext = { repo: checked, templates: templateList, tags: input.tags, tagsByService: byService, resolved: [], plugins, draft };
 
-  const snapshots: Snapshot[] = [];
+  // `service` rules and route claims: per unit, unless known.
+  for (const slot of slots) {
+    if (slot.record) continue;
+    slot.merged = mergeUnit(slot.unit);
+    slot.record = checkUnit(slot.unit, slot.merged, ctx);
+    if (slot.key) memo!.saveUnit(slot.key, slot.record);
+  }
+  for (const slot of slots) diagnostics.push(...slot.record!.findings);
+
+  // `file` rules: on the files whose findings are not known yet, then kept per file.
+  diagnostics.push(...checkFiles(ctx, templateList, checked, pluginsKey, memo));
+
+  if (prefill) {
+    for (const slot of slots) {
+      if (slot.record!.emitted || !slot.key) continue;
+      const emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins);
+      memo!.saveUnit(slot.key, { ...slot.record!, emitted });
+    }
+    return { diagnostics: [], snapshots: [], sources: new Map() };
+  }
+
+  for (const rule of RULES) {
+    if (rule === routeConflicts) {
+      for (const [group, list] of groupSlots) {
+        const claiming = list.map((s) => ({ name: s.unit.service, template: s.unit.template, claims: s.record!.claims }));
+        diagnostics.push(...findRouteConflicts(group.group, claiming));
+      }
+    } else if (rule.scope === 'repo') {
+      diagnostics.push(...rule.check(ctx));
+    }
+  }
+
   // APISIX's own checks are the last line of defence: they run once the files are free of errors
-  // (which already explain, better placed, most of what APISIX would reject).
-  const clean = !hasErrors(diagnostics);
-  for (const group of resolved) {
-    const { config, origins } = emitGroup(group);
-    if (clean) diagnostics.push(...checkEmitted(config, origins, plugins));
-    snapshots.push(buildSnapshot(group, config, { commit: input.commit, draft }));
+  // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
+  // otherwise: a compile with errors has no snapshots.
+  const snapshots: Snapshot[] = [];
+  if (!hasErrors(diagnostics)) {
+    for (const [group, list] of groupSlots) {
+      const pieces: RenderedPiece[] = [];
+      const services: ServiceProvenance[] = [];
+      for (const slot of list) {
+        let emitted = slot.record!.emitted;
+        if (!emitted) {
+          emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins);
+          slot.record = { ...slot.record!, emitted };
+          if (slot.key) memo!.saveUnit(slot.key, slot.record);
+        }
+        diagnostics.push(...emitted.findings);
+        pieces.push(...emitted.pieces);
+        const { template, overlay } = slot.unit;
+        services.push({
+          name: slot.unit.service,
+          version: slot.unit.version,
+          tag: template.tag?.tag ?? null,
+          commit: template.tag?.commit ?? null,
+          template: template.file.path,
+          overlay: overlay?.file.path ?? null,
+        });
+      }
+      snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) }));
+    }
   }
 
-  const sorted = dedupe(diagnostics).sort(compareDiagnostics);
-  return { diagnostics: sorted, snapshots: hasErrors(sorted) ? [] : snapshots, sources };
+  const sorted = sortUnique(diagnostics);
+  return { diagnostics: sorted, snapshots: hasErrors(sorted) ? [] : snapshots, sources: sourcesOf(sorted, prepared) };
 }
 
-function* allFiles(repo: ParsedRepo): Iterable<YamlFile> {
-  if (repo.config) yield repo.config;
-  yield* repo.templates.values();
-  yield* repo.groups.values();
-  for (const byService of repo.overlays.values()) yield* byService.values();
+/**
+ * Runs the `file` rules on the templates and overlays whose findings are not known for this
+ * plugin set, records the findings per file, and returns the findings of every file (group files
+ * are always checked: they are few, and always read).
+ */
+function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[], checked: CheckedRepo, pluginsKey: string, memo: CompileMemo | null): Diagnostic[] {
+  const compiled = (file: YamlFile) => file as CompileFile;
+  const known = (file: YamlFile) => compiled(file).record.rules?.plugins === pluginsKey;
+  const fresh = new Map<CompileFile, Diagnostic[]>();
+  const mark = (file: YamlFile) => {
+    if (!known(file)) fresh.set(compiled(file), []);
+  };
+  const dirtyTemplates = templates.filter((t) => !known(t.file));
+  const dirtyOverlays = new Map<string, Map<string, OverlayEntry>>();
+  for (const [group, byService] of checked.overlays) {
+    for (const [service, entry] of byService) {
+      if (known(entry.file)) continue;
+      let m = dirtyOverlays.get(group);
+      if (!m) dirtyOverlays.set(group, (m = new Map()));
+      m.set(service, entry);
+    }
+  }
+  const dirtyRaw = checked.rawOverlays.filter((o) => !known(o.file));
+  dirtyTemplates.forEach((t) => mark(t.file));
+  dirtyRaw.forEach((o) => mark(o.file));
+
+  const scoped: RuleContext = { ...ctx, templates: dirtyTemplates, repo: { ...checked, overlays: dirtyOverlays, rawOverlays: dirtyRaw } };
+  const out: Diagnostic[] = [];
+  const byFile = new Map<string, CompileFile>();
+  for (const f of fresh.keys()) byFile.set(sourceKey(f.path, f.revision), f);
+  for (const rule of RULES) {
+    if (rule.scope !== 'file') continue;
+    for (const d of rule.check(scoped)) {
+      const owner = d.file === undefined ? undefined : byFile.get(sourceKey(d.file, d.revision));
+      if (owner) fresh.get(owner)!.push(d);
+      else out.push(d); // about a group.yaml
+    }
+  }
+  for (const [f, found] of fresh) {
+    f.record = { ...f.record, rules: { plugins: pluginsKey, diagnostics: found } };
+    if (f.key !== null && memo) memo.saveFile(f.key, f.record);
+  }
+  // Every template and overlay the rules look at, with what was found in it.
+  const seen = new Set<CompileFile>();
+  const collect = (file: YamlFile) => {
+    const f = compiled(file);
+    if (seen.has(f)) return;
+    seen.add(f);
+    const found = f.record.rules?.diagnostics;
+    if (found !== undefined && found.length > 0) out.push(...found);
+  };
+  templates.forEach((t) => collect(t.file));
+  checked.rawOverlays.forEach((o) => collect(o.file));
+  return out;
 }
 
 function selectGroups(checked: CheckedRepo, wanted: readonly string[] | undefined, diagnostics: Diagnostic[]) {
@@ -219,13 +557,58 @@ function uniqueTemplates(entries: TemplateEntry[]): TemplateEntry[] {
   });
 }
 
-/** The same finding reached twice (e.g. one template shared by two groups) is reported once. */
-function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+/**
+ * Sorted (file, line, column, code, message, then the rest, so that the order never depends on
+ * the order findings were made in), and the same finding reached twice (e.g. one template shared
+ * by two groups) reported once.
+ */
+function sortUnique(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const whole = new Map<Diagnostic, string>();
+  const full = (d: Diagnostic) => {
+    let text = whole.get(d);
+    if (text === undefined) whole.set(d, (text = canonicalJson(d)));
+    return text;
+  };
+  const sorted = [...diagnostics].sort((a, b) => compareDiagnostics(a, b) || cmp(full(a), full(b)));
   const seen = new Set<string>();
-  return diagnostics.filter((d) => {
+  return sorted.filter((d) => {
     const key = `${d.code}|${d.file ?? ''}|${d.revision ?? ''}|${d.line ?? 0}|${d.column ?? 0}|${d.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
+
+/** Texts of the parsed files the findings (and their related locations) point at. */
+function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly CompileFile[]): Map<string, string> {
+  const wanted = new Set<string>();
+  const want = (l: { readonly file?: string; readonly revision?: string }) => {
+    if (l.file !== undefined) wanted.add(sourceKey(l.file, l.revision));
+  };
+  for (const d of diagnostics) {
+    want(d);
+    d.related.forEach((r: RelatedLocation) => want(r));
+  }
+  const sources = new Map<string, string>();
+  if (wanted.size === 0) return sources;
+  for (const file of files) {
+    const key = sourceKey(file.path, file.revision);
+    if (wanted.has(key) && !sources.has(key)) sources.set(key, file.text);
+  }
+  return sources;
+}
+
+const blobIds = new WeakMap<SourceFile, string>();
+
+/** The blob id of a source (as git gives it, or computed from its bytes). */
+function blobIdOf(source: SourceFile): string {
+  if (source.oid !== undefined) return source.oid;
+  let oid = blobIds.get(source);
+  if (oid === undefined) blobIds.set(source, (oid = gitBlobId(source.bytes)));
+  return oid;
+}
+
+function sameContent(a: SourceFile, b: SourceFile): boolean {
+  if (a.oid !== undefined && b.oid !== undefined) return a.oid === b.oid;
+  return Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).equals(b.bytes);
 }

@@ -23,7 +23,7 @@ export interface EmittedOrigin {
 }
 
 /**
- * Pure: a resolved gateway group → APISIX upstreams, services and routes (DESIGN.md §3 "Emit").
+ * Pure: a resolved gateway group → APISIX upstreams, services and routes (docs/architecture.md §3 "Emit").
  * Ids come from names (`<service>`, `<service>.canary`, `<service>.<route>`); every object
  * carries the ownership labels. Lists are sorted by id; keys are sorted later by canonical JSON.
  */
@@ -33,65 +33,79 @@ export function emitGroup(group: ResolvedGroup): { config: ApisixConfig; origins
   const routes: ApisixRoute[] = [];
   const origins: EmittedOrigin[] = [];
   for (const s of group.services) {
-    const labels = ownership(group.group.group, s);
-    const spec = s.template.spec;
-    const templateFile = s.template.file;
-    upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...spec.labels, ...labels }));
-    origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
-
-    const servicePlugins: Record<string, unknown> = { ...spec.plugins };
-    if (s.canary) {
-      const c = s.canary.value;
-      const canaryEndpoints = { nodes: c.nodes, discovery: c.discovery };
-      upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...spec.labels, ...labels }));
-      origins.push({ kind: 'upstreams', id: canaryUpstreamId(s.name), from: s.canary.from });
-      servicePlugins['traffic-split'] = trafficSplit(canaryUpstreamId(s.name), c.weight, c.match);
-    }
-    services.push(
-      compact({
-        id: s.name,
-        name: s.name,
-        desc: spec.description,
-        upstream_id: s.name,
-        hosts: s.hosts?.value,
-        plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
-        labels: { ...spec.labels, ...labels },
-      }),
-    );
-    origins.push({ kind: 'services', id: s.name, from: { file: templateFile, pointer: '' } });
-
-    const prefix = s.pathPrefix?.value;
-    const strip = s.stripPathPrefix?.value === true && prefix !== undefined;
-    for (const [i, r] of spec.routes.entries()) {
-      let plugins: Record<string, unknown> | undefined = r.plugins ? { ...r.plugins } : undefined;
-      if (strip) {
-        // A route's plugin replaces the service's plugin of the same name, so the route's
-        // proxy-rewrite starts from whichever of the two would apply.
-        const base = (r.plugins?.['proxy-rewrite'] ?? spec.plugins?.['proxy-rewrite'] ?? {}) as Plugins[string];
-        plugins = { ...plugins, 'proxy-rewrite': { ...base, regex_uri: stripPrefixRegex(prefix) } };
-      }
-      routes.push(
-        compact({
-          id: routeId(s.name, r.name),
-          name: routeId(s.name, r.name),
-          desc: r.description,
-          uris: r.uris.map((u) => prefixedUri(prefix, u)),
-          methods: r.methods,
-          hosts: r.hosts,
-          priority: r.priority,
-          vars: r.vars,
-          plugins,
-          enable_websocket: r.enable_websocket,
-          timeout: r.timeout,
-          service_id: s.name,
-          labels: { ...spec.labels, ...r.labels, ...labels },
-        }),
-      );
-      origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
-    }
+    const one = emitService(group.group.group, s);
+    upstreams.push(...one.config.upstreams);
+    services.push(...one.config.services);
+    routes.push(...one.config.routes);
+    origins.push(...one.origins);
   }
   const byId = (a: { id: string }, b: { id: string }) => cmp(a.id, b.id);
   return { config: { upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) }, origins };
+}
+
+/** Pure: the objects of one service as the named group runs it (in emission order, not sorted). */
+export function emitService(group: string, s: ResolvedService): { config: ApisixConfig; origins: EmittedOrigin[] } {
+  const upstreams: ApisixUpstream[] = [];
+  const services: ApisixService[] = [];
+  const routes: ApisixRoute[] = [];
+  const origins: EmittedOrigin[] = [];
+  const labels = ownership(group, s);
+  const spec = s.template.spec;
+  const templateFile = s.template.file;
+  upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...spec.labels, ...labels }));
+  origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
+
+  const servicePlugins: Record<string, unknown> = { ...spec.plugins };
+  if (s.canary) {
+    const c = s.canary.value;
+    const canaryEndpoints = { nodes: c.nodes, discovery: c.discovery };
+    upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...spec.labels, ...labels }));
+    origins.push({ kind: 'upstreams', id: canaryUpstreamId(s.name), from: s.canary.from });
+    servicePlugins['traffic-split'] = trafficSplit(canaryUpstreamId(s.name), c.weight, c.match);
+  }
+  services.push(
+    compact({
+      id: s.name,
+      name: s.name,
+      desc: spec.description,
+      upstream_id: s.name,
+      hosts: s.hosts?.value,
+      plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
+      labels: { ...spec.labels, ...labels },
+    }),
+  );
+  origins.push({ kind: 'services', id: s.name, from: { file: templateFile, pointer: '' } });
+
+  const prefix = s.pathPrefix?.value;
+  const strip = s.stripPathPrefix?.value === true && prefix !== undefined;
+  for (const [i, r] of spec.routes.entries()) {
+    let plugins: Record<string, unknown> | undefined = r.plugins ? { ...r.plugins } : undefined;
+    if (strip) {
+      // A route's plugin replaces the service's plugin of the same name, so the route's
+      // proxy-rewrite starts from whichever of the two would apply.
+      const base = (r.plugins?.['proxy-rewrite'] ?? spec.plugins?.['proxy-rewrite'] ?? {}) as Plugins[string];
+      plugins = { ...plugins, 'proxy-rewrite': { ...base, regex_uri: stripPrefixRegex(prefix) } };
+    }
+    routes.push(
+      compact({
+        id: routeId(s.name, r.name),
+        name: routeId(s.name, r.name),
+        desc: r.description,
+        uris: r.uris.map((u) => prefixedUri(prefix, u)),
+        methods: r.methods,
+        hosts: r.hosts,
+        priority: r.priority,
+        vars: r.vars,
+        plugins,
+        enable_websocket: r.enable_websocket,
+        timeout: r.timeout,
+        service_id: s.name,
+        labels: { ...spec.labels, ...r.labels, ...labels },
+      }),
+    );
+    origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
+  }
+  return { config: { upstreams, services, routes }, origins };
 }
 
 function ownership(group: string, s: ResolvedService): Labels {

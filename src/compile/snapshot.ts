@@ -1,47 +1,262 @@
-import type { ApisixConfig } from '../model/apisix.js';
+import { createHash } from 'node:crypto';
+import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
-import type { ResolvedGroup } from '../validate/rules/rule.js';
 import { canonicalJson, canonicalJsonPretty, sha256Digest, sortKeys } from './canonical.js';
-import { renderStandaloneYaml } from './standalone.js';
+import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
+import type { StandaloneItem } from './standalone.js';
 
 /** sha256 of the canonical JSON of what reaches the gateway, and nothing else. */
 export function configDigest(config: ApisixConfig): string {
   return sha256Digest(canonicalJson(config));
 }
 
-/** Pure: a group's emitted objects + where they came from → the snapshot (keys in canonical order). */
-export function buildSnapshot(group: ResolvedGroup, config: ApisixConfig, options: { commit: string | null; draft: boolean }): Snapshot {
-  const services: ServiceProvenance[] = group.services
-    .map((s) => ({
-      name: s.name,
-      version: s.version,
-      tag: s.template.tag?.tag ?? null,
-      commit: s.template.tag?.commit ?? null,
-      template: s.template.file.path,
-      overlay: s.overlay?.file.path ?? null,
-    }))
-    .sort((a, b) => cmp(a.name, b.name));
-  const apisix = sortKeys(config);
-  // `apisix` is in canonical key order now, so plain JSON.stringify is its canonical JSON.
-  const digest = sha256Digest(JSON.stringify(apisix));
-  return {
-    apisix,
+/**
+ * Emitted objects of one kind that stay next to each other in id order whatever else the
+ * snapshot holds, rendered once for each place they appear in: the digest, `snapshot.json` and
+ * `apisix.yaml`. The renderings are plain bytes so that they can be made in worker threads and
+ * kept in the compile cache; the files are their concatenation (`assembleSnapshot`).
+ *
+ * A piece is one object, or the run of a service's objects whose ids all start with `<service>.`
+ * (its routes): ids of a service hold no dot, so no other id sorts inside such a run.
+ */
+export interface RenderedPiece {
+  readonly kind: ApisixKind;
+  /** Orders the piece among the pieces of its kind: the id of a single object, `<service>.` for a run. */
+  readonly key: string;
+  /** Objects in the piece. */
+  readonly count: number;
+  /**
+   * Three renderings: canonical JSON (keys sorted, no whitespace; objects joined by `,`), the
+   * objects' lines in snapshot.json as indented there (joined by `,\n`), and their items in
+   * apisix.yaml (see `renderStandaloneItem`). As strings when just rendered; as UTF-8 bytes, one
+   * rendering after the other, when read from the compile cache.
+   */
+  readonly text: PieceText;
+  /** js-yaml's end-of-document marker would follow if the piece ended the file. */
+  readonly openEnded: boolean;
+}
+
+export type PieceText =
+  | { readonly form: 'strings'; readonly canonical: string; readonly pretty: string; readonly yaml: string }
+  | { readonly form: 'bytes'; readonly bytes: Uint8Array; readonly canonicalEnd: number; readonly prettyEnd: number };
+
+/** Depth of an object in snapshot.json: root → `apisix` → kind → object. */
+const PRETTY_INDENT = ' '.repeat(6);
+
+/**
+ * A service's objects of one kind as pieces: each object whose id is not `<service>.<…>` alone,
+ * and those whose id is, as one run.
+ */
+export function renderPieces(service: string, kind: ApisixKind, objects: readonly { readonly id: string }[]): RenderedPiece[] {
+  const prefix = `${service}.`;
+  const sorted = [...objects].sort((a, b) => cmp(a.id, b.id));
+  const pieces = sorted.filter((o) => !o.id.startsWith(prefix)).map((o) => renderPiece(kind, o.id, [o]));
+  const run = sorted.filter((o) => o.id.startsWith(prefix));
+  if (run.length > 0) pieces.push(renderPiece(kind, prefix, run));
+  return pieces;
+}
+
+function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly id: string }[]): RenderedPiece {
+  const canonical: string[] = [];
+  const pretty: string[] = [];
+  let yaml = '';
+  let openEnded = false;
+  for (const object of objects) {
+    const sorted = sortKeys(object);
+    canonical.push(JSON.stringify(sorted));
+    // JSON strings hold no raw line breaks, so indenting after each one indents whole lines.
+    pretty.push(PRETTY_INDENT + JSON.stringify(sorted, null, 2).replace(/\n/g, `\n${PRETTY_INDENT}`));
+    const item = renderStandaloneItem(sorted);
+    yaml += item.text;
+    openEnded = item.openEnded;
+  }
+  return { kind, key, count: objects.length, text: { form: 'strings', canonical: canonical.join(','), pretty: pretty.join(',\n'), yaml }, openEnded };
+}
+
+/** The bytes of a snapshot's two files, when the snapshot was assembled from rendered objects. */
+interface SnapshotFiles {
+  /** The bytes of snapshot.json and apisix.yaml, put together on first call. */
+  readonly files: () => { readonly json: Buffer; readonly standalone: Buffer };
+  readonly counts: SnapshotCounts;
+}
+
+export interface SnapshotCounts {
+  readonly upstreams: number;
+  readonly services: number;
+  readonly routes: number;
+}
+
+const assembled = new WeakMap<Snapshot, SnapshotFiles>();
+
+/**
+ * Pure: a group's rendered pieces and provenance → the snapshot. Its canonical JSON and digest
+ * are put together from the pieces (each kind in id order) now, its two files when first asked
+ * for (`snapshotJsonBytes`, `snapshotStandaloneBytes`; with `files: false` from the objects, the
+ * pieces not kept), and its `apisix` is parsed from the
+ * canonical JSON on first read: a compile that writes the files never builds the objects, and a
+ * diff or a sync never builds the files. `apisix` is what the JSON holds (JSON has no -0).
+ */
+export function assembleSnapshot(
+  group: string,
+  services: readonly ServiceProvenance[],
+  pieces: readonly RenderedPiece[],
+  options: { readonly commit: string | null; readonly draft: boolean; readonly files?: boolean },
+): Snapshot {
+  const byKind: Record<ApisixKind, RenderedPiece[]> = { upstreams: [], services: [], routes: [] };
+  for (const p of pieces) byKind[p.kind].push(p);
+  for (const list of Object.values(byKind)) list.sort((a, b) => cmp(a.key, b.key));
+  const kinds = ['routes', 'services', 'upstreams'] as const;
+  const count = (kind: ApisixKind) => byKind[kind].reduce((n, p) => n + p.count, 0);
+
+  const canonical = new TextBuilder();
+  canonical.text('{');
+  kinds.forEach((kind, k) => {
+    canonical.text(`${k > 0 ? ',' : ''}"${kind}":[`);
+    byKind[kind].forEach((p, i) => {
+      if (i > 0) canonical.text(',');
+      canonical.piece(p.text, 0);
+    });
+    canonical.text(']');
+  });
+  canonical.text('}');
+  const canonicalBytes = canonical.done();
+  const digest = `sha256:${createHash('sha256').update(canonicalBytes).digest('hex')}`;
+  const provenance = sortKeys({ commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)) });
+
+  // The two files are put together when first asked for (a diff or a sync never writes them).
+  const files = (): { json: Buffer; standalone: Buffer } => {
+    // The rest of the snapshot after `apisix`, in canonical key order, as JSON.stringify indents it.
+    const rest = JSON.stringify(sortKeys({ digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }), null, 2);
+    const json = new TextBuilder();
+    json.text('{\n  "apisix": {\n');
+    kinds.forEach((kind, k) => {
+      const list = byKind[kind];
+      json.text(`${k > 0 ? ',\n' : ''}    "${kind}": `);
+      if (list.length === 0) {
+        json.text('[]');
+        return;
+      }
+      json.text('[\n');
+      list.forEach((p, i) => {
+        if (i > 0) json.text(',\n');
+        json.piece(p.text, 1);
+      });
+      json.text('\n    ]');
+    });
+    json.text('\n  },\n');
+    json.text(rest.slice(2, -2));
+    json.text('\n}\n');
+    const standalone = new TextBuilder();
+    for (const part of standaloneParts({ routes: byKind.routes, services: byKind.services, upstreams: byKind.upstreams })) {
+      if (typeof part === 'string') standalone.text(part);
+      else standalone.piece(part, 2);
+    }
+    return { json: json.done(), standalone: standalone.done() };
+  };
+
+  let apisix: ApisixConfig | undefined;
+  const snapshot = {
+    get apisix(): ApisixConfig {
+      apisix ??= JSON.parse(canonicalBytes.toString('utf8')) as ApisixConfig;
+      return apisix;
+    },
     digest,
     draft: options.draft,
     format: SNAPSHOT_FORMAT,
-    group: group.group.group,
-    provenance: sortKeys({ commit: options.commit, services }),
-  };
+    group,
+    provenance,
+  } as Snapshot;
+  // `files: false`: the caller will not write the files, so the pieces are not kept for them
+  // (they are most of the memory); if asked for anyway, the files are rendered from `apisix`.
+  const fromObjects = () => ({ json: Buffer.from(canonicalJsonPretty(snapshot), 'utf8'), standalone: Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8') });
+  let built: { json: Buffer; standalone: Buffer } | undefined;
+  const build = options.files === false ? fromObjects : files;
+  assembled.set(snapshot, {
+    files: () => (built ??= build()),
+    counts: { upstreams: count('upstreams'), services: count('services'), routes: count('routes') },
+  });
+  return snapshot;
+}
+
+/**
+ * Puts a file together from fixed strings and pieces' renderings: one pass to measure, one copy
+ * into a buffer of the final size (no intermediate strings or views per piece).
+ */
+class TextBuilder {
+  readonly #parts: (string | PieceText)[] = [];
+  readonly #which: number[] = [];
+  text(s: string): void {
+    this.#parts.push(s);
+    this.#which.push(-1);
+  }
+  /** Rendering 0 (canonical), 1 (snapshot.json) or 2 (apisix.yaml) of a piece. */
+  piece(t: PieceText, which: 0 | 1 | 2): void {
+    this.#parts.push(t);
+    this.#which.push(which);
+  }
+  done(): Buffer {
+    let size = 0;
+    this.#parts.forEach((part, i) => {
+      if (typeof part === 'string') size += Buffer.byteLength(part, 'utf8');
+      else {
+        const [start, end] = range(part, this.#which[i]!);
+        size += end - start;
+      }
+    });
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    this.#parts.forEach((part, i) => {
+      if (typeof part === 'string') {
+        at += out.write(part, at, 'utf8');
+        return;
+      }
+      const t = part;
+      const which = this.#which[i]!;
+      if (t.form === 'strings') at += out.write(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, at, 'utf8');
+      else {
+        const [start, end] = range(t, which);
+        out.set(t.bytes.subarray(start, end), at);
+        at += end - start;
+      }
+    });
+    return at === size ? out : out.subarray(0, at);
+  }
+}
+
+/** Start and end of one rendering: in UTF-8 bytes (for strings, the start is 0 and the end their length). */
+function range(t: PieceText, which: number): [number, number] {
+  if (t.form === 'strings') return [0, Buffer.byteLength(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, 'utf8')];
+  return which === 0 ? [0, t.canonicalEnd] : which === 1 ? [t.canonicalEnd, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
 }
 
 /** The bytes of `snapshot.json`. */
-export function renderSnapshotJson(snapshot: Snapshot): string {
-  return canonicalJsonPretty(snapshot);
+export function snapshotJsonBytes(snapshot: Snapshot): Uint8Array {
+  return assembled.get(snapshot)?.files().json ?? Buffer.from(canonicalJsonPretty(snapshot), 'utf8');
 }
 
 /** The bytes of the group's standalone `apisix.yaml`. */
+export function snapshotStandaloneBytes(snapshot: Snapshot): Uint8Array {
+  return assembled.get(snapshot)?.files().standalone ?? Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8');
+}
+
+/** The text of `snapshot.json`. */
+export function renderSnapshotJson(snapshot: Snapshot): string {
+  const known = assembled.get(snapshot);
+  return known ? known.files().json.toString('utf8') : canonicalJsonPretty(snapshot);
+}
+
+/** The text of the group's standalone `apisix.yaml`. */
 export function renderSnapshotStandalone(snapshot: Snapshot): string {
-  return renderStandaloneYaml(snapshot.apisix);
+  const known = assembled.get(snapshot);
+  return known ? known.files().standalone.toString('utf8') : renderStandaloneYaml(snapshot.apisix);
+}
+
+/** How many objects of each kind the snapshot holds (without building them when it need not). */
+export function snapshotCounts(snapshot: Snapshot): SnapshotCounts {
+  const known = assembled.get(snapshot)?.counts;
+  if (known) return known;
+  const { upstreams, services, routes } = snapshot.apisix;
+  return { upstreams: upstreams.length, services: services.length, routes: routes.length };
 }

@@ -5,15 +5,172 @@ import type { ApisixConfig } from '../model/apisix.js';
  * Renders a gateway configuration as an APISIX standalone file (`conf/apisix.yaml`): the
  * `routes`, `services` and `upstreams` lists, ending with the `#END` line APISIX waits for
  * before it loads the file. Pure and deterministic: objects keep the (id-sorted) order they have.
+ *
+ * The text is exactly what js-yaml's `dump(doc, DUMP_OPTIONS)` writes. It is put together from one
+ * item per object (`renderStandaloneItem`), so that items can be rendered in parallel and cached
+ * per object, and the items are written by a small emitter that mirrors js-yaml's block layout;
+ * js-yaml itself still decides how each scalar is written, so quoting rules are js-yaml's.
  */
 export function renderStandaloneYaml(config: ApisixConfig): string {
-  const doc = {
-    routes: config.routes,
-    services: config.services,
-    upstreams: config.upstreams,
-  };
-  // js-yaml's dump is several times faster than a positioned YAML library's stringify, which
-  // matters at tens of thousands of objects; no references, no line folding, keys as given.
-  const body = dump(doc, { lineWidth: -1, noRefs: true, sortKeys: false });
-  return `${body}#END\n`;
+  return joinStandaloneItems({
+    routes: config.routes.map(renderStandaloneItem),
+    services: config.services.map(renderStandaloneItem),
+    upstreams: config.upstreams.map(renderStandaloneItem),
+  });
+}
+
+/** js-yaml's options for the standalone file: no references, no line folding, keys as given. */
+export const DUMP_OPTIONS = { lineWidth: -1, noRefs: true, sortKeys: false } as const;
+
+/**
+ * One object as an item of its kind's list in the standalone file: `\n  - key: value…`.
+ * `openEnded` is js-yaml's "the last scalar was a block scalar keeping its final newlines", after
+ * which a document written last needs a `...` end marker.
+ */
+export interface StandaloneItem {
+  readonly text: string;
+  readonly openEnded: boolean;
+}
+
+/** The standalone file from its items (each kind already in id order). */
+export function joinStandaloneItems(items: StandaloneItems<string>): string {
+  return standaloneParts(items).join('');
+}
+
+export type StandaloneItems<T> = { readonly [K in keyof ApisixConfig]: readonly { readonly text: T; readonly openEnded: boolean }[] };
+
+/** The pieces of the standalone file, in order, from its items (each kind already in id order). */
+export function standaloneParts<T>(items: StandaloneItems<T>): (T | string)[] {
+  const out: (T | string)[] = [];
+  for (const kind of ['routes', 'services', 'upstreams'] as const) {
+    const list = items[kind];
+    if (list.length === 0) out.push(`${kind}: []\n`);
+    else out.push(`${kind}:`, ...list.map((i) => i.text), '\n');
+  }
+  // As js-yaml: the document ends with `...` when its last scalar left it open-ended.
+  if (items.upstreams.at(-1)?.openEnded === true) out.push('...\n');
+  out.push('#END\n');
+  return out;
+}
+
+/** Objects sit at level 2 of the document: root mapping (0) → kind's sequence (1) → item (2). */
+const ITEM_LEVEL = 2;
+
+export function renderStandaloneItem(object: unknown): StandaloneItem {
+  const body = writeNode(object, ITEM_LEVEL, true);
+  if (body !== null) return { text: `\n  -${body === '' || body.startsWith('\n') ? '' : ' '}${body}`, openEnded: false };
+  return fallbackItem(object);
+}
+
+/**
+ * js-yaml renders the object as the only item of a sequence at level 0 (`- …`, items at level 1);
+ * at level 2 every line but the first is indented two more spaces, except empty lines (js-yaml's
+ * `indentString` leaves those empty). Scalar styles do not depend on the level from 1 on.
+ */
+function fallbackItem(object: unknown): StandaloneItem {
+  let text = dump([object], DUMP_OPTIONS);
+  const openEnded = text.endsWith('\n...\n');
+  text = text.slice(0, openEnded ? -'...\n'.length : undefined);
+  if (!text.endsWith('\n')) throw new Error('unexpected js-yaml output');
+  const lines = text.slice(0, -1).split('\n');
+  const shifted = lines.map((line, i) => (i === 0 || line === '' ? line : `  ${line}`)).join('\n');
+  return { text: `\n  ${shifted}`, openEnded };
+}
+
+const scalars = new Map<string, string>();
+
+/**
+ * Strings js-yaml surely writes plain: words of letters, digits and `_./-` separated by single
+ * spaces, starting with a letter, `_` or `/` (so no YAML indicator, comment or `: `, and never a
+ * number or timestamp), longer than any YAML 1.1 boolean or null word (`false`, `NULL`, …).
+ * Everything else is asked of js-yaml once and remembered.
+ */
+const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*$/;
+const keys = new Map<string, string>();
+
+/**
+ * The block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`, `writeBlockSequence`)
+ * for plain objects, arrays and scalars. Returns null for what it does not cover: multi-line
+ * strings, keys that need an explicit `? ` pair, and anything that is not plain JSON-like data.
+ */
+function writeNode(value: unknown, level: number, compact: boolean): string | null {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    let out = '';
+    for (const item of value) {
+      const text = writeNode(item === undefined ? null : item, level + 1, true);
+      if (text === null) return null;
+      if (!compact || out !== '') out += newline(level);
+      out += text === '' || text.charCodeAt(0) === 10 ? '-' : '- ';
+      out += text;
+    }
+    return out;
+  }
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return null;
+    let out = '';
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      const keyText = renderKey(key);
+      if (keyText === null) return null;
+      const text = writeNode(v, level + 1, false);
+      if (text === null) return null;
+      if (!compact || out !== '') out += newline(level);
+      out += keyText;
+      out += text === '' || text.charCodeAt(0) === 10 ? ':' : ': ';
+      out += text;
+    }
+    return out === '' ? '{}' : out;
+  }
+  return renderScalar(value);
+}
+
+const newlines: string[] = [];
+function newline(level: number): string {
+  return (newlines[level] ??= `\n${' '.repeat(2 * level)}`);
+}
+
+/** A scalar as js-yaml writes it at level 1 or deeper (where its style no longer depends on the level). */
+function renderScalar(value: unknown): string | null {
+  let memoKey: string;
+  switch (typeof value) {
+    case 'string':
+      if (value.length > 5 && SURELY_PLAIN.test(value)) return value;
+      if (value.includes('\n')) return null;
+      memoKey = `s${value}`;
+      break;
+    case 'number':
+      memoKey = `n${Object.is(value, -0) ? '-0' : String(value)}`;
+      break;
+    case 'boolean':
+      memoKey = value ? 'true' : 'false';
+      break;
+    default:
+      if (value !== null) return null;
+      memoKey = 'null';
+  }
+  let text = scalars.get(memoKey);
+  if (text === undefined) {
+    const rendered = dump([value], DUMP_OPTIONS);
+    if (!rendered.startsWith('- ') || !rendered.endsWith('\n') || rendered.indexOf('\n') !== rendered.length - 1) return null;
+    text = rendered.slice(2, -1);
+    if (scalars.size > 100_000) scalars.clear();
+    scalars.set(memoKey, text);
+  }
+  return text;
+}
+
+/** A mapping key as js-yaml writes it in a block mapping (an implicit key, `key: `). */
+function renderKey(key: string): string | null {
+  let text = keys.get(key);
+  if (text === undefined) {
+    const rendered = dump({ [key]: 0 }, DUMP_OPTIONS);
+    if (!rendered.endsWith(': 0\n') || rendered.indexOf('\n') !== rendered.length - 1 || rendered.startsWith('?')) return null;
+    text = rendered.slice(0, -': 0\n'.length);
+    if (keys.size > 100_000) keys.clear();
+    keys.set(key, text);
+  }
+  return text;
 }

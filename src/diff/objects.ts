@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { sortKeys } from '../compile/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
-import { diffFields } from '../sync/normalize.js';
+import { diffFields, sameJson } from '../sync/normalize.js';
 import type { FieldDiff, ObjectChangeKind, ObjectDiff } from './model.js';
 import { maskSecretPair } from './secrets.js';
 
@@ -65,6 +65,8 @@ function diffOne(kind: ApisixKind, id: string, before: ApisixObject | undefined,
   let formB: unknown = before;
   let formA: unknown = after;
   if (before !== undefined && after !== undefined && options.compare) [formB, formA] = options.compare(kind, before, after);
+  // Equal forms mask alike and have no field changes: most objects of a large diff are these.
+  if (before !== undefined && after !== undefined && sameJson(formB, formA)) return null;
   const masked = maskSecretPair<unknown>(formB, formA);
   const b = isRecord(masked.before) ? masked.before : {};
   const a = isRecord(masked.after) ? masked.after : {};

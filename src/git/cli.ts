@@ -85,3 +85,4 @@ export async function lsTree(repo: GitRepo, commit: string, prefixes: readonly s
   }
   return entries;
 }
+

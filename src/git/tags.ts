@@ -1,8 +1,9 @@
 /**
- * Version tags: `<service>/v<semver>` (DESIGN §2). The tag list is an input of `compile`, so it
+ * Version tags: `<service>/v<semver>` (docs/architecture.md §2). The tag list is an input of `compile`, so it
  * is read once here and passed around as data.
  */
 import semver from 'semver';
+import { isExactVersion } from './pin.js';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
 import { peel } from './objects.js';
 import { listRefs, readPackedRefs } from './refs.js';
@@ -29,7 +30,7 @@ export interface IgnoredTag {
   readonly reason: 'bad-service-name' | 'not-semver' | 'not-a-commit' | 'missing-object';
 }
 
-/** Service (and every other) names: DNS-label-like, 1–31 characters (DESIGN §2). */
+/** Service (and every other) names: DNS-label-like, 1–31 characters (docs/architecture.md §2). */
 export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
 
 export type TagName =
@@ -49,7 +50,7 @@ export function parseVersionTagName(tag: string): TagName {
   const raw = match?.[2];
   if (service === undefined || raw === undefined || !/^\d/.test(raw)) return { kind: 'other' };
   if (!NAME_PATTERN.test(service)) return { kind: 'malformed', reason: 'bad-service-name' };
-  if (semver.valid(raw) !== raw) return { kind: 'malformed', reason: 'not-semver' };
+  if (!isExactVersion(raw)) return { kind: 'malformed', reason: 'not-semver' };
   return { kind: 'version', service, version: raw };
 }
 

@@ -57,9 +57,12 @@ export async function listTree(
   repo: GitRepo,
   commit: string,
   prefixes: readonly string[] = [],
+  options: { readonly large?: boolean } = {},
 ): Promise<TreeEntry[]> {
   const wanted = prefixes.length === 0 ? [''] : [...new Set(prefixes.map(normalisePrefix))];
-  if (wanted.length >= CLI_THRESHOLD && gitCliAvailable()) {
+  // `large`: the prefixes hold many objects (whole config folders), which one `git ls-tree`
+  // lists far faster than reading tree objects one by one.
+  if ((wanted.length >= CLI_THRESHOLD || options.large === true) && gitCliAvailable()) {
     // Listing the common folders once beats walking thousands of prefixes one by one.
     const roots = [...new Set(wanted.map((p) => p.split('/')[0]!))];
     const wantedSet = new Set(wanted);

@@ -1,9 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { gitCliAvailable } from '../git/cli.js';
+import { GitError } from '../git/errors.js';
 import { listTree, readBlobs } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';
 import type { VersionTag } from '../git/tags.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { deferredSource } from './deferred-source.js';
+import type { Batch } from './deferred-source.js';
 import { templatePath } from './layout.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
@@ -12,15 +17,18 @@ const SYMLINK = '120000';
 
 /**
  * Reads the config files as committed at `commit`. Symlinks are resolved inside the commit's
- * tree; one that leaves the repository or points at nothing is reported, never followed.
+ * tree; one that leaves the repository or points at nothing is reported, never followed. With
+ * `deferred`, a file's bytes are read only when used (see deferred-source.ts).
  */
-export async function readRevision(repo: GitRepo, commit: string, revision: string): Promise<SourceTree> {
-  const entries = await listTree(repo, commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE]);
+export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean } = {}): Promise<SourceTree> {
+  const entries = await listTree(repo, commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true });
   const problems: Diagnostic[] = [];
   const wanted = entries.filter((e) => e.path === REPO_CONFIG_FILE || /\.ya?ml$/.test(e.path) || e.mode === SYMLINK);
-  const blobs = await readBlobs(repo, [...new Set(wanted.map((e) => e.oid))]);
+  const eager = options.deferred === true ? wanted.filter((e) => e.mode === SYMLINK) : wanted;
+  const blobs = await readBlobs(repo, [...new Set(eager.map((e) => e.oid))]);
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const files: SourceFile[] = [];
+  const reader = blobReader(repo);
   for (const entry of wanted) {
     let blob: TreeEntry = entry;
     if (entry.mode === SYMLINK) {
@@ -43,10 +51,11 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
         continue;
       }
       blob = found;
-      if (!blobs.has(found.oid)) blobs.set(found.oid, (await readBlobs(repo, [found.oid])).get(found.oid)!);
+      if (!blobs.has(found.oid) && options.deferred !== true) blobs.set(found.oid, (await readBlobs(repo, [found.oid])).get(found.oid)!);
     }
-    const bytes = blobs.get(blob.oid)!;
-    files.push({ path: entry.path, bytes: bytes.byteLength > MAX_FILE_BYTES ? new Uint8Array(bytes.byteLength) : bytes, oid: blob.oid, revision });
+    const known = blobs.get(blob.oid);
+    if (known !== undefined) files.push({ path: entry.path, bytes: sizeChecked(known), oid: blob.oid, revision });
+    else files.push(deferredSource({ path: entry.path, oid: blob.oid, revision }, () => sizeChecked(reader.readOne(blob.oid)), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: blob.oid } }));
   }
   return { files, problems };
 }
@@ -54,9 +63,16 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
 /**
  * The service template as committed at each tag (tags whose commit lacks one are left out).
  * Tags are grouped by commit so each commit's trees are read once, however many tags share it
- * (a release commit often carries the tags of many services).
+ * (a release commit often carries the tags of many services). With `deferred`, the blobs are
+ * read only when used. `known` remembers, per tag, which template blob it holds (or that it has
+ * none), so a tag's tree is listed once: a tag's ref target, and so its content, never changes
+ * without the target's oid changing.
  */
-export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[]): Promise<Map<string, SourceFile>> {
+export async function readTemplatesAtTags(
+  repo: GitRepo,
+  tags: readonly VersionTag[],
+  options: { readonly deferred?: boolean; readonly known?: TagTemplates } = {},
+): Promise<Map<string, SourceFile>> {
   const byCommit = new Map<string, VersionTag[]>();
   for (const tag of tags) {
     let list = byCommit.get(tag.commit);
@@ -64,18 +80,74 @@ export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionT
     list.push(tag);
   }
   const present: { tag: VersionTag; entry: TreeEntry }[] = [];
+  const stillToList = new Map<string, VersionTag[]>();
   for (const [commit, list] of byCommit) {
+    for (const tag of list) {
+      const known = options.known?.get(tagTemplateKey(tag));
+      if (known === undefined) {
+        let rest = stillToList.get(commit);
+        if (!rest) stillToList.set(commit, (rest = []));
+        rest.push(tag);
+      } else if (known !== null) {
+        present.push({ tag, entry: { path: templatePath(tag.service), oid: known.oid, mode: known.mode } });
+      }
+    }
+  }
+  for (const [commit, list] of stillToList) {
     const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) {
       const entry = byPath.get(templatePath(tag.service));
-      if (entry && entry.mode !== SYMLINK) present.push({ tag, entry });
+      const usable = entry !== undefined && entry.mode !== SYMLINK ? entry : null;
+      options.known?.set(tagTemplateKey(tag), usable === null ? null : { oid: usable.oid, mode: usable.mode });
+      if (usable) present.push({ tag, entry: usable });
     }
   }
-  const blobs = await readBlobs(repo, [...new Set(present.map((x) => x.entry.oid))]);
   const out = new Map<string, SourceFile>();
+  if (options.deferred === true) {
+    const reader = blobReader(repo);
+    for (const { tag, entry } of present) {
+      out.set(tag.tag, deferredSource({ path: entry.path, oid: entry.oid, revision: tag.tag }, () => reader.readOne(entry.oid), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: entry.oid } }));
+    }
+    return out;
+  }
+  const blobs = await readBlobs(repo, [...new Set(present.map((x) => x.entry.oid))]);
   for (const { tag, entry } of present) {
     out.set(tag.tag, { path: entry.path, bytes: blobs.get(entry.oid)!, oid: entry.oid, revision: tag.tag });
   }
   return out;
+}
+
+/** Which template blob each tag holds (null: none), by `tagTemplateKey`. */
+export interface TagTemplates {
+  get(key: string): { readonly oid: string; readonly mode: string } | null | undefined;
+  set(key: string, entry: { readonly oid: string; readonly mode: string } | null): void;
+}
+
+/** The tag's ref target and the template's path: what the template entry at the tag depends on. */
+export function tagTemplateKey(tag: VersionTag): string {
+  return `${tag.object}:${templatePath(tag.service)}`;
+}
+
+/** An oversized blob is handed on as a marker of its size, as the worktree reader does. */
+export function sizeChecked(bytes: Uint8Array): Uint8Array {
+  return bytes.byteLength > MAX_FILE_BYTES ? new Uint8Array(bytes.byteLength) : bytes;
+}
+
+/** Reads blobs of deferred sources: many through one `git cat-file --batch`, one synchronously. */
+export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8Array } {
+  return {
+    async readMany(sources) {
+      const blobs = await readBlobs(repo, sources.map((s) => s.oid!));
+      return sources.map((s) => sizeChecked(blobs.get(s.oid!)!));
+    },
+    readOne(oid) {
+      if (!gitCliAvailable()) throw new GitError(`cannot read blob ${oid} synchronously without the git command line`);
+      const env: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+      const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env, maxBuffer: 1 << 30 });
+      if (result.status !== 0) throw new GitError(`object not found: ${oid}`);
+      return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
+    },
+  };
 }

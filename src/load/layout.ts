@@ -24,6 +24,19 @@ export function overlayPath(group: string, service: string): string {
 }
 
 export function classifyPath(path: string): FileRole {
+  let role = roles.get(path);
+  if (role === undefined) {
+    role = classify(path);
+    if (roles.size >= 200_000) roles.clear();
+    roles.set(path, role);
+  }
+  return role;
+}
+
+/** Roles by path: a run classifies each path several times (pins, prefetch, compile). */
+const roles = new Map<string, FileRole>();
+
+function classify(path: string): FileRole {
   if (path === 'tagway.yaml') return { kind: 'config' };
   const parts = path.split('/');
   const yaml = /\.ya?ml$/.test(path);

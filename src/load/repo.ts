@@ -1,37 +1,55 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { cmp } from '../model/diagnostic.js';
 import { classifyPath } from './layout.js';
-import type { SourceTree } from './source-file.js';
+import type { SourceFile, SourceTree } from './source-file.js';
 import { parseYamlFile } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
 
-/** The config repository's YAML files, parsed and sorted into their roles (not yet schema-checked). */
-export interface ParsedRepo {
-  readonly config: YamlFile | null;
+/**
+ * The config repository's YAML files, parsed and sorted into their roles. `F` is what parsing a
+ * file gives (a `YamlFile`, or more: see `parseRepo`).
+ */
+export interface ParsedRepo<F = YamlFile> {
+  readonly config: F | null;
   /** service → its template. */
-  readonly templates: ReadonlyMap<string, YamlFile>;
+  readonly templates: ReadonlyMap<string, F>;
   /** group → its group.yaml. */
-  readonly groups: ReadonlyMap<string, YamlFile>;
+  readonly groups: ReadonlyMap<string, F>;
   /** group → service → overlay. */
-  readonly overlays: ReadonlyMap<string, ReadonlyMap<string, YamlFile>>;
+  readonly overlays: ReadonlyMap<string, ReadonlyMap<string, F>>;
   /** Group folders seen (also those without a readable group.yaml). */
   readonly groupFolders: readonly string[];
   /** Groups whose folder has a group.yaml, parsed or not. */
   readonly groupFiles: ReadonlySet<string>;
 }
 
+/** Parses one file of a role: the result (null when it did not parse) and the findings. */
+export type ParseFile<F> = (source: SourceFile, kind: 'config' | 'template' | 'group' | 'overlay') => {
+  readonly file: F | null;
+  readonly diagnostics: readonly Diagnostic[];
+};
+
+const parseYaml: ParseFile<YamlFile> = (source) => {
+  const parsed = parseYamlFile(source);
+  return parsed.ok ? { file: parsed.file, diagnostics: [] } : { file: null, diagnostics: parsed.diagnostics };
+};
+
 /**
- * Parses every config file of a source tree. Files are handled in path order, so the result and
- * its diagnostics do not depend on the order the reader listed them in. Never throws.
+ * Parses every config file of a source tree with `parse` (default: YAML only). Files are handled
+ * in path order, so the result and its diagnostics do not depend on the order the reader listed
+ * them in. Never throws.
  */
-export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Diagnostic[] } {
+export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Diagnostic[] };
+export function parseRepo<F>(tree: SourceTree, parse: ParseFile<F>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] };
+export function parseRepo<F>(tree: SourceTree, parse?: ParseFile<F>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] } {
+  const parseFile = parse ?? (parseYaml as unknown as ParseFile<F>);
   const diagnostics: Diagnostic[] = [...tree.problems];
-  let config: YamlFile | null = null;
-  const templates = new Map<string, YamlFile>();
-  const groups = new Map<string, YamlFile>();
-  const overlays = new Map<string, Map<string, YamlFile>>();
+  let config: F | null = null;
+  const templates = new Map<string, F>();
+  const groups = new Map<string, F>();
+  const overlays = new Map<string, Map<string, F>>();
   const groupFolders = new Set<string>();
   const groupFiles = new Set<string>();
 
@@ -70,11 +88,9 @@ export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Di
     }
     if (role.kind === 'group' || role.kind === 'overlay') groupFolders.add(role.group);
     if (role.kind === 'group') groupFiles.add(role.group);
-    const parsed = parseYamlFile(source);
-    if (!parsed.ok) {
-      diagnostics.push(...parsed.diagnostics);
-      continue;
-    }
+    const parsed = parseFile(source, role.kind);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.file === null) continue;
     switch (role.kind) {
       case 'config':
         config = parsed.file;

@@ -1,7 +1,11 @@
-import fs from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { mapConcurrent } from '../git/concurrency.js';
+import { gitCliAvailable } from '../git/cli.js';
+import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { gitBlobId } from './blob-id.js';
+import { deferredSource } from './deferred-source.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
 
@@ -9,81 +13,196 @@ import type { SourceFile, SourceTree } from './source-file.js';
  * Reads the config files of a work tree (`services/`, `gateway-groups/`, `tagway.yaml`).
  * Symlinks are followed only when they stay inside the repository; a link that leaves it, a
  * broken link and a linked folder are reported, never read. Files above the size limit are
- * reported without reading them whole. Only genuine I/O failures throw.
+ * reported without reading them whole. Only genuine I/O failures throw. Every file carries its
+ * blob id.
+ *
+ * Reads are synchronous: tens of thousands of small files are read several times faster one
+ * after the other than through promises (docs/performance.md).
  */
-const FS_CONCURRENCY = 64;
-
 export async function readWorktree(root: string): Promise<SourceTree> {
-  const rootReal = await fs.realpath(root);
+  const rootReal = fs.realpathSync(root);
   const files: SourceFile[] = [];
   const problems: Diagnostic[] = [];
-
-  /** `link` says the folder listing saw a symbolic link (regular files skip the extra stat). */
-  const readOne = async ({ rel, link }: { rel: string; link: boolean }): Promise<void> => {
-    const abs = path.join(rootReal, rel);
-    let target = abs;
-    if (link) {
-      let real: string;
-      try {
-        real = await fs.realpath(abs);
-      } catch {
-        problems.push(problem('TW1004', rel, `${rel} is a broken symbolic link`, 'Point the link at a file inside the repository, or replace it with the file.'));
-        return;
-      }
-      if (real !== rootReal && !real.startsWith(`${rootReal}${path.sep}`)) {
-        problems.push(
-          problem('TW1004', rel, `${rel} is a symbolic link to ${real}, outside the repository`, 'Config must live in the repository: copy the file in instead of linking to it.'),
-        );
-        return;
-      }
-      const st = await fs.stat(real);
-      if (st.isDirectory()) {
-        problems.push(problem('TW1004', rel, `${rel} is a symbolic link to a folder; tagway does not follow linked folders`, 'Replace the link with the folder itself.'));
-        return;
-      }
-      if (!st.isFile()) return;
-      target = real;
-    }
-    let handle;
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
     try {
-      handle = await fs.open(target, 'r');
-      const { size } = await handle.stat();
-      // An oversized file is handed on as a marker of its size, without reading it whole.
-      const bytes = size > MAX_FILE_BYTES ? new Uint8Array(size) : new Uint8Array(await handle.readFile());
-      files.push({ path: rel, bytes });
-    } catch (error) {
-      problems.push(problem('TW1001', rel, `cannot read ${rel}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "Check the file's permissions."));
-    } finally {
-      await handle?.close();
-    }
-  };
-
-  const candidates: { rel: string; link: boolean }[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await fs.readdir(path.join(rootReal, rel), { withFileTypes: true });
+      entries = fs.readdirSync(path.join(rootReal, rel), { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      problems.push(problem('TW1001', rel, `cannot read folder ${rel}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Check the folder\'s permissions.'));
+      problems.push(problem('TW1001', rel, `cannot read folder ${rel}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "Check the folder's permissions."));
       return;
     }
-    const folders: string[] = [];
     for (const entry of entries) {
       const child = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) folders.push(child);
-      else if (entry.isSymbolicLink()) candidates.push({ rel: child, link: true });
-      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) candidates.push({ rel: child, link: false });
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isSymbolicLink()) readConfigFile(rootReal, child, true, files, problems);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) readConfigFile(rootReal, child, false, files, problems);
     }
-    await mapConcurrent(folders, FS_CONCURRENCY, walk);
   };
-
-  await Promise.all(CONFIG_ROOTS.map(walk));
-  // Reads overlap: tens of thousands of small files are read in a fraction of the serial time.
-  await mapConcurrent(candidates, FS_CONCURRENCY, readOne);
-  const config = await fs.lstat(path.join(rootReal, REPO_CONFIG_FILE)).catch(() => null);
-  if (config) await readOne({ rel: REPO_CONFIG_FILE, link: config.isSymbolicLink() });
+  for (const root of CONFIG_ROOTS) walk(root);
+  const config = lstatOrNull(path.join(rootReal, REPO_CONFIG_FILE));
+  if (config) readConfigFile(rootReal, REPO_CONFIG_FILE, config.isSymbolicLink(), files, problems);
   return { files, problems };
+}
+
+/**
+ * The same files as `readWorktree`, with git's help: a tracked file whose stat data matches the
+ * index (git's own check, racy timestamps included) takes the index's blob id and is read only
+ * when its bytes are used, so a run that finds everything in its cache reads almost nothing.
+ * Changed, untracked and linked files are read as `readWorktree` reads them. Falls back to
+ * `readWorktree` when git is not available or when git's blob ids could differ from the bytes
+ * on disk or from what the folder walk would find: end-of-line or filter conversions configured
+ * (`core.autocrlf`, `core.eol`, attributes files), submodules, sparse checkouts, a config folder
+ * that is itself a link.
+ */
+export async function readWorktreeIndexed(repo: GitRepo): Promise<SourceTree> {
+  if (!gitCliAvailable()) return readWorktree(repo.dir);
+  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE];
+  let listing: [Buffer, Buffer, Buffer, Buffer];
+  try {
+    listing = await Promise.all([
+      gitOutput(repo, ['ls-files', '-s', '-v', '-z', ...pathspec]),
+      gitOutput(repo, ['diff-files', '--name-only', '-z', ...pathspec]),
+      gitOutput(repo, ['ls-files', '--others', '-z', ...pathspec]),
+      gitOutput(repo, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol|attributesfile)$'], [1]),
+    ]);
+  } catch {
+    return readWorktree(repo.dir);
+  }
+  const [indexed, changed, untracked, conversions] = listing;
+  if (conversions.byteLength > 0 && !/^(core\.autocrlf\nfalse\0)*$/i.test(conversions.toString('utf8'))) return readWorktree(repo.dir);
+  const xdg = process.env['XDG_CONFIG_HOME'] || path.join(process.env['HOME'] ?? '', '.config');
+  const attributes = [path.join(repo.dir, '.gitattributes'), path.join(repo.gitdir, 'info', 'attributes'), path.join(xdg, 'git', 'attributes')];
+  if (attributes.some((f) => fs.existsSync(f))) return readWorktree(repo.dir);
+
+  const rootReal = repo.dir;
+  const files: SourceFile[] = [];
+  const problems: Diagnostic[] = [];
+  const fromDisk = new Set<string>();
+  for (const rel of split(changed)) fromDisk.add(rel);
+  for (const rel of split(untracked)) {
+    // A folder listed whole is a nested repository, which the folder walk would enter.
+    if (rel.endsWith('/') || rel.endsWith('/.gitattributes')) return readWorktree(repo.dir);
+    fromDisk.add(rel);
+  }
+  const clean: { rel: string; oid: string }[] = [];
+  const seen = new Set<string>();
+  for (const record of split(indexed)) {
+    // `<tag> <mode> <oid> <stage>\t<path>`, fixed widths: tag `H` is a plain cached entry (lower
+    // case: assume-unchanged), `S` skip-worktree; modes have six digits, oids forty.
+    if (record.charCodeAt(51) !== 9) return readWorktree(repo.dir);
+    const tag = record[0];
+    const mode = record.slice(2, 8);
+    const oid = record.slice(9, 49);
+    const stage = record[50];
+    const rel = record.slice(52);
+    if ((CONFIG_ROOTS as readonly string[]).includes(rel) || rel.endsWith('/.gitattributes') || tag === 'S' || mode === '160000') return readWorktree(repo.dir);
+    if (seen.has(rel)) continue; // the stages of a conflicted path
+    seen.add(rel);
+    if (tag !== 'H' || stage !== '0' || mode === '120000') fromDisk.add(rel);
+    else if (!fromDisk.has(rel) && /\.ya?ml$/.test(rel)) clean.push({ rel, oid });
+  }
+  for (const { rel, oid } of clean) {
+    const abs = path.join(rootReal, rel);
+    files.push(deferredSource({ path: rel, oid }, () => readBytes(abs), { origin: { kind: 'file', path: abs } }));
+  }
+  for (const rel of [...fromDisk].sort()) {
+    const st = lstatOrNull(path.join(rootReal, rel));
+    if (st === null || st.isDirectory()) continue;
+    if (st.isSymbolicLink()) readConfigFile(rootReal, rel, true, files, problems);
+    else if (st.isFile() && /\.ya?ml$/.test(rel)) readConfigFile(rootReal, rel, false, files, problems);
+  }
+  return { files, problems };
+}
+
+/** Reads one candidate file into `files`, or reports why it cannot be read. */
+function readConfigFile(rootReal: string, rel: string, link: boolean, files: SourceFile[], problems: Diagnostic[]): void {
+  const abs = path.join(rootReal, rel);
+  let target = abs;
+  if (link) {
+    let real: string;
+    try {
+      real = fs.realpathSync(abs);
+    } catch {
+      problems.push(problem('TW1004', rel, `${rel} is a broken symbolic link`, 'Point the link at a file inside the repository, or replace it with the file.'));
+      return;
+    }
+    if (real !== rootReal && !real.startsWith(`${rootReal}${path.sep}`)) {
+      problems.push(
+        problem('TW1004', rel, `${rel} is a symbolic link to ${real}, outside the repository`, 'Config must live in the repository: copy the file in instead of linking to it.'),
+      );
+      return;
+    }
+    const st = fs.statSync(real);
+    if (st.isDirectory()) {
+      problems.push(problem('TW1004', rel, `${rel} is a symbolic link to a folder; tagway does not follow linked folders`, 'Replace the link with the folder itself.'));
+      return;
+    }
+    if (!st.isFile()) return;
+    target = real;
+  }
+  try {
+    const bytes = readBytes(target);
+    files.push({ path: rel, bytes, oid: gitBlobId(bytes) });
+  } catch (error) {
+    problems.push(problem('TW1001', rel, `cannot read ${rel}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "Check the file's permissions."));
+  }
+}
+
+/** A file's bytes; an oversized file is handed on as a marker of its size, without reading it whole. */
+export function readBytes(file: string): Uint8Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    // Config files are small: one read into a reused buffer usually gets all of it, without
+    // asking for the size first (reads are synchronous, so the buffer is never shared).
+    let at = fs.readSync(fd, scratch, 0, FIRST_READ, 0);
+    if (at < FIRST_READ) return Buffer.from(scratch.subarray(0, at));
+    const { size } = fs.fstatSync(fd);
+    if (size > MAX_FILE_BYTES) return new Uint8Array(size);
+    let bytes = Buffer.concat([scratch, Buffer.alloc(Math.max(0, size - FIRST_READ))]);
+    for (;;) {
+      if (at === bytes.byteLength) bytes = Buffer.concat([bytes, Buffer.alloc(bytes.byteLength)]);
+      const n = fs.readSync(fd, bytes, at, bytes.byteLength - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    if (at > MAX_FILE_BYTES) return new Uint8Array(at);
+    return bytes.subarray(0, at);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const FIRST_READ = 64 * 1024;
+const scratch = Buffer.allocUnsafe(FIRST_READ);
+
+function lstatOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
+function split(out: Buffer): string[] {
+  return out.toString('utf8').split('\0').filter((s) => s !== '');
+}
+
+/** Runs git in the work tree; exit codes in `ok` besides 0 count as success with no output. */
+function gitOutput(repo: GitRepo, args: readonly string[], ok: readonly number[] = []): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+    const child = spawn('git', ['-C', repo.dir, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else if (code !== null && ok.includes(code)) resolve(Buffer.alloc(0));
+      else reject(new Error(`git ${args[0]} exited ${code}`));
+    });
+  });
 }
 
 function problem(code: string, file: string, message: string, hint: string): Diagnostic {

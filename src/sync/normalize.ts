@@ -1,5 +1,4 @@
 import type { ApisixKind, ApisixObject } from '../model/apisix.js';
-import { canonicalJson } from '../compile/canonical.js';
 
 /**
  * Fields the gateway sets on its own and tagway never sends: the Admin API's timestamps
@@ -104,8 +103,30 @@ const DEFAULT_MARKERS: Readonly<Record<ApisixKind, readonly string[]>> = {
   routes: ['priority', 'status'],
 };
 
-function sameJson(a: Json, b: Json): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+/**
+ * Whether two values have the same canonical JSON, for values that came from JSON (no NaN,
+ * infinities or functions): compared in place, keys in any order, an `undefined` member the
+ * same as an absent one. No copies or strings are made.
+ */
+export function sameJson(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] === undefined ? null : a[i], b[i] === undefined ? null : b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as JsonObject;
+  const y = b as JsonObject;
+  let defined = 0;
+  for (const key in x) {
+    if (!Object.prototype.hasOwnProperty.call(x, key) || x[key] === undefined) continue;
+    defined += 1;
+    if (!Object.prototype.hasOwnProperty.call(y, key) || !sameJson(x[key], y[key])) return false;
+  }
+  for (const key in y) if (Object.prototype.hasOwnProperty.call(y, key) && y[key] !== undefined) defined -= 1;
+  return defined === 0;
 }
 
 function stripDefaults(value: JsonObject, defaults: Defaults): JsonObject {
@@ -150,6 +171,51 @@ export function normalizeObject(kind: ApisixKind, obj: ApisixObject): JsonObject
 }
 
 /**
+ * `normalizeObject` of a snapshot's object, computed once per object: a sync plans a target twice
+ * (before applying, and to verify) and a fleet once per target, with the same snapshot objects.
+ * Callers must not change the result.
+ */
+function normalizedDesired(kind: ApisixKind, obj: ApisixObject): JsonObject {
+  let byKind = desiredForms.get(obj);
+  if (byKind === undefined) desiredForms.set(obj, (byKind = new Map()));
+  let form = byKind.get(kind);
+  if (form === undefined) byKind.set(kind, (form = normalizeObject(kind, obj)));
+  return form;
+}
+
+const desiredForms = new WeakMap<ApisixObject, Map<ApisixKind, JsonObject>>();
+/**
+ * Whether `live` is `desired` with, at most, server fields added (`sameJson` otherwise). Then
+ * their comparison forms are equal: both go through the same steps once the server fields are
+ * dropped, and `id` is a string on both (a snapshot's ids are strings).
+ */
+export function sameExceptServerFields(desired: ApisixObject, live: ApisixObject): boolean {
+  if (typeof desired.id !== 'string' || desired.id !== String(live.id)) return false;
+  const d = desired as JsonObject;
+  const l = live as JsonObject;
+  let defined = 0;
+  for (const key in d) {
+    if (!Object.prototype.hasOwnProperty.call(d, key) || d[key] === undefined) continue;
+    if ((SERVER_FIELDS as readonly string[]).includes(key)) return false;
+    defined += 1;
+    if (key === 'id') continue;
+    if (!Object.prototype.hasOwnProperty.call(l, key) || !sameJson(d[key], l[key])) return false;
+  }
+  for (const key in l) {
+    if (Object.prototype.hasOwnProperty.call(l, key) && l[key] !== undefined && !(SERVER_FIELDS as readonly string[]).includes(key)) defined -= 1;
+  }
+  return defined === 0;
+}
+
+/**
+ * Whether two comparison forms (`comparisonPair`) are equal, i.e. `diffFields` would find no
+ * change.
+ */
+export function sameForms(want: JsonObject, have: JsonObject): boolean {
+  return sameJson(want, have);
+}
+
+/**
  * Whether a live object shows stored schema defaults: it has a defaulted top-level field the
  * desired object does not set. Used to decide how plugin configurations are compared.
  */
@@ -190,7 +256,7 @@ export function comparisonPair(
   live: ApisixObject,
   storedDefaults: boolean,
 ): readonly [JsonObject, JsonObject] {
-  const want = normalizeObject(kind, desired);
+  const want = normalizedDesired(kind, desired);
   const have = normalizeObject(kind, live);
   if (storedDefaults && isObject(have.plugins) && isObject(want.plugins)) {
     const plugins: JsonObject = {};

@@ -2,9 +2,11 @@ import type { GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../
 import { OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { VersionTag } from '../git/tags.js';
-import type { ParsedRepo } from '../load/repo.js';
+import type { SourceFile } from '../load/source-file.js';
+import { parseYamlFile } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import { checkSchema } from './schemas.js';
+import type { SchemaKind } from './schemas.js';
 
 /** A schema-valid service template, from the worktree (`tag: null`) or read at a version tag. */
 export interface TemplateEntry {
@@ -37,6 +39,60 @@ export interface CheckedRepo {
   readonly rawOverlays: readonly { readonly group: string; readonly service: string; readonly file: YamlFile }[];
 }
 
+/** The file kinds of the config repository, each with its schema. */
+export type FileKind = 'config' | 'template' | 'group' | 'overlay';
+
+const SCHEMA_OF: Readonly<Record<FileKind, SchemaKind>> = { config: 'config', template: 'service', group: 'group', overlay: 'overlay' };
+
+/**
+ * What one file says on its own, before any other file is looked at: whether it parsed, whether
+ * it passed its schema, and the findings of both. A pure function of the file's kind, path,
+ * revision and content, so it may be kept (src/compile/memo.ts) and used again for the same blob.
+ */
+export interface FileRecord {
+  /** It is YAML holding a mapping. */
+  readonly parsed: boolean;
+  /** It passed its schema; an overlay must also hold no template-only key. */
+  readonly valid: boolean;
+  /** The findings of parsing, then of the schema check. */
+  readonly diagnostics: readonly Diagnostic[];
+  /**
+   * Findings of the `file`-scope rules (rule.ts) about this file, made with the plugin set named
+   * `plugins` (see `pluginSetKey`); absent until the rules ran on it.
+   */
+  readonly rules?: { readonly plugins: string; readonly diagnostics: readonly Diagnostic[] };
+  /**
+   * The parsed data of a group.yaml or tagway.yaml, which every compile reads whole (group.yaml
+   * holds a line per published service), when JSON holds it exactly; other kinds are parsed
+   * again when their data is needed.
+   */
+  readonly data?: unknown;
+}
+
+/** A prepared file: its record, and the parsed file when it parsed. */
+export interface PreparedFile {
+  readonly record: FileRecord;
+  readonly file: YamlFile | null;
+}
+
+/** Parses and schema-checks one file of `kind`. Never throws. */
+export function prepareFile(source: SourceFile, kind: FileKind): PreparedFile {
+  const parsed = parseYamlFile(source);
+  if (!parsed.ok) return { record: { parsed: false, valid: false, diagnostics: parsed.diagnostics }, file: null };
+  const found = checkSchema(SCHEMA_OF[kind], parsed.file, kind === 'overlay' ? { skipUnknownKey: isTemplateOnlyKey } : {});
+  const valid = found.length === 0 && (kind !== 'overlay' || !hasTemplateOnlyKey(parsed.file.data));
+  const keep = (kind === 'group' || kind === 'config') && isPlainJson(parsed.file.data);
+  return { record: { parsed: true, valid, diagnostics: found, ...(keep ? { data: parsed.file.data } : {}) }, file: parsed.file };
+}
+
+/** True when JSON.stringify + JSON.parse gives back the same value (no NaN, infinities or -0). */
+function isPlainJson(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (value === null || typeof value !== 'object') return typeof value === 'string' || typeof value === 'boolean' || value === null;
+  if (Array.isArray(value)) return value.every(isPlainJson);
+  return Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isPlainJson);
+}
+
 const TEMPLATE_ONLY = new Set<string>(TEMPLATE_KEYS.filter((k) => !(OVERLAY_KEYS as readonly string[]).includes(k)));
 const UPSTREAM_POLICY_ONLY = new Set<string>(UPSTREAM_KEYS.filter((k) => !(OVERLAY_UPSTREAM_KEYS as readonly string[]).includes(k)));
 
@@ -53,56 +109,56 @@ export function isTemplateOnlyKey(pointer: string, key: string): boolean {
 export function checkTemplate(file: YamlFile, service: string, tag: VersionTag | null): { entry: TemplateEntry | null; diagnostics: Diagnostic[] } {
   const diagnostics = checkSchema('service', file);
   if (diagnostics.length > 0) return { entry: null, diagnostics };
-  return { entry: { service, file, spec: file.data as ServiceTemplate, tag }, diagnostics };
+  return { entry: templateEntry(service, file, tag), diagnostics };
 }
 
-/** Schema-checks every worktree (or --rev) file of a parsed repository. */
-export function checkRepo(repo: ParsedRepo): { checked: CheckedRepo; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  let config: RepoConfig = {};
-  if (repo.config) {
-    const found = checkSchema('config', repo.config);
-    diagnostics.push(...found);
-    if (found.length === 0) config = repo.config.data as RepoConfig;
+/*
+ * Entries read their file's data only when asked (`spec`): a compile that takes most results
+ * from its cache never parses the files whose results it reuses.
+ */
+
+class LazyTemplateEntry implements TemplateEntry {
+  constructor(
+    readonly service: string,
+    readonly file: YamlFile,
+    readonly tag: VersionTag | null,
+  ) {}
+  get spec(): ServiceTemplate {
+    return this.file.data as ServiceTemplate;
   }
-  const templates = new Map<string, TemplateEntry>();
-  for (const [service, file] of repo.templates) {
-    const { entry, diagnostics: found } = checkTemplate(file, service, null);
-    diagnostics.push(...found);
-    if (entry) templates.set(service, entry);
+}
+
+class LazyOverlayEntry implements OverlayEntry {
+  constructor(
+    readonly group: string,
+    readonly service: string,
+    readonly file: YamlFile,
+  ) {}
+  get spec(): RuntimeOverlay {
+    return this.file.data as RuntimeOverlay;
   }
-  const groups = new Map<string, GroupEntry>();
-  for (const [group, file] of repo.groups) {
-    const found = checkSchema('group', file);
-    diagnostics.push(...found);
-    if (found.length === 0) groups.set(group, { group, file, spec: file.data as GroupSpec });
+}
+
+class LazyGroupEntry implements GroupEntry {
+  constructor(
+    readonly group: string,
+    readonly file: YamlFile,
+  ) {}
+  get spec(): GroupSpec {
+    return this.file.data as GroupSpec;
   }
-  for (const group of repo.groupFolders) {
-    if (repo.groupFiles.has(group)) continue; // present but unparsable: already reported
-    const firstOverlay = [...(repo.overlays.get(group)?.values() ?? [])][0];
-    diagnostics.push({
-      code: 'TW1013',
-      severity: 'error',
-      message: `gateway group folder gateway-groups/${group}/ has no group.yaml`,
-      ...(firstOverlay ? { file: firstOverlay.path, line: 1, column: 1 } : {}),
-      hint: `Create gateway-groups/${group}/group.yaml with \`name: ${group}\`, or remove the folder.`,
-      related: [],
-    });
-  }
-  const overlays = new Map<string, Map<string, OverlayEntry>>();
-  const rawOverlays: { group: string; service: string; file: YamlFile }[] = [];
-  for (const [group, byService] of repo.overlays) {
-    for (const [service, file] of byService) {
-      rawOverlays.push({ group, service, file });
-      const found = checkSchema('overlay', file, { skipUnknownKey: isTemplateOnlyKey });
-      diagnostics.push(...found);
-      if (found.length > 0 || hasTemplateOnlyKey(file.data)) continue;
-      let m = overlays.get(group);
-      if (!m) overlays.set(group, (m = new Map()));
-      m.set(service, { group, service, file, spec: file.data as RuntimeOverlay });
-    }
-  }
-  return { checked: { config, templates, groups, overlays, rawOverlays }, diagnostics };
+}
+
+export function templateEntry(service: string, file: YamlFile, tag: VersionTag | null): TemplateEntry {
+  return new LazyTemplateEntry(service, file, tag);
+}
+
+export function overlayEntry(group: string, service: string, file: YamlFile): OverlayEntry {
+  return new LazyOverlayEntry(group, service, file);
+}
+
+export function groupEntry(group: string, file: YamlFile): GroupEntry {
+  return new LazyGroupEntry(group, file);
 }
 
 function hasTemplateOnlyKey(data: unknown): boolean {

@@ -20,16 +20,21 @@ export function readSchema(name: SchemaKind | 'defs'): Record<string, unknown> {
 // ajv-formats is CommonJS with a default export that NodeNext types do not see as callable.
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
 
-let compiled: Map<SchemaKind, ValidateFunction> | null = null;
+let ajv: Ajv2020 | null = null;
+const compiled = new Map<SchemaKind, ValidateFunction>();
 
-/** Validators are compiled once per process, on first use. */
-function validators(): Map<SchemaKind, ValidateFunction> {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  addFormats(ajv);
-  ajv.addSchema(readSchema('defs'));
-  compiled = new Map(SCHEMA_KINDS.map((kind) => [kind, ajv.compile(readSchema(kind))]));
-  return compiled;
+/** Each kind's validator is compiled once per process, when first needed (compiling costs more than most runs validate). */
+function validator(kind: SchemaKind): ValidateFunction {
+  let validate = compiled.get(kind);
+  if (validate) return validate;
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addSchema(readSchema('defs'));
+  }
+  validate = ajv.compile(readSchema(kind));
+  compiled.set(kind, validate);
+  return validate;
 }
 
 export interface SchemaCheckOptions {
@@ -39,14 +44,14 @@ export interface SchemaCheckOptions {
 
 /** Checks a parsed file against its schema; every error becomes a positioned diagnostic. */
 export function checkSchema(kind: SchemaKind, file: YamlFile, options: SchemaCheckOptions = {}): Diagnostic[] {
-  const validate = validators().get(kind)!;
+  const validate = validator(kind);
   if (validate(file.data)) return [];
   return toDiagnostics(validate.errors ?? [], file, options);
 }
 
 /** Plain-data check (no positions), e.g. for snapshot files read back from disk. */
 export function schemaErrors(kind: SchemaKind, data: unknown): string[] {
-  const validate = validators().get(kind)!;
+  const validate = validator(kind);
   if (validate(data)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }

@@ -8,6 +8,7 @@ import { finding, relatedAt } from './rule.js';
  */
 export const canaryTrafficSplit: Rule = {
   name: 'canary-traffic-split',
+  scope: 'service',
   *check(ctx) {
     for (const { services } of ctx.resolved) {
       for (const s of services) {

@@ -13,6 +13,7 @@ const VARS_KEY = /^((uri|server_name|server_addr|request_uri|remote_port|remote_
 
 export const chashKey: Rule = {
   name: 'chash-key',
+  scope: 'file',
   *check(ctx) {
     for (const t of ctx.templates) {
       const u: UpstreamSpec | undefined = t.spec.upstream;

@@ -15,7 +15,7 @@ import { unknownPlugin } from './unknown-plugin.js';
 import { upstreamRequired } from './upstream-required.js';
 import type { Rule } from './rule.js';
 
-export type { Rule, RuleContext, ResolvedGroup } from './rule.js';
+export type { Rule, RuleContext, RuleScope, ResolvedGroup } from './rule.js';
 
 /** The semantic rules, run after the schemas pass, in this order. */
 export const RULES: readonly Rule[] = [

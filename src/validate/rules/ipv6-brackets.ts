@@ -10,6 +10,7 @@ import { finding } from './rule.js';
  */
 export const ipv6Brackets: Rule = {
   name: 'ipv6-brackets',
+  scope: 'file',
   *check(ctx) {
     const lists: [YamlFile, string, readonly NodeSpec[] | undefined][] = [];
     for (const t of ctx.templates) lists.push([t.file, '/upstream/nodes', t.spec.upstream?.nodes]);

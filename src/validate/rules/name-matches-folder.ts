@@ -4,6 +4,7 @@ import { finding } from './rule.js';
 /** A template's `name` equals its folder; a group's `name` equals its folder (TW3001). */
 export const nameMatchesFolder: Rule = {
   name: 'name-matches-folder',
+  scope: 'file',
   *check(ctx) {
     for (const t of ctx.templates) {
       if (t.spec.name !== t.service) {

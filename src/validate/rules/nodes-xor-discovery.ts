@@ -8,6 +8,7 @@ import { finding } from './rule.js';
  */
 export const nodesXorDiscovery: Rule = {
   name: 'nodes-xor-discovery',
+  scope: 'file',
   *check(ctx) {
     const places: [YamlFile, string, { nodes?: unknown; discovery?: unknown } | undefined][] = [];
     for (const t of ctx.templates) places.push([t.file, '/upstream', t.spec.upstream]);

@@ -7,6 +7,7 @@ import { finding } from './rule.js';
  */
 export const overlayForUnpublished: Rule = {
   name: 'overlay-for-unpublished',
+  scope: 'repo',
   *check(ctx) {
     for (const { group, service, file } of ctx.repo.rawOverlays) {
       const g = ctx.repo.groups.get(group);

@@ -10,6 +10,7 @@ import { finding } from './rule.js';
  */
 export const overlayRuntimeOnly: Rule = {
   name: 'overlay-runtime-only',
+  scope: 'file',
   *check(ctx) {
     for (const { service, file } of ctx.repo.rawOverlays) {
       const data = file.data as Record<string, unknown>;

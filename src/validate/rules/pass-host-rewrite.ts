@@ -7,6 +7,7 @@ import { finding } from './rule.js';
  */
 export const passHostRewrite: Rule = {
   name: 'pass-host-rewrite',
+  scope: 'file',
   *check(ctx) {
     for (const t of ctx.templates) {
       const u = t.spec.upstream;

@@ -10,6 +10,7 @@ import { finding } from './rule.js';
  */
 export const pinMatchesTag: Rule = {
   name: 'pin-matches-tag',
+  scope: 'repo',
   *check(ctx) {
     for (const g of ctx.repo.groups.values()) {
       for (const [service, pin] of Object.entries(g.spec.published ?? {})) {

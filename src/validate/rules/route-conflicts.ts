@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../compile/canonical.js';
 import { prefixedUri } from '../../compile/route-paths.js';
 import type { ResolvedService } from '../../compile/merge.js';
+import type { TemplateEntry } from '../entries.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import type { Rule } from './rule.js';
 import { describeFile, finding, relatedAt } from './rule.js';
@@ -8,8 +9,24 @@ import { describeFile, finding, relatedAt } from './rule.js';
 /** A route without `methods` matches every one of these. */
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'];
 
+/** One (host, method, path, vars + priority) a route of a service matches: `key` says which. */
+export interface RouteClaim {
+  readonly key: string;
+  /** Index of the route in the template's `routes`, and of the uri in its `uris`. */
+  readonly route: number;
+  readonly uri: number;
+}
+
+/** A service of a group with the claims of its routes, in the order compile resolved the services. */
+export interface ClaimingService {
+  readonly name: string;
+  /** The template the routes come from (read only to report a conflict). */
+  readonly template: TemplateEntry;
+  readonly claims: readonly RouteClaim[];
+}
+
 interface Claim {
-  readonly service: ResolvedService;
+  readonly service: ClaimingService;
   readonly route: number;
   readonly uri: number;
 }
@@ -23,37 +40,60 @@ interface Claim {
  */
 export const routeConflicts: Rule = {
   name: 'route-conflicts',
+  scope: 'routes',
   *check(ctx) {
     for (const { group, services } of ctx.resolved) {
-      const claims = new Map<string, Claim>();
-      const reported = new Set<string>();
-      for (const service of services) {
-        for (const [r, route] of service.template.spec.routes.entries()) {
-          const hosts = route.hosts ?? service.hosts?.value ?? ['*'];
-          const methods = route.methods ?? ALL_METHODS;
-          const discriminator = canonicalJson([route.vars ?? null, route.priority ?? 0]);
-          for (const [u, uri] of route.uris.entries()) {
-            const path = prefixedUri(service.pathPrefix?.value, uri);
-            for (const host of hosts) {
-              for (const method of methods) {
-                const key = `${host}\u0000${method}\u0000${path}\u0000${discriminator}`;
-                const first = claims.get(key);
-                if (!first) {
-                  claims.set(key, { service, route: r, uri: u });
-                  continue;
-                }
-                const pairKey = `${first.service.name}.${first.route}|${service.name}.${r}`;
-                if (reported.has(pairKey)) continue;
-                reported.add(pairKey);
-                yield* conflict(group.group, { service, route: r, uri: u }, first, host, method, path);
-              }
-            }
-          }
-        }
-      }
+      yield* findRouteConflicts(
+        group.group,
+        services.map((s) => ({ name: s.name, template: s.template, claims: routeClaims(s) })),
+      );
     }
   },
 };
+
+/** What each route of a resolved service matches; a pure function of the merged service. */
+export function routeClaims(service: ResolvedService): RouteClaim[] {
+  const claims: RouteClaim[] = [];
+  for (const [r, route] of service.template.spec.routes.entries()) {
+    const hosts = route.hosts ?? service.hosts?.value ?? ['*'];
+    const methods = route.methods ?? ALL_METHODS;
+    const discriminator = route.vars === undefined && route.priority === undefined ? DEFAULT_DISCRIMINATOR : canonicalJson([route.vars ?? null, route.priority ?? 0]);
+    for (const [u, uri] of route.uris.entries()) {
+      const path = prefixedUri(service.pathPrefix?.value, uri);
+      for (const host of hosts) {
+        for (const method of methods) claims.push({ key: `${host}\u0000${method}\u0000${path}\u0000${discriminator}`, route: r, uri: u });
+      }
+    }
+  }
+  return claims;
+}
+
+const DEFAULT_DISCRIMINATOR = canonicalJson([null, 0]);
+
+/** The conflicts among the claims of one group's services (services in resolution order). */
+export function findRouteConflicts(group: string, services: readonly ClaimingService[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const claims = new Map<string, Claim>();
+  const reported = new Set<string>();
+  for (const service of services) {
+    for (const { key, route: r, uri: u } of service.claims) {
+      const first = claims.get(key);
+      if (!first) {
+        claims.set(key, { service, route: r, uri: u });
+        continue;
+      }
+      const pairKey = `${first.service.name}.${first.route}|${service.name}.${r}`;
+      if (reported.has(pairKey)) continue;
+      reported.add(pairKey);
+      // host and method hold no NUL, and the discriminator (canonical JSON) escapes it.
+      const afterHost = key.indexOf('\u0000');
+      const afterMethod = key.indexOf('\u0000', afterHost + 1);
+      const path = key.slice(afterMethod + 1, key.lastIndexOf('\u0000'));
+      out.push(...conflict(group, { service, route: r, uri: u }, first, key.slice(0, afterHost), key.slice(afterHost + 1, afterMethod), path));
+    }
+  }
+  return out;
+}
 
 function conflict(group: string, a: Claim, b: Claim, host: string, method: string, path: string): Diagnostic[] {
   const what = `${method} ${host === '*' ? '(any host)' : host}${path}`;

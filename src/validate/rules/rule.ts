@@ -25,9 +25,28 @@ export interface RuleContext {
   readonly draft: boolean;
 }
 
+/**
+ * What a rule's findings depend on. Compile runs each rule according to its scope, which is what
+ * lets it keep findings in its cache and check only what changed; a rule must not read more than
+ * its scope grants.
+ * - `file`: each finding is about one template, overlay or group.yaml, depends only on that file
+ *   (its content and path, and `plugins`), and is located in it. Compile runs the rule with
+ *   `templates`, `repo.overlays` and `repo.rawOverlays` holding only the files still to check
+ *   (`repo.groups` holds every group).
+ * - `service`: each finding depends only on one service as one group runs it (its template, its
+ *   overlay, the group's name, and the group.yaml location of its pin). Compile runs the rule
+ *   with `resolved` holding that one service.
+ * - `routes`: route conflicts inside a group, found from each service's route claims
+ *   (route-conflicts.ts); compile keeps the claims per service.
+ * - `repo`: anything else. Run once with the whole context, except `resolved`, which is empty:
+ *   the merged services are what the `service` and `routes` scopes are for.
+ */
+export type RuleScope = 'file' | 'service' | 'routes' | 'repo';
+
 export interface Rule {
   /** kebab-case, equal to the file name. */
   readonly name: string;
+  readonly scope: RuleScope;
   check(ctx: RuleContext): Iterable<Diagnostic>;
 }
 

@@ -21,6 +21,7 @@ import { finding, relatedAt } from './rule.js';
  */
 export const tagIntegrity: Rule = {
   name: 'tag-integrity',
+  scope: 'repo',
   *check(ctx) {
     const severity = ctx.draft ? 'warning' : 'error';
     for (const g of ctx.repo.groups.values()) {

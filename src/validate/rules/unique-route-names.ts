@@ -4,6 +4,7 @@ import { finding, relatedAt } from './rule.js';
 /** Route names are unique within a service: they become the route ids `<service>.<route>` (TW3002). */
 export const uniqueRouteNames: Rule = {
   name: 'unique-route-names',
+  scope: 'file',
   *check(ctx) {
     for (const t of ctx.templates) {
       const first = new Map<string, number>();

@@ -10,6 +10,7 @@ import { finding } from './rule.js';
  */
 export const unknownPlugin: Rule = {
   name: 'unknown-plugin',
+  scope: 'file',
   *check(ctx) {
     for (const t of ctx.templates) {
       const places: [string, Plugins | undefined][] = [['/plugins', t.spec.plugins]];

@@ -10,6 +10,7 @@ import { finding, relatedAt } from './rule.js';
  */
 export const upstreamRequired: Rule = {
   name: 'upstream-required',
+  scope: 'service',
   *check(ctx) {
     for (const { group, services } of ctx.resolved) {
       for (const s of services) {

@@ -1,6 +1,6 @@
-import { canonicalJson } from '../../../compile/canonical.js';
 import { APISIX_KINDS, type ApisixConfig } from '../../../model/apisix.js';
 import { SyncError, errorData } from '../../errors.js';
+import { sameJson } from '../../normalize.js';
 import { applyPlanToConfig, blockedError, stepsBlockedIn, type Plan } from '../../plan.js';
 import type { ApplyReport, RestoreReport } from '../port.js';
 import type { AdminClient } from '../apisix/client.js';
@@ -24,7 +24,7 @@ export function configsBody(state: StandaloneState, next: ApisixConfig): Record<
   for (const kind of APISIX_KINDS) {
     const versionKey = `${kind}_conf_version`;
     const current = state.raw[versionKey];
-    const changed = canonicalJson(state.config[kind]) !== canonicalJson(next[kind]);
+    const changed = !sameJson(state.config[kind], next[kind]);
     body[kind] = next[kind].map((obj) => state.asRead.get(obj) ?? obj);
     if (typeof current === 'number') body[versionKey] = changed ? current + 1 : current;
     else if (changed) body[versionKey] = 1;
@@ -60,7 +60,7 @@ export async function applyStandalonePlan(client: AdminClient, plan: Plan): Prom
     if (res.status !== 204) return { ok: true, writes: 1 };
     // 204: the instance already reports this digest and ignored the body.
     const after = await readStandaloneState(client);
-    if (canonicalJson(after.config) === canonicalJson(next)) return { ok: true, writes: 0 };
+    if (sameJson(after.config, next)) return { ok: true, writes: 0 };
     throw new SyncError({
       code: 'stale-digest',
       target: client.target,

@@ -47,20 +47,58 @@ function objectOf(client: AdminClient, path: string, item: unknown): ApisixObjec
   return { ...value, id: String(id) } as ApisixObject;
 }
 
-/** Every object of one kind, across pages, sorted by id. */
+/** Pages requested at once after the first: the gateway prepares one while the client reads another. */
+const PAGE_CONCURRENCY = 4;
+
+/**
+ * Every object of one kind, across pages, sorted by id. The first page tells how many objects
+ * there are; the other pages are then requested a few at a time, and more are read one by one if
+ * objects were created meanwhile (the total grew).
+ */
 export async function listObjects(client: AdminClient, kind: ApisixKind): Promise<ApisixObject[]> {
-  const objects = new Map<string, ApisixObject>();
-  for (let page = 1; page <= MAX_PAGES; page += 1) {
+  interface Page {
+    readonly items: readonly ApisixObject[];
+    readonly total: number | null;
+  }
+  const readPage = async (page: number): Promise<Page> => {
     const path = `/apisix/admin/${kind}?page=${page}&page_size=${PAGE_SIZE}`;
     const res = await client.request({ method: 'GET', path });
     const { items, total } = listItems(client, path, res.body);
+    return { items: items.map((item) => objectOf(client, path, item)), total };
+  };
+  const objects = new Map<string, ApisixObject>();
+  const keep = (page: Page) => {
     // Objects created between two pages shift later ones; the id map keeps each once.
-    for (const item of items) {
-      const obj = objectOf(client, path, item);
-      objects.set(obj.id, obj);
-    }
-    const pagedOut = total === null || items.length < PAGE_SIZE || items.length > PAGE_SIZE || page * PAGE_SIZE >= total;
-    if (pagedOut) break;
+    for (const obj of page.items) objects.set(obj.id, obj);
+  };
+  const pagedOut = (n: number, page: Page) =>
+    page.total === null || page.items.length < PAGE_SIZE || page.items.length > PAGE_SIZE || n * PAGE_SIZE >= page.total;
+
+  const first = await readPage(1);
+  keep(first);
+  let last = 1;
+  let done = pagedOut(1, first);
+  if (!done && first.total !== null) {
+    const pages = Math.min(MAX_PAGES, Math.ceil(first.total / PAGE_SIZE));
+    const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);
+    const results = new Array<Page>(rest.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rest.length) {
+        const i = next++;
+        results[i] = await readPage(rest[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, rest.length) }, worker));
+    // Kept in page order, as a one-by-one read would.
+    results.forEach(keep);
+    last = pages;
+    done = results.length === 0 || pagedOut(pages, results[results.length - 1]!);
+  }
+  for (let n = last + 1; !done && n <= MAX_PAGES; n += 1) {
+    const page = await readPage(n);
+    keep(page);
+    done = pagedOut(n, page);
   }
   return [...objects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,0 +1,26 @@
+// Runs one of the test suite's APISIX test servers in its own process, so the server's request
+// handling never shares an event loop (or a core's time slices) with the tagway under test.
+// Started by bench/run.js with `node --import tsx bench/gateway.js admin|standalone` and an IPC
+// channel: it sends `{ url, apiKey }` once listening, answers `{ type: 'writes' }` with
+// `{ writes }` and `{ type: 'reset' }` with `{ reset: true }`, and exits when the channel closes.
+import { startAdminServer } from '../test/support/apisix-admin-server.ts';
+import { startStandaloneServer } from '../test/support/apisix-standalone-server.ts';
+
+const kind = process.argv[2];
+if (kind !== 'admin' && kind !== 'standalone') {
+  process.stderr.write('usage: node --import tsx bench/gateway.js admin|standalone\n');
+  process.exit(2);
+}
+const server = kind === 'admin' ? await startAdminServer({ apiKey: 'bench-key' }) : await startStandaloneServer({ apiKey: 'bench-key' });
+
+process.on('message', (message) => {
+  if (message?.type === 'writes') process.send?.({ writes: server.writes() });
+  else if (message?.type === 'reset') {
+    server.reset();
+    process.send?.({ reset: true });
+  }
+});
+process.on('disconnect', () => {
+  void server.close().finally(() => process.exit(0));
+});
+process.send?.({ url: server.url, apiKey: server.apiKey });

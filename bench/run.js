@@ -1,0 +1,287 @@
+// The benchmark (`npm run bench`, which builds first): synthetic config repositories of 1,000 and
+// 10,000 services (`--services N` for one size, `--runs R` for the runs per figure), each figure
+// measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
+// the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
+// Prints a table and writes bench/results.json; docs/performance.md explains the figures.
+import { execFileSync, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRepo } from './generate.js';
+import { addTargets, commitOverlayChange, oneRouteChange, publishTemplateChange, workingCopy } from './scenario.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WORK = path.join(HERE, '.work');
+const KEY_VARIABLE = 'TAGWAY_BENCH_ADMIN_KEY';
+
+const args = parseArgs(process.argv.slice(2));
+const sizes = args.services ? [Number(args.services)] : [1000, 10000];
+const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
+
+const tagway = {
+  ...(await import(new URL('../dist/index.js', import.meta.url).href)),
+  ...(await import(new URL('../dist/compile/canonical.js', import.meta.url).href)),
+};
+
+const results = { machine: machine(), date: new Date().toISOString(), sizes: {} };
+for (const n of sizes) {
+  results.sizes[n] = await benchSize(n, Number(args.runs ?? defaultRuns(n)));
+  writeResults();
+}
+printTable();
+writeResults();
+
+async function benchSize(n, runs) {
+  log(`\n== ${n} services (${3 * n} routes), ${runs} runs per figure`);
+  const base = generateRepo(path.join(WORK, `repo-${n}`), n);
+  const dir = workingCopy(base, path.join(WORK, `run-${n}`));
+  const admin = await startGateway('admin');
+  const standalone = await startGateway('standalone');
+  const env = { [KEY_VARIABLE]: admin.apiKey };
+  addTargets(dir, 'staging', [
+    { name: 'bench-admin', kind: 'apisix', url: admin.url, keyVariable: KEY_VARIABLE },
+    { name: 'bench-standalone', kind: 'apisix-standalone', url: standalone.url, keyVariable: KEY_VARIABLE },
+  ]);
+  const cache = path.join(dir, '.tagway');
+  const dist = path.join(dir, 'dist');
+  const figures = {};
+  const measure = async (name, spec, { before, check } = {}) => {
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      await before?.(r);
+      const sample = runTask(spec);
+      check?.(sample, r);
+      samples.push(sample);
+      log(`  ${name} #${r + 1}: ${fmtMs(sample.ms)}, ${fmtMiB(sample.maxRssKiB)}${sample.writes !== undefined && sample.writes !== null ? `, ${sample.writes} writes` : ''}`);
+    }
+    figures[name] = summarize(samples);
+    return figures[name];
+  };
+  const clearCache = () => fs.rmSync(cache, { recursive: true, force: true });
+  const mustBeOk = (s) => {
+    if (!s.ok) throw new Error(`benchmark task failed: ${JSON.stringify(s)}`);
+  };
+
+  await measure('floor', { task: 'floor', dir });
+  await measure('validate (cold)', { task: 'validate', dir }, { before: clearCache, check: mustBeOk });
+  await measure('validate (warm, no change)', { task: 'validate', dir }, { check: mustBeOk });
+  await measure('compile staging (cold)', { task: 'compile', dir, group: 'staging' }, {
+    before: () => {
+      clearCache();
+      fs.rmSync(dist, { recursive: true, force: true });
+    },
+    check: mustBeOk,
+  });
+  await measure('compile staging (warm, no change)', { task: 'compile', dir, group: 'staging' }, { check: mustBeOk });
+  let lastDigest = runTask({ task: 'compile', dir, group: 'staging' }).digest;
+  await measure('compile staging (warm, one template changed + tagged)', { task: 'compile', dir, group: 'staging' }, {
+    before: (r) => publishTemplateChange(dir, r, 1),
+    check: (s) => {
+      mustBeOk(s);
+      if (s.digest === lastDigest) throw new Error('the template change did not reach the snapshot');
+      lastDigest = s.digest;
+    },
+  });
+
+  commitOverlayChange(dir, 'staging', Math.floor(n / 2), 9);
+  const diffSpec = { task: 'diff', dir, from: 'HEAD~1', to: 'HEAD' };
+  const diffCheck = (s) => {
+    mustBeOk(s);
+    const changed = s.groups.filter((g) => g.status !== 'unchanged').map((g) => g.group);
+    if (changed.join() !== 'staging') throw new Error(`diff should change staging only: ${JSON.stringify(s.groups)}`);
+  };
+  await measure('diff HEAD~1 HEAD, one overlay changed (cold)', diffSpec, { before: clearCache, check: diffCheck });
+  await measure('diff HEAD~1 HEAD, one overlay changed (warm)', diffSpec, { check: diffCheck });
+
+  // Sync: the compiled snapshot to an empty Admin API, then a one-route change to a full one.
+  mustBeOk(runTask({ task: 'compile', dir, group: 'staging' }));
+  const full = path.join(WORK, `snapshot-${n}-full.json`);
+  fs.copyFileSync(path.join(dist, 'staging', 'snapshot.json'), full);
+  const objects = countObjects(full);
+  const changed = [path.join(WORK, `snapshot-${n}-route-a.json`), path.join(WORK, `snapshot-${n}-route-b.json`)];
+  oneRouteChange(full, changed[0], tagway, 7);
+  oneRouteChange(full, changed[1], tagway, 8);
+  const syncSpec = (target, snapshot) => ({ task: 'sync', dir, group: 'staging', target, snapshot, env });
+  const expectWrites = (gateway, expected) => {
+    let before = 0;
+    return {
+      before: async () => {
+        before = await gateway.writes();
+      },
+      check: async (s) => {
+        mustBeOk(s);
+        const written = (await gateway.writes()) - before;
+        if (s.writes !== expected || written !== expected) throw new Error(`expected ${expected} writes, the engine reported ${s.writes} and the gateway saw ${written}`);
+      },
+    };
+  };
+  const first = await measureSync('sync first, Admin API (all objects)', admin, () => syncSpec('bench-admin', full), objects);
+  first.objects = objects;
+  first.objectsPerSecond = Math.round(objects / (first.median / 1000));
+  figures['sync first, Admin API (all objects)'] = first;
+  await measureAlternating('sync one-route change, Admin API', admin, (r) => syncSpec('bench-admin', changed[r % 2]), 1);
+  await measureSync('sync first, standalone', standalone, () => syncSpec('bench-standalone', full), 1);
+  await measureAlternating('sync one-route change, standalone', standalone, (r) => syncSpec('bench-standalone', changed[r % 2]), 1);
+
+  admin.stop();
+  standalone.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return figures;
+
+  async function measureSync(name, gateway, spec, expected) {
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      await gateway.reset();
+      const sample = runTask(spec(r));
+      mustBeOk(sample);
+      const written = await gateway.writes();
+      if (sample.writes !== expected || written !== expected) throw new Error(`${name}: expected ${expected} writes, the engine reported ${sample.writes} and the gateway saw ${written}`);
+      samples.push(sample);
+      log(`  ${name} #${r + 1}: ${fmtMs(sample.ms)}, ${fmtMiB(sample.maxRssKiB)}, ${sample.writes} writes`);
+    }
+    return (figures[name] = summarize(samples));
+  }
+
+  async function measureAlternating(name, gateway, spec, expected) {
+    const guard = expectWrites(gateway, expected);
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      await guard.before();
+      const sample = runTask(spec(r));
+      await guard.check(sample);
+      samples.push(sample);
+      log(`  ${name} #${r + 1}: ${fmtMs(sample.ms)}, ${fmtMiB(sample.maxRssKiB)}, ${sample.writes} write(s)`);
+    }
+    return (figures[name] = summarize(samples));
+  }
+}
+
+function runTask(spec) {
+  const started = process.hrtime.bigint();
+  const out = execFileSync(process.execPath, [path.join(HERE, 'task.js'), JSON.stringify(spec)], { maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  const processMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const lines = out.toString('utf8').trim().split('\n');
+  return { ...JSON.parse(lines[lines.length - 1]), processMs };
+}
+
+function startGateway(kind) {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(HERE, 'gateway.js'), [kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ask = (message, field) =>
+      new Promise((done) => {
+        child.once('message', (answer) => done(answer[field]));
+        child.send(message);
+      });
+    child.once('error', reject);
+    child.once('message', ({ url, apiKey }) =>
+      resolve({
+        url,
+        apiKey,
+        writes: () => ask({ type: 'writes' }, 'writes'),
+        reset: () => ask({ type: 'reset' }, 'reset'),
+        stop: () => child.disconnect(),
+      }),
+    );
+  });
+}
+
+function countObjects(file) {
+  const { apisix } = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return apisix.upstreams.length + apisix.services.length + apisix.routes.length;
+}
+
+function summarize(samples) {
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const rss = samples.map((s) => s.maxRssKiB);
+  return {
+    median: Math.round(median(samples.map((s) => s.ms))),
+    runs: samples.map((s) => Math.round(s.ms)),
+    processMedian: Math.round(median(samples.map((s) => s.processMs))),
+    maxRssMiB: Math.round(median(rss) / 1024),
+    maxRssMiBWorst: Math.round(Math.max(...rss) / 1024),
+    cpuMedian: Math.round(median(samples.map((s) => s.cpuMs ?? 0))),
+    ...(samples[0]?.writes !== undefined ? { writes: samples.map((s) => s.writes) } : {}),
+  };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cores: os.availableParallelism?.() ?? cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    git: execFileSync('git', ['--version']).toString().trim(),
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+function printTable() {
+  const names = [...new Set(Object.values(results.sizes).flatMap((f) => Object.keys(f)))];
+  const ns = Object.keys(results.sizes);
+  const floorOf = (n) => results.sizes[n].floor?.median;
+  const rows = [['figure', ...ns.flatMap((n) => [`${n}: median`, '× floor', 'peak RSS'])]];
+  for (const name of names) {
+    rows.push([
+      name,
+      ...ns.flatMap((n) => {
+        const f = results.sizes[n][name];
+        if (!f) return ['', '', ''];
+        const multiple = /^(validate|compile)/.test(name) && floorOf(n) ? `${(f.median / floorOf(n)).toFixed(2)}×` : '';
+        const extra = f.objectsPerSecond ? ` (${f.objectsPerSecond} obj/s)` : '';
+        return [`${fmtMs(f.median)}${extra}`, multiple, `${f.maxRssMiB} MiB`];
+      }),
+    ]);
+  }
+  const m = results.machine;
+  process.stdout.write(`\nmachine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  printRows(rows);
+  if (ns.length > 1) {
+    const [small, large] = [ns[0], ns[ns.length - 1]];
+    const growth = [['growth ' + `${small} → ${large}`, 'time', 'peak RSS']];
+    for (const name of names) {
+      const a = results.sizes[small][name];
+      const b = results.sizes[large][name];
+      if (a && b) growth.push([name, `${(b.median / a.median).toFixed(1)}×`, `${(b.maxRssMiB / a.maxRssMiB).toFixed(1)}×`]);
+    }
+    process.stdout.write('\n');
+    printRows(growth);
+  }
+}
+
+function printRows(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  for (const row of rows) process.stdout.write(`${row.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd()}\n`);
+}
+
+function writeResults() {
+  fs.writeFileSync(path.join(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function parseArgs(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(list[i]);
+    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R)`);
+    out[m[1]] = m[2] ?? list[++i];
+  }
+  return out;
+}
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+function fmtMs(ms) {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+function fmtMiB(kib) {
+  return `${Math.round(kib / 1024)} MiB`;
+}
+

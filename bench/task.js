@@ -1,0 +1,88 @@
+// One measured task of the benchmark, run by bench/run.js in a fresh child process so that its
+// peak memory is its own: `node bench/task.js '<json>'`. Prints one JSON line on stdout:
+// `{ ms, maxRssKiB, ...task-specific facts }`. `ms` covers the library call only (module loading
+// and process start-up are left out); `maxRssKiB` is the process's peak resident set.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { CORE_SCHEMA, load } from 'js-yaml';
+
+const spec = JSON.parse(process.argv[2] ?? '{}');
+const tagway = await import(new URL('../dist/index.js', import.meta.url).href);
+
+const tasks = {
+  /**
+   * The floor: what any implementation pays to read and parse the same files on one core. The
+   * blobs of every YAML file under the config folders (as `compile` reads them) come from one
+   * `git cat-file --batch`; each is parsed with js-yaml (core schema, no positions).
+   */
+  async floor({ dir }) {
+    const start = performance.now();
+    const listing = await git(dir, ['ls-files', '-s', '-z', '--', 'services', 'gateway-groups', 'tagway.yaml']);
+    const oids = [];
+    for (const record of listing.toString('utf8').split('\0')) {
+      const tab = record.indexOf('\t');
+      if (tab < 0 || !/\.ya?ml$/.test(record.slice(tab + 1))) continue;
+      oids.push(record.split(' ')[1]);
+    }
+    const out = await git(dir, ['cat-file', '--batch'], `${oids.join('\n')}\n`);
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let at = 0;
+    let bytes = 0;
+    for (let i = 0; i < oids.length; i++) {
+      const eol = out.indexOf(0x0a, at);
+      const size = Number(out.toString('latin1', at, eol).split(' ')[2]);
+      load(decoder.decode(out.subarray(eol + 1, eol + 1 + size)), { schema: CORE_SCHEMA });
+      bytes += size;
+      at = eol + 2 + size;
+    }
+    return { ms: performance.now() - start, files: oids.length, bytes };
+  },
+
+  async validate({ dir }) {
+    const start = performance.now();
+    const outcome = await tagway.runValidate({ cwd: dir });
+    return { ms: performance.now() - start, ok: outcome.ok, diagnostics: outcome.diagnostics.length };
+  },
+
+  async compile({ dir, group }) {
+    const start = performance.now();
+    const outcome = await tagway.runCompile({ cwd: dir, groups: [group] });
+    const ms = performance.now() - start;
+    const g = outcome.groups[0];
+    return { ms, ok: outcome.ok, diagnostics: outcome.diagnostics.length, digest: g?.digest ?? null, changed: g?.changed ?? null, routes: g?.routes ?? 0 };
+  },
+
+  async diff({ dir, from, to }) {
+    const start = performance.now();
+    const outcome = await tagway.runDiff({ cwd: dir, from, to });
+    const ms = performance.now() - start;
+    const groups = (outcome.report?.groups ?? []).map((g) => ({ group: g.group, status: g.status }));
+    return { ms, ok: outcome.ok, changed: outcome.report?.changed ?? null, groups };
+  },
+
+  async sync({ dir, group, target, snapshot, env }) {
+    const start = performance.now();
+    const outcome = await tagway.runSync({ cwd: dir, group, targets: [target], snapshotFile: snapshot, env });
+    const ms = performance.now() - start;
+    const report = outcome.kind === 'synced' ? outcome.report.targets[0] : null;
+    return { ms, ok: outcome.ok, status: report?.status ?? outcome.kind, writes: report?.writes ?? null, plan: report?.plan ?? null, error: report?.error?.message ?? null };
+  },
+};
+
+function git(dir, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', dir, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const chunks = [];
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.on('error', reject);
+    child.stdin.on('error', () => {});
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} exited ${code}`))));
+    child.stdin.end(input ?? '');
+  });
+}
+
+const run = tasks[spec.task];
+if (!run) throw new Error(`unknown task ${spec.task}`);
+const result = await run(spec);
+const usage = process.resourceUsage();
+process.stdout.write(`${JSON.stringify({ ...result, maxRssKiB: usage.maxRSS, cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) })}\n`);

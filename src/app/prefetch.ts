@@ -1,0 +1,197 @@
+/**
+ * Before compile runs with the cache: computes what the cache lacks, using every core.
+ *
+ * When many files have no record (a first run, a new tool version), the repository is split by
+ * service into one part per core; worker threads (prefetch-worker.ts) and this thread each run
+ * `prefillMemo` on a part — parse, schema and file rules of its files, merge, service rules,
+ * claims and rendered objects of its services — and the results go into the cache. Compile then
+ * finds nearly everything there and only puts it together (the records are written to the cache
+ * first, so that compile reads each as it needs it instead of all of them staying in memory).
+ * A worker's results are the very
+ * records compile would make itself (the same functions on the same input, keyed by content), so
+ * the output does not depend on whether, or how many, workers ran. With few misses nothing is
+ * done here: compile computes them itself, sooner than a worker could start.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { CompileInput } from '../compile/compile.js';
+import { prefillMemo, servicesInput } from '../compile/compile.js';
+import { fileKey } from '../compile/memo.js';
+import type { VersionTag } from '../git/tags.js';
+import { loadSources, unreadOrigin } from '../load/deferred-source.js';
+import type { SourceOrigin } from '../load/deferred-source.js';
+import { classifyPath } from '../load/layout.js';
+import type { SourceFile } from '../load/source-file.js';
+import type { CompileCache } from './compile-cache.js';
+
+/**
+ * Below this many files without a record, starting workers costs more than it saves: a worker
+ * loads its modules and compiles its schemas (≈0.4 s), and code runs slower until it is warm.
+ */
+const WORKER_THRESHOLD = 8000;
+
+export interface PrefetchOptions {
+  /** Threads to use, this one included (default: `TAGWAY_THREADS`, else the machine's available parallelism). */
+  readonly threads?: number;
+  /** Files without a record below which no worker is started (default 8,000). */
+  readonly workerThreshold?: number;
+}
+
+/** A source as sent to a worker: read there from its origin, or its bytes in the job's buffer. */
+export interface WireSource {
+  readonly path: string;
+  readonly oid?: string;
+  readonly revision?: string;
+  readonly origin?: SourceOrigin;
+  /** Start and end of its bytes in the job's buffer. */
+  readonly bytes?: readonly [number, number];
+}
+
+export interface PrefetchJob {
+  readonly services: readonly string[];
+  readonly files: readonly WireSource[];
+  readonly tags: readonly VersionTag[];
+  readonly templatesAtTags: readonly (readonly [string, WireSource])[];
+  readonly commit: string | null;
+  readonly draft: boolean;
+  readonly groups?: readonly string[];
+  readonly buffer: ArrayBuffer;
+}
+
+/** Records a worker made, sent every few hundred services. */
+export interface PrefetchResult {
+  /** Records encoded as the cache stores them, each a range of `buffer`. */
+  readonly entries: readonly { readonly kind: 'file' | 'unit'; readonly key: string; readonly start: number; readonly end: number }[];
+  readonly buffer: ArrayBuffer;
+}
+
+export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}): Promise<void> {
+  const missing = missingSources(input, cache);
+  const threads = Math.max(1, options.threads ?? (Number(process.env['TAGWAY_THREADS']) || os.availableParallelism()));
+  if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD) || threads < 2) {
+    await loadSources(missing);
+    return;
+  }
+  const parts = partition(input, threads);
+  const receive = (result: PrefetchResult) => {
+    const bytes = new Uint8Array(result.buffer);
+    for (const e of result.entries) cache.ingest(e.kind, e.key, bytes.subarray(e.start, e.end));
+  };
+  // Workers start (loading modules, compiling schemas) while this thread does its own part.
+  const workers = parts.slice(1).map((part) => runWorker(jobFor(input, part), receive));
+  const own = parts[0]!;
+  const ownInput = servicesInput(input, new Set(own));
+  await loadSources([...ownInput.tree.files, ...ownInput.templatesAtTags.values()]);
+  prefillMemo({ ...ownInput, memo: cache }, own);
+  await Promise.all(workers);
+  cache.save();
+}
+
+/** Sources compile will have to read: those without a record in the cache (group files always). */
+function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
+  const missing: SourceFile[] = [];
+  for (const source of input.tree.files) {
+    const role = classifyPath(source.path);
+    if (role.kind === 'other' || role.kind === 'stray' || source.oid === undefined) continue;
+    if (role.kind === 'group' || cache.file(fileKey(role.kind, source.path, source.revision, source.oid)) === undefined) missing.push(source);
+  }
+  const treeOids = new Map(input.tree.files.map((f) => [f.path, f.oid]));
+  for (const source of input.templatesAtTags.values()) {
+    // A tag's template that is the tree's file is prepared as that file.
+    if (source.oid !== undefined && treeOids.get(source.path) === source.oid) continue;
+    if (source.oid === undefined || cache.file(fileKey('template', source.path, source.revision, source.oid)) === undefined) missing.push(source);
+  }
+  return missing;
+}
+
+/** The services of the repository in `n` parts of about the same number of files. */
+function partition(input: CompileInput, n: number): string[][] {
+  const weight = new Map<string, number>();
+  const add = (service: string) => weight.set(service, (weight.get(service) ?? 0) + 1);
+  for (const source of input.tree.files) {
+    const role = classifyPath(source.path);
+    if (role.kind === 'template' || role.kind === 'overlay') add(role.service);
+  }
+  for (const tag of input.tags) if (input.templatesAtTags.has(tag.tag)) add(tag.service);
+  const services = [...weight.keys()].sort();
+  const total = [...weight.values()].reduce((a, b) => a + b, 0);
+  const parts: string[][] = Array.from({ length: n }, () => []);
+  let filled = 0;
+  let part = 0;
+  for (const service of services) {
+    if (part < n - 1 && filled >= ((part + 1) * total) / n) part++;
+    parts[part]!.push(service);
+    filled += weight.get(service)!;
+  }
+  return parts.filter((p) => p.length > 0);
+}
+
+function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
+  const part = servicesInput(input, new Set(services));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const wire = (source: SourceFile): WireSource => {
+    const base = {
+      path: source.path,
+      ...(source.oid !== undefined ? { oid: source.oid } : {}),
+      ...(source.revision !== undefined ? { revision: source.revision } : {}),
+    };
+    const origin = unreadOrigin(source);
+    if (origin) return { ...base, origin };
+    const bytes = source.bytes;
+    chunks.push(bytes);
+    size += bytes.byteLength;
+    return { ...base, bytes: [size - bytes.byteLength, size] };
+  };
+  const files = part.tree.files.map(wire);
+  const templatesAtTags = [...part.templatesAtTags].map(([tag, source]) => [tag, wire(source)] as const);
+  const buffer = new ArrayBuffer(size);
+  const view = new Uint8Array(buffer);
+  let at = 0;
+  for (const chunk of chunks) {
+    view.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return {
+    services,
+    files,
+    tags: part.tags,
+    templatesAtTags,
+    commit: part.commit,
+    draft: part.draft === true,
+    ...(part.groups ? { groups: part.groups } : {}),
+    buffer,
+  };
+}
+
+/** Runs a job on a worker thread; `receive` gets its results as they come. */
+function runWorker(job: PrefetchJob, receive: (result: PrefetchResult) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker();
+    worker.on('message', (message: PrefetchResult | { readonly done: true }) => {
+      if ('done' in message) {
+        resolve();
+        void worker.terminate();
+      } else receive(message);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`prefetch worker exited with ${code}`));
+    });
+    worker.postMessage(job, [job.buffer]);
+  });
+}
+
+/**
+ * The worker runs the built module next to this one. Run from the TypeScript sources (the test
+ * suite), it loads them through tsx, which the test suite has installed.
+ */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./prefetch-worker.js', here));
+  const tsx = createRequire(here).resolve('tsx/esm/api').replace(/api\/index\.cjs$/, 'api/index.mjs');
+  const entry = new URL('./prefetch-worker.ts', here).href;
+  const boot = `import(${JSON.stringify(`file://${tsx}`)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true });
+}

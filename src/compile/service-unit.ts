@@ -1,0 +1,61 @@
+/**
+ * One published service as one gateway group runs it (a "unit"): its template at the published
+ * version, the group's overlay, and what follows from them alone — the `service`-scoped rules,
+ * the route claims the conflict check needs, and the emitted objects. Pure; compile keeps the
+ * results per unit (memo.ts), and worker threads compute them in parallel (src/app/prefetch.ts).
+ */
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
+import { RULES } from '../validate/rules/index.js';
+import type { RuleContext } from '../validate/rules/index.js';
+import { routeClaims } from '../validate/rules/route-conflicts.js';
+import { checkEmitted } from './check-emitted.js';
+import { emitService } from './emit.js';
+import { mergeService } from './merge.js';
+import type { ResolvedService } from './merge.js';
+import type { UnitEmission, UnitRecord } from './memo.js';
+import { renderPieces } from './snapshot.js';
+
+export interface Unit {
+  readonly group: GroupEntry;
+  /** Blob id of the group's group.yaml (recorded when a finding points into it). */
+  readonly groupOid: string;
+  readonly service: string;
+  /** Semver of the published version, or `draft`. */
+  readonly version: string;
+  readonly template: TemplateEntry;
+  readonly overlay: OverlayEntry | null;
+}
+
+const SERVICE_RULES = RULES.filter((r) => r.scope === 'service');
+
+export function mergeUnit(unit: Unit): ResolvedService {
+  return mergeService(unit.template, unit.overlay, unit.version);
+}
+
+/**
+ * The unit's `service`-scoped findings and route claims. `base` is the repository's rule context;
+ * each rule sees only this unit in `resolved`.
+ */
+export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext): UnitRecord {
+  const ctx: RuleContext = { ...base, resolved: [{ group: unit.group, services: [merged] }] };
+  const findings: Diagnostic[] = [];
+  for (const rule of SERVICE_RULES) findings.push(...rule.check(ctx));
+  const file = unit.group.file;
+  const inGroupFile = (l: { readonly file?: string; readonly revision?: string }) => l.file === file.path && l.revision === file.revision;
+  const pointsIntoGroupFile = findings.some((d) => inGroupFile(d) || d.related.some(inGroupFile));
+  return { claims: routeClaims(merged), findings, groupFile: pointsIntoGroupFile ? unit.groupOid : null };
+}
+
+/** The unit's APISIX objects, rendered, with APISIX's own checks of them (TW4001). */
+export function emitUnit(unit: Unit, merged: ResolvedService, plugins: ReadonlySet<string>): UnitEmission {
+  const { config, origins } = emitService(unit.group.group, merged);
+  return {
+    pieces: [
+      ...renderPieces(unit.service, 'upstreams', config.upstreams),
+      ...renderPieces(unit.service, 'services', config.services),
+      ...renderPieces(unit.service, 'routes', config.routes),
+    ],
+    findings: checkEmitted(config, origins, plugins),
+  };
+}

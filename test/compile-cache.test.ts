@@ -1,0 +1,246 @@
+/**
+ * The compile cache and the worker threads change how long a compile takes, never what it
+ * gives: snapshots byte for byte, and every finding with its position, whether results come from
+ * a cold cache, a warm one, worker threads or this thread, and whatever state the cache folder
+ * is in. No wall-clock assertions: the benchmark (bench/) is where speed is judged.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCompile, runValidate } from '../src/app/compile.js';
+import { CACHE_DIR, CompileCache, fingerprint, namespace } from '../src/app/compile-cache.js';
+import type { SourceOptions } from '../src/app/repository.js';
+import { fileKey } from '../src/compile/memo.js';
+import { makeExampleRepo } from './support/example-repo.js';
+import { makeRepo } from './support/git-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function track(repo: TempRepo): TempRepo {
+  repos.push(repo);
+  return repo;
+}
+
+/** A template with some of everything the emitter and the YAML writer handle. */
+function template(i: number, extra = ''): string {
+  return `name: svc-${i}
+description: "Service ${i}: it's \\"quoted\\""
+labels:
+  team: t${i % 3}
+hosts: [svc-${i}.example.com]
+path_prefix: /svc-${i}
+plugins:
+  limit-count: { count: ${100 + i}, time_window: 60, rejected_code: 429, key: remote_addr }
+upstream:
+  type: chash
+  hash_on: header
+  key: X-User
+  nodes:
+    - host: 10.0.${i}.1
+      port: 8080
+routes:
+  - name: list
+    uris: [/items]
+    methods: [GET]
+  - name: item
+    uris: [/items/*, /things/*]
+    methods: [GET, PUT]
+    vars: [[arg_x, "==", "1"]]
+    plugins:
+      proxy-rewrite:
+        headers: { set: { X-Note: "line one: two" } }${extra}
+`;
+}
+
+function overlay(i: number, group: string): string {
+  return `hosts: [${group}-${i}.example.com]\nupstream:\n  nodes:\n    - host: 10.${group === 'production' ? 20 : 30}.${i}.1\n      port: 80\n`;
+}
+
+/** `n` services, two groups with overlays, one tag per service. */
+function syntheticRepo(n: number): TempRepo {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    files[`services/svc-${i}/service.yaml`] = template(i);
+    for (const g of ['production', 'staging']) files[`gateway-groups/${g}/services/svc-${i}.yaml`] = overlay(i, g);
+  }
+  for (const g of ['production', 'staging']) {
+    const pins = Array.from({ length: n }, (_, i) => `  svc-${i}: ${g === 'staging' ? '^1.0' : '1.0.0'}`).join('\n');
+    files[`gateway-groups/${g}/group.yaml`] = `name: ${g}\npublished:\n${pins}\ntargets:\n  - name: local\n    kind: file\n    path: out/${g}/apisix.yaml\n`;
+  }
+  const repo = track(makeRepo({ files, commit: 'synthetic' }));
+  for (let i = 0; i < n; i++) repo.tag(`svc-${i}/v1.0.0`, { message: `svc-${i} 1.0.0` });
+  return repo;
+}
+
+/** The bytes of every file a compile wrote, by path under its output folder. */
+function outputs(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const group of fs.readdirSync(dir).sort()) {
+    for (const file of fs.readdirSync(path.join(dir, group)).sort()) out[`${group}/${file}`] = fs.readFileSync(path.join(dir, group, file), 'utf8');
+  }
+  return out;
+}
+
+async function compileTo(repo: TempRepo, out: string, options: Partial<SourceOptions> = {}): Promise<Record<string, string>> {
+  const outcome = await runCompile({ cwd: repo.dir, outDir: out, ...options });
+  expect(outcome.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return outputs(path.join(repo.dir, out));
+}
+
+const WORKERS = { prefetch: { threads: 3, workerThreshold: 0 } } as const;
+const ONE_THREAD = { prefetch: { threads: 1 } } as const;
+
+function clearCache(repo: TempRepo): void {
+  fs.rmSync(path.join(repo.dir, '.tagway'), { recursive: true, force: true });
+}
+
+describe('cached and uncached compiles give the same bytes', () => {
+  it('on the bundled example: no cache, cold cache, warm cache, worker threads', async () => {
+    const repo = track(makeExampleRepo());
+    const reference = await compileTo(repo, 'out-plain', { cache: false });
+    expect(await compileTo(repo, 'out-cold', ONE_THREAD)).toEqual(reference);
+    expect(await compileTo(repo, 'out-warm', ONE_THREAD)).toEqual(reference);
+    clearCache(repo);
+    expect(await compileTo(repo, 'out-workers', WORKERS)).toEqual(reference);
+    expect(await compileTo(repo, 'out-after-workers', ONE_THREAD)).toEqual(reference);
+    expect(fs.readFileSync(path.join(repo.dir, CACHE_DIR, '.gitignore'), 'utf8')).toContain('*');
+  });
+
+  it('on a synthetic repository, after a template is published as a new version, and after a draft', async () => {
+    const repo = syntheticRepo(24);
+    const first = await compileTo(repo, 'out-cached', WORKERS);
+    expect(first).toEqual(await compileTo(repo, 'out-plain', { cache: false }));
+
+    repo.write('services/svc-3/service.yaml', template(3, '\n    priority: 7'));
+    repo.commit('svc-3: priority');
+    repo.tag('svc-3/v1.1.0', { message: 'svc-3 1.1.0' });
+    repo.write('gateway-groups/production/services/svc-5.yaml', overlay(5, 'production').replace('port: 80', 'port: 81'));
+    const warm = await compileTo(repo, 'out-warm', ONE_THREAD);
+    expect(warm).toEqual(await compileTo(repo, 'out-plain-2', { cache: false }));
+    expect(warm['staging/snapshot.json']).not.toEqual(first['staging/snapshot.json']);
+    expect(warm['production/apisix.yaml']).not.toEqual(first['production/apisix.yaml']);
+
+    const draft = await compileTo(repo, 'out-draft', { draft: true });
+    expect(draft).toEqual(await compileTo(repo, 'out-draft-plain', { draft: true, cache: false }));
+  });
+
+  it('at a revision (blobs read from git) as from the worktree', async () => {
+    const repo = syntheticRepo(6);
+    const plain = await compileTo(repo, 'out-plain', { cache: false, rev: 'HEAD' });
+    expect(await compileTo(repo, 'out-cold', { ...WORKERS, rev: 'HEAD' })).toEqual(plain);
+    expect(await compileTo(repo, 'out-warm', { rev: 'HEAD' })).toEqual(plain);
+  });
+});
+
+describe('findings are the same from a cold cache, a warm cache and worker threads', () => {
+  /** A repository with findings of every scope: file, schema, service, route conflicts, repo rules. */
+  function repoWithFindings(): TempRepo {
+    const repo = syntheticRepo(8);
+    repo.writeAll({
+      // a file rule (TW3006 warning) in one template, a schema error (TW2001) in another
+      'services/svc-1/service.yaml': template(1).replace('upstream:\n  type: chash\n  hash_on: header', 'upstream:\n  type: roundrobin\n  hash_on: header'),
+      'services/svc-5/service.yaml': template(5).replace('labels:', 'lables: {}\nlabels:'),
+      // route conflict (TW3009) between two services of a group, found through their claims
+      'gateway-groups/staging/services/svc-2.yaml': overlay(2, 'staging').replace('hosts: [staging-2.example.com]', 'hosts: [staging-4.example.com]\npath_prefix: /svc-4'),
+      // an overlay setting a template field (TW3003), and one for an unpublished service (TW3011)
+      'gateway-groups/production/services/svc-6.yaml': `${overlay(6, 'production')}plugins: {}\n`,
+      'gateway-groups/production/services/ghost.yaml': overlay(9, 'production'),
+      // a YAML error (TW1005) and an unknown plugin (TW3010)
+      'gateway-groups/staging/services/svc-7.yaml': 'hosts: [a\n',
+      'services/svc-0/service.yaml': template(0).replace('limit-count:', 'limit-cuont:'),
+    });
+    return repo;
+  }
+
+  it('validate', async () => {
+    const repo = repoWithFindings();
+    const plain = await runValidate({ cwd: repo.dir, cache: false });
+    const codes = new Set(plain.diagnostics.map((d) => d.code));
+    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3011', 'TW1005', 'TW3010']) expect(codes).toContain(code);
+    const cold = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
+    const warm = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
+    clearCache(repo);
+    const workers = await runValidate({ cwd: repo.dir, ...WORKERS });
+    const afterWorkers = await runValidate({ cwd: repo.dir });
+    for (const other of [cold, warm, workers, afterWorkers]) {
+      expect(other.diagnostics).toEqual(plain.diagnostics);
+      expect(other.sources).toEqual(plain.sources);
+    }
+  });
+
+  it('validate after the files with findings change and change back', async () => {
+    const repo = repoWithFindings();
+    const before = await runValidate({ cwd: repo.dir });
+    const original = repo.read('services/svc-1/service.yaml');
+    repo.write('services/svc-1/service.yaml', template(1));
+    const fixed = await runValidate({ cwd: repo.dir });
+    expect(fixed.diagnostics).toEqual((await runValidate({ cwd: repo.dir, cache: false })).diagnostics);
+    expect(fixed.diagnostics.length).toBeLessThan(before.diagnostics.length);
+    repo.write('services/svc-1/service.yaml', original);
+    expect((await runValidate({ cwd: repo.dir })).diagnostics).toEqual(before.diagnostics);
+  });
+
+  it('a change to tagway.yaml plugins is seen by results kept from before it', async () => {
+    const repo = repoWithFindings();
+    const before = await runValidate({ cwd: repo.dir });
+    expect(before.diagnostics.map((d) => d.code)).toContain('TW3010');
+    repo.write('tagway.yaml', 'plugins: [limit-cuont]\n');
+    const after = await runValidate({ cwd: repo.dir });
+    expect(after.diagnostics.map((d) => d.code)).not.toContain('TW3010');
+    expect(after.diagnostics).toEqual((await runValidate({ cwd: repo.dir, cache: false })).diagnostics);
+  });
+});
+
+describe('a cache that cannot be trusted is not used', () => {
+  it('ignores corrupt, truncated and stray segment files', async () => {
+    const repo = syntheticRepo(6);
+    const reference = await compileTo(repo, 'out-plain', { cache: false });
+    await compileTo(repo, 'out-fill');
+    const dir = path.join(repo.dir, CACHE_DIR, namespace());
+    const segments = fs.readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(segments.length).toBeGreaterThan(0);
+    segments.forEach((name, i) => {
+      const file = path.join(dir, name);
+      const bytes = fs.readFileSync(file);
+      if (i % 2 === 0) {
+        bytes[Math.floor(bytes.length / 2)]! ^= 0xff; // one bit pattern flipped inside
+        fs.writeFileSync(file, bytes);
+      } else {
+        fs.writeFileSync(file, bytes.subarray(0, bytes.length - 7)); // cut short
+      }
+    });
+    fs.writeFileSync(path.join(dir, 'files.1.deadbeef.seg'), 'not a segment');
+    expect(await compileTo(repo, 'out-corrupt')).toEqual(reference);
+    expect(await compileTo(repo, 'out-again')).toEqual(reference);
+  });
+
+  it('never reads the folder of another tool version', async () => {
+    const repo = syntheticRepo(4);
+    const reference = await runValidate({ cwd: repo.dir, cache: false });
+    // Another version's cache holding a wrong record for a file of this repository.
+    const foreign = CompileCache.open(repo.dir, { namespace: 'v1-another-version' });
+    const oid = repo.git('rev-parse', 'HEAD:services/svc-0/service.yaml');
+    const lie = { code: 'TW9999', severity: 'error' as const, message: 'recorded by another version', related: [] };
+    foreign.saveFile(fileKey('template', 'services/svc-0/service.yaml', undefined, oid), { parsed: true, valid: true, diagnostics: [lie] });
+    foreign.save();
+    expect((await runValidate({ cwd: repo.dir })).diagnostics).toEqual(reference.diagnostics);
+    // The same record under this version's name would be used: the namespace is what keeps it out.
+    clearCache(repo);
+    const trusted = CompileCache.open(repo.dir);
+    trusted.saveFile(fileKey('template', 'services/svc-0/service.yaml', undefined, oid), { parsed: true, valid: true, diagnostics: [lie] });
+    trusted.save();
+    expect((await runValidate({ cwd: repo.dir })).diagnostics.map((d) => d.code)).toContain('TW9999');
+  });
+
+  it('names a different folder for another version, other code or other schemas', () => {
+    const base = fingerprint([['package.json', '{"version":"0.1.0"}'], ['schemas/service.schema.json', '{}']]);
+    expect(fingerprint([['package.json', '{"version":"0.1.0"}'], ['schemas/service.schema.json', '{}']])).toBe(base);
+    expect(fingerprint([['package.json', '{"version":"0.2.0"}'], ['schemas/service.schema.json', '{}']])).not.toBe(base);
+    expect(fingerprint([['package.json', '{"version":"0.1.0"}'], ['schemas/service.schema.json', '{"type":"object"}']])).not.toBe(base);
+    expect(namespace()).toMatch(/^v\d+-[0-9a-f]{24}$/);
+  });
+});
