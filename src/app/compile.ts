@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { hasErrors } from '../model/diagnostic.js';
+import { compareDiagnostics, hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotJsonBytes, snapshotStandaloneBytes } from '../compile/snapshot.js';
 import { writeFilesAtomically } from './atomic-write.js';
@@ -84,6 +84,20 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
 export async function runValidate(
   options: SourceOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, result } = await compileRepository(options, false);
-  return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
+  const { repo, result } = await compileRepository(options, false, true);
+  if (options.draft || hasErrors(result.diagnostics)) {
+    return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
+  }
+  // The worktree's templates are the next versions: what APISIX would reject in them (TW4001) is
+  // found now, on the pull request, not when they are published.
+  const { result: drafted } = await compileRepository({ ...options, draft: true }, false, true);
+  const seen = new Set(result.diagnostics.map(diagnosticKey));
+  const extra = drafted.diagnostics.filter((d) => d.code === 'TW4001' && d.revision === undefined && !seen.has(diagnosticKey(d)));
+  const diagnostics = [...result.diagnostics, ...extra].sort(compareDiagnostics);
+  const sources = new Map([...result.sources, ...drafted.sources]);
+  return { ok: !hasErrors(diagnostics), root: repo.dir, diagnostics, sources };
+}
+
+function diagnosticKey(d: Diagnostic): string {
+  return `${d.code}|${d.file ?? ''}|${d.revision ?? ''}|${d.line ?? 0}|${d.column ?? 0}|${d.message}`;
 }

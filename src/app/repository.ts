@@ -80,9 +80,13 @@ export async function loadCompileInput(
  * Loads and compiles; the result is what `validate` reports and what `compile` writes (`files`:
  * whether the snapshots' files will be written, see `CompileInput.files`).
  */
-export async function compileRepository(options: SourceOptions, files = true): Promise<{ repo: GitRepo; result: CompileResult }> {
+export async function compileRepository(
+  options: SourceOptions,
+  files = true,
+  reportAll = false,
+): Promise<{ repo: GitRepo; result: CompileResult }> {
   const { repo, input, cache } = await loadCompileInput(options);
-  const result = compile(files ? input : { ...input, files: false });
+  const result = compile({ ...input, ...(files ? {} : { files: false }), ...(reportAll ? { reportAll: true } : {}) });
   cache?.save();
   return { repo, result };
 }

@@ -23,7 +23,9 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
           code: 'TW4001',
           severity: 'error',
           message: `APISIX would reject ${KIND[kind]} ${object.id}: ${error.pointer || '/'} ${error.message}`,
-          ...(origin ? origin.file.locate(origin.pointer) : {}),
+          // Emitted fields mostly keep the names of the file's fields, so the error's own pointer
+          // usually lands on the line at fault; locate() falls back to the nearest existing parent.
+          ...(origin ? origin.file.locate(`${origin.pointer}${error.pointer}`) : {}),
           hint: 'Fix the field in the file shown; the object is emitted from it.',
           related: [],
         });

@@ -2,6 +2,7 @@ import { resolvePin } from '../git/pin.js';
 import type { VersionTag } from '../git/tags.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, templatePath } from '../load/layout.js';
+import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { parseRepo } from '../load/repo.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
 import { parseYamlFile } from '../load/yaml-file.js';
@@ -52,6 +53,12 @@ export interface CompileInput {
    * rendered, from the objects.
    */
   readonly files?: boolean;
+  /**
+   * With `groups`: report (and fail on) the findings of every file, not only of the files the
+   * selected groups are compiled from. `validate` sets it; `compile --group` and `sync` do not,
+   * so one broken group never blocks another's deploy.
+   */
+  readonly reportAll?: boolean;
 }
 
 export interface CompileResult {
@@ -431,8 +438,10 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
   // APISIX's own checks are the last line of defence: they run once the files are free of errors
   // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
   // otherwise: a compile with errors has no snapshots.
+  const relevant =
+    input.groups && !input.reportAll ? relevantTo(input, selected, byService, treeFiles, draft) : (_d: Diagnostic) => true;
   const snapshots: Snapshot[] = [];
-  if (!hasErrors(diagnostics)) {
+  if (!hasErrors(diagnostics.filter(relevant))) {
     for (const [group, list] of groupSlots) {
       const pieces: RenderedPiece[] = [];
       const services: ServiceProvenance[] = [];
@@ -459,8 +468,44 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
     }
   }
 
-  const sorted = sortUnique(diagnostics);
+  const sorted = sortUnique(diagnostics).filter(relevant);
   return { diagnostics: sorted, snapshots: hasErrors(sorted) ? [] : snapshots, sources: sourcesOf(sorted, prepared) };
+}
+
+/**
+ * Which findings concern a compile of selected groups: those of their own files (group.yaml,
+ * overlays), of the templates they are compiled from (at the tag, or the tree's file when the tag
+ * holds the same bytes, or the tree's in a draft), of tagway.yaml, and those of no file.
+ */
+function relevantTo(
+  input: CompileInput,
+  selected: readonly GroupEntry[],
+  byService: ReadonlyMap<string, readonly VersionTag[]>,
+  treeFiles: ReadonlyMap<string, SourceFile>,
+  draft: boolean,
+): (d: Diagnostic) => boolean {
+  const groupNames = new Set(input.groups ?? []);
+  const used = new Set<string>();
+  for (const group of selected) {
+    for (const [service, pin] of Object.entries(group.spec.published ?? {})) {
+      const path = templatePath(service);
+      const tree = treeFiles.get(path);
+      if (draft) {
+        used.add(sourceKey(path, tree?.revision));
+        continue;
+      }
+      const tag = resolvePin(byService.get(service) ?? [], service, pin);
+      if (!tag) continue;
+      const atTag = input.templatesAtTags.get(tag.tag);
+      used.add(tree && atTag && sameContent(tree, atTag) ? sourceKey(path, tree.revision) : sourceKey(path, tag.tag));
+    }
+  }
+  return (d) => {
+    if (d.file === undefined || d.file === REPO_CONFIG_FILE) return true;
+    const group = /^gateway-groups\/([^/]+)\//.exec(d.file)?.[1];
+    if (group !== undefined) return groupNames.has(group);
+    return used.has(sourceKey(d.file, d.revision));
+  };
 }
 
 /**
