@@ -157,7 +157,7 @@ export async function validateChange(
   const tree = { files, problems: head.problems };
   const tags = [...ctx.tags, ...(change.extraTags ?? [])];
   const templatesAtTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { groups: change.groups }));
-  const result = compile({ tree, tags, templatesAtTags, commit: ctx.head, groups: change.groups });
+  const result = compile({ tree, tags, templatesAtTags, commit: ctx.head, groups: change.groups, reportAll: true });
   const relevant = (file: string | undefined): boolean =>
     file === undefined || file === `services/${change.service}/service.yaml` || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
   const diagnostics = result.diagnostics.filter((d) => relevant(d.file) || d.related.some((r) => relevant(r.file)));
