@@ -23,6 +23,7 @@ import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { GitError, errorCode } from './errors.js';
 import { listRefs, resolveRefName } from './refs.js';
+import { updateRefLocked } from './ref-lock.js';
 import { openRepo, type GitRepo } from './repo.js';
 import { currentBranch } from './revision.js';
 
@@ -300,43 +301,11 @@ async function fastForward(repo: GitRepo, cache: object, branch: string, from: s
   }
 }
 
-/**
- * Sets `ref` to `value` if it currently is `expected` (null: absent), holding `<ref>.lock` while
- * checking and writing, the protocol git and `write.ts` use, so a concurrent git either waits
- * for us or we refuse.
- */
-async function updateRef(repo: GitRepo, ref: string, expected: string | null, value: string): Promise<void> {
-  const file = path.join(repo.gitdir, ...ref.split('/'));
-  const lock = `${file}.lock`;
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  let handle: nodeFs.promises.FileHandle;
-  try {
-    handle = await fs.promises.open(lock, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') {
-      throw new GitError(`cannot lock ${ref}: ${lock} exists`, {
-        hint: 'another git process is changing the repository; if none is running, remove the .lock file',
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  let locked = true;
-  try {
-    try {
-      const current = await resolveRefName(repo, ref);
-      if (current !== expected) {
-        throw new GitError(`${ref} moved from ${expected ?? 'nothing'} to ${current ?? 'nothing'} during the fast-forward`, {
-          hint: 'another process changes this clone; the next attempt starts over',
-        });
-      }
-      await handle.writeFile(`${value}\n`);
-    } finally {
-      await handle.close();
-    }
-    await fs.promises.rename(lock, file);
-    locked = false;
-  } finally {
-    if (locked) await fs.promises.unlink(lock).catch(() => undefined);
-  }
+/** Sets `ref` to `value` if it is at `expected` (see ref-lock.ts). */
+function updateRef(repo: GitRepo, ref: string, expected: string | null, value: string): Promise<void> {
+  return updateRefLocked(repo, fs, ref, expected, value, (current) =>
+    new GitError(`${ref} moved from ${expected ?? 'nothing'} to ${current ?? 'nothing'} during the fast-forward`, {
+      hint: 'another process changes this clone; the next attempt starts over',
+    }),
+  );
 }

@@ -12,10 +12,10 @@
 import nodeFs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { GitError, errorCode } from './errors.js';
+import { GitError } from './errors.js';
 import type { Person } from './identity.js';
-import { resolveRefName } from './refs.js';
 import type { GitRepo } from './repo.js';
+import { refPath, updateRefLocked } from './ref-lock.js';
 
 /**
  * The file system every write goes through (and isomorphic-git with it). Production code passes
@@ -227,49 +227,14 @@ async function replaceBlob(
   return { tree: await git.writeTree({ fs: fsc, gitdir: repo.gitdir, tree: next }), mode };
 }
 
-function refPath(repo: GitRepo, ref: string): string {
-  return path.join(repo.gitdir, ...ref.split('/'));
-}
-
-/**
- * Sets `ref` to `value` if it currently is `expected` (null: must not exist, loose or packed).
- * Holds `<ref>.lock` while checking and writing, as git does.
- */
-async function updateRef(repo: GitRepo, fsc: WriteFs, ref: string, expected: string | null, value: string): Promise<void> {
-  const file = refPath(repo, ref);
-  const lock = `${file}.lock`;
-  await fsc.promises.mkdir(path.dirname(file), { recursive: true });
-  let handle: nodeFs.promises.FileHandle;
-  try {
-    handle = await fsc.promises.open(lock, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') {
-      throw new GitError(`cannot lock ${ref}: ${lock} exists`, {
-        hint: 'another git process is changing the repository; if none is running, remove the .lock file',
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  let locked = true;
-  try {
-    try {
-      const current = await resolveRefName(repo, ref);
-      if (current !== expected) {
-        throw new GitError(
-          expected === null ? `${ref} already exists` : `${ref} moved from ${expected} to ${current ?? 'nothing'} while tagway was working`,
-          { hint: expected === null ? 'versions are immutable; choose another version' : 'run the command again' },
-        );
-      }
-      await handle.writeFile(`${value}\n`);
-    } finally {
-      await handle.close();
-    }
-    await fsc.promises.rename(lock, file);
-    locked = false;
-  } finally {
-    if (locked) await fsc.promises.unlink(lock).catch(() => undefined);
-  }
+/** Sets `ref` to `value` if it is at `expected` (see ref-lock.ts). */
+function updateRef(repo: GitRepo, fsc: WriteFs, ref: string, expected: string | null, value: string): Promise<void> {
+  return updateRefLocked(repo, fsc, ref, expected, value, (current) =>
+    new GitError(
+      expected === null ? `${ref} already exists` : `${ref} moved from ${expected} to ${current ?? 'nothing'} while tagway was working`,
+      { hint: expected === null ? 'versions are immutable; choose another version' : 'run the command again' },
+    ),
+  );
 }
 
 /** Removes a loose ref this module created, if it still holds `value`. */
