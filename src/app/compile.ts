@@ -5,7 +5,9 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotJsonBytes, snapshotStandaloneBytes } from '../compile/snapshot.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { UserError } from './errors.js';
-import { compileRepository } from './repository.js';
+import { compileRepository, loadCompileInput } from './repository.js';
+import { compile } from '../compile/compile.js';
+import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from './repository.js';
 
 export interface CompileCommandOptions extends SourceOptions {
@@ -84,15 +86,17 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
 export async function runValidate(
   options: SourceOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, result } = await compileRepository(options, false, true);
+  const { repo, input, cache } = await loadCompileInput(options);
+  const result = compile({ ...input, files: false, reportAll: true });
+  cache?.save();
   if (options.draft || hasErrors(result.diagnostics)) {
     return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }
-  // The worktree's templates are the next versions: what APISIX would reject in them (TW4001) is
-  // found now, on the pull request, not when they are published.
-  const { result: drafted } = await compileRepository({ ...options, draft: true }, false, true);
+  // The worktree's edited templates are the next versions: what APISIX would reject in them
+  // (TW4001) is found now, on the pull request, not when they are published.
+  const drafted = draftFindings(input);
   const seen = new Set(result.diagnostics.map(diagnosticKey));
-  const extra = drafted.diagnostics.filter((d) => d.code === 'TW4001' && d.revision === undefined && !seen.has(diagnosticKey(d)));
+  const extra = drafted.diagnostics.filter((d) => !seen.has(diagnosticKey(d)));
   const diagnostics = [...result.diagnostics, ...extra].sort(compareDiagnostics);
   const sources = new Map([...result.sources, ...drafted.sources]);
   return { ok: !hasErrors(diagnostics), root: repo.dir, diagnostics, sources };
