@@ -111,3 +111,10 @@ describe('duplicate keys', () => {
     expect(d!.related).toEqual([expect.objectContaining({ file: 'gateway-groups/g/group.yaml', line: 3, column: 3 })]);
   });
 });
+
+describe('YAML syntax errors', () => {
+  it('one mistake is reported once, not once per parser complaint at the same place', () => {
+    const input = memoryInput({ files: { 'gateway-groups/g/group.yaml': 'name: g\npublished: {}\n', 'services/web/service.yaml': 'a: b\n  c: d\n' } });
+    expect(compile(input).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['TW1005', 1, 4]]);
+  });
+});

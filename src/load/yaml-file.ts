@@ -128,7 +128,8 @@ function parseWithPositions(text: string, source: SourceFile, where: { file: str
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      diagnostics: doc.errors.map((e) => {
+      // The parser often explains one mistake twice at the same place; the first says it best.
+      diagnostics: doc.errors.filter((e, i, all) => all.findIndex((o) => o.pos[0] === e.pos[0]) === i).map((e) => {
         const known = YAML_CODES[e.code];
         if (e.code === 'DUPLICATE_KEY') return duplicateKey(doc, text, e.pos[0], where, pos);
         return diag({
