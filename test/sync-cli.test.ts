@@ -169,29 +169,39 @@ describe('runSync on the example repository (file targets)', () => {
   });
 });
 
+/** The example repository whose staging fleet is two Admin API test servers and a file. */
+async function startFleet(): Promise<{ eu1: AdminServer; eu2: AdminServer; repo: TempRepo }> {
+  const eu1 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU1_KEY });
+  const eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
+  const repo = makeExampleRepo({
+    'gateway-groups/staging/group.yaml': stagingGroup(
+      apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
+    ),
+  });
+  return { eu1, eu2, repo };
+}
+
+function resetFleet(eu1: AdminServer, eu2: AdminServer, repo: TempRepo): void {
+  eu1.reset();
+  eu2.reset();
+  fs.rmSync(path.join(repo.dir, 'out'), { recursive: true, force: true });
+}
+
+async function stopFleet(eu1: AdminServer, eu2: AdminServer, repo: TempRepo): Promise<void> {
+  await Promise.all([eu1.close(), eu2.close()]);
+  repo.cleanup();
+}
+
 describe('runSync against Admin API test servers', () => {
   let eu1: AdminServer;
   let eu2: AdminServer;
   let repo: TempRepo;
 
   beforeAll(async () => {
-    eu1 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU1_KEY });
-    eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
-    repo = makeExampleRepo({
-      'gateway-groups/staging/group.yaml': stagingGroup(
-        apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
-      ),
-    });
+    ({ eu1, eu2, repo } = await startFleet());
   });
-  afterEach(() => {
-    eu1.reset();
-    eu2.reset();
-    fs.rmSync(path.join(repo.dir, 'out'), { recursive: true, force: true });
-  });
-  afterAll(async () => {
-    await Promise.all([eu1.close(), eu2.close()]);
-    repo.cleanup();
-  });
+  afterEach(() => resetFleet(eu1, eu2, repo));
+  afterAll(() => stopFleet(eu1, eu2, repo));
 
   it('creates every object on the first sync and writes nothing on the second', async () => {
     const first = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
@@ -296,23 +306,10 @@ describe('the sync command', () => {
   const env = { ...KEYS };
 
   beforeAll(async () => {
-    eu1 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU1_KEY });
-    eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
-    repo = makeExampleRepo({
-      'gateway-groups/staging/group.yaml': stagingGroup(
-        apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
-      ),
-    });
+    ({ eu1, eu2, repo } = await startFleet());
   });
-  afterEach(() => {
-    eu1.reset();
-    eu2.reset();
-    fs.rmSync(path.join(repo.dir, 'out'), { recursive: true, force: true });
-  });
-  afterAll(async () => {
-    await Promise.all([eu1.close(), eu2.close()]);
-    repo.cleanup();
-  });
+  afterEach(() => resetFleet(eu1, eu2, repo));
+  afterAll(() => stopFleet(eu1, eu2, repo));
 
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);

@@ -8,6 +8,7 @@ import type { Env } from '../sync/credentials.js';
 import { checkDrift, type DriftReport } from '../sync/drift.js';
 import type { RetryPolicy } from '../sync/retry.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
+import type { LoadedGroup } from './group-snapshot.js';
 
 export interface DriftCheckOptions {
   /** Any folder inside the config repository. */
@@ -29,13 +30,7 @@ export interface DriftCheckOptions {
  *   unreadable targets are in `report` (exit 1).
  */
 export type DriftCheckOutcome =
-  | {
-      readonly kind: 'findings';
-      readonly ok: false;
-      readonly root: string;
-      readonly diagnostics: readonly Diagnostic[];
-      readonly sources: ReadonlyMap<string, string>;
-    }
+  | (Extract<LoadedGroup, { kind: 'findings' }> & { readonly ok: false })
   | {
       readonly kind: 'checked';
       readonly ok: boolean;
