@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import { MemoryMemo } from '../src/compile/memo.js';
 import { memoryInput } from './support/memory-repo.js';
 
 const WEB = 'name: web\nupstream:\n  nodes:\n    - host: 10.0.0.1\n      port: 80\nroutes:\n  - name: home\n    uris: [/]\n';
@@ -41,5 +42,19 @@ describe('group isolation', () => {
     const result = compile(memoryInput({ files: files({ 'services/web/service.yaml': broken }), tags: { 'web/v1.0.0': broken }, groups: ['good'] }));
     expect(result.diagnostics.map((d) => d.code)).toEqual(['TW2001']);
     expect(result.snapshots).toEqual([]);
+  });
+
+  it('a compile of selected groups does not read the overlays of the others; validate does', () => {
+    const withOverlays = files({
+      'gateway-groups/good/services/web.yaml': 'hosts: [good.example.com]\n',
+      'gateway-groups/bad/services/web.yaml': 'hosts: [bad.example.com\n',
+    });
+    const read = (reportAll: boolean) => {
+      const memo = new MemoryMemo();
+      compile({ ...memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] }), memo, ...(reportAll ? { reportAll } : {}) });
+      return [...memo.files.keys()].map((key) => key.split('\u0000')[1]).filter((path) => path?.endsWith('/services/web.yaml'));
+    };
+    expect(read(false)).toEqual(['gateway-groups/good/services/web.yaml']);
+    expect(read(true).sort()).toEqual(['gateway-groups/bad/services/web.yaml', 'gateway-groups/good/services/web.yaml']);
   });
 });

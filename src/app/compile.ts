@@ -86,8 +86,8 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
 export async function runValidate(
   options: SourceOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, input, cache } = await loadCompileInput(options);
-  const result = compile({ ...input, files: false, reportAll: true });
+  const { repo, input, cache } = await loadCompileInput({ ...options, reportAll: true });
+  const result = compile({ ...input, files: false });
   cache?.save();
   if (options.draft || hasErrors(result.diagnostics)) {
     return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };

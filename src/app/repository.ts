@@ -3,7 +3,7 @@ import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
 import { resolveRevision } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
-import { compile, templatesNeeded } from '../compile/compile.js';
+import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
 import { readWorktree, readWorktreeIndexed } from '../load/worktree.js';
@@ -20,6 +20,11 @@ export interface SourceOptions {
   /** Compile worktree templates instead of published versions. */
   readonly draft?: boolean;
   readonly groups?: readonly string[];
+  /**
+   * With `groups`: read and report every file, not only those the selected groups are compiled
+   * from (`validate --group`; see `CompileInput.reportAll`).
+   */
+  readonly reportAll?: boolean;
   /**
    * Use the compile cache in `.tagway/cache/` (default true; `TAGWAY_CACHE=0` turns it off).
    * Results are the same either way; only the time differs.
@@ -68,10 +73,14 @@ export async function loadCompileInput(
     listVersionTags(repo),
   ]);
   const cache = useCache ? (shared.cache ?? CompileCache.open(repo.dir)) : null;
-  const selection = { ...(options.draft ? { draft: true } : {}), ...(options.groups ? { groups: options.groups } : {}) };
+  const selection = {
+    ...(options.draft ? { draft: true } : {}),
+    ...(options.groups ? { groups: options.groups } : {}),
+    ...(options.reportAll ? { reportAll: true } : {}),
+  };
   const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
   const templatesAtTags = await readTemplatesAtTags(repo, needed, { ...deferred, ...(cache ? { known: cache } : {}) });
-  const input: CompileInput = { tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) };
+  const input = scopedInput({ tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) });
   if (cache) await prefetch(input, cache, options.prefetch);
   return { repo, input, cache };
 }
@@ -85,8 +94,8 @@ export async function compileRepository(
   files = true,
   reportAll = false,
 ): Promise<{ repo: GitRepo; result: CompileResult }> {
-  const { repo, input, cache } = await loadCompileInput(options);
-  const result = compile({ ...input, ...(files ? {} : { files: false }), ...(reportAll ? { reportAll: true } : {}) });
+  const { repo, input, cache } = await loadCompileInput(reportAll ? { ...options, reportAll: true } : options);
+  const result = compile(files ? input : { ...input, files: false });
   cache?.save();
   return { repo, result };
 }

@@ -158,7 +158,22 @@ class CompileFile implements YamlFile {
  * conflicts from the claims, assembling the snapshots).
  */
 export function compile(input: CompileInput): CompileResult {
-  return run(input, null);
+  return run(scopedInput(input), null);
+}
+
+/**
+ * The input without the files a compile of selected groups does not read: the overlays of the
+ * other groups (none of their findings would be reported, see `relevantTo`). Their group.yaml
+ * files stay, to name the groups there are when one asked for does not exist.
+ */
+export function scopedInput(input: CompileInput): CompileInput {
+  if (!input.groups || input.reportAll) return input;
+  const groups = new Set(input.groups);
+  const files = input.tree.files.filter((source) => {
+    const role = classifyPath(source.path);
+    return role.kind !== 'overlay' || groups.has(role.group);
+  });
+  return files.length === input.tree.files.length ? input : { ...input, tree: { ...input.tree, files } };
 }
 
 /**
