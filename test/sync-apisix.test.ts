@@ -83,6 +83,11 @@ function storedConfig(): Record<ApisixKind, Record<string, unknown>[]> {
   return { upstreams: stored('upstreams'), services: stored('services'), routes: stored('routes') };
 }
 
+/** Every request since `start`, as `METHOD path`. */
+function requestsSince(start: number, on: AdminServer = server): string[] {
+  return on.requests.slice(start).map((r) => `${r.method} ${r.path}`);
+}
+
 function writesSince(start: number): Array<string> {
   return server.requests.slice(start).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
 }
@@ -346,5 +351,260 @@ describe('drift of an apisix gateway', () => {
     await closed.close();
     const report = await checkDriftTargets(snapshotOf(petstore), [gateway({ admin_url: closed.url })]);
     expect(report.targets[0]).toMatchObject({ status: 'unreachable', error: { code: 'unreachable' } });
+  });
+});
+
+describe('verify after a successful apply', () => {
+  /** Routes tagway does not own, so the gateway holds many objects besides the group's. */
+  function fill(n: number, on: AdminServer = server): void {
+    for (let i = 0; i < n; i += 1) on.seed('routes', `other.${String(i).padStart(5, '0')}`, { uri: `/other/${i}`, labels: { team: 'web' } });
+  }
+
+  /** The requests after the last write of the run that started at `start`. */
+  function afterWrites(start: number, on: AdminServer = server): string[] {
+    const all = requestsSince(start, on);
+    let last = -1;
+    all.forEach((r, i) => {
+      if (!r.startsWith('GET ')) last = i;
+    });
+    expect(last).toBeGreaterThanOrEqual(0);
+    return all.slice(last + 1);
+  }
+
+  const isList = (request: string) => request.includes('?page=');
+
+  /** A service with `n` routes: 2 + n objects. */
+  const wide = (name: string, n: number): ServiceDef => ({
+    name,
+    routes: Object.fromEntries(Array.from({ length: n }, (_, i) => [`r${String(i).padStart(3, '0')}`, { uri: `/${name}/${i}` }])),
+  });
+
+  const owned = () => ({ ...storedConfig(), routes: stored('routes').filter((r) => !String(r.id).startsWith('other.')) });
+
+  it('reads back only the objects a small plan wrote: one GET each, no list', async () => {
+    fill(100);
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    // Create a route, update a route, and remove orders (route, service, upstream): 5 steps, 107 objects.
+    const v2 = snapshotOf({ ...petstore, routes: { ...petstore.routes, list: { uri: '/pets', methods: ['GET', 'HEAD'] }, search: { uri: '/pets/search' } } });
+    const report = await syncOk(v2);
+    expect(report).toMatchObject({ status: 'applied', writes: 5, plan: { create: 1, update: 1, delete: 3 }, runs: { state: 'snapshot', digest: v2.digest } });
+    expect(report.writes).toBe(writesSince(start).length);
+
+    const verify = afterWrites(start);
+    expect(verify.filter(isList)).toEqual([]);
+    expect([...verify].sort()).toEqual(
+      [
+        'GET /apisix/admin/routes/petstore.search',
+        'GET /apisix/admin/routes/petstore.list',
+        'GET /apisix/admin/routes/orders.create',
+        'GET /apisix/admin/services/orders',
+        'GET /apisix/admin/upstreams/orders',
+      ].sort(),
+    );
+    // The read before the run listed the three kinds.
+    expect(requestsSince(start).filter(isList)).toHaveLength(3);
+    expect(owned()).toEqual(v2.apisix);
+  });
+
+  it('lists the whole gateway when the plan is not small: 1/8 of the objects read, or more than 256 steps', async () => {
+    fill(100);
+    // 12 steps on 100 objects: fewer than 1/8, read back one by one.
+    let start = server.requests.length;
+    expect(await syncOk(snapshotOf(wide('a', 10)))).toMatchObject({ status: 'applied', writes: 12 });
+    let verify = afterWrites(start);
+    expect(verify).toHaveLength(12);
+    expect(verify.filter(isList)).toEqual([]);
+
+    // 13 steps on 100 objects (13 × 8 = 104 ≥ 100): listed.
+    server.reset();
+    fill(100);
+    start = server.requests.length;
+    expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
+    verify = afterWrites(start);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter((r) => !isList(r))).toEqual([]);
+
+    // A first sync to an empty gateway is read whole.
+    server.reset();
+    start = server.requests.length;
+    await syncOk(snapshotOf(petstore));
+    expect(afterWrites(start).filter(isList)).toHaveLength(3);
+  });
+
+  it('lists the whole gateway after more than 256 writes, however large it is', async () => {
+    fill(2100);
+    // 256 steps (upstream, service, 254 routes) on 2,100 objects: read back one by one.
+    let start = server.requests.length;
+    expect(await syncOk(snapshotOf(wide('a', 254)))).toMatchObject({ status: 'applied', writes: 256 });
+    let verify = afterWrites(start);
+    expect(verify).toHaveLength(256);
+    expect(verify.filter(isList)).toEqual([]);
+
+    // 257 steps on 2,100 objects (257 × 8 = 2,056 < 2,100): listed.
+    server.reset();
+    fill(2100);
+    start = server.requests.length;
+    expect(await syncOk(snapshotOf(wide('a', 255)))).toMatchObject({ status: 'applied', writes: 257 });
+    verify = afterWrites(start);
+    expect(verify.length).toBeGreaterThan(0);
+    expect(verify.every(isList)).toBe(true);
+  });
+
+  it('catches an update the gateway acknowledged but did not keep', async () => {
+    fill(100);
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    // Answered as a successful PUT, never handled: the stored route stays as it was.
+    server.faults.add({
+      method: 'PUT',
+      path: '/apisix/admin/routes/petstore.list',
+      action: { kind: 'status', status: 200, body: { key: '/apisix/routes/petstore.list', value: {} } },
+    });
+    const v2 = snapshotOf({ ...petstore, routes: { ...petstore.routes, list: { uri: '/pets', methods: ['GET', 'HEAD'] } } }, orders);
+    const report = await syncTarget(v2, gateway());
+    expect(report).toMatchObject({
+      status: 'failed',
+      writes: 1,
+      runs: { state: 'previous' },
+      error: { code: 'verify-failed', objects: [{ kind: 'routes', id: 'petstore.list' }] },
+      restore: null,
+    });
+    expect(report.error?.message).toContain('update routes/petstore.list');
+    expect(writesSince(start)).toEqual(['PUT /apisix/admin/routes/petstore.list']);
+    expect(afterWrites(start)).toEqual(['GET /apisix/admin/routes/petstore.list']);
+  });
+
+  it('catches a created object the gateway stored differently', async () => {
+    let alter = false;
+    const altering = await startAdminServer({
+      apiKey: KEY,
+      validate: (kind, body) => {
+        if (alter && kind === 'routes' && body.id === 'petstore.search') (body as Record<string, unknown>).uris = ['/altered'];
+        return null;
+      },
+    });
+    try {
+      fill(100, altering);
+      const target = gateway({ admin_url: altering.url });
+      expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied' });
+      alter = true;
+      const start = altering.requests.length;
+      const report = await syncTarget(snapshotOf({ ...petstore, routes: { ...petstore.routes, search: { uri: '/pets/search' } } }), target);
+      expect(report).toMatchObject({
+        status: 'failed',
+        writes: 1,
+        runs: { state: 'unknown' },
+        error: { code: 'verify-failed', objects: [{ kind: 'routes', id: 'petstore.search' }] },
+      });
+      expect(report.error?.message).toContain('update routes/petstore.search');
+      expect(afterWrites(start, altering)).toEqual(['GET /apisix/admin/routes/petstore.search']);
+      expect(altering.objects('routes').get('petstore.search')?.uris).toEqual(['/altered']);
+    } finally {
+      await altering.close();
+    }
+  });
+
+  it('catches a deleted object that is still there', async () => {
+    fill(100);
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    server.faults.add({
+      method: 'DELETE',
+      path: '/apisix/admin/routes/petstore.get',
+      action: { kind: 'status', status: 200, body: { deleted: '1', key: '/apisix/routes/petstore.get' } },
+    });
+    const report = await syncTarget(snapshotOf({ ...petstore, routes: { list: { uri: '/pets' } } }, orders), gateway());
+    expect(report).toMatchObject({
+      status: 'failed',
+      writes: 1,
+      error: { code: 'verify-failed', objects: [{ kind: 'routes', id: 'petstore.get' }] },
+    });
+    expect(report.error?.message).toContain('delete routes/petstore.get');
+    expect(server.objects('routes').has('petstore.get')).toBe(true);
+    expect(afterWrites(start)).toEqual(['GET /apisix/admin/routes/petstore.get']);
+  });
+
+  it('reports writes exactly when some writes of a small plan did not land', async () => {
+    fill(100);
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/orders.create', action: { kind: 'status', status: 200, body: {} } });
+    const v2 = snapshotOf({ ...petstore, version: '1.1.0' }, { ...orders, version: '1.1.0' });
+    const report = await syncTarget(v2, gateway());
+    expect(report).toMatchObject({ status: 'failed', writes: 7, plan: { update: 7 }, error: { code: 'verify-failed', objects: [{ kind: 'routes', id: 'orders.create' }] } });
+    expect(writesSince(start)).toHaveLength(7);
+    expect(afterWrites(start).filter(isList)).toEqual([]);
+  });
+
+  it('plans against read-back objects as against listed ones (a gateway that stores schema defaults)', async () => {
+    const oldApisix = await startAdminServer({
+      apiKey: KEY,
+      validate: (kind, body) => {
+        const conf = body as Record<string, unknown>;
+        if (kind === 'upstreams') Object.assign(conf, { hash_on: 'vars', scheme: 'http', pass_host: 'pass' });
+        if (kind === 'routes') Object.assign(conf, { priority: 0, status: 1 });
+        return null;
+      },
+    });
+    try {
+      fill(100, oldApisix);
+      const target = gateway({ admin_url: oldApisix.url });
+      expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied' });
+      const start = oldApisix.requests.length;
+      const changed = snapshotOf({ ...petstore, nodes: '10.0.0.9', routes: { ...petstore.routes, list: { uri: '/pets', methods: ['GET', 'HEAD'] } } });
+      expect(await syncTarget(changed, target)).toMatchObject({ status: 'applied', writes: 2, error: null });
+      expect([...afterWrites(start, oldApisix)].sort()).toEqual(['GET /apisix/admin/routes/petstore.list', 'GET /apisix/admin/upstreams/petstore']);
+      expect(await syncTarget(changed, target)).toMatchObject({ status: 'in-sync' });
+    } finally {
+      await oldApisix.close();
+    }
+  });
+
+  it('reads the whole gateway to verify a restore, however small the plan', async () => {
+    fill(100);
+    await syncOk(snapshotOf(petstore, orders));
+    const start = server.requests.length;
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', times: Infinity, action: { kind: 'status', status: 500 } });
+    const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }, orders), gateway());
+    expect(report).toMatchObject({ status: 'failed', error: { code: 'http-error' }, restore: { attempted: true, verified: true } });
+    expect(afterWrites(start).filter(isList)).toHaveLength(3);
+  });
+});
+
+describe('readBack of an apisix target', () => {
+  it('returns objects as read() does, and null for absent ones, in the order asked', async () => {
+    server.seed('upstreams', 'u1', { nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin', create_time: 1, update_time: 2 });
+    server.seed('routes', '7', { id: 7, uri: '/seven', upstream_id: 'u1' });
+    server.seed('routes', 'r.a', { uris: ['/a'], upstream_id: 'u1', labels: labels('a', '1.0.0') });
+    const target = gateway();
+    const readBack = target.readBack?.bind(target);
+    if (readBack === undefined) throw new Error('the apisix target has no readBack');
+    const start = server.requests.length;
+    const entries = await readBack(
+      [
+        { kind: 'routes', id: 'r.a' },
+        { kind: 'routes', id: 'gone' },
+        { kind: 'routes', id: '7' },
+        { kind: 'upstreams', id: 'u1' },
+      ],
+      { concurrency: 2 },
+    );
+    const { config } = await target.read();
+    const listed = (kind: ApisixKind, id: string) => config[kind].find((o) => o.id === id);
+    expect(entries).toEqual([
+      { kind: 'routes', id: 'r.a', object: listed('routes', 'r.a') },
+      { kind: 'routes', id: 'gone', object: null },
+      { kind: 'routes', id: '7', object: listed('routes', '7') },
+      { kind: 'upstreams', id: 'u1', object: listed('upstreams', 'u1') },
+    ]);
+    expect(entries[2]?.object?.id).toBe('7');
+    expect(entries[3]?.object).toMatchObject({ create_time: 1, update_time: 2 });
+    expect(requestsSince(start).slice(0, 4).sort()).toEqual([
+      'GET /apisix/admin/routes/7',
+      'GET /apisix/admin/routes/gone',
+      'GET /apisix/admin/routes/r.a',
+      'GET /apisix/admin/upstreams/u1',
+    ]);
   });
 });

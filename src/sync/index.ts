@@ -26,4 +26,4 @@ export { checkDrift, checkDriftTargets, checkTargetDrift } from './drift.js';
 export type { DriftReport, DriftStatus, TargetDrift, ObjectDrift, DriftOptions } from './drift.js';
 export { createTargets, closeTargets } from './targets/create.js';
 export type { TargetOptions } from './targets/create.js';
-export type { Target, LiveState, ApplyContext, ApplyReport, RestoreReport } from './targets/port.js';
+export type { Target, LiveState, ApplyContext, ApplyReport, RestoreReport, ReadBackContext, ReadBackEntry } from './targets/port.js';

@@ -1,11 +1,11 @@
 import { canonicalJson } from '../compile/canonical.js';
-import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind } from '../model/apisix.js';
+import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
-import { errorData, type SyncErrorData } from './errors.js';
+import { SyncError, errorData, type SyncErrorData } from './errors.js';
 import { stripServerFields } from './normalize.js';
 import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanStep } from './plan.js';
-import type { ApplyReport, LiveState, RestoreReport, Target } from './targets/port.js';
+import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
 export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
@@ -104,6 +104,98 @@ function runningPrevious(live: LiveState, group: string): RunningConfig {
   return { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, group)) };
 }
 
+/** Most steps a plan may have to be verified by reading back only the objects it wrote. */
+export const READ_BACK_MAX_STEPS = 256;
+/** ... and a plan's steps must be fewer than 1/`READ_BACK_RATIO` of the objects read before it. */
+export const READ_BACK_RATIO = 8;
+
+/**
+ * Whether a successful apply of `steps` writes, on a target that held `objectsRead` objects (all
+ * kinds, all owners), is verified by reading back only the written objects instead of the whole
+ * target: at most `READ_BACK_MAX_STEPS` writes, and fewer than 1/`READ_BACK_RATIO` of the objects.
+ *
+ * Why: a whole read lists 500 objects a page, a few pages at a time; a targeted read-back is one
+ * request per object, `concurrency` at a time. One request costs the gateway and the client about
+ * as much as several objects inside a page (request handling, key check, a storage read,
+ * headers), so the targeted read only pays off while the plan is a small part of the gateway, and
+ * its round trips grow with the plan while the list's grow with the gateway. A one-route change
+ * to a gateway of 50,000 objects is one GET instead of 100 pages; a first sync, a large release or
+ * a small gateway is read whole, as before.
+ *
+ * The trade-off: a targeted read-back proves that every write landed as planned (a write the
+ * gateway did not keep, or kept differently, is `verify-failed` as before), but it does not see
+ * another writer changing *other* objects during the run. The conflict check of the plan (made
+ * from the read before the run), `status --live` and the agent's drift checks cover those.
+ */
+export function readsBackWrittenOnly(steps: number, objectsRead: number): boolean {
+  return steps <= READ_BACK_MAX_STEPS && steps * READ_BACK_RATIO < objectsRead;
+}
+
+function objectCount(config: ApisixConfig): number {
+  return APISIX_KINDS.reduce((n, kind) => n + config[kind].length, 0);
+}
+
+/**
+ * `config` with the read-back objects in place of those at their ids (a null one removed, a new
+ * one added), each kind still sorted by id. Every other object is kept as read before the run.
+ */
+function withReadBack(config: ApisixConfig, entries: readonly ReadBackEntry[]): ApisixConfig {
+  const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const result: Record<ApisixKind, readonly ApisixObject[]> = { ...config };
+  for (const kind of APISIX_KINDS) {
+    const found = new Map<string, ApisixObject | null>();
+    for (const entry of entries) if (entry.kind === kind) found.set(entry.id, entry.object);
+    if (found.size === 0) continue;
+    // The kind is sorted already: substitute in place, then merge in the (few) new ids.
+    const kept: ApisixObject[] = [];
+    for (const obj of config[kind]) {
+      const id = String(obj.id);
+      const now = found.get(id);
+      if (now === undefined) {
+        kept.push(obj);
+        continue;
+      }
+      found.delete(id);
+      if (now !== null) kept.push(now);
+    }
+    const added = [...found.values()].filter((o): o is ApisixObject => o !== null).sort(byId);
+    const merged: ApisixObject[] = [];
+    let i = 0;
+    for (const obj of added) {
+      while (i < kept.length && byId(kept[i] as ApisixObject, obj) < 0) merged.push(kept[i++] as ApisixObject);
+      merged.push(obj);
+    }
+    while (i < kept.length) merged.push(kept[i++] as ApisixObject);
+    result[kind] = merged;
+  }
+  return result;
+}
+
+/**
+ * The target's state after a successful apply of `plan`, to plan against again: the objects the
+ * plan wrote read back into the state read before it when the target can and the plan is small
+ * (`readsBackWrittenOnly`), else a whole read.
+ */
+async function readAfterApply(target: Target, plan: Plan, live: LiveState, concurrency: number): Promise<LiveState> {
+  if (target.readBack === undefined || !readsBackWrittenOnly(plan.steps.length, objectCount(live.config))) {
+    return target.read();
+  }
+  const refs = plan.steps.map((s) => ({ kind: s.kind, id: s.id }));
+  const entries = await target.readBack(refs, { concurrency });
+  const answered = new Set(entries.map((e) => `${e.kind}/${e.id}`));
+  const missing = refs.filter((r) => !answered.has(`${r.kind}/${r.id}`));
+  if (missing.length > 0) {
+    throw new SyncError({
+      code: 'internal',
+      target: target.name,
+      message: `internal error: the read-back of target ${target.name} left out ${missing.map((r) => `${r.kind}/${r.id}`).join(', ')}`,
+      hint: 'this is a bug in tagway; please report it with the command you ran',
+    });
+  }
+  // A targeted read-back does not read a digest the target reports itself (the Admin API keeps none).
+  return { config: withReadBack(live.config, entries), digest: null };
+}
+
 /**
  * What a target runs, from a read-only look: the snapshot, or what it held before (an in-flight
  * sync elsewhere aside). Used for targets a rollout skipped.
@@ -124,7 +216,7 @@ export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promi
  *
  * - A conflict stops the target before any write.
  * - After a successful apply the target is read back and planned again; anything left to do is
- *   `verify-failed`.
+ *   `verify-failed`. A small plan is read back object by object (see `readsBackWrittenOnly`).
  * - After a failed apply (the target has undone its writes) the target is read back: the restore
  *   is verified when the group's objects equal those read before the run.
  */
@@ -181,7 +273,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
   let after: LiveState | null = null;
   let readBackError: SyncErrorData | null = null;
   try {
-    after = await target.read();
+    after = applied.ok ? await readAfterApply(target, plan, live, options.concurrency ?? 16) : await target.read();
   } catch (error) {
     readBackError = errorData(error, target.name);
   }

@@ -1,6 +1,6 @@
-import type { ApisixConfig } from '../../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ApisixObject } from '../../model/apisix.js';
 import type { TargetKind } from '../../model/target.js';
-import type { FailedRequest, SyncErrorData } from '../errors.js';
+import type { FailedRequest, ObjectRef, SyncErrorData } from '../errors.js';
 import type { Plan } from '../plan.js';
 
 /**
@@ -16,6 +16,21 @@ export interface LiveState {
 export interface ApplyContext {
   /** Writes in flight at once within one phase of the plan. */
   readonly concurrency: number;
+}
+
+export interface ReadBackContext {
+  /** Reads in flight at once. */
+  readonly concurrency: number;
+}
+
+/**
+ * One object of a targeted read-back: what the target holds at `kind`/`id` now, in the form `read`
+ * returns objects in (so planning against it behaves the same), or null when nothing is there.
+ */
+export interface ReadBackEntry {
+  readonly kind: ApisixKind;
+  readonly id: string;
+  readonly object: ApisixObject | null;
 }
 
 /** How the undo of a failed apply went, as far as the target could tell. */
@@ -44,6 +59,9 @@ export type ApplyReport =
  * - `read` returns the live state or throws a `SyncError` (`unreachable`, `auth`, `io`, ...).
  * - `apply` executes a conflict-free plan computed against a `read` of this target and does not
  *   throw for gateway failures: it reports them, after undoing what it already changed.
+ * - `readBack` (optional) reads only the given objects, one entry per ref in the order given, or
+ *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see
+ *   `syncTarget`); targets without it are always read whole.
  * - `close` releases connections; the target is not used afterwards.
  */
 export interface Target {
@@ -51,5 +69,6 @@ export interface Target {
   readonly kind: TargetKind;
   read(): Promise<LiveState>;
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport>;
+  readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
   close(): Promise<void>;
 }

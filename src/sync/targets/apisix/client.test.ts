@@ -5,7 +5,7 @@ import { SyncError } from '../../errors.js';
 import type { Plan } from '../../plan.js';
 import { applyApisixPlan, restoreSteps } from './apply.js';
 import { AdminClient } from './client.js';
-import { PAGE_SIZE, listObjects } from './read.js';
+import { PAGE_SIZE, listObjects, readObjects } from './read.js';
 
 const ORIGIN = 'http://gw.test:9180';
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
@@ -210,6 +210,70 @@ describe('listObjects', () => {
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { hello: 'world' });
     const error = await rejection(listObjects(client(), 'routes'));
     expect(error.code).toBe('invalid-live-state');
+  });
+});
+
+describe('readObjects', () => {
+  it('GETs each object and unwraps it as a list item is, 404 as absent, in the order asked', async () => {
+    expectRequest('GET', '/apisix/admin/routes/petstore.list', 200, {
+      key: '/apisix/routes/petstore.list',
+      value: { id: 'petstore.list', uris: ['/pets'], create_time: 1, update_time: 2 },
+      createdIndex: 10,
+      modifiedIndex: 12,
+    });
+    expectRequest('GET', '/apisix/admin/routes/gone', 404, { message: 'Key not found' });
+    // An id APISIX stores as a number, and a value without an id (taken from the key).
+    expectRequest('GET', '/apisix/admin/routes/7', 200, { key: '/apisix/routes/7', value: { id: 7, uri: '/seven' }, createdIndex: 3, modifiedIndex: 3 });
+    expectRequest('GET', '/apisix/admin/upstreams/u1', 200, { key: '/apisix/upstreams/u1', value: { nodes: [] }, createdIndex: 4, modifiedIndex: 4 });
+    const refs = [
+      { kind: 'routes', id: 'petstore.list' },
+      { kind: 'routes', id: 'gone' },
+      { kind: 'routes', id: '7' },
+      { kind: 'upstreams', id: 'u1' },
+    ] as const;
+    const entries = await readObjects(client(), refs, 2);
+    expect(entries).toEqual([
+      { kind: 'routes', id: 'petstore.list', object: { id: 'petstore.list', uris: ['/pets'], create_time: 1, update_time: 2 } },
+      { kind: 'routes', id: 'gone', object: null },
+      { kind: 'routes', id: '7', object: { id: '7', uri: '/seven' } },
+      { kind: 'upstreams', id: 'u1', object: { id: 'u1', nodes: [] } },
+    ]);
+    expect(seen.map((s) => s.headers['x-api-key'])).toEqual([KEY, KEY, KEY, KEY]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('returns the same objects as listObjects for the same items', async () => {
+    const items = [
+      { key: '/apisix/routes/a', value: { id: 'a', uris: ['/a'], labels: { x: '1' } }, createdIndex: 5, modifiedIndex: 9 },
+      { key: '/apisix/routes/12', value: { id: 12, uri: '/b' }, createdIndex: 6, modifiedIndex: 6 },
+    ];
+    expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 2, list: items });
+    for (const item of items) expectRequest('GET', `/apisix/admin/routes/${String(item.value.id)}`, 200, item);
+    const listed = await listObjects(client(), 'routes');
+    const read = await readObjects(client(), listed.map((o) => ({ kind: 'routes' as const, id: o.id })), 4);
+    expect(read.map((e) => e.object)).toEqual(listed);
+  });
+
+  it('retries like every request, and reads a v2 body', async () => {
+    expectRequest('GET', '/apisix/admin/services/s', 503, { error_msg: 'etcd unavailable' });
+    expectRequest('GET', '/apisix/admin/services/s', 200, { node: { key: '/apisix/services/s', value: { upstream_id: 'u' } } });
+    expect(await readObjects(client(), [{ kind: 'services', id: 's' }], 4)).toEqual([{ kind: 'services', id: 's', object: { id: 's', upstream_id: 'u' } }]);
+    expect(sleeps).toEqual([50]);
+  });
+
+  it('throws an authentication failure at once', async () => {
+    expectRequest('GET', '/apisix/admin/routes/a', 401, { error_msg: 'failed to check token' });
+    const error = await rejection(readObjects(client(), [{ kind: 'routes', id: 'a' }], 4));
+    expect(error.data).toMatchObject({ code: 'auth', request: { method: 'GET', path: '/apisix/admin/routes/a', attempts: 1 } });
+  });
+
+  it('refuses a body without an object, and an object with another id', async () => {
+    expectRequest('GET', '/apisix/admin/routes/a', 200, { hello: 'world' });
+    expect((await rejection(readObjects(client(), [{ kind: 'routes', id: 'a' }], 4))).code).toBe('invalid-live-state');
+    expectRequest('GET', '/apisix/admin/routes/b', 200, { key: '/apisix/routes/c', value: { id: 'c' } });
+    const error = await rejection(readObjects(client(), [{ kind: 'routes', id: 'b' }], 4));
+    expect(error.code).toBe('invalid-live-state');
+    expect(error.message).toContain('GET /apisix/admin/routes/b');
   });
 });
 

@@ -1,9 +1,10 @@
 import type { ApisixTargetSpec } from '../../../model/target.js';
+import type { ObjectRef } from '../../errors.js';
 import type { Plan } from '../../plan.js';
-import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from '../port.js';
 import { applyApisixPlan } from './apply.js';
 import { AdminClient, type AdminClientOptions } from './client.js';
-import { readApisixConfig } from './read.js';
+import { readApisixConfig, readObjects } from './read.js';
 
 export { AdminClient } from './client.js';
 
@@ -24,6 +25,11 @@ export class ApisixTarget implements Target {
 
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     return applyApisixPlan(this.#client, plan, ctx);
+  }
+
+  /** `GET /apisix/admin/<kind>/<id>` per object, `ctx.concurrency` at a time; 404 is absent. */
+  readBack(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]> {
+    return readObjects(this.#client, refs, ctx.concurrency);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,8 @@
 import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
-import { SyncError } from '../../errors.js';
+import { SyncError, type ObjectRef } from '../../errors.js';
+import { runBounded } from '../../run-bounded.js';
+import type { ReadBackEntry } from '../port.js';
+import { objectPath } from './apply.js';
 import type { AdminClient } from './client.js';
 
 /** Largest page the Admin API serves (`apisix/admin/v3_adapter.lua`: 10 ≤ page_size ≤ 500). */
@@ -38,9 +41,13 @@ function listItems(client: AdminClient, path: string, body: unknown): { items: u
   throw invalid(client, path, 'no "list" array');
 }
 
-function objectOf(client: AdminClient, path: string, item: unknown): ApisixObject {
+/**
+ * The object of one item `{ key, value, createdIndex, modifiedIndex }` (a list item, or the body of
+ * a single GET): `value` with its `id` as a string, taken from the key when `value` has none.
+ */
+function objectOf(client: AdminClient, path: string, item: unknown, what = 'a list item'): ApisixObject {
   const value = isRecord(item) ? item.value : undefined;
-  if (!isRecord(value)) throw invalid(client, path, 'a list item without a "value" object');
+  if (!isRecord(value)) throw invalid(client, path, `${what} without a "value" object`);
   let id = value.id;
   if (id === undefined && isRecord(item) && typeof item.key === 'string') id = item.key.split('/').pop();
   if (typeof id !== 'string' && typeof id !== 'number') throw invalid(client, path, 'an object without an id');
@@ -107,4 +114,34 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
 export async function readApisixConfig(client: AdminClient): Promise<ApisixConfig> {
   const [upstreams, services, routes] = await Promise.all(APISIX_KINDS.map((kind) => listObjects(client, kind)));
   return { upstreams: upstreams ?? [], services: services ?? [], routes: routes ?? [] };
+}
+
+/**
+ * What the gateway holds at each of `refs` now, one `GET /apisix/admin/<kind>/<id>` per object,
+ * `concurrency` at a time: the object in the form `listObjects` returns it (the same unwrapping of
+ * `{ key, value, createdIndex, modifiedIndex }`, id as a string), or null on 404. Entries are in
+ * the order of `refs`. Throws the first failure (after the client's retries), like a list read.
+ */
+export async function readObjects(client: AdminClient, refs: readonly ObjectRef[], concurrency: number): Promise<ReadBackEntry[]> {
+  const entries = new Array<ReadBackEntry>(refs.length);
+  const error = await runBounded(
+    refs.map((ref, index) => ({ ref, index })),
+    concurrency,
+    async ({ ref, index }) => {
+      const path = objectPath(ref.kind, ref.id);
+      const res = await client.request({ method: 'GET', path, allow: [404] });
+      if (res.status === 404) {
+        entries[index] = { kind: ref.kind, id: ref.id, object: null };
+        return;
+      }
+      // v2 wraps the item as `{ node: { key, value } }`.
+      const body = res.body;
+      const item = isRecord(body) && body.value === undefined && isRecord(body.node) ? body.node : body;
+      const object = objectOf(client, path, item, 'a response');
+      if (object.id !== ref.id) throw invalid(client, path, `the object with id ${object.id}`);
+      entries[index] = { kind: ref.kind, id: ref.id, object };
+    },
+  );
+  if (error !== undefined) throw error;
+  return entries;
 }
