@@ -5,11 +5,12 @@
  */
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalJsonPretty, sortKeys } from '../src/compile/canonical.js';
-import { assembleSnapshot, configDigest, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts } from '../src/compile/snapshot.js';
+import { canonicalJson, sortKeys } from '../src/compile/canonical.js';
+import { assembleSnapshot, configDigest, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
 import type { RenderedPiece } from '../src/compile/snapshot.js';
 import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/compile/standalone.js';
 import type { ApisixConfig, ApisixKind } from '../src/model/apisix.js';
+import type { Snapshot } from '../src/model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../src/model/snapshot.js';
 
 /** Deterministic pseudo-random numbers (the test must not depend on Math.random). */
@@ -86,7 +87,14 @@ describe('snapshots put together from pieces', () => {
       const provenance = { commit: null, services: [...services].sort().map((name) => ({ name, version: '1.0.0', tag: `${name}/v1.0.0`, commit: 'c', template: 't', overlay: null })) };
       const snapshot = assembleSnapshot('g', [...provenance.services].reverse(), [...pieces].reverse(), { commit: null, draft: false });
       const whole = { apisix, digest: snapshot.digest, draft: false, format: SNAPSHOT_FORMAT, group: 'g', provenance };
-      expect(renderSnapshotJson(snapshot)).toBe(canonicalJsonPretty(whole));
+      const text = renderSnapshotJson(snapshot);
+      expect(text).toBe(snapshotJsonText(whole as unknown as Snapshot));
+      // What the file holds, and how: the outer structure indented, one object per line.
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(whole)));
+      const lines = text.split('\n').filter((line) => line.startsWith('      {"'));
+      expect(lines.map((line) => line.trim().replace(/,$/, ''))).toEqual(
+        [...apisix.routes, ...apisix.services, ...apisix.upstreams].map((o) => canonicalJson(o)),
+      );
       expect(renderSnapshotStandalone(snapshot)).toBe(renderStandaloneYaml(apisix));
       expect(snapshot.digest).toBe(configDigest(apisix));
       // The objects are what the canonical JSON holds (JSON has no -0).

@@ -33,6 +33,10 @@ import type { FileRecord } from '../validate/entries.js';
 const FORMAT = 2;
 const MAGIC = Buffer.from('TWC2');
 const END = Buffer.from('TWCE');
+/** Entries read one by one from a segment before the rest of it is read at once. */
+const WHOLE_AFTER_READS = 64;
+/** Largest segment read whole (bigger ones are read entry by entry). */
+const MAX_WHOLE_BYTES = 512 * 2 ** 20;
 /** Segments of one kind before they are merged into one. */
 const MAX_SEGMENTS = 8;
 /** Unused bytes a kind's segments may hold, beside what a run used, before they are merged. */
@@ -294,6 +298,9 @@ function isStored(value: unknown): value is Stored {
  */
 class Segment {
   readonly entries = new Map<string, StoredEntry>();
+  /** Entries read so far, and the whole file once many were (see `read`). */
+  #reads = 0;
+  #whole: Buffer | null = null;
   /** The open file, if any; closed by `close()`, or when the segment is garbage collected. */
   readonly #handle: { fd: number | null } = { fd: null };
 
@@ -348,13 +355,29 @@ class Segment {
     }
   }
 
-  /** An entry's body; null when it cannot be read or fails its CRC. */
+  /**
+   * An entry's body; null when it cannot be read or fails its CRC. The first few entries are read
+   * one by one; a run that reads more (a compile reads most of its group's units) reads the whole
+   * file once and takes the rest from memory: one read instead of thousands.
+   */
   read(entry: StoredEntry): Uint8Array | null {
     try {
-      this.#handle.fd ??= fs.openSync(this.file, 'r');
-      const body = Buffer.allocUnsafe(entry.length);
-      const n = fs.readSync(this.#handle.fd, body, 0, entry.length, entry.offset);
-      return n === entry.length && crc32(body) === entry.crc ? body : null;
+      if (this.#whole === null && ++this.#reads > WHOLE_AFTER_READS && this.size <= MAX_WHOLE_BYTES) {
+        const whole = fs.readFileSync(this.file);
+        // The file was replaced (never happens to a segment, but a cache is never trusted).
+        if (whole.byteLength === this.size) this.#whole = whole;
+      }
+      let body: Uint8Array;
+      if (this.#whole !== null) {
+        if (entry.offset + entry.length > this.#whole.byteLength) return null;
+        body = this.#whole.subarray(entry.offset, entry.offset + entry.length);
+      } else {
+        this.#handle.fd ??= fs.openSync(this.file, 'r');
+        const buffer = Buffer.allocUnsafe(entry.length);
+        if (fs.readSync(this.#handle.fd, buffer, 0, entry.length, entry.offset) !== entry.length) return null;
+        body = buffer;
+      }
+      return crc32(body) === entry.crc ? body : null;
     } catch {
       return null;
     }
@@ -644,6 +667,8 @@ function decodeFileBody(body: Uint8Array): FileRecord | null {
 }
 
 const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+/** A unit record's flag: emitted and checked, but not rendered (a findings-only compile). */
+const U_UNRENDERED = 16;
 
 /** A unit record as the cache stores it. */
 export function encodeUnitRecord(r: UnitRecord): Uint8Array {
@@ -652,7 +677,14 @@ export function encodeUnitRecord(r: UnitRecord): Uint8Array {
 
 function encodeUnit(r: UnitRecord): Uint8Array {
   const w = new Writer();
-  w.u8((r.findings.length > 0 ? 1 : 0) | (r.groupFile !== null ? 2 : 0) | (r.emitted ? 4 : 0) | (r.emitted && r.emitted.findings.length > 0 ? 8 : 0));
+  const rendered = r.emitted?.pieces != null;
+  w.u8(
+    (r.findings.length > 0 ? 1 : 0) |
+      (r.groupFile !== null ? 2 : 0) |
+      (r.emitted ? 4 : 0) |
+      (r.emitted && r.emitted.findings.length > 0 ? 8 : 0) |
+      (r.emitted && !rendered ? U_UNRENDERED : 0),
+  );
   w.u32(r.claims.length);
   for (const c of r.claims) {
     w.u32(c.route);
@@ -662,8 +694,9 @@ function encodeUnit(r: UnitRecord): Uint8Array {
   if (r.findings.length > 0) w.json(r.findings);
   if (r.groupFile !== null) w.text(r.groupFile);
   if (r.emitted) {
-    w.u32(r.emitted.pieces.length);
-    for (const p of r.emitted.pieces) {
+    const pieces = r.emitted.pieces ?? [];
+    w.u32(pieces.length);
+    for (const p of pieces) {
       w.u8(KINDS.indexOf(p.kind) | (p.openEnded ? 4 : 0));
       w.text(p.key);
       w.u32(p.count);
@@ -672,14 +705,17 @@ function encodeUnit(r: UnitRecord): Uint8Array {
         w.u32(p.text.prettyEnd);
         w.bytes(p.text.bytes);
       } else {
-        const c = Buffer.byteLength(p.text.canonical, 'utf8');
-        const pretty = Buffer.byteLength(p.text.pretty, 'utf8');
-        w.u32(c);
-        w.u32(c + pretty);
-        w.u32(c + pretty + Buffer.byteLength(p.text.yaml, 'utf8'));
-        w.raw(p.text.canonical);
-        w.raw(p.text.pretty);
-        w.raw(p.text.yaml);
+        // Ends of the canonical and pretty renderings, then the length of all three.
+        const head = w.at;
+        w.u32(0);
+        w.u32(0);
+        w.u32(0);
+        const canonical = w.raw(p.text.canonical);
+        const pretty = canonical + w.raw(p.text.pretty);
+        const all = pretty + w.raw(p.text.yaml);
+        w.u32At(head, canonical);
+        w.u32At(head + 4, pretty);
+        w.u32At(head + 8, all);
       }
     }
     if (r.emitted.findings.length > 0) w.json(r.emitted.findings);
@@ -712,7 +748,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
         if (!(canonicalEnd <= prettyEnd && prettyEnd <= bytes.byteLength)) throw new Error('bad piece');
         return { kind, key, count, text: { form: 'bytes' as const, bytes, canonicalEnd, prettyEnd }, openEnded: (tag & 4) !== 0 };
       });
-      emitted = { pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
+      emitted = { pieces: flags & U_UNRENDERED ? null : pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
     }
     r.end();
     return { claims, findings, groupFile, ...(emitted ? { emitted } : {}) };
@@ -721,46 +757,61 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
   }
 }
 
-/** Writes into one growing buffer. */
+/**
+ * Writes into one scratch buffer shared by all writers (encoding is synchronous and never nested),
+ * grown when a record does not fit; `done` copies the record out. Strings are written straight
+ * into it, without measuring them first.
+ */
+let scratch = Buffer.allocUnsafe(1 << 20);
+
 class Writer {
-  #buf = Buffer.allocUnsafe(256);
   #at = 0;
   #room(n: number): void {
-    if (this.#at + n <= this.#buf.byteLength) return;
-    const next = Buffer.allocUnsafe(Math.max(this.#buf.byteLength * 2, this.#at + n));
-    this.#buf.copy(next, 0, 0, this.#at);
-    this.#buf = next;
+    if (this.#at + n <= scratch.byteLength) return;
+    const next = Buffer.allocUnsafe(Math.max(scratch.byteLength * 2, this.#at + n));
+    scratch.copy(next, 0, 0, this.#at);
+    scratch = next;
+  }
+  get at(): number {
+    return this.#at;
   }
   u8(n: number): void {
     this.#room(1);
-    this.#buf[this.#at++] = n;
+    scratch[this.#at++] = n;
   }
   u32(n: number): void {
     this.#room(4);
-    this.#buf.writeUInt32LE(n >>> 0, this.#at);
+    scratch.writeUInt32LE(n >>> 0, this.#at);
     this.#at += 4;
+  }
+  /** Writes `n` at an earlier place (a length known only once what follows is written). */
+  u32At(at: number, n: number): void {
+    scratch.writeUInt32LE(n >>> 0, at);
   }
   bytes(b: Uint8Array): void {
     this.u32(b.byteLength);
     this.#room(b.byteLength);
-    this.#buf.set(b, this.#at);
+    scratch.set(b, this.#at);
     this.#at += b.byteLength;
   }
-  /** UTF-8 of `s` without a length (the reader knows it from elsewhere). */
-  raw(s: string): void {
-    const n = Buffer.byteLength(s, 'utf8');
-    this.#room(n);
-    this.#at += this.#buf.write(s, this.#at, n, 'utf8');
+  /** UTF-8 of `s` without a length (the reader knows it from elsewhere); returns its byte length. */
+  raw(s: string): number {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    this.#room(s.length * 3);
+    const n = scratch.write(s, this.#at, 'utf8');
+    this.#at += n;
+    return n;
   }
   text(s: string): void {
-    this.u32(Buffer.byteLength(s, 'utf8'));
-    this.raw(s);
+    const at = this.#at;
+    this.u32(0);
+    this.u32At(at, this.raw(s));
   }
   json(v: unknown): void {
     this.text(JSON.stringify(v));
   }
   done(): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.#buf, 0, this.#at);
+    return Uint8Array.prototype.slice.call(scratch, 0, this.#at);
   }
 }
 

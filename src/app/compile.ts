@@ -86,7 +86,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
 export async function runValidate(
   options: SourceOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, input, cache } = await loadCompileInput({ ...options, reportAll: true });
+  const { repo, input, cache } = await loadCompileInput({ ...options, reportAll: true, snapshots: false });
   const result = compile({ ...input, files: false });
   cache?.save();
   if (options.draft || hasErrors(result.diagnostics)) {

@@ -75,6 +75,7 @@ async function run(job: PrefetchJob): Promise<void> {
       commit: job.commit,
       ...(job.draft ? { draft: true } : {}),
       ...(job.groups ? { groups: job.groups } : {}),
+      ...(job.snapshots ? {} : { snapshots: false }),
       memo,
     },
     job.services,

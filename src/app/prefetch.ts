@@ -1,16 +1,17 @@
 /**
- * Before compile runs with the cache: computes what the cache lacks, using every core.
+ * Before compile runs with the cache: computes what the cache lacks, using several threads.
  *
- * When many files have no record (a first run, a new tool version), the repository is split by
- * service into one part per core; worker threads (prefetch-worker.ts) and this thread each run
+ * When many files have no record (a first run, a new tool version) and the machine has cores to
+ * spare (one thread per two cores, see `defaultThreads`), the repository is split by service into
+ * one part per thread; worker threads (prefetch-worker.ts) and this thread each run
  * `prefillMemo` on a part — parse, schema and file rules of its files, merge, service rules,
  * claims and rendered objects of its services — and the results go into the cache. Compile then
  * finds nearly everything there and only puts it together (the records are written to the cache
  * first, so that compile reads each as it needs it instead of all of them staying in memory).
- * A worker's results are the very
- * records compile would make itself (the same functions on the same input, keyed by content), so
- * the output does not depend on whether, or how many, workers ran. With few misses nothing is
- * done here: compile computes them itself, sooner than a worker could start.
+ * A worker's results are the very records compile would make itself (the same functions on the
+ * same input, keyed by content), so the output does not depend on whether, or how many, workers
+ * ran. With few misses nothing is done here: compile computes them itself, sooner than a worker
+ * could start.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -32,7 +33,7 @@ import type { CompileCache } from './compile-cache.js';
 const WORKER_THRESHOLD = 8000;
 
 export interface PrefetchOptions {
-  /** Threads to use, this one included (default: `TAGWAY_THREADS`, else the machine's available parallelism). */
+  /** Threads to use, this one included (default: `TAGWAY_THREADS`, else one per two cores). */
   readonly threads?: number;
   /** Files without a record below which no worker is started (default 8,000). */
   readonly workerThreshold?: number;
@@ -56,6 +57,8 @@ export interface PrefetchJob {
   readonly commit: string | null;
   readonly draft: boolean;
   readonly groups?: readonly string[];
+  /** False: findings only (see `CompileInput.snapshots`). */
+  readonly snapshots: boolean;
   readonly buffer: ArrayBuffer;
 }
 
@@ -68,7 +71,7 @@ export interface PrefetchResult {
 
 export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}): Promise<void> {
   const missing = missingSources(input, cache);
-  const threads = Math.max(1, options.threads ?? (Number(process.env['TAGWAY_THREADS']) || os.availableParallelism()));
+  const threads = Math.max(1, options.threads ?? (Number(process.env['TAGWAY_THREADS']) || defaultThreads()));
   if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD) || threads < 2) {
     await loadSources(missing);
     return;
@@ -86,6 +89,15 @@ export async function prefetch(input: CompileInput, cache: CompileCache, options
   prefillMemo({ ...ownInput, memo: cache }, own);
   await Promise.all(workers);
   cache.save();
+}
+
+/**
+ * One thread per two cores. A single thread already keeps about one and a half cores busy: V8
+ * collects garbage and optimises code on threads of its own. On two cores a worker only competes
+ * with them, and a compile of 10,000 services took 15% longer with one (docs/performance.md).
+ */
+function defaultThreads(): number {
+  return Math.max(1, Math.floor(os.availableParallelism() / 2));
 }
 
 /** Sources compile will have to read: those without a record in the cache (group files always). */
@@ -161,6 +173,7 @@ function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
     commit: part.commit,
     draft: part.draft === true,
     ...(part.groups ? { groups: part.groups } : {}),
+    snapshots: part.snapshots !== false,
     buffer,
   };
 }

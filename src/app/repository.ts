@@ -25,6 +25,8 @@ export interface SourceOptions {
    * from (`validate --group`; see `CompileInput.reportAll`).
    */
   readonly reportAll?: boolean;
+  /** False: only findings are wanted, no snapshot (`validate`; see `CompileInput.snapshots`). */
+  readonly snapshots?: boolean;
   /**
    * Use the compile cache in `.tagway/cache/` (default true; `TAGWAY_CACHE=0` turns it off).
    * Results are the same either way; only the time differs.
@@ -77,6 +79,7 @@ export async function loadCompileInput(
     ...(options.draft ? { draft: true } : {}),
     ...(options.groups ? { groups: options.groups } : {}),
     ...(options.reportAll ? { reportAll: true } : {}),
+    ...(options.snapshots === false ? { snapshots: false } : {}),
   };
   const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
   const templatesAtTags = await readTemplatesAtTags(repo, needed, { ...deferred, ...(cache ? { known: cache } : {}) });

@@ -33,7 +33,7 @@ export function draftFindings(input: CompileInput): { diagnostics: readonly Diag
       files.push({ path: groupPath(role.group), bytes: encoder.encode(text) });
     }
   }
-  const result = compile({ tree: { files, problems: [] }, tags: [], templatesAtTags: new Map(), commit: input.commit, draft: true, files: false });
+  const result = compile({ tree: { files, problems: [] }, tags: [], templatesAtTags: new Map(), commit: input.commit, draft: true, snapshots: false });
   // Only APISIX's verdicts on the drafts' objects, at the template or overlay they come from.
   const diagnostics = result.diagnostics.filter((d) => d.code === 'TW4001' && d.file !== undefined && !d.file.endsWith('/group.yaml'));
   return { diagnostics, sources: result.sources };

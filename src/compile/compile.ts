@@ -54,6 +54,11 @@ export interface CompileInput {
    */
   readonly files?: boolean;
   /**
+   * False: only the findings are wanted (validate). Objects are emitted and checked by APISIX's
+   * rules but not rendered, and no snapshot is put together (`snapshots` is empty). Default true.
+   */
+  readonly snapshots?: boolean;
+  /**
    * With `groups`: report (and fail on) the findings of every file, not only of the files the
    * selected groups are compiled from. `validate` sets it; `compile --group` and `sync` do not,
    * so one broken group never blocks another's deploy.
@@ -205,6 +210,7 @@ export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }
       commit: input.commit,
       ...(input.draft ? { draft: true } : {}),
       ...(input.groups ? { groups: input.groups } : {}),
+      ...(input.snapshots === false ? { snapshots: false } : {}),
       memo: input.memo,
     };
     run(chunkInput, chunk);
@@ -255,12 +261,14 @@ export function servicesInput(input: CompileInput, services: ReadonlySet<string>
     commit: input.commit,
     ...(input.draft ? { draft: true } : {}),
     ...(input.groups ? { groups: input.groups } : {}),
+    ...(input.snapshots === false ? { snapshots: false } : {}),
   };
 }
 
 /** `prefill`: the only services to compute (sorted), for `prefillMemo`; null for a compile. */
 function run(input: CompileInput, prefill: readonly string[] | null): CompileResult {
   const draft = input.draft === true;
+  const render = input.snapshots !== false;
   const memo = input.memo ?? null;
   const diagnostics: Diagnostic[] = [];
   const prepared: CompileFile[] = [];
@@ -432,8 +440,9 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
 
   if (prefill) {
     for (const slot of slots) {
-      if (slot.record!.emitted || !slot.key) continue;
-      const emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins);
+      const known = slot.record!.emitted;
+      if ((known && (known.pieces !== null || !render)) || !slot.key) continue;
+      const emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins, render);
       memo!.saveUnit(slot.key, { ...slot.record!, emitted });
     }
     return { diagnostics: [], snapshots: [], sources: new Map() };
@@ -462,13 +471,15 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
       const services: ServiceProvenance[] = [];
       for (const slot of list) {
         let emitted = slot.record!.emitted;
-        if (!emitted) {
-          emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins);
+        // A record checked by a findings-only compile has no renderings: rendered now if needed.
+        if (!emitted || (render && emitted.pieces === null)) {
+          emitted = emitUnit(slot.unit, (slot.merged ??= mergeUnit(slot.unit)), plugins, render);
           slot.record = { ...slot.record!, emitted };
           if (slot.key) memo!.saveUnit(slot.key, slot.record);
         }
         diagnostics.push(...emitted.findings);
-        pieces.push(...emitted.pieces);
+        if (!render) continue;
+        pieces.push(...emitted.pieces!);
         const { template, overlay } = slot.unit;
         services.push({
           name: slot.unit.service,
@@ -479,7 +490,7 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
           overlay: overlay?.file.path ?? null,
         });
       }
-      snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) }));
+      if (render) snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) }));
     }
   }
 

@@ -36,8 +36,11 @@ export interface UnitRecord {
 }
 
 export interface UnitEmission {
-  /** The unit's objects, rendered for the digest and both output files. */
-  readonly pieces: readonly RenderedPiece[];
+  /**
+   * The unit's objects, rendered for the digest and both output files; null when a findings-only
+   * compile (`CompileInput.snapshots: false`) checked them without rendering them.
+   */
+  readonly pieces: readonly RenderedPiece[] | null;
   /** APISIX's own checks of the objects (TW4001). */
   readonly findings: readonly Diagnostic[];
 }

@@ -47,15 +47,20 @@ export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext
   return { claims: routeClaims(merged), findings, groupFile: pointsIntoGroupFile ? unit.groupOid : null };
 }
 
-/** The unit's APISIX objects, rendered, with APISIX's own checks of them (TW4001). */
-export function emitUnit(unit: Unit, merged: ResolvedService, plugins: ReadonlySet<string>): UnitEmission {
+/**
+ * The unit's APISIX objects with APISIX's own checks of them (TW4001), rendered unless `render`
+ * is false (a findings-only compile: rendering is most of the cost of emitting).
+ */
+export function emitUnit(unit: Unit, merged: ResolvedService, plugins: ReadonlySet<string>, render = true): UnitEmission {
   const { config, origins } = emitService(unit.group.group, merged);
   return {
-    pieces: [
-      ...renderPieces(unit.service, 'upstreams', config.upstreams),
-      ...renderPieces(unit.service, 'services', config.services),
-      ...renderPieces(unit.service, 'routes', config.routes),
-    ],
+    pieces: render
+      ? [
+          ...renderPieces(unit.service, 'upstreams', config.upstreams),
+          ...renderPieces(unit.service, 'services', config.services),
+          ...renderPieces(unit.service, 'routes', config.routes),
+        ]
+      : null,
     findings: checkEmitted(config, origins, plugins),
   };
 }
