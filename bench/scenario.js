@@ -65,7 +65,7 @@ export function oneRouteChange(snapshotFile, out, tagway, priority) {
   const route = snapshot.apisix.routes[Math.floor(snapshot.apisix.routes.length / 2)];
   route.priority = priority;
   snapshot.digest = tagway.configDigest(snapshot.apisix);
-  // Written as compile writes snapshot files: canonical JSON, keys sorted.
-  fs.writeFileSync(out, `${JSON.stringify(tagway.sortKeys(snapshot), null, 2)}\n`);
+  // Written as compile writes snapshot files (one object per line, keys sorted).
+  fs.writeFileSync(out, tagway.renderSnapshotJson(snapshot));
   return route.id;
 }

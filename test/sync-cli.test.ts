@@ -149,6 +149,29 @@ describe('runSync on the example repository (file targets)', () => {
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
   });
 
+  it('--snapshot checks the digest whatever the layout: an edited line, a second apisix key, a file formatted anew', async () => {
+    await runCompile({ cwd: repo.dir });
+    const file = path.join(repo.dir, 'dist/staging/snapshot.json');
+    const text = fs.readFileSync(file, 'utf8');
+    const snapshot = JSON.parse(text);
+    const line = JSON.stringify(snapshot.apisix.routes[0]);
+    expect(text).toContain(`      ${line}`);
+
+    // One object's line edited, the layout kept.
+    fs.writeFileSync(file, text.replace(line, JSON.stringify({ ...snapshot.apisix.routes[0], uris: ['/tampered'] })));
+    expect((await userError(runSync({ cwd: repo.dir, snapshotFile: file, env: {} }))).message).toContain(`says digest ${snapshot.digest}`);
+
+    // The compiled objects left in place, and a second `apisix` after them (JSON.parse keeps the last).
+    const other = { ...snapshot.apisix, routes: [{ ...snapshot.apisix.routes[0], uris: ['/tampered'] }] };
+    fs.writeFileSync(file, text.replace(/\n}\n$/, `,\n  "apisix": ${JSON.stringify(other)}\n}\n`));
+    expect((await userError(runSync({ cwd: repo.dir, snapshotFile: file, env: {} }))).message).toContain(`says digest ${snapshot.digest}`);
+
+    // The same content formatted otherwise is the same snapshot.
+    fs.writeFileSync(file, JSON.stringify(snapshot, null, 4));
+    expect(synced(await runSync({ cwd: repo.dir, snapshotFile: file, env: {} })).ok).toBe(true);
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(true);
+  });
+
   it('--snapshot refuses drafts, files that are not snapshots, and a snapshot of another group', async () => {
     await runCompile({ cwd: repo.dir, draft: true, outDir: 'drafts' });
     expect((await userError(runSync({ cwd: repo.dir, snapshotFile: 'drafts/staging/snapshot.json', env: {} }))).message).toContain('is a draft');

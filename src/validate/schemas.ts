@@ -28,7 +28,9 @@ function validator(kind: SchemaKind): ValidateFunction {
   let validate = compiled.get(kind);
   if (validate) return validate;
   if (!ajv) {
-    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // validateSchema: the shipped schemas are checked against their meta-schema by the tests
+    // (test/schema-meta.test.ts); checking them again on every run costs more than most runs validate.
+    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, validateSchema: false });
     addFormats(ajv);
     ajv.addSchema(readSchema('defs'));
   }

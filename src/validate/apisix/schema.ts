@@ -307,7 +307,8 @@ let validators: ApisixSchemaValidators | null = null;
 /** The compiled validators; compiled on first use, then shared by every call. */
 export function apisixSchemaValidators(): ApisixSchemaValidators {
   if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false });
   ajv.addFormat('apisix-ip', { type: 'string', validate: isApisixIpOrCidr });
   validators = {
     route: ajv.compile(routeSchema),

@@ -1,0 +1,42 @@
+/**
+ * Every JSON Schema tagway ships or compiles is valid against its meta-schema. Checked here,
+ * once, so that the validators can be compiled at run time without checking it again
+ * (`validateSchema: false` in src/validate/schemas.ts and src/validate/apisix/).
+ */
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { allowSecretReferences } from '../src/validate/apisix/plugin-checks.js';
+import { PLUGIN_SCHEMAS } from '../src/validate/apisix/plugin-schemas.js';
+import { pluginMetaSchema, routeSchema, serviceSchema, upstreamSchema } from '../src/validate/apisix/schema.js';
+import { readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
+
+const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
+
+describe('shipped schemas against their meta-schema', () => {
+  it('schemas/*.schema.json (draft 2020-12)', () => {
+    const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true });
+    addFormats(ajv);
+    for (const name of ['defs', ...SCHEMA_KINDS] as const) {
+      const valid = ajv.validateSchema(readSchema(name));
+      expect({ name, errors: valid ? null : ajv.errors }).toEqual({ name, errors: null });
+    }
+  });
+
+  it("APISIX's object and plugin schemas (draft-07)", () => {
+    const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+    const schemas = { route: routeSchema, service: serviceSchema, upstream: upstreamSchema, pluginMeta: pluginMetaSchema };
+    for (const [name, schema] of Object.entries(schemas)) {
+      expect({ name, valid: ajv.validateSchema(schema) }).toEqual({ name, valid: true });
+    }
+    for (const [name, schema] of Object.entries(PLUGIN_SCHEMAS)) {
+      expect({ name, valid: ajv.validateSchema(allowSecretReferences(schema) as object) }).toEqual({ name, valid: true });
+    }
+  });
+
+  it('a broken schema is caught (the check can fail)', () => {
+    const ajv = new Ajv({ strict: true });
+    expect(ajv.validateSchema({ type: 'strnig' })).toBe(false);
+  });
+});
