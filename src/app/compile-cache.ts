@@ -70,6 +70,24 @@ export class CompileCache implements CompileMemo, TagTemplates {
     return cache;
   }
 
+  /**
+   * Reads the indexes of the unit segments of `groups` (default: every group in the cache) now
+   * rather than at first use: a caller waiting for git can do it meanwhile. Never throws.
+   */
+  preloadUnits(groups?: readonly string[]): void {
+    let names = groups;
+    if (names === undefined) {
+      let files: string[] = [];
+      try {
+        files = fs.readdirSync(this.#dir);
+      } catch {
+        // No cache yet.
+      }
+      names = [...new Set(files.flatMap((f) => /^units-(.+)\.\d+\.[0-9a-f]+\.seg$/.exec(f)?.[1] ?? []))];
+    }
+    for (const group of names) this.#unitsOf(group);
+  }
+
   file(key: string): FileRecord | undefined {
     const found = this.#files.get(key);
     if (found === undefined || !isStored(found)) return found;

@@ -70,11 +70,18 @@ export async function loadCompileInput(
   }
   const useCache = options.cache !== false && process.env['TAGWAY_CACHE'] !== '0';
   const deferred = { deferred: useCache };
-  const [tree, tags] = await Promise.all([
+  const listing = Promise.all([
     commit ? readRevision(repo, commit, options.rev!, deferred) : useCache ? readWorktreeIndexed(repo) : readWorktree(repo.dir),
     listVersionTags(repo),
   ]);
-  const cache = useCache ? (shared.cache ?? CompileCache.open(repo.dir)) : null;
+  // While git lists the files (its walk for untracked files takes a while), the cache's indexes
+  // are read.
+  let cache: CompileCache | null = null;
+  if (useCache) {
+    cache = shared.cache ?? CompileCache.open(repo.dir);
+    cache.preloadUnits(options.groups);
+  }
+  const [tree, tags] = await listing;
   const selection = {
     ...(options.draft ? { draft: true } : {}),
     ...(options.groups ? { groups: options.groups } : {}),
