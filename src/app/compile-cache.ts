@@ -828,10 +828,29 @@ class Writer {
   json(v: unknown): void {
     this.text(JSON.stringify(v));
   }
+  /** The record, copied out of the scratch buffer into the current arena (see `arena`). */
   done(): Uint8Array {
-    return Uint8Array.prototype.slice.call(scratch, 0, this.#at);
+    const n = this.#at;
+    if (n > ARENA_BYTES / 8) return Uint8Array.prototype.slice.call(scratch, 0, n);
+    if (arenaAt + n > arena.byteLength) {
+      arena = Buffer.allocUnsafe(ARENA_BYTES);
+      arenaAt = 0;
+    }
+    scratch.copy(arena, arenaAt, 0, n);
+    arenaAt += n;
+    return arena.subarray(arenaAt - n, arenaAt);
   }
 }
+
+/**
+ * Encoded records are views into shared arenas of a few MiB rather than buffers of their own: a
+ * cold compile encodes tens of thousands, and one allocation each (and the garbage collections
+ * their external memory triggers) cost more than the copies. An arena is freed once no record in
+ * it is used (the cache drops the bodies it has written).
+ */
+const ARENA_BYTES = 4 * 2 ** 20;
+let arena = Buffer.allocUnsafe(0);
+let arenaAt = 0;
 
 class Reader {
   readonly #buf: Buffer;

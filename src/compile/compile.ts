@@ -173,13 +173,20 @@ export function compile(input: CompileInput): CompileResult {
  */
 export function scopedInput(input: CompileInput): CompileInput {
   if (!input.groups || input.reportAll) return input;
+  const scope = input.groups.join('\u0000');
+  if (scopedTrees.get(input.tree) === scope) return input;
   const groups = new Set(input.groups);
   const files = input.tree.files.filter((source) => {
     const role = classifyPath(source.path);
     return role.kind !== 'overlay' || groups.has(role.group);
   });
-  return files.length === input.tree.files.length ? input : { ...input, tree: { ...input.tree, files } };
+  const scoped = files.length === input.tree.files.length ? input : { ...input, tree: { ...input.tree, files } };
+  scopedTrees.set(scoped.tree, scope);
+  return scoped;
 }
+
+/** Trees `scopedInput` already made (or found) to hold only the files of these groups. */
+const scopedTrees = new WeakMap<SourceTree, string>();
 
 /**
  * Fills `input.memo` with everything compile will need for the services in `services` (their
