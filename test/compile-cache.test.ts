@@ -93,6 +93,8 @@ async function compileTo(repo: TempRepo, out: string, options: Partial<SourceOpt
 
 const WORKERS = { prefetch: { threads: 3, workerThreshold: 0 } } as const;
 const ONE_THREAD = { prefetch: { threads: 1 } } as const;
+/** One thread, preparing the services in chunks before compile (as a cold run of a large repository does). */
+const CHUNKED = { prefetch: { threads: 1, workerThreshold: 0 } } as const;
 
 function clearCache(repo: TempRepo): void {
   fs.rmSync(path.join(repo.dir, '.tagway'), { recursive: true, force: true });
@@ -107,7 +109,20 @@ describe('cached and uncached compiles give the same bytes', () => {
     clearCache(repo);
     expect(await compileTo(repo, 'out-workers', WORKERS)).toEqual(reference);
     expect(await compileTo(repo, 'out-after-workers', ONE_THREAD)).toEqual(reference);
+    clearCache(repo);
+    expect(await compileTo(repo, 'out-chunked', CHUNKED)).toEqual(reference);
     expect(fs.readFileSync(path.join(repo.dir, CACHE_DIR, '.gitignore'), 'utf8')).toContain('*');
+  });
+
+  it('after validate, whose records hold objects checked but not rendered', async () => {
+    const repo = track(makeExampleRepo());
+    const reference = await compileTo(repo, 'out-plain', { cache: false });
+    for (const options of [ONE_THREAD, CHUNKED, WORKERS]) {
+      clearCache(repo);
+      expect((await runValidate({ cwd: repo.dir, ...options })).ok).toBe(true);
+      expect(await compileTo(repo, 'out-after-validate', options)).toEqual(reference);
+      expect(await compileTo(repo, 'out-again', options)).toEqual(reference);
+    }
   });
 
   it('on a synthetic repository, after a template is published as a new version, and after a draft', async () => {
@@ -166,7 +181,9 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
     clearCache(repo);
     const workers = await runValidate({ cwd: repo.dir, ...WORKERS });
     const afterWorkers = await runValidate({ cwd: repo.dir });
-    for (const other of [cold, warm, workers, afterWorkers]) {
+    clearCache(repo);
+    const chunked = await runValidate({ cwd: repo.dir, ...CHUNKED });
+    for (const other of [cold, warm, workers, afterWorkers, chunked]) {
       expect(other.diagnostics).toEqual(plain.diagnostics);
       expect(other.sources).toEqual(plain.sources);
     }
