@@ -380,10 +380,15 @@ class Segment {
    */
   read(entry: StoredEntry): Uint8Array | null {
     try {
-      if (this.#whole === null && ++this.#reads > WHOLE_AFTER_READS && this.size <= MAX_WHOLE_BYTES) {
-        const whole = fs.readFileSync(this.file);
-        // The file was replaced (never happens to a segment, but a cache is never trusted).
-        if (whole.byteLength === this.size) this.#whole = whole;
+      if (this.#whole === null && ++this.#reads === WHOLE_AFTER_READS + 1 && this.size <= MAX_WHOLE_BYTES) {
+        // Tried once. A file removed or replaced since it was opened (another run merged it, the
+        // folder was deleted) is read entry by entry through the handle opened before.
+        try {
+          const whole = fs.readFileSync(this.file);
+          if (whole.byteLength === this.size) this.#whole = whole;
+        } catch {
+          // Read entry by entry.
+        }
       }
       let body: Uint8Array;
       if (this.#whole !== null) {
@@ -470,7 +475,7 @@ export function namespace(): string {
   const codeRoot = new URL('../', import.meta.url);
   const pkgRoot = new URL('../../', import.meta.url);
   const require = createRequire(import.meta.url);
-  for (const lib of ['js-yaml', 'yaml', 'ajv', 'ajv-formats', 'semver']) {
+  for (const lib of ['js-yaml', 'js-yaml-4', 'yaml', 'ajv', 'ajv-formats', 'semver']) {
     let version = 'missing';
     try {
       version = (require(`${lib}/package.json`) as { version: string }).version;

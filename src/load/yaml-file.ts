@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { CORE_SCHEMA as CORE_SCHEMA_4, load as loadYaml4 } from 'js-yaml-4';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, SourceLocation } from '../model/diagnostic.js';
@@ -61,16 +62,23 @@ export function parseYamlFile(source: SourceFile): ParseResult {
 }
 
 /**
- * The fast path (most files): plain data from js-yaml with YAML 1.2's core schema, about 2.5×
- * faster than building a positioned document; positions are computed only when a finding asks
- * for one, by parsing the text again with `yaml`. Files with anchors (possible alias bombs) and
- * files js-yaml rejects take the positioned path, which produces the diagnostics.
+ * The fast path (most files): plain data without positions; positions are computed only when a
+ * finding asks for one, by parsing the text again with `yaml`. Files with anchors (possible alias
+ * bombs) and files the parser rejects take the positioned path, which produces the diagnostics.
+ *
+ * The data is YAML 1.2's core schema, as js-yaml 5 and `yaml` read it. js-yaml 4 parses config
+ * files 5× faster than js-yaml 5 and reads them the same, except for a few forms (`0b1`, `+0x1`,
+ * `-0o7` as numbers, `+.5` as a string, complex keys as strings): a file in which any of them may
+ * appear (`READ_DIFFERENTLY`, which errs on the side of caution) is read with js-yaml 5. The test
+ * suite compares the two on thousands of scalars and keys.
  */
 function parseFast(text: string, source: SourceFile, where: { file: string; revision?: string }): ParseResult | null {
   if (ANCHOR.test(text)) return null;
   let data: unknown;
   try {
-    data = loadYaml(text, { schema: CORE_SCHEMA, filename: source.path });
+    data = READ_DIFFERENTLY.test(text)
+      ? loadYaml(text, { schema: CORE_SCHEMA, filename: source.path })
+      : loadYaml4(text, { schema: CORE_SCHEMA_4, filename: source.path });
   } catch {
     return null;
   }
@@ -93,6 +101,14 @@ function parseFast(text: string, source: SourceFile, where: { file: string; revi
   };
   return { ok: true, file };
 }
+
+/**
+ * Where js-yaml 4 and YAML 1.2's core schema may disagree: a plain scalar starting `0b`, `+0x`,
+ * `-0o`, `+.5` and the like; an explicit key (`? `), an empty key (` : `) or a flow collection
+ * used as a key; a line starting with a document marker (`---`, `...`).
+ */
+export const READ_DIFFERENTLY =
+  /(^|[\s:[\]{},-])([-+]?0b|[-+]0[xo]|[-+]\.[0-9])|^[ \t-]*\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)|(^|[\s[{,]):(?:[ \t]|$)|^(---|\.\.\.)/m;
 
 /** An anchor (`&name`) at the start of a node. */
 const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/;
