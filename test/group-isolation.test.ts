@@ -3,7 +3,7 @@
  * the files those groups are compiled from. `validate` (reportAll) still reports everything.
  */
 import { describe, expect, it } from 'vitest';
-import { compile } from '../src/compile/compile.js';
+import { compile, scopedInput } from '../src/compile/compile.js';
 import { MemoryMemo } from '../src/compile/memo.js';
 import { memoryInput } from './support/memory-repo.js';
 
@@ -57,4 +57,17 @@ describe('group isolation', () => {
     expect(read(false)).toEqual(['gateway-groups/good/services/web.yaml']);
     expect(read(true).sort()).toEqual(['gateway-groups/bad/services/web.yaml', 'gateway-groups/good/services/web.yaml']);
   });
+
+  it('an input scoped to some groups refuses to serve more of them, or every file', () => {
+    const withOverlays = files({
+      'gateway-groups/good/services/web.yaml': 'hosts: [good.example.com]\n',
+      'gateway-groups/bad/services/web.yaml': 'hosts: [bad.example.com]\n',
+    });
+    const scoped = scopedInput(memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] }));
+    expect(scoped.tree.files.map((f) => f.path)).not.toContain('gateway-groups/bad/services/web.yaml');
+    expect(compile(scoped).snapshots.map((s) => s.group)).toEqual(['good']);
+    expect(() => compile({ ...scoped, reportAll: true })).toThrow(/holds the overlays of good only/);
+    expect(() => compile({ ...scoped, groups: ['good', 'bad'] })).toThrow(/holds the overlays of good only/);
+  });
 });
+

@@ -4,6 +4,7 @@
  * drafts and tampered snapshots refused, keys never printed.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -149,7 +150,7 @@ describe('runSync on the example repository (file targets)', () => {
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
   });
 
-  it('--snapshot checks the digest whatever the layout: an edited line, a second apisix key, a file formatted anew', async () => {
+  it('--snapshot checks the digest whatever the layout: an edited line, a second apisix key, a key given twice, a file formatted anew', async () => {
     await runCompile({ cwd: repo.dir });
     const file = path.join(repo.dir, 'dist/staging/snapshot.json');
     const text = fs.readFileSync(file, 'utf8');
@@ -165,6 +166,21 @@ describe('runSync on the example repository (file targets)', () => {
     const other = { ...snapshot.apisix, routes: [{ ...snapshot.apisix.routes[0], uris: ['/tampered'] }] };
     fs.writeFileSync(file, text.replace(/\n}\n$/, `,\n  "apisix": ${JSON.stringify(other)}\n}\n`));
     expect((await userError(runSync({ cwd: repo.dir, snapshotFile: file, env: {} }))).message).toContain(`says digest ${snapshot.digest}`);
+
+    // A key given twice in one object's line, with a digest of the lines as written: the digest
+    // must cover what JSON.parse keeps (the last), not the text.
+    const linesDigest = (t: string) => {
+      const kinds = ['routes', 'services', 'upstreams'].map((kind) => {
+        const from = t.indexOf(`    "${kind}": [\n`);
+        const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);
+        return `"${kind}":[${lines.map((l) => l.trim().replace(/,$/, '')).join(',')}]`;
+      });
+      return `sha256:${createHash('sha256').update(`{${kinds.join(',')}}`).digest('hex')}`;
+    };
+    expect(linesDigest(text)).toBe(snapshot.digest);
+    const doubled = text.replace(line, line.replace(/}$/, ',"uris":["/hijack"]}'));
+    fs.writeFileSync(file, doubled.replace(snapshot.digest, linesDigest(doubled)));
+    expect((await userError(runSync({ cwd: repo.dir, snapshotFile: file, env: {} }))).message).toContain('it was changed after it was compiled');
 
     // The same content formatted otherwise is the same snapshot.
     fs.writeFileSync(file, JSON.stringify(snapshot, null, 4));

@@ -106,64 +106,9 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
  * order already, so its plain JSON is its canonical JSON: when that hashes to the recorded digest
  * the content is exactly what was compiled, and sorting the keys of every object is not needed.
  */
-function snapshotDigest(text: string, apisix: Snapshot['apisix'], recorded: string): string {
-  const laidOut = canonicalFromLayout(text);
-  if (laidOut !== null) {
-    const digest = sha256Digest(laidOut);
-    if (digest === recorded) return digest;
-  }
+function snapshotDigest(apisix: Snapshot['apisix'], recorded: string): string {
   const plain = sha256Digest(JSON.stringify(apisix));
   return plain === recorded ? plain : configDigest(apisix);
-}
-
-const SNAPSHOT_KINDS = ['routes', 'services', 'upstreams'] as const;
-
-/**
- * The canonical JSON of `apisix`, taken from the text of a file laid out as compile writes it
- * (`snapshotJsonText`: each object one line, its canonical JSON): the lines joined, without
- * serialising 50,000 objects again. Null when the file is laid out otherwise (the caller then
- * hashes the parsed objects). The lines differ from the file's JSON only by white space between
- * tokens (JSON strings hold no raw line breaks), so when they hash to the recorded digest they are
- * what compile wrote, and `apisix` as parsed is what they hold, provided the file has no second
- * `apisix` key (JSON.parse keeps the last one), which is checked.
- */
-function canonicalFromLayout(text: string): string | null {
-  const head = '{\n  "apisix": {\n';
-  if (!text.startsWith(head)) return null;
-  let at = head.length;
-  const kinds: string[] = [];
-  for (const [k, kind] of SNAPSHOT_KINDS.entries()) {
-    const open = `${k > 0 ? ',\n' : ''}    "${kind}": `;
-    if (!text.startsWith(open, at)) return null;
-    at += open.length;
-    const lines: string[] = [];
-    if (text.startsWith('[]', at)) at += 2;
-    else {
-      if (!text.startsWith('[\n', at)) return null;
-      at += 2;
-      for (;;) {
-        if (!text.startsWith('      {', at)) return null;
-        const end = text.indexOf('\n', at);
-        if (end < 0) return null;
-        const more = text.charCodeAt(end - 1) === 0x2c; // ','
-        lines.push(text.slice(at + 6, more ? end - 1 : end));
-        at = end + 1;
-        if (!more) break;
-      }
-      if (!text.startsWith('    ]', at)) return null;
-      at += 5;
-    }
-    kinds.push(`"${kind}":[${lines.join(',')}]`);
-  }
-  const close = '\n  },\n';
-  if (!text.startsWith(close, at)) return null;
-  try {
-    const rest: unknown = JSON.parse(`{${text.slice(at + close.length)}`);
-    if (typeof rest !== 'object' || rest === null || Object.prototype.hasOwnProperty.call(rest, 'apisix')) return null;
-  } catch {
-    return null;
-  }
-  return `{${kinds.join(',')}}`;
 }
 
 /** The fleet of a group.yaml that compiled without errors (so it passed its schema). */
@@ -203,7 +148,7 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
     );
   }
   const snapshot = data as Snapshot;
-  const actual = snapshotDigest(text, snapshot.apisix, snapshot.digest);
+  const actual = snapshotDigest(snapshot.apisix, snapshot.digest);
   if (actual !== snapshot.digest) {
     throw new UserError(
       `snapshot ${file} says digest ${snapshot.digest}, but its content hashes to ${actual}: it was changed after it was compiled`,

@@ -169,24 +169,31 @@ export function compile(input: CompileInput): CompileResult {
 /**
  * The input without the files a compile of selected groups does not read: the overlays of the
  * other groups (none of their findings would be reported, see `relevantTo`). Their group.yaml
- * files stay, to name the groups there are when one asked for does not exist.
+ * files stay, to name the groups there are when one asked for does not exist. A tree scoped so
+ * cannot serve a compile of more groups, or of all files (`reportAll`): that is a caller's
+ * mistake, and an error, not a compile that silently misses files.
  */
 export function scopedInput(input: CompileInput): CompileInput {
-  if (!input.groups || input.reportAll) return input;
-  const scope = input.groups.join('\u0000');
-  if (scopedTrees.get(input.tree) === scope) return input;
+  const held = scopedTrees.get(input.tree);
+  if (held !== undefined && (!input.groups || input.reportAll || input.groups.some((g) => !held.has(g)))) {
+    throw new Error(
+      `this input holds the overlays of ${[...held].join(', ')} only; load it for ${input.reportAll || !input.groups ? 'every group' : input.groups.join(', ')} (loadCompileInput with those groups, or reportAll)`,
+    );
+  }
+  if (!input.groups || input.reportAll || held !== undefined) return input;
   const groups = new Set(input.groups);
   const files = input.tree.files.filter((source) => {
     const role = classifyPath(source.path);
     return role.kind !== 'overlay' || groups.has(role.group);
   });
-  const scoped = files.length === input.tree.files.length ? input : { ...input, tree: { ...input.tree, files } };
-  scopedTrees.set(scoped.tree, scope);
-  return scoped;
+  if (files.length === input.tree.files.length) return input;
+  const tree = { ...input.tree, files };
+  scopedTrees.set(tree, groups);
+  return { ...input, tree };
 }
 
-/** Trees `scopedInput` already made (or found) to hold only the files of these groups. */
-const scopedTrees = new WeakMap<SourceTree, string>();
+/** Trees `scopedInput` made: the groups whose overlays they still hold. */
+const scopedTrees = new WeakMap<SourceTree, ReadonlySet<string>>();
 
 /**
  * Fills `input.memo` with everything compile will need for the services in `services` (their

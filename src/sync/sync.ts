@@ -119,8 +119,8 @@ export const READ_BACK_RATIO = 8;
  * as much as several objects inside a page (request handling, key check, a storage read,
  * headers), so the targeted read only pays off while the plan is a small part of the gateway, and
  * its round trips grow with the plan while the list's grow with the gateway. A one-route change
- * to a gateway of 50,000 objects is one GET instead of 100 pages; a first sync, a large release or
- * a small gateway is read whole, as before.
+ * to a gateway of 50,000 objects is one GET instead of 100 pages; a plan past the rule (usually a
+ * first sync, a large release or a small gateway) is read whole, as before.
  *
  * The trade-off: a targeted read-back proves that every write landed as planned (a write the
  * gateway did not keep, or kept differently, is `verify-failed` as before), but it does not see
