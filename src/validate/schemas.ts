@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import { joinPointer } from '../load/yaml-file.js';
+import { loadCompiled } from './compiled.js';
 import { didYouMean } from './did-you-mean.js';
 
 export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot'] as const;
@@ -20,21 +21,44 @@ export function readSchema(name: SchemaKind | 'defs'): Record<string, unknown> {
 // ajv-formats is CommonJS with a default export that NodeNext types do not see as callable.
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
 
+/**
+ * The ajv instance of the file schemas, with `defs` added. `source`: keep the generated code, for
+ * scripts/build-validators.js.
+ */
+export function createFileAjv(options: { readonly source?: boolean } = {}): Ajv2020 {
+  // validateSchema: the shipped schemas are checked against their meta-schema by the tests
+  // (test/schema-meta.test.ts); checking them again on every run costs more than most runs validate.
+  const instance = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    validateSchema: false,
+    ...(options.source ? { code: { source: true } } : {}),
+  });
+  addFormats(instance);
+  instance.addSchema(readSchema('defs'));
+  return instance;
+}
+
 let ajv: Ajv2020 | null = null;
 const compiled = new Map<SchemaKind, ValidateFunction>();
+let ahead: Readonly<Record<string, ValidateFunction>> | null | undefined;
 
-/** Each kind's validator is compiled once per process, when first needed (compiling costs more than most runs validate). */
+/**
+ * Each kind's validator: compiled ahead of time when the build made them (src/validate/compiled.ts),
+ * else compiled once per process, when first needed.
+ */
 function validator(kind: SchemaKind): ValidateFunction {
   let validate = compiled.get(kind);
   if (validate) return validate;
-  if (!ajv) {
-    // validateSchema: the shipped schemas are checked against their meta-schema by the tests
-    // (test/schema-meta.test.ts); checking them again on every run costs more than most runs validate.
-    ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, validateSchema: false });
-    addFormats(ajv);
-    ajv.addSchema(readSchema('defs'));
+  if (ahead === undefined) ahead = loadCompiled('files');
+  validate = ahead?.[kind];
+  if (!validate) {
+    ajv ??= createFileAjv();
+    validate = ajv.compile(readSchema(kind));
   }
-  validate = ajv.compile(readSchema(kind));
   compiled.set(kind, validate);
   return validate;
 }

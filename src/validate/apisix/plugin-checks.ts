@@ -24,12 +24,14 @@
  * Compiled lazily, once per plugin per process.
  */
 
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
+import { loadCompiled } from '../compiled.js';
 import type { Report } from './checks.js';
 import { isApisixIpOrCidr, isIpv4, isIpv6, luaToNumber } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';
 import { pcreSyntaxError, regexOptionsError, replacementTemplateError } from './pcre.js';
 import { PLUGIN_SCHEMAS } from './plugin-schemas.js';
+import { APISIX_FORMATS, createApisixAjv } from './schema.js';
 import { schemaIssues } from './schema-errors.js';
 import { checkVarsExpression } from './vars-expression.js';
 
@@ -94,24 +96,32 @@ function reportedErrors(errors: readonly ErrorObject[]): ErrorObject[] {
 const SCHEMAS = new Map<string, SchemaObject>(Object.entries(PLUGIN_SCHEMAS));
 const validators = new Map<string, ValidateFunction>();
 let ajv: Ajv | null = null;
+let ahead: Readonly<Record<string, ValidateFunction>> | null | undefined;
 
+/** The schema a plugin's configuration is validated against: APISIX's, secret references allowed. */
+export function pluginSchema(name: string): SchemaObject | undefined {
+  const schema = SCHEMAS.get(name);
+  return schema === undefined ? undefined : (allowSecretReferences(schema) as SchemaObject);
+}
+
+/** The ajv instance of the plugin schemas (strictRequired is off: a `then: {required: [...]}` names properties its parent defines). */
+export function createPluginAjv(options: { readonly source?: boolean } = {}): Ajv {
+  return createApisixAjv({ strictRequired: false, ...options });
+}
+
+/** A plugin's validator: compiled ahead of time when the build made them, else on first use. */
 function pluginValidator(name: string): ValidateFunction | undefined {
   const cached = validators.get(name);
   if (cached) return cached;
-  const schema = SCHEMAS.get(name);
-  if (!schema) return undefined;
-  ajv ??= createAjv();
-  const validate = ajv.compile(allowSecretReferences(schema) as SchemaObject);
+  if (!SCHEMAS.has(name)) return undefined;
+  if (ahead === undefined) ahead = loadCompiled('plugins', APISIX_FORMATS);
+  let validate = ahead?.[name];
+  if (!validate) {
+    ajv ??= createPluginAjv();
+    validate = ajv.compile(pluginSchema(name)!);
+  }
   validators.set(name, validate);
   return validate;
-}
-
-function createAjv(): Ajv {
-  // strictRequired is off: a `then: {required: [...]}` names properties its parent defines.
-  // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
-  const instance = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, validateSchema: false });
-  instance.addFormat('apisix-ip', { type: 'string', validate: isApisixIpOrCidr });
-  return instance;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@
  *   label values is written out as PCRE's (ASCII) non-space class.
  */
 
-import { Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
+import { _, Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
+import { FORMATS_MODULE, loadCompiled } from '../compiled.js';
 import { isApisixIpOrCidr } from './ip-address.js';
 
 /** schema_def.lua `id_schema`: 1-64 characters of [a-zA-Z0-9-_.], or an integer ≥ 1. */
@@ -304,12 +305,44 @@ export interface ApisixSchemaValidators {
 
 let validators: ApisixSchemaValidators | null = null;
 
-/** The compiled validators; compiled on first use, then shared by every call. */
+/** The schemas of `ApisixSchemaValidators`, by name. */
+export const APISIX_OBJECT_SCHEMAS: Readonly<Record<keyof ApisixSchemaValidators, SchemaObject>> = {
+  route: routeSchema,
+  service: serviceSchema,
+  upstream: upstreamSchema,
+  pluginMeta: pluginMetaSchema,
+};
+
+/** The custom formats APISIX's schemas use, as ajv's format definitions. */
+export const APISIX_FORMATS = { 'apisix-ip': { type: 'string', validate: isApisixIpOrCidr } } as const;
+
+/**
+ * An ajv instance with APISIX's options and formats (object and plugin schemas). `strictRequired`
+ * as given; `source`: keep the generated code, for scripts/build-validators.js.
+ */
+export function createApisixAjv(options: { readonly strictRequired?: boolean; readonly source?: boolean } = {}): Ajv {
+  // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    ...(options.strictRequired === false ? { strictRequired: false } : {}),
+    allowUnionTypes: true,
+    validateSchema: false,
+    ...(options.source ? { code: { source: true, formats: _`require(${FORMATS_MODULE})` } } : {}),
+  });
+  for (const [name, format] of Object.entries(APISIX_FORMATS)) ajv.addFormat(name, format);
+  return ajv;
+}
+
+/** The compiled validators: ahead of time when the build made them, else compiled on first use; then shared by every call. */
 export function apisixSchemaValidators(): ApisixSchemaValidators {
   if (validators) return validators;
-  // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, validateSchema: false });
-  ajv.addFormat('apisix-ip', { type: 'string', validate: isApisixIpOrCidr });
+  const ahead = loadCompiled('apisix', APISIX_FORMATS);
+  if (ahead?.['route'] && ahead['service'] && ahead['upstream'] && ahead['pluginMeta']) {
+    validators = { route: ahead['route'], service: ahead['service'], upstream: ahead['upstream'], pluginMeta: ahead['pluginMeta'] };
+    return validators;
+  }
+  const ajv = createApisixAjv();
   validators = {
     route: ajv.compile(routeSchema),
     service: ajv.compile(serviceSchema),

@@ -1,0 +1,35 @@
+// Part of `npm run build` (after tsc): writes the standalone code of every validator tagway uses
+// to dist/validate/compiled/<set>.cjs, from the built modules and the same ajv options the
+// tool compiles them with at run time (see src/validate/compiled.ts). Deterministic: the same
+// build gives the same files.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const dist = path.join(root, 'dist');
+const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone').default;
+const { createFileAjv, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
+const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/validate/apisix/schema.js', import.meta.url).href);
+const { CHECKED_PLUGINS, createPluginAjv, pluginSchema } = await import(new URL('../dist/validate/apisix/plugin-checks.js', import.meta.url).href);
+
+/** Adds each schema under its name and returns the module's code: `exports[name]` is its validator. */
+function generate(ajv, schemas) {
+  const refs = {};
+  for (const [name, schema] of schemas) {
+    const id = `tagway:${name}`;
+    ajv.addSchema(schema, id);
+    refs[name] = id;
+  }
+  return standaloneCode(ajv, refs);
+}
+
+const sets = {
+  files: generate(createFileAjv({ source: true }), SCHEMA_KINDS.map((kind) => [kind, readSchema(kind)])),
+  apisix: generate(createApisixAjv({ source: true }), Object.entries(APISIX_OBJECT_SCHEMAS)),
+  plugins: generate(createPluginAjv({ source: true }), CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)])),
+};
+const out = path.join(dist, 'validate', 'compiled');
+fs.mkdirSync(out, { recursive: true });
+for (const [name, code] of Object.entries(sets)) fs.writeFileSync(path.join(out, `${name}.cjs`), `${code}\n`);

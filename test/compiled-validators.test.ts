@@ -1,0 +1,91 @@
+/**
+ * The validators `npm run build` compiles ahead of time (dist/validate/compiled/, loaded by
+ * src/validate/compiled.ts) give the same verdicts and the same errors as the validators compiled
+ * at run time from the same schemas. `npm test` builds before it runs the tests.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { APISIX_FORMATS, APISIX_OBJECT_SCHEMAS, createApisixAjv } from '../src/validate/apisix/schema.js';
+import { CHECKED_PLUGINS, createPluginAjv, pluginSchema } from '../src/validate/apisix/plugin-checks.js';
+import { createFileAjv, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
+import { exampleFiles } from './support/example-repo.js';
+import { parseYamlFile } from '../src/load/yaml-file.js';
+
+interface Case {
+  readonly kind: string;
+  readonly body: Record<string, unknown>;
+}
+// The built module: it finds the generated files next to itself (the sources have none).
+const { loadCompiled } = (await import(new URL('../dist/validate/compiled.js', import.meta.url).href)) as typeof import('../src/validate/compiled.js');
+const cases = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'apisix-cases.json'), 'utf8')) as Case[];
+
+/** Verdict and errors of both validators on each value; they must be equal. */
+function compare(ahead: ValidateFunction, runtime: ValidateFunction, values: readonly unknown[]): number {
+  let invalid = 0;
+  for (const value of values) {
+    const a = ahead(value);
+    const b = runtime(value);
+    if (!b) invalid += 1;
+    expect({ valid: a, errors: ahead.errors ?? null }).toEqual({ valid: b, errors: runtime.errors ?? null });
+  }
+  return invalid;
+}
+
+describe('validators compiled ahead of time', () => {
+  it('were built, for every schema', () => {
+    expect(Object.keys(loadCompiled('files') ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
+    expect(Object.keys(loadCompiled('apisix', APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(APISIX_OBJECT_SCHEMAS).sort());
+    expect(Object.keys(loadCompiled('plugins', APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
+  });
+
+  it("APISIX's objects: the conformance cases, and each with a field broken", () => {
+    const ahead = loadCompiled('apisix', APISIX_FORMATS)!;
+    const ajv = createApisixAjv();
+    let invalid = 0;
+    for (const [name, schema] of Object.entries(APISIX_OBJECT_SCHEMAS)) {
+      const runtime = ajv.compile(schema);
+      const bodies = cases.filter((c) => `${c.kind}` === name).map((c) => c.body);
+      const broken = bodies.map((b) => ({ ...b, id: {}, extra_field: 1 }));
+      invalid += compare(ahead[name]!, runtime, [...bodies, ...broken, {}, [], 'x', { nodes: { '1.1.1.1:80': 1 }, type: 'chash' }]);
+    }
+    expect(invalid).toBeGreaterThan(100);
+  });
+
+  it('plugin configurations found in the conformance cases, and broken ones', () => {
+    const ahead = loadCompiled('plugins', APISIX_FORMATS)!;
+    const ajv = createPluginAjv();
+    const confs = new Map<string, unknown[]>();
+    const visit = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      const plugins = (value as { plugins?: unknown }).plugins;
+      if (typeof plugins === 'object' && plugins !== null) {
+        for (const [name, conf] of Object.entries(plugins)) confs.set(name, [...(confs.get(name) ?? []), conf]);
+      }
+      for (const v of Object.values(value)) visit(v);
+    };
+    cases.forEach((c) => visit(c.body));
+    let compared = 0;
+    for (const name of CHECKED_PLUGINS) {
+      const runtime = ajv.compile(pluginSchema(name)!);
+      const found = confs.get(name) ?? [];
+      compare(ahead[name]!, runtime, [...found, {}, { _meta: { disable: 'yes' } }, { unknown: true }, 12, '$env://X', { allow: ['$secret://a/b'] }]);
+      compared += found.length + 6;
+    }
+    expect(compared).toBeGreaterThan(CHECKED_PLUGINS.length * 6);
+  });
+
+  it("tagway's file schemas: the example's files, and broken copies", () => {
+    const ahead = loadCompiled('files')!;
+    const ajv = createFileAjv();
+    const parsed = Object.entries(exampleFiles()).flatMap(([file, text]) => {
+      const result = parseYamlFile({ path: file, bytes: Buffer.from(text) });
+      return result.ok ? [result.file.data as Record<string, unknown>] : [];
+    });
+    for (const kind of SCHEMA_KINDS) {
+      const runtime = ajv.compile(readSchema(kind));
+      compare(ahead[kind]!, runtime, [...parsed, ...parsed.map((d) => ({ ...d, name: 'Not A Name!', routes: 'x', extra: 1 })), {}, null]);
+    }
+  });
+});
