@@ -10,25 +10,30 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
 const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone').default;
-const { createFileAjv, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
+const { compiledHeader } = await import(new URL('../dist/validate/compiled.js', import.meta.url).href);
+const { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
 const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/validate/apisix/schema.js', import.meta.url).href);
-const { CHECKED_PLUGINS, createPluginAjv, pluginSchema } = await import(new URL('../dist/validate/apisix/plugin-checks.js', import.meta.url).href);
+const { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } = await import(new URL('../dist/validate/apisix/plugin-checks.js', import.meta.url).href);
 
-/** Adds each schema under its name and returns the module's code: `exports[name]` is its validator. */
-function generate(ajv, schemas) {
+/**
+ * Adds each schema under its name and returns the module's code (`exports[name]` is its
+ * validator), headed by the digest of `made` (the schemas the set is made from, as the tool
+ * names them when it loads the set).
+ */
+function generate(ajv, schemas, made) {
   const refs = {};
   for (const [name, schema] of schemas) {
     const id = `tagway:${name}`;
     ajv.addSchema(schema, id);
     refs[name] = id;
   }
-  return standaloneCode(ajv, refs);
+  return `${compiledHeader(made)}${standaloneCode(ajv, refs)}`;
 }
 
 const sets = {
-  files: generate(createFileAjv({ source: true }), SCHEMA_KINDS.map((kind) => [kind, readSchema(kind)])),
-  apisix: generate(createApisixAjv({ source: true }), Object.entries(APISIX_OBJECT_SCHEMAS)),
-  plugins: generate(createPluginAjv({ source: true }), CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)])),
+  files: generate(createFileAjv({ source: true }), SCHEMA_KINDS.map((kind) => [kind, readSchema(kind)]), fileSchemas()),
+  apisix: generate(createApisixAjv({ source: true }), Object.entries(APISIX_OBJECT_SCHEMAS), APISIX_OBJECT_SCHEMAS),
+  plugins: generate(createPluginAjv({ source: true }), CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)]), pluginSchemas()),
 };
 const out = path.join(dist, 'validate', 'compiled');
 fs.mkdirSync(out, { recursive: true });

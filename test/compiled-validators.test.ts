@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { APISIX_FORMATS, APISIX_OBJECT_SCHEMAS, createApisixAjv } from '../src/validate/apisix/schema.js';
-import { CHECKED_PLUGINS, createPluginAjv, pluginSchema } from '../src/validate/apisix/plugin-checks.js';
-import { createFileAjv, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
+import { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } from '../src/validate/apisix/plugin-checks.js';
+import { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 import { exampleFiles } from './support/example-repo.js';
 import { parseYamlFile } from '../src/load/yaml-file.js';
 
@@ -35,13 +35,19 @@ function compare(ahead: ValidateFunction, runtime: ValidateFunction, values: rea
 
 describe('validators compiled ahead of time', () => {
   it('were built, for every schema', () => {
-    expect(Object.keys(loadCompiled('files') ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
-    expect(Object.keys(loadCompiled('apisix', APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(APISIX_OBJECT_SCHEMAS).sort());
-    expect(Object.keys(loadCompiled('plugins', APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
+    expect(Object.keys(loadCompiled('files', fileSchemas()) ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
+    expect(Object.keys(loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(APISIX_OBJECT_SCHEMAS).sort());
+    expect(Object.keys(loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
+  });
+
+  it('are not used when made from other schemas', () => {
+    const changed = { ...APISIX_OBJECT_SCHEMAS, route: { ...APISIX_OBJECT_SCHEMAS.route, minProperties: 1 } };
+    expect(loadCompiled('apisix', changed, APISIX_FORMATS)).toBeNull();
+    expect(loadCompiled('files', { ...fileSchemas(), extra: {} })).toBeNull();
   });
 
   it("APISIX's objects: the conformance cases, and each with a field broken", () => {
-    const ahead = loadCompiled('apisix', APISIX_FORMATS)!;
+    const ahead = loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS)!;
     const ajv = createApisixAjv();
     let invalid = 0;
     for (const [name, schema] of Object.entries(APISIX_OBJECT_SCHEMAS)) {
@@ -54,7 +60,7 @@ describe('validators compiled ahead of time', () => {
   });
 
   it('plugin configurations found in the conformance cases, and broken ones', () => {
-    const ahead = loadCompiled('plugins', APISIX_FORMATS)!;
+    const ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS)!;
     const ajv = createPluginAjv();
     const confs = new Map<string, unknown[]>();
     const visit = (value: unknown): void => {
@@ -77,7 +83,7 @@ describe('validators compiled ahead of time', () => {
   });
 
   it("tagway's file schemas: the example's files, and broken copies", () => {
-    const ahead = loadCompiled('files')!;
+    const ahead = loadCompiled('files', fileSchemas())!;
     const ajv = createFileAjv();
     const parsed = Object.entries(exampleFiles()).flatMap(([file, text]) => {
       const result = parseYamlFile({ path: file, bytes: Buffer.from(text) });

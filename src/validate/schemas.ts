@@ -42,6 +42,11 @@ export function createFileAjv(options: { readonly source?: boolean } = {}): Ajv2
   return instance;
 }
 
+/** The file schemas by kind, `defs` included: what the validators are made from. */
+export function fileSchemas(): Record<string, unknown> {
+  return Object.fromEntries((['defs', ...SCHEMA_KINDS] as const).map((kind) => [kind, readSchema(kind)]));
+}
+
 let ajv: Ajv2020 | null = null;
 const compiled = new Map<SchemaKind, ValidateFunction>();
 let ahead: Readonly<Record<string, ValidateFunction>> | null | undefined;
@@ -53,7 +58,7 @@ let ahead: Readonly<Record<string, ValidateFunction>> | null | undefined;
 function validator(kind: SchemaKind): ValidateFunction {
   let validate = compiled.get(kind);
   if (validate) return validate;
-  if (ahead === undefined) ahead = loadCompiled('files');
+  if (ahead === undefined) ahead = loadCompiled('files', fileSchemas());
   validate = ahead?.[kind];
   if (!validate) {
     ajv ??= createFileAjv();

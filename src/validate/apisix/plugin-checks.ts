@@ -104,6 +104,11 @@ export function pluginSchema(name: string): SchemaObject | undefined {
   return schema === undefined ? undefined : (allowSecretReferences(schema) as SchemaObject);
 }
 
+/** Every checked plugin's schema by name: what the validators are made from. */
+export function pluginSchemas(): Record<string, SchemaObject> {
+  return Object.fromEntries(CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)!]));
+}
+
 /** The ajv instance of the plugin schemas (strictRequired is off: a `then: {required: [...]}` names properties its parent defines). */
 export function createPluginAjv(options: { readonly source?: boolean } = {}): Ajv {
   return createApisixAjv({ strictRequired: false, ...options });
@@ -114,7 +119,7 @@ function pluginValidator(name: string): ValidateFunction | undefined {
   const cached = validators.get(name);
   if (cached) return cached;
   if (!SCHEMAS.has(name)) return undefined;
-  if (ahead === undefined) ahead = loadCompiled('plugins', APISIX_FORMATS);
+  if (ahead === undefined) ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS);
   let validate = ahead?.[name];
   if (!validate) {
     ajv ??= createPluginAjv();

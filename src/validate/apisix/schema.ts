@@ -337,7 +337,7 @@ export function createApisixAjv(options: { readonly strictRequired?: boolean; re
 /** The compiled validators: ahead of time when the build made them, else compiled on first use; then shared by every call. */
 export function apisixSchemaValidators(): ApisixSchemaValidators {
   if (validators) return validators;
-  const ahead = loadCompiled('apisix', APISIX_FORMATS);
+  const ahead = loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS);
   if (ahead?.['route'] && ahead['service'] && ahead['upstream'] && ahead['pluginMeta']) {
     validators = { route: ahead['route'], service: ahead['service'], upstream: ahead['upstream'], pluginMeta: ahead['pluginMeta'] };
     return validators;
