@@ -19,10 +19,7 @@ const args = parseArgs(process.argv.slice(2));
 const sizes = args.services ? [Number(args.services)] : [1000, 10000];
 const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
 
-const tagway = {
-  ...(await import(new URL('../dist/index.js', import.meta.url).href)),
-  ...(await import(new URL('../dist/compile/canonical.js', import.meta.url).href)),
-};
+const tagway = await import(new URL('../dist/index.js', import.meta.url).href);
 
 const results = { machine: machine(), date: new Date().toISOString(), sizes: {} };
 for (const n of sizes) {

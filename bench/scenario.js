@@ -58,7 +58,7 @@ export function commitOverlayChange(dir, group, i, octet) {
 /**
  * Writes a copy of `snapshotFile` in which exactly one route differs (its `priority`), with the
  * digest recomputed, so a sync of it to a target holding the original plans one update.
- * `tagway` is the library (for `configDigest` and `sortKeys`).
+ * `tagway` is the library (for `configDigest` and `renderSnapshotJson`).
  */
 export function oneRouteChange(snapshotFile, out, tagway, priority) {
   const snapshot = JSON.parse(fs.readFileSync(snapshotFile, 'utf8'));

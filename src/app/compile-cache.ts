@@ -83,7 +83,8 @@ export class CompileCache implements CompileMemo, TagTemplates {
       } catch {
         // No cache yet.
       }
-      names = [...new Set(files.flatMap((f) => /^units-(.+)\.\d+\.[0-9a-f]+\.seg$/.exec(f)?.[1] ?? []))];
+      const kinds = files.flatMap((f) => SEGMENT_NAME.exec(f)?.[1] ?? []);
+      names = [...new Set(kinds.filter((k) => k.startsWith(UNITS_PREFIX)).map((k) => k.slice(UNITS_PREFIX.length)))];
     }
     for (const group of names) this.#unitsOf(group);
   }
@@ -187,7 +188,7 @@ export class CompileCache implements CompileMemo, TagTemplates {
         const segment = Segment.open(written);
         if (segment === null) continue;
         this.#segments.set(kind, compact ? [segment] : [...existing, segment]);
-        const map: Map<string, unknown> | null = kind === 'files' ? this.#files : kind === 'tags' ? this.#tags : (this.#units.get(kind.slice('units-'.length)) ?? null);
+        const map: Map<string, unknown> | null = kind === 'files' ? this.#files : kind === 'tags' ? this.#tags : (this.#units.get(kind.slice(UNITS_PREFIX.length)) ?? null);
         if (map === null) continue;
         for (const [key, entry] of segment.entries) {
           const current = map.get(key);
@@ -442,8 +443,13 @@ function removeStaleNamespaces(parent: string, current: string): void {
   }
 }
 
+/** A segment file's name: `<kind>.<time>.<random>.seg` (kinds hold no dot). */
+const SEGMENT_NAME = /^([^.]+)\.(\d+)\.[0-9a-f]+\.seg$/;
+
+const UNITS_PREFIX = 'units-';
+
 function unitKind(group: string): string {
-  return `units-${group}`;
+  return `${UNITS_PREFIX}${group}`;
 }
 
 /** Unit keys start with the group name (memo.ts `unitKey`). */
@@ -519,9 +525,11 @@ function listSegments(dir: string, kind: string): string[] {
   } catch {
     return [];
   }
-  const pattern = new RegExp(`^${kind.replace(/[-.]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]+\\.seg$`);
   return names
-    .map((name) => ({ name, order: pattern.exec(name)?.[1] }))
+    .map((name) => {
+      const parts = SEGMENT_NAME.exec(name);
+      return { name, order: parts?.[1] === kind ? parts[2] : undefined };
+    })
     .filter((x): x is { name: string; order: string } => x.order !== undefined)
     .sort((a, b) => Number(a.order) - Number(b.order) || (a.name < b.name ? -1 : 1))
     .map((x) => x.name);

@@ -212,22 +212,7 @@ export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }
     const chunk = all.slice(i, i + PREFILL_CHUNK);
     const files = [...parts.shared, ...chunk.flatMap((s) => parts.files.get(s) ?? [])];
     const tags = chunk.flatMap((s) => parts.tags.get(s) ?? []);
-    const templatesAtTags = new Map<string, SourceFile>();
-    for (const tag of tags) {
-      const source = input.templatesAtTags.get(tag.tag);
-      if (source) templatesAtTags.set(tag.tag, source);
-    }
-    const chunkInput: CompileInput & { memo: CompileMemo } = {
-      tree: { files, problems: [] },
-      tags,
-      templatesAtTags,
-      commit: input.commit,
-      ...(input.draft ? { draft: true } : {}),
-      ...(input.groups ? { groups: input.groups } : {}),
-      ...(input.snapshots === false ? { snapshots: false } : {}),
-      memo: input.memo,
-    };
-    run(chunkInput, chunk);
+    run({ ...partInput(input, files, tags), memo: input.memo }, chunk);
     afterChunk?.();
   }
 }
@@ -262,7 +247,15 @@ export function servicesInput(input: CompileInput, services: ReadonlySet<string>
     const role = classifyPath(source.path);
     return role.kind === 'group' || role.kind === 'config' || ((role.kind === 'template' || role.kind === 'overlay') && services.has(role.service));
   });
-  const tags = input.tags.filter((t) => services.has(t.service));
+  return partInput(
+    input,
+    files,
+    input.tags.filter((t) => services.has(t.service)),
+  );
+}
+
+/** `input` narrowed to these files and tags (and the templates at those tags), its options kept; no memo. */
+function partInput(input: CompileInput, files: SourceFile[], tags: VersionTag[]): CompileInput {
   const templatesAtTags = new Map<string, SourceFile>();
   for (const tag of tags) {
     const source = input.templatesAtTags.get(tag.tag);
