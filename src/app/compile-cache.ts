@@ -735,7 +735,7 @@ function encodeUnit(r: UnitRecord): Uint8Array {
         w.u32(p.text.canonicalEnd);
         w.u32(p.text.prettyEnd);
         w.bytes(p.text.bytes);
-      } else {
+      } else if (p.text.form === 'strings') {
         // Ends of the canonical and pretty renderings, then the length of all three.
         const head = w.at;
         w.u32(0);
@@ -747,6 +747,8 @@ function encodeUnit(r: UnitRecord): Uint8Array {
         w.u32At(head, canonical);
         w.u32At(head + 4, pretty);
         w.u32At(head + 8, all);
+      } else {
+        throw new Error('a piece spliced from earlier files belongs to no unit record');
       }
     }
     if (r.emitted.findings.length > 0) w.json(r.emitted.findings);

@@ -5,8 +5,12 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotJsonBytes, snapshotStandaloneBytes } from '../compile/snapshot.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { UserError } from './errors.js';
-import { compileRepository, loadCompileInput } from './repository.js';
-import { compile } from '../compile/compile.js';
+import { cacheWanted, loadCompileInput, startListing } from './repository.js';
+import type { StartedListing } from './repository.js';
+import { compile, scopedInput } from '../compile/compile.js';
+import type { CompileResult } from '../compile/compile.js';
+import { manifestOf, prepareResultRecord, readResultRecord, spliceCompile } from './incremental.js';
+import type { WrittenFiles } from './incremental.js';
 import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from './repository.js';
 
@@ -35,6 +39,12 @@ export interface CompileOutcome {
   readonly snapshots: readonly Snapshot[];
   /** File texts for code frames (see CompileResult.sources). */
   readonly sources: ReadonlyMap<string, string>;
+  /**
+   * How the snapshots were made: null when the repository was compiled whole; otherwise the
+   * services compiled anew (sorted) and spliced into the snapshots of the previous compile
+   * (src/app/incremental.ts). The output is the same either way.
+   */
+  readonly incremental: readonly string[] | null;
 }
 
 /**
@@ -43,19 +53,34 @@ export interface CompileOutcome {
  * otherwise all files are replaced atomically, together.
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
-  const { repo, result } = await compileRepository(options);
-  if (hasErrors(result.diagnostics)) {
-    return { ok: false, root: repo.dir, diagnostics: result.diagnostics, groups: [], snapshots: [], sources: result.sources };
-  }
+  const started = await startListing(options);
+  const { repo } = started;
   const out = path.resolve(repo.dir, options.outDir ?? 'dist');
-  const planned = result.snapshots.flatMap((s) => [
-    { path: path.join(out, s.group, 'snapshot.json'), content: snapshotJsonBytes(s) },
-    { path: path.join(out, s.group, 'apisix.yaml'), content: snapshotStandaloneBytes(s) },
+  const compiled = await compileForFiles(options, started, out);
+  const { result } = compiled;
+  if (hasErrors(result.diagnostics)) {
+    compiled.record(new Map()).discard();
+    return { ok: false, root: repo.dir, diagnostics: result.diagnostics, groups: [], snapshots: [], sources: result.sources, incremental: null };
+  }
+  const contents = new Map(
+    result.snapshots.map((s) => [
+      s.group,
+      {
+        json: { path: path.join(out, s.group, 'snapshot.json'), bytes: snapshotJsonBytes(s) },
+        yaml: { path: path.join(out, s.group, 'apisix.yaml'), bytes: snapshotStandaloneBytes(s) },
+      },
+    ]),
+  );
+  const planned = [...contents.values()].flatMap((c) => [
+    { path: c.json.path, content: c.json.bytes },
+    { path: c.yaml.path, content: c.yaml.bytes },
   ]);
+  const recording = compiled.record(contents);
   let written: string[];
   try {
     written = await writeFilesAtomically(planned);
   } catch (error) {
+    recording.discard();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new UserError(
@@ -64,6 +89,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       { cause: error },
     );
   }
+  await recording.commit();
   const replaced = new Set(written);
   const groups = result.snapshots.map((s) => {
     const snapshotPath = path.join(out, s.group, 'snapshot.json');
@@ -79,7 +105,42 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       changed: replaced.has(snapshotPath) || replaced.has(standalonePath),
     };
   });
-  return { ok: true, root: repo.dir, diagnostics: result.diagnostics, groups, snapshots: result.snapshots, sources: result.sources };
+  return { ok: true, root: repo.dir, diagnostics: result.diagnostics, groups, snapshots: result.snapshots, sources: result.sources, incremental: compiled.incremental };
+}
+
+/**
+ * The compile whose snapshots `runCompile` writes: spliced from the previous one when its result
+ * record allows (src/app/incremental.ts), whole otherwise. `record` prepares the record of the
+ * result for the next compile, kept once the files are written (a compile with findings keeps none).
+ */
+async function compileForFiles(
+  options: CompileCommandOptions,
+  started: StartedListing,
+  out: string,
+): Promise<{ result: CompileResult; incremental: readonly string[] | null; record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord> }> {
+  const { repo } = started;
+  const found = cacheWanted(options) && !options.draft ? readResultRecord(repo.dir, options.groups, out) : null;
+  if (found) {
+    const [tree, tags] = await started.listing;
+    const input = scopedInput({
+      tree,
+      tags,
+      templatesAtTags: new Map(),
+      commit: started.commit,
+      ...(options.groups ? { groups: options.groups } : {}),
+    });
+    const manifest = manifestOf(input);
+    const spliced = await spliceCompile(repo, found, input, manifest);
+    if (spliced) {
+      const { result, memo, changed } = spliced;
+      return { result, incremental: changed, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, memo, manifest) };
+    }
+  }
+  const { input, cache } = await loadCompileInput(options, {}, started);
+  const result = compile(input);
+  cache?.save();
+  if (!cache) return { result, incremental: null, record: () => ({ commit: async () => {}, discard: () => {} }) };
+  return { result, incremental: null, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, cache) };
 }
 
 /** `tagway validate`: everything compile checks, nothing written. */

@@ -1,6 +1,8 @@
 import { GitError } from '../git/errors.js';
 import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
+import type { VersionTag } from '../git/tags.js';
+import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
 import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
@@ -57,23 +59,10 @@ export async function openConfigRepo(cwd: string): Promise<GitRepo> {
 export async function loadCompileInput(
   options: SourceOptions,
   shared: { readonly cache?: CompileCache | null } = {},
+  started?: StartedListing,
 ): Promise<{ repo: GitRepo; input: CompileInput; cache: CompileCache | null }> {
-  const repo = await openConfigRepo(options.cwd);
-  let commit: string | null = null;
-  if (options.rev !== undefined) {
-    try {
-      commit = await resolveRevision(repo, options.rev);
-    } catch (error) {
-      if (error instanceof GitError) throw new UserError(error.message, 'Name a branch, tag or commit of this repository.', { cause: error });
-      throw error;
-    }
-  }
-  const useCache = options.cache !== false && process.env['TAGWAY_CACHE'] !== '0';
-  const deferred = { deferred: useCache };
-  const listing = Promise.all([
-    commit ? readRevision(repo, commit, options.rev!, deferred) : useCache ? readWorktreeIndexed(repo) : readWorktree(repo.dir),
-    listVersionTags(repo),
-  ]);
+  const useCache = cacheWanted(options);
+  const { repo, commit, listing } = started ?? (await startListing(options));
   // While git lists the files (its walk for untracked files takes a while), the cache's indexes
   // are read.
   let cache: CompileCache | null = null;
@@ -89,10 +78,52 @@ export async function loadCompileInput(
     ...(options.snapshots === false ? { snapshots: false } : {}),
   };
   const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
-  const templatesAtTags = await readTemplatesAtTags(repo, needed, { ...deferred, ...(cache ? { known: cache } : {}) });
+  const templatesAtTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const input = scopedInput({ tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) });
   if (cache) await prefetch(input, cache, options.prefetch);
   return { repo, input, cache };
+}
+
+/** The repository, the commit read (null: the worktree) and the listing of its files and tags, under way. */
+export interface StartedListing {
+  readonly repo: GitRepo;
+  readonly commit: string | null;
+  readonly listing: Promise<[SourceTree, readonly VersionTag[]]>;
+}
+
+/** Whether the compile cache is used (see `SourceOptions.cache`). */
+export function cacheWanted(options: SourceOptions): boolean {
+  return options.cache !== false && process.env['TAGWAY_CACHE'] !== '0';
+}
+
+/**
+ * Opens the repository and starts listing its files (worktree or revision) and version tags; the
+ * caller may work while git runs. With the cache, files git knows unchanged are read only when
+ * their bytes are asked for.
+ */
+export async function startListing(options: SourceOptions): Promise<StartedListing> {
+  const repo = await openConfigRepo(options.cwd);
+  let commit: string | null = null;
+  if (options.rev !== undefined) {
+    try {
+      commit = await resolveRevision(repo, options.rev);
+    } catch (error) {
+      if (error instanceof GitError) throw new UserError(error.message, 'Name a branch, tag or commit of this repository.', { cause: error });
+      throw error;
+    }
+  }
+  const useCache = cacheWanted(options);
+  const listing = Promise.all([
+    commit
+      ? readRevision(repo, commit, options.rev!, { deferred: useCache })
+      : useCache
+        ? readWorktreeIndexed(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {})
+        : readWorktree(repo.dir),
+    listVersionTags(repo),
+  ]);
+  // Not awaited yet: a rejection is the caller's when it awaits, not an unhandled one meanwhile.
+  listing.catch(() => {});
+  return { repo, commit, listing };
 }
 
 /**

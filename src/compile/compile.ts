@@ -17,6 +17,7 @@ import type { CheckedRepo, FileKind, FileRecord, GroupEntry, OverlayEntry, Templ
 import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
+import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import { canonicalJson } from './canonical.js';
 import { fileKey, pluginSetKey, unitKey } from './memo.js';
 import type { CompileMemo, UnitRecord } from './memo.js';
@@ -163,7 +164,39 @@ class CompileFile implements YamlFile {
  * conflicts from the claims, assembling the snapshots).
  */
 export function compile(input: CompileInput): CompileResult {
-  return run(scopedInput(input), null);
+  return run(scopedInput(input), null, 'compile');
+}
+
+/** What one published service put into a group's snapshot. */
+export interface ServiceOutput {
+  readonly provenance: ServiceProvenance;
+  readonly pieces: readonly RenderedPiece[];
+  readonly claims: readonly RouteClaim[];
+}
+
+/** The services each snapshot a compile assembled was made of, in service order. */
+const snapshotOutputs = new WeakMap<Snapshot, readonly ServiceOutput[]>();
+
+/** The services `snapshot` was put together from, when `compile` assembled it from rendered pieces. */
+export function snapshotServices(snapshot: Snapshot): readonly ServiceOutput[] | undefined {
+  return snapshotOutputs.get(snapshot);
+}
+
+/**
+ * A compile of a few services only, for putting them into a compile of the whole repository
+ * made before (src/app/incremental.ts). `input` holds those services' files and tags (plus the
+ * groups' files and tagway.yaml); every rule runs as in a compile, but on those services alone:
+ * the pins and locks of other services are not looked at, and route conflicts are found among
+ * these services only (the caller compares their claims with the others'). `outputs` holds, per
+ * selected group, what each of these services it publishes puts into its snapshot; it is empty
+ * when any relevant finding was made.
+ */
+export function compileServices(
+  input: CompileInput,
+  services: readonly string[],
+): CompileResult & { readonly outputs: ReadonlyMap<string, readonly ServiceOutput[]> } {
+  const result = run(input, [...services].sort(cmp), 'only');
+  return { ...result, outputs: result.outputs ?? new Map() };
 }
 
 /**
@@ -212,7 +245,7 @@ export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }
     const chunk = all.slice(i, i + PREFILL_CHUNK);
     const files = [...parts.shared, ...chunk.flatMap((s) => parts.files.get(s) ?? [])];
     const tags = chunk.flatMap((s) => parts.tags.get(s) ?? []);
-    run({ ...partInput(input, files, tags), memo: input.memo }, chunk);
+    run({ ...partInput(input, files, tags), memo: input.memo }, chunk, 'prefill');
     afterChunk?.();
   }
 }
@@ -272,8 +305,17 @@ function partInput(input: CompileInput, files: SourceFile[], tags: VersionTag[])
   };
 }
 
-/** `prefill`: the only services to compute (sorted), for `prefillMemo`; null for a compile. */
-function run(input: CompileInput, prefill: readonly string[] | null): CompileResult {
+/**
+ * `only`: the only services to compute (sorted), null for every one. `mode`: a whole compile, a
+ * prefill (`prefillMemo`: the services' records, nothing reported) or a compile of those
+ * services alone (`compileServices`).
+ */
+function run(
+  input: CompileInput,
+  only: readonly string[] | null,
+  mode: 'compile' | 'prefill' | 'only',
+): CompileResult & { outputs?: Map<string, ServiceOutput[]> } {
+  const prefill = only;
   const draft = input.draft === true;
   const render = input.snapshots !== false;
   const memo = input.memo ?? null;
@@ -445,7 +487,7 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
   // `file` rules: on the files whose findings are not known yet, then kept per file.
   diagnostics.push(...checkFiles(ctx, templateList, checked, pluginsKey, memo));
 
-  if (prefill) {
+  if (mode === 'prefill') {
     for (const slot of slots) {
       const known = slot.record!.emitted;
       if ((known && (known.pieces !== null || !render)) || !slot.key) continue;
@@ -455,6 +497,9 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
     return { diagnostics: [], snapshots: [], sources: new Map() };
   }
 
+  // A compile of some services only looks at their pins and locks.
+  const ruled = mode === 'only' ? onlyServices(checked, new Set(only)) : checked;
+  const repoCtx = ruled === checked ? ctx : { ...ctx, repo: ruled };
   for (const rule of RULES) {
     if (rule === routeConflicts) {
       for (const [group, list] of groupSlots) {
@@ -462,20 +507,23 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
         diagnostics.push(...findRouteConflicts(group.group, claiming));
       }
     } else if (rule.scope === 'repo') {
-      diagnostics.push(...rule.check(ctx));
+      diagnostics.push(...rule.check(repoCtx));
     }
   }
 
   // APISIX's own checks are the last line of defence: they run once the files are free of errors
   // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
   // otherwise: a compile with errors has no snapshots.
+  const ruledSelected = ruled === checked ? selected : selected.map((g) => ruled.groups.get(g.group)!);
   const relevant =
-    input.groups && !input.reportAll ? relevantTo(input, selected, byService, treeFiles, draft) : (_d: Diagnostic) => true;
+    input.groups && !input.reportAll ? relevantTo(input, ruledSelected, byService, treeFiles, draft) : (_d: Diagnostic) => true;
   const snapshots: Snapshot[] = [];
+  const outputs = new Map<string, ServiceOutput[]>();
   if (!hasErrors(diagnostics.filter(relevant))) {
     for (const [group, list] of groupSlots) {
       const pieces: RenderedPiece[] = [];
       const services: ServiceProvenance[] = [];
+      const made: ServiceOutput[] = [];
       for (const slot of list) {
         let emitted = slot.record!.emitted;
         // A record checked by a findings-only compile has no renderings: rendered now if needed.
@@ -488,21 +536,54 @@ function run(input: CompileInput, prefill: readonly string[] | null): CompileRes
         if (!render) continue;
         pieces.push(...emitted.pieces!);
         const { template, overlay } = slot.unit;
-        services.push({
+        const provenance: ServiceProvenance = {
           name: slot.unit.service,
           version: slot.unit.version,
           tag: template.tag?.tag ?? null,
           commit: template.tag?.commit ?? null,
           template: template.file.path,
           overlay: overlay?.file.path ?? null,
-        });
+        };
+        services.push(provenance);
+        made.push({ provenance, pieces: emitted.pieces!, claims: slot.record!.claims });
       }
-      if (render) snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) }));
+      if (!render) continue;
+      if (mode === 'only') {
+        outputs.set(group.group, made);
+        continue;
+      }
+      const snapshot = assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) });
+      if (input.files !== false) snapshotOutputs.set(snapshot, made);
+      snapshots.push(snapshot);
     }
   }
 
   const sorted = sortUnique(diagnostics).filter(relevant);
-  return { diagnostics: sorted, snapshots: hasErrors(sorted) ? [] : snapshots, sources: sourcesOf(sorted, prepared) };
+  const failed = hasErrors(sorted);
+  return {
+    diagnostics: sorted,
+    snapshots: failed ? [] : snapshots,
+    sources: sourcesOf(sorted, prepared),
+    ...(mode === 'only' ? { outputs: sorted.length > 0 ? new Map() : outputs } : {}),
+  };
+}
+
+/** The repository as the `repo` rules see it in a compile of `services` alone: only their pins and locks. */
+function onlyServices(checked: CheckedRepo, services: ReadonlySet<string>): CheckedRepo {
+  const pick = <T>(map: Readonly<Record<string, T>> | undefined): Record<string, T> | undefined => {
+    if (map === undefined) return undefined;
+    return Object.fromEntries([...services].filter((s) => Object.prototype.hasOwnProperty.call(map, s)).map((s) => [s, map[s]!]));
+  };
+  const groups = new Map<string, GroupEntry>();
+  for (const [name, g] of checked.groups) {
+    const spec = { ...g.spec };
+    const published = pick(g.spec.published);
+    const locks = pick(g.spec.locks);
+    if (published !== undefined) spec.published = published;
+    if (locks !== undefined) spec.locks = locks;
+    groups.set(name, { ...g, spec });
+  }
+  return { ...checked, groups };
 }
 
 /**

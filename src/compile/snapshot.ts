@@ -31,7 +31,8 @@ export interface RenderedPiece {
    * Three renderings: canonical JSON (keys sorted, no whitespace; objects joined by `,`), the
    * objects' lines in snapshot.json (the same JSON, indented, joined by `,\n`), and their items in
    * apisix.yaml (see `renderStandaloneItem`). As strings when just rendered; as UTF-8 bytes, one
-   * rendering after the other, when read from the compile cache.
+   * rendering after the other, when read from the compile cache; as the spans of the two files a
+   * previous compile wrote, when spliced into a new snapshot (src/app/incremental.ts).
    */
   readonly text: PieceText;
   /** js-yaml's end-of-document marker would follow if the piece ended the file. */
@@ -40,7 +41,20 @@ export interface RenderedPiece {
 
 export type PieceText =
   | { readonly form: 'strings'; readonly canonical: string; readonly pretty: string; readonly yaml: string }
-  | { readonly form: 'bytes'; readonly bytes: Uint8Array; readonly canonicalEnd: number; readonly prettyEnd: number };
+  | { readonly form: 'bytes'; readonly bytes: Uint8Array; readonly canonicalEnd: number; readonly prettyEnd: number }
+  /**
+   * The piece's bytes in a snapshot.json and an apisix.yaml written before. Its canonical JSON is
+   * its snapshot.json lines without their indent and line breaks: a line is the indent and one
+   * object's canonical JSON, which holds no line break.
+   */
+  | { readonly form: 'spans'; readonly json: Buffer; readonly jsonStart: number; readonly jsonEnd: number; readonly yaml: Buffer; readonly yamlStart: number; readonly yamlEnd: number };
+
+/** Where each piece of a snapshot is in its two files (byte offsets), in file order. */
+export interface PieceSpan {
+  readonly piece: RenderedPiece;
+  readonly json: readonly [start: number, end: number];
+  readonly yaml: readonly [start: number, end: number];
+}
 
 /** Depth of an object in snapshot.json: root → `apisix` → kind → object. */
 const PRETTY_INDENT = ' '.repeat(6);
@@ -77,8 +91,8 @@ function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly
 
 /** The bytes of a snapshot's two files, when the snapshot was assembled from rendered objects. */
 interface SnapshotFiles {
-  /** The bytes of snapshot.json and apisix.yaml, put together on first call. */
-  readonly files: () => { readonly json: Buffer; readonly standalone: Buffer };
+  /** The bytes of snapshot.json and apisix.yaml, put together on first call (with where each piece went). */
+  readonly files: () => { readonly json: Buffer; readonly standalone: Buffer; readonly spans: readonly PieceSpan[] | null };
   readonly counts: SnapshotCounts;
 }
 
@@ -126,7 +140,7 @@ export function assembleSnapshot(
   const provenance = sortKeys({ commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)) });
 
   // The two files are put together when first asked for (a diff or a sync never writes them).
-  const files = (): { json: Buffer; standalone: Buffer } => {
+  const files = (): { json: Buffer; standalone: Buffer; spans: PieceSpan[] } => {
     // The rest of the snapshot after `apisix`, in canonical key order, as JSON.stringify indents it.
     const rest = JSON.stringify(sortKeys({ digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }), null, 2);
     const json = new TextBuilder();
@@ -153,7 +167,12 @@ export function assembleSnapshot(
       if (typeof part === 'string') standalone.text(part);
       else standalone.piece(part, 2);
     }
-    return { json: json.done(), standalone: standalone.done() };
+    const jsonBytes = json.done();
+    const standaloneBytes = standalone.done();
+    // Both files hold the pieces in the same order: kinds in file order, each kind by key.
+    const ordered = kinds.flatMap((kind) => byKind[kind]);
+    const spans = ordered.map((piece, i) => ({ piece, json: json.spans[i]!, yaml: standalone.spans[i]! }));
+    return { json: jsonBytes, standalone: standaloneBytes, spans };
   };
 
   let apisix: ApisixConfig | undefined;
@@ -170,8 +189,12 @@ export function assembleSnapshot(
   } as Snapshot;
   // `files: false`: the caller will not write the files, so the pieces are not kept for them
   // (they are most of the memory); if asked for anyway, the files are rendered from `apisix`.
-  const fromObjects = () => ({ json: Buffer.from(snapshotJsonText(snapshot), 'utf8'), standalone: Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8') });
-  let built: { json: Buffer; standalone: Buffer } | undefined;
+  const fromObjects = () => ({
+    json: Buffer.from(snapshotJsonText(snapshot), 'utf8'),
+    standalone: Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8'),
+    spans: null,
+  });
+  let built: { json: Buffer; standalone: Buffer; spans: PieceSpan[] | null } | undefined;
   const build = options.files === false ? fromObjects : files;
   assembled.set(snapshot, {
     files: () => (built ??= build()),
@@ -182,11 +205,13 @@ export function assembleSnapshot(
 
 /**
  * Puts a file together from fixed strings and pieces' renderings: one pass to measure, one copy
- * into a buffer of the final size (no intermediate strings or views per piece).
+ * into a buffer of the final size (no intermediate strings or views per piece). `spans` holds,
+ * once done, where each piece went, in the order they were added.
  */
 class TextBuilder {
   readonly #parts: (string | PieceText)[] = [];
   readonly #which: number[] = [];
+  readonly spans: [number, number][] = [];
   text(s: string): void {
     this.#parts.push(s);
     this.#which.push(-1);
@@ -197,38 +222,124 @@ class TextBuilder {
     this.#which.push(which);
   }
   done(): Buffer {
+    const runs = this.#runs();
     let size = 0;
-    this.#parts.forEach((part, i) => {
-      if (typeof part === 'string') size += Buffer.byteLength(part, 'utf8');
-      else {
-        const [start, end] = range(part, this.#which[i]!);
-        size += end - start;
-      }
-    });
+    for (const run of runs) size += run.length;
     const out = Buffer.allocUnsafe(size);
     let at = 0;
-    this.#parts.forEach((part, i) => {
-      if (typeof part === 'string') {
-        at += out.write(part, at, 'utf8');
-        return;
+    for (const run of runs) {
+      const start = at;
+      if (run.block === null) {
+        const part = this.#parts[run.first]!;
+        if (typeof part === 'string') {
+          at += out.write(part, at, 'utf8');
+          continue;
+        }
+        at = copyRendering(part, this.#which[run.first]!, out, at);
+        this.spans.push([start, at]);
+        continue;
       }
-      const t = part;
-      const which = this.#which[i]!;
-      if (t.form === 'strings') at += out.write(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, at, 'utf8');
-      else {
-        const [start, end] = range(t, which);
-        out.set(t.bytes.subarray(start, end), at);
-        at += end - start;
+      const { src, from, to } = run.block;
+      at = run.which === 0 ? copyStripped(src, from, to, out, at) : at + src.copy(out, at, from, to);
+      // Each piece of the block keeps its place relative to the block's start.
+      for (let i = run.first; i <= run.last; i++) {
+        const part = this.#parts[i]!;
+        if (typeof part === 'string' || part.form !== 'spans') continue;
+        const [s0, s1] = run.which === 2 ? [part.yamlStart, part.yamlEnd] : [part.jsonStart, part.jsonEnd];
+        this.spans.push([start + s0 - from, start + s1 - from]);
       }
-    });
+    }
     return at === size ? out : out.subarray(0, at);
+  }
+
+  /**
+   * The parts, with each run of pieces spliced from one earlier file that sit there one after the
+   * other (with what this file puts between them there too) as one block, copied at once.
+   */
+  #runs(): { first: number; last: number; which: number; length: number; block: { src: Buffer; from: number; to: number } | null }[] {
+    const runs: { first: number; last: number; which: number; length: number; block: { src: Buffer; from: number; to: number } | null }[] = [];
+    const parts = this.#parts;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const which = this.#which[i]!;
+      if (typeof part === 'string' || part.form !== 'spans') {
+        runs.push({ first: i, last: i, which, length: typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : renderingLength(part, which), block: null });
+        continue;
+      }
+      const src = which === 2 ? part.yaml : part.json;
+      let to = which === 2 ? part.yamlEnd : part.jsonEnd;
+      let last = i;
+      for (;;) {
+        // The next piece, after at most one fixed text.
+        let j = last + 1;
+        const between = parts[j];
+        const text = typeof between === 'string' ? between : '';
+        if (typeof between === 'string') j++;
+        const next = parts[j];
+        if (next === undefined || typeof next === 'string' || next.form !== 'spans' || this.#which[j] !== which) break;
+        if ((which === 2 ? next.yaml : next.json) !== src) break;
+        const nextFrom = which === 2 ? next.yamlStart : next.jsonStart;
+        if (!gapHolds(src, to, nextFrom, which === 0 && text === ',' ? ',\n' : text)) break;
+        to = which === 2 ? next.yamlEnd : next.jsonEnd;
+        last = j;
+      }
+      const from = which === 2 ? part.yamlStart : part.jsonStart;
+      runs.push({ first: i, last, which, length: which === 0 ? strippedLength(src, from, to) : to - from, block: { src, from, to } });
+      i = last;
+    }
+    return runs;
   }
 }
 
-/** Start and end of one rendering: in UTF-8 bytes (for strings, the start is 0 and the end their length). */
-function range(t: PieceText, which: number): [number, number] {
-  if (t.form === 'strings') return [0, Buffer.byteLength(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, 'utf8')];
-  return which === 0 ? [0, t.canonicalEnd] : which === 1 ? [t.canonicalEnd, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
+/** `src` holds exactly `text` (ASCII) from `from` to `to`. */
+function gapHolds(src: Buffer, from: number, to: number, text: string): boolean {
+  if (to - from !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (src[from + k] !== text.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * snapshot.json lines from `from` to `to` as canonical JSON: the first line's indent and every line
+ * break with the next line's indent left out (see the `spans` form of PieceText).
+ */
+function strippedLength(src: Buffer, from: number, to: number): number {
+  let breaks = 0;
+  for (let i = src.indexOf(0x0a, from); i >= 0 && i < to; i = src.indexOf(0x0a, i + 1)) breaks++;
+  return to - from - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
+}
+
+function copyStripped(src: Buffer, from: number, to: number, out: Buffer, at: number): number {
+  let line = from;
+  for (;;) {
+    let eol = src.indexOf(0x0a, line);
+    if (eol < 0 || eol >= to) eol = -1;
+    const end = eol < 0 ? to : eol;
+    at += src.copy(out, at, line + PRETTY_INDENT.length, end);
+    if (eol < 0) return at;
+    line = eol + 1;
+  }
+}
+
+/** Length in UTF-8 bytes of rendering `which` of a piece. */
+function renderingLength(t: PieceText, which: number): number {
+  if (t.form === 'strings') return Buffer.byteLength(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, 'utf8');
+  if (t.form === 'bytes') return which === 0 ? t.canonicalEnd : which === 1 ? t.prettyEnd - t.canonicalEnd : t.bytes.byteLength - t.prettyEnd;
+  if (which === 1) return t.jsonEnd - t.jsonStart;
+  if (which === 2) return t.yamlEnd - t.yamlStart;
+  return strippedLength(t.json, t.jsonStart, t.jsonEnd);
+}
+
+/** Copies rendering `which` of a piece into `out` at `at`; returns the offset after it. */
+function copyRendering(t: PieceText, which: number, out: Buffer, at: number): number {
+  if (t.form === 'strings') return at + out.write(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, at, 'utf8');
+  if (t.form === 'bytes') {
+    const [start, end] = which === 0 ? [0, t.canonicalEnd] : which === 1 ? [t.canonicalEnd, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
+    out.set(t.bytes.subarray(start, end), at);
+    return at + end - start;
+  }
+  if (which === 1) return at + t.json.copy(out, at, t.jsonStart, t.jsonEnd);
+  if (which === 2) return at + t.yaml.copy(out, at, t.yamlStart, t.yamlEnd);
+  return copyStripped(t.json, t.jsonStart, t.jsonEnd, out, at);
 }
 
 /**
@@ -256,6 +367,14 @@ export function snapshotJsonBytes(snapshot: Snapshot): Uint8Array {
 /** The bytes of the group's standalone `apisix.yaml`. */
 export function snapshotStandaloneBytes(snapshot: Snapshot): Uint8Array {
   return assembled.get(snapshot)?.files().standalone ?? Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8');
+}
+
+/**
+ * Where each piece of a snapshot put together from rendered pieces is in its two files (which it
+ * puts together if not done yet); null for a snapshot made otherwise.
+ */
+export function snapshotSpans(snapshot: Snapshot): readonly PieceSpan[] | null {
+  return assembled.get(snapshot)?.files().spans ?? null;
 }
 
 /** The text of `snapshot.json`. */

@@ -28,7 +28,9 @@ export async function readPackedRefs(repo: GitRepo): Promise<PackedRefs> {
   const refs = new Map<string, string>();
   const peeled = new Map<string, string>();
   let tagsPeeled = false;
-  const text = await fs.promises.readFile(path.join(repo.gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  // Synchronous reads, here and for loose refs: a few small local files, read at once, not one
+  // thread-pool round trip each while the event loop is busy with git's output.
+  const text = readOrNull(path.join(repo.gitdir, 'packed-refs')) ?? '';
   let last: string | null = null;
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) {
@@ -71,7 +73,7 @@ function refFile(repo: GitRepo, ref: string): string {
 
 /** Raw target of one ref: an oid, `ref: <name>` for a symbolic ref, or null when absent. */
 async function readRefTarget(repo: GitRepo, ref: string, packed: PackedRefs): Promise<string | null> {
-  const text = await fs.promises.readFile(refFile(repo, ref), 'utf8').catch(() => null);
+  const text = readOrNull(refFile(repo, ref));
   if (text !== null) {
     const first = text.split('\n', 1)[0] ?? '';
     if (first.startsWith('ref:')) return `ref: ${first.slice(4).trim()}`;
@@ -155,7 +157,7 @@ export async function listRefs(
     }
   }
   const root = path.join(repo.gitdir, ...prefix.split('/').filter((part) => part.length > 0));
-  for (const file of await walkFiles(root)) {
+  for (const file of walkFiles(root)) {
     const ref = prefix + path.relative(root, file).split(path.sep).join('/');
     if (!isValidRefName(ref)) continue;
     const oid = await resolveRefName(repo, ref, refsFile);
@@ -166,13 +168,27 @@ export async function listRefs(
   return { refs, packedOnly };
 }
 
-async function walkFiles(dir: string): Promise<string[]> {
-  const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
+function walkFiles(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
   const files: string[] = [];
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walkFiles(full)));
+    if (entry.isDirectory()) files.push(...walkFiles(full));
     else if (entry.isFile()) files.push(full);
   }
   return files;
+}
+
+/** A file's text, or null when it cannot be read (absent, a folder, …). */
+function readOrNull(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }

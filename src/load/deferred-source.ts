@@ -18,26 +18,39 @@ export type SourceOrigin =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'blob'; readonly gitdir: string; readonly oid: string };
 
+/**
+ * Reads many deferred sources of one place (a worktree) without a closure and an origin object
+ * per source: both are derived from the source's path when needed.
+ */
+export interface SourceReader {
+  read(path: string): Uint8Array;
+  origin(path: string): SourceOrigin;
+}
+
 class DeferredSource implements SourceFile {
   #bytes: Uint8Array | null = null;
   readonly path: string;
   readonly oid: string;
   declare readonly revision?: string;
-  readonly #read: () => Uint8Array;
+  readonly #read: (() => Uint8Array) | SourceReader;
   readonly batch: Batch | undefined;
-  readonly origin: SourceOrigin | undefined;
+  readonly #origin: SourceOrigin | undefined;
 
-  constructor(path: string, oid: string, revision: string | undefined, read: () => Uint8Array, batch: Batch | undefined, origin: SourceOrigin | undefined) {
+  constructor(path: string, oid: string, revision: string | undefined, read: (() => Uint8Array) | SourceReader, batch: Batch | undefined, origin: SourceOrigin | undefined) {
     this.path = path;
     this.oid = oid;
     if (revision !== undefined) (this as { revision?: string }).revision = revision;
     this.#read = read;
     this.batch = batch;
-    this.origin = origin;
+    this.#origin = origin;
+  }
+
+  get origin(): SourceOrigin | undefined {
+    return this.#origin ?? (typeof this.#read === 'function' ? undefined : this.#read.origin(this.path));
   }
 
   get bytes(): Uint8Array {
-    this.#bytes ??= this.#read();
+    this.#bytes ??= typeof this.#read === 'function' ? this.#read() : this.#read.read(this.path);
     return this.#bytes;
   }
 
@@ -52,7 +65,7 @@ class DeferredSource implements SourceFile {
 
 export function deferredSource(
   meta: { readonly path: string; readonly oid: string; readonly revision?: string },
-  read: () => Uint8Array,
+  read: (() => Uint8Array) | SourceReader,
   options: { readonly batch?: Batch; readonly origin?: SourceOrigin } = {},
 ): SourceFile {
   return new DeferredSource(meta.path, meta.oid, meta.revision, read, options.batch, options.origin);

@@ -66,12 +66,13 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
  * (a release commit often carries the tags of many services). With `deferred`, the blobs are
  * read only when used. `known` remembers, per tag, which template blob it holds (or that it has
  * none), so a tag's tree is listed once: a tag's ref target, and so its content, never changes
- * without the target's oid changing.
+ * without the target's oid changing. `cli`: list even a few tags' trees with git's command line
+ * (when installed), which is faster in a repository of many services.
  */
 export async function readTemplatesAtTags(
   repo: GitRepo,
   tags: readonly VersionTag[],
-  options: { readonly deferred?: boolean; readonly known?: TagTemplates } = {},
+  options: { readonly deferred?: boolean; readonly known?: TagTemplates; readonly cli?: boolean } = {},
 ): Promise<Map<string, SourceFile>> {
   const byCommit = new Map<string, VersionTag[]>();
   for (const tag of tags) {
@@ -94,7 +95,7 @@ export async function readTemplatesAtTags(
     }
   }
   for (const [commit, list] of stillToList) {
-    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
+    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)), options.cli === true ? { cli: true } : {});
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) {
       const entry = byPath.get(templatePath(tag.service));

@@ -6,6 +6,7 @@ import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from './blob-id.js';
 import { deferredSource } from './deferred-source.js';
+import type { SourceReader } from './deferred-source.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
 
@@ -54,10 +55,14 @@ export async function readWorktree(root: string): Promise<SourceTree> {
  * on disk or from what the folder walk would find: end-of-line or filter conversions configured
  * (`core.autocrlf`, `core.eol`, attributes files), submodules, sparse checkouts, a config folder
  * that is itself a link.
+ *
+ * `onlyOverlaysOf`: the overlays of other groups may be left out (a compile of those groups does
+ * not read them); git is asked not to list them, which saves it and us a third of the work in a
+ * repository of three groups. Whatever is listed is what `readWorktree` would read.
  */
-export async function readWorktreeIndexed(repo: GitRepo): Promise<SourceTree> {
+export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<SourceTree> {
   if (!gitCliAvailable()) return readWorktree(repo.dir);
-  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE];
+  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, options.onlyOverlaysOf)];
   let listing: [Buffer, Buffer, Buffer, Buffer];
   try {
     listing = await Promise.all([
@@ -102,10 +107,12 @@ export async function readWorktreeIndexed(repo: GitRepo): Promise<SourceTree> {
     if (tag !== 'H' || stage !== '0' || mode === '120000') fromDisk.add(rel);
     else if (!fromDisk.has(rel) && /\.ya?ml$/.test(rel)) clean.push({ rel, oid });
   }
-  for (const { rel, oid } of clean) {
-    const abs = path.join(rootReal, rel);
-    files.push(deferredSource({ path: rel, oid }, () => readBytes(abs), { origin: { kind: 'file', path: abs } }));
-  }
+  // Thousands of files: one reader for all of them, not a closure and an origin object each.
+  const reader: SourceReader = {
+    read: (rel) => readBytes(path.join(rootReal, rel)),
+    origin: (rel) => ({ kind: 'file', path: path.join(rootReal, rel) }),
+  };
+  for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, reader));
   for (const rel of [...fromDisk].sort()) {
     const st = lstatOrNull(path.join(rootReal, rel));
     if (st === null || st.isDirectory()) continue;
@@ -113,6 +120,22 @@ export async function readWorktreeIndexed(repo: GitRepo): Promise<SourceTree> {
     else if (st.isFile() && /\.ya?ml$/.test(rel)) readConfigFile(rootReal, rel, false, files, problems);
   }
   return { files, problems };
+}
+
+/**
+ * Pathspecs leaving out the overlays of the groups other than `groups` found in the worktree
+ * (`gateway-groups/<g>/services/<s>.yaml`, as `classifyPath` calls overlays): none when every
+ * group is wanted, and none for a folder whose name git's glob would read otherwise.
+ */
+function otherOverlays(root: string, groups: readonly string[] | undefined): string[] {
+  if (groups === undefined) return [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.join(root, 'gateway-groups'));
+  } catch {
+    return [];
+  }
+  return names.filter((g) => !groups.includes(g) && /^[A-Za-z0-9._-]+$/.test(g)).map((g) => `:(exclude,glob)gateway-groups/${g}/services/*.yaml`);
 }
 
 /** Reads one candidate file into `files`, or reports why it cannot be read. */

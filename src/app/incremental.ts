@@ -1,0 +1,541 @@
+/**
+ * Incremental compile: after a clean compile, `compile` keeps a record of what it was made from
+ * and where each service's objects went in the files it wrote (a "result record", one per
+ * selection of groups, in the compile cache's folder). The next compile of the same selection
+ * that finds only a few services changed compiles those services alone and splices their objects
+ * into the files it wrote before, instead of looking up the whole repository's records again.
+ *
+ * The result is the one a whole compile gives, because the shortcut is only taken when that is
+ * certain:
+ * - everything not owned by one service is unchanged: group.yaml and tagway.yaml (pins, locks,
+ *   plugins, hosts), every other file that is not a service's, the problems of reading, the
+ *   commit, the options, the tool (the record lives in the cache folder of this tool version);
+ * - the compile that made the record found nothing at all, not even a warning, so a service
+ *   whose files, tags and templates at tags are unchanged still contributes no finding and the
+ *   same objects;
+ * - the changed services, compiled alone with every rule (`compileServices`), find nothing
+ *   either, and none of their routes claims what an unchanged service's route claims;
+ * - the files the record describes are still the ones on disk (size and sha256).
+ * Otherwise the compile runs whole, as if there were no record, and reports what it finds.
+ *
+ * What a service owns: `services/<s>/service.yaml`, its overlays in the compiled groups, and its
+ * version tags (name, tag object, commit: the template at a tag is fixed by the commit).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compileServices, snapshotServices, templatesNeeded } from '../compile/compile.js';
+import type { CompileInput, CompileResult } from '../compile/compile.js';
+import { fileKey, MemoryMemo } from '../compile/memo.js';
+import type { CompileMemo } from '../compile/memo.js';
+import { assembleSnapshot, snapshotSpans } from '../compile/snapshot.js';
+import type { RenderedPiece } from '../compile/snapshot.js';
+import { gitCliAvailable } from '../git/cli.js';
+import type { GitRepo } from '../git/repo.js';
+import { gitBlobId } from '../load/blob-id.js';
+import { readTemplatesAtTags } from '../load/git-source.js';
+import { classifyPath } from '../load/layout.js';
+import type { SourceFile } from '../load/source-file.js';
+import type { ApisixKind } from '../model/apisix.js';
+import { cmp } from '../model/diagnostic.js';
+import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import type { FileRecord } from '../validate/entries.js';
+import { CACHE_DIR, namespace } from './compile-cache.js';
+
+/** Format of the result record; a record of another format is ignored. */
+const FORMAT = 3;
+
+/**
+ * Most services a compile splices in; with more changed, a whole compile (with the per-file and
+ * per-service records of the compile cache) costs about as much.
+ */
+export const MAX_SPLICED_SERVICES = 64;
+
+/** What a compile was made from, split into what no service owns and what each service owns. */
+export interface Manifest {
+  /** A digest of everything no single service owns. */
+  readonly global: string;
+  /** Per service: a digest of its files (path, revision, blob id) and version tags. */
+  readonly services: ReadonlyMap<string, string>;
+}
+
+/**
+ * The manifest of a compile input (its tree as compile will read it: scoped to the groups
+ * compiled). An entry is `F<path>\0<revision>\0<blob id>` or
+ * `T<tag>\0<version>\0<object>\0<commit>\0<annotated>` (no path, revision or tag holds a NUL).
+ */
+export function manifestOf(input: CompileInput): Manifest {
+  const global: string[] = [];
+  const owned = new Map<string, string[]>();
+  const own = (service: string, entry: string) => {
+    const list = owned.get(service);
+    if (list) list.push(entry);
+    else owned.set(service, [entry]);
+  };
+  for (const file of input.tree.files) {
+    const entry = `F${file.path}\0${file.revision ?? ''}\0${oidOf(file)}`;
+    const role = classifyPath(file.path);
+    if (role.kind === 'template' || role.kind === 'overlay') own(role.service, entry);
+    else global.push(entry);
+  }
+  for (const tag of input.tags) own(tag.service, `T${tag.tag}\0${tag.version}\0${tag.object}\0${tag.commit}\0${tag.annotated}`);
+  const services = new Map<string, string>();
+  for (const [service, entries] of owned) services.set(service, digest(entries.length === 1 ? entries[0]! : entries.sort(cmp).join('\n')));
+  const scope = { commit: input.commit, draft: input.draft === true, groups: input.groups ?? null, reportAll: input.reportAll === true };
+  return { global: digest(JSON.stringify({ scope, problems: input.tree.problems, files: global.sort(cmp) })), services };
+}
+
+function digest(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+function oidOf(file: SourceFile): string {
+  return file.oid ?? gitBlobId(file.bytes);
+}
+
+/** A service's provenance as the record keeps it: name, version, tag, commit, template, overlay. */
+type StoredProvenance = [string, string, string | null, string | null, string, string | null];
+
+interface StoredFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * One kind's pieces, in file order: their keys, and base64 of 32-bit numbers, seven per piece:
+ * the index of its service, its count of objects, 1 when it ends open (see RenderedPiece), and
+ * its spans in snapshot.json and apisix.yaml (start, end).
+ */
+interface StoredKind {
+  readonly keys: readonly string[];
+  readonly numbers: string;
+}
+
+interface StoredGroup {
+  readonly group: string;
+  readonly json: StoredFile;
+  readonly yaml: StoredFile;
+  /** The snapshot's services, in order. */
+  readonly services: readonly StoredProvenance[];
+  readonly kinds: Readonly<Record<ApisixKind, StoredKind>>;
+  /** Base64 of 32-bit numbers: per service, its number of route claims, then a hash of each (`claimHash`). */
+  readonly claims: string;
+}
+
+/** What the record holds. */
+export interface ResultRecord {
+  readonly format: typeof FORMAT;
+  readonly global: string;
+  /** Services with their manifest digests, sorted by name. */
+  readonly services: readonly string[];
+  readonly digests: readonly string[];
+  /** The records of group.yaml and tagway.yaml, by their key in the compile memo. */
+  readonly files: readonly (readonly [string, FileRecord])[];
+  readonly groups: readonly StoredGroup[];
+}
+
+const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+const PIECE_NUMBERS = 7;
+
+/** Where the record of a compile of `groups` (all when absent) into `out` is kept. */
+function recordPath(root: string, groups: readonly string[] | undefined, out: string): string {
+  const scope = createHash('sha256')
+    .update(JSON.stringify({ groups: groups ? [...groups].sort(cmp) : null, out }))
+    .digest('hex')
+    .slice(0, 24);
+  return path.join(root, CACHE_DIR, namespace(), `result-${scope}.json`);
+}
+
+/**
+ * The record for this selection, and the files it describes being read and checked meanwhile
+ * (null, when they no longer hold what the record says); null when there is no usable record.
+ * Never throws.
+ */
+export function readResultRecord(
+  root: string,
+  groups: readonly string[] | undefined,
+  out: string,
+): { record: ResultRecord; previous: Promise<PreviousFiles | null> } | null {
+  try {
+    const record = JSON.parse(fs.readFileSync(recordPath(root, groups, out), 'utf8')) as ResultRecord;
+    if (record.format !== FORMAT || record.services.length !== record.digests.length) return null;
+    const previous = readPrevious(record);
+    return { record, previous };
+  } catch {
+    return null;
+  }
+}
+
+/** The files a record describes, by group. */
+type PreviousFiles = ReadonlyMap<string, { readonly json: Buffer; readonly yaml: Buffer }>;
+
+/** The files of the record, if each still holds exactly what the record says (read and hashed off the main thread). */
+async function readPrevious(record: ResultRecord): Promise<PreviousFiles | null> {
+  try {
+    const read = async (f: StoredFile) => {
+      const bytes = await fs.promises.readFile(f.path);
+      if (bytes.byteLength !== f.size || (await sha256(bytes)) !== f.sha256) throw new Error('changed');
+      return bytes;
+    };
+    const groups = await Promise.all(record.groups.map(async (g) => [g.group, { json: await read(g.json), yaml: await read(g.yaml) }] as const));
+    return new Map(groups);
+  } catch {
+    return null;
+  }
+}
+
+/** sha256 in hex, computed by the thread pool (WebCrypto), so the main thread goes on meanwhile. */
+async function sha256(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+/** Per group: the paths and bytes of the files a compile writes. */
+export type WrittenFiles = ReadonlyMap<string, { readonly json: { path: string; bytes: Uint8Array }; readonly yaml: { path: string; bytes: Uint8Array } }>;
+
+/**
+ * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
+ * are in place, `discard` removes any record (the files may not be what a record describes). A
+ * compile that found anything keeps no record. Never throws: the record only ever saves time.
+ */
+export function prepareResultRecord(
+  root: string,
+  input: CompileInput,
+  result: CompileResult,
+  written: WrittenFiles,
+  out: string,
+  memo: CompileMemo | null,
+  manifest?: Manifest,
+): { commit(): Promise<void>; discard(): void } {
+  const file = recordPath(root, input.groups, out);
+  const discard = () => {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch {
+      // Nothing to remove, or no cache folder.
+    }
+  };
+  const groups = recordedGroups(result, written);
+  if (groups === null || input.draft === true) return { commit: async () => discard(), discard };
+  // Hashing the files (off the main thread) while they are written.
+  const hashes = Promise.all(
+    groups.map(async (g) => {
+      const files = written.get(g.group)!;
+      return [await sha256(files.json.bytes), await sha256(files.yaml.bytes)] as const;
+    }),
+  );
+  hashes.catch(() => {});
+  return {
+    discard,
+    commit: async () => {
+      try {
+        const sums = await hashes;
+        const globalRecords: [string, FileRecord][] = [];
+        for (const source of input.tree.files) {
+          const role = classifyPath(source.path);
+          if (role.kind !== 'group' && role.kind !== 'config') continue;
+          const key = fileKey(role.kind, source.path, source.revision, oidOf(source));
+          const record = memo?.file(key);
+          if (record) globalRecords.push([key, record]);
+        }
+        const services = [...(manifest ?? manifestOf(input)).services].sort(([a], [b]) => cmp(a, b));
+        const record: ResultRecord = {
+          format: FORMAT,
+          global: (manifest ?? manifestOf(input)).global,
+          services: services.map(([name]) => name),
+          digests: services.map(([, d]) => d),
+          files: globalRecords,
+          groups: groups.map((g, i) => {
+            const files = written.get(g.group)!;
+            const stored = (f: { path: string; bytes: Uint8Array }, sum: string) => ({ path: f.path, size: f.bytes.byteLength, sha256: sum });
+            return { ...g, json: stored(files.json, sums[i]![0]), yaml: stored(files.yaml, sums[i]![1]) };
+          }),
+        };
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(record));
+        fs.renameSync(tmp, file);
+      } catch {
+        discard();
+      }
+    },
+  };
+}
+
+/** A piece as the record keeps it, with where it is in the files written. */
+interface PlacedPiece {
+  readonly key: string;
+  readonly owner: number;
+  readonly count: number;
+  readonly openEnded: boolean;
+  readonly json: readonly [number, number];
+  readonly yaml: readonly [number, number];
+}
+
+/** What the record keeps of each snapshot (all but the files' sums); null when a snapshot cannot be recorded. */
+function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<StoredGroup, 'json' | 'yaml'>[] | null {
+  if (result.diagnostics.length > 0 || result.snapshots.length === 0) return null;
+  const groups: Omit<StoredGroup, 'json' | 'yaml'>[] = [];
+  for (const snapshot of result.snapshots) {
+    const spans = snapshotSpans(snapshot);
+    if (!spans || !written.has(snapshot.group)) return null;
+    const at = new Map(spans.map((s) => [s.piece, s]));
+    const spliced = splicedLayouts.get(snapshot);
+    const placed: Record<ApisixKind, PlacedPiece[]> = { upstreams: [], services: [], routes: [] };
+    let services: StoredProvenance[];
+    let claims: Buffer;
+    if (spliced) {
+      services = spliced.services.map(storedProvenance);
+      claims = spliced.claims;
+      for (const kind of KINDS) {
+        for (const entry of spliced.kinds[kind]) {
+          const span = at.get(entry.piece)!;
+          if (entry.old === null) {
+            placed[kind].push({ key: entry.piece.key, owner: entry.owner, count: entry.piece.count, openEnded: entry.piece.openEnded, json: span.json, yaml: span.yaml });
+            continue;
+          }
+          // A block of earlier pieces moved as a whole: each keeps its place within it.
+          const { numbers, keys, from, to, owners } = entry.old;
+          const jsonShift = span.json[0] - numbers[from * PIECE_NUMBERS + 3]!;
+          const yamlShift = span.yaml[0] - numbers[from * PIECE_NUMBERS + 5]!;
+          for (let i = from; i < to; i++) {
+            const n = i * PIECE_NUMBERS;
+            placed[kind].push({
+              key: keys[i]!,
+              owner: owners[numbers[n]!]!,
+              count: numbers[n + 1]!,
+              openEnded: (numbers[n + 2]! & 1) !== 0,
+              json: [numbers[n + 3]! + jsonShift, numbers[n + 4]! + jsonShift],
+              yaml: [numbers[n + 5]! + yamlShift, numbers[n + 6]! + yamlShift],
+            });
+          }
+        }
+      }
+    } else {
+      const outputs = snapshotServices(snapshot);
+      if (!outputs) return null;
+      const owner = new Map<RenderedPiece, number>();
+      outputs.forEach((o, i) => o.pieces.forEach((p) => owner.set(p, i)));
+      services = outputs.map((o) => storedProvenance(o.provenance));
+      claims = encodeClaims(outputs.map((o) => o.claims.map((c) => claimHash(c.key))));
+      for (const span of spans) {
+        const p = span.piece;
+        placed[p.kind].push({ key: p.key, owner: owner.get(p)!, count: p.count, openEnded: p.openEnded, json: span.json, yaml: span.yaml });
+      }
+    }
+    const kinds = {} as Record<ApisixKind, StoredKind>;
+    for (const kind of KINDS) {
+      const list = placed[kind];
+      const numbers = new Uint32Array(list.length * PIECE_NUMBERS);
+      list.forEach((p, i) => numbers.set([p.owner, p.count, p.openEnded ? 1 : 0, p.json[0], p.json[1], p.yaml[0], p.yaml[1]], i * PIECE_NUMBERS));
+      kinds[kind] = { keys: list.map((p) => p.key), numbers: base64(numbers) };
+    }
+    groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
+  }
+  return groups;
+}
+
+function storedProvenance(p: ServiceProvenance): StoredProvenance {
+  return [p.name, p.version, p.tag, p.commit, p.template, p.overlay];
+}
+
+function base64(numbers: Uint32Array): string {
+  return Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength).toString('base64');
+}
+
+function numbersOf(text: string): Uint32Array | null {
+  const raw = Buffer.from(text, 'base64');
+  if (raw.byteLength % 4 !== 0) return null;
+  // A copy: base64 decoding may leave the bytes unaligned for a Uint32Array.
+  return new Uint32Array(Uint8Array.from(raw).buffer);
+}
+
+/** Per service, its number of claims and then their hashes. */
+function encodeClaims(perService: readonly (readonly number[])[]): Buffer {
+  const numbers: number[] = [];
+  for (const hashes of perService) numbers.push(hashes.length, ...hashes);
+  const array = Uint32Array.from(numbers);
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** FNV-1a of a claim key's UTF-16 code units: equal keys give equal hashes. */
+function claimHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** How a spliced snapshot was put together, for its record. */
+interface SplicedLayout {
+  readonly services: readonly ServiceProvenance[];
+  readonly claims: Buffer;
+  /** Per kind, in file order: a changed service's new piece, or a block of earlier pieces. */
+  readonly kinds: Readonly<Record<ApisixKind, readonly LayoutEntry[]>>;
+}
+
+interface LayoutEntry {
+  readonly piece: RenderedPiece;
+  /** The service's index among the snapshot's services (a new piece). */
+  readonly owner: number;
+  /** The earlier pieces `from`..`to` of the kind, and the new index of each earlier service (a block). */
+  readonly old: { readonly numbers: Uint32Array; readonly keys: readonly string[]; readonly from: number; readonly to: number; readonly owners: readonly number[] } | null;
+}
+
+const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
+
+/**
+ * The compile the record allows: the changed services compiled alone and spliced into the
+ * snapshots the record describes. Null when the shortcut does not apply (see the module's
+ * comment); the caller then compiles the whole repository.
+ */
+export async function spliceCompile(
+  repo: GitRepo,
+  found: { readonly record: ResultRecord; readonly previous: Promise<PreviousFiles | null> },
+  input: CompileInput,
+  manifest: Manifest,
+): Promise<{ result: CompileResult; memo: CompileMemo; changed: string[] } | null> {
+  const { record } = found;
+  if (input.draft === true || manifest.global !== record.global) return null;
+  const changed = new Set<string>();
+  const before = new Set<string>();
+  record.services.forEach((service, i) => {
+    before.add(service);
+    if (manifest.services.get(service) !== record.digests[i]) changed.add(service);
+  });
+  for (const service of manifest.services.keys()) if (!before.has(service)) changed.add(service);
+  if (changed.size > MAX_SPLICED_SERVICES) return null;
+
+  // The changed services, alone.
+  const memo = new MemoryMemo();
+  for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
+  const files = input.tree.files.filter((f) => {
+    const role = classifyPath(f.path);
+    return !(role.kind === 'template' || role.kind === 'overlay') || changed.has(role.service);
+  });
+  const tags = input.tags.filter((t) => changed.has(t.service));
+  const part: CompileInput = { ...input, tree: { files, problems: input.tree.problems }, tags, templatesAtTags: new Map(), memo };
+  const needed = templatesNeeded(part.tree, tags, { ...(input.groups ? { groups: input.groups } : {}), memo });
+  const cli = gitCliAvailable();
+  const templatesAtTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
+  const compiled = compileServices({ ...part, templatesAtTags }, [...changed]);
+  if (compiled.diagnostics.length > 0) return null;
+
+  const previous = await found.previous;
+  if (previous === null) return null;
+  const snapshots: Snapshot[] = [];
+  for (const group of record.groups) {
+    const spliced = spliceGroup(group, previous.get(group.group)!, compiled.outputs.get(group.group) ?? [], changed, input.commit);
+    if (spliced === null) return null;
+    snapshots.push(spliced);
+  }
+  return { result: { diagnostics: [], snapshots, sources: new Map() }, memo, changed: [...changed].sort(cmp) };
+}
+
+/**
+ * One group's snapshot: the earlier pieces of the unchanged services, as blocks of the earlier
+ * files, and the changed services' new pieces between them, in key order. Null when a changed
+ * service's route may claim what an unchanged one's claims (a whole compile then tells a real
+ * conflict from two keys of one hash), or the record does not fit the files.
+ */
+function spliceGroup(
+  group: StoredGroup,
+  files: { readonly json: Buffer; readonly yaml: Buffer },
+  fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
+  changed: ReadonlySet<string>,
+  commit: string | null,
+): Snapshot | null {
+  const claimNumbers = numbersOf(group.claims);
+  if (claimNumbers === null) return null;
+  // The services, old and new, in name order; the claims of the unchanged ones.
+  const kept = new Set<number>();
+  const claimed = new Set<number>();
+  const keptClaims: Uint32Array[] = [];
+  let at = 0;
+  group.services.forEach((p, i) => {
+    const count = claimNumbers[at++] ?? 0;
+    if (!changed.has(p[0])) {
+      kept.add(i);
+      const hashes = claimNumbers.subarray(at, at + count);
+      for (const h of hashes) claimed.add(h);
+      keptClaims[i] = hashes;
+    }
+    at += count;
+  });
+  if (at !== claimNumbers.length) return null;
+  const freshHashes = fresh.map((o) => o.claims.map((c) => claimHash(c.key)));
+  if (freshHashes.some((hashes) => hashes.some((h) => claimed.has(h)))) return null;
+
+  type Service = { provenance: ServiceProvenance; old: number | null; fresh: number | null };
+  const all: Service[] = [];
+  group.services.forEach(([name, version, tag, c, template, overlay], i) => {
+    if (kept.has(i)) all.push({ provenance: { name, version, tag, commit: c, template, overlay }, old: i, fresh: null });
+  });
+  fresh.forEach((o, i) => all.push({ provenance: o.provenance, old: null, fresh: i }));
+  all.sort((a, b) => cmp(a.provenance.name, b.provenance.name));
+  const owners: number[] = [];
+  const freshOwner: number[] = [];
+  all.forEach((s, i) => (s.old !== null ? (owners[s.old] = i) : (freshOwner[s.fresh!] = i)));
+  const claims = encodeClaims(all.map((s) => (s.old !== null ? Array.from(keptClaims[s.old]!) : freshHashes[s.fresh!]!)));
+
+  const layout: Record<ApisixKind, LayoutEntry[]> = { upstreams: [], services: [], routes: [] };
+  for (const kind of KINDS) {
+    const stored = group.kinds[kind];
+    const numbers = numbersOf(stored.numbers);
+    if (numbers === null || numbers.length !== stored.keys.length * PIECE_NUMBERS) return null;
+    const news = fresh
+      .flatMap((o, i) => o.pieces.filter((p) => p.kind === kind).map((piece) => ({ piece, owner: freshOwner[i]! })))
+      .sort((a, b) => cmp(a.piece.key, b.piece.key));
+    const entries = layout[kind];
+    let next = 0;
+    let from = -1;
+    const close = (to: number) => {
+      if (from < 0) return;
+      const first = from * PIECE_NUMBERS;
+      const last = (to - 1) * PIECE_NUMBERS;
+      let count = 0;
+      for (let i = from; i < to; i++) count += numbers[i * PIECE_NUMBERS + 1]!;
+      const [js, ys, je, ye] = [numbers[first + 3]!, numbers[first + 5]!, numbers[last + 4]!, numbers[last + 6]!];
+      if (!(js <= je && je <= files.json.byteLength && ys <= ye && ye <= files.yaml.byteLength)) throw new RangeError('a record that does not fit its files');
+      const piece: RenderedPiece = {
+        kind,
+        key: stored.keys[from]!,
+        count,
+        openEnded: (numbers[last + 2]! & 1) !== 0,
+        text: { form: 'spans', json: files.json, jsonStart: js, jsonEnd: je, yaml: files.yaml, yamlStart: ys, yamlEnd: ye },
+      };
+      entries.push({ piece, owner: -1, old: { numbers, keys: stored.keys, from, to, owners } });
+      from = -1;
+    };
+    try {
+      for (let i = 0; i < stored.keys.length; i++) {
+        const key = stored.keys[i]!;
+        while (next < news.length && cmp(news[next]!.piece.key, key) < 0) {
+          close(i);
+          entries.push({ ...news[next++]!, old: null });
+        }
+        const owner = numbers[i * PIECE_NUMBERS]!;
+        if (!kept.has(owner)) {
+          close(i);
+          continue;
+        }
+        if (from < 0) from = i;
+      }
+      close(stored.keys.length);
+    } catch {
+      return null;
+    }
+    while (next < news.length) entries.push({ ...news[next++]!, old: null });
+  }
+
+  const snapshot = assembleSnapshot(
+    group.group,
+    all.map((s) => s.provenance),
+    KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
+    { commit, draft: false },
+  );
+  splicedLayouts.set(snapshot, { services: all.map((s) => s.provenance), claims, kinds: layout });
+  return snapshot;
+}

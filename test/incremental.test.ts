@@ -1,0 +1,216 @@
+/**
+ * Incremental compiles (src/app/incremental.ts): after a clean compile, a compile that finds a
+ * few services changed compiles them alone and splices them into the files written before. It
+ * must give exactly what a whole compile without any cache gives — bytes and findings — and
+ * must not splice whenever that could differ. Each case checks both: the outcome says whether
+ * it spliced (`incremental`), and the files are compared with a compile from scratch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCompile } from '../src/app/compile.js';
+import type { CompileOutcome } from '../src/app/compile.js';
+import { MAX_SPLICED_SERVICES } from '../src/app/incremental.js';
+import { makeExampleRepo } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+import { makeSyntheticRepo, overlay, template } from './support/synthetic-repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+function synthetic(n: number): TempRepo {
+  const repo = makeSyntheticRepo(n);
+  repos.push(repo);
+  return repo;
+}
+
+/** Every file under `out`, by path. */
+function files(repo: TempRepo, out: string): Record<string, string> {
+  const dir = path.join(repo.dir, out);
+  const found: Record<string, string> = {};
+  for (const group of fs.readdirSync(dir).sort()) {
+    for (const file of fs.readdirSync(path.join(dir, group)).sort()) found[`${group}/${file}`] = fs.readFileSync(path.join(dir, group, file), 'utf8');
+  }
+  return found;
+}
+
+/**
+ * Compiles into `dist` with the cache (as a user would, again and again) and into a fresh folder
+ * with no cache at all; both must agree, in files and findings. Returns the cached outcome.
+ */
+async function compileBoth(repo: TempRepo, groups?: string[]): Promise<CompileOutcome> {
+  const selection = groups ? { groups } : {};
+  const cached = await runCompile({ cwd: repo.dir, ...selection });
+  const fresh = `out-fresh-${Math.random().toString(36).slice(2)}`;
+  const plain = await runCompile({ cwd: repo.dir, outDir: fresh, cache: false, ...selection });
+  expect(cached.diagnostics).toEqual(plain.diagnostics);
+  expect(cached.sources).toEqual(plain.sources);
+  expect(cached.ok).toBe(plain.ok);
+  expect(cached.snapshots.map((s) => s.digest)).toEqual(plain.snapshots.map((s) => s.digest));
+  expect(cached.snapshots.map((s) => s.provenance)).toEqual(plain.snapshots.map((s) => s.provenance));
+  if (plain.ok) expect(files(repo, 'dist')).toEqual(files(repo, fresh));
+  fs.rmSync(path.join(repo.dir, fresh), { recursive: true, force: true });
+  return cached;
+}
+
+function publish(repo: TempRepo, i: number, version: string, extra: string): void {
+  repo.write(`services/svc-${i}/service.yaml`, template(i, extra));
+  repo.commit(`svc-${i}: ${version}`);
+  repo.tag(`svc-${i}/v${version}`, { message: `svc-${i} ${version}` });
+}
+
+describe('a compile after a few services changed splices them in', () => {
+  it('a template published as a new version, an overlay edited, a template drafted but not published', async () => {
+    const repo = synthetic(12);
+    expect((await compileBoth(repo)).incremental).toBeNull();
+
+    publish(repo, 3, '1.1.0', '\n    priority: 7');
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-3']);
+
+    repo.write('gateway-groups/production/services/svc-5.yaml', overlay(5, 'production').replace('port: 80', 'port: 81'));
+    repo.write('gateway-groups/staging/services/svc-11.yaml', overlay(11, 'staging').replace('port: 80', 'port: 8443'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-11', 'svc-5']);
+
+    // Edited in the worktree, not published: the groups still run the tagged version.
+    repo.write('services/svc-7/service.yaml', template(7, '\n    priority: 3'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-7']);
+
+    // Nothing changed: nothing compiled anew, the same files.
+    const before = files(repo, 'dist');
+    expect((await compileBoth(repo)).incremental).toEqual([]);
+    expect(files(repo, 'dist')).toEqual(before);
+  });
+
+  it('the first and the last service of every kind, and several at once (one group and all groups)', async () => {
+    const repo = synthetic(10);
+    await compileBoth(repo, ['staging']);
+    // svc-0 and svc-9 hold the first and last pieces of each kind; svc-1 sorts between them.
+    publish(repo, 0, '1.1.0', '\n    priority: 2');
+    publish(repo, 9, '1.1.0', '\n    priority: 2');
+    repo.write('gateway-groups/staging/services/svc-1.yaml', overlay(1, 'staging').replace('hosts: [staging-1.example.com]', 'hosts: [a.example.com, b.example.com]'));
+    expect((await compileBoth(repo, ['staging'])).incremental).toEqual(['svc-0', 'svc-1', 'svc-9']);
+
+    await compileBoth(repo);
+    publish(repo, 4, '1.2.0', '\n    priority: 9');
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-4']);
+  });
+
+  it('a new service (its files and tag) that no group publishes yet, and a template removed from the worktree', async () => {
+    const repo = synthetic(6);
+    await compileBoth(repo);
+    repo.write('services/svc-20/service.yaml', template(20));
+    repo.write('gateway-groups/staging/services/svc-20.yaml', overlay(20, 'staging'));
+    repo.commit('svc-20');
+    repo.tag('svc-20/v1.0.0', { message: 'svc-20 1.0.0' });
+    const added = await compileBoth(repo);
+    expect(added.incremental).toBeNull(); // its overlay is a finding (TW3011): a whole compile reports it
+    expect(added.diagnostics.map((d) => d.code)).toEqual(['TW3011']);
+
+    repo.remove('gateway-groups/staging/services/svc-20.yaml');
+    expect((await compileBoth(repo)).incremental).toBeNull(); // the previous compile found something
+    repo.remove('services/svc-2/service.yaml');
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-2']);
+  });
+
+  it('the same bytes when spliced twice from the same state (determinism)', async () => {
+    const repo = synthetic(8);
+    await compileBoth(repo);
+    publish(repo, 2, '1.0.1', '\n    priority: 5');
+    await compileBoth(repo);
+    const first = files(repo, 'dist');
+    fs.rmSync(path.join(repo.dir, 'dist'), { recursive: true });
+    fs.rmSync(path.join(repo.dir, '.tagway'), { recursive: true });
+    await compileBoth(repo);
+    expect(files(repo, 'dist')).toEqual(first);
+  });
+
+  it('a tag moved to another commit: its service is compiled anew from there', async () => {
+    const repo = synthetic(4);
+    await compileBoth(repo, ['production']);
+    // Re-create svc-1/v1.0.0 at a new commit: the pin is unchanged, the tag's target is not.
+    repo.write('services/svc-1/service.yaml', template(1, '\n    priority: 6'));
+    repo.commit('svc-1 moved');
+    repo.git('tag', '-f', '-a', '-m', 'moved', 'svc-1/v1.0.0');
+    expect((await compileBoth(repo, ['production'])).incremental).toEqual(['svc-1']);
+  });
+
+  it('on the bundled example', async () => {
+    const repo = makeExampleRepo();
+    repos.push(repo);
+    await compileBoth(repo);
+    const overlays = fs.readdirSync(path.join(repo.dir, 'gateway-groups', 'staging', 'services')).sort();
+    const file = `gateway-groups/staging/services/${overlays[0]!}`;
+    repo.write(file, `${repo.read(file)}# a comment changes the blob, not the objects\n`);
+    expect((await compileBoth(repo)).incremental).toEqual([overlays[0]!.replace(/\.yaml$/, '')]);
+  });
+});
+
+describe('a compile that could come out differently is compiled whole', () => {
+  it('when group.yaml or tagway.yaml changed', async () => {
+    const repo = synthetic(6);
+    await compileBoth(repo);
+    repo.write('gateway-groups/staging/group.yaml', repo.read('gateway-groups/staging/group.yaml').replace('svc-1: ^1.0', 'svc-1: 1.0.0'));
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    expect((await compileBoth(repo)).incremental).toEqual([]);
+    repo.write('tagway.yaml', 'plugins: [my-auth]\n');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+  });
+
+  it('when a changed service has a finding, and again until a compile is clean', async () => {
+    const repo = synthetic(6);
+    await compileBoth(repo);
+    repo.write('gateway-groups/staging/services/svc-3.yaml', 'hosts: [a\n');
+    const broken = await compileBoth(repo);
+    expect(broken.incremental).toBeNull();
+    expect(broken.ok).toBe(false);
+    expect(broken.diagnostics.map((d) => d.code)).toContain('TW1005');
+    repo.write('gateway-groups/staging/services/svc-3.yaml', overlay(3, 'staging'));
+    expect((await compileBoth(repo)).incremental).toBeNull(); // the failed compile kept no record
+    expect((await compileBoth(repo)).incremental).toEqual([]);
+  });
+
+  it("when a changed service's route claims what an unchanged service's route claims (a conflict)", async () => {
+    const repo = synthetic(6);
+    await compileBoth(repo);
+    // svc-2 now answers on svc-4's host and prefix in staging: both match GET /items.
+    repo.write(
+      'gateway-groups/staging/services/svc-2.yaml',
+      overlay(2, 'staging').replace('hosts: [staging-2.example.com]', 'hosts: [staging-4.example.com]\npath_prefix: /svc-4'),
+    );
+    const conflict = await compileBoth(repo);
+    expect(conflict.incremental).toBeNull();
+    expect(conflict.diagnostics.filter((d) => d.code === 'TW3009').map((d) => d.file)).toEqual(
+      expect.arrayContaining(['services/svc-2/service.yaml', 'services/svc-4/service.yaml']),
+    );
+  });
+
+  it('when a file it wrote before was edited or removed', async () => {
+    const repo = synthetic(5);
+    await compileBoth(repo);
+    const file = path.join(repo.dir, 'dist', 'staging', 'apisix.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('10.30.1.1', '10.30.1.9'));
+    publish(repo, 1, '1.1.0', '\n    priority: 4');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    fs.rmSync(path.join(repo.dir, 'dist', 'production', 'snapshot.json'));
+    publish(repo, 2, '1.1.0', '\n    priority: 4');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    publish(repo, 3, '1.1.0', '\n    priority: 4');
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-3']);
+  });
+
+  it(`when more than ${MAX_SPLICED_SERVICES} services changed`, async () => {
+    const n = MAX_SPLICED_SERVICES + 2;
+    const repo = synthetic(n);
+    await compileBoth(repo, ['staging']);
+    for (let i = 0; i < n; i++) repo.write(`gateway-groups/staging/services/svc-${i}.yaml`, overlay(i, 'staging').replace('port: 80', 'port: 82'));
+    expect((await compileBoth(repo, ['staging'])).incremental).toBeNull();
+  });
+
+  it('never reads or writes a record with the cache turned off', async () => {
+    const repo = synthetic(3);
+    await runCompile({ cwd: repo.dir, cache: false });
+    expect(fs.existsSync(path.join(repo.dir, '.tagway'))).toBe(false);
+  });
+});
