@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import { classifyPath } from '../src/load/layout.js';
 import { readWorktree } from '../src/load/worktree.js';
 import { memoryInput } from './support/memory-repo.js';
 
@@ -116,5 +117,27 @@ describe('YAML syntax errors', () => {
   it('one mistake is reported once, not once per parser complaint at the same place', () => {
     const input = memoryInput({ files: { 'gateway-groups/g/group.yaml': 'name: g\npublished: {}\n', 'services/web/service.yaml': 'a: b\n  c: d\n' } });
     expect(compile(input).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['TW1005', 1, 4]]);
+  });
+});
+
+describe('where a path sits in the layout', () => {
+  it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
+    const cases: [string, unknown][] = [
+      ['services/petstore/service.yaml', { kind: 'template', service: 'petstore' }],
+      ['services//service.yaml', { kind: 'template', service: '' }],
+      ['services/a/b/service.yaml', { kind: 'stray', expected: 'services/<service>/service.yaml' }],
+      ['services/petstore/notes.md', { kind: 'other' }],
+      ['gateway-groups/staging/group.yaml', { kind: 'group', group: 'staging' }],
+      ['gateway-groups/staging/services/petstore.yaml', { kind: 'overlay', group: 'staging', service: 'petstore' }],
+      ['gateway-groups/staging/services/a.b.yaml', { kind: 'overlay', group: 'staging', service: 'a.b' }],
+      ['gateway-groups/staging/services/.yaml', { kind: 'overlay', group: 'staging', service: '' }],
+      ['gateway-groups//services/x.yaml', { kind: 'overlay', group: '', service: 'x' }],
+      ['gateway-groups/staging/services/x/y.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
+      ['gateway-groups/staging/extra/x.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
+      ['gateway-groups/staging/services/x.yml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
+      ['gateway-groups/x.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
+      ['tagway.yaml', { kind: 'config' }],
+    ];
+    for (const [p, role] of cases) expect([p, classifyPath(p)]).toEqual([p, role]);
   });
 });

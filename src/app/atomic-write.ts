@@ -4,8 +4,13 @@ import path from 'node:path';
 
 export interface PlannedFile {
   readonly path: string;
-  /** Text (written as UTF-8) or bytes. */
-  readonly content: string | Uint8Array;
+  /** Text (written as UTF-8), bytes, or chunks of bytes written one after the other. */
+  readonly content: string | Uint8Array | readonly Uint8Array[];
+  /**
+   * What the file held when the caller last read it, when it knows: content that differs from it
+   * is written without reading the file again to compare.
+   */
+  readonly previous?: Uint8Array;
 }
 
 /**
@@ -18,15 +23,17 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
   const staged: { tmp: string; final: string }[] = [];
   try {
     for (const file of files) {
-      const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-      // Only a file of the same size can hold the same content; others need no reading.
-      const size = await fs.stat(file.path).then((st) => st.size, () => -1);
-      if (size === content.byteLength && (await fs.readFile(file.path).catch(() => null))?.equals(content) === true) continue;
+      const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
+      if (!(file.previous !== undefined && !sameBytes(chunks, file.previous)) && (await holds(file.path, chunks))) continue;
       await fs.mkdir(path.dirname(file.path), { recursive: true });
       const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
       const handle = await fs.open(tmp, 'w');
       try {
-        await handle.writeFile(content);
+        let rest = chunks.filter((c) => c.byteLength > 0);
+        while (rest.length > 0) {
+          const { bytesWritten } = await handle.writev(rest.slice(0, 1024));
+          rest = afterWritten(rest, bytesWritten);
+        }
         await handle.sync();
       } finally {
         await handle.close();
@@ -39,4 +46,36 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
   }
   for (const s of staged) await fs.rename(s.tmp, s.final);
   return staged.map((s) => s.final);
+}
+
+/** Whether the file holds exactly these bytes. Only a file of the same size can: others are not read. */
+async function holds(file: string, chunks: readonly Uint8Array[]): Promise<boolean> {
+  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const onDisk = await fs.stat(file).then((st) => st.size, () => -1);
+  if (onDisk !== size) return false;
+  const bytes = await fs.readFile(file).catch(() => null);
+  return bytes !== null && sameBytes(chunks, bytes);
+}
+
+function sameBytes(chunks: readonly Uint8Array[], bytes: Uint8Array): boolean {
+  let at = 0;
+  for (const c of chunks) {
+    if (at + c.byteLength > bytes.byteLength || Buffer.compare(c, bytes.subarray(at, at + c.byteLength)) !== 0) return false;
+    at += c.byteLength;
+  }
+  return at === bytes.byteLength;
+}
+
+/** The chunks still to write once the first `written` bytes are. */
+function afterWritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const c of chunks) {
+    if (written >= c.byteLength) {
+      written -= c.byteLength;
+      continue;
+    }
+    rest.push(written > 0 ? c.subarray(written) : c);
+    written = 0;
+  }
+  return rest;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { compareDiagnostics, hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { snapshotCounts, snapshotJsonBytes, snapshotStandaloneBytes } from '../compile/snapshot.js';
+import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
 import { writeFilesAtomically } from './atomic-write.js';
 import { UserError } from './errors.js';
 import { cacheWanted, loadCompileInput, startListing } from './repository.js';
@@ -63,18 +63,23 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
     return { ok: false, root: repo.dir, diagnostics: result.diagnostics, groups: [], snapshots: [], sources: result.sources, incremental: null };
   }
   const contents = new Map(
-    result.snapshots.map((s) => [
-      s.group,
-      {
-        json: { path: path.join(out, s.group, 'snapshot.json'), bytes: snapshotJsonBytes(s) },
-        yaml: { path: path.join(out, s.group, 'apisix.yaml'), bytes: snapshotStandaloneBytes(s) },
-      },
-    ]),
+    result.snapshots.map((s) => {
+      const chunks = snapshotFileChunks(s);
+      return [
+        s.group,
+        {
+          json: { path: path.join(out, s.group, 'snapshot.json'), chunks: chunks.json },
+          yaml: { path: path.join(out, s.group, 'apisix.yaml'), chunks: chunks.standalone },
+        },
+      ];
+    }),
   );
-  const planned = [...contents.values()].flatMap((c) => [
-    { path: c.json.path, content: c.json.bytes },
-    { path: c.yaml.path, content: c.yaml.bytes },
-  ]);
+  const planned = [...contents.values()].flatMap((c) =>
+    [c.json, c.yaml].map((f) => {
+      const previous = compiled.previous.get(f.path);
+      return { path: f.path, content: f.chunks, ...(previous ? { previous } : {}) };
+    }),
+  );
   const recording = compiled.record(contents);
   let written: string[];
   try {
@@ -117,7 +122,13 @@ async function compileForFiles(
   options: CompileCommandOptions,
   started: StartedListing,
   out: string,
-): Promise<{ result: CompileResult; incremental: readonly string[] | null; record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord> }> {
+): Promise<{
+  result: CompileResult;
+  incremental: readonly string[] | null;
+  /** What the files held before, by path, when known. */
+  previous: ReadonlyMap<string, Uint8Array>;
+  record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord>;
+}> {
   const { repo } = started;
   const found = cacheWanted(options) && !options.draft ? readResultRecord(repo.dir, options.groups, out) : null;
   if (found) {
@@ -132,15 +143,15 @@ async function compileForFiles(
     const manifest = manifestOf(input);
     const spliced = await spliceCompile(repo, found, input, manifest);
     if (spliced) {
-      const { result, memo, changed } = spliced;
-      return { result, incremental: changed, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, memo, manifest) };
+      const { result, memo, changed, previous } = spliced;
+      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, memo, manifest) };
     }
   }
   const { input, cache } = await loadCompileInput(options, {}, started);
   const result = compile(input);
   cache?.save();
-  if (!cache) return { result, incremental: null, record: () => ({ commit: async () => {}, discard: () => {} }) };
-  return { result, incremental: null, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, cache) };
+  if (!cache) return { result, incremental: null, previous: new Map(), record: () => ({ commit: async () => {}, discard: () => {} }) };
+  return { result, incremental: null, previous: new Map(), record: (written) => prepareResultRecord(repo.dir, input, result, written, out, cache) };
 }
 
 /** `tagway validate`: everything compile checks, nothing written. */

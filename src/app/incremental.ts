@@ -15,13 +15,16 @@
  *   same objects;
  * - the changed services, compiled alone with every rule (`compileServices`), find nothing
  *   either, and none of their routes claims what an unchanged service's route claims;
- * - the files the record describes are still the ones on disk (size and sha256).
+ * - the files the record describes are still the ones it wrote: same size, modification and
+ *   change times, inode and device (as git tells a changed worktree file; a write to the file, a
+ *   file put in its place, even one with its old times restored, changes its change time), and
+ *   written before the record itself, so a write in the same clock tick cannot hide.
  * Otherwise the compile runs whole, as if there were no record, and reports what it finds.
  *
  * What a service owns: `services/<s>/service.yaml`, its overlays in the compiled groups, and its
  * version tags (name, tag object, commit: the template at a tag is fixed by the commit).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileServices, snapshotServices, templatesNeeded } from '../compile/compile.js';
@@ -43,7 +46,7 @@ import type { FileRecord } from '../validate/entries.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
 
 /** Format of the result record; a record of another format is ignored. */
-const FORMAT = 3;
+const FORMAT = 5;
 
 /**
  * Most services a compile splices in; with more changed, a whole compile (with the per-file and
@@ -85,8 +88,9 @@ export function manifestOf(input: CompileInput): Manifest {
   return { global: digest(JSON.stringify({ scope, problems: input.tree.problems, files: global.sort(cmp) })), services };
 }
 
+/** A digest of a manifest's text (one-shot hashing: thousands of small texts). */
 function digest(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
+  return hash('sha1', text, 'base64');
 }
 
 function oidOf(file: SourceFile): string {
@@ -96,10 +100,19 @@ function oidOf(file: SourceFile): string {
 /** A service's provenance as the record keeps it: name, version, tag, commit, template, overlay. */
 type StoredProvenance = [string, string, string | null, string | null, string, string | null];
 
+/** A file the compile wrote, as `stat` saw it right after (times in nanoseconds; numbers as text). */
 interface StoredFile {
   readonly path: string;
-  readonly size: number;
-  readonly sha256: string;
+  readonly size: string;
+  readonly mtime: string;
+  readonly ctime: string;
+  readonly ino: string;
+  readonly dev: string;
+}
+
+function statOf(file: string): Omit<StoredFile, 'path'> {
+  const st = fs.statSync(file, { bigint: true });
+  return { size: String(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino), dev: String(st.dev) };
 }
 
 /**
@@ -158,9 +171,20 @@ export function readResultRecord(
   out: string,
 ): { record: ResultRecord; previous: Promise<PreviousFiles | null> } | null {
   try {
-    const record = JSON.parse(fs.readFileSync(recordPath(root, groups, out), 'utf8')) as ResultRecord;
+    const file = recordPath(root, groups, out);
+    const fd = fs.openSync(file, 'r');
+    let text: string;
+    let written: bigint;
+    try {
+      written = fs.fstatSync(fd, { bigint: true }).mtimeNs;
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const record = JSON.parse(text) as ResultRecord;
     if (record.format !== FORMAT || record.services.length !== record.digests.length) return null;
-    const previous = readPrevious(record);
+    const previous = readPrevious(record, written);
+    previous.catch(() => {});
     return { record, previous };
   } catch {
     return null;
@@ -170,12 +194,18 @@ export function readResultRecord(
 /** The files a record describes, by group. */
 type PreviousFiles = ReadonlyMap<string, { readonly json: Buffer; readonly yaml: Buffer }>;
 
-/** The files of the record, if each still holds exactly what the record says (read and hashed off the main thread). */
-async function readPrevious(record: ResultRecord): Promise<PreviousFiles | null> {
+/**
+ * The files of the record (read off the main thread), if each is still the file the record
+ * describes and was written before the record (`recordWritten`, its modification time).
+ */
+async function readPrevious(record: ResultRecord, recordWritten: bigint): Promise<PreviousFiles | null> {
   try {
     const read = async (f: StoredFile) => {
+      const now = statOf(f.path);
+      const same = now.size === f.size && now.mtime === f.mtime && now.ctime === f.ctime && now.ino === f.ino && now.dev === f.dev;
+      if (!same || BigInt(now.ctime) >= recordWritten) throw new Error('changed');
       const bytes = await fs.promises.readFile(f.path);
-      if (bytes.byteLength !== f.size || (await sha256(bytes)) !== f.sha256) throw new Error('changed');
+      if (String(bytes.byteLength) !== f.size) throw new Error('changed');
       return bytes;
     };
     const groups = await Promise.all(record.groups.map(async (g) => [g.group, { json: await read(g.json), yaml: await read(g.yaml) }] as const));
@@ -185,13 +215,11 @@ async function readPrevious(record: ResultRecord): Promise<PreviousFiles | null>
   }
 }
 
-/** sha256 in hex, computed by the thread pool (WebCrypto), so the main thread goes on meanwhile. */
-async function sha256(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', bytes)).toString('hex');
-}
-
-/** Per group: the paths and bytes of the files a compile writes. */
-export type WrittenFiles = ReadonlyMap<string, { readonly json: { path: string; bytes: Uint8Array }; readonly yaml: { path: string; bytes: Uint8Array } }>;
+/** Per group: the paths and bytes (as chunks) of the files a compile writes. */
+export type WrittenFiles = ReadonlyMap<
+  string,
+  { readonly json: { path: string; chunks: readonly Uint8Array[] }; readonly yaml: { path: string; chunks: readonly Uint8Array[] } }
+>;
 
 /**
  * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
@@ -217,19 +245,10 @@ export function prepareResultRecord(
   };
   const groups = recordedGroups(result, written);
   if (groups === null || input.draft === true) return { commit: async () => discard(), discard };
-  // Hashing the files (off the main thread) while they are written.
-  const hashes = Promise.all(
-    groups.map(async (g) => {
-      const files = written.get(g.group)!;
-      return [await sha256(files.json.bytes), await sha256(files.yaml.bytes)] as const;
-    }),
-  );
-  hashes.catch(() => {});
   return {
     discard,
     commit: async () => {
       try {
-        const sums = await hashes;
         const globalRecords: [string, FileRecord][] = [];
         for (const source of input.tree.files) {
           const role = classifyPath(source.path);
@@ -238,22 +257,36 @@ export function prepareResultRecord(
           const record = memo?.file(key);
           if (record) globalRecords.push([key, record]);
         }
-        const services = [...(manifest ?? manifestOf(input)).services].sort(([a], [b]) => cmp(a, b));
+        const { global, services: digests } = manifest ?? manifestOf(input);
+        const services = [...digests].sort(([a], [b]) => cmp(a, b));
+        const stored = groups.map((g) => {
+          const files = written.get(g.group)!;
+          return { ...g, json: { path: files.json.path, ...statOf(files.json.path) }, yaml: { path: files.yaml.path, ...statOf(files.yaml.path) } };
+        });
         const record: ResultRecord = {
           format: FORMAT,
-          global: (manifest ?? manifestOf(input)).global,
+          global,
           services: services.map(([name]) => name),
           digests: services.map(([, d]) => d),
           files: globalRecords,
-          groups: groups.map((g, i) => {
-            const files = written.get(g.group)!;
-            const stored = (f: { path: string; bytes: Uint8Array }, sum: string) => ({ path: f.path, size: f.bytes.byteLength, sha256: sum });
-            return { ...g, json: stored(files.json, sums[i]![0]), yaml: stored(files.yaml, sums[i]![1]) };
-          }),
+          groups: stored,
         };
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(record));
+        const text = JSON.stringify(record);
+        const newest = stored.reduce((n, g) => [BigInt(g.json.ctime), BigInt(g.yaml.ctime)].reduce((a, b) => (a > b ? a : b), n), 0n);
+        // The record must be written in a later clock tick than the files (see readPrevious): in
+        // the rare case it is not, it is written again a moment later.
+        for (let attempt = 0; ; attempt++) {
+          fs.writeFileSync(tmp, text);
+          if (fs.statSync(tmp, { bigint: true }).mtimeNs > newest) break;
+          if (attempt === 3) {
+            fs.rmSync(tmp, { force: true });
+            discard();
+            return;
+          }
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        }
         fs.renameSync(tmp, file);
       } catch {
         discard();
@@ -396,7 +429,7 @@ export async function spliceCompile(
   found: { readonly record: ResultRecord; readonly previous: Promise<PreviousFiles | null> },
   input: CompileInput,
   manifest: Manifest,
-): Promise<{ result: CompileResult; memo: CompileMemo; changed: string[] } | null> {
+): Promise<{ result: CompileResult; memo: CompileMemo; changed: string[]; previous: ReadonlyMap<string, Buffer> } | null> {
   const { record } = found;
   if (input.draft === true || manifest.global !== record.global) return null;
   const changed = new Set<string>();
@@ -431,7 +464,14 @@ export async function spliceCompile(
     if (spliced === null) return null;
     snapshots.push(spliced);
   }
-  return { result: { diagnostics: [], snapshots, sources: new Map() }, memo, changed: [...changed].sort(cmp) };
+  // What the files held, by path: new content that differs is written without reading them again.
+  const byPath = new Map<string, Buffer>();
+  for (const group of record.groups) {
+    const files = previous.get(group.group)!;
+    byPath.set(group.json.path, files.json);
+    byPath.set(group.yaml.path, files.yaml);
+  }
+  return { result: { diagnostics: [], snapshots, sources: new Map() }, memo, changed: [...changed].sort(cmp), previous: byPath };
 }
 
 /**

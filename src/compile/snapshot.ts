@@ -91,8 +91,12 @@ function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly
 
 /** The bytes of a snapshot's two files, when the snapshot was assembled from rendered objects. */
 interface SnapshotFiles {
-  /** The bytes of snapshot.json and apisix.yaml, put together on first call (with where each piece went). */
-  readonly files: () => { readonly json: Buffer; readonly standalone: Buffer; readonly spans: readonly PieceSpan[] | null };
+  /**
+   * The bytes of snapshot.json and apisix.yaml, put together on first call (with where each piece
+   * went), each as the chunks that make it up in order: blocks spliced from earlier files are
+   * views of them, not copies.
+   */
+  readonly files: () => { readonly json: readonly Buffer[]; readonly standalone: readonly Buffer[]; readonly spans: readonly PieceSpan[] | null };
   readonly counts: SnapshotCounts;
 }
 
@@ -140,9 +144,10 @@ export function assembleSnapshot(
   const provenance = sortKeys({ commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)) });
 
   // The two files are put together when first asked for (a diff or a sync never writes them).
-  const files = (): { json: Buffer; standalone: Buffer; spans: PieceSpan[] } => {
+  const files = (): { json: Buffer[]; standalone: Buffer[]; spans: PieceSpan[] } => {
     // The rest of the snapshot after `apisix`, in canonical key order, as JSON.stringify indents it.
-    const rest = JSON.stringify(sortKeys({ digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }), null, 2);
+    // (Its keys are written in that order; `provenance` is sorted already.)
+    const rest = JSON.stringify({ digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }, null, 2);
     const json = new TextBuilder();
     json.text('{\n  "apisix": {\n');
     kinds.forEach((kind, k) => {
@@ -167,8 +172,8 @@ export function assembleSnapshot(
       if (typeof part === 'string') standalone.text(part);
       else standalone.piece(part, 2);
     }
-    const jsonBytes = json.done();
-    const standaloneBytes = standalone.done();
+    const jsonBytes = json.chunks();
+    const standaloneBytes = standalone.chunks();
     // Both files hold the pieces in the same order: kinds in file order, each kind by key.
     const ordered = kinds.flatMap((kind) => byKind[kind]);
     const spans = ordered.map((piece, i) => ({ piece, json: json.spans[i]!, yaml: standalone.spans[i]! }));
@@ -190,11 +195,11 @@ export function assembleSnapshot(
   // `files: false`: the caller will not write the files, so the pieces are not kept for them
   // (they are most of the memory); if asked for anyway, the files are rendered from `apisix`.
   const fromObjects = () => ({
-    json: Buffer.from(snapshotJsonText(snapshot), 'utf8'),
-    standalone: Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8'),
+    json: [Buffer.from(snapshotJsonText(snapshot), 'utf8')],
+    standalone: [Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8')],
     spans: null,
   });
-  let built: { json: Buffer; standalone: Buffer; spans: PieceSpan[] | null } | undefined;
+  let built: { json: Buffer[]; standalone: Buffer[]; spans: PieceSpan[] | null } | undefined;
   const build = options.files === false ? fromObjects : files;
   assembled.set(snapshot, {
     files: () => (built ??= build()),
@@ -221,35 +226,66 @@ class TextBuilder {
     this.#parts.push(t);
     this.#which.push(which);
   }
+  /** The whole text in one buffer. */
   done(): Buffer {
+    const chunks = this.chunks(false);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  /**
+   * The text as chunks, in order: with `views` (the default), each block spliced from an earlier
+   * file is a view of it and the rest is copied into buffers between them; otherwise one buffer.
+   */
+  chunks(views = true): Buffer[] {
     const runs = this.#runs();
-    let size = 0;
-    for (const run of runs) size += run.length;
-    const out = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const run of runs) {
-      const start = at;
-      if (run.block === null) {
-        const part = this.#parts[run.first]!;
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    for (let r = 0; r < runs.length; ) {
+      const run = runs[r]!;
+      if (views && run.block !== null && run.which !== 0) {
+        this.#placeBlock(run, offset);
+        chunks.push(run.block.src.subarray(run.block.from, run.block.to));
+        offset += run.length;
+        r++;
+        continue;
+      }
+      // The runs up to the next view, copied into one buffer.
+      let end = r;
+      let size = 0;
+      while (end < runs.length && !(views && runs[end]!.block !== null && runs[end]!.which !== 0)) size += runs[end++]!.length;
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (; r < end; r++) {
+        const { first, which, block } = runs[r]!;
+        const start = at;
+        if (block !== null) {
+          at = which === 0 ? copyStripped(block.src, block.from, block.to, out, at) : at + block.src.copy(out, at, block.from, block.to);
+          this.#placeBlock(runs[r]!, offset + start);
+          continue;
+        }
+        const part = this.#parts[first]!;
         if (typeof part === 'string') {
           at += out.write(part, at, 'utf8');
           continue;
         }
-        at = copyRendering(part, this.#which[run.first]!, out, at);
-        this.spans.push([start, at]);
-        continue;
+        at = copyRendering(part, which, out, at);
+        this.spans.push([offset + start, offset + at]);
       }
-      const { src, from, to } = run.block;
-      at = run.which === 0 ? copyStripped(src, from, to, out, at) : at + src.copy(out, at, from, to);
-      // Each piece of the block keeps its place relative to the block's start.
-      for (let i = run.first; i <= run.last; i++) {
-        const part = this.#parts[i]!;
-        if (typeof part === 'string' || part.form !== 'spans') continue;
-        const [s0, s1] = run.which === 2 ? [part.yamlStart, part.yamlEnd] : [part.jsonStart, part.jsonEnd];
-        this.spans.push([start + s0 - from, start + s1 - from]);
-      }
+      chunks.push(at === size ? out : out.subarray(0, at));
+      offset += at;
     }
-    return at === size ? out : out.subarray(0, at);
+    return chunks;
+  }
+
+  /** Where the pieces of a block went, once the block starts at `start`: each keeps its place in it. */
+  #placeBlock(run: { first: number; last: number; which: number; block: { src: Buffer; from: number; to: number } | null }, start: number): void {
+    const { from } = run.block!;
+    for (let i = run.first; i <= run.last; i++) {
+      const part = this.#parts[i]!;
+      if (typeof part === 'string' || part.form !== 'spans') continue;
+      const [s0, s1] = run.which === 2 ? [part.yamlStart, part.yamlEnd] : [part.jsonStart, part.jsonEnd];
+      this.spans.push([start + s0 - from, start + s1 - from]);
+    }
   }
 
   /**
@@ -361,12 +397,29 @@ export function snapshotJsonText(snapshot: Snapshot): string {
 
 /** The bytes of `snapshot.json`. */
 export function snapshotJsonBytes(snapshot: Snapshot): Uint8Array {
-  return assembled.get(snapshot)?.files().json ?? Buffer.from(snapshotJsonText(snapshot), 'utf8');
+  return joined(snapshotFileChunks(snapshot).json);
 }
 
 /** The bytes of the group's standalone `apisix.yaml`. */
 export function snapshotStandaloneBytes(snapshot: Snapshot): Uint8Array {
-  return assembled.get(snapshot)?.files().standalone ?? Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8');
+  return joined(snapshotFileChunks(snapshot).standalone);
+}
+
+/**
+ * The bytes of both files as chunks to write one after the other (no copy of what a spliced
+ * snapshot takes from earlier files).
+ */
+export function snapshotFileChunks(snapshot: Snapshot): { readonly json: readonly Buffer[]; readonly standalone: readonly Buffer[] } {
+  return (
+    assembled.get(snapshot)?.files() ?? {
+      json: [Buffer.from(snapshotJsonText(snapshot), 'utf8')],
+      standalone: [Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8')],
+    }
+  );
+}
+
+function joined(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**
@@ -380,13 +433,13 @@ export function snapshotSpans(snapshot: Snapshot): readonly PieceSpan[] | null {
 /** The text of `snapshot.json`. */
 export function renderSnapshotJson(snapshot: Snapshot): string {
   const known = assembled.get(snapshot);
-  return known ? known.files().json.toString('utf8') : snapshotJsonText(snapshot);
+  return known ? joined(known.files().json).toString('utf8') : snapshotJsonText(snapshot);
 }
 
 /** The text of the group's standalone `apisix.yaml`. */
 export function renderSnapshotStandalone(snapshot: Snapshot): string {
   const known = assembled.get(snapshot);
-  return known ? known.files().standalone.toString('utf8') : renderStandaloneYaml(snapshot.apisix);
+  return known ? joined(known.files().standalone).toString('utf8') : renderStandaloneYaml(snapshot.apisix);
 }
 
 /** How many objects of each kind the snapshot holds (without building them when it need not). */

@@ -38,6 +38,16 @@ const roles = new Map<string, FileRole>();
 
 function classify(path: string): FileRole {
   if (path === 'tagway.yaml') return { kind: 'config' };
+  // The two shapes nearly every path has, told without splitting it.
+  if (path.startsWith('services/') && path.endsWith('/service.yaml')) {
+    const service = path.slice('services/'.length, -'/service.yaml'.length);
+    if (service !== '' && !service.includes('/')) return { kind: 'template', service };
+  } else if (path.startsWith('gateway-groups/') && path.endsWith('.yaml')) {
+    const slash = path.indexOf('/', 'gateway-groups/'.length);
+    const group = path.slice('gateway-groups/'.length, slash);
+    const service = path.slice(slash + '/services/'.length, -'.yaml'.length);
+    if (slash > 0 && group !== '' && path.startsWith('/services/', slash) && service !== '' && !service.includes('/')) return { kind: 'overlay', group, service };
+  }
   const parts = path.split('/');
   const yaml = /\.ya?ml$/.test(path);
   if (parts[0] === 'services') {
