@@ -83,9 +83,10 @@ export function manifestOf(input: CompileInput): Manifest {
   }
   for (const tag of input.tags) own(tag.service, `T${tag.tag}\0${tag.version}\0${tag.object}\0${tag.commit}\0${tag.annotated}`);
   const services = new Map<string, string>();
-  for (const [service, entries] of owned) services.set(service, digest(entries.length === 1 ? entries[0]! : entries.sort(cmp).join('\n')));
+  // (The default sort orders strings by UTF-16 code units, as `cmp` does.)
+  for (const [service, entries] of owned) services.set(service, digest(entries.length === 1 ? entries[0]! : entries.sort().join('\n')));
   const scope = { commit: input.commit, draft: input.draft === true, groups: input.groups ?? null, reportAll: input.reportAll === true };
-  return { global: digest(JSON.stringify({ scope, problems: input.tree.problems, files: global.sort(cmp) })), services };
+  return { global: digest(JSON.stringify({ scope, problems: input.tree.problems, files: global.sort() })), services };
 }
 
 /** A digest of a manifest's text (one-shot hashing: thousands of small texts). */
@@ -165,11 +166,7 @@ function recordPath(root: string, groups: readonly string[] | undefined, out: st
  * (null, when they no longer hold what the record says); null when there is no usable record.
  * Never throws.
  */
-export function readResultRecord(
-  root: string,
-  groups: readonly string[] | undefined,
-  out: string,
-): { record: ResultRecord; previous: Promise<PreviousFiles | null> } | null {
+export function readResultRecord(root: string, groups: readonly string[] | undefined, out: string): FoundRecord | null {
   try {
     const file = recordPath(root, groups, out);
     const fd = fs.openSync(file, 'r');
@@ -185,10 +182,58 @@ export function readResultRecord(
     if (record.format !== FORMAT || record.services.length !== record.digests.length) return null;
     const previous = readPrevious(record, written);
     previous.catch(() => {});
-    return { record, previous };
+    // Decoded now: the caller is usually waiting for git meanwhile.
+    const decoded = record.groups.map(decodeGroup);
+    if (decoded.some((g) => g === null)) return null;
+    return { record, previous, groups: decoded as DecodedGroup[] };
   } catch {
     return null;
   }
+}
+
+/** A record found for a compile, with the files it describes being read. */
+export interface FoundRecord {
+  readonly record: ResultRecord;
+  readonly previous: Promise<PreviousFiles | null>;
+  readonly groups: readonly DecodedGroup[];
+}
+
+/** A recorded snapshot, decoded. */
+interface DecodedGroup {
+  readonly stored: StoredGroup;
+  readonly services: readonly ServiceProvenance[];
+  /** Per service, the hashes of its route claims. */
+  readonly claims: readonly Uint32Array[];
+  /** Claim hash → the index of the service claiming it, or -1 when several do. */
+  readonly claimants: ReadonlyMap<number, number>;
+  readonly kinds: Readonly<Record<ApisixKind, { readonly keys: readonly string[]; readonly numbers: Uint32Array }>>;
+}
+
+function decodeGroup(group: StoredGroup): DecodedGroup | null {
+  const claimNumbers = numbersOf(group.claims);
+  if (claimNumbers === null) return null;
+  const claims: Uint32Array[] = [];
+  const claimants = new Map<number, number>();
+  let at = 0;
+  for (let i = 0; i < group.services.length; i++) {
+    const count = claimNumbers[at++] ?? 0;
+    const hashes = claimNumbers.subarray(at, at + count);
+    claims.push(hashes);
+    for (const h of hashes) {
+      const other = claimants.get(h);
+      claimants.set(h, other === undefined || other === i ? i : -1);
+    }
+    at += count;
+  }
+  if (at !== claimNumbers.length) return null;
+  const services = group.services.map(([name, version, tag, commit, template, overlay]) => ({ name, version, tag, commit, template, overlay }));
+  const kinds = {} as Record<ApisixKind, { keys: readonly string[]; numbers: Uint32Array }>;
+  for (const kind of KINDS) {
+    const numbers = numbersOf(group.kinds[kind].numbers);
+    if (numbers === null || numbers.length !== group.kinds[kind].keys.length * PIECE_NUMBERS) return null;
+    kinds[kind] = { keys: group.kinds[kind].keys, numbers };
+  }
+  return { stored: group, services, claims, claimants, kinds };
 }
 
 /** The files a record describes, by group. */
@@ -204,14 +249,33 @@ async function readPrevious(record: ResultRecord, recordWritten: bigint): Promis
       const now = statOf(f.path);
       const same = now.size === f.size && now.mtime === f.mtime && now.ctime === f.ctime && now.ino === f.ino && now.dev === f.dev;
       if (!same || BigInt(now.ctime) >= recordWritten) throw new Error('changed');
-      const bytes = await fs.promises.readFile(f.path);
-      if (String(bytes.byteLength) !== f.size) throw new Error('changed');
-      return bytes;
+      return readWhole(f.path, Number(f.size));
     };
     const groups = await Promise.all(record.groups.map(async (g) => [g.group, { json: await read(g.json), yaml: await read(g.yaml) }] as const));
     return new Map(groups);
   } catch {
     return null;
+  }
+}
+
+/**
+ * A file of a known size, read in one request to the thread pool rather than in the small steps
+ * of `readFile`, each of which waits for a busy main thread.
+ */
+async function readWhole(file: string, size: number): Promise<Buffer> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await handle.read(bytes, at, size - at, at);
+      if (bytesRead === 0) throw new Error('shorter than recorded');
+      at += bytesRead;
+    }
+    if ((await handle.read(Buffer.alloc(1), 0, 1, size)).bytesRead !== 0) throw new Error('longer than recorded');
+    return bytes;
+  } finally {
+    await handle.close();
   }
 }
 
@@ -384,10 +448,14 @@ function numbersOf(text: string): Uint32Array | null {
 }
 
 /** Per service, its number of claims and then their hashes. */
-function encodeClaims(perService: readonly (readonly number[])[]): Buffer {
-  const numbers: number[] = [];
-  for (const hashes of perService) numbers.push(hashes.length, ...hashes);
-  const array = Uint32Array.from(numbers);
+function encodeClaims(perService: readonly (ArrayLike<number> & Iterable<number>)[]): Buffer {
+  const array = new Uint32Array(perService.reduce((n, hashes) => n + 1 + hashes.length, 0));
+  let at = 0;
+  for (const hashes of perService) {
+    array[at++] = hashes.length;
+    array.set(hashes, at);
+    at += hashes.length;
+  }
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }
 
@@ -426,7 +494,7 @@ const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
  */
 export async function spliceCompile(
   repo: GitRepo,
-  found: { readonly record: ResultRecord; readonly previous: Promise<PreviousFiles | null> },
+  found: FoundRecord,
   input: CompileInput,
   manifest: Manifest,
 ): Promise<{ result: CompileResult; memo: CompileMemo; changed: string[]; previous: ReadonlyMap<string, Buffer> } | null> {
@@ -450,7 +518,7 @@ export async function spliceCompile(
   });
   const tags = input.tags.filter((t) => changed.has(t.service));
   const part: CompileInput = { ...input, tree: { files, problems: input.tree.problems }, tags, templatesAtTags: new Map(), memo };
-  const needed = templatesNeeded(part.tree, tags, { ...(input.groups ? { groups: input.groups } : {}), memo });
+  const needed = templatesNeeded(part.tree, tags, { ...(input.groups ? { groups: input.groups } : {}), memo, services: changed });
   const cli = gitCliAvailable();
   const templatesAtTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
   const compiled = compileServices({ ...part, templatesAtTags }, [...changed]);
@@ -459,8 +527,8 @@ export async function spliceCompile(
   const previous = await found.previous;
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
-  for (const group of record.groups) {
-    const spliced = spliceGroup(group, previous.get(group.group)!, compiled.outputs.get(group.group) ?? [], changed, input.commit);
+  for (const group of found.groups) {
+    const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed, input.commit);
     if (spliced === null) return null;
     snapshots.push(spliced);
   }
@@ -481,50 +549,41 @@ export async function spliceCompile(
  * conflict from two keys of one hash), or the record does not fit the files.
  */
 function spliceGroup(
-  group: StoredGroup,
+  group: DecodedGroup,
   files: { readonly json: Buffer; readonly yaml: Buffer },
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
   commit: string | null,
 ): Snapshot | null {
-  const claimNumbers = numbersOf(group.claims);
-  if (claimNumbers === null) return null;
-  // The services, old and new, in name order; the claims of the unchanged ones.
   const kept = new Set<number>();
-  const claimed = new Set<number>();
-  const keptClaims: Uint32Array[] = [];
-  let at = 0;
   group.services.forEach((p, i) => {
-    const count = claimNumbers[at++] ?? 0;
-    if (!changed.has(p[0])) {
-      kept.add(i);
-      const hashes = claimNumbers.subarray(at, at + count);
-      for (const h of hashes) claimed.add(h);
-      keptClaims[i] = hashes;
-    }
-    at += count;
+    if (!changed.has(p.name)) kept.add(i);
   });
-  if (at !== claimNumbers.length) return null;
   const freshHashes = fresh.map((o) => o.claims.map((c) => claimHash(c.key)));
-  if (freshHashes.some((hashes) => hashes.some((h) => claimed.has(h)))) return null;
+  for (const hashes of freshHashes) {
+    for (const h of hashes) {
+      const owner = group.claimants.get(h);
+      if (owner !== undefined && (owner === -1 || kept.has(owner))) return null;
+    }
+  }
 
+  // The services, old and new, in name order.
   type Service = { provenance: ServiceProvenance; old: number | null; fresh: number | null };
   const all: Service[] = [];
-  group.services.forEach(([name, version, tag, c, template, overlay], i) => {
-    if (kept.has(i)) all.push({ provenance: { name, version, tag, commit: c, template, overlay }, old: i, fresh: null });
+  group.services.forEach((provenance, i) => {
+    if (kept.has(i)) all.push({ provenance, old: i, fresh: null });
   });
   fresh.forEach((o, i) => all.push({ provenance: o.provenance, old: null, fresh: i }));
   all.sort((a, b) => cmp(a.provenance.name, b.provenance.name));
   const owners: number[] = [];
   const freshOwner: number[] = [];
   all.forEach((s, i) => (s.old !== null ? (owners[s.old] = i) : (freshOwner[s.fresh!] = i)));
-  const claims = encodeClaims(all.map((s) => (s.old !== null ? Array.from(keptClaims[s.old]!) : freshHashes[s.fresh!]!)));
+  const claims = encodeClaims(all.map((s) => (s.old !== null ? group.claims[s.old]! : freshHashes[s.fresh!]!)));
 
   const layout: Record<ApisixKind, LayoutEntry[]> = { upstreams: [], services: [], routes: [] };
   for (const kind of KINDS) {
     const stored = group.kinds[kind];
-    const numbers = numbersOf(stored.numbers);
-    if (numbers === null || numbers.length !== stored.keys.length * PIECE_NUMBERS) return null;
+    const numbers = stored.numbers;
     const news = fresh
       .flatMap((o, i) => o.pieces.filter((p) => p.kind === kind).map((piece) => ({ piece, owner: freshOwner[i]! })))
       .sort((a, b) => cmp(a.piece.key, b.piece.key));
@@ -571,7 +630,7 @@ function spliceGroup(
   }
 
   const snapshot = assembleSnapshot(
-    group.group,
+    group.stored.group,
     all.map((s) => s.provenance),
     KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
     { commit, draft: false },

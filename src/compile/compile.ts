@@ -80,11 +80,14 @@ export function sourceKey(path: string, revision: string | undefined): string {
   return `${path}@${revision ?? ''}`;
 }
 
-/** The tags whose template the caller must read for `compile` (pins resolved against `tags`). */
+/**
+ * The tags whose template the caller must read for `compile` (pins resolved against `tags`);
+ * with `services`, for those services' pins only.
+ */
 export function templatesNeeded(
   tree: SourceTree,
   tags: readonly VersionTag[],
-  options: { draft?: boolean; groups?: readonly string[]; memo?: CompileMemo } = {},
+  options: { draft?: boolean; groups?: readonly string[]; memo?: CompileMemo; services?: ReadonlySet<string> } = {},
 ): VersionTag[] {
   if (options.draft) return [];
   const needed = new Map<string, VersionTag>();
@@ -102,7 +105,10 @@ export function templatesNeeded(
     }
     const published = (data as { published?: unknown }).published;
     if (typeof published !== 'object' || published === null) continue;
-    for (const [service, pin] of Object.entries(published)) {
+    const pins = options.services
+      ? [...options.services].flatMap((s) => (Object.prototype.hasOwnProperty.call(published, s) ? [[s, (published as Record<string, unknown>)[s]] as const] : []))
+      : Object.entries(published);
+    for (const [service, pin] of pins) {
       if (typeof pin !== 'string') continue;
       const tag = resolvePin(byService.get(service) ?? [], service, pin);
       if (tag) needed.set(tag.tag, tag);

@@ -252,8 +252,14 @@ class TextBuilder {
       // The runs up to the next view, copied into one buffer.
       let end = r;
       let size = 0;
-      while (end < runs.length && !(views && runs[end]!.block !== null && runs[end]!.which !== 0)) size += runs[end++]!.length;
-      const out = Buffer.allocUnsafe(size);
+      // A block of canonical lines is copied whole, then closed up (copyStripped): room for that.
+      let room = 0;
+      for (; end < runs.length && !(views && runs[end]!.block !== null && runs[end]!.which !== 0); end++) {
+        const run = runs[end]!;
+        size += run.length;
+        if (run.block !== null && run.which === 0) room = Math.max(room, run.block.to - run.block.from - run.length);
+      }
+      const out = Buffer.allocUnsafe(size + room);
       let at = 0;
       for (; r < end; r++) {
         const { first, which, block } = runs[r]!;
@@ -271,7 +277,7 @@ class TextBuilder {
         at = copyRendering(part, which, out, at);
         this.spans.push([offset + start, offset + at]);
       }
-      chunks.push(at === size ? out : out.subarray(0, at));
+      chunks.push(at === out.byteLength ? out : out.subarray(0, at));
       offset += at;
     }
     return chunks;
@@ -344,28 +350,35 @@ function strippedLength(src: Buffer, from: number, to: number): number {
   return to - from - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
 }
 
+/**
+ * Copies the lines from `from` to `to` into `out` at `at`, then closes up the indents and line
+ * breaks in place (two native copies per line instead of a copy of each line from `src`): `out`
+ * must have room for the lines as they are (see `chunks`).
+ */
 function copyStripped(src: Buffer, from: number, to: number, out: Buffer, at: number): number {
-  let line = from;
+  src.copy(out, at, from, to);
+  const end = at + (to - from);
+  let write = at;
+  let read = at + PRETTY_INDENT.length;
   for (;;) {
-    let eol = src.indexOf(0x0a, line);
-    if (eol < 0 || eol >= to) eol = -1;
-    const end = eol < 0 ? to : eol;
-    at += src.copy(out, at, line + PRETTY_INDENT.length, end);
-    if (eol < 0) return at;
-    line = eol + 1;
+    let eol = out.indexOf(0x0a, read);
+    if (eol < 0 || eol >= end) eol = -1;
+    const stop = eol < 0 ? end : eol;
+    if (write !== read) out.copyWithin(write, read, stop);
+    write += stop - read;
+    if (eol < 0) return write;
+    read = eol + 1 + PRETTY_INDENT.length;
   }
 }
 
-/** Length in UTF-8 bytes of rendering `which` of a piece. */
+/** Length in UTF-8 bytes of rendering `which` of a piece rendered now or read from the cache. */
 function renderingLength(t: PieceText, which: number): number {
   if (t.form === 'strings') return Buffer.byteLength(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, 'utf8');
   if (t.form === 'bytes') return which === 0 ? t.canonicalEnd : which === 1 ? t.prettyEnd - t.canonicalEnd : t.bytes.byteLength - t.prettyEnd;
-  if (which === 1) return t.jsonEnd - t.jsonStart;
-  if (which === 2) return t.yamlEnd - t.yamlStart;
-  return strippedLength(t.json, t.jsonStart, t.jsonEnd);
+  throw new Error('pieces spliced from earlier files are copied as blocks');
 }
 
-/** Copies rendering `which` of a piece into `out` at `at`; returns the offset after it. */
+/** Copies rendering `which` of a piece rendered now or read from the cache into `out` at `at`; returns the offset after it. */
 function copyRendering(t: PieceText, which: number, out: Buffer, at: number): number {
   if (t.form === 'strings') return at + out.write(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, at, 'utf8');
   if (t.form === 'bytes') {
@@ -373,9 +386,7 @@ function copyRendering(t: PieceText, which: number, out: Buffer, at: number): nu
     out.set(t.bytes.subarray(start, end), at);
     return at + end - start;
   }
-  if (which === 1) return at + t.json.copy(out, at, t.jsonStart, t.jsonEnd);
-  if (which === 2) return at + t.yaml.copy(out, at, t.yamlStart, t.yamlEnd);
-  return copyStripped(t.json, t.jsonStart, t.jsonEnd, out, at);
+  throw new Error('pieces spliced from earlier files are copied as blocks');
 }
 
 /**
