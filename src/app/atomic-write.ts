@@ -20,32 +20,44 @@ export interface PlannedFile {
  * Files whose content is already the same are left untouched. Returns the paths it replaced.
  */
 export async function writeFilesAtomically(files: readonly PlannedFile[]): Promise<string[]> {
-  const staged: { tmp: string; final: string }[] = [];
+  // The files are staged at the same time: most of the time goes to waiting for the disk (fsync).
+  const staged = await Promise.allSettled(files.map(stage));
+  const done = staged.flatMap((s) => (s.status === 'fulfilled' && s.value !== null ? [s.value] : []));
+  const failed = staged.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(done.map((s) => fs.rm(s.tmp, { force: true })));
+    throw failed.reason;
+  }
+  for (const s of done) await fs.rename(s.tmp, s.final);
+  return done.map((s) => s.final);
+}
+
+/** Writes the file's content to a temporary sibling (fsynced); null when the file already holds it. */
+async function stage(file: PlannedFile): Promise<{ tmp: string; final: string } | null> {
+  const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
+  if (!(file.previous !== undefined && !sameBytes(chunks, file.previous)) && (await holds(file.path, chunks))) return null;
+  await fs.mkdir(path.dirname(file.path), { recursive: true });
+  const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'w');
   try {
-    for (const file of files) {
-      const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
-      if (!(file.previous !== undefined && !sameBytes(chunks, file.previous)) && (await holds(file.path, chunks))) continue;
-      await fs.mkdir(path.dirname(file.path), { recursive: true });
-      const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
-      const handle = await fs.open(tmp, 'w');
-      try {
-        let rest = chunks.filter((c) => c.byteLength > 0);
-        while (rest.length > 0) {
-          const { bytesWritten } = await handle.writev(rest.slice(0, 1024));
-          rest = afterWritten(rest, bytesWritten);
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      staged.push({ tmp, final: file.path });
+    let rest = chunks.filter((c) => c.byteLength > 0);
+    while (rest.length > 0) {
+      const { bytesWritten } = await handle.writev(rest.slice(0, 1024));
+      rest = afterWritten(rest, bytesWritten);
     }
+    await handle.sync();
   } catch (error) {
-    await Promise.all(staged.map((s) => fs.rm(s.tmp, { force: true })));
+    await handle.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
     throw error;
   }
-  for (const s of staged) await fs.rename(s.tmp, s.final);
-  return staged.map((s) => s.final);
+  try {
+    await handle.close();
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+  return { tmp, final: file.path };
 }
 
 /** Whether the file holds exactly these bytes. Only a file of the same size can: others are not read. */

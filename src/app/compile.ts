@@ -7,9 +7,9 @@ import { writeFilesAtomically } from './atomic-write.js';
 import { UserError } from './errors.js';
 import { cacheWanted, loadCompileInput, startListing } from './repository.js';
 import type { StartedListing } from './repository.js';
-import { compile, scopedInput } from '../compile/compile.js';
+import { compile } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
-import { manifestOf, prepareResultRecord, readResultRecord, spliceCompile } from './incremental.js';
+import { prepareResultRecord, readResultRecord, recordInputsOf, spliceCompile, stateOf } from './incremental.js';
 import type { WrittenFiles } from './incremental.js';
 import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from './repository.js';
@@ -53,7 +53,8 @@ export interface CompileOutcome {
  * otherwise all files are replaced atomically, together.
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
-  const started = await startListing(options);
+  // Parsed only if needed: a compile spliced from the previous one reads git's listing raw.
+  const started = await startListing(options, false);
   const { repo } = started;
   const out = path.resolve(repo.dir, options.outDir ?? 'dist');
   const compiled = await compileForFiles(options, started, out);
@@ -130,28 +131,22 @@ async function compileForFiles(
   record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord>;
 }> {
   const { repo } = started;
-  const found = cacheWanted(options) && !options.draft ? readResultRecord(repo.dir, options.groups, out) : null;
-  if (found) {
-    const [tree, tags] = await started.listing;
-    const input = scopedInput({
-      tree,
-      tags,
-      templatesAtTags: new Map(),
-      commit: started.commit,
-      ...(options.groups ? { groups: options.groups } : {}),
-    });
-    const manifest = manifestOf(input);
-    const spliced = await spliceCompile(repo, found, input, manifest);
+  const found = cacheWanted(options) && !options.draft && !options.rev ? readResultRecord(repo.dir, options.groups, out) : null;
+  const raw = found ? await started.raw : null;
+  if (found && raw) {
+    const spliced = await spliceCompile(repo, found, raw, options.groups);
     if (spliced) {
-      const { result, memo, changed, previous } = spliced;
-      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, input, result, written, out, memo, manifest) };
+      const { result, changed, previous, inputs } = spliced;
+      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
     }
   }
   const { input, cache } = await loadCompileInput(options, {}, started);
   const result = compile(input);
   cache?.save();
   if (!cache) return { result, incremental: null, previous: new Map(), record: () => ({ commit: async () => {}, discard: () => {} }) };
-  return { result, incremental: null, previous: new Map(), record: (written) => prepareResultRecord(repo.dir, input, result, written, out, cache) };
+  const rawNow = await started.raw;
+  const inputs = recordInputsOf(input, cache, rawNow ? stateOf(rawNow, input.tree) : null);
+  return { result, incremental: null, previous: new Map(), record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
 }
 
 /** `tagway validate`: everything compile checks, nothing written. */

@@ -5,11 +5,17 @@
  * that finds only a few services changed compiles those services alone and splices their objects
  * into the files it wrote before, instead of looking up the whole repository's records again.
  *
+ * What changed is told from what git says, unparsed: the index's entries as `git ls-files`
+ * lists them (compared byte for byte with the record's copy), the files read from disk rather
+ * than the index (changed or untracked: their blob ids), and the version tags' refs (packed-refs
+ * by its stat data, loose refs by content). Nothing of the rest of the repository is parsed.
+ *
  * The result is the one a whole compile gives, because the shortcut is only taken when that is
  * certain:
  * - everything not owned by one service is unchanged: group.yaml and tagway.yaml (pins, locks,
- *   plugins, hosts), every other file that is not a service's, the problems of reading, the
- *   commit, the options, the tool (the record lives in the cache folder of this tool version);
+ *   plugins, hosts), every other config file that is not a service's, the packed tags, the
+ *   options, the tool (the record lives in the cache folder of this tool version), and the
+ *   worktree is read as the record's was (the index alone, no linked or unmerged entries);
  * - the compile that made the record found nothing at all, not even a warning, so a service
  *   whose files, tags and templates at tags are unchanged still contributes no finding and the
  *   same objects;
@@ -22,7 +28,7 @@
  * Otherwise the compile runs whole, as if there were no record, and reports what it finds.
  *
  * What a service owns: `services/<s>/service.yaml`, its overlays in the compiled groups, and its
- * version tags (name, tag object, commit: the template at a tag is fixed by the commit).
+ * loose version tags (the template at a tag is fixed by the tag's target).
  */
 import { createHash, hash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +40,13 @@ import type { CompileMemo } from '../compile/memo.js';
 import { assembleSnapshot, snapshotSpans } from '../compile/snapshot.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
 import { gitCliAvailable } from '../git/cli.js';
+import type { TagRefsState } from '../git/refs.js';
+import { listVersionTags, parseVersionTagName } from '../git/tags.js';
+import { deferredSource } from '../load/deferred-source.js';
+import type { SourceTree } from '../load/source-file.js';
+import { treeOfListing, worktreeReader } from '../load/worktree.js';
+import type { WorktreeListing } from '../load/worktree.js';
+import type { RawListing } from './repository.js';
 import type { GitRepo } from '../git/repo.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { readTemplatesAtTags } from '../load/git-source.js';
@@ -54,44 +67,109 @@ const FORMAT = 5;
  */
 export const MAX_SPLICED_SERVICES = 64;
 
-/** What a compile was made from, split into what no service owns and what each service owns. */
-export interface Manifest {
-  /** A digest of everything no single service owns. */
-  readonly global: string;
-  /** Per service: a digest of its files (path, revision, blob id) and version tags. */
-  readonly services: ReadonlyMap<string, string>;
+/** What git said about the repository when a compile read it, and the files read from disk. */
+export interface RepositoryState {
+  readonly raw: RawListing;
+  /** Each file read from disk rather than the index (changed, untracked) → its blob id, or `none` (gone). */
+  readonly fromDisk: ReadonlyMap<string, string>;
 }
 
 /**
- * The manifest of a compile input (its tree as compile will read it: scoped to the groups
- * compiled). An entry is `F<path>\0<revision>\0<blob id>` or
- * `T<tag>\0<version>\0<object>\0<commit>\0<annotated>` (no path, revision or tag holds a NUL).
+ * The state of the repository as a compile of `tree` (read from `raw`) saw it; null when a later
+ * compile could not tell changes from it (a linked or unmerged entry in the index, a problem
+ * reading a file).
  */
-export function manifestOf(input: CompileInput): Manifest {
-  const global: string[] = [];
-  const owned = new Map<string, string[]>();
-  const own = (service: string, entry: string) => {
-    const list = owned.get(service);
-    if (list) list.push(entry);
-    else owned.set(service, [entry]);
-  };
-  for (const file of input.tree.files) {
-    const entry = `F${file.path}\0${file.revision ?? ''}\0${oidOf(file)}`;
-    const role = classifyPath(file.path);
-    if (role.kind === 'template' || role.kind === 'overlay') own(role.service, entry);
-    else global.push(entry);
+export function stateOf(raw: RawListing, tree: SourceTree): RepositoryState | null {
+  if (tree.problems.length > 0 || !everyEntryPlain(raw.worktree.indexed, 0, raw.worktree.indexed.byteLength)) return null;
+  const read = new Map(tree.files.map((f) => [f.path, f]));
+  const fromDisk = new Map<string, string>();
+  for (const rel of [...nulSeparated(raw.worktree.changed), ...nulSeparated(raw.worktree.untracked)]) {
+    const file = read.get(rel);
+    fromDisk.set(rel, file ? oidOf(file) : 'none');
   }
-  for (const tag of input.tags) own(tag.service, `T${tag.tag}\0${tag.version}\0${tag.object}\0${tag.commit}\0${tag.annotated}`);
-  const services = new Map<string, string>();
-  // (The default sort orders strings by UTF-16 code units, as `cmp` does.)
-  for (const [service, entries] of owned) services.set(service, digest(entries.length === 1 ? entries[0]! : entries.sort().join('\n')));
-  const scope = { commit: input.commit, draft: input.draft === true, groups: input.groups ?? null, reportAll: input.reportAll === true };
-  return { global: digest(JSON.stringify({ scope, problems: input.tree.problems, files: global.sort() })), services };
+  return { raw, fromDisk };
 }
 
-/** A digest of a manifest's text (one-shot hashing: thousands of small texts). */
-function digest(text: string): string {
-  return hash('sha1', text, 'base64');
+function nulSeparated(bytes: Buffer): string[] {
+  return bytes.toString('utf8').split('\0').filter((s) => s !== '');
+}
+
+/**
+ * Whether the index entries from `start` to `end` (`ls-files -s -v -z` records) are all plain:
+ * cached (`H`), stage 0, not a link or a submodule. Others are read from disk, which the record
+ * does not follow.
+ */
+function everyEntryPlain(indexed: Buffer, start: number, end: number): boolean {
+  for (let at = start; at < end; ) {
+    const eol = indexed.indexOf(0, at);
+    const stop = eol < 0 || eol > end ? end : eol;
+    // `<tag> <mode> <oid> <stage>\t<path>`: tag at 0, mode at 2..8, stage at 50, tab at 51.
+    if (stop - at < 53 || indexed[at] !== 0x48 || indexed[at + 50] !== 0x30 || indexed[at + 51] !== 0x09) return false;
+    const mode = indexed.toString('latin1', at + 2, at + 8);
+    if (mode === '120000' || mode === '160000') return false;
+    at = stop + 1;
+  }
+  return true;
+}
+
+/** The paths of the index entries that differ between two listings (both sorted by path, as git lists them); null if one is malformed. */
+function changedEntries(before: Buffer, after: Buffer): string[] | null {
+  if (before.equals(after)) return [];
+  const paths: string[] = [];
+  const pathOf = (b: Buffer, at: number, end: number) => b.toString('utf8', at + 52, end);
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const ie = i < before.length ? before.indexOf(0, i) : -1;
+    const je = j < after.length ? after.indexOf(0, j) : -1;
+    if ((ie >= 0 && ie - i < 53) || (je >= 0 && je - j < 53)) return null;
+    if (ie < 0 || (je >= 0 && ie - i === je - j && before.compare(after, j, je, i, ie) === 0)) {
+      if (ie < 0) {
+        paths.push(pathOf(after, j, je));
+        j = je + 1;
+        continue;
+      }
+      i = ie + 1;
+      j = je + 1;
+      continue;
+    }
+    if (je < 0) {
+      paths.push(pathOf(before, i, ie));
+      i = ie + 1;
+      continue;
+    }
+    const order = before.compare(after, j + 52, je, i + 52, ie);
+    if (order <= 0) {
+      paths.push(pathOf(before, i, ie));
+      i = ie + 1;
+    }
+    if (order >= 0) {
+      paths.push(pathOf(after, j, je));
+      j = je + 1;
+    }
+  }
+  return paths;
+}
+
+/** The index records of `paths` in a listing, and the part of each file list naming them. */
+function listingOf(listing: WorktreeListing, wanted: (path: string) => boolean): WorktreeListing {
+  const pick = (bytes: Buffer, pathAt: number) => {
+    const kept: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const eol = bytes.indexOf(0, at);
+      const stop = eol < 0 ? bytes.length : eol;
+      if (wanted(bytes.toString('utf8', at + pathAt, stop))) kept.push(bytes.subarray(at, stop + 1));
+      at = stop + 1;
+    }
+    return Buffer.concat(kept);
+  };
+  return { indexed: pick(listing.indexed, 52), changed: pick(listing.changed, 0), untracked: pick(listing.untracked, 0) };
+}
+
+/** The service a path is a file of (its template or an overlay), or null. */
+function ownerOf(rel: string): string | null {
+  const role = classifyPath(rel);
+  return role.kind === 'template' || role.kind === 'overlay' ? role.service : null;
 }
 
 function oidOf(file: SourceFile): string {
@@ -140,10 +218,15 @@ interface StoredGroup {
 /** What the record holds. */
 export interface ResultRecord {
   readonly format: typeof FORMAT;
-  readonly global: string;
-  /** Services with their manifest digests, sorted by name. */
-  readonly services: readonly string[];
-  readonly digests: readonly string[];
+  /** The groups compiled (sorted; null: all). */
+  readonly selection: readonly string[] | null;
+  /** git's listing of the index's entries (base64), as the compile read it. */
+  readonly indexed: string;
+  /** The files read from disk rather than the index, with their blob ids (see RepositoryState). */
+  readonly fromDisk: readonly (readonly [string, string])[];
+  readonly tags: TagRefsState;
+  /** The config files no single service owns, with their blob ids. */
+  readonly globalFiles: readonly (readonly [string, string])[];
   /** The records of group.yaml and tagway.yaml, by their key in the compile memo. */
   readonly files: readonly (readonly [string, FileRecord])[];
   readonly groups: readonly StoredGroup[];
@@ -179,7 +262,7 @@ export function readResultRecord(root: string, groups: readonly string[] | undef
       fs.closeSync(fd);
     }
     const record = JSON.parse(text) as ResultRecord;
-    if (record.format !== FORMAT || record.services.length !== record.digests.length) return null;
+    if (record.format !== FORMAT) return null;
     const previous = readPrevious(record, written);
     previous.catch(() => {});
     // Decoded now: the caller is usually waiting for git meanwhile.
@@ -285,6 +368,33 @@ export type WrittenFiles = ReadonlyMap<
   { readonly json: { path: string; chunks: readonly Uint8Array[] }; readonly yaml: { path: string; chunks: readonly Uint8Array[] } }
 >;
 
+/** What a record keeps besides the snapshots: the state the compile read, and what no service owns. */
+export interface RecordInputs {
+  /** The groups compiled (undefined: all). */
+  readonly groups: readonly string[] | undefined;
+  /** Null: the compile's input cannot be followed by a record (read at a revision, a problem reading, …). */
+  readonly state: RepositoryState | null;
+  readonly globalFiles: readonly (readonly [string, string])[];
+  readonly fileRecords: readonly (readonly [string, FileRecord])[];
+}
+
+/** The record inputs of a whole compile of `input`, whose records `memo` holds. */
+export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: RepositoryState | null): RecordInputs {
+  const globalFiles: [string, string][] = [];
+  const fileRecords: [string, FileRecord][] = [];
+  for (const source of input.tree.files) {
+    if (ownerOf(source.path) !== null) continue;
+    globalFiles.push([source.path, oidOf(source)]);
+    const role = classifyPath(source.path);
+    if (role.kind !== 'group' && role.kind !== 'config') continue;
+    const key = fileKey(role.kind, source.path, source.revision, oidOf(source));
+    const record = memo.file(key);
+    if (record) fileRecords.push([key, record]);
+  }
+  const usable = input.draft !== true && input.reportAll !== true && input.commit === null;
+  return { groups: input.groups, state: usable ? state : null, globalFiles: globalFiles.sort(([a], [b]) => cmp(a, b)), fileRecords };
+}
+
 /**
  * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
  * are in place, `discard` removes any record (the files may not be what a record describes). A
@@ -292,14 +402,12 @@ export type WrittenFiles = ReadonlyMap<
  */
 export function prepareResultRecord(
   root: string,
-  input: CompileInput,
+  inputs: RecordInputs,
   result: CompileResult,
   written: WrittenFiles,
   out: string,
-  memo: CompileMemo | null,
-  manifest?: Manifest,
 ): { commit(): Promise<void>; discard(): void } {
-  const file = recordPath(root, input.groups, out);
+  const file = recordPath(root, inputs.groups, out);
   const discard = () => {
     try {
       fs.rmSync(file, { force: true });
@@ -308,31 +416,24 @@ export function prepareResultRecord(
     }
   };
   const groups = recordedGroups(result, written);
-  if (groups === null || input.draft === true) return { commit: async () => discard(), discard };
+  const { state } = inputs;
+  if (groups === null || state === null) return { commit: async () => discard(), discard };
   return {
     discard,
     commit: async () => {
       try {
-        const globalRecords: [string, FileRecord][] = [];
-        for (const source of input.tree.files) {
-          const role = classifyPath(source.path);
-          if (role.kind !== 'group' && role.kind !== 'config') continue;
-          const key = fileKey(role.kind, source.path, source.revision, oidOf(source));
-          const record = memo?.file(key);
-          if (record) globalRecords.push([key, record]);
-        }
-        const { global, services: digests } = manifest ?? manifestOf(input);
-        const services = [...digests].sort(([a], [b]) => cmp(a, b));
         const stored = groups.map((g) => {
           const files = written.get(g.group)!;
           return { ...g, json: { path: files.json.path, ...statOf(files.json.path) }, yaml: { path: files.yaml.path, ...statOf(files.yaml.path) } };
         });
         const record: ResultRecord = {
           format: FORMAT,
-          global,
-          services: services.map(([name]) => name),
-          digests: services.map(([, d]) => d),
-          files: globalRecords,
+          selection: inputs.groups ? [...inputs.groups].sort(cmp) : null,
+          indexed: state.raw.worktree.indexed.toString('base64'),
+          fromDisk: [...state.fromDisk].sort(([a], [b]) => cmp(a, b)),
+          tags: state.raw.tags,
+          globalFiles: inputs.globalFiles,
+          files: inputs.fileRecords,
           groups: stored,
         };
         fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -495,40 +596,63 @@ const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
 export async function spliceCompile(
   repo: GitRepo,
   found: FoundRecord,
-  input: CompileInput,
-  manifest: Manifest,
-): Promise<{ result: CompileResult; memo: CompileMemo; changed: string[]; previous: ReadonlyMap<string, Buffer> } | null> {
+  raw: RawListing,
+  groups: readonly string[] | undefined,
+): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs } | null> {
   const { record } = found;
-  if (input.draft === true || manifest.global !== record.global) return null;
-  const changed = new Set<string>();
-  const before = new Set<string>();
-  record.services.forEach((service, i) => {
-    before.add(service);
-    if (manifest.services.get(service) !== record.digests[i]) changed.add(service);
-  });
-  for (const service of manifest.services.keys()) if (!before.has(service)) changed.add(service);
-  if (changed.size > MAX_SPLICED_SERVICES) return null;
+  const selection = groups ? [...groups].sort(cmp) : null;
+  if (JSON.stringify(selection) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed) return null;
 
-  // The changed services, alone.
+  // What changed: index entries, files read from disk, loose tags. A file's content is its blob
+  // id as read from disk when it was, else as the index has it.
+  const indexedBefore = Buffer.from(record.indexed, 'base64');
+  const changedIndexed = changedEntries(indexedBefore, raw.worktree.indexed);
+  if (changedIndexed === null) return null;
+  const disk = treeOfListing(repo, { indexed: Buffer.alloc(0), changed: raw.worktree.changed, untracked: raw.worktree.untracked });
+  if (disk === null || disk.problems.length > 0) return null;
+  const fromDisk = stateOf(raw, disk)!.fromDisk;
+  const fromDiskBefore = new Map(record.fromDisk);
+  const content = (rel: string, indexed: Buffer, read: ReadonlyMap<string, string>) => read.get(rel) ?? indexedOid(indexed, rel);
+  const paths = new Set([...changedIndexed, ...fromDiskBefore.keys(), ...fromDisk.keys()]);
+  const changed = new Set<string>();
+  for (const rel of paths) {
+    if (content(rel, indexedBefore, fromDiskBefore) === content(rel, raw.worktree.indexed, fromDisk)) continue;
+    const owner = ownerOf(rel);
+    if (owner !== null) changed.add(owner);
+    else if (classifyPath(rel).kind !== 'other') return null; // read by compile, owned by no service
+  }
+  const looseBefore = new Map(record.tags.loose);
+  const looseNow = new Map(raw.tags.loose);
+  for (const ref of new Set<string>([...looseBefore.keys(), ...looseNow.keys()])) {
+    if (looseBefore.get(ref) === looseNow.get(ref)) continue;
+    const name = parseVersionTagName(ref.slice('refs/tags/'.length));
+    if (name.kind === 'version') changed.add(name.service);
+  }
+  if (changed.size > MAX_SPLICED_SERVICES) return null;
+  // An entry of the index read from disk (a link, a conflict) is not followed by the record.
+  for (const rel of changedIndexed) if (!plainEntryOf(raw.worktree.indexed, rel)) return null;
+
+  // The changed services, alone: their files and tags, and the files no service owns.
   const memo = new MemoryMemo();
   for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
-  const files = input.tree.files.filter((f) => {
-    const role = classifyPath(f.path);
-    return !(role.kind === 'template' || role.kind === 'overlay') || changed.has(role.service);
-  });
-  const tags = input.tags.filter((t) => changed.has(t.service));
-  const part: CompileInput = { ...input, tree: { files, problems: input.tree.problems }, tags, templatesAtTags: new Map(), memo };
-  const needed = templatesNeeded(part.tree, tags, { ...(input.groups ? { groups: input.groups } : {}), memo, services: changed });
+  const own = treeOfListing(repo, listingOf(raw.worktree, (rel) => changed.has(ownerOf(rel) ?? '')));
+  if (own === null || own.problems.length > 0) return null;
+  const reader = worktreeReader(repo.dir);
+  const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));
+  const tags = await listVersionTags(repo, { services: changed });
+  const tree = { files: [...globalFiles, ...own.files], problems: [] };
+  const selected = groups ? { groups } : {};
+  const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });
   const cli = gitCliAvailable();
   const templatesAtTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
-  const compiled = compileServices({ ...part, templatesAtTags }, [...changed]);
+  const compiled = compileServices({ tree, tags, templatesAtTags, commit: null, memo, ...selected }, [...changed]);
   if (compiled.diagnostics.length > 0) return null;
 
   const previous = await found.previous;
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
   for (const group of found.groups) {
-    const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed, input.commit);
+    const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed, null);
     if (spliced === null) return null;
     snapshots.push(spliced);
   }
@@ -539,7 +663,28 @@ export async function spliceCompile(
     byPath.set(group.json.path, files.json);
     byPath.set(group.yaml.path, files.yaml);
   }
-  return { result: { diagnostics: [], snapshots, sources: new Map() }, memo, changed: [...changed].sort(cmp), previous: byPath };
+  return {
+    result: { diagnostics: [], snapshots, sources: new Map() },
+    changed: [...changed].sort(cmp),
+    previous: byPath,
+    inputs: { groups, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
+  };
+}
+
+/** The blob id of `rel` in a listing of the index (`none` when it has no entry). */
+function indexedOid(indexed: Buffer, rel: string): string {
+  const at = indexed.indexOf(`\t${rel}\0`);
+  if (at < 0) return 'none';
+  const start = indexed.lastIndexOf(0, at) + 1;
+  return indexed.toString('latin1', start + 9, start + 49);
+}
+
+/** Whether the index entry of `rel` in a listing is plain (see everyEntryPlain); true when it has none. */
+function plainEntryOf(indexed: Buffer, rel: string): boolean {
+  const at = indexed.indexOf(`\t${rel}\0`);
+  if (at < 0) return true;
+  const start = indexed.lastIndexOf(0, at) + 1;
+  return everyEntryPlain(indexed, start, at + rel.length + 1) && indexed.indexOf(`\t${rel}\0`, at + 1) < 0;
 }
 
 /**

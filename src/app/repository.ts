@@ -8,7 +8,10 @@ import { listVersionTags } from '../git/tags.js';
 import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
-import { readWorktree, readWorktreeIndexed } from '../load/worktree.js';
+import { listWorktree, readWorktree, treeOfListing } from '../load/worktree.js';
+import type { WorktreeListing } from '../load/worktree.js';
+import { tagRefsState } from '../git/refs.js';
+import type { TagRefsState } from '../git/refs.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from './errors.js';
 import { prefetch } from './prefetch.js';
@@ -70,7 +73,7 @@ export async function loadCompileInput(
     cache = shared.cache ?? CompileCache.open(repo.dir);
     cache.preloadUnits(options.groups);
   }
-  const [tree, tags] = await listing;
+  const [tree, tags] = await listing();
   const selection = {
     ...(options.draft ? { draft: true } : {}),
     ...(options.groups ? { groups: options.groups } : {}),
@@ -88,7 +91,19 @@ export async function loadCompileInput(
 export interface StartedListing {
   readonly repo: GitRepo;
   readonly commit: string | null;
-  readonly listing: Promise<[SourceTree, readonly VersionTag[]]>;
+  /**
+   * What git says about the worktree and the version tags, unparsed: for the worktree read
+   * through git's index with the cache (otherwise null). The tags' state is taken before they are
+   * listed, so a tag made meanwhile shows as a change next time, never the other way round.
+   */
+  readonly raw: Promise<RawListing | null>;
+  /** The files and version tags, parsed (from `raw` when there is one) when first asked for. */
+  readonly listing: () => Promise<[SourceTree, readonly VersionTag[]]>;
+}
+
+export interface RawListing {
+  readonly worktree: WorktreeListing;
+  readonly tags: TagRefsState;
 }
 
 /** Whether the compile cache is used (see `SourceOptions.cache`). */
@@ -97,11 +112,12 @@ export function cacheWanted(options: SourceOptions): boolean {
 }
 
 /**
- * Opens the repository and starts listing its files (worktree or revision) and version tags; the
- * caller may work while git runs. With the cache, files git knows unchanged are read only when
- * their bytes are asked for.
+ * Opens the repository and starts listing its files (worktree or revision); the caller may work
+ * while git runs. With the cache, files git knows unchanged are read only when their bytes are
+ * asked for. `eager`: start parsing the files and listing the tags now (the caller will need
+ * them); otherwise only git runs until `listing` is first called.
  */
-export async function startListing(options: SourceOptions): Promise<StartedListing> {
+export async function startListing(options: SourceOptions, eager = true): Promise<StartedListing> {
   const repo = await openConfigRepo(options.cwd);
   let commit: string | null = null;
   if (options.rev !== undefined) {
@@ -113,17 +129,24 @@ export async function startListing(options: SourceOptions): Promise<StartedListi
     }
   }
   const useCache = cacheWanted(options);
-  const listing = Promise.all([
-    commit
-      ? readRevision(repo, commit, options.rev!, { deferred: useCache })
-      : useCache
-        ? readWorktreeIndexed(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {})
-        : readWorktree(repo.dir),
-    listVersionTags(repo),
-  ]);
+  const indexed = !commit && useCache;
+  const tagState = indexed ? tagRefsState(repo) : null;
+  const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
+  const raw = worktree ? worktree.then((w) => (w ? { worktree: w, tags: tagState! } : null)) : Promise.resolve(null);
+  let parsed: Promise<[SourceTree, readonly VersionTag[]]> | null = null;
+  const listing = () =>
+    (parsed ??= Promise.all([
+      commit
+        ? readRevision(repo, commit, options.rev!, { deferred: useCache })
+        : worktree
+          ? worktree.then((w) => (w && treeOfListing(repo, w)) ?? readWorktree(repo.dir))
+          : readWorktree(repo.dir),
+      listVersionTags(repo),
+    ]));
   // Not awaited yet: a rejection is the caller's when it awaits, not an unhandled one meanwhile.
-  listing.catch(() => {});
-  return { repo, commit, listing };
+  raw.catch(() => {});
+  if (eager) listing().catch(() => {});
+  return { repo, commit, raw, listing };
 }
 
 /**

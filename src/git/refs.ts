@@ -24,7 +24,12 @@ export interface PackedRefs {
   readonly tagsPeeled: boolean;
 }
 
-export async function readPackedRefs(repo: GitRepo): Promise<PackedRefs> {
+/**
+ * The refs of `packed-refs`; with `prefixes`, only those whose names start with one of them (the
+ * file is searched for them rather than read line by line: a repository may pack tens of
+ * thousands of tags).
+ */
+export async function readPackedRefs(repo: GitRepo, options: { readonly prefixes?: readonly string[] } = {}): Promise<PackedRefs> {
   const refs = new Map<string, string>();
   const peeled = new Map<string, string>();
   let tagsPeeled = false;
@@ -32,7 +37,7 @@ export async function readPackedRefs(repo: GitRepo): Promise<PackedRefs> {
   // thread-pool round trip each while the event loop is busy with git's output.
   const text = readOrNull(path.join(repo.gitdir, 'packed-refs')) ?? '';
   let last: string | null = null;
-  for (const line of text.split('\n')) {
+  for (const line of options.prefixes ? linesNaming(text, options.prefixes) : text.split('\n')) {
     if (line.startsWith('#')) {
       const traits = /^# pack-refs with:(.*)$/.exec(line)?.[1]?.split(' ') ?? [];
       tagsPeeled ||= traits.includes('peeled') || traits.includes('fully-peeled');
@@ -50,6 +55,50 @@ export async function readPackedRefs(repo: GitRepo): Promise<PackedRefs> {
     }
   }
   return { refs, peeled, tagsPeeled };
+}
+
+/** The header line of packed-refs, and each line naming a ref under one of `prefixes` followed by its peeled line. */
+function linesNaming(text: string, prefixes: readonly string[]): string[] {
+  const lineAt = (start: number) => {
+    const end = text.indexOf('\n', start);
+    return text.slice(start, end < 0 ? text.length : end);
+  };
+  const lines: string[] = [];
+  const header = lineAt(0);
+  if (header.startsWith('#')) lines.push(header);
+  const starts = new Set<number>();
+  for (const prefix of prefixes) {
+    // A ref line is `<oid> <name>`: its name follows the only space.
+    for (let at = text.indexOf(` ${prefix}`); at >= 0; at = text.indexOf(` ${prefix}`, at + 1)) starts.add(text.lastIndexOf('\n', at) + 1);
+  }
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const line = lineAt(start);
+    lines.push(line);
+    const next = start + line.length + 1;
+    if (text[next] === '^') lines.push(lineAt(next));
+  }
+  return lines;
+}
+
+/** What tells whether the version tags changed: packed-refs by its stat data (git replaces the file to change it), and each loose ref under refs/tags/ by its content. */
+export interface TagRefsState {
+  readonly packed: string | null;
+  readonly loose: readonly (readonly [ref: string, content: string])[];
+}
+
+export function tagRefsState(repo: GitRepo): TagRefsState {
+  let packed: string | null = null;
+  try {
+    const st = fs.statSync(path.join(repo.gitdir, 'packed-refs'), { bigint: true });
+    packed = [st.ino, st.dev, st.size, st.mtimeNs, st.ctimeNs].join(':');
+  } catch {
+    // No packed-refs.
+  }
+  const root = path.join(repo.gitdir, 'refs', 'tags');
+  const loose = walkFiles(root)
+    .map((file) => [`refs/tags/${path.relative(root, file).split(path.sep).join('/')}`, (readOrNull(file) ?? '').trim()] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { packed, loose };
 }
 
 /**

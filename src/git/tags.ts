@@ -88,10 +88,18 @@ export interface VersionTagScan {
  * commit (directly, or through annotated tag objects) to be a version; a tag whose objects are
  * missing (a broken or partial clone) is reported as ignored rather than failing the listing.
  */
-export async function scanVersionTags(repo: GitRepo): Promise<VersionTagScan> {
+export async function scanVersionTags(repo: GitRepo, options: { readonly services?: ReadonlySet<string> } = {}): Promise<VersionTagScan> {
   const prefix = 'refs/tags/';
-  const packed = await readPackedRefs(repo);
-  const { refs, packedOnly } = await listRefs(repo, prefix, packed);
+  // With `services`: the refs under refs/tags/<service>/ only (a version tag of a service is named so).
+  const prefixes = options.services ? [...options.services].sort().map((s) => `${prefix}${s}/`) : [prefix];
+  const packed = await readPackedRefs(repo, options.services ? { prefixes } : {});
+  const refs = new Map<string, string>();
+  const packedOnly = new Set<string>();
+  for (const p of prefixes) {
+    const listed = await listRefs(repo, p, packed);
+    for (const [ref, oid] of listed.refs) refs.set(ref, oid);
+    for (const ref of listed.packedOnly) packedOnly.add(ref);
+  }
   const ignored: IgnoredTag[] = [];
   const candidates: { service: string; version: string; tag: string; object: string; ref: string }[] = [];
   for (const [ref, object] of refs) {
@@ -129,9 +137,10 @@ export async function scanVersionTags(repo: GitRepo): Promise<VersionTagScan> {
 }
 
 /**
- * All tags named `<service>/v<semver>` that name a commit; other tags are ignored (see
- * `scanVersionTags` for the ones worth a warning). Sorted by service, then semver ascending.
+ * All tags named `<service>/v<semver>` that name a commit (with `services`, those of these
+ * services); other tags are ignored (see `scanVersionTags` for the ones worth a warning). Sorted
+ * by service, then semver ascending.
  */
-export async function listVersionTags(repo: GitRepo): Promise<VersionTag[]> {
-  return [...(await scanVersionTags(repo)).tags];
+export async function listVersionTags(repo: GitRepo, options: { readonly services?: ReadonlySet<string> } = {}): Promise<VersionTag[]> {
+  return [...(await scanVersionTags(repo, options)).tags];
 }

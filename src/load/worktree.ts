@@ -61,7 +61,28 @@ export async function readWorktree(root: string): Promise<SourceTree> {
  * repository of three groups. Whatever is listed is what `readWorktree` would read.
  */
 export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<SourceTree> {
-  if (!gitCliAvailable()) return readWorktree(repo.dir);
+  const listing = await listWorktree(repo, options);
+  return (listing && treeOfListing(repo, listing)) ?? readWorktree(repo.dir);
+}
+
+/**
+ * What git says about the config files of the worktree (`readWorktreeIndexed` reads its files
+ * from it): the index's entries (`ls-files -s -v`), the tracked files whose stat data no longer
+ * matches the index (`diff-files`) and the untracked ones (`ls-files --others`), as git wrote them.
+ */
+export interface WorktreeListing {
+  readonly indexed: Buffer;
+  readonly changed: Buffer;
+  readonly untracked: Buffer;
+}
+
+/**
+ * git's listing of the worktree's config files; null when git is not installed or its blob ids
+ * could differ from the bytes on disk (conversions configured, attributes files): `readWorktree`
+ * reads the folders then.
+ */
+export async function listWorktree(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<WorktreeListing | null> {
+  if (!gitCliAvailable()) return null;
   const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, options.onlyOverlaysOf)];
   let listing: [Buffer, Buffer, Buffer, Buffer];
   try {
@@ -72,14 +93,24 @@ export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onl
       gitOutput(repo, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol|attributesfile)$'], [1]),
     ]);
   } catch {
-    return readWorktree(repo.dir);
+    return null;
   }
   const [indexed, changed, untracked, conversions] = listing;
-  if (conversions.byteLength > 0 && !/^(core\.autocrlf\nfalse\0)*$/i.test(conversions.toString('utf8'))) return readWorktree(repo.dir);
+  if (conversions.byteLength > 0 && !/^(core\.autocrlf\nfalse\0)*$/i.test(conversions.toString('utf8'))) return null;
   const xdg = process.env['XDG_CONFIG_HOME'] || path.join(process.env['HOME'] ?? '', '.config');
   const attributes = [path.join(repo.dir, '.gitattributes'), path.join(repo.gitdir, 'info', 'attributes'), path.join(xdg, 'git', 'attributes')];
-  if (attributes.some((f) => fs.existsSync(f))) return readWorktree(repo.dir);
+  if (attributes.some((f) => fs.existsSync(f))) return null;
+  return { indexed, changed, untracked };
+}
 
+/**
+ * The files a listing describes: a tracked file git calls unchanged takes the index's blob id and
+ * is read when its bytes are used; changed, untracked and linked files are read now. Null when
+ * git would list otherwise than the folder walk (nested repositories, skip-worktree entries,
+ * submodules, attributes files in the folders): `readWorktree` reads the folders then.
+ */
+export function treeOfListing(repo: GitRepo, listing: WorktreeListing): SourceTree | null {
+  const { indexed, changed, untracked } = listing;
   const rootReal = repo.dir;
   const files: SourceFile[] = [];
   const problems: Diagnostic[] = [];
@@ -87,7 +118,7 @@ export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onl
   for (const rel of split(changed)) fromDisk.add(rel);
   for (const rel of split(untracked)) {
     // A folder listed whole is a nested repository, which the folder walk would enter.
-    if (rel.endsWith('/') || rel.endsWith('/.gitattributes')) return readWorktree(repo.dir);
+    if (rel.endsWith('/') || rel.endsWith('/.gitattributes')) return null;
     fromDisk.add(rel);
   }
   const clean: { rel: string; oid: string }[] = [];
@@ -95,23 +126,19 @@ export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onl
   for (const record of split(indexed)) {
     // `<tag> <mode> <oid> <stage>\t<path>`, fixed widths: tag `H` is a plain cached entry (lower
     // case: assume-unchanged), `S` skip-worktree; modes have six digits, oids forty.
-    if (record.charCodeAt(51) !== 9) return readWorktree(repo.dir);
+    if (record.charCodeAt(51) !== 9) return null;
     const tag = record[0];
     const mode = record.slice(2, 8);
     const oid = record.slice(9, 49);
     const stage = record[50];
     const rel = record.slice(52);
-    if ((CONFIG_ROOTS as readonly string[]).includes(rel) || rel.endsWith('/.gitattributes') || tag === 'S' || mode === '160000') return readWorktree(repo.dir);
+    if ((CONFIG_ROOTS as readonly string[]).includes(rel) || rel.endsWith('/.gitattributes') || tag === 'S' || mode === '160000') return null;
     if (seen.has(rel)) continue; // the stages of a conflicted path
     seen.add(rel);
     if (tag !== 'H' || stage !== '0' || mode === '120000') fromDisk.add(rel);
     else if (!fromDisk.has(rel) && /\.ya?ml$/.test(rel)) clean.push({ rel, oid });
   }
-  // Thousands of files: one reader for all of them, not a closure and an origin object each.
-  const reader: SourceReader = {
-    read: (rel) => readBytes(path.join(rootReal, rel)),
-    origin: (rel) => ({ kind: 'file', path: path.join(rootReal, rel) }),
-  };
+  const reader = worktreeReader(rootReal);
   for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, reader));
   for (const rel of [...fromDisk].sort()) {
     const st = lstatOrNull(path.join(rootReal, rel));
@@ -120,6 +147,14 @@ export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onl
     else if (st.isFile() && /\.ya?ml$/.test(rel)) readConfigFile(rootReal, rel, false, files, problems);
   }
   return { files, problems };
+}
+
+/** Reads worktree files by path: one reader for thousands of files, not a closure and an origin object each. */
+export function worktreeReader(root: string): SourceReader {
+  return {
+    read: (rel) => readBytes(path.join(root, rel)),
+    origin: (rel) => ({ kind: 'file', path: path.join(root, rel) }),
+  };
 }
 
 /**

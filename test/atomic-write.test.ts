@@ -1,0 +1,77 @@
+/**
+ * Writing several files together: all or nothing, never a half-written file, and files that
+ * already hold their content left alone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFilesAtomically } from '../src/app/atomic-write.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-write-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('writeFilesAtomically', () => {
+  it('writes text, bytes and chunks, creating folders, and reports what it replaced', async () => {
+    const dir = tempDir();
+    const chunks = [Buffer.from('one '), Buffer.alloc(0), Buffer.from('two '), Buffer.from('three')];
+    const written = await writeFilesAtomically([
+      { path: path.join(dir, 'a', 'text.txt'), content: 'héllo' },
+      { path: path.join(dir, 'b', 'bytes.bin'), content: new Uint8Array([1, 2, 3]) },
+      { path: path.join(dir, 'c', 'chunks.txt'), content: chunks },
+    ]);
+    expect(written.map((p) => path.relative(dir, p)).sort()).toEqual(['a/text.txt', 'b/bytes.bin', 'c/chunks.txt']);
+    expect(fs.readFileSync(path.join(dir, 'a', 'text.txt'), 'utf8')).toBe('héllo');
+    expect([...fs.readFileSync(path.join(dir, 'b', 'bytes.bin'))]).toEqual([1, 2, 3]);
+    expect(fs.readFileSync(path.join(dir, 'c', 'chunks.txt'), 'utf8')).toBe('one two three');
+    expect(fs.readdirSync(path.join(dir, 'c'))).toEqual(['chunks.txt']);
+  });
+
+  it('leaves a file that already holds the content untouched, and rewrites one that does not', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'same.txt');
+    fs.writeFileSync(file, 'same');
+    const before = fs.statSync(file, { bigint: true });
+    expect(await writeFilesAtomically([{ path: file, content: [Buffer.from('sa'), Buffer.from('me')] }])).toEqual([]);
+    expect(fs.statSync(file, { bigint: true }).ino).toBe(before.ino);
+    // Same size, other bytes.
+    expect(await writeFilesAtomically([{ path: file, content: 'sane' }])).toEqual([file]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('sane');
+  });
+
+  it('trusts `previous` only to skip reading the file when the content differs from it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'f.txt');
+    fs.writeFileSync(file, 'disk');
+    // Content equal to `previous`: the file itself is compared, and it differs.
+    expect(await writeFilesAtomically([{ path: file, content: 'knwn', previous: Buffer.from('knwn') }])).toEqual([file]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('knwn');
+    // Content other than `previous`: written.
+    expect(await writeFilesAtomically([{ path: file, content: 'knwn', previous: Buffer.from('else') }])).toEqual([file]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('knwn');
+  });
+
+  it('changes nothing when one file cannot be written, and leaves no temporary file', async () => {
+    const dir = tempDir();
+    const good = path.join(dir, 'good', 'snapshot.json');
+    fs.mkdirSync(path.dirname(good));
+    fs.writeFileSync(good, 'old');
+    fs.writeFileSync(path.join(dir, 'blocked'), 'a file where a folder should be');
+    await expect(
+      writeFilesAtomically([
+        { path: good, content: 'new' },
+        { path: path.join(dir, 'blocked', 'apisix.yaml'), content: 'x' },
+      ]),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(fs.readFileSync(good, 'utf8')).toBe('old');
+    expect(fs.readdirSync(path.dirname(good))).toEqual(['snapshot.json']);
+  });
+});
