@@ -50,7 +50,7 @@ import type { RawListing } from './repository.js';
 import type { GitRepo } from '../git/repo.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { readTemplatesAtTags } from '../load/git-source.js';
-import { classifyPath } from '../load/layout.js';
+import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
@@ -59,7 +59,7 @@ import type { FileRecord } from '../validate/entries.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
 
 /** Format of the result record; a record of another format is ignored. */
-const FORMAT = 5;
+const FORMAT = 6;
 
 /**
  * Most services a compile splices in; with more changed, a whole compile (with the per-file and
@@ -151,19 +151,34 @@ function changedEntries(before: Buffer, after: Buffer): string[] | null {
   return paths;
 }
 
-/** The index records of `paths` in a listing, and the part of each file list naming them. */
-function listingOf(listing: WorktreeListing, wanted: (path: string) => boolean): WorktreeListing {
-  const pick = (bytes: Buffer, pathAt: number) => {
+/**
+ * The part of a listing that names the files of `services`: their index records (found by
+ * searching the listing for their names, not by reading all of it) and the files read from disk.
+ */
+function listingOf(listing: WorktreeListing, services: ReadonlySet<string>): WorktreeListing {
+  const { indexed } = listing;
+  const starts = new Set<number>();
+  for (const service of services) {
+    for (const needle of [`\tservices/${service}/service.yaml\0`, `/services/${service}.yaml\0`]) {
+      for (let at = indexed.indexOf(needle); at >= 0; at = indexed.indexOf(needle, at + 1)) {
+        const start = indexed.lastIndexOf(0, at) + 1;
+        const end = indexed.indexOf(0, at + 1);
+        if (ownerOf(indexed.toString('utf8', start + 52, end)) === service) starts.add(start);
+      }
+    }
+  }
+  const records = [...starts].sort((a, b) => a - b).map((start) => indexed.subarray(start, indexed.indexOf(0, start) + 1));
+  const pick = (bytes: Buffer) => {
     const kept: Buffer[] = [];
     for (let at = 0; at < bytes.length; ) {
       const eol = bytes.indexOf(0, at);
       const stop = eol < 0 ? bytes.length : eol;
-      if (wanted(bytes.toString('utf8', at + pathAt, stop))) kept.push(bytes.subarray(at, stop + 1));
+      if (services.has(ownerOf(bytes.toString('utf8', at, stop)) ?? '')) kept.push(bytes.subarray(at, stop + 1));
       at = stop + 1;
     }
     return Buffer.concat(kept);
   };
-  return { indexed: pick(listing.indexed, 52), changed: pick(listing.changed, 0), untracked: pick(listing.untracked, 0) };
+  return { indexed: Buffer.concat(records), changed: pick(listing.changed), untracked: pick(listing.untracked) };
 }
 
 /** The service a path is a file of (its template or an overlay), or null. */
@@ -176,8 +191,31 @@ function oidOf(file: SourceFile): string {
   return file.oid ?? gitBlobId(file.bytes);
 }
 
-/** A service's provenance as the record keeps it: name, version, tag, commit, template, overlay. */
-type StoredProvenance = [string, string, string | null, string | null, string, string | null];
+/**
+ * A service's provenance as the record keeps it: `[name, version, commit, overlay]` when its tag,
+ * template and overlay are named as usual (overlay 1: the group's overlay file, 0: none), else
+ * `[name, version, tag, commit, template, overlay]`.
+ */
+type StoredProvenance = readonly [string, string, string | null, 0 | 1] | readonly [string, string, string | null, string | null, string, string | null];
+
+function storeProvenance(group: string, p: ServiceProvenance): StoredProvenance {
+  const usual = p.tag === `${p.name}/v${p.version}` && p.template === templatePath(p.name) && (p.overlay === null || p.overlay === overlayPath(group, p.name));
+  return usual ? [p.name, p.version, p.commit, p.overlay === null ? 0 : 1] : [p.name, p.version, p.tag, p.commit, p.template, p.overlay];
+}
+
+function loadProvenance(group: string, s: StoredProvenance): ServiceProvenance {
+  if (s.length === 6) {
+    const [name, version, tag, commit, template, overlay] = s;
+    return { name, version, tag, commit, template, overlay };
+  }
+  const [name, version, commit, overlay] = s;
+  return { name, version, tag: `${name}/v${version}`, commit, template: templatePath(name), overlay: overlay === 1 ? overlayPath(group, name) : null };
+}
+
+/** The key a piece of a service's objects usually has: the service's name, and `<name>.` for the run of its routes. */
+function usualKey(kind: ApisixKind, service: string): string {
+  return kind === 'routes' ? `${service}.` : service;
+}
 
 /** A file the compile wrote, as `stat` saw it right after (times in nanoseconds; numbers as text). */
 interface StoredFile {
@@ -195,12 +233,13 @@ function statOf(file: string): Omit<StoredFile, 'path'> {
 }
 
 /**
- * One kind's pieces, in file order: their keys, and base64 of 32-bit numbers, seven per piece:
+ * One kind's pieces, in file order: their unusual keys, and base64 of 32-bit numbers, seven per piece:
  * the index of its service, its count of objects, 1 when it ends open (see RenderedPiece), and
  * its spans in snapshot.json and apisix.yaml (start, end).
  */
 interface StoredKind {
-  readonly keys: readonly string[];
+  /** The pieces whose key is not the usual one (see `usualKey`): index, key. */
+  readonly keys: readonly (readonly [number, string])[];
   readonly numbers: string;
 }
 
@@ -220,8 +259,11 @@ export interface ResultRecord {
   readonly format: typeof FORMAT;
   /** The groups compiled (sorted; null: all). */
   readonly selection: readonly string[] | null;
-  /** git's listing of the index's entries (base64), as the compile read it. */
-  readonly indexed: string;
+  /**
+   * git's listing of the index's entries as the compile read it: the name of the file beside the
+   * record that holds it (`<record>.<token>.index`, written before the record), and its size.
+   */
+  readonly indexed: { readonly token: string; readonly size: number };
   /** The files read from disk rather than the index, with their blob ids (see RepositoryState). */
   readonly fromDisk: readonly (readonly [string, string])[];
   readonly tags: TagRefsState;
@@ -244,6 +286,20 @@ function recordPath(root: string, groups: readonly string[] | undefined, out: st
   return path.join(root, CACHE_DIR, namespace(), `result-${scope}.json`);
 }
 
+/** The file beside a record holding the index listing it was made from. */
+function indexPath(record: string, token: string): string {
+  return `${record}.${token}.index`;
+}
+
+/** Removes the index listings beside a record but the one named `keep`. */
+function removeOtherIndexes(record: string, keep: string | null): void {
+  const prefix = `${path.basename(record)}.`;
+  const kept = keep === null ? null : path.basename(indexPath(record, keep));
+  for (const name of fs.readdirSync(path.dirname(record))) {
+    if (name.startsWith(prefix) && /\.index(\.tmp)?$/.test(name) && name !== kept) fs.rmSync(path.join(path.dirname(record), name), { force: true });
+  }
+}
+
 /**
  * The record for this selection, and the files it describes being read and checked meanwhile
  * (null, when they no longer hold what the record says); null when there is no usable record.
@@ -262,13 +318,15 @@ export function readResultRecord(root: string, groups: readonly string[] | undef
       fs.closeSync(fd);
     }
     const record = JSON.parse(text) as ResultRecord;
-    if (record.format !== FORMAT) return null;
+    if (record.format !== FORMAT || !/^[0-9a-f]+$/.test(record.indexed.token)) return null;
+    const indexed = fs.readFileSync(indexPath(file, record.indexed.token));
+    if (indexed.byteLength !== record.indexed.size) return null;
     const previous = readPrevious(record, written);
     previous.catch(() => {});
     // Decoded now: the caller is usually waiting for git meanwhile.
     const decoded = record.groups.map(decodeGroup);
     if (decoded.some((g) => g === null)) return null;
-    return { record, previous, groups: decoded as DecodedGroup[] };
+    return { record, indexed, previous, groups: decoded as DecodedGroup[] };
   } catch {
     return null;
   }
@@ -277,6 +335,8 @@ export function readResultRecord(root: string, groups: readonly string[] | undef
 /** A record found for a compile, with the files it describes being read. */
 export interface FoundRecord {
   readonly record: ResultRecord;
+  /** git's listing of the index's entries the record was made from. */
+  readonly indexed: Buffer;
   readonly previous: Promise<PreviousFiles | null>;
   readonly groups: readonly DecodedGroup[];
 }
@@ -309,12 +369,22 @@ function decodeGroup(group: StoredGroup): DecodedGroup | null {
     at += count;
   }
   if (at !== claimNumbers.length) return null;
-  const services = group.services.map(([name, version, tag, commit, template, overlay]) => ({ name, version, tag, commit, template, overlay }));
+  const services = group.services.map((p) => loadProvenance(group.group, p));
   const kinds = {} as Record<ApisixKind, { keys: readonly string[]; numbers: Uint32Array }>;
   for (const kind of KINDS) {
     const numbers = numbersOf(group.kinds[kind].numbers);
-    if (numbers === null || numbers.length !== group.kinds[kind].keys.length * PIECE_NUMBERS) return null;
-    kinds[kind] = { keys: group.kinds[kind].keys, numbers };
+    if (numbers === null || numbers.length % PIECE_NUMBERS !== 0) return null;
+    const keys: string[] = [];
+    for (let i = 0; i < numbers.length / PIECE_NUMBERS; i++) {
+      const owner = services[numbers[i * PIECE_NUMBERS]!];
+      if (owner === undefined) return null;
+      keys.push(usualKey(kind, owner.name));
+    }
+    for (const [i, key] of group.kinds[kind].keys) {
+      if (!(i >= 0 && i < keys.length)) return null;
+      keys[i] = key;
+    }
+    kinds[kind] = { keys, numbers };
   }
   return { stored: group, services, claims, claimants, kinds };
 }
@@ -411,6 +481,7 @@ export function prepareResultRecord(
   const discard = () => {
     try {
       fs.rmSync(file, { force: true });
+      removeOtherIndexes(file, null);
     } catch {
       // Nothing to remove, or no cache folder.
     }
@@ -426,17 +497,22 @@ export function prepareResultRecord(
           const files = written.get(g.group)!;
           return { ...g, json: { path: files.json.path, ...statOf(files.json.path) }, yaml: { path: files.yaml.path, ...statOf(files.yaml.path) } };
         });
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const token = randomBytes(6).toString('hex');
+        const indexed = state.raw.worktree.indexed;
+        const indexTmp = `${indexPath(file, token)}.tmp`;
+        fs.writeFileSync(indexTmp, indexed);
+        fs.renameSync(indexTmp, indexPath(file, token));
         const record: ResultRecord = {
           format: FORMAT,
           selection: inputs.groups ? [...inputs.groups].sort(cmp) : null,
-          indexed: state.raw.worktree.indexed.toString('base64'),
+          indexed: { token, size: indexed.byteLength },
           fromDisk: [...state.fromDisk].sort(([a], [b]) => cmp(a, b)),
           tags: state.raw.tags,
           globalFiles: inputs.globalFiles,
           files: inputs.fileRecords,
           groups: stored,
         };
-        fs.mkdirSync(path.dirname(file), { recursive: true });
         const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
         const text = JSON.stringify(record);
         const newest = stored.reduce((n, g) => [BigInt(g.json.ctime), BigInt(g.yaml.ctime)].reduce((a, b) => (a > b ? a : b), n), 0n);
@@ -453,6 +529,7 @@ export function prepareResultRecord(
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         }
         fs.renameSync(tmp, file);
+        removeOtherIndexes(file, token);
       } catch {
         discard();
       }
@@ -483,7 +560,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
     let services: StoredProvenance[];
     let claims: Buffer;
     if (spliced) {
-      services = spliced.services.map(storedProvenance);
+      services = spliced.services.map((p) => storeProvenance(snapshot.group, p));
       claims = spliced.claims;
       for (const kind of KINDS) {
         for (const entry of spliced.kinds[kind]) {
@@ -514,7 +591,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
       if (!outputs) return null;
       const owner = new Map<RenderedPiece, number>();
       outputs.forEach((o, i) => o.pieces.forEach((p) => owner.set(p, i)));
-      services = outputs.map((o) => storedProvenance(o.provenance));
+      services = outputs.map((o) => storeProvenance(snapshot.group, o.provenance));
       claims = encodeClaims(outputs.map((o) => o.claims.map((c) => claimHash(c.key))));
       for (const span of spans) {
         const p = span.piece;
@@ -526,15 +603,12 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
       const list = placed[kind];
       const numbers = new Uint32Array(list.length * PIECE_NUMBERS);
       list.forEach((p, i) => numbers.set([p.owner, p.count, p.openEnded ? 1 : 0, p.json[0], p.json[1], p.yaml[0], p.yaml[1]], i * PIECE_NUMBERS));
-      kinds[kind] = { keys: list.map((p) => p.key), numbers: base64(numbers) };
+      const keys = list.flatMap((p, i) => (p.key === usualKey(kind, services[p.owner]![0]) ? [] : [[i, p.key] as const]));
+      kinds[kind] = { keys, numbers: base64(numbers) };
     }
     groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
   }
   return groups;
-}
-
-function storedProvenance(p: ServiceProvenance): StoredProvenance {
-  return [p.name, p.version, p.tag, p.commit, p.template, p.overlay];
 }
 
 function base64(numbers: Uint32Array): string {
@@ -605,7 +679,7 @@ export async function spliceCompile(
 
   // What changed: index entries, files read from disk, loose tags. A file's content is its blob
   // id as read from disk when it was, else as the index has it.
-  const indexedBefore = Buffer.from(record.indexed, 'base64');
+  const indexedBefore = found.indexed;
   const changedIndexed = changedEntries(indexedBefore, raw.worktree.indexed);
   if (changedIndexed === null) return null;
   const disk = treeOfListing(repo, { indexed: Buffer.alloc(0), changed: raw.worktree.changed, untracked: raw.worktree.untracked });
@@ -635,7 +709,7 @@ export async function spliceCompile(
   // The changed services, alone: their files and tags, and the files no service owns.
   const memo = new MemoryMemo();
   for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
-  const own = treeOfListing(repo, listingOf(raw.worktree, (rel) => changed.has(ownerOf(rel) ?? '')));
+  const own = treeOfListing(repo, listingOf(raw.worktree, changed));
   if (own === null || own.problems.length > 0) return null;
   const reader = worktreeReader(repo.dir);
   const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));

@@ -89,6 +89,11 @@ function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly
   return { kind, key, count: objects.length, text: { form: 'strings', canonical: canonical.join(','), pretty: pretty.join(',\n'), yaml }, openEnded };
 }
 
+/** A service's provenance with its keys in code-point order, as `sortKeys` would give it. */
+function canonicalProvenance(p: ServiceProvenance): ServiceProvenance {
+  return { commit: p.commit, name: p.name, overlay: p.overlay, tag: p.tag, template: p.template, version: p.version };
+}
+
 /** The bytes of a snapshot's two files, when the snapshot was assembled from rendered objects. */
 interface SnapshotFiles {
   /**
@@ -141,7 +146,8 @@ export function assembleSnapshot(
   canonical.text('}');
   const canonicalBytes = canonical.done();
   const digest = `sha256:${createHash('sha256').update(canonicalBytes).digest('hex')}`;
-  const provenance = sortKeys({ commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)) });
+  // In canonical key order (written out: sortKeys would copy every service's object).
+  const provenance = { commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)).map(canonicalProvenance) };
 
   // The two files are put together when first asked for (a diff or a sync never writes them).
   const files = (): { json: Buffer[]; standalone: Buffer[]; spans: PieceSpan[] } => {
