@@ -345,10 +345,12 @@ export interface FoundRecord {
 interface DecodedGroup {
   readonly stored: StoredGroup;
   readonly services: readonly ServiceProvenance[];
-  /** Per service, the hashes of its route claims. */
+  /** Per service, the hashes of its route claims (views of `claimNumbers`). */
   readonly claims: readonly Uint32Array[];
-  /** Claim hash → the index of the service claiming it, or -1 when several do. */
-  readonly claimants: ReadonlyMap<number, number>;
+  /** The stored claims: per service, its count and then its hashes. */
+  readonly claimNumbers: Uint32Array;
+  /** Where each service's claims start in `claimNumbers` (at its count). */
+  readonly claimStarts: Uint32Array;
   readonly kinds: Readonly<Record<ApisixKind, { readonly keys: readonly string[]; readonly numbers: Uint32Array }>>;
 }
 
@@ -356,16 +358,12 @@ function decodeGroup(group: StoredGroup): DecodedGroup | null {
   const claimNumbers = numbersOf(group.claims);
   if (claimNumbers === null) return null;
   const claims: Uint32Array[] = [];
-  const claimants = new Map<number, number>();
+  const claimStarts = new Uint32Array(group.services.length);
   let at = 0;
   for (let i = 0; i < group.services.length; i++) {
+    claimStarts[i] = at;
     const count = claimNumbers[at++] ?? 0;
-    const hashes = claimNumbers.subarray(at, at + count);
-    claims.push(hashes);
-    for (const h of hashes) {
-      const other = claimants.get(h);
-      claimants.set(h, other === undefined || other === i ? i : -1);
-    }
+    claims.push(claimNumbers.subarray(at, at + count));
     at += count;
   }
   if (at !== claimNumbers.length) return null;
@@ -386,7 +384,7 @@ function decodeGroup(group: StoredGroup): DecodedGroup | null {
     }
     kinds[kind] = { keys, numbers };
   }
-  return { stored: group, services, claims, claimants, kinds };
+  return { stored: group, services, claims, claimNumbers, claimStarts, kinds };
 }
 
 /** The files a record describes, by group. */
@@ -761,6 +759,23 @@ function plainEntryOf(indexed: Buffer, rel: string): boolean {
   return everyEntryPlain(indexed, start, at + rel.length + 1) && indexed.indexOf(`\t${rel}\0`, at + 1) < 0;
 }
 
+/** Whether a service in `kept` has a claim of hash `h` (searched for: a few hashes among tens of thousands). */
+function claimedByKept(group: DecodedGroup, h: number, kept: ReadonlySet<number>): boolean {
+  const { claimNumbers, claimStarts } = group;
+  for (let at = claimNumbers.indexOf(h); at >= 0; at = claimNumbers.indexOf(h, at + 1)) {
+    // The service whose claims hold `at`: the last one starting before it (at its start is its count).
+    let lo = 0;
+    let hi = claimStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (claimStarts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    if (claimStarts[lo] !== at && kept.has(lo)) return true;
+  }
+  return false;
+}
+
 /**
  * One group's snapshot: the earlier pieces of the unchanged services, as blocks of the earlier
  * files, and the changed services' new pieces between them, in key order. Null when a changed
@@ -779,12 +794,7 @@ function spliceGroup(
     if (!changed.has(p.name)) kept.add(i);
   });
   const freshHashes = fresh.map((o) => o.claims.map((c) => claimHash(c.key)));
-  for (const hashes of freshHashes) {
-    for (const h of hashes) {
-      const owner = group.claimants.get(h);
-      if (owner !== undefined && (owner === -1 || kept.has(owner))) return null;
-    }
-  }
+  for (const hashes of freshHashes) for (const h of hashes) if (claimedByKept(group, h, kept)) return null;
 
   // The services, old and new, in name order.
   type Service = { provenance: ServiceProvenance; old: number | null; fresh: number | null };

@@ -144,8 +144,20 @@ export function assembleSnapshot(
     canonical.text(']');
   });
   canonical.text('}');
-  const canonicalBytes = canonical.done();
-  const digest = `sha256:${createHash('sha256').update(canonicalBytes).digest('hex')}`;
+  // With the files to write, the canonical JSON is put together only when the objects are first
+  // read (a compile that writes the files never reads them); otherwise the pieces are let go
+  // (see below) and it is kept instead.
+  let canonicalBytes: Buffer | undefined;
+  let digest: string;
+  let builder: TextBuilder | null = canonical;
+  if (options.files === false) {
+    canonicalBytes = canonical.done();
+    digest = `sha256:${createHash('sha256').update(canonicalBytes).digest('hex')}`;
+    builder = null;
+  } else {
+    digest = `sha256:${canonical.sha256()}`;
+  }
+  const canonicalText = () => (canonicalBytes ??= builder!.done());
   // In canonical key order (written out: sortKeys would copy every service's object).
   const provenance = { commit: options.commit, services: [...services].sort((a, b) => cmp(a.name, b.name)).map(canonicalProvenance) };
 
@@ -189,7 +201,7 @@ export function assembleSnapshot(
   let apisix: ApisixConfig | undefined;
   const snapshot = {
     get apisix(): ApisixConfig {
-      apisix ??= JSON.parse(canonicalBytes.toString('utf8')) as ApisixConfig;
+      apisix ??= JSON.parse(canonicalText().toString('utf8')) as ApisixConfig;
       return apisix;
     },
     digest,
@@ -287,6 +299,48 @@ class TextBuilder {
       offset += at;
     }
     return chunks;
+  }
+
+  /**
+   * sha256 (hex) of the text, without putting it together where that would mean copying: the
+   * lines of a block of canonical JSON spliced from an earlier snapshot.json are hashed where
+   * they are, everything else is put together in buffers first.
+   */
+  sha256(): string {
+    const hash = createHash('sha256');
+    const runs = this.#runs();
+    for (let r = 0; r < runs.length; ) {
+      const run = runs[r]!;
+      if (run.block !== null && run.which === 0) {
+        const { src, from, to } = run.block;
+        // Each line without its indent (see copyStripped).
+        for (let line = from; ; ) {
+          let eol = src.indexOf(0x0a, line);
+          if (eol < 0 || eol >= to) eol = -1;
+          hash.update(src.subarray(line + PRETTY_INDENT.length, eol < 0 ? to : eol));
+          if (eol < 0) break;
+          line = eol + 1;
+        }
+        r++;
+        continue;
+      }
+      let end = r;
+      let size = 0;
+      for (; end < runs.length && !(runs[end]!.block !== null && runs[end]!.which === 0); end++) size += runs[end]!.length;
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (; r < end; r++) {
+        const { first, which, block } = runs[r]!;
+        if (block !== null) {
+          at += block.src.copy(out, at, block.from, block.to);
+          continue;
+        }
+        const part = this.#parts[first]!;
+        at = typeof part === 'string' ? at + out.write(part, at, 'utf8') : copyRendering(part, which, out, at);
+      }
+      hash.update(at === size ? out : out.subarray(0, at));
+    }
+    return hash.digest('hex');
   }
 
   /** Where the pieces of a block went, once the block starts at `start`: each keeps its place in it. */
