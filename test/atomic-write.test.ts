@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFilesAtomically } from '../src/app/atomic-write.js';
+import { fileIdentity, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/app/atomic-write.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -73,5 +73,22 @@ describe('writeFilesAtomically', () => {
     ).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
     expect(fs.readFileSync(good, 'utf8')).toBe('old');
     expect(fs.readdirSync(path.dirname(good))).toEqual(['snapshot.json']);
+  });
+
+  it('tells each file as written or found, so that a file replaced since is told apart', async () => {
+    const dir = tempDir();
+    const a = path.join(dir, 'a.txt');
+    const b = path.join(dir, 'b.txt');
+    fs.writeFileSync(b, 'kept');
+    const { replaced, identities } = await writeFilesAtomicallyNoting([
+      { path: a, content: 'new' },
+      { path: b, content: 'kept' },
+    ]);
+    expect(replaced).toEqual([a]);
+    for (const file of [a, b]) expect(identities.get(file)).toBe(fileIdentity(fs.statSync(file, { bigint: true })));
+    // Another writer puts a file of the same size in its place.
+    fs.writeFileSync(`${a}.other`, 'NEW');
+    fs.renameSync(`${a}.other`, a);
+    expect(identities.get(a)).not.toBe(fileIdentity(fs.statSync(a, { bigint: true })));
   });
 });

@@ -136,6 +136,18 @@ describe('a compile after a few services changed splices them in', () => {
     expect((await compileBoth(repo, ['production'])).incremental).toEqual(['svc-1']);
   });
 
+  it('a version tag deleted: its service goes back to the version its pin now resolves to', async () => {
+    const repo = synthetic(5);
+    await compileBoth(repo, ['staging']);
+    publish(repo, 2, '1.1.0', '\n    priority: 8');
+    expect((await compileBoth(repo, ['staging'])).incremental).toEqual(['svc-2']);
+    // The loose ref removed (`git tag -d` may also rewrite packed-refs, which a whole compile follows).
+    fs.rmSync(path.join(repo.dir, '.git', 'refs', 'tags', 'svc-2', 'v1.1.0'));
+    const back = await compileBoth(repo, ['staging']);
+    expect(back.incremental).toEqual(['svc-2']);
+    expect(back.snapshots[0]!.provenance.services.find((s) => s.name === 'svc-2')!.version).toBe('1.0.0');
+  });
+
   it('on the bundled example', async () => {
     const repo = makeExampleRepo();
     repos.push(repo);
@@ -156,6 +168,15 @@ describe('a compile that could come out differently is compiled whole', () => {
     expect((await compileBoth(repo)).incremental).toEqual([]);
     repo.write('tagway.yaml', 'plugins: [my-auth]\n');
     expect((await compileBoth(repo)).incremental).toBeNull();
+  });
+
+  it('when the tags were packed (packed-refs is rewritten)', async () => {
+    const repo = synthetic(4);
+    await compileBoth(repo);
+    publish(repo, 1, '1.1.0', '\n    priority: 3');
+    repo.git('pack-refs', '--all');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    expect((await compileBoth(repo)).incremental).toEqual([]);
   });
 
   it('when a changed service has a finding, and again until a compile is clean', async () => {

@@ -20,25 +20,51 @@ export interface PlannedFile {
  * Files whose content is already the same are left untouched. Returns the paths it replaced.
  */
 export async function writeFilesAtomically(files: readonly PlannedFile[]): Promise<string[]> {
-  // The files are staged at the same time: most of the time goes to waiting for the disk (fsync).
-  const staged = await Promise.allSettled(files.map(stage));
-  const done = staged.flatMap((s) => (s.status === 'fulfilled' && s.value !== null ? [s.value] : []));
-  const failed = staged.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(done.map((s) => fs.rm(s.tmp, { force: true })));
-    throw failed.reason;
-  }
-  for (const s of done) await fs.rename(s.tmp, s.final);
-  return done.map((s) => s.final);
+  return (await writeFilesAtomicallyNoting(files)).replaced;
 }
 
-/** Writes the file's content to a temporary sibling (fsynced); null when the file already holds it. */
-async function stage(file: PlannedFile): Promise<{ tmp: string; final: string } | null> {
+/**
+ * `writeFilesAtomically`, also telling each file by its inode, size and modification time as
+ * written (or as found holding the content): a later stat that differs means someone else wrote
+ * or replaced the file since (a rename keeps all three).
+ */
+export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+  // The files are staged at the same time: most of the time goes to waiting for the disk (fsync).
+  const settled = await Promise.allSettled(files.map(stage));
+  const staged = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(staged.map((s) => (s.tmp === null ? null : fs.rm(s.tmp, { force: true }))));
+    throw failed.reason;
+  }
+  const replaced: string[] = [];
+  for (const s of staged) {
+    if (s.tmp === null) continue;
+    await fs.rename(s.tmp, s.final);
+    replaced.push(s.final);
+  }
+  return { replaced, identities: new Map(staged.map((s) => [s.final, s.identity])) };
+}
+
+/** A file's inode, size and modification time (what a rename keeps). */
+export function fileIdentity(st: { readonly ino: bigint; readonly size: bigint; readonly mtimeNs: bigint }): string {
+  return `${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+/**
+ * Writes the file's content to a temporary sibling (fsynced); `tmp` null when the file already
+ * holds it. `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
+ */
+async function stage(file: PlannedFile): Promise<{ tmp: string | null; final: string; identity: string }> {
   const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
-  if (!(file.previous !== undefined && !sameBytes(chunks, file.previous)) && (await holds(file.path, chunks))) return null;
+  if (!(file.previous !== undefined && !sameBytes(chunks, file.previous))) {
+    const found = await holds(file.path, chunks);
+    if (found !== null) return { tmp: null, final: file.path, identity: found };
+  }
   await fs.mkdir(path.dirname(file.path), { recursive: true });
   const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w');
+  let identity: string;
   try {
     let rest = chunks.filter((c) => c.byteLength > 0);
     while (rest.length > 0) {
@@ -46,6 +72,7 @@ async function stage(file: PlannedFile): Promise<{ tmp: string; final: string } 
       rest = afterWritten(rest, bytesWritten);
     }
     await handle.sync();
+    identity = fileIdentity(await handle.stat({ bigint: true }));
   } catch (error) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
@@ -57,16 +84,19 @@ async function stage(file: PlannedFile): Promise<{ tmp: string; final: string } 
     await fs.rm(tmp, { force: true });
     throw error;
   }
-  return { tmp, final: file.path };
+  return { tmp, final: file.path, identity };
 }
 
-/** Whether the file holds exactly these bytes. Only a file of the same size can: others are not read. */
-async function holds(file: string, chunks: readonly Uint8Array[]): Promise<boolean> {
+/**
+ * The file's identity (see fileIdentity) when it holds exactly these bytes, else null. Only a
+ * file of the same size can: others are not read.
+ */
+async function holds(file: string, chunks: readonly Uint8Array[]): Promise<string | null> {
   const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const onDisk = await fs.stat(file).then((st) => st.size, () => -1);
-  if (onDisk !== size) return false;
+  const before = await fs.stat(file, { bigint: true }).catch(() => null);
+  if (before === null || Number(before.size) !== size) return null;
   const bytes = await fs.readFile(file).catch(() => null);
-  return bytes !== null && sameBytes(chunks, bytes);
+  return bytes !== null && sameBytes(chunks, bytes) ? fileIdentity(before) : null;
 }
 
 function sameBytes(chunks: readonly Uint8Array[], bytes: Uint8Array): boolean {

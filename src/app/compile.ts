@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { compareDiagnostics, hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
-import { writeFilesAtomically } from './atomic-write.js';
+import { writeFilesAtomicallyNoting } from './atomic-write.js';
 import { UserError } from './errors.js';
 import { cacheWanted, loadCompileInput, startListing } from './repository.js';
 import type { StartedListing } from './repository.js';
@@ -83,8 +83,11 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   );
   const recording = compiled.record(contents);
   let written: string[];
+  let identities: ReadonlyMap<string, string>;
   try {
-    written = await writeFilesAtomically(planned);
+    const outcome = await writeFilesAtomicallyNoting(planned);
+    written = outcome.replaced;
+    identities = outcome.identities;
   } catch (error) {
     recording.discard();
     const code = (error as NodeJS.ErrnoException).code;
@@ -95,7 +98,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       { cause: error },
     );
   }
-  await recording.commit();
+  await recording.commit(identities);
   const replaced = new Set(written);
   const groups = result.snapshots.map((s) => {
     const snapshotPath = path.join(out, s.group, 'snapshot.json');

@@ -56,6 +56,7 @@ import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { FileRecord } from '../validate/entries.js';
+import { fileIdentity } from './atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
 
 /** Format of the result record; a record of another format is ignored. */
@@ -474,7 +475,7 @@ export function prepareResultRecord(
   result: CompileResult,
   written: WrittenFiles,
   out: string,
-): { commit(): Promise<void>; discard(): void } {
+): { commit(identities: ReadonlyMap<string, string>): Promise<void>; discard(): void } {
   const file = recordPath(root, inputs.groups, out);
   const discard = () => {
     try {
@@ -489,11 +490,18 @@ export function prepareResultRecord(
   if (groups === null || state === null) return { commit: async () => discard(), discard };
   return {
     discard,
-    commit: async () => {
+    commit: async (identities) => {
       try {
+        // Each file must still be the one written (or found holding its content): a compile
+        // running beside this one may have replaced it since.
+        const current = (rel: string) => {
+          const st = fs.statSync(rel, { bigint: true });
+          if (fileIdentity(st) !== identities.get(rel)) throw new Error(`${rel} changed since it was written`);
+          return { size: String(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino), dev: String(st.dev) };
+        };
         const stored = groups.map((g) => {
           const files = written.get(g.group)!;
-          return { ...g, json: { path: files.json.path, ...statOf(files.json.path) }, yaml: { path: files.yaml.path, ...statOf(files.yaml.path) } };
+          return { ...g, json: { path: files.json.path, ...current(files.json.path) }, yaml: { path: files.yaml.path, ...current(files.yaml.path) } };
         });
         fs.mkdirSync(path.dirname(file), { recursive: true });
         const token = randomBytes(6).toString('hex');
