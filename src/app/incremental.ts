@@ -38,7 +38,7 @@ import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { fileKey, MemoryMemo } from '../compile/memo.js';
 import type { CompileMemo } from '../compile/memo.js';
 import { assembleSnapshot, snapshotSpans } from '../compile/snapshot.js';
-import type { RenderedPiece } from '../compile/snapshot.js';
+import type { PieceSpan, RenderedPiece } from '../compile/snapshot.js';
 import { gitCliAvailable } from '../git/cli.js';
 import type { TagRefsState } from '../git/refs.js';
 import { listVersionTags, parseVersionTagName } from '../git/tags.js';
@@ -82,13 +82,18 @@ export interface RepositoryState {
  */
 export function stateOf(raw: RawListing, tree: SourceTree): RepositoryState | null {
   if (tree.problems.length > 0 || !everyEntryPlain(raw.worktree.indexed, 0, raw.worktree.indexed.byteLength)) return null;
+  return { raw, fromDisk: readFromDisk(raw.worktree, tree) };
+}
+
+/** The blob id of each file of a listing read from disk (changed, untracked), `none` when `tree` does not hold it. */
+function readFromDisk(listing: WorktreeListing, tree: SourceTree): Map<string, string> {
   const read = new Map(tree.files.map((f) => [f.path, f]));
   const fromDisk = new Map<string, string>();
-  for (const rel of [...nulSeparated(raw.worktree.changed), ...nulSeparated(raw.worktree.untracked)]) {
+  for (const rel of [...nulSeparated(listing.changed), ...nulSeparated(listing.untracked)]) {
     const file = read.get(rel);
     fromDisk.set(rel, file ? oidOf(file) : 'none');
   }
-  return { raw, fromDisk };
+  return fromDisk;
 }
 
 function nulSeparated(bytes: Buffer): string[] {
@@ -566,32 +571,12 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
     let services: StoredProvenance[];
     let claims: Buffer;
     if (spliced) {
-      services = spliced.services.map((p) => storeProvenance(snapshot.group, p));
+      services = [...spliced.services];
       claims = spliced.claims;
-      for (const kind of KINDS) {
-        for (const entry of spliced.kinds[kind]) {
-          const span = at.get(entry.piece)!;
-          if (entry.old === null) {
-            placed[kind].push({ key: entry.piece.key, owner: entry.owner, count: entry.piece.count, openEnded: entry.piece.openEnded, json: span.json, yaml: span.yaml });
-            continue;
-          }
-          // A block of earlier pieces moved as a whole: each keeps its place within it.
-          const { numbers, keys, from, to, owners } = entry.old;
-          const jsonShift = span.json[0] - numbers[from * PIECE_NUMBERS + 3]!;
-          const yamlShift = span.yaml[0] - numbers[from * PIECE_NUMBERS + 5]!;
-          for (let i = from; i < to; i++) {
-            const n = i * PIECE_NUMBERS;
-            placed[kind].push({
-              key: keys[i]!,
-              owner: owners[numbers[n]!]!,
-              count: numbers[n + 1]!,
-              openEnded: (numbers[n + 2]! & 1) !== 0,
-              json: [numbers[n + 3]! + jsonShift, numbers[n + 4]! + jsonShift],
-              yaml: [numbers[n + 5]! + yamlShift, numbers[n + 6]! + yamlShift],
-            });
-          }
-        }
-      }
+      const kinds = {} as Record<ApisixKind, StoredKind>;
+      for (const kind of KINDS) kinds[kind] = splicedKind(kind, spliced.kinds[kind], at, services);
+      groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
+      continue;
     } else {
       const outputs = snapshotServices(snapshot);
       if (!outputs) return null;
@@ -615,6 +600,47 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
     groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
   }
   return groups;
+}
+
+/**
+ * A kind's pieces in a spliced snapshot, as the record keeps them: blocks of earlier pieces are
+ * copied number by number and moved (their owners renumbered, their spans shifted), not taken
+ * apart piece by piece.
+ */
+function splicedKind(
+  kind: ApisixKind,
+  entries: readonly LayoutEntry[],
+  at: ReadonlyMap<RenderedPiece, PieceSpan>,
+  services: readonly StoredProvenance[],
+): StoredKind {
+  const total = entries.reduce((n, e) => n + (e.old === null ? 1 : e.old.to - e.old.from), 0);
+  const numbers = new Uint32Array(total * PIECE_NUMBERS);
+  const keys: (readonly [number, string])[] = [];
+  let i = 0;
+  for (const entry of entries) {
+    const span = at.get(entry.piece)!;
+    if (entry.old === null) {
+      const p = entry.piece;
+      numbers.set([entry.owner, p.count, p.openEnded ? 1 : 0, span.json[0], span.json[1], span.yaml[0], span.yaml[1]], i * PIECE_NUMBERS);
+      if (p.key !== usualKey(kind, services[entry.owner]![0])) keys.push([i, p.key]);
+      i += 1;
+      continue;
+    }
+    const { numbers: old, from, to, owners, unusual } = entry.old;
+    const jsonShift = span.json[0] - old[from * PIECE_NUMBERS + 3]!;
+    const yamlShift = span.yaml[0] - old[from * PIECE_NUMBERS + 5]!;
+    numbers.set(old.subarray(from * PIECE_NUMBERS, to * PIECE_NUMBERS), i * PIECE_NUMBERS);
+    for (let n = i * PIECE_NUMBERS, end = (i + to - from) * PIECE_NUMBERS; n < end; n += PIECE_NUMBERS) {
+      numbers[n] = owners[numbers[n]!]!;
+      numbers[n + 3] = numbers[n + 3]! + jsonShift;
+      numbers[n + 4] = numbers[n + 4]! + jsonShift;
+      numbers[n + 5] = numbers[n + 5]! + yamlShift;
+      numbers[n + 6] = numbers[n + 6]! + yamlShift;
+    }
+    for (const [k, key] of unusual) if (k >= from && k < to) keys.push([i + k - from, key]);
+    i += to - from;
+  }
+  return { keys, numbers: base64(numbers) };
 }
 
 function base64(numbers: Uint32Array): string {
@@ -652,7 +678,8 @@ function claimHash(key: string): number {
 
 /** How a spliced snapshot was put together, for its record. */
 interface SplicedLayout {
-  readonly services: readonly ServiceProvenance[];
+  /** The snapshot's services, as the record keeps them. */
+  readonly services: readonly StoredProvenance[];
   readonly claims: Buffer;
   /** Per kind, in file order: a changed service's new piece, or a block of earlier pieces. */
   readonly kinds: Readonly<Record<ApisixKind, readonly LayoutEntry[]>>;
@@ -663,7 +690,14 @@ interface LayoutEntry {
   /** The service's index among the snapshot's services (a new piece). */
   readonly owner: number;
   /** The earlier pieces `from`..`to` of the kind, and the new index of each earlier service (a block). */
-  readonly old: { readonly numbers: Uint32Array; readonly keys: readonly string[]; readonly from: number; readonly to: number; readonly owners: readonly number[] } | null;
+  readonly old: {
+    readonly numbers: Uint32Array;
+    /** The kind's pieces with an unusual key (index, key), as the record had them. */
+    readonly unusual: readonly (readonly [number, string])[];
+    readonly from: number;
+    readonly to: number;
+    readonly owners: readonly number[];
+  } | null;
 }
 
 const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
@@ -690,7 +724,8 @@ export async function spliceCompile(
   if (changedIndexed === null) return null;
   const disk = treeOfListing(repo, { indexed: Buffer.alloc(0), changed: raw.worktree.changed, untracked: raw.worktree.untracked });
   if (disk === null || disk.problems.length > 0) return null;
-  const fromDisk = stateOf(raw, disk)!.fromDisk;
+  // (The entries of the index the record holds were all plain; the changed ones are checked below.)
+  const fromDisk = readFromDisk(raw.worktree, disk);
   const fromDiskBefore = new Map(record.fromDisk);
   const content = (rel: string, indexed: Buffer, read: ReadonlyMap<string, string>) => read.get(rel) ?? indexedOid(indexed, rel);
   const paths = new Set([...changedIndexed, ...fromDiskBefore.keys(), ...fromDisk.keys()]);
@@ -842,7 +877,7 @@ function spliceGroup(
         openEnded: (numbers[last + 2]! & 1) !== 0,
         text: { form: 'spans', json: files.json, jsonStart: js, jsonEnd: je, yaml: files.yaml, yamlStart: ys, yamlEnd: ye },
       };
-      entries.push({ piece, owner: -1, old: { numbers, keys: stored.keys, from, to, owners } });
+      entries.push({ piece, owner: -1, old: { numbers, unusual: group.stored.kinds[kind].keys, from, to, owners } });
       from = -1;
     };
     try {
@@ -872,6 +907,7 @@ function spliceGroup(
     KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
     { commit, draft: false },
   );
-  splicedLayouts.set(snapshot, { services: all.map((s) => s.provenance), claims, kinds: layout });
+  const stored = all.map((s) => (s.old !== null ? group.stored.services[s.old]! : storeProvenance(group.stored.group, s.provenance)));
+  splicedLayouts.set(snapshot, { services: stored, claims, kinds: layout });
   return snapshot;
 }

@@ -66,6 +66,49 @@ export async function catFileBatch(repo: GitRepo, oids: readonly string[]): Prom
   return blobs;
 }
 
+/**
+ * The entries of the trees `names` name (`<rev>:<path>`, no newline in them), read by one
+ * `git cat-file --batch`; null for a name that names no tree (nothing there, or a file). Blobs
+ * only, as `lsTree` lists them (no folders, no submodules).
+ */
+export async function treesByName(repo: GitRepo, names: readonly string[]): Promise<(CliTreeEntry[] | null)[]> {
+  if (names.length === 0) return [];
+  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${names.join('\n')}\n`));
+  const trees: (CliTreeEntry[] | null)[] = [];
+  let at = 0;
+  for (const name of names) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol < 0) throw new GitError(`git cat-file --batch stopped before ${name}`);
+    const [oid, type, size, ...rest] = out.toString('utf8', at, eol).split(' ');
+    at = eol + 1;
+    // `<name> missing` (or `ambiguous`): nothing follows.
+    if (rest.length > 0 || size === undefined || !/^[0-9a-f]{40}$/.test(oid ?? '')) {
+      trees.push(null);
+      continue;
+    }
+    const body = out.subarray(at, at + Number(size));
+    at += Number(size) + 1;
+    trees.push(type === 'tree' ? treeEntries(body) : null);
+  }
+  return trees;
+}
+
+/** The blobs of a tree object: `<mode> <name>\0<20-byte oid>` each. */
+function treeEntries(body: Buffer): CliTreeEntry[] {
+  const entries: CliTreeEntry[] = [];
+  for (let at = 0; at < body.length; ) {
+    const space = body.indexOf(0x20, at);
+    const nul = body.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new GitError('a tree object git cannot have written');
+    const mode = body.toString('latin1', at, space);
+    // Regular files (100644, 100755, old 1006xx) and links (120000) are blobs; 40000 is a
+    // folder, 160000 a submodule.
+    if (mode.startsWith('100') || mode === '120000') entries.push({ path: body.toString('utf8', space + 1, nul), oid: body.toString('hex', nul + 1, nul + 21), mode });
+    at = nul + 21;
+  }
+  return entries;
+}
+
 export interface CliTreeEntry {
   readonly path: string;
   readonly oid: string;

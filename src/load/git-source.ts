@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { gitCliAvailable } from '../git/cli.js';
+import { gitCliAvailable, treesByName } from '../git/cli.js';
 import { GitError } from '../git/errors.js';
 import { listTree, readBlobs } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
@@ -14,6 +14,8 @@ import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js
 import type { SourceFile, SourceTree } from './source-file.js';
 
 const SYMLINK = '120000';
+/** A commit with fewer tags than this has them looked up one by one (see readTemplatesAtTags). */
+const FEW_TAGS = 64;
 
 /**
  * Reads the config files as committed at `commit`. Symlinks are resolved inside the commit's
@@ -94,15 +96,28 @@ export async function readTemplatesAtTags(
       }
     }
   }
+  const found = (tag: VersionTag, entry: TreeEntry | undefined) => {
+    const usable = entry !== undefined && entry.mode !== SYMLINK ? entry : null;
+    options.known?.set(tagTemplateKey(tag), usable === null ? null : { oid: usable.oid, mode: usable.mode });
+    if (usable) present.push({ tag, entry: usable });
+  };
+  // Commits with a few tags each (a repository where services are published one at a time):
+  // one git process reads each tag's folder of its service, rather than the trees of every
+  // commit, thousands of entries each, being read here one commit after the other.
+  const few = gitCliAvailable() ? [...stillToList].filter(([, list]) => list.length < FEW_TAGS) : [];
+  if (few.length > 1 || (few.length === 1 && options.cli === true)) {
+    const wanted = few.flatMap(([commit, list]) => list.map((tag) => ({ commit, tag })));
+    const trees = await treesByName(repo, wanted.map(({ commit, tag }) => `${commit}:services/${tag.service}`));
+    wanted.forEach(({ tag }, i) => {
+      const entry = trees[i]?.find((e) => e.path === 'service.yaml');
+      found(tag, entry && { path: templatePath(tag.service), oid: entry.oid, mode: entry.mode });
+    });
+    for (const [commit] of few) stillToList.delete(commit);
+  }
   for (const [commit, list] of stillToList) {
     const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)), options.cli === true ? { cli: true } : {});
     const byPath = new Map(entries.map((e) => [e.path, e]));
-    for (const tag of list) {
-      const entry = byPath.get(templatePath(tag.service));
-      const usable = entry !== undefined && entry.mode !== SYMLINK ? entry : null;
-      options.known?.set(tagTemplateKey(tag), usable === null ? null : { oid: usable.oid, mode: usable.mode });
-      if (usable) present.push({ tag, entry: usable });
-    }
+    for (const tag of list) found(tag, byPath.get(templatePath(tag.service)));
   }
   const out = new Map<string, SourceFile>();
   if (options.deferred === true) {
