@@ -5,7 +5,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
 import { writeFilesAtomicallyNoting } from './atomic-write.js';
 import { UserError } from './errors.js';
-import { cacheWanted, loadCompileInput, startListing } from './repository.js';
+import { cacheWanted, loadCompileInput, loadValidators, startListing } from './repository.js';
 import type { StartedListing } from './repository.js';
 import { compile } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
@@ -135,6 +135,7 @@ async function compileForFiles(
 }> {
   const { repo } = started;
   const found = cacheWanted(options) && !options.draft && !options.rev ? readResultRecord(repo.dir, options.groups, out) : null;
+  if (found) loadValidators();
   const raw = found ? await started.raw : null;
   if (found && raw) {
     const spliced = await spliceCompile(repo, found, raw, options.groups);

@@ -3,6 +3,7 @@
  * its fleet (`targets` and `rollout` of its group.yaml), either compiled from the repository
  * exactly as `compile` does, or read from an already compiled `snapshot.json`.
  */
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compile, sourceKey } from '../compile/compile.js';
@@ -129,7 +130,9 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
   const abs = path.resolve(options.cwd, file);
   let text: string;
   try {
-    text = await fs.readFile(abs, 'utf8');
+    // One synchronous read: tens of MiB read through promises go in small steps, each waiting
+    // for the event loop.
+    text = readFileSync(abs, 'utf8');
   } catch (error) {
     throw new UserError(`cannot read snapshot ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Give the path of a snapshot.json written by tagway compile.', { cause: error });
   }

@@ -51,6 +51,11 @@ let ajv: Ajv2020 | null = null;
 const compiled = new Map<SchemaKind, ValidateFunction>();
 let ahead: Readonly<Record<string, ValidateFunction>> | null | undefined;
 
+/** Loads the validators compiled ahead of time now rather than at first use (a caller waiting for git). */
+export function loadFileValidators(): void {
+  if (ahead === undefined) ahead = loadCompiled('files', fileSchemas());
+}
+
 /**
  * Each kind's validator: compiled ahead of time when the build made them (src/validate/compiled.ts),
  * else compiled once per process, when first needed.

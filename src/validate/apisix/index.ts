@@ -22,6 +22,13 @@ import { apisixSchemaValidators } from './schema.js';
 
 export { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES } from './bundled-plugins.js';
 export { CHECKED_PLUGINS } from './plugin-checks.js';
+import { loadPluginValidators } from './plugin-checks.js';
+
+/** Loads APISIX's validators (objects and plugins) now rather than at first use (a caller waiting for git). */
+export function loadApisixValidators(): void {
+  apisixSchemaValidators();
+  loadPluginValidators();
+}
 
 export type ApisixObjectKind = 'route' | 'service' | 'upstream';
 

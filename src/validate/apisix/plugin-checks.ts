@@ -114,6 +114,11 @@ export function createPluginAjv(options: { readonly source?: boolean } = {}): Aj
   return createApisixAjv({ strictRequired: false, ...options });
 }
 
+/** Loads the plugin validators compiled ahead of time now rather than at first use (a caller waiting for git). */
+export function loadPluginValidators(): void {
+  if (ahead === undefined) ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS);
+}
+
 /** A plugin's validator: compiled ahead of time when the build made them, else on first use. */
 function pluginValidator(name: string): ValidateFunction | undefined {
   const cached = validators.get(name);
