@@ -50,7 +50,8 @@ async function benchSize(n, runs) {
       const sample = runTask(spec);
       check?.(sample, r);
       samples.push(sample);
-      log(`  ${name} #${r + 1}: ${fmtMs(sample.ms)}, ${fmtMiB(sample.maxRssKiB)}${sample.writes !== undefined && sample.writes !== null ? `, ${sample.writes} writes` : ''}`);
+      const spliced = typeof sample.incremental === 'number' ? `, incremental (${sample.incremental} changed)` : '';
+      log(`  ${name} #${r + 1}: ${fmtMs(sample.ms)}, ${fmtMiB(sample.maxRssKiB)}${sample.writes !== undefined && sample.writes !== null ? `, ${sample.writes} writes` : ''}${spliced}`);
     }
     figures[name] = summarize(samples);
     return figures[name];

@@ -49,7 +49,16 @@ const tasks = {
     const outcome = await tagway.runCompile({ cwd: dir, groups: [group] });
     const ms = performance.now() - start;
     const g = outcome.groups[0];
-    return { ms, ok: outcome.ok, diagnostics: outcome.diagnostics.length, digest: g?.digest ?? null, changed: g?.changed ?? null, routes: g?.routes ?? 0 };
+    return {
+      ms,
+      ok: outcome.ok,
+      diagnostics: outcome.diagnostics.length,
+      digest: g?.digest ?? null,
+      changed: g?.changed ?? null,
+      routes: g?.routes ?? 0,
+      // Services compiled anew and spliced into the previous files; null: compiled whole.
+      incremental: outcome.incremental?.length ?? null,
+    };
   },
 
   async diff({ dir, from, to }) {
