@@ -30,7 +30,7 @@
  * What a service owns: `services/<s>/service.yaml`, its overlays in the compiled groups, and its
  * loose version tags (the template at a tag is fixed by the tag's target).
  */
-import { createHash, hash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileServices, snapshotServices, templatesNeeded } from '../compile/compile.js';
@@ -41,23 +41,22 @@ import { assembleSnapshot, snapshotSpans } from '../compile/snapshot.js';
 import type { PieceSpan, RenderedPiece } from '../compile/snapshot.js';
 import { gitCliAvailable } from '../git/cli.js';
 import type { TagRefsState } from '../git/refs.js';
-import { listVersionTags, parseVersionTagName } from '../git/tags.js';
-import { deferredSource } from '../load/deferred-source.js';
-import type { SourceTree } from '../load/source-file.js';
-import { treeOfListing, worktreeReader } from '../load/worktree.js';
-import type { WorktreeListing } from '../load/worktree.js';
-import type { RawListing } from './repository.js';
 import type { GitRepo } from '../git/repo.js';
+import { listVersionTags, parseVersionTagName } from '../git/tags.js';
 import { gitBlobId } from '../load/blob-id.js';
+import { deferredSource } from '../load/deferred-source.js';
 import { readTemplatesAtTags } from '../load/git-source.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
-import type { SourceFile } from '../load/source-file.js';
+import type { SourceFile, SourceTree } from '../load/source-file.js';
+import { treeOfListing, worktreeReader } from '../load/worktree.js';
+import type { WorktreeListing } from '../load/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { FileRecord } from '../validate/entries.js';
 import { fileIdentity } from './atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
+import type { RawListing } from './repository.js';
 
 /** Format of the result record; a record of another format is ignored. */
 const FORMAT = 6;

@@ -5,7 +5,6 @@ import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
 import { canonicalJson, sha256Digest, sortKeys } from './canonical.js';
 import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
-import type { StandaloneItem } from './standalone.js';
 
 /** sha256 of the canonical JSON of what reaches the gateway, and nothing else. */
 export function configDigest(config: ApisixConfig): string {
