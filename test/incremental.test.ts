@@ -26,11 +26,12 @@ function synthetic(n: number): TempRepo {
   return repo;
 }
 
-/** Every file under `out`, by path. */
-function files(repo: TempRepo, out: string): Record<string, string> {
+/** Every file under `out` (of these groups only, when given), by path. */
+function files(repo: TempRepo, out: string, groups?: readonly string[]): Record<string, string> {
   const dir = path.join(repo.dir, out);
   const found: Record<string, string> = {};
   for (const group of fs.readdirSync(dir).sort()) {
+    if (groups && !groups.includes(group)) continue;
     for (const file of fs.readdirSync(path.join(dir, group)).sort()) found[`${group}/${file}`] = fs.readFileSync(path.join(dir, group, file), 'utf8');
   }
   return found;
@@ -50,7 +51,7 @@ async function compileBoth(repo: TempRepo, groups?: string[]): Promise<CompileOu
   expect(cached.ok).toBe(plain.ok);
   expect(cached.snapshots.map((s) => s.digest)).toEqual(plain.snapshots.map((s) => s.digest));
   expect(cached.snapshots.map((s) => s.provenance)).toEqual(plain.snapshots.map((s) => s.provenance));
-  if (plain.ok) expect(files(repo, 'dist')).toEqual(files(repo, fresh));
+  if (plain.ok) expect(files(repo, 'dist', plain.snapshots.map((s) => s.group))).toEqual(files(repo, fresh));
   fs.rmSync(path.join(repo.dir, fresh), { recursive: true, force: true });
   return cached;
 }
@@ -237,4 +238,65 @@ describe('a compile that could come out differently is compiled whole', () => {
     await runCompile({ cwd: repo.dir, cache: false });
     expect(fs.existsSync(path.join(repo.dir, '.tagway'))).toBe(false);
   });
+});
+
+describe('a long run of random changes', () => {
+  /** A small deterministic generator (mulberry32): the same sequence of changes every run. */
+  function generator(seed: number): (k: number) => number {
+    let state = seed;
+    return (k) => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
+    };
+  }
+
+  for (const groups of [undefined, ['staging']]) {
+    it(`gives, after every change, what a compile without any cache gives (${groups ? 'staging' : 'all groups'}; seeded)`, async () => {
+      const n = 8;
+      const repo = synthetic(n);
+      const pick = generator(groups ? 7 : 11);
+      const versions = new Map<number, number>();
+      let broken: number | null = null;
+      const changes: ((i: number) => void)[] = [
+        (i) => {
+          const v = (versions.get(i) ?? 0) + 1;
+          versions.set(i, v);
+          publish(repo, i, `1.${v}.0`, `\n    priority: ${pick(9)}`);
+        },
+        (i) => repo.write(`services/svc-${i}/service.yaml`, template(i, `\n    priority: ${pick(9)}`)), // drafted, not committed
+        (i) => repo.write(`gateway-groups/staging/services/svc-${i}.yaml`, overlay(i, 'staging').replace('port: 80', `port: ${8000 + pick(99)}`)),
+        (i) => {
+          repo.write(`gateway-groups/production/services/svc-${i}.yaml`, overlay(i, 'production').replace('port: 80', `port: ${9000 + pick(99)}`));
+          repo.commit(`production svc-${i}`);
+        },
+        () => repo.commit('everything so far'),
+        (i) => {
+          // A finding, put right at the next step: a YAML error, or a route conflict with another service.
+          const other = (i + 1) % n;
+          repo.write(
+            `gateway-groups/staging/services/svc-${i}.yaml`,
+            pick(2) === 0 ? 'hosts: [broken\n' : overlay(i, 'staging').replace(`hosts: [staging-${i}.example.com]`, `hosts: [staging-${other}.example.com]\npath_prefix: /svc-${other}`),
+          );
+          broken = i;
+        },
+      ];
+      await compileBoth(repo, groups);
+      const taken: string[] = [];
+      for (let step = 0; step < 24; step++) {
+        if (broken !== null) {
+          repo.write(`gateway-groups/staging/services/svc-${broken}.yaml`, overlay(broken, 'staging'));
+          broken = null;
+        } else {
+          changes[pick(changes.length)]!(pick(n));
+        }
+        const outcome = await compileBoth(repo, groups);
+        taken.push(outcome.incremental === null ? 'whole' : 'spliced');
+      }
+      // The run took both ways, several times each (so it tests the splice, not only the fallback).
+      expect(taken.filter((t) => t === 'spliced').length).toBeGreaterThan(5);
+      expect(taken.filter((t) => t === 'whole').length).toBeGreaterThanOrEqual(2);
+    }, 60_000);
+  }
 });
