@@ -233,6 +233,60 @@ describe('a compile that could come out differently is compiled whole', () => {
     expect((await compileBoth(repo, ['staging'])).incremental).toBeNull();
   });
 
+  it('when a version tag is a symbolic ref (its own content does not change when its target does)', async () => {
+    const repo = synthetic(3);
+    repo.git('branch', 'rel');
+    repo.git('tag', '-d', 'svc-0/v1.0.0');
+    repo.git('symbolic-ref', 'refs/tags/svc-0/v1.0.0', 'refs/heads/rel');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    repo.git('checkout', '-q', 'rel');
+    repo.write('services/svc-0/service.yaml', template(0, '\n    priority: 5'));
+    repo.git('add', 'services/svc-0/service.yaml');
+    repo.commit('moved on rel', { staged: true });
+    repo.git('checkout', '-q', 'main');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+  });
+
+  it('when an attributes file sits in the config folders (git\'s listing is not trusted then)', async () => {
+    const repo = synthetic(3);
+    await compileBoth(repo);
+    repo.write('gateway-groups/.gitattributes', '*.yaml text\n');
+    repo.commit('attributes');
+    expect((await compileBoth(repo)).incremental).toBeNull();
+    publish(repo, 1, '1.1.0', '\n    priority: 2');
+    expect((await compileBoth(repo)).incremental).toBeNull(); // no record was kept
+  });
+
+  it('when a tag\'s commit is missing, and after it arrives', async () => {
+    const repo = synthetic(3);
+    await compileBoth(repo);
+    publish(repo, 0, '1.1.0', '\n    priority: 4');
+    const commit = repo.revParse('HEAD');
+    repo.git('reset', '-q', '--hard', 'HEAD~1');
+    const object = path.join(repo.dir, '.git', 'objects', commit.slice(0, 2), commit.slice(2));
+    fs.renameSync(object, `${object}.away`);
+    const without = await compileBoth(repo);
+    expect(without.snapshots.find((s) => s.group === 'staging')!.provenance.services[0]!.version).toBe('1.0.0');
+    fs.renameSync(`${object}.away`, object);
+    const back = await compileBoth(repo);
+    expect(back.incremental).toBeNull();
+    expect(back.snapshots.find((s) => s.group === 'staging')!.provenance.services[0]!.version).toBe('1.1.0');
+  });
+
+  it('reads templates at tags as a whole compile does, replace refs or not', async () => {
+    const repo = synthetic(3);
+    await compileBoth(repo);
+    const original = repo.revParse('HEAD');
+    repo.git('checkout', '-q', '--detach');
+    repo.write('services/svc-0/service.yaml', template(0, '\n    priority: 9'));
+    repo.git('add', 'services/svc-0/service.yaml');
+    const replacement = repo.commit('replacement', { staged: true });
+    repo.git('checkout', '-q', 'main');
+    repo.git('replace', original, replacement);
+    repo.write('gateway-groups/production/services/svc-0.yaml', overlay(0, 'production').replace('port: 80', 'port: 81'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-0']);
+  });
+
   it('never reads or writes a record with the cache turned off', async () => {
     const repo = synthetic(3);
     await runCompile({ cwd: repo.dir, cache: false });

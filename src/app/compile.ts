@@ -138,7 +138,9 @@ async function compileForFiles(
   if (found) loadValidators();
   const raw = found ? await started.raw : null;
   if (found && raw) {
-    const spliced = await spliceCompile(repo, found, raw, options.groups);
+    // Anything unexpected on the way (a git error, a file changing under it) means a whole compile,
+    // which meets and reports it as a compile does.
+    const spliced = await spliceCompile(repo, found, raw, options.groups).catch(() => null);
     if (spliced) {
       const { result, changed, previous, inputs } = spliced;
       return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
@@ -148,7 +150,7 @@ async function compileForFiles(
   const result = compile(input);
   cache?.save();
   if (!cache) return { result, incremental: null, previous: new Map(), record: () => ({ commit: async () => {}, discard: () => {} }) };
-  const rawNow = await started.raw;
+  const rawNow = started.followsRaw() ? await started.raw : null;
   const inputs = recordInputsOf(input, cache, rawNow ? stateOf(rawNow, input.tree) : null);
   return { result, incremental: null, previous: new Map(), record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
 }

@@ -15,7 +15,9 @@
  * - everything not owned by one service is unchanged: group.yaml and tagway.yaml (pins, locks,
  *   plugins, hosts), every other config file that is not a service's, the packed tags, the
  *   options, the tool (the record lives in the cache folder of this tool version), and the
- *   worktree is read as the record's was (the index alone, no linked or unmerged entries);
+ *   worktree is read as the record's was: through git's listing (no attributes files, no
+ *   linked or unmerged entries), every version tag naming its object by id (no symbolic tag)
+ *   and found whole (a tag whose objects are missing could later resolve otherwise);
  * - the compile that made the record found nothing at all, not even a warning, so a service
  *   whose files, tags and templates at tags are unchanged still contributes no finding and the
  *   same objects;
@@ -25,7 +27,9 @@
  *   change times, inode and device (as git tells a changed worktree file; a write to the file, a
  *   file put in its place, even one with its old times restored, changes its change time), and
  *   written before the record itself, so a write in the same clock tick cannot hide.
- * Otherwise the compile runs whole, as if there were no record, and reports what it finds.
+ * Otherwise the compile runs whole, as if there were no record, and reports what it finds; so
+ * does anything unexpected on the way (a git error, a file changing under it). git is run with
+ * replace refs off, as the JavaScript reader reads objects, so both read the same templates.
  *
  * What a service owns: `services/<s>/service.yaml`, its overlays in the compiled groups, and its
  * loose version tags (the template at a tag is fixed by the tag's target).
@@ -42,11 +46,12 @@ import type { PieceSpan, RenderedPiece } from '../compile/snapshot.js';
 import { gitCliAvailable } from '../git/cli.js';
 import type { TagRefsState } from '../git/refs.js';
 import type { GitRepo } from '../git/repo.js';
-import { listVersionTags, parseVersionTagName } from '../git/tags.js';
+import { parseVersionTagName, scanVersionTags } from '../git/tags.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { deferredSource } from '../load/deferred-source.js';
 import { readTemplatesAtTags } from '../load/git-source.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
+import { CONFIG_ROOTS } from '../load/source-file.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
 import { treeOfListing, worktreeReader } from '../load/worktree.js';
 import type { WorktreeListing } from '../load/worktree.js';
@@ -80,8 +85,16 @@ export interface RepositoryState {
  * reading a file).
  */
 export function stateOf(raw: RawListing, tree: SourceTree): RepositoryState | null {
-  if (tree.problems.length > 0 || !everyEntryPlain(raw.worktree.indexed, 0, raw.worktree.indexed.byteLength)) return null;
+  if (tree.problems.length > 0 || !everyEntryPlain(raw.worktree.indexed, 0, raw.worktree.indexed.byteLength) || !plainTags(raw.tags)) return null;
   return { raw, fromDisk: readFromDisk(raw.worktree, tree) };
+}
+
+/**
+ * Whether every loose version tag names an object by its id: a symbolic one (`ref: …`) follows
+ * another ref, whose changes its own content does not show.
+ */
+function plainTags(tags: TagRefsState): boolean {
+  return tags.loose.every(([, content]) => /^[0-9a-f]{40}$/.test(content));
 }
 
 /** The blob id of each file of a listing read from disk (changed, untracked), `none` when `tree` does not hold it. */
@@ -232,8 +245,7 @@ interface StoredFile {
   readonly dev: string;
 }
 
-function statOf(file: string): Omit<StoredFile, 'path'> {
-  const st = fs.statSync(file, { bigint: true });
+function statFields(st: fs.BigIntStats): Omit<StoredFile, 'path'> {
   return { size: String(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino), dev: String(st.dev) };
 }
 
@@ -401,12 +413,11 @@ type PreviousFiles = ReadonlyMap<string, { readonly json: Buffer; readonly yaml:
  */
 async function readPrevious(record: ResultRecord, recordWritten: bigint): Promise<PreviousFiles | null> {
   try {
-    const read = async (f: StoredFile) => {
-      const now = statOf(f.path);
-      const same = now.size === f.size && now.mtime === f.mtime && now.ctime === f.ctime && now.ino === f.ino && now.dev === f.dev;
-      if (!same || BigInt(now.ctime) >= recordWritten) throw new Error('changed');
-      return readWhole(f.path, Number(f.size));
-    };
+    const read = (f: StoredFile) =>
+      readWhole(f.path, Number(f.size), (now) => {
+        const same = now.size === f.size && now.mtime === f.mtime && now.ctime === f.ctime && now.ino === f.ino && now.dev === f.dev;
+        if (!same || BigInt(now.ctime) >= recordWritten) throw new Error('changed');
+      });
     const groups = await Promise.all(record.groups.map(async (g) => [g.group, { json: await read(g.json), yaml: await read(g.yaml) }] as const));
     return new Map(groups);
   } catch {
@@ -418,9 +429,11 @@ async function readPrevious(record: ResultRecord, recordWritten: bigint): Promis
  * A file of a known size, read in one request to the thread pool rather than in the small steps
  * of `readFile`, each of which waits for a busy main thread.
  */
-async function readWhole(file: string, size: number): Promise<Buffer> {
+async function readWhole(file: string, size: number, check: (st: Omit<StoredFile, 'path'>) => void): Promise<Buffer> {
   const handle = await fs.promises.open(file, 'r');
   try {
+    // The file opened is the one checked, whatever is renamed into its place meanwhile.
+    check(statFields(await handle.stat({ bigint: true })));
     const bytes = Buffer.allocUnsafe(size);
     let at = 0;
     while (at < size) {
@@ -501,7 +514,7 @@ export function prepareResultRecord(
         const current = (rel: string) => {
           const st = fs.statSync(rel, { bigint: true });
           if (fileIdentity(st) !== identities.get(rel)) throw new Error(`${rel} changed since it was written`);
-          return { size: String(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino), dev: String(st.dev) };
+          return statFields(st);
         };
         const stored = groups.map((g) => {
           const files = written.get(g.group)!;
@@ -714,7 +727,7 @@ export async function spliceCompile(
 ): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs } | null> {
   const { record } = found;
   const selection = groups ? [...groups].sort(cmp) : null;
-  if (JSON.stringify(selection) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed) return null;
+  if (JSON.stringify(selection) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
 
   // What changed: index entries, files read from disk, loose tags. A file's content is its blob
   // id as read from disk when it was, else as the index has it.
@@ -730,6 +743,9 @@ export async function spliceCompile(
   const paths = new Set([...changedIndexed, ...fromDiskBefore.keys(), ...fromDisk.keys()]);
   const changed = new Set<string>();
   for (const rel of paths) {
+    // An attributes file, or a config folder listed as a file: git's listing is not trusted then
+    // (see treeOfListing), and the record no longer tells changes.
+    if (rel.endsWith('/.gitattributes') || rel === '.gitattributes' || (CONFIG_ROOTS as readonly string[]).includes(rel)) return null;
     if (content(rel, indexedBefore, fromDiskBefore) === content(rel, raw.worktree.indexed, fromDisk)) continue;
     const owner = ownerOf(rel);
     if (owner !== null) changed.add(owner);
@@ -753,7 +769,11 @@ export async function spliceCompile(
   if (own === null || own.problems.length > 0) return null;
   const reader = worktreeReader(repo.dir);
   const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));
-  const tags = await listVersionTags(repo, { services: changed });
+  const scan = await scanVersionTags(repo, { services: changed });
+  // A tag whose objects are missing is left out; when they arrive its ref stays as it was, so
+  // the record could not tell: no shortcut (and the whole compile keeps no record).
+  if (scan.ignored.some((t) => t.reason === 'missing-object')) return null;
+  const { tags } = scan;
   const tree = { files: [...globalFiles, ...own.files], problems: [] };
   const selected = groups ? { groups } : {};
   const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });

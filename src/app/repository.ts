@@ -4,7 +4,7 @@ import type { GitRepo } from '../git/repo.js';
 import type { VersionTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
-import { listVersionTags } from '../git/tags.js';
+import { scanVersionTags } from '../git/tags.js';
 import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
@@ -102,6 +102,12 @@ export interface StartedListing {
   readonly raw: Promise<RawListing | null>;
   /** The files and version tags, parsed (from `raw` when there is one) when first asked for. */
   readonly listing: () => Promise<[SourceTree, readonly VersionTag[]]>;
+  /**
+   * Once `listing` resolved: whether the files are what `raw` lists (not read from the folders
+   * because git's listing could not be trusted) and every version tag's objects were found, so
+   * that a later `raw` tells every change (see src/app/incremental.ts).
+   */
+  readonly followsRaw: () => boolean;
 }
 
 export interface RawListing {
@@ -146,19 +152,28 @@ export async function startListing(options: SourceOptions, eager = true): Promis
   const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
   const raw = worktree ? worktree.then((w) => (w ? { worktree: w, tags: tagState! } : null)) : Promise.resolve(null);
   let parsed: Promise<[SourceTree, readonly VersionTag[]]> | null = null;
+  let treeFromRaw = false;
+  let tagsWhole = false;
   const listing = () =>
     (parsed ??= Promise.all([
       commit
         ? readRevision(repo, commit, options.rev!, { deferred: useCache })
         : worktree
-          ? worktree.then((w) => (w && treeOfListing(repo, w)) ?? readWorktree(repo.dir))
+          ? worktree.then((w) => {
+              const tree = w && treeOfListing(repo, w);
+              treeFromRaw = tree !== null;
+              return tree ?? readWorktree(repo.dir);
+            })
           : readWorktree(repo.dir),
-      listVersionTags(repo),
+      scanVersionTags(repo).then((scan) => {
+        tagsWhole = !scan.ignored.some((t) => t.reason === 'missing-object');
+        return scan.tags;
+      }),
     ]));
   // Not awaited yet: a rejection is the caller's when it awaits, not an unhandled one meanwhile.
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
-  return { repo, commit, raw, listing };
+  return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
 }
 
 /**

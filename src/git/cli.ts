@@ -20,17 +20,22 @@ export function gitCliAvailable(): boolean {
   return available;
 }
 
-function env(): NodeJS.ProcessEnv {
-  // Never let a surrounding GIT_DIR / GIT_WORK_TREE redirect the read to another repository.
+/**
+ * The environment git reads objects in: no surrounding GIT_DIR / GIT_WORK_TREE redirects the read
+ * to another repository, and replace refs are not followed (the JavaScript reader does not follow
+ * them either, so every path reads the same objects).
+ */
+export function gitEnv(): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) out[k] = v;
   out['GIT_CONFIG_NOSYSTEM'] = '1';
+  out['GIT_NO_REPLACE_OBJECTS'] = '1';
   return out;
 }
 
 function run(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { gitCliAvailable, treesByName } from '../git/cli.js';
+import { gitCliAvailable, gitEnv, treesByName } from '../git/cli.js';
 import { GitError } from '../git/errors.js';
 import { listTree, readBlobs } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
@@ -159,9 +159,7 @@ export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8
     },
     readOne(oid) {
       if (!gitCliAvailable()) throw new GitError(`cannot read blob ${oid} synchronously without the git command line`);
-      const env: NodeJS.ProcessEnv = {};
-      for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-      const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env, maxBuffer: 1 << 30 });
+      const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env: gitEnv(), maxBuffer: 1 << 30 });
       if (result.status !== 0) throw new GitError(`object not found: ${oid}`);
       return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
     },
