@@ -9,8 +9,9 @@ import { cacheWanted, loadCompileInput, loadValidators, startListing } from './r
 import type { StartedListing } from './repository.js';
 import { compile } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
-import { prepareResultRecord, readResultRecord, recordInputsOf, spliceCompile, stateOf } from './incremental.js';
-import type { WrittenFiles } from './incremental.js';
+import { spliceCompile } from './incremental.js';
+import { prepareResultRecord, readResultRecord, recordInputsOf, stateOf } from './result-record.js';
+import type { WrittenFiles } from './result-record.js';
 import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from './repository.js';
 
