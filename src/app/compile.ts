@@ -55,7 +55,7 @@ export interface CompileOutcome {
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
   // Parsed only if needed: a compile spliced from the previous one reads git's listing raw.
-  const started = await startListing(options, false);
+  const started = await startListing(options, { eager: false, raw: true });
   const { repo } = started;
   const out = path.resolve(repo.dir, options.outDir ?? 'dist');
   const compiled = await compileForFiles(options, started, out);

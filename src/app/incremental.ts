@@ -83,13 +83,8 @@ function changedEntries(before: Buffer, after: Buffer): string[] | null {
     const ie = i < before.length ? before.indexOf(0, i) : -1;
     const je = j < after.length ? after.indexOf(0, j) : -1;
     if ((ie >= 0 && ie - i < 53) || (je >= 0 && je - j < 53)) return null;
-    if (ie < 0 || (je >= 0 && ie - i === je - j && before.compare(after, j, je, i, ie) === 0)) {
-      if (ie < 0) {
-        paths.push(pathOf(after, j, je));
-        j = je + 1;
-        continue;
-      }
-      i = ie + 1;
+    if (ie < 0) {
+      paths.push(pathOf(after, j, je));
       j = je + 1;
       continue;
     }
@@ -98,6 +93,12 @@ function changedEntries(before: Buffer, after: Buffer): string[] | null {
       i = ie + 1;
       continue;
     }
+    if (ie - i === je - j && before.compare(after, j, je, i, ie) === 0) {
+      i = ie + 1;
+      j = je + 1;
+      continue;
+    }
+    // Records sort by path (from byte 52 on): the smaller one is missing on the other side.
     const order = before.compare(after, j + 52, je, i + 52, ie);
     if (order <= 0) {
       paths.push(pathOf(before, i, ie));
@@ -213,7 +214,7 @@ export async function spliceCompile(
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
   for (const group of found.groups) {
-    const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed, null);
+    const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed);
     if (spliced === null) return null;
     snapshots.push(spliced);
   }
@@ -276,7 +277,6 @@ function spliceGroup(
   files: { readonly json: Buffer; readonly yaml: Buffer },
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
-  commit: string | null,
 ): Snapshot | null {
   const kept = new Set<number>();
   group.services.forEach((p, i) => {
@@ -351,7 +351,8 @@ function spliceGroup(
     group.stored.group,
     all.map((s) => s.provenance),
     KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
-    { commit, draft: false },
+    // A record is only made of a compile of the worktree (no commit), never of a draft.
+    { commit: null, draft: false },
   );
   const stored = all.map((s) => (s.old !== null ? group.stored.services[s.old]! : storeProvenance(group.stored.group, s.provenance)));
   noteSpliced(snapshot, { services: stored, claims, kinds: layout });

@@ -96,7 +96,7 @@ export interface StartedListing {
   readonly commit: string | null;
   /**
    * What git says about the worktree and the version tags, unparsed: for the worktree read
-   * through git's index with the cache (otherwise null). The tags' state is taken before they are
+   * through git's index with the cache, when asked for (otherwise null). The tags' state is taken before they are
    * listed, so a tag made meanwhile shows as a change next time, never the other way round.
    */
   readonly raw: Promise<RawListing | null>;
@@ -133,9 +133,10 @@ export function cacheWanted(options: SourceOptions): boolean {
  * Opens the repository and starts listing its files (worktree or revision); the caller may work
  * while git runs. With the cache, files git knows unchanged are read only when their bytes are
  * asked for. `eager`: start parsing the files and listing the tags now (the caller will need
- * them); otherwise only git runs until `listing` is first called.
+ * them); otherwise only git runs until `listing` is first called. `raw`: the caller wants git's
+ * raw listing too (a compile that keeps a result record); otherwise `raw` is null.
  */
-export async function startListing(options: SourceOptions, eager = true): Promise<StartedListing> {
+export async function startListing(options: SourceOptions, { eager = true, raw: wantRaw = false } = {}): Promise<StartedListing> {
   const repo = await openConfigRepo(options.cwd);
   let commit: string | null = null;
   if (options.rev !== undefined) {
@@ -148,9 +149,9 @@ export async function startListing(options: SourceOptions, eager = true): Promis
   }
   const useCache = cacheWanted(options);
   const indexed = !commit && useCache;
-  const tagState = indexed ? tagRefsState(repo) : null;
+  const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
   const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
-  const raw = worktree ? worktree.then((w) => (w ? { worktree: w, tags: tagState! } : null)) : Promise.resolve(null);
+  const raw = worktree && tagState ? worktree.then((w) => (w ? { worktree: w, tags: tagState } : null)) : Promise.resolve(null);
   let parsed: Promise<[SourceTree, readonly VersionTag[]]> | null = null;
   let treeFromRaw = false;
   let tagsWhole = false;

@@ -16,6 +16,7 @@ import type { TagRefsState } from '../git/refs.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
+import { nulSeparated } from '../load/worktree.js';
 import type { WorktreeListing } from '../load/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
@@ -62,10 +63,6 @@ export function readFromDisk(listing: WorktreeListing, tree: SourceTree): Map<st
     fromDisk.set(rel, file ? oidOf(file) : 'none');
   }
   return fromDisk;
-}
-
-function nulSeparated(bytes: Buffer): string[] {
-  return bytes.toString('utf8').split('\0').filter((s) => s !== '');
 }
 
 /**

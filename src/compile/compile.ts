@@ -321,7 +321,6 @@ function run(
   only: readonly string[] | null,
   mode: 'compile' | 'prefill' | 'only',
 ): CompileResult & { outputs?: Map<string, ServiceOutput[]> } {
-  const prefill = only;
   const draft = input.draft === true;
   const render = input.snapshots !== false;
   const memo = input.memo ?? null;
@@ -431,8 +430,8 @@ function run(
     const list: Slot[] = [];
     groupSlots.set(group, list);
     const pins = group.spec.published ?? {};
-    const published: (readonly [string, string])[] = prefill
-      ? prefill.flatMap((service) => (Object.prototype.hasOwnProperty.call(pins, service) ? [[service, pins[service]!] as const] : []))
+    const published: (readonly [string, string])[] = only
+      ? only.flatMap((service) => (Object.prototype.hasOwnProperty.call(pins, service) ? [[service, pins[service]!] as const] : []))
       : Object.entries(pins).sort(([a], [b]) => cmp(a, b));
     for (const [service, pin] of published) {
       let template: TemplateEntry | null;

@@ -226,6 +226,19 @@ export function assembleSnapshot(
 }
 
 /**
+ * Parts `first`..`last` of a TextBuilder, `length` bytes in rendering `which`: one fixed string or
+ * piece (`block` null), or pieces spliced from one earlier file that sit there one after the
+ * other, copied at once from `src` between `from` and `to`.
+ */
+interface Run {
+  readonly first: number;
+  readonly last: number;
+  readonly which: number;
+  readonly length: number;
+  readonly block: { readonly src: Buffer; readonly from: number; readonly to: number } | null;
+}
+
+/**
  * Puts a file together from fixed strings and pieces' renderings: one pass to measure, one copy
  * into a buffer of the final size (no intermediate strings or views per piece). `spans` holds,
  * once done, where each piece went, in the order they were added.
@@ -255,47 +268,22 @@ class TextBuilder {
    */
   chunks(views = true): Buffer[] {
     const runs = this.#runs();
+    const isView = (run: Run) => views && run.block !== null && run.which !== 0;
     const chunks: Buffer[] = [];
     let offset = 0;
     for (let r = 0; r < runs.length; ) {
       const run = runs[r]!;
-      if (views && run.block !== null && run.which !== 0) {
+      if (isView(run)) {
         this.#placeBlock(run, offset);
-        chunks.push(run.block.src.subarray(run.block.from, run.block.to));
+        chunks.push(run.block!.src.subarray(run.block!.from, run.block!.to));
         offset += run.length;
         r++;
         continue;
       }
-      // The runs up to the next view, copied into one buffer.
-      let end = r;
-      let size = 0;
-      // A block of canonical lines is copied whole, then closed up (copyStripped): room for that.
-      let room = 0;
-      for (; end < runs.length && !(views && runs[end]!.block !== null && runs[end]!.which !== 0); end++) {
-        const run = runs[end]!;
-        size += run.length;
-        if (run.block !== null && run.which === 0) room = Math.max(room, run.block.to - run.block.from - run.length);
-      }
-      const out = Buffer.allocUnsafe(size + room);
-      let at = 0;
-      for (; r < end; r++) {
-        const { first, which, block } = runs[r]!;
-        const start = at;
-        if (block !== null) {
-          at = which === 0 ? copyStripped(block.src, block.from, block.to, out, at) : at + block.src.copy(out, at, block.from, block.to);
-          this.#placeBlock(runs[r]!, offset + start);
-          continue;
-        }
-        const part = this.#parts[first]!;
-        if (typeof part === 'string') {
-          at += out.write(part, at, 'utf8');
-          continue;
-        }
-        at = copyRendering(part, which, out, at);
-        this.spans.push([offset + start, offset + at]);
-      }
-      chunks.push(at === out.byteLength ? out : out.subarray(0, at));
-      offset += at;
+      const [out, next] = this.#gather(runs, r, isView, offset);
+      chunks.push(out);
+      offset += out.byteLength;
+      r = next;
     }
     return chunks;
   }
@@ -308,10 +296,11 @@ class TextBuilder {
   sha256(): string {
     const hash = createHash('sha256');
     const runs = this.#runs();
+    const inPlace = (run: Run) => run.block !== null && run.which === 0;
     for (let r = 0; r < runs.length; ) {
       const run = runs[r]!;
-      if (run.block !== null && run.which === 0) {
-        const { src, from, to } = run.block;
+      if (inPlace(run)) {
+        const { src, from, to } = run.block!;
         // Each line without its indent (see copyStripped).
         for (let line = from; ; ) {
           let eol = src.indexOf(0x0a, line);
@@ -323,27 +312,51 @@ class TextBuilder {
         r++;
         continue;
       }
-      let end = r;
-      let size = 0;
-      for (; end < runs.length && !(runs[end]!.block !== null && runs[end]!.which === 0); end++) size += runs[end]!.length;
-      const out = Buffer.allocUnsafe(size);
-      let at = 0;
-      for (; r < end; r++) {
-        const { first, which, block } = runs[r]!;
-        if (block !== null) {
-          at += block.src.copy(out, at, block.from, block.to);
-          continue;
-        }
-        const part = this.#parts[first]!;
-        at = typeof part === 'string' ? at + out.write(part, at, 'utf8') : copyRendering(part, which, out, at);
-      }
-      hash.update(at === size ? out : out.subarray(0, at));
+      const [out, next] = this.#gather(runs, r, inPlace, null);
+      hash.update(out);
+      r = next;
     }
     return hash.digest('hex');
   }
 
+  /**
+   * The runs from `r` up to the first that `stop` takes, copied into one buffer; and the index of
+   * that run. With `offset` (where the buffer starts in the text), the pieces' spans are noted.
+   */
+  #gather(runs: readonly Run[], r: number, stop: (run: Run) => boolean, offset: number | null): [Buffer, number] {
+    let end = r;
+    let size = 0;
+    // A block of canonical lines is copied whole, then closed up (copyStripped): room for that.
+    let room = 0;
+    for (; end < runs.length && !stop(runs[end]!); end++) {
+      const run = runs[end]!;
+      size += run.length;
+      if (run.block !== null && run.which === 0) room = Math.max(room, run.block.to - run.block.from - run.length);
+    }
+    const out = Buffer.allocUnsafe(size + room);
+    let at = 0;
+    for (; r < end; r++) {
+      const run = runs[r]!;
+      const { first, which, block } = run;
+      const start = at;
+      if (block !== null) {
+        at = which === 0 ? copyStripped(block.src, block.from, block.to, out, at) : at + block.src.copy(out, at, block.from, block.to);
+        if (offset !== null) this.#placeBlock(run, offset + start);
+        continue;
+      }
+      const part = this.#parts[first]!;
+      if (typeof part === 'string') {
+        at += out.write(part, at, 'utf8');
+        continue;
+      }
+      at = copyRendering(part, which, out, at);
+      if (offset !== null) this.spans.push([offset + start, offset + at]);
+    }
+    return [at === out.byteLength ? out : out.subarray(0, at), end];
+  }
+
   /** Where the pieces of a block went, once the block starts at `start`: each keeps its place in it. */
-  #placeBlock(run: { first: number; last: number; which: number; block: { src: Buffer; from: number; to: number } | null }, start: number): void {
+  #placeBlock(run: Run, start: number): void {
     const { from } = run.block!;
     for (let i = run.first; i <= run.last; i++) {
       const part = this.#parts[i]!;
@@ -357,8 +370,8 @@ class TextBuilder {
    * The parts, with each run of pieces spliced from one earlier file that sit there one after the
    * other (with what this file puts between them there too) as one block, copied at once.
    */
-  #runs(): { first: number; last: number; which: number; length: number; block: { src: Buffer; from: number; to: number } | null }[] {
-    const runs: { first: number; last: number; which: number; length: number; block: { src: Buffer; from: number; to: number } | null }[] = [];
+  #runs(): Run[] {
+    const runs: Run[] = [];
     const parts = this.#parts;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;

@@ -115,15 +115,15 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing): SourceTr
   const files: SourceFile[] = [];
   const problems: Diagnostic[] = [];
   const fromDisk = new Set<string>();
-  for (const rel of split(changed)) fromDisk.add(rel);
-  for (const rel of split(untracked)) {
+  for (const rel of nulSeparated(changed)) fromDisk.add(rel);
+  for (const rel of nulSeparated(untracked)) {
     // A folder listed whole is a nested repository, which the folder walk would enter.
     if (rel.endsWith('/') || rel.endsWith('/.gitattributes')) return null;
     fromDisk.add(rel);
   }
   const clean: { rel: string; oid: string }[] = [];
   const seen = new Set<string>();
-  for (const record of split(indexed)) {
+  for (const record of nulSeparated(indexed)) {
     // `<tag> <mode> <oid> <stage>\t<path>`, fixed widths: tag `H` is a plain cached entry (lower
     // case: assume-unchanged), `S` skip-worktree; modes have six digits, oids forty.
     if (record.charCodeAt(51) !== 9) return null;
@@ -242,7 +242,8 @@ function lstatOrNull(file: string): fs.Stats | null {
   }
 }
 
-function split(out: Buffer): string[] {
+/** The records of git's NUL-terminated (`-z`) output. */
+export function nulSeparated(out: Buffer): string[] {
   return out.toString('utf8').split('\0').filter((s) => s !== '');
 }
 
