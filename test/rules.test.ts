@@ -248,6 +248,11 @@ const cases: Case[] = [
     expected: [{ code: 'TW2003', file: G, line: 7, column: 11 }],
   },
   {
+    name: 'two targets of a group share a name (TW3017)',
+    files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/a.yaml\n  - name: local\n    kind: file\n    path: out/b.yaml\n` },
+    expected: [{ code: 'TW3017', file: G, line: 8, column: 11 }],
+  },
+  {
     name: 'a file target with a stray admin_url (TW2001)',
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],

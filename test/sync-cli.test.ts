@@ -131,6 +131,20 @@ describe('runSync on the example repository (file targets)', () => {
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
   });
 
+  it('two targets of one name: findings at the second (TW3017), from a compile or with --snapshot, and nothing synced', async () => {
+    await runCompile({ cwd: repo.dir });
+    repo.write('gateway-groups/staging/group.yaml', stagingGroup(`${LOCAL_TARGET}  - name: local\n    kind: file\n    path: out/other.yaml\n`));
+    // Compiled twice (the second from the compile cache), and with the snapshot compiled before.
+    const compiled = [await runSync({ cwd: repo.dir, group: 'staging', env: {} }), await runSync({ cwd: repo.dir, group: 'staging', env: {} })];
+    for (const outcome of [...compiled, await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} })]) {
+      expect(outcome.kind).toBe('findings');
+      if (outcome.kind !== 'findings') continue;
+      expect(outcome.diagnostics.map((d) => [d.code, d.file, d.line, d.column])).toEqual([['TW3017', 'gateway-groups/staging/group.yaml', 10, 11]]);
+      expect(outcome.diagnostics[0]?.related).toMatchObject([{ line: 7, column: 11, message: 'first used here' }]);
+    }
+    expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  });
+
   it('--snapshot syncs a compiled snapshot with the targets of its group', async () => {
     await runCompile({ cwd: repo.dir });
     const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} }));

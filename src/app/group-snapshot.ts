@@ -18,6 +18,7 @@ import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { RolloutSpec, TargetSpec } from '../model/target.js';
 import { SyncError } from '../sync/errors.js';
+import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from './errors.js';
 import { loadCompileInput, openConfigRepo } from './repository.js';
@@ -183,7 +184,8 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
   const sources = new Map<string, string>();
   if (!parsed.ok) return { kind: 'findings', root: repo.dir, diagnostics: parsed.diagnostics, sources };
   sources.set(sourceKey(groupFile, undefined), parsed.file.text);
-  const findings = checkSchema('group', parsed.file);
+  const schemaFindings = checkSchema('group', parsed.file);
+  const findings = schemaFindings.length > 0 ? schemaFindings : duplicateTargetNames(parsed.file, parsed.file.data as GroupSpec);
   if (findings.length > 0) return { kind: 'findings', root: repo.dir, diagnostics: findings, sources };
   return {
     kind: 'loaded',

@@ -11,6 +11,7 @@ import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
 import { uniqueRouteNames } from './unique-route-names.js';
+import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
 import { upstreamRequired } from './upstream-required.js';
 import type { Rule } from './rule.js';
@@ -34,4 +35,5 @@ export const RULES: readonly Rule[] = [
   stripPathPrefix, // TW3013 strip_path_prefix needs a prefix and no other uri rewrite
   canaryTrafficSplit, // TW3014 a canary owns the service's traffic-split plugin
   tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded
+  uniqueTargetNames, // TW3017 target names unique per group (sync --target and reports name targets by it)
 ];
