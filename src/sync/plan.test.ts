@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../compile/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
-import { applyPlanToConfig, planPhases, planSync, stepsBlockedIn, type Plan } from './plan.js';
+import { applyPlanToConfig, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
 import type { SyncSnapshot } from './sync.js';
 
 const GROUP = 'staging';
@@ -246,5 +246,83 @@ describe('stepsBlockedIn', () => {
     const plan = planSync(snapshot(petstore), config({}));
     const later = config({ services: [service('petstore', { labels: {} })] });
     expect(stepsBlockedIn(later, plan).map((s) => `${s.kind}/${s.id}`)).toEqual(['services/petstore']);
+  });
+});
+
+describe('planSync with a memo of the objects found unchanged', () => {
+  const live = config({
+    upstreams: [asStoredByOldApisix(upstream('petstore'), 'upstreams')],
+    services: [service('petstore')],
+    routes: [route('petstore', 'list'), asStoredByOldApisix(route('petstore', 'get'), 'routes'), route('other', 'x', { labels: {} })],
+  });
+  const want = config({ ...petstore, routes: [route('petstore', 'list', { methods: ['GET', 'HEAD'] }), route('petstore', 'get')] });
+
+  it('plans exactly as without it, the first time and again', () => {
+    const memo: PlanMemo = new WeakMap();
+    const plain = planSync(snapshot(want), live);
+    expect(planSync(snapshot(want), live, memo)).toEqual(plain);
+    expect(planSync(snapshot(want), live, memo)).toEqual(plain);
+    expect(plain.counts).toEqual({ create: 0, update: 1, delete: 0, unchanged: 3 });
+  });
+
+  it('compares again a live object paired with another snapshot object than the one it equalled', () => {
+    const memo: PlanMemo = new WeakMap();
+    expect(ops(planSync(snapshot(petstore), petstore, memo))).toEqual([]);
+    // The same live objects, now against a snapshot whose route differs: not taken from the memo.
+    expect(ops(planSync(snapshot(want), petstore, memo))).toEqual(['update routes/petstore.get', 'update routes/petstore.list']);
+  });
+});
+
+
+describe('planSync on lists out of id order', () => {
+  /** A small seeded generator (mulberry32), so that a failure repeats. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const shuffled = <T>(list: readonly T[], next: () => number): T[] => {
+    const out = [...list];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+
+  it('plans as for the same lists in id order (walked side by side), over random gateways', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = random(seed);
+      const names = Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+      const desiredRoutes: ApisixObject[] = [];
+      const liveRoutes: ApisixObject[] = [];
+      for (const name of names) {
+        for (const r of ['a', 'b', 'c']) {
+          const roll = next();
+          if (roll < 0.8) desiredRoutes.push(route(name, r));
+          const liveRoll = next();
+          if (liveRoll < 0.5) liveRoutes.push(route(name, r));
+          else if (liveRoll < 0.65) liveRoutes.push(route(name, r, { methods: ['POST'] }));
+          else if (liveRoll < 0.75) liveRoutes.push(route(name, r, { labels: {} }));
+          else if (liveRoll < 0.8) liveRoutes.push(route(name, r, { labels: owned(name, '1.0.0', 'other') }));
+        }
+      }
+      const want = config({ routes: desiredRoutes });
+      const live = config({ routes: liveRoutes });
+      const inOrder = planSync(snapshot(want), live);
+      const outOfOrder = planSync({ ...snapshot(want), apisix: { ...want, routes: shuffled(want.routes, next) } }, { ...live, routes: shuffled(live.routes, next) });
+      expect(outOfOrder, `seed ${seed}`).toEqual(inOrder);
+      expect(inOrder.steps.length + inOrder.conflicts.length, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('takes the last live object read at an id given twice', () => {
+    const changed = route('petstore', 'list', { methods: ['POST'] });
+    const live = { ...petstore, routes: [...petstore.routes, changed] };
+    expect(ops(planSync(snapshot(petstore), live))).toEqual(['update routes/petstore.list']);
   });
 });

@@ -96,6 +96,45 @@ function indexById(objects: readonly ApisixObject[]): Map<string, ApisixObject> 
   return new Map(objects.map((o) => [String(o.id), o]));
 }
 
+/** Ids are strings, each greater than the one before (code-point order): sorted, no id twice. */
+function strictlyById(objects: readonly ApisixObject[], stringIds: boolean): boolean {
+  for (let i = 0; i < objects.length; i++) {
+    const id = objects[i]!.id;
+    if (stringIds && typeof id !== 'string') return false;
+    if (i > 0 && !(String(objects[i - 1]!.id) < String(id))) return false;
+  }
+  return true;
+}
+
+/**
+ * Calls `pair` with each desired object and the live object at its id (if any), in the order of
+ * `desired`, and returns the live objects at ids `desired` lacks, with those ids, in live order.
+ * Both lists are normally sorted by id (a snapshot's kinds are, and so are a target's, see
+ * LiveState): then they are walked side by side; otherwise the live objects are indexed by id,
+ * the last one read at an id winning.
+ */
+function matchById(
+  desired: readonly ApisixObject[],
+  live: readonly ApisixObject[],
+  pair: (desired: ApisixObject, current: ApisixObject | undefined) => void,
+): Array<readonly [string, ApisixObject]> {
+  const extra: Array<readonly [string, ApisixObject]> = [];
+  if (strictlyById(desired, true) && strictlyById(live, false)) {
+    let j = 0;
+    for (const want of desired) {
+      while (j < live.length && String(live[j]!.id) < want.id) extra.push([String(live[j]!.id), live[j++]!]);
+      pair(want, j < live.length && String(live[j]!.id) === want.id ? live[j++] : undefined);
+    }
+    for (; j < live.length; j++) extra.push([String(live[j]!.id), live[j]!]);
+    return extra;
+  }
+  const liveById = indexById(live);
+  for (const want of desired) pair(want, liveById.get(want.id));
+  const wanted = new Set(desired.map((o) => o.id));
+  for (const entry of liveById) if (!wanted.has(entry[0])) extra.push(entry);
+  return extra;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -147,7 +186,17 @@ function placementConflict(kind: ApisixKind, id: string, live: ApisixObject, gro
 }
 
 /**
- * Plans one target: the snapshot's objects against the live objects read from it. Pure.
+ * What the plans of one sync of a target learnt: each live object found to be a snapshot object
+ * plus server fields, with that snapshot object. A sync plans twice, before applying and to
+ * verify, and the state it verifies against is the state read before with the written objects
+ * replaced: the objects it did not write are the same two objects, and are not compared again.
+ * Valid only while neither side is changed, i.e. within one sync of one target.
+ */
+export type PlanMemo = WeakMap<ApisixObject, ApisixObject>;
+
+/**
+ * Plans one target: the snapshot's objects against the live objects read from it. Pure (but for
+ * what it notes in `memo`).
  *
  * - Live objects owned by the snapshot's group are compared in their normalised form (see
  *   normalize.ts), so server fields and schema defaults never cause a write; owned objects absent
@@ -155,7 +204,7 @@ function placementConflict(kind: ApisixKind, id: string, live: ApisixObject, gro
  * - A live object the group does not own is never written: at an id the snapshot needs it is a
  *   conflict, and so is an owned object to delete that a remaining object still refers to.
  */
-export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>, live: ApisixConfig): Plan {
+export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>, live: ApisixConfig, memo?: PlanMemo): Plan {
   const { group } = snapshot;
   const conflicts: Conflict[] = [];
   const upserts = new Map<ApisixKind, PlanStep[]>();
@@ -164,10 +213,8 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
 
   const pairs: Array<readonly [ApisixKind, ApisixObject, ApisixObject]> = [];
   for (const kind of APISIX_KINDS) {
-    const liveById = indexById(live[kind]);
     const kindUpserts: PlanStep[] = [];
-    for (const desired of snapshot.apisix[kind]) {
-      const current = liveById.get(desired.id);
+    const extra = matchById(snapshot.apisix[kind], live[kind], (desired, current) => {
       if (current === undefined) {
         kindUpserts.push({ op: 'create', kind, id: desired.id, after: desired });
       } else if (!isOwnedBy(current, group)) {
@@ -175,14 +222,11 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       } else {
         pairs.push([kind, desired, current]);
       }
-    }
+    });
     upserts.set(kind, kindUpserts);
-    const wanted = new Set(snapshot.apisix[kind].map((o) => o.id));
     deletes.set(
       kind,
-      [...liveById.entries()]
-        .filter(([id, obj]) => !wanted.has(id) && isOwnedBy(obj, group))
-        .map(([id, before]) => ({ op: 'delete' as const, kind, id, before })),
+      extra.filter(([, obj]) => isOwnedBy(obj, group)).map(([id, before]) => ({ op: 'delete' as const, kind, id, before })),
     );
   }
 
@@ -190,7 +234,12 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   for (const [kind, desired, current] of pairs) {
     // A live object that is the snapshot's object plus server fields has equal comparison forms
     // (the same steps turn both into them): most objects of a sync, known without copying them.
+    if (memo?.get(current) === desired) {
+      unchanged += 1;
+      continue;
+    }
     if (sameExceptServerFields(desired, current)) {
+      memo?.set(current, desired);
       unchanged += 1;
       continue;
     }

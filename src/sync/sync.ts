@@ -4,7 +4,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import { SyncError, errorData, type SyncErrorData } from './errors.js';
 import { stripServerFields } from './normalize.js';
-import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanStep } from './plan.js';
+import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
 import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
@@ -240,7 +240,9 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
     };
   }
 
-  const plan = planSync(snapshot, live.config);
+  // The verification plans below compare again only what this plan did not find unchanged.
+  const memo: PlanMemo = new WeakMap();
+  const plan = planSync(snapshot, live.config, memo);
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
   if (plan.conflicts.length > 0) {
     return {
@@ -282,7 +284,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
     if (after === null) {
       return { ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null };
     }
-    const remaining = planSync(snapshot, after.config);
+    const remaining = planSync(snapshot, after.config, memo);
     if (isSynced(remaining)) {
       return { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
     }
@@ -310,7 +312,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
     if (sameOwnedState(live.config, after.config, snapshot.group)) {
       verified = true;
       runs = runningPrevious(after, snapshot.group);
-    } else if (isSynced(planSync(snapshot, after.config))) {
+    } else if (isSynced(planSync(snapshot, after.config, memo))) {
       runs = runningSnapshot(snapshot);
     }
   }
