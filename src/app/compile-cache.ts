@@ -30,8 +30,8 @@ import type { TagTemplates } from '../load/git-source.js';
 import type { FileRecord } from '../validate/entries.js';
 
 /** Format of the segment files; part of the namespace. */
-const FORMAT = 2;
-const MAGIC = Buffer.from('TWC2');
+const FORMAT = 3;
+const MAGIC = Buffer.from('TWC3');
 const END = Buffer.from('TWCE');
 /** Entries read one by one from a segment before the rest of it is read at once. */
 const WHOLE_AFTER_READS = 64;
@@ -311,7 +311,7 @@ function isStored(value: unknown): value is Stored {
 /**
  * One segment file: its index read at open, each entry read (and its CRC-32 checked) when used.
  *
- * Layout: "TWC2", the entries' bodies, then the index (per entry: u32 key length, key UTF-8,
+ * Layout: "TWC3", the entries' bodies, then the index (per entry: u32 key length, key UTF-8,
  * u32 offset, u32 length, u32 CRC-32 of the body), u32 entry count, u32 offset of the index,
  * u32 CRC-32 of the index, "TWCE".
  */
@@ -732,21 +732,17 @@ function encodeUnit(r: UnitRecord): Uint8Array {
       w.text(p.key);
       w.u32(p.count);
       if (p.text.form === 'bytes') {
-        w.u32(p.text.canonicalEnd);
         w.u32(p.text.prettyEnd);
         w.bytes(p.text.bytes);
       } else if (p.text.form === 'strings') {
-        // Ends of the canonical and pretty renderings, then the length of all three.
+        // The end of the snapshot.json rendering, then the length of both.
         const head = w.at;
         w.u32(0);
         w.u32(0);
-        w.u32(0);
-        const canonical = w.raw(p.text.canonical);
-        const pretty = canonical + w.raw(p.text.pretty);
+        const pretty = w.raw(p.text.pretty);
         const all = pretty + w.raw(p.text.yaml);
-        w.u32At(head, canonical);
-        w.u32At(head + 4, pretty);
-        w.u32At(head + 8, all);
+        w.u32At(head, pretty);
+        w.u32At(head + 4, all);
       } else {
         throw new Error('a piece spliced from earlier files belongs to no unit record');
       }
@@ -775,11 +771,10 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
         if (kind === undefined) throw new Error('bad kind');
         const key = r.text();
         const count = r.u32();
-        const canonicalEnd = r.u32();
         const prettyEnd = r.u32();
         const bytes = r.bytes();
-        if (!(canonicalEnd <= prettyEnd && prettyEnd <= bytes.byteLength)) throw new Error('bad piece');
-        return { kind, key, count, text: { form: 'bytes' as const, bytes, canonicalEnd, prettyEnd }, openEnded: (tag & 4) !== 0 };
+        if (!(prettyEnd <= bytes.byteLength)) throw new Error('bad piece');
+        return { kind, key, count, text: { form: 'bytes' as const, bytes, prettyEnd }, openEnded: (tag & 4) !== 0 };
       });
       emitted = { pieces: flags & U_UNRENDERED ? null : pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
     }

@@ -27,11 +27,13 @@ export interface RenderedPiece {
   /** Objects in the piece. */
   readonly count: number;
   /**
-   * Three renderings: canonical JSON (keys sorted, no whitespace; objects joined by `,`), the
-   * objects' lines in snapshot.json (the same JSON, indented, joined by `,\n`), and their items in
-   * apisix.yaml (see `renderStandaloneItem`). As strings when just rendered; as UTF-8 bytes, one
-   * rendering after the other, when read from the compile cache; as the spans of the two files a
-   * previous compile wrote, when spliced into a new snapshot (src/app/incremental.ts).
+   * Two renderings: the objects' lines in snapshot.json (each line the indent and one object's
+   * canonical JSON: keys sorted, no whitespace; lines joined by `,\n`), and their items in
+   * apisix.yaml (see `renderStandaloneItem`). The canonical JSON the digest covers (objects
+   * joined by `,`) is the lines without their indent and line breaks: canonical JSON holds no
+   * line break. As strings when just rendered; as UTF-8 bytes, one rendering after the other,
+   * when read from the compile cache; as the spans of the two files a previous compile wrote,
+   * when spliced into a new snapshot (src/app/incremental.ts).
    */
   readonly text: PieceText;
   /** js-yaml's end-of-document marker would follow if the piece ended the file. */
@@ -39,13 +41,9 @@ export interface RenderedPiece {
 }
 
 export type PieceText =
-  | { readonly form: 'strings'; readonly canonical: string; readonly pretty: string; readonly yaml: string }
-  | { readonly form: 'bytes'; readonly bytes: Uint8Array; readonly canonicalEnd: number; readonly prettyEnd: number }
-  /**
-   * The piece's bytes in a snapshot.json and an apisix.yaml written before. Its canonical JSON is
-   * its snapshot.json lines without their indent and line breaks: a line is the indent and one
-   * object's canonical JSON, which holds no line break.
-   */
+  | { readonly form: 'strings'; readonly pretty: string; readonly yaml: string }
+  | { readonly form: 'bytes'; readonly bytes: Uint8Array; readonly prettyEnd: number }
+  /** The piece's bytes in a snapshot.json and an apisix.yaml written before. */
   | { readonly form: 'spans'; readonly json: Buffer; readonly jsonStart: number; readonly jsonEnd: number; readonly yaml: Buffer; readonly yamlStart: number; readonly yamlEnd: number };
 
 /** Where each piece of a snapshot is in its two files (byte offsets), in file order. */
@@ -72,20 +70,17 @@ export function renderPieces(service: string, kind: ApisixKind, objects: readonl
 }
 
 function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly id: string }[]): RenderedPiece {
-  const canonical: string[] = [];
   const pretty: string[] = [];
   let yaml = '';
   let openEnded = false;
   for (const object of objects) {
     const sorted = sortKeys(object);
-    const json = JSON.stringify(sorted);
-    canonical.push(json);
-    pretty.push(PRETTY_INDENT + json);
+    pretty.push(PRETTY_INDENT + JSON.stringify(sorted));
     const item = renderStandaloneItem(sorted);
     yaml += item.text;
     openEnded = item.openEnded;
   }
-  return { kind, key, count: objects.length, text: { form: 'strings', canonical: canonical.join(','), pretty: pretty.join(',\n'), yaml }, openEnded };
+  return { kind, key, count: objects.length, text: { form: 'strings', pretty: pretty.join(',\n'), yaml }, openEnded };
 }
 
 /** A service's provenance with its keys in code-point order, as `sortKeys` would give it. */
@@ -326,12 +321,15 @@ class TextBuilder {
   #gather(runs: readonly Run[], r: number, stop: (run: Run) => boolean, offset: number | null): [Buffer, number] {
     let end = r;
     let size = 0;
-    // A block of canonical lines is copied whole, then closed up (copyStripped): room for that.
+    // Canonical JSON is copied as snapshot.json lines, then closed up (closeUp): room for that.
     let room = 0;
     for (; end < runs.length && !stop(runs[end]!); end++) {
       const run = runs[end]!;
       size += run.length;
-      if (run.block !== null && run.which === 0) room = Math.max(room, run.block.to - run.block.from - run.length);
+      if (run.which !== 0) continue;
+      const part = this.#parts[run.first]!;
+      if (run.block !== null) room = Math.max(room, run.block.to - run.block.from - run.length);
+      else if (typeof part !== 'string') room = Math.max(room, renderingLength(part, 1) - run.length);
     }
     const out = Buffer.allocUnsafe(size + room);
     let at = 0;
@@ -429,12 +427,17 @@ function strippedLength(src: Buffer, from: number, to: number): number {
  */
 function copyStripped(src: Buffer, from: number, to: number, out: Buffer, at: number): number {
   src.copy(out, at, from, to);
-  const end = at + (to - from);
+  return closeUp(out, at, at + (to - from));
+}
+
+/** snapshot.json lines written in `out` from `at` to `end` as canonical JSON, in place; returns its end. */
+function closeUp(out: Buffer, at: number, end: number): number {
+  // Line breaks are looked for up to `end` only: what follows may be megabytes without one.
+  const lines = out.subarray(0, end);
   let write = at;
   let read = at + PRETTY_INDENT.length;
   for (;;) {
-    let eol = out.indexOf(0x0a, read);
-    if (eol < 0 || eol >= end) eol = -1;
+    const eol = read < end ? lines.indexOf(0x0a, read) : -1;
     const stop = eol < 0 ? end : eol;
     if (write !== read) out.copyWithin(write, read, stop);
     write += stop - read;
@@ -443,22 +446,48 @@ function copyStripped(src: Buffer, from: number, to: number, out: Buffer, at: nu
   }
 }
 
-/** Length in UTF-8 bytes of rendering `which` of a piece rendered now or read from the cache. */
+/**
+ * Length in UTF-8 bytes of rendering `which` of a piece rendered now or read from the cache:
+ * 0 canonical JSON (its snapshot.json lines without indents and line breaks), 1 snapshot.json,
+ * 2 apisix.yaml.
+ */
 function renderingLength(t: PieceText, which: number): number {
-  if (t.form === 'strings') return Buffer.byteLength(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, 'utf8');
-  if (t.form === 'bytes') return which === 0 ? t.canonicalEnd : which === 1 ? t.prettyEnd - t.canonicalEnd : t.bytes.byteLength - t.prettyEnd;
+  if (t.form === 'strings') {
+    if (which === 2) return Buffer.byteLength(t.yaml, 'utf8');
+    const pretty = Buffer.byteLength(t.pretty, 'utf8');
+    if (which === 1) return pretty;
+    let breaks = 0;
+    for (let i = t.pretty.indexOf('\n'); i >= 0; i = t.pretty.indexOf('\n', i + 1)) breaks++;
+    return pretty - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
+  }
+  if (t.form === 'bytes') {
+    if (which === 0) return strippedLength(bufferOf(t.bytes), 0, t.prettyEnd);
+    return which === 1 ? t.prettyEnd : t.bytes.byteLength - t.prettyEnd;
+  }
   throw new Error('pieces spliced from earlier files are copied as blocks');
 }
 
-/** Copies rendering `which` of a piece rendered now or read from the cache into `out` at `at`; returns the offset after it. */
+/**
+ * Copies rendering `which` of a piece rendered now or read from the cache into `out` at `at`;
+ * returns the offset after it. Canonical JSON is written as snapshot.json lines and closed up, so
+ * `out` needs room for those (see `#gather`).
+ */
 function copyRendering(t: PieceText, which: number, out: Buffer, at: number): number {
-  if (t.form === 'strings') return at + out.write(which === 0 ? t.canonical : which === 1 ? t.pretty : t.yaml, at, 'utf8');
+  if (t.form === 'strings') {
+    const end = at + out.write(which === 2 ? t.yaml : t.pretty, at, 'utf8');
+    return which === 0 ? closeUp(out, at, end) : end;
+  }
   if (t.form === 'bytes') {
-    const [start, end] = which === 0 ? [0, t.canonicalEnd] : which === 1 ? [t.canonicalEnd, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
+    if (which === 0) return copyStripped(bufferOf(t.bytes), 0, t.prettyEnd, out, at);
+    const [start, end] = which === 1 ? [0, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
     out.set(t.bytes.subarray(start, end), at);
     return at + end - start;
   }
   throw new Error('pieces spliced from earlier files are copied as blocks');
+}
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, sortKeys } from './canonical.js';
+
+/**
+ * Canonical JSON written the slow, obvious way: entries sorted by code unit at every level, except
+ * that keys which are array indices come first, in numeric order, as JavaScript lists the keys
+ * of every object (so JSON.parse and JSON.stringify keep that order, and so does the digest).
+ */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : reference(v))).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  const index = (k: string) => (/^(0|[1-9][0-9]*)$/.test(k) && Number(k) < 2 ** 32 - 1 ? Number(k) : null);
+  entries.sort(([a], [b]) => {
+    const [x, y] = [index(a), index(b)];
+    if (x !== null || y !== null) return x === null ? 1 : y === null ? -1 : x - y;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+}
+
+describe('canonicalJson', () => {
+  it('sorts keys in any order they come in, and leaves objects already in order as they are', () => {
+    const keys = ['b', 'a', '10', '9', 'Z', 'é', 'a-b', 'a_b', '', '__proto__', 'z'];
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 200; round++) {
+      const make = (depth: number): unknown => {
+        const out: Record<string, unknown> = {};
+        const shuffled = [...keys].sort(() => next() - 0.5).slice(0, 1 + Math.floor(next() * keys.length));
+        if (round % 2 === 0) shuffled.sort();
+        for (const k of shuffled) {
+          const v = depth > 0 && next() < 0.3 ? make(depth - 1) : next() < 0.1 ? undefined : next() < 0.2 ? [depth > 0 ? make(depth - 1) : null, 1] : k.length;
+          Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      };
+      const value = make(2);
+      expect(canonicalJson(value)).toBe(reference(value));
+      expect(JSON.stringify(sortKeys(value))).toBe(reference(value));
+    }
+  });
+
+  it('keeps a __proto__ key as a key', () => {
+    const value = JSON.parse('{"b":1,"__proto__":{"x":1}}') as unknown;
+    expect(canonicalJson(value)).toBe('{"__proto__":{"x":1},"b":1}');
+    expect(Object.getPrototypeOf(sortKeys(value))).toBe(Object.prototype);
+  });
+});
