@@ -65,13 +65,13 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   }
   services.push(
     compact({
-      id: s.name,
-      name: s.name,
       desc: spec.description,
-      upstream_id: s.name,
       hosts: s.hosts?.value,
-      plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
+      id: s.name,
       labels: { ...spec.labels, ...labels },
+      name: s.name,
+      plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
+      upstream_id: s.name,
     }),
   );
   origins.push({ kind: 'services', id: s.name, from: { file: templateFile, pointer: '' } });
@@ -88,19 +88,19 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
     }
     routes.push(
       compact({
-        id: routeId(s.name, r.name),
-        name: routeId(s.name, r.name),
         desc: r.description,
-        uris: r.uris.map((u) => prefixedUri(prefix, u)),
-        methods: r.methods,
-        hosts: r.hosts,
-        priority: r.priority,
-        vars: r.vars,
-        plugins,
         enable_websocket: r.enable_websocket,
-        timeout: r.timeout,
-        service_id: s.name,
+        hosts: r.hosts,
+        id: routeId(s.name, r.name),
         labels: { ...spec.labels, ...r.labels, ...labels },
+        methods: r.methods,
+        name: routeId(s.name, r.name),
+        plugins,
+        priority: r.priority,
+        service_id: s.name,
+        timeout: r.timeout,
+        uris: r.uris.map((u) => prefixedUri(prefix, u)),
+        vars: r.vars,
       }),
     );
     origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
@@ -131,26 +131,26 @@ function upstreamObject(
 ): ApisixUpstream {
   const p = u.policy;
   return compact({
-    id,
-    name,
+    checks: p.checks,
     desc,
-    type: p.type ?? 'roundrobin',
+    discovery_args: where.discovery?.args,
+    discovery_type: where.discovery?.type,
     hash_on: p.hash_on,
+    id,
+    keepalive_pool: p.keepalive_pool,
     key: p.key,
-    scheme: p.scheme,
+    labels,
+    name,
+    nodes: where.nodes?.map((n) => compact({ host: n.host, port: n.port, priority: n.priority, weight: n.weight ?? 1 })),
     pass_host: p.pass_host,
-    upstream_host: p.upstream_host,
     retries: p.retries,
     retry_timeout: p.retry_timeout,
-    timeout: p.timeout,
-    keepalive_pool: p.keepalive_pool,
-    checks: p.checks,
-    tls: p.tls,
-    nodes: where.nodes?.map((n) => compact({ host: n.host, port: n.port, weight: n.weight ?? 1, priority: n.priority })),
-    discovery_type: where.discovery?.type,
+    scheme: p.scheme,
     service_name: where.discovery?.service_name,
-    discovery_args: where.discovery?.args,
-    labels,
+    timeout: p.timeout,
+    tls: p.tls,
+    type: p.type ?? 'roundrobin',
+    upstream_host: p.upstream_host,
   });
 }
 
@@ -169,9 +169,16 @@ function trafficSplit(canaryId: string, weight: number | undefined, match: reado
 
 type Compacted<T> = { [K in keyof T]: Exclude<T[K], undefined> };
 
-/** Drops undefined members (so absent fields stay absent in JSON and YAML). */
+/**
+ * Drops undefined members (so absent fields stay absent in JSON and YAML). The objects above
+ * list their keys in code-point order, the order canonical JSON puts them in, so that it need not
+ * sort them (see `sortKeys`).
+ */
 function compact<T extends Record<string, unknown>>(o: T): Compacted<T> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as Compacted<T>;
 }
