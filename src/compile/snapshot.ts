@@ -432,6 +432,7 @@ function copyStripped(src: Buffer, from: number, to: number, out: Buffer, at: nu
 
 /** snapshot.json lines written in `out` from `at` to `end` as canonical JSON, in place; returns its end. */
 function closeUp(out: Buffer, at: number, end: number): number {
+  if (end <= at) return at;
   // Line breaks are looked for up to `end` only: what follows may be megabytes without one.
   const lines = out.subarray(0, end);
   let write = at;
@@ -455,13 +456,13 @@ function renderingLength(t: PieceText, which: number): number {
   if (t.form === 'strings') {
     if (which === 2) return Buffer.byteLength(t.yaml, 'utf8');
     const pretty = Buffer.byteLength(t.pretty, 'utf8');
-    if (which === 1) return pretty;
+    if (which === 1 || pretty === 0) return pretty;
     let breaks = 0;
     for (let i = t.pretty.indexOf('\n'); i >= 0; i = t.pretty.indexOf('\n', i + 1)) breaks++;
     return pretty - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
   }
   if (t.form === 'bytes') {
-    if (which === 0) return strippedLength(bufferOf(t.bytes), 0, t.prettyEnd);
+    if (which === 0) return t.prettyEnd === 0 ? 0 : strippedLength(bufferOf(t.bytes), 0, t.prettyEnd);
     return which === 1 ? t.prettyEnd : t.bytes.byteLength - t.prettyEnd;
   }
   throw new Error('pieces spliced from earlier files are copied as blocks');
