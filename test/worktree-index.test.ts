@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRepo } from '../src/git/repo.js';
 import { gitBlobId } from '../src/load/blob-id.js';
+import { loadSources } from '../src/load/deferred-source.js';
 import { readWorktree, readWorktreeIndexed } from '../src/load/worktree.js';
 import type { SourceTree } from '../src/load/source-file.js';
 import { makeRepo } from './support/git-repo.js';
@@ -63,6 +64,28 @@ describe('the worktree read with the git index', () => {
     expect(file?.oid).toBe(repo.git('rev-parse', 'HEAD:services/a/service.yaml'));
     fs.writeFileSync(path.join(repo.dir, 'services/a/service.yaml'), 'name: a\n'); // same bytes, rewritten
     expect(Buffer.from(file!.bytes).toString('utf8')).toBe('name: a\n');
+  });
+
+  it('reads many unchanged files by blob id through git, and from the files when git lacks a blob', async () => {
+    const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`services/s${i}/service.yaml`, `name: s${i}\n`]));
+    const repo = makeRepo({ files });
+    repos.push(repo);
+    const text = (tree: SourceTree, file: string) => Buffer.from(tree.files.find((f) => f.path === file)!.bytes).toString('utf8');
+
+    // Changed after the listing: read by its blob id, the file still gives what the id names.
+    const byId = await readWorktreeIndexed(await openRepo(repo.dir));
+    fs.writeFileSync(path.join(repo.dir, 'services/s7/service.yaml'), 'name: changed\n');
+    await loadSources(byId.files);
+    expect(text(byId, 'services/s7/service.yaml')).toBe('name: s7\n');
+    expect(view(byId).files.map((f) => f.text)).toEqual(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t));
+    fs.writeFileSync(path.join(repo.dir, 'services/s7/service.yaml'), 'name: s7\n');
+
+    // One blob gone from the object store: every file is read from the worktree.
+    const listed = await readWorktreeIndexed(await openRepo(repo.dir));
+    const oid = listed.files.find((f) => f.path === 'services/s3/service.yaml')!.oid!;
+    fs.rmSync(path.join(repo.dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
+    await loadSources(listed.files);
+    expect(view(listed)).toEqual(view(await readWorktree(repo.dir)));
   });
 
   it('falls back to the folder walk when git may convert line endings', async () => {

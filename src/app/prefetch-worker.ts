@@ -4,7 +4,7 @@
  * services, then `{ done: true }`.
  */
 import { parentPort } from 'node:worker_threads';
-import { prefillMemo } from '../compile/compile.js';
+import { prefillMemo, sourcesToRead } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import type { GitRepo } from '../git/repo.js';
 import { deferredSource, loadSources } from '../load/deferred-source.js';
@@ -34,7 +34,7 @@ async function run(job: PrefetchJob): Promise<void> {
   };
   const files = job.files.map(source);
   const templatesAtTags = new Map(job.templatesAtTags.map(([tag, w]) => [tag, source(w)]));
-  await loadSources([...files, ...templatesAtTags.values()]);
+  await loadSources(sourcesToRead(files, templatesAtTags.values()));
 
   const memo = new MemoryMemo();
   const sent = new Set<string>();

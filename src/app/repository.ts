@@ -16,7 +16,7 @@ import { loadApisixValidators } from '../validate/apisix/index.js';
 import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from './errors.js';
-import { prefetch } from './prefetch.js';
+import { prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 
 export interface SourceOptions {
@@ -77,6 +77,8 @@ export async function loadCompileInput(
   }
   loadValidators();
   const [tree, tags] = await listing();
+  // A cold run on one thread reads every file: git reads them while the templates at tags are looked up.
+  const early = cache ? readTreeEarly(tree.files, cache, options.prefetch) : null;
   const selection = {
     ...(options.draft ? { draft: true } : {}),
     ...(options.groups ? { groups: options.groups } : {}),
@@ -86,7 +88,7 @@ export async function loadCompileInput(
   const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
   const templatesAtTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const input = scopedInput({ tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) });
-  if (cache) await prefetch(input, cache, options.prefetch);
+  if (cache) await prefetch(input, cache, options.prefetch, early);
   return { repo, input, cache };
 }
 

@@ -772,6 +772,18 @@ function blobIdOf(source: SourceFile): string {
   return oid;
 }
 
+/**
+ * The sources a prefill reads: the tree's files, and the templates at tags that are not the tree's
+ * file at their path by blob id. For those, compile takes the tree's file (see `templateAt`):
+ * when each service's tag holds its worktree template, a third of the blobs are not read.
+ */
+export function sourcesToRead(files: readonly SourceFile[], templatesAtTags: Iterable<SourceFile>): SourceFile[] {
+  const oids = new Map(files.map((f) => [f.path, f.oid]));
+  const out = [...files];
+  for (const t of templatesAtTags) if (t.oid === undefined || oids.get(t.path) !== t.oid) out.push(t);
+  return out;
+}
+
 function sameContent(a: SourceFile, b: SourceFile): boolean {
   if (a.oid !== undefined && b.oid !== undefined) return a.oid === b.oid;
   return Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).equals(b.bytes);

@@ -5,6 +5,9 @@
  * isomorphic-git paths, which stay the fallback (and are used when TAGWAY_GIT_CLI=0).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { GitError } from './errors.js';
 import type { GitRepo } from './repo.js';
 
@@ -33,7 +36,8 @@ export function gitEnv(): NodeJS.ProcessEnv {
   return out;
 }
 
-function run(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Buffer> {
+function run(repo: GitRepo, args: readonly string[], input?: Buffer, spool = false): Promise<Buffer> {
+  if (spool) return runSpooled(repo, args, input);
   return new Promise((resolve, reject) => {
     const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -52,9 +56,45 @@ function run(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Bu
   });
 }
 
-/** Blobs by oid via `git cat-file --batch`. Throws GitError naming an oid the repository lacks. */
-export async function catFileBatch(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${oids.join('\n')}\n`));
+/**
+ * `run` with git's output written to a temporary file, read once git is done: git never waits for
+ * this thread to take its output (a pipe holds 64 KiB), so it works at its own pace while this
+ * thread does other work, and megabytes of output come back in one read instead of many.
+ */
+async function runSpooled(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Buffer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-git-'));
+  const file = path.join(dir, 'out');
+  try {
+    const fd = fs.openSync(file, 'w');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', fd, 'pipe'] });
+        const { stdin, stderr } = child;
+        const err: Buffer[] = [];
+        stderr?.on('data', (d: Buffer) => err.push(d));
+        child.on('error', reject);
+        stdin?.on('error', () => {});
+        child.on('close', (code) => {
+          if (code === 0) resolve();
+          else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
+        });
+        stdin?.end(input ?? Buffer.alloc(0));
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    return fs.readFileSync(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Blobs by oid via `git cat-file --batch`. Throws GitError naming an oid the repository lacks.
+ * `spool`: git's output goes through a temporary file (see `runSpooled`), for thousands of blobs.
+ */
+export async function catFileBatch(repo: GitRepo, oids: readonly string[], options: { readonly spool?: boolean } = {}): Promise<Map<string, Uint8Array>> {
+  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${oids.join('\n')}\n`), options.spool === true);
   const blobs = new Map<string, Uint8Array>();
   let at = 0;
   for (const oid of oids) {
