@@ -18,7 +18,7 @@ parentPort?.once('message', (job: PrefetchJob) => {
   void run(job).then(() => parentPort?.postMessage({ done: true }));
 });
 
-/** Prepares the job's services, sending their records every few hundred services. */
+/** Prepares the job's services, sending their records every few dozen services. */
 async function run(job: PrefetchJob): Promise<void> {
   const bytes = new Uint8Array(job.buffer);
   const readers = new Map<string, ReturnType<typeof blobReader>>();
@@ -38,7 +38,7 @@ async function run(job: PrefetchJob): Promise<void> {
 
   const memo = new MemoryMemo();
   const sent = new Set<string>();
-  // Records go out as they are made, so that the worker never holds more than a few hundred
+  // Records go out as they are made, so that the worker never holds more than a few dozen
   // services' rendered objects. File records stay (later services' compiles look up the group
   // files'); each is sent once.
   const flush = () => {

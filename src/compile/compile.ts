@@ -240,11 +240,11 @@ const scopedTrees = new WeakMap<SourceTree, ReadonlySet<string>>();
  * nothing else. `input` may hold only those services' files (and the groups' files): the memo's
  * keys make whatever is computed here valid for a compile of the whole repository. Worker
  * threads run this on parts of a repository (src/app/prefetch.ts). `afterChunk` is called after
- * each few hundred services (a worker sends their records on from there).
+ * each few dozen services (a worker sends their records on from there).
  */
 export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }, services: Iterable<string>, afterChunk?: () => void): void {
-  // A few hundred services at a time: their parsed files can be dropped before the next ones
-  // are parsed, which keeps the heap (and the garbage collector's work) small.
+  // A few dozen services at a time: their parsed files can be dropped before the next ones are
+  // parsed, which keeps the heap (and the garbage collector's work) small.
   const all = [...services].sort(cmp);
   const parts = partsByService(input);
   for (let i = 0; i < all.length; i += PREFILL_CHUNK) {
@@ -278,7 +278,12 @@ function partsByService(input: CompileInput): { shared: SourceFile[]; files: Map
   return { shared, files, tags };
 }
 
-const PREFILL_CHUNK = 256;
+/**
+ * Services prepared at a time. Small enough that what a chunk parses and renders is garbage
+ * before the collector moves it out of the young generation: at 10,000 services, chunks of 32
+ * spent ≈0.45 s collecting garbage where chunks of 256 spent ≈0.65 s (`--trace-gc`).
+ */
+const PREFILL_CHUNK = 32;
 
 /** The part of `input` that the given services need: their files, the groups' files and tagway.yaml. */
 export function servicesInput(input: CompileInput, services: ReadonlySet<string>): CompileInput {
