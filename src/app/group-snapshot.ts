@@ -11,6 +11,7 @@ import { sha256Digest } from '../compile/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceTree } from '../load/source-file.js';
+import { utf8Text } from '../load/text.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -133,7 +134,7 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
   try {
     // One synchronous read: tens of MiB read through promises go in small steps, each waiting
     // for the event loop.
-    text = readFileSync(abs, 'utf8');
+    text = utf8Text(readFileSync(abs));
   } catch (error) {
     throw new UserError(`cannot read snapshot ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Give the path of a snapshot.json written by tagway compile.', { cause: error });
   }

@@ -16,6 +16,7 @@ import type { TagRefsState } from '../git/refs.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
+import { utf8Text } from '../load/text.js';
 import { nulSeparated } from '../load/worktree.js';
 import type { WorktreeListing } from '../load/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
@@ -214,7 +215,7 @@ export function readResultRecord(root: string, groups: readonly string[] | undef
     let written: bigint;
     try {
       written = fs.fstatSync(fd, { bigint: true }).mtimeNs;
-      text = fs.readFileSync(fd, 'utf8');
+      text = utf8Text(fs.readFileSync(fd));
     } finally {
       fs.closeSync(fd);
     }

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Credential } from '../../credentials.js';
 import { SyncError, type FailedRequest } from '../../errors.js';
+import { utf8Text } from '../../../load/text.js';
 import {
   DEFAULT_RETRY_POLICY,
   SYSTEM_RUNTIME,
@@ -183,7 +184,7 @@ export class AdminClient {
         ...(body !== undefined ? { body } : {}),
         signal: controller.signal,
       });
-      const text = await res.body.text();
+      const text = utf8Text(new Uint8Array(await res.body.arrayBuffer()));
       const out: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(res.headers)) {
         out[name.toLowerCase()] = Array.isArray(value) ? value[0] : value;
