@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { catFileBatch, gitCliAvailable } from '../git/cli.js';
 import type { GitRepo } from '../git/repo.js';
@@ -162,21 +163,29 @@ export function worktreeReader(root: string): SourceReader {
 /** Below this many files, reading them one by one costs less than starting git. */
 const BLOB_BATCH_MIN = 256;
 
+/** Blobs per `git cat-file --batch` process when many are read: one process per core for 30,000. */
+const BLOBS_PER_PROCESS = 8192;
+
 /**
- * Reads many files git calls unchanged (their bytes are their index entries' blobs) through one
+ * Reads many files git calls unchanged (their bytes are their index entries' blobs) through
  * `git cat-file --batch`, as the benchmark's floor does: git reads its packs, a few files in
- * sequence, on a core of its own, where reading thousands of small files one by one costs this
- * thread a system call each, and a disk read each once the files have left the page cache. Few
- * files, or a blob git cannot give (a damaged or partial repository), are read from the
- * worktree instead. A blob read by its id is the very content the id names, so the compile cache,
- * keyed by it, can only hold what that content gives.
+ * sequence, on other cores, where reading thousands of small files one by one costs this thread
+ * a system call each, and a disk read each once the files have left the page cache. Tens of
+ * thousands of blobs are split between as many processes as there are cores (this thread mostly
+ * waits for them). Few files, or a blob git cannot give (a damaged or partial repository), are
+ * read from the worktree instead. A blob read by its id is the very content the id names, so
+ * the compile cache, keyed by it, can only hold what that content gives.
  */
 function indexedBlobs(repo: GitRepo, reader: SourceReader): Batch {
   return {
     async readMany(sources) {
       if (sources.length >= BLOB_BATCH_MIN) {
         try {
-          const blobs = await catFileBatch(repo, sources.map((s) => s.oid!), { spool: true });
+          const oids = sources.map((s) => s.oid!);
+          const processes = Math.max(1, Math.min(os.availableParallelism(), Math.floor(oids.length / BLOBS_PER_PROCESS)));
+          const size = Math.ceil(oids.length / processes);
+          const parts = await Promise.all(Array.from({ length: processes }, (_, i) => catFileBatch(repo, oids.slice(i * size, (i + 1) * size), { spool: true })));
+          const blobs = new Map(parts.flatMap((part) => [...part]));
           return sources.map((s) => sizeChecked(blobs.get(s.oid!)!));
         } catch {
           // Read from the worktree below.
