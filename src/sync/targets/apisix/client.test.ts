@@ -201,6 +201,20 @@ describe('listObjects', () => {
     expect(objects[0]?.id).toBe('r0000');
   });
 
+  it('keeps an object read twice (shifted into the next page by a creation) once, as last read, and sorts by id', async () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `r${String(i + 1).padStart(4, '0')}`);
+    const page1 = ids.map(item);
+    // r0000 was created meanwhile: r0500 moved into page 2, where it is read again, changed.
+    const page2 = [item('r0500'), item('r0000')].map((x) => ({ ...x, value: { ...x.value, uris: ['/again'] } }));
+    expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 501, list: page1 });
+    expectRequest('GET', '/apisix/admin/routes?page=2&page_size=500', 200, { total: 502, list: page2 });
+    expectRequest('GET', '/apisix/admin/routes?page=3&page_size=500', 200, { total: 502, list: [] });
+    const objects = await listObjects(client(), 'routes');
+    expect(objects.map((o) => o.id)).toEqual(['r0000', ...ids]);
+    expect(objects.find((o) => o.id === 'r0500')?.uris).toEqual(['/again']);
+    expect(objects.find((o) => o.id === 'r0499')?.uris).toEqual(['/']);
+  });
+
   it('reads an empty list encoded as an object', async () => {
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 0, list: {} });
     expect(await listObjects(client(), 'routes')).toEqual([]);

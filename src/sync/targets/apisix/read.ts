@@ -75,10 +75,9 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
     const { items, total } = listItems(client, path, res.body);
     return { items: items.map((item) => objectOf(client, path, item)), total };
   };
-  const objects = new Map<string, ApisixObject>();
+  const read: ApisixObject[] = [];
   const keep = (page: Page) => {
-    // Objects created between two pages shift later ones; the id map keeps each once.
-    for (const obj of page.items) objects.set(obj.id, obj);
+    for (const obj of page.items) read.push(obj);
   };
   const pagedOut = (n: number, page: Page) =>
     page.total === null || page.items.length < PAGE_SIZE || page.items.length > PAGE_SIZE || n * PAGE_SIZE >= page.total;
@@ -109,12 +108,16 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
     keep(page);
     done = pagedOut(n, page);
   }
-  // Gateways list by key, which is by id for ids of one length: often in order already.
-  const list = [...objects.values()];
-  for (let i = 1; i < list.length; i++) {
-    if (list[i - 1]!.id > list[i]!.id) return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-  return list;
+  // Gateways list by key, which is by id for ids of one length: often in order already, and then
+  // no id was read twice.
+  let inOrder = true;
+  for (let i = 1; i < read.length && inOrder; i++) inOrder = read[i - 1]!.id < read[i]!.id;
+  if (inOrder) return read;
+  // Objects created between two pages shift later ones into the next page: each id is kept once,
+  // as last read.
+  const objects = new Map<string, ApisixObject>();
+  for (const obj of read) objects.set(obj.id, obj);
+  return [...objects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Upstreams, services and routes of the gateway, all owners, read concurrently. */
