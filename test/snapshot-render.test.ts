@@ -34,7 +34,7 @@ function value(next: () => number, depth: number): unknown {
   if (depth > 3 || r < 0.45) {
     const t = next();
     if (t < 0.55) return pick(STRINGS);
-    if (t < 0.7) return pick([0, 1, -1, 1.5, -0, 1e21, 2 ** 53, 0.1, 8080]);
+    if (t < 0.7) return pick([0, 1, -1, 1.5, -0, 1e21, 2 ** 53, 2 ** 53 - 1, -(2 ** 53 - 1), 1e15, 0.1, 8080]);
     if (t < 0.85) return next() < 0.5;
     return null;
   }

@@ -136,12 +136,17 @@ function newline(level: number): string {
 function renderScalar(value: unknown): string | null {
   let memoKey: string;
   switch (typeof value) {
-    case 'string':
+    case 'string': {
       if (value.length > 5 && SURELY_PLAIN.test(value)) return value;
+      const known = strings.get(value);
+      if (known !== undefined) return known;
       if (value.includes('\n')) return null;
       memoKey = `s${value}`;
       break;
+    }
     case 'number':
+      // js-yaml writes an integer in decimal, as String does below 2^53 (and -0 as `-0.0`).
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value);
       memoKey = `n${Object.is(value, -0) ? '-0' : String(value)}`;
       break;
     case 'boolean':
@@ -159,8 +164,15 @@ function renderScalar(value: unknown): string | null {
     if (scalars.size > 100_000) scalars.clear();
     scalars.set(memoKey, text);
   }
+  if (typeof value === 'string') {
+    if (strings.size > 100_000) strings.clear();
+    strings.set(value, text);
+  }
   return text;
 }
+
+/** Strings rendered before, by their value (the same as `scalars`, without building a key). */
+const strings = new Map<string, string>();
 
 /** A mapping key as js-yaml writes it in a block mapping (an implicit key, `key: `). */
 function renderKey(key: string): string | null {
