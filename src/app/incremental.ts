@@ -193,7 +193,7 @@ export async function spliceCompile(
   // The changed services, alone: their files and tags, and the files no service owns.
   const memo = new MemoryMemo();
   for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
-  const own = treeOfListing(repo, listingOf(raw.worktree, changed));
+  const own = treeOfListing(repo, listingOf(raw.worktree, changed), disk);
   if (own === null || own.problems.length > 0) return null;
   const reader = worktreeReader(repo.dir);
   const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));

@@ -151,8 +151,9 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   }
   const useCache = cacheWanted(options);
   const indexed = !commit && useCache;
-  const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
+  // git starts listing first; the tags' state is read (synchronously) while it runs.
   const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
+  const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
   const raw = worktree && tagState ? worktree.then((w) => (w ? { worktree: w, tags: tagState } : null)) : Promise.resolve(null);
   let parsed: Promise<[SourceTree, readonly VersionTag[]]> | null = null;
   let treeFromRaw = false;

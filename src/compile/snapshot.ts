@@ -417,7 +417,12 @@ function gapHolds(src: Buffer, from: number, to: number, text: string): boolean 
 function strippedLength(src: Buffer, from: number, to: number): number {
   let breaks = 0;
   for (let i = src.indexOf(0x0a, from); i >= 0 && i < to; i = src.indexOf(0x0a, i + 1)) breaks++;
-  return to - from - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
+  return canonicalLength(to - from, breaks);
+}
+
+/** The length of snapshot.json lines of `length` bytes with `breaks` line breaks, as canonical JSON. */
+function canonicalLength(length: number, breaks: number): number {
+  return length - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
 }
 
 /**
@@ -459,7 +464,7 @@ function renderingLength(t: PieceText, which: number): number {
     if (which === 1 || pretty === 0) return pretty;
     let breaks = 0;
     for (let i = t.pretty.indexOf('\n'); i >= 0; i = t.pretty.indexOf('\n', i + 1)) breaks++;
-    return pretty - PRETTY_INDENT.length - breaks * (1 + PRETTY_INDENT.length);
+    return canonicalLength(pretty, breaks);
   }
   if (t.form === 'bytes') {
     if (which === 0) return t.prettyEnd === 0 ? 0 : strippedLength(bufferOf(t.bytes), 0, t.prettyEnd);

@@ -23,63 +23,38 @@ export function gitCliAvailable(): boolean {
   return available;
 }
 
+/** This process's environment without the `GIT_*` variables that would point git elsewhere. */
+export function withoutGitVariables(): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) out[k] = v;
+  return out;
+}
+
 /**
  * The environment git reads objects in: no surrounding GIT_DIR / GIT_WORK_TREE redirects the read
  * to another repository, and replace refs are not followed (the JavaScript reader does not follow
  * them either, so every path reads the same objects).
  */
 export function gitEnv(): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) out[k] = v;
+  const out = withoutGitVariables();
   out['GIT_CONFIG_NOSYSTEM'] = '1';
   out['GIT_NO_REPLACE_OBJECTS'] = '1';
   return out;
 }
 
-function run(repo: GitRepo, args: readonly string[], input?: Buffer, spool = false): Promise<Buffer> {
-  if (spool) return runSpooled(repo, args, input);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    // git may exit before it reads its (empty) stdin, e.g. `ls-tree`: the pipe then breaks with
-    // EPIPE, which would otherwise be an unhandled error event. The exit code tells the outcome.
-    child.stdin.on('error', () => {});
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
-    });
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
-
 /**
- * `run` with git's output written to a temporary file, read once git is done: git never waits for
- * this thread to take its output (a pipe holds 64 KiB), so it works at its own pace while this
- * thread does other work, and megabytes of output come back in one read instead of many.
+ * git's output. With `spool` it goes to a temporary file, read once git is done: git never waits
+ * for this thread to take its output (a pipe holds 64 KiB), so it works at its own pace while
+ * this thread does other work, and megabytes of output come back in one read instead of many.
  */
-async function runSpooled(repo: GitRepo, args: readonly string[], input?: Buffer): Promise<Buffer> {
+async function run(repo: GitRepo, args: readonly string[], input?: Buffer, spool = false): Promise<Buffer> {
+  if (!spool) return runGit(repo, args, input, 'pipe');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-git-'));
   const file = path.join(dir, 'out');
   try {
     const fd = fs.openSync(file, 'w');
     try {
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', fd, 'pipe'] });
-        const { stdin, stderr } = child;
-        const err: Buffer[] = [];
-        stderr?.on('data', (d: Buffer) => err.push(d));
-        child.on('error', reject);
-        stdin?.on('error', () => {});
-        child.on('close', (code) => {
-          if (code === 0) resolve();
-          else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
-        });
-        stdin?.end(input ?? Buffer.alloc(0));
-      });
+      await runGit(repo, args, input, fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -89,12 +64,46 @@ async function runSpooled(repo: GitRepo, args: readonly string[], input?: Buffer
   }
 }
 
+/** Runs git with `input` on its stdin; its stdout is collected (`pipe`) or goes to the file `fd`. */
+function runGit(repo: GitRepo, args: readonly string[], input: Buffer | undefined, stdout: 'pipe' | number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [`--git-dir=${repo.gitdir}`, ...args], { env: gitEnv(), stdio: ['pipe', stdout, 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    // git may exit before it reads its (empty) stdin, e.g. `ls-tree`: the pipe then breaks with
+    // EPIPE, which would otherwise be an unhandled error event. The exit code tells the outcome.
+    child.stdin?.on('error', () => {});
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new GitError(`git ${args[0]} failed: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`));
+    });
+    child.stdin?.end(input ?? Buffer.alloc(0));
+  });
+}
+
+/** From this many blobs on, git's output goes through a temporary file (see `run`). */
+const SPOOL_BLOBS = 256;
+/** Blobs per git process when there are many: this thread mostly waits for them (one per core for 30,000). */
+const BLOBS_PER_PROCESS = 8192;
+
 /**
  * Blobs by oid via `git cat-file --batch`. Throws GitError naming an oid the repository lacks.
- * `spool`: git's output goes through a temporary file (see `runSpooled`), for thousands of blobs.
+ * Tens of thousands are split between as many processes as there are cores: `validate` of
+ * 30,000 files reads them in 0.12–0.17 s with two processes, 0.17–0.25 s with one.
  */
-export async function catFileBatch(repo: GitRepo, oids: readonly string[], options: { readonly spool?: boolean } = {}): Promise<Map<string, Uint8Array>> {
-  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${oids.join('\n')}\n`), options.spool === true);
+export async function catFileBatch(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const processes = Math.max(1, Math.min(os.availableParallelism(), Math.floor(oids.length / BLOBS_PER_PROCESS)));
+  if (processes === 1) return catFilePart(repo, oids);
+  const size = Math.ceil(oids.length / processes);
+  const parts = await Promise.all(Array.from({ length: processes }, (_, i) => catFilePart(repo, oids.slice(i * size, (i + 1) * size))));
+  return new Map(parts.flatMap((part) => [...part]));
+}
+
+async function catFilePart(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const out = await run(repo, ['cat-file', '--batch'], Buffer.from(`${oids.join('\n')}\n`), oids.length >= SPOOL_BLOBS);
   const blobs = new Map<string, Uint8Array>();
   let at = 0;
   for (const oid of oids) {

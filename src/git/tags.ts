@@ -57,8 +57,7 @@ export function parseVersionTagName(tag: string): TagName {
 
 /** Total order of version tags: service (code point), then semver precedence ascending. */
 export function compareVersionTags(a: VersionTag, b: VersionTag): number {
-  if (a.service !== b.service) return a.service < b.service ? -1 : 1;
-  return semver.compare(a.version, b.version) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
+  return orderTags(a, b, (v) => new semver.SemVer(v));
 }
 
 /** `compareVersionTags`, with each version parsed once (a sort compares each many times). */
@@ -69,11 +68,13 @@ function versionTagOrder(): (a: VersionTag, b: VersionTag) => number {
     if (p === undefined) parsed.set(v, (p = new semver.SemVer(v)));
     return p;
   };
-  return (a, b) => {
-    if (a.service !== b.service) return a.service < b.service ? -1 : 1;
-    if (a.version === b.version) return a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0;
-    return version(a.version).compare(version(b.version)) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
-  };
+  return (a, b) => orderTags(a, b, version);
+}
+
+function orderTags(a: VersionTag, b: VersionTag, version: (v: string) => semver.SemVer): number {
+  if (a.service !== b.service) return a.service < b.service ? -1 : 1;
+  const byVersion = a.version === b.version ? 0 : version(a.version).compare(version(b.version));
+  return byVersion || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0);
 }
 
 export interface VersionTagScan {
@@ -137,10 +138,9 @@ export async function scanVersionTags(repo: GitRepo, options: { readonly service
 }
 
 /**
- * All tags named `<service>/v<semver>` that name a commit (with `services`, those of these
- * services); other tags are ignored (see `scanVersionTags` for the ones worth a warning). Sorted
- * by service, then semver ascending.
+ * All tags named `<service>/v<semver>` that name a commit; other tags are ignored (see
+ * `scanVersionTags` for the ones worth a warning). Sorted by service, then semver ascending.
  */
-export async function listVersionTags(repo: GitRepo, options: { readonly services?: ReadonlySet<string> } = {}): Promise<VersionTag[]> {
-  return [...(await scanVersionTags(repo, options)).tags];
+export async function listVersionTags(repo: GitRepo): Promise<VersionTag[]> {
+  return [...(await scanVersionTags(repo)).tags];
 }

@@ -57,15 +57,12 @@ export async function listTree(
   repo: GitRepo,
   commit: string,
   prefixes: readonly string[] = [],
-  options: { readonly large?: boolean; readonly cli?: boolean } = {},
+  options: { readonly large?: boolean } = {},
 ): Promise<TreeEntry[]> {
   const wanted = prefixes.length === 0 ? [''] : [...new Set(prefixes.map(normalisePrefix))];
   // `large`: the prefixes hold many objects (whole config folders), which one `git ls-tree`
   // lists far faster than reading tree objects one by one.
-  // `cli`: the trees on the way are large (a folder of thousands of services), so a `git ls-tree`
-  // of just these paths beats reading them in JavaScript however few the paths are.
-  const few = wanted.length < CLI_THRESHOLD && options.large !== true;
-  if ((!few || options.cli === true) && gitCliAvailable()) {
+  if ((wanted.length >= CLI_THRESHOLD || options.large === true) && gitCliAvailable()) {
     // Listing the common folders once beats walking thousands of prefixes one by one.
     const roots = [...new Set(wanted.map((p) => p.split('/')[0]!))];
     const wantedSet = new Set(wanted);
@@ -75,7 +72,7 @@ export async function listTree(
       for (let p = path; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') if (wantedSet.has(p)) return true;
       return false;
     };
-    const listed = await lsTree(repo, commit, roots.includes('') ? [] : few ? wanted : roots);
+    const listed = await lsTree(repo, commit, roots.includes('') ? [] : roots);
     return listed
       .filter((e) => inside(e.path))
       .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))

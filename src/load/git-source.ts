@@ -115,7 +115,7 @@ export async function readTemplatesAtTags(
     for (const [commit] of few) stillToList.delete(commit);
   }
   for (const [commit, list] of stillToList) {
-    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)), options.cli === true ? { cli: true } : {});
+    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) found(tag, byPath.get(templatePath(tag.service)));
   }

@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { catFileBatch, gitCliAvailable } from '../git/cli.js';
+import { gitCliAvailable, withoutGitVariables } from '../git/cli.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from './blob-id.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch, SourceReader } from './deferred-source.js';
-import { sizeChecked } from './git-source.js';
+import { blobReader } from './git-source.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
 
@@ -107,11 +106,12 @@ export async function listWorktree(repo: GitRepo, options: { readonly onlyOverla
 
 /**
  * The files a listing describes: a tracked file git calls unchanged takes the index's blob id and
- * is read when its bytes are used; changed, untracked and linked files are read now. Null when
- * git would list otherwise than the folder walk (nested repositories, skip-worktree entries,
- * submodules, attributes files in the folders): `readWorktree` reads the folders then.
+ * is read when its bytes are used; changed, untracked and linked files are read now, unless
+ * `read` (a tree made from the same listing) holds them already. Null when git would list
+ * otherwise than the folder walk (nested repositories, skip-worktree entries, submodules,
+ * attributes files in the folders): `readWorktree` reads the folders then.
  */
-export function treeOfListing(repo: GitRepo, listing: WorktreeListing): SourceTree | null {
+export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: SourceTree): SourceTree | null {
   const { indexed, changed, untracked } = listing;
   const rootReal = repo.dir;
   const files: SourceFile[] = [];
@@ -143,7 +143,13 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing): SourceTr
   const reader = worktreeReader(rootReal);
   const batch = indexedBlobs(repo, reader);
   for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, reader, { batch }));
+  const known = new Map(read?.files.map((f) => [f.path, f]));
   for (const rel of [...fromDisk].sort()) {
+    const file = known.get(rel);
+    if (file !== undefined) {
+      files.push(file);
+      continue;
+    }
     const st = lstatOrNull(path.join(rootReal, rel));
     if (st === null || st.isDirectory()) continue;
     if (st.isSymbolicLink()) readConfigFile(rootReal, rel, true, files, problems);
@@ -163,30 +169,22 @@ export function worktreeReader(root: string): SourceReader {
 /** Below this many files, reading them one by one costs less than starting git. */
 const BLOB_BATCH_MIN = 256;
 
-/** Blobs per `git cat-file --batch` process when many are read: one process per core for 30,000. */
-const BLOBS_PER_PROCESS = 8192;
-
 /**
- * Reads many files git calls unchanged (their bytes are their index entries' blobs) through
- * `git cat-file --batch`, as the benchmark's floor does: git reads its packs, a few files in
- * sequence, on other cores, where reading thousands of small files one by one costs this thread
- * a system call each, and a disk read each once the files have left the page cache. Tens of
- * thousands of blobs are split between as many processes as there are cores (this thread mostly
- * waits for them). Few files, or a blob git cannot give (a damaged or partial repository), are
- * read from the worktree instead. A blob read by its id is the very content the id names, so
- * the compile cache, keyed by it, can only hold what that content gives.
+ * Reads many files git calls unchanged (their bytes are their index entries' blobs) by blob id
+ * through `git cat-file --batch`, as the benchmark's floor does: git reads its packs, a few files
+ * in sequence, on other cores, where reading thousands of small files one by one costs this
+ * thread a system call each, and a disk read each once the files have left the page cache. Few
+ * files, or a blob git cannot give (a damaged or partial repository), are read from the
+ * worktree instead. A blob read by its id is the very content the id names, so the compile
+ * cache, keyed by it, can only hold what that content gives.
  */
 function indexedBlobs(repo: GitRepo, reader: SourceReader): Batch {
+  const blobs = blobReader(repo);
   return {
     async readMany(sources) {
       if (sources.length >= BLOB_BATCH_MIN) {
         try {
-          const oids = sources.map((s) => s.oid!);
-          const processes = Math.max(1, Math.min(os.availableParallelism(), Math.floor(oids.length / BLOBS_PER_PROCESS)));
-          const size = Math.ceil(oids.length / processes);
-          const parts = await Promise.all(Array.from({ length: processes }, (_, i) => catFileBatch(repo, oids.slice(i * size, (i + 1) * size), { spool: true })));
-          const blobs = new Map(parts.flatMap((part) => [...part]));
-          return sources.map((s) => sizeChecked(blobs.get(s.oid!)!));
+          return await blobs.readMany(sources);
         } catch {
           // Read from the worktree below.
         }
@@ -289,9 +287,8 @@ export function nulSeparated(out: Buffer): string[] {
 /** Runs git in the work tree; exit codes in `ok` besides 0 count as success with no output. */
 function gitOutput(repo: GitRepo, args: readonly string[], ok: readonly number[] = []): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
-    const child = spawn('git', ['-C', repo.dir, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    // The system configuration is read: whether git converts line endings may be set there.
+    const child = spawn('git', ['-C', repo.dir, ...args], { env: withoutGitVariables(), stdio: ['ignore', 'pipe', 'ignore'] });
     const out: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.on('error', reject);

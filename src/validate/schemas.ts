@@ -63,7 +63,7 @@ export function loadFileValidators(): void {
 function validator(kind: SchemaKind): ValidateFunction {
   let validate = compiled.get(kind);
   if (validate) return validate;
-  if (ahead === undefined) ahead = loadCompiled('files', fileSchemas());
+  loadFileValidators();
   validate = ahead?.[kind];
   if (!validate) {
     ajv ??= createFileAjv();

@@ -124,7 +124,7 @@ function pluginValidator(name: string): ValidateFunction | undefined {
   const cached = validators.get(name);
   if (cached) return cached;
   if (!SCHEMAS.has(name)) return undefined;
-  if (ahead === undefined) ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS);
+  loadPluginValidators();
   let validate = ahead?.[name];
   if (!validate) {
     ajv ??= createPluginAjv();
