@@ -211,7 +211,8 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   const deletes = new Map<ApisixKind, PlanStep[]>();
   let unchanged = 0;
 
-  const pairs: Array<readonly [ApisixKind, ApisixObject, ApisixObject]> = [];
+  // Pairs of a snapshot object and the owned live object at its id that are not known equal.
+  const compared: Array<readonly [ApisixKind, ApisixObject, ApisixObject]> = [];
   for (const kind of APISIX_KINDS) {
     const kindUpserts: PlanStep[] = [];
     const extra = matchById(snapshot.apisix[kind], live[kind], (desired, current) => {
@@ -219,8 +220,16 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
         kindUpserts.push({ op: 'create', kind, id: desired.id, after: desired });
       } else if (!isOwnedBy(current, group)) {
         conflicts.push(placementConflict(kind, desired.id, current, group));
+      } else if (memo?.get(current) === desired) {
+        unchanged += 1;
+      } else if (sameExceptServerFields(desired, current)) {
+        // A live object that is the snapshot's object plus server fields has equal comparison
+        // forms (the same steps turn both into them): most objects of a sync, known without
+        // copying them.
+        memo?.set(current, desired);
+        unchanged += 1;
       } else {
-        pairs.push([kind, desired, current]);
+        compared.push([kind, desired, current]);
       }
     });
     upserts.set(kind, kindUpserts);
@@ -230,19 +239,9 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
     );
   }
 
-  const storedDefaults = pairs.some(([kind, desired, current]) => showsStoredDefaults(kind, desired, current));
-  for (const [kind, desired, current] of pairs) {
-    // A live object that is the snapshot's object plus server fields has equal comparison forms
-    // (the same steps turn both into them): most objects of a sync, known without copying them.
-    if (memo?.get(current) === desired) {
-      unchanged += 1;
-      continue;
-    }
-    if (sameExceptServerFields(desired, current)) {
-      memo?.set(current, desired);
-      unchanged += 1;
-      continue;
-    }
+  // Looked for among the other pairs only: an object equal but for server fields shows no default.
+  const storedDefaults = compared.some(([kind, desired, current]) => showsStoredDefaults(kind, desired, current));
+  for (const [kind, desired, current] of compared) {
     const [want, have] = comparisonPair(kind, desired, current, storedDefaults);
     // Equal canonical forms have no field changes: most objects of a sync are unchanged, and
     // one comparison of the whole is much cheaper than a walk field by field.
