@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sortKeys } from './canonical.js';
+import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from './canonical.js';
 
 /**
  * Canonical JSON written the slow, obvious way: entries sorted by code unit at every level, except
@@ -38,6 +39,19 @@ describe('canonicalJson', () => {
       const value = make(2);
       expect(canonicalJson(value)).toBe(reference(value));
       expect(JSON.stringify(sortKeys(value))).toBe(reference(value));
+      expect(JSON.stringify(inKeyOrder(value))).toBe(reference(value));
+    }
+  });
+
+  it('takes an object already in canonical order as it is, and copies any other', () => {
+    const ordered = { a: 1, b: [{ c: null, d: 'x' }, 2], e: { f: {} } };
+    expect(inKeyOrder(ordered)).toBe(ordered);
+    // Out of order at any depth, an undefined member, integer-like keys (listed in numeric order), a
+    // non-plain object (JSON.stringify would write a Date as its toJSON): each is copied.
+    for (const value of [{ b: 1, a: 2 }, { a: [{ d: 1, c: 2 }] }, { a: { b: undefined } }, { 9: 1, 10: 2 }, { a: new Date(0) }]) {
+      const view = inKeyOrder(value);
+      expect(view).not.toBe(value);
+      expect(JSON.stringify(view)).toBe(reference(value));
     }
   });
 
@@ -45,5 +59,18 @@ describe('canonicalJson', () => {
     const value = JSON.parse('{"b":1,"__proto__":{"x":1}}') as unknown;
     expect(canonicalJson(value)).toBe('{"__proto__":{"x":1},"b":1}');
     expect(Object.getPrototypeOf(sortKeys(value))).toBe(Object.prototype);
+  });
+});
+
+describe('sha256Digest', () => {
+  const reference = (text: string) => `sha256:${createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex')}`;
+
+  it('hashes the UTF-8 bytes, long ASCII texts (hashed as Latin-1) and others alike', () => {
+    const long = 'a'.repeat(1 << 17);
+    // Latin-1 would keep only the low byte of these units, all of them ASCII bytes: 0xD83D → '=',
+    // 0xDE00 → NUL, 0x0141 → 'A'. They must be hashed as UTF-8.
+    for (const text of ['', 'short é', long, `${long}é`, `${long}\u00ff`, `${long}😀`, `${long}\ud83d`, `${long}\u0141`, `é${long}`]) {
+      expect(sha256Digest(text)).toBe(reference(text));
+    }
   });
 });

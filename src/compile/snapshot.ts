@@ -3,7 +3,7 @@ import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
-import { canonicalJson, sha256Digest, sortKeys } from './canonical.js';
+import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from './canonical.js';
 import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
 
 /** sha256 of the canonical JSON of what reaches the gateway, and nothing else. */
@@ -74,7 +74,7 @@ function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly
   let yaml = '';
   let openEnded = false;
   for (const object of objects) {
-    const sorted = sortKeys(object);
+    const sorted = inKeyOrder(object);
     pretty.push(PRETTY_INDENT + JSON.stringify(sorted));
     const item = renderStandaloneItem(sorted);
     yaml += item.text;
