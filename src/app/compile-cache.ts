@@ -166,9 +166,10 @@ export class CompileCache implements CompileMemo, TagTemplates {
   /**
    * Writes what this run added as one new segment per kind, and merges a kind's segments into
    * one when there are many, or when they hold much this run did not use (keeping what it used,
-   * and the newest of the rest). What was written is read from the files from then on, so its
-   * bytes need not stay in memory. Closes the segment files; the cache may still be used after
-   * (files are opened again when read). Never throws.
+   * and the newest of the rest). What this run made stays in memory for the rest of the run (a
+   * cold compile uses nearly all of it right after prefetch saved it; reading it back would cost
+   * a copy of tens of MiB); the rest is read from the files. Closes the segment files; the cache
+   * may still be used after (files are opened again when read). Never throws.
    */
   save(): void {
     try {
@@ -183,16 +184,15 @@ export class CompileCache implements CompileMemo, TagTemplates {
         const usedBytes = this.#usedBytes(kind, entries);
         const onDisk = existing.reduce((n, seg) => n + seg.size, 0);
         const compact = existing.length + 1 > MAX_SEGMENTS || onDisk + usedBytes > usedBytes + MAX_UNUSED(usedBytes);
-        const written = compact ? this.#compact(kind, existing, entries) : writeSegment(this.#dir, kind, entries);
-        // What was written is read from the file from now on: its bytes need not stay in memory.
-        const segment = Segment.open(written);
-        if (segment === null) continue;
+        const segment = compact ? this.#compact(kind, existing, entries) : writeSegment(this.#dir, kind, entries);
         this.#segments.set(kind, compact ? [segment] : [...existing, segment]);
         const map: Map<string, unknown> | null = kind === 'files' ? this.#files : kind === 'tags' ? this.#tags : (this.#units.get(kind.slice(UNITS_PREFIX.length)) ?? null);
         if (map === null) continue;
+        // What this run made stays in memory for the rest of it (a cold compile reads nearly all
+        // of it right after prefetch saved it); entries of merged segments now point into the new one.
         for (const [key, entry] of segment.entries) {
           const current = map.get(key);
-          if (current === undefined || isStored(current)) map.set(key, entry);
+          if (current === undefined || (isStored(current) && !('body' in current))) map.set(key, entry);
         }
       }
       this.#fresh.clear();
@@ -253,8 +253,8 @@ export class CompileCache implements CompileMemo, TagTemplates {
     this.#segments.set(kind, segments);
   }
 
-  /** Merges the segments of `kind` and the fresh entries into one; returns its path. */
-  #compact(kind: string, existing: readonly Segment[], fresh: ReadonlyMap<string, Uint8Array>): string {
+  /** Merges the segments of `kind` and the fresh entries into one. */
+  #compact(kind: string, existing: readonly Segment[], fresh: ReadonlyMap<string, Uint8Array>): Segment {
     const used = this.#used.get(kind) ?? new Set<string>();
     const kept = new Map<string, Uint8Array>();
     const rest: [string, StoredEntry][] = [];
@@ -328,6 +328,13 @@ class Segment {
     readonly size: number,
   ) {
     closeWhenCollected.register(this, this.#handle);
+  }
+
+  /** The segment just written to `file` (see `writeSegment`): its index as written, not read again. */
+  static written(file: string, size: number, index: readonly (readonly [key: string, offset: number, length: number, crc: number])[]): Segment {
+    const seg = new Segment(file, size);
+    for (const [key, offset, length, crc] of index) seg.entries.set(key, { segment: seg, offset, length, crc });
+    return seg;
   }
 
   static open(file: string): Segment | null {
@@ -535,42 +542,50 @@ function listSegments(dir: string, kind: string): string[] {
     .map((x) => x.name);
 }
 
-/** Writes a new segment of `kind` holding `entries`; returns its path. */
-function writeSegment(dir: string, kind: string, entries: ReadonlyMap<string, Uint8Array>): string {
+/** Writes a new segment of `kind` holding `entries`. */
+function writeSegment(dir: string, kind: string, entries: ReadonlyMap<string, Uint8Array>): Segment {
   const name = `${kind}.${Date.now()}.${randomBytes(4).toString('hex')}.seg`;
   const tmp = path.join(dir, `.${name}.tmp`);
   const fd = fs.openSync(tmp, 'w');
+  const written: [key: string, offset: number, length: number, crc: number][] = [];
+  let size: number;
   try {
     // Bodies go out through a small buffer: a segment can be tens of MiB.
     const out = new BufferedWriter(fd);
     out.write(MAGIC);
-    const index: Buffer[] = [];
     for (const [key, body] of entries) {
-      const k = Buffer.from(key, 'utf8');
-      const meta = Buffer.allocUnsafe(4 + k.byteLength + 12);
-      meta.writeUInt32LE(k.byteLength, 0);
-      k.copy(meta, 4);
-      meta.writeUInt32LE(out.offset, 4 + k.byteLength);
-      meta.writeUInt32LE(body.byteLength, 8 + k.byteLength);
-      meta.writeUInt32LE(crc32(body), 12 + k.byteLength);
-      index.push(meta);
+      written.push([key, out.offset, body.byteLength, crc32(body)]);
       out.write(body);
     }
     const indexAt = out.offset;
-    const indexBytes = Buffer.concat(index);
-    out.write(indexBytes);
+    let indexBytes = 0;
+    for (const [key] of written) indexBytes += 4 + Buffer.byteLength(key, 'utf8') + 12;
+    const index = Buffer.allocUnsafe(indexBytes);
+    let at = 0;
+    for (const [key, offset, length, crc] of written) {
+      const keyLength = index.write(key, at + 4, 'utf8');
+      index.writeUInt32LE(keyLength, at);
+      at += 4 + keyLength;
+      index.writeUInt32LE(offset, at);
+      index.writeUInt32LE(length, at + 4);
+      index.writeUInt32LE(crc, at + 8);
+      at += 12;
+    }
+    out.write(index);
     const tail = Buffer.allocUnsafe(16);
     tail.writeUInt32LE(entries.size, 0);
     tail.writeUInt32LE(indexAt, 4);
-    tail.writeUInt32LE(crc32(indexBytes), 8);
+    tail.writeUInt32LE(crc32(index), 8);
     END.copy(tail, 12);
     out.write(tail);
     out.flush();
+    size = out.offset;
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, path.join(dir, name));
-  return path.join(dir, name);
+  const file = path.join(dir, name);
+  fs.renameSync(tmp, file);
+  return Segment.written(file, size, written);
 }
 
 class BufferedWriter {
@@ -786,76 +801,74 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
 }
 
 /**
- * Writes into one scratch buffer shared by all writers (encoding is synchronous and never nested),
- * grown when a record does not fit; `done` copies the record out. Strings are written straight
- * into it, without measuring them first.
+ * Writes a record straight into the current arena, after the records before it (encoding is
+ * synchronous and never nested); a record that outgrows what is left of the arena is moved to a
+ * new one. Strings are written straight into it, without measuring them first. Positions given
+ * out (`at`) are from the start of the record.
  */
-let scratch = Buffer.allocUnsafe(1 << 20);
-
 class Writer {
-  #at = 0;
+  /** Where the record starts in `arena`, and where it is written up to. */
+  #start = arenaAt;
+  #end = arenaAt;
   #room(n: number): void {
-    if (this.#at + n <= scratch.byteLength) return;
-    const next = Buffer.allocUnsafe(Math.max(scratch.byteLength * 2, this.#at + n));
-    scratch.copy(next, 0, 0, this.#at);
-    scratch = next;
+    if (this.#end + n <= arena.byteLength) return;
+    const length = this.#end - this.#start;
+    const next = Buffer.allocUnsafe(Math.max(ARENA_BYTES, 2 * (length + n)));
+    arena.copy(next, 0, this.#start, this.#end);
+    arena = next;
+    arenaAt = 0;
+    this.#start = 0;
+    this.#end = length;
   }
   get at(): number {
-    return this.#at;
+    return this.#end - this.#start;
   }
   u8(n: number): void {
     this.#room(1);
-    scratch[this.#at++] = n;
+    arena[this.#end++] = n;
   }
   u32(n: number): void {
     this.#room(4);
-    scratch.writeUInt32LE(n >>> 0, this.#at);
-    this.#at += 4;
+    arena.writeUInt32LE(n >>> 0, this.#end);
+    this.#end += 4;
   }
   /** Writes `n` at an earlier place (a length known only once what follows is written). */
   u32At(at: number, n: number): void {
-    scratch.writeUInt32LE(n >>> 0, at);
+    arena.writeUInt32LE(n >>> 0, this.#start + at);
   }
   bytes(b: Uint8Array): void {
     this.u32(b.byteLength);
     this.#room(b.byteLength);
-    scratch.set(b, this.#at);
-    this.#at += b.byteLength;
+    arena.set(b, this.#end);
+    this.#end += b.byteLength;
   }
   /** UTF-8 of `s` without a length (the reader knows it from elsewhere); returns its byte length. */
   raw(s: string): number {
     // A UTF-16 code unit takes at most 3 bytes of UTF-8.
     this.#room(s.length * 3);
-    const n = scratch.write(s, this.#at, 'utf8');
-    this.#at += n;
+    const n = arena.write(s, this.#end, 'utf8');
+    this.#end += n;
     return n;
   }
   text(s: string): void {
-    const at = this.#at;
+    const at = this.at;
     this.u32(0);
     this.u32At(at, this.raw(s));
   }
   json(v: unknown): void {
     this.text(JSON.stringify(v));
   }
-  /** The record, copied out of the scratch buffer into the current arena (see `arena`). */
+  /** The record: a view of the arena, which the next record is written after. */
   done(): Uint8Array {
-    const n = this.#at;
-    if (n > ARENA_BYTES / 8) return Uint8Array.prototype.slice.call(scratch, 0, n);
-    if (arenaAt + n > arena.byteLength) {
-      arena = Buffer.allocUnsafe(ARENA_BYTES);
-      arenaAt = 0;
-    }
-    scratch.copy(arena, arenaAt, 0, n);
-    arenaAt += n;
-    return arena.subarray(arenaAt - n, arenaAt);
+    arenaAt = this.#end;
+    return arena.subarray(this.#start, this.#end);
   }
 }
 
 /**
  * Encoded records are views into shared arenas of a few MiB rather than buffers of their own: a
  * cold compile encodes tens of thousands, and one allocation each (and the garbage collections
- * their external memory triggers) cost more than the copies. An arena is freed once no record in
+ * their external memory triggers) cost more. An arena is freed once no record in
  * it is used (the cache drops the bodies it has written).
  */
 const ARENA_BYTES = 4 * 2 ** 20;
