@@ -24,7 +24,8 @@ const STRINGS = [
   '`x', 'a\nb', 'a\n', '\n', 'a\n\n', ' lead', 'trail ', 'ü', '\t', '2001-12-14', '.inf', '.nan', '=', '<<', '*', '&a', '!t', '%x', '|', '>',
   '[a]', '{a}', 'a,b', '---', '...', '--- x', 'x'.repeat(1100), 'line1\nline2\n', '  indented\nx', '^/svc/(.*)', '$env://X', 'api.example.com',
   '10.0.0.1', '08', '+1', '1_000', 'NULL', '\u2028', '\x7f', 'a\u00a0b', 'Synthetic service 12', 'abc def', 'Yes please', '/items/*',
-  '_under', 'a  b', 'x y ', 'True ', 'nullable', '😀 smile',
+  '_under', 'a  b', 'x y ', 'True ', 'nullable', '😀 smile', '/svc-00001/items/*', 'a/**/b.*', 'ab *c', 'abc *', '*abcdef', '/p/*: x',
+  '/p/* #x', 'files/*.yaml',
 ];
 const KEYS = ['id', 'name', 'a b', 'yes', '1', 'x-y', 'key: v', '', '__proto__', 'a\nb', 'tagway.group', '?x', '-k', 'k'.repeat(1030), 'Z', 'é'];
 

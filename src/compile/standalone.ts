@@ -82,10 +82,11 @@ const scalars = new Map<string, string>();
 /**
  * Strings js-yaml surely writes plain: words of letters, digits and `_./-` separated by single
  * spaces, starting with a letter, `_` or `/` (so no YAML indicator, comment or `: `, and never a
- * number or timestamp), longer than any YAML 1.1 boolean or null word (`false`, `NULL`, …).
+ * number or timestamp), longer than any YAML 1.1 boolean or null word (`false`, `NULL`, …); a
+ * `*` may follow the first character of a word (wildcard uris: `/pets/*`), where it is no alias.
  * Everything else is asked of js-yaml once and remembered.
  */
-const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*$/;
+const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./*-]*(?: [A-Za-z0-9_./-][A-Za-z0-9_./*-]*)*$/;
 const keys = new Map<string, string>();
 
 /**
