@@ -6,7 +6,7 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { CORE_SCHEMA as CORE_SCHEMA_4, load as load4 } from 'js-yaml-4';
 import { describe, expect, it } from 'vitest';
-import { parseYamlFile, READ_DIFFERENTLY } from '../src/load/yaml-file.js';
+import { parseYamlFile, READ_DIFFERENTLY, readsDifferently } from '../src/load/yaml-file.js';
 import { exampleFiles } from './support/example-repo.js';
 
 const read5 = (text: string): string => {
@@ -30,6 +30,28 @@ function* strings(alphabet: string, n: number, prefix = ''): Generator<string> {
   if (prefix.length === n) return;
   for (const c of alphabet) yield* strings(alphabet, n, prefix + c);
 }
+
+describe('readsDifferently', () => {
+  it('is READ_DIFFERENTLY on every short text of the characters that matter, and on longer random ones', () => {
+    const alphabet = ' \t\n\r:?[]{},-+.0bxo#a\u2028\u00a0';
+    let matched = 0;
+    for (const text of strings(alphabet, 4)) {
+      const expected = READ_DIFFERENTLY.test(text);
+      if (expected) matched += 1;
+      if (readsDifferently(text) !== expected) expect({ text, readsDifferently: !expected }).toEqual({ text, readsDifferently: expected });
+    }
+    let seed = 3;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let n = 0; n < 50_000; n++) {
+      let text = '';
+      for (let k = 5 + Math.floor(next() * 40); k > 0; k--) text += alphabet[Math.floor(next() * alphabet.length)];
+      expect(readsDifferently(text)).toBe(READ_DIFFERENTLY.test(text));
+    }
+    for (const text of Object.values(exampleFiles())) expect(readsDifferently(text)).toBe(READ_DIFFERENTLY.test(text));
+    // Both answers occur.
+    expect(matched).toBeGreaterThan(1000);
+  });
+});
 
 describe('js-yaml 4 is used only where it reads as YAML 1.2 core does', () => {
   it('scalars as values, keys and flow items', () => {

@@ -76,7 +76,7 @@ function parseFast(text: string, source: SourceFile, where: { file: string; revi
   if (ANCHOR.test(text)) return null;
   let data: unknown;
   try {
-    data = READ_DIFFERENTLY.test(text)
+    data = readsDifferently(text)
       ? loadYaml(text, { schema: CORE_SCHEMA, filename: source.path })
       : loadYaml4(text, { schema: CORE_SCHEMA_4, filename: source.path });
   } catch {
@@ -109,6 +109,19 @@ function parseFast(text: string, source: SourceFile, where: { file: string; revi
  */
 export const READ_DIFFERENTLY =
   /(^|[\s:[\]{},-])([-+]?0b|[-+]0[xo]|[-+]\.[0-9])|^[ \t-]*\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t]|$)|(^|[\s[{,]):(?:[ \t]|$)|^(---|\.\.\.)/m;
+
+/**
+ * What each form READ_DIFFERENTLY looks for holds (`0b`, `0x`, `0o`, `+.` or `-.`; `?`; a `:` after
+ * `]` or `}`; a `:` at the start of a line or after a space, `[`, `{` or `,`; `---` or `...`),
+ * written so that the regular expression engine can skip ahead: several times faster than
+ * READ_DIFFERENTLY on the files that match neither, which are nearly all.
+ */
+const MAY_READ_DIFFERENTLY = /0[bxo]|[-+]\.|\?|---|\.\.\.|[\s[{,]:(?:[ \t]|$)|[\]}][ \t]*:|^:/m;
+
+/** `READ_DIFFERENTLY.test(text)`, tried only where it may match. */
+export function readsDifferently(text: string): boolean {
+  return MAY_READ_DIFFERENTLY.test(text) && READ_DIFFERENTLY.test(text);
+}
 
 /** An anchor (`&name`) at the start of a node. */
 const ANCHOR = /(^|[\s[{,:-])&[^\s,[\]{}]/;
