@@ -55,6 +55,17 @@ describe('canonicalJson', () => {
     }
   });
 
+  it('writes own keys only, even with an enumerable key inherited from Object.prototype', () => {
+    Object.defineProperty(Object.prototype, 'zz', { value: { b: 1, a: 2 }, enumerable: true, writable: true, configurable: true });
+    try {
+      for (const value of [{ a: 1 }, { b: { d: 1, c: 2 }, a: 1 }, { x: [{ y: 1 }] }]) {
+        expect(JSON.stringify(inKeyOrder(value))).toBe(JSON.stringify(sortKeys(value)));
+      }
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).zz;
+    }
+  });
+
   it('keeps a __proto__ key as a key', () => {
     const value = JSON.parse('{"b":1,"__proto__":{"x":1}}') as unknown;
     expect(canonicalJson(value)).toBe('{"__proto__":{"x":1},"b":1}');

@@ -56,27 +56,27 @@ function reordered(value: unknown): unknown {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return sortValue(value);
   const source = value as Record<string, unknown>;
-  const keys = Object.keys(source);
-  let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++) inOrder = !(keys[i - 1]! > keys[i]!);
-  // In order: the members up to the first that is undefined or not taken as it is stay as they are.
-  let same = 0;
-  let changed: unknown;
-  if (inOrder) {
-    for (; same < keys.length; same++) {
-      const v = source[keys[same]!];
-      if (v === undefined) break;
-      changed = reordered(v);
-      if (changed !== v) break;
+  // Most objects are taken as they are: checked first, walking the keys without listing them.
+  // (An enumerable key inherited from a changed Object.prototype comes last and can only send
+  // the object to the copy below, which takes own keys only, as JSON.stringify does.)
+  let previous: string | null = null;
+  let same = true;
+  for (const key in source) {
+    const v = source[key];
+    if ((previous !== null && !(previous < key)) || v === undefined || reordered(v) !== v) {
+      same = false;
+      break;
     }
-    if (same === keys.length) return value;
-  } else sortKeyList(keys);
+    previous = key;
+  }
+  if (same) return value;
+  const keys = Object.keys(source);
+  sortKeyList(keys);
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  for (const key of keys) {
     const v = source[key];
     if (v === undefined) continue;
-    const now = i < same ? v : i === same && inOrder ? changed : reordered(v);
+    const now = reordered(v);
     // A `__proto__` key (YAML allows it) must stay a key, not set the copy's prototype.
     if (key === '__proto__') Object.defineProperty(out, key, { value: now, enumerable: true, writable: true, configurable: true });
     else out[key] = now;
@@ -90,6 +90,9 @@ function reordered(value: unknown): unknown {
  * compile sorts tens of thousands of them).
  */
 function sortKeyList(keys: string[]): void {
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = !(keys[i - 1]! > keys[i]!);
+  if (inOrder) return;
   if (keys.length > 32) {
     keys.sort();
     return;
@@ -111,12 +114,7 @@ function sortValue(value: unknown): unknown {
   // Most objects have their keys in order already (emitted objects, parsed canonical JSON):
   // checked first, since a sort allocates even then.
   const keys = Object.keys(source);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      sortKeyList(keys);
-      break;
-    }
-  }
+  sortKeyList(keys);
   for (const key of keys) {
     const v = source[key];
     if (v === undefined) continue;

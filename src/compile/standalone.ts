@@ -57,8 +57,9 @@ export function standaloneParts<T>(items: StandaloneItems<T>): (T | string)[] {
 const ITEM_LEVEL = 2;
 
 export function renderStandaloneItem(object: unknown): StandaloneItem {
-  const body = writeNode(object, ITEM_LEVEL, true);
-  if (body !== null) return { text: `\n  -${body === '' || body.startsWith('\n') ? '' : ' '}${body}`, openEnded: false };
+  written = '\n  - ';
+  // An item's first line is never empty: a compact node starts on the line of its dash.
+  if (writeNode(object, ITEM_LEVEL, true)) return { text: written, openEnded: false };
   return fallbackItem(object);
 }
 
@@ -90,42 +91,71 @@ const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./*-]*(?: [A-Za-z0-9_./-][A-Za-z0-9_
 const keys = new Map<string, string>();
 
 /**
- * The block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`, `writeBlockSequence`)
- * for plain objects, arrays and scalars. Returns null for what it does not cover: multi-line
- * strings, keys that need an explicit `? ` pair, and anything that is not plain JSON-like data.
+ * What `writeNode` has written so far. Appended to, never read back while an item is written: a
+ * node's text is not inspected (which would make a flat copy of each level of it), the caller
+ * knows from the value how it starts (`opensLine`).
  */
-function writeNode(value: unknown, level: number, compact: boolean): string | null {
+let written = '';
+
+/**
+ * The block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`, `writeBlockSequence`)
+ * for plain objects, arrays and scalars, appended to `written`. False for what it does not cover
+ * (what was written is then of no use): multi-line strings, keys that need an explicit `? ` pair,
+ * and anything that is not plain JSON-like data.
+ */
+function writeNode(value: unknown, level: number, compact: boolean): boolean {
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    let out = '';
-    for (const item of value) {
-      const text = writeNode(item === undefined ? null : item, level + 1, true);
-      if (text === null) return null;
-      if (!compact || out !== '') out += newline(level);
-      out += text === '' || text.charCodeAt(0) === 10 ? '-' : '- ';
-      out += text;
+    if (value.length === 0) {
+      written += '[]';
+      return true;
     }
-    return out;
+    let first = true;
+    for (const item of value) {
+      if (!compact || !first) written += newline(level);
+      // An item in a sequence is compact: it starts on the line of its dash.
+      written += '- ';
+      if (!writeNode(item === undefined ? null : item, level + 1, true)) return false;
+      first = false;
+    }
+    return true;
   }
   if (value !== null && typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) return null;
-    let out = '';
+    if (!isPlain(value)) return false;
+    let first = true;
     for (const key of Object.keys(value)) {
       const v = (value as Record<string, unknown>)[key];
       if (v === undefined) continue;
       const keyText = renderKey(key);
-      if (keyText === null) return null;
-      const text = writeNode(v, level + 1, false);
-      if (text === null) return null;
-      if (!compact || out !== '') out += newline(level);
-      out += keyText;
-      out += text === '' || text.charCodeAt(0) === 10 ? ':' : ': ';
-      out += text;
+      if (keyText === null) return false;
+      if (!compact || !first) written += newline(level);
+      written += keyText;
+      written += opensLine(v) ? ':' : ': ';
+      if (!writeNode(v, level + 1, false)) return false;
+      first = false;
     }
-    return out === '' ? '{}' : out;
+    if (first) written += '{}';
+    return true;
   }
-  return renderScalar(value);
+  const text = renderScalar(value);
+  if (text === null) return false;
+  written += text;
+  return true;
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Whether a mapping's value is written from the next line on (a collection written in block
+ * layout: a sequence with items, a mapping with a member), so that its key takes `:` alone.
+ */
+function opensLine(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value === null || typeof value !== 'object' || !isPlain(value)) return false;
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && (value as Record<string, unknown>)[key] !== undefined) return true;
+  return false;
 }
 
 const newlines: string[] = [];
