@@ -51,15 +51,17 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   const origins: EmittedOrigin[] = [];
   const labels = ownership(group, s);
   const spec = s.template.spec;
+  // In key order once per service; each object gets its own copy.
+  const serviceLabels = mergedLabels(spec.labels, labels);
   const templateFile = s.template.file;
-  upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...spec.labels, ...labels }));
+  upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...serviceLabels }));
   origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
 
   const servicePlugins: Record<string, unknown> = { ...spec.plugins };
   if (s.canary) {
     const c = s.canary.value;
     const canaryEndpoints = { nodes: c.nodes, discovery: c.discovery };
-    upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...spec.labels, ...labels }));
+    upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...serviceLabels }));
     origins.push({ kind: 'upstreams', id: canaryUpstreamId(s.name), from: s.canary.from });
     servicePlugins['traffic-split'] = trafficSplit(canaryUpstreamId(s.name), c.weight, c.match);
   }
@@ -68,7 +70,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
       desc: spec.description,
       hosts: s.hosts?.value,
       id: s.name,
-      labels: { ...spec.labels, ...labels },
+      labels: { ...serviceLabels },
       name: s.name,
       plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
       upstream_id: s.name,
@@ -92,7 +94,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
         enable_websocket: r.enable_websocket,
         hosts: r.hosts,
         id: routeId(s.name, r.name),
-        labels: { ...spec.labels, ...r.labels, ...labels },
+        labels: r.labels ? mergedLabels(spec.labels, r.labels, labels) : { ...serviceLabels },
         methods: r.methods,
         name: routeId(s.name, r.name),
         plugins,
@@ -106,6 +108,26 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
     origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
   }
   return { config: { upstreams, services, routes }, origins };
+}
+
+/**
+ * Labels merged (a later part wins), with their keys in code-point order as canonical JSON
+ * writes them: the ownership labels sort before most of an operator's (`team`…), and an object
+ * whose labels are out of order would be copied to be written.
+ */
+function mergedLabels(first: Labels | undefined, second: Labels | undefined, third?: Labels): Labels {
+  const merged: Record<string, string> = { ...first, ...second, ...third };
+  const keys = Object.keys(merged);
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1]! < keys[i]!;
+  if (inOrder) return merged;
+  const sorted: Record<string, string> = {};
+  for (const key of keys.sort()) {
+    // A `__proto__` label must stay a key, not set the object's prototype.
+    if (key === '__proto__') Object.defineProperty(sorted, key, { value: merged[key], enumerable: true, writable: true, configurable: true });
+    else sorted[key] = merged[key]!;
+  }
+  return sorted;
 }
 
 function ownership(group: string, s: ResolvedService): Labels {
