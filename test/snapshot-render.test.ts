@@ -3,10 +3,11 @@
  * can render them and the cache can keep them); they must be exactly what rendering the whole
  * snapshot at once gives: `JSON.stringify(sortKeys(snapshot), null, 2)` and js-yaml's `dump`.
  */
+import { createHash } from 'node:crypto';
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sortKeys } from '../src/compile/canonical.js';
-import { assembleSnapshot, configDigest, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
+import { assembleSnapshot, configDigest, hashStrippedLines, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
 import type { RenderedPiece } from '../src/compile/snapshot.js';
 import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/compile/standalone.js';
 import type { ApisixConfig, ApisixKind } from '../src/model/apisix.js';
@@ -101,6 +102,28 @@ describe('snapshots put together from pieces', () => {
       // The objects are what the canonical JSON holds (JSON has no -0).
       expect(snapshot.apisix).toEqual(JSON.parse(JSON.stringify(apisix)));
       expect(snapshotCounts(snapshot)).toEqual({ upstreams: apisix.upstreams.length, services: apisix.services.length, routes: apisix.routes.length });
+    }
+  });
+});
+
+describe('hashing snapshot.json lines as canonical JSON', () => {
+  it('gives the digest of the lines without indents and line breaks, whatever the chunk size', () => {
+    const next = random(5);
+    for (let n = 0; n < 300; n++) {
+      const lines = Array.from({ length: 1 + Math.floor(next() * 12) }, () => {
+        const body = JSON.stringify({ id: 'x'.repeat(Math.floor(next() * 40)), é: next() < 0.2 ? 'ü😀' : 1 });
+        return `      ${body}`;
+      });
+      const text = Buffer.from(lines.join(',\n'), 'utf8');
+      // The block sits inside a larger buffer, as a piece's lines sit inside a file.
+      const src = Buffer.concat([Buffer.from('{\n  x\n'), text, Buffer.from('\n}\n')]);
+      const from = 6;
+      const expected = createHash('sha256').update(lines.map((l) => l.slice(6)).join(','), 'utf8').digest('hex');
+      for (const chunk of [1, 7, 30, 64, 2 ** 20]) {
+        const hash = createHash('sha256');
+        hashStrippedLines(hash, src, from, from + text.byteLength, chunk);
+        expect(hash.digest('hex')).toBe(expected);
+      }
     }
   });
 });
