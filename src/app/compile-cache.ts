@@ -860,8 +860,14 @@ class Writer {
   }
   /** The record: a view of the arena, which the next record is written after. */
   done(): Uint8Array {
+    const record = arena.subarray(this.#start, this.#end);
     arenaAt = this.#end;
-    return arena.subarray(this.#start, this.#end);
+    // An arena made larger for one big record is left to it: the next record starts a new one.
+    if (arena.byteLength > ARENA_BYTES) {
+      arena = Buffer.allocUnsafe(0);
+      arenaAt = 0;
+    }
+    return record;
   }
 }
 
@@ -869,7 +875,7 @@ class Writer {
  * Encoded records are views into shared arenas of a few MiB rather than buffers of their own: a
  * cold compile encodes tens of thousands, and one allocation each (and the garbage collections
  * their external memory triggers) cost more. An arena is freed once no record in
- * it is used (the cache drops the bodies it has written).
+ * it is used (once the cache holding them is dropped, at the end of a run).
  */
 const ARENA_BYTES = 4 * 2 ** 20;
 let arena = Buffer.allocUnsafe(0);

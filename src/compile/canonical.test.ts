@@ -55,6 +55,21 @@ describe('canonicalJson', () => {
     }
   });
 
+  it('works out a change deep down once, not once per way of reaching it', () => {
+    // A member out of order 20 levels down, read through a getter that counts its reads.
+    let reads = 0;
+    const inner = Object.defineProperty({}, 'b', { get: () => (reads += 1), enumerable: true });
+    Object.defineProperty(inner, 'a', { value: 0, enumerable: true });
+    let value: Record<string, unknown> = inner;
+    for (let depth = 0; depth < 20; depth++) value = { a: value, z: depth };
+    const view = inKeyOrder(value);
+    // Read when checked and when copied: a second walk of every changed level would read it 2^20 times.
+    expect(reads).toBeLessThanOrEqual(2);
+    let expected = '{"a":0,"b":2}';
+    for (let depth = 0; depth < 20; depth++) expected = `{"a":${expected},"z":${depth}}`;
+    expect(JSON.stringify(view)).toBe(expected);
+  });
+
   it('writes own keys only, even with an enumerable key inherited from Object.prototype', () => {
     Object.defineProperty(Object.prototype, 'zz', { value: { b: 1, a: 2 }, enumerable: true, writable: true, configurable: true });
     try {

@@ -57,26 +57,46 @@ function reordered(value: unknown): unknown {
   if (proto !== Object.prototype && proto !== null) return sortValue(value);
   const source = value as Record<string, unknown>;
   // Most objects are taken as they are: checked first, walking the keys without listing them.
-  // (An enumerable key inherited from a changed Object.prototype comes last and can only send
-  // the object to the copy below, which takes own keys only, as JSON.stringify does.)
+  // The check stops at the first key out of order, undefined member or member that changes;
+  // members before it are known to stay, and a changed one is not worked out twice (which would
+  // double at each level of a nested change). An enumerable key inherited from a changed
+  // Object.prototype comes after the own keys and is never written: JSON.stringify and the copy
+  // below take own keys only.
   let previous: string | null = null;
-  let same = true;
+  let stop = -1;
+  let changed: unknown;
+  let outOfOrder = false;
+  let index = 0;
   for (const key in source) {
+    if (previous !== null && !(previous < key)) {
+      outOfOrder = true;
+      break;
+    }
     const v = source[key];
-    if ((previous !== null && !(previous < key)) || v === undefined || reordered(v) !== v) {
-      same = false;
+    if (v === undefined) {
+      stop = index;
+      break;
+    }
+    const now = reordered(v);
+    if (now !== v) {
+      stop = index;
+      changed = now;
       break;
     }
     previous = key;
+    index += 1;
   }
-  if (same) return value;
+  if (!outOfOrder && stop < 0) return value;
   const keys = Object.keys(source);
-  sortKeyList(keys);
+  // The check may have stopped before a key out of order: the whole list decides.
+  for (let i = 1; i < keys.length && !outOfOrder; i++) outOfOrder = !(keys[i - 1]! < keys[i]!);
+  if (outOfOrder) sortKeyList(keys);
   const out: Record<string, unknown> = {};
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const v = source[key];
     if (v === undefined) continue;
-    const now = reordered(v);
+    const now = outOfOrder || i > stop ? reordered(v) : i < stop ? v : changed;
     // A `__proto__` key (YAML allows it) must stay a key, not set the copy's prototype.
     if (key === '__proto__') Object.defineProperty(out, key, { value: now, enumerable: true, writable: true, configurable: true });
     else out[key] = now;

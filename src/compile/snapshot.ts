@@ -405,8 +405,10 @@ export function hashStrippedLines(hash: Hash, src: Buffer, from: number, to: num
   for (let at = from; at < to; ) {
     let end = to;
     if (to - at > chunk) {
-      const eol = src.lastIndexOf(0x0a, at + chunk);
-      end = eol > at ? eol : to;
+      // The last line break within the chunk; after a line longer than that, its own end.
+      let eol = src.lastIndexOf(0x0a, at + chunk);
+      if (eol <= at) eol = src.indexOf(0x0a, at + chunk);
+      if (eol > at && eol < to) end = eol;
     }
     if (hashScratch.byteLength < end - at) hashScratch = Buffer.allocUnsafe(Math.max(end - at, 2 ** 16));
     hash.update(hashScratch.subarray(0, copyStripped(src, at, end, hashScratch, 0)));
