@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileIdentity, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/app/atomic-write.js';
+import { fileIdentity, writeAll, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/app/atomic-write.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -90,5 +90,37 @@ describe('writeFilesAtomically', () => {
     fs.writeFileSync(`${a}.other`, 'NEW');
     fs.renameSync(`${a}.other`, a);
     expect(identities.get(a)).not.toBe(fileIdentity(fs.statSync(a, { bigint: true })));
+  });
+});
+
+describe('writeAll', () => {
+  const chunks = Array.from({ length: 5000 }, (_, i) => Buffer.from(`${i}:${'x'.repeat(i % 37)};`));
+
+  it('writes thousands of chunks in order, a few hundred bytes or a batch at a time', async () => {
+    for (const most of [1, 7, 300, 4096, Infinity]) {
+      const out: Buffer[] = [];
+      let calls = 0;
+      // A file that takes at most `most` bytes a call, as a short write does.
+      const handle = {
+        writev: async (buffers: readonly NodeJS.ArrayBufferView[]) => {
+          calls += 1;
+          // A writer that makes no progress would call for ever: failed here instead.
+          if (calls > 200_000) throw new Error('no progress');
+          expect(buffers.length).toBeLessThanOrEqual(1024);
+          let room = most;
+          for (const b of buffers) {
+            const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+            const n = Math.min(room, bytes.byteLength);
+            out.push(Buffer.from(bytes.subarray(0, n)));
+            room -= n;
+            if (room === 0) break;
+          }
+          return { bytesWritten: Math.min(most, buffers.reduce((n, b) => n + b.byteLength, 0)), buffers: buffers as NodeJS.ArrayBufferView[] };
+        },
+      };
+      await writeAll(handle as never, most === 1 ? chunks.slice(0, 200) : chunks);
+      expect(Buffer.concat(out).equals(Buffer.concat(most === 1 ? chunks.slice(0, 200) : chunks))).toBe(true);
+      if (most === Infinity) expect(calls).toBe(Math.ceil(chunks.length / 1024));
+    }
   });
 });

@@ -66,11 +66,7 @@ async function stage(file: PlannedFile): Promise<{ tmp: string | null; final: st
   const handle = await fs.open(tmp, 'w');
   let identity: string;
   try {
-    let rest = chunks.filter((c) => c.byteLength > 0);
-    while (rest.length > 0) {
-      const { bytesWritten } = await handle.writev(rest.slice(0, 1024));
-      rest = afterWritten(rest, bytesWritten);
-    }
+    await writeAll(handle, chunks.filter((c) => c.byteLength > 0));
     await handle.sync();
     identity = fileIdentity(await handle.stat({ bigint: true }));
   } catch (error) {
@@ -108,16 +104,26 @@ function sameBytes(chunks: readonly Uint8Array[], bytes: Uint8Array): boolean {
   return at === bytes.byteLength;
 }
 
-/** The chunks still to write once the first `written` bytes are. */
-function afterWritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  for (const c of chunks) {
-    if (written >= c.byteLength) {
-      written -= c.byteLength;
-      continue;
+/**
+ * Writes the chunks in order, at most 1,024 at a time (IOV_MAX), going on after a short write
+ * from where it stopped. A file can be tens of thousands of chunks (the pieces of a snapshot are
+ * views of the cache's records): the position is kept as an index, not as a new list each time.
+ */
+export async function writeAll(handle: Pick<fs.FileHandle, 'writev'>, chunks: readonly Uint8Array[]): Promise<void> {
+  let next = 0;
+  // What is left of chunks[next] when a write ended inside it.
+  let head: Uint8Array | null = null;
+  while (next < chunks.length) {
+    const batch: Uint8Array[] = [head ?? chunks[next]!, ...chunks.slice(next + 1, next + 1024)];
+    let { bytesWritten } = await handle.writev(batch);
+    head = null;
+    for (const c of batch) {
+      if (bytesWritten < c.byteLength) {
+        head = c.subarray(bytesWritten);
+        break;
+      }
+      bytesWritten -= c.byteLength;
+      next += 1;
     }
-    rest.push(written > 0 ? c.subarray(written) : c);
-    written = 0;
   }
-  return rest;
 }

@@ -263,14 +263,21 @@ class TextBuilder {
    */
   chunks(views = true): Buffer[] {
     const runs = this.#runs();
-    const isView = (run: Run) => views && run.block !== null && run.which !== 0;
+    const isView = (run: Run) => views && run.which !== 0 && (run.block !== null || this.#bytesOf(run) !== null);
     const chunks: Buffer[] = [];
     let offset = 0;
     for (let r = 0; r < runs.length; ) {
       const run = runs[r]!;
       if (isView(run)) {
-        this.#placeBlock(run, offset);
-        chunks.push(run.block!.src.subarray(run.block!.from, run.block!.to));
+        if (run.block !== null) {
+          this.#placeBlock(run, offset);
+          chunks.push(run.block.src.subarray(run.block.from, run.block.to));
+        } else {
+          // A piece read from the cache: its rendering is a view of the record's bytes.
+          const view = this.#bytesOf(run)!;
+          this.spans.push([offset, offset + view.byteLength]);
+          chunks.push(view);
+        }
         offset += run.length;
         r++;
         continue;
@@ -344,6 +351,14 @@ class TextBuilder {
       if (offset !== null) this.spans.push([offset + start, offset + at]);
     }
     return [at === out.byteLength ? out : out.subarray(0, at), end];
+  }
+
+  /** Rendering 1 or 2 of a single piece read from the cache (bytes), as a view; null for others. */
+  #bytesOf(run: Run): Buffer | null {
+    const part = this.#parts[run.first];
+    if (run.block !== null || typeof part !== 'object' || part.form !== 'bytes' || run.which === 0) return null;
+    const bytes = bufferOf(part.bytes);
+    return run.which === 1 ? bytes.subarray(0, part.prettyEnd) : bytes.subarray(part.prettyEnd);
   }
 
   /** Where the pieces of a block went, once the block starts at `start`: each keeps its place in it. */
