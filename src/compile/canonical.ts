@@ -96,18 +96,22 @@ function reordered(value: unknown): unknown {
     const key = keys[i]!;
     const v = source[key];
     if (v === undefined) continue;
-    const now = outOfOrder || i > stop ? reordered(v) : i < stop ? v : changed;
-    // A `__proto__` key (YAML allows it) must stay a key, not set the copy's prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: now, enumerable: true, writable: true, configurable: true });
-    else out[key] = now;
+    setMember(out, key, outOfOrder || i > stop ? reordered(v) : i < stop ? v : changed);
   }
   return out;
 }
 
+/** Sets `out[key]`; a `__proto__` key (YAML allows it) stays a key, not the object's prototype. */
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 /**
- * Sorts an object's keys by UTF-16 code unit, as `Array.prototype.sort()` does: in place, and
- * without the work array the built-in sort allocates (objects have a few keys each, and a
- * compile sorts tens of thousands of them).
+ * Sorts an object's keys by UTF-16 code unit (which orders BMP text by code point, as `<` does),
+ * as `Array.prototype.sort()` does: in place, left as they are when in order already (most
+ * objects), and without the work array the built-in sort allocates (objects have a few keys
+ * each, and a compile sorts tens of thousands of them).
  */
 function sortKeyList(keys: string[]): void {
   let inOrder = true;
@@ -130,17 +134,11 @@ function sortValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  // Default sort compares UTF-16 code units, which orders BMP text by code point, as `<` does.
-  // Most objects have their keys in order already (emitted objects, parsed canonical JSON):
-  // checked first, since a sort allocates even then.
   const keys = Object.keys(source);
   sortKeyList(keys);
   for (const key of keys) {
     const v = source[key];
-    if (v === undefined) continue;
-    // A `__proto__` key (YAML allows it) must stay a key, not set the copy's prototype.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: sortValue(v), enumerable: true, writable: true, configurable: true });
-    else out[key] = sortValue(v);
+    if (v !== undefined) setMember(out, key, sortValue(v));
   }
   return out;
 }

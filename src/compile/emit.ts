@@ -3,6 +3,7 @@ import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, L
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ResolvedGroup } from '../validate/rules/rule.js';
+import { inKeyOrder } from './canonical.js';
 import type { MergedUpstream, Origin, ResolvedService } from './merge.js';
 import { prefixedUri, stripPrefixRegex } from './route-paths.js';
 
@@ -116,18 +117,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
  * whose labels are out of order would be copied to be written.
  */
 function mergedLabels(first: Labels | undefined, second: Labels | undefined, third?: Labels): Labels {
-  const merged: Record<string, string> = { ...first, ...second, ...third };
-  const keys = Object.keys(merged);
-  let inOrder = true;
-  for (let i = 1; i < keys.length && inOrder; i++) inOrder = keys[i - 1]! < keys[i]!;
-  if (inOrder) return merged;
-  const sorted: Record<string, string> = {};
-  for (const key of keys.sort()) {
-    // A `__proto__` label must stay a key, not set the object's prototype.
-    if (key === '__proto__') Object.defineProperty(sorted, key, { value: merged[key], enumerable: true, writable: true, configurable: true });
-    else sorted[key] = merged[key]!;
-  }
-  return sorted;
+  return inKeyOrder({ ...first, ...second, ...third });
 }
 
 function ownership(group: string, s: ResolvedService): Labels {
@@ -193,8 +183,8 @@ type Compacted<T> = { [K in keyof T]: Exclude<T[K], undefined> };
 
 /**
  * Drops undefined members (so absent fields stay absent in JSON and YAML). The objects above
- * list their keys in code-point order, the order canonical JSON puts them in, so that it need not
- * sort them (see `sortKeys`).
+ * list their keys in code-point order, the order canonical JSON puts them in, so that they are
+ * written as they are (see `inKeyOrder`).
  */
 function compact<T extends Record<string, unknown>>(o: T): Compacted<T> {
   const out: Record<string, unknown> = {};

@@ -3,6 +3,7 @@ import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
+import { asBuffer } from '../load/text.js';
 import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from './canonical.js';
 import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
 
@@ -357,8 +358,7 @@ class TextBuilder {
   #bytesOf(run: Run): Buffer | null {
     const part = this.#parts[run.first];
     if (run.block !== null || typeof part !== 'object' || part.form !== 'bytes' || run.which === 0) return null;
-    const bytes = bufferOf(part.bytes);
-    return run.which === 1 ? bytes.subarray(0, part.prettyEnd) : bytes.subarray(part.prettyEnd);
+    return bytesRendering(part, run.which);
   }
 
   /** Where the pieces of a block went, once the block starts at `start`: each keeps its place in it. */
@@ -498,7 +498,7 @@ function renderingLength(t: PieceText, which: number): number {
     return canonicalLength(pretty, breaks);
   }
   if (t.form === 'bytes') {
-    if (which === 0) return t.prettyEnd === 0 ? 0 : strippedLength(bufferOf(t.bytes), 0, t.prettyEnd);
+    if (which === 0) return t.prettyEnd === 0 ? 0 : strippedLength(asBuffer(t.bytes), 0, t.prettyEnd);
     return which === 1 ? t.prettyEnd : t.bytes.byteLength - t.prettyEnd;
   }
   throw new Error('pieces spliced from earlier files are copied as blocks');
@@ -515,16 +515,18 @@ function copyRendering(t: PieceText, which: number, out: Buffer, at: number): nu
     return which === 0 ? closeUp(out, at, end) : end;
   }
   if (t.form === 'bytes') {
-    if (which === 0) return copyStripped(bufferOf(t.bytes), 0, t.prettyEnd, out, at);
-    const [start, end] = which === 1 ? [0, t.prettyEnd] : [t.prettyEnd, t.bytes.byteLength];
-    out.set(t.bytes.subarray(start, end), at);
-    return at + end - start;
+    if (which === 0) return copyStripped(asBuffer(t.bytes), 0, t.prettyEnd, out, at);
+    const view = bytesRendering(t, which);
+    out.set(view, at);
+    return at + view.byteLength;
   }
   throw new Error('pieces spliced from earlier files are copied as blocks');
 }
 
-function bufferOf(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Rendering 1 (snapshot.json) or 2 (apisix.yaml) of a piece read from the cache, as a view. */
+function bytesRendering(t: Extract<PieceText, { form: 'bytes' }>, which: number): Buffer {
+  const bytes = asBuffer(t.bytes);
+  return which === 1 ? bytes.subarray(0, t.prettyEnd) : bytes.subarray(t.prettyEnd);
 }
 
 /**

@@ -273,7 +273,6 @@ describe('planSync with a memo of the objects found unchanged', () => {
   });
 });
 
-
 describe('planSync on lists out of id order', () => {
   /** A small seeded generator (mulberry32), so that a failure repeats. */
   function random(seed: number): () => number {
