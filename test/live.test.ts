@@ -2,28 +2,18 @@
  * `status --live` and `diff --live`: drift of a group's fleet against its snapshot, with exit 1
  * on drift (for scheduled CI checks) and keys never printed.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLiveChecks } from '../src/app/live.js';
 import { runSync } from '../src/app/sync.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
-import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import { runCli, type Run } from './support/cli-run.js';
+import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const KEY = 'live-admin-key-51c0e7a9d2b34f86';
 
-function tagway(args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', TAGWAY_LIVE_KEY: KEY } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function tagway(args: readonly string[], cwd: string): Promise<Run> {
+  return runCli(args, cwd, { TAGWAY_LIVE_KEY: KEY });
 }
 
 let server: AdminServer;

@@ -3,23 +3,20 @@
  * example, with its `file` targets and with a fleet of Admin API test servers. Exit codes 0 / 1 / 2,
  * drafts and tampered snapshots refused, keys never printed.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
 import { runDriftCheck } from '../src/app/drift.js';
-import { UserError } from '../src/app/errors.js';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDrift } from '../src/cli/render/drift.js';
 import { renderRollout } from '../src/cli/render/sync.js';
 import type { RolloutReport } from '../src/sync/rollout.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
-import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import { runCli, synced, userError, type Run } from './support/cli-run.js';
+import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
-
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 
 /** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
 const STAGING_OBJECTS = 16;
@@ -40,48 +37,18 @@ function apisixTarget(name: string, url: string, keyVar: string): string {
 
 const LOCAL_TARGET = '  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the built CLI without blocking the event loop (the test servers live in this process). */
+/** Runs the built CLI without the fleet's key variables of this process. */
 function tagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  for (const name of Object.keys(KEYS)) delete base[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, cwd, env, Object.keys(KEYS));
 }
 
 function expectNoKey(...texts: string[]): void {
   for (const text of texts) for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
 }
 
-function synced(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'synced' }> {
-  if (outcome.kind !== 'synced') throw new Error(`expected a sync, got ${outcome.kind}`);
-  return outcome;
-}
-
 function dryRun(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'dry-run' }> {
   if (outcome.kind !== 'dry-run') throw new Error(`expected a dry run, got ${outcome.kind}`);
   return outcome;
-}
-
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
 }
 
 describe('runSync on the example repository (file targets)', () => {
@@ -149,7 +116,7 @@ describe('runSync on the example repository (file targets)', () => {
     await runCompile({ cwd: repo.dir });
     const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} }));
     expect(outcome.ok).toBe(true);
-    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json') });
+    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json')});
     expect(outcome.report.targets).toMatchObject([{ target: 'local', status: 'applied' }]);
   });
 

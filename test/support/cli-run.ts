@@ -1,0 +1,51 @@
+/**
+ * Running the built CLI (`bin/run.js`, after `npm run build`) as a user does, and taking apart
+ * what the app functions return or throw: a UserError, a sync that ran.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { UserError } from '../../src/app/errors.js';
+import type { SyncOutcome } from '../../src/app/sync.js';
+import { PROJECT_ROOT } from './example-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+
+export interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the built CLI without blocking the event loop (test servers live in this process), with
+ * this process's environment but for `unset`, and `env` on top.
+ */
+export function runCli(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}, unset: readonly string[] = []): Promise<Run> {
+  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  for (const name of unset) delete base[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The UserError the promise rejects with (and the test fails when it does not). */
+export async function userError(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  return error as UserError;
+}
+
+export function synced(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'synced' }> {
+  if (outcome.kind !== 'synced') throw new Error(`expected a sync, got ${outcome.kind}`);
+  return outcome;
+}
