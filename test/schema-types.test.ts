@@ -5,11 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
 import { parse } from 'yaml';
 import { exampleFiles } from './support/example-repo.js';
 
-type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema> };
+type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; const?: unknown };
 
 const keys = (s: Schema | undefined) => Object.keys(s?.properties ?? {}).sort();
 const sorted = (a: readonly string[]) => [...a].sort();
@@ -32,6 +33,13 @@ describe('schemas and types agree', () => {
 
   it('group keys', () => {
     expect(keys(group)).toEqual(sorted(GROUP_KEYS));
+  });
+
+  it('signature file keys, and those of its statement', () => {
+    const signature = readSchema('signature') as Schema;
+    expect(keys(signature)).toEqual(sorted(SIGNATURE_KEYS));
+    expect(keys(signature.properties?.['statement'])).toEqual(sorted(STATEMENT_KEYS));
+    expect(signature.properties?.['format']?.const).toBe(SIGNATURE_FORMAT);
   });
 
   it('the bundled example passes its schemas', () => {

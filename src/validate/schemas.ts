@@ -8,7 +8,7 @@ import { joinPointer } from '../load/yaml-file.js';
 import { loadCompiled } from './compiled.js';
 import { didYouMean } from './did-you-mean.js';
 
-export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot'] as const;
+export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot', 'signature'] as const;
 export type SchemaKind = (typeof SCHEMA_KINDS)[number];
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
