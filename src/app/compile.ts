@@ -1,9 +1,10 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { compareDiagnostics, hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
-import { writeFilesAtomicallyNoting } from './atomic-write.js';
+import { writeFilesAtomicallyNoting, type PlannedFile } from './atomic-write.js';
 import { UserError } from './errors.js';
 import { cacheWanted, loadCompileInput, loadValidators, startListing } from './repository.js';
 import type { StartedListing } from './repository.js';
@@ -14,10 +15,28 @@ import { prepareResultRecord, readResultRecord, recordInputsOf, stateOf } from '
 import type { WrittenFiles } from './result-record.js';
 import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from './repository.js';
+import { prepareSigner, signaturePath } from './signing.js';
+import { renderSignatureFile, signSnapshot } from '../sign/signature.js';
+import type { Env } from '../sync/credentials.js';
 
 export interface CompileCommandOptions extends SourceOptions {
   /** Output folder, relative to the repository root unless absolute. Default `dist`. */
   readonly outDir?: string;
+  /**
+   * Sign each snapshot (docs/signing.md): `key` is a reference to the ed25519 private key,
+   * `env:NAME` or `file:PATH` (resolved against `cwd`); `signedAt` the time to record (see
+   * `signingTime`; default `SOURCE_DATE_EPOCH` from `env`, else none).
+   */
+  readonly sign?: { readonly key: string; readonly signedAt?: string };
+  /** Where `env:NAME` references and `SOURCE_DATE_EPOCH` are looked up; the CLI passes `process.env`. */
+  readonly env?: Env;
+}
+
+/** A snapshot's signature file as written. */
+export interface WrittenSignature {
+  readonly path: string;
+  readonly keyId: string;
+  readonly signedAt: string | null;
 }
 
 export interface CompiledGroup {
@@ -26,6 +45,8 @@ export interface CompiledGroup {
   readonly draft: boolean;
   readonly snapshotPath: string;
   readonly standalonePath: string;
+  /** `snapshot.json.sig`, when signed. */
+  readonly signature: WrittenSignature | null;
   readonly services: number;
   readonly routes: number;
   /** False when the files already held exactly this content. */
@@ -50,10 +71,13 @@ export interface CompileOutcome {
 
 /**
  * `tagway compile`: validate, compile and write `<out>/<group>/snapshot.json` and
- * `<out>/<group>/apisix.yaml` for every selected group. Writes nothing when any error is found;
- * otherwise all files are replaced atomically, together.
+ * `<out>/<group>/apisix.yaml` for every selected group, and with `sign` the signature
+ * `<out>/<group>/snapshot.json.sig` (without it, a signature left by an earlier compile is
+ * removed). Writes nothing when any error is found; otherwise all files are replaced atomically,
+ * together. The signing key is read before anything else, so a bad reference costs no compile.
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
+  const signer = options.sign === undefined ? null : await prepareSigner(options.sign, { cwd: options.cwd, env: options.env ?? {} });
   // Parsed only if needed: a compile spliced from the previous one reads git's listing raw.
   const started = await startListing(options, { eager: false, raw: true });
   const { repo } = started;
@@ -76,12 +100,23 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       ];
     }),
   );
-  const planned = [...contents.values()].flatMap((c) =>
+  const planned: PlannedFile[] = [...contents.values()].flatMap((c) =>
     [c.json, c.yaml].map((f) => {
       const previous = compiled.previous.get(f.path);
       return { path: f.path, content: f.chunks, ...(previous ? { previous } : {}) };
     }),
   );
+  // Each signature is renamed into place after its snapshot: a reader in between sees a
+  // signature that does not match and refuses, never a match of old and new.
+  const signatures = new Map<string, WrittenSignature>();
+  if (signer !== null) {
+    for (const s of result.snapshots) {
+      const file = signSnapshot(s, signer.key, signer.signedAt);
+      const sigPath = signaturePath(contents.get(s.group)!.json.path);
+      planned.push({ path: sigPath, content: renderSignatureFile(file) });
+      signatures.set(s.group, { path: sigPath, keyId: file.key_id, signedAt: signer.signedAt });
+    }
+  }
   const recording = compiled.record(contents);
   let written: string[];
   let identities: ReadonlyMap<string, string>;
@@ -89,6 +124,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
     const outcome = await writeFilesAtomicallyNoting(planned);
     written = outcome.replaced;
     identities = outcome.identities;
+    if (signer === null) written.push(...(await removeSignatures([...contents.values()].map((c) => signaturePath(c.json.path)))));
   } catch (error) {
     recording.discard();
     const code = (error as NodeJS.ErrnoException).code;
@@ -110,12 +146,33 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       draft: s.draft,
       snapshotPath,
       standalonePath,
+      signature: signatures.get(s.group) ?? null,
       services: snapshotCounts(s).services,
       routes: snapshotCounts(s).routes,
-      changed: replaced.has(snapshotPath) || replaced.has(standalonePath),
+      changed: replaced.has(snapshotPath) || replaced.has(standalonePath) || replaced.has(signaturePath(snapshotPath)),
     };
   });
   return { ok: true, root: repo.dir, diagnostics: result.diagnostics, groups, snapshots: result.snapshots, sources: result.sources, incremental: compiled.incremental };
+}
+
+/**
+ * Removes signatures an earlier compile with --sign left beside snapshots now written unsigned:
+ * they vouch for a snapshot that is no longer there (or, if it is the same, for what was not
+ * asked for now). Returns the paths removed.
+ */
+async function removeSignatures(paths: readonly string[]): Promise<string[]> {
+  const removed = await Promise.all(
+    paths.map((p) =>
+      fs.unlink(p).then(
+        () => p,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return null;
+          throw error;
+        },
+      ),
+    ),
+  );
+  return removed.filter((p) => p !== null);
 }
 
 /**
