@@ -4,13 +4,13 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
 import { parse } from 'yaml';
 import { exampleFiles } from './support/example-repo.js';
 
-type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; const?: unknown };
+type Schema = { properties?: Record<string, Schema>; $defs?: Record<string, Schema>; items?: Schema; const?: unknown };
 
 const keys = (s: Schema | undefined) => Object.keys(s?.properties ?? {}).sort();
 const sorted = (a: readonly string[]) => [...a].sort();
@@ -33,6 +33,12 @@ describe('schemas and types agree', () => {
 
   it('group keys', () => {
     expect(keys(group)).toEqual(sorted(GROUP_KEYS));
+  });
+
+  it('tagway.yaml keys, and those of a trusted key', () => {
+    const config = readSchema('config') as Schema;
+    expect(keys(config)).toEqual(sorted(CONFIG_KEYS));
+    expect(keys(config.properties?.['trusted_keys']?.items)).toEqual(sorted(TRUSTED_KEY_KEYS));
   });
 
   it('signature file keys, and those of its statement', () => {

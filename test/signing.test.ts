@@ -1,16 +1,20 @@
 /**
  * Signed snapshots (docs/signing.md) as a user meets them: `compile --sign` writes a detached
- * signature beside each snapshot. The private key never reaches output, dist or the cache.
+ * signature beside each snapshot, and `sync --snapshot` takes a snapshot file only with a valid
+ * signature by a trusted key, for that very snapshot, whenever a key is trusted. The private key
+ * never reaches output, dist or the cache.
  */
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCompile, type CompileCommandOptions } from '../src/app/compile.js';
+import { runCompile, runValidate, type CompileCommandOptions } from '../src/app/compile.js';
+import { runSync, type SyncOptions } from '../src/app/sync.js';
+import { configDigest } from '../src/compile/snapshot.js';
 import type { SignatureFile } from '../src/model/signature.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { keyId, parsePrivateKey, rawPublicKey } from '../src/sign/keys.js';
-import { userError } from './support/cli-run.js';
+import { synced, userError } from './support/cli-run.js';
 import { makeExampleRepo, PETSTORE_1_1_ROUTE } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 
@@ -113,6 +117,8 @@ describe('compile --sign', () => {
     await compile({ outDir: 'whole', cache: false, sign: { key: 'env:TAGWAY_SIGNING_KEY' } });
     expect(allFiles(path.join(repo.dir, 'dist/staging'))).toEqual(allFiles(path.join(repo.dir, 'whole/staging')));
     expect(repo.read('dist/staging/snapshot.json')).toContain('pet-videos');
+    const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', trustedKeys: [CI.publicRaw], env: {} }));
+    expect(outcome.snapshot.source).toMatchObject({ kind: 'file', signature: { keyId: CI.id } });
   });
 
   it('without --sign, a signature an earlier compile left is removed (of the groups compiled)', async () => {
@@ -141,5 +147,119 @@ describe('compile --sign', () => {
       expectNoPrivateKey(error.message, error.hint ?? '');
     }
     expect(fs.existsSync(path.join(repo.dir, 'dist'))).toBe(false);
+  });
+});
+
+describe('sync --snapshot with trusted keys', () => {
+  let repo: TempRepo;
+  beforeEach(async () => {
+    repo = makeExampleRepo();
+    await runCompile({ cwd: repo.dir, sign: { key: 'env:TAGWAY_SIGNING_KEY' }, env: ENV });
+    await runCompile({ cwd: repo.dir, outDir: 'unsigned' });
+    await runCompile({ cwd: repo.dir, outDir: 'other-key', sign: { key: 'env:OTHER_SIGNING_KEY' }, env: ENV });
+  });
+  afterEach(() => repo.cleanup());
+
+  const sync = (snapshotFile: string, options: Partial<SyncOptions> = {}) => runSync({ cwd: repo.dir, snapshotFile, trustedKeys: [`file:${keyFile()}`], env: {}, ...options });
+  const keyFile = () => {
+    fs.writeFileSync(path.join(repo.dir, 'ci.pub'), CI.publicPem);
+    return 'ci.pub';
+  };
+  const nothingSynced = () => expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
+  /** A copy of dist/<group>/ as carried elsewhere, with `change` applied to its snapshot. */
+  const carry = (group: string, change?: (snapshot: { -readonly [K in keyof Snapshot]: Snapshot[K] }) => void, sigFrom = `dist/${group}`): string => {
+    const snapshot = JSON.parse(repo.read(`dist/${group}/snapshot.json`)) as Snapshot;
+    change?.(snapshot);
+    repo.write(`carried/${group}/snapshot.json`, JSON.stringify(snapshot, null, 2));
+    if (fs.existsSync(path.join(repo.dir, sigFrom, 'snapshot.json.sig'))) repo.write(`carried/${group}/snapshot.json.sig`, repo.read(`${sigFrom}/snapshot.json.sig`));
+    return `carried/${group}/snapshot.json`;
+  };
+
+  it('a signed snapshot verifies and syncs to its file target: key given with --trusted-key', async () => {
+    const outcome = synced(await sync(carry('staging')));
+    expect(outcome.ok).toBe(true);
+    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'carried/staging/snapshot.json'), signature: { keyId: CI.id, signedAt: null } });
+    expect(outcome.report.targets).toMatchObject([{ target: 'local', status: 'applied' }]);
+    expect(repo.read('out/staging/apisix.yaml')).toBe(repo.read('dist/staging/apisix.yaml'));
+  });
+
+  it('keys in tagway.yaml trusted_keys (PEM or base64, with or without id), several at once for rotation', async () => {
+    const indent = (pem: string) => pem.trimEnd().split('\n').map((l) => `      ${l}`).join('\n');
+    repo.write('tagway.yaml', `trusted_keys:\n  - id: ${OTHER.id}\n    key: ${OTHER.publicRaw}\n  - key: |\n${indent(CI.publicPem)}\n`);
+    expect(synced(await sync(carry('staging'), { trustedKeys: [] })).snapshot.source).toMatchObject({ signature: { keyId: CI.id } });
+    expect(synced(await sync('other-key/staging/snapshot.json', { trustedKeys: [] })).snapshot.source).toMatchObject({ signature: { keyId: OTHER.id } });
+    // The repository still compiles with its settings.
+    expect((await runCompile({ cwd: repo.dir, outDir: 'again' })).ok).toBe(true);
+  });
+
+  it('refuses a snapshot with an object edited and its digest recomputed (mismatch), and one whose signed statement was edited to match (bad-signature)', async () => {
+    const file = carry('staging', (s) => {
+      (s.apisix.routes[0] as unknown as { uris: string[] }).uris = ['/tampered'];
+      s.digest = configDigest(s.apisix);
+    });
+    const mismatch = await userError(sync(file));
+    expect(mismatch.message).toContain(`snapshot ${file} refused (mismatch)`);
+    expect(mismatch.message).toMatch(/digest "sha256:[0-9a-f]{64}", signed "sha256:[0-9a-f]{64}"/);
+    const sig = JSON.parse(repo.read(`${file}.sig`)) as SignatureFile;
+    const digest = (JSON.parse(repo.read(file)) as Snapshot).digest;
+    repo.write(`${file}.sig`, JSON.stringify({ ...sig, statement: { ...sig.statement, digest } }));
+    expect((await userError(sync(file))).message).toContain('refused (bad-signature): its signature does not verify with key');
+    nothingSynced();
+  });
+
+  it('refuses an unsigned snapshot, and a signature that is not one (malformed)', async () => {
+    const unsigned = await userError(sync('unsigned/staging/snapshot.json'));
+    expect(unsigned.message).toBe('snapshot unsigned/staging/snapshot.json refused (unsigned): it has no signature unsigned/staging/snapshot.json.sig, and snapshots must be signed here');
+    expect(unsigned.hint).toContain('--trusted-key file:ci.pub');
+    repo.write('unsigned/staging/snapshot.json.sig', '{"format":"tagway.snapshot-signature/v1"}');
+    expect((await userError(sync('unsigned/staging/snapshot.json'))).message).toContain('refused (malformed)');
+    nothingSynced();
+  });
+
+  it('refuses a signature by a key that is not trusted', async () => {
+    const error = await userError(sync('other-key/staging/snapshot.json'));
+    expect(error.message).toContain(`refused (unknown-key): it is signed by key ${OTHER.id}, which is not trusted here (trusted: ${CI.id})`);
+    nothingSynced();
+  });
+
+  it("refuses another group's signature beside a snapshot", async () => {
+    const file = carry('staging', undefined, 'dist/production');
+    const error = await userError(sync(file));
+    expect(error.message).toContain('refused (mismatch)');
+    expect(error.message).toContain('group "staging", signed "production"');
+    nothingSynced();
+  });
+
+  it('with no key configured, signatures are not checked, as before signing existed', async () => {
+    const outcome = synced(await sync('unsigned/staging/snapshot.json', { trustedKeys: [] }));
+    expect(outcome.snapshot.source).toMatchObject({ signature: null });
+    repo.write('tagway.yaml', 'trusted_keys: []\n');
+    expect(synced(await sync('other-key/staging/snapshot.json', { trustedKeys: [] })).ok).toBe(true);
+  });
+
+  it('a trusted key that is not one: an id that is not its own, a private key, a key variable unset, no snapshot to check', async () => {
+    repo.write('tagway.yaml', `trusted_keys:\n  - id: ${OTHER.id}\n    key: ${CI.publicRaw}\n`);
+    expect((await userError(sync(carry('staging'), { trustedKeys: [] }))).message).toBe(`tagway.yaml trusted_keys[0] says id ${OTHER.id}, but its key's id is ${CI.id}`);
+    // Not a key, and a private key pasted where the public key belongs: schema findings that do not show the value.
+    repo.write('tagway.yaml', `trusted_keys:\n  - key: not-a-key\n  - key: |\n${CI.pem.trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}\n`);
+    const findings = await sync(carry('staging'), { trustedKeys: [] });
+    expect(findings.kind).toBe('findings');
+    if (findings.kind === 'findings') {
+      expect(findings.diagnostics.map((d) => [d.code, d.pointer, d.message])).toEqual([
+        ['TW2003', '/trusted_keys/0/key', '`trusted_keys[0].key` is not an ed25519 public key (its value is not shown: it may be a secret)'],
+        ['TW2003', '/trusted_keys/1/key', '`trusted_keys[1].key` is not an ed25519 public key (its value is not shown: it may be a secret)'],
+      ]);
+      expectNoPrivateKey(JSON.stringify(findings.diagnostics));
+    }
+    // validate finds the same on the pull request that adds them.
+    const validated = await runValidate({ cwd: repo.dir });
+    expect(validated.diagnostics.map((d) => [d.code, d.file, d.pointer])).toEqual([
+      ['TW2003', 'tagway.yaml', '/trusted_keys/0/key'],
+      ['TW2003', 'tagway.yaml', '/trusted_keys/1/key'],
+    ]);
+    repo.remove('tagway.yaml');
+    expect((await userError(sync(carry('staging'), { trustedKeys: ['env:CI_PUBLIC_KEY'] }))).message).toBe('--trusted-key env:CI_PUBLIC_KEY: environment variable CI_PUBLIC_KEY is not set');
+    expect(synced(await sync(carry('staging'), { trustedKeys: ['env:CI_PUBLIC_KEY'], env: { CI_PUBLIC_KEY: CI.publicPem } })).ok).toBe(true);
+    expect((await userError(runSync({ cwd: repo.dir, group: 'staging', trustedKeys: [CI.publicRaw], env: {} }))).message).toContain('none is given');
   });
 });

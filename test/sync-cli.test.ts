@@ -116,7 +116,7 @@ describe('runSync on the example repository (file targets)', () => {
     await runCompile({ cwd: repo.dir });
     const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} }));
     expect(outcome.ok).toBe(true);
-    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json')});
+    expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json'), signature: null });
     expect(outcome.report.targets).toMatchObject([{ target: 'local', status: 'applied' }]);
   });
 

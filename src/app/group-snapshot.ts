@@ -18,11 +18,13 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { RolloutSpec, TargetSpec } from '../model/target.js';
+import type { Env } from '../sync/credentials.js';
 import { SyncError } from '../sync/errors.js';
 import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from './errors.js';
 import { loadCompileInput, openConfigRepo } from './repository.js';
+import { checkSnapshotSignature, loadTrust, type CheckedSignature } from './signing.js';
 
 export interface GroupSnapshotOptions {
   /** Any folder inside the config repository; a relative `snapshotFile` is resolved against it. */
@@ -33,12 +35,22 @@ export interface GroupSnapshotOptions {
   readonly rev?: string;
   /** Take this compiled `snapshot.json` instead of compiling. */
   readonly snapshotFile?: string;
+  /**
+   * With `snapshotFile`: public keys to check its signature against (`env:NAME`, `file:PATH` or
+   * the key), besides tagway.yaml's `trusted_keys` (docs/signing.md).
+   */
+  readonly trustedKeys?: readonly string[];
+  /** Where `env:NAME` key references are looked up. */
+  readonly env?: Env;
 }
 
-/** Where the snapshot came from: compiled (at `commit`, null for the worktree) or a file. */
+/**
+ * Where the snapshot came from: compiled (at `commit`, null for the worktree) or a file, with its
+ * signature when keys were trusted (null: none were, and the file was not checked for one).
+ */
 export type SnapshotSource =
   | { readonly kind: 'compiled'; readonly commit: string | null }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string; readonly signature: CheckedSignature | null };
 
 /** The group's fleet, from the group.yaml the snapshot goes with. */
 export interface GroupFleet {
@@ -68,12 +80,16 @@ export type LoadedGroup =
 
 /**
  * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes
- * with a snapshot file) come back as `findings`; a snapshot file that is unreadable, invalid,
- * tampered with (its digest is recomputed from `apisix`), a draft, or of another group is a
- * UserError. Drafts are never taken: a draft is what publishing would give, not a version.
+ * with a snapshot file, or of its tagway.yaml) come back as `findings`; a snapshot file that is
+ * unreadable, invalid, tampered with (its digest is recomputed from `apisix`), not signed as the
+ * trusted keys require (when any are configured), a draft, or of another group is a UserError.
+ * Drafts are never taken: a draft is what publishing would give, not a version.
  */
 export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<LoadedGroup> {
   if (options.snapshotFile !== undefined) return loadSnapshotFile(options, options.snapshotFile);
+  if (options.trustedKeys !== undefined && options.trustedKeys.length > 0) {
+    throw new UserError('trusted keys check the signature of a snapshot file, and none is given', 'Give the compiled snapshot with --snapshot, or drop --trusted-key.');
+  }
   if (options.group === undefined) {
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
@@ -160,6 +176,12 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
       'Never edit a snapshot; change the configuration files and run tagway compile again.',
     );
   }
+  // The signature is checked before anything else is taken from the file: it vouches for the
+  // group, the draft flag and the provenance as well as the digest.
+  const loadedTrust = await loadTrust(repo.dir, options.trustedKeys ?? [], { cwd: options.cwd, env: options.env ?? {} });
+  if (loadedTrust.kind === 'findings') return { kind: 'findings', root: repo.dir, diagnostics: loadedTrust.diagnostics, sources: loadedTrust.sources };
+  const { trust } = loadedTrust;
+  const signature = trust.keys.length > 0 ? checkSnapshotSignature(file, abs, snapshot, trust) : null;
   if (snapshot.draft) {
     throw new UserError(
       `snapshot ${file} is a draft (compiled with --draft from the worktree templates); drafts are never synced`,
@@ -192,7 +214,7 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
     kind: 'loaded',
     root: repo.dir,
     snapshot,
-    source: { kind: 'file', path: abs },
+    source: { kind: 'file', path: abs, signature },
     fleet: fleetOf(groupFile, parsed.file.data as GroupSpec),
     diagnostics: [],
     sources,

@@ -21,6 +21,11 @@ export interface SyncOptions {
   readonly rev?: string;
   /** Sync this compiled snapshot.json instead of compiling. */
   readonly snapshotFile?: string;
+  /**
+   * With `snapshotFile`: public keys its signature is checked against (`env:NAME`, `file:PATH`
+   * or the key), besides tagway.yaml's `trusted_keys` (docs/signing.md).
+   */
+  readonly trustedKeys?: readonly string[];
   /** Read every target and plan, write nothing. */
   readonly dryRun?: boolean;
   /** Writes in flight per target within a phase. Default 16. */
@@ -68,8 +73,9 @@ export type SyncOutcome =
 
 /**
  * Compiles (or reads) the group's snapshot, selects targets, and syncs them in rollout order.
- * Usage problems (unknown target, no targets, an unset credential variable, a bad snapshot file)
- * throw UserErrors before any target is contacted; gateway failures are in the report.
+ * Usage problems (unknown target, no targets, an unset credential variable, a bad snapshot file,
+ * one not signed as the trusted keys require) throw UserErrors before any target is contacted;
+ * gateway failures are in the report.
  */
 export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
   const loaded = await loadGroupSnapshot({
@@ -77,6 +83,8 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     ...(options.group !== undefined ? { group: options.group } : {}),
     ...(options.rev !== undefined ? { rev: options.rev } : {}),
     ...(options.snapshotFile !== undefined ? { snapshotFile: options.snapshotFile } : {}),
+    ...(options.trustedKeys !== undefined ? { trustedKeys: options.trustedKeys } : {}),
+    env: options.env,
   });
   if (loaded.kind === 'findings') return { ...loaded, ok: false };
 

@@ -97,6 +97,16 @@ export interface GroupSpec {
 /** `tagway.yaml` (optional) */
 export interface RepoConfig {
   readonly plugins?: readonly string[];
+  /** Public keys whose signatures a snapshot file must carry (docs/signing.md). */
+  readonly trusted_keys?: readonly TrustedKeySpec[];
+}
+
+/** One entry of `trusted_keys` in tagway.yaml. */
+export interface TrustedKeySpec {
+  /** The key's id, as a check that `key` is the one meant. */
+  readonly id?: string;
+  /** PEM SPKI or base64 of the 32-byte ed25519 public key. */
+  readonly key: string;
 }
 
 /** Keys of each file kind, checked against the schemas by a test. */
@@ -113,3 +123,5 @@ export const ROUTE_KEYS = [
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
 export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout'] as const satisfies readonly (keyof GroupSpec)[];
+export const CONFIG_KEYS = ['plugins', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
+export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];

@@ -238,6 +238,8 @@ function patternMeaning(pattern: string): string {
   if (pattern.startsWith('^/[A-Za-z0-9')) return 'is not a path prefix';
   if (pattern.startsWith('^(?!tagway')) return 'is a reserved label name or holds white space';
   if (pattern === '^\\S+$') return 'must not be empty or hold white space';
+  if (pattern.includes('BEGIN PUBLIC KEY')) return 'is not an ed25519 public key';
+  if (pattern === '^[0-9a-f]{16}$') return 'is not a key id';
   return `does not match the pattern ${pattern}`;
 }
 
@@ -254,6 +256,10 @@ function patternHint(pattern: string): string | undefined {
   if (pattern.startsWith('^https?://')) return 'Write the Admin API base URL with its scheme, e.g. http://127.0.0.1:9180.';
   if (pattern.startsWith('^/[A-Za-z0-9')) return 'A path prefix starts with / and has no trailing /, e.g. /petstore or /api/v1.';
   if (pattern.startsWith('^(?!tagway')) return 'Label names starting with `tagway.` and `managed-by` are set by tagway itself; pick another name, without spaces.';
+  if (pattern.includes('BEGIN PUBLIC KEY')) {
+    return 'Write the public key as a PEM "PUBLIC KEY" block or as the base64 of its 32 bytes (tagway keygen prints both); never the private key (docs/signing.md).';
+  }
+  if (pattern === '^[0-9a-f]{16}$') return 'A key id is 16 hex digits, as tagway keygen and compile --sign print it; or leave `id` out.';
   return undefined;
 }
 

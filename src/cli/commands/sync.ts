@@ -10,14 +10,17 @@ export default class Sync extends TagwayCommand {
 
 Only objects labelled managed-by: tagway and tagway.group: <group> are ever changed; an object of another owner at an id the snapshot needs stops that target before any write. Network errors, 5xx and 429 are retried with backoff; a failure that persists restores what the run changed on that target and halts the rollout. Credentials are env:NAME references, resolved before the first request; keys are never printed.
 
+With trusted keys configured (trusted_keys in tagway.yaml, or --trusted-key), a --snapshot file is synced only with a valid signature beside it (<file>.sig, written by compile --sign) by one of those keys, for that very snapshot; an unsigned, mis-signed or unknown-key snapshot is refused before any target is contacted. With none configured, signatures are not checked. See docs/signing.md.
+
 --dry-run reads every target and prints its plan without writing. --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
-Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file).`;
+Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file, a signature refused).`;
   static override examples = [
     '<%= config.bin %> sync --group staging',
     '<%= config.bin %> sync --group production --dry-run',
     '<%= config.bin %> sync --group production --target eu-1 --target eu-2 --rev main',
     '<%= config.bin %> sync --snapshot dist/production/snapshot.json --format json',
+    '<%= config.bin %> sync --snapshot carried/production/snapshot.json --trusted-key file:keys/ci.pub   # needs carried/production/snapshot.json.sig',
     'APISIX_EU1_KEY=... <%= config.bin %> sync --group production   # admin_key: env:APISIX_EU1_KEY',
   ];
   static override flags = {
@@ -25,6 +28,11 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     target: Flags.string({ description: 'Only these targets of the group (repeatable); default every target, in fleet order.', multiple: true }),
     rev: Flags.string({ description: 'Compile the group as committed at this revision (branch, tag or commit) instead of the worktree.', exclusive: ['snapshot'] }),
     snapshot: Flags.string({ description: 'Sync this compiled snapshot.json instead of compiling; targets come from the worktree group.yaml of its group.', exclusive: ['rev'] }),
+    'trusted-key': Flags.string({
+      description: 'With --snapshot: a public key whose signature it must carry (repeatable; besides trusted_keys in tagway.yaml): file:PATH, env:NAME, or the key (base64 of its 32 bytes).',
+      multiple: true,
+      helpValue: 'file:PATH|env:NAME|KEY',
+    }),
     'dry-run': Flags.boolean({ description: 'Read every target and print its plan; write nothing.', default: false }),
     concurrency: Flags.integer({ description: 'Writes in flight per target within a phase (default 16).', min: 1, max: 256 }),
     format: formatFlag(['text', 'json'], 'text'),
@@ -42,6 +50,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       ...(flags.target !== undefined ? { targets: flags.target } : {}),
       ...(flags.rev !== undefined ? { rev: flags.rev } : {}),
       ...(flags.snapshot !== undefined ? { snapshotFile: flags.snapshot } : {}),
+      ...(flags['trusted-key'] !== undefined ? { trustedKeys: flags['trusted-key'] } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       dryRun: flags['dry-run'],
     });

@@ -136,9 +136,10 @@ export function renderDryRun(report: DriftReport): string {
 
 /** Where the synced snapshot came from and the versions it holds, e.g. for the first line. */
 export function renderSnapshotSource(snapshot: SyncedSnapshot): string {
+  const signature = snapshot.source.kind === 'file' ? snapshot.source.signature : null;
   const from =
     snapshot.source.kind === 'file'
-      ? `from ${snapshot.source.path}`
+      ? `from ${snapshot.source.path}${signature === null ? '' : `, signed by key ${signature.keyId}${signature.signedAt === null ? '' : ` at ${signature.signedAt}`}`}`
       : snapshot.source.commit === null
         ? 'compiled from the worktree'
         : `compiled at ${snapshot.source.commit.slice(0, 7)}`;
