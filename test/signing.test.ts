@@ -7,16 +7,17 @@
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCompile, runValidate, type CompileCommandOptions } from '../src/app/compile.js';
 import { runSync, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
 import type { SignatureFile } from '../src/model/signature.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { keyId, parsePrivateKey, rawPublicKey } from '../src/sign/keys.js';
-import { synced, userError } from './support/cli-run.js';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { runCli, synced, userError, type Run } from './support/cli-run.js';
 import { makeExampleRepo, PETSTORE_1_1_ROUTE } from './support/example-repo.js';
-import type { TempRepo } from './support/git-repo.js';
+import { makeTempDir, type TempRepo } from './support/git-repo.js';
 
 /** A key pair from a fixed seed; `seed` and `pem` are the private key's two forms: canaries. */
 function keyPair(fill: number): { seed: string; pem: string; publicRaw: string; publicPem: string; id: string } {
@@ -261,5 +262,104 @@ describe('sync --snapshot with trusted keys', () => {
     expect((await userError(sync(carry('staging'), { trustedKeys: ['env:CI_PUBLIC_KEY'] }))).message).toBe('--trusted-key env:CI_PUBLIC_KEY: environment variable CI_PUBLIC_KEY is not set');
     expect(synced(await sync(carry('staging'), { trustedKeys: ['env:CI_PUBLIC_KEY'], env: { CI_PUBLIC_KEY: CI.publicPem } })).ok).toBe(true);
     expect((await userError(runSync({ cwd: repo.dir, group: 'staging', trustedKeys: [CI.publicRaw], env: {} }))).message).toContain('none is given');
+  });
+});
+
+/** Runs the built CLI; a SOURCE_DATE_EPOCH of this process would put a time in the signatures. */
+function tagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Run> {
+  return runCli(args, cwd, env, ['SOURCE_DATE_EPOCH']);
+}
+
+const ADMIN_KEY = 'signing-admin-key-4e1c9a7b';
+
+function apisixStaging(url: string): string {
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n  - name: eu-1\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:TAGWAY_SIGNING_TEST_ADMIN_KEY\n`;
+}
+
+describe('with an Admin API test server as the staging fleet', () => {
+  let server: AdminServer;
+  let repo: TempRepo;
+  beforeAll(async () => {
+    server = await startAdminServer({ apiKey: ADMIN_KEY });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  beforeEach(() => {
+    server.reset();
+    repo = makeExampleRepo({ 'gateway-groups/staging/group.yaml': apisixStaging(server.url) });
+  });
+  afterEach(() => repo.cleanup());
+
+  describe('the built CLI: keygen, compile --sign, carry, sync --snapshot to an Admin API', () => {
+    let keys: { dir: string; cleanup(): void };
+    beforeEach(() => {
+      keys = makeTempDir('tagway-keys-');
+    });
+    afterEach(() => keys.cleanup());
+
+    it('signs in one place, verifies in another: synced when signed, exit 2 before any request when tampered or unsigned; the key never printed', async () => {
+      const keygen = await tagway(['keygen', '--out', path.join(keys.dir, 'ci.pem')], repo.dir);
+      expect(keygen.code).toBe(0);
+      const id = /key id: ([0-9a-f]{16})/.exec(keygen.stdout)?.[1];
+      expect(id).toBeDefined();
+      expect(fs.statSync(path.join(keys.dir, 'ci.pem')).mode & 0o777).toBe(0o600);
+      const privatePem = fs.readFileSync(path.join(keys.dir, 'ci.pem'), 'utf8');
+      const body = privatePem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+      expect(keygen.stdout).toContain(`trusted_keys:\n  - id: ${id}\n    key: `);
+      expect((await tagway(['keygen', '--out', path.join(keys.dir, 'ci.pem')], repo.dir)).code).toBe(2);
+
+      const compile = await tagway(['compile', '--group', 'staging', '--sign', 'env:CI_KEY', '--format', 'json'], repo.dir, { CI_KEY: privatePem });
+      expect(compile.code).toBe(0);
+      expect(JSON.parse(compile.stdout).groups[0].signature).toMatchObject({ keyId: id, signedAt: null });
+
+      // Carried to another place: the snapshot and its signature, nothing else.
+      fs.mkdirSync(path.join(repo.dir, 'carried'));
+      for (const f of ['snapshot.json', 'snapshot.json.sig']) fs.copyFileSync(path.join(repo.dir, 'dist/staging', f), path.join(repo.dir, 'carried', f));
+      const env = { TAGWAY_SIGNING_TEST_ADMIN_KEY: ADMIN_KEY };
+      const trust = ['--trusted-key', `file:${path.join(keys.dir, 'ci.pem.pub')}`];
+
+      const tampered = JSON.parse(fs.readFileSync(path.join(repo.dir, 'carried/snapshot.json'), 'utf8')) as Snapshot;
+      (tampered.apisix.routes[0] as unknown as { uris: string[] }).uris = ['/tampered'];
+      fs.writeFileSync(path.join(repo.dir, 'tampered.json'), JSON.stringify({ ...tampered, digest: configDigest(tampered.apisix) }));
+      fs.copyFileSync(path.join(repo.dir, 'carried/snapshot.json.sig'), path.join(repo.dir, 'tampered.json.sig'));
+      const refused = await tagway(['sync', '--snapshot', 'tampered.json', ...trust], repo.dir, env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('error: snapshot tampered.json refused (mismatch)');
+      fs.rmSync(path.join(repo.dir, 'dist/staging/snapshot.json.sig'));
+      const unsigned = await tagway(['sync', '--snapshot', 'dist/staging/snapshot.json', ...trust, '--format', 'json'], repo.dir, env);
+      expect(unsigned.code).toBe(2);
+      expect(JSON.parse(unsigned.stdout).error.message).toContain('refused (unsigned)');
+      expect(server.requests).toHaveLength(0);
+
+      const run = await tagway(['sync', '--snapshot', 'carried/snapshot.json', ...trust], repo.dir, env);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`, signed by key ${id}`);
+      expect(server.objects('routes').size).toBe(9);
+      for (const text of [keygen.stdout, keygen.stderr, compile.stdout, compile.stderr, refused.stdout, refused.stderr, unsigned.stdout, unsigned.stderr, run.stdout, run.stderr]) {
+        for (const line of body) expect(text).not.toContain(line);
+      }
+      for (const text of Object.values({ ...allFiles(path.join(repo.dir, 'dist')), ...allFiles(path.join(repo.dir, '.tagway')) })) {
+        for (const line of body) expect(text).not.toContain(line);
+      }
+    });
+
+    it('refuses before any request: no gateway is contacted for a refused snapshot', async () => {
+      await runCompile({ cwd: repo.dir, groups: ['staging'], sign: { key: 'env:OTHER_SIGNING_KEY' }, env: ENV });
+      const run = await tagway(['sync', '--snapshot', 'dist/staging/snapshot.json', '--trusted-key', CI.publicRaw], repo.dir, { TAGWAY_SIGNING_TEST_ADMIN_KEY: ADMIN_KEY });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('refused (unknown-key)');
+      expect(server.requests).toHaveLength(0);
+    });
+
+    it('--help documents signing: compile --sign, sync --trusted-key, keygen', async () => {
+      const [compile, sync, keygen] = await Promise.all(['compile', 'sync', 'keygen'].map((c) => tagway([c, '--help'], repo.dir)));
+      expect(compile?.stdout).toContain('--sign=env:NAME|file:PATH');
+      expect(compile?.stdout).toContain('--signed-at');
+      expect(compile?.stdout).toContain('snapshot.json.sig');
+      expect(sync?.stdout).toContain('--trusted-key=file:PATH|env:NAME|KEY');
+      expect(sync?.stdout).toContain('unsigned, mis-signed or unknown-key snapshot is refused');
+      expect(keygen?.stdout).toContain('openssl genpkey -algorithm ed25519');
+    });
   });
 });
