@@ -1,13 +1,16 @@
 /**
  * Signed snapshots (docs/signing.md) as a user meets them: `compile --sign` writes a detached
- * signature beside each snapshot, and `sync --snapshot` takes a snapshot file only with a valid
- * signature by a trusted key, for that very snapshot, whenever a key is trusted. The private key
- * never reaches output, dist or the cache.
+ * signature beside each snapshot, and `sync --snapshot` and `agent --snapshot-dir` take a
+ * snapshot file only with a valid signature by a trusted key, for that very snapshot, whenever
+ * a key is trusted. The private key never reaches output, dist or the cache.
  */
 import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from '../src/agent/agent.js';
+import { createLogger } from '../src/agent/log.js';
+import { runAgent } from '../src/app/agent.js';
 import { runCompile, runValidate, type CompileCommandOptions } from '../src/app/compile.js';
 import { runSync, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
@@ -15,6 +18,7 @@ import type { SignatureFile } from '../src/model/signature.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { keyId, parsePrivateKey, rawPublicKey } from '../src/sign/keys.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { manualClock } from './support/agent-fixture.js';
 import { runCli, synced, userError, type Run } from './support/cli-run.js';
 import { makeExampleRepo, PETSTORE_1_1_ROUTE } from './support/example-repo.js';
 import { makeTempDir, type TempRepo } from './support/git-repo.js';
@@ -352,14 +356,59 @@ describe('with an Admin API test server as the staging fleet', () => {
       expect(server.requests).toHaveLength(0);
     });
 
-    it('--help documents signing: compile --sign, sync --trusted-key, keygen', async () => {
-      const [compile, sync, keygen] = await Promise.all(['compile', 'sync', 'keygen'].map((c) => tagway([c, '--help'], repo.dir)));
+    it('--help documents signing: compile --sign, sync and agent --trusted-key, keygen', async () => {
+      const [compile, sync, agent, keygen] = await Promise.all(['compile', 'sync', 'agent', 'keygen'].map((c) => tagway([c, '--help'], repo.dir)));
       expect(compile?.stdout).toContain('--sign=env:NAME|file:PATH');
       expect(compile?.stdout).toContain('--signed-at');
       expect(compile?.stdout).toContain('snapshot.json.sig');
       expect(sync?.stdout).toContain('--trusted-key=file:PATH|env:NAME|KEY');
       expect(sync?.stdout).toContain('unsigned, mis-signed or unknown-key snapshot is refused');
+      expect(agent?.stdout).toContain('--snapshot-dir');
+      expect(agent?.stdout).toContain('--trusted-key');
       expect(keygen?.stdout).toContain('openssl genpkey -algorithm ed25519');
+    });
+  });
+
+  describe('agent --snapshot-dir', () => {
+    const agent = (trustedKeys: readonly string[]) => {
+      let logs = '';
+      const clock = manualClock();
+      const a = new Agent({
+        dir: repo.dir,
+        groups: ['staging'],
+        intervalMs: 10_000,
+        pull: false,
+        env: { TAGWAY_SIGNING_TEST_ADMIN_KEY: ADMIN_KEY },
+        logger: createLogger({ write: (line) => (logs += line), clock, level: 'debug' }),
+        clock,
+        runtime: { sleep: async () => undefined },
+        snapshotDir: path.join(repo.dir, 'carried'),
+        trustedKeys,
+      });
+      return { agent: a, logs: () => logs };
+    };
+
+    it('syncs a signed snapshot from the folder, and leaves the fleet alone when the snapshot there is not signed by a trusted key', async () => {
+      await runCompile({ cwd: repo.dir, outDir: 'carried', groups: ['staging'], sign: { key: 'env:TAGWAY_SIGNING_KEY' }, env: ENV });
+      const signed = agent([CI.publicRaw]);
+      expect((await signed.agent.reconcile()).groups).toMatchObject([{ group: 'staging', outcome: 'synced', ok: true }]);
+      expect(server.objects('routes').size).toBe(9);
+
+      server.reset();
+      await runCompile({ cwd: repo.dir, outDir: 'carried', groups: ['staging'], sign: { key: 'env:OTHER_SIGNING_KEY' }, env: ENV });
+      const refused = agent([CI.publicRaw]);
+      const report = await refused.agent.reconcile();
+      expect(report.groups).toMatchObject([{ group: 'staging', outcome: 'failed', ok: false }]);
+      expect(report.groups[0]?.error).toContain('refused (unknown-key)');
+      expect(refused.logs()).toContain('cannot take the snapshot');
+      expect(server.requests).toHaveLength(0);
+    });
+
+    it('refuses to start with trusted keys and no snapshot folder: it compiles from git then, and there is nothing to verify', async () => {
+      const options = { cwd: repo.dir, groups: ['staging'], intervalMs: 1000, pull: false, listen: null, once: true, env: {}, stop: new AbortController().signal };
+      const logger = createLogger({ write: () => {}, clock: manualClock(), level: 'error' });
+      expect((await userError(runAgent({ ...options, logger, trustedKeys: [CI.publicRaw] }))).message).toContain('the agent is given none');
+      expect((await userError(runAgent({ ...options, logger, snapshotDir: 'nowhere' }))).message).toBe('--snapshot-dir nowhere is not a folder');
     });
   });
 });

@@ -7,7 +7,9 @@
  *    (`pullFastForward`); a failed pull is logged and counted, and the pass goes on with what the
  *    clone holds, so drift is still repaired while the git server is down;
  * 2. for each group, in order, unless it is backing off: compile it at HEAD (committed
- *    configuration only; uncommitted edits in the clone are never deployed), then
+ *    configuration only; uncommitted edits in the clone are never deployed), or with
+ *    `snapshotDir` read `<snapshotDir>/<group>/snapshot.json` as `sync --snapshot` does (its
+ *    signature checked against the trusted keys, when any are configured), then
  *    - its digest differs from the last one synced successfully (or none was, since start):
  *      sync the fleet;
  *    - otherwise read every target (`checkDriftTargets`) and, when one drifted, sync (self-heal).
@@ -21,6 +23,7 @@
  * (or, when that fails, its restore) and verification; then no further batch, group or pass
  * starts.
  */
+import path from 'node:path';
 import { loadGroupSnapshot, type LoadedGroup } from '../app/group-snapshot.js';
 import { UserError } from '../app/errors.js';
 import { GitError } from '../git/errors.js';
@@ -65,6 +68,13 @@ export interface AgentOptions {
   readonly runtime?: Partial<Runtime>;
   /** Writes in flight per target within a phase. Default 16. */
   readonly concurrency?: number;
+  /**
+   * Take each group's compiled snapshot from `<snapshotDir>/<group>/snapshot.json` instead of
+   * compiling (targets and trusted keys still come from the clone's group.yaml and tagway.yaml).
+   */
+  readonly snapshotDir?: string;
+  /** With `snapshotDir`: public keys besides tagway.yaml's `trusted_keys` (see `sync --trusted-key`). */
+  readonly trustedKeys?: readonly string[];
 }
 
 /** Why a sync ran: first since the agent started, a new snapshot digest, or drift (self-heal). */
@@ -266,10 +276,21 @@ export class Agent {
     }
 
     let loaded: LoadedGroup;
+    const { snapshotDir } = this.options;
     try {
-      loaded = await loadGroupSnapshot({ cwd: this.options.dir, group, rev: 'HEAD' });
+      loaded = await loadGroupSnapshot(
+        snapshotDir === undefined
+          ? { cwd: this.options.dir, group, rev: 'HEAD' }
+          : {
+              cwd: this.options.dir,
+              group,
+              snapshotFile: path.join(snapshotDir, group, 'snapshot.json'),
+              trustedKeys: this.options.trustedKeys ?? [],
+              env: this.options.env,
+            },
+      );
     } catch (error) {
-      return this.fail(group, { error: describeError(error).message, cause: error, log: 'cannot compile the group' });
+      return this.fail(group, { error: describeError(error).message, cause: error, log: snapshotDir === undefined ? 'cannot compile the group' : 'cannot take the snapshot' });
     }
     if (loaded.kind === 'findings') {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');

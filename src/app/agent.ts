@@ -3,6 +3,8 @@
  * pull from, a free listen address), then runs one reconcile (`once`) or the loop with its HTTP
  * endpoints until `stop` aborts.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Agent, type ReconcileReport } from '../agent/agent.js';
 import type { Clock } from '../agent/clock.js';
 import { formatDuration } from '../agent/duration.js';
@@ -14,6 +16,7 @@ import type { Env } from '../sync/credentials.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
 import { UserError } from './errors.js';
 import { openConfigRepo } from './repository.js';
+import { loadTrust } from './signing.js';
 
 export interface AgentRunOptions {
   /** Any folder inside the clone of the config repository. */
@@ -39,6 +42,13 @@ export interface AgentRunOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly runtime?: Partial<Runtime>;
   readonly concurrency?: number;
+  /**
+   * Take each group's snapshot from `<snapshotDir>/<group>/snapshot.json` (relative to `cwd`)
+   * instead of compiling it, checking its signature as `sync --snapshot` does.
+   */
+  readonly snapshotDir?: string;
+  /** With `snapshotDir`: public keys besides tagway.yaml's `trusted_keys` (`env:NAME`, `file:PATH` or the key). */
+  readonly trustedKeys?: readonly string[];
   /** Called once the endpoints listen, with their base URL. */
   readonly onListening?: (url: string) => void;
 }
@@ -56,12 +66,31 @@ const DEFAULT_GIT_USERNAME = 'x-access-token';
 /**
  * Runs the agent. Throws a UserError, before any reconcile, when the folder is not a repository,
  * no group is given, `pull` is asked on a clone that cannot follow a remote (detached HEAD, no
- * remote, not http(s)), or the listen address cannot be bound.
+ * remote, not http(s)), the listen address cannot be bound, trusted keys are given with no
+ * snapshot folder to check (the agent compiles from git then: there is no signature to check),
+ * the snapshot folder is not a folder, or a trusted key cannot be read.
  */
 export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult> {
   const groups = [...new Set(options.groups)];
   if (groups.length === 0) throw new UserError('no group given', 'Name each gateway group the agent keeps in sync with --group (repeatable).');
+  const trustedKeys = options.trustedKeys ?? [];
+  if (options.snapshotDir === undefined && trustedKeys.length > 0) {
+    throw new UserError(
+      'trusted keys check the signatures of snapshot files, and the agent is given none: it compiles each group from its clone',
+      'Give --snapshot-dir (the folder the signed snapshots are carried to), or drop --trusted-key; see docs/signing.md.',
+    );
+  }
   const repo = await openConfigRepo(options.cwd);
+  const snapshotDir = options.snapshotDir === undefined ? undefined : path.resolve(options.cwd, options.snapshotDir);
+  if (snapshotDir !== undefined) {
+    const isDir = await fs.stat(snapshotDir).then(
+      (st) => st.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new UserError(`--snapshot-dir ${options.snapshotDir} is not a folder`, 'Give the folder that holds <group>/snapshot.json (and snapshot.json.sig) for each group.');
+    // A trusted key that cannot be read is a mistake to report now, not at every pass.
+    await loadTrust(repo.dir, trustedKeys, { cwd: options.cwd, env: options.env });
+  }
   let remote: string | undefined;
   if (options.pull) {
     try {
@@ -85,6 +114,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(snapshotDir !== undefined ? { snapshotDir, trustedKeys } : {}),
   });
   options.logger.info('agent started', {
     dir: repo.dir,
@@ -92,6 +122,7 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     interval: formatDuration(options.intervalMs),
     pull: options.pull,
     remote,
+    snapshotDir,
     once: options.once || undefined,
   });
 

@@ -15,11 +15,14 @@ Serves GET /healthz (alive), /readyz (200 once the first reconcile is done and t
 
 --once runs a single reconcile without the endpoints and exits 0 when every group runs its snapshot (and the pull worked), 1 otherwise: for cron and tests.
 
+With --snapshot-dir, each group's snapshot is not compiled but taken from <dir>/<group>/snapshot.json, as sync --snapshot takes it (targets from the clone's group.yaml): the way to run compiled, signed snapshots carried in from elsewhere. Where trusted keys are configured (trusted_keys in the clone's tagway.yaml, or --trusted-key), a snapshot is synced only with a valid signature (<dir>/<group>/snapshot.json.sig) by one of them; a refused one fails its group, and the fleet is left as it is. Without --snapshot-dir the agent compiles from git, where there is no signature to check, so --trusted-key needs --snapshot-dir. See docs/signing.md.
+
 Target credentials are env:NAME references, as for sync. A remote that asks for credentials gets TAGWAY_GIT_TOKEN (username TAGWAY_GIT_USERNAME, default x-access-token).`;
   static override examples = [
     '<%= config.bin %> agent --group staging --pull',
     '<%= config.bin %> agent --group staging --group production --interval 1m --listen 0.0.0.0:9464',
     '<%= config.bin %> agent --group staging --once   # one reconcile, exit status for cron',
+    '<%= config.bin %> agent --group production --snapshot-dir /srv/tagway/snapshots --trusted-key file:/etc/tagway/ci.pub',
   ];
   static override flags = {
     group: Flags.string({ description: 'A gateway group to keep in sync (repeatable); reconciled in the order given.', multiple: true }),
@@ -29,6 +32,12 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
     once: Flags.boolean({ description: 'Run one reconcile and exit (0 success, 1 failure); no endpoints.', default: false }),
     'max-backoff': Flags.string({ description: 'Longest wait before retrying a failing group (at least the interval).', default: '5m' }),
     concurrency: Flags.integer({ description: 'Writes in flight per target within a phase (default 16).', min: 1, max: 256 }),
+    'snapshot-dir': Flags.string({ description: 'Take each group\'s snapshot from <dir>/<group>/snapshot.json instead of compiling it; its signature is checked where keys are trusted.' }),
+    'trusted-key': Flags.string({
+      description: 'With --snapshot-dir: a public key whose signature the snapshots must carry (repeatable; besides trusted_keys in tagway.yaml): file:PATH, env:NAME, or the key (base64 of its 32 bytes).',
+      multiple: true,
+      helpValue: 'file:PATH|env:NAME|KEY',
+    }),
     'log-level': Flags.string({ description: 'Lowest level logged.', options: [...LOG_LEVELS], default: 'info' }),
   };
 
@@ -69,6 +78,8 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
         stop: controller.signal,
         maxBackoffMs,
         ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags['snapshot-dir'] !== undefined ? { snapshotDir: flags['snapshot-dir'] } : {}),
+        ...(flags['trusted-key'] !== undefined ? { trustedKeys: flags['trusted-key'] } : {}),
       });
       process.exitCode = result.ok || controller.signal.aborted ? EXIT.ok : EXIT.findings;
     } finally {
