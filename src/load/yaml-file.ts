@@ -62,6 +62,18 @@ export function parseYamlFile(source: SourceFile): ParseResult {
 }
 
 /**
+ * The text of a source file as a code frame shows it: its UTF-8 text (without a byte-order
+ * mark); null when the file is over the size limit or not valid UTF-8. Only sources the load
+ * step accepted exist, so a frame never shows a file it refused.
+ */
+export function sourceText(source: SourceFile): string | null {
+  if (source.bytes.byteLength > MAX_FILE_BYTES) return null;
+  const decoded = decodeUtf8(source.bytes);
+  if (!decoded.ok) return null;
+  return decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
+}
+
+/**
  * The fast path (most files): plain data without positions; positions are computed only when a
  * finding asks for one, by parsing the text again with `yaml`. Files with anchors (possible alias
  * bombs) and files the parser rejects take the positioned path, which produces the diagnostics.
