@@ -1,0 +1,197 @@
+/**
+ * A pull request can put anything into the repository: links to /proc/self/environ or to a file
+ * outside the checkout, linked folders, FIFOs, links committed at a tag. Whatever tagway refuses
+ * to read it must never show (code frames), hash or cache either, in any command or format.
+ * Canary strings sit in the environment and in an outside file; no output and no file tagway
+ * writes may hold them, while each finding still names the file, line and column.
+ * Runs the built CLI (`npm test` builds first).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitBlobId } from '../src/load/blob-id.js';
+import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+import { makeTempDir } from './support/git-repo.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+const ID = randomBytes(6).toString('hex');
+const ENV_NAME = `TAGWAY_CANARY_${ID.toUpperCase()}`;
+const ENV_CANARY = `canary-env-${ID}`;
+const FILE_CANARY = `canary-file-${ID}`;
+const CANARIES = [ENV_CANARY, FILE_CANARY];
+const OUTSIDE_TEXT = `name: ${FILE_CANARY}\ndescription: ${FILE_CANARY}\nroutes: []\n`;
+
+function tagway(args: readonly string[], cwd: string) {
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1', [ENV_NAME]: ENV_CANARY },
+  });
+  return { code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Every file under `dir` but git's own, with its bytes. */
+function writtenFiles(dir: string): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (child === '.git') continue;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) out.push([child, fs.readFileSync(path.join(dir, child))]);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** What must never appear: the canaries, and the outside file's blob id and digest (a cache key would be one). */
+const FORBIDDEN = [...CANARIES, gitBlobId(Buffer.from(OUTSIDE_TEXT)), createHash('sha256').update(OUTSIDE_TEXT).digest('hex')];
+
+function expectNoCanary(where: string, text: string): void {
+  for (const canary of FORBIDDEN) expect(text.includes(canary), `${where} holds ${canary}`).toBe(false);
+}
+
+function expectCleanRun(run: ReturnType<typeof tagway>, label: string): void {
+  expect(run.signal, `${label} was killed (a read that waits?)`).toBeNull();
+  expectNoCanary(`stdout of ${label}`, run.stdout);
+  expectNoCanary(`stderr of ${label}`, run.stderr);
+}
+
+function expectCleanFiles(repo: TempRepo): void {
+  for (const [rel, bytes] of writtenFiles(repo.dir)) {
+    if (fs.lstatSync(path.join(repo.dir, rel)).isSymbolicLink()) continue;
+    expectNoCanary(rel, bytes.toString('latin1'));
+  }
+}
+
+/** The command lines of every command and format that prints findings. */
+const RUNS: readonly (readonly string[])[] = [
+  ['validate'],
+  ['validate', '--format', 'json'],
+  ['validate', '--format', 'github'],
+  ['validate', '--draft'],
+  ['compile'],
+  ['compile', '--format', 'json'],
+  ['sync', '--group', 'staging'],
+  ['sync', '--group', 'staging', '--format', 'json'],
+  ['diff'],
+  ['diff', '--format', 'json'],
+  ['diff', '--format', 'markdown'],
+];
+
+let outside: { dir: string; cleanup(): void };
+beforeAll(() => {
+  outside = makeTempDir('tagway-outside-');
+  fs.writeFileSync(path.join(outside.dir, 'secret.yaml'), OUTSIDE_TEXT);
+  fs.mkdirSync(path.join(outside.dir, 'services/petstore'), { recursive: true });
+  fs.writeFileSync(path.join(outside.dir, 'services/petstore/service.yaml'), OUTSIDE_TEXT);
+});
+afterAll(() => outside.cleanup());
+
+describe('a template and an overlay linked to /proc/self/environ and to a file outside the repository', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = makeExampleRepo();
+    repo.write('services/petstore/service.yaml', { symlink: '/proc/self/environ' });
+    repo.write('gateway-groups/staging/services/petstore.yaml', { symlink: path.join(outside.dir, 'secret.yaml') });
+  });
+  afterAll(() => repo.cleanup());
+
+  for (const args of RUNS) {
+    it(`tagway ${args.join(' ')}: names both files, shows neither`, () => {
+      const run = tagway(args, repo.dir);
+      expectCleanRun(run, args.join(' '));
+      expect(run.code).toBe(1);
+      const printed = run.stdout + run.stderr;
+      const json = args.includes('json');
+      for (const file of ['services/petstore/service.yaml', 'gateway-groups/staging/services/petstore.yaml']) {
+        if (args[0] === 'sync' && file.startsWith('services/')) continue; // sync reports only what the group is compiled from
+        if (json) expect(printed).toMatch(new RegExp(`"code": "TW1004",\\s*"severity": "error",\\s*"message": "[^"]*",\\s*"file": "${file}",\\s*"line": 1,\\s*"column": 1`));
+        else if (args.includes('github')) expect(printed).toContain(`::error file=${file},line=1,col=1,title=tagway TW1004::`);
+        else if (args.includes('markdown')) expect(printed).toContain(`| error | TW1004 | \`${file}:1:1\` |`);
+        else expect(printed).toContain(`${file}:1:1 error`);
+      }
+      expectCleanFiles(repo);
+    });
+  }
+});
+
+describe('linked folders and a FIFO', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = makeExampleRepo();
+    repo.remove('services');
+    repo.write('services', { symlink: path.join(outside.dir, 'services') });
+    repo.remove('gateway-groups/staging/services');
+    repo.write('gateway-groups/staging/services', { symlink: outside.dir });
+    repo.remove('gateway-groups/production/services/orders.yaml');
+    const fifo = spawnSync('mkfifo', [path.join(repo.dir, 'gateway-groups/production/services/orders.yaml')]);
+    expect(fifo.status).toBe(0);
+  });
+  afterAll(() => repo.cleanup());
+
+  for (const args of [['validate'], ['validate', '--format', 'json'], ['compile'], ['diff', '--format', 'markdown']]) {
+    it(`tagway ${args.join(' ')}: reports them without following or waiting`, () => {
+      const run = tagway(args, repo.dir);
+      expectCleanRun(run, args.join(' '));
+      const printed = run.stdout + run.stderr;
+      expect(printed).toContain('TW1004');
+      expect(printed).toContain('services');
+      expect(printed).toContain('TW1015');
+      expect(printed).toContain('gateway-groups/production/services/orders.yaml');
+      expectCleanFiles(repo);
+    });
+  }
+});
+
+describe('links committed at a tag (mode 120000)', () => {
+  let repo: TempRepo;
+  beforeAll(() => {
+    repo = makeExampleRepo();
+    repo.write('services/petstore/service.yaml', { symlink: '/proc/self/environ' });
+    repo.write('gateway-groups/staging/services/petstore.yaml', { symlink: '../../../../outside/secret.yaml' });
+    repo.write('services/catalog/service.yaml', { symlink: path.join(outside.dir, 'secret.yaml') });
+    repo.commit('links');
+    repo.tag('petstore/v1.2.0', { message: 'petstore 1.2.0' });
+    expect(repo.git('ls-tree', 'HEAD', 'services/petstore/service.yaml')).toMatch(/^120000 /);
+  });
+  afterAll(() => repo.cleanup());
+
+  const runs = [
+    ['validate', '--rev', 'HEAD'],
+    ['validate', '--rev', 'petstore/v1.2.0', '--format', 'json'],
+    ['validate', '--format', 'github'],
+    ['compile', '--rev', 'HEAD'],
+    ['sync', '--group', 'staging', '--rev', 'HEAD'],
+    ['diff', '--from', 'HEAD~1', '--to', 'HEAD'],
+    ['diff', '--from', 'HEAD~1', '--to', 'HEAD', '--format', 'markdown'],
+  ];
+  for (const args of runs) {
+    it(`tagway ${args.join(' ')}: the link's target is never followed`, () => {
+      const run = tagway(args, repo.dir);
+      expectCleanRun(run, args.join(' '));
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).toMatch(/TW1004|TW3015/);
+      expectCleanFiles(repo);
+    });
+  }
+});
+
+describe('files the load step accepted', () => {
+  it('are still framed, from the bytes read: a YAML syntax error shows its line', () => {
+    const repo = makeExampleRepo({ 'gateway-groups/staging/services/orders.yaml': 'hosts: [orders.staging.example.com\nupstream_nodes: 1\n' });
+    try {
+      const run = tagway(['validate'], repo.dir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/gateway-groups\/staging\/services\/orders\.yaml:\d+:\d+ error .*\[TW1005\]/);
+      expect(run.stderr).toContain('| hosts: [orders.staging.example.com');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
