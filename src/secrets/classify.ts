@@ -1,5 +1,6 @@
 /**
- * Secret masking for everything `diff` prints. Snapshots should hold no secrets (plugin secrets
+ * Which values are secrets, and masking them in data: everything `diff` and drift reports print,
+ * and the code frames of findings (spans.ts). Snapshots should hold no secrets (plugin secrets
  * belong in APISIX's `$env://` / `$secret://` references), but a template can still carry a
  * literal one, and a diff ends up in pull-request comments and CI logs. So every value that is,
  * or looks like, a secret is replaced by a placeholder before any diff is computed; a report
