@@ -12,11 +12,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitBlobId } from '../src/load/blob-id.js';
-import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
+import { expectCleanFiles, expectCleanRun, runTagway } from './support/canary.js';
+import type { CliRun } from './support/canary.js';
+import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { makeTempDir } from './support/git-repo.js';
-
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const ID = randomBytes(6).toString('hex');
 const ENV_NAME = `TAGWAY_CANARY_${ID.toUpperCase()}`;
 const ENV_CANARY = `canary-env-${ID}`;
@@ -25,48 +25,15 @@ const CANARIES = [ENV_CANARY, FILE_CANARY];
 const OUTSIDE_TEXT = `name: ${FILE_CANARY}\ndescription: ${FILE_CANARY}\nroutes: []\n`;
 
 function tagway(args: readonly string[], cwd: string) {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1', [ENV_NAME]: ENV_CANARY },
-  });
-  return { code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** Every file under `dir` but git's own, with its bytes. */
-function writtenFiles(dir: string): [string, Buffer][] {
-  const out: [string, Buffer][] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (child === '.git') continue;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) out.push([child, fs.readFileSync(path.join(dir, child))]);
-    }
-  };
-  walk('');
-  return out;
+  return runTagway(args, cwd, { [ENV_NAME]: ENV_CANARY });
 }
 
 /** What must never appear: the canaries, and the outside file's blob id and digest (a cache key would be one). */
 const FORBIDDEN = [...CANARIES, gitBlobId(Buffer.from(OUTSIDE_TEXT)), createHash('sha256').update(OUTSIDE_TEXT).digest('hex')];
 
-function expectNoCanary(where: string, text: string): void {
-  for (const canary of FORBIDDEN) expect(text.includes(canary), `${where} holds ${canary}`).toBe(false);
-}
-
-function expectCleanRun(run: ReturnType<typeof tagway>, label: string): void {
-  expect(run.signal, `${label} was killed (a read that waits?)`).toBeNull();
-  expectNoCanary(`stdout of ${label}`, run.stdout);
-  expectNoCanary(`stderr of ${label}`, run.stderr);
-}
-
-function expectCleanFiles(repo: TempRepo): void {
-  for (const [rel, bytes] of writtenFiles(repo.dir)) {
-    if (fs.lstatSync(path.join(repo.dir, rel)).isSymbolicLink()) continue;
-    expectNoCanary(rel, bytes.toString('latin1'));
-  }
+function expectClean(run: CliRun, label: string, repo: TempRepo): void {
+  expectCleanRun(run, label, FORBIDDEN);
+  expectCleanFiles(repo.dir, FORBIDDEN);
 }
 
 /** The command lines of every command and format that prints findings. */
@@ -105,7 +72,7 @@ describe('a template and an overlay linked to /proc/self/environ and to a file o
   for (const args of RUNS) {
     it(`tagway ${args.join(' ')}: names both files, shows neither`, () => {
       const run = tagway(args, repo.dir);
-      expectCleanRun(run, args.join(' '));
+      expectClean(run, args.join(' '), repo);
       expect(run.code).toBe(1);
       const printed = run.stdout + run.stderr;
       const json = args.includes('json');
@@ -116,7 +83,6 @@ describe('a template and an overlay linked to /proc/self/environ and to a file o
         else if (args.includes('markdown')) expect(printed).toContain(`| error | TW1004 | \`${file}:1:1\` |`);
         else expect(printed).toContain(`${file}:1:1 error`);
       }
-      expectCleanFiles(repo);
     });
   }
 });
@@ -138,13 +104,12 @@ describe('linked folders and a FIFO', () => {
   for (const args of [['validate'], ['validate', '--format', 'json'], ['compile'], ['diff', '--format', 'markdown']]) {
     it(`tagway ${args.join(' ')}: reports them without following or waiting`, () => {
       const run = tagway(args, repo.dir);
-      expectCleanRun(run, args.join(' '));
+      expectClean(run, args.join(' '), repo);
       const printed = run.stdout + run.stderr;
       expect(printed).toContain('TW1004');
       expect(printed).toContain('services');
       expect(printed).toContain('TW1015');
       expect(printed).toContain('gateway-groups/production/services/orders.yaml');
-      expectCleanFiles(repo);
     });
   }
 });
@@ -174,10 +139,9 @@ describe('links committed at a tag (mode 120000)', () => {
   for (const args of runs) {
     it(`tagway ${args.join(' ')}: the link's target is never followed`, () => {
       const run = tagway(args, repo.dir);
-      expectCleanRun(run, args.join(' '));
+      expectClean(run, args.join(' '), repo);
       expect(run.code).toBe(1);
       expect(run.stdout + run.stderr).toMatch(/TW1004|TW3015/);
-      expectCleanFiles(repo);
     });
   }
 });
