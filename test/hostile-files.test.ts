@@ -24,7 +24,7 @@ const FILE_CANARY = `canary-file-${ID}`;
 const CANARIES = [ENV_CANARY, FILE_CANARY];
 const OUTSIDE_TEXT = `name: ${FILE_CANARY}\ndescription: ${FILE_CANARY}\nroutes: []\n`;
 
-function tagway(args: readonly string[], cwd: string) {
+function tagway(args: readonly string[], cwd: string): Promise<CliRun> {
   return runTagway(args, cwd, { [ENV_NAME]: ENV_CANARY });
 }
 
@@ -70,8 +70,8 @@ describe('a template and an overlay linked to /proc/self/environ and to a file o
   afterAll(() => repo.cleanup());
 
   for (const args of RUNS) {
-    it(`tagway ${args.join(' ')}: names both files, shows neither`, () => {
-      const run = tagway(args, repo.dir);
+    it(`tagway ${args.join(' ')}: names both files, shows neither`, async () => {
+      const run = await tagway(args, repo.dir);
       expectClean(run, args.join(' '), repo);
       expect(run.code).toBe(1);
       const printed = run.stdout + run.stderr;
@@ -102,8 +102,8 @@ describe('linked folders and a FIFO', () => {
   afterAll(() => repo.cleanup());
 
   for (const args of [['validate'], ['validate', '--format', 'json'], ['compile'], ['diff', '--format', 'markdown']]) {
-    it(`tagway ${args.join(' ')}: reports them without following or waiting`, () => {
-      const run = tagway(args, repo.dir);
+    it(`tagway ${args.join(' ')}: reports them without following or waiting`, async () => {
+      const run = await tagway(args, repo.dir);
       expectClean(run, args.join(' '), repo);
       const printed = run.stdout + run.stderr;
       expect(printed).toContain('TW1004');
@@ -137,8 +137,8 @@ describe('links committed at a tag (mode 120000)', () => {
     ['diff', '--from', 'HEAD~1', '--to', 'HEAD', '--format', 'markdown'],
   ];
   for (const args of runs) {
-    it(`tagway ${args.join(' ')}: the link's target is never followed`, () => {
-      const run = tagway(args, repo.dir);
+    it(`tagway ${args.join(' ')}: the link's target is never followed`, async () => {
+      const run = await tagway(args, repo.dir);
       expectClean(run, args.join(' '), repo);
       expect(run.code).toBe(1);
       expect(run.stdout + run.stderr).toMatch(/TW1004|TW3015/);
@@ -147,10 +147,10 @@ describe('links committed at a tag (mode 120000)', () => {
 });
 
 describe('files the load step accepted', () => {
-  it('are still framed, from the bytes read: a YAML syntax error shows its line', () => {
+  it('are still framed, from the bytes read: a YAML syntax error shows its line', async () => {
     const repo = makeExampleRepo({ 'gateway-groups/staging/services/orders.yaml': 'hosts: [orders.staging.example.com\nupstream_nodes: 1\n' });
     try {
-      const run = tagway(['validate'], repo.dir);
+      const run = await tagway(['validate'], repo.dir);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/gateway-groups\/staging\/services\/orders\.yaml:\d+:\d+ error .*\[TW1005\]/);
       expect(run.stderr).toContain('| hosts: [orders.staging.example.com');

@@ -2,7 +2,7 @@
  * Canary checks: run the built CLI with canary strings in its environment, and assert that none of
  * them (nor anything else forbidden) shows in its output or in any file it wrote.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -18,10 +18,20 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `tagway <args>` in `cwd` with `env` added to this process's environment; a run is killed after 60 s. */
-export function runTagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): CliRun {
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...env } });
-  return { code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+/**
+ * Runs `tagway <args>` in `cwd` with `env` added to this process's environment; a run is killed
+ * after 60 s. Asynchronous, so that test servers of this process can answer it.
+ */
+export function runTagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
 
 /** Asserts that `text` holds none of `forbidden`; `where` names it in the failure. */
