@@ -22,6 +22,18 @@ describe('resolveCredential', () => {
     }
   });
 
+  it('is an error naming the variable, not its value, when it holds only white space', () => {
+    const value = ' \t  ';
+    try {
+      resolveCredential('env:EU1_KEY', { EU1_KEY: value }, where);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as SyncError).data).toMatchObject({ code: 'credentials', target: 'eu-1' });
+      expect((error as SyncError).message).toBe('target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is only white space');
+      expect(JSON.stringify(error)).not.toContain(value);
+    }
+  });
+
   it('refuses a literal key without repeating it', () => {
     try {
       resolveCredential('edd1c9f034335f136f87ad84b625c8f1', {}, where);

@@ -24,9 +24,10 @@ function makeCredential(ref: string, value: string): Credential {
 }
 
 /**
- * Resolves one `env:NAME` reference. An unset or empty variable is an error (an empty key is
- * never sent), and so is anything that is not a reference: a literal key in `group.yaml` would be
- * a secret in git. The error never repeats the value it was given.
+ * Resolves one `env:NAME` reference. An unset variable, an empty one and one of white space only
+ * are errors (such a key is never sent), and so is anything that is not a reference: a literal key
+ * in `group.yaml` would be a secret in git. The error names the variable and never repeats a
+ * value.
  */
 export function resolveCredential(ref: string, env: Env, where: { target: string; field: string }): Credential {
   const match = ENV_REF.exec(ref);
@@ -40,11 +41,11 @@ export function resolveCredential(ref: string, env: Env, where: { target: string
   }
   const name = match[1] as string;
   const value = env[name];
-  if (value === undefined || value === '') {
+  if (value === undefined || value.trim() === '') {
     throw new SyncError({
       code: 'credentials',
       target: where.target,
-      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === '' ? 'empty' : 'not set'}`,
+      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === undefined ? 'not set' : value === '' ? 'empty' : 'only white space'}`,
       hint: `export ${name}=<admin key of ${where.target}> before syncing`,
     });
   }
