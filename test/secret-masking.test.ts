@@ -5,7 +5,8 @@
  * (`npm test` builds first).
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { expectCleanFiles, expectCleanRun, runTagway } from './support/canary.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
@@ -57,8 +58,8 @@ describe('a literal admin_key in group.yaml', () => {
     ['diff', '--format', 'markdown'],
   ];
   for (const args of runs) {
-    it(`tagway ${args.join(' ')}: refused at its line and column, never shown`, () => {
-      const run = runTagway(args, repo.dir);
+    it(`tagway ${args.join(' ')}: refused at its line and column, never shown`, async () => {
+      const run = await runTagway(args, repo.dir);
       expectCleanRun(run, args.join(' '), [LITERAL]);
       expectCleanFiles(repo.dir, [LITERAL], WRITTEN);
       expect(run.code).toBe(1);
@@ -77,4 +78,66 @@ describe('a literal admin_key in group.yaml', () => {
       }
     });
   }
+});
+
+describe("gateway error texts that echo a key of the fleet", () => {
+  const KEY_A = `canary-key-a-${ID}`;
+  const KEY_B = `canary-key-b-${ID}`;
+  const ENV = { [`TAGWAY_CANARY_A_${ID}`]: KEY_A, [`TAGWAY_CANARY_B_${ID}`]: KEY_B };
+  const FORBIDDEN = [KEY_A, KEY_B];
+  let a: AdminServer;
+  let b: AdminServer;
+  let repo: TempRepo;
+
+  beforeAll(async () => {
+    a = await startAdminServer({ apiKey: KEY_A });
+    b = await startAdminServer({ apiKey: KEY_B });
+    const target = (name: string, url: string, key: string) => `  - name: ${name}\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${key}\n`;
+    repo = makeExampleRepo({
+      'gateway-groups/staging/group.yaml': `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${target('eu-1', a.url, `TAGWAY_CANARY_A_${ID}`)}${target('eu-2', b.url, `TAGWAY_CANARY_B_${ID}`)}`,
+    });
+  });
+  afterEach(() => {
+    a.reset();
+    b.reset();
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    repo.cleanup();
+  });
+
+  for (const format of ['text', 'json']) {
+    it(`sync --format ${format}: a gateway that echoes the request's headers does not print its key`, async () => {
+      a.faults.add({ method: 'PUT', action: { kind: 'echo-headers', status: 400 } });
+      const run = await runTagway(['sync', '--group', 'staging', '--format', format], repo.dir, ENV);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('invalid request, headers');
+      expect(run.stdout).toContain('***');
+      expectCleanRun(run, `sync --format ${format}`, FORBIDDEN);
+    });
+
+    it(`sync --target eu-1 --format ${format}: a gateway that echoes another target's key does not print it`, async () => {
+      a.faults.add({ method: 'PUT', action: { kind: 'status', status: 400, body: { error_msg: `conflicts with ${KEY_B} (${encodeURIComponent(KEY_B)})` } } });
+      const run = await runTagway(['sync', '--group', 'staging', '--target', 'eu-1', '--format', format], repo.dir, ENV);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('conflicts with *** (***)');
+      expectCleanRun(run, `sync --target eu-1 --format ${format}`, FORBIDDEN);
+      expect(b.requests).toHaveLength(0);
+    });
+
+    it(`diff --live --format ${format}: a read error that echoes a key of the fleet does not print it`, async () => {
+      b.faults.add({ method: 'GET', times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: `bad request from ${KEY_A} with ${KEY_B}` } } });
+      const run = await runTagway(['diff', '--live', '--group', 'staging', '--format', format], repo.dir, ENV);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('bad request from *** with ***');
+      expectCleanRun(run, `diff --live --format ${format}`, FORBIDDEN);
+    });
+  }
+
+  it('sync: a key variable of white space only is an error that names the variable, not its value', async () => {
+    const run = await runTagway(['sync', '--group', 'staging'], repo.dir, { ...ENV, [`TAGWAY_CANARY_B_${ID}`]: '   ' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`environment variable TAGWAY_CANARY_B_${ID} (from admin_key: env:TAGWAY_CANARY_B_${ID}) is only white space`);
+    expect(a.requests.length + b.requests.length).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
 import type { TargetSpec } from '../model/target.js';
+import { SecretScrubber } from '../secrets/scrub.js';
 import { SyncError } from './errors.js';
 
 /** Environment as a plain record; the caller passes `process.env` (the core never reads it). */
@@ -64,4 +65,21 @@ export function resolveTargetCredentials(specs: readonly TargetSpec[], env: Env)
     out.set(spec.name, resolveCredential(spec.admin_key, env, { target: spec.name, field: 'admin_key' }));
   }
   return out;
+}
+
+/**
+ * What gateway texts are scrubbed of: the key of every target of the fleet whose variable is set,
+ * the targets not selected for this run included, so that an error of one gateway never carries
+ * the key of another. Resolving here is never an error (the selected targets' references are
+ * checked by `resolveTargetCredentials`).
+ */
+export function fleetScrubber(fleet: readonly TargetSpec[], env: Env): SecretScrubber {
+  const values: string[] = [];
+  for (const spec of fleet) {
+    if (spec.kind === 'file' || spec.admin_key === undefined) continue;
+    const name = ENV_REF.exec(spec.admin_key)?.[1];
+    const value = name === undefined ? undefined : env[name];
+    if (value !== undefined) values.push(value);
+  }
+  return new SecretScrubber(values);
 }
