@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitBlobId } from '../src/load/blob-id.js';
-import { expectCleanFiles, expectCleanRun, runTagway } from './support/canary.js';
+import { expectCleanFiles, expectCleanRun, expectFinding, FINDINGS_RUNS, runTagway } from './support/canary.js';
 import type { CliRun } from './support/canary.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
@@ -37,19 +37,7 @@ function expectClean(run: CliRun, label: string, repo: TempRepo): void {
 }
 
 /** The command lines of every command and format that prints findings. */
-const RUNS: readonly (readonly string[])[] = [
-  ['validate'],
-  ['validate', '--format', 'json'],
-  ['validate', '--format', 'github'],
-  ['validate', '--draft'],
-  ['compile'],
-  ['compile', '--format', 'json'],
-  ['sync', '--group', 'staging'],
-  ['sync', '--group', 'staging', '--format', 'json'],
-  ['diff'],
-  ['diff', '--format', 'json'],
-  ['diff', '--format', 'markdown'],
-];
+const RUNS: readonly (readonly string[])[] = [...FINDINGS_RUNS, ['validate', '--draft']];
 
 let outside: { dir: string; cleanup(): void };
 beforeAll(() => {
@@ -74,14 +62,9 @@ describe('a template and an overlay linked to /proc/self/environ and to a file o
       const run = await tagway(args, repo.dir);
       expectClean(run, args.join(' '), repo);
       expect(run.code).toBe(1);
-      const printed = run.stdout + run.stderr;
-      const json = args.includes('json');
       for (const file of ['services/petstore/service.yaml', 'gateway-groups/staging/services/petstore.yaml']) {
         if (args[0] === 'sync' && file.startsWith('services/')) continue; // sync reports only what the group is compiled from
-        if (json) expect(printed).toMatch(new RegExp(`"code": "TW1004",\\s*"severity": "error",\\s*"message": "[^"]*",\\s*"file": "${file}",\\s*"line": 1,\\s*"column": 1`));
-        else if (args.includes('github')) expect(printed).toContain(`::error file=${file},line=1,col=1,title=tagway TW1004::`);
-        else if (args.includes('markdown')) expect(printed).toContain(`| error | TW1004 | \`${file}:1:1\` |`);
-        else expect(printed).toContain(`${file}:1:1 error`);
+        expectFinding(run, args, 'TW1004', file, 1, 1);
       }
     });
   }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
-import { expectCleanFiles, expectCleanRun, runTagway } from './support/canary.js';
+import { expectCleanFiles, expectCleanRun, expectFinding, FINDINGS_RUNS, runTagway } from './support/canary.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 
@@ -45,19 +45,7 @@ describe('a literal admin_key in group.yaml', () => {
   });
   afterAll(() => repo.cleanup());
 
-  const runs: readonly (readonly string[])[] = [
-    ['validate'],
-    ['validate', '--format', 'json'],
-    ['validate', '--format', 'github'],
-    ['compile'],
-    ['compile', '--format', 'json'],
-    ['sync', '--group', 'staging'],
-    ['sync', '--group', 'staging', '--format', 'json'],
-    ['diff'],
-    ['diff', '--format', 'json'],
-    ['diff', '--format', 'markdown'],
-  ];
-  for (const args of runs) {
+  for (const args of FINDINGS_RUNS) {
     it(`tagway ${args.join(' ')}: refused at its line and column, never shown`, async () => {
       const run = await runTagway(args, repo.dir);
       expectCleanRun(run, args.join(' '), [LITERAL]);
@@ -66,15 +54,9 @@ describe('a literal admin_key in group.yaml', () => {
       const printed = run.stdout + run.stderr;
       const file = 'gateway-groups/staging/group.yaml';
       for (const [line, column] of [[11, 16], [15, 16]] as const) {
-        if (args.includes('json')) {
-          expect(printed).toMatch(new RegExp(`"file": "${file}",\\s*"line": ${line},\\s*"column": ${column},`));
-          expect(printed).toMatch(new RegExp(`"secrets": \\[\\s*\\{\\s*"line": ${line},\\s*"column": ${column},`));
-        } else if (args.includes('github')) expect(printed).toContain(`::error file=${file},line=${line},col=${column},title=tagway TW2003::`);
-        else if (args.includes('markdown')) expect(printed).toContain(`| error | TW2003 | \`${file}:${line}:${column}\` |`);
-        else {
-          expect(printed).toContain(`${file}:${line}:${column} error`);
-          expect(printed).toContain(`> ${line} |     admin_key: <masked>\n`);
-        }
+        expectFinding(run, args, 'TW2003', file, line, column);
+        if (args.includes('json')) expect(printed).toMatch(new RegExp(`"secrets": \\[\\s*\\{\\s*"line": ${line},\\s*"column": ${column},`));
+        else if (!args.includes('github') && !args.includes('markdown')) expect(printed).toContain(`> ${line} |     admin_key: <masked>\n`);
       }
     });
   }

@@ -62,3 +62,27 @@ export function expectCleanFiles(dir: string, forbidden: readonly string[], fold
   };
   folders.forEach(walk);
 }
+
+/** Every command line that prints the findings of a repository that does not compile, in each format it offers. */
+export const FINDINGS_RUNS: readonly (readonly string[])[] = [
+  ['validate'],
+  ['validate', '--format', 'json'],
+  ['validate', '--format', 'github'],
+  ['compile'],
+  ['compile', '--format', 'json'],
+  ['sync', '--group', 'staging'],
+  ['sync', '--group', 'staging', '--format', 'json'],
+  ['diff'],
+  ['diff', '--format', 'json'],
+  ['diff', '--format', 'markdown'],
+];
+
+/** Asserts that a run of `args` printed a finding `code` at `file:line:column`, in the form of the format `args` ask for. */
+export function expectFinding(run: CliRun, args: readonly string[], code: string, file: string, line: number, column: number): void {
+  const printed = run.stdout + run.stderr;
+  const where = file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  if (args.includes('json')) expect(printed).toMatch(new RegExp(`"code": "${code}",[^{}]*"file": "${where}",\\s*"line": ${line},\\s*"column": ${column},`));
+  else if (args.includes('github')) expect(printed).toContain(`::error file=${file},line=${line},col=${column},title=tagway ${code}::`);
+  else if (args.includes('markdown')) expect(printed).toContain(`| error | ${code} | \`${file}:${line}:${column}\` |`);
+  else expect(printed).toMatch(new RegExp(`${where}:${line}:${column} error .*\\[${code}\\]`));
+}
