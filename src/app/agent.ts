@@ -150,10 +150,14 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
   return { ok: true, last: agent.lastReconcile() };
 }
 
-/** `TAGWAY_GIT_TOKEN` (and `TAGWAY_GIT_USERNAME`) as the remote's credentials, when set. */
+/**
+ * `TAGWAY_GIT_TOKEN` (and `TAGWAY_GIT_USERNAME`) as the remote's credentials, when set. A token of
+ * white space only is an error that names the variable (it would be sent as a password).
+ */
 function remoteAuth(env: Env): RemoteAuth | undefined {
   const token = env['TAGWAY_GIT_TOKEN'];
   if (token === undefined || token === '') return undefined;
+  if (token.trim() === '') throw new UserError('environment variable TAGWAY_GIT_TOKEN holds only white space', 'Set it to the token of the remote, or unset it.');
   const username = env['TAGWAY_GIT_USERNAME'];
   return { username: username === undefined || username === '' ? DEFAULT_GIT_USERNAME : username, password: token };
 }

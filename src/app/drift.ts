@@ -52,7 +52,7 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   if (loaded.kind === 'findings') return { ...loaded, ok: false };
   const targets = selectTargets(loaded.snapshot.group, loaded.fleet, options.targets);
   const report = await withFleetErrors(() =>
-    checkDrift(loaded.snapshot, targets, { env: options.env, root: loaded.root, ...(options.retry !== undefined ? { retry: options.retry } : {}) }),
+    checkDrift(loaded.snapshot, targets, { env: options.env, fleet: loaded.fleet.targets, root: loaded.root, ...(options.retry !== undefined ? { retry: options.retry } : {}) }),
   );
   return {
     kind: 'checked',

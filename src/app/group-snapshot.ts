@@ -4,7 +4,6 @@
  * exactly as `compile` does, or read from an already compiled `snapshot.json`.
  */
 import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compile, sourceKey } from '../compile/compile.js';
 import { sha256Digest } from '../compile/canonical.js';
@@ -12,7 +11,8 @@ import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../load/text.js';
-import { parseYamlFile } from '../load/yaml-file.js';
+import { describeRefusal, readRepoFile } from '../load/repo-file.js';
+import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
@@ -193,20 +193,21 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
   }
 
   const groupFile = groupPath(snapshot.group);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path.join(repo.dir, groupFile));
-  } catch (error) {
+  const read = readRepoFile(repo.dir, groupFile);
+  if (!read.ok) {
     throw new UserError(
-      `snapshot ${file} is for group ${snapshot.group}, but this repository has no ${groupFile} to take its targets from`,
-      'Run tagway sync in the config repository the snapshot was compiled from.',
-      { cause: error },
+      read.refusal.kind === 'missing'
+        ? `snapshot ${file} is for group ${snapshot.group}, but this repository has no ${groupFile} to take its targets from`
+        : `snapshot ${file} is for group ${snapshot.group}, but ${describeRefusal(groupFile, read.refusal)}`,
+      read.refusal.kind === 'missing' ? 'Run tagway sync in the config repository the snapshot was compiled from.' : `Make ${groupFile} a regular file of the repository.`,
     );
   }
-  const parsed = parseYamlFile({ path: groupFile, bytes });
+  const source = { path: groupFile, bytes: read.bytes };
+  const parsed = parseYamlFile(source);
   const sources = new Map<string, string>();
+  const groupText = sourceText(source);
+  if (groupText !== null) sources.set(sourceKey(groupFile, undefined), groupText);
   if (!parsed.ok) return { kind: 'findings', root: repo.dir, diagnostics: parsed.diagnostics, sources };
-  sources.set(sourceKey(groupFile, undefined), parsed.file.text);
   const schemaFindings = checkSchema('group', parsed.file);
   const findings = schemaFindings.length > 0 ? schemaFindings : duplicateTargetNames(parsed.file, parsed.file.data as GroupSpec);
   if (findings.length > 0) return { kind: 'findings', root: repo.dir, diagnostics: findings, sources };

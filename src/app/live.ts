@@ -4,6 +4,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { groupPath } from '../load/layout.js';
+import { repoFileReader } from '../load/repo-file.js';
+import { sourceText } from '../load/yaml-file.js';
 import { cmp } from '../model/diagnostic.js';
 import type { Env } from '../sync/credentials.js';
 import { runDriftCheck } from './drift.js';
@@ -57,11 +60,13 @@ export async function runLiveChecks(options: LiveCheckOptions): Promise<LiveSect
 /** Target names of every worktree group.yaml (an unparsable one lists none: validate reports it). */
 async function groupTargets(cwd: string): Promise<Map<string, string[]>> {
   const repo = await openConfigRepo(cwd);
-  const base = path.join(repo.dir, 'gateway-groups');
-  const names = (await fs.readdir(base).catch(() => [] as string[])).sort(cmp);
+  const names = (await fs.readdir(path.join(repo.dir, 'gateway-groups')).catch(() => [] as string[])).sort(cmp);
+  const reader = repoFileReader(repo.dir);
   const out = new Map<string, string[]>();
   for (const name of names) {
-    const text = await fs.readFile(path.join(base, name, 'group.yaml'), 'utf8').catch(() => null);
+    // Read as compile reads it: a link out of the repository or a FIFO is not read (validate reports it).
+    const read = reader.read(groupPath(name));
+    const text = read.ok ? sourceText({ path: groupPath(name), bytes: read.bytes }) : null;
     if (text === null) continue;
     let targets: unknown;
     try {

@@ -10,7 +10,9 @@ import type { GitRepo } from '../git/repo.js';
 import { deferredSource, loadSources } from '../load/deferred-source.js';
 import { blobReader, sizeChecked } from '../load/git-source.js';
 import type { SourceFile } from '../load/source-file.js';
-import { readBytes } from '../load/worktree.js';
+import { repoFileReader } from '../load/repo-file.js';
+import type { RepoFileReader } from '../load/repo-file.js';
+import { readWorktreeFile } from '../load/worktree.js';
 import { encodeFileRecord, encodeUnitRecord } from './compile-cache.js';
 import type { PrefetchJob, PrefetchResult, WireSource } from './prefetch.js';
 
@@ -22,11 +24,17 @@ parentPort?.once('message', (job: PrefetchJob) => {
 async function run(job: PrefetchJob): Promise<void> {
   const bytes = new Uint8Array(job.buffer);
   const readers = new Map<string, ReturnType<typeof blobReader>>();
+  const worktrees = new Map<string, RepoFileReader>();
   const source = (w: WireSource): SourceFile => {
     const meta = { path: w.path, ...(w.revision !== undefined ? { revision: w.revision } : {}) };
     if (w.bytes) return { ...meta, ...(w.oid !== undefined ? { oid: w.oid } : {}), bytes: bytes.subarray(w.bytes[0], w.bytes[1]) };
     const origin = w.origin!;
-    if (origin.kind === 'file') return deferredSource({ ...meta, oid: w.oid! }, () => readBytes(origin.path), { origin });
+    if (origin.kind === 'file') {
+      let worktree = worktrees.get(origin.root);
+      if (!worktree) worktrees.set(origin.root, (worktree = repoFileReader(origin.root)));
+      const files = worktree;
+      return deferredSource({ ...meta, oid: w.oid! }, () => readWorktreeFile(files, origin.path), { origin });
+    }
     let reader = readers.get(origin.gitdir);
     if (!reader) readers.set(origin.gitdir, (reader = blobReader({ dir: '', gitdir: origin.gitdir, worktreeGitdir: origin.gitdir, cache: {} } satisfies GitRepo)));
     const r = reader;

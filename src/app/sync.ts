@@ -104,6 +104,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
   };
   const targetOptions = {
     env: options.env,
+    fleet: fleet.targets,
     root: loaded.root,
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Errors, Flags } from '@oclif/core';
 import { UserError } from '../app/errors.js';
 import { sourceKey } from '../compile/compile.js';
@@ -27,30 +25,19 @@ export abstract class TagwayCommand extends Command {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
-  protected printDiagnostics(
-    diagnostics: readonly Diagnostic[],
-    format: string,
-    root: string,
-    sources: ReadonlyMap<string, string> = new Map(),
-  ): void {
+  /**
+   * Prints findings in `format`; code frames are drawn only from `sources`, the texts of files the
+   * load step accepted (see CompileResult.sources). Nothing is read from disk here: a file that was
+   * refused (a link out of the repository, a FIFO) is named, never shown.
+   */
+  protected printDiagnostics(diagnostics: readonly Diagnostic[], format: string, sources: ReadonlyMap<string, string> = new Map()): void {
     if (format === 'json') return this.print(renderJson(diagnostics));
     if (format === 'github') {
       if (diagnostics.length > 0) process.stdout.write(renderGithub(diagnostics));
       return;
     }
     if (diagnostics.length === 0) return;
-    const lookup = (file: string, revision: string | undefined): string | null => {
-      const known = sources.get(sourceKey(file, revision));
-      if (known !== undefined) return known;
-      if (revision !== undefined) return null;
-      try {
-        const abs = path.join(root, file);
-        if (fs.statSync(abs).size > 2 * 1024 * 1024) return null;
-        return new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(abs));
-      } catch {
-        return null;
-      }
-    };
+    const lookup = (file: string, revision: string | undefined): string | null => sources.get(sourceKey(file, revision)) ?? null;
     process.stderr.write(renderHuman(diagnostics, lookup, { color: process.stderr.isTTY === true && !process.env['NO_COLOR'] }));
   }
 

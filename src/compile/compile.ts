@@ -5,7 +5,7 @@ import { classifyPath, templatePath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { parseRepo } from '../load/repo.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
-import { parseYamlFile } from '../load/yaml-file.js';
+import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
@@ -330,9 +330,11 @@ function run(
   const render = input.snapshots !== false;
   const memo = input.memo ?? null;
   const diagnostics: Diagnostic[] = [];
-  const prepared: CompileFile[] = [];
+  /** Every file compile looked at, parsed or not: where the texts of code frames come from. */
+  const read: SourceFile[] = [];
 
   const prepare = (source: SourceFile, kind: FileKind): { file: CompileFile | null; diagnostics: readonly Diagnostic[] } => {
+    read.push(source);
     const key = memo ? fileKey(kind, source.path, source.revision, blobIdOf(source)) : null;
     const known = key ? memo!.file(key) : undefined;
     let file: CompileFile | null = null;
@@ -346,7 +348,6 @@ function run(
       record = known;
       if (record.parsed) file = new CompileFile(source, kind, key, record, null);
     }
-    if (file) prepared.push(file);
     return { file, diagnostics: record.diagnostics };
   };
   const recordOf = (file: YamlFile): FileRecord => (file as CompileFile).record;
@@ -573,7 +574,7 @@ function run(
   return {
     diagnostics: sorted,
     snapshots: failed ? [] : snapshots,
-    sources: sourcesOf(sorted, prepared),
+    sources: sourcesOf(sorted, read),
     ...(mode === 'only' ? { outputs: sorted.length > 0 ? new Map() : outputs } : {}),
   };
 }
@@ -748,8 +749,12 @@ function sortUnique(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
-/** Texts of the parsed files the findings (and their related locations) point at. */
-function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly CompileFile[]): Map<string, string> {
+/**
+ * Texts of the files the findings (and their related locations) point at, parsed or not (a YAML
+ * syntax error is framed too). Only files the load step read and handed to compile are here: a
+ * file it refused (a link out of the repository, a FIFO) has no text, so no frame.
+ */
+function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly SourceFile[]): Map<string, string> {
   const wanted = new Set<string>();
   const want = (l: { readonly file?: string; readonly revision?: string }) => {
     if (l.file !== undefined) wanted.add(sourceKey(l.file, l.revision));
@@ -762,7 +767,9 @@ function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly CompileFi
   if (wanted.size === 0) return sources;
   for (const file of files) {
     const key = sourceKey(file.path, file.revision);
-    if (wanted.has(key) && !sources.has(key)) sources.set(key, file.text);
+    if (!wanted.has(key) || sources.has(key)) continue;
+    const text = sourceText(file);
+    if (text !== null) sources.set(key, text);
   }
   return sources;
 }

@@ -3,7 +3,7 @@ import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { diffGroup, groupStateFromConfig } from './group.js';
 import { HTTP_METHODS } from './impact.js';
 import { diffObjects } from './objects.js';
-import { MASKED } from './secrets.js';
+import { MASKED } from '../secrets/classify.js';
 
 const labels = (service: string, version = '1.0.0') => ({ 'managed-by': 'tagway', 'tagway.group': 'g', 'tagway.service': service, 'tagway.version': version });
 

@@ -5,7 +5,7 @@ import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type Api
 import { cmp } from '../model/diagnostic.js';
 import { diffFields, sameJson } from '../sync/normalize.js';
 import type { FieldDiff, ObjectChangeKind, ObjectDiff } from './model.js';
-import { maskSecretPair } from './secrets.js';
+import { maskSecretPair } from '../secrets/classify.js';
 
 /**
  * The comparison forms of the objects at one id (`before` from the `from` side, `after` from the

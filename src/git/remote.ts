@@ -26,6 +26,7 @@ import { listRefs, resolveRefName } from './refs.js';
 import { updateRefLocked } from './ref-lock.js';
 import { openRepo, type GitRepo } from './repo.js';
 import { currentBranch } from './revision.js';
+import { SecretScrubber } from '../secrets/scrub.js';
 
 const fs = nodeFs;
 
@@ -186,7 +187,7 @@ async function fetchRemote(repo: GitRepo, upstream: Upstream, cache: object, opt
     });
   } catch (error) {
     await restoreRefs(repo, before, upstream.remote);
-    throw fetchError(error, upstream, options.auth !== undefined);
+    throw fetchError(error, upstream, options.auth);
   }
   if (result.fetchHead === null) {
     throw new GitError(`the remote ${upstream.url} has no commits`, { hint: 'push the configuration to it first' });
@@ -204,14 +205,16 @@ function answerAuth(auth: RemoteAuth): () => { username: string; password: strin
   return () => ({ username: auth.username, password: auth.password });
 }
 
-function fetchError(error: unknown, upstream: Upstream, withAuth: boolean): GitError {
+function fetchError(error: unknown, upstream: Upstream, auth: RemoteAuth | undefined): GitError {
   if (error instanceof GitError) return error;
+  const withAuth = auth !== undefined;
+  const secrets = new SecretScrubber(auth === undefined ? [] : [auth.password]);
   const code = errorCode(error);
   const data = (error as { data?: { statusCode?: number; statusMessage?: string } }).data;
   const where = `cannot fetch ${upstream.url}`;
   if (code === 'HttpError' && data?.statusCode !== undefined) {
     const auth = data.statusCode === 401 || data.statusCode === 403;
-    return new GitError(`${where}: HTTP ${data.statusCode}${data.statusMessage ? ` ${data.statusMessage}` : ''}`, {
+    return new GitError(`${where}: HTTP ${data.statusCode}${data.statusMessage ? ` ${secrets.scrub(data.statusMessage)}` : ''}`, {
       hint: !auth
         ? 'check the remote URL and that the server is up'
         : withAuth
@@ -220,7 +223,7 @@ function fetchError(error: unknown, upstream: Upstream, withAuth: boolean): GitE
       cause: error,
     });
   }
-  const message = scrub(error instanceof Error ? error.message : String(error));
+  const message = secrets.scrub(scrub(error instanceof Error ? error.message : String(error)));
   return new GitError(`${where}: ${message}`, { hint: 'the next attempt fetches again', cause: error });
 }
 

@@ -13,9 +13,12 @@ export interface Batch {
   readMany(sources: readonly SourceFile[]): Promise<readonly Uint8Array[]>;
 }
 
-/** Where a deferred source's bytes come from, as plain data (another thread can read them too). */
+/**
+ * Where a deferred source's bytes come from, as plain data (another thread can read them too):
+ * a worktree file (`path` relative to `root`, read through the guarded reader) or a git blob.
+ */
 export type SourceOrigin =
-  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'file'; readonly root: string; readonly path: string }
   | { readonly kind: 'blob'; readonly gitdir: string; readonly oid: string };
 
 /**

@@ -8,21 +8,24 @@ import { gitBlobId } from './blob-id.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch, SourceReader } from './deferred-source.js';
 import { blobReader } from './git-source.js';
-import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
+import { describeRefusal, repoFileReader } from './repo-file.js';
+import type { RepoFileReader } from './repo-file.js';
+import { CONFIG_ROOTS, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
 
 /**
- * Reads the config files of a work tree (`services/`, `gateway-groups/`, `tagway.yaml`).
- * Symlinks are followed only when they stay inside the repository; a link that leaves it, a
- * broken link and a linked folder are reported, never read. Files above the size limit are
- * reported without reading them whole. Only genuine I/O failures throw. Every file carries its
- * blob id.
+ * Reads the config files of a work tree (`services/`, `gateway-groups/`, `tagway.yaml`), each
+ * through the guarded reader (repo-file.ts): a symbolic link is followed only to a file in the
+ * config folders; a link that leaves them, a broken link, a linked folder and a FIFO or device
+ * are reported, never read. Files above the size limit are reported without reading them whole.
+ * Every file carries its blob id.
  *
  * Reads are synchronous: tens of thousands of small files are read several times faster one
  * after the other than through promises (docs/performance.md).
  */
 export async function readWorktree(root: string): Promise<SourceTree> {
-  const rootReal = fs.realpathSync(root);
+  const reader = repoFileReader(root);
+  const rootReal = reader.root;
   const files: SourceFile[] = [];
   const problems: Diagnostic[] = [];
   const walk = (rel: string): void => {
@@ -37,13 +40,17 @@ export async function readWorktree(root: string): Promise<SourceTree> {
     for (const entry of entries) {
       const child = `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(child);
-      else if (entry.isSymbolicLink()) readConfigFile(rootReal, child, true, files, problems);
-      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) readConfigFile(rootReal, child, false, files, problems);
+      else if (entry.isSymbolicLink() || /\.ya?ml$/.test(entry.name)) readConfigFile(reader, child, files, problems);
     }
   };
-  for (const root of CONFIG_ROOTS) walk(root);
-  const config = lstatOrNull(path.join(rootReal, REPO_CONFIG_FILE));
-  if (config) readConfigFile(rootReal, REPO_CONFIG_FILE, config.isSymbolicLink(), files, problems);
+  for (const root of CONFIG_ROOTS) {
+    // A config folder that is itself a link is reported, not walked: its files would be read
+    // from wherever it points.
+    const st = lstatOrNull(path.join(rootReal, root));
+    if (st?.isSymbolicLink()) readConfigFile(reader, root, files, problems);
+    else if (st?.isDirectory()) walk(root);
+  }
+  if (lstatOrNull(path.join(rootReal, REPO_CONFIG_FILE))) readConfigFile(reader, REPO_CONFIG_FILE, files, problems);
   return { files, problems };
 }
 
@@ -140,9 +147,10 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: So
     if (tag !== 'H' || stage !== '0' || mode === '120000') fromDisk.add(rel);
     else if (!fromDisk.has(rel) && /\.ya?ml$/.test(rel)) clean.push({ rel, oid });
   }
-  const reader = worktreeReader(rootReal);
-  const batch = indexedBlobs(repo, reader);
-  for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, reader, { batch }));
+  const reader = repoFileReader(rootReal);
+  const deferred = worktreeReader(reader);
+  const batch = indexedBlobs(repo, deferred);
+  for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, deferred, { batch }));
   const known = new Map(read?.files.map((f) => [f.path, f]));
   for (const rel of [...fromDisk].sort()) {
     const file = known.get(rel);
@@ -152,18 +160,29 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: So
     }
     const st = lstatOrNull(path.join(rootReal, rel));
     if (st === null || st.isDirectory()) continue;
-    if (st.isSymbolicLink()) readConfigFile(rootReal, rel, true, files, problems);
-    else if (st.isFile() && /\.ya?ml$/.test(rel)) readConfigFile(rootReal, rel, false, files, problems);
+    if (st.isSymbolicLink() || /\.ya?ml$/.test(rel)) readConfigFile(reader, rel, files, problems);
   }
   return { files, problems };
 }
 
-/** Reads worktree files by path: one reader for thousands of files, not a closure and an origin object each. */
-export function worktreeReader(root: string): SourceReader {
+/**
+ * Reads worktree files by path, through the guarded reader: one reader for thousands of files,
+ * not a closure and an origin object each. A file refused now (it was replaced by a link, a FIFO
+ * or a folder since git listed it) is an error that says why, never its content.
+ */
+export function worktreeReader(root: string | RepoFileReader): SourceReader {
+  const reader = typeof root === 'string' ? repoFileReader(root) : root;
   return {
-    read: (rel) => readBytes(path.join(root, rel)),
-    origin: (rel) => ({ kind: 'file', path: path.join(root, rel) }),
+    read: (rel) => readWorktreeFile(reader, rel),
+    origin: (rel) => ({ kind: 'file', root: reader.root, path: rel }),
   };
+}
+
+/** The bytes of a worktree file read through `reader`; a refusal throws (see `worktreeReader`). */
+export function readWorktreeFile(reader: RepoFileReader, rel: string): Uint8Array {
+  const read = reader.read(rel);
+  if (!read.ok) throw new Error(describeRefusal(rel, read.refusal));
+  return read.bytes;
 }
 
 /** Below this many files, reading them one by one costs less than starting git. */
@@ -210,66 +229,30 @@ function otherOverlays(root: string, groups: readonly string[] | undefined): str
   return names.filter((g) => !groups.includes(g) && /^[A-Za-z0-9._-]+$/.test(g)).map((g) => `:(exclude,glob)gateway-groups/${g}/services/*.yaml`);
 }
 
-/** Reads one candidate file into `files`, or reports why it cannot be read. */
-function readConfigFile(rootReal: string, rel: string, link: boolean, files: SourceFile[], problems: Diagnostic[]): void {
-  const abs = path.join(rootReal, rel);
-  let target = abs;
-  if (link) {
-    let real: string;
-    try {
-      real = fs.realpathSync(abs);
-    } catch {
-      problems.push(problem('TW1004', rel, `${rel} is a broken symbolic link`, 'Point the link at a file inside the repository, or replace it with the file.'));
-      return;
-    }
-    if (real !== rootReal && !real.startsWith(`${rootReal}${path.sep}`)) {
-      problems.push(
-        problem('TW1004', rel, `${rel} is a symbolic link to ${real}, outside the repository`, 'Config must live in the repository: copy the file in instead of linking to it.'),
-      );
-      return;
-    }
-    const st = fs.statSync(real);
-    if (st.isDirectory()) {
-      problems.push(problem('TW1004', rel, `${rel} is a symbolic link to a folder; tagway does not follow linked folders`, 'Replace the link with the folder itself.'));
-      return;
-    }
-    if (!st.isFile()) return;
-    target = real;
+/** Reads one candidate file into `files`, or reports why it is not read. */
+function readConfigFile(reader: RepoFileReader, rel: string, files: SourceFile[], problems: Diagnostic[]): void {
+  const read = reader.read(rel);
+  if (read.ok) {
+    files.push({ path: rel, bytes: read.bytes, oid: gitBlobId(read.bytes) });
+    return;
   }
-  try {
-    const bytes = readBytes(target);
-    files.push({ path: rel, bytes, oid: gitBlobId(bytes) });
-  } catch (error) {
-    problems.push(problem('TW1001', rel, `cannot read ${rel}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, "Check the file's permissions."));
+  const { refusal } = read;
+  const message = describeRefusal(rel, refusal);
+  switch (refusal.kind) {
+    case 'missing':
+      return; // gone since it was listed
+    case 'outside':
+      return void problems.push(problem('TW1004', rel, message, 'Config must live in the config folders of the repository: copy the file in instead of linking to it.'));
+    case 'broken-link':
+      return void problems.push(problem('TW1004', rel, message, 'Point the link at a file inside the repository, or replace it with the file.'));
+    case 'linked-folder':
+      return void problems.push(problem('TW1004', rel, message, 'Replace the link with the folder itself.'));
+    case 'not-a-file':
+      return void problems.push(problem('TW1015', rel, message, 'Replace it with a regular file, or remove it.'));
+    case 'unreadable':
+      return void problems.push(problem('TW1001', rel, message, "Check the file's permissions."));
   }
 }
-
-/** A file's bytes; an oversized file is handed on as a marker of its size, without reading it whole. */
-export function readBytes(file: string): Uint8Array {
-  const fd = fs.openSync(file, 'r');
-  try {
-    // Config files are small: one read into a reused buffer usually gets all of it, without
-    // asking for the size first (reads are synchronous, so the buffer is never shared).
-    let at = fs.readSync(fd, scratch, 0, FIRST_READ, 0);
-    if (at < FIRST_READ) return Buffer.from(scratch.subarray(0, at));
-    const { size } = fs.fstatSync(fd);
-    if (size > MAX_FILE_BYTES) return new Uint8Array(size);
-    let bytes = Buffer.concat([scratch, Buffer.alloc(Math.max(0, size - FIRST_READ))]);
-    for (;;) {
-      if (at === bytes.byteLength) bytes = Buffer.concat([bytes, Buffer.alloc(bytes.byteLength)]);
-      const n = fs.readSync(fd, bytes, at, bytes.byteLength - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    if (at > MAX_FILE_BYTES) return new Uint8Array(at);
-    return bytes.subarray(0, at);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-const FIRST_READ = 64 * 1024;
-const scratch = Buffer.allocUnsafe(FIRST_READ);
 
 function lstatOrNull(file: string): fs.Stats | null {
   try {

@@ -2,7 +2,7 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { CORE_SCHEMA as CORE_SCHEMA_4, load as loadYaml4 } from 'js-yaml-4';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
-import type { Diagnostic, SourceLocation } from '../model/diagnostic.js';
+import type { Diagnostic, SourceLocation, TextSpan } from '../model/diagnostic.js';
 import { MAX_FILE_BYTES } from './source-file.js';
 import type { SourceFile } from './source-file.js';
 
@@ -59,6 +59,18 @@ export function parseYamlFile(source: SourceFile): ParseResult {
   }
   const text = decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
   return parseFast(text, source, where) ?? parseWithPositions(text, source, where);
+}
+
+/**
+ * The text of a source file as a code frame shows it: its UTF-8 text (without a byte-order
+ * mark); null when the file is over the size limit or not valid UTF-8. Only sources the load
+ * step accepted exist, so a frame never shows a file it refused.
+ */
+export function sourceText(source: SourceFile): string | null {
+  if (source.bytes.byteLength > MAX_FILE_BYTES) return null;
+  const decoded = decodeUtf8(source.bytes);
+  if (!decoded.ok) return null;
+  return decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
 }
 
 /**
@@ -251,6 +263,33 @@ function diag(d: Omit<Diagnostic, 'severity' | 'related'>): Diagnostic {
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/**
+ * `text` read as far as it goes, syntax errors and all (as the parser recovers from them): its
+ * data, whether it parsed without errors, and the span of the value at a pointer (or of its
+ * nearest existing ancestor). Null when not even that can be had (aliases that expand too far).
+ * For showing a text, never for compiling it.
+ */
+export function recoverDocument(text: string): { readonly data: unknown; readonly clean: boolean; span(pointer: string): TextSpan } | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    return null;
+  }
+  return {
+    data,
+    clean: doc.errors.length === 0,
+    span(pointer) {
+      const [start, end] = nodeRange(doc, pointer, false);
+      const from = lineCounter.linePos(start);
+      const to = lineCounter.linePos(end);
+      return { line: from.line, column: from.col, endLine: to.line, endColumn: to.col };
+    },
+  };
 }
 
 /** JSON pointer segments, unescaped (RFC 6901). */

@@ -18,6 +18,14 @@ export interface SourceLocation {
   readonly revision?: string;
 }
 
+/** A stretch of a file's text: 1-based lines and columns, the end exclusive. */
+export interface TextSpan {
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
 export interface RelatedLocation extends SourceLocation {
   readonly message: string;
 }
@@ -40,6 +48,12 @@ export interface Diagnostic {
   readonly hint?: string;
   /** Other places the finding involves (the other side of a conflict or a duplicate). */
   readonly related: readonly RelatedLocation[];
+  /**
+   * Where in `file` the secret values this finding concerns are (a literal `admin_key`): every
+   * renderer that shows the file's text masks these spans, whichever finding it draws a frame
+   * for. The message never holds such a value. Absent when the finding concerns none.
+   */
+  readonly secrets?: readonly TextSpan[];
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TargetSpec } from '../model/target.js';
-import { resolveCredential, resolveTargetCredentials } from './credentials.js';
+import { fleetScrubber, resolveCredential, resolveTargetCredentials } from './credentials.js';
 import { SyncError } from './errors.js';
 
 const where = { target: 'eu-1', field: 'admin_key' };
@@ -19,6 +19,18 @@ describe('resolveCredential', () => {
         expect((error as SyncError).data).toMatchObject({ code: 'credentials', target: 'eu-1' });
         expect((error as SyncError).message).toContain('EU1_KEY');
       }
+    }
+  });
+
+  it('is an error naming the variable, not its value, when it holds only white space', () => {
+    const value = ' \t  ';
+    try {
+      resolveCredential('env:EU1_KEY', { EU1_KEY: value }, where);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as SyncError).data).toMatchObject({ code: 'credentials', target: 'eu-1' });
+      expect((error as SyncError).message).toBe('target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is only white space');
+      expect(JSON.stringify(error)).not.toContain(value);
     }
   });
 
@@ -49,5 +61,18 @@ describe('resolveTargetCredentials', () => {
     ];
     expect(() => resolveTargetCredentials(specs, { A: 'a' })).toThrow(/eu-2.*C/);
     expect([...resolveTargetCredentials(specs, { A: 'a', C: 'c' }).keys()]).toEqual(['eu-1', 'eu-2']);
+  });
+});
+
+describe('fleetScrubber', () => {
+  it('scrubs the keys of every target of the fleet that has one set, and never throws', () => {
+    const fleet: TargetSpec[] = [
+      { kind: 'apisix', name: 'eu-1', admin_url: 'http://a', admin_key: 'env:A' },
+      { kind: 'apisix-standalone', name: 'edge', admin_url: 'http://b', admin_key: 'env:B' },
+      { kind: 'apisix', name: 'eu-2', admin_url: 'http://c', admin_key: 'env:UNSET' },
+      { kind: 'file', name: 'local', path: 'out/apisix.yaml' },
+    ];
+    const scrubber = fleetScrubber(fleet, { A: 'key-of-a', B: 'key-of-b' });
+    expect(scrubber.scrub('a=key-of-a b=key-of-b')).toBe('a=*** b=***');
   });
 });

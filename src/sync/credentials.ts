@@ -1,4 +1,5 @@
 import type { TargetSpec } from '../model/target.js';
+import { SecretScrubber } from '../secrets/scrub.js';
 import { SyncError } from './errors.js';
 
 /** Environment as a plain record; the caller passes `process.env` (the core never reads it). */
@@ -24,9 +25,10 @@ function makeCredential(ref: string, value: string): Credential {
 }
 
 /**
- * Resolves one `env:NAME` reference. An unset or empty variable is an error (an empty key is
- * never sent), and so is anything that is not a reference: a literal key in `group.yaml` would be
- * a secret in git. The error never repeats the value it was given.
+ * Resolves one `env:NAME` reference. An unset variable, an empty one and one of white space only
+ * are errors (such a key is never sent), and so is anything that is not a reference: a literal key
+ * in `group.yaml` would be a secret in git. The error names the variable and never repeats a
+ * value.
  */
 export function resolveCredential(ref: string, env: Env, where: { target: string; field: string }): Credential {
   const match = ENV_REF.exec(ref);
@@ -40,11 +42,11 @@ export function resolveCredential(ref: string, env: Env, where: { target: string
   }
   const name = match[1] as string;
   const value = env[name];
-  if (value === undefined || value === '') {
+  if (value === undefined || value.trim() === '') {
     throw new SyncError({
       code: 'credentials',
       target: where.target,
-      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === '' ? 'empty' : 'not set'}`,
+      message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === undefined ? 'not set' : value === '' ? 'empty' : 'only white space'}`,
       hint: `export ${name}=<admin key of ${where.target}> before syncing`,
     });
   }
@@ -63,4 +65,21 @@ export function resolveTargetCredentials(specs: readonly TargetSpec[], env: Env)
     out.set(spec.name, resolveCredential(spec.admin_key, env, { target: spec.name, field: 'admin_key' }));
   }
   return out;
+}
+
+/**
+ * What gateway texts are scrubbed of: the key of every target of the fleet whose variable is set,
+ * the targets not selected for this run included, so that an error of one gateway never carries
+ * the key of another. Resolving here is never an error (the selected targets' references are
+ * checked by `resolveTargetCredentials`).
+ */
+export function fleetScrubber(fleet: readonly TargetSpec[], env: Env): SecretScrubber {
+  const values: string[] = [];
+  for (const spec of fleet) {
+    if (spec.kind === 'file' || spec.admin_key === undefined) continue;
+    const name = ENV_REF.exec(spec.admin_key)?.[1];
+    const value = name === undefined ? undefined : env[name];
+    if (value !== undefined) values.push(value);
+  }
+  return new SecretScrubber(values);
 }

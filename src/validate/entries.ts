@@ -62,9 +62,10 @@ export interface FileRecord {
    */
   readonly rules?: { readonly plugins: string; readonly diagnostics: readonly Diagnostic[] };
   /**
-   * The parsed data of a group.yaml or tagway.yaml, which every compile reads whole (group.yaml
-   * holds a line per published service), when JSON holds it exactly; other kinds are parsed
-   * again when their data is needed.
+   * The parsed data of a valid group.yaml or tagway.yaml, which every compile reads whole
+   * (group.yaml holds a line per published service), when JSON holds it exactly; other kinds are
+   * parsed again when their data is needed. An invalid file's data is never kept: it may hold
+   * what its schema refuses, such as a literal key, which must not reach the cache.
    */
   readonly data?: unknown;
 }
@@ -81,7 +82,7 @@ export function prepareFile(source: SourceFile, kind: FileKind): PreparedFile {
   if (!parsed.ok) return { record: { parsed: false, valid: false, diagnostics: parsed.diagnostics }, file: null };
   const found = checkSchema(SCHEMA_OF[kind], parsed.file, kind === 'overlay' ? { skipUnknownKey: isTemplateOnlyKey } : {});
   const valid = found.length === 0 && (kind !== 'overlay' || !hasTemplateOnlyKey(parsed.file.data));
-  const keep = (kind === 'group' || kind === 'config') && isPlainJson(parsed.file.data);
+  const keep = valid && (kind === 'group' || kind === 'config') && isPlainJson(parsed.file.data);
   return { record: { parsed: true, valid, diagnostics: found, ...(keep ? { data: parsed.file.data } : {}) }, file: parsed.file };
 }
 

@@ -7,6 +7,7 @@ import type { YamlFile } from '../load/yaml-file.js';
 import { joinPointer } from '../load/yaml-file.js';
 import { loadCompiled } from './compiled.js';
 import { didYouMean } from './did-you-mean.js';
+import { isSecretKey } from '../secrets/classify.js';
 
 export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot', 'signature'] as const;
 export type SchemaKind = (typeof SCHEMA_KINDS)[number];
@@ -110,7 +111,30 @@ function toDiagnostics(errors: readonly ErrorObject[], file: YamlFile, options: 
   return out;
 }
 
+/**
+ * A finding about a secret field (a literal `admin_key`) carries the span of its value, so that
+ * every code frame of the file masks it; its message never repeats the value.
+ */
 function toDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOptions): Diagnostic | null {
+  const d = schemaDiagnostic(e, file, options);
+  const pointer = secretPointer(e);
+  if (d === null || pointer === null) return d;
+  const at = file.locate(pointer);
+  return { ...d, secrets: [{ line: at.line, column: at.column, endLine: at.endLine ?? at.line, endColumn: at.endColumn ?? Number.MAX_SAFE_INTEGER }] };
+}
+
+/** The pointer of the secret value an error concerns, if it concerns one. */
+function secretPointer(e: ErrorObject): string | null {
+  if (e.keyword === 'additionalProperties') {
+    const pointer = `${e.instancePath}${joinPointer(String((e.params as { additionalProperty: string }).additionalProperty))}`;
+    return isSecretField(pointer) ? pointer : null;
+  }
+  // These name a key of the value at instancePath, not the value.
+  if (e.keyword === 'required' || e.keyword === 'anyOf' || e.keyword === 'propertyNames') return null;
+  return isSecretField(e.instancePath) ? e.instancePath : null;
+}
+
+function schemaDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOptions): Diagnostic | null {
   const at = (pointer: string, key = false) => {
     const { pointer: _p, ...loc } = file.locate(pointer, { key });
     return { ...loc, pointer };
@@ -164,7 +188,7 @@ function toDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOption
       return {
         code: 'TW2003',
         severity: 'error',
-        message: `${field} must be one of ${allowed.join(', ')}; found ${JSON.stringify(e.data)}`,
+        message: `${field} must be one of ${allowed.join(', ')}${isSecretField(e.instancePath) ? ' (its value is not shown: it may be a secret)' : `; found ${JSON.stringify(e.data)}`}`,
         ...at(e.instancePath),
         hint: guess ? `Did you mean \`${guess}\`?` : `Use one of: ${allowed.join(', ')}.`,
         related: [],
@@ -224,7 +248,7 @@ function describe(pointer: string): string {
 /** A field whose value may be a credential: never echoed in a finding (findings end up in CI logs). */
 function isSecretField(pointer: string): boolean {
   const last = pointer.slice(pointer.lastIndexOf('/') + 1);
-  return /(^|_|-)(key|secret|token|password|passwd|credentials?)$/i.test(last);
+  return /(^|_|-)(key|secret|token|password|passwd|credentials?)$/i.test(last) || isSecretKey(last);
 }
 
 const NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$';

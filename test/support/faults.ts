@@ -16,6 +16,8 @@ import type { AddressInfo } from 'node:net';
 export type FaultAction =
   /** Answer with this status (and body: a string as is, anything else as JSON) instead of handling. */
   | { readonly kind: 'status'; readonly status: number; readonly body?: unknown }
+  /** Answer with this status and `{"error_msg": "… headers: <the request's headers as JSON>"}`: a gateway that echoes the key. */
+  | { readonly kind: 'echo-headers'; readonly status: number }
   /** 429 with `Retry-After: <retryAfter>` (seconds). */
   | { readonly kind: 'rate-limit'; readonly retryAfter: number }
   /** Wait `ms`, then handle the request normally. */
@@ -119,6 +121,7 @@ function pathMatches(pattern: string | RegExp | undefined, target: string): bool
 function checkAction(action: FaultAction): void {
   switch (action.kind) {
     case 'status':
+    case 'echo-headers':
       if (!Number.isInteger(action.status) || action.status < 100 || action.status > 599) {
         throw new RangeError(`fault status must be an HTTP status, got ${String(action.status)}`);
       }
@@ -214,6 +217,10 @@ export async function listenWithFaults(handler: RequestHandler): Promise<FaultyH
         }
         return;
       }
+      case 'echo-headers':
+        req.resume();
+        res.writeHead(action.status, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error_msg: `invalid request, headers: ${JSON.stringify(req.headers)}` })}\n`);
+        return;
       case 'rate-limit':
         req.resume();
         res

@@ -48,7 +48,7 @@ Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
     if (flags.format === 'json') {
       this.printJson({ ok: outcome.ok, groups: outcome.groups, diagnostics: outcome.diagnostics });
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       for (const g of outcome.groups) {
         const rel = (p: string) => path.relative(process.cwd(), p) || p;
         this.print(

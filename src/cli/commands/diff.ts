@@ -61,13 +61,13 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
       if (outcome.report === null) {
         for (const side of [outcome.from, outcome.to]) {
           if (!side.diagnostics.some((d) => d.severity === 'error')) continue;
-          this.printDiagnostics(side.diagnostics, 'human', outcome.root, side.sources);
+          this.printDiagnostics(side.diagnostics, 'human', side.sources);
           process.stderr.write(`tagway: ${describeSide(side.side)} does not compile, so there is no diff\n`);
         }
         if (flags.format === 'markdown') this.print(renderFindingsMarkdown(sides.from, sides.to, diagnostics));
       } else {
         // Warnings of the compared side only: the base's are not news (json carries both).
-        this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.root, outcome.to.sources);
+        this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.to.sources);
         this.print(flags.format === 'markdown' ? renderDiffMarkdown(outcome.report) : renderDiffText(outcome.report));
       }
     }
@@ -88,7 +88,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
       if (live.groups.length === 0) this.print('no group has targets to compare with');
       for (const g of live.groups) {
         if (g.kind === 'findings') {
-          this.printDiagnostics(g.diagnostics, 'human', g.root, g.sources);
+          this.printDiagnostics(g.diagnostics, 'human', g.sources);
           this.print(`${g.group}: does not compile, so its fleet was not compared`);
         } else this.print(renderDrift(g.report));
       }

@@ -33,7 +33,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (!outcome.ok) process.stderr.write('tagway: nothing was promoted\n');
       else if (outcome.move === null) this.print(`${flags.to} already runs ${args.service} ${outcome.version}; nothing to commit`);
       else this.print(renderMove(outcome.service, outcome.move));

@@ -43,7 +43,7 @@ Exit status: 0 published, 1 the template or a group does not validate, 2 refused
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (outcome.ok) {
         this.print(`tagged ${outcome.tag.name} on commit ${shortOid(outcome.tag.commit)} (tag object ${shortOid(outcome.tag.object)})`);
         for (const move of outcome.groups) this.print(renderMove(outcome.service, move));

@@ -36,7 +36,7 @@ Exit status: 0 rolled back, 1 the group does not validate with that version, 2 r
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (outcome.ok) this.print(renderMove(outcome.service, outcome.move));
       else process.stderr.write('tagway: nothing was rolled back\n');
     }

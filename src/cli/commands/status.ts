@@ -44,7 +44,7 @@ Exit status: 0; with --live, 1 when any target drifted or could not be read, or 
     if (live.groups.length === 0) this.print('no group has targets to check');
     for (const g of live.groups) {
       if (g.kind === 'findings') {
-        this.printDiagnostics(g.diagnostics, 'human', g.root, g.sources);
+        this.printDiagnostics(g.diagnostics, 'human', g.sources);
         this.print(`${g.group}: does not compile, so its fleet was not checked`);
       } else {
         this.print(renderDrift(g.report));

@@ -56,12 +56,12 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     });
 
     if (outcome.kind === 'findings') {
-      this.printDiagnostics(outcome.diagnostics, flags.format === 'json' ? 'json' : 'human', outcome.root, outcome.sources);
+      this.printDiagnostics(outcome.diagnostics, flags.format === 'json' ? 'json' : 'human', outcome.sources);
       process.stderr.write('tagway: the group does not compile; no target was contacted\n');
       process.exitCode = EXIT.findings;
       return;
     }
-    this.printDiagnostics(outcome.diagnostics, 'human', outcome.root, outcome.sources);
+    this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
     } else {

@@ -27,8 +27,8 @@ Exit status: 0 clean (warnings allowed), 1 findings, 2 usage or runtime error.`;
       ...(flags.group ? { groups: flags.group } : {}),
       draft: flags.draft,
     };
-    const { ok, root, diagnostics, sources } = await runValidate(options);
-    this.printDiagnostics(diagnostics, flags.format, root, sources);
+    const { ok, diagnostics, sources } = await runValidate(options);
+    this.printDiagnostics(diagnostics, flags.format, sources);
     if (flags.format === 'human') {
       process.stderr.write(ok ? 'tagway: configuration is valid\n' : '');
     }

@@ -1,4 +1,5 @@
-import type { Diagnostic } from '../../model/diagnostic.js';
+import type { Diagnostic, TextSpan } from '../../model/diagnostic.js';
+import { maskLine, secretSpans } from '../../secrets/spans.js';
 
 /** Looks up the text of a file (at a revision) to draw code frames; null when unavailable. */
 export type SourceLookup = (file: string, revision: string | undefined) => string | null;
@@ -17,16 +18,30 @@ const RESET = '\u001b[0m';
 /**
  * Compiler-style output: `file:line:col  error  message  [code]`, a code frame with a caret under
  * the position, the hint, and the related locations. Ends with a count line.
+ *
+ * A frame masks every secret of the lines it shows: the spans any finding of that file carries
+ * (`Diagnostic.secrets`) and the values the secret classifier finds in the file.
  */
 export function renderHuman(diagnostics: readonly Diagnostic[], source: SourceLookup, options: HumanOptions): string {
   const c = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
+  const framed = new Map<string, { readonly text: string; readonly secrets: TextSpan[] } | null>();
+  const frameSource = (file: string, revision: string | undefined) => {
+    const key = JSON.stringify([file, revision ?? null]);
+    if (!framed.has(key)) {
+      const text = source(file, revision);
+      const secrets = text === null ? [] : secretSpans(text);
+      for (const d of diagnostics) if (d.file === file && d.revision === revision && d.secrets) secrets.push(...d.secrets);
+      framed.set(key, text === null ? null : { text, secrets });
+    }
+    return framed.get(key)!;
+  };
   const blocks = diagnostics.map((d) => {
     const where = locationText(d.file, d.revision, d.line, d.column);
     const sev = d.severity === 'error' ? c(RED + BOLD, 'error') : c(YELLOW + BOLD, 'warning');
     const lines = [`${c(BOLD, where)} ${sev} ${d.message} ${c(DIM, `[${d.code}]`)}`];
     if (d.file !== undefined && d.line !== undefined) {
-      const text = source(d.file, d.revision);
-      if (text !== null) lines.push(...codeFrame(text, d.line, d.column ?? 1, d.endLine, d.endColumn, (s) => c(RED, s), (s) => c(DIM, s)));
+      const shown = frameSource(d.file, d.revision);
+      if (shown !== null) lines.push(...codeFrame(shown.text, shown.secrets, d.line, d.column ?? 1, d.endLine, d.endColumn, (s) => c(RED, s), (s) => c(DIM, s)));
     }
     if (d.hint) lines.push(`  ${c(CYAN, 'hint:')} ${d.hint}`);
     for (const r of d.related) {
@@ -76,6 +91,7 @@ function locationText(file: string | undefined, revision: string | undefined, li
 
 function codeFrame(
   text: string,
+  secrets: readonly TextSpan[],
   line: number,
   column: number,
   endLine: number | undefined,
@@ -89,13 +105,15 @@ function codeFrame(
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const content = (lines[n - 1] ?? '').replace(/\t/g, ' ');
+    const masked = maskLine((lines[n - 1] ?? '').replace(/\t/g, ' '), n, secrets);
+    const content = masked.text;
     const gutter = `${n === line ? '>' : ' '} ${String(n).padStart(width)} |`;
     out.push(n === line ? `${gutter} ${content}` : dim(`${gutter} ${content}`));
     if (n === line) {
-      const span = endLine === line && endColumn !== undefined && endColumn > column ? endColumn - column : 1;
-      const length = Math.max(1, Math.min(span, content.length - column + 1));
-      out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, column - 1))}${mark('^'.repeat(length))}`);
+      const start = masked.column(column);
+      const end = endLine === line && endColumn !== undefined && endColumn > column ? masked.endColumn(endColumn) : start + 1;
+      const length = Math.max(1, Math.min(end - start, content.length - start + 1));
+      out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, start - 1))}${mark('^'.repeat(length))}`);
     }
   }
   return out;

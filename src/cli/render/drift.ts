@@ -3,7 +3,7 @@
  * sync renderer shares: digests, what a target runs, field changes with secrets masked.
  */
 import { plural } from '../../diff/describe.js';
-import { maskSecretPair, maskSecrets } from '../../diff/secrets.js';
+import { maskSecretPair, maskSecrets } from '../../secrets/classify.js';
 import { pointerSegments } from '../../load/yaml-file.js';
 import type { ApisixKind } from '../../model/apisix.js';
 import type { Conflict, FieldChange, Plan, PlanStep } from '../../sync/plan.js';

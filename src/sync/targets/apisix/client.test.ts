@@ -1,5 +1,6 @@
 import { MockAgent, type MockPool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SecretScrubber } from '../../../secrets/scrub.js';
 import { resolveCredential } from '../../credentials.js';
 import { SyncError } from '../../errors.js';
 import type { Plan } from '../../plan.js';
@@ -22,8 +23,9 @@ let pool: MockPool;
 let seen: Seen[];
 let sleeps: number[];
 
-function client(retry: Record<string, number> = {}): AdminClient {
+function client(retry: Record<string, number> = {}, options: { readonly scrubber?: SecretScrubber } = {}): AdminClient {
   return new AdminClient({
+    ...options,
     target: 'eu-1',
     baseUrl: ORIGIN,
     credential: resolveCredential('env:EU1_KEY', { EU1_KEY: KEY }, { target: 'eu-1', field: 'admin_key' }),
@@ -179,6 +181,14 @@ describe('AdminClient', () => {
     const error = await rejection(client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
     expect(JSON.stringify(error)).not.toContain(KEY);
     expect(error.data.gatewayMessage).toBe('invalid request body: ***');
+  });
+
+  it("scrubs the keys of the fleet's other targets from its gateway's text", async () => {
+    const other = 'other-target-key-5d1e';
+    expectRequest('PUT', '/apisix/admin/routes/a', 400, { error_msg: `conflicts with ${other} and ${encodeURIComponent(KEY)}` });
+    const error = await rejection(client({}, { scrubber: new SecretScrubber([other]) }).request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    expect(error.data.gatewayMessage).toBe('conflicts with *** and ***');
+    expect(error.message).not.toContain(other);
   });
 });
 

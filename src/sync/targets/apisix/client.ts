@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import { SecretScrubber } from '../../../secrets/scrub.js';
 import type { Credential } from '../../credentials.js';
 import { SyncError, type FailedRequest } from '../../errors.js';
 import { utf8Text } from '../../../load/text.js';
@@ -19,6 +20,8 @@ export interface AdminClientOptions {
   readonly baseUrl: string;
   /** Sent as `X-API-KEY`; null sends no key. */
   readonly credential: Credential | null;
+  /** What gateway texts are scrubbed of besides this client's own key (the fleet's other keys). */
+  readonly scrubber?: SecretScrubber;
   /** Connections in the pool (the most requests in flight at once). Default 16. */
   readonly connections?: number;
   readonly retry?: Partial<RetryPolicy>;
@@ -60,8 +63,8 @@ const NETWORK_PROBLEM = Symbol('network');
  * `Pool`: keep-alive connections, many requests in flight (`fetch` is several times slower here,
  * see docs/performance.md). Every request is retried on network errors, 5xx and 429 with full-jitter
  * backoff, honouring `Retry-After`, each attempt under a timeout, up to `maxAttempts`; 401/403
- * throws `auth` at once. The key is sent as `X-API-KEY` and is scrubbed from any gateway text
- * that goes into an error.
+ * throws `auth` at once. The key is sent as `X-API-KEY`; any gateway text that goes into an error
+ * is scrubbed of it and of the fleet's other keys.
  */
 export class AdminClient {
   readonly target: string;
@@ -73,6 +76,7 @@ export class AdminClient {
   readonly #runtime: Runtime;
   readonly #key: string | null;
   readonly #keyRef: string | null;
+  readonly #scrubber: SecretScrubber;
 
   constructor(options: AdminClientOptions) {
     const url = new URL(options.baseUrl);
@@ -83,6 +87,7 @@ export class AdminClient {
     this.#runtime = { ...SYSTEM_RUNTIME, ...options.runtime };
     this.#key = options.credential?.value ?? null;
     this.#keyRef = options.credential?.ref ?? null;
+    this.#scrubber = (options.scrubber ?? SecretScrubber.none).with(this.#key);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Pool(this.#origin, { connections: options.connections ?? 16 });
   }
@@ -213,7 +218,7 @@ export class AdminClient {
   }
 
   #scrub(text: string): string {
-    return this.#key ? text.split(this.#key).join('***') : text;
+    return this.#scrubber.scrub(text);
   }
 }
 

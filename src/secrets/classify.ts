@@ -1,5 +1,6 @@
 /**
- * Secret masking for everything `diff` prints. Snapshots should hold no secrets (plugin secrets
+ * Which values are secrets, and masking them in data: everything `diff` and drift reports print,
+ * and the code frames of findings (spans.ts). Snapshots should hold no secrets (plugin secrets
  * belong in APISIX's `$env://` / `$secret://` references), but a template can still carry a
  * literal one, and a diff ends up in pull-request comments and CI logs. So every value that is,
  * or looks like, a secret is replaced by a placeholder before any diff is computed; a report
@@ -16,7 +17,8 @@
  *   (`["http_x_api_key", "==", "…"]`);
  * - it looks like one wherever it is: `Bearer …` / `Basic …`, a PEM private key, a JWT, a URL
  *   with a password, well-known token formats, or a long random-looking string.
- * APISIX secret references (`$env://…`, `$secret://…`) are not secrets and stay visible.
+ * Secret references (APISIX's `$env://…`, `$secret://…`, tagway's `env:NAME`) are not secrets
+ * and stay visible.
  *
  * Masking is done on both sides of a comparison at once, so that a secret that changes gets a
  * different placeholder on the `to` side (`<masked, changed>`) and still shows as a change.
@@ -84,7 +86,8 @@ const SCHEMA_SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'key-auth': ['key'],
 };
 
-const REFERENCE = /^\$(env|secret):\/\//;
+/** APISIX's `$env://…` / `$secret://…`, and tagway's own `env:NAME` (target credentials). */
+const REFERENCE = /^\$(env|secret):\/\/|^env:[A-Za-z_][A-Za-z0-9_]*$/;
 
 const SECRET_VALUE_PATTERNS: readonly RegExp[] = [
   /^(bearer|basic|token|digest)\s+\S/i,
@@ -189,6 +192,11 @@ export function maskSecretPair<T>(before: T | undefined, after: T | undefined): 
   const paths = new Set<string>();
   const [b, a] = walk(before, after, '', ROOT, paths);
   return { before: b as T | undefined, after: a as T | undefined, paths };
+}
+
+/** JSON pointers of every value of `value` that is masked as a secret. */
+export function secretPaths(value: unknown): string[] {
+  return [...maskSecretPair(value, undefined).paths];
 }
 
 /** One value with its secrets replaced by `<masked>`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASKED, MASKED_CHANGED, isSecretKey, looksLikeSecret, maskSecretPair, maskSecrets } from './secrets.js';
+import { MASKED, MASKED_CHANGED, isSecretKey, looksLikeSecret, maskSecretPair, maskSecrets } from './classify.js';
 
 describe('isSecretKey', () => {
   it.each([
