@@ -4,6 +4,7 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
+import { TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
 import { parse } from 'yaml';
@@ -32,6 +33,7 @@ describe('schemas and types agree', () => {
 
   it('group keys', () => {
     expect(keys(group)).toEqual(sorted(GROUP_KEYS));
+    expect(keys(group.$defs?.['timeouts'])).toEqual(sorted(TARGET_TIMEOUT_KEYS));
   });
 
   it('the bundled example passes its schemas', () => {
