@@ -9,6 +9,7 @@ import {
 } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SyncError, type ObjectRef } from './errors.js';
+import type { ReferrerKind } from './referrers.js';
 import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from './normalize.js';
 
 export type { FieldChange } from './normalize.js';
@@ -38,8 +39,8 @@ export interface Conflict {
   readonly id: string;
   readonly message: string;
   readonly hint: string;
-  /** For `still-referenced`: the object that still uses it. */
-  readonly referencedBy?: ObjectRef;
+  /** For `still-referenced`: the object that still uses it (of any kind that can). */
+  readonly referencedBy?: { readonly kind: ApisixKind | ReferrerKind; readonly id: string };
 }
 
 export interface PlanCounts {
@@ -66,10 +67,19 @@ export interface Plan {
 const UPSERT_ORDER: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
 const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
 
-const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
+const SINGULAR: Readonly<Record<ApisixKind | ReferrerKind, string>> = {
+  upstreams: 'upstream',
+  services: 'service',
+  routes: 'route',
+  stream_routes: 'stream route',
+  plugin_configs: 'plugin config',
+  global_rules: 'global rule',
+  consumers: 'consumer',
+  consumer_groups: 'consumer group',
+};
 
 /** `route petstore.list`: how messages name an object. */
-export function describeObject(kind: ApisixKind, id: string): string {
+export function describeObject(kind: ApisixKind | ReferrerKind, id: string): string {
   return `${SINGULAR[kind]} ${id}`;
 }
 
@@ -144,7 +154,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * (`apisix/admin/{services,upstreams}.lua` `delete_checker`): `service_id`, `upstream_id`, and
  * the upstreams of a `traffic-split` plugin.
  */
-export function referencesOf(obj: ApisixObject): ObjectRef[] {
+export function referencesOf(obj: Readonly<Record<string, unknown>>): ObjectRef[] {
   const refs: ObjectRef[] = [];
   if (obj.service_id !== undefined) refs.push({ kind: 'services', id: String(obj.service_id) });
   if (obj.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(obj.upstream_id) });
@@ -255,13 +265,12 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   const steps: PlanStep[] = [];
   for (const kind of UPSERT_ORDER) steps.push(...(upserts.get(kind) ?? []).sort(byId));
   for (const kind of DELETE_ORDER) steps.push(...(deletes.get(kind) ?? []).sort(byId));
-  conflicts.sort((a, b) => APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b));
 
   return {
     group,
     digest: snapshot.digest,
     steps,
-    conflicts,
+    conflicts: conflicts.sort(byKindAndId),
     counts: {
       create: steps.filter((s) => s.op === 'create').length,
       update: steps.filter((s) => s.op === 'update').length,
@@ -269,6 +278,15 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       unchanged,
     },
   };
+}
+
+function byKindAndId(a: Conflict, b: Conflict): number {
+  return APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b);
+}
+
+/** `plan` with more conflicts (found outside the planner, e.g. objects of other kinds), in order. */
+export function withConflicts(plan: Plan, more: readonly Conflict[]): Plan {
+  return more.length === 0 ? plan : { ...plan, conflicts: [...plan.conflicts, ...more].sort(byKindAndId) };
 }
 
 /** Deletes that a remaining object (foreign, or from the snapshot) still refers to. */

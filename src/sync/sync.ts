@@ -4,7 +4,8 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import { SyncError, errorData, type SyncErrorData } from './errors.js';
 import { stripServerFields } from './normalize.js';
-import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
@@ -196,14 +197,37 @@ async function readAfterApply(target: Target, plan: Plan, live: LiveState, concu
   return { config: withReadBack(live.config, entries), digest: null };
 }
 
+/** A target read, and the snapshot planned against what it holds. */
+export interface TargetRead {
+  readonly live: LiveState;
+  readonly plan: Plan;
+  /** What the plan learnt, for the plans of the same sync that follow (see `PlanMemo`). */
+  readonly memo: PlanMemo;
+}
+
+/**
+ * Reads a target and plans the snapshot against it: how every sync, drift check and probe
+ * starts. When the plan deletes an upstream or a service, the objects of the kinds tagway does
+ * not write that use one (`readReferrers`) are read as well, and each such delete is a
+ * `still-referenced` conflict. Throws what the reads throw.
+ */
+export async function planTarget(snapshot: SyncSnapshot, target: Target): Promise<TargetRead> {
+  const live = await target.read();
+  const memo: PlanMemo = new WeakMap();
+  let plan = planSync(snapshot, live.config, memo);
+  if (target.readReferrers !== undefined && deletesReferable(plan)) {
+    plan = withConflicts(plan, referrerConflicts(plan, await target.readReferrers()));
+  }
+  return { live, plan, memo };
+}
+
 /**
  * What a target runs, from a read-only look: the snapshot, or what it held before (an in-flight
  * sync elsewhere aside). Used for targets a rollout skipped.
  */
 export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promise<{ runs: RunningConfig; plan: Plan | null; error: SyncErrorData | null }> {
   try {
-    const live = await target.read();
-    const plan = planSync(snapshot, live.config);
+    const { live, plan } = await planTarget(snapshot, target);
     return { runs: isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group), plan, error: null };
   } catch (error) {
     return { runs: UNKNOWN, plan: null, error: errorData(error, target.name) };
@@ -222,9 +246,9 @@ export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promi
  */
 export async function syncTarget(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetReport> {
   const base = { target: target.name, kind: target.kind };
-  let live: LiveState;
+  let read: TargetRead;
   try {
-    live = await target.read();
+    read = await planTarget(snapshot, target);
   } catch (error) {
     const data = errorData(error, target.name);
     return {
@@ -241,8 +265,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
   }
 
   // The verification plans below compare again only what this plan did not find unchanged.
-  const memo: PlanMemo = new WeakMap();
-  const plan = planSync(snapshot, live.config, memo);
+  const { live, plan, memo } = read;
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
   if (plan.conflicts.length > 0) {
     return {

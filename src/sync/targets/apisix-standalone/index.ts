@@ -4,6 +4,7 @@ import { AdminClient, type AdminClientOptions } from '../apisix/client.js';
 import type { ApplyReport, LiveState, Target } from '../port.js';
 import { applyStandalonePlan } from './apply.js';
 import { readStandaloneState } from './read.js';
+import { referrersIn, type Referrer } from '../../referrers.js';
 
 /** An `apisix-standalone` target: an instance in API-driven standalone mode, one PUT per apply. */
 export class ApisixStandaloneTarget implements Target {
@@ -19,6 +20,11 @@ export class ApisixStandaloneTarget implements Target {
   async read(): Promise<LiveState> {
     const state = await readStandaloneState(this.#client);
     return { config: state.config, digest: state.digest };
+  }
+
+  /** From the whole configuration (`GET /apisix/admin/configs`), read again. */
+  async readReferrers(): Promise<readonly Referrer[]> {
+    return referrersIn((await readStandaloneState(this.#client)).raw);
   }
 
   apply(plan: Plan): Promise<ApplyReport> {

@@ -5,6 +5,7 @@ import type { Plan } from '../../plan.js';
 import type { ApplyReport, LiveState, Target } from '../port.js';
 import { applyFilePlan } from './apply.js';
 import { readStandaloneFile } from './read.js';
+import { referrersIn, type Referrer } from '../../referrers.js';
 import { safeTargetPath } from './safe-path.js';
 
 function withStringId(obj: ApisixObject): ApisixObject {
@@ -37,6 +38,12 @@ export class FileTarget implements Target {
       },
       digest: null,
     };
+  }
+
+  /** From the file's other top-level keys (`stream_routes`, `plugin_configs`, …), read again. */
+  async readReferrers(): Promise<readonly Referrer[]> {
+    await safeTargetPath(this.name, this.root, this.relPath);
+    return referrersIn((await readStandaloneFile(this.name, this.path)).others);
   }
 
   async apply(plan: Plan): Promise<ApplyReport> {
