@@ -327,6 +327,34 @@ describe('runSync against Admin API test servers', () => {
     for (const kind of ['upstreams', 'services', 'routes'] as const) expect(eu2.objects(kind).size).toBe(0);
   });
 
+  it('a gateway that never answers fails within the time limits of its group.yaml, naming the target and the phase', async () => {
+    const file = 'gateway-groups/staging/group.yaml';
+    const original = repo.read(file);
+    const limits = '    timeouts: { connect: 0.2, headers: 0.1, body: 0.1, request: 0.3 }\n';
+    repo.write(file, stagingGroup(apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + limits + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + limits));
+    try {
+      // eu-2 accepts every request and answers none: the preflight read gives up, nothing is written.
+      eu2.faults.add({ times: Infinity, action: { kind: 'hang' } });
+      const hung = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+      expect(hung.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'unreachable']]);
+      const preflight = hung.report.targets[1]?.error;
+      expect(preflight).toMatchObject({ code: 'unreachable', phase: 'preflight' });
+      expect(preflight?.message).toMatch(/^target eu-2 is unreachable: GET \/apisix\/admin\/\w+\?page=1&page_size=500 got no answer within the request time limit of 300 ms \(\d attempts?; last: .+\) \(during the preflight read\)$/);
+      expect(eu1.writes() + eu2.writes()).toBe(0);
+
+      // Answers reads, hangs on writes: the apply fails in time, and the restore too.
+      eu2.faults.clear();
+      eu2.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'hang' } });
+      const apply = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+      expect(apply.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-2', 'failed']]);
+      expect(apply.report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'apply', request: { method: 'PUT' } });
+      expect(apply.report.targets[1]?.error?.message).toContain('got no answer within the request time limit of 300 ms');
+      expect(apply.report.targets[1]?.error?.message).toMatch(/\(during apply\)$/);
+    } finally {
+      repo.write(file, original);
+    }
+  });
+
   it('runDriftCheck compares each target with the compiled snapshot, field by field', async () => {
     await runSync({ cwd: repo.dir, group: 'staging', env: KEYS });
     const route = eu1.objects('routes').get('petstore.list-pets');
@@ -474,6 +502,7 @@ describe('the text report', () => {
       group: 'production',
       digest,
       ok: false,
+      preflight: { ok: true, failed: [] },
       halted: { batch: 1, failed: ['eu-1', 'eu-2'] },
       counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0 },
       targets: [

@@ -76,6 +76,7 @@ describe('fleet rollout', () => {
     expect(report.ok).toBe(false);
     expect(report.halted).toEqual({ batch: 2, failed: ['eu-2'] });
     expect(report.counts).toEqual({ 'in-sync': 0, applied: 1, failed: 1, skipped: 1, unreachable: 0 });
+    expect(report.preflight).toEqual({ ok: true, failed: [] });
     expect(report.targets.map((t) => [t.target, t.status, t.runs.state, t.runs.digest, t.runs.services])).toEqual([
       ['eu-1', 'applied', 'snapshot', v2.digest, [{ name: 'petstore', version: '2.0.0' }]],
       ['eu-2', 'failed', 'previous', null, [{ name: 'petstore', version: '1.0.0' }]],
@@ -93,13 +94,58 @@ describe('fleet rollout', () => {
     expect(report.targets[2]?.runs).toEqual({ state: 'previous', digest: null, services: [] });
   });
 
-  it('counts an unreachable target as a failed batch', async () => {
+  it('writes nothing anywhere when the preflight cannot read a later target', async () => {
     const down = await startAdminServer();
     await down.close();
     const fleet: TargetSpec[] = [specs[0] as TargetSpec, { kind: 'apisix', name: 'eu-down', admin_url: down.url }, specs[2] as TargetSpec];
     const report = await syncGroup(v1, fleet, options());
-    expect(report.targets.map((t) => t.status)).toEqual(['applied', 'unreachable', 'skipped']);
-    expect(report.targets[1]?.runs.state).toBe('unknown');
+    expect(report).toMatchObject({ ok: false, preflight: { ok: false, failed: ['eu-down'] }, halted: null });
+    expect(report.targets.map((t) => [t.target, t.status, t.writes, t.runs.state])).toEqual([
+      ['eu-1', 'skipped', 0, 'previous'],
+      ['eu-down', 'unreachable', 0, 'unknown'],
+      ['eu-3', 'skipped', 0, 'previous'],
+    ]);
+    expect(report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'preflight' });
+    expect(report.targets[1]?.error?.message).toMatch(/\(during the preflight read\)$/);
+    expect(report.targets[0]?.plan).toEqual({ create: 3, update: 0, delete: 0, unchanged: 0 });
+    expect(gateways.map((g) => g.writes())).toEqual([0, 0, 0]);
+  });
+
+  it('writes nothing anywhere when a later target refuses the key, or has an object in the way', async () => {
+    const keyed = await startAdminServer({ apiKey: 'the-real-key-0000' });
+    try {
+      const fleet: TargetSpec[] = [...specs.slice(0, 2), { kind: 'apisix', name: 'eu-keyed', admin_url: keyed.url, admin_key: 'env:EU3_KEY' }];
+      const refused = await syncGroup(v1, fleet, options());
+      expect(refused.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'skipped'], ['eu-keyed', 'failed']]);
+      expect(refused.targets[2]?.error).toMatchObject({ code: 'auth', phase: 'preflight' });
+
+      gateways[1]?.seed('routes', 'petstore.list', { uri: '/pets' });
+      const blocked = await syncGroup(v1, specs, options());
+      expect(blocked.preflight).toEqual({ ok: false, failed: ['eu-2'] });
+      expect(blocked.targets[1]).toMatchObject({ status: 'failed', error: { code: 'conflict', phase: 'preflight' }, conflicts: [{ code: 'unowned' }] });
+      expect(gateways.map((g) => g.writes()).concat(keyed.writes())).toEqual([0, 0, 0, 0]);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('with allowPartial, syncs the targets the preflight could read and reports the others', async () => {
+    const down = await startAdminServer();
+    await down.close();
+    const fleet: TargetSpec[] = [specs[0] as TargetSpec, { kind: 'apisix', name: 'eu-down', admin_url: down.url }, specs[2] as TargetSpec];
+    const report = await syncGroup(v1, fleet, options({ allowPartial: true }));
+    expect(report).toMatchObject({ ok: false, preflight: { ok: false, failed: ['eu-down'] }, halted: null });
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-down', 'unreachable'], ['eu-3', 'applied']]);
+  });
+
+  it('writes the first batch from the preflight read, and reads later batches again', async () => {
+    const lists = (g: AdminServer | undefined) => (g?.requests ?? []).filter((r) => r.method === 'GET' && r.path.includes('?page='));
+    const report = await syncGroup(v1, specs.slice(0, 2), options());
+    expect(report.counts.applied).toBe(2);
+    // eu-1: the preflight, then the verify (a first sync is read back whole); eu-2: once more before its batch.
+    expect([lists(gateways[0]).length, lists(gateways[1]).length]).toEqual([6, 9]);
+    const first = gateways[0]?.requests ?? [];
+    expect(first.findIndex((r) => r.method !== 'GET')).toBe(3);
   });
 
   it('refuses to start when a credential is missing, before any request', async () => {

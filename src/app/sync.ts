@@ -29,6 +29,8 @@ export interface SyncOptions {
   readonly env: Env;
   /** Retry policy of gateway requests (default `DEFAULT_RETRY_POLICY`). */
   readonly retry?: Partial<RetryPolicy>;
+  /** Roll out to the targets the preflight could read even when others failed it. */
+  readonly allowPartial?: boolean;
 }
 
 /** The snapshot a sync takes, for headers and reports. */
@@ -106,6 +108,12 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     const ok = report.targets.every((t) => (t.status === 'in-sync' || t.status === 'drifted') && t.conflicts.length === 0);
     return { ...base, kind: 'dry-run', ok, report };
   }
-  const report = await withFleetErrors(() => syncGroup(snapshot, targets, { ...targetOptions, rollout: fleet.rollout }));
+  const report = await withFleetErrors(() =>
+    syncGroup(snapshot, targets, {
+      ...targetOptions,
+      rollout: fleet.rollout,
+      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+    }),
+  );
   return { ...base, kind: 'synced', ok: report.ok, report };
 }

@@ -29,6 +29,25 @@ export const SYNC_ERROR_CODES = [
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
+/**
+ * Where in a sync a failure happened:
+ * - `preflight`: the read of every target of a rollout before its first write;
+ * - `read`: a target's read just before its writes (a later batch), or a read-only check;
+ * - `apply`: the writes of the plan;
+ * - `verify`: the read-back after a successful apply;
+ * - `restore`: undoing the run's writes, and the read-back that checks the undo.
+ */
+export const SYNC_PHASES = ['preflight', 'read', 'apply', 'verify', 'restore'] as const;
+export type SyncPhase = (typeof SYNC_PHASES)[number];
+
+const PHASE_WORDS: Readonly<Record<SyncPhase, string>> = {
+  preflight: 'the preflight read',
+  read: 'the read',
+  apply: 'apply',
+  verify: 'verify',
+  restore: 'restore',
+};
+
 /** The request that failed: method and path (never headers, so never the key). */
 export interface FailedRequest {
   readonly method: string;
@@ -54,6 +73,8 @@ export interface SyncErrorData {
   /** The gateway's own error text (`error_msg` / `message` of its JSON body). */
   readonly gatewayMessage?: string;
   readonly objects?: readonly ObjectRef[];
+  /** Where in the sync it happened (the message ends with it). */
+  readonly phase?: SyncPhase;
 }
 
 /**
@@ -76,6 +97,12 @@ export class SyncError extends Error {
   toJSON(): SyncErrorData {
     return this.data;
   }
+}
+
+/** `data` as a failure of `phase`: the phase recorded, and named at the end of the message. */
+export function inPhase(data: SyncErrorData, phase: SyncPhase): SyncErrorData {
+  if (data.phase !== undefined) return data;
+  return { ...data, phase, message: `${data.message} (during ${PHASE_WORDS[phase]})` };
 }
 
 /** The error data of anything thrown: a SyncError's own data, anything else as `internal`. */

@@ -2,7 +2,7 @@ import { canonicalJson } from '../compile/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
-import { SyncError, errorData, type SyncErrorData } from './errors.js';
+import { SyncError, errorData, inPhase, type SyncErrorData, type SyncPhase } from './errors.js';
 import { stripServerFields } from './normalize.js';
 import { ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
@@ -61,6 +61,11 @@ export interface TargetReport {
 export interface SyncTargetOptions {
   /** Writes in flight at once within a phase. Default 16. */
   readonly concurrency?: number;
+  /**
+   * The target as read and planned just before (a rollout's preflight), without conflicts: it is
+   * not read again. Absent: the sync starts with its own read.
+   */
+  readonly preread?: TargetRead;
 }
 
 const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
@@ -228,69 +233,109 @@ export async function planTarget(snapshot: SyncSnapshot, target: Target): Promis
 export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promise<{ runs: RunningConfig; plan: Plan | null; error: SyncErrorData | null }> {
   try {
     const { live, plan } = await planTarget(snapshot, target);
-    return { runs: isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group), plan, error: null };
+    return { runs: runsOf(snapshot, live, plan), plan, error: null };
   } catch (error) {
     return { runs: UNKNOWN, plan: null, error: errorData(error, target.name) };
   }
+}
+
+/** What a target runs according to a read and the plan made from it. */
+function runsOf(snapshot: SyncSnapshot, live: LiveState, plan: Plan): RunningConfig {
+  return isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group);
+}
+
+/** The report of a target that could not be read (`phase`: where), so was not written. */
+export function unreadReport(target: Target, error: unknown, phase: SyncPhase): TargetReport {
+  const data = inPhase(errorData(error, target.name), phase);
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: data.code === 'unreachable' ? 'unreachable' : 'failed',
+    runs: UNKNOWN,
+    plan: null,
+    steps: [],
+    conflicts: [],
+    writes: 0,
+    error: data,
+    restore: null,
+  };
+}
+
+/** The report of a target whose plan has conflicts (found in `phase`): nothing is written. */
+export function blockedReport(snapshot: SyncSnapshot, target: Target, read: TargetRead, phase: SyncPhase): TargetReport {
+  const { plan } = read;
+  return {
+    target: target.name,
+    kind: target.kind,
+    plan: plan.counts,
+    steps: summarizeSteps(plan),
+    conflicts: plan.conflicts,
+    status: 'failed',
+    runs: runningPrevious(read.live, snapshot.group),
+    writes: 0,
+    error: {
+      code: 'conflict',
+      target: target.name,
+      message: `target ${target.name}: ${plan.conflicts.length} object(s) in the way are not this group's to change; nothing was written`,
+      hint: plan.conflicts[0]?.hint ?? '',
+      objects: plan.conflicts.map((c) => ({ kind: c.kind, id: c.id })),
+      phase,
+    },
+    restore: null,
+  };
+}
+
+/** The report of a target a rollout did not write: what it runs as of `read` (null: unread). */
+export function skippedReport(snapshot: SyncSnapshot, target: Target, read: TargetRead | null): TargetReport {
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: 'skipped',
+    runs: read === null ? UNKNOWN : runsOf(snapshot, read.live, read.plan),
+    plan: read?.plan.counts ?? null,
+    steps: [],
+    conflicts: [],
+    writes: 0,
+    error: null,
+    restore: null,
+  };
 }
 
 /**
  * Syncs one target: read → plan → apply → verify. Never throws for gateway failures; the report
  * says what happened and what the target runs now.
  *
+ * - With `preread`, the target is not read again: the plan made from that read is applied.
  * - A conflict stops the target before any write.
  * - After a successful apply the target is read back and planned again; anything left to do is
  *   `verify-failed`. A small plan is read back object by object (see `readsBackWrittenOnly`).
  * - After a failed apply (the target has undone its writes) the target is read back: the restore
  *   is verified when the group's objects equal those read before the run.
+ * - An error says the phase it happened in (read, apply, verify, restore).
  */
 export async function syncTarget(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetReport> {
-  const base = { target: target.name, kind: target.kind };
-  let read: TargetRead;
-  try {
-    read = await planTarget(snapshot, target);
-  } catch (error) {
-    const data = errorData(error, target.name);
-    return {
-      ...base,
-      status: data.code === 'unreachable' ? 'unreachable' : 'failed',
-      runs: UNKNOWN,
-      plan: null,
-      steps: [],
-      conflicts: [],
-      writes: 0,
-      error: data,
-      restore: null,
-    };
+  let read = options.preread;
+  if (read === undefined) {
+    try {
+      read = await planTarget(snapshot, target);
+    } catch (error) {
+      return unreadReport(target, error, 'read');
+    }
   }
+  if (read.plan.conflicts.length > 0) return blockedReport(snapshot, target, read, 'read');
 
   // The verification plans below compare again only what this plan did not find unchanged.
   const { live, plan, memo } = read;
+  const base = { target: target.name, kind: target.kind };
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
-  if (plan.conflicts.length > 0) {
-    return {
-      ...base,
-      ...planned,
-      status: 'failed',
-      runs: runningPrevious(live, snapshot.group),
-      writes: 0,
-      error: {
-        code: 'conflict',
-        target: target.name,
-        message: `target ${target.name}: ${plan.conflicts.length} object(s) in the way are not this group's to change; nothing was written`,
-        hint: plan.conflicts[0]?.hint ?? '',
-        objects: plan.conflicts.map((c) => ({ kind: c.kind, id: c.id })),
-      },
-      restore: null,
-    };
-  }
   if (plan.steps.length === 0) {
     return { ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null };
   }
 
+  const concurrency = options.concurrency ?? 16;
   let applied: ApplyReport;
   try {
-    applied = await target.apply(plan, { concurrency: options.concurrency ?? 16 });
+    applied = await target.apply(plan, { concurrency });
   } catch (error) {
     applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
@@ -298,9 +343,9 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
   let after: LiveState | null = null;
   let readBackError: SyncErrorData | null = null;
   try {
-    after = applied.ok ? await readAfterApply(target, plan, live, options.concurrency ?? 16) : await target.read();
+    after = applied.ok ? await readAfterApply(target, plan, live, concurrency) : await target.read();
   } catch (error) {
-    readBackError = errorData(error, target.name);
+    readBackError = inPhase(errorData(error, target.name), applied.ok ? 'verify' : 'restore');
   }
 
   if (applied.ok) {
@@ -324,6 +369,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
         message: `target ${target.name} does not hold the snapshot after applying it; still different: ${left.join(', ')}`,
         hint: 'another writer may have changed the gateway during the sync; sync again',
         objects: [...remaining.steps, ...remaining.conflicts].map((s) => ({ kind: s.kind, id: s.id })),
+        phase: 'verify',
       },
       restore: null,
     };
@@ -345,7 +391,7 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
     status: 'failed',
     runs,
     writes: applied.writes,
-    error: applied.error,
+    error: inPhase(applied.error, 'apply'),
     restore: { ...applied.restore, verified },
   };
 }

@@ -8,7 +8,7 @@ export default class Sync extends TagwayCommand {
   static override summary = "Push a gateway group's snapshot to the gateways of its fleet.";
   static override description = `Compiles the group exactly as compile does (the worktree, or --rev), or takes a compiled --snapshot file (its digest is checked; drafts are refused), and takes it to every target listed under targets: in the group's group.yaml, in rollout order (rollout.batch_size targets at a time). Each target is read, planned (create/update/delete by id, comparing normalised objects, so a second sync of the same snapshot writes nothing), applied upstreams → services → routes (deletes in reverse), and read back to verify.
 
-Only objects labelled managed-by: tagway and tagway.group: <group> are ever changed; an object of another owner at an id the snapshot needs stops that target before any write. Network errors, 5xx and 429 are retried with backoff; a failure that persists restores what the run changed on that target and halts the rollout. Credentials are env:NAME references, resolved before the first request; keys are never printed.
+Before the first write every target is read (preflight): a target that cannot be reached, refuses the key, or has objects in the way (an object of another owner at an id the snapshot needs, or an object to delete that something else still uses, stream routes, plugin configs and consumers included) stops the sync before anything is written anywhere; --allow-partial syncs the other targets instead. Only objects labelled managed-by: tagway and tagway.group: <group> are ever changed. Network errors, 5xx and 429 are retried with backoff within each request's time limit (timeouts: of the target in group.yaml; 12 s by default); a failure that persists restores what the run changed on that target and halts the rollout. Credentials are env:NAME references, resolved before the first request; keys are never printed.
 
 --dry-run reads every target and prints its plan without writing. --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
@@ -18,6 +18,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     '<%= config.bin %> sync --group production --dry-run',
     '<%= config.bin %> sync --group production --target eu-1 --target eu-2 --rev main',
     '<%= config.bin %> sync --snapshot dist/production/snapshot.json --format json',
+    '<%= config.bin %> sync --group production --allow-partial   # sync the reachable targets even when one is down',
     'APISIX_EU1_KEY=... <%= config.bin %> sync --group production   # admin_key: env:APISIX_EU1_KEY',
   ];
   static override flags = {
@@ -27,6 +28,10 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     snapshot: Flags.string({ description: 'Sync this compiled snapshot.json instead of compiling; targets come from the worktree group.yaml of its group.', exclusive: ['rev'] }),
     'dry-run': Flags.boolean({ description: 'Read every target and print its plan; write nothing.', default: false }),
     concurrency: Flags.integer({ description: 'Writes in flight per target within a phase (default 16).', min: 1, max: 256 }),
+    'allow-partial': Flags.boolean({
+      description: 'When the preflight read finds targets that cannot be synced (unreachable, wrong key, objects in the way), sync the others instead of writing nothing.',
+      default: false,
+    }),
     format: formatFlag(['text', 'json'], 'text'),
   };
 
@@ -44,6 +49,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       ...(flags.snapshot !== undefined ? { snapshotFile: flags.snapshot } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       dryRun: flags['dry-run'],
+      allowPartial: flags['allow-partial'],
     });
 
     if (outcome.kind === 'findings') {

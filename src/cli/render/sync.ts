@@ -90,6 +90,13 @@ export function renderRollout(report: RolloutReport): string {
   if (report.ok) {
     lines.push(`every target runs ${shortDigest(report.digest)}`);
   } else {
+    if (!report.preflight.ok) {
+      const written = report.targets.some((t) => t.writes > 0);
+      lines.push(
+        `preflight: ${report.preflight.failed.join(', ')} cannot be synced; ` +
+          (written ? 'the other targets were synced (--allow-partial)' : 'nothing was written to any target (--allow-partial syncs the others)'),
+      );
+    }
     if (report.halted !== null) {
       lines.push(`rollout halted at batch ${report.halted.batch} (${report.halted.failed.join(', ')} failed); later targets were not written`);
     }
