@@ -504,7 +504,8 @@ describe('the text report', () => {
       ok: false,
       preflight: { ok: true, failed: [] },
       halted: { batch: 1, failed: ['eu-1', 'eu-2'] },
-      counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0 },
+      interrupted: null,
+      counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0, interrupted: 0 },
       targets: [
         {
           ...base,

@@ -10,6 +10,8 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `conflict`: objects in the way that tagway does not own; nothing was written.
  * - `verify-failed`: the read-back after apply does not match the snapshot.
  * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
+ * - `interrupted`: a signal stopped the sync: no new write started, and what the run changed on
+ *   the target was undone (the report's `restore` says how that went).
  * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.
  * - `io`: a file target could not be read or written.
  * - `internal`: a bug in tagway; the message says so.
@@ -23,6 +25,7 @@ export const SYNC_ERROR_CODES = [
   'conflict',
   'verify-failed',
   'invalid-live-state',
+  'interrupted',
   'stale-digest',
   'io',
   'internal',
@@ -97,6 +100,21 @@ export class SyncError extends Error {
   toJSON(): SyncErrorData {
     return this.data;
   }
+}
+
+/** What stopped a sync, from an aborted signal's reason: the signal's name (`SIGINT`), or a generic word. */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' && signal.reason !== '' ? signal.reason : 'a stop request';
+}
+
+/** The error of a target whose writes `signal` stopped after `writes` of the plan's `total`. */
+export function interruptedError(target: string, signal: AbortSignal, writes: number, total: number): SyncErrorData {
+  return {
+    code: 'interrupted',
+    target,
+    message: `target ${target}: the sync was interrupted by ${abortReason(signal)} after ${writes} of ${total} writes; no further write was started`,
+    hint: 'sync again to take the target to the snapshot',
+  };
 }
 
 /** `data` as a failure of `phase`: the phase recorded, and named at the end of the message. */

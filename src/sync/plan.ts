@@ -262,9 +262,7 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
 
   conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
 
-  const steps: PlanStep[] = [];
-  for (const kind of UPSERT_ORDER) steps.push(...(upserts.get(kind) ?? []).sort(byId));
-  for (const kind of DELETE_ORDER) steps.push(...(deletes.get(kind) ?? []).sort(byId));
+  const steps = inApplyOrder([...upserts.values(), ...deletes.values()].flat());
 
   return {
     group,
@@ -278,6 +276,37 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       unchanged,
     },
   };
+}
+
+/**
+ * Steps in the order a plan applies them: creates and updates upstreams → services → routes, then
+ * deletes routes → services → upstreams, each kind by id.
+ */
+function inApplyOrder(steps: readonly PlanStep[]): PlanStep[] {
+  const rank = (s: PlanStep) => (s.op === 'delete' ? UPSERT_ORDER.length + DELETE_ORDER.indexOf(s.kind) : UPSERT_ORDER.indexOf(s.kind));
+  return [...steps].sort((a, b) => rank(a) - rank(b) || byId(a, b));
+}
+
+/**
+ * The plan that undoes `plan` on a target that holds its result, from each step's `before` (the
+ * undo log): a created object is deleted, an updated one gets its old body back, a deleted one is
+ * created again. In apply order, so old objects are back before anything that refers to them,
+ * and created ones are deleted after what referred to them went back (old objects only refer to
+ * old objects). Its digest is the plan's, and it has no conflicts.
+ */
+export function invertPlan(plan: Plan): Plan {
+  const undo = plan.steps.map((step): PlanStep => {
+    if (step.op === 'create') return { op: 'delete', kind: step.kind, id: step.id, before: step.after };
+    if (step.op === 'delete') return { op: 'create', kind: step.kind, id: step.id, after: step.before };
+    const changes = step.changes.map((c): FieldChange => {
+      const op = c.op === 'add' ? 'remove' : c.op === 'remove' ? 'add' : 'replace';
+      return { path: c.path, op, ...('after' in c ? { before: c.after } : {}), ...('before' in c ? { after: c.before } : {}) } as FieldChange;
+    });
+    return { op: 'update', kind: step.kind, id: step.id, before: step.after, after: step.before, changes };
+  });
+  const steps = inApplyOrder(undo);
+  const count = (op: PlanStep['op']) => steps.filter((s) => s.op === op).length;
+  return { ...plan, steps, conflicts: [], counts: { create: count('create'), update: count('update'), delete: count('delete'), unchanged: plan.counts.unchanged } };
 }
 
 function byKindAndId(a: Conflict, b: Conflict): number {

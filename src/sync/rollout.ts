@@ -2,7 +2,19 @@ import type { RolloutSpec, TargetSpec } from '../model/target.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
 import { runBounded } from './run-bounded.js';
-import { blockedReport, planTarget, skippedReport, syncTarget, unreadReport, type SyncSnapshot, type TargetRead, type TargetReport, type TargetStatus } from './sync.js';
+import { abortReason } from './errors.js';
+import {
+  blockedReport,
+  planTarget,
+  runTargetSync,
+  skippedReport,
+  unreadReport,
+  type SyncEvent,
+  type SyncSnapshot,
+  type TargetRead,
+  type TargetReport,
+  type TargetStatus,
+} from './sync.js';
 
 export interface RolloutOptions {
   /** Targets per step, synced concurrently; a step with a failed target halts the rollout. Default 1. */
@@ -16,6 +28,15 @@ export interface RolloutOptions {
    * writing nothing; those targets are reported failed (or unreachable) and never written.
    */
   readonly allowPartial?: boolean;
+  /**
+   * Once aborted (its `reason` the signal's name, e.g. `SIGINT`): no new write starts anywhere,
+   * the writes in flight finish, and every target of the current batch is taken back to its
+   * state before the run (those still writing undo their writes, those done are undone from
+   * their plan's undo log); no later batch starts. Earlier batches keep the snapshot.
+   */
+  readonly signal?: AbortSignal;
+  /** Told when a target's writes start and end (see `SyncEvent`). */
+  readonly onEvent?: (event: SyncEvent) => void;
 }
 
 export interface RolloutReport {
@@ -31,6 +52,12 @@ export interface RolloutReport {
   readonly preflight: { readonly ok: boolean; readonly failed: readonly string[] };
   /** Set when a failed batch stopped the rollout: the 1-based batch and the targets that failed in it. */
   readonly halted: { readonly batch: number; readonly failed: readonly string[] } | null;
+  /**
+   * Set when the signal stopped the rollout: by what (`SIGINT`, `SIGTERM`), and the batch whose
+   * targets were taken back to their state before the run (null: it stopped before a batch was
+   * written, e.g. during the preflight or between two batches).
+   */
+  readonly interrupted: { readonly by: string; readonly batch: number | null } | null;
   /** One report per target, in fleet order. */
   readonly targets: readonly TargetReport[];
   readonly counts: Readonly<Record<TargetStatus, number>>;
@@ -44,8 +71,11 @@ interface Preflight {
   readonly failure: TargetReport | null;
 }
 
-/** Reads and plans every target, `parallel` at a time (see `planTarget`). Never throws. */
-async function preflightTargets(snapshot: SyncSnapshot, targets: readonly Target[], parallel: number): Promise<Map<Target, Preflight>> {
+/**
+ * Reads and plans every target, `parallel` at a time (see `planTarget`); once `signal` aborts no
+ * further target is read (those have no entry). Never throws.
+ */
+async function preflightTargets(snapshot: SyncSnapshot, targets: readonly Target[], parallel: number, signal?: AbortSignal): Promise<Map<Target, Preflight>> {
   const results = new Map<Target, Preflight>();
   await runBounded(targets, parallel, async (target) => {
     try {
@@ -54,7 +84,7 @@ async function preflightTargets(snapshot: SyncSnapshot, targets: readonly Target
     } catch (error) {
       results.set(target, { read: null, failure: unreadReport(target, error, 'preflight') });
     }
-  });
+  }, signal);
   return results;
 }
 
@@ -77,41 +107,58 @@ export async function rolloutTargets(
   options: RolloutOptions = {},
 ): Promise<RolloutReport> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 1));
-  const concurrency = options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
-  const preflight = await preflightTargets(snapshot, targets, options.parallel ?? 8);
+  const { signal } = options;
+  // A function, not a property test: TypeScript would take `aborted` to stay as first seen.
+  const stopped = (): boolean => signal?.aborted === true;
+  const syncOptions = {
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(signal !== undefined ? { signal } : {}),
+    ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+  };
+  const preflight = await preflightTargets(snapshot, targets, options.parallel ?? 8, signal);
   const reports = new Map<Target, TargetReport>();
   for (const [target, { failure }] of preflight) if (failure !== null) reports.set(target, failure);
   const failedPreflight = targets.filter((t) => reports.has(t));
 
   let halted: RolloutReport['halted'] = null;
+  let interrupted: RolloutReport['interrupted'] = null;
   const rollout = failedPreflight.length === 0 || options.allowPartial === true ? targets.filter((t) => !reports.has(t)) : [];
   let next = 0;
   for (let batch = 1; next < rollout.length; batch += 1) {
+    if (stopped()) break;
     const members = rollout.slice(next, next + batchSize);
     next += members.length;
-    const results = await Promise.all(
+    const runs = await Promise.all(
       members.map((t) => {
         const read = batch === 1 ? preflight.get(t)?.read : null;
-        return syncTarget(snapshot, t, { ...concurrency, ...(read ? { preread: read } : {}) });
+        return runTargetSync(snapshot, t, { ...syncOptions, ...(read ? { preread: read } : {}) });
       }),
     );
+    // Interrupted: the targets of the batch that finished go back too, so that each ends as it was.
+    const results = stopped() ? await Promise.all(runs.map((r) => (r.undo === null ? r.report : r.undo()))) : runs.map((r) => r.report);
     members.forEach((t, i) => reports.set(t, results[i] as TargetReport));
+    if (signal !== undefined && stopped()) {
+      interrupted = { by: abortReason(signal), batch };
+      break;
+    }
     const failed = results.filter((r) => !SUCCESS.has(r.status)).map((r) => r.target);
     if (failed.length > 0) {
       halted = { batch, failed };
       break;
     }
   }
+  if (signal !== undefined && stopped() && interrupted === null) interrupted = { by: abortReason(signal), batch: null };
 
   const all = targets.map((t) => reports.get(t) ?? skippedReport(snapshot, t, preflight.get(t)?.read ?? null));
-  const counts: Record<TargetStatus, number> = { 'in-sync': 0, applied: 0, failed: 0, skipped: 0, unreachable: 0 };
+  const counts: Record<TargetStatus, number> = { 'in-sync': 0, applied: 0, failed: 0, skipped: 0, unreachable: 0, interrupted: 0 };
   for (const r of all) counts[r.status] += 1;
   return {
     group: snapshot.group,
     digest: snapshot.digest,
-    ok: all.every((r) => SUCCESS.has(r.status)),
+    ok: interrupted === null && all.every((r) => SUCCESS.has(r.status)),
     preflight: { ok: failedPreflight.length === 0, failed: failedPreflight.map((t) => t.name) },
     halted,
+    interrupted,
     targets: all,
     counts,
   };
@@ -123,6 +170,10 @@ export interface SyncGroupOptions extends TargetOptions {
   readonly concurrency?: number;
   /** See `RolloutOptions.allowPartial`. */
   readonly allowPartial?: boolean;
+  /** See `RolloutOptions.signal`. */
+  readonly signal?: AbortSignal;
+  /** See `RolloutOptions.onEvent`. */
+  readonly onEvent?: (event: SyncEvent) => void;
 }
 
 /**
@@ -142,6 +193,8 @@ export async function syncGroup(
       batchSize: options.rollout?.batch_size ?? 1,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
     });
   } finally {
     await closeTargets(targets);

@@ -2,9 +2,9 @@ import { canonicalJson } from '../compile/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
-import { SyncError, errorData, inPhase, type SyncErrorData, type SyncPhase } from './errors.js';
+import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
 import { stripServerFields } from './normalize.js';
-import { ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { invertPlan, ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
 
@@ -17,8 +17,10 @@ export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
  * - `failed`: conflict, authentication, rejected or failed write, or failed verification.
  * - `skipped`: not synced because an earlier batch of the rollout failed.
  * - `unreachable`: the target could not be read at all.
+ * - `interrupted`: a signal stopped the sync; the target was not written, or what the run wrote
+ *   on it was undone (`restore` says whether a read-back found the state before the run again).
  */
-export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable';
+export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable' | 'interrupted';
 
 /**
  * What a target runs after the run, as far as it could be read:
@@ -66,6 +68,34 @@ export interface SyncTargetOptions {
    * not read again. Absent: the sync starts with its own read.
    */
   readonly preread?: TargetRead;
+  /**
+   * Once aborted (its `reason` a signal name such as `SIGINT`), no new write starts: writes in
+   * flight finish, what the run changed is undone, and the report is `interrupted`. A sync that
+   * finished applying is left as it is (a rollout undoes it, see `TargetSync.undo`).
+   */
+  readonly signal?: AbortSignal;
+  /** Told when the target's writes start, and when they (and the read-back after them) are over. */
+  readonly onEvent?: (event: SyncEvent) => void;
+}
+
+/**
+ * `writes-started`: the target is about to be written (the plan, or the undo of it);
+ * `writes-ended`: those writes are over and the target was read back. Between the two a target
+ * may hold some objects of the snapshot and some of the state before.
+ */
+export interface SyncEvent {
+  readonly type: 'writes-started' | 'writes-ended';
+  readonly target: string;
+}
+
+/** A target's sync, and how to take it back while the run still goes on. */
+export interface TargetSync {
+  readonly report: TargetReport;
+  /**
+   * For an `applied` target: writes back what it held before the run (each step's `before`, see
+   * `invertPlan`), reads it back, and returns its `interrupted` report. Null otherwise.
+   */
+  readonly undo: (() => Promise<TargetReport>) | null;
 }
 
 const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
@@ -309,33 +339,53 @@ export function skippedReport(snapshot: SyncSnapshot, target: Target, read: Targ
  * - A conflict stops the target before any write.
  * - After a successful apply the target is read back and planned again; anything left to do is
  *   `verify-failed`. A small plan is read back object by object (see `readsBackWrittenOnly`).
- * - After a failed apply (the target has undone its writes) the target is read back: the restore
- *   is verified when the group's objects equal those read before the run.
+ * - After a failed or interrupted apply (the target has undone its writes) the target is read
+ *   back: the restore is verified when the group's objects equal those read before the run.
  * - An error says the phase it happened in (read, apply, verify, restore).
  */
 export async function syncTarget(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetReport> {
+  return (await runTargetSync(snapshot, target, options)).report;
+}
+
+/** `syncTarget`, with the undo of an applied target (for a rollout interrupted in its batch). */
+export async function runTargetSync(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetSync> {
+  const done = (report: TargetReport): TargetSync => ({ report, undo: null });
   let read = options.preread;
   if (read === undefined) {
     try {
       read = await planTarget(snapshot, target);
     } catch (error) {
-      return unreadReport(target, error, 'read');
+      return done(unreadReport(target, error, 'read'));
     }
   }
-  if (read.plan.conflicts.length > 0) return blockedReport(snapshot, target, read, 'read');
+  if (read.plan.conflicts.length > 0) return done(blockedReport(snapshot, target, read, 'read'));
 
   // The verification plans below compare again only what this plan did not find unchanged.
   const { live, plan, memo } = read;
   const base = { target: target.name, kind: target.kind };
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
   if (plan.steps.length === 0) {
-    return { ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null };
+    return done({ ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null });
+  }
+  const { signal } = options;
+  if (signal?.aborted === true) {
+    return done({
+      ...base,
+      ...planned,
+      status: 'interrupted',
+      runs: runningPrevious(live, snapshot.group),
+      writes: 0,
+      error: interruptedError(target.name, signal, 0, plan.steps.length),
+      restore: null,
+    });
   }
 
   const concurrency = options.concurrency ?? 16;
+  const event = (type: SyncEvent['type']) => options.onEvent?.({ type, target: target.name });
+  event('writes-started');
   let applied: ApplyReport;
   try {
-    applied = await target.apply(plan, { concurrency });
+    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}) });
   } catch (error) {
     applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
@@ -347,17 +397,19 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
   } catch (error) {
     readBackError = inPhase(errorData(error, target.name), applied.ok ? 'verify' : 'restore');
   }
+  event('writes-ended');
 
   if (applied.ok) {
     if (after === null) {
-      return { ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null };
+      return done({ ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null });
     }
     const remaining = planSync(snapshot, after.config, memo);
     if (isSynced(remaining)) {
-      return { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
+      const report: TargetReport = { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
+      return { report, undo: () => undoTarget(snapshot, target, read, report, options) };
     }
     const left = [...remaining.steps.map((s) => `${s.op} ${s.kind}/${s.id}`), ...remaining.conflicts.map((c) => `${c.code} ${c.kind}/${c.id}`)];
-    return {
+    return done({
       ...base,
       ...planned,
       status: 'failed',
@@ -372,26 +424,70 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
         phase: 'verify',
       },
       restore: null,
-    };
+    });
   }
 
-  let runs: RunningConfig = UNKNOWN;
-  let verified = false;
-  if (after !== null) {
-    if (sameOwnedState(live.config, after.config, snapshot.group)) {
-      verified = true;
-      runs = runningPrevious(after, snapshot.group);
-    } else if (isSynced(planSync(snapshot, after.config, memo))) {
-      runs = runningSnapshot(snapshot);
-    }
-  }
-  return {
+  const restored = restoredState(snapshot, live, after, memo);
+  return done({
     ...base,
     ...planned,
-    status: 'failed',
-    runs,
+    status: applied.error.code === 'interrupted' ? 'interrupted' : 'failed',
+    runs: restored.runs,
     writes: applied.writes,
-    error: inPhase(applied.error, 'apply'),
-    restore: { ...applied.restore, verified },
+    error: applied.error.code === 'interrupted' ? applied.error : inPhase(applied.error, 'apply'),
+    restore: { ...applied.restore, verified: restored.verified },
+  });
+}
+
+/**
+ * After an undo: whether the read-back `after` holds the group's objects read before the run
+ * (`live`), and what the target runs (the previous state, the snapshot, or unknown).
+ */
+function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState | null, memo: PlanMemo): { verified: boolean; runs: RunningConfig } {
+  if (after === null) return { verified: false, runs: UNKNOWN };
+  if (sameOwnedState(live.config, after.config, snapshot.group)) return { verified: true, runs: runningPrevious(after, snapshot.group) };
+  return { verified: false, runs: isSynced(planSync(snapshot, after.config, memo)) ? runningSnapshot(snapshot) : UNKNOWN };
+}
+
+/**
+ * Takes an applied target back to the state read before the run (`invertPlan` of its plan), reads
+ * it back, and reports it `interrupted`. Not stoppable: it runs to the end once started.
+ */
+async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions): Promise<TargetReport> {
+  options.onEvent?.({ type: 'writes-started', target: target.name });
+  let undone: ApplyReport;
+  try {
+    undone = await target.apply(invertPlan(read.plan), { concurrency: options.concurrency ?? 16 });
+  } catch (error) {
+    undone = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
+  }
+  let after: LiveState | null = null;
+  try {
+    after = await target.read();
+  } catch {
+    // Reported as not verified.
+  }
+  options.onEvent?.({ type: 'writes-ended', target: target.name });
+  const restored = restoredState(snapshot, read.live, after, read.memo);
+  const failure = undone.ok ? null : inPhase(undone.error, 'restore');
+  const by = options.signal === undefined ? 'a stop request' : abortReason(options.signal);
+  return {
+    ...applied,
+    status: 'interrupted',
+    runs: restored.runs,
+    error: {
+      code: 'interrupted',
+      target: target.name,
+      message:
+        `target ${target.name}: the sync was interrupted by ${by} while its batch was being written; ` +
+        (undone.ok ? `its ${applied.writes} writes were taken back` : `taking back its ${applied.writes} writes failed`),
+      hint: 'sync again to take the target to the snapshot',
+    },
+    restore: {
+      attempted: true,
+      ok: undone.ok,
+      failures: failure === null ? [] : [{ request: failure.request ?? { method: '?', path: '?', status: null, attempts: 0 }, message: failure.message }],
+      verified: restored.verified,
+    },
   };
 }

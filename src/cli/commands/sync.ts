@@ -1,6 +1,7 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { runSync } from '../../app/sync.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import type { SyncEvent } from '../../sync/sync.js';
+import { EXIT, SIGNAL_EXIT, TagwayCommand, formatFlag } from '../base.js';
 import { driftJson } from '../render/drift.js';
 import { renderDryRun, renderRollout, renderSnapshotSource } from '../render/sync.js';
 
@@ -12,7 +13,9 @@ Before the first write every target is read (preflight): a target that cannot be
 
 --dry-run reads every target and prints its plan without writing. --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
-Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file).`;
+SIGINT or SIGTERM stops a sync cleanly: no new write starts, the writes in flight finish, the targets of the current batch are taken back to their state before the run (earlier batches keep the snapshot), the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once and names the targets that may hold a mix of the two configurations; the next sync takes them to the snapshot. See docs/interruptions.md.
+
+Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file), 130 / 143 stopped by SIGINT / SIGTERM.`;
   static override examples = [
     '<%= config.bin %> sync --group staging',
     '<%= config.bin %> sync --group production --dry-run',
@@ -40,6 +43,16 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     if (flags.group === undefined && flags.snapshot === undefined) {
       this.error('give the group to sync with --group (or a compiled snapshot with --snapshot)', { exit: EXIT.error });
     }
+    // A dry run writes nothing: signals keep their default (exit at once).
+    const stop = flags['dry-run'] ? null : stopOnSignals();
+    try {
+      await this.sync(flags, stop);
+    } finally {
+      stop?.release();
+    }
+  }
+
+  private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,
@@ -50,6 +63,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       dryRun: flags['dry-run'],
       allowPartial: flags['allow-partial'],
+      ...(stop !== null ? { signal: stop.signal, onEvent: stop.onEvent } : {}),
     });
 
     if (outcome.kind === 'findings') {
@@ -65,6 +79,59 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       process.stdout.write(renderSnapshotSource(outcome.snapshot));
       process.stdout.write(outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report));
     }
-    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+    const interrupted = outcome.kind === 'synced' ? outcome.report.interrupted : null;
+    process.exitCode = interrupted !== null ? signalExit(interrupted.by) : outcome.ok ? EXIT.ok : EXIT.findings;
   }
+}
+
+interface SignalStop {
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: SyncEvent) => void;
+  /** Removes the handlers. */
+  release(): void;
+}
+
+function signalExit(by: string): number {
+  return by === 'SIGTERM' ? SIGNAL_EXIT.SIGTERM : SIGNAL_EXIT.SIGINT;
+}
+
+/**
+ * SIGINT and SIGTERM during a sync. The first aborts the sync (no new write starts, the writes in
+ * flight finish, the current batch is taken back, the report is printed, exit 130/143). A second
+ * exits at once and names the targets that were being written: those may hold a mix of the old
+ * and the new configuration until the next sync.
+ */
+function stopOnSignals(): SignalStop {
+  const controller = new AbortController();
+  const writing = new Set<string>();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(
+        `tagway: ${signal}: stopping; no new write starts, the writes in flight finish and the targets of the current batch are taken back to their state before the run (${signal} again exits at once)\n`,
+      );
+      controller.abort(signal);
+      return;
+    }
+    const mixed = [...writing].sort();
+    process.stderr.write(
+      mixed.length === 0
+        ? `tagway: ${signal} again: exiting now; no target was being written\n`
+        : `tagway: ${signal} again: exiting now; ${mixed.join(', ')} ${mixed.length === 1 ? 'was' : 'were'} being written and may hold a mix of the old and the new configuration ` +
+            '(tagway status --live shows a target as mixed); the next tagway sync, or the agent, takes them to the snapshot\n',
+    );
+    process.exit(signalExit(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    onEvent: (event) => {
+      if (event.type === 'writes-started') writing.add(event.target);
+      else writing.delete(event.target);
+    },
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

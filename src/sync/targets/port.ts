@@ -17,6 +17,12 @@ export interface LiveState {
 export interface ApplyContext {
   /** Writes in flight at once within one phase of the plan. */
   readonly concurrency: number;
+  /**
+   * Once aborted, no new write starts; writes in flight finish, what the run changed is undone,
+   * and the report fails with an `interrupted` error (`interruptedError`). A target written in
+   * one request looks at it before that request only.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReadBackContext {

@@ -1,7 +1,7 @@
 import type { ApisixStandaloneTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
 import { AdminClient, type AdminClientOptions } from '../apisix/client.js';
-import type { ApplyReport, LiveState, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
 import { applyStandalonePlan } from './apply.js';
 import { readStandaloneState } from './read.js';
 import { referrersIn, type Referrer } from '../../referrers.js';
@@ -27,8 +27,8 @@ export class ApisixStandaloneTarget implements Target {
     return referrersIn((await readStandaloneState(this.#client)).raw);
   }
 
-  apply(plan: Plan): Promise<ApplyReport> {
-    return applyStandalonePlan(this.#client, plan);
+  apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+    return applyStandalonePlan(this.#client, plan, ctx.signal);
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { ApisixObject } from '../../../model/apisix.js';
 import type { FileTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
-import type { ApplyReport, LiveState, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
 import { applyFilePlan } from './apply.js';
 import { readStandaloneFile } from './read.js';
 import { referrersIn, type Referrer } from '../../referrers.js';
@@ -46,9 +46,9 @@ export class FileTarget implements Target {
     return referrersIn((await readStandaloneFile(this.name, this.path)).others);
   }
 
-  async apply(plan: Plan): Promise<ApplyReport> {
+  async apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     await safeTargetPath(this.name, this.root, this.relPath);
-    return applyFilePlan(this.name, this.path, plan);
+    return applyFilePlan(this.name, this.path, plan, ctx.signal);
   }
 
   async close(): Promise<void> {}
