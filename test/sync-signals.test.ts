@@ -157,4 +157,35 @@ describe('tagway sync under SIGINT and SIGTERM', () => {
     // Batches in order: eu-2 is never ahead of eu-1.
     expect(isAfter(held(eu2)) && !isAfter(held(eu1))).toBe(false);
   });
+
+  it('a second signal exits at once, names the targets being written; status --live says mixed, and the next sync converges', async () => {
+    resetFleet();
+    const run = spawnTagway(['sync', '--group', 'staging'], repo.dir);
+    const answeredPuts = () => eu1.requests.filter((r) => r.method === 'PUT' && r.status !== 0).length;
+    // More writes done than can be in flight, so that the restore cannot finish them all.
+    await waitFor('writes on eu-1', () => answeredPuts() >= 50);
+    run.kill('SIGINT');
+    // From now on a write takes long: the restore is still going when the second signal comes.
+    eu1.faults.clear();
+    eu1.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 1_000 } });
+    const puts = eu1.requests.filter((r) => r.method === 'PUT').length;
+    await waitFor('the restore', () => eu1.requests.filter((r) => r.method === 'PUT').length > puts);
+    run.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.stderr()).toContain('tagway: SIGINT again: exiting now; eu-1 was being written and may hold a mix of the old and the new configuration');
+    // Writes the gateway was still holding land or fail; then it is left as the killed run left it.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    eu1.faults.clear();
+    expect(isBefore(held(eu1)) || isAfter(held(eu1))).toBe(false);
+
+    const status = spawnTagway(['status', '--live', '--group', 'staging'], repo.dir);
+    expect(await status.exited).toBe(1);
+    expect(status.stdout()).toMatch(/eu-1\s+apisix\s+mixed: objects of two states/);
+    expect(status.stdout()).toMatch(/runs a mix of two states \(svc-0 1\.0\.0 and 1\.1\.0/);
+    expect(status.stdout()).toContain('2 drifted, 1 of them mixed');
+
+    const again = spawnTagway(['sync', '--group', 'staging'], repo.dir);
+    expect(await again.exited).toBe(0);
+    expect([isAfter(held(eu1)), isAfter(held(eu2))]).toEqual([true, true]);
+  });
 });

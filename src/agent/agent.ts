@@ -384,7 +384,8 @@ export class Agent {
 
   private recordSync(group: string, report: TargetReport): TargetOutcome {
     const ok = report.status === 'in-sync' || report.status === 'applied';
-    const drifted = ok ? 0 : report.plan !== null && report.runs.state === 'previous' ? changes(report.plan) : null;
+    const read = report.runs.state === 'previous' || report.runs.state === 'mixed';
+    const drifted = ok ? 0 : report.plan !== null && read ? changes(report.plan) : null;
     if (drifted !== null) this.metrics.drifted.set({ group, target: report.target }, drifted);
     this.metrics.targetDigest.set(digestLabels(group, report.target, report.kind, report.runs));
     const fields = { group, target: report.target, kind: report.kind, status: report.status, writes: report.writes, digest: report.runs.digest ?? undefined };

@@ -5,8 +5,8 @@ import type { FieldChange } from './normalize.js';
 import { runBounded } from './run-bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
-import { ownedObjects, type Conflict, type Plan } from './plan.js';
-import { planTarget, servicesIn, type RunningConfig, type SyncSnapshot } from './sync.js';
+import type { Conflict, Plan } from './plan.js';
+import { planTarget, runsOf, type RunningConfig, type SyncSnapshot } from './sync.js';
 
 /**
  * - `in-sync`: the group's objects on the target equal the snapshot.
@@ -71,9 +71,7 @@ export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): 
     return {
       ...base,
       status: inSync ? 'in-sync' : 'drifted',
-      runs: inSync
-        ? { state: 'snapshot', digest: snapshot.digest, services: servicesIn(snapshot.apisix) }
-        : { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, snapshot.group)) },
+      runs: runsOf(snapshot, live, plan),
       objects: driftOf(plan),
       conflicts: plan.conflicts,
       plan,

@@ -26,12 +26,17 @@ export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unrea
  * What a target runs after the run, as far as it could be read:
  * `snapshot` — this snapshot (`digest` is its digest); `previous` — what it held before the run
  * (`digest` is the one the target reports, null when it keeps none, e.g. the Admin API);
- * `unknown` — it could not be read, or holds neither (a restore that did not complete).
+ * `mixed` — not the snapshot, and its objects come from more than one state: the objects of one
+ * service carry different `tagway.version` labels (see `isMixed`); `unknown` — it could not be
+ * read, or holds neither (a restore that did not complete).
  */
 export interface RunningConfig {
-  readonly state: 'snapshot' | 'previous' | 'unknown';
+  readonly state: 'snapshot' | 'previous' | 'mixed' | 'unknown';
   readonly digest: string | null;
-  /** The group's services on the target, from the labels of its objects, by name. */
+  /**
+   * The group's services on the target, from the labels of its objects, by name (then version);
+   * a service of a `mixed` target is listed once per version found.
+   */
   readonly services: readonly { readonly name: string; readonly version: string }[];
 }
 
@@ -100,17 +105,30 @@ export interface TargetSync {
 
 const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
 
-/** The group's `{name, version}` pairs found in labels, by name. */
+/** The `{name, version}` pairs found in labels, by name then version, each pair once. */
 export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
-  const versions = new Map<string, string>();
+  const pairs = new Map<string, { readonly name: string; readonly version: string }>();
   for (const kind of APISIX_KINDS) {
     for (const obj of config[kind]) {
       const name = obj.labels?.[LABEL_SERVICE];
       const version = obj.labels?.[LABEL_VERSION];
-      if (name !== undefined && version !== undefined) versions.set(name, version);
+      // A NUL cannot occur in a label: the key tells pairs apart.
+      if (name !== undefined && version !== undefined) pairs.set(`${name}\u0000${version}`, { name, version });
     }
   }
-  return [...versions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, version]) => ({ name, version }));
+  return [...pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
+}
+
+/**
+ * Whether a group's services on a target come from more than one state: some service has objects
+ * of two versions. Every object tagway writes carries its service's version, so a sync that
+ * changes a version rewrites each object of the service, in dependency order across the whole
+ * group (upstreams, then services, then routes); stopped before the end, the service is left
+ * with objects of both versions. A change that keeps every version (an overlay's nodes or hosts)
+ * cannot be told apart this way: a target stopped during one shows as drifted, not mixed.
+ */
+export function isMixed(services: RunningConfig['services']): boolean {
+  return services.some((s, i) => i > 0 && services[i - 1]?.name === s.name);
 }
 
 export function summarizeSteps(plan: Plan): StepSummary[] {
@@ -137,7 +155,8 @@ function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
 }
 
 function runningPrevious(live: LiveState, group: string): RunningConfig {
-  return { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, group)) };
+  const services = servicesIn(ownedObjects(live.config, group));
+  return { state: isMixed(services) ? 'mixed' : 'previous', digest: live.digest, services };
 }
 
 /** Most steps a plan may have to be verified by reading back only the objects it wrote. */
@@ -270,7 +289,7 @@ export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promi
 }
 
 /** What a target runs according to a read and the plan made from it. */
-function runsOf(snapshot: SyncSnapshot, live: LiveState, plan: Plan): RunningConfig {
+export function runsOf(snapshot: SyncSnapshot, live: LiveState, plan: Plan): RunningConfig {
   return isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group);
 }
 
