@@ -21,7 +21,7 @@
  * (or, when that fails, its restore) and verification; then no further batch, group or pass
  * starts.
  */
-import { loadGroupSnapshot, type LoadedGroup } from '../app/group-snapshot.js';
+import { loadGroupSnapshot, type GroupSnapshotOptions, type LoadedGroup } from '../app/group-snapshot.js';
 import { UserError } from '../app/errors.js';
 import { GitError } from '../git/errors.js';
 import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
@@ -65,6 +65,11 @@ export interface AgentOptions {
   readonly runtime?: Partial<Runtime>;
   /** Writes in flight per target within a phase. Default 16. */
   readonly concurrency?: number;
+  /**
+   * Compiles a group (default: `loadGroupSnapshot` on this thread). `runAgent` passes a
+   * `CompileThread`'s, so that a long compile never holds back the endpoints or the signals.
+   */
+  readonly loadGroup?: (options: GroupSnapshotOptions) => Promise<LoadedGroup>;
 }
 
 /** Why a sync ran: first since the agent started, a new snapshot digest, or drift (self-heal). */
@@ -266,10 +271,16 @@ export class Agent {
     }
 
     let loaded: LoadedGroup;
+    this.log.debug('compiling', { group });
     try {
-      loaded = await loadGroupSnapshot({ cwd: this.options.dir, group, rev: 'HEAD' });
+      loaded = await (this.options.loadGroup ?? loadGroupSnapshot)({ cwd: this.options.dir, group, rev: 'HEAD' });
     } catch (error) {
       return this.fail(group, { error: describeError(error).message, cause: error, log: 'cannot compile the group' });
+    }
+    this.log.debug('compiled', { group, digest: loaded.kind === 'loaded' ? loaded.snapshot.digest : undefined, findings: loaded.kind === 'findings' || undefined });
+    if (stop?.aborted === true) {
+      // Stopped while it compiled: nothing of the group was read or written yet.
+      return { group, outcome: 'stopped', ok: false, digest: null, reason: null, targets: [], error: null };
     }
     if (loaded.kind === 'findings') {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');

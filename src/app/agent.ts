@@ -4,6 +4,7 @@
  * endpoints until `stop` aborts.
  */
 import { Agent, type ReconcileReport } from '../agent/agent.js';
+import { CompileThread } from '../agent/compile-thread.js';
 import type { Clock } from '../agent/clock.js';
 import { formatDuration } from '../agent/duration.js';
 import type { Logger } from '../agent/log.js';
@@ -72,8 +73,25 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     }
   }
   const gitAuth = remoteAuth(options.env);
+  // Compiles run on a thread of their own: the endpoints and the signal handlers stay responsive.
+  const compiler = new CompileThread();
+  try {
+    return await runLoop(options, repo.dir, groups, remote, gitAuth, compiler);
+  } finally {
+    await compiler.close();
+  }
+}
+
+async function runLoop(
+  options: AgentRunOptions,
+  dir: string,
+  groups: readonly string[],
+  remote: string | undefined,
+  gitAuth: RemoteAuth | undefined,
+  compiler: CompileThread,
+): Promise<AgentRunResult> {
   const agent = new Agent({
-    dir: repo.dir,
+    dir,
     groups,
     intervalMs: options.intervalMs,
     pull: options.pull,
@@ -85,9 +103,10 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    loadGroup: (load) => compiler.load(load),
   });
   options.logger.info('agent started', {
-    dir: repo.dir,
+    dir,
     groups,
     interval: formatDuration(options.intervalMs),
     pull: options.pull,
