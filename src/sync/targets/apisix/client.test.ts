@@ -211,7 +211,7 @@ describe('AdminClient', () => {
     expect(error.data.code).toBe('unreachable');
     expect(error.data.request?.attempts).toBeLessThan(5);
     expect(error.message).toContain('got no answer within the request time limit of 100 ms');
-    expect(error.data.hint).toContain('timeouts.request');
+    expect(error.data.hint).toContain('timeouts: in group.yaml');
   });
 
   it('scrubs the key from gateway text that echoes it', async () => {

@@ -178,7 +178,7 @@ export class AdminClient {
           ? `target ${this.target} is unreachable: ${req.method} ${req.path} got no answer within ${limit} (${tries}; last: ${last.problem})`
           : `target ${this.target} is unreachable: ${req.method} ${req.path} failed ${attempts} times (${last.problem})`,
         hint: outOfTime
-          ? `check that the Admin API of ${this.target} answers at its admin_url; timeouts.request of the target in group.yaml sets the limit (seconds)`
+          ? `check that the Admin API of ${this.target} answers at its admin_url; the target's timeouts: in group.yaml (connect, headers, body, request; seconds) set the limits`
           : `check that the Admin API of ${this.target} listens at its admin_url and is reachable from here`,
         request,
       });
@@ -239,9 +239,9 @@ export class AdminClient {
     if (error instanceof RequestTimeout) return error.message;
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
     const limits = this.#timeouts;
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within ${describeLimit(limits.connectMs)} (timeouts.connect)`;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no response headers within ${describeLimit(limits.headersMs)} (timeouts.headers)`;
-    if (code === 'UND_ERR_BODY_TIMEOUT') return `the response body stopped for ${describeLimit(limits.bodyMs)} (timeouts.body)`;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within ${describeLimit(limits.connectMs)}`;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no response headers within ${describeLimit(limits.headersMs)}`;
+    if (code === 'UND_ERR_BODY_TIMEOUT') return `the response body stopped for ${describeLimit(limits.bodyMs)}`;
     if (code === 'UND_ERR_INVALID_ARG') {
       throw new SyncError({ code: 'internal', target: this.target, message: `internal error: invalid request (${errorMessage(error)})` });
     }
