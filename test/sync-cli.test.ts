@@ -545,4 +545,56 @@ describe('the text report', () => {
     expect(text).toMatch(/sha256:bbbbbbbbbbbb \(a 1\.0\.0\):\s+edge-1\n/);
     expect(text).not.toContain('undefined');
   });
+
+  it('says when the preflight stopped the sync, and when a signal did', () => {
+    const runs = { state: 'previous', digest: null, services: [{ name: 'a', version: '1.0.0' }] } as const;
+    const report: RolloutReport = {
+      group: 'production',
+      digest,
+      ok: false,
+      preflight: { ok: false, failed: ['eu-2'] },
+      halted: null,
+      interrupted: null,
+      counts: { 'in-sync': 0, applied: 0, failed: 0, skipped: 1, unreachable: 1, interrupted: 0 },
+      targets: [
+        { ...base, target: 'eu-1', kind: 'apisix', status: 'skipped', writes: 0, runs },
+        {
+          ...base,
+          target: 'eu-2',
+          kind: 'apisix',
+          status: 'unreachable',
+          writes: 0,
+          runs: { state: 'unknown', digest: null, services: [] },
+          error: { code: 'unreachable', phase: 'preflight', message: 'target eu-2 is unreachable: GET /apisix/admin/routes got no answer (during the preflight read)' },
+        },
+      ],
+    };
+    expect(renderRollout(report)).toContain('preflight: eu-2 cannot be synced; nothing was written to any target (--allow-partial syncs the others)');
+
+    const stopped: RolloutReport = {
+      ...report,
+      preflight: { ok: true, failed: [] },
+      interrupted: { by: 'SIGTERM', batch: 1 },
+      counts: { 'in-sync': 0, applied: 0, failed: 0, skipped: 1, unreachable: 0, interrupted: 1 },
+      targets: [
+        {
+          ...base,
+          target: 'eu-1',
+          kind: 'apisix',
+          status: 'interrupted',
+          writes: 3,
+          runs,
+          error: { code: 'interrupted', message: 'target eu-1: the sync was interrupted by SIGTERM after 3 of 9 writes; no further write was started' },
+          restore: { attempted: true, ok: true, verified: true, failures: [] },
+        },
+        { ...base, target: 'eu-2', kind: 'apisix', status: 'skipped', writes: 0, runs },
+      ],
+    };
+    const text = renderRollout(stopped);
+    expect(text).toMatch(/eu-1\s+apisix\s+interrupted\s+3 writes/);
+    expect(text).toContain('restored: yes; the read-back matches the state before the run');
+    expect(text).toContain('production: 1 skipped, 1 interrupted; 3 writes');
+    expect(text).toContain('interrupted by SIGTERM: the writes in flight finished, and the targets of batch 1 were taken back to their state before the run; later targets were not written');
+    expect(text).not.toContain('preflight:');
+  });
 });

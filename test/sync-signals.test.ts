@@ -150,6 +150,7 @@ describe('tagway sync under SIGINT and SIGTERM', () => {
     expect(run.stderr()).toContain(`tagway: ${signal}: stopping`);
     expect(run.stdout()).toContain(`interrupted by ${signal}`);
     expect(run.stdout()).toMatch(/running now:/);
+    for (const key of Object.values(KEYS)) expect(run.stdout() + run.stderr()).not.toContain(key);
     for (const server of [eu1, eu2]) {
       const state = held(server);
       expect(isBefore(state) || isAfter(state)).toBe(true);
