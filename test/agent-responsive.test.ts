@@ -4,7 +4,6 @@
  * utilisation while the compile runs (how much of the time it was busy rather than waiting for
  * events), never against a wall-clock limit.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,11 +13,10 @@ import { createLogger } from '../src/agent/log.js';
 import { runAgent } from '../src/app/agent.js';
 import { CACHE_DIR } from '../src/app/compile-cache.js';
 import { parseLogLines } from './support/agent-fixture.js';
-import { PROJECT_ROOT } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { spawnCli } from './support/spawn-cli.js';
 import { makeSyntheticRepo } from './support/synthetic-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 /** Services of the group: a cold compile of them keeps a thread busy for a second or more. */
 const SERVICES = 600;
 
@@ -85,12 +83,8 @@ describe('the agent while it compiles a large group', () => {
 
   it('acts on a second signal at once, while the compile still runs', async () => {
     coldCache();
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [BIN, 'agent', '--group', 'staging', '--listen', '127.0.0.1:0', '--log-level', 'debug'], { cwd: repo.dir, env });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const logged = (msg: string) => parseLogLines(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).find((l) => l['msg'] === msg);
+    const { child, stdout: out, exited } = spawnCli(['agent', '--group', 'staging', '--listen', '127.0.0.1:0', '--log-level', 'debug'], repo.dir, process.env);
+    const logged = (msg: string) => parseLogLines(out().slice(0, out().lastIndexOf('\n') + 1)).find((l) => l['msg'] === msg);
     try {
       const listening = await waitFor('the endpoints', () => logged('listening'));
       await waitFor('the compile to start', () => logged('compiling'));
@@ -99,7 +93,7 @@ describe('the agent while it compiles a large group', () => {
       await waitFor('the first signal to be handled', () => logged('stopping: the target in flight finishes first'));
       child.kill('SIGTERM');
       expect(await exited).toBe(2);
-      const messages = parseLogLines(stdout).map((l) => l['msg']);
+      const messages = parseLogLines(out()).map((l) => l['msg']);
       expect(messages).toContain('second signal: exiting now');
       // It exited before the compile was over.
       expect(messages).not.toContain('compiled');

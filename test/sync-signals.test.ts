@@ -4,19 +4,16 @@
  * point, every gateway ends on exactly the state before the run or exactly the new snapshot, the
  * report is printed, and the exit status is 130 / 143.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
 import { canonicalJson } from '../src/compile/canonical.js';
 import { runSync } from '../src/app/sync.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
-import { PROJECT_ROOT } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { spawnCli, type SpawnedCli } from './support/spawn-cli.js';
 import { makeSyntheticRepo, template } from './support/synthetic-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const KEYS = { TAGWAY_SIG_EU1_KEY: 'sig-eu1-key-3c9e1a7f5b2d4086', TAGWAY_SIG_EU2_KEY: 'sig-eu2-key-8b0f2e6d4a1c3957' };
 /** Services of the group: 1.0.0 has 4 objects each, 1.1.0 five (a route more), every one changed. */
 const SERVICES = 40;
@@ -44,25 +41,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-interface Child {
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function spawnTagway(args: readonly string[], cwd: string): Child {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...KEYS };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  return { stdout: () => stdout, stderr: () => stderr, exited, kill: (signal) => child.kill(signal) };
+function spawnTagway(args: readonly string[], cwd: string): SpawnedCli {
+  return spawnCli(args, cwd, { ...process.env, ...KEYS });
 }
 
 /** Polls `test` every 2 ms; fails after `ms` (a bound on the test, not a timing assertion). */
@@ -143,7 +123,7 @@ describe('tagway sync under SIGINT and SIGTERM', () => {
     const point = Math.max(1, Math.floor(at * requestsOfASync));
     const run = spawnTagway(['sync', '--group', 'staging'], repo.dir);
     await waitFor(`request ${point}`, () => eu1.requests.length + eu2.requests.length >= point);
-    run.kill(signal);
+    run.child.kill(signal);
     const code = await run.exited;
 
     expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
@@ -165,13 +145,13 @@ describe('tagway sync under SIGINT and SIGTERM', () => {
     const answeredPuts = () => eu1.requests.filter((r) => r.method === 'PUT' && r.status !== 0).length;
     // More writes done than can be in flight, so that the restore cannot finish them all.
     await waitFor('writes on eu-1', () => answeredPuts() >= 50);
-    run.kill('SIGINT');
+    run.child.kill('SIGINT');
     // From now on a write takes long: the restore is still going when the second signal comes.
     eu1.faults.clear();
     eu1.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 1_000 } });
     const puts = eu1.requests.filter((r) => r.method === 'PUT').length;
     await waitFor('the restore', () => eu1.requests.filter((r) => r.method === 'PUT').length > puts);
-    run.kill('SIGINT');
+    run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
     expect(run.stderr()).toContain('tagway: SIGINT again: exiting now; eu-1 was being written and may hold a mix of the old and the new configuration');
     // Writes the gateway was still holding land or fail; then it is left as the killed run left it.
