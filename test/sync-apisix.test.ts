@@ -189,6 +189,37 @@ describe('sync to an apisix gateway', () => {
     expect(storedConfig()).toEqual(snapshotOf(petstore).apisix);
   });
 
+  it('writes nothing when an object to delete is still used by a stream route, plugin config or consumer', async () => {
+    await syncOk(snapshotOf(petstore, orders));
+    const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'orders', weight: 1 }] }] } };
+    server.seed('stream_routes', 'tcp-orders', { server_port: 9100, service_id: 'orders' });
+    server.seed('plugin_configs', 'canary', { plugins: split });
+    server.seed('consumers', 'jack', { plugins: split });
+    const before = server.writes();
+    // petstore changes too: the plan has writes besides the deletes, and none of them may start.
+    const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }), gateway());
+    expect(report).toMatchObject({ status: 'failed', writes: 0, restore: null, error: { code: 'conflict' } });
+    expect(report.conflicts.map((c) => [c.code, `${c.kind}/${c.id}`, c.referencedBy])).toEqual([
+      ['still-referenced', 'upstreams/orders', { kind: 'plugin_configs', id: 'canary' }],
+      ['still-referenced', 'services/orders', { kind: 'stream_routes', id: 'tcp-orders' }],
+    ]);
+    expect(report.conflicts[1]?.message).toBe('service orders is no longer in the snapshot, but stream route tcp-orders still uses it, so it cannot be deleted');
+    expect(server.writes()).toBe(before);
+  });
+
+  it('reads the other kinds only when the plan deletes, and not those a gateway does not serve', async () => {
+    const plain = await startAdminServer({ apiKey: KEY, streamMode: false, unsupported: ['consumer_groups'] });
+    try {
+      const target = gateway({ admin_url: plain.url });
+      expect(await syncTarget(snapshotOf(petstore, orders), target)).toMatchObject({ status: 'applied' });
+      expect(plain.requests.filter((r) => /stream_routes|consumer/.test(r.path))).toEqual([]);
+      expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied', plan: { delete: 3 } });
+      expect(plain.requests.filter((r) => /stream_routes|consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([400, 404]);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('retries transient faults (5xx, 429 with Retry-After, dropped and hung connections) and succeeds', async () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/upstreams/', action: { kind: 'status', status: 503 } });
     server.faults.add({ method: 'PUT', path: '/apisix/admin/services/', action: { kind: 'rate-limit', retryAfter: 3 } });
@@ -402,8 +433,11 @@ describe('verify after a successful apply', () => {
         'GET /apisix/admin/upstreams/orders',
       ].sort(),
     );
-    // The read before the run listed the three kinds.
-    expect(requestsSince(start).filter(isList)).toHaveLength(3);
+    // The read before the run listed the three kinds, and, as the plan deletes an upstream and a
+    // service, the five kinds that could still use them.
+    expect(requestsSince(start).filter(isList).map((r) => r.split('?')[0]?.split('/')[3]).sort()).toEqual(
+      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'routes', 'services', 'stream_routes', 'upstreams'],
+    );
     expect(owned()).toEqual(v2.apisix);
   });
 

@@ -294,6 +294,34 @@ describe('runSync against Admin API test servers', () => {
     for (const kind of ['upstreams', 'services', 'routes'] as const) expect(eu2.objects(kind).size).toBe(0);
   });
 
+  it('a gateway that never answers fails within the time limits of its group.yaml, naming the target and the phase', async () => {
+    const file = 'gateway-groups/staging/group.yaml';
+    const original = repo.read(file);
+    const limits = '    timeouts: { connect: 0.2, headers: 0.1, body: 0.1, request: 0.3 }\n';
+    repo.write(file, stagingGroup(apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + limits + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + limits));
+    try {
+      // eu-2 accepts every request and answers none: the preflight read gives up, nothing is written.
+      eu2.faults.add({ times: Infinity, action: { kind: 'hang' } });
+      const hung = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+      expect(hung.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'unreachable']]);
+      const preflight = hung.report.targets[1]?.error;
+      expect(preflight).toMatchObject({ code: 'unreachable', phase: 'preflight' });
+      expect(preflight?.message).toMatch(/^target eu-2 is unreachable: GET \/apisix\/admin\/\w+\?page=1&page_size=500 got no answer within the request time limit of 300 ms \(\d attempts?; last: .+\) \(during the preflight read\)$/);
+      expect(eu1.writes() + eu2.writes()).toBe(0);
+
+      // Answers reads, hangs on writes: the apply fails in time, and the restore too.
+      eu2.faults.clear();
+      eu2.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'hang' } });
+      const apply = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+      expect(apply.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-2', 'failed']]);
+      expect(apply.report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'apply', request: { method: 'PUT' } });
+      expect(apply.report.targets[1]?.error?.message).toContain('got no answer within the request time limit of 300 ms');
+      expect(apply.report.targets[1]?.error?.message).toMatch(/\(during apply\)$/);
+    } finally {
+      repo.write(file, original);
+    }
+  });
+
   it('runDriftCheck compares each target with the compiled snapshot, field by field', async () => {
     await runSync({ cwd: repo.dir, group: 'staging', env: KEYS });
     const route = eu1.objects('routes').get('petstore.list-pets');
@@ -441,8 +469,10 @@ describe('the text report', () => {
       group: 'production',
       digest,
       ok: false,
+      preflight: { ok: true, failed: [] },
       halted: { batch: 1, failed: ['eu-1', 'eu-2'] },
-      counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0 },
+      interrupted: null,
+      counts: { 'in-sync': 0, applied: 0, failed: 2, skipped: 1, unreachable: 0, interrupted: 0 },
       targets: [
         {
           ...base,
@@ -481,5 +511,57 @@ describe('the text report', () => {
     expect(text).toMatch(/unknown \(could not be read\):\s+eu-1, eu-2\n/);
     expect(text).toMatch(/sha256:bbbbbbbbbbbb \(a 1\.0\.0\):\s+edge-1\n/);
     expect(text).not.toContain('undefined');
+  });
+
+  it('says when the preflight stopped the sync, and when a signal did', () => {
+    const runs = { state: 'previous', digest: null, services: [{ name: 'a', version: '1.0.0' }] } as const;
+    const report: RolloutReport = {
+      group: 'production',
+      digest,
+      ok: false,
+      preflight: { ok: false, failed: ['eu-2'] },
+      halted: null,
+      interrupted: null,
+      counts: { 'in-sync': 0, applied: 0, failed: 0, skipped: 1, unreachable: 1, interrupted: 0 },
+      targets: [
+        { ...base, target: 'eu-1', kind: 'apisix', status: 'skipped', writes: 0, runs },
+        {
+          ...base,
+          target: 'eu-2',
+          kind: 'apisix',
+          status: 'unreachable',
+          writes: 0,
+          runs: { state: 'unknown', digest: null, services: [] },
+          error: { code: 'unreachable', phase: 'preflight', message: 'target eu-2 is unreachable: GET /apisix/admin/routes got no answer (during the preflight read)' },
+        },
+      ],
+    };
+    expect(renderRollout(report)).toContain('preflight: eu-2 cannot be synced; nothing was written to any target (--allow-partial syncs the others)');
+
+    const stopped: RolloutReport = {
+      ...report,
+      preflight: { ok: true, failed: [] },
+      interrupted: { by: 'SIGTERM', batch: 1 },
+      counts: { 'in-sync': 0, applied: 0, failed: 0, skipped: 1, unreachable: 0, interrupted: 1 },
+      targets: [
+        {
+          ...base,
+          target: 'eu-1',
+          kind: 'apisix',
+          status: 'interrupted',
+          writes: 3,
+          runs,
+          error: { code: 'interrupted', message: 'target eu-1: the sync was interrupted by SIGTERM after 3 of 9 writes; no further write was started' },
+          restore: { attempted: true, ok: true, verified: true, failures: [] },
+        },
+        { ...base, target: 'eu-2', kind: 'apisix', status: 'skipped', writes: 0, runs },
+      ],
+    };
+    const text = renderRollout(stopped);
+    expect(text).toMatch(/eu-1\s+apisix\s+interrupted\s+3 writes/);
+    expect(text).toContain('restored: yes; the read-back matches the state before the run');
+    expect(text).toContain('production: 1 skipped, 1 interrupted; 3 writes');
+    expect(text).toContain('interrupted by SIGTERM: the writes in flight finished, and the targets of batch 1 were taken back to their state before the run; later targets were not written');
+    expect(text).not.toContain('preflight:');
   });
 });

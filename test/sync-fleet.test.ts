@@ -75,7 +75,8 @@ describe('fleet rollout', () => {
     const report = await syncGroup(v2, specs, options());
     expect(report.ok).toBe(false);
     expect(report.halted).toEqual({ batch: 2, failed: ['eu-2'] });
-    expect(report.counts).toEqual({ 'in-sync': 0, applied: 1, failed: 1, skipped: 1, unreachable: 0 });
+    expect(report.counts).toEqual({ 'in-sync': 0, applied: 1, failed: 1, skipped: 1, unreachable: 0, interrupted: 0 });
+    expect(report.preflight).toEqual({ ok: true, failed: [] });
     expect(report.targets.map((t) => [t.target, t.status, t.runs.state, t.runs.digest, t.runs.services])).toEqual([
       ['eu-1', 'applied', 'snapshot', v2.digest, [{ name: 'petstore', version: '2.0.0' }]],
       ['eu-2', 'failed', 'previous', null, [{ name: 'petstore', version: '1.0.0' }]],
@@ -93,13 +94,58 @@ describe('fleet rollout', () => {
     expect(report.targets[2]?.runs).toEqual({ state: 'previous', digest: null, services: [] });
   });
 
-  it('counts an unreachable target as a failed batch', async () => {
+  it('writes nothing anywhere when the preflight cannot read a later target', async () => {
     const down = await startAdminServer();
     await down.close();
     const fleet: TargetSpec[] = [specs[0] as TargetSpec, { kind: 'apisix', name: 'eu-down', admin_url: down.url }, specs[2] as TargetSpec];
     const report = await syncGroup(v1, fleet, options());
-    expect(report.targets.map((t) => t.status)).toEqual(['applied', 'unreachable', 'skipped']);
-    expect(report.targets[1]?.runs.state).toBe('unknown');
+    expect(report).toMatchObject({ ok: false, preflight: { ok: false, failed: ['eu-down'] }, halted: null });
+    expect(report.targets.map((t) => [t.target, t.status, t.writes, t.runs.state])).toEqual([
+      ['eu-1', 'skipped', 0, 'previous'],
+      ['eu-down', 'unreachable', 0, 'unknown'],
+      ['eu-3', 'skipped', 0, 'previous'],
+    ]);
+    expect(report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'preflight' });
+    expect(report.targets[1]?.error?.message).toMatch(/\(during the preflight read\)$/);
+    expect(report.targets[0]?.plan).toEqual({ create: 3, update: 0, delete: 0, unchanged: 0 });
+    expect(gateways.map((g) => g.writes())).toEqual([0, 0, 0]);
+  });
+
+  it('writes nothing anywhere when a later target refuses the key, or has an object in the way', async () => {
+    const keyed = await startAdminServer({ apiKey: 'the-real-key-0000' });
+    try {
+      const fleet: TargetSpec[] = [...specs.slice(0, 2), { kind: 'apisix', name: 'eu-keyed', admin_url: keyed.url, admin_key: 'env:EU3_KEY' }];
+      const refused = await syncGroup(v1, fleet, options());
+      expect(refused.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'skipped'], ['eu-keyed', 'failed']]);
+      expect(refused.targets[2]?.error).toMatchObject({ code: 'auth', phase: 'preflight' });
+
+      gateways[1]?.seed('routes', 'petstore.list', { uri: '/pets' });
+      const blocked = await syncGroup(v1, specs, options());
+      expect(blocked.preflight).toEqual({ ok: false, failed: ['eu-2'] });
+      expect(blocked.targets[1]).toMatchObject({ status: 'failed', error: { code: 'conflict', phase: 'preflight' }, conflicts: [{ code: 'unowned' }] });
+      expect(gateways.map((g) => g.writes()).concat(keyed.writes())).toEqual([0, 0, 0, 0]);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('with allowPartial, syncs the targets the preflight could read and reports the others', async () => {
+    const down = await startAdminServer();
+    await down.close();
+    const fleet: TargetSpec[] = [specs[0] as TargetSpec, { kind: 'apisix', name: 'eu-down', admin_url: down.url }, specs[2] as TargetSpec];
+    const report = await syncGroup(v1, fleet, options({ allowPartial: true }));
+    expect(report).toMatchObject({ ok: false, preflight: { ok: false, failed: ['eu-down'] }, halted: null });
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-down', 'unreachable'], ['eu-3', 'applied']]);
+  });
+
+  it('writes the first batch from the preflight read, and reads later batches again', async () => {
+    const lists = (g: AdminServer | undefined) => (g?.requests ?? []).filter((r) => r.method === 'GET' && r.path.includes('?page='));
+    const report = await syncGroup(v1, specs.slice(0, 2), options());
+    expect(report.counts.applied).toBe(2);
+    // eu-1: the preflight, then the verify (a first sync is read back whole); eu-2: once more before its batch.
+    expect([lists(gateways[0]).length, lists(gateways[1]).length]).toEqual([6, 9]);
+    const first = gateways[0]?.requests ?? [];
+    expect(first.findIndex((r) => r.method !== 'GET')).toBe(3);
   });
 
   it('refuses to start when a credential is missing, before any request', async () => {
@@ -116,6 +162,92 @@ describe('fleet rollout', () => {
     const drift = await checkDrift(v1, specs, options());
     const text = JSON.stringify([rollout, drift]);
     for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
+  });
+});
+
+/** A snapshot of one service with `routes` routes: every object changes between versions. */
+function wideSnapshot(version: string, routes: number): SyncSnapshot {
+  const l = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore', 'tagway.version': version };
+  const apisix: ApisixConfig = sortKeys({
+    upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
+    routes: Array.from({ length: routes }, (_, i) => ({ id: `petstore.r${String(i).padStart(3, '0')}`, labels: l, service_id: 'petstore', uris: [`/pets/${i}`] })),
+  });
+  return { group: 'production', apisix, digest: sha256Digest(canonicalJson(apisix)) };
+}
+
+/** The group's objects on a gateway, server fields left out. */
+function heldBy(gateway: AdminServer | undefined): unknown {
+  return Object.fromEntries(
+    (['upstreams', 'services', 'routes'] as const).map((kind) => [
+      kind,
+      [...(gateway?.objects(kind).values() ?? [])].map(({ create_time: _c, update_time: _u, ...rest }) => rest).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)),
+    ]),
+  );
+}
+
+describe('interrupted rollout', () => {
+  const old = wideSnapshot('1.0.0', 30);
+  const next = wideSnapshot('2.0.0', 30);
+
+  it('takes every target of the current batch back, the one still writing and the one done', async () => {
+    await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));
+    const before = gateways.map(heldBy);
+    const writes = gateways.map((g) => g.writes());
+    // eu-2 is slow; the signal comes as soon as eu-1 is done.
+    gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
+    const controller = new AbortController();
+    const events: string[] = [];
+    const report = await syncGroup(next, specs, {
+      ...options({ rollout: { batch_size: 2 } }),
+      concurrency: 2,
+      signal: controller.signal,
+      onEvent: (e) => {
+        events.push(`${e.type} ${e.target}`);
+        if (e.type === 'writes-ended' && e.target === 'eu-1') controller.abort('SIGINT');
+      },
+    });
+    expect(report).toMatchObject({ ok: false, interrupted: { by: 'SIGINT', batch: 1 }, halted: null });
+    expect(report.targets.map((t) => [t.target, t.status, t.runs.state])).toEqual([
+      ['eu-1', 'interrupted', 'previous'],
+      ['eu-2', 'interrupted', 'previous'],
+      ['eu-3', 'skipped', 'previous'],
+    ]);
+    expect(report.targets[0]).toMatchObject({ writes: 32, restore: { attempted: true, ok: true, verified: true }, error: { code: 'interrupted' } });
+    expect(report.targets[0]?.error?.message).toContain('interrupted by SIGINT while its batch was being written; its 32 writes were taken back');
+    expect(report.targets[1]).toMatchObject({ restore: { attempted: true, ok: true, verified: true }, error: { code: 'interrupted' } });
+    expect(report.targets[1]?.writes).toBeLessThan(32);
+    expect(gateways.map(heldBy)).toEqual(before);
+    // eu-2: each of its writes, and one undo write each; eu-3: nothing.
+    expect(gateways[1]!.writes() - writes[1]!).toBe(2 * report.targets[1]!.writes);
+    expect(gateways[2]!.writes()).toBe(writes[2]);
+    expect(events).toEqual(['writes-started eu-1', 'writes-started eu-2', 'writes-ended eu-1', 'writes-ended eu-2', 'writes-started eu-1', 'writes-ended eu-1']);
+  });
+
+  it('keeps earlier batches on the snapshot, and starts no write once stopped', async () => {
+    await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));
+    const before = gateways.map(heldBy);
+    gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
+    const controller = new AbortController();
+    const from = gateways[1]?.requests.length ?? 0;
+    const puts = (answered: boolean) => (gateways[1]?.requests.slice(from) ?? []).filter((r) => r.method === 'PUT' && (!answered || r.status !== 0)).length;
+    let atStop = -1;
+    const poll = setInterval(() => {
+      if (atStop < 0 && puts(true) >= 5) {
+        atStop = puts(false);
+        controller.abort('SIGTERM');
+      }
+    }, 1);
+    const writesBefore = gateways[1]!.writes();
+    const report = await syncGroup(next, specs, { ...options(), concurrency: 2, signal: controller.signal }).finally(() => clearInterval(poll));
+    expect(report.interrupted).toEqual({ by: 'SIGTERM', batch: 2 });
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-2', 'interrupted'], ['eu-3', 'skipped']]);
+    expect([heldBy(gateways[0]), heldBy(gateways[1]), heldBy(gateways[2])]).toEqual([heldBy(gateways[0]), before[1], before[2]]);
+    expect((heldBy(gateways[0]) as { routes: { labels: Record<string, string> }[] }).routes[0]?.labels['tagway.version']).toBe('2.0.0');
+    // Only the writes in flight at the stop (at most `concurrency`) were started after it.
+    const forward = report.targets[1]!.writes;
+    expect(forward).toBeLessThanOrEqual(atStop + 2);
+    expect(gateways[1]!.writes() - writesBefore).toBe(2 * forward);
   });
 });
 

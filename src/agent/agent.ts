@@ -24,7 +24,7 @@
  * starts.
  */
 import path from 'node:path';
-import { loadGroupSnapshot, type LoadedGroup } from '../app/group-snapshot.js';
+import { loadGroupSnapshot, type GroupSnapshotOptions, type LoadedGroup } from '../app/group-snapshot.js';
 import { UserError } from '../app/errors.js';
 import { GitError } from '../git/errors.js';
 import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
@@ -75,6 +75,12 @@ export interface AgentOptions {
   readonly snapshotDir?: string;
   /** With `snapshotDir`: public keys besides tagway.yaml's `trusted_keys` (see `sync --trusted-key`). */
   readonly trustedKeys?: readonly string[];
+  /**
+   * Compiles a group, or takes its snapshot file (default: `loadGroupSnapshot` on this thread).
+   * `runAgent` passes a `CompileThread`'s, so that a long compile never holds back the endpoints
+   * or the signals.
+   */
+  readonly loadGroup?: (options: GroupSnapshotOptions) => Promise<LoadedGroup>;
 }
 
 /** Why a sync ran: first since the agent started, a new snapshot digest, or drift (self-heal). */
@@ -277,8 +283,9 @@ export class Agent {
 
     let loaded: LoadedGroup;
     const { snapshotDir } = this.options;
+    this.log.debug(snapshotDir === undefined ? 'compiling' : 'reading the snapshot', { group });
     try {
-      loaded = await loadGroupSnapshot(
+      loaded = await (this.options.loadGroup ?? loadGroupSnapshot)(
         snapshotDir === undefined
           ? { cwd: this.options.dir, group, rev: 'HEAD' }
           : {
@@ -291,6 +298,11 @@ export class Agent {
       );
     } catch (error) {
       return this.fail(group, { error: describeError(error).message, cause: error, log: snapshotDir === undefined ? 'cannot compile the group' : 'cannot take the snapshot' });
+    }
+    this.log.debug('compiled', { group, digest: loaded.kind === 'loaded' ? loaded.snapshot.digest : undefined, findings: loaded.kind === 'findings' || undefined });
+    if (stop?.aborted === true) {
+      // Stopped while it compiled: nothing of the group was read or written yet.
+      return { group, outcome: 'stopped', ok: false, digest: null, reason: null, targets: [], error: null };
     }
     if (loaded.kind === 'findings') {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
@@ -405,7 +417,8 @@ export class Agent {
 
   private recordSync(group: string, report: TargetReport): TargetOutcome {
     const ok = report.status === 'in-sync' || report.status === 'applied';
-    const drifted = ok ? 0 : report.plan !== null && report.runs.state === 'previous' ? changes(report.plan) : null;
+    const read = report.runs.state === 'previous' || report.runs.state === 'mixed';
+    const drifted = ok ? 0 : report.plan !== null && read ? changes(report.plan) : null;
     if (drifted !== null) this.metrics.drifted.set({ group, target: report.target }, drifted);
     this.metrics.targetDigest.set(digestLabels(group, report.target, report.kind, report.runs));
     const fields = { group, target: report.target, kind: report.kind, status: report.status, writes: report.writes, digest: report.runs.digest ?? undefined };

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, type ReconcileReport } from '../agent/agent.js';
+import { CompileThread } from '../agent/compile-thread.js';
 import type { Clock } from '../agent/clock.js';
 import { formatDuration } from '../agent/duration.js';
 import type { Logger } from '../agent/log.js';
@@ -101,8 +102,27 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     }
   }
   const gitAuth = remoteAuth(options.env);
+  // Compiles run on a thread of their own: the endpoints and the signal handlers stay responsive.
+  const compiler = new CompileThread();
+  try {
+    return await runLoop(options, repo.dir, groups, remote, gitAuth, compiler, snapshotDir === undefined ? undefined : { dir: snapshotDir, trustedKeys });
+  } finally {
+    await compiler.close();
+  }
+}
+
+async function runLoop(
+  options: AgentRunOptions,
+  dir: string,
+  groups: readonly string[],
+  remote: string | undefined,
+  gitAuth: RemoteAuth | undefined,
+  compiler: CompileThread,
+  snapshots: { readonly dir: string; readonly trustedKeys: readonly string[] } | undefined,
+): Promise<AgentRunResult> {
+  const snapshotDir = snapshots?.dir;
   const agent = new Agent({
-    dir: repo.dir,
+    dir,
     groups,
     intervalMs: options.intervalMs,
     pull: options.pull,
@@ -114,10 +134,11 @@ export async function runAgent(options: AgentRunOptions): Promise<AgentRunResult
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(snapshotDir !== undefined ? { snapshotDir, trustedKeys } : {}),
+    ...(snapshots !== undefined ? { snapshotDir: snapshots.dir, trustedKeys: snapshots.trustedKeys } : {}),
+    loadGroup: (load) => compiler.load(load),
   });
   options.logger.info('agent started', {
-    dir: repo.dir,
+    dir,
     groups,
     interval: formatDuration(options.intervalMs),
     pull: options.pull,

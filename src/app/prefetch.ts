@@ -14,8 +14,6 @@
  * could start.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
 import type { CompileInput } from '../compile/compile.js';
 import { prefillMemo, servicesInput, sourcesToRead } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
@@ -25,6 +23,7 @@ import type { SourceOrigin } from '../load/deferred-source.js';
 import { classifyPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { CompileCache } from './compile-cache.js';
+import { startModuleWorker } from './module-worker.js';
 
 /**
  * Below this many files without a record, compile does the work itself: starting workers costs
@@ -215,7 +214,7 @@ function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
 /** Runs a job on a worker thread; `receive` gets its results as they come. */
 function runWorker(job: PrefetchJob, receive: (result: PrefetchResult) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker();
+    const worker = startModuleWorker(import.meta.url, 'prefetch-worker');
     worker.on('message', (message: PrefetchResult | { readonly done: true }) => {
       if ('done' in message) {
         resolve();
@@ -230,15 +229,3 @@ function runWorker(job: PrefetchJob, receive: (result: PrefetchResult) => void):
   });
 }
 
-/**
- * The worker runs the built module next to this one. Run from the TypeScript sources (the test
- * suite), it loads them through tsx, which the test suite has installed.
- */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./prefetch-worker.js', here));
-  const tsx = createRequire(here).resolve('tsx/esm/api').replace(/api\/index\.cjs$/, 'api/index.mjs');
-  const entry = new URL('./prefetch-worker.ts', here).href;
-  const boot = `import(${JSON.stringify(`file://${tsx}`)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
-}

@@ -7,6 +7,7 @@ import type { Env } from '../sync/credentials.js';
 import { checkDrift, type DriftReport } from '../sync/drift.js';
 import type { RetryPolicy } from '../sync/retry.js';
 import { syncGroup, type RolloutReport } from '../sync/rollout.js';
+import type { SyncEvent } from '../sync/sync.js';
 import type { TargetSpec } from '../model/target.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors, type SnapshotSource } from './group-snapshot.js';
 
@@ -34,6 +35,12 @@ export interface SyncOptions {
   readonly env: Env;
   /** Retry policy of gateway requests (default `DEFAULT_RETRY_POLICY`). */
   readonly retry?: Partial<RetryPolicy>;
+  /** Roll out to the targets the preflight could read even when others failed it. */
+  readonly allowPartial?: boolean;
+  /** Stops the sync when aborted (see `RolloutOptions.signal`); its `reason` names the signal. */
+  readonly signal?: AbortSignal;
+  /** Told when a target's writes start and end. */
+  readonly onEvent?: (event: SyncEvent) => void;
 }
 
 /** The snapshot a sync takes, for headers and reports. */
@@ -115,6 +122,14 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     const ok = report.targets.every((t) => (t.status === 'in-sync' || t.status === 'drifted') && t.conflicts.length === 0);
     return { ...base, kind: 'dry-run', ok, report };
   }
-  const report = await withFleetErrors(() => syncGroup(snapshot, targets, { ...targetOptions, rollout: fleet.rollout }));
+  const report = await withFleetErrors(() =>
+    syncGroup(snapshot, targets, {
+      ...targetOptions,
+      rollout: fleet.rollout,
+      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+    }),
+  );
   return { ...base, kind: 'synced', ok: report.ok, report };
 }

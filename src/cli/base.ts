@@ -7,6 +7,9 @@ import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
 /** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 
+/** The exit status of a command stopped by a signal, as a shell reports it: 128 + its number (SIGINT 130, SIGTERM 143). */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
 /**
  * Shared behaviour of tagway's commands: the `--cwd` flag, output helpers, and the one error
  * handler: a UserError prints its message and hint (exit 2); a usage error from the parser exits

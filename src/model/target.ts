@@ -5,6 +5,24 @@
 export const TARGET_KINDS = ['apisix', 'apisix-standalone', 'file'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
+/**
+ * Time limits of a gateway target's requests, in seconds (fractions allowed), as APISIX writes
+ * an upstream's `timeout`. Each one left out keeps its default (src/sync/timeouts.ts).
+ */
+export interface TargetTimeoutsSpec {
+  /** Opening a connection. Default 5. */
+  readonly connect?: number;
+  /** Waiting for the response headers. Default 10. */
+  readonly headers?: number;
+  /** Longest pause inside a response body. Default 10. */
+  readonly body?: number;
+  /** One request, all its attempts and the waits between them. Default 12. */
+  readonly request?: number;
+}
+
+/** The keys of `timeouts:` (test/schema-types.test.ts checks them against the schema). */
+export const TARGET_TIMEOUT_KEYS = ['connect', 'headers', 'body', 'request'] as const satisfies readonly (keyof TargetTimeoutsSpec)[];
+
 export interface ApisixTargetSpec {
   readonly kind: 'apisix';
   readonly name: string;
@@ -12,6 +30,7 @@ export interface ApisixTargetSpec {
   readonly admin_url: string;
   /** `env:NAME` reference to the Admin API key. */
   readonly admin_key?: string;
+  readonly timeouts?: TargetTimeoutsSpec;
 }
 
 export interface ApisixStandaloneTargetSpec {
@@ -19,6 +38,7 @@ export interface ApisixStandaloneTargetSpec {
   readonly name: string;
   readonly admin_url: string;
   readonly admin_key?: string;
+  readonly timeouts?: TargetTimeoutsSpec;
 }
 
 export interface FileTargetSpec {

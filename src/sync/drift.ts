@@ -5,8 +5,8 @@ import type { FieldChange } from './normalize.js';
 import { runBounded } from './run-bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
-import { ownedObjects, planSync, type Conflict, type Plan } from './plan.js';
-import { servicesIn, type RunningConfig, type SyncSnapshot } from './sync.js';
+import type { Conflict, Plan } from './plan.js';
+import { planTarget, runsOf, type RunningConfig, type SyncSnapshot } from './sync.js';
 
 /**
  * - `in-sync`: the group's objects on the target equal the snapshot.
@@ -66,15 +66,12 @@ function driftOf(plan: Plan): ObjectDrift[] {
 export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): Promise<TargetDrift> {
   const base = { target: target.name, kind: target.kind };
   try {
-    const live = await target.read();
-    const plan = planSync(snapshot, live.config);
+    const { live, plan } = await planTarget(snapshot, target);
     const inSync = plan.steps.length === 0 && plan.conflicts.length === 0;
     return {
       ...base,
       status: inSync ? 'in-sync' : 'drifted',
-      runs: inSync
-        ? { state: 'snapshot', digest: snapshot.digest, services: servicesIn(snapshot.apisix) }
-        : { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, snapshot.group)) },
+      runs: runsOf(snapshot, live, plan),
       objects: driftOf(plan),
       conflicts: plan.conflicts,
       plan,

@@ -10,6 +10,8 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `conflict`: objects in the way that tagway does not own; nothing was written.
  * - `verify-failed`: the read-back after apply does not match the snapshot.
  * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
+ * - `interrupted`: a signal stopped the sync: no new write started, and what the run changed on
+ *   the target was undone (the report's `restore` says how that went).
  * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.
  * - `io`: a file target could not be read or written.
  * - `internal`: a bug in tagway; the message says so.
@@ -23,11 +25,31 @@ export const SYNC_ERROR_CODES = [
   'conflict',
   'verify-failed',
   'invalid-live-state',
+  'interrupted',
   'stale-digest',
   'io',
   'internal',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+/**
+ * Where in a sync a failure happened:
+ * - `preflight`: the read of every target of a rollout before its first write;
+ * - `read`: a target's read just before its writes (a later batch), or a read-only check;
+ * - `apply`: the writes of the plan;
+ * - `verify`: the read-back after a successful apply;
+ * - `restore`: undoing the run's writes, and the read-back that checks the undo.
+ */
+export const SYNC_PHASES = ['preflight', 'read', 'apply', 'verify', 'restore'] as const;
+export type SyncPhase = (typeof SYNC_PHASES)[number];
+
+const PHASE_WORDS: Readonly<Record<SyncPhase, string>> = {
+  preflight: 'the preflight read',
+  read: 'the read',
+  apply: 'apply',
+  verify: 'verify',
+  restore: 'restore',
+};
 
 /** The request that failed: method and path (never headers, so never the key). */
 export interface FailedRequest {
@@ -54,6 +76,8 @@ export interface SyncErrorData {
   /** The gateway's own error text (`error_msg` / `message` of its JSON body). */
   readonly gatewayMessage?: string;
   readonly objects?: readonly ObjectRef[];
+  /** Where in the sync it happened (the message ends with it). */
+  readonly phase?: SyncPhase;
 }
 
 /**
@@ -76,6 +100,27 @@ export class SyncError extends Error {
   toJSON(): SyncErrorData {
     return this.data;
   }
+}
+
+/** What stopped a sync, from an aborted signal's reason: the signal's name (`SIGINT`), or a generic word. */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' && signal.reason !== '' ? signal.reason : 'a stop request';
+}
+
+/** The error of a target whose writes `signal` stopped after `writes` of the plan's `total`. */
+export function interruptedError(target: string, signal: AbortSignal, writes: number, total: number): SyncErrorData {
+  return {
+    code: 'interrupted',
+    target,
+    message: `target ${target}: the sync was interrupted by ${abortReason(signal)} after ${writes} of ${total} writes; no further write was started`,
+    hint: 'sync again to take the target to the snapshot',
+  };
+}
+
+/** `data` as a failure of `phase`: the phase recorded, and named at the end of the message. */
+export function inPhase(data: SyncErrorData, phase: SyncPhase): SyncErrorData {
+  if (data.phase !== undefined) return data;
+  return { ...data, phase, message: `${data.message} (during ${PHASE_WORDS[phase]})` };
 }
 
 /** The error data of anything thrown: a SyncError's own data, anything else as `internal`. */

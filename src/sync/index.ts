@@ -8,18 +8,22 @@
  *   and `sync --dry-run`, whose plan per target is `report.targets[i].plan`);
  * - lower level: `createTargets`, `rolloutTargets`, `syncTarget`, `checkDriftTargets`, `planSync`.
  */
-export { planSync, planPhases, applyPlanToConfig, isOwnedBy, ownedObjects, describeObject } from './plan.js';
+export { planSync, planPhases, applyPlanToConfig, invertPlan, isOwnedBy, ownedObjects, describeObject } from './plan.js';
 export type { Plan, PlanStep, PlanCounts, Conflict } from './plan.js';
 export { normalizeObject, stripServerFields, diffFields, SERVER_FIELDS } from './normalize.js';
 export type { FieldChange } from './normalize.js';
-export { SyncError, SYNC_ERROR_CODES, errorData } from './errors.js';
-export type { SyncErrorCode, SyncErrorData, FailedRequest, ObjectRef } from './errors.js';
+export { SyncError, SYNC_ERROR_CODES, SYNC_PHASES, errorData } from './errors.js';
+export type { SyncErrorCode, SyncErrorData, SyncPhase, FailedRequest, ObjectRef } from './errors.js';
+export { REFERRER_KINDS } from './referrers.js';
+export type { Referrer, ReferrerKind } from './referrers.js';
+export { DEFAULT_TIMEOUTS } from './timeouts.js';
+export type { RequestTimeouts } from './timeouts.js';
 export { resolveCredential, resolveTargetCredentials } from './credentials.js';
 export type { Env, Credential } from './credentials.js';
 export { DEFAULT_RETRY_POLICY, SYSTEM_RUNTIME, retryDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy, Runtime } from './retry.js';
-export { syncTarget, probeTarget, servicesIn } from './sync.js';
-export type { SyncSnapshot, TargetReport, TargetStatus, RunningConfig, StepSummary, SyncTargetOptions } from './sync.js';
+export { syncTarget, runTargetSync, planTarget, probeTarget, servicesIn, isMixed } from './sync.js';
+export type { SyncSnapshot, TargetReport, TargetStatus, RunningConfig, StepSummary, SyncTargetOptions, SyncEvent, TargetRead, TargetSync } from './sync.js';
 export { rolloutTargets, syncGroup } from './rollout.js';
 export type { RolloutOptions, RolloutReport, SyncGroupOptions } from './rollout.js';
 export { checkDrift, checkDriftTargets, checkTargetDrift } from './drift.js';

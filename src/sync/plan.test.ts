@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../compile/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
-import { applyPlanToConfig, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
+import { applyPlanToConfig, invertPlan, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
 import type { SyncSnapshot } from './sync.js';
 
 const GROUP = 'staging';
@@ -323,5 +323,36 @@ describe('planSync on lists out of id order', () => {
     const changed = route('petstore', 'list', { methods: ['POST'] });
     const live = { ...petstore, routes: [...petstore.routes, changed] };
     expect(ops(planSync(snapshot(petstore), live))).toEqual(['update routes/petstore.list']);
+  });
+});
+
+describe('invertPlan', () => {
+  it('undoes a plan from its undo log: applied after it, the target holds what it held before', () => {
+    const live = config({
+      upstreams: [upstream('petstore'), upstream('orders')],
+      services: [service('petstore'), service('orders')],
+      routes: [route('petstore', 'list'), route('orders', 'create'), route('legacy', 'x', { labels: { team: 'web' } })],
+    });
+    const want = config({
+      upstreams: [upstream('petstore', { nodes: [{ host: '10.0.0.2', port: 80, weight: 1 }] }), upstream('billing')],
+      services: [service('petstore'), service('billing')],
+      routes: [route('petstore', 'list', { methods: ['GET', 'HEAD'] }), route('billing', 'pay')],
+    });
+    const plan = planSync(snapshot(want), live);
+    const undo = invertPlan(plan);
+    expect(applyPlanToConfig(applyPlanToConfig(live, plan), undo)).toEqual(live);
+    expect(ops(undo)).toEqual([
+      'create upstreams/orders',
+      'update upstreams/petstore',
+      'create services/orders',
+      'create routes/orders.create',
+      'update routes/petstore.list',
+      'delete routes/billing.pay',
+      'delete services/billing',
+      'delete upstreams/billing',
+    ]);
+    expect(undo.counts).toEqual({ create: 3, update: 2, delete: 3, unchanged: plan.counts.unchanged });
+    const back = undo.steps.find((s) => s.op === 'update' && s.kind === 'routes');
+    expect(back?.op === 'update' ? back.changes : []).toEqual([{ path: '/methods', op: 'replace', before: ['GET', 'HEAD'], after: ['GET'] }]);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SyncError, type ObjectRef } from './errors.js';
+import type { ReferrerKind } from './referrers.js';
 import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from './normalize.js';
 
 export type { FieldChange } from './normalize.js';
@@ -38,8 +39,8 @@ export interface Conflict {
   readonly id: string;
   readonly message: string;
   readonly hint: string;
-  /** For `still-referenced`: the object that still uses it. */
-  readonly referencedBy?: ObjectRef;
+  /** For `still-referenced`: the object that still uses it (of any kind that can). */
+  readonly referencedBy?: { readonly kind: ApisixKind | ReferrerKind; readonly id: string };
 }
 
 export interface PlanCounts {
@@ -66,10 +67,19 @@ export interface Plan {
 const UPSERT_ORDER: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
 const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
 
-const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
+const SINGULAR: Readonly<Record<ApisixKind | ReferrerKind, string>> = {
+  upstreams: 'upstream',
+  services: 'service',
+  routes: 'route',
+  stream_routes: 'stream route',
+  plugin_configs: 'plugin config',
+  global_rules: 'global rule',
+  consumers: 'consumer',
+  consumer_groups: 'consumer group',
+};
 
 /** `route petstore.list`: how messages name an object. */
-export function describeObject(kind: ApisixKind, id: string): string {
+export function describeObject(kind: ApisixKind | ReferrerKind, id: string): string {
   return `${SINGULAR[kind]} ${id}`;
 }
 
@@ -144,7 +154,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * (`apisix/admin/{services,upstreams}.lua` `delete_checker`): `service_id`, `upstream_id`, and
  * the upstreams of a `traffic-split` plugin.
  */
-export function referencesOf(obj: ApisixObject): ObjectRef[] {
+export function referencesOf(obj: Readonly<Record<string, unknown>>): ObjectRef[] {
   const refs: ObjectRef[] = [];
   if (obj.service_id !== undefined) refs.push({ kind: 'services', id: String(obj.service_id) });
   if (obj.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(obj.upstream_id) });
@@ -252,16 +262,13 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
 
   conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
 
-  const steps: PlanStep[] = [];
-  for (const kind of UPSERT_ORDER) steps.push(...(upserts.get(kind) ?? []).sort(byId));
-  for (const kind of DELETE_ORDER) steps.push(...(deletes.get(kind) ?? []).sort(byId));
-  conflicts.sort((a, b) => APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b));
+  const steps = inApplyOrder([...upserts.values(), ...deletes.values()].flat());
 
   return {
     group,
     digest: snapshot.digest,
     steps,
-    conflicts,
+    conflicts: conflicts.sort(byKindAndId),
     counts: {
       create: steps.filter((s) => s.op === 'create').length,
       update: steps.filter((s) => s.op === 'update').length,
@@ -269,6 +276,46 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       unchanged,
     },
   };
+}
+
+/**
+ * Steps in the order a plan applies them: creates and updates upstreams → services → routes, then
+ * deletes routes → services → upstreams, each kind by id.
+ */
+function inApplyOrder(steps: readonly PlanStep[]): PlanStep[] {
+  const rank = (s: PlanStep) => (s.op === 'delete' ? UPSERT_ORDER.length + DELETE_ORDER.indexOf(s.kind) : UPSERT_ORDER.indexOf(s.kind));
+  return [...steps].sort((a, b) => rank(a) - rank(b) || byId(a, b));
+}
+
+/**
+ * The plan that undoes `plan` on a target that holds its result, from each step's `before` (the
+ * undo log): a created object is deleted, an updated one gets its old body back, a deleted one is
+ * created again. In apply order, so old objects are back before anything that refers to them,
+ * and created ones are deleted after what referred to them went back (old objects only refer to
+ * old objects). Its digest is the plan's, and it has no conflicts.
+ */
+export function invertPlan(plan: Plan): Plan {
+  const undo = plan.steps.map((step): PlanStep => {
+    if (step.op === 'create') return { op: 'delete', kind: step.kind, id: step.id, before: step.after };
+    if (step.op === 'delete') return { op: 'create', kind: step.kind, id: step.id, after: step.before };
+    const changes = step.changes.map((c): FieldChange => {
+      const op = c.op === 'add' ? 'remove' : c.op === 'remove' ? 'add' : 'replace';
+      return { path: c.path, op, ...('after' in c ? { before: c.after } : {}), ...('before' in c ? { after: c.before } : {}) } as FieldChange;
+    });
+    return { op: 'update', kind: step.kind, id: step.id, before: step.after, after: step.before, changes };
+  });
+  const steps = inApplyOrder(undo);
+  const count = (op: PlanStep['op']) => steps.filter((s) => s.op === op).length;
+  return { ...plan, steps, conflicts: [], counts: { create: count('create'), update: count('update'), delete: count('delete'), unchanged: plan.counts.unchanged } };
+}
+
+function byKindAndId(a: Conflict, b: Conflict): number {
+  return APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b);
+}
+
+/** `plan` with more conflicts (found outside the planner, e.g. objects of other kinds), in order. */
+export function withConflicts(plan: Plan, more: readonly Conflict[]): Plan {
+  return more.length === 0 ? plan : { ...plan, conflicts: [...plan.conflicts, ...more].sort(byKindAndId) };
 }
 
 /** Deletes that a remaining object (foreign, or from the snapshot) still refers to. */

@@ -9,7 +9,10 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** Longest `Retry-After` honoured; a longer one is waited for this long. */
   readonly maxRetryAfterMs: number;
-  /** Whole request (connect, headers and body) must finish within this. */
+  /**
+   * One attempt (connect, headers and body) must finish within this. All attempts of a request
+   * together stay within its time limit (`RequestTimeouts.requestMs`).
+   */
   readonly timeoutMs: number;
 }
 

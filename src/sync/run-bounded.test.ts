@@ -32,4 +32,24 @@ describe('runBounded', () => {
     expect(started).toEqual([1, 2]);
     expect(finished).toEqual([2]);
   });
+
+  it('starts nothing once the signal aborts, and lets running items finish', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const finished: number[] = [];
+    const error = await runBounded(
+      [1, 2, 3, 4, 5],
+      2,
+      async (n) => {
+        started.push(n);
+        if (n === 2) controller.abort();
+        await tick();
+        finished.push(n);
+      },
+      controller.signal,
+    );
+    expect(error).toBeUndefined();
+    expect(started).toEqual([1, 2]);
+    expect(finished).toEqual([1, 2]);
+  });
 });

@@ -1,13 +1,14 @@
 /**
- * Runs `work` over `items` with at most `limit` in flight. After the first failure no new item
- * starts; items already in flight finish. Resolves to the first failure (undefined if none);
- * never rejects.
+ * Runs `work` over `items` with at most `limit` in flight. After the first failure, or once
+ * `signal` aborts, no new item starts; items already in flight finish. Resolves to the first
+ * failure (undefined if none; an abort is not a failure: the caller looks at `signal`); never
+ * rejects.
  */
-export async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<unknown> {
+export async function runBounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<unknown> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    while (failure === null && next < items.length) {
+    while (failure === null && signal?.aborted !== true && next < items.length) {
       const item = items[next] as T;
       next += 1;
       try {

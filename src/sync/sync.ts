@@ -2,9 +2,10 @@ import { canonicalJson } from '../compile/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
-import { SyncError, errorData, type SyncErrorData } from './errors.js';
+import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
 import { stripServerFields } from './normalize.js';
-import { ownedObjects, planSync, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { invertPlan, ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
@@ -16,19 +17,26 @@ export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
  * - `failed`: conflict, authentication, rejected or failed write, or failed verification.
  * - `skipped`: not synced because an earlier batch of the rollout failed.
  * - `unreachable`: the target could not be read at all.
+ * - `interrupted`: a signal stopped the sync; the target was not written, or what the run wrote
+ *   on it was undone (`restore` says whether a read-back found the state before the run again).
  */
-export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable';
+export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable' | 'interrupted';
 
 /**
  * What a target runs after the run, as far as it could be read:
  * `snapshot` — this snapshot (`digest` is its digest); `previous` — what it held before the run
  * (`digest` is the one the target reports, null when it keeps none, e.g. the Admin API);
- * `unknown` — it could not be read, or holds neither (a restore that did not complete).
+ * `mixed` — not the snapshot, and its objects come from more than one state: the objects of one
+ * service carry different `tagway.version` labels (see `isMixed`); `unknown` — it could not be
+ * read, or holds neither (a restore that did not complete).
  */
 export interface RunningConfig {
-  readonly state: 'snapshot' | 'previous' | 'unknown';
+  readonly state: 'snapshot' | 'previous' | 'mixed' | 'unknown';
   readonly digest: string | null;
-  /** The group's services on the target, from the labels of its objects, by name. */
+  /**
+   * The group's services on the target, from the labels of its objects, by name (then version);
+   * a service of a `mixed` target is listed once per version found.
+   */
   readonly services: readonly { readonly name: string; readonly version: string }[];
 }
 
@@ -60,21 +68,67 @@ export interface TargetReport {
 export interface SyncTargetOptions {
   /** Writes in flight at once within a phase. Default 16. */
   readonly concurrency?: number;
+  /**
+   * The target as read and planned just before (a rollout's preflight), without conflicts: it is
+   * not read again. Absent: the sync starts with its own read.
+   */
+  readonly preread?: TargetRead;
+  /**
+   * Once aborted (its `reason` a signal name such as `SIGINT`), no new write starts: writes in
+   * flight finish, what the run changed is undone, and the report is `interrupted`. A sync that
+   * finished applying is left as it is (a rollout undoes it, see `TargetSync.undo`).
+   */
+  readonly signal?: AbortSignal;
+  /** Told when the target's writes start, and when they (and the read-back after them) are over. */
+  readonly onEvent?: (event: SyncEvent) => void;
+}
+
+/**
+ * `writes-started`: the target is about to be written (the plan, or the undo of it);
+ * `writes-ended`: those writes are over and the target was read back. Between the two a target
+ * may hold some objects of the snapshot and some of the state before.
+ */
+export interface SyncEvent {
+  readonly type: 'writes-started' | 'writes-ended';
+  readonly target: string;
+}
+
+/** A target's sync, and how to take it back while the run still goes on. */
+export interface TargetSync {
+  readonly report: TargetReport;
+  /**
+   * For an `applied` target: writes back what it held before the run (each step's `before`, see
+   * `invertPlan`), reads it back, and returns its `interrupted` report. Null otherwise.
+   */
+  readonly undo: (() => Promise<TargetReport>) | null;
 }
 
 const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
 
-/** The group's `{name, version}` pairs found in labels, by name. */
+/** The `{name, version}` pairs found in labels, by name then version, each pair once. */
 export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
-  const versions = new Map<string, string>();
+  const pairs = new Map<string, { readonly name: string; readonly version: string }>();
   for (const kind of APISIX_KINDS) {
     for (const obj of config[kind]) {
       const name = obj.labels?.[LABEL_SERVICE];
       const version = obj.labels?.[LABEL_VERSION];
-      if (name !== undefined && version !== undefined) versions.set(name, version);
+      // A NUL cannot occur in a label: the key tells pairs apart.
+      if (name !== undefined && version !== undefined) pairs.set(`${name}\u0000${version}`, { name, version });
     }
   }
-  return [...versions.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, version]) => ({ name, version }));
+  return [...pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
+}
+
+/**
+ * Whether a group's services on a target come from more than one state: some service has objects
+ * of two versions. Every object tagway writes carries its service's version, so a sync that
+ * changes a version rewrites each object of the service, in dependency order across the whole
+ * group (upstreams, then services, then routes); stopped before the end, the service is left
+ * with objects of both versions. A change that keeps every version (an overlay's nodes or hosts)
+ * cannot be told apart this way: a target stopped during one shows as drifted, not mixed.
+ */
+export function isMixed(services: RunningConfig['services']): boolean {
+  return services.some((s, i) => i > 0 && services[i - 1]?.name === s.name);
 }
 
 export function summarizeSteps(plan: Plan): StepSummary[] {
@@ -101,7 +155,8 @@ function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
 }
 
 function runningPrevious(live: LiveState, group: string): RunningConfig {
-  return { state: 'previous', digest: live.digest, services: servicesIn(ownedObjects(live.config, group)) };
+  const services = servicesIn(ownedObjects(live.config, group));
+  return { state: isMixed(services) ? 'mixed' : 'previous', digest: live.digest, services };
 }
 
 /** Most steps a plan may have to be verified by reading back only the objects it wrote. */
@@ -196,78 +251,160 @@ async function readAfterApply(target: Target, plan: Plan, live: LiveState, concu
   return { config: withReadBack(live.config, entries), digest: null };
 }
 
+/** A target read, and the snapshot planned against what it holds. */
+export interface TargetRead {
+  readonly live: LiveState;
+  readonly plan: Plan;
+  /** What the plan learnt, for the plans of the same sync that follow (see `PlanMemo`). */
+  readonly memo: PlanMemo;
+}
+
+/**
+ * Reads a target and plans the snapshot against it: how every sync, drift check and probe
+ * starts. When the plan deletes an upstream or a service, the objects of the kinds tagway does
+ * not write that use one (`readReferrers`) are read as well, and each such delete is a
+ * `still-referenced` conflict. Throws what the reads throw.
+ */
+export async function planTarget(snapshot: SyncSnapshot, target: Target): Promise<TargetRead> {
+  const live = await target.read();
+  const memo: PlanMemo = new WeakMap();
+  let plan = planSync(snapshot, live.config, memo);
+  if (target.readReferrers !== undefined && deletesReferable(plan)) {
+    plan = withConflicts(plan, referrerConflicts(plan, await target.readReferrers()));
+  }
+  return { live, plan, memo };
+}
+
 /**
  * What a target runs, from a read-only look: the snapshot, or what it held before (an in-flight
  * sync elsewhere aside). Used for targets a rollout skipped.
  */
 export async function probeTarget(snapshot: SyncSnapshot, target: Target): Promise<{ runs: RunningConfig; plan: Plan | null; error: SyncErrorData | null }> {
   try {
-    const live = await target.read();
-    const plan = planSync(snapshot, live.config);
-    return { runs: isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group), plan, error: null };
+    const { live, plan } = await planTarget(snapshot, target);
+    return { runs: runsOf(snapshot, live, plan), plan, error: null };
   } catch (error) {
     return { runs: UNKNOWN, plan: null, error: errorData(error, target.name) };
   }
+}
+
+/** What a target runs according to a read and the plan made from it. */
+export function runsOf(snapshot: SyncSnapshot, live: LiveState, plan: Plan): RunningConfig {
+  return isSynced(plan) ? runningSnapshot(snapshot) : runningPrevious(live, snapshot.group);
+}
+
+/** The report of a target that could not be read (`phase`: where), so was not written. */
+export function unreadReport(target: Target, error: unknown, phase: SyncPhase): TargetReport {
+  const data = inPhase(errorData(error, target.name), phase);
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: data.code === 'unreachable' ? 'unreachable' : 'failed',
+    runs: UNKNOWN,
+    plan: null,
+    steps: [],
+    conflicts: [],
+    writes: 0,
+    error: data,
+    restore: null,
+  };
+}
+
+/** The report of a target whose plan has conflicts (found in `phase`): nothing is written. */
+export function blockedReport(snapshot: SyncSnapshot, target: Target, read: TargetRead, phase: SyncPhase): TargetReport {
+  const { plan } = read;
+  return {
+    target: target.name,
+    kind: target.kind,
+    plan: plan.counts,
+    steps: summarizeSteps(plan),
+    conflicts: plan.conflicts,
+    status: 'failed',
+    runs: runningPrevious(read.live, snapshot.group),
+    writes: 0,
+    error: {
+      code: 'conflict',
+      target: target.name,
+      message: `target ${target.name}: ${plan.conflicts.length} object(s) in the way are not this group's to change; nothing was written`,
+      hint: plan.conflicts[0]?.hint ?? '',
+      objects: plan.conflicts.map((c) => ({ kind: c.kind, id: c.id })),
+      phase,
+    },
+    restore: null,
+  };
+}
+
+/** The report of a target a rollout did not write: what it runs as of `read` (null: unread). */
+export function skippedReport(snapshot: SyncSnapshot, target: Target, read: TargetRead | null): TargetReport {
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: 'skipped',
+    runs: read === null ? UNKNOWN : runsOf(snapshot, read.live, read.plan),
+    plan: read?.plan.counts ?? null,
+    steps: [],
+    conflicts: [],
+    writes: 0,
+    error: null,
+    restore: null,
+  };
 }
 
 /**
  * Syncs one target: read → plan → apply → verify. Never throws for gateway failures; the report
  * says what happened and what the target runs now.
  *
+ * - With `preread`, the target is not read again: the plan made from that read is applied.
  * - A conflict stops the target before any write.
  * - After a successful apply the target is read back and planned again; anything left to do is
  *   `verify-failed`. A small plan is read back object by object (see `readsBackWrittenOnly`).
- * - After a failed apply (the target has undone its writes) the target is read back: the restore
- *   is verified when the group's objects equal those read before the run.
+ * - After a failed or interrupted apply (the target has undone its writes) the target is read
+ *   back: the restore is verified when the group's objects equal those read before the run.
+ * - An error says the phase it happened in (read, apply, verify, restore).
  */
 export async function syncTarget(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetReport> {
-  const base = { target: target.name, kind: target.kind };
-  let live: LiveState;
-  try {
-    live = await target.read();
-  } catch (error) {
-    const data = errorData(error, target.name);
-    return {
-      ...base,
-      status: data.code === 'unreachable' ? 'unreachable' : 'failed',
-      runs: UNKNOWN,
-      plan: null,
-      steps: [],
-      conflicts: [],
-      writes: 0,
-      error: data,
-      restore: null,
-    };
+  return (await runTargetSync(snapshot, target, options)).report;
+}
+
+/** `syncTarget`, with the undo of an applied target (for a rollout interrupted in its batch). */
+export async function runTargetSync(snapshot: SyncSnapshot, target: Target, options: SyncTargetOptions = {}): Promise<TargetSync> {
+  const done = (report: TargetReport): TargetSync => ({ report, undo: null });
+  let read = options.preread;
+  if (read === undefined) {
+    try {
+      read = await planTarget(snapshot, target);
+    } catch (error) {
+      return done(unreadReport(target, error, 'read'));
+    }
   }
+  if (read.plan.conflicts.length > 0) return done(blockedReport(snapshot, target, read, 'read'));
 
   // The verification plans below compare again only what this plan did not find unchanged.
-  const memo: PlanMemo = new WeakMap();
-  const plan = planSync(snapshot, live.config, memo);
+  const { live, plan, memo } = read;
+  const base = { target: target.name, kind: target.kind };
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
-  if (plan.conflicts.length > 0) {
-    return {
+  if (plan.steps.length === 0) {
+    return done({ ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null });
+  }
+  const { signal } = options;
+  if (signal?.aborted === true) {
+    return done({
       ...base,
       ...planned,
-      status: 'failed',
+      status: 'interrupted',
       runs: runningPrevious(live, snapshot.group),
       writes: 0,
-      error: {
-        code: 'conflict',
-        target: target.name,
-        message: `target ${target.name}: ${plan.conflicts.length} object(s) in the way are not this group's to change; nothing was written`,
-        hint: plan.conflicts[0]?.hint ?? '',
-        objects: plan.conflicts.map((c) => ({ kind: c.kind, id: c.id })),
-      },
+      error: interruptedError(target.name, signal, 0, plan.steps.length),
       restore: null,
-    };
-  }
-  if (plan.steps.length === 0) {
-    return { ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null };
+    });
   }
 
+  const concurrency = options.concurrency ?? 16;
+  const event = (type: SyncEvent['type']) => options.onEvent?.({ type, target: target.name });
+  event('writes-started');
   let applied: ApplyReport;
   try {
-    applied = await target.apply(plan, { concurrency: options.concurrency ?? 16 });
+    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}) });
   } catch (error) {
     applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
@@ -275,21 +412,23 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
   let after: LiveState | null = null;
   let readBackError: SyncErrorData | null = null;
   try {
-    after = applied.ok ? await readAfterApply(target, plan, live, options.concurrency ?? 16) : await target.read();
+    after = applied.ok ? await readAfterApply(target, plan, live, concurrency) : await target.read();
   } catch (error) {
-    readBackError = errorData(error, target.name);
+    readBackError = inPhase(errorData(error, target.name), applied.ok ? 'verify' : 'restore');
   }
+  event('writes-ended');
 
   if (applied.ok) {
     if (after === null) {
-      return { ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null };
+      return done({ ...base, ...planned, status: 'failed', runs: UNKNOWN, writes: applied.writes, error: readBackError, restore: null });
     }
     const remaining = planSync(snapshot, after.config, memo);
     if (isSynced(remaining)) {
-      return { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
+      const report: TargetReport = { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
+      return { report, undo: () => undoTarget(snapshot, target, read, report, options) };
     }
     const left = [...remaining.steps.map((s) => `${s.op} ${s.kind}/${s.id}`), ...remaining.conflicts.map((c) => `${c.code} ${c.kind}/${c.id}`)];
-    return {
+    return done({
       ...base,
       ...planned,
       status: 'failed',
@@ -301,28 +440,73 @@ export async function syncTarget(snapshot: SyncSnapshot, target: Target, options
         message: `target ${target.name} does not hold the snapshot after applying it; still different: ${left.join(', ')}`,
         hint: 'another writer may have changed the gateway during the sync; sync again',
         objects: [...remaining.steps, ...remaining.conflicts].map((s) => ({ kind: s.kind, id: s.id })),
+        phase: 'verify',
       },
       restore: null,
-    };
+    });
   }
 
-  let runs: RunningConfig = UNKNOWN;
-  let verified = false;
-  if (after !== null) {
-    if (sameOwnedState(live.config, after.config, snapshot.group)) {
-      verified = true;
-      runs = runningPrevious(after, snapshot.group);
-    } else if (isSynced(planSync(snapshot, after.config, memo))) {
-      runs = runningSnapshot(snapshot);
-    }
-  }
-  return {
+  const restored = restoredState(snapshot, live, after, memo);
+  return done({
     ...base,
     ...planned,
-    status: 'failed',
-    runs,
+    status: applied.error.code === 'interrupted' ? 'interrupted' : 'failed',
+    runs: restored.runs,
     writes: applied.writes,
-    error: applied.error,
-    restore: { ...applied.restore, verified },
+    error: applied.error.code === 'interrupted' ? applied.error : inPhase(applied.error, 'apply'),
+    restore: { ...applied.restore, verified: restored.verified },
+  });
+}
+
+/**
+ * After an undo: whether the read-back `after` holds the group's objects read before the run
+ * (`live`), and what the target runs (the previous state, the snapshot, or unknown).
+ */
+function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState | null, memo: PlanMemo): { verified: boolean; runs: RunningConfig } {
+  if (after === null) return { verified: false, runs: UNKNOWN };
+  if (sameOwnedState(live.config, after.config, snapshot.group)) return { verified: true, runs: runningPrevious(after, snapshot.group) };
+  return { verified: false, runs: isSynced(planSync(snapshot, after.config, memo)) ? runningSnapshot(snapshot) : UNKNOWN };
+}
+
+/**
+ * Takes an applied target back to the state read before the run (`invertPlan` of its plan), reads
+ * it back, and reports it `interrupted`. Not stoppable: it runs to the end once started.
+ */
+async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions): Promise<TargetReport> {
+  options.onEvent?.({ type: 'writes-started', target: target.name });
+  let undone: ApplyReport;
+  try {
+    undone = await target.apply(invertPlan(read.plan), { concurrency: options.concurrency ?? 16 });
+  } catch (error) {
+    undone = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
+  }
+  let after: LiveState | null = null;
+  try {
+    after = await target.read();
+  } catch {
+    // Reported as not verified.
+  }
+  options.onEvent?.({ type: 'writes-ended', target: target.name });
+  const restored = restoredState(snapshot, read.live, after, read.memo);
+  const failure = undone.ok ? null : inPhase(undone.error, 'restore');
+  const by = options.signal === undefined ? 'a stop request' : abortReason(options.signal);
+  return {
+    ...applied,
+    status: 'interrupted',
+    runs: restored.runs,
+    error: {
+      code: 'interrupted',
+      target: target.name,
+      message:
+        `target ${target.name}: the sync was interrupted by ${by} while its batch was being written; ` +
+        (undone.ok ? `its ${applied.writes} writes were taken back` : `taking back its ${applied.writes} writes failed`),
+      hint: 'sync again to take the target to the snapshot',
+    },
+    restore: {
+      attempted: true,
+      ok: undone.ok,
+      failures: failure === null ? [] : [{ request: failure.request ?? { method: '?', path: '?', status: null, attempts: 0 }, message: failure.message }],
+      verified: restored.verified,
+    },
   };
 }

@@ -101,9 +101,9 @@ describe('authentication (admin/init.lua check_token)', () => {
 
 describe('routing', () => {
   it('answers an unknown resource with "Unsupported resource type"', async () => {
-    const res = await call('GET', '/apisix/admin/consumers');
+    const res = await call('GET', '/apisix/admin/ssls');
     expect(res.status).toBe(404);
-    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: consumers' });
+    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: ssls' });
   });
 
   it('answers paths outside the admin API with nginx 404', async () => {
@@ -434,6 +434,67 @@ describe('reference checks on write (routes.lua, services.lua check_conf)', () =
   it('checks the upstream before the service', async () => {
     const res = await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', service_id: 's404', upstream_id: 'u404' } });
     expect(res.json.error_msg).toContain('upstream id [u404]');
+  });
+});
+
+describe('resources that use upstreams and services (stream routes, plugin configs, consumers, …)', () => {
+  const split = (upstreamId: string) => ({ 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: upstreamId, weight: 1 }] }] } });
+
+  it('stores, lists, reads and deletes them; consumers by username', async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    expect((await call('PUT', '/apisix/admin/stream_routes/s1', { body: { server_port: 9100, upstream_id: 'u1' } })).status).toBe(201);
+    expect((await call('PUT', '/apisix/admin/plugin_configs/p1', { body: { plugins: split('u1') } })).status).toBe(201);
+    expect((await call('PUT', '/apisix/admin/global_rules/g1', { body: { plugins: {} } })).status).toBe(201);
+    expect((await call('PUT', '/apisix/admin/consumer_groups/cg1', { body: { plugins: {} } })).status).toBe(201);
+    const consumer = await call('PUT', '/apisix/admin/consumers', { body: { username: 'jack', plugins: {} } });
+    expect(consumer.json).toMatchObject({ key: '/apisix/consumers/jack', value: { username: 'jack' } });
+    expect((await call('GET', '/apisix/admin/consumers?page=1&page_size=10')).json).toMatchObject({ total: 1, list: [{ key: '/apisix/consumers/jack' }] });
+    expect((await call('GET', '/apisix/admin/stream_routes/s1')).json.value).toMatchObject({ id: 's1', upstream_id: 'u1' });
+    expect((await call('DELETE', '/apisix/admin/global_rules/g1')).status).toBe(200);
+    expect((await call('PUT', '/apisix/admin/consumers/jill', { body: { username: 'jack' } })).json).toEqual({ error_msg: 'wrong username' });
+    expect((await call('POST', '/apisix/admin/plugin_configs', { body: { plugins: {} } })).json).toEqual({ error_msg: 'not found' });
+  });
+
+  it('refuses a stream route whose upstream or service does not exist', async () => {
+    const res = await call('PUT', '/apisix/admin/stream_routes/s1', { body: { server_port: 9100, service_id: 's404' } });
+    expect(res.json).toEqual({ error_msg: 'failed to fetch service info by service id [s404], response code: 404' });
+  });
+
+  it("keeps an upstream that a plugin config, consumer, consumer group or global rule uses through traffic-split", async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    server.seed('global_rules', 'g1', { plugins: split('u1') });
+    server.seed('consumer_groups', 'cg1', { plugins: split('u1') });
+    server.seed('consumers', 'jack', { plugins: split('u1') });
+    server.seed('plugin_configs', 'p1', { plugins: split('u1') });
+    const messages: unknown[] = [];
+    for (const [kind, id] of [['plugin_configs', 'p1'], ['consumers', 'jack'], ['consumer_groups', 'cg1'], ['global_rules', 'g1']] as const) {
+      messages.push((await call('DELETE', '/apisix/admin/upstreams/u1')).json.error_msg);
+      await call('DELETE', `/apisix/admin/${kind}/${id}`);
+    }
+    expect(messages).toEqual([
+      'can not delete this upstream, plugin in plugin_config [p1] is still using it now',
+      'can not delete this upstream, plugin in consumer [jack] is still using it now',
+      'can not delete this upstream, plugin in consumer_group [cg1] is still using it now',
+      'can not delete this upstream, plugin in global_rules [g1] is still using it now',
+    ]);
+    expect((await call('DELETE', '/apisix/admin/upstreams/u1')).status).toBe(200);
+  });
+
+  it("keeps a service a stream route uses, but not an upstream (APISIX's upstream checker skips stream routes)", async () => {
+    await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    await call('PUT', '/apisix/admin/services/sv1', { body: {} });
+    await call('PUT', '/apisix/admin/stream_routes/s1', { body: { server_port: 9100, service_id: 'sv1', upstream_id: 'u1' } });
+    const res = await call('DELETE', '/apisix/admin/services/sv1');
+    expect(res.json).toEqual({ error_msg: 'can not delete this service directly, stream_route [s1] is still using it now' });
+    expect((await call('DELETE', '/apisix/admin/upstreams/u1')).status).toBe(200);
+  });
+
+  it('answers 400 on stream routes when stream mode is off, and 404 for a resource an older APISIX lacks', async () => {
+    await start({ streamMode: false, unsupported: ['consumer_groups'] });
+    const stream = await call('GET', '/apisix/admin/stream_routes');
+    expect([stream.status, stream.json]).toEqual([400, { error_msg: 'stream mode is disabled, can not add stream routes' }]);
+    const groups = await call('GET', '/apisix/admin/consumer_groups');
+    expect([groups.status, groups.json]).toEqual([404, { error_msg: 'Unsupported resource type: consumer_groups' }]);
   });
 });
 

@@ -41,9 +41,26 @@
  *   this service directly, route [x] is still using it now". Routes are checked before
  *   services, and a plugin reference before a direct one, as APISIX does.
  *
+ * - Besides those three, the resources that can use an upstream or a service are stored, listed,
+ *   read, written and deleted the same way: `stream_routes`, `plugin_configs`, `global_rules`,
+ *   `consumers` (keyed by `username`, `PUT /consumers` with it in the body) and
+ *   `consumer_groups`, with APISIX's reference checks on delete:
+ *   - `upstreams.lua`: routes and services (`upstream_id`, and `traffic-split`), then plugin
+ *     configs, consumers, consumer groups and global rules (`traffic-split` only): "can not delete
+ *     this upstream, plugin in plugin_config [x] is still using it now" (`consumer`,
+ *     `consumer_group`, `global_rules`). A stream route's `upstream_id` is not checked there;
+ *   - `services.lua`: routes, then stream routes: "can not delete this service directly,
+ *     stream_route [x] is still using it now";
+ *   - `stream_routes.lua`: `upstream_id` / `service_id` must exist on PUT, as for routes;
+ *   - `admin/init.lua`: with stream mode off (`proxy_mode` without `stream`) every request on
+ *     `stream_routes` is 400 "stream mode is disabled, can not add stream routes"
+ *     (`streamMode: false`); a resource an older APISIX lacks is the 404 of an unsupported
+ *     resource type (`unsupported`).
+ *
  * Left out, deliberately:
- * - Other resources (consumers, ssls, plugin_configs, global_rules, stream_routes, …) answer as
- *   an unsupported resource type; references to them (e.g. `plugin_config_id`) are not checked.
+ * - Other resources (ssls, secrets, protos, plugin_metadata, …) answer as an unsupported resource
+ *   type; references to the extra kinds (e.g. `plugin_config_id`, a consumer's `group_id`) are
+ *   not checked, nor are their schemas.
  * - The JSON Schemas and plugin `check_schema` of routes, services and upstreams: only the checks
  *   above are built in. Plug a stricter validator in with `options.validate`.
  * - `ttl` is checked for being a number but objects never expire; admin key roles (viewer) and
@@ -59,6 +76,13 @@ import { countWrites, listenWithFaults, type Faults, type RequestRecord } from '
 
 export type { ApisixKind } from '../../src/model/apisix.js';
 
+/** Resources stored besides the three tagway writes: those that can use an upstream or a service. */
+export const EXTRA_KINDS = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
+export type ExtraKind = (typeof EXTRA_KINDS)[number];
+/** Every resource type the server stores. */
+export type ServerKind = ApisixKind | ExtraKind;
+const SERVER_KINDS: readonly ServerKind[] = [...APISIX_KINDS, ...EXTRA_KINDS];
+
 /** APISIX version whose Admin API these servers mirror; also sent in the `Server` header. */
 export const MIRRORED_APISIX_VERSION = '3.18.0';
 
@@ -72,6 +96,10 @@ export interface AdminServerOptions {
   readonly validate?: AdminValidator;
   /** Clock for `create_time` / `update_time`, in epoch seconds. Default: the system clock. */
   readonly now?: () => number;
+  /** False: APISIX without stream proxying; `stream_routes` answers 400. Default true. */
+  readonly streamMode?: boolean;
+  /** Resource types this APISIX does not have (404 "Unsupported resource type"), e.g. an older one. */
+  readonly unsupported?: readonly ServerKind[];
 }
 
 export interface AdminServer {
@@ -84,12 +112,12 @@ export interface AdminServer {
   /** PUT, POST, PATCH and DELETE requests received so far, faulted or failed ones included. */
   writes(): number;
   /** Copies of the current values of a kind, by id, in creation order. */
-  objects(kind: ApisixKind): Map<string, Record<string, unknown>>;
+  objects(kind: ServerKind): Map<string, Record<string, unknown>>;
   /**
    * Stores a copy of `value` under `id` without a request and without any check (e.g. an object
    * tagway does not own, or one that dangles). `id` is added to the value when it has none.
    */
-  seed(kind: ApisixKind, id: string, value: Readonly<Record<string, unknown>>): void;
+  seed(kind: ServerKind, id: string, value: Readonly<Record<string, unknown>>): void;
   /** Forgets all objects, the request log and every armed fault. */
   reset(): void;
   close(): Promise<void>;
@@ -104,16 +132,50 @@ interface Entry {
 }
 
 interface Referrer {
-  readonly kind: 'routes' | 'services';
+  readonly kind: ServerKind;
   readonly id: string;
   /** True when the reference is (also) in `traffic-split`, which APISIX reports first. */
   readonly viaPlugin: boolean;
 }
 
-const SINGULAR: Readonly<Record<ApisixKind, string>> = {
+/** `kind` of each resource (`resource.new`), as messages name it. */
+const SINGULAR: Readonly<Record<ServerKind, string>> = {
   upstreams: 'upstream',
   services: 'service',
   routes: 'route',
+  stream_routes: 'stream route',
+  plugin_configs: 'plugin config',
+  global_rules: 'global rule',
+  consumers: 'consumer',
+  consumer_groups: 'consumer group',
+};
+
+/**
+ * Who is checked, in APISIX's order, before an upstream or a service is deleted, and under which
+ * name the message says it (`check_resources_reference`'s `resources_name`). `pluginOnly`: only
+ * `traffic-split` references count, as for every kind but routes and services.
+ */
+const DELETE_CHECKS: Readonly<Partial<Record<ServerKind, readonly { readonly kind: ServerKind; readonly name: string; readonly pluginOnly: boolean }[]>>> = {
+  upstreams: [
+    { kind: 'routes', name: 'route', pluginOnly: false },
+    { kind: 'services', name: 'service', pluginOnly: false },
+    { kind: 'plugin_configs', name: 'plugin_config', pluginOnly: true },
+    { kind: 'consumers', name: 'consumer', pluginOnly: true },
+    { kind: 'consumer_groups', name: 'consumer_group', pluginOnly: true },
+    { kind: 'global_rules', name: 'global_rules', pluginOnly: true },
+  ],
+  services: [
+    { kind: 'routes', name: 'route', pluginOnly: false },
+    { kind: 'stream_routes', name: 'stream_route', pluginOnly: false },
+  ],
+};
+
+/** Methods a resource lacks (`unsupported_methods`): 404 "not found". */
+const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<string>>>> = {
+  stream_routes: new Set(['PATCH']),
+  plugin_configs: new Set(['POST']),
+  consumer_groups: new Set(['POST']),
+  consumers: new Set(['POST', 'PATCH']),
 };
 
 const ETCD_PREFIX = '/apisix';
@@ -123,10 +185,9 @@ const MAX_REQ_BODY = 1024 * 1024 * 1.5;
 /** Methods the admin router routes to `run()`; anything else is nginx's 404. */
 const ROUTED_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'POST', 'DELETE', 'PATCH']);
 /** `list_filter_fields` of each resource (only routes declare some). */
-const LIST_FILTER_FIELDS: Readonly<Record<ApisixKind, ReadonlySet<string>>> = {
-  upstreams: new Set(),
-  services: new Set(),
+const LIST_FILTER_FIELDS: Readonly<Partial<Record<ServerKind, ReadonlySet<string>>>> = {
   routes: new Set(['service_id', 'upstream_id']),
+  stream_routes: new Set(['service_id', 'upstream_id']),
 };
 
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
@@ -135,7 +196,14 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
   const store = new AdminStore();
 
   const http = await listenWithFaults(async (req, res) => {
-    await handleAdminRequest(req, res, { apiKey, now, store, validate: options.validate });
+    await handleAdminRequest(req, res, {
+      apiKey,
+      now,
+      store,
+      validate: options.validate,
+      streamMode: options.streamMode ?? true,
+      unsupported: new Set(options.unsupported ?? []),
+    });
   });
 
   return {
@@ -151,7 +219,8 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     },
     seed: (kind, id, value) => {
       const copy: JsonObject = structuredClone(value) as JsonObject;
-      if (copy['id'] === undefined) copy['id'] = id;
+      if (kind === 'consumers') copy['username'] ??= id;
+      else if (copy['id'] === undefined) copy['id'] = id;
       store.write(kind, id, copy);
     },
     reset: () => {
@@ -168,6 +237,8 @@ interface AdminContext {
   readonly now: () => number;
   readonly store: AdminStore;
   readonly validate: AdminValidator | undefined;
+  readonly streamMode: boolean;
+  readonly unsupported: ReadonlySet<string>;
 }
 
 /** What a resource handler answers: a JSON body, or a raw string body (APISIX prints strings as is). */
@@ -199,9 +270,19 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
 
   const segments = splitUri(url.pathname.slice(ADMIN_PREFIX.length + 1));
   const resource = segments[0] ?? '';
-  if (!isKind(resource)) {
+  if (resource === 'stream_routes' && !ctx.streamMode) {
+    req.resume();
+    sendAdmin(res, 400, { error_msg: 'stream mode is disabled, can not add stream routes' });
+    return;
+  }
+  if (!isKind(resource) || ctx.unsupported.has(resource)) {
     req.resume();
     sendAdmin(res, 404, { error_msg: `Unsupported resource type: ${resource}` });
+    return;
+  }
+  if (UNSUPPORTED_METHODS[resource]?.has(method) === true) {
+    req.resume();
+    sendAdmin(res, 404, { error_msg: 'not found' });
     return;
   }
   const id = segments[1];
@@ -236,7 +317,7 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
 function dispatch(
   ctx: AdminContext,
   method: string,
-  kind: ApisixKind,
+  kind: ServerKind,
   id: string | undefined,
   subPath: string,
   conf: unknown,
@@ -258,7 +339,7 @@ function dispatch(
   }
 }
 
-function getObject(ctx: AdminContext, kind: ApisixKind, id: string): Reply {
+function getObject(ctx: AdminContext, kind: ServerKind, id: string): Reply {
   const entry = ctx.store.table(kind).get(id);
   if (entry === undefined) return keyNotFound();
   return {
@@ -267,7 +348,7 @@ function getObject(ctx: AdminContext, kind: ApisixKind, id: string): Reply {
   };
 }
 
-function listObjects(ctx: AdminContext, kind: ApisixKind, args: URLSearchParams): Reply {
+function listObjects(ctx: AdminContext, kind: ServerKind, args: URLSearchParams): Reply {
   const matches = listFilter(kind, args);
   // Map order is creation order, i.e. ascending createdIndex (a re-created key moves to the end).
   const selected: Array<[string, Entry]> = [];
@@ -307,7 +388,7 @@ function listObjects(ctx: AdminContext, kind: ApisixKind, args: URLSearchParams)
 }
 
 /** The `name`, `label`, `uri` and `filter` arguments of `v3_adapter.filter`, as one predicate. */
-function listFilter(kind: ApisixKind, args: URLSearchParams): (value: JsonObject) => boolean {
+function listFilter(kind: ServerKind, args: URLSearchParams): (value: JsonObject) => boolean {
   const name = args.get('name');
   const label = args.get('label');
   const uri = args.get('uri');
@@ -319,7 +400,7 @@ function listFilter(kind: ApisixKind, args: URLSearchParams): (value: JsonObject
     const decoded = new Map<string, string>();
     // Later duplicates win, as `value[#value]` does for repeated arguments.
     for (const [key, value] of new URLSearchParams(filter)) decoded.set(key, value);
-    for (const [key, value] of decoded) if (LIST_FILTER_FIELDS[kind].has(key)) fieldFilters.push([key, value]);
+    for (const [key, value] of decoded) if (LIST_FILTER_FIELDS[kind]?.has(key) === true) fieldFilters.push([key, value]);
   }
 
   return (value) => {
@@ -345,8 +426,9 @@ function listFilter(kind: ApisixKind, args: URLSearchParams): (value: JsonObject
   };
 }
 
-function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown): Reply {
   if (conf === undefined) return badRequest('missing configurations');
+  if (kind === 'consumers') return putConsumer(ctx, pathId, conf);
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   const id = pathId ?? bodyId;
   if (id === undefined || id === null) return badRequest(`missing ${SINGULAR[kind]} id`);
@@ -364,7 +446,21 @@ function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefin
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
 }
 
-function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+/** `consumers.lua`: the key is the body's `username` (a path id must equal it). */
+function putConsumer(ctx: AdminContext, pathId: string | undefined, conf: unknown): Reply {
+  if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
+  const username = conf['username'];
+  if (typeof username !== 'string' || username === '') return badRequest('invalid configuration: property "username" is required');
+  if (pathId !== undefined && pathId !== username) return badRequest('wrong username');
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, 'consumers', conf);
+  if (problem !== null) return badRequest(problem);
+  const previous = ctx.store.table('consumers').get(username);
+  injectTimestamps(conf, previous?.value, ctx.now());
+  const created = ctx.store.write('consumers', username, conf);
+  return { status: created ? 201 : 200, body: { key: etcdKey('consumers', username), value: conf } };
+}
+
+function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${SINGULAR[kind]} id, do not need it`);
@@ -380,7 +476,7 @@ function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefi
   return { status: 201, body: { key: etcdKey(kind, id), value: conf } };
 }
 
-function deleteObject(ctx: AdminContext, kind: ApisixKind, id: string | undefined, args: URLSearchParams): Reply {
+function deleteObject(ctx: AdminContext, kind: ServerKind, id: string | undefined, args: URLSearchParams): Reply {
   if (id === undefined) return badRequest(`missing ${SINGULAR[kind]} id`);
   if (args.get('force') !== 'true') {
     const problem = ctx.store.deleteBlocker(kind, id);
@@ -392,7 +488,7 @@ function deleteObject(ctx: AdminContext, kind: ApisixKind, id: string | undefine
 
 function patchObject(
   ctx: AdminContext,
-  kind: ApisixKind,
+  kind: ServerKind,
   id: string | undefined,
   subPath: string,
   conf: unknown,
@@ -440,14 +536,15 @@ function forbiddenTimestamp(conf: JsonObject): string | null {
 }
 
 /** The kind's `checker`, reduced to what this server checks, then the hook, then references. */
-function checkObject(ctx: AdminContext, kind: ApisixKind, conf: JsonObject): string | null {
+function checkObject(ctx: AdminContext, kind: ServerKind, conf: JsonObject): string | null {
   if (kind === 'routes') {
     if (conf['host'] !== undefined && conf['hosts'] !== undefined) return 'only one of host or hosts is allowed';
     if (conf['remote_addr'] !== undefined && conf['remote_addrs'] !== undefined) {
       return 'only one of remote_addr or remote_addrs is allowed';
     }
   }
-  const idFields = kind === 'routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : ['id'];
+  const idFields =
+    kind === 'routes' || kind === 'stream_routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : kind === 'consumers' ? [] : ['id'];
   for (const field of idFields) {
     const value = conf[field];
     if (value !== undefined && !isValidId(value)) {
@@ -455,15 +552,17 @@ function checkObject(ctx: AdminContext, kind: ApisixKind, conf: JsonObject): str
     }
   }
 
-  const verdict = ctx.validate?.(kind, conf) ?? null;
-  if (verdict !== null) return verdict;
+  if (isApisixKind(kind)) {
+    const verdict = ctx.validate?.(kind, conf) ?? null;
+    if (verdict !== null) return verdict;
+  }
 
-  if (kind === 'upstreams') return null;
+  if (kind !== 'routes' && kind !== 'services' && kind !== 'stream_routes') return null;
   const upstreamId = conf['upstream_id'];
   if (upstreamId !== undefined && !ctx.store.table('upstreams').has(String(upstreamId))) {
     return `failed to fetch upstream info by upstream id [${String(upstreamId)}], response code: 404`;
   }
-  const serviceId = kind === 'routes' ? conf['service_id'] : undefined;
+  const serviceId = kind === 'services' ? undefined : conf['service_id'];
   if (serviceId !== undefined && !ctx.store.table('services').has(String(serviceId))) {
     return `failed to fetch service info by service id [${String(serviceId)}], response code: 404`;
   }
@@ -516,18 +615,14 @@ function patchAt(root: JsonObject, subPath: string, conf: unknown): { ok: true; 
   return { ok: true, value: root };
 }
 
-/** The objects of the three kinds, etcd's revision counter, and who references whom. */
+/** The objects of every kind, etcd's revision counter, and who references whom. */
 class AdminStore {
   #revision = 1;
-  readonly #tables: Record<ApisixKind, Map<string, Entry>> = {
-    upstreams: new Map(),
-    services: new Map(),
-    routes: new Map(),
-  };
+  readonly #tables = Object.fromEntries(SERVER_KINDS.map((kind) => [kind, new Map<string, Entry>()])) as Record<ServerKind, Map<string, Entry>>;
   /** `<kind>/<id>` of a referenced object → its referrers by `<kind>/<id>`. */
   readonly #referrers = new Map<string, Map<string, Referrer>>();
 
-  table(kind: ApisixKind): ReadonlyMap<string, Entry> {
+  table(kind: ServerKind): ReadonlyMap<string, Entry> {
     return this.#tables[kind];
   }
 
@@ -538,7 +633,7 @@ class AdminStore {
   }
 
   /** Stores `value` (owned from now on) under `id`; true when the key is new. */
-  write(kind: ApisixKind, id: string, value: JsonObject): boolean {
+  write(kind: ServerKind, id: string, value: JsonObject): boolean {
     this.#revision += 1;
     const table = this.#tables[kind];
     const entry = table.get(id);
@@ -554,7 +649,7 @@ class AdminStore {
   }
 
   /** Deletes `id`; false when there was no such key. */
-  remove(kind: ApisixKind, id: string): boolean {
+  remove(kind: ServerKind, id: string): boolean {
     const table = this.#tables[kind];
     const entry = table.get(id);
     if (entry === undefined) return false;
@@ -565,33 +660,28 @@ class AdminStore {
   }
 
   /** APISIX's `delete_checker` message for deleting `id`, or null when nothing uses it. */
-  deleteBlocker(kind: ApisixKind, id: string): string | null {
-    if (kind === 'routes') return null;
+  deleteBlocker(kind: ServerKind, id: string): string | null {
     const referrers = this.#referrers.get(`${kind}/${id}`);
-    if (referrers === undefined) return null;
-    let first: Referrer | undefined;
-    for (const referrer of referrers.values()) {
-      if (referrer.kind === 'routes') {
-        first = referrer;
-        break;
-      }
-      first ??= referrer;
+    const checks = DELETE_CHECKS[kind];
+    if (referrers === undefined || checks === undefined) return null;
+    for (const check of checks) {
+      // Per kind, the first user found (in the order they were indexed), through a plugin or not.
+      const first = [...referrers.values()].find((r) => r.kind === check.kind && (r.viaPlugin || !check.pluginOnly));
+      if (first === undefined) continue;
+      const user = `${check.name} [${first.id}]`;
+      if (kind === 'services') return `can not delete this service directly, ${user} is still using it now`;
+      return first.viaPlugin ? `can not delete this upstream, plugin in ${user} is still using it now` : `can not delete this upstream, ${user} is still using it now`;
     }
-    if (first === undefined) return null;
-    const user = `${SINGULAR[first.kind]} [${first.id}]`;
-    if (kind === 'services') return `can not delete this service directly, ${user} is still using it now`;
-    return first.viaPlugin
-      ? `can not delete this upstream, plugin in ${user} is still using it now`
-      : `can not delete this upstream, ${user} is still using it now`;
+    return null;
   }
 
   clear(): void {
     this.#revision = 1;
-    for (const kind of APISIX_KINDS) this.#tables[kind].clear();
+    for (const kind of SERVER_KINDS) this.#tables[kind].clear();
     this.#referrers.clear();
   }
 
-  #index(kind: ApisixKind, id: string, value: JsonObject): void {
+  #index(kind: ServerKind, id: string, value: JsonObject): void {
     if (kind === 'upstreams') return;
     for (const [target, viaPlugin] of referencesOf(kind, value)) {
       let referrers = this.#referrers.get(target);
@@ -599,11 +689,11 @@ class AdminStore {
         referrers = new Map();
         this.#referrers.set(target, referrers);
       }
-      referrers.set(`${kind}/${id}`, { kind, id: String(value['id'] ?? id), viaPlugin });
+      referrers.set(`${kind}/${id}`, { kind, id: String(value['id'] ?? value['username'] ?? id), viaPlugin });
     }
   }
 
-  #unindex(kind: ApisixKind, id: string, value: JsonObject): void {
+  #unindex(kind: ServerKind, id: string, value: JsonObject): void {
     if (kind === 'upstreams') return;
     for (const target of referencesOf(kind, value).keys()) {
       const referrers = this.#referrers.get(target);
@@ -613,8 +703,12 @@ class AdminStore {
   }
 }
 
-/** Objects a route or service refers to (`<kind>/<id>` → whether through `traffic-split`). */
-function referencesOf(kind: 'routes' | 'services', value: JsonObject): Map<string, boolean> {
+/**
+ * Objects a value refers to (`<kind>/<id>` → whether through `traffic-split`): the upstreams of
+ * its `traffic-split`, and, for routes, services and stream routes, `upstream_id` and (not for
+ * services) `service_id`.
+ */
+function referencesOf(kind: ServerKind, value: JsonObject): Map<string, boolean> {
   const refs = new Map<string, boolean>();
   const plugins = value['plugins'];
   const split = isObject(plugins) ? plugins['traffic-split'] : undefined;
@@ -629,14 +723,15 @@ function referencesOf(kind: 'routes' | 'services', value: JsonObject): Map<strin
       }
     }
   }
+  if (kind !== 'routes' && kind !== 'services' && kind !== 'stream_routes') return refs;
   const upstreamId = value['upstream_id'];
   if (isIdLike(upstreamId) && !refs.has(`upstreams/${String(upstreamId)}`)) refs.set(`upstreams/${String(upstreamId)}`, false);
-  const serviceId = kind === 'routes' ? value['service_id'] : undefined;
+  const serviceId = kind === 'services' ? undefined : value['service_id'];
   if (isIdLike(serviceId)) refs.set(`services/${String(serviceId)}`, false);
   return refs;
 }
 
-function etcdKey(kind: ApisixKind, id: string): string {
+function etcdKey(kind: ServerKind, id: string): string {
   return `${ETCD_PREFIX}/${kind}/${id}`;
 }
 
@@ -648,8 +743,12 @@ function badRequest(message: string): Reply {
   return { status: 400, body: { error_msg: message } };
 }
 
-function isKind(value: string): value is ApisixKind {
-  return (APISIX_KINDS as readonly string[]).includes(value);
+function isKind(value: string): value is ServerKind {
+  return (SERVER_KINDS as readonly string[]).includes(value);
+}
+
+function isApisixKind(kind: ServerKind): kind is ApisixKind {
+  return (APISIX_KINDS as readonly string[]).includes(kind);
 }
 
 function isIdLike(value: unknown): value is string | number {

@@ -11,7 +11,7 @@ export default class AgentCommand extends TagwayCommand {
   static override summary = 'Keep gateway groups on their snapshot: a reconcile loop with drift repair, health and metrics endpoints.';
   static override description = `Runs in a clone of the config repository. Every --interval: with --pull, fetches the clone's remote over http(s) (tags included) and fast-forwards its branch (never when the work tree has changes in the way, never when the branch has diverged); then compiles each --group at HEAD (committed configuration only) and syncs its fleet when the snapshot digest changed since the last successful sync, or when a target drifted from it (self-heal). A group that fails is retried with exponential backoff and jitter, up to --max-backoff.
 
-Serves GET /healthz (alive), /readyz (200 once the first reconcile is done and the last one succeeded, else 503) and /metrics (Prometheus text) on --listen. Logs JSON lines on stdout. SIGTERM or SIGINT lets the target in flight finish its sync (or its restore), then exits 0; a second signal exits at once.
+Serves GET /healthz (alive), /readyz (200 once the first reconcile is done and the last one succeeded, else 503) and /metrics (Prometheus text) on --listen. Logs JSON lines on stdout. SIGTERM or SIGINT lets the target in flight finish its sync (or its restore), then exits 0; a second signal exits at once. Groups are compiled on a worker thread, so the endpoints answer and signals act while a large group compiles.
 
 --once runs a single reconcile without the endpoints and exits 0 when every group runs its snapshot (and the pull worked), 1 otherwise: for cron and tests.
 

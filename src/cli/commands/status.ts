@@ -10,7 +10,7 @@ import { renderDrift } from '../render/drift.js';
 export default class Status extends TagwayCommand {
   static override summary = 'Version status: latest versions, unpublished template changes, what each group runs.';
   static override description = `For every service: its latest version, whether its template (services/<service>/ at HEAD) changed since that version or has uncommitted edits, and per group the version its pin resolves to, whether that is behind the latest, and whether it is unrecorded: group.yaml has no \`locks:\` record of that version (a pin written by hand, or a range that moved on to a newer tag), so validate cannot report that tag moved; the next publish, promote or rollback that writes the group's pin of the service records what it resolves to. Read at HEAD.
-With --live, also compiles each selected group (every group with targets by default) and compares the live objects of each target of its fleet with the snapshot: in sync, drifted (which objects, which fields) or unreachable. Gateways are only read.
+With --live, also compiles each selected group (every group with targets by default) and compares the live objects of each target of its fleet with the snapshot: in sync, drifted (which objects, which fields; mixed when the objects of one service carry two versions, as a sync cut short leaves them: the next sync converges it) or unreachable. Gateways are only read.
 Exit status: 0; with --live, 1 when any target drifted or could not be read, or a group does not compile; 2 on a usage or runtime error.`;
   static override examples = [
     '<%= config.bin %> status',

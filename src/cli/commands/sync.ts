@@ -1,6 +1,7 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { runSync } from '../../app/sync.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import type { SyncEvent } from '../../sync/sync.js';
+import { EXIT, SIGNAL_EXIT, TagwayCommand, formatFlag } from '../base.js';
 import { driftJson } from '../render/drift.js';
 import { renderDryRun, renderRollout, renderSnapshotSource } from '../render/sync.js';
 
@@ -8,19 +9,22 @@ export default class Sync extends TagwayCommand {
   static override summary = "Push a gateway group's snapshot to the gateways of its fleet.";
   static override description = `Compiles the group exactly as compile does (the worktree, or --rev), or takes a compiled --snapshot file (its digest is checked; drafts are refused), and takes it to every target listed under targets: in the group's group.yaml, in rollout order (rollout.batch_size targets at a time). Each target is read, planned (create/update/delete by id, comparing normalised objects, so a second sync of the same snapshot writes nothing), applied upstreams → services → routes (deletes in reverse), and read back to verify.
 
-Only objects labelled managed-by: tagway and tagway.group: <group> are ever changed; an object of another owner at an id the snapshot needs stops that target before any write. Network errors, 5xx and 429 are retried with backoff; a failure that persists restores what the run changed on that target and halts the rollout. Credentials are env:NAME references, resolved before the first request; keys are never printed.
+Before the first write every target is read (preflight): a target that cannot be reached, refuses the key, or has objects in the way (an object of another owner at an id the snapshot needs, or an object to delete that something else still uses, stream routes, plugin configs and consumers included) stops the sync before anything is written anywhere; --allow-partial syncs the other targets instead. Only objects labelled managed-by: tagway and tagway.group: <group> are ever changed. Network errors, 5xx and 429 are retried with backoff within each request's time limit (timeouts: of the target in group.yaml; 12 s by default); a failure that persists restores what the run changed on that target and halts the rollout. Credentials are env:NAME references, resolved before the first request; keys are never printed.
 
 With trusted keys configured (trusted_keys in tagway.yaml, or --trusted-key), a --snapshot file is synced only with a valid signature beside it (<file>.sig, written by compile --sign) by one of those keys, for that very snapshot; an unsigned, mis-signed or unknown-key snapshot is refused before any target is contacted. With none configured, signatures are not checked. See docs/signing.md.
 
 --dry-run reads every target and prints its plan without writing. --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
-Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file, a signature refused).`;
+SIGINT or SIGTERM stops a sync cleanly: no new write starts, the writes in flight finish, the targets of the current batch are taken back to their state before the run (earlier batches keep the snapshot), the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once and names the targets that may hold a mix of the two configurations; the next sync takes them to the snapshot. See docs/interruptions.md.
+
+Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file, a signature refused), 130 / 143 stopped by SIGINT / SIGTERM.`;
   static override examples = [
     '<%= config.bin %> sync --group staging',
     '<%= config.bin %> sync --group production --dry-run',
     '<%= config.bin %> sync --group production --target eu-1 --target eu-2 --rev main',
     '<%= config.bin %> sync --snapshot dist/production/snapshot.json --format json',
     '<%= config.bin %> sync --snapshot carried/production/snapshot.json --trusted-key file:keys/ci.pub   # needs carried/production/snapshot.json.sig',
+    '<%= config.bin %> sync --group production --allow-partial   # sync the reachable targets even when one is down',
     'APISIX_EU1_KEY=... <%= config.bin %> sync --group production   # admin_key: env:APISIX_EU1_KEY',
   ];
   static override flags = {
@@ -35,6 +39,10 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     }),
     'dry-run': Flags.boolean({ description: 'Read every target and print its plan; write nothing.', default: false }),
     concurrency: Flags.integer({ description: 'Writes in flight per target within a phase (default 16).', min: 1, max: 256 }),
+    'allow-partial': Flags.boolean({
+      description: 'When the preflight read finds targets that cannot be synced (unreachable, wrong key, objects in the way), sync the others instead of writing nothing.',
+      default: false,
+    }),
     format: formatFlag(['text', 'json'], 'text'),
   };
 
@@ -43,6 +51,16 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     if (flags.group === undefined && flags.snapshot === undefined) {
       this.error('give the group to sync with --group (or a compiled snapshot with --snapshot)', { exit: EXIT.error });
     }
+    // A dry run writes nothing: signals keep their default (exit at once).
+    const stop = flags['dry-run'] ? null : stopOnSignals();
+    try {
+      await this.sync(flags, stop);
+    } finally {
+      stop?.release();
+    }
+  }
+
+  private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,
@@ -53,6 +71,8 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       ...(flags['trusted-key'] !== undefined ? { trustedKeys: flags['trusted-key'] } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       dryRun: flags['dry-run'],
+      allowPartial: flags['allow-partial'],
+      ...(stop !== null ? { signal: stop.signal, onEvent: stop.onEvent } : {}),
     });
 
     if (outcome.kind === 'findings') {
@@ -68,6 +88,59 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       process.stdout.write(renderSnapshotSource(outcome.snapshot));
       process.stdout.write(outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report));
     }
-    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+    const interrupted = outcome.kind === 'synced' ? outcome.report.interrupted : null;
+    process.exitCode = interrupted !== null ? signalExit(interrupted.by) : outcome.ok ? EXIT.ok : EXIT.findings;
   }
+}
+
+interface SignalStop {
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: SyncEvent) => void;
+  /** Removes the handlers. */
+  release(): void;
+}
+
+function signalExit(by: string): number {
+  return by === 'SIGTERM' ? SIGNAL_EXIT.SIGTERM : SIGNAL_EXIT.SIGINT;
+}
+
+/**
+ * SIGINT and SIGTERM during a sync. The first aborts the sync (no new write starts, the writes in
+ * flight finish, the current batch is taken back, the report is printed, exit 130/143). A second
+ * exits at once and names the targets that were being written: those may hold a mix of the old
+ * and the new configuration until the next sync.
+ */
+function stopOnSignals(): SignalStop {
+  const controller = new AbortController();
+  const writing = new Set<string>();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      process.stderr.write(
+        `tagway: ${signal}: stopping; no new write starts, the writes in flight finish and the targets of the current batch are taken back to their state before the run (${signal} again exits at once)\n`,
+      );
+      controller.abort(signal);
+      return;
+    }
+    const mixed = [...writing].sort();
+    process.stderr.write(
+      mixed.length === 0
+        ? `tagway: ${signal} again: exiting now; no target was being written\n`
+        : `tagway: ${signal} again: exiting now; ${mixed.join(', ')} ${mixed.length === 1 ? 'was' : 'were'} being written and may hold a mix of the old and the new configuration ` +
+            '(tagway status --live shows a target as mixed); the next tagway sync, or the agent, takes them to the snapshot\n',
+    );
+    process.exit(signalExit(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    onEvent: (event) => {
+      if (event.type === 'writes-started') writing.add(event.target);
+      else writing.delete(event.target);
+    },
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }

@@ -31,9 +31,17 @@ export function shortDigest(digest: string | null): string {
 export function describeRuns(runs: RunningConfig): string {
   if (runs.state === 'unknown') return 'unknown (could not be read)';
   if (runs.state === 'snapshot') return shortDigest(runs.digest);
+  if (runs.state === 'mixed') return `a mix of two states (${versionsByService(runs)})`;
   if (runs.services.length === 0 && runs.digest === null) return 'nothing of this group';
   const services = runs.services.length === 0 ? 'nothing of this group' : runs.services.map((s) => `${s.name} ${s.version}`).join(', ');
   return runs.digest !== null ? `${shortDigest(runs.digest)} (${services})` : `objects that differ from the snapshot (${services})`;
+}
+
+/** `petstore 1.0.0 and 1.1.0, orders 1.0.0`: each service once, with every version found. */
+function versionsByService(runs: RunningConfig): string {
+  const versions = new Map<string, string[]>();
+  for (const s of runs.services) versions.set(s.name, [...(versions.get(s.name) ?? []), s.version]);
+  return [...versions.entries()].map(([name, list]) => `${name} ${list.join(' and ')}`).join(', ');
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -155,6 +163,8 @@ function targetHeadline(t: TargetDrift): string {
       const parts = [driftCounts(t.objects), t.conflicts.length > 0 ? plural(t.conflicts.length, 'object') + ' in the way' : '']
         .filter((p) => p !== '')
         .join(', ');
+      // A sync that was killed (or a second signal) left part of the group written.
+      if (t.runs.state === 'mixed') return `mixed: objects of two states, a sync was stopped half-way; the next sync converges it (${parts})`;
       return `drifted: ${parts}`;
     }
     case 'unreachable':
@@ -193,9 +203,10 @@ export function renderDrift(report: DriftReport): string {
   });
   const unreachable = report.targets.filter((t) => t.status === 'unreachable' || t.status === 'failed').length;
   const drifted = report.targets.filter((t) => t.status === 'drifted').length;
+  const mixed = report.targets.filter((t) => t.status === 'drifted' && t.runs.state === 'mixed').length;
   const summary = report.inSync
     ? `${report.group}: ${report.targets.length === 1 ? 'the target is' : `all ${report.targets.length} targets are`} in sync`
-    : `${report.group}: ${[`${inSync} in sync`, drifted > 0 ? `${drifted} drifted` : '', unreachable > 0 ? `${unreachable} not readable` : '']
+    : `${report.group}: ${[`${inSync} in sync`, drifted > 0 ? `${drifted} drifted${mixed > 0 ? `, ${mixed} of them mixed` : ''}` : '', unreachable > 0 ? `${unreachable} not readable` : '']
         .filter((p) => p !== '')
         .join(', ')} (of ${plural(report.targets.length, 'target')})`;
   lines.push(summary);

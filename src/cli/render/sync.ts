@@ -16,6 +16,7 @@ const STATUS_TEXT: Readonly<Record<TargetStatus, string>> = {
   failed: 'failed',
   skipped: 'skipped',
   unreachable: 'unreachable',
+  interrupted: 'interrupted',
 };
 
 const OP_SYMBOL: Readonly<Record<StepSummary['op'], string>> = { create: '+', update: '~', delete: '-' };
@@ -51,7 +52,7 @@ function renderTargetDetail(t: TargetReport): string[] {
   if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
   if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
   lines.push(...renderConflicts(t.conflicts, indent));
-  if (t.status === 'failed' || t.status === 'unreachable') lines.push(...renderRestore(t, indent));
+  if (t.status === 'failed' || t.status === 'unreachable' || t.status === 'interrupted') lines.push(...renderRestore(t, indent));
   return lines;
 }
 
@@ -90,8 +91,23 @@ export function renderRollout(report: RolloutReport): string {
   if (report.ok) {
     lines.push(`every target runs ${shortDigest(report.digest)}`);
   } else {
+    if (!report.preflight.ok) {
+      const written = report.targets.some((t) => t.writes > 0);
+      lines.push(
+        `preflight: ${report.preflight.failed.join(', ')} cannot be synced; ` +
+          (written ? 'the other targets were synced (--allow-partial)' : 'nothing was written to any target (--allow-partial syncs the others)'),
+      );
+    }
     if (report.halted !== null) {
       lines.push(`rollout halted at batch ${report.halted.batch} (${report.halted.failed.join(', ')} failed); later targets were not written`);
+    }
+    const stop = report.interrupted;
+    if (stop !== null) {
+      lines.push(
+        stop.batch === null
+          ? `interrupted by ${stop.by} before a batch was written; no target was being written`
+          : `interrupted by ${stop.by}: the writes in flight finished, and the targets of batch ${stop.batch} were taken back to their state before the run; later targets were not written`,
+      );
     }
     lines.push(...renderRunning(report));
   }

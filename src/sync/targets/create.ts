@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { TargetSpec } from '../../model/target.js';
 import { fleetScrubber, resolveTargetCredentials, type Env } from '../credentials.js';
 import type { RetryPolicy, Runtime } from '../retry.js';
+import { timeoutsOf } from '../timeouts.js';
 import { ApisixStandaloneTarget } from './apisix-standalone/index.js';
 import { ApisixTarget } from './apisix/index.js';
 import { FileTarget } from './file/index.js';
@@ -41,6 +42,7 @@ export function createTargets(specs: readonly TargetSpec[], options: TargetOptio
       scrubber,
       connections: options.concurrency ?? 16,
       ...(options.retry !== undefined ? { retry: options.retry } : {}),
+      timeouts: timeoutsOf(spec.timeouts),
       ...(options.runtime !== undefined ? { runtime: options.runtime } : {}),
       ...(dispatcher !== undefined ? { dispatcher } : {}),
     };

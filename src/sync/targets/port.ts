@@ -2,6 +2,7 @@ import type { ApisixConfig, ApisixKind, ApisixObject } from '../../model/apisix.
 import type { TargetKind } from '../../model/target.js';
 import type { FailedRequest, ObjectRef, SyncErrorData } from '../errors.js';
 import type { Plan } from '../plan.js';
+import type { Referrer } from '../referrers.js';
 
 /**
  * What a target holds now: every upstream, service and route on it, whoever owns them (the
@@ -16,6 +17,12 @@ export interface LiveState {
 export interface ApplyContext {
   /** Writes in flight at once within one phase of the plan. */
   readonly concurrency: number;
+  /**
+   * Once aborted, no new write starts; writes in flight finish, what the run changed is undone,
+   * and the report fails with an `interrupted` error (`interruptedError`). A target written in
+   * one request looks at it before that request only.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReadBackContext {
@@ -59,6 +66,10 @@ export type ApplyReport =
  * - `read` returns the live state or throws a `SyncError` (`unreachable`, `auth`, `io`, ...).
  * - `apply` executes a conflict-free plan computed against a `read` of this target and does not
  *   throw for gateway failures: it reports them, after undoing what it already changed.
+ * - `readReferrers` (optional) reads the objects of the kinds tagway does not write that use an
+ *   upstream or a service (stream routes, plugin configs, global rules, consumers, consumer
+ *   groups; see referrers.ts), or throws like `read`. The engine calls it only when a plan
+ *   deletes an upstream or a service. A kind the target does not serve has none.
  * - `readBack` (optional) reads only the given objects, one entry per ref in the order given, or
  *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see
  *   `syncTarget`); targets without it are always read whole.
@@ -69,6 +80,7 @@ export interface Target {
   readonly kind: TargetKind;
   read(): Promise<LiveState>;
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport>;
+  readReferrers?(): Promise<readonly Referrer[]>;
   readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { APISIX_KINDS, type ApisixConfig } from '../../../model/apisix.js';
-import { SyncError, errorData } from '../../errors.js';
+import { SyncError, errorData, interruptedError } from '../../errors.js';
 import { sameJson } from '../../normalize.js';
 import { applyPlanToConfig, blockedError, stepsBlockedIn, type Plan } from '../../plan.js';
 import type { ApplyReport, RestoreReport } from '../port.js';
@@ -38,7 +38,10 @@ export function configsBody(state: StandaloneState, next: ApisixConfig): Record<
  * the plan was made are kept (an unowned object now sitting at an id the plan writes is a conflict).
  * A failed PUT changed nothing, so there is nothing to undo; the engine reads back to confirm.
  */
-export async function applyStandalonePlan(client: AdminClient, plan: Plan): Promise<ApplyReport> {
+export async function applyStandalonePlan(client: AdminClient, plan: Plan, signal?: AbortSignal): Promise<ApplyReport> {
+  if (signal?.aborted === true) {
+    return { ok: false, writes: 0, error: interruptedError(client.target, signal, 0, 1), restore: NOTHING_TO_RESTORE };
+  }
   let state: StandaloneState;
   let next: ApisixConfig;
   try {

@@ -1,9 +1,10 @@
 import type { ApisixStandaloneTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
 import { AdminClient, type AdminClientOptions } from '../apisix/client.js';
-import type { ApplyReport, LiveState, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
 import { applyStandalonePlan } from './apply.js';
 import { readStandaloneState } from './read.js';
+import { referrersIn, type Referrer } from '../../referrers.js';
 
 /** An `apisix-standalone` target: an instance in API-driven standalone mode, one PUT per apply. */
 export class ApisixStandaloneTarget implements Target {
@@ -21,8 +22,13 @@ export class ApisixStandaloneTarget implements Target {
     return { config: state.config, digest: state.digest };
   }
 
-  apply(plan: Plan): Promise<ApplyReport> {
-    return applyStandalonePlan(this.#client, plan);
+  /** From the whole configuration (`GET /apisix/admin/configs`), read again. */
+  async readReferrers(): Promise<readonly Referrer[]> {
+    return referrersIn((await readStandaloneState(this.#client)).raw);
+  }
+
+  apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+    return applyStandalonePlan(this.#client, plan, ctx.signal);
   }
 
   close(): Promise<void> {

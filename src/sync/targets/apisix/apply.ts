@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../../compile/canonical.js';
 import type { ApisixKind, ApisixObject } from '../../../model/apisix.js';
-import { SyncError, errorData, type SyncErrorData } from '../../errors.js';
+import { SyncError, errorData, interruptedError, type SyncErrorData } from '../../errors.js';
 import { stripServerFields } from '../../normalize.js';
 import { planPhases, type Plan, type PlanStep } from '../../plan.js';
 import { runBounded } from '../../run-bounded.js';
@@ -30,25 +30,35 @@ function definitelyNotApplied(error: unknown): boolean {
 
 /**
  * Executes a plan against the Admin API phase by phase (see `planPhases`), `ctx.concurrency`
- * writes at a time within a phase. On the first persistent failure it stops starting writes, lets
- * those in flight finish, and undoes what it changed (see `restoreSteps`).
+ * writes at a time within a phase. On the first persistent failure, or once `ctx.signal` aborts
+ * before the last write started, it stops starting writes, lets those in flight finish, and
+ * undoes what it changed (see `restoreSteps`).
  */
 export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
   const done: PlanStep[] = [];
   const uncertain: PlanStep[] = [];
   let failure: SyncErrorData | null = null;
   for (const phase of planPhases(plan)) {
-    const error = await runBounded(phase, ctx.concurrency, async (step) => {
-      try {
-        await write(client, step);
-        done.push(step);
-      } catch (e) {
-        if (!definitelyNotApplied(e)) uncertain.push(step);
-        throw e;
-      }
-    });
+    const error = await runBounded(
+      phase,
+      ctx.concurrency,
+      async (step) => {
+        try {
+          await write(client, step);
+          done.push(step);
+        } catch (e) {
+          if (!definitelyNotApplied(e)) uncertain.push(step);
+          throw e;
+        }
+      },
+      ctx.signal,
+    );
     if (error !== undefined) {
       failure = errorData(error, client.target);
+      break;
+    }
+    if (ctx.signal?.aborted === true && done.length < plan.steps.length) {
+      failure = interruptedError(client.target, ctx.signal, done.length, plan.steps.length);
       break;
     }
   }

@@ -7,6 +7,7 @@ import type { Plan } from '../../plan.js';
 import { applyApisixPlan, restoreSteps } from './apply.js';
 import { AdminClient } from './client.js';
 import { PAGE_SIZE, listObjects, readObjects } from './read.js';
+import type { RequestTimeouts } from '../../timeouts.js';
 
 const ORIGIN = 'http://gw.test:9180';
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
@@ -23,7 +24,10 @@ let pool: MockPool;
 let seen: Seen[];
 let sleeps: number[];
 
-function client(retry: Record<string, number> = {}, options: { readonly scrubber?: SecretScrubber } = {}): AdminClient {
+/** The clock of `client()`: moved only by its sleeps. */
+let clock = 0;
+
+function client(retry: Record<string, number> = {}, timeouts: Partial<RequestTimeouts> = {}, options: { readonly scrubber?: SecretScrubber } = {}): AdminClient {
   return new AdminClient({
     ...options,
     target: 'eu-1',
@@ -31,12 +35,14 @@ function client(retry: Record<string, number> = {}, options: { readonly scrubber
     credential: resolveCredential('env:EU1_KEY', { EU1_KEY: KEY }, { target: 'eu-1', field: 'admin_key' }),
     dispatcher: pool,
     retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, ...retry },
+    timeouts,
     runtime: {
       sleep: async (ms) => {
         sleeps.push(ms);
+        clock += ms;
       },
       random: () => 0.5,
-      now: () => 0,
+      now: () => clock,
     },
   });
 }
@@ -62,6 +68,7 @@ beforeEach(() => {
   pool = agent.get(ORIGIN);
   seen = [];
   sleeps = [];
+  clock = 0;
 });
 
 afterEach(async () => {
@@ -176,6 +183,39 @@ describe('AdminClient', () => {
     expect(error.message).toContain('within 20 ms');
   });
 
+  it('does not wait for a Retry-After that ends past the request time limit', async () => {
+    expectRequest('PUT', '/apisix/admin/routes/a', 429, { error_msg: 'slow down' }, { 'retry-after': '2' });
+    const error = await rejection(client({}, { requestMs: 1500 }).request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    expect(sleeps).toEqual([]);
+    expect(error.data).toMatchObject({ code: 'http-error', request: { status: 429, attempts: 1 } });
+    expect(error.message).toContain('1 attempt within the request time limit of 1.5 s');
+  });
+
+  it('keeps every attempt and wait of a request within its time limit: retries do not multiply it', async () => {
+    for (let i = 0; i < 5; i += 1) expectRequest('GET', '/apisix/admin/routes', 503, { error_msg: 'etcd busy' });
+    // Waits of 50, 100, 200 and 400 ms: the third would end at 350 ms, past the 300 ms limit.
+    const error = await rejection(client({ maxAttempts: 5 }, { requestMs: 300 }).request({ method: 'GET', path: '/apisix/admin/routes' }));
+    expect(sleeps).toEqual([50, 100]);
+    expect(error.data).toMatchObject({ code: 'http-error', request: { attempts: 3 } });
+  });
+
+  it('gives a hanging gateway one time limit per request, however many attempts are allowed', async () => {
+    for (let i = 0; i < 5; i += 1) pool.intercept({ method: 'GET', path: '/apisix/admin/routes' }).reply(200, {}).delay(5_000);
+    const hanging = new AdminClient({
+      target: 'eu-1',
+      baseUrl: ORIGIN,
+      credential: null,
+      dispatcher: pool,
+      retry: { maxAttempts: 5, timeoutMs: 60, baseDelayMs: 1, maxDelayMs: 1 },
+      timeouts: { requestMs: 100 },
+    });
+    const error = await rejection(hanging.request({ method: 'GET', path: '/apisix/admin/routes' }));
+    expect(error.data.code).toBe('unreachable');
+    expect(error.data.request?.attempts).toBeLessThan(5);
+    expect(error.message).toContain('got no answer within the request time limit of 100 ms');
+    expect(error.data.hint).toContain('timeouts: in group.yaml');
+  });
+
   it('scrubs the key from gateway text that echoes it', async () => {
     expectRequest('PUT', '/apisix/admin/routes/a', 400, { error_msg: `invalid request body: ${KEY}` });
     const error = await rejection(client().request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
@@ -186,7 +226,7 @@ describe('AdminClient', () => {
   it("scrubs the keys of the fleet's other targets from its gateway's text", async () => {
     const other = 'other-target-key-5d1e';
     expectRequest('PUT', '/apisix/admin/routes/a', 400, { error_msg: `conflicts with ${other} and ${encodeURIComponent(KEY)}` });
-    const error = await rejection(client({}, { scrubber: new SecretScrubber([other]) }).request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
+    const error = await rejection(client({}, {}, { scrubber: new SecretScrubber([other]) }).request({ method: 'PUT', path: '/apisix/admin/routes/a', body: {} }));
     expect(error.data.gatewayMessage).toBe('conflicts with *** and ***');
     expect(error.message).not.toContain(other);
   });

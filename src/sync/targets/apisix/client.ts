@@ -12,6 +12,7 @@ import {
   type RetryPolicy,
   type Runtime,
 } from '../../retry.js';
+import { DEFAULT_TIMEOUTS, describeLimit, type RequestTimeouts } from '../../timeouts.js';
 
 export interface AdminClientOptions {
   /** Target name, for messages. */
@@ -25,6 +26,8 @@ export interface AdminClientOptions {
   /** Connections in the pool (the most requests in flight at once). Default 16. */
   readonly connections?: number;
   readonly retry?: Partial<RetryPolicy>;
+  /** Time limits (default `DEFAULT_TIMEOUTS`). */
+  readonly timeouts?: Partial<RequestTimeouts>;
   readonly runtime?: Partial<Runtime>;
   /** Replaces the connection pool (tests pass a `MockAgent` pool); not closed by `close()`. */
   readonly dispatcher?: Dispatcher;
@@ -62,9 +65,10 @@ const NETWORK_PROBLEM = Symbol('network');
  * A small client for APISIX's Admin API (and its standalone `/configs` endpoint) on an undici
  * `Pool`: keep-alive connections, many requests in flight (`fetch` is several times slower here,
  * see docs/performance.md). Every request is retried on network errors, 5xx and 429 with full-jitter
- * backoff, honouring `Retry-After`, each attempt under a timeout, up to `maxAttempts`; 401/403
- * throws `auth` at once. The key is sent as `X-API-KEY`; any gateway text that goes into an error
- * is scrubbed of it and of the fleet's other keys.
+ * backoff, honouring `Retry-After`, each attempt under a timeout, up to `maxAttempts`, all within
+ * one time limit per request (`timeouts.requestMs`); 401/403 throws `auth` at once. The key is
+ * sent as `X-API-KEY`; any gateway text that goes into an error is scrubbed of it and of the
+ * fleet's other keys.
  */
 export class AdminClient {
   readonly target: string;
@@ -73,6 +77,7 @@ export class AdminClient {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #policy: RetryPolicy;
+  readonly #timeouts: RequestTimeouts;
   readonly #runtime: Runtime;
   readonly #key: string | null;
   readonly #keyRef: string | null;
@@ -84,25 +89,40 @@ export class AdminClient {
     this.#origin = url.origin;
     this.#prefix = url.pathname.replace(/\/+$/, '');
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#runtime = { ...SYSTEM_RUNTIME, ...options.runtime };
     this.#key = options.credential?.value ?? null;
     this.#keyRef = options.credential?.ref ?? null;
     this.#scrubber = (options.scrubber ?? SecretScrubber.none).with(this.#key);
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Pool(this.#origin, { connections: options.connections ?? 16 });
+    this.#dispatcher =
+      options.dispatcher ??
+      new Pool(this.#origin, {
+        connections: options.connections ?? 16,
+        connectTimeout: this.#timeouts.connectMs,
+        headersTimeout: this.#timeouts.headersMs,
+        bodyTimeout: this.#timeouts.bodyMs,
+      });
   }
 
-  /** Sends `req` with retries. Returns 2xx (and `allow`ed) responses; throws `SyncError` otherwise. */
+  /**
+   * Sends `req` with retries, all of them within the request time limit (`timeouts.requestMs`):
+   * an attempt gets what is left of it (at most `timeoutMs`), and no retry waits past it. Returns
+   * 2xx (and `allow`ed) responses; throws `SyncError` otherwise.
+   */
   async request(req: AdminRequest): Promise<AdminResponse> {
     const policy = this.#policy;
+    const now = this.#runtime.now;
+    const deadline = now() + this.#timeouts.requestMs;
     let last: { status: number | null; problem: string; gatewayMessage?: string } = { status: null, problem: '' };
     let attempts = 0;
+    let outOfTime = false;
     for (let attempt = 1; attempt <= policy.maxAttempts; attempt += 1) {
       attempts = attempt;
       let result: Attempt | typeof NETWORK_PROBLEM;
       let problem = '';
       try {
-        result = await this.#once(req);
+        result = await this.#once(req, Math.max(1, Math.min(policy.timeoutMs, deadline - now())));
       } catch (error) {
         if (error instanceof SyncError) throw error;
         problem = this.#describeNetworkError(error);
@@ -140,27 +160,40 @@ export class AdminClient {
           });
         }
         last = { status, problem: `${status}${gatewayMessage ? ` ${gatewayMessage}` : ''}`, ...(gatewayMessage ? { gatewayMessage } : {}) };
-        retryAfter = parseRetryAfter(result.headers['retry-after'], this.#runtime.now());
+        retryAfter = parseRetryAfter(result.headers['retry-after'], now());
       }
       if (attempt < policy.maxAttempts) {
-        await this.#runtime.sleep(retryDelay(attempt, policy, this.#runtime.random, retryAfter));
+        const wait = retryDelay(attempt, policy, this.#runtime.random, retryAfter);
+        if (now() + wait >= deadline) {
+          outOfTime = true;
+          break;
+        }
+        await this.#runtime.sleep(wait);
       }
     }
 
     const request = this.#failed(req, last.status, attempts);
+    const tries = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`;
+    const limit = `the request time limit of ${describeLimit(this.#timeouts.requestMs)}`;
     if (last.status === null) {
       throw new SyncError({
         code: 'unreachable',
         target: this.target,
-        message: `target ${this.target} is unreachable: ${req.method} ${req.path} failed ${attempts} times (${last.problem})`,
-        hint: `check that the Admin API of ${this.target} listens at its admin_url and is reachable from here`,
+        message: outOfTime
+          ? `target ${this.target} is unreachable: ${req.method} ${req.path} got no answer within ${limit} (${tries}; last: ${last.problem})`
+          : `target ${this.target} is unreachable: ${req.method} ${req.path} failed ${attempts} times (${last.problem})`,
+        hint: outOfTime
+          ? `check that the Admin API of ${this.target} answers at its admin_url; the target's timeouts: in group.yaml (connect, headers, body, request; seconds) set the limits`
+          : `check that the Admin API of ${this.target} listens at its admin_url and is reachable from here`,
         request,
       });
     }
     throw new SyncError({
       code: 'http-error',
       target: this.target,
-      message: `target ${this.target} kept failing ${req.method} ${req.path}: ${last.problem} (after ${attempts} attempts)`,
+      message: outOfTime
+        ? `target ${this.target} kept failing ${req.method} ${req.path}: ${last.problem} (${tries} within ${limit})`
+        : `target ${this.target} kept failing ${req.method} ${req.path}: ${last.problem} (after ${tries})`,
       request,
       ...(last.gatewayMessage !== undefined ? { gatewayMessage: last.gatewayMessage } : {}),
     });
@@ -170,7 +203,8 @@ export class AdminClient {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  async #once(req: AdminRequest): Promise<Attempt> {
+  /** One attempt, given up after `limitMs` whatever it waits for. */
+  async #once(req: AdminRequest, limitMs: number): Promise<Attempt> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (this.#key !== null) headers['x-api-key'] = this.#key;
     let body: string | undefined;
@@ -179,7 +213,7 @@ export class AdminClient {
       headers['content-type'] = 'application/json';
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new RequestTimeout(this.#policy.timeoutMs)), this.#policy.timeoutMs);
+    const timer = setTimeout(() => controller.abort(new RequestTimeout(limitMs)), limitMs);
     try {
       const res = await this.#dispatcher.request({
         origin: this.#origin,
@@ -188,6 +222,9 @@ export class AdminClient {
         headers,
         ...(body !== undefined ? { body } : {}),
         signal: controller.signal,
+        // Also on the pool; repeated here for a dispatcher passed in (tests).
+        headersTimeout: this.#timeouts.headersMs,
+        bodyTimeout: this.#timeouts.bodyMs,
       });
       const text = utf8Text(new Uint8Array(await res.body.arrayBuffer()));
       const out: Record<string, string | undefined> = {};
@@ -206,6 +243,10 @@ export class AdminClient {
   #describeNetworkError(error: unknown): string {
     if (error instanceof RequestTimeout) return error.message;
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    const limits = this.#timeouts;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within ${describeLimit(limits.connectMs)}`;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no response headers within ${describeLimit(limits.headersMs)}`;
+    if (code === 'UND_ERR_BODY_TIMEOUT') return `the response body stopped for ${describeLimit(limits.bodyMs)}`;
     if (code === 'UND_ERR_INVALID_ARG') {
       throw new SyncError({ code: 'internal', target: this.target, message: `internal error: invalid request (${errorMessage(error)})` });
     }
@@ -224,7 +265,7 @@ export class AdminClient {
 
 class RequestTimeout extends Error {
   constructor(ms: number) {
-    super(`no complete response within ${ms} ms`);
+    super(`no complete response within ${describeLimit(ms)}`);
     this.name = 'RequestTimeout';
   }
 }

@@ -4,7 +4,8 @@ import type { Plan } from '../../plan.js';
 import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from '../port.js';
 import { applyApisixPlan } from './apply.js';
 import { AdminClient, type AdminClientOptions } from './client.js';
-import { readApisixConfig, readObjects } from './read.js';
+import { readApisixConfig, readObjects, readReferrers } from './read.js';
+import type { Referrer } from '../../referrers.js';
 
 export { AdminClient } from './client.js';
 
@@ -25,6 +26,11 @@ export class ApisixTarget implements Target {
 
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     return applyApisixPlan(this.#client, plan, ctx);
+  }
+
+  /** The other kinds' lists (`stream_routes`, `plugin_configs`, …), paged, reduced to their references. */
+  readReferrers(): Promise<readonly Referrer[]> {
+    return readReferrers(this.#client);
   }
 
   /** `GET /apisix/admin/<kind>/<id>` per object, `ctx.concurrency` at a time; 404 is absent. */

@@ -2,6 +2,7 @@ import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } f
 import { SyncError, type ObjectRef } from '../../errors.js';
 import { runBounded } from '../../run-bounded.js';
 import type { ReadBackEntry } from '../port.js';
+import { REFERRER_KINDS, referrerOf, type Referrer } from '../../referrers.js';
 import { objectPath } from './apply.js';
 import type { AdminClient } from './client.js';
 
@@ -65,25 +66,59 @@ const PAGE_CONCURRENCY = 4;
  * objects were created meanwhile (the total grew).
  */
 export async function listObjects(client: AdminClient, kind: ApisixKind): Promise<ApisixObject[]> {
+  return (await listPaged(client, kind, (obj) => obj, false)) ?? [];
+}
+
+/**
+ * The objects of a resource type, each passed through `keep` as its page arrives (null drops it),
+ * sorted by id. With `optional`, a type the gateway does not serve gives null: 404 (APISIX
+ * without it: "Unsupported resource type") or 400 "… disabled …" (stream routes with stream
+ * mode off, `apisix/admin/init.lua`).
+ */
+async function listPaged<T extends { readonly id: string }>(
+  client: AdminClient,
+  resource: string,
+  keep: (obj: ApisixObject) => T | null,
+  optional: boolean,
+): Promise<T[] | null> {
   interface Page {
-    readonly items: readonly ApisixObject[];
+    readonly items: readonly T[];
+    /** Items the page listed, kept or not. */
+    readonly listed: number;
     readonly total: number | null;
   }
-  const readPage = async (page: number): Promise<Page> => {
-    const path = `/apisix/admin/${kind}?page=${page}&page_size=${PAGE_SIZE}`;
-    const res = await client.request({ method: 'GET', path });
+  // A type that is not served answers so on any page: the first decides.
+  const readPage = async (page: number): Promise<Page | null> => {
+    const path = `/apisix/admin/${resource}?page=${page}&page_size=${PAGE_SIZE}`;
+    const res = await client.request({ method: 'GET', path, ...(optional && page === 1 ? { allow: [400, 404] } : {}) });
+    if (res.status === 404) return null;
+    if (res.status === 400) {
+      const message = isRecord(res.body) && typeof res.body.error_msg === 'string' ? res.body.error_msg : '';
+      if (/disabled/.test(message)) return null;
+      throw new SyncError({
+        code: 'rejected',
+        target: client.target,
+        message: `target ${client.target} rejected GET ${path}: 400${message ? ` ${message}` : ''}`,
+        request: { method: 'GET', path, status: 400, attempts: 1 },
+        ...(message ? { gatewayMessage: message } : {}),
+      });
+    }
     const { items, total } = listItems(client, path, res.body);
-    return { items: items.map((item) => objectOf(client, path, item)), total };
+    const kept: T[] = [];
+    for (const item of items) {
+      const value = keep(objectOf(client, path, item));
+      if (value !== null) kept.push(value);
+    }
+    return { items: kept, listed: items.length, total };
   };
-  const read: ApisixObject[] = [];
-  const keep = (page: Page) => {
+  const read: T[] = [];
+  const keepPage = (page: Page) => {
     for (const obj of page.items) read.push(obj);
   };
-  const pagedOut = (n: number, page: Page) =>
-    page.total === null || page.items.length < PAGE_SIZE || page.items.length > PAGE_SIZE || n * PAGE_SIZE >= page.total;
-
+  const pagedOut = (n: number, page: Page) => page.total === null || page.listed !== PAGE_SIZE || n * PAGE_SIZE >= page.total;
   const first = await readPage(1);
-  keep(first);
+  if (first === null) return null;
+  keepPage(first);
   let last = 1;
   let done = pagedOut(1, first);
   if (!done && first.total !== null) {
@@ -94,18 +129,18 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
     const worker = async (): Promise<void> => {
       while (next < rest.length) {
         const i = next++;
-        results[i] = await readPage(rest[i]!);
+        results[i] = (await readPage(rest[i]!))!;
       }
     };
     await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, rest.length) }, worker));
     // Kept in page order, as a one-by-one read would.
-    results.forEach(keep);
+    results.forEach(keepPage);
     last = pages;
     done = results.length === 0 || pagedOut(pages, results[results.length - 1]!);
   }
   for (let n = last + 1; !done && n <= MAX_PAGES; n += 1) {
-    const page = await readPage(n);
-    keep(page);
+    const page = (await readPage(n))!;
+    keepPage(page);
     done = pagedOut(n, page);
   }
   // Gateways list by key, which is by id for ids of one length: often in order already, and then
@@ -115,9 +150,19 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
   if (inOrder) return read;
   // Objects created between two pages shift later ones into the next page: each id is kept once,
   // as last read.
-  const objects = new Map<string, ApisixObject>();
+  const objects = new Map<string, T>();
   for (const obj of read) objects.set(obj.id, obj);
   return [...objects.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The objects of the kinds tagway does not write that use an upstream or a service (see
+ * referrers.ts), read concurrently, paged, each reduced to its references as its page arrives.
+ * A kind the gateway does not serve (stream mode off, an APISIX without consumer groups) has none.
+ */
+export async function readReferrers(client: AdminClient): Promise<Referrer[]> {
+  const kinds = await Promise.all(REFERRER_KINDS.map((kind) => listPaged(client, kind, (obj) => referrerOf(kind, obj), true)));
+  return kinds.flatMap((found) => found ?? []);
 }
 
 /** Upstreams, services and routes of the gateway, all owners, read concurrently. */

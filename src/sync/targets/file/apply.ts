@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderStandaloneYaml } from '../../../compile/standalone.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
-import { errorData } from '../../errors.js';
+import { errorData, interruptedError } from '../../errors.js';
 import { applyPlanToConfig, blockedError, stepsBlockedIn, type Plan } from '../../plan.js';
 import type { ApplyReport } from '../port.js';
 import { ioError, readStandaloneFile } from './read.js';
@@ -72,7 +72,10 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
  * top-level keys kept), and write it atomically unless the text is unchanged. A failed write
  * leaves the old file in place, so there is nothing to undo.
  */
-export async function applyFilePlan(target: string, path: string, plan: Plan): Promise<ApplyReport> {
+export async function applyFilePlan(target: string, path: string, plan: Plan, signal?: AbortSignal): Promise<ApplyReport> {
+  if (signal?.aborted === true) {
+    return { ok: false, writes: 0, error: interruptedError(target, signal, 0, 1), restore: { attempted: false, ok: true, failures: [] } };
+  }
   try {
     const state = await readStandaloneFile(target, path);
     const blocked = stepsBlockedIn(state.config, plan);

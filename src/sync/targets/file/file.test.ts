@@ -62,7 +62,7 @@ describe('file target', () => {
     await syncTarget(snapshot(), target);
     const before = await stat(join(dir, 'apisix.yaml'));
     const plan = { ...planSync(snapshot(), (await target.read()).config) };
-    expect(await target.apply(plan)).toEqual({ ok: true, writes: 0 });
+    expect(await target.apply(plan, { concurrency: 1 })).toEqual({ ok: true, writes: 0 });
     expect((await stat(join(dir, 'apisix.yaml'))).ino).toBe(before.ino);
   });
 

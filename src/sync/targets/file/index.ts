@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { ApisixObject } from '../../../model/apisix.js';
 import type { FileTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
-import type { ApplyReport, LiveState, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
 import { applyFilePlan } from './apply.js';
 import { readStandaloneFile } from './read.js';
+import { referrersIn, type Referrer } from '../../referrers.js';
 import { safeTargetPath } from './safe-path.js';
 
 function withStringId(obj: ApisixObject): ApisixObject {
@@ -39,9 +40,15 @@ export class FileTarget implements Target {
     };
   }
 
-  async apply(plan: Plan): Promise<ApplyReport> {
+  /** From the file's other top-level keys (`stream_routes`, `plugin_configs`, …), read again. */
+  async readReferrers(): Promise<readonly Referrer[]> {
     await safeTargetPath(this.name, this.root, this.relPath);
-    return applyFilePlan(this.name, this.path, plan);
+    return referrersIn((await readStandaloneFile(this.name, this.path)).others);
+  }
+
+  async apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+    await safeTargetPath(this.name, this.root, this.relPath);
+    return applyFilePlan(this.name, this.path, plan, ctx.signal);
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,83 @@
+/**
+ * Objects of the kinds tagway does not write that can use an upstream or a service. A plan that
+ * deletes an upstream or a service one of them still uses would fail half-way on APISIX (its
+ * delete checkers refuse, after earlier writes of the run) or leave the object pointing at
+ * nothing (a stream route's `upstream_id` is not checked by APISIX): such a delete is a
+ * `still-referenced` conflict, found before any write.
+ */
+import type { ObjectRef } from './errors.js';
+import { describeObject, referencesOf, type Conflict, type Plan } from './plan.js';
+
+/**
+ * The kinds read for their references, and what APISIX checks of each
+ * (`apisix/admin/upstreams.lua`, `services.lua`): stream routes use upstreams and services by
+ * `upstream_id` / `service_id`; plugin configs, global rules, consumers and consumer groups use
+ * upstreams through `traffic-split`'s `weighted_upstreams[].upstream_id`.
+ */
+export const REFERRER_KINDS = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
+export type ReferrerKind = (typeof REFERRER_KINDS)[number];
+
+/** An object of a `ReferrerKind`, reduced to what it uses. */
+export interface Referrer {
+  readonly kind: ReferrerKind;
+  /** Its id (a consumer's `username`). */
+  readonly id: string;
+  readonly uses: readonly ObjectRef[];
+}
+
+/** What an object of `kind` uses, or null when it uses no upstream or service. */
+export function referrerOf(kind: ReferrerKind, obj: Readonly<Record<string, unknown>>): Referrer | null {
+  const uses = referencesOf(obj);
+  if (uses.length === 0) return null;
+  const id = kind === 'consumers' && typeof obj.username === 'string' ? obj.username : String(obj.id);
+  return { kind, id, uses };
+}
+
+/**
+ * The referrers in a whole configuration document (a standalone `apisix.yaml`, or what
+ * `GET /apisix/admin/configs` returns): the lists under the `REFERRER_KINDS` keys. Anything that
+ * is not a list of objects is skipped; APISIX would refuse it, and tagway does not write it.
+ */
+export function referrersIn(doc: Readonly<Record<string, unknown>>): Referrer[] {
+  const found: Referrer[] = [];
+  for (const kind of REFERRER_KINDS) {
+    const items = doc[kind];
+    if (!Array.isArray(items)) continue;
+    for (const item of items) {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+      const referrer = referrerOf(kind, item as Record<string, unknown>);
+      if (referrer !== null) found.push(referrer);
+    }
+  }
+  return found;
+}
+
+/** Whether a plan deletes an upstream or a service: only then are referrers worth reading. */
+export function deletesReferable(plan: Plan): boolean {
+  return plan.steps.some((s) => s.op === 'delete' && s.kind !== 'routes');
+}
+
+/** `still-referenced` conflicts of `plan`'s deletes that a referrer uses, one per deleted object. */
+export function referrerConflicts(plan: Plan, referrers: readonly Referrer[]): Conflict[] {
+  const deleted = new Set(plan.steps.filter((s) => s.op === 'delete').map((s) => `${s.kind}/${s.id}`));
+  const seen = new Set(plan.conflicts.filter((c) => c.code === 'still-referenced').map((c) => `${c.kind}/${c.id}`));
+  const conflicts: Conflict[] = [];
+  for (const referrer of referrers) {
+    for (const ref of referrer.uses) {
+      const key = `${ref.kind}/${ref.id}`;
+      if (!deleted.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      const user = describeObject(referrer.kind, referrer.id);
+      const target = describeObject(ref.kind, ref.id);
+      conflicts.push({
+        code: 'still-referenced',
+        kind: ref.kind,
+        id: ref.id,
+        referencedBy: { kind: referrer.kind, id: referrer.id },
+        message: `${target} is no longer in the snapshot, but ${user} still uses it, so it cannot be deleted`,
+        hint: `change or remove ${user} first (tagway does not manage it), or keep ${target} in the snapshot`,
+      });
+    }
+  }
+  return conflicts;
+}
