@@ -2,14 +2,10 @@
  * Running the built CLI (`bin/run.js`, after `npm run build`) as a user does, and taking apart
  * what the app functions return or throw: a UserError, a sync that ran.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'vitest';
 import { UserError } from '../../src/app/errors.js';
 import type { SyncOutcome } from '../../src/app/sync.js';
-import { PROJECT_ROOT } from './example-repo.js';
-
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
+import { spawnCli } from './spawn-cli.js';
 
 export interface Run {
   readonly code: number | null;
@@ -24,15 +20,8 @@ export interface Run {
 export function runCli(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}, unset: readonly string[] = []): Promise<Run> {
   const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   for (const name of unset) delete base[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const run = spawnCli(args, cwd, { ...base, ...env });
+  return run.exited.then((code) => ({ code, stdout: run.stdout(), stderr: run.stderr() }));
 }
 
 /** The UserError the promise rejects with (and the test fails when it does not). */
