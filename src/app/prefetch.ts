@@ -129,7 +129,7 @@ function threadsFor(options: PrefetchOptions): number {
 }
 
 /** Sources compile will have to read: those without a record in the cache (group files always). */
-function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
+export function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
   const missing = missingTreeFiles(input.tree.files, cache);
   const treeOids = new Map(input.tree.files.map((f) => [f.path, f.oid]));
   for (const source of input.templatesAtTags.values()) {

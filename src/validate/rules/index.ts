@@ -23,7 +23,7 @@ export const RULES: readonly Rule[] = [
   nameMatchesFolder, // TW3001 a template's / group's name equals its folder
   uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
   overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
-  pinMatchesTag, // TW3004 every pin names an existing tag
+  pinMatchesTag, // TW3004 every pin names an existing tag (TW1015 one whose objects are missing)
   nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
   chashKey, // TW3006 chash needs a key that fits hash_on
   ipv6Brackets, // TW3007 IPv6 node hosts in brackets

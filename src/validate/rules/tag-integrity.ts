@@ -45,6 +45,8 @@ export const tagIntegrity: Rule = {
             related: [relatedAt(g.file, `${lockPointer}/object`, 'recorded here')],
           });
         } else if (current === undefined && resolved !== null && pin !== lock.version && semver.lt(resolved.version, lock.version)) {
+          // A tag whose objects are missing is not deleted: pin-matches-tag reports it (TW1015).
+          if (ctx.clone?.brokenTags.has(tagName)) continue;
           yield finding('TW3016', g.file, pinPointer, `tag ${tagName}, which group ${g.group} ran, was deleted; \`${pin}\` now resolves to ${resolved.version}`, {
             severity,
             hint:
