@@ -49,6 +49,7 @@ function run(c: Case) {
   return compile(c.clone ? { ...input, clone: { tags: null, brokenTags: new Map(), templates: new Map(), ...c.clone } } : input);
 }
 
+const SHALLOW = { reason: 'this clone is shallow', hint: 'Fetch the tags and the rest of the history: `git fetch --tags --unshallow origin`.' };
 const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git blob ${'c'.repeat(40)} is missing from this clone`, hint: 'Run `git fsck`.' };
 
 const T = 'services/web/service.yaml';
@@ -232,6 +233,19 @@ const cases: Case[] = [
     name: 'a tag whose commit has no template (TW3015)',
     tags: { 'web/v1.0.0': null },
     expected: [{ code: 'TW3015' }],
+  },
+  {
+    name: 'a pin whose tag is not in a clone that may lack tags (TW3018, not TW3004)',
+    files: { [G]: GROUP.replace('1.0.0', '2.0.0') },
+    clone: { tags: SHALLOW },
+    expected: [{ code: 'TW3018', file: G, line: 3, column: 8 }],
+  },
+  {
+    name: 'a pin whose tag is not in the clone is only a warning in a draft compile',
+    files: { [G]: GROUP.replace('1.0.0', '2.0.0') },
+    clone: { tags: SHALLOW },
+    draft: true,
+    expected: [{ code: 'TW3018', file: G, line: 3, column: 8, severity: 'warning' }],
   },
   {
     name: 'a pin whose tag has lost its tag object or commit (TW1015)',

@@ -1,9 +1,11 @@
 /**
- * What the clone lacks that a compile needs, gathered for `CompileInput.clone`: version tags
- * whose objects are missing, and templates at tags that cannot be read. With the compile cache, the files a compile
+ * What the clone lacks that a compile needs, gathered for `CompileInput.clone`: whether version
+ * tags may be missing (a shallow clone, one made without tags), version tags whose objects are
+ * missing, and templates at tags that cannot be read. With the compile cache, the files a compile
  * will read are checked for here too, before it runs: compile itself reads no git objects it
  * could find missing.
  */
+import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { MissingObjectError } from '../git/errors.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName } from '../git/tags.js';
@@ -17,7 +19,7 @@ import type { BrokenTag, CloneGaps } from '../model/clone.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 
 /** The clone's gaps: `ignored` from the tag scan, `templates` from reading the templates at tags. */
-export function cloneGaps(_repo: GitRepo, ignored: readonly IgnoredTag[], templates: ReadonlyMap<string, MissingObjectError>): CloneGaps {
+export function cloneGaps(repo: GitRepo, ignored: readonly IgnoredTag[], templates: ReadonlyMap<string, MissingObjectError>): CloneGaps {
   const brokenTags = new Map<string, BrokenTag>();
   for (const t of ignored) {
     const name = parseVersionTagName(t.tag);
@@ -26,7 +28,7 @@ export function cloneGaps(_repo: GitRepo, ignored: readonly IgnoredTag[], templa
     }
   }
   return {
-    tags: null,
+    tags: missingTagsReason(readCloneState(repo), ciKind()),
     brokenTags,
     templates: new Map([...templates].map(([tag, error]) => [tag, error.toData()])),
   };

@@ -1,3 +1,4 @@
+import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { GitError } from '../git/errors.js';
 import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
@@ -154,7 +155,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
     try {
       commit = await resolveRevision(repo, options.rev);
     } catch (error) {
-      if (error instanceof GitError) throw new UserError(error.message, error.hint ?? 'Name a branch, tag or commit of this repository.', { cause: error });
+      if (error instanceof GitError) throw new UserError(error.message, error.hint ?? revisionHint(repo), { cause: error });
       throw error;
     }
   }
@@ -187,6 +188,12 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
   return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
+}
+
+/** What to do about a revision that does not resolve: in a clone that may lack tags, fetch them. */
+export function revisionHint(repo: GitRepo): string {
+  const incomplete = missingTagsReason(readCloneState(repo), ciKind());
+  return incomplete === null ? 'Name a branch, tag or commit of this repository.' : `A tag or commit may be missing because ${incomplete.reason}. ${incomplete.hint}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isValidPin, resolvePin } from '../../git/pin.js';
+import { isExactVersion, isValidPin, resolvePin } from '../../git/pin.js';
 import type { VersionTag } from '../../git/tags.js';
 import { joinPointer } from '../../load/yaml-file.js';
 import type { BrokenTag, CloneGaps } from '../../model/clone.js';
@@ -12,7 +12,9 @@ import { finding } from './rule.js';
  *
  * What the clone lacks is told apart from what does not exist: a pin whose tag is in the clone
  * but whose tag object or commit is not (a damaged or partial clone), or whose selection such a
- * tag would change, is TW1015.
+ * tag would change, is TW1015; a pin that matches no tag in a clone that may lack tags (shallow,
+ * or made without tags) is TW3018, naming the command that fetches them. Only in a clone that
+ * holds every tag is an unmatched pin TW3004.
  */
 export const pinMatchesTag: Rule = {
   name: 'pin-matches-tag',
@@ -35,6 +37,15 @@ export const pinMatchesTag: Rule = {
           continue;
         }
         if (resolvePin(tags, service, pin) !== null) continue;
+        const incomplete = ctx.clone?.tags ?? null;
+        if (incomplete !== null) {
+          const what = isExactVersion(pin) ? `tag ${service}/v${pin} is not` : `no tag ${service}/v… matching \`${pin}\` is`;
+          yield finding('TW3018', g.file, pointer, `${what} in this clone, and ${incomplete.reason}`, {
+            severity,
+            hint: `${incomplete.hint} If the tag does not exist on the remote either, publish it with \`tagway publish ${service} --version X.Y.Z\`.`,
+          });
+          continue;
+        }
         const versions = tags.map((t) => t.version);
         const known = versions.length > 0 ? `Existing versions of ${service}: ${versions.join(', ')}.` : `${service} has no version yet.`;
         yield finding('TW3004', g.file, pointer, `no tag ${service}/v… matches \`${pin}\``, {
