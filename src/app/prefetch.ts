@@ -73,7 +73,7 @@ export interface PrefetchResult {
 /**
  * Starts reading the tree's files now when `prefetch` will read every one of them on this thread
  * (a cold run on one thread), so that git reads them while the caller does other work (looking up
- * the templates at tags); pass the result to `prefetch`, which then waits for it. Null otherwise.
+ * the templates at tags); the caller waits for it before `prefetch`. Null otherwise.
  */
 export function readTreeEarly(files: readonly SourceFile[], cache: CompileCache, options: PrefetchOptions = {}): Promise<void> | null {
   if (threadsFor(options) >= 2 || missingTreeFiles(files, cache).length < (options.workerThreshold ?? WORKER_THRESHOLD)) return null;
@@ -83,9 +83,8 @@ export function readTreeEarly(files: readonly SourceFile[], cache: CompileCache,
   return reading;
 }
 
-export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}, early: Promise<void> | null = null): Promise<void> {
-  if (early !== null) await early;
-  const missing = missingSources(input, cache);
+/** `missing`: `missingSources(input, cache)`, when the caller has it already. */
+export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}, missing = missingSources(input, cache)): Promise<void> {
   const threads = threadsFor(options);
   if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD)) {
     await loadSources(missing);

@@ -93,8 +93,10 @@ export async function loadCompileInput(
   let input = scopedInput({ tree, tags, templatesAtTags: atTags.templates, commit, ...selection, ...(cache ? { memo: cache } : {}), clone });
   if (cache) {
     if (early !== null) await early;
-    input = await withoutMissingBlobs(repo, input, missingSources(input, cache));
-    await prefetch(input, cache, options.prefetch);
+    const toRead = missingSources(input, cache);
+    const checked = await withoutMissingBlobs(repo, input, toRead);
+    await prefetch(checked, cache, options.prefetch, checked === input ? toRead : missingSources(checked, cache));
+    input = checked;
   }
   return { repo, input, cache };
 }
