@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
 import { runDiff } from '../src/app/diff.js';
 import { runHistory } from '../src/app/history.js';
@@ -16,19 +16,13 @@ import { runSync } from '../src/app/sync.js';
 import type { Diagnostic } from '../src/model/diagnostic.js';
 import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';
 import { cloneRepo, deleteLooseObject, type TempRepo } from './support/git-repo.js';
+import { tracked } from './support/track.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const PRODUCTION = 'gateway-groups/production/group.yaml';
 const TEMPLATE = 'services/petstore/service.yaml';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 /** The example: production pins petstore 1.0.0, staging tracks ^1.0 (1.1.0). */
 function example(): TempRepo {

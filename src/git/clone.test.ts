@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloneRepo, deleteLooseObject, makeRepo, type TempRepo } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { ciKind, missingTagsReason, readCloneState, shallowHistoryHint } from './clone.js';
 import { MissingObjectError } from './errors.js';
 import { readFileHistory } from './history.js';
@@ -14,15 +15,10 @@ import { resolveRevision } from './revision.js';
 import { scanVersionTags } from './tags.js';
 import { listTree, missingBlobs, readBlob, readBlobs, readBlobsPresent } from './tree.js';
 
-const cleanups: (() => void)[] = [];
+const track = tracked();
 afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   delete process.env['TAGWAY_GIT_CLI'];
 });
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
 
 const TEMPLATE = 'services/petstore/service.yaml';
 
