@@ -45,7 +45,7 @@ async function read(repo: TempRepo, cli: boolean): Promise<unknown> {
   else delete process.env['TAGWAY_GIT_CLI'];
   const git = await openRepo(repo.dir);
   const tags = await listVersionTags(git);
-  const found = await readTemplatesAtTags(git, tags);
+  const found = (await readTemplatesAtTags(git, tags)).templates;
   return [...found].sort(([a], [b]) => (a < b ? -1 : 1)).map(([tag, f]) => [tag, f.path, f.revision, f.oid, Buffer.from(f.bytes).toString('utf8')]);
 }
 
@@ -65,7 +65,7 @@ describe('templates at tags', () => {
     const repo = spreadRepo();
     const git = await openRepo(repo.dir);
     const tags = (await listVersionTags(git)).filter((t) => t.tag === 'svc-3/v1.0.0' || t.tag === 'linked/v1.0.0');
-    const found = await readTemplatesAtTags(git, tags, { cli: true });
+    const found = (await readTemplatesAtTags(git, tags, { cli: true })).templates;
     expect([...found.keys()]).toEqual(['svc-3/v1.0.0']);
     expect(Buffer.from(found.get('svc-3/v1.0.0')!.bytes).toString('utf8')).toBe('name: svc-3\n');
   });

@@ -2,18 +2,12 @@
  * The temporary-repository helper every git-backed test of the project relies on: it must give
  * the same object ids on every machine and run, whatever the machine's git configuration.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listVersionTags, openRepo, resolveRevision } from '../src/git/index.js';
 import { cloneRepo, makeRepo, type TempRepo } from './support/git-repo.js';
+import { tracked } from './support/track.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 function build(): TempRepo {
   const repo = track(makeRepo({ files: { 'services/petstore/service.yaml': 'name: petstore\n' } }));

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import type { CloneGaps, MissingObject } from '../src/model/clone.js';
 import { memoryInput } from './support/memory-repo.js';
 
 const WEB = `name: web
@@ -29,6 +30,8 @@ interface Case {
   /** Tags → template text; default `web/v1.0.0` = the worktree template. */
   readonly tags?: Readonly<Record<string, string | null>>;
   readonly draft?: boolean;
+  /** What the clone lacks (default: nothing). */
+  readonly clone?: Partial<CloneGaps>;
   readonly expected: readonly { code: string; file?: string; line?: number; column?: number; severity?: string }[];
 }
 
@@ -42,8 +45,12 @@ function run(c: Case) {
     else files[path] = content;
   }
   const tags = c.tags ?? { 'web/v1.0.0': files['services/web/service.yaml'] ?? null };
-  return compile(memoryInput({ files, tags, ...(c.draft ? { draft: true } : {}) }));
+  const input = memoryInput({ files, tags, ...(c.draft ? { draft: true } : {}) });
+  return compile(c.clone ? { ...input, clone: { tags: null, brokenTags: new Map(), templates: new Map(), ...c.clone } } : input);
 }
+
+const SHALLOW = { reason: 'this clone is shallow', hint: 'Fetch the tags and the rest of the history: `git fetch --tags --unshallow origin`.' };
+const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git blob ${'c'.repeat(40)} is missing from this clone`, hint: 'Run `git fsck`.' };
 
 const T = 'services/web/service.yaml';
 const G = 'gateway-groups/g/group.yaml';
@@ -226,6 +233,37 @@ const cases: Case[] = [
     name: 'a tag whose commit has no template (TW3015)',
     tags: { 'web/v1.0.0': null },
     expected: [{ code: 'TW3015' }],
+  },
+  {
+    name: 'a pin whose tag is not in a clone that may lack tags (TW3018, not TW3004)',
+    files: { [G]: GROUP.replace('1.0.0', '2.0.0') },
+    clone: { tags: SHALLOW },
+    expected: [{ code: 'TW3018', file: G, line: 3, column: 8 }],
+  },
+  {
+    name: 'a pin whose tag is not in the clone is only a warning in a draft compile',
+    files: { [G]: GROUP.replace('1.0.0', '2.0.0') },
+    clone: { tags: SHALLOW },
+    draft: true,
+    expected: [{ code: 'TW3018', file: G, line: 3, column: 8, severity: 'warning' }],
+  },
+  {
+    name: 'a pin whose tag has lost its tag object or commit (TW1016)',
+    tags: {},
+    clone: { brokenTags: new Map([['web/v1.0.0', { service: 'web', version: '1.0.0', tag: 'web/v1.0.0', missing: LOST }]]) },
+    expected: [{ code: 'TW1016', file: G, line: 3, column: 8 }],
+  },
+  {
+    name: 'a range that would select a tag that lost its objects (TW1016), not the older one',
+    files: { [G]: GROUP.replace('1.0.0', '^1.0') },
+    clone: { brokenTags: new Map([['web/v1.1.0', { service: 'web', version: '1.1.0', tag: 'web/v1.1.0', missing: LOST }]]) },
+    expected: [{ code: 'TW1016', file: G, line: 3, column: 8 }],
+  },
+  {
+    name: 'a template at a tag that cannot be read (TW1016 at the pin, not TW3015)',
+    tags: { 'web/v1.0.0': null },
+    clone: { templates: new Map([['web/v1.0.0', LOST]]) },
+    expected: [{ code: 'TW1016', file: G, line: 3, column: 8 }],
   },
   {
     name: 'an invalid template at the tag is reported at the tag',

@@ -10,7 +10,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { UserError } from './errors.js';
-import { loadCompileInput, openConfigRepo } from './repository.js';
+import { loadCompileInput, openConfigRepo, revisionHint } from './repository.js';
 
 export interface DiffCommandOptions {
   /** Any folder inside the config repository. */
@@ -54,7 +54,7 @@ function asUserError(error: unknown, hint: string): never {
 /** The base commit and how to name it: `--from` as given, else the merge base with the default branch. */
 async function resolveBase(repo: GitRepo, from: string | undefined, to: string | undefined): Promise<{ label: string; commit: string }> {
   if (from !== undefined) {
-    const commit = await resolveRevision(repo, from).catch((e: unknown) => asUserError(e, 'Name a branch, tag or commit of this repository.'));
+    const commit = await resolveRevision(repo, from).catch((e: unknown) => asUserError(e, revisionHint(repo)));
     return { label: from, commit };
   }
   const branch = await defaultBranch(repo);

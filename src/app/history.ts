@@ -4,8 +4,10 @@
  * of its group.yaml. Read-only; everything is read at HEAD.
  */
 import semver from 'semver';
+import { ciKind, missingTagsReason, readCloneState, shallowHistoryHint } from '../git/clone.js';
 import { parsePointerFile, pointerState, pointerTimeline, readFileHistory, readTagDetails } from '../git/history.js';
-import type { PointerState } from '../git/history.js';
+import type { HistoryCut, PointerState } from '../git/history.js';
+import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../git/pin.js';
 import { headCommit } from '../git/revision.js';
 import { NAME_PATTERN, listVersionTags } from '../git/tags.js';
@@ -72,8 +74,23 @@ export interface GroupHistory {
   readonly now: (PointerView & { readonly tag: string | null }) | null;
   /** Oldest first. */
   readonly timeline: readonly TimelineEntry[];
-  /** The clone is shallow: earlier changes are missing. */
+  /** Earlier changes are missing from the clone (`cut` says where and why). */
   readonly truncated: boolean;
+  /**
+   * Where the history of group.yaml could not be followed further back: at `commit`, the edge
+   * of a shallow clone (the timeline's entry at that commit, if any, is the state the clone's
+   * history starts with: its `from` is not known, rather than "not published"), or the commit
+   * whose group.yaml could not be read (a missing object; the timeline starts after it).
+   */
+  readonly cut: HistoryCutView | null;
+}
+
+export interface HistoryCutView {
+  readonly kind: 'shallow' | 'missing-object';
+  readonly commit: string;
+  readonly message: string;
+  /** How to fetch the rest. */
+  readonly hint: string;
 }
 
 export interface HistoryReport {
@@ -82,6 +99,8 @@ export interface HistoryReport {
   /** Newest version first. */
   readonly versions: readonly VersionEntry[];
   readonly groups: readonly GroupHistory[];
+  /** Why versions may be missing from this clone (shallow, made without tags) and how to fetch them; null when it holds every tag. */
+  readonly missingTags: { readonly reason: string; readonly hint: string } | null;
 }
 
 /** An ISO 8601 date in the time zone the signature was made in. */
@@ -128,6 +147,7 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
       now: nowState === null ? null : { pin: nowState.pin, version: resolved?.version ?? null, tag: resolved?.tag ?? null },
       timeline: timeline.map((c) => ({ commit: c.commit.oid, author: personAt(c.commit.author), message: c.commit.message, from: view(c.from), to: view(c.to) })),
       truncated: history.truncated,
+      cut: history.cut === null ? null : cutView(repo, history.cut),
     });
   }
 
@@ -147,5 +167,15 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
       runningIn: groups.filter((g) => g.now?.tag === t.tag).map((g) => g.group),
     }))
     .sort((a, b) => semver.rcompare(a.version, b.version));
-  return { root: repo.dir, service, versions, groups };
+  return { root: repo.dir, service, versions, groups, missingTags: missingTagsReason(readCloneState(repo), ciKind()) };
+}
+
+function cutView(repo: GitRepo, cut: HistoryCut): HistoryCutView {
+  if (cut.kind === 'missing-object') return { kind: cut.kind, commit: cut.commit, message: cut.error.message, hint: cut.error.hint };
+  return {
+    kind: cut.kind,
+    commit: cut.commit,
+    message: `the history is truncated at commit ${cut.commit}: this clone is shallow and holds no earlier commit`,
+    hint: shallowHistoryHint(readCloneState(repo), ciKind()),
+  };
 }

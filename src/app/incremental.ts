@@ -206,8 +206,10 @@ export async function spliceCompile(
   const selected = groups ? { groups } : {};
   const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });
   const cli = gitCliAvailable();
-  const templatesAtTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
-  const compiled = compileServices({ tree, tags, templatesAtTags, commit: null, memo, ...selected }, [...changed]);
+  const atTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
+  // A template that cannot be read is the whole compile's to report.
+  if (atTags.missing.size > 0) return null;
+  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, ...selected }, [...changed]);
   if (compiled.diagnostics.length > 0) return null;
 
   const previous = await found.previous;

@@ -72,7 +72,7 @@ export interface PrefetchResult {
 /**
  * Starts reading the tree's files now when `prefetch` will read every one of them on this thread
  * (a cold run on one thread), so that git reads them while the caller does other work (looking up
- * the templates at tags); pass the result to `prefetch`, which then waits for it. Null otherwise.
+ * the templates at tags); the caller waits for it before `prefetch`. Null otherwise.
  */
 export function readTreeEarly(files: readonly SourceFile[], cache: CompileCache, options: PrefetchOptions = {}): Promise<void> | null {
   if (threadsFor(options) >= 2 || missingTreeFiles(files, cache).length < (options.workerThreshold ?? WORKER_THRESHOLD)) return null;
@@ -82,9 +82,8 @@ export function readTreeEarly(files: readonly SourceFile[], cache: CompileCache,
   return reading;
 }
 
-export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}, early: Promise<void> | null = null): Promise<void> {
-  if (early !== null) await early;
-  const missing = missingSources(input, cache);
+/** `missing`: `missingSources(input, cache)`, when the caller has it already. */
+export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}, missing = missingSources(input, cache)): Promise<void> {
   const threads = threadsFor(options);
   if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD)) {
     await loadSources(missing);
@@ -128,7 +127,7 @@ function threadsFor(options: PrefetchOptions): number {
 }
 
 /** Sources compile will have to read: those without a record in the cache (group files always). */
-function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
+export function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
   const missing = missingTreeFiles(input.tree.files, cache);
   const treeOids = new Map(input.tree.files.map((f) => [f.path, f.oid]));
   for (const source of input.templatesAtTags.values()) {

@@ -1,7 +1,8 @@
+import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { GitError } from '../git/errors.js';
 import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
-import type { VersionTag } from '../git/tags.js';
+import type { IgnoredTag, VersionTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { scanVersionTags } from '../git/tags.js';
@@ -16,7 +17,8 @@ import { loadApisixValidators } from '../validate/apisix/index.js';
 import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from './errors.js';
-import { prefetch, readTreeEarly } from './prefetch.js';
+import { cloneGaps, withoutMissingBlobs } from './clone-gaps.js';
+import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 
 export interface SourceOptions {
@@ -76,7 +78,7 @@ export async function loadCompileInput(
     cache.preloadUnits(options.groups);
   }
   loadValidators();
-  const [tree, tags] = await listing();
+  const [tree, tags, ignoredTags] = await listing();
   // A cold run on one thread reads every file: git reads them while the templates at tags are looked up.
   const early = cache ? readTreeEarly(tree.files, cache, options.prefetch) : null;
   const selection = {
@@ -86,9 +88,16 @@ export async function loadCompileInput(
     ...(options.snapshots === false ? { snapshots: false } : {}),
   };
   const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
-  const templatesAtTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
-  const input = scopedInput({ tree, tags, templatesAtTags, commit, ...selection, ...(cache ? { memo: cache } : {}) });
-  if (cache) await prefetch(input, cache, options.prefetch, early);
+  const atTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
+  const clone = cloneGaps(repo, ignoredTags, atTags.missing);
+  let input = scopedInput({ tree, tags, templatesAtTags: atTags.templates, commit, ...selection, ...(cache ? { memo: cache } : {}), clone });
+  if (cache) {
+    if (early !== null) await early;
+    const toRead = missingSources(input, cache);
+    const checked = await withoutMissingBlobs(repo, input, toRead);
+    await prefetch(checked, cache, options.prefetch, checked === input ? toRead : missingSources(checked, cache));
+    input = checked;
+  }
   return { repo, input, cache };
 }
 
@@ -102,8 +111,11 @@ export interface StartedListing {
    * listed, so a tag made meanwhile shows as a change next time, never the other way round.
    */
   readonly raw: Promise<RawListing | null>;
-  /** The files and version tags, parsed (from `raw` when there is one) when first asked for. */
-  readonly listing: () => Promise<[SourceTree, readonly VersionTag[]]>;
+  /**
+   * The files and version tags, parsed (from `raw` when there is one) when first asked for, and
+   * the tags that look like versions but are not listed (a tag whose objects are missing).
+   */
+  readonly listing: () => Promise<[SourceTree, readonly VersionTag[], readonly IgnoredTag[]]>;
   /**
    * Once `listing` resolved: whether the files are what `raw` lists (not read from the folders
    * because git's listing could not be trusted) and every version tag's objects were found, so
@@ -145,7 +157,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
     try {
       commit = await resolveRevision(repo, options.rev);
     } catch (error) {
-      if (error instanceof GitError) throw new UserError(error.message, 'Name a branch, tag or commit of this repository.', { cause: error });
+      if (error instanceof GitError) throw new UserError(error.message, error.hint ?? revisionHint(repo), { cause: error });
       throw error;
     }
   }
@@ -155,7 +167,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
   const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
   const raw = worktree && tagState ? worktree.then((w) => (w ? { worktree: w, tags: tagState } : null)) : Promise.resolve(null);
-  let parsed: Promise<[SourceTree, readonly VersionTag[]]> | null = null;
+  let parsed: Promise<[SourceTree, readonly VersionTag[], readonly IgnoredTag[]]> | null = null;
   let treeFromRaw = false;
   let tagsWhole = false;
   const listing = () =>
@@ -169,15 +181,21 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
               return tree ?? readWorktree(repo.dir);
             })
           : readWorktree(repo.dir),
-      scanVersionTags(repo).then((scan) => {
-        tagsWhole = !scan.ignored.some((t) => t.reason === 'missing-object');
-        return scan.tags;
-      }),
-    ]));
+      scanVersionTags(repo),
+    ]).then(([tree, scan]) => {
+      tagsWhole = !scan.ignored.some((t) => t.reason === 'missing-object');
+      return [tree, scan.tags, scan.ignored];
+    }));
   // Not awaited yet: a rejection is the caller's when it awaits, not an unhandled one meanwhile.
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
   return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
+}
+
+/** What to do about a revision that does not resolve: in a clone that may lack tags, fetch them. */
+export function revisionHint(repo: GitRepo): string {
+  const incomplete = missingTagsReason(readCloneState(repo), ciKind());
+  return incomplete === null ? 'Name a branch, tag or commit of this repository.' : `A tag or commit may be missing because ${incomplete.reason}. ${incomplete.hint}`;
 }
 
 /**

@@ -75,7 +75,12 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   for (const change of timeline) if (change.to?.version && change.to.object) recorded.set(change.to.version, change.to.object);
   const tagOf = (version: string) => ctx.tags.find((t) => t.service === service && t.version === version) ?? null;
   const qualifying = [...new Set(ran)].filter((v) => v !== currentVersion && tagOf(v) !== null).sort((a, b) => semver.rcompare(a, b));
-  const shallowNote = history.truncated ? ` The clone is shallow, so older history is missing: ${SHALLOW_HINT}.` : '';
+  const shallowNote =
+    history.cut === null
+      ? ''
+      : history.cut.kind === 'shallow'
+        ? ` The clone is shallow, so older history is missing: ${SHALLOW_HINT}.`
+        : ` Older history cannot be read: ${history.cut.error.message}. ${history.cut.error.hint}`;
 
   let targetVersion: string;
   if (options.to !== undefined) {

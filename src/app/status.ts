@@ -8,6 +8,8 @@
  * this one: `versions` is always there, a live section is added beside it.
  */
 import semver from 'semver';
+import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
+import { MissingObjectError } from '../git/errors.js';
 import { objectAtPath, parsePointerFile, pointerState } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../git/pin.js';
@@ -30,9 +32,10 @@ export interface StatusOptions {
 /**
  * `unpublished`: no version yet; `published`: HEAD's template folder equals the latest version's;
  * `changed`: committed changes since the latest version (publish a new one); `removed`: versions
- * exist but the template is gone at HEAD.
+ * exist but the template is gone at HEAD; `unknown`: the latest version's folder cannot be read
+ * (an object is missing from the clone: see `ServiceStatus.missing`).
  */
-export type TemplateState = 'unpublished' | 'published' | 'changed' | 'removed';
+export type TemplateState = 'unpublished' | 'published' | 'changed' | 'removed' | 'unknown';
 
 export interface GroupVersion {
   readonly group: string;
@@ -62,11 +65,19 @@ export interface ServiceStatus {
   readonly uncommitted: boolean | null;
   /** Groups (of the selection) that publish the service. */
   readonly groups: readonly GroupVersion[];
+  /** With template `unknown`: the missing object and how to fetch it. */
+  readonly missing?: { readonly message: string; readonly hint: string };
 }
 
 export interface VersionStatus {
   readonly head: string;
   readonly services: readonly ServiceStatus[];
+  /**
+   * Why versions may be missing from this clone although they exist on its remote (shallow, made
+   * without tags) and how to fetch them; null when it holds every tag. Then "no version yet" and
+   * "matches no tag" mean: not in this clone.
+   */
+  readonly missingTags: { readonly reason: string; readonly hint: string } | null;
 }
 
 export interface StatusReport {
@@ -127,12 +138,20 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
     const prerelease = newestPre !== undefined && latest !== null && semver.gt(newestPre.version, latest.version) ? newestPre : null;
     const folder = `services/${service}`;
     let template: TemplateState;
+    let missing: ServiceStatus['missing'];
     if (latest === null) template = 'unpublished';
     else if (!templates.has(service)) template = 'removed';
     else {
       const newest = newestPre ?? latest;
-      const [atHead, atTag] = await Promise.all([objectAtPath(repo, head, folder), objectAtPath(repo, newest.commit, folder)]);
-      template = atHead === atTag ? 'published' : 'changed';
+      try {
+        const [atHead, atTag] = await Promise.all([objectAtPath(repo, head, folder), objectAtPath(repo, newest.commit, folder)]);
+        template = atHead === atTag ? 'published' : 'changed';
+      } catch (error) {
+        if (!(error instanceof MissingObjectError)) throw error;
+        const named = error.withContext(`the folder ${folder} at tag ${newest.tag}`);
+        template = 'unknown';
+        missing = { message: named.message, hint: named.hint };
+      }
     }
     const uncommitted = dirty === null ? null : dirty.has(service);
     const groupVersions: GroupVersion[] = [...(pins.get(service) ?? [])]
@@ -155,9 +174,10 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       template,
       uncommitted,
       groups: groupVersions,
+      ...(missing !== undefined ? { missing } : {}),
     });
   }
-  return { head, services };
+  return { head, services, missingTags: missingTagsReason(readCloneState(repo), ciKind()) };
 }
 
 /** `tags` of one service sorted ascending: the highest release, else the highest pre-release. */

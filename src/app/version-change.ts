@@ -18,6 +18,7 @@ import { listTree, readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
 import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
+import { cloneGaps } from './clone-gaps.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -156,8 +157,9 @@ export async function validateChange(
   );
   const tree = { files, problems: head.problems };
   const tags = [...ctx.tags, ...(change.extraTags ?? [])];
-  const templatesAtTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { groups: change.groups }));
-  const result = compile({ tree, tags, templatesAtTags, commit: ctx.head, groups: change.groups, reportAll: true });
+  const atTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { groups: change.groups }));
+  const clone = cloneGaps(ctx.repo, [], atTags.missing);
+  const result = compile({ tree, tags, templatesAtTags: atTags.templates, commit: ctx.head, groups: change.groups, reportAll: true, clone });
   const relevant = (file: string | undefined): boolean =>
     file === undefined || file === `services/${change.service}/service.yaml` || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
   const diagnostics = result.diagnostics.filter((d) => relevant(d.file) || d.related.some((r) => relevant(r.file)));

@@ -1,5 +1,6 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { UserError } from '../app/errors.js';
+import { MissingObjectError } from '../git/errors.js';
 import { sourceKey } from '../compile/compile.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
@@ -12,7 +13,8 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
  * Shared behaviour of tagway's commands: the `--cwd` flag, output helpers, and the one error
- * handler: a UserError prints its message and hint (exit 2); a usage error from the parser exits
+ * handler: a UserError prints its message and hint (exit 2), and so does a git object missing
+ * from the clone (the clone is incomplete, not tagway broken); a usage error from the parser exits
  * 2; anything else is an internal error, printed with its stack and a request to report it.
  */
 export abstract class TagwayCommand extends Command {
@@ -50,7 +52,7 @@ export abstract class TagwayCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
-    if (error instanceof UserError) {
+    if (error instanceof UserError || error instanceof MissingObjectError) {
       process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
       // A pipeline that asked for JSON still gets JSON on stdout.
       if (this.wantsJson()) this.printJson({ ok: false, error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });

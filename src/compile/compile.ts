@@ -5,8 +5,9 @@ import { classifyPath, templatePath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { parseRepo } from '../load/repo.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
-import { parseYamlFile, sourceText } from '../load/yaml-file.js';
+import { joinPointer, parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
+import type { CloneGaps } from '../model/clone.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
 import { cmp, compareDiagnostics, hasErrors } from '../model/diagnostic.js';
@@ -65,6 +66,12 @@ export interface CompileInput {
    * so one broken group never blocks another's deploy.
    */
   readonly reportAll?: boolean;
+  /**
+   * What the clone lacks that this configuration may need (read by the caller); absent: nothing.
+   * A pin whose tag or template is missing from the clone is reported as that (TW1016, TW3018):
+   * the clone is to be completed, the configuration may be right.
+   */
+  readonly clone?: CloneGaps;
 }
 
 export interface CompileResult {
@@ -313,6 +320,7 @@ function partInput(input: CompileInput, files: SourceFile[], tags: VersionTag[])
     ...(input.draft ? { draft: true } : {}),
     ...(input.groups ? { groups: input.groups } : {}),
     ...(input.snapshots === false ? { snapshots: false } : {}),
+    ...(input.clone ? { clone: input.clone } : {}),
   };
 }
 
@@ -458,6 +466,18 @@ function run(
       } else {
         const tag = resolvePin(byService.get(service) ?? [], service, pin);
         if (!tag) continue; // reported by pin-matches-tag
+        const missing = input.clone?.templates.get(tag.tag);
+        if (missing) {
+          diagnostics.push({
+            code: 'TW1016',
+            severity: 'error',
+            message: missing.message,
+            ...group.file.locate(`/published${joinPointer(service)}`),
+            hint: missing.hint,
+            related: [],
+          });
+          continue;
+        }
         template = templateAt(tag);
         version = tag.version;
       }
@@ -484,7 +504,16 @@ function run(
   }
 
   const templateList = uniqueTemplates([...checked.templates.values(), ...[...atTags.values()].filter((t): t is TemplateEntry => t !== null)]);
-  const ctx: RuleContext = { repo: checked, templates: templateList, tags: input.tags, tagsByService: byService, resolved: [], plugins, draft };
+  const ctx: RuleContext = {
+    repo: checked,
+    templates: templateList,
+    tags: input.tags,
+    tagsByService: byService,
+    resolved: [],
+    plugins,
+    draft,
+    ...(input.clone ? { clone: input.clone } : {}),
+  };
 
   // `service` rules and route claims: per unit, unless known.
   for (const slot of slots) {

@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cloneRepo, makeRepo, type TempRepo } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { objectAtPath, parsePointerFile, pointerTimeline, readFileHistory, readTagDetails, versionsRan } from './history.js';
 import { openRepo } from './repo.js';
 import { listVersionTags } from './tags.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 const FILE = 'gateway-groups/prod/group.yaml';
 const group = (pin: string, lock?: string) =>

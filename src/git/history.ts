@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import git from 'isomorphic-git';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
-import { isNotFound } from './errors.js';
+import { MissingObjectError, neededFor } from './errors.js';
 import type { Signature } from './write.js';
 import { lockFits, type PinLock } from './lock.js';
+import { readPresent } from './objects.js';
 import { isExactVersion, resolvePin } from './pin.js';
 import { shallowCommits, type GitRepo } from './repo.js';
 import type { VersionTag } from './tags.js';
@@ -35,7 +36,7 @@ export async function readTagDetails(repo: GitRepo, tags: readonly VersionTag[])
   const out: TagDetails[] = [];
   for (const tag of tags) {
     if (tag.annotated) {
-      const { tag: object } = await git.readTag({ fs, gitdir: repo.gitdir, oid: tag.object, cache: repo.cache });
+      const { tag: object } = await readPresent(repo, tag.object, 'tag', () => git.readTag({ fs, gitdir: repo.gitdir, oid: tag.object, cache: repo.cache }));
       out.push({ ...tag, by: { ...object.tagger }, message: trimMessage(object.message) });
     } else {
       const commit = await readCommitInfo(repo, tag.commit);
@@ -50,7 +51,7 @@ function trimMessage(message: string): string {
 }
 
 export async function readCommitInfo(repo: GitRepo, oid: string): Promise<CommitInfo> {
-  const { commit } = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  const commit = await readCommitRaw(repo, oid);
   return { oid, author: { ...commit.author }, committer: { ...commit.committer }, message: trimMessage(commit.message) };
 }
 
@@ -63,16 +64,28 @@ export interface FileRevision {
 export interface FileHistory {
   /** Oldest first. */
   readonly revisions: readonly FileRevision[];
-  /**
-   * The walk reached the edge of a shallow clone: the oldest revision listed may not be the
-   * commit that made that content, and older ones are missing.
-   */
+  /** The walk stopped before the start of the history (`cut` says where and why). */
   readonly truncated: boolean;
+  readonly cut: HistoryCut | null;
 }
 
 /**
+ * Where the history of a file could not be followed further back.
+ * - `shallow`: `commit` is at the edge of a shallow clone (its parents were not fetched). Its
+ *   revision, when the file exists there, is the oldest listed; it may not be the commit that
+ *   made that content.
+ * - `missing-object`: an object of `commit` (its tree, or the file's blob there) is missing from
+ *   the clone; the revisions listed are the ones after it.
+ */
+export type HistoryCut =
+  | { readonly kind: 'shallow'; readonly commit: string }
+  | { readonly kind: 'missing-object'; readonly commit: string; readonly error: MissingObjectError };
+
+/**
  * The commits on the first-parent line from `head` that changed `filepath` (created, edited or
- * deleted it), oldest first, with the file's text after each.
+ * deleted it), oldest first, with the file's text after each. A history cut short by the edge of
+ * a shallow clone or by a missing object is returned as far as it goes (`cut`); an object of
+ * `head` itself that is missing throws MissingObjectError.
  */
 export async function readFileHistory(repo: GitRepo, head: string, filepath: string): Promise<FileHistory> {
   const parts = filepath.split('/');
@@ -84,7 +97,7 @@ export async function readFileHistory(repo: GitRepo, head: string, filepath: str
     let found = memo.get(key);
     if (found === undefined) {
       found = (async () => {
-        const { tree: entries } = await git.readTree({ fs, gitdir: repo.gitdir, oid: tree, cache: repo.cache });
+        const { tree: entries } = await readPresent(repo, tree, 'tree', () => git.readTree({ fs, gitdir: repo.gitdir, oid: tree, cache: repo.cache }));
         const entry = entries.find((e) => e.path === parts[depth]);
         if (entry === undefined) return null;
         if (depth === parts.length - 1) return entry.type === 'blob' ? entry.oid : null;
@@ -96,48 +109,67 @@ export async function readFileHistory(repo: GitRepo, head: string, filepath: str
   };
 
   const changes: { commit: CommitInfo; blob: string | null }[] = [];
-  let truncated = false;
+  let cut: HistoryCut | null = null;
   let oid: string | undefined = head;
-  let commit = await readCommitRaw(repo, oid);
-  let blob = await blobIn(commit.tree, 0);
+  let commit = await neededFor(`${filepath} at commit ${head}`, () => readCommitRaw(repo, head));
+  let blob = await neededFor(`${filepath} at commit ${head}`, () => blobIn(commit.tree, 0));
   while (oid !== undefined) {
     const parent: string | undefined = commit.parent[0];
     if (parent === undefined || shallow.has(oid)) {
-      if (parent !== undefined) truncated = true;
+      if (parent !== undefined) cut = { kind: 'shallow', commit: oid };
       if (blob !== null) changes.push({ commit: toInfo(oid, commit), blob });
       break;
     }
     let parentCommit: RawCommit;
+    let parentBlob: string | null;
     try {
       parentCommit = await readCommitRaw(repo, parent);
+      parentBlob = await blobIn(parentCommit.tree, 0);
     } catch (error) {
-      if (!isNotFound(error)) throw error;
-      truncated = true;
+      if (!(error instanceof MissingObjectError)) throw error;
+      // A missing parent commit is the edge of the history this clone holds, whatever made it so.
+      cut = error.objectType === 'commit' && error.oid === parent ? { kind: 'shallow', commit: oid } : { kind: 'missing-object', commit: parent, error: error.withContext(`${filepath} at commit ${parent}`) };
       if (blob !== null) changes.push({ commit: toInfo(oid, commit), blob });
       break;
     }
-    const parentBlob = await blobIn(parentCommit.tree, 0);
     if (parentBlob !== blob) changes.push({ commit: toInfo(oid, commit), blob });
     oid = parent;
     commit = parentCommit;
     blob = parentBlob;
   }
   changes.reverse();
+  // The texts, newest first: a blob that cannot be read cuts the history there.
   const decoder = new TextDecoder();
   const texts = new Map<string, string>();
-  for (const { blob: b } of changes) {
+  let kept = 0;
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const { commit: c, blob: b } = changes[i]!;
     if (b !== null && !texts.has(b)) {
-      const { blob: bytes } = await git.readBlob({ fs, gitdir: repo.gitdir, oid: b, cache: repo.cache });
-      texts.set(b, decoder.decode(bytes));
+      try {
+        const bytes = await readPresent(repo, b, 'blob', async () => (await git.readBlob({ fs, gitdir: repo.gitdir, oid: b, cache: repo.cache })).blob);
+        texts.set(b, decoder.decode(bytes));
+      } catch (error) {
+        if (!(error instanceof MissingObjectError)) throw error;
+        // The newest revision's text is the file at `head`: without it there is no history to show.
+        if (i === changes.length - 1) throw error.withContext(`${filepath} at commit ${head}`);
+        cut = { kind: 'missing-object', commit: c.oid, error: error.withContext(`${filepath} at commit ${c.oid}`) };
+        break;
+      }
     }
+    kept++;
   }
-  return { revisions: changes.map(({ commit: c, blob: b }) => ({ commit: c, text: b === null ? null : texts.get(b)! })), truncated };
+  const listed = changes.slice(changes.length - kept);
+  return {
+    revisions: listed.map(({ commit: c, blob: b }) => ({ commit: c, text: b === null ? null : texts.get(b)! })),
+    truncated: cut !== null,
+    cut,
+  };
 }
 
 type RawCommit = Awaited<ReturnType<typeof git.readCommit>>['commit'];
 
 async function readCommitRaw(repo: GitRepo, oid: string): Promise<RawCommit> {
-  return (await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).commit;
+  return (await readPresent(repo, oid, 'commit', () => git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }))).commit;
 }
 
 function toInfo(oid: string, commit: RawCommit): CommitInfo {
@@ -337,7 +369,8 @@ export async function objectAtPath(repo: GitRepo, commit: string, filepath: stri
   let tree = (await readCommitRaw(repo, commit)).tree;
   const parts = filepath.split('/').filter((p) => p !== '');
   for (const [i, part] of parts.entries()) {
-    const { tree: entries } = await git.readTree({ fs, gitdir: repo.gitdir, oid: tree, cache: repo.cache });
+    const oid = tree;
+    const { tree: entries } = await readPresent(repo, oid, 'tree', () => git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }));
     const entry = entries.find((e) => e.path === part);
     if (entry === undefined) return null;
     if (i === parts.length - 1) return entry.oid;

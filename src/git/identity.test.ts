@@ -1,19 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeRepo, makeTempDir, type TempRepo } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { parseGitConfig, parsePerson, readIdentity } from './identity.js';
 import { openRepo } from './repo.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track<T extends { cleanup(): void }>(thing: T): T {
-  cleanups.push(() => thing.cleanup());
-  return thing;
-}
+const track = tracked();
 
 /** A home folder of its own, so the machine's ~/.gitconfig never takes part. */
 function isolatedEnv(extra: Record<string, string> = {}): { env: Record<string, string>; home: string } {

@@ -1,20 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeRepo, makeTempDir, runGit } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { GitError } from './errors.js';
 import { openRepo } from './repo.js';
 import { currentBranch, headCommit, resolveRevision } from './revision.js';
 import { listVersionTags } from './tags.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track<T extends { cleanup(): void }>(value: T): T {
-  cleanups.push(() => value.cleanup());
-  return value;
-}
+const track = tracked();
 
 describe('openRepo', () => {
   it('finds the top-level folder from a subfolder', async () => {
@@ -67,12 +61,14 @@ describe('openRepo', () => {
     const temp = track(makeTempDir());
     const worktree = path.join(temp.dir, 'wt');
     repo.git('worktree', 'add', '--quiet', '-b', 'feature', worktree, 'HEAD~1');
-    cleanups.push(() => {
-      try {
-        repo.git('worktree', 'remove', '--force', worktree);
-      } catch {
-        // the repository may already be gone
-      }
+    track({
+      cleanup: () => {
+        try {
+          repo.git('worktree', 'remove', '--force', worktree);
+        } catch {
+          // the repository may already be gone
+        }
+      },
     });
     const opened = await openRepo(worktree);
     expect(opened.dir).toBe(worktree);

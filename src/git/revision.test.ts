@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cloneRepo, makeRepo, type TempRepo } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { GitError } from './errors.js';
 import { openRepo } from './repo.js';
 import { currentBranch, defaultBranch, headCommit, mergeBase, resolveRevision } from './revision.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 /**
  * main: c1 ─ c2 ─ c3 ─ merge(c3, f2)   feature: c2 ─ f1 ─ f2

@@ -6,8 +6,9 @@
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { GitError, errorCode } from './errors.js';
+import { GitError, MissingObjectError, errorCode, neededFor } from './errors.js';
 import { commitParents, peel } from './objects.js';
+import type { Peeled } from './objects.js';
 import { dwimRef, readSymbolicRef, resolveRefName } from './refs.js';
 import { SHALLOW_HINT, shallowCommits, type GitRepo } from './repo.js';
 
@@ -75,8 +76,14 @@ export async function resolveRevision(repo: GitRepo, rev: string): Promise<strin
     });
   }
   const object = await resolveBase(repo, rev, parsed.base);
-  const target = await peel(repo, object);
-  if (target === null) throw unknownRevision(rev);
+  let target: Peeled;
+  try {
+    target = await neededFor(`the revision ${rev}`, () => peel(repo, object));
+  } catch (error) {
+    // An object id typed in full names nothing here: unknown, not missing.
+    if (error instanceof MissingObjectError && error.oid === object && FULL_OID.test(parsed.base)) throw unknownRevision(rev);
+    throw error;
+  }
   if (target.type !== 'commit') throw new GitError(`${rev} names a ${target.type}, not a commit`);
   let commit = target.oid;
   let shallow: ReadonlySet<string> | null = null;

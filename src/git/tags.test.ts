@@ -1,19 +1,13 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../../test/support/git-repo.js';
+import { tracked } from '../../test/support/track.js';
 import { openRepo } from './repo.js';
 import { resolvePin } from './pin.js';
 import { listVersionTags, parseVersionTagName, scanVersionTags, type VersionTag } from './tags.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 /** What the git CLI says a tag is: the listing must agree with it field by field. */
 function expectedTag(repo: TempRepo, tag: string): Omit<VersionTag, 'service' | 'version'> {

@@ -5,6 +5,8 @@
 import semver from 'semver';
 import { isExactVersion } from './pin.js';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
+import { MissingObjectError } from './errors.js';
+import type { MissingObject } from '../model/clone.js';
 import { peel } from './objects.js';
 import type { Peeled } from './objects.js';
 import { listRefs, readPackedRefs } from './refs.js';
@@ -29,6 +31,8 @@ export interface IgnoredTag {
   readonly tag: string;
   readonly object: string;
   readonly reason: 'bad-service-name' | 'not-semver' | 'not-a-commit' | 'missing-object';
+  /** With 'missing-object': the object (the tag object, or the commit it names) and how to fetch it. */
+  readonly missing?: MissingObject;
 }
 
 /** Service (and every other) names: DNS-label-like, 1–31 characters (docs/architecture.md §2). */
@@ -113,19 +117,26 @@ export async function scanVersionTags(repo: GitRepo, options: { readonly service
   // tags need no object reads: reading 10,000 tag and commit objects costs seconds, the file
   // milliseconds. The type of the peeled object is taken on trust from git.
   // Those are known at once; only the others (loose refs) are read, a few at a time.
-  const targets: (Peeled | null | undefined)[] = candidates.map(({ ref, object }) => {
+  const targets: (Peeled | MissingObjectError | undefined)[] = candidates.map(({ ref, object }) => {
     if (!packed.tagsPeeled || !packedOnly.has(ref)) return undefined;
     const peeled = packed.peeled.get(ref);
     return { oid: peeled ?? object, type: 'commit', annotated: peeled !== undefined };
   });
   const unread = candidates.flatMap((_, i) => (targets[i] === undefined ? [i] : []));
-  const read = await mapConcurrent(unread, READ_CONCURRENCY, (i) => peel(repo, candidates[i]!.object));
+  const read = await mapConcurrent(unread, READ_CONCURRENCY, (i) =>
+    peel(repo, candidates[i]!.object).catch((error: unknown) => {
+      if (error instanceof MissingObjectError) return error.withContext(`tag ${candidates[i]!.tag}`);
+      throw error;
+    }),
+  );
   unread.forEach((i, k) => (targets[i] = read[k]));
   const tags: VersionTag[] = [];
   candidates.forEach(({ service, version, tag, object }, i) => {
     const target = targets[i];
-    if (target === null || target === undefined) {
+    if (target === undefined) {
       ignored.push({ tag, object, reason: 'missing-object' });
+    } else if (target instanceof MissingObjectError) {
+      ignored.push({ tag, object, reason: 'missing-object', missing: target.toData() });
     } else if (target.type !== 'commit') {
       ignored.push({ tag, object, reason: 'not-a-commit' });
     } else {

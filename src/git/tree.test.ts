@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../../test/support/git-repo.js';
-import { GitError } from './errors.js';
+import { tracked } from '../../test/support/track.js';
+import { GitError, MissingObjectError } from './errors.js';
 import { openRepo } from './repo.js';
 import { listTree, readBlob, readBlobs, type TreeEntry } from './tree.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
-function track(repo: TempRepo): TempRepo {
-  cleanups.push(() => repo.cleanup());
-  return repo;
-}
+const track = tracked();
 
 const FILES = {
   'services/petstore/service.yaml': 'name: petstore\n',
@@ -165,11 +159,11 @@ describe('readBlob and readBlobs', () => {
     expect(await readBlobs(opened, [])).toEqual(new Map());
   });
 
-  it('throws GitError for a missing blob and for a non-blob', async () => {
+  it('throws MissingObjectError for a missing blob, GitError for a non-blob', async () => {
     const repo = track(makeRepo({ files: { 'a.txt': 'a\n' } }));
     const opened = await openRepo(repo.dir);
-    await expect(readBlob(opened, '2'.repeat(40))).rejects.toThrow(`object not found: ${'2'.repeat(40)}`);
-    await expect(readBlobs(opened, ['2'.repeat(40)])).rejects.toThrow(GitError);
+    await expect(readBlob(opened, '2'.repeat(40))).rejects.toThrow(`git blob ${'2'.repeat(40)} is missing from this clone`);
+    await expect(readBlobs(opened, ['2'.repeat(40)])).rejects.toThrow(MissingObjectError);
     await expect(readBlob(opened, repo.revParse('HEAD'))).rejects.toThrow(GitError);
   });
 });

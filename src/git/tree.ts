@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
-import { GitError, errorCode, isNotFound } from './errors.js';
-import { catFileBatch, gitCliAvailable, lsTree } from './cli.js';
+import { GitError, MissingObjectError, errorCode, missingObject } from './errors.js';
+import { catFileBatch, catFileMissing, gitCliAvailable, lsTree } from './cli.js';
+import { fetchFromPromisor, readPresent } from './objects.js';
 import type { GitRepo } from './repo.js';
 
 /** Below this many objects one process start costs more than it saves. */
@@ -35,13 +36,17 @@ function normalisePrefix(prefix: string): string {
   return parts.join('/');
 }
 
-async function readTreeEntries(repo: GitRepo, oid: string, what: string): Promise<readonly RawEntry[]> {
+/**
+ * The entries of a tree (of a commit's or tag's tree when `oid` names one of those). `folder`:
+ * the tree's path in the commit being listed, for a MissingObjectError's context; null for the
+ * root, whose oid may be of any of those kinds.
+ */
+async function readTreeEntries(repo: GitRepo, oid: string, commit: string, folder: string | null): Promise<readonly RawEntry[]> {
   try {
-    const { tree } = await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-    return tree;
+    return await readPresent(repo, oid, folder === null ? null : 'tree', async () => (await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tree);
   } catch (error) {
-    if (isNotFound(error)) throw new GitError(`object not found: ${what}`, { cause: error });
-    if (errorCode(error) === 'ObjectTypeError') throw new GitError(`not a commit or tree: ${what}`, { cause: error });
+    if (error instanceof MissingObjectError) throw error.withContext(folder === null ? `the files of commit ${commit}` : `the folder ${folder} at commit ${commit}`);
+    if (errorCode(error) === 'ObjectTypeError') throw new GitError(`not a commit or tree: ${oid}`, { cause: error });
     throw error;
   }
 }
@@ -72,19 +77,23 @@ export async function listTree(
       for (let p = path; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') if (wantedSet.has(p)) return true;
       return false;
     };
-    const listed = await lsTree(repo, commit, roots.includes('') ? [] : roots);
-    return listed
-      .filter((e) => inside(e.path))
-      .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
-      .sort((a, b) => Buffer.compare(a.key, b.key))
-      .map(({ entry }) => entry);
+    // git fails without naming the object it could not read (a missing tree): the walk below
+    // meets the same failure and names it.
+    const listed = await lsTree(repo, commit, roots.includes('') ? [] : roots).catch(() => null);
+    if (listed !== null) {
+      return listed
+        .filter((e) => inside(e.path))
+        .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
+        .sort((a, b) => Buffer.compare(a.key, b.key))
+        .map(({ entry }) => entry);
+    }
   }
-  const root = await readTreeEntries(repo, commit, commit);
+  const root = await readTreeEntries(repo, commit, commit, null);
   const trees = new Map<string, Promise<readonly RawEntry[]>>();
-  const readTree = (oid: string): Promise<readonly RawEntry[]> => {
+  const readTree = (oid: string, folder: string): Promise<readonly RawEntry[]> => {
     let entries = trees.get(oid);
     if (entries === undefined) {
-      entries = readTreeEntries(repo, oid, `tree ${oid} of ${commit}`);
+      entries = readTreeEntries(repo, oid, commit, folder);
       trees.set(oid, entries);
     }
     return entries;
@@ -110,7 +119,7 @@ export async function listTree(
         if (entry.type === 'tree') level.push([prefix, entry.oid]);
         else addBlob(prefix, entry);
       } else if (entry.type === 'tree') {
-        entries = await readTree(entry.oid);
+        entries = await readTree(entry.oid, parts.slice(0, i + 1).join('/'));
       } else {
         break;
       }
@@ -120,7 +129,7 @@ export async function listTree(
   while (level.length > 0) {
     const todo = level.filter(([dir]) => !seen.has(dir));
     todo.forEach(([dir]) => seen.add(dir));
-    const listed = await mapConcurrent(todo, READ_CONCURRENCY, ([, oid]) => (oid === '' ? Promise.resolve(root) : readTree(oid)));
+    const listed = await mapConcurrent(todo, READ_CONCURRENCY, ([dir, oid]) => (oid === '' ? Promise.resolve(root) : readTree(oid, dir)));
     level = [];
     todo.forEach(([dir], i) => {
       for (const entry of listed[i] ?? []) {
@@ -146,13 +155,11 @@ function indexOf(entries: readonly RawEntry[]): Map<string, RawEntry> {
   return index;
 }
 
-/** The content of one blob. Throws GitError when the repository does not hold it. */
+/** The content of one blob. Throws MissingObjectError when the repository does not hold it. */
 export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> {
   try {
-    const { blob } = await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-    return blob;
+    return await readPresent(repo, oid, 'blob', async () => (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).blob);
   } catch (error) {
-    if (isNotFound(error)) throw new GitError(`object not found: ${oid}`, { cause: error });
     if (errorCode(error) === 'ObjectTypeError') throw new GitError(`not a blob: ${oid}`, { cause: error });
     throw error;
   }
@@ -160,11 +167,69 @@ export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> 
 
 /**
  * Many blobs, READ_CONCURRENCY at a time through the repository's shared cache. The map holds
- * each distinct oid once, in the order of first appearance in `oids`.
+ * each distinct oid once, in the order of first appearance in `oids`. Throws MissingObjectError
+ * naming the first blob the repository does not hold.
  */
 export async function readBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  const { blobs, missing } = await readBlobsPresent(repo, oids);
+  const first = missing.values().next();
+  if (!first.done) throw first.value;
+  return blobs;
+}
+
+/** As `readBlobs`, with the blobs the repository does not hold left out of `blobs` and listed in `missing`. */
+export async function readBlobsPresent(repo: GitRepo, oids: readonly string[]): Promise<{ blobs: Map<string, Uint8Array>; missing: Map<string, MissingObjectError> }> {
   const unique = [...new Set(oids)];
-  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) return catFileBatch(repo, unique);
-  const blobs = await mapConcurrent(unique, READ_CONCURRENCY, (oid) => readBlob(repo, oid));
-  return new Map(unique.map((oid, i) => [oid, blobs[i] as Uint8Array]));
+  const missing = new Map<string, MissingObjectError>();
+  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) {
+    const read = await catFileBatch(repo, unique);
+    for (const oid of read.missing) missing.set(oid, missingObject(repo, oid, 'blob'));
+    return { blobs: read.blobs, missing };
+  }
+  const read = await mapConcurrent(unique, READ_CONCURRENCY, (oid) =>
+    readBlob(repo, oid).catch((error: unknown) => {
+      if (error instanceof MissingObjectError) return error;
+      throw error;
+    }),
+  );
+  const blobs = new Map<string, Uint8Array>();
+  unique.forEach((oid, i) => {
+    const bytes = read[i]!;
+    if (bytes instanceof MissingObjectError) missing.set(oid, bytes);
+    else blobs.set(oid, bytes);
+  });
+  return { blobs, missing };
+}
+
+/**
+ * The blobs among `oids` the repository does not hold, without reading the others' content:
+ * what a read of them would throw. In a partial clone they are fetched first, as a read would.
+ */
+export async function missingBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, MissingObjectError>> {
+  const unique = [...new Set(oids)];
+  const missing = new Map<string, MissingObjectError>();
+  if (unique.length === 0) return missing;
+  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) {
+    for (const oid of await catFileMissing(repo, unique)) missing.set(oid, missingObject(repo, oid, 'blob'));
+    return missing;
+  }
+  const absent = (await mapConcurrent(unique, READ_CONCURRENCY, async (oid) => ((await hasObject(repo, oid)) ? null : oid))).filter((o) => o !== null);
+  if (absent.length === 0) return missing;
+  const fetched = await fetchFromPromisor(repo, absent);
+  for (const oid of absent) {
+    if (fetched === 'fetched' && (await hasObject(repo, oid))) continue;
+    missing.set(oid, missingObject(repo, oid, 'blob', { fetch: fetched === 'fetched' ? { kind: 'not-on-remote' } : fetched }));
+  }
+  return missing;
+}
+
+async function hasObject(repo: GitRepo, oid: string): Promise<boolean> {
+  try {
+    // Deflated: a loose object is found without being inflated.
+    await git.readObject({ fs, gitdir: repo.gitdir, oid, format: 'deflated', cache: repo.cache });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'NotFoundError') return false;
+    throw error;
+  }
 }

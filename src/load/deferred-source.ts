@@ -10,7 +10,8 @@ import type { SourceFile } from './source-file.js';
  * copy with `{ ...source, bytes: source.bytes }`.
  */
 export interface Batch {
-  readMany(sources: readonly SourceFile[]): Promise<readonly Uint8Array[]>;
+  /** The sources' bytes in order; undefined for one that could not be read this way (it is read alone when used). */
+  readMany(sources: readonly SourceFile[]): Promise<readonly (Uint8Array | undefined)[]>;
 }
 
 /**

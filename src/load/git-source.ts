@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { gitCliAvailable, gitEnv, treesByName } from '../git/cli.js';
-import { GitError } from '../git/errors.js';
-import { listTree, readBlobs } from '../git/tree.js';
+import { GitError, MissingObjectError, missingObject } from '../git/errors.js';
+import { listTree, readBlobsPresent } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';
 import type { VersionTag } from '../git/tags.js';
@@ -20,19 +20,28 @@ const FEW_TAGS = 64;
 /**
  * Reads the config files as committed at `commit`. Symlinks are resolved inside the commit's
  * tree; one that leaves the repository or points at nothing is reported, never followed. With
- * `deferred`, a file's bytes are read only when used (see deferred-source.ts).
+ * `deferred`, a file's bytes are read only when used (see deferred-source.ts). A file whose blob
+ * is missing from the clone is reported (TW1016) and left out; a missing tree throws
+ * MissingObjectError, as the files of the revision cannot be listed.
  */
 export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean } = {}): Promise<SourceTree> {
-  const entries = await listTree(repo, commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true });
+  const entries = await listTree(repo, commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true }).catch((error: unknown) => {
+    throw error instanceof MissingObjectError ? error.withContext(`the configuration at ${revision}`) : error;
+  });
   const problems: Diagnostic[] = [];
   const wanted = entries.filter((e) => e.path === REPO_CONFIG_FILE || /\.ya?ml$/.test(e.path) || e.mode === SYMLINK);
   const eager = options.deferred === true ? wanted.filter((e) => e.mode === SYMLINK) : wanted;
-  const blobs = await readBlobs(repo, [...new Set(eager.map((e) => e.oid))]);
+  const { blobs, missing } = await readBlobsPresent(repo, [...new Set(eager.map((e) => e.oid))]);
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const files: SourceFile[] = [];
   const reader = blobReader(repo);
   for (const entry of wanted) {
     let blob: TreeEntry = entry;
+    const absent = missing.get(entry.oid);
+    if (absent !== undefined) {
+      problems.push(missingFileFinding(entry.path, revision, absent));
+      continue;
+    }
     if (entry.mode === SYMLINK) {
       const linkTarget = new TextDecoder().decode(blobs.get(entry.oid));
       const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(entry.path), linkTarget));
@@ -53,13 +62,42 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
         continue;
       }
       blob = found;
-      if (!blobs.has(found.oid) && options.deferred !== true) blobs.set(found.oid, (await readBlobs(repo, [found.oid])).get(found.oid)!);
+      if (!blobs.has(found.oid) && options.deferred !== true) {
+        const target = await readBlobsPresent(repo, [found.oid]);
+        const lost = target.missing.get(found.oid);
+        if (lost !== undefined) {
+          problems.push(missingFileFinding(entry.path, revision, lost));
+          continue;
+        }
+        blobs.set(found.oid, target.blobs.get(found.oid)!);
+      }
     }
     const known = blobs.get(blob.oid);
     if (known !== undefined) files.push({ path: entry.path, bytes: sizeChecked(known), oid: blob.oid, revision });
     else files.push(deferredSource({ path: entry.path, oid: blob.oid, revision }, () => sizeChecked(reader.readOne(blob.oid)), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: blob.oid } }));
   }
   return { files, problems };
+}
+
+/**
+ * A config file of a revision that cannot be read because its blob (or the blob of the file a
+ * link names) is missing from the clone (TW1016).
+ */
+export function missingFileFinding(path: string, revision: string, error: MissingObjectError): Diagnostic {
+  const missing = error.withContext(`${path} at ${revision}`);
+  return { code: 'TW1016', severity: 'error', message: missing.message, file: path, line: 1, column: 1, revision, hint: missing.hint, related: [] };
+}
+
+/** The templates at tags that could be read, and the tags whose template could not (a missing object). */
+export interface TemplatesAtTags {
+  readonly templates: Map<string, SourceFile>;
+  /** Tag → the missing object, its context saying it was the template at that tag. */
+  readonly missing: Map<string, MissingObjectError>;
+}
+
+/** What a template at a tag was needed for, in a MissingObjectError's context. */
+export function templateContext(tag: VersionTag): string {
+  return `the template ${templatePath(tag.service)} at tag ${tag.tag}`;
 }
 
 /**
@@ -75,7 +113,8 @@ export async function readTemplatesAtTags(
   repo: GitRepo,
   tags: readonly VersionTag[],
   options: { readonly deferred?: boolean; readonly known?: TagTemplates; readonly cli?: boolean } = {},
-): Promise<Map<string, SourceFile>> {
+): Promise<TemplatesAtTags> {
+  const missing = new Map<string, MissingObjectError>();
   const byCommit = new Map<string, VersionTag[]>();
   for (const tag of tags) {
     let list = byCommit.get(tag.commit);
@@ -108,14 +147,30 @@ export async function readTemplatesAtTags(
   if (few.length > 1 || (few.length === 1 && options.cli === true)) {
     const wanted = few.flatMap(([commit, list]) => list.map((tag) => ({ commit, tag })));
     const trees = await treesByName(repo, wanted.map(({ commit, tag }) => `${commit}:services/${tag.service}`));
-    wanted.forEach(({ tag }, i) => {
-      const entry = trees[i]?.find((e) => e.path === 'service.yaml');
+    for (const [commit] of few) stillToList.delete(commit);
+    wanted.forEach(({ commit, tag }, i) => {
+      const tree = trees[i];
+      // Not resolved: no such folder, or a tree on the way is missing. Listed below, which tells.
+      if (tree === undefined) {
+        let rest = stillToList.get(commit);
+        if (!rest) stillToList.set(commit, (rest = []));
+        rest.push(tag);
+        return;
+      }
+      const entry = tree?.find((e) => e.path === 'service.yaml');
       found(tag, entry && { path: templatePath(tag.service), oid: entry.oid, mode: entry.mode });
     });
-    for (const [commit] of few) stillToList.delete(commit);
   }
   for (const [commit, list] of stillToList) {
-    const entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
+    let entries: TreeEntry[];
+    try {
+      entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
+    } catch (error) {
+      if (!(error instanceof MissingObjectError)) throw error;
+      // Not remembered in `known`: the object may be fetched before the next run.
+      for (const tag of list) missing.set(tag.tag, error.withContext(templateContext(tag)));
+      continue;
+    }
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) found(tag, byPath.get(templatePath(tag.service)));
   }
@@ -125,13 +180,15 @@ export async function readTemplatesAtTags(
     for (const { tag, entry } of present) {
       out.set(tag.tag, deferredSource({ path: entry.path, oid: entry.oid, revision: tag.tag }, () => reader.readOne(entry.oid), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: entry.oid } }));
     }
-    return out;
+    return { templates: out, missing };
   }
-  const blobs = await readBlobs(repo, [...new Set(present.map((x) => x.entry.oid))]);
+  const blobs = await readBlobsPresent(repo, [...new Set(present.map((x) => x.entry.oid))]);
   for (const { tag, entry } of present) {
-    out.set(tag.tag, { path: entry.path, bytes: blobs.get(entry.oid)!, oid: entry.oid, revision: tag.tag });
+    const lost = blobs.missing.get(entry.oid);
+    if (lost !== undefined) missing.set(tag.tag, lost.withContext(templateContext(tag)));
+    else out.set(tag.tag, { path: entry.path, bytes: blobs.blobs.get(entry.oid)!, oid: entry.oid, revision: tag.tag });
   }
-  return out;
+  return { templates: out, missing };
 }
 
 /** Which template blob each tag holds (null: none), by `tagTemplateKey`. */
@@ -150,17 +207,24 @@ export function sizeChecked(bytes: Uint8Array): Uint8Array {
   return bytes.byteLength > MAX_FILE_BYTES ? new Uint8Array(bytes.byteLength) : bytes;
 }
 
-/** Reads blobs of deferred sources: many through one `git cat-file --batch`, one synchronously. */
+/**
+ * Reads blobs of deferred sources: many through one `git cat-file --batch`, one synchronously. A
+ * source whose blob is missing is left unread by `readMany` (reading it later throws
+ * MissingObjectError): the caller finds those before compile runs (src/app/clone-gaps.ts).
+ */
 export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8Array } {
   return {
     async readMany(sources) {
-      const blobs = await readBlobs(repo, sources.map((s) => s.oid!));
-      return sources.map((s) => sizeChecked(blobs.get(s.oid!)!));
+      const { blobs } = await readBlobsPresent(repo, sources.map((s) => s.oid!));
+      return sources.map((s) => {
+        const bytes = blobs.get(s.oid!);
+        return bytes === undefined ? undefined : sizeChecked(bytes);
+      });
     },
     readOne(oid) {
       if (!gitCliAvailable()) throw new GitError(`cannot read blob ${oid} synchronously without the git command line`);
       const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env: gitEnv(), maxBuffer: 1 << 30 });
-      if (result.status !== 0) throw new GitError(`object not found: ${oid}`);
+      if (result.status !== 0) throw missingObject(repo, oid, 'blob');
       return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
     },
   };

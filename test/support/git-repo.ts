@@ -145,6 +145,16 @@ export function runGit(cwd: string, args: readonly string[], date?: number): str
   }
 }
 
+/**
+ * Deletes a loose object from a repository's object store (as a damaged repository lacks it).
+ * The object must be loose: the repositories `makeRepo` builds keep every object loose until
+ * `git gc`.
+ */
+export function deleteLooseObject(repo: TempRepo, oid: string): void {
+  const gitdir = runGit(repo.dir, ['rev-parse', '--absolute-git-dir']);
+  fs.rmSync(path.join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+}
+
 /** A fresh empty folder under the temp dir (not a repository); for "not a git repo" cases. */
 export function makeTempDir(prefix = 'tagway-'): { readonly dir: string; cleanup(): void } {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
@@ -240,6 +250,13 @@ export function makeRepo(options: MakeRepoOptions = {}): TempRepo {
 export interface CloneOptions {
   /** `--depth <n>`: a shallow clone, as CI checkouts usually are. */
   readonly depth?: number;
+  /**
+   * `--filter=<spec>` (e.g. `blob:none`): a partial clone, whose missing objects git fetches from
+   * the source on demand. The source is configured to serve filters (`uploadpack.allowFilter`).
+   */
+  readonly filter?: string;
+  /** `--no-tags`: no tags, now or on later fetches. */
+  readonly noTags?: boolean;
   readonly bare?: boolean;
   /** `--branch <name>`. */
   readonly branch?: string;
@@ -253,9 +270,14 @@ export function cloneRepo(source: TempRepo | string, options: CloneOptions = {})
     const args = ['clone', '--quiet'];
     if (options.bare === true) args.push('--bare');
     if (options.branch !== undefined) args.push('--branch', options.branch);
-    // --depth is ignored for plain local paths; a file:// URL makes it take effect.
-    if (options.depth !== undefined) args.push('--depth', String(options.depth), `file://${from}`);
-    else args.push(from);
+    if (options.noTags === true) args.push('--no-tags');
+    if (options.depth !== undefined) args.push('--depth', String(options.depth));
+    if (options.filter !== undefined) {
+      runGit(from, ['config', 'uploadpack.allowFilter', 'true']);
+      args.push(`--filter=${options.filter}`);
+    }
+    // --depth and --filter are ignored for plain local paths; a file:// URL makes them take effect.
+    args.push(options.depth !== undefined || options.filter !== undefined ? `file://${from}` : from);
     runGit(temp.dir, [...args, '.']);
     return createTempRepo(temp.dir, options.bare === true, temp.cleanup);
   } catch (error) {

@@ -45,18 +45,23 @@ export function renderHistory(report: HistoryReport): string {
       ]),
     ),
   );
+  if (report.missingTags !== null) lines.push(`  note: versions may be missing: ${report.missingTags.reason}. ${report.missingTags.hint}`);
   lines.push('', 'running now:');
   if (report.groups.length === 0) lines.push('  (no group publishes it)');
   lines.push(...table(report.groups.map((g) => [g.group, g.now === null ? '(not published)' : pointerText(g.now)])));
   for (const g of report.groups) {
     lines.push('', `${g.group} pointer changes (oldest first):`);
+    if (g.cut !== null) lines.push(`  … ${g.cut.message}`, `    hint: ${g.cut.hint}`);
     if (g.timeline.length === 0) lines.push('  (none)');
     lines.push(
       ...table(
-        g.timeline.map((e) => [e.author.date, e.author.name, `${pointerText(e.from)} → ${pointerText(e.to)}`, shortOid(e.commit), firstLine(e.message)]),
+        g.timeline.map((e) => {
+          // Where a shallow clone's history starts, what the group ran before is not known.
+          const from = g.cut?.kind === 'shallow' && g.cut.commit === e.commit ? '?' : pointerText(e.from);
+          return [e.author.date, e.author.name, `${from} → ${pointerText(e.to)}`, shortOid(e.commit), firstLine(e.message)];
+        }),
       ),
     );
-    if (g.truncated) lines.push('  … earlier history is missing (shallow clone)');
   }
   return lines.join('\n');
 }
@@ -64,8 +69,11 @@ export function renderHistory(report: HistoryReport): string {
 export function renderStatus(status: VersionStatus): string {
   if (status.services.length === 0) return 'no services';
   const lines: string[] = [];
+  // In a clone that may lack tags, a version not found may exist all the same.
+  const incomplete = status.missingTags !== null;
+  if (status.missingTags !== null) lines.push(`note: versions may be missing: ${status.missingTags.reason}.`, `  hint: ${status.missingTags.hint}`);
   for (const s of status.services) {
-    const latest = s.latest === null ? 'no version yet' : `latest ${s.latest.version}`;
+    const latest = s.latest === null ? (incomplete ? 'no version in this clone' : 'no version yet') : `latest ${s.latest.version}`;
     const pre = s.prerelease === null ? '' : `, pre-release ${s.prerelease.version}`;
     const template =
       s.template === 'published'
@@ -74,14 +82,19 @@ export function renderStatus(status: VersionStatus): string {
           ? 'template changed since the latest version'
           : s.template === 'removed'
             ? 'template removed'
-            : 'template not published yet';
+            : s.template === 'unknown'
+              ? 'template state unknown'
+              : incomplete
+                ? 'no published template in this clone'
+                : 'template not published yet';
     const uncommitted = s.uncommitted === true ? ' (and uncommitted edits)' : '';
     lines.push(`${s.service}: ${latest}${pre}; ${template}${uncommitted}`);
+    if (s.missing !== undefined) lines.push(`  ${s.missing.message}`, `    hint: ${s.missing.hint}`);
     lines.push(
       ...table(
         s.groups.map((g) => [
           g.group,
-          g.version === null ? `${g.pin} (matches no tag)` : pointerText({ pin: g.pin, version: g.version }),
+          g.version === null ? `${g.pin} (${incomplete ? 'no such tag in this clone' : 'matches no tag'})` : pointerText({ pin: g.pin, version: g.version }),
           g.behind ? 'behind' : g.version === null ? '' : 'up to date',
           // Not protected against a moved tag (TW3016) until publish, promote or rollback records it.
           g.version !== null && !g.recorded ? 'unrecorded' : '',

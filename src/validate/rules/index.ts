@@ -23,7 +23,7 @@ export const RULES: readonly Rule[] = [
   nameMatchesFolder, // TW3001 a template's / group's name equals its folder
   uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
   overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
-  pinMatchesTag, // TW3004 every pin names an existing tag
+  pinMatchesTag, // TW3004 every pin names an existing tag (TW3018 one not in an incomplete clone, TW1016 one whose objects are missing)
   nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
   chashKey, // TW3006 chash needs a key that fits hash_on
   ipv6Brackets, // TW3007 IPv6 node hosts in brackets
@@ -34,6 +34,6 @@ export const RULES: readonly Rule[] = [
   upstreamRequired, // TW3012 every published service (and canary) has nodes or discovery
   stripPathPrefix, // TW3013 strip_path_prefix needs a prefix and no other uri rewrite
   canaryTrafficSplit, // TW3014 a canary owns the service's traffic-split plugin
-  tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded
+  tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded (TW3018 not in an incomplete clone)
   uniqueTargetNames, // TW3017 target names unique per group (sync --target and reports name targets by it)
 ];

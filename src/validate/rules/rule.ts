@@ -1,3 +1,4 @@
+import type { CloneGaps } from '../../model/clone.js';
 import type { Diagnostic, RelatedLocation, Severity } from '../../model/diagnostic.js';
 import type { VersionTag } from '../../git/tags.js';
 import type { YamlFile } from '../../load/yaml-file.js';
@@ -23,6 +24,8 @@ export interface RuleContext {
   readonly plugins: ReadonlySet<string>;
   /** Compiling worktree templates instead of published versions. */
   readonly draft: boolean;
+  /** What the clone lacks (tags, objects); absent: nothing. */
+  readonly clone?: CloneGaps;
 }
 
 /**

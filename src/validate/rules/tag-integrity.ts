@@ -18,6 +18,10 @@ import { finding, relatedAt } from './rule.js';
  * not a moved one), and a pin edited by hand to another version has no record: neither is
  * compared. An exact pin whose tag is gone is TW3004's to report. In a draft compile the
  * published versions are not used, so findings are warnings.
+ *
+ * A recorded tag that is not in a clone that may lack tags (shallow, or made without tags) is not
+ * known to be deleted: that is TW3018, as the range would run an older version than recorded
+ * only because of the clone. One whose objects are missing is pin-matches-tag's (TW1016).
  */
 export const tagIntegrity: Rule = {
   name: 'tag-integrity',
@@ -45,6 +49,17 @@ export const tagIntegrity: Rule = {
             related: [relatedAt(g.file, `${lockPointer}/object`, 'recorded here')],
           });
         } else if (current === undefined && resolved !== null && pin !== lock.version && semver.lt(resolved.version, lock.version)) {
+          // A tag whose objects are missing is not deleted: pin-matches-tag reports it (TW1016).
+          if (ctx.clone?.brokenTags.has(tagName)) continue;
+          const incomplete = ctx.clone?.tags ?? null;
+          if (incomplete !== null) {
+            yield finding('TW3018', g.file, pinPointer, `tag ${tagName}, which group ${g.group} ran, is not in this clone, and ${incomplete.reason}; \`${pin}\` resolves to ${resolved.version} here`, {
+              severity,
+              hint: incomplete.hint,
+              related: [relatedAt(g.file, lockPointer, 'recorded here')],
+            });
+            continue;
+          }
           yield finding('TW3016', g.file, pinPointer, `tag ${tagName}, which group ${g.group} ran, was deleted; \`${pin}\` now resolves to ${resolved.version}`, {
             severity,
             hint:
