@@ -26,7 +26,10 @@
  *   `page_size must be between 10 and 500`, `page < 1` means 1, a paged list is ordered by
  *   `createdIndex` and an unpaged one by key (etcd's range order).
  * - `apisix/core/etcd.lua`: keys `/apisix/<kind>/<id>`; `createdIndex` / `modifiedIndex` are etcd
- *   revisions (one global counter, bumped by every write and delete); PUT answers 201 when the
+ *   revisions (one global counter, bumped by every write and delete; a key keeps its
+ *   `createdIndex` across updates); `?ttl=<seconds>` on PUT or POST attaches the key to a new
+ *   etcd lease, so it is removed that long after the write (by the server's `now`), and a write
+ *   without it detaches the key again (`set` grants a lease only when given a ttl); PUT answers 201 when the
  *   key is new and 200 when it replaced one, both `{ key, value }`; POST ids are the revision of
  *   a `/gen_id` write, zero-padded to 20 digits; DELETE answers 200 `{ deleted: "1", key }`;
  *   a missing key is 404 `{"message":"Key not found"}`.
@@ -46,7 +49,7 @@
  *   an unsupported resource type; references to them (e.g. `plugin_config_id`) are not checked.
  * - The JSON Schemas and plugin `check_schema` of routes, services and upstreams: only the checks
  *   above are built in. Plug a stricter validator in with `options.validate`.
- * - `ttl` is checked for being a number but objects never expire; admin key roles (viewer) and
+ * - etcd's lease keep-alives and its minimum ttl; admin key roles (viewer) and
  *   the cookie form of the key; data encryption; `X-Etcd-Index`.
  * - JSON parse error texts are Node's, not cjson's (same prefix, `invalid request body: `).
  * - APISIX's delete checkers read the gateway's (eventually consistent) in-memory config; here
@@ -70,8 +73,13 @@ export interface AdminServerOptions {
   readonly apiKey?: string | null;
   /** Runs after the built-in checks and before the reference checks, as APISIX's schema check does. */
   readonly validate?: AdminValidator;
-  /** Clock for `create_time` / `update_time`, in epoch seconds. Default: the system clock. */
+  /** Clock for `create_time` / `update_time` and for `?ttl=` expiry, in epoch seconds. Default: the system clock. */
   readonly now?: () => number;
+  /**
+   * What `?ttl=` does: `expire` (default, as APISIX on etcd) or `ignore` (a gateway that keeps
+   * every object, so only `update_time` tells an abandoned lease).
+   */
+  readonly ttl?: 'expire' | 'ignore';
 }
 
 export interface AdminServer {
@@ -101,6 +109,8 @@ interface Entry {
   value: JsonObject;
   readonly createdIndex: number;
   modifiedIndex: number;
+  /** Server time (epoch seconds) at which its ttl removes it; null without one. */
+  expiresAt: number | null;
 }
 
 interface Referrer {
@@ -133,9 +143,10 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
   const apiKey = options.apiKey === undefined ? 'test-key' : options.apiKey;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const store = new AdminStore();
+  const honourTtl = options.ttl !== 'ignore';
 
   const http = await listenWithFaults(async (req, res) => {
-    await handleAdminRequest(req, res, { apiKey, now, store, validate: options.validate });
+    await handleAdminRequest(req, res, { apiKey, now, store, validate: options.validate, honourTtl });
   });
 
   return {
@@ -145,6 +156,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     requests: http.requests,
     writes: () => countWrites(http.requests),
     objects: (kind) => {
+      store.expire(now());
       const copy = new Map<string, JsonObject>();
       for (const [id, entry] of store.table(kind)) copy.set(id, structuredClone(entry.value));
       return copy;
@@ -168,6 +180,7 @@ interface AdminContext {
   readonly now: () => number;
   readonly store: AdminStore;
   readonly validate: AdminValidator | undefined;
+  readonly honourTtl: boolean;
 }
 
 /** What a resource handler answers: a JSON body, or a raw string body (APISIX prints strings as is). */
@@ -229,6 +242,8 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
     return;
   }
 
+  // etcd removes a key whose lease ran out on its own; here, before the next request looks.
+  ctx.store.expire(ctx.now());
   const reply = dispatch(ctx, method, resource, id, subPath, conf, url.searchParams);
   sendAdmin(res, reply.status, reply.body, { 'X-API-VERSION': 'v3' });
 }
@@ -246,9 +261,9 @@ function dispatch(
     case 'GET':
       return id === undefined ? listObjects(ctx, kind, args) : getObject(ctx, kind, id);
     case 'PUT':
-      return putObject(ctx, kind, id, conf);
+      return putObject(ctx, kind, id, conf, expiry(ctx, args));
     case 'POST':
-      return postObject(ctx, kind, id, conf);
+      return postObject(ctx, kind, id, conf, expiry(ctx, args));
     case 'DELETE':
       return deleteObject(ctx, kind, id, args);
     case 'PATCH':
@@ -345,7 +360,13 @@ function listFilter(kind: ApisixKind, args: URLSearchParams): (value: JsonObject
   };
 }
 
-function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+/** When a write's `?ttl=` removes its key (server epoch seconds), or null. */
+function expiry(ctx: AdminContext, args: URLSearchParams): number | null {
+  const ttl = luaNumber(args.get('ttl'));
+  return ttl === undefined || !ctx.honourTtl ? null : ctx.now() + ttl;
+}
+
+function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   const id = pathId ?? bodyId;
@@ -360,11 +381,11 @@ function putObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefin
   const key = String(id);
   const previous = ctx.store.table(kind).get(key);
   injectTimestamps(conf, previous?.value, ctx.now());
-  const created = ctx.store.write(kind, key, conf);
+  const created = ctx.store.write(kind, key, conf, expiresAt);
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
 }
 
-function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown): Reply {
+function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${SINGULAR[kind]} id, do not need it`);
@@ -376,7 +397,7 @@ function postObject(ctx: AdminContext, kind: ApisixKind, pathId: string | undefi
   injectTimestamps(conf, undefined, ctx.now());
   const id = ctx.store.generateId();
   conf['id'] = id;
-  ctx.store.write(kind, id, conf);
+  ctx.store.write(kind, id, conf, expiresAt);
   return { status: 201, body: { key: etcdKey(kind, id), value: conf } };
 }
 
@@ -524,6 +545,8 @@ class AdminStore {
     services: new Map(),
     routes: new Map(),
   };
+  /** Keys with a ttl, so expiry does not walk every object. */
+  readonly #expiring = new Map<string, { readonly kind: ApisixKind; readonly id: string }>();
   /** `<kind>/<id>` of a referenced object → its referrers by `<kind>/<id>`. */
   readonly #referrers = new Map<string, Map<string, Referrer>>();
 
@@ -537,8 +560,8 @@ class AdminStore {
     return String(this.#revision).padStart(20, '0');
   }
 
-  /** Stores `value` (owned from now on) under `id`; true when the key is new. */
-  write(kind: ApisixKind, id: string, value: JsonObject): boolean {
+  /** Stores `value` (owned from now on) under `id`, removed at `expiresAt` when given; true when the key is new. */
+  write(kind: ApisixKind, id: string, value: JsonObject, expiresAt: number | null = null): boolean {
     this.#revision += 1;
     const table = this.#tables[kind];
     const entry = table.get(id);
@@ -546,11 +569,22 @@ class AdminStore {
       this.#unindex(kind, id, entry.value);
       entry.value = value;
       entry.modifiedIndex = this.#revision;
+      entry.expiresAt = expiresAt;
     } else {
-      table.set(id, { value, createdIndex: this.#revision, modifiedIndex: this.#revision });
+      table.set(id, { value, createdIndex: this.#revision, modifiedIndex: this.#revision, expiresAt });
     }
+    if (expiresAt !== null) this.#expiring.set(`${kind}/${id}`, { kind, id });
+    else this.#expiring.delete(`${kind}/${id}`);
     this.#index(kind, id, value);
     return entry === undefined;
+  }
+
+  /** Removes every key whose ttl ran out by `now` (epoch seconds), as etcd revokes expired leases. */
+  expire(now: number): void {
+    for (const { kind, id } of [...this.#expiring.values()]) {
+      const expiresAt = this.#tables[kind].get(id)?.expiresAt ?? null;
+      if (expiresAt !== null && expiresAt <= now) this.remove(kind, id);
+    }
   }
 
   /** Deletes `id`; false when there was no such key. */
@@ -558,6 +592,7 @@ class AdminStore {
     const table = this.#tables[kind];
     const entry = table.get(id);
     if (entry === undefined) return false;
+    this.#expiring.delete(`${kind}/${id}`);
     this.#revision += 1;
     this.#unindex(kind, id, entry.value);
     table.delete(id);
@@ -588,6 +623,7 @@ class AdminStore {
   clear(): void {
     this.#revision = 1;
     for (const kind of APISIX_KINDS) this.#tables[kind].clear();
+    this.#expiring.clear();
     this.#referrers.clear();
   }
 
