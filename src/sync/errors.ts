@@ -7,7 +7,8 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `unreachable`: no answer after every attempt (connection refused/reset, timeout, dropped).
  * - `http-error`: the gateway kept answering 5xx/429 after every attempt.
  * - `rejected`: the gateway refused a request with another 4xx (e.g. 400 invalid configuration).
- * - `conflict`: objects in the way that tagway does not own; nothing was written.
+ * - `conflict`: objects in the way that tagway does not own, or (standalone) the group's objects
+ *   changed between the read and the write; nothing was written.
  * - `verify-failed`: the read-back after apply does not match the snapshot.
  * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
  * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.

@@ -105,6 +105,8 @@ export interface TargetLease {
  *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see
  *   `syncTarget`); targets without it are always read whole.
  * - `lease` (optional): serialises runs of one group on the target (see `TargetLease`).
+ * - `reportedDigest` (optional): the digest the target reports for what it holds now, read
+ *   cheaply; checked at the end of a run on targets without a lease.
  * - `close` releases connections; the target is not used afterwards.
  */
 export interface Target {
@@ -114,5 +116,6 @@ export interface Target {
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport>;
   readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
   readonly lease?: TargetLease;
+  reportedDigest?(): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -1,15 +1,18 @@
+import type { ApisixConfig } from '../../../model/apisix.js';
 import type { ApisixStandaloneTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
 import { AdminClient, type AdminClientOptions } from '../apisix/client.js';
 import type { ApplyReport, LiveState, Target } from '../port.js';
 import { applyStandalonePlan } from './apply.js';
-import { readStandaloneState } from './read.js';
+import { CONFIGS_PATH, readStandaloneState } from './read.js';
 
 /** An `apisix-standalone` target: an instance in API-driven standalone mode, one PUT per apply. */
 export class ApisixStandaloneTarget implements Target {
   readonly kind = 'apisix-standalone' as const;
   readonly name: string;
   readonly #client: AdminClient;
+  /** The configuration of the last `read`, which the plan given to `apply` was made from. */
+  #lastRead: ApisixConfig | undefined;
 
   constructor(spec: ApisixStandaloneTargetSpec, client: Omit<AdminClientOptions, 'target' | 'baseUrl'>) {
     this.name = spec.name;
@@ -18,11 +21,20 @@ export class ApisixStandaloneTarget implements Target {
 
   async read(): Promise<LiveState> {
     const state = await readStandaloneState(this.#client);
+    this.#lastRead = state.config;
     return { config: state.config, digest: state.digest };
   }
 
+  /** Stops before the PUT when the group's objects changed since the last `read` (see apply.ts). */
   apply(plan: Plan): Promise<ApplyReport> {
-    return applyStandalonePlan(this.#client, plan);
+    return applyStandalonePlan(this.#client, plan, this.#lastRead);
+  }
+
+  /** `HEAD /apisix/admin/configs`: the `X-Digest` of the last accepted PUT, without the body. */
+  async reportedDigest(): Promise<string | null> {
+    const res = await this.#client.request({ method: 'HEAD', path: CONFIGS_PATH });
+    const digest = res.headers['x-digest'];
+    return digest !== undefined && digest !== '' ? digest : null;
   }
 
   close(): Promise<void> {
