@@ -13,6 +13,8 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
  * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.
  * - `io`: a file target could not be read or written.
+ * - `locked`: another run of the group holds its local lock or a target's lease past the wait
+ *   allowed (`--lock-timeout`); nothing was written. The message names that run.
  * - `internal`: a bug in tagway; the message says so.
  */
 export const SYNC_ERROR_CODES = [
@@ -26,6 +28,7 @@ export const SYNC_ERROR_CODES = [
   'invalid-live-state',
   'stale-digest',
   'io',
+  'locked',
   'internal',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
