@@ -261,11 +261,11 @@ describe('runSync against Admin API test servers', () => {
     expect(first.report).toMatchObject({ ok: true, counts: { applied: 3 } });
     expect(first.report.targets.map((t) => [t.target, t.writes])).toEqual([['eu-1', STAGING_OBJECTS], ['eu-2', STAGING_OBJECTS], ['local', 1]]);
     expect(eu1.objects('routes').size).toBe(STAGING_ROUTES);
-    const writes = eu1.writes() + eu2.writes();
+    const writes = eu1.objectWrites() + eu2.objectWrites();
 
     const second = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
     expect(second.report).toMatchObject({ ok: true, counts: { 'in-sync': 3 } });
-    expect(eu1.writes() + eu2.writes()).toBe(writes);
+    expect(eu1.objectWrites() + eu2.objectWrites()).toBe(writes);
     expectNoKey(JSON.stringify([first, second]));
   });
 
@@ -298,7 +298,7 @@ describe('runSync against Admin API test servers', () => {
     const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', env: { ...KEYS, TAGWAY_TEST_EU1_KEY: wrong } }));
     expect(outcome.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'failed'], ['eu-2', 'skipped'], ['local', 'skipped']]);
     expect(outcome.report.targets[0]?.error?.code).toBe('auth');
-    expect(eu1.writes()).toBe(0);
+    expect(eu1.objectWrites()).toBe(0);
     const text = JSON.stringify(outcome) + renderRollout(outcome.report);
     expect(text).not.toContain(wrong);
     expectNoKey(text);

@@ -82,7 +82,7 @@ describe('fleet rollout', () => {
       ['eu-3', 'skipped', 'previous', null, [{ name: 'petstore', version: '1.0.0' }]],
     ]);
     expect(report.targets[1]).toMatchObject({ restore: { verified: true }, error: { code: 'http-error', request: { method: 'PUT' } } });
-    expect(gateways[2]?.writes()).toBe(3); // the v1 sync only: the skipped target was read, never written
+    expect(gateways[2]?.objectWrites()).toBe(3); // the v1 sync only: the skipped target was read, never written (its lease aside)
   });
 
   it('syncs a batch concurrently and halts after it when one of its targets fails', async () => {

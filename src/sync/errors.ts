@@ -15,6 +15,8 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `io`: a file target could not be read or written.
  * - `locked`: another run of the group holds its local lock or a target's lease past the wait
  *   allowed (`--lock-timeout`); nothing was written. The message names that run.
+ * - `lease-lost`: this run's lease on a target lapsed or was taken over by another run, and the
+ *   target does not hold the snapshot (or nothing was written, when found before a write).
  * - `internal`: a bug in tagway; the message says so.
  */
 export const SYNC_ERROR_CODES = [
@@ -29,6 +31,7 @@ export const SYNC_ERROR_CODES = [
   'stale-digest',
   'io',
   'locked',
+  'lease-lost',
   'internal',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];

@@ -91,6 +91,8 @@ export interface AdminServer {
   readonly requests: readonly RequestRecord[];
   /** PUT, POST, PATCH and DELETE requests received so far, faulted or failed ones included. */
   writes(): number;
+  /** The same, without the requests for lease objects (`tagway-lease.*`): writes of configuration. */
+  objectWrites(): number;
   /** Copies of the current values of a kind, by id, in creation order. */
   objects(kind: ApisixKind): Map<string, Record<string, unknown>>;
   /**
@@ -139,6 +141,11 @@ const LIST_FILTER_FIELDS: Readonly<Record<ApisixKind, ReadonlySet<string>>> = {
   routes: new Set(['service_id', 'upstream_id']),
 };
 
+/** A request of a run's lease (docs/concurrent-runs.md): its lease object, or the list of the group's leases. */
+export function isLeaseRequest(request: RequestRecord): boolean {
+  return request.path.includes('/tagway-lease.') || request.path.includes('label=tagway.lease');
+}
+
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
   const apiKey = options.apiKey === undefined ? 'test-key' : options.apiKey;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -155,6 +162,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     faults: http.faults,
     requests: http.requests,
     writes: () => countWrites(http.requests),
+    objectWrites: () => countWrites(http.requests.filter((r) => !isLeaseRequest(r))),
     objects: (kind) => {
       store.expire(now());
       const copy = new Map<string, JsonObject>();
