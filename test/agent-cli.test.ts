@@ -4,35 +4,14 @@
  * usage errors, JSON-lines logs without keys, the endpoints of a running agent, and SIGTERM /
  * SIGINT letting the target in flight finish before exit 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLEET_KEYS, STAGING_OBJECTS, parseLogLines, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
-import { PROJECT_ROOT } from './support/example-repo.js';
 import { makeRepo, makeTempDir, runGit } from './support/git-repo.js';
-
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
-
-interface Spawned {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  readonly exited: Promise<number | null>;
-}
+import { spawnTagway as spawnProcess, type Spawned } from './support/tagway-process.js';
 
 function spawnTagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): Spawned {
-  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  for (const name of [...Object.keys(FLEET_KEYS), 'TAGWAY_GIT_TOKEN', 'TAGWAY_GIT_USERNAME']) delete base[name];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code));
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return spawnProcess(args, cwd, env, [...Object.keys(FLEET_KEYS), 'TAGWAY_GIT_TOKEN', 'TAGWAY_GIT_USERNAME']);
 }
 
 async function tagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}) {

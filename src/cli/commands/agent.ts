@@ -1,11 +1,10 @@
 import { Flags } from '@oclif/core';
 import { SYSTEM_CLOCK } from '../../agent/clock.js';
-import { parseDuration } from '../../agent/duration.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../../agent/log.js';
 import { parseListen } from '../../agent/server.js';
 import { runAgent } from '../../app/agent.js';
 import { UserError } from '../../app/errors.js';
-import { EXIT, TagwayCommand } from '../base.js';
+import { EXIT, TagwayCommand, durationFlag } from '../base.js';
 
 export default class AgentCommand extends TagwayCommand {
   static override summary = 'Keep gateway groups on their snapshot: a reconcile loop with drift repair, health and metrics endpoints.';
@@ -76,10 +75,4 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
       process.off('SIGINT', onSignal);
     }
   }
-}
-
-function durationFlag(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null) throw new UserError(`${flag} ${value} is not a duration`, 'Write it as a number with a unit: 500ms, 30s, 5m, 1h, or 1m30s.');
-  return ms;
 }
