@@ -113,14 +113,14 @@ class LeasedTarget implements Target {
   readonly kind: Target['kind'];
   readonly readBack?: (refs: readonly ObjectRef[], ctx: ReadBackContext) => Promise<readonly ReadBackEntry[]>;
   readonly #entry: Entry;
-  readonly #fleet: FleetLease;
+  readonly #renew: () => Promise<void>;
 
-  constructor(entry: Entry, fleet: FleetLease) {
+  constructor(entry: Entry, renew: () => Promise<void>) {
     const inner = entry.target;
     this.name = inner.name;
     this.kind = inner.kind;
     this.#entry = entry;
-    this.#fleet = fleet;
+    this.#renew = renew;
     const readBack = inner.readBack;
     if (readBack !== undefined && (entry.state === 'held' || entry.state === 'none')) this.readBack = (refs, ctx) => readBack.call(inner, refs, ctx);
   }
@@ -133,7 +133,7 @@ class LeasedTarget implements Target {
 
   async apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     const entry = this.#entry;
-    await this.#fleet.renew(entry);
+    await this.#renew();
     if (entry.state === 'lost') {
       return {
         ok: false,
@@ -197,7 +197,7 @@ export class FleetLease {
       await fleet.release();
       throw error;
     }
-    fleet.#wrapped = fleet.#entries.map((entry) => new LeasedTarget(entry, fleet));
+    fleet.#wrapped = fleet.#entries.map((entry) => new LeasedTarget(entry, () => fleet.#renewLease(entry)));
     return fleet;
   }
 
@@ -263,7 +263,7 @@ export class FleetLease {
    * the renewal found. A renewal that finds the lease held proves it was held all along: a lease
    * is only taken over by removing it, and then its renewal finds it gone.
    */
-  renew(entry: Entry): Promise<void> {
+  #renewLease(entry: Entry): Promise<void> {
     if (entry.lease === undefined || !entry.claimed || entry.state === 'lost' || entry.state === 'refused') return Promise.resolve();
     entry.renewal ??= this.#renew(entry, entry.lease).finally(() => {
       entry.renewal = null;
@@ -299,7 +299,7 @@ export class FleetLease {
     this.#timer = setInterval(() => {
       if (this.#renewing) return;
       this.#renewing = true;
-      void Promise.allSettled(this.#entries.filter((e) => e.state === 'held' || e.state === 'took-over' || e.state === 'unconfirmed').map((e) => this.renew(e))).finally(() => {
+      void Promise.allSettled(this.#entries.filter((e) => e.state === 'held' || e.state === 'took-over' || e.state === 'unconfirmed').map((e) => this.#renewLease(e))).finally(() => {
         this.#renewing = false;
       });
     }, every);
@@ -346,7 +346,7 @@ export class FleetLease {
       checkedWhole,
     });
     // Renewed for every report, so that the note says what became of the lease.
-    await this.renew(entry);
+    await this.#renewLease(entry);
     if (!SUCCESS.has(report.status) || entry.state === 'held') return { ...report, lease: note(false) };
     if (entry.state === 'none') {
       const reported = entry.target.reportedDigest;
