@@ -168,6 +168,18 @@ describe('FleetLease while the run goes on', () => {
     expect(report.error?.message).toContain('tagway sync --rev b');
     await fleet.release();
   });
+  it('renews the leases it holds while the run goes on, and stops when the run ends', async () => {
+    const lease = new ScriptedLease('a', [HELD]);
+    const fleet = await FleetLease.acquire('staging', [new MemoryTarget('eu-1', lease)], options({ renewEveryMs: 5 }));
+    for (let i = 0; i < 400 && lease.calls.length < 3; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(lease.calls.slice(0, 3)).toEqual(['claim', 'renew', 'renew']);
+    await fleet.release();
+    const calls = lease.calls.length;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(lease.calls).toHaveLength(calls);
+    expect(lease.released).toBe(1);
+  });
+
   it('reports a target that did not answer its claim unreachable without trying it again', async () => {
     const unreachable = new SyncError({ code: 'unreachable', target: 'eu-1', message: 'target eu-1 is unreachable: PUT … failed 5 times' });
     const target = new MemoryTarget('eu-1', new ScriptedLease('a', [unreachable]));
