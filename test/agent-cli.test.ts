@@ -7,13 +7,12 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FLEET_KEYS, STAGING_OBJECTS, parseLogLines, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
+import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { makeRepo, makeTempDir, runGit } from './support/git-repo.js';
-import { spawnCli, type SpawnedCli } from './support/spawn-cli.js';
+import { spawnTagway as spawnProcess, type SpawnedCli } from './support/spawn-cli.js';
 
 function spawnTagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): SpawnedCli {
-  const base: Record<string, string | undefined> = { ...process.env };
-  for (const name of [...Object.keys(FLEET_KEYS), 'TAGWAY_GIT_TOKEN', 'TAGWAY_GIT_USERNAME']) delete base[name];
-  return spawnCli(args, cwd, { ...base, ...env });
+  return spawnProcess(args, cwd, env, [...Object.keys(FLEET_KEYS), 'TAGWAY_GIT_TOKEN', 'TAGWAY_GIT_USERNAME']);
 }
 
 async function tagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}) {
@@ -64,7 +63,7 @@ describe('tagway agent (CLI)', () => {
     expect(lines.map((l) => l['msg'])).toEqual(['agent started', 'syncing', 'target synced', 'reconcile done']);
     expect(lines[0]).toMatchObject({ groups: ['staging'], interval: '30s', pull: true, remote: world.git.url('config.git'), once: true });
     expect(world.fleet[0]!.objects('routes').size).toBe(9);
-    const writes = world.fleet[0]!.writes();
+    const writes = world.fleet[0]!.objectWrites();
 
     const second = await tagway(['agent', '--group', 'staging', '--pull', '--once', '--log-level', 'debug'], world.clone, FLEET_KEYS);
     expect(second.code).toBe(0);
@@ -72,7 +71,7 @@ describe('tagway agent (CLI)', () => {
     expect(parseLogLines(second.stdout)).toContainEqual(
       expect.objectContaining({ level: 'debug', msg: 'target already in sync', group: 'staging', target: 'eu-1', status: 'in-sync', writes: 0 }),
     );
-    expect(world.fleet[0]!.writes()).toBe(writes);
+    expect(world.fleet[0]!.objectWrites()).toBe(writes);
     expectNoKey(first.stdout, second.stdout);
   });
 
@@ -84,7 +83,7 @@ describe('tagway agent (CLI)', () => {
     expect(failed).toMatchObject({ level: 'error', group: 'staging', target: 'eu-1', error: { code: 'auth' } });
     expect(run.stdout).not.toContain(wrong);
     expectNoKey(run.stdout, run.stderr);
-    expect(world.fleet[0]!.writes()).toBe(0);
+    expect(world.fleet[0]!.objectWrites()).toBe(0);
   });
 
   it('usage errors exit 2 before any reconcile: bad duration, bad listen address, no group', async () => {
@@ -131,7 +130,7 @@ describe('tagway agent (CLI)', () => {
     eu1.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 100 } });
     const run = spawnTagway(['agent', '--group', 'staging', '--pull', '--interval', '1s', '--listen', '127.0.0.1:0'], world.clone, FLEET_KEYS);
     try {
-      await waitFor('the first write', () => eu1.requests.some((r) => r.method === 'PUT'));
+      await waitFor('the first write', () => eu1.requests.some((r) => r.method === 'PUT' && !isLeaseRequest(r)));
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(eu1.objects('upstreams').size + eu1.objects('services').size + eu1.objects('routes').size).toBe(STAGING_OBJECTS);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, type GroupOutcome, type ReconcileReport } from '../src/agent/agent.js';
 import { createLogger } from '../src/agent/log.js';
 import { startAgentServer } from '../src/agent/server.js';
+import { runSync } from '../src/app/sync.js';
 import {
   FLEET_KEYS,
   PETSTORE_1_2_ROUTE,
@@ -17,6 +18,7 @@ import {
   type AgentWorld,
   type ManualClock,
 } from './support/agent-fixture.js';
+import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { gitAsync } from './support/git-http-server.js';
 
 interface AgentUnderTest {
@@ -322,16 +324,52 @@ describe('tagway agent, stopping during a rollout', () => {
     eu1.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 50 } });
     const stop = new AbortController();
     const pending = agent.reconcile(stop.signal);
-    for (let i = 0; i < 400 && !eu1.requests.some((r) => r.method === 'PUT'); i += 1) await new Promise((r) => setTimeout(r, 5));
-    expect(eu1.requests.some((r) => r.method === 'PUT')).toBe(true);
+    const objectPut = () => eu1.requests.some((r) => r.method === 'PUT' && !isLeaseRequest(r));
+    for (let i = 0; i < 400 && !objectPut(); i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(objectPut()).toBe(true);
     stop.abort();
 
     const report = await pending;
     expect(report.stopped).toBe(true);
     expect(only(report)).toMatchObject({ outcome: 'stopped', targets: [{ target: 'eu-1', status: 'applied', writes: STAGING_OBJECTS }] });
     expect(eu1.objects('routes').size + eu1.objects('services').size + eu1.objects('upstreams').size).toBe(STAGING_OBJECTS);
-    expect(eu2.requests).toHaveLength(0);
+    // eu-2 was leased with the fleet, never read or written.
+    expect(eu2.requests.filter((r) => !isLeaseRequest(r))).toHaveLength(0);
     // A stopped pass is not a verdict on the fleet.
     expect(agent.lastReconcile()).toBeNull();
+  });
+});
+
+describe('tagway agent while a manual sync of the group is under way', () => {
+  let world: AgentWorld;
+  beforeEach(async () => {
+    world = await startAgentWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('skips the group for the pass without counting a failure, naming the manual run, and syncs on the next pass', async () => {
+    const { agent, logs } = newAgent(world, { pull: false });
+    const eu1 = world.fleet[0]!;
+    let release = (): void => {};
+    const hold = eu1.faults.add({ method: 'PUT', path: /^\/apisix\/admin\/(routes|services|upstreams)\/(?!tagway-lease\.)/, action: { kind: 'hold', until: new Promise<void>((resolve) => (release = resolve)) } });
+    // The operator's sync, from their own copy of the repository, held in the middle of its writes.
+    const manual = runSync({ cwd: world.author.dir, group: 'staging', env: FLEET_KEYS, retry: { timeoutMs: 120_000 } });
+    for (let i = 0; i < 2000 && hold.hits === 0; i += 1) await new Promise((r) => setTimeout(r, 5));
+    expect(hold.hits).toBe(1);
+
+    const during = await agent.reconcile();
+    expect(during.ok).toBe(true);
+    expect(only(during)).toMatchObject({ outcome: 'locked', ok: true, targets: [] });
+    expect(only(during).error).toContain('tagway sync --group staging');
+    expect(agent.groupStates()).toMatchObject([{ consecutiveFailures: 0, retryAt: 0, syncedDigest: null }]);
+    expect(agent.health()).toMatchObject({ ready: true });
+    expect(logs()).toContainEqual(expect.objectContaining({ level: 'info', msg: 'another run is syncing the group; skipped this pass', group: 'staging' }));
+
+    release();
+    expect((await manual).ok).toBe(true);
+    const after = await agent.reconcile();
+    expect(only(after)).toMatchObject({ outcome: 'synced', ok: true, targets: [{ target: 'eu-1', status: 'in-sync', writes: 0 }] });
   });
 });

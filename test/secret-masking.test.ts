@@ -88,9 +88,12 @@ describe("gateway error texts that echo a key of the fleet", () => {
     repo.cleanup();
   });
 
+  // A write of the group's objects (not of the run's lease object).
+  const OBJECT_PATH = /^\/apisix\/admin\/\w+\/(?!tagway-lease\.)/;
+
   for (const format of ['text', 'json']) {
     it(`sync --format ${format}: a gateway that echoes the request's headers does not print its key`, async () => {
-      a.faults.add({ method: 'PUT', action: { kind: 'echo-headers', status: 400 } });
+      a.faults.add({ method: 'PUT', path: OBJECT_PATH, action: { kind: 'echo-headers', status: 400 } });
       const run = await runTagway(['sync', '--group', 'staging', '--format', format], repo.dir, ENV);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('invalid request, headers');
@@ -99,7 +102,7 @@ describe("gateway error texts that echo a key of the fleet", () => {
     });
 
     it(`sync --target eu-1 --format ${format}: a gateway that echoes another target's key does not print it`, async () => {
-      a.faults.add({ method: 'PUT', action: { kind: 'status', status: 400, body: { error_msg: `conflicts with ${KEY_B} (${encodeURIComponent(KEY_B)})` } } });
+      a.faults.add({ method: 'PUT', path: OBJECT_PATH, action: { kind: 'status', status: 400, body: { error_msg: `conflicts with ${KEY_B} (${encodeURIComponent(KEY_B)})` } } });
       const run = await runTagway(['sync', '--group', 'staging', '--target', 'eu-1', '--format', format], repo.dir, ENV);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('conflicts with *** (***)');

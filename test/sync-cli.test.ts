@@ -228,11 +228,11 @@ describe('runSync against Admin API test servers', () => {
     expect(first.report).toMatchObject({ ok: true, counts: { applied: 3 } });
     expect(first.report.targets.map((t) => [t.target, t.writes])).toEqual([['eu-1', STAGING_OBJECTS], ['eu-2', STAGING_OBJECTS], ['local', 1]]);
     expect(eu1.objects('routes').size).toBe(STAGING_ROUTES);
-    const writes = eu1.writes() + eu2.writes();
+    const writes = eu1.objectWrites() + eu2.objectWrites();
 
     const second = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
     expect(second.report).toMatchObject({ ok: true, counts: { 'in-sync': 3 } });
-    expect(eu1.writes() + eu2.writes()).toBe(writes);
+    expect(eu1.objectWrites() + eu2.objectWrites()).toBe(writes);
     expectNoKey(JSON.stringify([first, second]));
   });
 
@@ -265,7 +265,7 @@ describe('runSync against Admin API test servers', () => {
     const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', env: { ...KEYS, TAGWAY_TEST_EU1_KEY: wrong } }));
     expect(outcome.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'failed'], ['eu-2', 'skipped'], ['local', 'skipped']]);
     expect(outcome.report.targets[0]?.error?.code).toBe('auth');
-    expect(eu1.writes()).toBe(0);
+    expect(eu1.objectWrites()).toBe(0);
     const text = JSON.stringify(outcome) + renderRollout(outcome.report);
     expect(text).not.toContain(wrong);
     expectNoKey(text);
@@ -300,18 +300,28 @@ describe('runSync against Admin API test servers', () => {
     const limits = '    timeouts: { connect: 0.2, headers: 0.1, body: 0.1, request: 0.3 }\n';
     repo.write(file, stagingGroup(apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + limits + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + limits));
     try {
-      // eu-2 accepts every request and answers none: the preflight read gives up, nothing is written.
+      // eu-2 accepts every request and answers none: its lease claim gives up, and as the
+      // preflight cannot read it, no object is written anywhere.
       eu2.faults.add({ times: Infinity, action: { kind: 'hang' } });
       const hung = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
       expect(hung.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'unreachable']]);
-      const preflight = hung.report.targets[1]?.error;
-      expect(preflight).toMatchObject({ code: 'unreachable', phase: 'preflight' });
-      expect(preflight?.message).toMatch(/^target eu-2 is unreachable: GET \/apisix\/admin\/\w+\?page=1&page_size=500 got no answer within the request time limit of 300 ms \(\d attempts?; last: .+\) \(during the preflight read\)$/);
-      expect(eu1.writes() + eu2.writes()).toBe(0);
+      const claim = hung.report.targets[1]?.error;
+      expect(claim).toMatchObject({ code: 'unreachable', phase: 'lease' });
+      expect(claim?.message).toMatch(/^target eu-2 is unreachable: PUT \/apisix\/admin\/upstreams\/tagway-lease\.staging\.\S+ got no answer within the request time limit of 300 ms \(\d attempts?; last: .+\) \(during the lease claim\)$/);
+      expect(eu1.objectWrites() + eu2.objectWrites()).toBe(0);
+
+      // Answers everything but reads of the group's objects: the preflight read gives up.
+      eu2.faults.clear();
+      eu2.faults.add({ method: 'GET', path: /\?page=/, times: Infinity, action: { kind: 'hang' } });
+      const unread = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
+      expect(unread.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'skipped'], ['eu-2', 'unreachable']]);
+      expect(unread.report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'preflight' });
+      expect(unread.report.targets[1]?.error?.message).toMatch(/^target eu-2 is unreachable: GET \/apisix\/admin\/\w+\?page=1&page_size=500 got no answer within the request time limit of 300 ms \(\d attempts?; last: .+\) \(during the preflight read\)$/);
+      expect(eu1.objectWrites() + eu2.objectWrites()).toBe(0);
 
       // Answers reads, hangs on writes: the apply fails in time, and the restore too.
       eu2.faults.clear();
-      eu2.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'hang' } });
+      eu2.faults.add({ method: 'PUT', path: /^\/apisix\/admin\/\w+\/(?!tagway-lease\.)/, times: Infinity, action: { kind: 'hang' } });
       const apply = synced(await runSync({ cwd: repo.dir, group: 'staging', env: KEYS }));
       expect(apply.report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-2', 'failed']]);
       expect(apply.report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'apply', request: { method: 'PUT' } });

@@ -13,7 +13,7 @@ import { checkDrift } from '../src/sync/drift.js';
 import { SyncError } from '../src/sync/errors.js';
 import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
 import type { SyncSnapshot } from '../src/sync/sync.js';
-import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { startStandaloneServer, type StandaloneServer } from './support/apisix-standalone-server.js';
 
 const KEYS = { EU1_KEY: 'key-one-1111111111', EU2_KEY: 'key-two-2222222222', EU3_KEY: 'key-three-33333333' };
@@ -83,7 +83,7 @@ describe('fleet rollout', () => {
       ['eu-3', 'skipped', 'previous', null, [{ name: 'petstore', version: '1.0.0' }]],
     ]);
     expect(report.targets[1]).toMatchObject({ restore: { verified: true }, error: { code: 'http-error', request: { method: 'PUT' } } });
-    expect(gateways[2]?.writes()).toBe(3); // the v1 sync only: the skipped target was read, never written
+    expect(gateways[2]?.objectWrites()).toBe(3); // the v1 sync only: the skipped target was read, never written (its lease aside)
   });
 
   it('syncs a batch concurrently and halts after it when one of its targets fails', async () => {
@@ -105,10 +105,11 @@ describe('fleet rollout', () => {
       ['eu-down', 'unreachable', 0, 'unknown'],
       ['eu-3', 'skipped', 0, 'previous'],
     ]);
-    expect(report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'preflight' });
-    expect(report.targets[1]?.error?.message).toMatch(/\(during the preflight read\)$/);
+    // Its lease claim, the first request to it, found it down; the preflight then could not read it.
+    expect(report.targets[1]?.error).toMatchObject({ code: 'unreachable', phase: 'lease' });
+    expect(report.targets[1]?.error?.message).toMatch(/\(during the lease claim\)$/);
     expect(report.targets[0]?.plan).toEqual({ create: 3, update: 0, delete: 0, unchanged: 0 });
-    expect(gateways.map((g) => g.writes())).toEqual([0, 0, 0]);
+    expect(gateways.map((g) => g.objectWrites())).toEqual([0, 0, 0]);
   });
 
   it('writes nothing anywhere when a later target refuses the key, or has an object in the way', async () => {
@@ -123,7 +124,7 @@ describe('fleet rollout', () => {
       const blocked = await syncGroup(v1, specs, options());
       expect(blocked.preflight).toEqual({ ok: false, failed: ['eu-2'] });
       expect(blocked.targets[1]).toMatchObject({ status: 'failed', error: { code: 'conflict', phase: 'preflight' }, conflicts: [{ code: 'unowned' }] });
-      expect(gateways.map((g) => g.writes()).concat(keyed.writes())).toEqual([0, 0, 0, 0]);
+      expect(gateways.map((g) => g.objectWrites()).concat(keyed.objectWrites())).toEqual([0, 0, 0, 0]);
     } finally {
       await keyed.close();
     }
@@ -145,7 +146,7 @@ describe('fleet rollout', () => {
     // eu-1: the preflight, then the verify (a first sync is read back whole); eu-2: once more before its batch.
     expect([lists(gateways[0]).length, lists(gateways[1]).length]).toEqual([6, 9]);
     const first = gateways[0]?.requests ?? [];
-    expect(first.findIndex((r) => r.method !== 'GET')).toBe(3);
+    expect(first.filter((r) => !isLeaseRequest(r)).findIndex((r) => r.method !== 'GET')).toBe(3);
   });
 
   it('refuses to start when a credential is missing, before any request', async () => {
@@ -193,7 +194,7 @@ describe('interrupted rollout', () => {
   it('takes every target of the current batch back, the one still writing and the one done', async () => {
     await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));
     const before = gateways.map(heldBy);
-    const writes = gateways.map((g) => g.writes());
+    const writes = gateways.map((g) => g.objectWrites());
     // eu-2 is slow; the signal comes as soon as eu-1 is done.
     gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
     const controller = new AbortController();
@@ -219,8 +220,8 @@ describe('interrupted rollout', () => {
     expect(report.targets[1]?.writes).toBeLessThan(32);
     expect(gateways.map(heldBy)).toEqual(before);
     // eu-2: each of its writes, and one undo write each; eu-3: nothing.
-    expect(gateways[1]!.writes() - writes[1]!).toBe(2 * report.targets[1]!.writes);
-    expect(gateways[2]!.writes()).toBe(writes[2]);
+    expect(gateways[1]!.objectWrites() - writes[1]!).toBe(2 * report.targets[1]!.writes);
+    expect(gateways[2]!.objectWrites()).toBe(writes[2]);
     expect(events).toEqual(['writes-started eu-1', 'writes-started eu-2', 'writes-ended eu-1', 'writes-ended eu-2', 'writes-started eu-1', 'writes-ended eu-1']);
   });
 
@@ -230,7 +231,7 @@ describe('interrupted rollout', () => {
     gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
     const controller = new AbortController();
     const from = gateways[1]?.requests.length ?? 0;
-    const puts = (answered: boolean) => (gateways[1]?.requests.slice(from) ?? []).filter((r) => r.method === 'PUT' && (!answered || r.status !== 0)).length;
+    const puts = (answered: boolean) => (gateways[1]?.requests.slice(from) ?? []).filter((r) => r.method === 'PUT' && !isLeaseRequest(r) && (!answered || r.status !== 0)).length;
     let atStop = -1;
     const poll = setInterval(() => {
       if (atStop < 0 && puts(true) >= 5) {
@@ -238,7 +239,7 @@ describe('interrupted rollout', () => {
         controller.abort('SIGTERM');
       }
     }, 1);
-    const writesBefore = gateways[1]!.writes();
+    const writesBefore = gateways[1]!.objectWrites();
     const report = await syncGroup(next, specs, { ...options(), concurrency: 2, signal: controller.signal }).finally(() => clearInterval(poll));
     expect(report.interrupted).toEqual({ by: 'SIGTERM', batch: 2 });
     expect(report.targets.map((t) => [t.target, t.status])).toEqual([['eu-1', 'applied'], ['eu-2', 'interrupted'], ['eu-3', 'skipped']]);
@@ -247,7 +248,7 @@ describe('interrupted rollout', () => {
     // Only the writes in flight at the stop (at most `concurrency`) were started after it.
     const forward = report.targets[1]!.writes;
     expect(forward).toBeLessThanOrEqual(atStop + 2);
-    expect(gateways[1]!.writes() - writesBefore).toBe(2 * forward);
+    expect(gateways[1]!.objectWrites() - writesBefore).toBe(2 * forward);
   });
 });
 

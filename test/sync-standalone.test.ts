@@ -146,6 +146,40 @@ describe('sync to an apisix-standalone instance', () => {
     expect(report).toMatchObject({ status: 'failed', writes: 0, error: { code: 'stale-digest' } });
   });
 
+  it('stops before its PUT when another run changed the group between its read and its write', async () => {
+    const v1 = snapshotOf('1.0.0');
+    await syncTarget(v1, edge());
+    const mine = edge();
+    // This run reads and plans; another run of the group writes 3.0.0 before this one writes.
+    const racing: Target = {
+      name: mine.name,
+      kind: mine.kind,
+      read: () => mine.read(),
+      apply: async (plan, ctx) => {
+        expect((await syncTarget(snapshotOf('3.0.0', ['/pets', '/toys']), edge())).status).toBe('applied');
+        return mine.apply(plan, ctx);
+      },
+      close: () => mine.close(),
+    };
+    const report = await syncTarget(snapshotOf('2.0.0'), racing);
+    expect(report).toMatchObject({ status: 'failed', writes: 0, error: { code: 'conflict' } });
+    expect(report.error?.message).toContain('changed since this run read them');
+    expect(report.error?.message).toContain(snapshotOf('3.0.0', ['/pets', '/toys']).digest);
+    // The other run's configuration is left whole, not merged with this one's.
+    expect(server.digest()).toBe(snapshotOf('3.0.0', ['/pets', '/toys']).digest);
+    expect((server.config().routes as unknown[]).length).toBe(2);
+  });
+
+  it('reports the digest it holds without reading the configuration', async () => {
+    const v1 = snapshotOf('1.0.0');
+    const target = edge();
+    expect(await target.reportedDigest?.()).toBeNull();
+    await syncTarget(v1, target);
+    const start = server.requests.length;
+    expect(await target.reportedDigest?.()).toBe(v1.digest);
+    expect(server.requests.slice(start).map((r) => `${r.method} ${r.path}`)).toEqual(['HEAD /apisix/admin/configs']);
+  });
+
   it('reports a wrong key as an authentication failure without the key', async () => {
     const [target] = createTargets([{ kind: 'apisix-standalone', name: 'edge-1', admin_url: server.url, admin_key: 'env:EDGE_KEY' }], {
       env: { EDGE_KEY: 'wrong-key-42' },

@@ -179,6 +179,31 @@ describe('workflow files', () => {
       expect(sync.concurrency).toEqual({ group: 'tagway-sync-${{ matrix.group }}', 'cancel-in-progress': false });
     }
   });
+
+  it('every job that syncs a group queues behind any other sync of that group, in every workflow, and is never cancelled', () => {
+    const syncing: string[] = [];
+    for (const file of fs.readdirSync(WORKFLOWS)) {
+      for (const [id, job] of Object.entries(load(path.join(WORKFLOWS, file)).jobs ?? {})) {
+        const groups = new Set<string>();
+        for (const step of job.steps ?? []) {
+          if (step.uses?.startsWith('./') && step.with?.['command'] === 'sync') groups.add(String(step.with['group'] ?? ''));
+          for (const line of (step.run ?? '').split('\n')) {
+            const match = /\btagway\s+sync\b.*--group[ =]("?)([^\s"]+)\1/.exec(line.replace(/(^|\s)#.*$/, ''));
+            if (match !== null) groups.add(match[2]!);
+          }
+        }
+        if (groups.size === 0) continue;
+        const where = `${file}: job ${id}`;
+        syncing.push(where);
+        // One group per job, so that the job's concurrency group names it (a job syncing several would hold them all).
+        expect([...groups], where).toHaveLength(1);
+        const group = [...groups][0]!;
+        expect(group, `${where} names the group it syncs`).not.toBe('');
+        expect((job as Job & { concurrency?: unknown }).concurrency, where).toEqual({ group: `tagway-sync-${group}`, 'cancel-in-progress': false });
+      }
+    }
+    expect(syncing.sort()).toEqual(['config-deploy.yml: job sync', 'config-release.yml: job sync']);
+  });
 });
 
 function step(job: JobResult, name: string): StepResult {

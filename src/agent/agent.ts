@@ -34,6 +34,9 @@ import type { TargetKind } from '../model/target.js';
 import type { Env } from '../sync/credentials.js';
 import { checkDriftTargets, type DriftStatus, type TargetDrift } from '../sync/drift.js';
 import { SyncError, errorData, type SyncErrorData } from '../sync/errors.js';
+import { FleetLease } from '../sync/lease/fleet-lease.js';
+import { describeRun } from '../sync/lease/holder.js';
+import { acquireLocalLock, type LocalLock } from '../sync/lease/local-lock.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
 import { probeTarget, syncTarget, type RunningConfig, type TargetReport, type TargetStatus } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
@@ -103,11 +106,13 @@ export interface TargetOutcome {
  * - `synced`: a sync ran and every target ends on the snapshot.
  * - `failed`: no compile, an error, or a target that does not run the snapshot.
  * - `backing-off`: skipped; the group failed before and its retry time has not come.
+ * - `locked`: skipped this pass, not failed: another run (a manual `tagway sync`) holds the group's
+ *   lock or a lease on one of its targets (`error` names it); the next pass tries again.
  * - `stopped`: a stop was requested before or during the group; `targets` holds those that ran.
  */
 export interface GroupOutcome {
   readonly group: string;
-  readonly outcome: 'in-sync' | 'synced' | 'failed' | 'backing-off' | 'stopped';
+  readonly outcome: 'in-sync' | 'synced' | 'failed' | 'backing-off' | 'locked' | 'stopped';
   readonly ok: boolean;
   /** The digest HEAD compiles to; null when it did not compile (or was not compiled). */
   readonly digest: string | null;
@@ -361,21 +366,56 @@ export class Agent {
       } else {
         reason = state.syncedDigest === null ? 'startup' : 'new-digest';
       }
-      return await this.sync(group, snapshot, targets, fleet.rollout.batch_size, reason, stop);
+      return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, reason, stop);
     } finally {
       await closeTargets(targets);
     }
   }
 
   /**
+   * Syncs under the group's local lock and the pass's leases on its targets, both taken without
+   * waiting (docs/concurrent-runs.md): when another run, such as a manual `tagway sync`, holds
+   * either, the group is skipped this pass (`locked`, not a failure) and tried again on the next.
+   */
+  private async syncLeased(
+    group: string,
+    root: string,
+    snapshot: Snapshot,
+    targets: readonly Target[],
+    batchSize: number,
+    reason: SyncReason,
+    stop: AbortSignal | undefined,
+  ): Promise<GroupOutcome> {
+    const holder = describeRun({ command: `tagway agent (group ${group}, pass ${this.passes})`, digest: snapshot.digest });
+    let lock: LocalLock | null = null;
+    let lease: FleetLease;
+    try {
+      lock = await acquireLocalLock({ root, group, holder, timeoutMs: 0 });
+      lease = await FleetLease.acquire(group, targets, { holder, timeoutMs: 0 });
+    } catch (error) {
+      lock?.release();
+      if (!(error instanceof SyncError && error.code === 'locked')) throw error;
+      this.log.info('another run is syncing the group; skipped this pass', { group, digest: snapshot.digest, reason, holder: error.message });
+      return { group, outcome: 'locked', ok: true, digest: snapshot.digest, reason, targets: [], error: error.message };
+    }
+    try {
+      return await this.sync(group, snapshot, lease, batchSize, reason, stop);
+    } finally {
+      await lease.release();
+      lock.release();
+    }
+  }
+
+  /**
    * Syncs the targets batch by batch (as `rolloutTargets` does: a batch with a target that does
-   * not end on the snapshot halts the rollout), checking `stop` between batches. Targets after a
-   * halt are read, not written, to report what they run; after a stop they are left alone.
+   * not end on the snapshot halts the rollout), checking `stop` between batches, then proves the
+   * targets reported on the snapshot still hold it (`FleetLease.prove`). Targets after a halt are
+   * read, not written, to report what they run; after a stop they are left alone.
    */
   private async sync(
     group: string,
     snapshot: Snapshot,
-    targets: readonly Target[],
+    lease: FleetLease,
     batchSize: number,
     reason: SyncReason,
     stop: AbortSignal | undefined,
@@ -383,7 +423,9 @@ export class Agent {
     this.metrics.syncs.inc({ group, reason });
     this.log.info('syncing', { group, digest: snapshot.digest, reason, services: snapshot.provenance.services.map((s) => `${s.name} ${s.version}`) });
     const size = Math.max(1, Math.floor(batchSize));
+    const targets = lease.targets;
     const outcomes: TargetOutcome[] = [];
+    const synced: TargetReport[] = [];
     let next = 0;
     let halted = false;
     while (next < targets.length && !halted) {
@@ -395,8 +437,15 @@ export class Agent {
       next += batch.length;
       const reports = await Promise.all(batch.map((t) => syncTarget(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
       for (const report of reports) outcomes.push(this.recordSync(group, report));
+      synced.push(...reports);
       halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');
     }
+    const proven = await lease.prove(snapshot, synced);
+    proven.forEach((report, i) => {
+      if (report.status === synced[i]?.status) return;
+      outcomes[i] = this.recordSync(group, report);
+      halted = true;
+    });
     if (halted) {
       const rest = targets.slice(next);
       if (rest.length > 0 && stop?.aborted !== true) {

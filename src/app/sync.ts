@@ -5,6 +5,10 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Env } from '../sync/credentials.js';
 import { checkDrift, type DriftReport } from '../sync/drift.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../sync/lease/fleet-lease.js';
+import { describeRun } from '../sync/lease/holder.js';
+import { acquireLocalLock } from '../sync/lease/local-lock.js';
+import { SYSTEM_LEASE_CLOCK, type LeaseClock } from '../sync/lease/wait.js';
 import type { RetryPolicy } from '../sync/retry.js';
 import { syncGroup, type RolloutReport } from '../sync/rollout.js';
 import type { SyncEvent } from '../sync/sync.js';
@@ -41,6 +45,15 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** Told when a target's writes start and end. */
   readonly onEvent?: (event: SyncEvent) => void;
+  /**
+   * How long to wait for another run of the group, for its local lock and its leases on the
+   * targets together (docs/concurrent-runs.md). Default `DEFAULT_LOCK_TIMEOUT_MS`; 0 fails at once.
+   */
+  readonly lockTimeoutMs?: number;
+  /** Told when another run holds the group (`target` null: the local lock) and this one waits. */
+  readonly onWait?: (wait: { readonly target: string | null; readonly holder: string }) => void;
+  /** Time of the waits (tests). */
+  readonly lockClock?: LeaseClock;
 }
 
 /** The snapshot a sync takes, for headers and reports. */
@@ -78,11 +91,22 @@ export type SyncOutcome =
   | (Loaded & { readonly kind: 'dry-run'; readonly ok: boolean; readonly report: DriftReport })
   | (Loaded & { readonly kind: 'synced'; readonly ok: boolean; readonly report: RolloutReport });
 
+/** The command a run describes itself by to the runs that wait for it (no secrets: only what names the snapshot). */
+function syncCommand(group: string, options: SyncOptions): string {
+  const parts = ['tagway sync', `--group ${group}`];
+  if (options.rev !== undefined) parts.push(`--rev ${options.rev}`);
+  if (options.snapshotFile !== undefined) parts.push(`--snapshot ${options.snapshotFile}`);
+  for (const target of options.targets ?? []) parts.push(`--target ${target}`);
+  return parts.join(' ');
+}
+
 /**
- * Compiles (or reads) the group's snapshot, selects targets, and syncs them in rollout order.
+  * Compiles (or reads) the group's snapshot, selects targets, and syncs them in rollout order,
+ * one run of the group at a time: the run takes the group's local lock, then its lease on each
+ * target (docs/concurrent-runs.md), waiting up to `lockTimeoutMs` for another run.
  * Usage problems (unknown target, no targets, an unset credential variable, a bad snapshot file,
- * one not signed as the trusted keys require) throw UserErrors before any target is contacted;
- * gateway failures are in the report.
+ * one not signed as the trusted keys require) and a run of the group that keeps its lock past
+ * the wait throw UserErrors before anything is written; gateway failures are in the report.
  */
 export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
   const loaded = await loadGroupSnapshot({
@@ -122,14 +146,33 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     const ok = report.targets.every((t) => (t.status === 'in-sync' || t.status === 'drifted') && t.conflicts.length === 0);
     return { ...base, kind: 'dry-run', ok, report };
   }
-  const report = await withFleetErrors(() =>
-    syncGroup(snapshot, targets, {
-      ...targetOptions,
-      rollout: fleet.rollout,
-      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
-    }),
-  );
+  const clock = options.lockClock ?? SYSTEM_LEASE_CLOCK;
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const deadline = clock.now() + timeoutMs;
+  const holder = describeRun({ command: syncCommand(snapshot.group, options), digest: snapshot.digest });
+  const onWait = options.onWait;
+  const report = await withFleetErrors(async () => {
+    const lock = await acquireLocalLock({
+      root: loaded.root,
+      group: snapshot.group,
+      holder,
+      timeoutMs,
+      clock,
+      ...(onWait !== undefined ? { onWait: (h: string) => onWait({ target: null, holder: h }) } : {}),
+    });
+    try {
+      const lease = { holder, timeoutMs: Math.max(0, deadline - clock.now()), clock, ...(onWait !== undefined ? { onWait } : {}) };
+      return await syncGroup(snapshot, targets, {
+        ...targetOptions,
+        rollout: fleet.rollout,
+        lease,
+        ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+      });
+    } finally {
+      lock.release();
+    }
+  });
   return { ...base, kind: 'synced', ok: report.ok, report };
 }

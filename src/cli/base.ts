@@ -1,4 +1,5 @@
 import { Command, Errors, Flags } from '@oclif/core';
+import { parseDuration } from '../agent/duration.js';
 import { UserError } from '../app/errors.js';
 import { MissingObjectError } from '../git/errors.js';
 import { sourceKey } from '../compile/compile.js';
@@ -75,3 +76,10 @@ export abstract class TagwayCommand extends Command {
 
 export const formatFlag = (options: readonly string[], fallback: string) =>
   Flags.string({ description: 'Output format.', options: [...options], default: fallback });
+
+/** The milliseconds of a duration flag (`30s`, `5m`, `1m30s`, `0`); a UserError naming the flag otherwise. */
+export function durationFlag(flag: string, value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new UserError(`${flag} ${value} is not a duration`, 'Write it as a number with a unit: 500ms, 30s, 5m, 1h, or 1m30s.');
+  return ms;
+}

@@ -12,6 +12,19 @@ export const LABEL_MANAGED_BY_VALUE = 'tagway';
 export const LABEL_GROUP = 'tagway.group';
 export const LABEL_SERVICE = 'tagway.service';
 export const LABEL_VERSION = 'tagway.version';
+/**
+ * Marks a run's lease object (docs/concurrent-runs.md): the value is the group it serialises. A
+ * lease object is never the group's to plan, diff, count as drift or delete (`isOwnedBy`).
+ */
+export const LABEL_LEASE = 'tagway.lease';
+/** The lease's time to live in seconds, so a run waiting for it judges its expiry by the holder's own terms. */
+export const LABEL_LEASE_TTL = 'tagway.lease-ttl';
+/**
+ * The host and process of the run holding a lease: a run on the same host finds a lease whose
+ * process is gone (Ctrl-C twice, `kill -9`) abandoned at once, without waiting for its ttl.
+ */
+export const LABEL_LEASE_HOST = 'tagway.lease-host';
+export const LABEL_LEASE_PID = 'tagway.lease-pid';
 
 export type Labels = Readonly<Record<string, string>>;
 

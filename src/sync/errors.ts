@@ -7,13 +7,18 @@ import type { ApisixKind } from '../model/apisix.js';
  * - `unreachable`: no answer after every attempt (connection refused/reset, timeout, dropped).
  * - `http-error`: the gateway kept answering 5xx/429 after every attempt.
  * - `rejected`: the gateway refused a request with another 4xx (e.g. 400 invalid configuration).
- * - `conflict`: objects in the way that tagway does not own; nothing was written.
+ * - `conflict`: objects in the way that tagway does not own, or (standalone) the group's objects
+ *   changed between the read and the write; nothing was written.
  * - `verify-failed`: the read-back after apply does not match the snapshot.
  * - `invalid-live-state`: what the target holds cannot be parsed (bad YAML, unexpected JSON).
  * - `interrupted`: a signal stopped the sync: no new write started, and what the run changed on
  *   the target was undone (the report's `restore` says how that went).
  * - `stale-digest`: a standalone gateway ignored the update because it already reports this digest.
  * - `io`: a file target could not be read or written.
+ * - `locked`: another run of the group holds its local lock or a target's lease past the wait
+ *   allowed (`--lock-timeout`); nothing was written. The message names that run.
+ * - `lease-lost`: this run's lease on a target lapsed or was taken over by another run, and the
+ *   target does not hold the snapshot (or nothing was written, when found before a write).
  * - `internal`: a bug in tagway; the message says so.
  */
 export const SYNC_ERROR_CODES = [
@@ -28,6 +33,8 @@ export const SYNC_ERROR_CODES = [
   'interrupted',
   'stale-digest',
   'io',
+  'locked',
+  'lease-lost',
   'internal',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
@@ -38,9 +45,10 @@ export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
  * - `read`: a target's read just before its writes (a later batch), or a read-only check;
  * - `apply`: the writes of the plan;
  * - `verify`: the read-back after a successful apply;
- * - `restore`: undoing the run's writes, and the read-back that checks the undo.
+ * - `restore`: undoing the run's writes, and the read-back that checks the undo;
+ * - `lease`: claiming the run's lease on the target, before any read (docs/concurrent-runs.md).
  */
-export const SYNC_PHASES = ['preflight', 'read', 'apply', 'verify', 'restore'] as const;
+export const SYNC_PHASES = ['preflight', 'read', 'apply', 'verify', 'restore', 'lease'] as const;
 export type SyncPhase = (typeof SYNC_PHASES)[number];
 
 const PHASE_WORDS: Readonly<Record<SyncPhase, string>> = {
@@ -49,6 +57,7 @@ const PHASE_WORDS: Readonly<Record<SyncPhase, string>> = {
   apply: 'apply',
   verify: 'verify',
   restore: 'restore',
+  lease: 'the lease claim',
 };
 
 /** The request that failed: method and path (never headers, so never the key). */

@@ -201,6 +201,18 @@ describe('planSync', () => {
     expect(planSync(snapshot(config({})), live).conflicts).toMatchObject([{ code: 'still-referenced', id: 'petstore.canary' }]);
   });
 
+  it('never plans, deletes or counts a lease object, whatever its labels', () => {
+    const lease = (id: string, labels: Record<string, string>): ApisixObject => ({ id, labels: { 'tagway.lease': GROUP, ...labels }, nodes: {}, desc: 'tagway sync --rev v1' });
+    const live = config({
+      upstreams: [...petstore.upstreams, lease('tagway-lease.staging.0123456789abcdef', { 'managed-by': 'tagway' }), lease('tagway-lease.staging.fedcba9876543210', owned('x'))],
+      services: petstore.services,
+      routes: petstore.routes,
+    });
+    const plan = planSync(snapshot(petstore), live);
+    expect(plan).toMatchObject({ steps: [], conflicts: [], counts: { create: 0, update: 0, delete: 0, unchanged: 4 } });
+    expect(ops(planSync(snapshot(config({})), live))).toEqual(['delete routes/petstore.get', 'delete routes/petstore.list', 'delete services/petstore', 'delete upstreams/petstore']);
+  });
+
   it('does not change its inputs', () => {
     const live = config({ upstreams: [asStoredByOldApisix(upstream('petstore'), 'upstreams')] });
     const want = config({ upstreams: [upstream('petstore', { retries: 2 })] });

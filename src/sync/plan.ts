@@ -1,6 +1,7 @@
 import {
   APISIX_KINDS,
   LABEL_GROUP,
+  LABEL_LEASE,
   LABEL_MANAGED_BY,
   LABEL_MANAGED_BY_VALUE,
   type ApisixConfig,
@@ -83,10 +84,22 @@ export function describeObject(kind: ApisixKind | ReferrerKind, id: string): str
   return `${SINGULAR[kind]} ${id}`;
 }
 
-/** Owned by `group`: labelled `managed-by: tagway` and `tagway.group: <group>`. */
+/**
+ * A run's lease object (labelled `tagway.lease`, see docs/concurrent-runs.md): coordination
+ * between runs, not configuration.
+ */
+export function isLeaseObject(obj: ApisixObject): boolean {
+  return obj.labels?.[LABEL_LEASE] !== undefined;
+}
+
+/**
+ * Owned by `group`: labelled `managed-by: tagway` and `tagway.group: <group>`, and not a lease
+ * object. The one place ownership is decided, so lease objects are never planned, diffed,
+ * counted as drift or deleted as owned objects the snapshot lacks, whatever their other labels.
+ */
 export function isOwnedBy(obj: ApisixObject, group: string): boolean {
   const labels = obj.labels;
-  return labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE && labels[LABEL_GROUP] === group;
+  return labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE && labels[LABEL_GROUP] === group && !isLeaseObject(obj);
 }
 
 /** The objects of `config` owned by `group`, per kind. */

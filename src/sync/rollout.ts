@@ -1,4 +1,5 @@
 import type { RolloutSpec, TargetSpec } from '../model/target.js';
+import { withFleetLease, type FleetLeaseOptions } from './lease/fleet-lease.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
 import { runBounded } from './run-bounded.js';
@@ -174,13 +175,16 @@ export interface SyncGroupOptions extends TargetOptions {
   readonly signal?: AbortSignal;
   /** See `RolloutOptions.onEvent`. */
   readonly onEvent?: (event: SyncEvent) => void;
+  /** The run's leases on the targets (docs/concurrent-runs.md); default: this process as holder, the default wait. */
+  readonly lease?: FleetLeaseOptions;
 }
 
 /**
  * Syncs a group's snapshot to its fleet: builds the targets from their specs (every credential
  * resolved first: a missing one throws a `credentials` SyncError before any request), rolls out in
- * batches of `rollout.batch_size`, and closes the connections. The caller selects targets
- * (`--target`) by filtering `specs`, and refuses draft snapshots.
+ * batches of `rollout.batch_size` under the run's leases (`withFleetLease`: a `locked` SyncError
+ * when another run holds the group past the wait), and closes the connections. The caller selects
+ * targets (`--target`) by filtering `specs`, and refuses draft snapshots.
  */
 export async function syncGroup(
   snapshot: SyncSnapshot,
@@ -189,13 +193,15 @@ export async function syncGroup(
 ): Promise<RolloutReport> {
   const targets = createTargets(specs, options);
   try {
-    return await rolloutTargets(snapshot, targets, {
-      batchSize: options.rollout?.batch_size ?? 1,
-      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
-    });
+    return await withFleetLease(snapshot, targets, options.lease, (leased) =>
+      rolloutTargets(snapshot, leased, {
+        batchSize: options.rollout?.batch_size ?? 1,
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+      }),
+    );
   } finally {
     await closeTargets(targets);
   }

@@ -3,6 +3,7 @@ import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type Api
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
+import type { LeaseNote } from './lease/fleet-lease.js';
 import { stripServerFields } from './normalize.js';
 import { invertPlan, ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
@@ -63,6 +64,8 @@ export interface TargetReport {
   readonly error: SyncErrorData | null;
   /** After a failed apply: the undo, and whether a read-back found the pre-run state again. */
   readonly restore: (RestoreReport & { readonly verified: boolean }) | null;
+  /** What the run's lease on the target proved (set by `FleetLease.prove`; docs/concurrent-runs.md). */
+  readonly lease?: LeaseNote;
 }
 
 export interface SyncTargetOptions {

@@ -216,6 +216,30 @@ describe('PUT (resource.lua put, etcd.lua set)', () => {
     expect(res.json).toEqual({ error_msg: 'invalid argument ttl: should be a number' });
   });
 
+  it('removes a key written with ?ttl= that long after the write, by its clock; a write without one keeps it', async () => {
+    expect((await call('PUT', '/apisix/admin/upstreams/u1?ttl=60', { body: upstream() })).status).toBe(201);
+    expect((await call('PUT', '/apisix/admin/upstreams/u2?ttl=60', { body: upstream() })).status).toBe(201);
+    const created = (await call('GET', '/apisix/admin/upstreams/u1')).json.createdIndex;
+    clock += 30;
+    // A renewal keeps the key's createdIndex and answers 200; u2 is written again without a ttl.
+    expect((await call('PUT', '/apisix/admin/upstreams/u1?ttl=60', { body: upstream() })).status).toBe(200);
+    expect((await call('PUT', '/apisix/admin/upstreams/u2', { body: upstream() })).status).toBe(200);
+    expect((await call('GET', '/apisix/admin/upstreams/u1')).json.createdIndex).toBe(created);
+    clock += 59;
+    expect((await call('GET', '/apisix/admin/upstreams/u1')).status).toBe(200);
+    clock += 1;
+    expect((await call('GET', '/apisix/admin/upstreams/u1')).status).toBe(404);
+    expect([...server.objects('upstreams').keys()]).toEqual(['u2']);
+    expect((await call('PUT', '/apisix/admin/upstreams/u1?ttl=60', { body: upstream() })).status).toBe(201);
+  });
+
+  it("keeps every key with ttl: 'ignore'", async () => {
+    await start({ ttl: 'ignore' });
+    await call('PUT', '/apisix/admin/upstreams/u1?ttl=1', { body: upstream() });
+    clock += 3600;
+    expect((await call('GET', '/apisix/admin/upstreams/u1')).status).toBe(200);
+  });
+
   it('sends the validator verdict as error_msg and stores nothing', async () => {
     await start({ validate: (kind, body) => (kind === 'routes' && body['uri'] === undefined ? 'invalid configuration: uri required' : null) });
     const res = await call('PUT', '/apisix/admin/routes/1', { body: { upstream_id: 'missing' } });
@@ -574,6 +598,17 @@ describe('faults', () => {
       [503, 'status'],
       [201, undefined],
     ]);
+  });
+
+  it('holds a request until the test lets it go, then handles it', async () => {
+    let release = (): void => {};
+    server.faults.add({ method: 'PUT', action: { kind: 'hold', until: new Promise<void>((resolve) => (release = resolve)) } });
+    const pending = call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(server.objects('upstreams').size).toBe(0);
+    release();
+    expect((await pending).status).toBe(201);
+    expect(server.requests.map((r) => [r.status, r.fault])).toEqual([[201, 'hold']]);
   });
 
   it('sends a custom fault body', async () => {

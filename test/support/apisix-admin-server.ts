@@ -26,7 +26,10 @@
  *   `page_size must be between 10 and 500`, `page < 1` means 1, a paged list is ordered by
  *   `createdIndex` and an unpaged one by key (etcd's range order).
  * - `apisix/core/etcd.lua`: keys `/apisix/<kind>/<id>`; `createdIndex` / `modifiedIndex` are etcd
- *   revisions (one global counter, bumped by every write and delete); PUT answers 201 when the
+ *   revisions (one global counter, bumped by every write and delete; a key keeps its
+ *   `createdIndex` across updates); `?ttl=<seconds>` on PUT or POST attaches the key to a new
+ *   etcd lease, so it is removed that long after the write (by the server's `now`), and a write
+ *   without it detaches the key again (`set` grants a lease only when given a ttl); PUT answers 201 when the
  *   key is new and 200 when it replaced one, both `{ key, value }`; POST ids are the revision of
  *   a `/gen_id` write, zero-padded to 20 digits; DELETE answers 200 `{ deleted: "1", key }`;
  *   a missing key is 404 `{"message":"Key not found"}`.
@@ -63,7 +66,7 @@
  *   not checked, nor are their schemas.
  * - The JSON Schemas and plugin `check_schema` of routes, services and upstreams: only the checks
  *   above are built in. Plug a stricter validator in with `options.validate`.
- * - `ttl` is checked for being a number but objects never expire; admin key roles (viewer) and
+ * - etcd's lease keep-alives and its minimum ttl; admin key roles (viewer) and
  *   the cookie form of the key; data encryption; `X-Etcd-Index`.
  * - JSON parse error texts are Node's, not cjson's (same prefix, `invalid request body: `).
  * - APISIX's delete checkers read the gateway's (eventually consistent) in-memory config; here
@@ -94,12 +97,17 @@ export interface AdminServerOptions {
   readonly apiKey?: string | null;
   /** Runs after the built-in checks and before the reference checks, as APISIX's schema check does. */
   readonly validate?: AdminValidator;
-  /** Clock for `create_time` / `update_time`, in epoch seconds. Default: the system clock. */
+  /** Clock for `create_time` / `update_time` and for `?ttl=` expiry, in epoch seconds. Default: the system clock. */
   readonly now?: () => number;
   /** False: APISIX without stream proxying; `stream_routes` answers 400. Default true. */
   readonly streamMode?: boolean;
   /** Resource types this APISIX does not have (404 "Unsupported resource type"), e.g. an older one. */
   readonly unsupported?: readonly ServerKind[];
+  /**
+   * What `?ttl=` does: `expire` (default, as APISIX on etcd) or `ignore` (a gateway that keeps
+   * every object, so only `update_time` tells an abandoned lease).
+   */
+  readonly ttl?: 'expire' | 'ignore';
 }
 
 export interface AdminServer {
@@ -111,6 +119,8 @@ export interface AdminServer {
   readonly requests: readonly RequestRecord[];
   /** PUT, POST, PATCH and DELETE requests received so far, faulted or failed ones included. */
   writes(): number;
+  /** The same, without the requests for lease objects (`tagway-lease.*`): writes of configuration. */
+  objectWrites(): number;
   /** Copies of the current values of a kind, by id, in creation order. */
   objects(kind: ServerKind): Map<string, Record<string, unknown>>;
   /**
@@ -129,6 +139,8 @@ interface Entry {
   value: JsonObject;
   readonly createdIndex: number;
   modifiedIndex: number;
+  /** Server time (epoch seconds) at which its ttl removes it; null without one. */
+  expiresAt: number | null;
 }
 
 interface Referrer {
@@ -190,10 +202,16 @@ const LIST_FILTER_FIELDS: Readonly<Partial<Record<ServerKind, ReadonlySet<string
   stream_routes: new Set(['service_id', 'upstream_id']),
 };
 
+/** A request of a run's lease (docs/concurrent-runs.md): its lease object, or the list of the group's leases. */
+export function isLeaseRequest(request: RequestRecord): boolean {
+  return request.path.includes('/tagway-lease.') || request.path.includes('label=tagway.lease');
+}
+
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
   const apiKey = options.apiKey === undefined ? 'test-key' : options.apiKey;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const store = new AdminStore();
+  const honourTtl = options.ttl !== 'ignore';
 
   const http = await listenWithFaults(async (req, res) => {
     await handleAdminRequest(req, res, {
@@ -203,6 +221,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
       validate: options.validate,
       streamMode: options.streamMode ?? true,
       unsupported: new Set(options.unsupported ?? []),
+      honourTtl,
     });
   });
 
@@ -212,7 +231,9 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     faults: http.faults,
     requests: http.requests,
     writes: () => countWrites(http.requests),
+    objectWrites: () => countWrites(http.requests.filter((r) => !isLeaseRequest(r))),
     objects: (kind) => {
+      store.expire(now());
       const copy = new Map<string, JsonObject>();
       for (const [id, entry] of store.table(kind)) copy.set(id, structuredClone(entry.value));
       return copy;
@@ -239,6 +260,7 @@ interface AdminContext {
   readonly validate: AdminValidator | undefined;
   readonly streamMode: boolean;
   readonly unsupported: ReadonlySet<string>;
+  readonly honourTtl: boolean;
 }
 
 /** What a resource handler answers: a JSON body, or a raw string body (APISIX prints strings as is). */
@@ -310,6 +332,8 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
     return;
   }
 
+  // etcd removes a key whose lease ran out on its own; here, before the next request looks.
+  ctx.store.expire(ctx.now());
   const reply = dispatch(ctx, method, resource, id, subPath, conf, url.searchParams);
   sendAdmin(res, reply.status, reply.body, { 'X-API-VERSION': 'v3' });
 }
@@ -327,9 +351,9 @@ function dispatch(
     case 'GET':
       return id === undefined ? listObjects(ctx, kind, args) : getObject(ctx, kind, id);
     case 'PUT':
-      return putObject(ctx, kind, id, conf);
+      return putObject(ctx, kind, id, conf, expiry(ctx, args));
     case 'POST':
-      return postObject(ctx, kind, id, conf);
+      return postObject(ctx, kind, id, conf, expiry(ctx, args));
     case 'DELETE':
       return deleteObject(ctx, kind, id, args);
     case 'PATCH':
@@ -426,7 +450,13 @@ function listFilter(kind: ServerKind, args: URLSearchParams): (value: JsonObject
   };
 }
 
-function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown): Reply {
+/** When a write's `?ttl=` removes its key (server epoch seconds), or null. */
+function expiry(ctx: AdminContext, args: URLSearchParams): number | null {
+  const ttl = luaNumber(args.get('ttl'));
+  return ttl === undefined || !ctx.honourTtl ? null : ctx.now() + ttl;
+}
+
+function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   if (kind === 'consumers') return putConsumer(ctx, pathId, conf);
   const bodyId = isObject(conf) ? conf['id'] : undefined;
@@ -442,7 +472,7 @@ function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefin
   const key = String(id);
   const previous = ctx.store.table(kind).get(key);
   injectTimestamps(conf, previous?.value, ctx.now());
-  const created = ctx.store.write(kind, key, conf);
+  const created = ctx.store.write(kind, key, conf, expiresAt);
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
 }
 
@@ -460,7 +490,7 @@ function putConsumer(ctx: AdminContext, pathId: string | undefined, conf: unknow
   return { status: created ? 201 : 200, body: { key: etcdKey('consumers', username), value: conf } };
 }
 
-function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown): Reply {
+function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${SINGULAR[kind]} id, do not need it`);
@@ -472,7 +502,7 @@ function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefi
   injectTimestamps(conf, undefined, ctx.now());
   const id = ctx.store.generateId();
   conf['id'] = id;
-  ctx.store.write(kind, id, conf);
+  ctx.store.write(kind, id, conf, expiresAt);
   return { status: 201, body: { key: etcdKey(kind, id), value: conf } };
 }
 
@@ -619,6 +649,8 @@ function patchAt(root: JsonObject, subPath: string, conf: unknown): { ok: true; 
 class AdminStore {
   #revision = 1;
   readonly #tables = Object.fromEntries(SERVER_KINDS.map((kind) => [kind, new Map<string, Entry>()])) as Record<ServerKind, Map<string, Entry>>;
+  /** Keys with a ttl, so expiry does not walk every object. */
+  readonly #expiring = new Map<string, { readonly kind: ServerKind; readonly id: string }>();
   /** `<kind>/<id>` of a referenced object → its referrers by `<kind>/<id>`. */
   readonly #referrers = new Map<string, Map<string, Referrer>>();
 
@@ -632,8 +664,8 @@ class AdminStore {
     return String(this.#revision).padStart(20, '0');
   }
 
-  /** Stores `value` (owned from now on) under `id`; true when the key is new. */
-  write(kind: ServerKind, id: string, value: JsonObject): boolean {
+  /** Stores `value` (owned from now on) under `id`, removed at `expiresAt` when given; true when the key is new. */
+  write(kind: ServerKind, id: string, value: JsonObject, expiresAt: number | null = null): boolean {
     this.#revision += 1;
     const table = this.#tables[kind];
     const entry = table.get(id);
@@ -641,11 +673,22 @@ class AdminStore {
       this.#unindex(kind, id, entry.value);
       entry.value = value;
       entry.modifiedIndex = this.#revision;
+      entry.expiresAt = expiresAt;
     } else {
-      table.set(id, { value, createdIndex: this.#revision, modifiedIndex: this.#revision });
+      table.set(id, { value, createdIndex: this.#revision, modifiedIndex: this.#revision, expiresAt });
     }
+    if (expiresAt !== null) this.#expiring.set(`${kind}/${id}`, { kind, id });
+    else this.#expiring.delete(`${kind}/${id}`);
     this.#index(kind, id, value);
     return entry === undefined;
+  }
+
+  /** Removes every key whose ttl ran out by `now` (epoch seconds), as etcd revokes expired leases. */
+  expire(now: number): void {
+    for (const { kind, id } of [...this.#expiring.values()]) {
+      const expiresAt = this.#tables[kind].get(id)?.expiresAt ?? null;
+      if (expiresAt !== null && expiresAt <= now) this.remove(kind, id);
+    }
   }
 
   /** Deletes `id`; false when there was no such key. */
@@ -653,6 +696,7 @@ class AdminStore {
     const table = this.#tables[kind];
     const entry = table.get(id);
     if (entry === undefined) return false;
+    this.#expiring.delete(`${kind}/${id}`);
     this.#revision += 1;
     this.#unindex(kind, id, entry.value);
     table.delete(id);
@@ -678,6 +722,7 @@ class AdminStore {
   clear(): void {
     this.#revision = 1;
     for (const kind of SERVER_KINDS) this.#tables[kind].clear();
+    this.#expiring.clear();
     this.#referrers.clear();
   }
 

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { UserError } from '../../src/app/errors.js';
 import type { SyncOutcome } from '../../src/app/sync.js';
-import { spawnCli } from './spawn-cli.js';
+import { spawnTagway } from './spawn-cli.js';
 
 export interface Run {
   readonly code: number | null;
@@ -18,9 +18,7 @@ export interface Run {
  * this process's environment but for `unset`, and `env` on top.
  */
 export function runCli(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}, unset: readonly string[] = []): Promise<Run> {
-  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  for (const name of unset) delete base[name];
-  const run = spawnCli(args, cwd, { ...base, ...env });
+  const run = spawnTagway(args, cwd, env, unset);
   return run.exited.then((code) => ({ code, stdout: run.stdout(), stderr: run.stderr() }));
 }
 

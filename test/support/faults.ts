@@ -5,7 +5,7 @@
  * A fault is armed with `faults.add({ method?, path?, times?, action })` and meets the next
  * matching requests *before* the server looks at them: before the token check, before the body
  * is read, before any state is touched. So a faulted `status`, `rate-limit`, `hang` or `drop`
- * never changes server state; a `delay` only postpones normal handling.
+ * never changes server state; a `delay` or `hold` only postpones normal handling.
  *
  * Every request lands in `requests` on arrival, in arrival order; its `status` is filled in when
  * the response has been sent (0 means it never was: dropped, hung, or still being handled).
@@ -22,6 +22,8 @@ export type FaultAction =
   | { readonly kind: 'rate-limit'; readonly retryAfter: number }
   /** Wait `ms`, then handle the request normally. */
   | { readonly kind: 'delay'; readonly ms: number }
+  /** Wait until `until` settles (the test decides when), then handle the request normally. */
+  | { readonly kind: 'hold'; readonly until: Promise<unknown> }
   /** Never answer; the connection stays open until the client gives up or the server closes. */
   | { readonly kind: 'hang' }
   /** Destroy the socket without writing a response. */
@@ -132,6 +134,7 @@ function checkAction(action: FaultAction): void {
     case 'delay':
       if (!(action.ms >= 0)) throw new RangeError('fault delay must be >= 0 ms');
       return;
+    case 'hold':
     case 'hang':
     case 'drop':
       return;
@@ -233,6 +236,13 @@ export async function listenWithFaults(handler: RequestHandler): Promise<FaultyH
           run(req, res);
         }, action.ms);
         delays.add(timer);
+        return;
+      }
+      case 'hold': {
+        const release = (): void => {
+          if (!res.destroyed) run(req, res);
+        };
+        action.until.then(release, release);
         return;
       }
       case 'hang':

@@ -29,3 +29,13 @@ export function spawnCli(args: readonly string[], cwd: string, env: Readonly<Rec
   });
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
+
+/**
+ * Runs `tagway <args>` in `cwd` with this process's environment without the variables named in
+ * `unset` (so a test decides what the child sees), plus `env`.
+ */
+export function spawnTagway(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}, unset: readonly string[] = []): SpawnedCli {
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const name of unset) delete base[name];
+  return spawnCli(args, cwd, { ...base, ...env });
+}

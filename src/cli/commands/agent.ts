@@ -1,15 +1,14 @@
 import { Flags } from '@oclif/core';
 import { SYSTEM_CLOCK } from '../../agent/clock.js';
-import { parseDuration } from '../../agent/duration.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../../agent/log.js';
 import { parseListen } from '../../agent/server.js';
 import { runAgent } from '../../app/agent.js';
 import { UserError } from '../../app/errors.js';
-import { EXIT, TagwayCommand } from '../base.js';
+import { EXIT, TagwayCommand, durationFlag } from '../base.js';
 
 export default class AgentCommand extends TagwayCommand {
   static override summary = 'Keep gateway groups on their snapshot: a reconcile loop with drift repair, health and metrics endpoints.';
-  static override description = `Runs in a clone of the config repository. Every --interval: with --pull, fetches the clone's remote over http(s) (tags included) and fast-forwards its branch (never when the work tree has changes in the way, never when the branch has diverged); then compiles each --group at HEAD (committed configuration only) and syncs its fleet when the snapshot digest changed since the last successful sync, or when a target drifted from it (self-heal). A group that fails is retried with exponential backoff and jitter, up to --max-backoff.
+  static override description = `Runs in a clone of the config repository. Every --interval: with --pull, fetches the clone's remote over http(s) (tags included) and fast-forwards its branch (never when the work tree has changes in the way, never when the branch has diverged); then compiles each --group at HEAD (committed configuration only) and syncs its fleet when the snapshot digest changed since the last successful sync, or when a target drifted from it (self-heal). A group that fails is retried with exponential backoff and jitter, up to --max-backoff. A group that another run is syncing (a manual tagway sync holding its lock or a lease on one of its targets) is skipped for the pass, not failed, and synced on the next (docs/concurrent-runs.md).
 
 Serves GET /healthz (alive), /readyz (200 once the first reconcile is done and the last one succeeded, else 503) and /metrics (Prometheus text) on --listen. Logs JSON lines on stdout. SIGTERM or SIGINT lets the target in flight finish its sync (or its restore), then exits 0; a second signal exits at once. Groups are compiled on a worker thread, so the endpoints answer and signals act while a large group compiles.
 
@@ -87,10 +86,4 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
       process.off('SIGINT', onSignal);
     }
   }
-}
-
-function durationFlag(flag: string, value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null) throw new UserError(`${flag} ${value} is not a duration`, 'Write it as a number with a unit: 500ms, 30s, 5m, 1h, or 1m30s.');
-  return ms;
 }

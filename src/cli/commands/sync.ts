@@ -1,7 +1,7 @@
 import { Flags, type Interfaces } from '@oclif/core';
 import { runSync } from '../../app/sync.js';
 import type { SyncEvent } from '../../sync/sync.js';
-import { EXIT, SIGNAL_EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { EXIT, SIGNAL_EXIT, TagwayCommand, durationFlag, formatFlag } from '../base.js';
 import { driftJson } from '../render/drift.js';
 import { renderDryRun, renderRollout, renderSnapshotSource } from '../render/sync.js';
 
@@ -13,11 +13,13 @@ Before the first write every target is read (preflight): a target that cannot be
 
 With trusted keys configured (trusted_keys in tagway.yaml, or --trusted-key), a --snapshot file is synced only with a valid signature beside it (<file>.sig, written by compile --sign) by one of those keys, for that very snapshot; an unsigned, mis-signed or unknown-key snapshot is refused before any target is contacted. With none configured, signatures are not checked. See docs/signing.md.
 
---dry-run reads every target and prints its plan without writing. --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
+One run of a group at a time: a sync takes the group's lock in the repository (.tagway/locks/, for runs on this machine) and a lease on each apisix target (its own lease object on the gateway, oldest first wins), renews them while it runs, proves them before reporting success, and removes them at the end. Another run of the group waits up to --lock-timeout (polling; 0 fails at once), then fails naming the run that holds it. A target whose lease could not be held (refused, lapsed, taken over) is read whole at the end and reports the snapshot only if it still holds it. See docs/concurrent-runs.md for what this guarantees and what it does not.
+
+--dry-run reads every target and prints its plan without writing (it takes no lock). --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
 SIGINT or SIGTERM stops a sync cleanly: no new write starts, the writes in flight finish, the targets of the current batch are taken back to their state before the run (earlier batches keep the snapshot), the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once and names the targets that may hold a mix of the two configurations; the next sync takes them to the snapshot. See docs/interruptions.md.
 
-Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file, a signature refused), 130 / 143 stopped by SIGINT / SIGTERM.`;
+Exit status: 0 every selected target runs the snapshot (with --dry-run: every target could be planned), 1 findings or a target that does not run it, 2 usage or runtime error (unknown target, unset credential variable, bad snapshot file, a signature refused, another run of the group still holding it after --lock-timeout; nothing was written then), 130 / 143 stopped by SIGINT / SIGTERM.`;
   static override examples = [
     '<%= config.bin %> sync --group staging',
     '<%= config.bin %> sync --group production --dry-run',
@@ -25,6 +27,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     '<%= config.bin %> sync --snapshot dist/production/snapshot.json --format json',
     '<%= config.bin %> sync --snapshot carried/production/snapshot.json --trusted-key file:keys/ci.pub   # needs carried/production/snapshot.json.sig',
     '<%= config.bin %> sync --group production --allow-partial   # sync the reachable targets even when one is down',
+    '<%= config.bin %> sync --group production --lock-timeout 0   # fail at once when another run syncs the group',
     'APISIX_EU1_KEY=... <%= config.bin %> sync --group production   # admin_key: env:APISIX_EU1_KEY',
   ];
   static override flags = {
@@ -42,6 +45,10 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     'allow-partial': Flags.boolean({
       description: 'When the preflight read finds targets that cannot be synced (unreachable, wrong key, objects in the way), sync the others instead of writing nothing.',
       default: false,
+    }),
+    'lock-timeout': Flags.string({
+      description: 'How long to wait for another run of the group (its lock, its leases on the targets): 30s, 5m, 0 fails at once.',
+      default: '2m',
     }),
     format: formatFlag(['text', 'json'], 'text'),
   };
@@ -61,6 +68,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
   }
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
+    const lockTimeoutMs = durationFlag('--lock-timeout', flags['lock-timeout']);
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,
@@ -73,6 +81,11 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       dryRun: flags['dry-run'],
       allowPartial: flags['allow-partial'],
       ...(stop !== null ? { signal: stop.signal, onEvent: stop.onEvent } : {}),
+      lockTimeoutMs,
+      onWait: ({ target, holder }) => {
+        const what = target === null ? 'the group' : `target ${target}`;
+        process.stderr.write(`tagway: ${what} is being synced by another run: ${holder}; waiting up to ${flags['lock-timeout']} (--lock-timeout)\n`);
+      },
     });
 
     if (outcome.kind === 'findings') {

@@ -46,9 +46,21 @@ function renderRestore(t: TargetReport, indent: string): string[] {
   ];
 }
 
+/** What the run's lease on the target proved, when it is worth a line (docs/concurrent-runs.md). */
+function renderLease(t: TargetReport, indent: string): string[] {
+  const lease = t.lease;
+  if (lease === undefined) return [];
+  const lines: string[] = [];
+  if (lease.waitedFor !== null) lines.push(`${indent}waited for another run: ${lease.waitedFor}`);
+  if (lease.state === 'unproven' && lease.checkedWhole && t.status !== 'failed') {
+    lines.push(`${indent}lease not held: ${lease.reason ?? 'unknown'}; read whole at the end, the target holds the snapshot`);
+  }
+  return lines;
+}
+
 function renderTargetDetail(t: TargetReport): string[] {
   const indent = '    ';
-  const lines: string[] = [];
+  const lines: string[] = [...renderLease(t, indent)];
   if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
   if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
   lines.push(...renderConflicts(t.conflicts, indent));

@@ -60,6 +60,50 @@ export type ApplyReport =
       readonly restore: RestoreReport;
     };
 
+/** One run's lease on a target (docs/concurrent-runs.md). */
+export interface LeaseRequest {
+  readonly group: string;
+  /** Unique per run, the same on every target of the run. */
+  readonly token: string;
+  /** Who holds it, shown to the runs that wait for it: never a secret. */
+  readonly holder: string;
+  /** The host and process of the run, so a run on the same host can tell a lease its process left behind. */
+  readonly process: { readonly host: string; readonly pid: number };
+  /** Seconds after its last renewal at which the lease counts as abandoned. */
+  readonly ttlSeconds: number;
+}
+
+/**
+ * Where one claim of a lease stands:
+ * - `held`: this run's lease comes first among the group's live leases on the target; `tookOver`
+ *   describes the holders of expired leases removed on the way (they may still have been writing);
+ * - `queued`: another run's live lease comes first (`holder` describes that run);
+ * - `lost`: a renewal found this run's lease gone (it expired, or another run removed it as
+ *   expired) or behind another (`holder`, when known);
+ * - `refused`: the target would not store the lease (e.g. a key that may not write it), or keeps
+ *   no order to decide by. The run goes on unproven.
+ */
+export type LeaseClaim =
+  | { readonly state: 'held'; readonly tookOver: readonly string[] }
+  | { readonly state: 'queued'; readonly holder: string }
+  | { readonly state: 'lost'; readonly holder: string | null }
+  | { readonly state: 'refused'; readonly error: SyncErrorData };
+
+/**
+ * A target's lease capability: runs of one group that claim it are serialised on the target.
+ * - `location` names the store the lease lives in; a run claims its targets in this order, so two
+ *   runs never each hold a lease the other waits for.
+ * - `claim` writes or renews this run's lease object and says where it stands (`renewal`: the
+ *   lease was held before, so a missing object means it was lost). Throws like `read` when the
+ *   target cannot be reached.
+ * - `release` removes this run's lease object; a missing one is fine.
+ */
+export interface TargetLease {
+  readonly location: string;
+  claim(request: LeaseRequest, renewal: boolean): Promise<LeaseClaim>;
+  release(request: LeaseRequest): Promise<void>;
+}
+
 /**
  * One gateway (or standalone file) of a group's fleet, behind the only port the sync engine uses.
  *
@@ -73,6 +117,9 @@ export type ApplyReport =
  * - `readBack` (optional) reads only the given objects, one entry per ref in the order given, or
  *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see
  *   `syncTarget`); targets without it are always read whole.
+ * - `lease` (optional): serialises runs of one group on the target (see `TargetLease`).
+ * - `reportedDigest` (optional): the digest the target reports for what it holds now, read
+ *   cheaply; checked at the end of a run on targets without a lease.
  * - `close` releases connections; the target is not used afterwards.
  */
 export interface Target {
@@ -82,5 +129,7 @@ export interface Target {
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport>;
   readReferrers?(): Promise<readonly Referrer[]>;
   readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
+  readonly lease?: TargetLease;
+  reportedDigest?(): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { APISIX_KINDS, type ApisixConfig } from '../../../model/apisix.js';
 import { SyncError, errorData, interruptedError } from '../../errors.js';
 import { sameJson } from '../../normalize.js';
-import { applyPlanToConfig, blockedError, stepsBlockedIn, type Plan } from '../../plan.js';
+import { applyPlanToConfig, blockedError, ownedObjects, stepsBlockedIn, type Plan } from '../../plan.js';
 import type { ApplyReport, RestoreReport } from '../port.js';
 import type { AdminClient } from '../apisix/client.js';
 import { CONFIGS_PATH, readStandaloneState, type StandaloneState } from './read.js';
@@ -33,12 +33,31 @@ export function configsBody(state: StandaloneState, next: ApisixConfig): Record<
 }
 
 /**
+ * The error when the group's own objects on the instance changed between the read the plan was
+ * made from and the read right before writing: another run of the group (or another writer) is
+ * at work there. Standalone mode has no lease (docs/concurrent-runs.md), so this is how a racing
+ * run is noticed before it is overwritten, or merged with.
+ */
+function changedMeanwhile(target: string, plan: Plan, digest: string | null): SyncError {
+  return new SyncError({
+    code: 'conflict',
+    target,
+    message:
+      `target ${target}: the objects of group ${plan.group} changed since this run read them` +
+      `${digest !== null ? ` (the instance now reports digest ${digest})` : ''}; nothing was written`,
+    hint: 'another run of this group (or another writer) is changing the instance; sync again when it is done',
+  });
+}
+
+/**
  * Applies a plan to a standalone instance in one atomic request. The configuration is read again
  * right before writing so the versions are current and objects of other owners that appeared since
  * the plan was made are kept (an unowned object now sitting at an id the plan writes is a conflict).
- * A failed PUT changed nothing, so there is nothing to undo; the engine reads back to confirm.
+ * With `planned` (the configuration the plan was made from), a change to the group's own objects
+ * since then stops the apply before the PUT. A failed PUT changed nothing, so there is nothing to
+ * undo; the engine reads back to confirm.
  */
-export async function applyStandalonePlan(client: AdminClient, plan: Plan, signal?: AbortSignal): Promise<ApplyReport> {
+export async function applyStandalonePlan(client: AdminClient, plan: Plan, planned?: ApisixConfig, signal?: AbortSignal): Promise<ApplyReport> {
   if (signal?.aborted === true) {
     return { ok: false, writes: 0, error: interruptedError(client.target, signal, 0, 1), restore: NOTHING_TO_RESTORE };
   }
@@ -46,6 +65,9 @@ export async function applyStandalonePlan(client: AdminClient, plan: Plan, signa
   let next: ApisixConfig;
   try {
     state = await readStandaloneState(client);
+    if (planned !== undefined && !sameJson(ownedObjects(planned, plan.group), ownedObjects(state.config, plan.group))) {
+      throw changedMeanwhile(client.target, plan, state.digest);
+    }
     const blocked = stepsBlockedIn(state.config, plan);
     if (blocked.length > 0) throw blockedError(client.target, plan, blocked);
     next = applyPlanToConfig(state.config, plan);

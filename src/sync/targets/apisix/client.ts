@@ -33,7 +33,7 @@ export interface AdminClientOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-export type AdminMethod = 'GET' | 'PUT' | 'DELETE';
+export type AdminMethod = 'GET' | 'HEAD' | 'PUT' | 'DELETE';
 
 export interface AdminRequest {
   readonly method: AdminMethod;

@@ -1,9 +1,10 @@
 import type { ApisixTargetSpec } from '../../../model/target.js';
 import type { ObjectRef } from '../../errors.js';
 import type { Plan } from '../../plan.js';
-import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from '../port.js';
+import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../port.js';
 import { applyApisixPlan } from './apply.js';
 import { AdminClient, type AdminClientOptions } from './client.js';
+import { AdminLease } from './lease.js';
 import { readApisixConfig, readObjects, readReferrers } from './read.js';
 import type { Referrer } from '../../referrers.js';
 
@@ -13,11 +14,14 @@ export { AdminClient } from './client.js';
 export class ApisixTarget implements Target {
   readonly kind = 'apisix' as const;
   readonly name: string;
+  /** A lease object per run on the gateway, ordered by etcd's creation index (see lease.ts). */
+  readonly lease: TargetLease;
   readonly #client: AdminClient;
 
   constructor(spec: ApisixTargetSpec, client: Omit<AdminClientOptions, 'target' | 'baseUrl'>) {
     this.name = spec.name;
     this.#client = new AdminClient({ ...client, target: spec.name, baseUrl: spec.admin_url });
+    this.lease = new AdminLease(this.#client, spec.admin_url.replace(/\/+$/, ''));
   }
 
   async read(): Promise<LiveState> {

@@ -29,7 +29,7 @@ function invalid(client: AdminClient, path: string, what: string): SyncError {
  * The items of one list response. v3: `{ total, list: [{ key, value, ... }] }` (an empty list may
  * come as `{}`, the JSON of an empty Lua table); v2: `{ node: { nodes: [...] } }`.
  */
-function listItems(client: AdminClient, path: string, body: unknown): { items: unknown[]; total: number | null } {
+export function listItems(client: AdminClient, path: string, body: unknown): { items: unknown[]; total: number | null } {
   if (!isRecord(body)) throw invalid(client, path, 'not a JSON object');
   const total = typeof body.total === 'number' ? body.total : null;
   if (Array.isArray(body.list)) return { items: body.list, total };
