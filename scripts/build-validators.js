@@ -1,6 +1,6 @@
 // Part of `npm run build` (after tsc): writes the standalone code of every validator tagway uses
-// to dist/validate/compiled/<set>.cjs, from the built modules and the same ajv options the
-// tool compiles them with at run time (see src/validate/compiled.ts). Deterministic: the same
+// to dist/core/compiled/<set>.cjs, from the built modules and the same ajv options the
+// tool compiles them with at run time (see src/core/compiled-validators.ts). Deterministic: the same
 // build gives the same files.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
 const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone').default;
-const { compiledHeader } = await import(new URL('../dist/validate/compiled.js', import.meta.url).href);
+const { compiledHeader } = await import(new URL('../dist/core/compiled-validators.js', import.meta.url).href);
 const { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
 const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/validate/apisix/schema.js', import.meta.url).href);
 const { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } = await import(new URL('../dist/validate/apisix/plugin-checks.js', import.meta.url).href);
@@ -35,6 +35,6 @@ const sets = {
   apisix: generate(createApisixAjv({ source: true }), Object.entries(APISIX_OBJECT_SCHEMAS), APISIX_OBJECT_SCHEMAS),
   plugins: generate(createPluginAjv({ source: true }), CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)]), pluginSchemas()),
 };
-const out = path.join(dist, 'validate', 'compiled');
+const out = path.join(dist, 'core', 'compiled');
 fs.mkdirSync(out, { recursive: true });
 for (const [name, code] of Object.entries(sets)) fs.writeFileSync(path.join(out, `${name}.cjs`), `${code}\n`);

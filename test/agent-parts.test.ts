@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/agent/backoff.js';
-import { formatDuration, parseDuration } from '../src/agent/duration.js';
+import { formatDuration, parseDuration } from '../src/core/duration.js';
 import { createLogger } from '../src/agent/log.js';
 import { Registry } from '../src/agent/metrics.js';
 import { parseListen } from '../src/agent/server.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileIdentity, writeAll, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/app/atomic-write.js';
+import { fileIdentity, writeAll, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/core/atomic-write.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 /**
- * The validators `npm run build` compiles ahead of time (dist/validate/compiled/, loaded by
- * src/validate/compiled.ts) give the same verdicts and the same errors as the validators compiled
+ * The validators `npm run build` compiles ahead of time (dist/core/compiled/, loaded by
+ * src/core/compiled-validators.ts) give the same verdicts and the same errors as the validators compiled
  * at run time from the same schemas. `npm test` builds before it runs the tests.
  */
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ interface Case {
   readonly body: Record<string, unknown>;
 }
 // The built module: it finds the generated files next to itself (the sources have none).
-const { loadCompiled } = (await import(new URL('../dist/validate/compiled.js', import.meta.url).href)) as typeof import('../src/validate/compiled.js');
+const { loadCompiled } = (await import(new URL('../dist/core/compiled-validators.js', import.meta.url).href)) as typeof import('../src/core/compiled-validators.js');
 const cases = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'apisix-cases.json'), 'utf8')) as Case[];
 
 /** Verdict and errors of both validators on each value; they must be equal. */

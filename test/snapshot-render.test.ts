@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sortKeys } from '../src/compile/canonical.js';
+import { canonicalJson, sortKeys } from '../src/core/canonical.js';
 import { assembleSnapshot, configDigest, hashStrippedLines, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
 import type { RenderedPiece } from '../src/compile/snapshot.js';
 import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/compile/standalone.js';

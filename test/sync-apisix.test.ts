@@ -3,7 +3,7 @@
  * order, what it leaves alone, and how it survives faults.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest, sortKeys } from '../src/compile/canonical.js';
+import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig, ApisixKind, ApisixObject } from '../src/model/apisix.js';
 import type { ApisixTargetSpec } from '../src/model/target.js';
 import { checkDriftTargets } from '../src/sync/drift.js';

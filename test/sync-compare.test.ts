@@ -3,7 +3,7 @@
  * through canonical JSON strings; the answer must be the same for every pair of JSON values.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../src/compile/canonical.js';
+import { canonicalJson } from '../src/core/canonical.js';
 import { sameJson } from '../src/sync/normalize.js';
 
 function random(seed: number): () => number {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runDriftCheck } from '../src/app/drift.js';
-import { UserError } from '../src/app/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { runSync, type SyncOptions, type SyncOutcome } from '../src/app/sync.js';
 import { AdminClient } from '../src/sync/targets/apisix/client.js';
 import { AdminLease } from '../src/sync/targets/apisix/lease.js';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest, sortKeys } from '../src/compile/canonical.js';
+import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import type { TargetSpec } from '../src/model/target.js';
 import { checkDrift } from '../src/sync/drift.js';

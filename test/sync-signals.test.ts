@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
-import { canonicalJson } from '../src/compile/canonical.js';
+import { canonicalJson } from '../src/core/canonical.js';
 import { runSync } from '../src/app/sync.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';

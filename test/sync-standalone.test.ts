@@ -3,7 +3,7 @@
  * whole configuration, foreign objects kept, versions that only increase.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest, sortKeys } from '../src/compile/canonical.js';
+import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import { syncTarget, type SyncSnapshot } from '../src/sync/sync.js';
 import { closeTargets, createTargets } from '../src/sync/targets/create.js';

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { LOCKS_COMMENT, editGroupPointer, pinFor, uneditablePointer } from '../src/app/group-pointer.js';
 import { templateChanges, versionTagMessage } from '../src/app/template-changes.js';
-import type { VersionTag } from '../src/git/tags.js';
+import type { VersionTag } from '../src/model/version.js';
 
 const OBJECT = 'b'.repeat(40);
 const OTHER = 'c'.repeat(40);

@@ -3,7 +3,7 @@
  * against what `git log` and `git tag` say.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserError } from '../src/app/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { runHistory } from '../src/app/history.js';
 import { runPromote } from '../src/app/promote.js';
 import { runPublish } from '../src/app/publish.js';

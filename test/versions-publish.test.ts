@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
-import { UserError } from '../src/app/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { runPublish } from '../src/app/publish.js';
 import { listVersionTags, openRepo } from '../src/git/index.js';
 import { addPetstoreRoute, failingFs, makeVersionRepo, OPERATOR, repoState, type VersionRepo } from './support/version-repo.js';

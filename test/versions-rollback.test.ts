@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
-import { UserError } from '../src/app/errors.js';
+import { UserError } from '../src/core/errors.js';
 import { runPromote } from '../src/app/promote.js';
 import { runPublish } from '../src/app/publish.js';
 import { runRollback, versionPath } from '../src/app/rollback.js';

@@ -25,7 +25,7 @@
  */
 import path from 'node:path';
 import { loadGroupSnapshot, type GroupSnapshotOptions, type LoadedGroup } from '../app/group-snapshot.js';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../core/errors.js';
 import { GitError } from '../git/errors.js';
 import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
 import type { Diagnostic } from '../model/diagnostic.js';

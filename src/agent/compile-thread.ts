@@ -6,9 +6,9 @@
  * next ones, and does not keep the process alive while idle.
  */
 import type { Worker } from 'node:worker_threads';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../core/errors.js';
 import type { GroupSnapshotOptions, LoadedGroup } from '../app/group-snapshot.js';
-import { startModuleWorker } from '../app/module-worker.js';
+import { startModuleWorker } from '../core/module-worker.js';
 import { GitError } from '../git/errors.js';
 
 export interface CompileRequest {

@@ -3,7 +3,7 @@
  * at a time and answers each with the result, or with the error as plain data.
  */
 import { parentPort } from 'node:worker_threads';
-import { UserError } from '../app/errors.js';
+import { UserError } from '../core/errors.js';
 import { loadGroupSnapshot } from '../app/group-snapshot.js';
 import { GitError } from '../git/errors.js';
 import type { CompileReply, CompileRequest } from './compile-thread.js';

@@ -11,7 +11,7 @@ export { backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { SYSTEM_CLOCK } from './clock.js';
 export type { Clock } from './clock.js';
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration, formatDuration } from '../core/duration.js';
 export { createLogger, LOG_LEVELS } from './log.js';
 export type { Logger, LogLevel, LogFields, LoggerOptions } from './log.js';
 export { Registry, EXPOSITION_CONTENT_TYPE } from './metrics.js';

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { Agent, type ReconcileReport } from '../agent/agent.js';
 import { CompileThread } from '../agent/compile-thread.js';
 import type { Clock } from '../agent/clock.js';
-import { formatDuration } from '../agent/duration.js';
+import { formatDuration } from '../core/duration.js';
 import type { Logger } from '../agent/log.js';
 import { startAgentServer, type AgentServer, type ListenAddress } from '../agent/server.js';
 import { GitError } from '../git/errors.js';
 import { readUpstream, type RemoteAuth } from '../git/remote.js';
 import type { Env } from '../sync/credentials.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { openConfigRepo } from './repository.js';
 import { loadTrust } from './signing.js';
 

@@ -9,7 +9,7 @@ import { classifyPath } from '../load/layout.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { loadCompileInput, openConfigRepo, revisionHint } from './repository.js';
 
 export interface DiffCommandOptions {

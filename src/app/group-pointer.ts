@@ -15,10 +15,10 @@
  */
 import { isMap, isNode, isPair, isScalar, parseDocument, stringify } from 'yaml';
 import type { Document, Pair, Scalar, YAMLMap } from 'yaml';
-import { canonicalJson } from '../compile/canonical.js';
-import { isExactVersion, resolvePin } from '../git/pin.js';
-import type { PinLock } from '../git/lock.js';
-import type { VersionTag } from '../git/tags.js';
+import { canonicalJson } from '../core/canonical.js';
+import { isExactVersion, resolvePin } from '../core/pins.js';
+import type { PinLock } from '../core/pin-locks.js';
+import type { VersionTag } from '../model/version.js';
 
 export interface PointerEdit {
   readonly service: string;

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compile, sourceKey } from '../compile/compile.js';
-import { sha256Digest } from '../compile/canonical.js';
+import { sha256Digest } from '../core/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceTree } from '../load/source-file.js';
-import { utf8Text } from '../load/text.js';
+import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../load/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
@@ -22,7 +22,7 @@ import type { Env } from '../sync/credentials.js';
 import { SyncError } from '../sync/errors.js';
 import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { loadCompileInput, openConfigRepo } from './repository.js';
 import { checkSnapshotSignature, loadTrust, type CheckedSignature } from './signing.js';
 

@@ -8,13 +8,13 @@ import { ciKind, missingTagsReason, readCloneState, shallowHistoryHint } from '.
 import { parsePointerFile, pointerState, pointerTimeline, readFileHistory, readTagDetails } from '../git/history.js';
 import type { HistoryCut, PointerState } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
-import { resolvePin } from '../git/pin.js';
+import { resolvePin } from '../core/pins.js';
 import { headCommit } from '../git/revision.js';
 import { NAME_PATTERN, listVersionTags } from '../git/tags.js';
 import { listTree } from '../git/tree.js';
 import type { Signature } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { openConfigRepo } from './repository.js';
 import { groupsAtHead } from './version-change.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { initRepository } from '../git/init.js';
 import { openRepo } from '../git/repo.js';
 import { cmp } from '../model/diagnostic.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface InitOptions {
   /** The folder to make a config repository of (created when missing). */

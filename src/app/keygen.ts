@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { keyId, rawPublicKey } from '../sign/keys.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface KeygenOptions {
   /** Where the private key goes (PEM PKCS#8); the public key goes to `<file>.pub` (PEM SPKI). */

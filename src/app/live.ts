@@ -11,7 +11,7 @@ import { cmp } from '../model/diagnostic.js';
 import type { Env } from '../sync/credentials.js';
 import { runDriftCheck } from './drift.js';
 import type { DriftCheckOutcome } from './drift.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { openConfigRepo } from './repository.js';
 
 export interface LiveCheckOptions {

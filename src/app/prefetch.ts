@@ -17,13 +17,13 @@ import os from 'node:os';
 import type { CompileInput } from '../compile/compile.js';
 import { prefillMemo, servicesInput, sourcesToRead } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
-import type { VersionTag } from '../git/tags.js';
 import { loadSources, unreadOrigin } from '../load/deferred-source.js';
 import type { SourceOrigin } from '../load/deferred-source.js';
 import { classifyPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { CompileCache } from './compile-cache.js';
-import { startModuleWorker } from './module-worker.js';
+import { startModuleWorker } from '../core/module-worker.js';
+import type { VersionTag } from '../model/version.js';
 
 /**
  * Below this many files without a record, compile does the work itself: starting workers costs

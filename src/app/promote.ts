@@ -3,10 +3,10 @@
  * "sync to another gateway group": the same version, no new tag). One commit.
  */
 import { pointerState } from '../git/history.js';
-import { lockFits } from '../git/lock.js';
-import { resolvePin } from '../git/pin.js';
+import { lockFits } from '../core/pin-locks.js';
+import { resolvePin } from '../core/pins.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import type { PointerMove } from './publish.js';
 import { assertCommitted, assertOnBranch, commitChange, openForWrite, readGroupAtHead, validateChange } from './version-change.js';

@@ -6,15 +6,14 @@
  */
 import semver from 'semver';
 import { pointerState } from '../git/history.js';
-import { resolvePin } from '../git/pin.js';
+import { resolvePin } from '../core/pins.js';
 import { resolveRefName } from '../git/refs.js';
 import { NAME_PATTERN, parseVersionTagName } from '../git/tags.js';
-import type { VersionTag } from '../git/tags.js';
 import { listTree, readBlob } from '../git/tree.js';
 import { writeTagObject } from '../git/write.js';
 import { templatePath } from '../load/layout.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import { versionTagMessage } from './template-changes.js';
 import {
@@ -27,6 +26,7 @@ import {
   validateChange,
 } from './version-change.js';
 import type { WriteContext, WriteOptions } from './version-change.js';
+import type { VersionTag } from '../model/version.js';
 
 export interface PublishOptions extends WriteOptions {
   readonly service: string;

@@ -2,7 +2,7 @@ import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { GitError } from '../git/errors.js';
 import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
-import type { IgnoredTag, VersionTag } from '../git/tags.js';
+import type { IgnoredTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { scanVersionTags } from '../git/tags.js';
@@ -16,10 +16,11 @@ import type { TagRefsState } from '../git/refs.js';
 import { loadApisixValidators } from '../validate/apisix/index.js';
 import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { cloneGaps, withoutMissingBlobs } from './clone-gaps.js';
 import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
+import type { VersionTag } from '../model/version.js';
 
 export interface SourceOptions {
   /** Any folder inside the config repository. */

@@ -16,14 +16,14 @@ import type { TagRefsState } from '../git/refs.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
-import { utf8Text } from '../load/text.js';
+import { utf8Text } from '../core/text.js';
 import { nulSeparated } from '../load/worktree.js';
 import type { WorktreeListing } from '../load/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { FileRecord } from '../validate/entries.js';
-import { fileIdentity } from './atomic-write.js';
+import { fileIdentity } from '../core/atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
 import type { RawListing } from './repository.js';
 

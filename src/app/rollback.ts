@@ -6,10 +6,10 @@
  */
 import semver from 'semver';
 import { pointerState, pointerTimeline, readFileHistory, readTagDetails, versionsRan } from '../git/history.js';
-import { isExactVersion, resolvePin } from '../git/pin.js';
+import { isExactVersion, resolvePin } from '../core/pins.js';
 import { SHALLOW_HINT } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import type { PointerMove } from './publish.js';
 import { assertCommitted, assertOnBranch, commitChange, openForWrite, readGroupAtHead, validateChange } from './version-change.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sourceKey } from '../compile/compile.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
-import { utf8Text } from '../load/text.js';
+import { utf8Text } from '../core/text.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -18,7 +18,7 @@ import { parsePrivateKey, parsePublicKey, type ParsedKey, type PublicKey, type S
 import { verifySnapshotSignature, type SignableSnapshot, type SignatureCheck as VerifyCheck } from '../sign/signature.js';
 import type { Env } from '../sync/credentials.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 /** Where a key reference is resolved: `file:` paths against `cwd`, `env:` names in `env`. */
 export interface KeyContext {

@@ -12,16 +12,16 @@ import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { MissingObjectError } from '../git/errors.js';
 import { objectAtPath, parsePointerFile, pointerState } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
-import { resolvePin } from '../git/pin.js';
+import { resolvePin } from '../core/pins.js';
 import { headCommit } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
-import type { VersionTag } from '../git/tags.js';
 import { listTree, readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { openConfigRepo } from './repository.js';
 import { groupsAtHead } from './version-change.js';
+import type { VersionTag } from '../model/version.js';
 
 export interface StatusOptions {
   readonly cwd: string;

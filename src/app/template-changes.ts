@@ -3,7 +3,7 @@
  * message. Pure: takes the two template texts, returns text.
  */
 import { parse as parseYaml } from 'yaml';
-import { canonicalJson } from '../compile/canonical.js';
+import { canonicalJson } from '../core/canonical.js';
 
 type Json = Record<string, unknown>;
 

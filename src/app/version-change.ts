@@ -13,7 +13,6 @@ import type { PointerFile } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
 import { currentBranch, headCommit } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
-import type { VersionTag } from '../git/tags.js';
 import { listTree, readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
@@ -23,9 +22,10 @@ import { groupPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { uneditablePointer } from './group-pointer.js';
 import { openConfigRepo } from './repository.js';
+import type { VersionTag } from '../model/version.js';
 
 /** Options every writing command takes. */
 export interface WriteOptions {

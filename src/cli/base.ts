@@ -1,6 +1,6 @@
 import { Command, Errors, Flags } from '@oclif/core';
-import { parseDuration } from '../agent/duration.js';
-import { UserError } from '../app/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { UserError } from '../core/errors.js';
 import { MissingObjectError } from '../git/errors.js';
 import { sourceKey } from '../compile/compile.js';
 import type { Diagnostic } from '../model/diagnostic.js';

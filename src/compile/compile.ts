@@ -1,5 +1,4 @@
-import { resolvePin } from '../git/pin.js';
-import type { VersionTag } from '../git/tags.js';
+import { resolvePin } from '../core/pins.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, templatePath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
@@ -19,13 +18,14 @@ import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../core/canonical.js';
 import { fileKey, pluginSetKey, unitKey } from './memo.js';
 import type { CompileMemo, UnitRecord } from './memo.js';
 import { checkUnit, emitUnit, mergeUnit } from './service-unit.js';
 import type { Unit } from './service-unit.js';
 import { assembleSnapshot } from './snapshot.js';
 import type { RenderedPiece } from './snapshot.js';
+import type { VersionTag } from '../model/version.js';
 
 /**
  * Everything a compile depends on, read beforehand by the caller (src/app): compile itself does

@@ -3,9 +3,9 @@ import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, L
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ResolvedGroup } from '../validate/rules/rule.js';
-import { inKeyOrder } from './canonical.js';
+import { inKeyOrder } from '../core/canonical.js';
 import type { MergedUpstream, Origin, ResolvedService } from './merge.js';
-import { prefixedUri, stripPrefixRegex } from './route-paths.js';
+import { prefixedUri, stripPrefixRegex } from '../core/route-paths.js';
 
 /** Id of the canary upstream of a service. */
 export function canaryUpstreamId(service: string): string {

@@ -3,8 +3,8 @@ import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
-import { asBuffer } from '../load/text.js';
-import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from './canonical.js';
+import { asBuffer } from '../core/text.js';
+import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from '../core/canonical.js';
 import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
 
 /** sha256 of the canonical JSON of what reaches the gateway, and nothing else. */

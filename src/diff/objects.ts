@@ -1,6 +1,6 @@
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import { stringify } from 'yaml';
-import { sortKeys } from '../compile/canonical.js';
+import { sortKeys } from '../core/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import { diffFields, sameJson } from '../sync/normalize.js';

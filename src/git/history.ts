@@ -11,11 +11,11 @@ import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import { MissingObjectError, neededFor } from './errors.js';
 import type { Signature } from './write.js';
-import { lockFits, type PinLock } from './lock.js';
+import { lockFits, type PinLock } from '../core/pin-locks.js';
 import { readPresent } from './objects.js';
-import { isExactVersion, resolvePin } from './pin.js';
+import { isExactVersion, resolvePin } from '../core/pins.js';
 import { shallowCommits, type GitRepo } from './repo.js';
-import type { VersionTag } from './tags.js';
+import type { VersionTag } from '../model/version.js';
 
 export interface CommitInfo {
   readonly oid: string;

@@ -18,10 +18,8 @@ export {
   parseVersionTagName,
   compareVersionTags,
   NAME_PATTERN,
-  type VersionTag,
   type VersionTagScan,
   type IgnoredTag,
   type TagName,
 } from './tags.js';
-export { resolvePin, isExactVersion, isValidPin } from './pin.js';
 export { listTree, readBlob, readBlobs, type TreeEntry } from './tree.js';

@@ -26,7 +26,7 @@ import { listRefs, resolveRefName } from './refs.js';
 import { updateRefLocked } from './ref-lock.js';
 import { openRepo, type GitRepo } from './repo.js';
 import { currentBranch } from './revision.js';
-import { SecretScrubber } from '../secrets/scrub.js';
+import { SecretScrubber } from '../core/scrub.js';
 
 const fs = nodeFs;
 

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../../test/support/git-repo.js';
 import { tracked } from '../../test/support/track.js';
 import { openRepo } from './repo.js';
-import { resolvePin } from './pin.js';
-import { listVersionTags, parseVersionTagName, scanVersionTags, type VersionTag } from './tags.js';
+import { resolvePin } from '../core/pins.js';
+import { listVersionTags, parseVersionTagName, scanVersionTags } from './tags.js';
+import type { VersionTag } from '../model/version.js';
 
 const track = tracked();
 

@@ -3,7 +3,7 @@
  * is read once here and passed around as data.
  */
 import semver from 'semver';
-import { isExactVersion } from './pin.js';
+import { isExactVersion } from '../core/pins.js';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
 import { MissingObjectError } from './errors.js';
 import type { MissingObject } from '../model/clone.js';
@@ -11,20 +11,8 @@ import { peel } from './objects.js';
 import type { Peeled } from './objects.js';
 import { listRefs, readPackedRefs } from './refs.js';
 import type { GitRepo } from './repo.js';
+import type { VersionTag } from '../model/version.js';
 
-export interface VersionTag {
-  /** 'petstore' */
-  readonly service: string;
-  /** '1.2.0' — canonical semver (what `semver.valid` returns for it). */
-  readonly version: string;
-  /** 'petstore/v1.2.0' */
-  readonly tag: string;
-  /** Oid the tag ref points at: the tag object when annotated, else the commit. */
-  readonly object: string;
-  /** The commit the tag finally names. */
-  readonly commit: string;
-  readonly annotated: boolean;
-}
 
 /** A tag that looks like a version tag (`<something>/v<digit>…`) but is not listed, and why. */
 export interface IgnoredTag {

@@ -5,13 +5,13 @@ import { GitError, MissingObjectError, missingObject } from '../git/errors.js';
 import { listTree, readBlobsPresent } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';
-import type { VersionTag } from '../git/tags.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch } from './deferred-source.js';
 import { templatePath } from './layout.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
 import type { SourceFile, SourceTree } from './source-file.js';
+import type { VersionTag } from '../model/version.js';
 
 const SYMLINK = '120000';
 /** A commit with fewer tags than this has them looked up one by one (see readTemplatesAtTags). */

@@ -88,7 +88,7 @@ export interface GroupSpec {
   readonly name: string;
   readonly description?: string;
   readonly published?: Readonly<Record<string, string>>;
-  /** Integrity records written by publish/promote/rollback (see src/git/lock.ts). */
+  /** Integrity records written by publish/promote/rollback (see src/core/pin-locks.ts). */
   readonly locks?: Readonly<Record<string, { readonly version: string; readonly object: string }>>;
   readonly targets?: readonly import('./target.js').TargetSpec[];
   readonly rollout?: { readonly batch_size?: number };

@@ -4,7 +4,7 @@
  * and `signed_at` always give the same signature file, byte for byte.
  */
 import { sign, verify } from 'node:crypto';
-import { canonicalJson, canonicalJsonPretty, sha256Digest } from '../compile/canonical.js';
+import { canonicalJson, canonicalJsonPretty, sha256Digest } from '../core/canonical.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SIGNATURE_FORMAT, type SignatureFile, type SignedStatement } from '../model/signature.js';
 import type { PublicKey, SigningKey } from './keys.js';

@@ -1,5 +1,5 @@
 import type { TargetSpec } from '../model/target.js';
-import { SecretScrubber } from '../secrets/scrub.js';
+import { SecretScrubber } from '../core/scrub.js';
 import { SyncError } from './errors.js';
 
 /** Environment as a plain record; the caller passes `process.env` (the core never reads it). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest, sortKeys } from '../compile/canonical.js';
+import { canonicalJson, sha256Digest, sortKeys } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { applyPlanToConfig, invertPlan, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
 import type { SyncSnapshot } from './sync.js';

@@ -2,7 +2,7 @@ import type { RolloutSpec, TargetSpec } from '../model/target.js';
 import { withFleetLease, type FleetLeaseOptions } from './lease/fleet-lease.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
-import { runBounded } from './run-bounded.js';
+import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import {
   blockedReport,

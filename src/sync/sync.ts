@@ -1,4 +1,4 @@
-import { canonicalJson } from '../compile/canonical.js';
+import { canonicalJson } from '../core/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';

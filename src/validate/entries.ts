@@ -1,12 +1,12 @@
 import type { GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../model/config.js';
 import { OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { VersionTag } from '../git/tags.js';
 import type { SourceFile } from '../load/source-file.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import { checkSchema } from './schemas.js';
 import type { SchemaKind } from './schemas.js';
+import type { VersionTag } from '../model/version.js';
 
 /** A schema-valid service template, from the worktree (`tag: null`) or read at a version tag. */
 export interface TemplateEntry {

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import { joinPointer } from '../load/yaml-file.js';
-import { loadCompiled } from './compiled.js';
-import { didYouMean } from './did-you-mean.js';
+import { loadCompiled } from '../core/compiled-validators.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { isSecretKey } from '../secrets/classify.js';
 
 export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot', 'signature'] as const;
@@ -58,7 +58,7 @@ export function loadFileValidators(): void {
 }
 
 /**
- * Each kind's validator: compiled ahead of time when the build made them (src/validate/compiled.ts),
+ * Each kind's validator: compiled ahead of time when the build made them (src/core/compiled-validators.ts),
  * else compiled once per process, when first needed.
  */
 function validator(kind: SchemaKind): ValidateFunction {

@@ -3,7 +3,7 @@
  * what the app functions return or throw: a UserError, a sync that ran.
  */
 import { expect } from 'vitest';
-import { UserError } from '../../src/app/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import type { SyncOutcome } from '../../src/app/sync.js';
 import { spawnTagway } from './spawn-cli.js';
 

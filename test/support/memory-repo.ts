@@ -3,8 +3,8 @@
  * synthetic and their templates are given as text.
  */
 import type { CompileInput } from '../../src/compile/compile.js';
-import type { VersionTag } from '../../src/git/tags.js';
 import type { SourceFile } from '../../src/load/source-file.js';
+import type { VersionTag } from '../../src/model/version.js';
 
 const encoder = new TextEncoder();
 

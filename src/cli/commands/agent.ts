@@ -3,7 +3,7 @@ import { SYSTEM_CLOCK } from '../../agent/clock.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../../agent/log.js';
 import { parseListen } from '../../agent/server.js';
 import { runAgent } from '../../app/agent.js';
-import { UserError } from '../../app/errors.js';
+import { UserError } from '../../core/errors.js';
 import { EXIT, TagwayCommand, durationFlag } from '../base.js';
 
 export default class AgentCommand extends TagwayCommand {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { runLiveChecks } from '../../app/live.js';
-import { UserError } from '../../app/errors.js';
+import { UserError } from '../../core/errors.js';
 import { renderDrift } from '../render/drift.js';
 import { liveJson } from '../render/live.js';
 import { runDiff } from '../../app/diff.js';

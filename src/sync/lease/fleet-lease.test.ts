@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest } from '../../compile/canonical.js';
+import { canonicalJson, sha256Digest } from '../../core/canonical.js';
 import type { ApisixConfig } from '../../model/apisix.js';
 import { SyncError } from '../errors.js';
 import { applyPlanToConfig, type Plan } from '../plan.js';

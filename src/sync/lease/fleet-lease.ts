@@ -20,7 +20,7 @@ import { SyncError, errorData, inPhase, type ObjectRef, type SyncErrorData } fro
 import type { Plan } from '../plan.js';
 import type { Referrer } from '../referrers.js';
 import type { RolloutReport } from '../rollout.js';
-import { runBounded } from '../run-bounded.js';
+import { runBounded } from '../../core/bounded.js';
 import { probeTarget, type SyncSnapshot, type TargetReport, type TargetStatus } from '../sync.js';
 import type { ApplyContext, ApplyReport, LeaseRequest, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
 import { describeRun, newRunToken, thisProcess } from './holder.js';

@@ -25,7 +25,7 @@
  */
 
 import type { Ajv, ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
-import { loadCompiled } from '../compiled.js';
+import { loadCompiled } from '../../core/compiled-validators.js';
 import type { Report } from './checks.js';
 import { isApisixIpOrCidr, isIpv4, isIpv6, luaToNumber } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';

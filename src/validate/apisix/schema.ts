@@ -22,7 +22,7 @@
  */
 
 import { _, Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
-import { FORMATS_MODULE, loadCompiled } from '../compiled.js';
+import { FORMATS_MODULE, loadCompiled } from '../../core/compiled-validators.js';
 import { isApisixIpOrCidr } from './ip-address.js';
 
 /** schema_def.lua `id_schema`: 1-64 characters of [a-zA-Z0-9-_.], or an integer ≥ 1. */

@@ -1,9 +1,9 @@
-import { isExactVersion, isValidPin, resolvePin } from '../../git/pin.js';
-import type { VersionTag } from '../../git/tags.js';
+import { isExactVersion, isValidPin, resolvePin } from '../../core/pins.js';
 import { joinPointer } from '../../load/yaml-file.js';
 import type { BrokenTag, CloneGaps } from '../../model/clone.js';
 import type { Rule } from './rule.js';
 import { finding } from './rule.js';
+import type { VersionTag } from '../../model/version.js';
 
 /**
  * Every pin in a group's `published` map is an exact version or a semver range that matches at

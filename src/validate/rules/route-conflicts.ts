@@ -1,5 +1,5 @@
-import { canonicalJson } from '../../compile/canonical.js';
-import { prefixedUri } from '../../compile/route-paths.js';
+import { canonicalJson } from '../../core/canonical.js';
+import { prefixedUri } from '../../core/route-paths.js';
 import type { ResolvedService } from '../../compile/merge.js';
 import type { TemplateEntry } from '../entries.js';
 import type { Diagnostic } from '../../model/diagnostic.js';

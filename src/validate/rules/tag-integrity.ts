@@ -1,6 +1,6 @@
 import semver from 'semver';
-import { lockFits } from '../../git/lock.js';
-import { isValidPin, resolvePin } from '../../git/pin.js';
+import { lockFits } from '../../core/pin-locks.js';
+import { isValidPin, resolvePin } from '../../core/pins.js';
 import { joinPointer } from '../../load/yaml-file.js';
 import type { Rule } from './rule.js';
 import { finding, relatedAt } from './rule.js';

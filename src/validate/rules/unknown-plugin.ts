@@ -1,6 +1,6 @@
 import { joinPointer } from '../../load/yaml-file.js';
 import type { Plugins } from '../../model/config.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../core/did-you-mean.js';
 import type { Rule } from './rule.js';
 import { finding } from './rule.js';
 

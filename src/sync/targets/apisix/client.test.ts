@@ -1,6 +1,6 @@
 import { MockAgent, type MockPool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretScrubber } from '../../../secrets/scrub.js';
+import { SecretScrubber } from '../../../core/scrub.js';
 import { resolveCredential } from '../../credentials.js';
 import { SyncError } from '../../errors.js';
 import type { Plan } from '../../plan.js';

@@ -1,8 +1,8 @@
 import { Pool, type Dispatcher } from 'undici';
-import { SecretScrubber } from '../../../secrets/scrub.js';
+import { SecretScrubber } from '../../../core/scrub.js';
 import type { Credential } from '../../credentials.js';
 import { SyncError, type FailedRequest } from '../../errors.js';
-import { utf8Text } from '../../../load/text.js';
+import { utf8Text } from '../../../core/text.js';
 import {
   DEFAULT_RETRY_POLICY,
   SYSTEM_RUNTIME,

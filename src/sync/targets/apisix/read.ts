@@ -1,6 +1,6 @@
 import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
 import { SyncError, type ObjectRef } from '../../errors.js';
-import { runBounded } from '../../run-bounded.js';
+import { runBounded } from '../../../core/bounded.js';
 import type { ReadBackEntry } from '../port.js';
 import { REFERRER_KINDS, referrerOf, type Referrer } from '../../referrers.js';
 import { objectPath } from './apply.js';

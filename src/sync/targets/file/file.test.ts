@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Digest, sortKeys } from '../../../compile/canonical.js';
+import { canonicalJson, sha256Digest, sortKeys } from '../../../core/canonical.js';
 import { renderStandaloneYaml } from '../../../compile/standalone.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
 import { planSync } from '../../plan.js';

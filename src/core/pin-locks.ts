@@ -7,7 +7,7 @@
  * the tag now names another object, the tag was moved or re-created: an error, never accepted.
  */
 import semver from 'semver';
-import { isExactVersion, isValidPin } from './pin.js';
+import { isExactVersion, isValidPin } from './pins.js';
 
 export interface PinLock {
   readonly version: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBounded } from './run-bounded.js';
+import { runBounded } from './bounded.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isExactVersion, isValidPin, resolvePin } from './pin.js';
-import type { VersionTag } from './tags.js';
+import { isExactVersion, isValidPin, resolvePin } from './pins.js';
+import type { VersionTag } from '../model/version.js';
 
 function tag(service: string, version: string): VersionTag {
   return {

@@ -1,6 +1,6 @@
 /**
  * Validators compiled ahead of time. `npm run build` writes the standalone code of every
- * validator tagway uses (scripts/build-validators.js) to `dist/validate/compiled/<set>.cjs`; a
+ * validator tagway uses (scripts/build-validators.js) to `dist/core/compiled/<set>.cjs`; a
  * process then loads a set in a few milliseconds instead of compiling its schemas (≈0.15 s for
  * a compile that meets them all). Run from the sources, or when a file is missing, unreadable or
  * made from other schemas (its first line names the digest of the schemas it was made from),

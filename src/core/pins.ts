@@ -7,7 +7,7 @@
  * major.minor.patch ('^1.3.0-rc.1' matches 1.3.0-rc.2, '^1.2' never matches 1.3.0-rc.1).
  */
 import semver from 'semver';
-import type { VersionTag } from './tags.js';
+import type { VersionTag } from '../model/version.js';
 
 /** True for a pin that names one version: canonical semver, no `v` prefix, no operator. */
 export function isExactVersion(pin: string): boolean {
