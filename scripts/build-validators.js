@@ -12,8 +12,8 @@ const dist = path.join(root, 'dist');
 const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone').default;
 const { compiledHeader } = await import(new URL('../dist/core/compiled-validators.js', import.meta.url).href);
 const { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
-const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/validate/apisix/schema.js', import.meta.url).href);
-const { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } = await import(new URL('../dist/validate/apisix/plugin-checks.js', import.meta.url).href);
+const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/apisix/validator/schema.js', import.meta.url).href);
+const { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } = await import(new URL('../dist/apisix/validator/plugin-checks.js', import.meta.url).href);
 
 /**
  * Adds each schema under its name and returns the module's code (`exports[name]` is its

@@ -21,7 +21,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateApisixObject, type ApisixObjectKind } from '../src/validate/apisix/index.js';
+import { validateApisixObject, type ApisixObjectKind } from '../src/apisix/validator/index.js';
 
 interface ConformanceCase {
   readonly id: string;

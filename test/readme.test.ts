@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECKED_PLUGINS } from '../src/validate/apisix/index.js';
+import { CHECKED_PLUGINS } from '../src/apisix/validator/index.js';
 import { PROJECT_ROOT } from './support/example-repo.js';
 
 const README = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');

@@ -1,15 +1,15 @@
 /**
  * Every JSON Schema tagway ships or compiles is valid against its meta-schema. Checked here,
  * once, so that the validators can be compiled at run time without checking it again
- * (`validateSchema: false` in src/validate/schemas.ts and src/validate/apisix/).
+ * (`validateSchema: false` in src/validate/schemas.ts and src/apisix/validator/).
  */
 import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { allowSecretReferences } from '../src/validate/apisix/plugin-checks.js';
-import { PLUGIN_SCHEMAS } from '../src/validate/apisix/plugin-schemas.js';
-import { pluginMetaSchema, routeSchema, serviceSchema, upstreamSchema } from '../src/validate/apisix/schema.js';
+import { allowSecretReferences } from '../src/apisix/validator/plugin-checks.js';
+import { PLUGIN_SCHEMAS } from '../src/apisix/validator/plugin-schemas.js';
+import { pluginMetaSchema, routeSchema, serviceSchema, upstreamSchema } from '../src/apisix/validator/schema.js';
 import { readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;

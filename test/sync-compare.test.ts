@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/core/canonical.js';
-import { sameJson } from '../src/sync/normalize.js';
+import { sameJson } from '../src/apisix/normalize.js';
 
 function random(seed: number): () => number {
   let s = seed;

@@ -13,7 +13,7 @@ import { listWorktree, readWorktree, treeOfListing } from '../load/worktree.js';
 import type { WorktreeListing } from '../load/worktree.js';
 import { tagRefsState } from '../git/refs.js';
 import type { TagRefsState } from '../git/refs.js';
-import { loadApisixValidators } from '../validate/apisix/index.js';
+import { loadApisixValidators } from '../apisix/validator/index.js';
 import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from '../core/errors.js';

@@ -1,7 +1,7 @@
 import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { validateApisixObject } from '../validate/apisix/index.js';
-import type { ApisixObjectKind } from '../validate/apisix/index.js';
+import { validateApisixObject } from '../apisix/validator/index.js';
+import type { ApisixObjectKind } from '../apisix/validator/index.js';
 import type { EmittedOrigin } from './emit.js';
 
 const KIND: Readonly<Record<ApisixKind, ApisixObjectKind>> = { upstreams: 'upstream', services: 'service', routes: 'route' };

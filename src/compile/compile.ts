@@ -11,7 +11,7 @@ import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
 import { cmp, compareDiagnostics, hasErrors } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
-import { BUNDLED_PLUGINS } from '../validate/apisix/index.js';
+import { BUNDLED_PLUGINS } from '../apisix/validator/index.js';
 import { groupEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
 import type { CheckedRepo, FileKind, FileRecord, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
 import { RULES } from '../validate/rules/index.js';

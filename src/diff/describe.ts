@@ -1,7 +1,8 @@
 /** Wording shared by the text and markdown renderers. */
 import type { ApisixKind } from '../model/apisix.js';
 import { HTTP_METHODS } from './impact.js';
-import type { DiffSide, GroupDiff, ObjectChangeKind, ObjectCounts, ObjectRef, VersionChange } from './model.js';
+import type { DiffSide, GroupDiff, ObjectChangeKind, ObjectCounts, VersionChange } from './model.js';
+import type { ObjectRef } from '../model/apisix.js';
 
 const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
 

@@ -1,9 +1,10 @@
 import type { ApisixConfig, ApisixKind, ApisixObject, ApisixRoute } from '../model/apisix.js';
 import { APISIX_KINDS } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
-import { referencesOf } from '../sync/plan.js';
-import type { ObjectDiff, ObjectRef, RoutingChange } from './model.js';
+import type { ObjectDiff, RoutingChange } from './model.js';
 import { DESCRIPTIVE_FIELDS, isAtOrBelow } from './objects.js';
+import type { ObjectRef } from '../model/apisix.js';
+import { referencesOf } from '../apisix/references.js';
 
 /** APISIX's methods, in its schema's order (`apisix/schema_def.lua`, route `methods`). */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'] as const;

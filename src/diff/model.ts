@@ -1,4 +1,4 @@
-import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ObjectRef } from '../model/apisix.js';
 
 /** Version of the JSON document `tagway diff --format json` prints (docs/diff.md). */
 export const DIFF_FORMAT = 'tagway.diff/v1';
@@ -48,11 +48,6 @@ export interface ServiceDiff {
   readonly version: VersionChange;
   /** Ordered upstreams → services → routes, then by id. */
   readonly objects: readonly ObjectDiff[];
-}
-
-export interface ObjectRef {
-  readonly kind: ApisixKind;
-  readonly id: string;
 }
 
 /**

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { sortKeys } from '../core/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
-import { diffFields, sameJson } from '../sync/normalize.js';
+import { diffFields, sameJson } from '../apisix/normalize.js';
 import type { FieldDiff, ObjectChangeKind, ObjectDiff } from './model.js';
 import { maskSecretPair } from '../secrets/classify.js';
 

@@ -73,3 +73,9 @@ export interface ApisixConfig {
   readonly services: readonly ApisixService[];
   readonly routes: readonly ApisixRoute[];
 }
+
+/** An object named by kind and id (what another object refers to, what blocks a sync). */
+export interface ObjectRef {
+  readonly kind: ApisixKind;
+  readonly id: string;
+}

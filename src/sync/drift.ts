@@ -1,7 +1,7 @@
 import type { ApisixKind } from '../model/apisix.js';
 import type { TargetKind, TargetSpec } from '../model/target.js';
 import { errorData, type SyncErrorData } from './errors.js';
-import type { FieldChange } from './normalize.js';
+import type { FieldChange } from '../apisix/normalize.js';
 import { runBounded } from '../core/bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';

@@ -1,4 +1,4 @@
-import type { ApisixKind } from '../model/apisix.js';
+import type { ApisixKind, ObjectRef } from '../model/apisix.js';
 
 /**
  * Why a sync step failed, as stable codes the CLI can map to exit codes and tests can assert.
@@ -67,12 +67,6 @@ export interface FailedRequest {
   /** Last HTTP status seen, or null when no response arrived. */
   readonly status: number | null;
   readonly attempts: number;
-}
-
-/** An object that blocks a sync (see `Conflict` in plan.ts for the planner's own list). */
-export interface ObjectRef {
-  readonly kind: ApisixKind;
-  readonly id: string;
 }
 
 /** Plain, JSON-serialisable description of a failure. */

@@ -8,14 +8,15 @@
  *   and `sync --dry-run`, whose plan per target is `report.targets[i].plan`);
  * - lower level: `createTargets`, `rolloutTargets`, `syncTarget`, `checkDriftTargets`, `planSync`.
  */
-export { planSync, planPhases, applyPlanToConfig, invertPlan, isOwnedBy, ownedObjects, describeObject } from './plan.js';
+export { planSync, planPhases, applyPlanToConfig, invertPlan, isOwnedBy, ownedObjects } from './plan.js';
+export { describeObject, REFERRER_KINDS } from '../apisix/references.js';
+export type { ReferrerKind } from '../apisix/references.js';
 export type { Plan, PlanStep, PlanCounts, Conflict } from './plan.js';
-export { normalizeObject, stripServerFields, diffFields, SERVER_FIELDS } from './normalize.js';
-export type { FieldChange } from './normalize.js';
+export { normalizeObject, stripServerFields, diffFields, SERVER_FIELDS } from '../apisix/normalize.js';
+export type { FieldChange } from '../apisix/normalize.js';
 export { SyncError, SYNC_ERROR_CODES, SYNC_PHASES, errorData } from './errors.js';
-export type { SyncErrorCode, SyncErrorData, SyncPhase, FailedRequest, ObjectRef } from './errors.js';
-export { REFERRER_KINDS } from './referrers.js';
-export type { Referrer, ReferrerKind } from './referrers.js';
+export type { SyncErrorCode, SyncErrorData, SyncPhase, FailedRequest } from './errors.js';
+export type { Referrer } from './referrers.js';
 export { DEFAULT_TIMEOUTS } from './timeouts.js';
 export type { RequestTimeouts } from './timeouts.js';
 export { resolveCredential, resolveTargetCredentials } from './credentials.js';

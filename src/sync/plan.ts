@@ -9,11 +9,12 @@ import {
   type ApisixObject,
 } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { SyncError, type ObjectRef } from './errors.js';
-import type { ReferrerKind } from './referrers.js';
-import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from './normalize.js';
+import { SyncError } from './errors.js';
+import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from '../apisix/normalize.js';
+import type { ObjectRef } from '../model/apisix.js';
+import { describeObject, referencesOf, type ReferrerKind } from '../apisix/references.js';
 
-export type { FieldChange } from './normalize.js';
+export type { FieldChange } from '../apisix/normalize.js';
 
 /** One write of a plan. `before` is the live object as read: the undo log of the step. */
 export type PlanStep =
@@ -67,22 +68,6 @@ export interface Plan {
 
 const UPSERT_ORDER: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
 const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
-
-const SINGULAR: Readonly<Record<ApisixKind | ReferrerKind, string>> = {
-  upstreams: 'upstream',
-  services: 'service',
-  routes: 'route',
-  stream_routes: 'stream route',
-  plugin_configs: 'plugin config',
-  global_rules: 'global rule',
-  consumers: 'consumer',
-  consumer_groups: 'consumer group',
-};
-
-/** `route petstore.list`: how messages name an object. */
-export function describeObject(kind: ApisixKind | ReferrerKind, id: string): string {
-  return `${SINGULAR[kind]} ${id}`;
-}
 
 /**
  * A run's lease object (labelled `tagway.lease`, see docs/concurrent-runs.md): coordination
@@ -156,30 +141,6 @@ function matchById(
   const wanted = new Set(desired.map((o) => o.id));
   for (const entry of liveById) if (!wanted.has(entry[0])) extra.push(entry);
   return extra;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * The objects `obj` refers to by id, as APISIX checks them on delete
- * (`apisix/admin/{services,upstreams}.lua` `delete_checker`): `service_id`, `upstream_id`, and
- * the upstreams of a `traffic-split` plugin.
- */
-export function referencesOf(obj: Readonly<Record<string, unknown>>): ObjectRef[] {
-  const refs: ObjectRef[] = [];
-  if (obj.service_id !== undefined) refs.push({ kind: 'services', id: String(obj.service_id) });
-  if (obj.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(obj.upstream_id) });
-  const split = isRecord(obj.plugins) ? obj.plugins['traffic-split'] : undefined;
-  const rules = isRecord(split) && Array.isArray(split.rules) ? split.rules : [];
-  for (const rule of rules) {
-    const weighted = isRecord(rule) && Array.isArray(rule.weighted_upstreams) ? rule.weighted_upstreams : [];
-    for (const w of weighted) {
-      if (isRecord(w) && w.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(w.upstream_id) });
-    }
-  }
-  return refs;
 }
 
 function placementConflict(kind: ApisixKind, id: string, live: ApisixObject, group: string): Conflict {

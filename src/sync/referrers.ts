@@ -5,17 +5,10 @@
  * nothing (a stream route's `upstream_id` is not checked by APISIX): such a delete is a
  * `still-referenced` conflict, found before any write.
  */
-import type { ObjectRef } from './errors.js';
-import { describeObject, referencesOf, type Conflict, type Plan } from './plan.js';
+import type { Conflict, Plan } from './plan.js';
+import type { ObjectRef } from '../model/apisix.js';
+import { REFERRER_KINDS, describeObject, referencesOf, type ReferrerKind } from '../apisix/references.js';
 
-/**
- * The kinds read for their references, and what APISIX checks of each
- * (`apisix/admin/upstreams.lua`, `services.lua`): stream routes use upstreams and services by
- * `upstream_id` / `service_id`; plugin configs, global rules, consumers and consumer groups use
- * upstreams through `traffic-split`'s `weighted_upstreams[].upstream_id`.
- */
-export const REFERRER_KINDS = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
-export type ReferrerKind = (typeof REFERRER_KINDS)[number];
 
 /** An object of a `ReferrerKind`, reduced to what it uses. */
 export interface Referrer {

@@ -4,7 +4,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
 import type { LeaseNote } from './lease/fleet-lease.js';
-import { stripServerFields } from './normalize.js';
+import { stripServerFields } from '../apisix/normalize.js';
 import { invertPlan, ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';

@@ -16,7 +16,7 @@
  *    the snapshot, its report becomes `failed` (`lease-lost` or `verify-failed`).
  * 4. **Release**: every lease object of the run is removed, whatever happened.
  */
-import { SyncError, errorData, inPhase, type ObjectRef, type SyncErrorData } from '../errors.js';
+import { SyncError, errorData, inPhase, type SyncErrorData } from '../errors.js';
 import type { Plan } from '../plan.js';
 import type { Referrer } from '../referrers.js';
 import type { RolloutReport } from '../rollout.js';
@@ -25,6 +25,7 @@ import { probeTarget, type SyncSnapshot, type TargetReport, type TargetStatus } 
 import type { ApplyContext, ApplyReport, LeaseRequest, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
 import { describeRun, newRunToken, thisProcess } from './holder.js';
 import { SYSTEM_LEASE_CLOCK, describeWait, retryUntil, type LeaseClock } from './wait.js';
+import type { ObjectRef } from '../../model/apisix.js';
 
 /** Seconds a lease outlives its last renewal: what a run that died (kill -9) blocks others for. */
 export const DEFAULT_LEASE_TTL_SECONDS = 60;

@@ -1,8 +1,9 @@
 import type { ApisixConfig, ApisixKind, ApisixObject } from '../../model/apisix.js';
 import type { TargetKind } from '../../model/target.js';
-import type { FailedRequest, ObjectRef, SyncErrorData } from '../errors.js';
+import type { FailedRequest, SyncErrorData } from '../errors.js';
 import type { Plan } from '../plan.js';
 import type { Referrer } from '../referrers.js';
+import type { ObjectRef } from '../../model/apisix.js';
 
 /**
  * What a target holds now: every upstream, service and route on it, whoever owns them (the

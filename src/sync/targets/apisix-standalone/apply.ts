@@ -1,6 +1,6 @@
 import { APISIX_KINDS, type ApisixConfig } from '../../../model/apisix.js';
 import { SyncError, errorData, interruptedError } from '../../errors.js';
-import { sameJson } from '../../normalize.js';
+import { sameJson } from '../../../apisix/normalize.js';
 import { applyPlanToConfig, blockedError, ownedObjects, stepsBlockedIn, type Plan } from '../../plan.js';
 import type { ApplyReport, RestoreReport } from '../port.js';
 import type { AdminClient } from '../apisix/client.js';

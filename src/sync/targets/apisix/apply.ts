@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../../core/canonical.js';
 import type { ApisixKind, ApisixObject } from '../../../model/apisix.js';
 import { SyncError, errorData, interruptedError, type SyncErrorData } from '../../errors.js';
-import { stripServerFields } from '../../normalize.js';
+import { stripServerFields } from '../../../apisix/normalize.js';
 import { planPhases, type Plan, type PlanStep } from '../../plan.js';
 import { runBounded } from '../../../core/bounded.js';
 import type { ApplyContext, ApplyReport, RestoreReport } from '../port.js';

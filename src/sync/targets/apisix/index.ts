@@ -1,5 +1,4 @@
 import type { ApisixTargetSpec } from '../../../model/target.js';
-import type { ObjectRef } from '../../errors.js';
 import type { Plan } from '../../plan.js';
 import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../port.js';
 import { applyApisixPlan } from './apply.js';
@@ -7,6 +6,7 @@ import { AdminClient, type AdminClientOptions } from './client.js';
 import { AdminLease } from './lease.js';
 import { readApisixConfig, readObjects, readReferrers } from './read.js';
 import type { Referrer } from '../../referrers.js';
+import type { ObjectRef } from '../../../model/apisix.js';
 
 export { AdminClient } from './client.js';
 

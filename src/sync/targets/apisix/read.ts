@@ -1,10 +1,12 @@
 import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
-import { SyncError, type ObjectRef } from '../../errors.js';
+import { SyncError } from '../../errors.js';
 import { runBounded } from '../../../core/bounded.js';
 import type { ReadBackEntry } from '../port.js';
-import { REFERRER_KINDS, referrerOf, type Referrer } from '../../referrers.js';
+import { referrerOf, type Referrer } from '../../referrers.js';
 import { objectPath } from './apply.js';
 import type { AdminClient } from './client.js';
+import type { ObjectRef } from '../../../model/apisix.js';
+import { REFERRER_KINDS } from '../../../apisix/references.js';
 
 /** Largest page the Admin API serves (`apisix/admin/v3_adapter.lua`: 10 ≤ page_size ≤ 500). */
 export const PAGE_SIZE = 500;

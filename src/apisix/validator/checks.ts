@@ -31,8 +31,8 @@ import { parseLuaChunk } from './lua-syntax.js';
 import { checkPluginConf } from './plugin-checks.js';
 import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
 import { schemaIssues } from './schema-errors.js';
+import type { Report } from './report.js';
 
-export type Report = (pointer: string, message: string) => void;
 
 type JsonObject = Readonly<Record<string, unknown>>;
 

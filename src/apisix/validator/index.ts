@@ -16,7 +16,8 @@
  */
 
 import { BUNDLED_PLUGINS } from './bundled-plugins.js';
-import { checkRoute, checkService, checkUpstreamObject, isObject, type Report } from './checks.js';
+import { checkRoute, checkService, checkUpstreamObject, isObject } from './checks.js';
+import type { Report } from './report.js';
 import { schemaIssues } from './schema-errors.js';
 import { apisixSchemaValidators } from './schema.js';
 

@@ -26,7 +26,7 @@
 
 import type { Ajv, ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { loadCompiled } from '../../core/compiled-validators.js';
-import type { Report } from './checks.js';
+import type { Report } from './report.js';
 import { isApisixIpOrCidr, isIpv4, isIpv6, luaToNumber } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';
 import { pcreSyntaxError, regexOptionsError, replacementTemplateError } from './pcre.js';
