@@ -28,7 +28,7 @@ export type { DiffCommandOptions, DiffOutcome } from './app/diff.js';
 export * from './diff/index.js';
 export { syncGroup, checkDrift, planSync } from './sync/index.js';
 export { UserError } from './core/errors.js';
-export { readWorktree } from './load/worktree.js';
+export { readWorktree } from './source/worktree.js';
 export type { SourceFile, SourceTree } from './load/source-file.js';
 export type { VersionTag } from './model/version.js';
 export type * from './model/apisix.js';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRepo } from '../src/git/repo.js';
 import { listVersionTags } from '../src/git/tags.js';
-import { readTemplatesAtTags } from '../src/load/git-source.js';
+import { readTemplatesAtTags } from '../src/source/git-revision.js';
 import { makeRepo } from './support/git-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 

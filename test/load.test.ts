@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
 import { classifyPath } from '../src/load/layout.js';
-import { readWorktree } from '../src/load/worktree.js';
+import { readWorktree } from '../src/source/worktree.js';
 import { memoryInput } from './support/memory-repo.js';
 
 const GROUP = 'name: g\npublished: {}\n';

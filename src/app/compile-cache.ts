@@ -26,7 +26,7 @@ import type { ApisixKind } from '../model/apisix.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { CompileMemo, UnitRecord } from '../compile/memo.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
-import type { TagTemplates } from '../load/git-source.js';
+import type { TagTemplates } from '../source/git-revision.js';
 import type { FileRecord } from '../validate/entries.js';
 
 /** Format of the segment files; part of the namespace. */

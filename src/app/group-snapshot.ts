@@ -11,7 +11,7 @@ import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
-import { describeRefusal, readRepoFile } from '../load/repo-file.js';
+import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';

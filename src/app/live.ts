@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { groupPath } from '../load/layout.js';
-import { repoFileReader } from '../load/repo-file.js';
+import { repoFileReader } from '../source/repo-file.js';
 import { sourceText } from '../load/yaml-file.js';
 import { cmp } from '../model/diagnostic.js';
 import type { Env } from '../sync/credentials.js';

@@ -7,12 +7,12 @@ import { parentPort } from 'node:worker_threads';
 import { prefillMemo, sourcesToRead } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import type { GitRepo } from '../git/repo.js';
-import { deferredSource, loadSources } from '../load/deferred-source.js';
-import { blobReader, sizeChecked } from '../load/git-source.js';
+import { deferredSource, loadSources } from '../source/deferred-source.js';
+import { blobReader, sizeChecked } from '../source/git-revision.js';
 import type { SourceFile } from '../load/source-file.js';
-import { repoFileReader } from '../load/repo-file.js';
-import type { RepoFileReader } from '../load/repo-file.js';
-import { readWorktreeFile } from '../load/worktree.js';
+import { repoFileReader } from '../source/repo-file.js';
+import type { RepoFileReader } from '../source/repo-file.js';
+import { readWorktreeFile } from '../source/worktree.js';
 import { encodeFileRecord, encodeUnitRecord } from './compile-cache.js';
 import type { PrefetchJob, PrefetchResult, WireSource } from './prefetch.js';
 

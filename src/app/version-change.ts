@@ -16,7 +16,7 @@ import { listVersionTags } from '../git/tags.js';
 import { listTree, readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
-import { readRevision, readTemplatesAtTags } from '../load/git-source.js';
+import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
 import { cloneGaps } from './clone-gaps.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { gitCliAvailable, withoutGitVariables } from '../git/cli.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { gitBlobId } from './blob-id.js';
+import { gitBlobId } from '../load/blob-id.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch, SourceReader } from './deferred-source.js';
-import { blobReader } from './git-source.js';
+import { blobReader } from './git-revision.js';
 import { describeRefusal, repoFileReader } from './repo-file.js';
 import type { RepoFileReader } from './repo-file.js';
-import { CONFIG_ROOTS, REPO_CONFIG_FILE } from './source-file.js';
-import type { SourceFile, SourceTree } from './source-file.js';
+import { CONFIG_ROOTS, REPO_CONFIG_FILE } from '../load/source-file.js';
+import type { SourceFile, SourceTree } from '../load/source-file.js';
 
 /**
  * Reads the config files of a work tree (`services/`, `gateway-groups/`, `tagway.yaml`), each

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRefusal, repoFileReader } from './repo-file.js';
 import type { RepoFileRead } from './repo-file.js';
-import { MAX_FILE_BYTES } from './source-file.js';
+import { MAX_FILE_BYTES } from '../load/source-file.js';
 
 const CANARY = 'canary-repo-file-4f1d';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
+import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from '../load/source-file.js';
 
 /**
  * Why a repository path was not read. Nothing of the file is read, shown or hashed then.

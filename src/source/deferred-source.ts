@@ -1,4 +1,4 @@
-import type { SourceFile } from './source-file.js';
+import type { SourceFile } from '../load/source-file.js';
 
 /**
  * Source files whose bytes are read when first used, so a compile that takes a file's results

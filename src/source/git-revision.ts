@@ -8,9 +8,9 @@ import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch } from './deferred-source.js';
-import { templatePath } from './layout.js';
-import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from './source-file.js';
-import type { SourceFile, SourceTree } from './source-file.js';
+import { templatePath } from '../load/layout.js';
+import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from '../load/source-file.js';
+import type { SourceFile, SourceTree } from '../load/source-file.js';
 import type { VersionTag } from '../model/version.js';
 
 const SYMLINK = '120000';
