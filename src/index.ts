@@ -13,7 +13,7 @@ export { canonicalJson, sha256Digest } from './core/canonical.js';
 export { validateApisixObject, BUNDLED_PLUGINS, CHECKED_PLUGINS } from './apisix/validator/index.js';
 export type { ApisixObjectKind, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './apisix/validator/index.js';
 export { RULES } from './validate/rules/index.js';
-export { loadCompileInput, compileRepository } from './app/repository.js';
+export { loadCompileInput, compileRepository } from './build/input.js';
 export { runCompile, runValidate } from './app/compile.js';
 export { runSync } from './app/sync.js';
 export type { SyncOptions, SyncOutcome } from './app/sync.js';

@@ -16,8 +16,8 @@ import { readUpstream, type RemoteAuth } from '../git/remote.js';
 import type { Env } from '../sync/credentials.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
 import { UserError } from '../core/errors.js';
-import { openConfigRepo } from './repository.js';
 import { loadTrust } from './signing.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 export interface AgentRunOptions {
   /** Any folder inside the clone of the config repository. */

@@ -6,15 +6,15 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
 import { writeFilesAtomicallyNoting, type PlannedFile } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
-import { cacheWanted, loadCompileInput, loadValidators, startListing } from './repository.js';
-import type { StartedListing } from './repository.js';
+import { cacheWanted, loadCompileInput, loadValidators, startListing } from '../build/input.js';
+import type { StartedListing } from '../build/input.js';
 import { compile } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
-import { spliceCompile } from './incremental.js';
-import { prepareResultRecord, readResultRecord, recordInputsOf, stateOf } from './result-record.js';
-import type { WrittenFiles } from './result-record.js';
+import { spliceCompile } from '../build/splice.js';
+import { prepareResultRecord, readResultRecord, recordInputsOf, stateOf } from '../build/result-record.js';
+import type { WrittenFiles } from '../build/result-record.js';
 import { draftFindings } from './validate-drafts.js';
-import type { SourceOptions } from './repository.js';
+import type { SourceOptions } from '../build/input.js';
 import { prepareSigner, signaturePath } from './signing.js';
 import { renderSignatureFile, signSnapshot } from '../sign/signature.js';
 import type { Env } from '../sync/credentials.js';
@@ -64,7 +64,7 @@ export interface CompileOutcome {
   /**
    * How the snapshots were made: null when the repository was compiled whole; otherwise the
    * services compiled anew (sorted) and spliced into the snapshots of the previous compile
-   * (src/app/incremental.ts). The output is the same either way.
+   * (src/build/splice.ts). The output is the same either way.
    */
   readonly incremental: readonly string[] | null;
 }
@@ -177,7 +177,7 @@ async function removeSignatures(paths: readonly string[]): Promise<string[]> {
 
 /**
  * The compile whose snapshots `runCompile` writes: spliced from the previous one when its result
- * record allows (src/app/incremental.ts), whole otherwise. `record` prepares the record of the
+ * record allows (src/build/splice.ts), whole otherwise. `record` prepares the record of the
  * result for the next compile, kept once the files are written (a compile with findings keeps none).
  */
 async function compileForFiles(

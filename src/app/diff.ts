@@ -10,7 +10,9 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { UserError } from '../core/errors.js';
-import { loadCompileInput, openConfigRepo, revisionHint } from './repository.js';
+import { loadCompileInput } from '../build/input.js';
+import { openConfigRepo } from '../source/config-repo.js';
+import { revisionHint } from '../source/config-repo.js';
 
 export interface DiffCommandOptions {
   /** Any folder inside the config repository. */

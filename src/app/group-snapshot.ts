@@ -23,8 +23,9 @@ import { SyncError } from '../sync/errors.js';
 import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
-import { loadCompileInput, openConfigRepo } from './repository.js';
+import { loadCompileInput } from '../build/input.js';
 import { checkSnapshotSignature, loadTrust, type CheckedSignature } from './signing.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 export interface GroupSnapshotOptions {
   /** Any folder inside the config repository; a relative `snapshotFile` is resolved against it. */

@@ -15,8 +15,8 @@ import { listTree } from '../git/tree.js';
 import type { Signature } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
 import { UserError } from '../core/errors.js';
-import { openConfigRepo } from './repository.js';
 import { groupsAtHead } from './version-change.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 export interface HistoryOptions {
   readonly cwd: string;

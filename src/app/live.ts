@@ -12,7 +12,7 @@ import type { Env } from '../sync/credentials.js';
 import { runDriftCheck } from './drift.js';
 import type { DriftCheckOutcome } from './drift.js';
 import { UserError } from '../core/errors.js';
-import { openConfigRepo } from './repository.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 export interface LiveCheckOptions {
   readonly cwd: string;

@@ -19,9 +19,9 @@ import { listTree, readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
 import { UserError } from '../core/errors.js';
-import { openConfigRepo } from './repository.js';
 import { groupsAtHead } from './version-change.js';
 import type { VersionTag } from '../model/version.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 export interface StatusOptions {
   readonly cwd: string;

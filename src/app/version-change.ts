@@ -17,15 +17,15 @@ import { listTree, readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
-import { cloneGaps } from './clone-gaps.js';
+import { cloneGaps } from '../build/clone-gaps.js';
 import { groupPath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import { UserError } from '../core/errors.js';
 import { uneditablePointer } from './group-pointer.js';
-import { openConfigRepo } from './repository.js';
 import type { VersionTag } from '../model/version.js';
+import { openConfigRepo } from '../source/config-repo.js';
 
 /** Options every writing command takes. */
 export interface WriteOptions {

@@ -3,7 +3,7 @@
  * rules) and per service of a group (merge, service rules, route claims, emitted objects). A key
  * names everything its result depends on (content by git blob id), so a result found under a key
  * is the result for the input at hand; a memo never has to be invalidated, only filled. The
- * on-disk cache (src/app/compile-cache.ts) and the worker pool (src/app/prefetch.ts) fill one
+ * on-disk cache (src/build/compile-cache.ts) and the worker pool (src/build/prefetch.ts) fill one
  * before compile runs; compile adds what it had to compute.
  */
 import type { Diagnostic } from '../model/diagnostic.js';

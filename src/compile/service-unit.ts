@@ -2,7 +2,7 @@
  * One published service as one gateway group runs it (a "unit"): its template at the published
  * version, the group's overlay, and what follows from them alone — the `service`-scoped rules,
  * the route claims the conflict check needs, and the emitted objects. Pure; compile keeps the
- * results per unit (memo.ts), and worker threads compute them in parallel (src/app/prefetch.ts).
+ * results per unit (memo.ts), and worker threads compute them in parallel (src/build/prefetch.ts).
  */
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';

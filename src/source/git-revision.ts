@@ -210,7 +210,7 @@ export function sizeChecked(bytes: Uint8Array): Uint8Array {
 /**
  * Reads blobs of deferred sources: many through one `git cat-file --batch`, one synchronously. A
  * source whose blob is missing is left unread by `readMany` (reading it later throws
- * MissingObjectError): the caller finds those before compile runs (src/app/clone-gaps.ts).
+ * MissingObjectError): the caller finds those before compile runs (src/build/clone-gaps.ts).
  */
 export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8Array } {
   return {

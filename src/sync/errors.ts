@@ -1,4 +1,4 @@
-import type { ApisixKind, ObjectRef } from '../model/apisix.js';
+import type { ObjectRef } from '../model/apisix.js';
 
 /**
  * Why a sync step failed, as stable codes the CLI can map to exit codes and tests can assert.

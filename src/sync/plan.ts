@@ -11,7 +11,6 @@ import {
 import type { Snapshot } from '../model/snapshot.js';
 import { SyncError } from './errors.js';
 import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from '../apisix/normalize.js';
-import type { ObjectRef } from '../model/apisix.js';
 import { describeObject, referencesOf, type ReferrerKind } from '../apisix/references.js';
 
 export type { FieldChange } from '../apisix/normalize.js';

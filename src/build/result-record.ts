@@ -25,7 +25,7 @@ import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { FileRecord } from '../validate/entries.js';
 import { fileIdentity } from '../core/atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
-import type { RawListing } from './repository.js';
+import type { RawListing } from './input.js';
 
 /** Format of the result record; a record of another format is ignored. */
 const FORMAT = 6;

@@ -51,7 +51,7 @@ import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
-import type { RawListing } from './repository.js';
+import type { RawListing } from './input.js';
 import {
   claimHash,
   encodeClaims,

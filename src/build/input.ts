@@ -1,6 +1,4 @@
-import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import { GitError } from '../git/errors.js';
-import { openRepo } from '../git/repo.js';
 import type { GitRepo } from '../git/repo.js';
 import type { IgnoredTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
@@ -21,6 +19,7 @@ import { cloneGaps, withoutMissingBlobs } from './clone-gaps.js';
 import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 import type { VersionTag } from '../model/version.js';
+import { openConfigRepo, revisionHint } from '../source/config-repo.js';
 
 export interface SourceOptions {
   /** Any folder inside the config repository. */
@@ -44,18 +43,6 @@ export interface SourceOptions {
   readonly cache?: boolean;
   /** How work the cache lacks is spread over threads (see prefetch.ts). */
   readonly prefetch?: PrefetchOptions;
-}
-
-/** Opens the config repository, turning git's "not a repository" into a user error. */
-export async function openConfigRepo(cwd: string): Promise<GitRepo> {
-  try {
-    return await openRepo(cwd);
-  } catch (error) {
-    if (error instanceof GitError) {
-      throw new UserError(error.message, 'Run tagway inside a git repository holding services/ and gateway-groups/ (tagway init creates one).', { cause: error });
-    }
-    throw error;
-  }
 }
 
 /**
@@ -120,7 +107,7 @@ export interface StartedListing {
   /**
    * Once `listing` resolved: whether the files are what `raw` lists (not read from the folders
    * because git's listing could not be trusted) and every version tag's objects were found, so
-   * that a later `raw` tells every change (see src/app/incremental.ts).
+   * that a later `raw` tells every change (see src/build/splice.ts).
    */
   readonly followsRaw: () => boolean;
 }
@@ -191,12 +178,6 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
   return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
-}
-
-/** What to do about a revision that does not resolve: in a clone that may lack tags, fetch them. */
-export function revisionHint(repo: GitRepo): string {
-  const incomplete = missingTagsReason(readCloneState(repo), ciKind());
-  return incomplete === null ? 'Name a branch, tag or commit of this repository.' : `A tag or commit may be missing because ${incomplete.reason}. ${incomplete.hint}`;
 }
 
 /**
