@@ -120,6 +120,19 @@ describe('version commands on the command line', () => {
     expect(run.stderr).not.toContain('internal error');
   });
 
+  it.each([
+    [['publish', 'petstor', '--version', '1.2.0'], 'error: services/petstor/service.yaml is not committed at HEAD\n  hint: Did you mean `petstore`?'],
+    [['promote', 'ordres', '--from', 'staging', '--to', 'production'], 'error: group staging does not publish ordres\n  hint: Did you mean `orders`?'],
+    [['rollback', 'petsore', '--group', 'production'], 'error: group production does not publish petsore\n  hint: Did you mean `petstore`?'],
+    [['history', 'catalg'], 'error: there is no service `catalg`: no template, no version and no group publishes it\n  hint: Did you mean `catalog`?'],
+  ])('names the service meant when a service name is mistyped: %j', (args, message) => {
+    const r = setup();
+    const run = tagway(r, ...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(r.repo.git('status', '--porcelain')).toBe('');
+  });
+
   it('exits 2 naming the missing identity instead of making one up', () => {
     const r = setup({ identity: false });
     addPetstoreRoute(r.repo, 'adopt', '/adopt');

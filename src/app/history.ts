@@ -9,11 +9,11 @@ import type { PointerState } from '../git/history.js';
 import { resolvePin } from '../git/pin.js';
 import { headCommit } from '../git/revision.js';
 import { NAME_PATTERN, listVersionTags } from '../git/tags.js';
-import { listTree } from '../git/tree.js';
 import type { Signature } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
 import { UserError } from './errors.js';
 import { openConfigRepo } from './repository.js';
+import { closestService, knownServices } from './service-names.js';
 import { groupsAtHead } from './version-change.js';
 
 export interface HistoryOptions {
@@ -132,8 +132,11 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
   }
 
   if (mine.length === 0 && groups.length === 0) {
-    const known = (await listTree(repo, head, ['services'])).some((e) => e.path === `services/${service}/service.yaml`);
-    if (!known) throw new UserError(`there is no service \`${service}\`: no template, no version and no group publishes it`);
+    const known = await knownServices(repo, head, tags);
+    if (!known.includes(service)) {
+      const hint = closestService(service, known) ?? (known.length > 0 ? `Services here: ${known.join(', ')}.` : undefined);
+      throw new UserError(`there is no service \`${service}\`: no template, no version and no group publishes it`, hint);
+    }
   }
   const versions = details
     .map((t) => ({

@@ -7,6 +7,7 @@ import { lockFits } from '../git/lock.js';
 import { resolvePin } from '../git/pin.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { UserError } from './errors.js';
+import { closestService } from './service-names.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import type { PointerMove } from './publish.js';
 import { assertCommitted, assertOnBranch, commitChange, openForWrite, readGroupAtHead, validateChange } from './version-change.js';
@@ -41,7 +42,10 @@ export async function runPromote(options: PromoteOptions): Promise<PromoteOutcom
   const target = await readGroupAtHead(ctx, to);
 
   const sourceState = pointerState(source.pointer, service);
-  if (sourceState === null) throw new UserError(`group ${from} does not publish ${service}`, `Publish it there first: \`tagway publish ${service} --version X.Y.Z --group ${from}\`.`);
+  if (sourceState === null) {
+    const guess = closestService(service, source.pointer.published.keys());
+    throw new UserError(`group ${from} does not publish ${service}`, guess ?? `Publish it there first: \`tagway publish ${service} --version X.Y.Z --group ${from}\`.`);
+  }
   const tag = resolvePin(ctx.tags, service, sourceState.pin);
   if (tag === null) throw new UserError(`${from}'s pin of ${service}, \`${sourceState.pin}\`, matches no tag`, 'Run `tagway validate` to see what is wrong with it.');
   const sourceLock = source.pointer.locks.get(service);

@@ -15,6 +15,7 @@ import { writeTagObject } from '../git/write.js';
 import { templatePath } from '../load/layout.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { UserError } from './errors.js';
+import { closestService, knownServices } from './service-names.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import { versionTagMessage } from './template-changes.js';
 import {
@@ -165,7 +166,11 @@ async function templateAtHead(ctx: WriteContext, service: string): Promise<strin
   const path = templatePath(service);
   const entry = (await listTree(ctx.repo, ctx.head, [path])).find((e) => e.path === path && e.mode !== '120000');
   if (entry === undefined) {
-    throw new UserError(`${path} is not committed at HEAD`, `Create the template, commit it, then publish. A service's folder name equals its name.`);
+    const guess = closestService(service, await knownServices(ctx.repo, ctx.head, ctx.tags));
+    throw new UserError(
+      `${path} is not committed at HEAD`,
+      `${guess === null ? '' : `${guess} Otherwise: `}Create the template, commit it, then publish. A service's folder name equals its name.`,
+    );
   }
   return new TextDecoder().decode(await readBlob(ctx.repo, entry.oid));
 }

@@ -10,6 +10,7 @@ import { isExactVersion, resolvePin } from '../git/pin.js';
 import { SHALLOW_HINT } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { UserError } from './errors.js';
+import { closestService } from './service-names.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import type { PointerMove } from './publish.js';
 import { assertCommitted, assertOnBranch, commitChange, openForWrite, readGroupAtHead, validateChange } from './version-change.js';
@@ -61,7 +62,9 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   assertOnBranch(ctx);
   const file = await readGroupAtHead(ctx, group);
   const state = pointerState(file.pointer, service);
-  if (state === null) throw new UserError(`group ${group} does not publish ${service}`, 'Only a published service can be rolled back.');
+  if (state === null) {
+    throw new UserError(`group ${group} does not publish ${service}`, closestService(service, file.pointer.published.keys()) ?? 'Only a published service can be rolled back.');
+  }
   const current = resolvePin(ctx.tags, service, state.pin);
   const currentVersion = current?.version ?? state.version;
 
