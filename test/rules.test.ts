@@ -146,7 +146,7 @@ const cases: Case[] = [
     expected: [{ code: 'TW3008', file: T, line: 3, column: 14 }],
   },
   {
-    name: 'two services claiming the same host + method + path are reported at both (TW3009)',
+    name: 'two services claiming the same host + method + path are reported once, at the later route (TW3009)',
     files: {
       'services/api/service.yaml': 'name: api\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: root\n    uris: [/x, /]\n',
       [G]: 'name: g\npublished:\n  web: 1.0.0\n  api: 1.0.0\n',
@@ -155,10 +155,7 @@ const cases: Case[] = [
       'web/v1.0.0': WEB,
       'api/v1.0.0': 'name: api\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: root\n    uris: [/x, /]\n',
     },
-    expected: [
-      { code: 'TW3009', file: 'services/api/service.yaml', line: 8, column: 16 },
-      { code: 'TW3009', file: T, line: 8, column: 12 },
-    ],
+    expected: [{ code: 'TW3009', file: T, line: 8, column: 12 }],
   },
   {
     name: 'routes told apart by vars do not conflict',
@@ -290,8 +287,24 @@ describe('rules', () => {
 
   it('a conflict points at the other route as related', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('two services'))!);
-    expect(diagnostics[0]!.related[0]).toMatchObject({ file: T, line: 8 });
-    expect(diagnostics[1]!.related[0]).toMatchObject({ file: 'services/api/service.yaml', line: 8 });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.related).toEqual([expect.objectContaining({ file: 'services/api/service.yaml', line: 8, column: 16 })]);
+  });
+
+  it.each([
+    ['published versions: what can change is an overlay or a new version', false, /published versions \(web\/v1\.0\.0 and api\/v1\.0\.0\).*`path_prefix`.*gateway-groups\/g\/services\/web\.yaml.*publish a new version/],
+    ['drafts: the routes themselves', true, /^Change one route's path/],
+  ])('a conflict hint at %s', (_name, draft, hint) => {
+    const conflict = cases.find((c) => c.name.startsWith('two services'))!;
+    const { diagnostics } = run({ ...conflict, draft });
+    expect(diagnostics.filter((d) => d.code === 'TW3009').map((d) => d.hint)).toEqual([expect.stringMatching(hint)]);
+  });
+
+  it('a conflict of two routes of one published version says a new version is the way', () => {
+    const twice = `${WEB}  - name: home-again\n    uris: [/]\n    methods: [GET]\n`;
+    const { diagnostics } = run({ name: 'one service', files: { [T]: twice }, expected: [] });
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['TW3009', 11]]);
+    expect(diagnostics[0]!.hint).toBe('Both routes are in web/v1.0.0, a published version, which does not change: change a route in services/web/service.yaml and publish a new version.');
   });
 
   it('a literal key is never echoed in a finding', () => {
