@@ -141,6 +141,16 @@ const cases: Case[] = [
     expected: [{ code: 'TW3007', file: O, line: 3, column: 13 }],
   },
   {
+    name: 'nodes not indented under upstream: an empty upstream (TW2003) and a stray nodes (TW2001)',
+    files: { [T]: WEB.replace('upstream:\n  nodes:\n    - host: 10.0.0.1\n      port: 80\n', 'upstream:\nnodes:\n  - host: 10.0.0.1\n    port: 80\n') },
+    tags: { 'web/v1.0.0': WEB },
+    draft: true,
+    expected: [
+      { code: 'TW2003', file: T, line: 2, column: 10 },
+      { code: 'TW2001', file: T, line: 3, column: 1 },
+    ],
+  },
+  {
     name: 'pass_host rewrite without upstream_host (TW3008)',
     files: { [T]: WEB.replace('upstream:\n', 'upstream:\n  pass_host: rewrite\n') },
     expected: [{ code: 'TW3008', file: T, line: 3, column: 14 }],
@@ -305,6 +315,19 @@ describe('rules', () => {
     const { diagnostics } = run({ name: 'one service', files: { [T]: twice }, expected: [] });
     expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['TW3009', 11]]);
     expect(diagnostics[0]!.hint).toBe('Both routes are in web/v1.0.0, a published version, which does not change: change a route in services/web/service.yaml and publish a new version.');
+  });
+
+  it('an empty upstream beside its nodes hints at indentation, in a template and in an overlay', () => {
+    const template = run(cases.find((c) => c.name.startsWith('nodes not indented'))!).diagnostics;
+    expect(template.map((d) => d.hint)).toEqual([
+      '`upstream:` is empty and `nodes:` (line 3) sits beside it instead of under it. Indent `nodes:` and its entries by two more spaces.',
+      '`upstream:` above is empty: `nodes:` likely belongs under it. Indent `nodes:` and its entries by two more spaces.',
+    ]);
+    const overlay = run({ name: 'overlay', files: { [O]: 'upstream:\ndiscovery:\n  type: dns\n  service_name: web.internal\n' }, expected: [] }).diagnostics;
+    expect(overlay.map((d) => [d.code, d.line, d.hint?.startsWith('`upstream:`')])).toEqual([
+      ['TW2003', 1, true],
+      ['TW2001', 2, true],
+    ]);
   });
 
   it('a literal key is never echoed in a finding', () => {
