@@ -1,0 +1,47 @@
+/**
+ * Layout mistakes that used to pass silently (exit 0): a folder where a template file belongs.
+ * It is an error with a location, however the worktree is read (git's listing with the cache,
+ * the folder walk without it) and at a revision.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runValidate } from '../src/app/compile.js';
+import { makeExampleRepo } from './support/example-repo.js';
+import type { TempRepo } from './support/git-repo.js';
+
+const open: TempRepo[] = [];
+afterEach(() => {
+  for (const r of open.splice(0)) r.cleanup();
+});
+function example(): TempRepo {
+  const repo = makeExampleRepo();
+  open.push(repo);
+  return repo;
+}
+
+const codes = (diagnostics: readonly { code: string; file?: string; line?: number; revision?: string }[]) =>
+  diagnostics.map((d) => [d.code, d.file, d.line, d.revision ?? null]);
+
+describe('a folder named service.yaml (TW1016)', () => {
+  it.each([true, false])('is an error at its path in the worktree (cache %s), empty or not', async (cache) => {
+    const repo = example();
+    fs.mkdirSync(path.join(repo.dir, 'services/users/service.yaml'), { recursive: true });
+    const empty = await runValidate({ cwd: repo.dir, cache });
+    expect(empty.ok).toBe(false);
+    expect(codes(empty.diagnostics)).toEqual([['TW1016', 'services/users/service.yaml', 1, null]]);
+
+    repo.write('services/users/service.yaml/routes.yaml', 'routes: []\n');
+    repo.commit('users');
+    const holding = await runValidate({ cwd: repo.dir, cache });
+    expect(holding.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file])).toEqual([['TW1016', 'services/users/service.yaml']]);
+  });
+
+  it('is an error at a revision that holds one', async () => {
+    const repo = example();
+    repo.write('services/users/service.yaml/service.yaml', 'name: users\n');
+    repo.commit('users, one folder too deep');
+    const result = await runValidate({ cwd: repo.dir, rev: 'HEAD' });
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file, d.revision])).toEqual([['TW1016', 'services/users/service.yaml', 'HEAD']]);
+  });
+});
