@@ -197,7 +197,18 @@ const cases: Case[] = [
   },
   {
     name: 'overlay for a service the group does not publish (TW3011 warning)',
+    files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n', 'services/other/service.yaml': WEB.replace('name: web', 'name: other') },
+    expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
+  },
+  {
+    name: 'overlay for a service with no template and no tag (TW3018)',
     files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n' },
+    expected: [{ code: 'TW3018', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'error' }],
+  },
+  {
+    name: 'overlay for a service known only by its tag is not TW3018',
+    files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n' },
+    tags: { 'web/v1.0.0': WEB, 'other/v1.0.0': WEB.replace('name: web', 'name: other') },
     expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
   },
   {

@@ -385,7 +385,12 @@ function run(
       m.set(service, overlayEntry(group, service, file));
     }
   }
-  const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays };
+  const templateFiles = new Set<string>();
+  for (const path of [...input.tree.files.map((f) => f.path), ...input.tree.problems.map((d) => d.file)]) {
+    const role = path === undefined ? null : classifyPath(path);
+    if (role?.kind === 'template') templateFiles.add(role.service);
+  }
+  const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays, templateFiles };
 
   const selected = selectGroups(checked, input.groups, diagnostics);
   const byService = tagsByService(input.tags);
