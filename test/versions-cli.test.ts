@@ -72,6 +72,21 @@ describe('version commands on the command line', () => {
     expect(human).toContain('orders: latest 1.0.0; template published\n  production  1.0.0  up to date  unrecorded\n  staging     1.0.0  up to date  unrecorded\n');
   });
 
+  it('status says which config files differ from HEAD, which it reads', () => {
+    const r = setup();
+    const staging = 'gateway-groups/staging/group.yaml';
+    r.repo.write(staging, r.repo.read(staging).replace('orders: 1.0.0', 'orders: 9.9.9'));
+    const human = tagway(r, 'status');
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('orders: latest 1.0.0; template published\n  production  1.0.0  up to date  unrecorded\n  staging     1.0.0  up to date  unrecorded\n');
+    expect(human.stdout).toContain(`\nnot committed: this file differs from HEAD, and status reads HEAD:\n  ${staging}\nRun \`tagway validate\` to check the worktree`);
+    expect(JSON.parse(tagway(r, 'status', '--format', 'json').stdout).versions.uncommitted).toEqual([staging]);
+    // Another group's file is not this report's.
+    expect(tagway(r, 'status', '--group', 'production').stdout).not.toContain('not committed');
+    r.repo.commit('orders 9.9.9 in staging');
+    expect(tagway(r, 'status').stdout).not.toContain('not committed');
+  });
+
   it('rolls back a group that tracks a range to the version the range selected before', () => {
     const r = setup();
     addPetstoreRoute(r.repo, 'adopt', '/adopt');

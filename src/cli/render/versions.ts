@@ -62,7 +62,8 @@ export function renderHistory(report: HistoryReport): string {
 }
 
 export function renderStatus(status: VersionStatus): string {
-  if (status.services.length === 0) return 'no services';
+  const note = uncommittedNote(status.uncommitted);
+  if (status.services.length === 0) return ['no services', ...note].join('\n');
   const lines: string[] = [];
   for (const s of status.services) {
     const latest = s.latest === null ? 'no version yet' : `latest ${s.latest.version}`;
@@ -89,5 +90,18 @@ export function renderStatus(status: VersionStatus): string {
       ),
     );
   }
-  return lines.join('\n');
+  return [...lines, ...note].join('\n');
+}
+
+/** What status does not show: config files edited in the worktree, and what to run about them. */
+function uncommittedNote(paths: readonly string[] | null): string[] {
+  if (paths === null || paths.length === 0) return [];
+  const shown = paths.slice(0, 8);
+  return [
+    '',
+    `not committed: ${paths.length === 1 ? 'this file differs' : `${paths.length} files differ`} from HEAD, and status reads HEAD:`,
+    ...shown.map((p) => `  ${p}`),
+    ...(paths.length > shown.length ? [`  … and ${paths.length - shown.length} more (git status lists them)`] : []),
+    'Run `tagway validate` to check the worktree as it is, and commit (or `git restore`) these files; publish, promote and rollback also read HEAD.',
+  ];
 }
