@@ -31,7 +31,10 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     to: Flags.string({ description: 'Revision to compare with the base. Default: the worktree.', exclusive: ['worktree'] }),
     worktree: Flags.boolean({ description: 'Compare the worktree with the base (the default).', default: false, exclusive: ['to'] }),
     group: Flags.string({ description: 'Only these groups (repeatable).', multiple: true }),
-    draft: Flags.boolean({ description: 'The compared side uses its templates instead of the published versions: what publishing them would change.', default: false }),
+    draft: Flags.boolean({
+      description: 'The compared side uses its templates instead of the published versions: what publishing them would change (only services whose template differs from the version a group runs).',
+      default: false,
+    }),
     format: formatFlag(['text', 'markdown', 'json'], 'text'),
     'exit-code': Flags.boolean({ description: 'Exit with 1 when anything changes (like git diff --exit-code).', default: false }),
     live: Flags.boolean({
