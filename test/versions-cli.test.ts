@@ -123,7 +123,7 @@ describe('version commands on the command line', () => {
 
   it.each([
     [['publish', 'petstore', '--version', '1.1.0'], /error: petstore\/v1\.1\.0 already exists/],
-    [['publish', 'petstore'], /Missing required flag version/],
+    [['publish', 'petstore'], /error: no version given for petstore\n  hint: Give it with --version X\.Y\.Z, or as petstore@X\.Y\.Z/],
     [['publish', 'petstore', '--version', '1.2.0', '--bogus'], /Nonexistent flag: --bogus/],
     [['rollback', 'petstore', '--group', 'production'], /error: group production has run no earlier version of petstore/],
     [['history', 'petstore', '--group', 'qa'], /error: there is no gateway group `qa`/],

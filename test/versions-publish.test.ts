@@ -113,7 +113,7 @@ describe('publish', () => {
     repo.write('services/orders/service.yaml', repo.read('services/orders/service.yaml').replace('name: cancel-order', 'name: cancel'));
     repo.commit('orders: rename a route');
     const outcome = await runPublish({ ...base, service: 'orders', version: '1.2.0' });
-    expect(outcome.ok && outcome.tag.message).toBe('orders 1.2.0\n\nChanges since 1.1.0:\n- route added: cancel\n- route removed: cancel-order\n');
+    expect(outcome.ok && outcome.tags[0]!.message).toBe('orders 1.2.0\n\nChanges since 1.1.0:\n- route added: cancel\n- route removed: cancel-order\n');
   });
 
   describe('refuses, and changes nothing', () => {
@@ -178,7 +178,7 @@ describe('publish', () => {
     const outcome = await runPublish({ ...base, service: 'petstore', version: '1.0.1', allowLower: true });
     expect(outcome.ok).toBe(true);
     expect(repo.git('tag', '-n1', '-l', 'petstore/v1.0.1')).toBe('petstore/v1.0.1 petstore 1.0.1');
-    expect(outcome.ok && outcome.tag.message).toMatch(/Changes since 1\.0\.0:\n- route added: pet-photos/);
+    expect(outcome.ok && outcome.tags[0]!.message).toMatch(/Changes since 1\.0\.0:\n- route added: pet-photos/);
   });
 
   it('tags a detached HEAD when no group is to be changed', async () => {

@@ -54,7 +54,7 @@ describe('promote', () => {
     const { repo, base } = r;
     const before = repo.read(PRODUCTION);
     const outcome = await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
-    expect(outcome.ok && outcome.move).toMatchObject({ group: 'production', from: { pin: '1.0.0', version: '1.0.0' }, to: { pin: '1.1.0', version: '1.1.0' } });
+    expect(outcome.ok && outcome.moves).toEqual([expect.objectContaining({ group: 'production', service: 'petstore', from: { pin: '1.0.0', version: '1.0.0' }, to: { pin: '1.1.0', version: '1.1.0' } })]);
     expect(repo.git('log', '-1', '--format=%s|%an', '--', PRODUCTION)).toBe('promote petstore 1.1.0 from staging to production|Ada Operator');
     expect(repo.git('show', '--format=', '--name-only', 'HEAD')).toBe(PRODUCTION);
     expect(repo.read(PRODUCTION)).toBe(
@@ -72,7 +72,7 @@ describe('promote', () => {
     await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
     const before = repoState(repo);
     const again = await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
-    expect(again.ok && again.move).toBeNull();
+    expect(again.ok && again.moves).toEqual([]);
     expect(repoState(repo)).toEqual(before);
   });
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { runRollback } from '../../app/rollback.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderMove } from '../render/versions.js';
+import { renderVersionChange } from '../render/versions.js';
 
 export default class Rollback extends TagwayCommand {
   static override summary = 'Point a group back at a version it ran before.';
@@ -37,7 +37,7 @@ Exit status: 0 rolled back, 1 the group does not validate with that version, 2 r
       this.printJson(rest);
     } else {
       this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
-      if (outcome.ok) this.print(renderMove(outcome.service, outcome.move));
+      if (outcome.ok) this.print(renderVersionChange({ moves: [outcome.move], commits: outcome.commits }));
       else process.stderr.write('tagway: nothing was rolled back\n');
     }
     process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;

@@ -1,5 +1,5 @@
 /** Plain-text renderings of the version commands' results (publish, promote, rollback, history, status). */
-import type { PointerMove } from '../../app/publish.js';
+import type { CommitStep, PointerMove, TagStep } from '../../app/version-change.js';
 import type { HistoryReport, PointerView } from '../../app/history.js';
 import type { VersionStatus } from '../../app/status.js';
 
@@ -15,8 +15,24 @@ export function pointerText(pointer: PointerView | null): string {
   return pointer.pin === pointer.version ? pointer.pin : `${pointer.pin} (${pointer.version})`;
 }
 
-export function renderMove(service: string, move: PointerMove): string {
-  return `${move.group}: ${service} ${pointerText(move.from)} → ${pointerText(move.to)}\n  commit ${shortOid(move.commit)} ${move.message}`;
+/** A writing command's change: what it made. */
+export interface VersionChange {
+  readonly tags?: readonly TagStep[];
+  readonly moves: readonly PointerMove[];
+  readonly commits: readonly CommitStep[];
+}
+
+/** The tags made, then per commit the pointer moves it holds and the commit itself. */
+export function renderVersionChange(change: VersionChange): string {
+  const lines: string[] = [];
+  for (const tag of change.tags ?? []) lines.push(`tagged ${tag.name} on commit ${shortOid(tag.commit)} (tag object ${shortOid(tag.object)})`);
+  for (const commit of change.commits) {
+    for (const move of change.moves.filter((m) => m.message === commit.message)) {
+      lines.push(`${move.group}: ${move.service} ${pointerText(move.from)} → ${pointerText(move.to)}`);
+    }
+    lines.push(`  commit ${shortOid(commit.commit)} ${commit.message}`);
+  }
+  return lines.join('\n');
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
