@@ -33,6 +33,8 @@ export type PromoteOutcome =
   | {
       readonly ok: true;
       readonly root: string;
+      /** Nothing was written: `commits` says what would have been. */
+      readonly dryRun: boolean;
       /** Every service asked for, by name, with the version `from` runs. */
       readonly services: readonly Promoted[];
       /** The moves of `to`; a service it already ran at that version has none (and with none at all, nothing is committed). */
@@ -89,7 +91,7 @@ export async function runPromote(options: PromoteOptions): Promise<PromoteOutcom
       to: { pin, version: p.version },
     });
   }
-  if (moves.length === 0) return { ok: true, root: ctx.repo.dir, services: done, moves: [], commits: [], diagnostics: [], sources: new Map() };
+  if (moves.length === 0) return { ok: true, root: ctx.repo.dir, dryRun: options.dryRun === true, services: done, moves: [], commits: [], diagnostics: [], sources: new Map() };
   await assertCommitted(ctx, [target.path], 'tagway commits group.yaml as it is at HEAD');
   const validation = await validateChange(ctx, { services: moves.map((m) => m.service), groups: [to], edits: new Map([[target.path, text]]) });
   if (!validation.ok) return { ok: false, root: ctx.repo.dir, diagnostics: validation.diagnostics, sources: validation.sources };
@@ -99,6 +101,7 @@ export async function runPromote(options: PromoteOptions): Promise<PromoteOutcom
   return {
     ok: true,
     root: ctx.repo.dir,
+    dryRun: options.dryRun === true,
     services: done,
     moves: moves.map((m) => ({ ...m, commit: commits[0]!.commit, message })),
     commits,

@@ -55,6 +55,8 @@ export type PublishOutcome =
   | {
       readonly ok: true;
       readonly root: string;
+      /** Nothing was written: `tags` and `commits` say what would have been. */
+      readonly dryRun: boolean;
       /** The new versions, by service name. */
       readonly tags: readonly TagStep[];
       /** Each group's move of each service, by group (as given) then service. */
@@ -72,8 +74,10 @@ export type PublishOutcome =
       readonly sources: ReadonlyMap<string, string>;
     };
 
-/** Stands in for the tag objects' ids while validating, before they are written. */
+/** Stands in for the tag objects' ids while validating, before they are written (and in a dry run). */
 const PENDING_OBJECT = '0'.repeat(40);
+/** How a dry run shows the lock of a tag that is not written. */
+const PENDING_SHOWN = '<object of the new tag>';
 
 export async function runPublish(options: PublishOptions): Promise<PublishOutcome> {
   const releases = releasesOf(options);
@@ -124,24 +128,28 @@ export async function runPublish(options: PublishOptions): Promise<PublishOutcom
     );
   }
   const objects = new Map<string, string>();
-  for (const tag of pending) {
-    try {
-      objects.set(tag.service, await writeTagObject(ctx.repo, { name: tag.tag, commit: ctx.head, message: messages.get(tag.service)!, tagger: ctx.committer }, options.fs !== undefined ? { fs: options.fs } : {}));
-    } catch (error) {
-      throw asUserError(error);
+  if (options.dryRun !== true) {
+    for (const tag of pending) {
+      try {
+        objects.set(tag.service, await writeTagObject(ctx.repo, { name: tag.tag, commit: ctx.head, message: messages.get(tag.service)!, tagger: ctx.committer }, options.fs !== undefined ? { fs: options.fs } : {}));
+      } catch (error) {
+        throw asUserError(error);
+      }
     }
   }
-  const edits = plan(objects);
+  const edits = plan(options.dryRun === true ? pendingObjects : objects);
   const what = releases.map((r) => `${r.service} ${r.version}`).join(', ');
-  const commits = await commitChange(
+  const made = await commitChange(
     ctx,
     { tags: [...objects].map(([service, object]) => ({ name: tagNameOf(service, releases.find((r) => r.service === service)!.version), object })), commits: edits.map((e) => ({ message: `publish ${what} to ${e.group}`, files: [e] })) },
     options,
   );
+  const commits = options.dryRun === true ? made.map(showPending) : made;
   return {
     ok: true,
     root: ctx.repo.dir,
-    tags: pending.map((t) => ({ name: t.tag, service: t.service, version: t.version, commit: ctx.head, object: objects.get(t.service)!, message: messages.get(t.service)! })),
+    dryRun: options.dryRun === true,
+    tags: pending.map((t) => ({ name: t.tag, service: t.service, version: t.version, commit: ctx.head, object: objects.get(t.service) ?? null, message: messages.get(t.service)! })),
     groups: edits.flatMap((e, i) => e.moves.map((m) => ({ group: e.group, ...m, commit: commits[i]!.commit, message: commits[i]!.message }))),
     commits,
     diagnostics: validation.diagnostics,
@@ -194,6 +202,12 @@ async function assertNewVersion(ctx: WriteContext, { service, version }: Release
       `Publish a greater version (e.g. --version ${semver.inc(newest.version, 'patch')}), or pass --allow-lower to publish ${version} on purpose (a fix of an older line).`,
     );
   }
+}
+
+/** A dry run's commit as shown: the lock of a tag not written names it in words. */
+function showPending(step: CommitStep): CommitStep {
+  const shown = (text: string) => text.replaceAll(`"${PENDING_OBJECT}"`, PENDING_SHOWN).replaceAll(PENDING_OBJECT, PENDING_SHOWN);
+  return { ...step, files: step.files.map((f) => ({ ...f, lines: f.lines.map((l) => ({ ...l, text: shown(l.text) })) })) };
 }
 
 function checkNames(service: string, version: string): void {

@@ -26,6 +26,8 @@ export type RollbackOutcome =
   | {
       readonly ok: true;
       readonly root: string;
+      /** Nothing was written: `commits` says what would have been. */
+      readonly dryRun: boolean;
       readonly service: string;
       readonly tag: string;
       readonly move: PointerMove;
@@ -124,6 +126,7 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   return {
     ok: true,
     root: ctx.repo.dir,
+    dryRun: options.dryRun === true,
     service,
     tag: target.tag,
     move: { group, service, from: { pin: state.pin, version: currentVersion }, to: { pin, version: target.version }, commit: commits[0]!.commit, message },

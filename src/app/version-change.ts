@@ -39,6 +39,12 @@ export interface WriteOptions {
   readonly now?: Date;
   /** File system for all writes; tests inject failures through it. */
   readonly fs?: WriteFs;
+  /**
+   * Check and plan everything, write nothing: no object, ref, index entry or file. The outcome
+   * says what would be made (`TagStep`, `CommitStep`) with null where an id is only known once
+   * written.
+   */
+  readonly dryRun?: boolean;
 }
 
 /** A group pointer's move of one service, before and after a change. */
@@ -47,19 +53,20 @@ export interface PointerMove {
   readonly service: string;
   readonly from: { readonly pin: string; readonly version: string | null } | null;
   readonly to: { readonly pin: string; readonly version: string };
-  /** The commit that made the move. */
-  readonly commit: string;
+  /** The commit that made the move; null in a dry run. */
+  readonly commit: string | null;
   readonly message: string;
 }
 
-/** An annotated version tag a change makes. */
+/** An annotated version tag a change makes (or, in a dry run, would make). */
 export interface TagStep {
   readonly name: string;
   readonly service: string;
   readonly version: string;
   /** The commit it names. */
   readonly commit: string;
-  readonly object: string;
+  /** The tag object; null in a dry run. */
+  readonly object: string | null;
   readonly message: string;
 }
 
@@ -69,10 +76,11 @@ export interface LineChange {
   readonly text: string;
 }
 
-/** A commit a change makes, with the lines it changes in each file. */
+/** A commit a change makes (or would make), with the lines it changes in each file. */
 export interface CommitStep {
   readonly message: string;
-  readonly commit: string;
+  /** Null in a dry run. */
+  readonly commit: string | null;
   readonly files: readonly { readonly path: string; readonly lines: readonly LineChange[] }[];
 }
 
@@ -206,14 +214,18 @@ export async function validateChange(
   return { ok: !hasErrors(diagnostics), diagnostics, sources: result.sources };
 }
 
-/** Applies the change through the git module (git failures become UserErrors); the commits made, in order. */
+/**
+ * Applies the change through the git module (git failures become UserErrors), or in a dry run
+ * writes nothing. The commits as made, in order (ids null in a dry run).
+ */
 export async function commitChange(
   ctx: WriteContext,
   change: { readonly tags?: readonly { readonly name: string; readonly object: string }[]; readonly commits: readonly PlannedCommit[] },
   options: WriteOptions,
 ): Promise<CommitStep[]> {
-  const steps = (ids: readonly string[]): CommitStep[] =>
-    change.commits.map((c, i) => ({ message: c.message, commit: ids[i]!, files: c.files.map((f) => ({ path: f.path, lines: lineChanges(f.before, f.after) })) }));
+  const steps = (ids: readonly (string | null)[]): CommitStep[] =>
+    change.commits.map((c, i) => ({ message: c.message, commit: ids[i] ?? null, files: c.files.map((f) => ({ path: f.path, lines: lineChanges(f.before, f.after) })) }));
+  if (options.dryRun === true) return steps([]);
   const encoder = new TextEncoder();
   const commits: CommitPlan[] = change.commits.map((c) => ({ message: c.message, changes: c.files.map((f) => ({ path: f.path, content: encoder.encode(f.after) })) }));
   let applied: AppliedChange;

@@ -9,10 +9,12 @@ export default class Promote extends TagwayCommand {
 
 Refused: a --from that does not publish a service, a tag moved since --from recorded it, uncommitted changes to the target's group.yaml, and a target group that does not validate with the versions; then nothing is committed. A service the target already runs at that version is left as it is; when that is every one, nothing is committed.
 
-Exit status: 0 promoted (or nothing to do), 1 the target group does not validate, 2 refused or usage error.`;
+--dry-run checks all of that and prints the commit it would make (message, and the pointer lines of group.yaml before and after), writing nothing.
+Exit status: 0 promoted (or nothing to do, or with --dry-run would be), 1 the target group does not validate, 2 refused or usage error.`;
   static override examples = [
     '<%= config.bin %> promote petstore --from staging --to production',
     '<%= config.bin %> promote petstore orders --from staging --to production   # one commit',
+    '<%= config.bin %> promote petstore --from staging --to production --dry-run',
   ];
   static override strict = false;
   static override args = {
@@ -22,6 +24,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
     from: Flags.string({ description: 'Group whose running version is promoted.', required: true }),
     to: Flags.string({ description: 'Group to point at that version.', required: true }),
     author: Flags.string({ description: 'Author of the commit, "Name <email>" (default: your git identity).' }),
+    'dry-run': Flags.boolean({ description: 'Check everything and show the commit it would make; write nothing.', default: false }),
     format: formatFlag(['human', 'json'], 'human'),
   };
 
@@ -33,6 +36,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
       from: flags.from,
       to: flags.to,
       ...(flags.author !== undefined ? { author: flags.author } : {}),
+      dryRun: flags['dry-run'],
     });
     if (flags.format === 'json') {
       const { sources: _sources, root: _root, ...rest } = outcome;

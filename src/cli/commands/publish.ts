@@ -11,16 +11,19 @@ Several services at once: name each as <service>@<version> (a bare <service> tak
 
 Refused: a version that exists (versions are immutable), a version not greater than the newest one (unless --allow-lower), uncommitted changes in services/<service>/ or in a group.yaml to change, and a template or group that does not validate. Nothing is written unless everything succeeds.
 
+--dry-run checks all of that and prints the tags (name, commit, message) and commits (message, and per file the pointer lines before and after) it would make, writing nothing: no tag, commit, index entry or file.
+
 Commits and the tag carry your git identity (user.name and user.email); --author sets the commits' author.
-Exit status: 0 published, 1 a template or a group does not validate, 2 refused or usage error.`;
+Exit status: 0 published (or, with --dry-run, would be), 1 a template or a group does not validate, 2 refused or usage error.`;
   static override usage = [
-    'publish <service> --version X.Y.Z [--group G...] [-m MSG] [--allow-lower]',
-    'publish <service>@<version>... [--group G...] [-m MSG] [--allow-lower]',
+    'publish <service> --version X.Y.Z [--group G...] [-m MSG] [--allow-lower] [--dry-run]',
+    'publish <service>@<version>... [--group G...] [-m MSG] [--allow-lower] [--dry-run]',
   ];
   static override examples = [
     '<%= config.bin %> publish petstore --version 1.3.0',
     '<%= config.bin %> publish petstore --version 1.3.0 --group staging',
     '<%= config.bin %> publish petstore@1.3.0 orders@2.0.1 --group staging   # two tags, one commit',
+    '<%= config.bin %> publish petstore --version 1.3.0 --group staging --dry-run',
     '<%= config.bin %> publish petstore --version 1.2.1 --allow-lower -m "petstore 1.2.1: fix the pet route"',
   ];
   static override strict = false;
@@ -33,6 +36,7 @@ Exit status: 0 published, 1 a template or a group does not validate, 2 refused o
     message: Flags.string({ char: 'm', description: 'Tag message, of every tag made (default: a summary of the changes since the previous version).' }),
     'allow-lower': Flags.boolean({ description: 'Allow a version lower than the newest one (e.g. a fix of an older line).', default: false }),
     author: Flags.string({ description: 'Author of the commits, "Name <email>" (default: your git identity).' }),
+    'dry-run': Flags.boolean({ description: 'Check everything and show the tags and commits it would make; write nothing.', default: false }),
     format: formatFlag(['human', 'json'], 'human'),
   };
 
@@ -45,13 +49,14 @@ Exit status: 0 published, 1 a template or a group does not validate, 2 refused o
       ...(flags.message !== undefined ? { message: flags.message } : {}),
       allowLower: flags['allow-lower'],
       ...(flags.author !== undefined ? { author: flags.author } : {}),
+      dryRun: flags['dry-run'],
     });
     if (flags.format === 'json') {
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
       this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
-      if (outcome.ok) this.print(renderVersionChange({ tags: outcome.tags, moves: outcome.groups, commits: outcome.commits }));
+      if (outcome.ok) this.print(renderVersionChange({ dryRun: outcome.dryRun, tags: outcome.tags, moves: outcome.groups, commits: outcome.commits }));
       else process.stderr.write('tagway: nothing was published\n');
     }
     process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;

@@ -15,22 +15,43 @@ export function pointerText(pointer: PointerView | null): string {
   return pointer.pin === pointer.version ? pointer.pin : `${pointer.pin} (${pointer.version})`;
 }
 
-/** A writing command's change: what it made. */
+/** A writing command's change: what it made, or in a dry run would make. */
 export interface VersionChange {
+  readonly dryRun: boolean;
   readonly tags?: readonly TagStep[];
   readonly moves: readonly PointerMove[];
   readonly commits: readonly CommitStep[];
 }
 
-/** The tags made, then per commit the pointer moves it holds and the commit itself. */
+/**
+ * The tags made, then per commit the pointer moves it holds and the commit itself. A dry run says
+ * so first, shows each tag's message, and each commit's changed lines per file, pointer lines
+ * before (-) and after (+).
+ */
 export function renderVersionChange(change: VersionChange): string {
   const lines: string[] = [];
-  for (const tag of change.tags ?? []) lines.push(`tagged ${tag.name} on commit ${shortOid(tag.commit)} (tag object ${shortOid(tag.object)})`);
+  if (change.dryRun) lines.push('dry run: nothing was written; this is what would be made');
+  for (const tag of change.tags ?? []) {
+    if (!change.dryRun) {
+      lines.push(`tagged ${tag.name} on commit ${shortOid(tag.commit)} (tag object ${shortOid(tag.object ?? '')})`);
+      continue;
+    }
+    lines.push(`would tag ${tag.name} on commit ${shortOid(tag.commit)}, with the message:`);
+    lines.push(...tag.message.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`)));
+  }
   for (const commit of change.commits) {
     for (const move of change.moves.filter((m) => m.message === commit.message)) {
       lines.push(`${move.group}: ${move.service} ${pointerText(move.from)} → ${pointerText(move.to)}`);
     }
-    lines.push(`  commit ${shortOid(commit.commit)} ${commit.message}`);
+    if (!change.dryRun) {
+      lines.push(`  commit ${shortOid(commit.commit ?? '')} ${commit.message}`);
+      continue;
+    }
+    lines.push(`  would commit: ${commit.message}`);
+    for (const file of commit.files) {
+      lines.push(`    ${file.path}`);
+      lines.push(...file.lines.map((l) => `      ${l.op} ${l.text}`));
+    }
   }
   return lines.join('\n');
 }
