@@ -2,29 +2,11 @@
  * The version commands as a user runs them: `node bin/run.js <cmd>` from the build (made by
  * `npm test` before the suite runs), their help, output and exit codes.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from './support/example-repo.js';
-import { addPetstoreRoute, makeVersionRepo, type VersionRepo } from './support/version-repo.js';
+import { describe, expect, it } from 'vitest';
+import { addPetstoreRoute, runVersionCli, versionRepos } from './support/version-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(options: { identity?: boolean } = {}): VersionRepo {
-  const r = makeVersionRepo(options);
-  open.push(r);
-  return r;
-}
-
-/** Runs tagway with only PATH and the repository's isolated HOME from the environment. */
-function tagway(r: VersionRepo | null, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...(r?.base.env ?? {}) };
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: r?.repo.dir ?? PROJECT_ROOT, env, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const setup = versionRepos();
+const tagway = runVersionCli;
 
 describe('version commands on the command line', () => {
   it.each(['publish', 'promote', 'rollback', 'history', 'status'])('%s --help documents the command and exits 0', (command) => {

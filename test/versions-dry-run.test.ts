@@ -4,29 +4,18 @@
  * their pointer lines before and after), and nothing is written: refs, index, work tree and
  * object store stay as they were. A real run afterwards makes what the dry run showed.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPromote } from '../src/app/promote.js';
 import { runPublish } from '../src/app/publish.js';
 import { runRollback } from '../src/app/rollback.js';
-import { PROJECT_ROOT } from './support/example-repo.js';
-import { addPetstoreRoute, makeVersionRepo, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, repoState, runVersionCli, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const STAGING = 'gateway-groups/staging/group.yaml';
 const PRODUCTION = 'gateway-groups/production/group.yaml';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(): VersionRepo {
-  const r = makeVersionRepo();
-  open.push(r);
-  return r;
-}
+const setup = versionRepos();
 
 /** repoState, plus the index's bytes and every object in the store. */
 function everything(r: VersionRepo): unknown {
@@ -35,12 +24,6 @@ function everything(r: VersionRepo): unknown {
     index: fs.readFileSync(path.join(r.repo.dir, '.git/index')).toString('base64'),
     objects: r.repo.git('cat-file', '--batch-all-objects', '--batch-check'),
   };
-}
-
-function tagway(r: VersionRepo, ...args: string[]) {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...r.base.env };
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: r.repo.dir, env, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('--dry-run makes nothing and says what it would make', () => {
@@ -133,16 +116,16 @@ describe('--dry-run makes nothing and says what it would make', () => {
     const r = setup();
     addPetstoreRoute(r.repo, 'adopt', '/adopt');
     const before = everything(r);
-    const run = tagway(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging', '--dry-run');
+    const run = runVersionCli(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging', '--dry-run');
     expect(run).toMatchObject({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(
       /^dry run: nothing was written; this is what would be made\nwould tag petstore\/v1\.2\.0 on commit [0-9a-f]{7}, with the message:\n {4}petstore 1\.2\.0\n\n {4}Changes since 1\.1\.0:\n {4}- route added: adopt\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n {2}would commit: publish petstore 1\.2\.0 to staging\n {4}gateway-groups\/staging\/group\.yaml\n {6}\+ # Written by tagway/,
     );
     expect(run.stdout).toContain('      +   petstore: { version: 1.2.0, object: <object of the new tag> }\n');
     expect(everything(r)).toEqual(before);
-    const json = JSON.parse(tagway(r, 'rollback', 'petstore', '--group', 'staging', '--dry-run', '--format', 'json').stdout);
+    const json = JSON.parse(runVersionCli(r, 'rollback', 'petstore', '--group', 'staging', '--dry-run', '--format', 'json').stdout);
     expect(json).toMatchObject({ ok: true, dryRun: true, move: { group: 'staging', to: { version: '1.0.0' }, commit: null }, commits: [{ commit: null, message: 'rollback petstore on staging from 1.1.0 to 1.0.0' }] });
-    expect(tagway(r, 'promote', 'petstore', '--from', 'staging', '--to', 'production', '--dry-run').stdout).toContain('  would commit: promote petstore 1.1.0 from staging to production\n');
+    expect(runVersionCli(r, 'promote', 'petstore', '--from', 'staging', '--to', 'production', '--dry-run').stdout).toContain('  would commit: promote petstore 1.1.0 from staging to production\n');
     expect(everything(r)).toEqual(before);
   });
 });

@@ -2,22 +2,14 @@
  * `tagway publish` on real repositories: the tag and commits it makes, as the git CLI sees them;
  * what it refuses; and that a refusal or a failure half-way leaves the repository as it was.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
 import { UserError } from '../src/app/errors.js';
 import { runPublish } from '../src/app/publish.js';
 import { listVersionTags, openRepo } from '../src/git/index.js';
-import { addPetstoreRoute, failingFs, makeVersionRepo, OPERATOR, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, failingFs, OPERATOR, repoState, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(options: { identity?: boolean } = {}): VersionRepo {
-  const r = makeVersionRepo(options);
-  open.push(r);
-  return r;
-}
+const setup = versionRepos();
 
 const STAGING = 'gateway-groups/staging/group.yaml';
 const PRODUCTION = 'gateway-groups/production/group.yaml';

@@ -3,23 +3,15 @@
  * them, the default rollback target from the history of group.yaml, which versions `--to` accepts,
  * that the overlay is kept, and that a rollback equals `git revert` of the publish commit.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
 import { UserError } from '../src/app/errors.js';
 import { runPromote } from '../src/app/promote.js';
 import { runPublish } from '../src/app/publish.js';
 import { runRollback, versionPath } from '../src/app/rollback.js';
-import { addPetstoreRoute, failingFs, makeVersionRepo, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, failingFs, repoState, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(): VersionRepo {
-  const r = makeVersionRepo();
-  open.push(r);
-  return r;
-}
+const setup = versionRepos();
 
 const PRODUCTION = 'gateway-groups/production/group.yaml';
 const OVERLAY = 'gateway-groups/production/services/petstore.yaml';

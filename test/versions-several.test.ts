@@ -3,38 +3,24 @@
  * group that moves every pin, and all or nothing — when one service fails validation, or a write
  * fails half-way, no tag and no commit is left.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/app/errors.js';
 import { runPromote } from '../src/app/promote.js';
 import { parseReleases, runPublish } from '../src/app/publish.js';
-import { PROJECT_ROOT } from './support/example-repo.js';
-import { addPetstoreRoute, failingFs, makeVersionRepo, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, failingFs, repoState, runVersionCli, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
 const STAGING = 'gateway-groups/staging/group.yaml';
 const PRODUCTION = 'gateway-groups/production/group.yaml';
 const ORDERS = 'services/orders/service.yaml';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
+const versionRepo = versionRepos();
 /** The example with a new petstore route and a renamed orders route, committed. */
 function setup(): VersionRepo {
-  const r = makeVersionRepo();
-  open.push(r);
+  const r = versionRepo();
   addPetstoreRoute(r.repo, 'adopt', '/adopt');
   r.repo.write(ORDERS, r.repo.read(ORDERS).replace('name: cancel-order', 'name: cancel'));
   r.repo.commit('orders: rename a route');
   return r;
-}
-
-function tagway(r: VersionRepo, ...args: string[]) {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...r.base.env };
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: r.repo.dir, env, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 const RELEASES = [
@@ -115,12 +101,12 @@ describe('publish of several services', () => {
 
   it('on the command line', () => {
     const r = setup();
-    const run = tagway(r, 'publish', 'petstore@1.2.0', 'orders@1.1.0', '--group', 'staging');
+    const run = runVersionCli(r, 'publish', 'petstore@1.2.0', 'orders@1.1.0', '--group', 'staging');
     expect(run).toMatchObject({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(
       /^tagged orders\/v1\.1\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\ntagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: orders 1\.0\.0 → 1\.1\.0\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n {2}commit [0-9a-f]{7} publish orders 1\.1\.0, petstore 1\.2\.0 to staging\n$/,
     );
-    const twice = tagway(r, 'publish', 'catalog@1.1.0', 'catalog@1.2.0');
+    const twice = runVersionCli(r, 'publish', 'catalog@1.1.0', 'catalog@1.2.0');
     expect(twice.status).toBe(2);
     expect(twice.stderr).toContain('error: catalog is named twice');
   });
@@ -139,7 +125,7 @@ describe('promote of several services', () => {
     expect(r.repo.git('log', '--format=%s', `${head}..HEAD`)).toBe('promote orders 1.1.0, petstore 1.2.0 from staging to production');
     expect(r.repo.read(PRODUCTION)).toContain('  petstore: 1.2.0\n  orders: 1.1.0\n  catalog: 1.0.0\n');
 
-    const again = tagway(r, 'promote', 'petstore', 'catalog', '--from', 'staging', '--to', 'production');
+    const again = runVersionCli(r, 'promote', 'petstore', 'catalog', '--from', 'staging', '--to', 'production');
     expect(again.status).toBe(0);
     expect(again.stdout).toBe('production already runs catalog 1.0.0\nproduction already runs petstore 1.2.0; nothing to commit\n');
   });
