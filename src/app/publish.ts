@@ -141,7 +141,10 @@ export async function runPublish(options: PublishOptions): Promise<PublishOutcom
   const what = releases.map((r) => `${r.service} ${r.version}`).join(', ');
   const made = await commitChange(
     ctx,
-    { tags: [...objects].map(([service, object]) => ({ name: tagNameOf(service, releases.find((r) => r.service === service)!.version), object })), commits: edits.map((e) => ({ message: `publish ${what} to ${e.group}`, files: [e] })) },
+    {
+      tags: pending.flatMap((t) => (objects.has(t.service) ? [{ name: t.tag, object: objects.get(t.service)! }] : [])),
+      commits: edits.map((e) => ({ message: `publish ${what} to ${e.group}`, files: [e] })),
+    },
     options,
   );
   const commits = options.dryRun === true ? made.map(showPending) : made;
