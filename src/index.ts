@@ -39,5 +39,5 @@ export type * from './model/target.js';
 
 /** All findings for a repository's files, without producing snapshots' output files. Pure. */
 export function validate(input: CompileInput): readonly Diagnostic[] {
-  return compile(input).diagnostics;
+  return compile({ ...input, reportAll: true }).diagnostics;
 }

@@ -48,6 +48,16 @@ describe('the command line', () => {
     });
   }
 
+  it('an unknown command exits 2 naming the closest command, and runs nothing', () => {
+    const typo = tagway(['sycn', '--group', 'staging'], repo.dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('error: there is no command `sycn`\n  hint: Did you mean `tagway sync`? `tagway --help` lists every command.\n');
+    expect(typo.stdout).toBe('');
+    const far = tagway(['florp'], repo.dir);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('hint: Commands: agent, compile, diff,');
+  });
+
   it('validate: 0 on a clean repository', () => {
     expect(tagway(['validate'], repo.dir).code).toBe(0);
   });

@@ -115,7 +115,7 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
       'services/svc-5/service.yaml': template(5).replace('labels:', 'lables: {}\nlabels:'),
       // route conflict (TW3009) between two services of a group, found through their claims
       'gateway-groups/staging/services/svc-2.yaml': overlay(2, 'staging').replace('hosts: [staging-2.example.com]', 'hosts: [staging-4.example.com]\npath_prefix: /svc-4'),
-      // an overlay setting a template field (TW3003), and one for an unpublished service (TW3011)
+      // an overlay setting a template field (TW3003), and one for a service that does not exist (TW3019)
       'gateway-groups/production/services/svc-6.yaml': `${overlay(6, 'production')}plugins: {}\n`,
       'gateway-groups/production/services/ghost.yaml': overlay(9, 'production'),
       // a YAML error (TW1005) and an unknown plugin (TW3010)
@@ -129,7 +129,7 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
     const repo = repoWithFindings();
     const plain = await runValidate({ cwd: repo.dir, cache: false });
     const codes = new Set(plain.diagnostics.map((d) => d.code));
-    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3011', 'TW1005', 'TW3010']) expect(codes).toContain(code);
+    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3019', 'TW1005', 'TW3010']) expect(codes).toContain(code);
     const cold = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     const warm = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     clearCache(repo);

@@ -144,7 +144,15 @@ describe('diff of two revisions of the example', () => {
       expect(report!.to.draft).toBe(true);
       const orders = group(report!.groups, 'production').services.find((s) => s.service === 'orders')!;
       expect(orders.version).toEqual({ before: '1.0.0', after: 'draft' });
-      expect(orders.objects.filter((o) => o.change === 'added').map((o) => o.id)).toEqual(['orders.order-history']);
+      expect(orders.objects.map((o) => [o.change, o.id])).toEqual([['added', 'orders.order-history']]);
+      // Only services whose draft differs from what the group runs; no object shows as merely relabelled.
+      expect(report!.groups.map((g) => [g.group, g.services.map((s) => s.service), g.counts.relabelled])).toEqual([
+        ['production', ['orders', 'petstore'], 0],
+        ['staging', ['orders'], 0],
+      ]);
+      const text = tagway(['diff', '--draft', '--group', 'staging'], draft.dir).stdout;
+      expect(text).toMatch(/\nstaging: changes, 1 added\n {2}digest .*\n {2}orders: 1\.0\.0 → draft\n {4}\+ route orders\.order-history\n/);
+      expect(text).not.toContain('catalog');
     } finally {
       draft.cleanup();
     }

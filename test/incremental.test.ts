@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCompile } from '../src/app/compile.js';
+import { runCompile, runValidate } from '../src/app/compile.js';
 import type { CompileOutcome } from '../src/app/compile.js';
 import { MAX_SPLICED_SERVICES } from '../src/build/splice.js';
 import { makeExampleRepo } from './support/example-repo.js';
@@ -61,6 +61,30 @@ function publish(repo: TempRepo, i: number, version: string, extra: string): voi
   repo.commit(`svc-${i}: ${version}`);
   repo.tag(`svc-${i}/v${version}`, { message: `svc-${i} ${version}` });
 }
+
+describe('a template no group runs is not a compile\'s finding (validate reports it)', () => {
+  it('a typo in an unpublished edit neither fails compile nor hides once a tag makes it run', async () => {
+    const repo = synthetic(6);
+    await compileBoth(repo);
+    // Edited in the worktree, not published: both groups still run svc-2 1.0.0.
+    repo.write('services/svc-2/service.yaml', template(2).replace('labels:', 'lables: {}\nlabels:'));
+    const edited = await compileBoth(repo);
+    expect(edited.ok).toBe(true);
+    expect(edited.diagnostics).toEqual([]);
+    expect(edited.incremental).toEqual(['svc-2']);
+    expect((await compileBoth(repo, ['production'])).ok).toBe(true);
+    const validated = await runValidate({ cwd: repo.dir });
+    expect(validated.diagnostics.map((d) => [d.code, d.file])).toEqual([['TW2001', 'services/svc-2/service.yaml']]);
+
+    // Published: staging's ^1.0 runs it now, and a compile of staging (or of every group) fails.
+    repo.commit('svc-2: the typo');
+    repo.tag('svc-2/v1.1.0', { message: 'svc-2 1.1.0' });
+    const tagged = await compileBoth(repo);
+    expect(tagged.ok).toBe(false);
+    expect(tagged.diagnostics.map((d) => [d.code, d.file])).toEqual([['TW2001', 'services/svc-2/service.yaml']]);
+    expect((await compileBoth(repo, ['production'])).ok).toBe(true);
+  });
+});
 
 describe('a compile after a few services changed splices them in', () => {
   it('a template published as a new version, an overlay edited, a template drafted but not published', async () => {
@@ -203,9 +227,10 @@ describe('a compile that could come out differently is compiled whole', () => {
     );
     const conflict = await compileBoth(repo);
     expect(conflict.incremental).toBeNull();
-    expect(conflict.diagnostics.filter((d) => d.code === 'TW3009').map((d) => d.file)).toEqual(
-      expect.arrayContaining(['services/svc-2/service.yaml', 'services/svc-4/service.yaml']),
-    );
+    const conflicts = conflict.diagnostics.filter((d) => d.code === 'TW3009');
+    expect(conflicts.length).toBeGreaterThan(0);
+    // Each conflict once, at one route, with the other one related.
+    for (const d of conflicts) expect([d.file, d.related.map((r) => r.file)]).toEqual(['services/svc-4/service.yaml', ['services/svc-2/service.yaml']]);
   });
 
   it('when a file it wrote before was edited or removed', async () => {

@@ -65,8 +65,23 @@ describe('live drift', () => {
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout);
     expect(parsed.ok).toBe(false);
-    expect(parsed.groups[0].report.targets[0].status).toBe('drifted');
-    for (const out of [status.stdout, status.stderr, json.stdout, json.stderr]) expect(out).not.toContain(KEY);
+    const target = parsed.groups[0].targets[0];
+    expect(target).toMatchObject({ target: 'eu-1', status: 'drifted', changes: { status: 'changed', counts: { added: 0, removed: 0, changed: 1, relabelled: 0 } } });
+    expect(target.changes.services).toEqual([
+      {
+        service: 'petstore',
+        version: { before: '1.0.0', after: '1.0.0' },
+        objects: [expect.objectContaining({ kind: 'routes', id: 'petstore.pet', change: 'changed', fields: [{ path: '/methods', op: 'replace', before: ['GET'], after: ['GET', 'PUT', 'DELETE'], masked: false }] })],
+      },
+    ]);
+    // A diff from the live state to the snapshot, not the drift report of status --live.
+    const text = await tagway(['diff', '--live', '--group', 'production'], repo.dir);
+    expect(text.code).toBe(1);
+    expect(text.stdout).not.toBe(status.stdout);
+    expect(text.stdout).toContain('eu-1 (apisix): 1 changed\n  petstore: 1.0.0 (same version)\n    ~ route petstore.pet\n');
+    expect(text.stdout).toMatch(/\n {9}methods:\n {9} {2}- GET\n {8}\+ {2}- PUT\n {8}\+ {2}- DELETE\n/);
+    expect(text.stdout).toContain('routing:');
+    for (const out of [status.stdout, status.stderr, json.stdout, json.stderr, text.stdout, text.stderr]) expect(out).not.toContain(KEY);
   });
 
   it('an unreachable gateway is reported, exit 1', async () => {

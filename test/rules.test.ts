@@ -148,12 +148,22 @@ const cases: Case[] = [
     expected: [{ code: 'TW3007', file: O, line: 3, column: 13 }],
   },
   {
+    name: 'nodes not indented under upstream: an empty upstream (TW2003) and a stray nodes (TW2001)',
+    files: { [T]: WEB.replace('upstream:\n  nodes:\n    - host: 10.0.0.1\n      port: 80\n', 'upstream:\nnodes:\n  - host: 10.0.0.1\n    port: 80\n') },
+    tags: { 'web/v1.0.0': WEB },
+    draft: true,
+    expected: [
+      { code: 'TW2003', file: T, line: 2, column: 10 },
+      { code: 'TW2001', file: T, line: 3, column: 1 },
+    ],
+  },
+  {
     name: 'pass_host rewrite without upstream_host (TW3008)',
     files: { [T]: WEB.replace('upstream:\n', 'upstream:\n  pass_host: rewrite\n') },
     expected: [{ code: 'TW3008', file: T, line: 3, column: 14 }],
   },
   {
-    name: 'two services claiming the same host + method + path are reported at both (TW3009)',
+    name: 'two services claiming the same host + method + path are reported once, at the later route (TW3009)',
     files: {
       'services/api/service.yaml': 'name: api\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: root\n    uris: [/x, /]\n',
       [G]: 'name: g\npublished:\n  web: 1.0.0\n  api: 1.0.0\n',
@@ -162,10 +172,7 @@ const cases: Case[] = [
       'web/v1.0.0': WEB,
       'api/v1.0.0': 'name: api\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: root\n    uris: [/x, /]\n',
     },
-    expected: [
-      { code: 'TW3009', file: 'services/api/service.yaml', line: 8, column: 16 },
-      { code: 'TW3009', file: T, line: 8, column: 12 },
-    ],
+    expected: [{ code: 'TW3009', file: T, line: 8, column: 12 }],
   },
   {
     name: 'routes told apart by vars do not conflict',
@@ -197,7 +204,18 @@ const cases: Case[] = [
   },
   {
     name: 'overlay for a service the group does not publish (TW3011 warning)',
+    files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n', 'services/other/service.yaml': WEB.replace('name: web', 'name: other') },
+    expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
+  },
+  {
+    name: 'overlay for a service with no template and no tag (TW3019)',
     files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n' },
+    expected: [{ code: 'TW3019', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'error' }],
+  },
+  {
+    name: 'overlay for a service known only by its tag is not TW3019',
+    files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n' },
+    tags: { 'web/v1.0.0': WEB, 'other/v1.0.0': WEB.replace('name: web', 'name: other') },
     expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
   },
   {
@@ -328,8 +346,37 @@ describe('rules', () => {
 
   it('a conflict points at the other route as related', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('two services'))!);
-    expect(diagnostics[0]!.related[0]).toMatchObject({ file: T, line: 8 });
-    expect(diagnostics[1]!.related[0]).toMatchObject({ file: 'services/api/service.yaml', line: 8 });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]!.related).toEqual([expect.objectContaining({ file: 'services/api/service.yaml', line: 8, column: 16 })]);
+  });
+
+  it.each([
+    ['published versions: what can change is an overlay or a new version', false, /published versions \(web\/v1\.0\.0 and api\/v1\.0\.0\).*`path_prefix`.*gateway-groups\/g\/services\/web\.yaml.*publish a new version/],
+    ['drafts: the routes themselves', true, /^Change one route's path/],
+  ])('a conflict hint at %s', (_name, draft, hint) => {
+    const conflict = cases.find((c) => c.name.startsWith('two services'))!;
+    const { diagnostics } = run({ ...conflict, draft });
+    expect(diagnostics.filter((d) => d.code === 'TW3009').map((d) => d.hint)).toEqual([expect.stringMatching(hint)]);
+  });
+
+  it('a conflict of two routes of one published version says a new version is the way', () => {
+    const twice = `${WEB}  - name: home-again\n    uris: [/]\n    methods: [GET]\n`;
+    const { diagnostics } = run({ name: 'one service', files: { [T]: twice }, expected: [] });
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['TW3009', 11]]);
+    expect(diagnostics[0]!.hint).toBe('Both routes are in web/v1.0.0, a published version, which does not change: change a route in services/web/service.yaml and publish a new version.');
+  });
+
+  it('an empty upstream beside its nodes hints at indentation, in a template and in an overlay', () => {
+    const template = run(cases.find((c) => c.name.startsWith('nodes not indented'))!).diagnostics;
+    expect(template.map((d) => d.hint)).toEqual([
+      '`upstream:` is empty and `nodes:` (line 3) sits beside it instead of under it. Indent `nodes:` and its entries by two more spaces.',
+      '`upstream:` above is empty: `nodes:` likely belongs under it. Indent `nodes:` and its entries by two more spaces.',
+    ]);
+    const overlay = run({ name: 'overlay', files: { [O]: 'upstream:\ndiscovery:\n  type: dns\n  service_name: web.internal\n' }, expected: [] }).diagnostics;
+    expect(overlay.map((d) => [d.code, d.line, d.hint?.startsWith('`upstream:`')])).toEqual([
+      ['TW2003', 1, true],
+      ['TW2001', 2, true],
+    ]);
   });
 
   it('a literal key is never echoed in a finding', () => {

@@ -2,29 +2,11 @@
  * The version commands as a user runs them: `node bin/run.js <cmd>` from the build (made by
  * `npm test` before the suite runs), their help, output and exit codes.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from './support/example-repo.js';
-import { addPetstoreRoute, makeVersionRepo, type VersionRepo } from './support/version-repo.js';
+import { describe, expect, it } from 'vitest';
+import { addPetstoreRoute, runVersionCli, versionRepos } from './support/version-repo.js';
 
-const BIN = path.join(PROJECT_ROOT, 'bin/run.js');
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(options: { identity?: boolean } = {}): VersionRepo {
-  const r = makeVersionRepo(options);
-  open.push(r);
-  return r;
-}
-
-/** Runs tagway with only PATH and the repository's isolated HOME from the environment. */
-function tagway(r: VersionRepo | null, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...(r?.base.env ?? {}) };
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: r?.repo.dir ?? PROJECT_ROOT, env, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const setup = versionRepos();
+const tagway = runVersionCli;
 
 describe('version commands on the command line', () => {
   it.each(['publish', 'promote', 'rollback', 'history', 'status'])('%s --help documents the command and exits 0', (command) => {
@@ -72,6 +54,21 @@ describe('version commands on the command line', () => {
     expect(human).toContain('orders: latest 1.0.0; template published\n  production  1.0.0  up to date  unrecorded\n  staging     1.0.0  up to date  unrecorded\n');
   });
 
+  it('status says which config files differ from HEAD, which it reads', () => {
+    const r = setup();
+    const staging = 'gateway-groups/staging/group.yaml';
+    r.repo.write(staging, r.repo.read(staging).replace('orders: 1.0.0', 'orders: 9.9.9'));
+    const human = tagway(r, 'status');
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('orders: latest 1.0.0; template published\n  production  1.0.0  up to date  unrecorded\n  staging     1.0.0  up to date  unrecorded\n');
+    expect(human.stdout).toContain(`\nnot committed: this file differs from HEAD, and status reads HEAD:\n  ${staging}\nRun \`tagway validate\` to check the worktree`);
+    expect(JSON.parse(tagway(r, 'status', '--format', 'json').stdout).versions.uncommitted).toEqual([staging]);
+    // Another group's file is not this report's.
+    expect(tagway(r, 'status', '--group', 'production').stdout).not.toContain('not committed');
+    r.repo.commit('orders 9.9.9 in staging');
+    expect(tagway(r, 'status').stdout).not.toContain('not committed');
+  });
+
   it('rolls back a group that tracks a range to the version the range selected before', () => {
     const r = setup();
     addPetstoreRoute(r.repo, 'adopt', '/adopt');
@@ -108,7 +105,7 @@ describe('version commands on the command line', () => {
 
   it.each([
     [['publish', 'petstore', '--version', '1.1.0'], /error: petstore\/v1\.1\.0 already exists/],
-    [['publish', 'petstore'], /Missing required flag version/],
+    [['publish', 'petstore'], /error: no version given for petstore\n  hint: Give it with --version X\.Y\.Z, or as petstore@X\.Y\.Z/],
     [['publish', 'petstore', '--version', '1.2.0', '--bogus'], /Nonexistent flag: --bogus/],
     [['rollback', 'petstore', '--group', 'production'], /error: group production has run no earlier version of petstore/],
     [['history', 'petstore', '--group', 'qa'], /error: there is no gateway group `qa`/],
@@ -118,6 +115,19 @@ describe('version commands on the command line', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toContain('internal error');
+  });
+
+  it.each([
+    [['publish', 'petstor', '--version', '1.2.0'], 'error: services/petstor/service.yaml is not committed at HEAD\n  hint: Did you mean `petstore`?'],
+    [['promote', 'ordres', '--from', 'staging', '--to', 'production'], 'error: group staging does not publish ordres\n  hint: Did you mean `orders`?'],
+    [['rollback', 'petsore', '--group', 'production'], 'error: group production does not publish petsore\n  hint: Did you mean `petstore`?'],
+    [['history', 'catalg'], 'error: there is no service `catalg`: no template, no version and no group publishes it\n  hint: Did you mean `catalog`?'],
+  ])('names the service meant when a service name is mistyped: %j', (args, message) => {
+    const r = setup();
+    const run = tagway(r, ...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(r.repo.git('status', '--porcelain')).toBe('');
   });
 
   it('exits 2 naming the missing identity instead of making one up', () => {

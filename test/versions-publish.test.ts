@@ -2,22 +2,14 @@
  * `tagway publish` on real repositories: the tag and commits it makes, as the git CLI sees them;
  * what it refuses; and that a refusal or a failure half-way leaves the repository as it was.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
 import { UserError } from '../src/core/errors.js';
 import { runPublish } from '../src/app/publish.js';
 import { listVersionTags, openRepo } from '../src/git/index.js';
-import { addPetstoreRoute, failingFs, makeVersionRepo, OPERATOR, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, failingFs, OPERATOR, repoState, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(options: { identity?: boolean } = {}): VersionRepo {
-  const r = makeVersionRepo(options);
-  open.push(r);
-  return r;
-}
+const setup = versionRepos();
 
 const STAGING = 'gateway-groups/staging/group.yaml';
 const PRODUCTION = 'gateway-groups/production/group.yaml';
@@ -113,7 +105,7 @@ describe('publish', () => {
     repo.write('services/orders/service.yaml', repo.read('services/orders/service.yaml').replace('name: cancel-order', 'name: cancel'));
     repo.commit('orders: rename a route');
     const outcome = await runPublish({ ...base, service: 'orders', version: '1.2.0' });
-    expect(outcome.ok && outcome.tag.message).toBe('orders 1.2.0\n\nChanges since 1.1.0:\n- route added: cancel\n- route removed: cancel-order\n');
+    expect(outcome.ok && outcome.tags[0]!.message).toBe('orders 1.2.0\n\nChanges since 1.1.0:\n- route added: cancel\n- route removed: cancel-order\n');
   });
 
   describe('refuses, and changes nothing', () => {
@@ -178,7 +170,7 @@ describe('publish', () => {
     const outcome = await runPublish({ ...base, service: 'petstore', version: '1.0.1', allowLower: true });
     expect(outcome.ok).toBe(true);
     expect(repo.git('tag', '-n1', '-l', 'petstore/v1.0.1')).toBe('petstore/v1.0.1 petstore 1.0.1');
-    expect(outcome.ok && outcome.tag.message).toMatch(/Changes since 1\.0\.0:\n- route added: pet-photos/);
+    expect(outcome.ok && outcome.tags[0]!.message).toMatch(/Changes since 1\.0\.0:\n- route added: pet-photos/);
   });
 
   it('tags a detached HEAD when no group is to be changed', async () => {

@@ -3,23 +3,15 @@
  * them, the default rollback target from the history of group.yaml, which versions `--to` accepts,
  * that the overlay is kept, and that a rollback equals `git revert` of the publish commit.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
 import { UserError } from '../src/core/errors.js';
 import { runPromote } from '../src/app/promote.js';
 import { runPublish } from '../src/app/publish.js';
 import { runRollback, versionPath } from '../src/app/rollback.js';
-import { addPetstoreRoute, failingFs, makeVersionRepo, repoState, type VersionRepo } from './support/version-repo.js';
+import { addPetstoreRoute, failingFs, repoState, versionRepos, type VersionRepo } from './support/version-repo.js';
 
-const open: VersionRepo[] = [];
-afterEach(() => {
-  for (const r of open.splice(0)) r.cleanup();
-});
-function setup(): VersionRepo {
-  const r = makeVersionRepo();
-  open.push(r);
-  return r;
-}
+const setup = versionRepos();
 
 const PRODUCTION = 'gateway-groups/production/group.yaml';
 const OVERLAY = 'gateway-groups/production/services/petstore.yaml';
@@ -54,7 +46,7 @@ describe('promote', () => {
     const { repo, base } = r;
     const before = repo.read(PRODUCTION);
     const outcome = await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
-    expect(outcome.ok && outcome.move).toMatchObject({ group: 'production', from: { pin: '1.0.0', version: '1.0.0' }, to: { pin: '1.1.0', version: '1.1.0' } });
+    expect(outcome.ok && outcome.moves).toEqual([expect.objectContaining({ group: 'production', service: 'petstore', from: { pin: '1.0.0', version: '1.0.0' }, to: { pin: '1.1.0', version: '1.1.0' } })]);
     expect(repo.git('log', '-1', '--format=%s|%an', '--', PRODUCTION)).toBe('promote petstore 1.1.0 from staging to production|Ada Operator');
     expect(repo.git('show', '--format=', '--name-only', 'HEAD')).toBe(PRODUCTION);
     expect(repo.read(PRODUCTION)).toBe(
@@ -72,7 +64,7 @@ describe('promote', () => {
     await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
     const before = repoState(repo);
     const again = await runPromote({ ...base, service: 'petstore', from: 'staging', to: 'production' });
-    expect(again.ok && again.move).toBeNull();
+    expect(again.ok && again.moves).toEqual([]);
     expect(repoState(repo)).toEqual(before);
   });
 

@@ -125,6 +125,6 @@ export async function runDiff(options: DiffCommandOptions): Promise<DiffOutcome>
   if (from.snapshots === null || to.snapshots === null) {
     return { ok: false, root: repo.dir, from: from.outcome, to: to.outcome, report: null };
   }
-  const groups = diffSnapshots(from.snapshots, to.snapshots, options.groups ? { groups: options.groups } : {});
+  const groups = diffSnapshots(from.snapshots, to.snapshots, { ...(options.groups ? { groups: options.groups } : {}), ...(draft ? { draft } : {}) });
   return { ok: true, root: repo.dir, from: from.outcome, to: to.outcome, report: buildDiffReport(fromSide, toSide, groups) };
 }

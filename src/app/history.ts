@@ -11,12 +11,12 @@ import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../core/pins.js';
 import { headCommit } from '../git/revision.js';
 import { NAME_PATTERN, listVersionTags } from '../git/tags.js';
-import { listTree } from '../git/tree.js';
 import type { Signature } from '../git/write.js';
 import { groupPath } from '../load/layout.js';
 import { UserError } from '../core/errors.js';
-import { groupsAtHead } from './version-change.js';
 import { openConfigRepo } from '../source/config-repo.js';
+import { closestService, knownServices } from './service-names.js';
+import { groupsAtHead } from './version-change.js';
 
 export interface HistoryOptions {
   readonly cwd: string;
@@ -152,8 +152,11 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryReport
   }
 
   if (mine.length === 0 && groups.length === 0) {
-    const known = (await listTree(repo, head, ['services'])).some((e) => e.path === `services/${service}/service.yaml`);
-    if (!known) throw new UserError(`there is no service \`${service}\`: no template, no version and no group publishes it`);
+    const known = await knownServices(repo, head, tags);
+    if (!known.includes(service)) {
+      const hint = closestService(service, known) ?? (known.length > 0 ? `Services here: ${known.join(', ')}.` : undefined);
+      throw new UserError(`there is no service \`${service}\`: no template, no version and no group publishes it`, hint);
+    }
   }
   const versions = details
     .map((t) => ({

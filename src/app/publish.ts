@@ -1,8 +1,10 @@
 /**
  * `tagway publish <service> --version X.Y.Z [--group G…]`: the template at HEAD becomes version
  * X.Y.Z (annotated tag `<service>/vX.Y.Z` on HEAD), and each named group is pointed at it in a
- * commit of its own (`publish petstore 1.3.0 to staging`). All or nothing: no tag without its
- * pointer commits.
+ * commit of its own (`publish petstore 1.3.0 to staging`). Several services at once
+ * (`publish petstore@1.3.0 orders@2.0.1`) make a tag each and one commit per group that moves
+ * every pin (`publish orders 2.0.1, petstore 1.3.0 to staging`). All or nothing: every template
+ * and group is validated first, and no tag is made without the others and the pointer commits.
  */
 import semver from 'semver';
 import { pointerState } from '../git/history.js';
@@ -14,6 +16,7 @@ import { writeTagObject } from '../git/write.js';
 import { templatePath } from '../load/layout.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { UserError } from '../core/errors.js';
+import { closestService, knownServices } from './service-names.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
 import { versionTagMessage } from './template-changes.js';
 import {
@@ -25,121 +28,189 @@ import {
   readGroupAtHead,
   validateChange,
 } from './version-change.js';
-import type { WriteContext, WriteOptions } from './version-change.js';
+import type { CommitStep, PointerMove, TagStep, WriteContext, WriteOptions } from './version-change.js';
 import type { VersionTag } from '../model/version.js';
 
-export interface PublishOptions extends WriteOptions {
+/** One version to make: the template of `service` at HEAD becomes `version`. */
+export interface Release {
   readonly service: string;
   readonly version: string;
-  /** Groups to point at the new version, each in its own commit. */
+}
+
+interface PublishSettings extends WriteOptions {
+  /** Groups to point at the new versions, each in one commit of its own. */
   readonly groups?: readonly string[];
-  /** Tag message; default: a summary of what changed since the previous version. */
+  /** Tag message (of every tag); default: a summary of what changed since the previous version. */
   readonly message?: string;
   /** Allow a version lower than the newest existing one (e.g. a patch of an older line). */
   readonly allowLower?: boolean;
 }
 
-/** A group pointer before and after a change. */
-export interface PointerMove {
-  readonly group: string;
-  readonly from: { readonly pin: string; readonly version: string | null } | null;
-  readonly to: { readonly pin: string; readonly version: string };
-  /** The commit that made the move. */
-  readonly commit: string;
-  readonly message: string;
-}
+/** One service (`service` + `version`), or several (`releases`) tagged and pointed at together. */
+export type PublishOptions = PublishSettings & ({ readonly service: string; readonly version: string } | { readonly releases: readonly Release[] });
+
+export type { PointerMove } from './version-change.js';
 
 export type PublishOutcome =
   | {
       readonly ok: true;
       readonly root: string;
-      readonly service: string;
-      readonly version: string;
-      readonly tag: { readonly name: string; readonly object: string; readonly commit: string; readonly message: string };
+      /** Nothing was written: `tags` and `commits` say what would have been. */
+      readonly dryRun: boolean;
+      /** The new versions, by service name. */
+      readonly tags: readonly TagStep[];
+      /** Each group's move of each service, by group (as given) then service. */
       readonly groups: readonly PointerMove[];
+      /** One per group, in the order given. */
+      readonly commits: readonly CommitStep[];
       readonly diagnostics: readonly Diagnostic[];
       readonly sources: ReadonlyMap<string, string>;
     }
   | {
-      /** The template, or a group with the new version, does not validate: nothing was written. */
+      /** A template, or a group with the new versions, does not validate: nothing was written. */
       readonly ok: false;
       readonly root: string;
       readonly diagnostics: readonly Diagnostic[];
       readonly sources: ReadonlyMap<string, string>;
     };
 
-/** Stands in for the tag object's id while validating, before the tag object is written. */
+/** Stands in for the tag objects' ids while validating, before they are written (and in a dry run). */
 const PENDING_OBJECT = '0'.repeat(40);
+/** How a dry run shows the lock of a tag that is not written. */
+const PENDING_SHOWN = '<object of the new tag>';
 
 export async function runPublish(options: PublishOptions): Promise<PublishOutcome> {
-  const { service, version } = options;
-  checkNames(service, version);
+  const releases = releasesOf(options);
   const groups = [...new Set(options.groups ?? [])];
   const ctx = await openForWrite(options);
   if (groups.length > 0) assertOnBranch(ctx);
-  const tagName = `${service}/v${version}`;
 
-  const templateText = await templateAtHead(ctx, service);
-  await assertCommitted(ctx, [`services/${service}`], 'a version is made from committed files only');
+  const templates = new Map<string, string>();
+  for (const { service } of releases) templates.set(service, await templateAtHead(ctx, service));
+  await assertCommitted(ctx, releases.map((r) => `services/${r.service}`), 'a version is made from committed files only');
+  for (const release of releases) await assertNewVersion(ctx, release, options.allowLower === true);
+  const groupFiles: ({ readonly group: string } & Awaited<ReturnType<typeof readGroupAtHead>>)[] = [];
+  for (const group of groups) groupFiles.push({ group, ...(await readGroupAtHead(ctx, group)) });
+  if (groupFiles.length > 0) await assertCommitted(ctx, groupFiles.map((g) => g.path), 'tagway commits group.yaml as it is at HEAD');
+
+  const pending = releases.map(({ service, version }): VersionTag => ({ service, version, tag: tagNameOf(service, version), object: PENDING_OBJECT, commit: ctx.head, annotated: true }));
+  const tagsAfter = [...ctx.tags, ...pending].sort((a, b) => (a.service !== b.service ? (a.service < b.service ? -1 : 1) : semver.compare(a.version, b.version)));
+  /** Each group's file with every service pointed at its new tag (objects by service). */
+  const plan = (objects: ReadonlyMap<string, string>) =>
+    groupFiles.map(({ group, path, text, pointer }) => {
+      let after = text;
+      const moves = pending.map((tag) => {
+        const before = pointerState(pointer, tag.service);
+        const object = objects.get(tag.service)!;
+        const pin = pinFor(before?.pin, { ...tag, object }, tagsAfter);
+        after = editGroupPointer(after, { service: tag.service, pin, lock: { version: tag.version, object } });
+        const from = before === null ? null : { pin: before.pin, version: resolvePin(ctx.tags, tag.service, before.pin)?.version ?? before.version };
+        return { service: tag.service, from, to: { pin, version: tag.version } };
+      });
+      return { group, path, before: text, after, moves };
+    });
+
+  const pendingObjects = new Map(pending.map((t) => [t.service, PENDING_OBJECT]));
+  const validation = await validateChange(ctx, {
+    services: releases.map((r) => r.service),
+    groups,
+    edits: new Map(plan(pendingObjects).map((p) => [p.path, p.after])),
+    extraTags: pending,
+  });
+  if (!validation.ok) return { ok: false, root: ctx.repo.dir, diagnostics: validation.diagnostics, sources: validation.sources };
+
+  const messages = new Map<string, string>();
+  for (const { service, version } of releases) {
+    const previous = [...ctx.tags].reverse().find((t) => t.service === service && semver.lt(t.version, version)) ?? null;
+    messages.set(
+      service,
+      options.message ?? versionTagMessage(service, version, templates.get(service)!, previous === null ? null : { version: previous.version, text: await templateAt(ctx, previous) }),
+    );
+  }
+  const objects = new Map<string, string>();
+  if (options.dryRun !== true) {
+    for (const tag of pending) {
+      try {
+        objects.set(tag.service, await writeTagObject(ctx.repo, { name: tag.tag, commit: ctx.head, message: messages.get(tag.service)!, tagger: ctx.committer }, options.fs !== undefined ? { fs: options.fs } : {}));
+      } catch (error) {
+        throw asUserError(error);
+      }
+    }
+  }
+  const edits = plan(options.dryRun === true ? pendingObjects : objects);
+  const what = releases.map((r) => `${r.service} ${r.version}`).join(', ');
+  const made = await commitChange(
+    ctx,
+    {
+      tags: pending.flatMap((t) => (objects.has(t.service) ? [{ name: t.tag, object: objects.get(t.service)! }] : [])),
+      commits: edits.map((e) => ({ message: `publish ${what} to ${e.group}`, files: [e] })),
+    },
+    options,
+  );
+  const commits = options.dryRun === true ? made.map(showPending) : made;
+  return {
+    ok: true,
+    root: ctx.repo.dir,
+    dryRun: options.dryRun === true,
+    tags: pending.map((t) => ({ name: t.tag, service: t.service, version: t.version, commit: ctx.head, object: objects.get(t.service) ?? null, message: messages.get(t.service)! })),
+    groups: edits.flatMap((e, i) => e.moves.map((m) => ({ group: e.group, ...m, commit: commits[i]!.commit, message: commits[i]!.message }))),
+    commits,
+    diagnostics: validation.diagnostics,
+    sources: validation.sources,
+  };
+}
+
+/**
+ * The releases named on the command line: `<service>@<version>` each, or a bare `<service>` that
+ * takes `version` (`--version`), so `publish petstore --version 1.3.0` works as it always did.
+ */
+export function parseReleases(args: readonly string[], version: string | undefined): Release[] {
+  return args.map((arg) => {
+    const at = arg.indexOf('@');
+    if (at > 0) return { service: arg.slice(0, at), version: arg.slice(at + 1) };
+    if (version === undefined) {
+      throw new UserError(`no version given for ${arg}`, `Give it with --version X.Y.Z, or as ${arg}@X.Y.Z (several services: petstore@1.3.0 orders@2.0.1).`);
+    }
+    return { service: arg, version };
+  });
+}
+
+/** The releases asked for, sorted by service; names and versions checked, each service once. */
+function releasesOf(options: PublishOptions): Release[] {
+  const releases = 'releases' in options ? options.releases : [{ service: options.service, version: options.version }];
+  if (releases.length === 0) throw new UserError('no service to publish', 'Name one: `tagway publish petstore --version 1.3.0`, or several: `tagway publish petstore@1.3.0 orders@2.0.1`.');
+  for (const { service, version } of releases) checkNames(service, version);
+  const sorted = [...releases].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  const twice = sorted.find((r, i) => i > 0 && sorted[i - 1]!.service === r.service);
+  if (twice !== undefined) throw new UserError(`${twice.service} is named twice`, 'Each service is published once per command: one version each.');
+  return sorted;
+}
+
+function tagNameOf(service: string, version: string): string {
+  return `${service}/v${version}`;
+}
+
+/** Refuses a version that exists, or that is not above the newest (unless `allowLower`). */
+async function assertNewVersion(ctx: WriteContext, { service, version }: Release, allowLower: boolean): Promise<void> {
+  const tagName = tagNameOf(service, version);
   if ((await resolveRefName(ctx.repo, `refs/tags/${tagName}`)) !== null) {
     const next = nextVersion(ctx.tags, service);
     throw new UserError(`${tagName} already exists; versions are unique and immutable`, next ? `Publish the next version, e.g. --version ${next}.` : undefined);
   }
   const existing = ctx.tags.filter((t) => t.service === service);
   const newest = existing[existing.length - 1];
-  if (newest !== undefined && !semver.gt(version, newest.version) && options.allowLower !== true) {
+  if (newest !== undefined && !semver.gt(version, newest.version) && !allowLower) {
     throw new UserError(
       `${version} is not greater than ${service}'s newest version ${newest.version}`,
       `Publish a greater version (e.g. --version ${semver.inc(newest.version, 'patch')}), or pass --allow-lower to publish ${version} on purpose (a fix of an older line).`,
     );
   }
-  const groupFiles: ({ readonly group: string } & Awaited<ReturnType<typeof readGroupAtHead>>)[] = [];
-  for (const group of groups) {
-    const file = await readGroupAtHead(ctx, group);
-    groupFiles.push({ group, ...file });
-  }
-  if (groupFiles.length > 0) await assertCommitted(ctx, groupFiles.map((g) => g.path), 'tagway commits group.yaml as it is at HEAD');
+}
 
-  const pending: VersionTag = { service, version, tag: tagName, object: PENDING_OBJECT, commit: ctx.head, annotated: true };
-  const tagsAfter = [...ctx.tags, pending].sort((a, b) => (a.service !== b.service ? (a.service < b.service ? -1 : 1) : semver.compare(a.version, b.version)));
-  const plan = (object: string) =>
-    groupFiles.map(({ group, path, text, pointer }) => {
-      const before = pointerState(pointer, service);
-      const pin = pinFor(before?.pin, { ...pending, object }, tagsAfter);
-      const from = before === null ? null : { pin: before.pin, version: resolvePin(ctx.tags, service, before.pin)?.version ?? before.version };
-      return { group, path, from, pin, text: editGroupPointer(text, { service, pin, lock: { version, object } }) };
-    });
-
-  const validation = await validateChange(ctx, {
-    service,
-    groups,
-    edits: new Map(plan(PENDING_OBJECT).map((p) => [p.path, p.text])),
-    extraTags: [pending],
-  });
-  if (!validation.ok) return { ok: false, root: ctx.repo.dir, diagnostics: validation.diagnostics, sources: validation.sources };
-
-  const previous = [...existing].reverse().find((t) => semver.lt(t.version, version)) ?? null;
-  const message =
-    options.message ?? versionTagMessage(service, version, templateText, previous === null ? null : { version: previous.version, text: await templateAt(ctx, previous) });
-  let object: string;
-  try {
-    object = await writeTagObject(ctx.repo, { name: tagName, commit: ctx.head, message, tagger: ctx.committer }, options.fs !== undefined ? { fs: options.fs } : {});
-  } catch (error) {
-    throw asUserError(error);
-  }
-  const edits = plan(object);
-  const commits = edits.map((e) => ({ message: `publish ${service} ${version} to ${e.group}`, changes: [{ path: e.path, content: new TextEncoder().encode(e.text) }] }));
-  const applied = await commitChange(ctx, { tag: { name: tagName, object }, commits }, options);
-  return {
-    ok: true,
-    root: ctx.repo.dir,
-    service,
-    version,
-    tag: { name: tagName, object, commit: ctx.head, message },
-    groups: edits.map((e, i) => ({ group: e.group, from: e.from, to: { pin: e.pin, version }, commit: applied.commits[i]!, message: commits[i]!.message })),
-    diagnostics: validation.diagnostics,
-    sources: validation.sources,
-  };
+/** A dry run's commit as shown: the lock of a tag not written names it in words. */
+function showPending(step: CommitStep): CommitStep {
+  const shown = (text: string) => text.replaceAll(`"${PENDING_OBJECT}"`, PENDING_SHOWN).replaceAll(PENDING_OBJECT, PENDING_SHOWN);
+  return { ...step, files: step.files.map((f) => ({ ...f, lines: f.lines.map((l) => ({ ...l, text: shown(l.text) })) })) };
 }
 
 function checkNames(service: string, version: string): void {
@@ -165,7 +236,11 @@ async function templateAtHead(ctx: WriteContext, service: string): Promise<strin
   const path = templatePath(service);
   const entry = (await listTree(ctx.repo, ctx.head, [path])).find((e) => e.path === path && e.mode !== '120000');
   if (entry === undefined) {
-    throw new UserError(`${path} is not committed at HEAD`, `Create the template, commit it, then publish. A service's folder name equals its name.`);
+    const guess = closestService(service, await knownServices(ctx.repo, ctx.head, ctx.tags));
+    throw new UserError(
+      `${path} is not committed at HEAD`,
+      `${guess === null ? '' : `${guess} Otherwise: `}Create the template, commit it, then publish. A service's folder name equals its name.`,
+    );
   }
   return new TextDecoder().decode(await readBlob(ctx.repo, entry.oid));
 }

@@ -10,10 +10,10 @@ import { isExactVersion, resolvePin } from '../core/pins.js';
 import { SHALLOW_HINT } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { UserError } from '../core/errors.js';
+import { closestService } from './service-names.js';
 import { editGroupPointer, pinFor } from './group-pointer.js';
-import type { PointerMove } from './publish.js';
 import { assertCommitted, assertOnBranch, commitChange, openForWrite, readGroupAtHead, validateChange } from './version-change.js';
-import type { WriteOptions } from './version-change.js';
+import type { CommitStep, PointerMove, WriteOptions } from './version-change.js';
 
 export interface RollbackOptions extends WriteOptions {
   readonly service: string;
@@ -26,9 +26,12 @@ export type RollbackOutcome =
   | {
       readonly ok: true;
       readonly root: string;
+      /** Nothing was written: `commits` says what would have been. */
+      readonly dryRun: boolean;
       readonly service: string;
       readonly tag: string;
       readonly move: PointerMove;
+      readonly commits: readonly CommitStep[];
       readonly diagnostics: readonly Diagnostic[];
       readonly sources: ReadonlyMap<string, string>;
     }
@@ -61,7 +64,9 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   assertOnBranch(ctx);
   const file = await readGroupAtHead(ctx, group);
   const state = pointerState(file.pointer, service);
-  if (state === null) throw new UserError(`group ${group} does not publish ${service}`, 'Only a published service can be rolled back.');
+  if (state === null) {
+    throw new UserError(`group ${group} does not publish ${service}`, closestService(service, file.pointer.published.keys()) ?? 'Only a published service can be rolled back.');
+  }
   const current = resolvePin(ctx.tags, service, state.pin);
   const currentVersion = current?.version ?? state.version;
 
@@ -118,17 +123,19 @@ export async function runRollback(options: RollbackOptions): Promise<RollbackOut
   await assertCommitted(ctx, [file.path], 'tagway commits group.yaml as it is at HEAD');
   const pin = pinFor(state.pin, target, ctx.tags);
   const text = editGroupPointer(file.text, { service, pin, lock: { version: target.version, object: target.object } });
-  const validation = await validateChange(ctx, { service, groups: [group], edits: new Map([[file.path, text]]) });
+  const validation = await validateChange(ctx, { services: [service], groups: [group], edits: new Map([[file.path, text]]) });
   if (!validation.ok) return { ok: false, root: ctx.repo.dir, diagnostics: validation.diagnostics, sources: validation.sources };
 
   const message = `rollback ${service} on ${group} from ${currentVersion ?? state.pin} to ${target.version}`;
-  const applied = await commitChange(ctx, { commits: [{ message, changes: [{ path: file.path, content: new TextEncoder().encode(text) }] }] }, options);
+  const commits = await commitChange(ctx, { commits: [{ message, files: [{ path: file.path, before: file.text, after: text }] }] }, options);
   return {
     ok: true,
     root: ctx.repo.dir,
+    dryRun: options.dryRun === true,
     service,
     tag: target.tag,
-    move: { group, from: { pin: state.pin, version: currentVersion }, to: { pin, version: target.version }, commit: applied.commits[0]!, message },
+    move: { group, service, from: { pin: state.pin, version: currentVersion }, to: { pin, version: target.version }, commit: commits[0]!.commit, message },
+    commits,
     diagnostics: validation.diagnostics,
     sources: validation.sources,
   };

@@ -17,7 +17,8 @@ import { headCommit } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
 import { listTree, readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
-import { groupPath } from '../load/layout.js';
+import { classifyPath, groupPath } from '../load/layout.js';
+import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { UserError } from '../core/errors.js';
 import { groupsAtHead } from './version-change.js';
 import type { VersionTag } from '../model/version.js';
@@ -78,6 +79,12 @@ export interface VersionStatus {
    * "matches no tag" mean: not in this clone.
    */
   readonly missingTags: { readonly reason: string; readonly hint: string } | null;
+  /**
+   * Config files of the report (the selected groups' group.yaml and overlays, the services'
+   * templates, tagway.yaml) whose worktree or index content differs from HEAD, sorted: the report
+   * reads HEAD, so a pin edited but not committed is not in it. Null when unknown (a linked worktree).
+   */
+  readonly uncommitted: readonly string[] | null;
 }
 
 export interface StatusReport {
@@ -125,11 +132,9 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   // With a group selection, only the services those groups publish.
   const names = (selection === undefined ? [...new Set([...templates, ...tags.map((t) => t.service), ...pins.keys()])] : [...pins.keys()]).sort();
 
-  // One status walk for all template folders; null when it cannot be read (a linked worktree).
-  const dirty: ReadonlySet<string> | null = await uncommittedPaths(repo, ['services']).then(
-    (paths) => new Set(paths.map((p) => p.split('/')[1]!)),
-    () => null,
-  );
+  // One status walk for all config folders; null when it cannot be read (a linked worktree).
+  const changed = await uncommittedPaths(repo, ['services', 'gateway-groups', REPO_CONFIG_FILE]).catch(() => null);
+  const dirty: ReadonlySet<string> | null = changed === null ? null : new Set(changed.filter((p) => p.startsWith('services/')).map((p) => p.split('/')[1]!));
   const services: ServiceStatus[] = [];
   for (const service of names) {
     const mine = tags.filter((t) => t.service === service);
@@ -177,7 +182,15 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       ...(missing !== undefined ? { missing } : {}),
     });
   }
-  return { head, services, missingTags: missingTagsReason(readCloneState(repo), ciKind()) };
+  return { head, services, missingTags: missingTagsReason(readCloneState(repo), ciKind()), uncommitted: changed === null ? null : changed.filter((p) => reported(p, groups, names)) };
+}
+
+/** Whether a changed path is a config file of the report: of a listed group or service, or tagway.yaml. */
+function reported(path: string, groups: readonly string[], services: readonly string[]): boolean {
+  const role = classifyPath(path);
+  if (role.kind === 'config') return true;
+  if (role.kind === 'template') return services.includes(role.service);
+  return (role.kind === 'group' || role.kind === 'overlay') && groups.includes(role.group);
 }
 
 /** `tags` of one service sorted ascending: the highest release, else the highest pre-release. */

@@ -4,6 +4,7 @@
  * committing through src/git/write.ts. Every refusal is a UserError; an invalid result is returned
  * as diagnostics (a finding), with nothing written.
  */
+import { structuredPatch } from 'diff';
 import { compile, templatesNeeded } from '../compile/compile.js';
 import { GitError } from '../git/errors.js';
 import { parsePerson, readIdentity } from '../git/identity.js';
@@ -18,7 +19,7 @@ import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } 
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
 import { cloneGaps } from '../build/clone-gaps.js';
-import { groupPath } from '../load/layout.js';
+import { groupPath, templatePath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
@@ -39,6 +40,55 @@ export interface WriteOptions {
   readonly now?: Date;
   /** File system for all writes; tests inject failures through it. */
   readonly fs?: WriteFs;
+  /**
+   * Check and plan everything, write nothing: no object, ref, index entry or file. The outcome
+   * says what would be made (`TagStep`, `CommitStep`) with null where an id is only known once
+   * written.
+   */
+  readonly dryRun?: boolean;
+}
+
+/** A group pointer's move of one service, before and after a change. */
+export interface PointerMove {
+  readonly group: string;
+  readonly service: string;
+  readonly from: { readonly pin: string; readonly version: string | null } | null;
+  readonly to: { readonly pin: string; readonly version: string };
+  /** The commit that made the move; null in a dry run. */
+  readonly commit: string | null;
+  readonly message: string;
+}
+
+/** An annotated version tag a change makes (or, in a dry run, would make). */
+export interface TagStep {
+  readonly name: string;
+  readonly service: string;
+  readonly version: string;
+  /** The commit it names. */
+  readonly commit: string;
+  /** The tag object; null in a dry run. */
+  readonly object: string | null;
+  readonly message: string;
+}
+
+/** One line of a file a commit changes: removed (`-`) or added (`+`). */
+export interface LineChange {
+  readonly op: '-' | '+';
+  readonly text: string;
+}
+
+/** A commit a change makes (or would make), with the lines it changes in each file. */
+export interface CommitStep {
+  readonly message: string;
+  /** Null in a dry run. */
+  readonly commit: string | null;
+  readonly files: readonly { readonly path: string; readonly lines: readonly LineChange[] }[];
+}
+
+/** A commit to make: its message and the new text of each file it changes. */
+export interface PlannedCommit {
+  readonly message: string;
+  readonly files: readonly { readonly path: string; readonly before: string; readonly after: string }[];
 }
 
 export interface WriteContext {
@@ -135,20 +185,20 @@ export async function assertCommitted(ctx: WriteContext, paths: readonly string[
 
 export interface ValidatedChange {
   readonly ok: boolean;
-  /** Findings about the service's template and the changed groups (errors block the change). */
+  /** Findings about the services' templates and the changed groups (errors block the change). */
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, string>;
 }
 
 /**
  * Compiles the repository as the change would leave it: HEAD's files with `edits` applied,
- * HEAD's tags plus `extraTags` (a version being published), only the changed `groups`. Findings
- * in other files are not this change's doing and are left out; everything about `service`'s
- * template and the changed groups' files counts.
+ * HEAD's tags plus `extraTags` (versions being published), only the changed `groups`. Findings
+ * in other files are not this change's doing and are left out; everything about the `services`'
+ * templates and the changed groups' files counts.
  */
 export async function validateChange(
   ctx: WriteContext,
-  change: { readonly service: string; readonly groups: readonly string[]; readonly edits: ReadonlyMap<string, string>; readonly extraTags?: readonly VersionTag[] },
+  change: { readonly services: readonly string[]; readonly groups: readonly string[]; readonly edits: ReadonlyMap<string, string>; readonly extraTags?: readonly VersionTag[] },
 ): Promise<ValidatedChange> {
   const head = await readRevision(ctx.repo, ctx.head, 'HEAD');
   const encoder = new TextEncoder();
@@ -161,33 +211,44 @@ export async function validateChange(
   const clone = cloneGaps(ctx.repo, [], atTags.missing);
   const result = compile({ tree, tags, templatesAtTags: atTags.templates, commit: ctx.head, groups: change.groups, reportAll: true, clone });
   const relevant = (file: string | undefined): boolean =>
-    file === undefined || file === `services/${change.service}/service.yaml` || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
+    file === undefined || change.services.some((service) => file === templatePath(service)) || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
   const diagnostics = result.diagnostics.filter((d) => relevant(d.file) || d.related.some((r) => relevant(r.file)));
   return { ok: !hasErrors(diagnostics), diagnostics, sources: result.sources };
 }
 
-/** Applies the change through the git module; git failures become UserErrors. */
+/**
+ * Applies the change through the git module (git failures become UserErrors), or in a dry run
+ * writes nothing. The commits as made, in order (ids null in a dry run).
+ */
 export async function commitChange(
   ctx: WriteContext,
-  change: { readonly tag?: { readonly name: string; readonly object: string }; readonly commits: readonly CommitPlan[] },
+  change: { readonly tags?: readonly { readonly name: string; readonly object: string }[]; readonly commits: readonly PlannedCommit[] },
   options: WriteOptions,
-): Promise<AppliedChange> {
+): Promise<CommitStep[]> {
+  const steps = (ids: readonly (string | null)[]): CommitStep[] =>
+    change.commits.map((c, i) => ({ message: c.message, commit: ids[i] ?? null, files: c.files.map((f) => ({ path: f.path, lines: lineChanges(f.before, f.after) })) }));
+  if (options.dryRun === true) return steps([]);
+  const encoder = new TextEncoder();
+  const commits: CommitPlan[] = change.commits.map((c) => ({ message: c.message, changes: c.files.map((f) => ({ path: f.path, content: encoder.encode(f.after) })) }));
+  let applied: AppliedChange;
   try {
-    return await applyRepositoryChange(
+    applied = await applyRepositoryChange(
       ctx.repo,
-      {
-        branch: ctx.branch,
-        head: ctx.head,
-        ...(change.tag !== undefined ? { tag: change.tag } : {}),
-        commits: change.commits,
-        author: ctx.author,
-        committer: ctx.committer,
-      },
+      { branch: ctx.branch, head: ctx.head, ...(change.tags !== undefined ? { tags: change.tags } : {}), commits, author: ctx.author, committer: ctx.committer },
       options.fs !== undefined ? { fs: options.fs } : {},
     );
   } catch (error) {
     throw asUserError(error);
   }
+  return steps(applied.commits);
+}
+
+/** The lines removed and added from `before` to `after`, in file order (no context). */
+export function lineChanges(before: string, after: string): LineChange[] {
+  const patch = structuredPatch('before', 'after', before, after, undefined, undefined, { context: 0 });
+  return patch.hunks.flatMap((h) =>
+    h.lines.filter((l) => l.startsWith('-') || l.startsWith('+')).map((l) => ({ op: l[0] as '-' | '+', text: l.slice(1) })),
+  );
 }
 
 /** Refuses to commit on a detached HEAD, before any work is done. */

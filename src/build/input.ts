@@ -7,7 +7,7 @@ import { scanVersionTags } from '../git/tags.js';
 import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
-import { listWorktree, readWorktree, treeOfListing } from '../source/worktree.js';
+import { listWorktree, readWorktree, treeOfListing, withTemplateFolders } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import { tagRefsState } from '../git/refs.js';
 import type { TagRefsState } from '../git/refs.js';
@@ -166,7 +166,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
           ? worktree.then((w) => {
               const tree = w && treeOfListing(repo, w);
               treeFromRaw = tree !== null;
-              return tree ?? readWorktree(repo.dir);
+              return tree ? withTemplateFolders(repo.dir, tree) : readWorktree(repo.dir);
             })
           : readWorktree(repo.dir),
       scanVersionTags(repo),

@@ -18,9 +18,12 @@
  *   worktree is read as the record's was: through git's listing (no attributes files, no
  *   linked or unmerged entries), every version tag naming its object by id (no symbolic tag)
  *   and found whole (a tag whose objects are missing could later resolve otherwise);
- * - the compile that made the record found nothing at all, not even a warning, so a service
+ * - the compile that made the record reported nothing at all, not even a warning, so a service
  *   whose files, tags and templates at tags are unchanged still contributes no finding and the
- *   same objects;
+ *   same objects. A compile reports only the findings of the files its groups are compiled from
+ *   (`CompileInput.reportAll`), so a template no group runs may hold one unreported; what makes
+ *   it run is a change of its service (a tag) or of a group.yaml or the packed tags, each of
+ *   which the record tells;
  * - the changed services, compiled alone with every rule (`compileServices`), find nothing
  *   either, and none of their routes claims what an unchanged service's route claims;
  * - the files the record describes are still the ones it wrote: same size, modification and

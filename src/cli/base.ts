@@ -47,6 +47,17 @@ export abstract class TagwayCommand extends Command {
     process.stderr.write(renderHuman(diagnostics, lookup, { color: process.stderr.isTTY === true && !process.env['NO_COLOR'] }));
   }
 
+  /**
+   * The positional arguments of a command that takes any number of them (`strict = false`): an
+   * unknown flag there is a usage error, as in every other command, not a name.
+   */
+  protected positional(argv: readonly unknown[]): string[] {
+    const args = argv.map(String);
+    const flag = args.find((a) => a.startsWith('-'));
+    if (flag !== undefined) throw new Errors.CLIError(`Nonexistent flag: ${flag}`);
+    return args;
+  }
+
   private wantsJson(): boolean {
     const argv = this.argv;
     return argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));

@@ -61,9 +61,12 @@ export interface CompileInput {
    */
   readonly snapshots?: boolean;
   /**
-   * With `groups`: report (and fail on) the findings of every file, not only of the files the
-   * selected groups are compiled from. `validate` sets it; `compile --group` and `sync` do not,
-   * so one broken group never blocks another's deploy.
+   * Report (and fail on) the findings of every file, not only of the files the compiled groups
+   * (the selected ones, or every group) are compiled from: their group.yaml and overlays, the
+   * templates they run, tagway.yaml. `validate` sets it; `compile` and `sync` do not, so one
+   * broken group never blocks another's deploy, and a template no group runs (an edit not yet
+   * published) is for `validate` to report. Without `groups`, every file under gateway-groups/
+   * counts as a group's.
    */
   readonly reportAll?: boolean;
   /**
@@ -393,7 +396,12 @@ function run(
       m.set(service, overlayEntry(group, service, file));
     }
   }
-  const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays };
+  const templateFiles = new Set<string>();
+  for (const path of [...input.tree.files.map((f) => f.path), ...input.tree.problems.map((d) => d.file)]) {
+    const role = path === undefined ? null : classifyPath(path);
+    if (role?.kind === 'template') templateFiles.add(role.service);
+  }
+  const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays, templateFiles };
 
   const selected = selectGroups(checked, input.groups, diagnostics);
   const byService = tagsByService(input.tags);
@@ -555,8 +563,7 @@ function run(
   // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
   // otherwise: a compile with errors has no snapshots.
   const ruledSelected = ruled === checked ? selected : selected.map((g) => ruled.groups.get(g.group)!);
-  const relevant =
-    input.groups && !input.reportAll ? relevantTo(input, ruledSelected, byService, treeFiles, draft) : (_d: Diagnostic) => true;
+  const relevant = input.reportAll ? (_d: Diagnostic) => true : relevantTo(input, ruledSelected, byService, treeFiles, draft);
   const snapshots: Snapshot[] = [];
   const outputs = new Map<string, ServiceOutput[]>();
   if (!hasErrors(diagnostics.filter(relevant))) {
@@ -627,9 +634,11 @@ function onlyServices(checked: CheckedRepo, services: ReadonlySet<string>): Chec
 }
 
 /**
- * Which findings concern a compile of selected groups: those of their own files (group.yaml,
- * overlays), of the templates they are compiled from (at the tag, or the tree's file when the tag
- * holds the same bytes, or the tree's in a draft), of tagway.yaml, and those of no file.
+ * Which findings concern a compile of the selected groups (every group without a selection):
+ * those of their own files (group.yaml, overlays; without a selection every file under
+ * gateway-groups/, a group whose group.yaml is broken included), of the templates they are
+ * compiled from (at the tag, or the tree's file when the tag holds the same bytes, or the tree's
+ * in a draft), of tagway.yaml, and those of no file.
  */
 function relevantTo(
   input: CompileInput,
@@ -638,7 +647,7 @@ function relevantTo(
   treeFiles: ReadonlyMap<string, SourceFile>,
   draft: boolean,
 ): (d: Diagnostic) => boolean {
-  const groupNames = new Set(input.groups ?? []);
+  const groupNames = input.groups ? new Set(input.groups) : null;
   const used = new Set<string>();
   for (const group of selected) {
     for (const [service, pin] of Object.entries(group.spec.published ?? {})) {
@@ -657,7 +666,7 @@ function relevantTo(
   return (d) => {
     if (d.file === undefined || d.file === REPO_CONFIG_FILE) return true;
     const group = /^gateway-groups\/([^/]+)\//.exec(d.file)?.[1];
-    if (group !== undefined) return groupNames.has(group);
+    if (group !== undefined) return groupNames === null || groupNames.has(group);
     return used.has(sourceKey(d.file, d.revision));
   };
 }

@@ -5,9 +5,16 @@ import type { Snapshot } from '../model/snapshot.js';
 import { routingImpact } from './impact.js';
 import { DIFF_FORMAT } from './model.js';
 import type { DiffReport, DiffSide, GroupDiff, GroupState, GroupStatus, ObjectCounts, ObjectDiff, ServiceDiff } from './model.js';
-import { diffObjects, type ObjectDiffOptions } from './objects.js';
+import { diffObjects, type ComparisonForms, type ObjectDiffOptions } from './objects.js';
 
-export type GroupDiffOptions = ObjectDiffOptions;
+export interface GroupDiffOptions extends ObjectDiffOptions {
+  /**
+   * The `after` side is a draft (compiled from templates, version `draft`): version labels are
+   * not compared, so an object the draft leaves as it is does not show as relabelled, and a
+   * service is listed only when its objects differ.
+   */
+  readonly draft?: boolean;
+}
 
 const EMPTY: ApisixConfig = { upstreams: [], services: [], routes: [] };
 
@@ -48,7 +55,7 @@ function countObjects(objects: readonly ObjectDiff[]): ObjectCounts {
 export function diffGroup(group: string, before: GroupState | null, after: GroupState | null, options: GroupDiffOptions = {}): GroupDiff {
   const configB = before?.config ?? EMPTY;
   const configA = after?.config ?? EMPTY;
-  const objects = diffObjects(configB, configA, options);
+  const objects = diffObjects(configB, configA, options.draft ? { ...options, compare: keepingVersionLabel(options.compare) } : options);
   const versionsB = before?.versions ?? new Map<string, string>();
   const versionsA = after?.versions ?? new Map<string, string>();
 
@@ -57,7 +64,7 @@ export function diffGroup(group: string, before: GroupState | null, after: Group
   for (const service of [...names].sort(cmp)) {
     const version = { before: versionsB.get(service) ?? null, after: versionsA.get(service) ?? null };
     const own = objects.filter((o) => o.service === service);
-    if (own.length === 0 && version.before === version.after) continue;
+    if (own.length === 0 && (version.before === version.after || options.draft === true)) continue;
     services.push({ service, version, objects: own });
   }
 
@@ -74,6 +81,25 @@ export function diffGroup(group: string, before: GroupState | null, after: Group
     // No object differs: the configurations are equal (compared as they are), and so is routing.
     impact: objects.length === 0 && options.compare === undefined ? [] : routingImpact(configB, configA, objects),
   };
+}
+
+/**
+ * Comparison forms (of `compare`, else the objects) in which the `after` object carries the
+ * `before` object's version label: a draft's label (`draft`) is not a change of the object.
+ */
+function keepingVersionLabel(compare: ComparisonForms | undefined): ComparisonForms {
+  return (kind, before, after) => {
+    const [b, a] = compare ? compare(kind, before, after) : [before, after];
+    const label = labelsOf(b)?.[LABEL_VERSION];
+    const labels = labelsOf(a);
+    if (label === undefined || labels === undefined || typeof a !== 'object' || a === null) return [b, a];
+    return [b, { ...a, labels: { ...labels, [LABEL_VERSION]: label } }];
+  };
+}
+
+function labelsOf(form: unknown): Readonly<Record<string, unknown>> | undefined {
+  const labels = typeof form === 'object' && form !== null ? (form as { labels?: unknown }).labels : undefined;
+  return typeof labels === 'object' && labels !== null ? (labels as Record<string, unknown>) : undefined;
 }
 
 /**

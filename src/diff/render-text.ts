@@ -49,6 +49,13 @@ function renderGroup(group: GroupDiff): string[] {
   if (group.status === 'unchanged') return [`${group.group}: no changes`];
   const lines = [`${group.group}: ${describeStatus(group)}, ${describeCounts(group.counts)}`];
   if (group.digest.before !== group.digest.after) lines.push(`  digest ${shortDigest(group.digest.before)} → ${shortDigest(group.digest.after)}`);
+  lines.push(...renderGroupChanges(group));
+  return lines;
+}
+
+/** A group's services (each object with its hunks) and its routing impact, indented under a heading line. */
+export function renderGroupChanges(group: GroupDiff): string[] {
+  const lines: string[] = [];
   for (const service of group.services) lines.push(...renderService(service));
   if (group.impact.length > 0) {
     lines.push('  routing:');

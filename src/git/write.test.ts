@@ -73,7 +73,7 @@ async function change(repo: TempRepo, options: { fs?: WriteFs; groups?: readonly
     {
       branch: 'main',
       head,
-      tag: { name: tagName, object },
+      tags: [{ name: tagName, object }],
       commits: groups.map((g) => ({ message: `publish petstore 1.1.0 to ${g.split('/')[1]}`, changes: [{ path: g, content: enc(repo.read(g).replace('1.0.0', '1.1.0')) }] })),
       author: ADA,
       committer: BOB,
@@ -142,6 +142,19 @@ describe('applyRepositoryChange', () => {
     const before = state(repo);
     await expect(change(repo)).rejects.toThrow(/refs\/tags\/petstore\/v1\.1\.0 already exists/);
     expect(state(repo)).toEqual(before);
+  });
+
+  it('creates several tags all or none: one that exists leaves none of the others', async () => {
+    const repo = fixture();
+    const r = await openRepo(repo.dir);
+    const head = repo.revParse('HEAD');
+    const tag = async (name: string) => ({ name, object: await writeTagObject(r, { name, commit: head, message: name, tagger: BOB }) });
+    const tags = [await tag('orders/v1.1.0'), await tag('petstore/v1.1.0')];
+    repo.tag('petstore/v1.1.0', { message: 'made by git' });
+    const before = state(repo);
+    await expect(applyRepositoryChange(r, { branch: 'main', head, tags, commits: [], author: ADA, committer: BOB })).rejects.toThrow(/refs\/tags\/petstore\/v1\.1\.0 already exists/);
+    expect(state(repo)).toEqual(before);
+    expect(repo.git('tag', '-l', 'orders/*')).toBe('');
   });
 
   it('refuses when the branch moved after the change was planned (compare-and-swap)', async () => {

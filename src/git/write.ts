@@ -4,7 +4,7 @@
  * refs with git's own lock-file protocol (`<ref>.lock`, then rename), so a concurrent `git`
  * process either waits for us or we refuse.
  *
- * Contract of `applyRepositoryChange`: it either does everything (tag ref created, branch moved,
+ * Contract of `applyRepositoryChange`: it either does everything (tag refs created, branch moved,
  * work tree file and index entry updated) or leaves refs, work tree and index as they were.
  * Objects written on the way (tag, blobs, trees, commits) stay in the object store unreferenced
  * until `git gc` prunes them, exactly as after an aborted `git commit`.
@@ -60,8 +60,8 @@ export interface RepositoryChange {
   readonly branch: string | null;
   /** The commit HEAD named when the change was planned; the branch must still point there. */
   readonly head: string;
-  /** A tag ref to create (its object written beforehand by `writeTagObject`). */
-  readonly tag?: { readonly name: string; readonly object: string };
+  /** Tag refs to create (their objects written beforehand by `writeTagObject`), all or none. */
+  readonly tags?: readonly { readonly name: string; readonly object: string }[];
   /** Commits to add on top of `head`, in order, each changing the files it lists. */
   readonly commits: readonly CommitPlan[];
   readonly author: Signature;
@@ -119,7 +119,7 @@ export async function assertWritable(repo: GitRepo): Promise<void> {
 
 /**
  * Applies a planned change all or nothing (see the module comment). Order: objects (blobs, trees,
- * commits), tag ref, branch ref (compare-and-swap against `head`), then each changed file in the
+ * commits), tag refs, branch ref (compare-and-swap against `head`), then each changed file in the
  * work tree and its index entry. A failure undoes the completed steps in reverse and rethrows; when
  * an undo step fails too, the GitError says what is left to fix by hand.
  */
@@ -157,11 +157,10 @@ export async function applyRepositoryChange(
 
   const undo: { readonly what: string; readonly run: () => Promise<void> }[] = [];
   try {
-    if (change.tag !== undefined) {
-      const tagRef = `refs/tags/${change.tag.name}`;
-      await updateRef(repo, fsc, tagRef, null, change.tag.object);
-      const object = change.tag.object;
-      undo.push({ what: `delete the tag ${change.tag.name}`, run: () => deleteLooseRef(repo, fsc, tagRef, object) });
+    for (const tag of change.tags ?? []) {
+      const tagRef = `refs/tags/${tag.name}`;
+      await updateRef(repo, fsc, tagRef, null, tag.object);
+      undo.push({ what: `delete the tag ${tag.name}`, run: () => deleteLooseRef(repo, fsc, tagRef, tag.object) });
     }
     if (branchRef !== null && commits.length > 0) {
       const last = commits[commits.length - 1]!;

@@ -29,6 +29,9 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
     throw error instanceof MissingObjectError ? error.withContext(`the configuration at ${revision}`) : error;
   });
   const problems: Diagnostic[] = [];
+  // A folder at a template's path shows as the files inside it (git keeps no empty folder).
+  const folders = new Set(entries.map((e) => /^services\/[^/]+\/service\.yaml(?=\/)/.exec(e.path)?.[0]).filter((p): p is string => p !== undefined));
+  for (const folder of [...folders].sort()) problems.push(templateFolderProblem(folder, revision));
   const wanted = entries.filter((e) => e.path === REPO_CONFIG_FILE || /\.ya?ml$/.test(e.path) || e.mode === SYMLINK);
   const eager = options.deferred === true ? wanted.filter((e) => e.mode === SYMLINK) : wanted;
   const { blobs, missing } = await readBlobsPresent(repo, [...new Set(eager.map((e) => e.oid))]);
@@ -227,5 +230,20 @@ export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8
       if (result.status !== 0) throw missingObject(repo, oid, 'blob');
       return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
     },
+  };
+}
+
+/** The finding of a folder at a template's path (src/source/worktree.ts finds them in the worktree). */
+export function templateFolderProblem(rel: string, revision?: string): Diagnostic {
+  return {
+    code: 'TW1017',
+    severity: 'error',
+    message: `${rel} is a folder, not a file`,
+    file: rel,
+    line: 1,
+    column: 1,
+    hint: `A template is the file ${rel}: move what the folder holds elsewhere, remove the folder, and write the template there.`,
+    related: [],
+    ...(revision !== undefined ? { revision } : {}),
   };
 }

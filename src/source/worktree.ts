@@ -7,9 +7,10 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { deferredSource } from './deferred-source.js';
 import type { Batch, SourceReader } from './deferred-source.js';
-import { blobReader } from './git-revision.js';
+import { blobReader, templateFolderProblem } from './git-revision.js';
 import { describeRefusal, repoFileReader } from './repo-file.js';
 import type { RepoFileReader } from './repo-file.js';
+import { templatePath } from '../load/layout.js';
 import { CONFIG_ROOTS, REPO_CONFIG_FILE } from '../load/source-file.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
 
@@ -51,7 +52,38 @@ export async function readWorktree(root: string): Promise<SourceTree> {
     else if (st?.isDirectory()) walk(root);
   }
   if (lstatOrNull(path.join(rootReal, REPO_CONFIG_FILE))) readConfigFile(reader, REPO_CONFIG_FILE, files, problems);
+  problems.push(...templateFolderProblems(rootReal, files));
   return { files, problems };
+}
+
+/**
+ * A template path that is a folder (`services/<s>/service.yaml/`, made by a `mkdir -p` meant
+ * for the file's folder): reported (TW1017), since the service would otherwise seem to have no
+ * template at all. `files`: the config files read, whose template paths are files already. One
+ * listing of `services/`; only a service folder without a template file is looked at closer.
+ */
+export function templateFolderProblems(root: string, files: readonly SourceFile[]): Diagnostic[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(root, 'services'), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const read = new Set(files.map((f) => f.path));
+  const problems: Diagnostic[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const rel = templatePath(entry.name);
+    if (read.has(rel) || lstatOrNull(path.join(root, rel))?.isDirectory() !== true) continue;
+    problems.push(templateFolderProblem(rel));
+  }
+  return problems.sort((a, b) => (a.file! < b.file! ? -1 : 1));
+}
+
+/** The tree of a whole listing with the template folders git does not list (see `templateFolderProblems`). */
+export function withTemplateFolders(root: string, tree: SourceTree): SourceTree {
+  const found = templateFolderProblems(root, tree.files);
+  return found.length === 0 ? tree : { files: tree.files, problems: [...tree.problems, ...found] };
 }
 
 /**
@@ -70,7 +102,8 @@ export async function readWorktree(root: string): Promise<SourceTree> {
  */
 export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<SourceTree> {
   const listing = await listWorktree(repo, options);
-  return (listing && treeOfListing(repo, listing)) ?? readWorktree(repo.dir);
+  const tree = listing && treeOfListing(repo, listing);
+  return tree ? withTemplateFolders(repo.dir, tree) : readWorktree(repo.dir);
 }
 
 /**

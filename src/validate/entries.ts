@@ -37,6 +37,8 @@ export interface CheckedRepo {
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, OverlayEntry>>;
   /** Every parsed overlay, valid or not (the runtime-only rule explains template keys in them). */
   readonly rawOverlays: readonly { readonly group: string; readonly service: string; readonly file: YamlFile }[];
+  /** Services whose template path is in the tree, valid, invalid, unparsable or refused (a link, a folder). */
+  readonly templateFiles: ReadonlySet<string>;
 }
 
 /** The file kinds of the config repository, each with its schema. */

@@ -4,7 +4,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
-import { joinPointer } from '../load/yaml-file.js';
+import { joinPointer, pointerSegments } from '../load/yaml-file.js';
 import { loadCompiled } from '../core/compiled-validators.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { isSecretKey } from '../secrets/classify.js';
@@ -147,16 +147,19 @@ function schemaDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOp
       if (options.skipUnknownKey?.(e.instancePath, key)) return null;
       const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
       const guess = didYouMean(key, allowed);
+      const owner = UPSTREAM_KEYS.includes(key) ? emptyOwner(file, e.instancePath) : null;
       return {
         code: 'TW2001',
         severity: 'error',
         message: `unknown key \`${key}\` in ${field}`,
         ...at(pointer, true),
-        hint: guess
-          ? `Did you mean \`${guess}\`?`
-          : allowed.length > 0
-            ? `Allowed keys here: ${allowed.join(', ')}.`
-            : 'Remove this key.',
+        hint: owner
+          ? `\`${owner}:\` above is empty: \`${key}:\` likely belongs under it. Indent \`${key}:\` and its entries by two more spaces.`
+          : guess
+            ? `Did you mean \`${guess}\`?`
+            : allowed.length > 0
+              ? `Allowed keys here: ${allowed.join(', ')}.`
+              : 'Remove this key.',
         related: [],
       };
     }
@@ -222,15 +225,55 @@ function schemaDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOp
       return null;
     default: {
       const propertyName = e.propertyName;
+      const sibling = e.keyword === 'type' && e.data === null ? strayUpstreamKey(file, e.instancePath) : null;
       return {
         code: 'TW2003',
         severity: 'error',
         message: `${field} ${e.message ?? 'is invalid'}${propertyName ? ` (key \`${propertyName}\`)` : ''}`,
         ...at(e.instancePath),
+        ...(sibling
+          ? {
+              hint: `\`${field.slice(1, -1)}:\` is empty and \`${sibling}:\` (line ${file.locate(joinPointer(...pointerSegments(e.instancePath).slice(0, -1), sibling), { key: true }).line}) sits beside it instead of under it. Indent \`${sibling}:\` and its entries by two more spaces.`,
+            }
+          : {}),
         related: [],
       };
     }
   }
+}
+
+/** Keys of an upstream that, written one indentation level too far left, land beside `upstream:`. */
+const UPSTREAM_KEYS = ['nodes', 'discovery'];
+/** The keys an upstream's fields belong under. */
+const UPSTREAM_OWNERS = ['upstream', 'canary'];
+
+/** The value at `pointer` of the file's data (undefined when there is none). */
+function valueAt(file: YamlFile, pointer: string): unknown {
+  let value: unknown = file.data;
+  for (const segment of pointerSegments(pointer)) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/**
+ * An empty `upstream:` (or `canary:`) at `pointer` whose fields were not indented under it: the
+ * sibling key (`nodes`, `discovery`) that should have been, or null.
+ */
+function strayUpstreamKey(file: YamlFile, pointer: string): string | null {
+  const segments = pointerSegments(pointer);
+  if (!UPSTREAM_OWNERS.includes(segments[segments.length - 1] ?? '')) return null;
+  const parent = valueAt(file, joinPointer(...segments.slice(0, -1)));
+  if (typeof parent !== 'object' || parent === null) return null;
+  return UPSTREAM_KEYS.find((k) => Object.prototype.hasOwnProperty.call(parent, k)) ?? null;
+}
+
+/** The empty `upstream:` (or `canary:`) of the map at `pointer`, whose fields a stray key likely are; null when there is none. */
+function emptyOwner(file: YamlFile, pointer: string): string | null {
+  const map = valueAt(file, pointer);
+  if (typeof map !== 'object' || map === null) return null;
+  return UPSTREAM_OWNERS.find((k) => Object.prototype.hasOwnProperty.call(map, k) && (map as Record<string, unknown>)[k] === null) ?? null;
 }
 
 /** `/routes/0/uris/1` → "`routes[0].uris[1]`"; '' → "the file". */

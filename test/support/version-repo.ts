@@ -3,9 +3,12 @@
  * example-repo.ts) with a configured identity, and the options every writing command needs to
  * run hermetically — a home folder of its own (no machine git config), a fixed clock.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach } from 'vitest';
 import type { WriteFs } from '../../src/git/write.js';
-import { makeExampleRepo } from './example-repo.js';
+import { makeExampleRepo, PROJECT_ROOT } from './example-repo.js';
 import { makeTempDir, type TempRepo } from './git-repo.js';
 
 export const OPERATOR = { name: 'Ada Operator', email: 'ada@example.com' } as const;
@@ -33,6 +36,32 @@ export function makeVersionRepo(options: { readonly identity?: boolean } = {}): 
       home.cleanup();
     },
   };
+}
+
+/**
+ * The version repositories of a test file, each removed after its test: call once at the top of
+ * the file (`const setup = versionRepos();`), then `setup()` in each test.
+ */
+export function versionRepos(): (options?: { readonly identity?: boolean }) => VersionRepo {
+  const open: VersionRepo[] = [];
+  afterEach(() => {
+    for (const r of open.splice(0)) r.cleanup();
+  });
+  return (options = {}) => {
+    const r = makeVersionRepo(options);
+    open.push(r);
+    return r;
+  };
+}
+
+/**
+ * Runs the built CLI (`bin/run.js`) in the repository with only PATH and its isolated HOME from
+ * the environment (in the project's folder without one).
+ */
+export function runVersionCli(r: VersionRepo | null, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...(r?.base.env ?? {}) };
+  const run = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/run.js'), ...args], { cwd: r?.repo.dir ?? PROJECT_ROOT, env, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** Appends a route to petstore's template and commits it. */

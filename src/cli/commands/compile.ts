@@ -9,6 +9,8 @@ export default class Compile extends TagwayCommand {
 
 --sign signs each snapshot with an ed25519 private key, named by reference: env:NAME (the key in an environment variable) or file:PATH; the key is PEM PKCS#8 (as tagway keygen or openssl genpkey -algorithm ed25519 write it) or the base64 of its 32-byte seed. The signature goes to <out>/<group>/snapshot.json.sig (snapshot.json is unchanged); sync --snapshot checks it where trusted keys are configured. The key is never printed or written. The signature records a time only when given one (--signed-at, else SOURCE_DATE_EPOCH): the same inputs and key give the same bytes. Without --sign, a signature left by an earlier compile is removed. See docs/signing.md.
 
+Findings are those of the files the compiled groups are made from: their group.yaml and overlays, the templates they run (at their tags), tagway.yaml. A template no group runs (an edit not published yet) is for validate, which reports every file.
+
 Nothing is written when any error is found; otherwise all files are replaced atomically.
 Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
   static override examples = [

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { runLiveChecks } from '../../app/live.js';
 import { UserError } from '../../core/errors.js';
-import { renderDrift } from '../render/drift.js';
-import { liveJson } from '../render/live.js';
+import { runLiveDiff } from '../../app/live-diff.js';
+import { liveDiffJson, renderLiveDiff } from '../render/live-diff.js';
 import { runDiff } from '../../app/diff.js';
 import { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown } from '../../diff/index.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
@@ -10,6 +9,8 @@ import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 export default class Diff extends TagwayCommand {
   static override summary = 'Show what a change does to each gateway group: versions, objects and routing.';
   static override description = `Compiles the configuration at two points (by default the merge base with the default branch, and the worktree), with the repository's current tags on both sides, and compares every gateway group: the services whose running version changes, each APISIX object added, removed or changed with a field-level diff of its canonical YAML, and which hosts, paths and methods start, stop or change routing. Formatting, comments, key order and the order of files never show as changes. Secrets are masked in every format.
+
+--live compares each target of a group's fleet with the group's snapshot instead: per target, what a sync would change (each object with its changed fields and hunks, from the live state to the snapshot), objects of other owners in the way, and targets that could not be read; exit 1 on drift. Gateways are only read.
 
 --format markdown is made for a pull-request comment (summary tables, details folded per service, within GitHub's comment size limit); --format json prints the documented shape of docs/diff.md.
 
@@ -24,18 +25,21 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
     '<%= config.bin %> diff --draft                         # what publishing the current templates would change',
     '<%= config.bin %> diff --from origin/main --format markdown > comment.md',
     '<%= config.bin %> diff --exit-code --format json      # exit 1 when anything changes',
-    '<%= config.bin %> diff --live --group production       # live gateways against the snapshot (drift)',
+    '<%= config.bin %> diff --live --group production       # what a sync would change on each gateway',
   ];
   static override flags = {
     from: Flags.string({ description: 'Base revision (branch, tag or commit). Default: the merge base of the default branch and --to (or HEAD).' }),
     to: Flags.string({ description: 'Revision to compare with the base. Default: the worktree.', exclusive: ['worktree'] }),
     worktree: Flags.boolean({ description: 'Compare the worktree with the base (the default).', default: false, exclusive: ['to'] }),
     group: Flags.string({ description: 'Only these groups (repeatable).', multiple: true }),
-    draft: Flags.boolean({ description: 'The compared side uses its templates instead of the published versions: what publishing them would change.', default: false }),
+    draft: Flags.boolean({
+      description: 'The compared side uses its templates instead of the published versions: what publishing them would change (only services whose template differs from the version a group runs).',
+      default: false,
+    }),
     format: formatFlag(['text', 'markdown', 'json'], 'text'),
     'exit-code': Flags.boolean({ description: 'Exit with 1 when anything changes (like git diff --exit-code).', default: false }),
     live: Flags.boolean({
-      description: "Compare each target's live state with the group's compiled snapshot instead of two revisions (drift; exit 1 on drift).",
+      description: "Compare each target's live state with the group's compiled snapshot instead of two revisions: what a sync would change, object by object (exit 1 on drift).",
       default: false,
       exclusive: ['from', 'to', 'worktree', 'draft'],
     }),
@@ -77,20 +81,22 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
 
   private async runLive(flags: { cwd: string; group?: string[] | undefined; target?: string[] | undefined; format: string }): Promise<void> {
     if (flags.format === 'markdown') throw new UserError('--live prints text or json', 'Use --format text or --format json with --live.');
-    const live = await runLiveChecks({
+    const live = await runLiveDiff({
       cwd: flags.cwd,
       env: process.env,
       ...(flags.group ? { groups: flags.group } : {}),
       ...(flags.target ? { targets: flags.target } : {}),
     });
-    if (flags.format === 'json') this.printJson(liveJson(live));
+    if (flags.format === 'json') this.printJson(liveDiffJson(live));
     else {
       if (live.groups.length === 0) this.print('no group has targets to compare with');
       for (const g of live.groups) {
-        if (g.kind === 'findings') {
-          this.printDiagnostics(g.diagnostics, 'human', g.sources);
-          this.print(`${g.group}: does not compile, so its fleet was not compared`);
-        } else this.print(renderDrift(g.report));
+        if (g.kind === 'checked') {
+          this.print(renderLiveDiff(g));
+          continue;
+        }
+        this.printDiagnostics(g.diagnostics, 'human', g.sources);
+        this.print(`${g.group}: does not compile, so its fleet was not compared`);
       }
     }
     process.exitCode = live.ok ? EXIT.ok : EXIT.findings;

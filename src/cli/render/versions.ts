@@ -1,5 +1,5 @@
 /** Plain-text renderings of the version commands' results (publish, promote, rollback, history, status). */
-import type { PointerMove } from '../../app/publish.js';
+import type { CommitStep, PointerMove, TagStep } from '../../app/version-change.js';
 import type { HistoryReport, PointerView } from '../../app/history.js';
 import type { VersionStatus } from '../../app/status.js';
 
@@ -15,8 +15,45 @@ export function pointerText(pointer: PointerView | null): string {
   return pointer.pin === pointer.version ? pointer.pin : `${pointer.pin} (${pointer.version})`;
 }
 
-export function renderMove(service: string, move: PointerMove): string {
-  return `${move.group}: ${service} ${pointerText(move.from)} → ${pointerText(move.to)}\n  commit ${shortOid(move.commit)} ${move.message}`;
+/** A writing command's change: what it made, or in a dry run would make. */
+export interface VersionChange {
+  readonly dryRun: boolean;
+  readonly tags?: readonly TagStep[];
+  readonly moves: readonly PointerMove[];
+  readonly commits: readonly CommitStep[];
+}
+
+/**
+ * The tags made, then per commit the pointer moves it holds and the commit itself. A dry run says
+ * so first, shows each tag's message, and each commit's changed lines per file, pointer lines
+ * before (-) and after (+).
+ */
+export function renderVersionChange(change: VersionChange): string {
+  const lines: string[] = [];
+  if (change.dryRun) lines.push('dry run: nothing was written; this is what would be made');
+  for (const tag of change.tags ?? []) {
+    if (!change.dryRun) {
+      lines.push(`tagged ${tag.name} on commit ${shortOid(tag.commit)} (tag object ${shortOid(tag.object ?? '')})`);
+      continue;
+    }
+    lines.push(`would tag ${tag.name} on commit ${shortOid(tag.commit)}, with the message:`);
+    lines.push(...tag.message.replace(/\n+$/, '').split('\n').map((l) => (l === '' ? '' : `    ${l}`)));
+  }
+  for (const commit of change.commits) {
+    for (const move of change.moves.filter((m) => m.message === commit.message)) {
+      lines.push(`${move.group}: ${move.service} ${pointerText(move.from)} → ${pointerText(move.to)}`);
+    }
+    if (!change.dryRun) {
+      lines.push(`  commit ${shortOid(commit.commit ?? '')} ${commit.message}`);
+      continue;
+    }
+    lines.push(`  would commit: ${commit.message}`);
+    for (const file of commit.files) {
+      lines.push(`    ${file.path}`);
+      lines.push(...file.lines.map((l) => `      ${l.op} ${l.text}`));
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -67,7 +104,8 @@ export function renderHistory(report: HistoryReport): string {
 }
 
 export function renderStatus(status: VersionStatus): string {
-  if (status.services.length === 0) return 'no services';
+  const note = uncommittedNote(status.uncommitted);
+  if (status.services.length === 0) return ['no services', ...note].join('\n');
   const lines: string[] = [];
   // In a clone that may lack tags, a version not found may exist all the same.
   const incomplete = status.missingTags !== null;
@@ -102,5 +140,18 @@ export function renderStatus(status: VersionStatus): string {
       ),
     );
   }
-  return lines.join('\n');
+  return [...lines, ...note].join('\n');
+}
+
+/** What status does not show: config files edited in the worktree, and what to run about them. */
+function uncommittedNote(paths: readonly string[] | null): string[] {
+  if (paths === null || paths.length === 0) return [];
+  const shown = paths.slice(0, 8);
+  return [
+    '',
+    `not committed: ${paths.length === 1 ? 'this file differs' : `${paths.length} files differ`} from HEAD, and status reads HEAD:`,
+    ...shown.map((p) => `  ${p}`),
+    ...(paths.length > shown.length ? [`  … and ${paths.length - shown.length} more (git status lists them)`] : []),
+    'Run `tagway validate` to check the worktree as it is, and commit (or `git restore`) these files; publish, promote and rollback also read HEAD.',
+  ];
 }

@@ -3,6 +3,7 @@ import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
+import { overlayForUnknownService } from './overlay-for-unknown-service.js';
 import { overlayForUnpublished } from './overlay-for-unpublished.js';
 import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
@@ -36,4 +37,5 @@ export const RULES: readonly Rule[] = [
   canaryTrafficSplit, // TW3014 a canary owns the service's traffic-split plugin
   tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded (TW3018 not in an incomplete clone)
   uniqueTargetNames, // TW3017 target names unique per group (sync --target and reports name targets by it)
+  overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
 ];

@@ -3,6 +3,7 @@ import { prefixedUri } from '../../core/route-paths.js';
 import type { ResolvedService } from '../../compile/merge.js';
 import type { TemplateEntry } from '../entries.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
+import { overlayPath, templatePath } from '../../load/layout.js';
 import type { Rule } from './rule.js';
 import { describeFile, finding, relatedAt } from './rule.js';
 
@@ -36,7 +37,8 @@ interface Claim {
  * after path prefixes are applied (TW3009). Routes that differ in `vars` or `priority` are told
  * apart by the gateway and do not conflict; a route without hosts is a fallback for every host
  * and does not conflict with host-specific routes (APISIX matches host-specific routes first).
- * Each conflict is reported at both routes.
+ * Each conflict is reported once, at the route that claims second (in service, then route
+ * order), with the first one under `related`.
  */
 export const routeConflicts: Rule = {
   name: 'route-conflicts',
@@ -89,21 +91,34 @@ export function findRouteConflicts(group: string, services: readonly ClaimingSer
       const afterHost = key.indexOf('\u0000');
       const afterMethod = key.indexOf('\u0000', afterHost + 1);
       const path = key.slice(afterMethod + 1, key.lastIndexOf('\u0000'));
-      out.push(...conflict(group, { service, route: r, uri: u }, first, key.slice(0, afterHost), key.slice(afterHost + 1, afterMethod), path));
+      out.push(conflict(group, { service, route: r, uri: u }, first, key.slice(0, afterHost), key.slice(afterHost + 1, afterMethod), path));
     }
   }
   return out;
 }
 
-function conflict(group: string, a: Claim, b: Claim, host: string, method: string, path: string): Diagnostic[] {
+function conflict(group: string, later: Claim, first: Claim, host: string, method: string, path: string): Diagnostic {
   const what = `${method} ${host === '*' ? '(any host)' : host}${path}`;
   const name = (c: Claim) => `${c.service.name}.${c.service.template.spec.routes[c.route]!.name}`;
   const pointer = (c: Claim) => `/routes/${c.route}/uris/${c.uri}`;
-  const hint = 'Change one route\'s path, methods or hosts, give one of them `vars` or a different `priority`, or use a different path_prefix in this group.';
-  const one = (self: Claim, other: Claim) =>
-    finding('TW3009', self.service.template.file, pointer(self), `route ${name(self)} conflicts with route ${name(other)} in group ${group}: both match ${what}`, {
-      hint,
-      related: [relatedAt(other.service.template.file, pointer(other), `route ${name(other)} (${describeFile(other.service.template.file)})`)],
-    });
-  return [one(a, b), one(b, a)];
+  return finding('TW3009', later.service.template.file, pointer(later), `route ${name(later)} conflicts with route ${name(first)} in group ${group}: both match ${what}`, {
+    hint: conflictHint(group, later.service, first.service),
+    related: [relatedAt(first.service.template.file, pointer(first), `route ${name(first)} (${describeFile(first.service.template.file)})`)],
+  });
+}
+
+/**
+ * What can be changed: a draft's routes themselves; a published version's routes only through a
+ * new version, or (for routes of two services) through the group's overlay of one of them, whose
+ * `hosts` and `path_prefix` may differ per group without a new version.
+ */
+function conflictHint(group: string, a: ClaimingService, b: ClaimingService): string {
+  const tagged = [a, b].flatMap((s) => (s.template.tag === null ? [] : [s.template.tag.tag]));
+  if (tagged.length === 0) {
+    return "Change one route's path, methods or hosts, give one of them `vars` or a different `priority`, or use a different path_prefix in this group.";
+  }
+  const versions = [...new Set(tagged)].join(' and ');
+  const republish = `change a route in ${a.name === b.name ? templatePath(a.name) : `${templatePath(a.name)} or ${templatePath(b.name)}`} and publish a new version`;
+  if (a.name === b.name) return `Both routes are in ${versions}, a published version, which does not change: ${republish}.`;
+  return `Both routes come from published versions (${versions}), which do not change. In group ${group}, give one service other \`hosts\` or a \`path_prefix\` in its overlay (${overlayPath(group, a.name)} or ${overlayPath(group, b.name)}), or ${republish}.`;
 }
