@@ -20,6 +20,7 @@ import {
 } from './support/agent-fixture.js';
 import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { gitAsync } from './support/git-http-server.js';
+import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
 
 interface AgentUnderTest {
   readonly agent: Agent;
@@ -42,6 +43,7 @@ function newAgent(world: AgentWorld, overrides: Partial<AgentOptions> = {}): Age
     clock,
     // Gateway retries take no time.
     runtime: { sleep: async () => undefined },
+    loadGroup: loadGroupSnapshot,
     ...overrides,
   });
   return { agent, clock, logs: () => parseLogLines(out), text: () => out };

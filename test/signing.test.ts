@@ -22,6 +22,7 @@ import { manualClock } from './support/agent-fixture.js';
 import { runCli, synced, userError, type Run } from './support/cli-run.js';
 import { makeExampleRepo, PETSTORE_1_1_ROUTE } from './support/example-repo.js';
 import { makeTempDir, type TempRepo } from './support/git-repo.js';
+import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
 
 /** A key pair from a fixed seed; `seed` and `pem` are the private key's two forms: canaries. */
 function keyPair(fill: number): { seed: string; pem: string; publicRaw: string; publicPem: string; id: string } {
@@ -384,6 +385,7 @@ describe('with an Admin API test server as the staging fleet', () => {
         runtime: { sleep: async () => undefined },
         snapshotDir: path.join(repo.dir, 'carried'),
         trustedKeys,
+        loadGroup: loadGroupSnapshot,
       });
       return { agent: a, logs: () => logs };
     };

@@ -24,7 +24,6 @@
  * starts.
  */
 import path from 'node:path';
-import { loadGroupSnapshot, type GroupSnapshotOptions, type LoadedGroup } from '../app/group-snapshot.js';
 import { UserError } from '../core/errors.js';
 import { GitError } from '../git/errors.js';
 import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
@@ -45,6 +44,7 @@ import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
 import { backoffDelay } from './backoff.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import type { Logger } from './log.js';
+import type { GroupLoader, LoadedGroup } from '../model/group-snapshot.js';
 
 export interface AgentOptions {
   /** Any folder inside the clone of the config repository. */
@@ -79,11 +79,11 @@ export interface AgentOptions {
   /** With `snapshotDir`: public keys besides tagway.yaml's `trusted_keys` (see `sync --trusted-key`). */
   readonly trustedKeys?: readonly string[];
   /**
-   * Compiles a group, or takes its snapshot file (default: `loadGroupSnapshot` on this thread).
-   * `runAgent` passes a `CompileThread`'s, so that a long compile never holds back the endpoints
-   * or the signals.
+   * Compiles a group, or takes its snapshot file: the application's `loadGroupSnapshot`, which
+   * `runAgent` runs on a worker thread (`CompileThread`) so that a long compile never holds back
+   * the endpoints or the signals.
    */
-  readonly loadGroup?: (options: GroupSnapshotOptions) => Promise<LoadedGroup>;
+  readonly loadGroup: GroupLoader;
 }
 
 /** Why a sync ran: first since the agent started, a new snapshot digest, or drift (self-heal). */
@@ -290,7 +290,7 @@ export class Agent {
     const { snapshotDir } = this.options;
     this.log.debug(snapshotDir === undefined ? 'compiling' : 'reading the snapshot', { group });
     try {
-      loaded = await (this.options.loadGroup ?? loadGroupSnapshot)(
+      loaded = await this.options.loadGroup(
         snapshotDir === undefined
           ? { cwd: this.options.dir, group, rev: 'HEAD' }
           : {

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Agent, type ReconcileReport } from '../agent/agent.js';
-import { CompileThread } from '../agent/compile-thread.js';
+import { CompileThread } from './agent-compile-thread.js';
 import type { Clock } from '../agent/clock.js';
 import { formatDuration } from '../core/duration.js';
 import type { Logger } from '../agent/log.js';

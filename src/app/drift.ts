@@ -8,7 +8,7 @@ import type { Env } from '../sync/credentials.js';
 import { checkDrift, type DriftReport } from '../sync/drift.js';
 import type { RetryPolicy } from '../sync/retry.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
-import type { LoadedGroup } from './group-snapshot.js';
+import type { LoadedGroup } from '../model/group-snapshot.js';
 
 export interface DriftCheckOptions {
   /** Any folder inside the config repository. */

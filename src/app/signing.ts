@@ -19,6 +19,7 @@ import { verifySnapshotSignature, type SignableSnapshot, type SignatureCheck as 
 import type { Env } from '../sync/credentials.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
+import type { CheckedSignature } from '../model/group-snapshot.js';
 
 /** Where a key reference is resolved: `file:` paths against `cwd`, `env:` names in `env`. */
 export interface KeyContext {
@@ -156,11 +157,6 @@ export async function loadTrust(root: string, refs: readonly string[], context: 
 /** The checks a snapshot file passes where keys are trusted, in the order they are made. */
 export type SignatureCheck = 'unsigned' | 'malformed' | VerifyCheck;
 
-/** A snapshot file's signature, as checked. */
-export interface CheckedSignature {
-  readonly keyId: string;
-  readonly signedAt: string | null;
-}
 
 /**
  * Checks the signature beside a snapshot file (`<file>.sig`) against `trust`; throws a UserError

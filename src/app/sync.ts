@@ -13,7 +13,8 @@ import type { RetryPolicy } from '../sync/retry.js';
 import { syncGroup, type RolloutReport } from '../sync/rollout.js';
 import type { SyncEvent } from '../sync/sync.js';
 import type { TargetSpec } from '../model/target.js';
-import { loadGroupSnapshot, selectTargets, withFleetErrors, type SnapshotSource } from './group-snapshot.js';
+import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
+import type { SnapshotSource } from '../model/group-snapshot.js';
 
 export interface SyncOptions {
   /** Any folder inside the config repository. */

@@ -1,12 +1,12 @@
 /**
- * The worker thread of compile-thread.ts: loads group snapshots (`loadGroupSnapshot`) one request
+ * The worker thread of agent-compile-thread.ts: loads group snapshots (`loadGroupSnapshot`) one request
  * at a time and answers each with the result, or with the error as plain data.
  */
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../core/errors.js';
-import { loadGroupSnapshot } from '../app/group-snapshot.js';
+import { loadGroupSnapshot } from './group-snapshot.js';
 import { GitError } from '../git/errors.js';
-import type { CompileReply, CompileRequest } from './compile-thread.js';
+import type { CompileReply, CompileRequest } from './agent-compile-thread.js';
 
 parentPort?.on('message', (request: CompileRequest) => {
   void loadGroupSnapshot(request.options).then(

@@ -1,5 +1,5 @@
 /**
- * The agent's compiles, on a worker thread of their own (compile-worker.ts). A compile of a large
+ * The agent's compiles, on a worker thread of their own (agent-compile-worker.ts). A compile of a large
  * group keeps a thread busy for seconds; on the agent's main thread that would hold back
  * `/healthz` (a liveness probe that times out restarts the agent) and the signal handlers (a
  * second SIGTERM must exit at once). The worker is started on the first compile, kept for the
@@ -7,9 +7,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../core/errors.js';
-import type { GroupSnapshotOptions, LoadedGroup } from '../app/group-snapshot.js';
 import { startModuleWorker } from '../core/module-worker.js';
 import { GitError } from '../git/errors.js';
+import type { GroupSnapshotOptions } from '../model/group-snapshot.js';
+import type { LoadedGroup } from '../model/group-snapshot.js';
 
 export interface CompileRequest {
   readonly id: number;
@@ -54,7 +55,7 @@ export class CompileThread {
   }
 
   #start(): Worker {
-    const worker = startModuleWorker(import.meta.url, 'compile-worker');
+    const worker = startModuleWorker(import.meta.url, 'agent-compile-worker');
     worker.on('message', (reply: CompileReply) => {
       const pending = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
