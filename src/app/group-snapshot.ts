@@ -14,11 +14,9 @@ import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
-import type { RolloutSpec, TargetSpec } from '../model/target.js';
-import type { Env } from '../sync/credentials.js';
+import type { TargetSpec } from '../model/target.js';
 import { SyncError } from '../sync/errors.js';
 import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
@@ -26,7 +24,6 @@ import { UserError } from '../core/errors.js';
 import { loadCompileInput } from '../build/input.js';
 import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
-import type { CheckedSignature } from '../model/group-snapshot.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
 
 /**

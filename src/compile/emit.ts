@@ -4,8 +4,10 @@ import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ResolvedGroup } from '../validate/rules/rule.js';
 import { inKeyOrder } from '../core/canonical.js';
-import type { MergedUpstream, Origin, ResolvedService } from './merge.js';
 import { prefixedUri, stripPrefixRegex } from '../core/route-paths.js';
+import type { Origin } from '../validate/resolved.js';
+import type { MergedUpstream } from '../validate/resolved.js';
+import type { ResolvedService } from '../validate/resolved.js';
 
 /** Id of the canary upstream of a service. */
 export function canaryUpstreamId(service: string): string {

@@ -12,9 +12,9 @@ import { routeClaims } from '../validate/rules/route-conflicts.js';
 import { checkEmitted } from './check-emitted.js';
 import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
-import type { ResolvedService } from './merge.js';
 import type { UnitEmission, UnitRecord } from './memo.js';
 import { renderPieces } from './snapshot.js';
+import type { ResolvedService } from '../validate/resolved.js';
 
 export interface Unit {
   readonly group: GroupEntry;

@@ -1,11 +1,11 @@
 import { canonicalJson } from '../../core/canonical.js';
 import { prefixedUri } from '../../core/route-paths.js';
-import type { ResolvedService } from '../../compile/merge.js';
 import type { TemplateEntry } from '../entries.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import { overlayPath, templatePath } from '../../load/layout.js';
 import type { Rule } from './rule.js';
 import { describeFile, finding, relatedAt } from './rule.js';
+import type { ResolvedService } from '../resolved.js';
 
 /** A route without `methods` matches every one of these. */
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'];

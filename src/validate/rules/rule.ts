@@ -1,9 +1,9 @@
 import type { CloneGaps } from '../../model/clone.js';
 import type { Diagnostic, RelatedLocation, Severity } from '../../model/diagnostic.js';
 import type { YamlFile } from '../../load/yaml-file.js';
-import type { ResolvedService } from '../../compile/merge.js';
 import type { CheckedRepo, GroupEntry, TemplateEntry } from '../entries.js';
 import type { VersionTag } from '../../model/version.js';
+import type { ResolvedService } from '../resolved.js';
 
 /** A gateway group with each published service resolved and merged. */
 export interface ResolvedGroup {
