@@ -9,7 +9,6 @@
  */
 import semver from 'semver';
 import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
-import { MissingObjectError } from '../git/errors.js';
 import { objectAtPath, parsePointerFile, pointerState } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../core/pins.js';
@@ -23,6 +22,7 @@ import { UserError } from '../core/errors.js';
 import { groupsAtHead } from './version-change.js';
 import type { VersionTag } from '../model/version.js';
 import { openConfigRepo } from '../source/config-repo.js';
+import { MissingObjectError } from '../git/missing-object.js';
 
 export interface StatusOptions {
   readonly cwd: string;

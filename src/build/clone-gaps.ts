@@ -6,7 +6,6 @@
  * could find missing.
  */
 import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
-import { MissingObjectError } from '../git/errors.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName } from '../git/tags.js';
 import type { IgnoredTag } from '../git/tags.js';
@@ -17,6 +16,7 @@ import { missingFileFinding, templateContext } from '../source/git-revision.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { BrokenTag, CloneGaps } from '../model/clone.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { MissingObjectError } from '../git/missing-object.js';
 
 /** The clone's gaps: `ignored` from the tag scan, `templates` from reading the templates at tags. */
 export function cloneGaps(repo: GitRepo, ignored: readonly IgnoredTag[], templates: ReadonlyMap<string, MissingObjectError>): CloneGaps {

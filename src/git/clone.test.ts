@@ -8,12 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cloneRepo, deleteLooseObject, makeRepo, type TempRepo } from '../../test/support/git-repo.js';
 import { tracked } from '../../test/support/track.js';
 import { ciKind, missingTagsReason, readCloneState, shallowHistoryHint } from './clone.js';
-import { MissingObjectError } from './errors.js';
 import { readFileHistory } from './history.js';
 import { openRepo } from './repo.js';
 import { resolveRevision } from './revision.js';
 import { scanVersionTags } from './tags.js';
 import { listTree, missingBlobs, readBlob, readBlobs, readBlobsPresent } from './tree.js';
+import { MissingObjectError } from './missing-object.js';
 
 const track = tracked();
 afterEach(() => {

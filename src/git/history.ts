@@ -9,13 +9,14 @@ import fs from 'node:fs';
 import git from 'isomorphic-git';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
-import { MissingObjectError, neededFor } from './errors.js';
 import type { Signature } from './write.js';
 import { lockFits, type PinLock } from '../core/pin-locks.js';
 import { readPresent } from './objects.js';
 import { isExactVersion, resolvePin } from '../core/pins.js';
 import { shallowCommits, type GitRepo } from './repo.js';
 import type { VersionTag } from '../model/version.js';
+import { MissingObjectError } from './missing-object.js';
+import { neededFor } from './missing-object.js';
 
 export interface CommitInfo {
   readonly oid: string;

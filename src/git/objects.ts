@@ -4,11 +4,10 @@ import git from 'isomorphic-git';
 import { fetchObjects, gitCliAvailable } from './cli.js';
 import { readCloneState } from './clone.js';
 import type { FetchFailure } from './clone.js';
-import { GitError, isNotFound, missingObject, notFoundOid } from './errors.js';
-import type { ObjectType } from './errors.js';
+import { GitError, isNotFound, notFoundOid } from './errors.js';
 import type { GitRepo } from './repo.js';
-
-export type { ObjectType } from './errors.js';
+import type { ObjectType } from './missing-object.js';
+import { missingObject } from './missing-object.js';
 
 /**
  * Runs an isomorphic-git read that needs `oid` (and, reading through a commit or tag, the objects

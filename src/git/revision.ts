@@ -6,11 +6,13 @@
  */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { GitError, MissingObjectError, errorCode, neededFor } from './errors.js';
+import { GitError, errorCode } from './errors.js';
 import { commitParents, peel } from './objects.js';
 import type { Peeled } from './objects.js';
 import { dwimRef, readSymbolicRef, resolveRefName } from './refs.js';
 import { SHALLOW_HINT, shallowCommits, type GitRepo } from './repo.js';
+import { MissingObjectError } from './missing-object.js';
+import { neededFor } from './missing-object.js';
 
 const FULL_OID = /^[0-9a-fA-F]{40}$/;
 /** git accepts abbreviations of 4 hex digits or more (MINIMUM_ABBREV). */

@@ -5,13 +5,13 @@
 import semver from 'semver';
 import { isExactVersion } from '../core/pins.js';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
-import { MissingObjectError } from './errors.js';
 import type { MissingObject } from '../model/clone.js';
 import { peel } from './objects.js';
 import type { Peeled } from './objects.js';
 import { listRefs, readPackedRefs } from './refs.js';
 import type { GitRepo } from './repo.js';
 import type { VersionTag } from '../model/version.js';
+import { MissingObjectError } from './missing-object.js';
 
 
 /** A tag that looks like a version tag (`<something>/v<digit>…`) but is not listed, and why. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeRepo, type TempRepo } from '../../test/support/git-repo.js';
 import { tracked } from '../../test/support/track.js';
-import { GitError, MissingObjectError } from './errors.js';
+import { GitError } from './errors.js';
 import { openRepo } from './repo.js';
 import { listTree, readBlob, readBlobs, type TreeEntry } from './tree.js';
+import { MissingObjectError } from './missing-object.js';
 
 const track = tracked();
 

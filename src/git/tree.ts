@@ -2,10 +2,12 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
-import { GitError, MissingObjectError, errorCode, missingObject } from './errors.js';
+import { GitError, errorCode } from './errors.js';
 import { catFileBatch, catFileMissing, gitCliAvailable, lsTree } from './cli.js';
 import { fetchFromPromisor, readPresent } from './objects.js';
 import type { GitRepo } from './repo.js';
+import { MissingObjectError } from './missing-object.js';
+import { missingObject } from './missing-object.js';
 
 /** Below this many objects one process start costs more than it saves. */
 const CLI_THRESHOLD = 64;

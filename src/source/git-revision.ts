@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { gitCliAvailable, gitEnv, treesByName } from '../git/cli.js';
-import { GitError, MissingObjectError, missingObject } from '../git/errors.js';
+import { GitError } from '../git/errors.js';
 import { listTree, readBlobsPresent } from '../git/tree.js';
 import type { TreeEntry } from '../git/tree.js';
 import type { GitRepo } from '../git/repo.js';
@@ -12,6 +12,8 @@ import { templatePath } from '../load/layout.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from '../load/source-file.js';
 import type { SourceFile, SourceTree } from '../load/source-file.js';
 import type { VersionTag } from '../model/version.js';
+import { MissingObjectError } from '../git/missing-object.js';
+import { missingObject } from '../git/missing-object.js';
 
 const SYMLINK = '120000';
 /** A commit with fewer tags than this has them looked up one by one (see readTemplatesAtTags). */
