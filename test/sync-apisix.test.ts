@@ -7,10 +7,12 @@ import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js'
 import type { ApisixConfig, ApisixKind, ApisixObject } from '../src/model/apisix.js';
 import type { ApisixTargetSpec } from '../src/model/target.js';
 import { checkDriftTargets } from '../src/sync/drift.js';
-import { syncTarget, type SyncSnapshot, type TargetReport } from '../src/sync/sync.js';
+import { syncTarget } from '../src/sync/sync.js';
 import { closeTargets, createTargets } from '../src/sync/targets/create.js';
 import type { Target } from '../src/sync/targets/port.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import type { SyncSnapshot } from '../src/sync/report.js';
+import type { TargetReport } from '../src/sync/report.js';
 
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
 const GROUP = 'staging';

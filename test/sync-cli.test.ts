@@ -12,11 +12,11 @@ import { runDriftCheck } from '../src/app/drift.js';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDrift } from '../src/cli/render/drift.js';
 import { renderRollout } from '../src/cli/render/sync.js';
-import type { RolloutReport } from '../src/sync/rollout.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { runCli, synced, userError, type Run } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import type { RolloutReport } from '../src/sync/report.js';
 
 /** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
 const STAGING_OBJECTS = 16;

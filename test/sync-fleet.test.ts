@@ -12,9 +12,9 @@ import type { TargetSpec } from '../src/model/target.js';
 import { checkDrift } from '../src/sync/drift.js';
 import { SyncError } from '../src/sync/errors.js';
 import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
-import type { SyncSnapshot } from '../src/sync/sync.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { startStandaloneServer, type StandaloneServer } from './support/apisix-standalone-server.js';
+import type { SyncSnapshot } from '../src/sync/report.js';
 
 const KEYS = { EU1_KEY: 'key-one-1111111111', EU2_KEY: 'key-two-2222222222', EU3_KEY: 'key-three-33333333' };
 

@@ -5,10 +5,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
-import { syncTarget, type SyncSnapshot } from '../src/sync/sync.js';
+import { syncTarget } from '../src/sync/sync.js';
 import { closeTargets, createTargets } from '../src/sync/targets/create.js';
 import type { Target } from '../src/sync/targets/port.js';
 import { startStandaloneServer, type StandaloneServer } from './support/apisix-standalone-server.js';
+import type { SyncSnapshot } from '../src/sync/report.js';
 
 const KEY = 'f0f0f0f0-standalone-key';
 

@@ -37,7 +37,7 @@ import { FleetLease } from '../sync/lease/fleet-lease.js';
 import { describeRun } from '../sync/lease/holder.js';
 import { acquireLocalLock, type LocalLock } from '../sync/lease/local-lock.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
-import { probeTarget, syncTarget, type RunningConfig, type TargetReport, type TargetStatus } from '../sync/sync.js';
+import { probeTarget, syncTarget } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import type { Target } from '../sync/targets/port.js';
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
@@ -45,6 +45,9 @@ import { backoffDelay } from './backoff.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { GroupLoader, LoadedGroup } from '../model/group-snapshot.js';
+import type { TargetStatus } from '../sync/report.js';
+import type { RunningConfig } from '../sync/report.js';
+import type { TargetReport } from '../sync/report.js';
 
 export interface AgentOptions {
   /** Any folder inside the clone of the config repository. */

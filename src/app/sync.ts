@@ -10,11 +10,12 @@ import { describeRun } from '../sync/lease/holder.js';
 import { acquireLocalLock } from '../sync/lease/local-lock.js';
 import { SYSTEM_LEASE_CLOCK, type LeaseClock } from '../sync/lease/wait.js';
 import type { RetryPolicy } from '../sync/retry.js';
-import { syncGroup, type RolloutReport } from '../sync/rollout.js';
+import { syncGroup } from '../sync/rollout.js';
 import type { SyncEvent } from '../sync/sync.js';
 import type { TargetSpec } from '../model/target.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
 import type { SnapshotSource } from '../model/group-snapshot.js';
+import type { RolloutReport } from '../sync/report.js';
 
 export interface SyncOptions {
   /** Any folder inside the config repository. */

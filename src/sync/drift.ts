@@ -6,7 +6,9 @@ import { runBounded } from '../core/bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
 import type { Conflict, Plan } from './plan.js';
-import { planTarget, runsOf, type RunningConfig, type SyncSnapshot } from './sync.js';
+import { planTarget, runsOf } from './sync.js';
+import type { SyncSnapshot } from './report.js';
+import type { RunningConfig } from './report.js';
 
 /**
  * - `in-sync`: the group's objects on the target equal the snapshot.

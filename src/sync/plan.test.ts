@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { applyPlanToConfig, invertPlan, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
-import type { SyncSnapshot } from './sync.js';
+import type { SyncSnapshot } from './report.js';
 
 const GROUP = 'staging';
 

@@ -4,18 +4,11 @@ import { closeTargets, createTargets, type TargetOptions } from './targets/creat
 import type { Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
-import {
-  blockedReport,
-  planTarget,
-  runTargetSync,
-  skippedReport,
-  unreadReport,
-  type SyncEvent,
-  type SyncSnapshot,
-  type TargetRead,
-  type TargetReport,
-  type TargetStatus,
-} from './sync.js';
+import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead } from './sync.js';
+import type { SyncSnapshot } from './report.js';
+import type { TargetStatus } from './report.js';
+import type { TargetReport } from './report.js';
+import type { RolloutReport } from './report.js';
 
 export interface RolloutOptions {
   /** Targets per step, synced concurrently; a step with a failed target halts the rollout. Default 1. */
@@ -38,30 +31,6 @@ export interface RolloutOptions {
   readonly signal?: AbortSignal;
   /** Told when a target's writes start and end (see `SyncEvent`). */
   readonly onEvent?: (event: SyncEvent) => void;
-}
-
-export interface RolloutReport {
-  readonly group: string;
-  readonly digest: string;
-  /** Every target is `in-sync` or `applied`. */
-  readonly ok: boolean;
-  /**
-   * The read of every target before the first write: `failed` are the targets that could not be
-   * read or have objects in the way. When some failed (and `allowPartial` was not given), nothing
-   * was written to any target.
-   */
-  readonly preflight: { readonly ok: boolean; readonly failed: readonly string[] };
-  /** Set when a failed batch stopped the rollout: the 1-based batch and the targets that failed in it. */
-  readonly halted: { readonly batch: number; readonly failed: readonly string[] } | null;
-  /**
-   * Set when the signal stopped the rollout: by what (`SIGINT`, `SIGTERM`), and the batch whose
-   * targets were taken back to their state before the run (null: it stopped before a batch was
-   * written, e.g. during the preflight or between two batches).
-   */
-  readonly interrupted: { readonly by: string; readonly batch: number | null } | null;
-  /** One report per target, in fleet order. */
-  readonly targets: readonly TargetReport[];
-  readonly counts: Readonly<Record<TargetStatus, number>>;
 }
 
 const SUCCESS: ReadonlySet<TargetStatus> = new Set(['in-sync', 'applied']);

@@ -3,9 +3,10 @@ import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { SyncError } from './errors.js';
 import { applyPlanToConfig, type Plan } from './plan.js';
-import { READ_BACK_MAX_STEPS, READ_BACK_RATIO, isMixed, readsBackWrittenOnly, servicesIn, syncTarget, type SyncSnapshot } from './sync.js';
+import { READ_BACK_MAX_STEPS, READ_BACK_RATIO, isMixed, readsBackWrittenOnly, servicesIn, syncTarget } from './sync.js';
 import type { ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from './targets/port.js';
 import type { ObjectRef } from '../model/apisix.js';
+import type { SyncSnapshot } from './report.js';
 
 const GROUP = 'staging';
 const labels = { 'managed-by': 'tagway', 'tagway.group': GROUP, 'tagway.service': 'petstore', 'tagway.version': '1.0.0' };

@@ -1,72 +1,11 @@
 import { canonicalJson } from '../core/canonical.js';
 import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
-import type { Snapshot } from '../model/snapshot.js';
-import type { TargetKind } from '../model/target.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
-import type { LeaseNote } from './lease/fleet-lease.js';
 import { stripServerFields } from '../apisix/normalize.js';
-import { invertPlan, ownedObjects, planSync, withConflicts, type Conflict, type Plan, type PlanCounts, type PlanMemo, type PlanStep } from './plan.js';
+import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
-import type { ApplyReport, LiveState, ReadBackEntry, RestoreReport, Target } from './targets/port.js';
-
-/** The part of a snapshot the sync engine uses. */
-export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
-
-/**
- * - `in-sync`: the target already held the snapshot; nothing was written.
- * - `applied`: the plan was applied and the read-back matches the snapshot.
- * - `failed`: conflict, authentication, rejected or failed write, or failed verification.
- * - `skipped`: not synced because an earlier batch of the rollout failed.
- * - `unreachable`: the target could not be read at all.
- * - `interrupted`: a signal stopped the sync; the target was not written, or what the run wrote
- *   on it was undone (`restore` says whether a read-back found the state before the run again).
- */
-export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unreachable' | 'interrupted';
-
-/**
- * What a target runs after the run, as far as it could be read:
- * `snapshot` — this snapshot (`digest` is its digest); `previous` — what it held before the run
- * (`digest` is the one the target reports, null when it keeps none, e.g. the Admin API);
- * `mixed` — not the snapshot, and its objects come from more than one state: the objects of one
- * service carry different `tagway.version` labels (see `isMixed`); `unknown` — it could not be
- * read, or holds neither (a restore that did not complete).
- */
-export interface RunningConfig {
-  readonly state: 'snapshot' | 'previous' | 'mixed' | 'unknown';
-  readonly digest: string | null;
-  /**
-   * The group's services on the target, from the labels of its objects, by name (then version);
-   * a service of a `mixed` target is listed once per version found.
-   */
-  readonly services: readonly { readonly name: string; readonly version: string }[];
-}
-
-/** One step of a plan without the object bodies, for reports. */
-export interface StepSummary {
-  readonly op: PlanStep['op'];
-  readonly kind: ApisixKind;
-  readonly id: string;
-  /** JSON pointers of the changed fields of an update. */
-  readonly fields?: readonly string[];
-}
-
-export interface TargetReport {
-  readonly target: string;
-  readonly kind: TargetKind;
-  readonly status: TargetStatus;
-  readonly runs: RunningConfig;
-  /** Counts of the plan made for the target; null when it could not be read. */
-  readonly plan: PlanCounts | null;
-  readonly steps: readonly StepSummary[];
-  readonly conflicts: readonly Conflict[];
-  /** Successful writes of the plan (undo writes not counted). */
-  readonly writes: number;
-  readonly error: SyncErrorData | null;
-  /** After a failed apply: the undo, and whether a read-back found the pre-run state again. */
-  readonly restore: (RestoreReport & { readonly verified: boolean }) | null;
-  /** What the run's lease on the target proved (set by `FleetLease.prove`; docs/concurrent-runs.md). */
-  readonly lease?: LeaseNote;
-}
+import type { ApplyReport, LiveState, ReadBackEntry, Target } from './targets/port.js';
+import type { RunningConfig, StepSummary, SyncSnapshot, TargetReport } from './report.js';
 
 export interface SyncTargetOptions {
   /** Writes in flight at once within a phase. Default 16. */

@@ -9,7 +9,7 @@ import type { ApisixKind } from '../../model/apisix.js';
 import type { Conflict, FieldChange, Plan, PlanStep } from '../../sync/plan.js';
 import type { DriftReport, ObjectDrift, TargetDrift } from '../../sync/drift.js';
 import type { SyncErrorData } from '../../sync/errors.js';
-import type { RunningConfig } from '../../sync/sync.js';
+import type { RunningConfig } from '../../sync/report.js';
 
 const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
 

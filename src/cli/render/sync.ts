@@ -2,10 +2,12 @@
 import type { SyncedSnapshot } from '../../app/sync.js';
 import type { DriftReport, TargetDrift } from '../../sync/drift.js';
 import type { PlanStep } from '../../sync/plan.js';
-import type { RolloutReport } from '../../sync/rollout.js';
-import type { StepSummary, TargetReport, TargetStatus } from '../../sync/sync.js';
 import { plural } from '../../diff/describe.js';
 import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
+import type { TargetStatus } from '../../sync/report.js';
+import type { StepSummary } from '../../sync/report.js';
+import type { TargetReport } from '../../sync/report.js';
+import type { RolloutReport } from '../../sync/report.js';
 
 /** Steps listed per target; the rest are counted. */
 const MAX_STEPS = 40;

@@ -3,10 +3,11 @@ import { canonicalJson, sha256Digest } from '../../core/canonical.js';
 import type { ApisixConfig } from '../../model/apisix.js';
 import { SyncError } from '../errors.js';
 import { applyPlanToConfig, type Plan } from '../plan.js';
-import { syncTarget, type SyncSnapshot } from '../sync.js';
+import { syncTarget } from '../sync.js';
 import type { ApplyReport, LeaseClaim, LeaseRequest, LiveState, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
 import { FleetLease, type FleetLeaseOptions } from './fleet-lease.js';
 import type { LeaseClock } from './wait.js';
+import type { SyncSnapshot } from '../report.js';
 
 const labels = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 

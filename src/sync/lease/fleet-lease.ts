@@ -19,13 +19,17 @@
 import { SyncError, errorData, inPhase, type SyncErrorData } from '../errors.js';
 import type { Plan } from '../plan.js';
 import type { Referrer } from '../referrers.js';
-import type { RolloutReport } from '../rollout.js';
 import { runBounded } from '../../core/bounded.js';
-import { probeTarget, type SyncSnapshot, type TargetReport, type TargetStatus } from '../sync.js';
+import { probeTarget } from '../sync.js';
 import type { ApplyContext, ApplyReport, LeaseRequest, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
 import { describeRun, newRunToken, thisProcess } from './holder.js';
 import { SYSTEM_LEASE_CLOCK, describeWait, retryUntil, type LeaseClock } from './wait.js';
 import type { ObjectRef } from '../../model/apisix.js';
+import type { SyncSnapshot } from '../report.js';
+import type { TargetStatus } from '../report.js';
+import type { TargetReport } from '../report.js';
+import type { RolloutReport } from '../report.js';
+import type { LeaseNote } from '../report.js';
 
 /** Seconds a lease outlives its last renewal: what a run that died (kill -9) blocks others for. */
 export const DEFAULT_LEASE_TTL_SECONDS = 60;
@@ -45,23 +49,6 @@ export interface FleetLeaseOptions {
   readonly clock?: LeaseClock;
   /** Called when a target is found held by another run, once per target and holder. */
   readonly onWait?: (wait: { readonly target: string; readonly holder: string }) => void;
-}
-
-/**
- * What a target's lease proved, in its report:
- * - `held`: this run held the target's lease from before it read the target to the end of the
- *   run; no other run of tagway wrote there meanwhile;
- * - `unproven`: the lease could not be taken or kept (`reason`); the target was read whole at the
- *   end (`checkedWhole`) and reports the snapshot only if it still held it then;
- * - `none`: the kind has no lease: `apisix-standalone` was checked at the end by the digest it
- *   reports (read whole when that differs), `file` is guarded by the local lock.
- */
-export interface LeaseNote {
-  readonly state: 'held' | 'unproven' | 'none';
-  readonly reason: string | null;
-  /** Another run this one waited for on this target. */
-  readonly waitedFor: string | null;
-  readonly checkedWhole: boolean;
 }
 
 /**

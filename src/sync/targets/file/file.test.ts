@@ -7,9 +7,10 @@ import { canonicalJson, sha256Digest, sortKeys } from '../../../core/canonical.j
 import { renderStandaloneYaml } from '../../../compile/standalone.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
 import { planSync } from '../../plan.js';
-import { syncTarget, type SyncSnapshot } from '../../sync.js';
+import { syncTarget } from '../../sync.js';
 import { writeFileAtomic } from './apply.js';
 import { FileTarget } from './index.js';
+import type { SyncSnapshot } from '../../report.js';
 
 const labels = (service: string, version = '1.0.0') => ({
   'managed-by': 'tagway',
