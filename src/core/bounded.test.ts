@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runBounded } from './bounded.js';
+import { mapBounded, runBounded } from './bounded.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -51,5 +51,36 @@ describe('runBounded', () => {
     expect(error).toBeUndefined();
     expect(started).toEqual([1, 2]);
     expect(finished).toEqual([1, 2]);
+  });
+});
+
+describe('mapBounded', () => {
+  it('keeps the input order whatever order the calls end in, with at most `limit` in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await mapBounded([30, 10, 20, 0, 5], 2, async (ms, index) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      inFlight -= 1;
+      return `${index}:${ms}`;
+    });
+    expect(results).toEqual(['0:30', '1:10', '2:20', '3:0', '4:5']);
+    expect(peak).toBe(2);
+  });
+
+  it('throws the first failure after the calls in flight end, and starts no call after it', async () => {
+    const started: number[] = [];
+    const finished: number[] = [];
+    const failure = await mapBounded([1, 2, 3, 4], 2, async (n) => {
+      started.push(n);
+      await tick();
+      if (n === 1) throw new Error('first');
+      finished.push(n);
+      return n;
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe('first');
+    expect(started).toEqual([1, 2]);
+    expect(finished).toEqual([2]);
   });
 });

@@ -22,3 +22,26 @@ export async function runBounded<T>(items: readonly T[], limit: number, work: (i
   // Assigned inside the workers, which TypeScript does not see.
   return (failure as { error: unknown } | null)?.error;
 }
+
+/**
+ * `fn` over `items` with at most `limit` calls in flight; the results keep the input order. After
+ * the first failure no call starts, the calls in flight finish, and then the failure is thrown.
+ */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let failed = false;
+  const failure = await runBounded(
+    items.map((item, index) => ({ item, index })),
+    limit,
+    async ({ item, index }) => {
+      try {
+        results[index] = await fn(item, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    },
+  );
+  if (failed) throw failure;
+  return results;
+}

@@ -108,3 +108,10 @@ export async function shallowCommits(repo: GitRepo): Promise<ReadonlySet<string>
 
 export const SHALLOW_HINT =
   'the clone is shallow; fetch the full history (e.g. `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)';
+
+/**
+ * Object reads in flight at once across the module. isomorphic-git reads mostly wait on the file
+ * system, so a few dozen concurrent reads sharing the repository's cache are about twice as fast
+ * as one at a time (docs/performance.md).
+ */
+export const READ_CONCURRENCY = 32;

@@ -4,7 +4,8 @@
  */
 import semver from 'semver';
 import { isExactVersion } from '../core/pins.js';
-import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
+import { mapBounded } from '../core/bounded.js';
+import { READ_CONCURRENCY } from './repo.js';
 import type { MissingObject } from '../model/clone.js';
 import { peel } from './objects.js';
 import type { Peeled } from './objects.js';
@@ -111,7 +112,7 @@ export async function scanVersionTags(repo: GitRepo, options: { readonly service
     return { oid: peeled ?? object, type: 'commit', annotated: peeled !== undefined };
   });
   const unread = candidates.flatMap((_, i) => (targets[i] === undefined ? [i] : []));
-  const read = await mapConcurrent(unread, READ_CONCURRENCY, (i) =>
+  const read = await mapBounded(unread, READ_CONCURRENCY, (i) =>
     peel(repo, candidates[i]!.object).catch((error: unknown) => {
       if (error instanceof MissingObjectError) return error.withContext(`tag ${candidates[i]!.tag}`);
       throw error;

@@ -1,7 +1,8 @@
 /** Files of a commit: tree listing and blob reads, for the git-revision source of `load`. */
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
+import { mapBounded } from '../core/bounded.js';
+import { READ_CONCURRENCY } from './repo.js';
 import { GitError, errorCode } from './errors.js';
 import { catFileBatch, catFileMissing, gitCliAvailable, lsTree } from './cli.js';
 import { fetchFromPromisor, readPresent } from './objects.js';
@@ -131,7 +132,7 @@ export async function listTree(
   while (level.length > 0) {
     const todo = level.filter(([dir]) => !seen.has(dir));
     todo.forEach(([dir]) => seen.add(dir));
-    const listed = await mapConcurrent(todo, READ_CONCURRENCY, ([dir, oid]) => (oid === '' ? Promise.resolve(root) : readTree(oid, dir)));
+    const listed = await mapBounded(todo, READ_CONCURRENCY, ([dir, oid]) => (oid === '' ? Promise.resolve(root) : readTree(oid, dir)));
     level = [];
     todo.forEach(([dir], i) => {
       for (const entry of listed[i] ?? []) {
@@ -188,7 +189,7 @@ export async function readBlobsPresent(repo: GitRepo, oids: readonly string[]): 
     for (const oid of read.missing) missing.set(oid, missingObject(repo, oid, 'blob'));
     return { blobs: read.blobs, missing };
   }
-  const read = await mapConcurrent(unique, READ_CONCURRENCY, (oid) =>
+  const read = await mapBounded(unique, READ_CONCURRENCY, (oid) =>
     readBlob(repo, oid).catch((error: unknown) => {
       if (error instanceof MissingObjectError) return error;
       throw error;
@@ -215,7 +216,7 @@ export async function missingBlobs(repo: GitRepo, oids: readonly string[]): Prom
     for (const oid of await catFileMissing(repo, unique)) missing.set(oid, missingObject(repo, oid, 'blob'));
     return missing;
   }
-  const absent = (await mapConcurrent(unique, READ_CONCURRENCY, async (oid) => ((await hasObject(repo, oid)) ? null : oid))).filter((o) => o !== null);
+  const absent = (await mapBounded(unique, READ_CONCURRENCY, async (oid) => ((await hasObject(repo, oid)) ? null : oid))).filter((o) => o !== null);
   if (absent.length === 0) return missing;
   const fetched = await fetchFromPromisor(repo, absent);
   for (const oid of absent) {
