@@ -3,7 +3,6 @@
  * exposition and the JSON-lines logger.
  */
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../src/agent/backoff.js';
 import { formatDuration, parseDuration } from '../src/core/duration.js';
 import { createLogger } from '../src/agent/log.js';
 import { Registry } from '../src/agent/metrics.js';
@@ -46,19 +45,6 @@ describe('parseListen', () => {
 
   it.each(['localhost', '127.0.0.1:99999', '::1:9464', 'host:port', ''])('refuses %j', (text) => {
     expect(parseListen(text)).toBeNull();
-  });
-});
-
-describe('backoffDelay', () => {
-  const policy = { baseMs: 10_000, maxMs: 60_000 };
-
-  it('doubles per failure from the base, up to the cap, with jitter in [ceiling/2, ceiling)', () => {
-    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, policy, () => 0))).toEqual([5_000, 10_000, 20_000, 30_000, 30_000, 30_000]);
-    expect([1, 2, 3, 4, 5, 50].map((n) => backoffDelay(n, policy, () => 0.999999))).toEqual([9_999, 19_999, 39_999, 59_999, 59_999, 59_999]);
-  });
-
-  it('is zero without failures', () => {
-    expect(backoffDelay(0, policy, () => 0.5)).toBe(0);
   });
 });
 

@@ -41,7 +41,7 @@ import { probeTarget, syncTarget } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import type { Target } from '../sync/targets/port.js';
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../core/backoff.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import type { Logger } from './log.js';
 import type { GroupLoader, LoadedGroup } from '../model/group-snapshot.js';
@@ -525,7 +525,7 @@ export class Agent {
     }
     state.consecutiveFailures += 1;
     const maxMs = this.options.maxBackoffMs ?? Math.max(DEFAULT_MAX_BACKOFF_MS, this.options.intervalMs);
-    const delay = backoffDelay(state.consecutiveFailures, { baseMs: this.options.intervalMs, maxMs }, () => this.clock.random());
+    const delay = backoffDelay(state.consecutiveFailures, { baseMs: this.options.intervalMs, maxMs, jitter: 'equal' }, () => this.clock.random());
     state.retryAt = this.clock.now() + delay;
     this.metrics.groupFailures.inc({ group });
     this.metrics.consecutiveFailures.set({ group }, state.consecutiveFailures);

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay } from '../core/backoff.js';
 
 /** How a request is retried. Every field has a default (`DEFAULT_RETRY_POLICY`). */
 export interface RetryPolicy {
@@ -42,7 +43,7 @@ export const SYSTEM_RUNTIME: Runtime = {
 };
 
 /**
- * Delay before retry number `retry` (1 = first retry): "full jitter", uniform in
+ * Delay before retry number `retry` (1 = first retry): `backoffDelay` with full jitter, uniform in
  * [0, min(maxDelay, base · 2^(retry-1))), so many clients retrying at once spread out. When the
  * server sent `Retry-After`, wait at least that long (capped at `maxRetryAfterMs`).
  */
@@ -52,8 +53,7 @@ export function retryDelay(
   random: () => number,
   retryAfterMs: number | null,
 ): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  const jitter = Math.floor(random() * cap);
+  const jitter = backoffDelay(retry, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, random);
   if (retryAfterMs === null) return jitter;
   return Math.max(Math.min(retryAfterMs, policy.maxRetryAfterMs), jitter);
 }
