@@ -48,6 +48,28 @@ export abstract class TagwayCommand extends Command {
   }
 
   /**
+   * The outcome of a command that moves versions (publish, promote, rollback): JSON without the
+   * file texts, or the findings on stderr then `describe()` of a change that was made (or would
+   * be, with --dry-run) on stdout, or `refused` on stderr when nothing was. Sets the exit code.
+   */
+  protected printVersionOutcome<T extends { readonly ok: boolean; readonly root: string; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> }>(
+    outcome: T,
+    format: string,
+    describe: (made: Extract<T, { readonly ok: true }>) => string,
+    refused: string,
+  ): void {
+    if (format === 'json') {
+      const { sources: _sources, root: _root, ...rest } = outcome;
+      this.printJson(rest);
+    } else {
+      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      if (outcome.ok) this.print(describe(outcome as Extract<T, { readonly ok: true }>));
+      else process.stderr.write(`tagway: ${refused}\n`);
+    }
+    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+  }
+
+  /**
    * The positional arguments of a command that takes any number of them (`strict = false`): an
    * unknown flag there is a usage error, as in every other command, not a name.
    */

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { runPromote } from '../../app/promote.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { TagwayCommand, formatFlag } from '../base.js';
 import { renderVersionChange } from '../render/versions.js';
 
 export default class Promote extends TagwayCommand {
@@ -38,20 +38,16 @@ Exit status: 0 promoted (or nothing to do, or with --dry-run would be), 1 the ta
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    if (flags.format === 'json') {
-      const { sources: _sources, root: _root, ...rest } = outcome;
-      this.printJson(rest);
-    } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
-      if (!outcome.ok) {
-        process.stderr.write('tagway: nothing was promoted\n');
-      } else {
-        const moved = new Set(outcome.moves.map((m) => m.service));
-        const already = outcome.services.filter((s) => !moved.has(s.service)).map((s) => `${flags.to} already runs ${s.service} ${s.version}`);
-        const lines = [...already, ...(outcome.moves.length > 0 ? [renderVersionChange(outcome)] : [])];
-        this.print(outcome.moves.length === 0 ? `${lines.join('\n')}; nothing to commit` : lines.join('\n'));
-      }
-    }
-    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+    this.printVersionOutcome(
+      outcome,
+      flags.format,
+      (made) => {
+        const moved = new Set(made.moves.map((m) => m.service));
+        const already = made.services.filter((s) => !moved.has(s.service)).map((s) => `${flags.to} already runs ${s.service} ${s.version}`);
+        const lines = [...already, ...(made.moves.length > 0 ? [renderVersionChange(made)] : [])];
+        return made.moves.length === 0 ? `${lines.join('\n')}; nothing to commit` : lines.join('\n');
+      },
+      'nothing was promoted',
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { parseReleases, runPublish } from '../../app/publish.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { TagwayCommand, formatFlag } from '../base.js';
 import { renderVersionChange } from '../render/versions.js';
 
 export default class Publish extends TagwayCommand {
@@ -51,14 +51,11 @@ Exit status: 0 published (or, with --dry-run, would be), 1 a template or a group
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    if (flags.format === 'json') {
-      const { sources: _sources, root: _root, ...rest } = outcome;
-      this.printJson(rest);
-    } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
-      if (outcome.ok) this.print(renderVersionChange({ dryRun: outcome.dryRun, tags: outcome.tags, moves: outcome.groups, commits: outcome.commits }));
-      else process.stderr.write('tagway: nothing was published\n');
-    }
-    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+    this.printVersionOutcome(
+      outcome,
+      flags.format,
+      (made) => renderVersionChange({ dryRun: made.dryRun, tags: made.tags, moves: made.groups, commits: made.commits }),
+      'nothing was published',
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { runRollback } from '../../app/rollback.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { TagwayCommand, formatFlag } from '../base.js';
 import { renderVersionChange } from '../render/versions.js';
 
 export default class Rollback extends TagwayCommand {
@@ -37,14 +37,6 @@ Exit status: 0 rolled back (or, with --dry-run, would be), 1 the group does not 
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    if (flags.format === 'json') {
-      const { sources: _sources, root: _root, ...rest } = outcome;
-      this.printJson(rest);
-    } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
-      if (outcome.ok) this.print(renderVersionChange({ dryRun: outcome.dryRun, moves: [outcome.move], commits: outcome.commits }));
-      else process.stderr.write('tagway: nothing was rolled back\n');
-    }
-    process.exitCode = outcome.ok ? EXIT.ok : EXIT.findings;
+    this.printVersionOutcome(outcome, flags.format, (made) => renderVersionChange({ dryRun: made.dryRun, moves: [made.move], commits: made.commits }), 'nothing was rolled back');
   }
 }
