@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compile, sourceKey } from '../compile/compile.js';
+import { compile } from '../compile/compile.js';
 import { sha256Digest } from '../core/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
@@ -25,6 +25,7 @@ import { loadCompileInput } from '../build/input.js';
 import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
+import { sourceKey } from '../model/diagnostic.js';
 
 /**
  * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sourceKey } from '../compile/compile.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { parseYamlFile } from '../load/yaml-file.js';
@@ -20,6 +19,7 @@ import type { Env } from '../sync/credentials.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
 import type { CheckedSignature } from '../model/group-snapshot.js';
+import { sourceKey } from '../model/diagnostic.js';
 
 /** Where a key reference is resolved: `file:` paths against `cwd`, `env:` names in `env`. */
 export interface KeyContext {

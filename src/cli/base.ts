@@ -1,10 +1,10 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
-import { sourceKey } from '../compile/compile.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
 import { MissingObjectError } from '../git/missing-object.js';
+import { sourceKey } from '../model/diagnostic.js';
 
 /** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;

@@ -9,7 +9,7 @@ import type { YamlFile } from '../load/yaml-file.js';
 import type { CloneGaps } from '../model/clone.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
-import { cmp, compareDiagnostics, hasErrors } from '../model/diagnostic.js';
+import { cmp, compareDiagnostics, hasErrors, sourceKey } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { BUNDLED_PLUGINS } from '../apisix/validator/index.js';
 import { groupEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
@@ -86,9 +86,6 @@ export interface CompileResult {
   readonly sources: ReadonlyMap<string, string>;
 }
 
-export function sourceKey(path: string, revision: string | undefined): string {
-  return `${path}@${revision ?? ''}`;
-}
 
 /**
  * The tags whose template the caller must read for `compile` (pins resolved against `tags`);

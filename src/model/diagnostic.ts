@@ -75,3 +75,8 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The key of a file's text in `CompileResult.sources`: its path at a revision (none: the worktree). */
+export function sourceKey(path: string, revision: string | undefined): string {
+  return `${path}@${revision ?? ''}`;
+}
