@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, sortKeys } from '../src/core/canonical.js';
 import { assembleSnapshot, configDigest, hashStrippedLines, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
 import type { RenderedPiece } from '../src/compile/snapshot.js';
-import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/compile/standalone.js';
+import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/apisix/standalone-yaml.js';
 import type { ApisixConfig, ApisixKind } from '../src/model/apisix.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../src/model/snapshot.js';

@@ -5,7 +5,7 @@ import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
 import { asBuffer } from '../core/text.js';
 import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from '../core/canonical.js';
-import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from './standalone.js';
+import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from '../apisix/standalone-yaml.js';
 
 /** sha256 of the canonical JSON of what reaches the gateway, and nothing else. */
 export function configDigest(config: ApisixConfig): string {

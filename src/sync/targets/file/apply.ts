@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { renderStandaloneYaml } from '../../../compile/standalone.js';
+import { renderStandaloneYaml } from '../../../apisix/standalone-yaml.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
 import { errorData, interruptedError } from '../../errors.js';
 import { applyPlanToConfig, blockedError, stepsBlockedIn, type Plan } from '../../plan.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../../../core/canonical.js';
-import { renderStandaloneYaml } from '../../../compile/standalone.js';
+import { renderStandaloneYaml } from '../../../apisix/standalone-yaml.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
 import { planSync } from '../../plan.js';
 import { syncTarget } from '../../sync.js';
