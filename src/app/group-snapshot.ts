@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compile, sourceKey } from '../compile/compile.js';
+import { compile } from '../compile/compile.js';
 import { sha256Digest } from '../compile/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
@@ -15,7 +15,7 @@ import { describeRefusal, readRepoFile } from '../load/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { hasErrors } from '../model/diagnostic.js';
+import { hasErrors, sourceKey } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { RolloutSpec, TargetSpec } from '../model/target.js';
 import type { Env } from '../sync/credentials.js';

@@ -7,12 +7,11 @@
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sourceKey } from '../compile/compile.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { utf8Text } from '../load/text.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { sourceKey, type Diagnostic } from '../model/diagnostic.js';
 import type { SignatureFile } from '../model/signature.js';
 import { parsePrivateKey, parsePublicKey, type ParsedKey, type PublicKey, type SigningKey } from '../sign/keys.js';
 import { verifySnapshotSignature, type SignableSnapshot, type SignatureCheck as VerifyCheck } from '../sign/signature.js';

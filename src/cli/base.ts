@@ -1,9 +1,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { UserError } from '../app/errors.js';
 import { MissingObjectError } from '../git/errors.js';
-import { sourceKey } from '../compile/compile.js';
-import type { Diagnostic } from '../model/diagnostic.js';
-import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
+import { sourceKey, type Diagnostic } from '../model/diagnostic.js';
 
 /** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
@@ -16,6 +14,10 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
  * handler: a UserError prints its message and hint (exit 2), and so does a git object missing
  * from the clone (the clone is incomplete, not tagway broken); a usage error from the parser exits
  * 2; anything else is an internal error, printed with its stack and a request to report it.
+ *
+ * A command module imports only what its flags need; the library code a command runs is imported
+ * inside `run()`, so that loading a command (and this module) costs little: the start of every
+ * command pays for it (docs/performance.md, Start-up).
  */
 export abstract class TagwayCommand extends Command {
   static override baseFlags = {
@@ -35,7 +37,8 @@ export abstract class TagwayCommand extends Command {
    * load step accepted (see CompileResult.sources). Nothing is read from disk here: a file that was
    * refused (a link out of the repository, a FIFO) is named, never shown.
    */
-  protected printDiagnostics(diagnostics: readonly Diagnostic[], format: string, sources: ReadonlyMap<string, string> = new Map()): void {
+  protected async printDiagnostics(diagnostics: readonly Diagnostic[], format: string, sources: ReadonlyMap<string, string> = new Map()): Promise<void> {
+    const { renderGithub, renderHuman, renderJson } = await import('./render/diagnostics.js');
     if (format === 'json') return this.print(renderJson(diagnostics));
     if (format === 'github') {
       if (diagnostics.length > 0) process.stdout.write(renderGithub(diagnostics));

@@ -10,7 +10,7 @@ import type { YamlFile } from '../load/yaml-file.js';
 import type { CloneGaps } from '../model/clone.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
-import { cmp, compareDiagnostics, hasErrors } from '../model/diagnostic.js';
+import { cmp, compareDiagnostics, hasErrors, sourceKey } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { BUNDLED_PLUGINS } from '../validate/apisix/index.js';
 import { groupEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
@@ -81,10 +81,6 @@ export interface CompileResult {
   readonly snapshots: readonly Snapshot[];
   /** Text of every parsed file a finding points at, by `sourceKey(path, revision)`, for code frames. */
   readonly sources: ReadonlyMap<string, string>;
-}
-
-export function sourceKey(path: string, revision: string | undefined): string {
-  return `${path}@${revision ?? ''}`;
 }
 
 /**

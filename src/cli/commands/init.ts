@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { runInit } from '../../app/init.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 function relativeOrAbsolute(dir: string): string {
@@ -24,6 +23,7 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Init);
+    const { runInit } = await import('../../app/init.js');
     const outcome = await runInit({ dir: path.resolve(flags.cwd, args.dir), example: flags.example });
     if (flags.format === 'json') this.printJson(outcome);
     else {

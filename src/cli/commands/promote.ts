@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runPromote } from '../../app/promote.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderMove } from '../render/versions.js';
 
 export default class Promote extends TagwayCommand {
   static override summary = 'Point a group at the version another group runs now.';
@@ -22,6 +20,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Promote);
+    const [{ runPromote }, { renderMove }] = await Promise.all([import('../../app/promote.js'), import('../render/versions.js')]);
     const outcome = await runPromote({
       cwd: flags.cwd,
       service: args.service,
@@ -33,7 +32,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (!outcome.ok) process.stderr.write('tagway: nothing was promoted\n');
       else if (outcome.move === null) this.print(`${flags.to} already runs ${args.service} ${outcome.version}; nothing to commit`);
       else this.print(renderMove(outcome.service, outcome.move));

@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runPublish } from '../../app/publish.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderMove, shortOid } from '../render/versions.js';
 
 export default class Publish extends TagwayCommand {
   static override summary = 'Make the template at HEAD a new version (an annotated tag), and point groups at it.';
@@ -30,6 +28,7 @@ Exit status: 0 published, 1 the template or a group does not validate, 2 refused
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Publish);
+    const [{ runPublish }, { renderMove, shortOid }] = await Promise.all([import('../../app/publish.js'), import('../render/versions.js')]);
     const outcome = await runPublish({
       cwd: flags.cwd,
       service: args.service,
@@ -43,7 +42,7 @@ Exit status: 0 published, 1 the template or a group does not validate, 2 refused
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (outcome.ok) {
         this.print(`tagged ${outcome.tag.name} on commit ${shortOid(outcome.tag.commit)} (tag object ${shortOid(outcome.tag.object)})`);
         for (const move of outcome.groups) this.print(renderMove(outcome.service, move));

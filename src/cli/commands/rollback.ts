@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runRollback } from '../../app/rollback.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderMove } from '../render/versions.js';
 
 export default class Rollback extends TagwayCommand {
   static override summary = 'Point a group back at a version it ran before.';
@@ -25,6 +23,7 @@ Exit status: 0 rolled back, 1 the group does not validate with that version, 2 r
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
+    const [{ runRollback }, { renderMove }] = await Promise.all([import('../../app/rollback.js'), import('../render/versions.js')]);
     const outcome = await runRollback({
       cwd: flags.cwd,
       service: args.service,
@@ -36,7 +35,7 @@ Exit status: 0 rolled back, 1 the group does not validate with that version, 2 r
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (outcome.ok) this.print(renderMove(outcome.service, outcome.move));
       else process.stderr.write('tagway: nothing was rolled back\n');
     }
