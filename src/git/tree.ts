@@ -1,6 +1,6 @@
 /** Files of a commit: tree listing and blob reads, for the git-revision source of `load`. */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import { READ_CONCURRENCY, mapConcurrent } from './concurrency.js';
 import { GitError, MissingObjectError, errorCode, missingObject } from './errors.js';
 import { catFileBatch, catFileMissing, gitCliAvailable, lsTree } from './cli.js';
