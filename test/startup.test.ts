@@ -1,7 +1,9 @@
 /**
  * What the command line loads before it does any work. `--version` and `--help` load no module of
- * tagway (the commands' help comes from oclif.manifest.json, written by the build). Runs the built
- * CLI with test/support/load-recorder.mjs, which lists every module the process loads.
+ * tagway (the commands' help comes from oclif.manifest.json, written by the build), and a validate
+ * of a clean repository loads neither ajv's schema compiler (the build's validators are compiled
+ * ahead of time) nor anything of sync. Runs the built CLI with test/support/load-recorder.mjs,
+ * which lists every module the process loads.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +36,7 @@ function loadedBy(args: readonly string[], cwd: string): { code: number | null; 
 }
 
 const ofTagway = (modules: readonly string[]) => modules.filter((m) => m.startsWith(DIST));
+const ofPackage = (modules: readonly string[], name: string) => modules.filter((m) => m.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
 
 describe('start-up', () => {
   it('--version loads no module of tagway', () => {
@@ -51,5 +54,16 @@ describe('start-up', () => {
       expect(stdout).toContain('USAGE');
       expect(ofTagway(modules)).toEqual([]);
     }
+  });
+
+  it('validate of a clean repository loads what validating needs, and no schema compiler or sync code', () => {
+    const repo = path.join(temp.dir, 'config');
+    expect(loadedBy(['init', repo], temp.dir).code).toBe(0);
+    const { code, modules } = loadedBy(['validate', '--draft'], repo);
+    expect(code).toBe(0);
+    expect(ofTagway(modules)).toContain(path.join(DIST, 'app/compile.js'));
+    expect(ofTagway(modules).filter((m) => m.startsWith(path.join(DIST, 'sync')))).toEqual([]);
+    expect(ofPackage(modules, 'ajv').filter((m) => !m.includes(`${path.sep}runtime${path.sep}`) && !m.endsWith('package.json'))).toEqual([]);
+    expect(ofPackage(modules, 'undici')).toEqual([]);
   });
 });
