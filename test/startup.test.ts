@@ -2,8 +2,9 @@
  * What the command line loads before it does any work. `--version` and `--help` load no module of
  * tagway (the commands' help comes from oclif.manifest.json, written by the build), and a validate
  * of a clean repository loads neither ajv's schema compiler (the build's validators are compiled
- * ahead of time) nor anything of sync. Runs the built CLI with test/support/load-recorder.mjs,
- * which lists every module the process loads.
+ * ahead of time) nor the positioned YAML parser (positions are parsed only for a finding), nor
+ * anything of sync. Runs the built CLI with test/support/load-recorder.mjs, which lists every
+ * module the process loads.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +57,7 @@ describe('start-up', () => {
     }
   });
 
-  it('validate of a clean repository loads what validating needs, and no schema compiler or sync code', () => {
+  it('validate of a clean repository loads what validating needs, and no schema compiler, positioned parser or sync code', () => {
     const repo = path.join(temp.dir, 'config');
     expect(loadedBy(['init', repo], temp.dir).code).toBe(0);
     const { code, modules } = loadedBy(['validate', '--draft'], repo);
@@ -64,6 +65,7 @@ describe('start-up', () => {
     expect(ofTagway(modules)).toContain(path.join(DIST, 'app/compile.js'));
     expect(ofTagway(modules).filter((m) => m.startsWith(path.join(DIST, 'sync')))).toEqual([]);
     expect(ofPackage(modules, 'ajv').filter((m) => !m.includes(`${path.sep}runtime${path.sep}`) && !m.endsWith('package.json'))).toEqual([]);
+    expect(ofPackage(modules, 'yaml').filter((m) => !m.endsWith('package.json'))).toEqual([]);
     expect(ofPackage(modules, 'undici')).toEqual([]);
   });
 });
