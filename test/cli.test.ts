@@ -96,6 +96,25 @@ describe('the command line', () => {
     expect(parsed.groups.every((g: { changed: boolean }) => g.changed === false)).toBe(true);
   });
 
+  it("init: the next steps it prints run as printed, with tagway not on PATH", () => {
+    const temp = makeTempDir();
+    try {
+      const withoutTagway = (process.env['PATH'] ?? '').split(path.delimiter).filter((dir) => dir !== '' && !fs.existsSync(path.join(dir, 'tagway')));
+      const env = { ...process.env, NO_COLOR: '1', PATH: withoutTagway.join(path.delimiter) };
+      const init = spawnSync(process.execPath, [BIN, 'init', 'config'], { cwd: temp.dir, encoding: 'utf8', env });
+      expect(init.status).toBe(0);
+      const steps = init.stdout.slice(init.stdout.indexOf('next:\n') + 'next:\n'.length).split('\n').map((line) => line.trim());
+      const cd = steps.find((line) => line.startsWith('cd '));
+      const validate = steps.find((line) => line.endsWith(' validate --draft'));
+      expect(cd).toBe('cd config');
+      const run = spawnSync('sh', ['-c', `${cd} && ${validate}`], { cwd: temp.dir, encoding: 'utf8', env });
+      expect(run.stderr).toContain('configuration is valid');
+      expect(run.status).toBe(0);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
   it('compile: an unknown --group is a finding that names the groups there are', () => {
     const { code, stderr } = tagway(['compile', '--group', 'qa'], repo.dir);
     expect(code).toBe(1);
