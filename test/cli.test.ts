@@ -115,6 +115,28 @@ describe('the command line', () => {
     }
   });
 
+  it('autocomplete: bash completes the commands and their flags', () => {
+    const cache = makeTempDir();
+    try {
+      const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache.dir };
+      const setup = spawnSync(process.execPath, [BIN, 'autocomplete', 'bash'], { cwd: repo.dir, encoding: 'utf8', env });
+      expect(setup.status).toBe(0);
+      expect(setup.stdout).toContain('tagway autocomplete script bash');
+      const functions = path.join(cache.dir, 'tagway/autocomplete/functions/bash/tagway.bash');
+      const script = fs.readFileSync(functions, 'utf8');
+      for (const command of commands()) expect(script).toMatch(new RegExp(`^${command} .*--cwd`, 'm'));
+      const complete = (line: string) => {
+        const words = line.split(' ');
+        const bash = `source ${JSON.stringify(functions)}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE=${JSON.stringify(line)}; _tagway_autocomplete; echo "\${COMPREPLY[@]}"`;
+        return spawnSync('bash', ['-c', bash], { encoding: 'utf8' }).stdout.trim();
+      };
+      expect(complete('tagway vali')).toBe('validate');
+      expect(complete('tagway validate --dr')).toBe('--draft');
+    } finally {
+      cache.cleanup();
+    }
+  });
+
   it('compile: an unknown --group is a finding that names the groups there are', () => {
     const { code, stderr } = tagway(['compile', '--group', 'qa'], repo.dir);
     expect(code).toBe(1);

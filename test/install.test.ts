@@ -111,6 +111,8 @@ describe('installing tagway', () => {
     const version = tagway(bin, ['--version'], folder);
     expect(version.code).toBe(0);
     expect(version.stdout).toContain(`tagway/${VERSION} `);
+    // The plugins are dependencies of the package, and their commands are there.
+    expect(tagway(bin, ['autocomplete', '--help'], folder)).toMatchObject({ code: 0, stderr: '' });
 
     const init = tagway(bin, ['init', 'config'], folder);
     expect(init.code).toBe(0);
