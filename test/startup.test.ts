@@ -70,4 +70,17 @@ describe('start-up', () => {
     expect(ofPackage(modules, 'yaml').filter((m) => !m.endsWith('package.json'))).toEqual([]);
     expect(ofPackage(modules, 'undici')).toEqual([]);
   });
+
+  it('a command marks when its work starts, for the benchmark to read', () => {
+    const repo = path.join(temp.dir, 'marked');
+    expect(loadedBy(['init', repo], temp.dir).code).toBe(0);
+    const mark = path.join(temp.dir, 'mark');
+    const run = spawnSync(process.execPath, ['--import', path.join(PROJECT_ROOT, 'bench/work-mark.mjs'), BIN, 'validate', '--draft'], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', TAGWAY_BENCH_MARK: mark },
+    });
+    expect(run.status).toBe(0);
+    expect(Number(fs.readFileSync(mark, 'utf8'))).toBeGreaterThan(0);
+  });
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Command, Errors, Flags } from '@oclif/core';
 import { UserError } from '../app/errors.js';
 import { MissingObjectError } from '../git/errors.js';
@@ -5,6 +6,12 @@ import { sourceKey, type Diagnostic } from '../model/diagnostic.js';
 
 /** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
+
+/**
+ * The performance mark a command sets when its work starts: its flags parsed and the library code
+ * it runs loaded (bench/startup.js reports when, after the process started).
+ */
+export const WORK_MARK = 'tagway:work';
 
 /** The exit status of a command stopped by a signal, as a shell reports it: 128 + its number (SIGINT 130, SIGTERM 143). */
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -24,7 +31,17 @@ export abstract class TagwayCommand extends Command {
     cwd: Flags.directory({ char: 'C', description: 'Run as if started in this folder (any folder inside the config repository).', default: '.', helpGroup: 'GLOBAL' }),
   };
 
-  protected print(text: string): void {
+  /**
+   * The library modules `run()` needs, imported once the flags are parsed (a command module
+   * imports only what its flags need). The command's work starts when they are loaded: WORK_MARK.
+   */
+  protected async library<T>(modules: Promise<T>): Promise<T> {
+    const loaded = await modules;
+    performance.mark(WORK_MARK);
+    return loaded;
+  }
+
+    protected print(text: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 

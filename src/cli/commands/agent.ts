@@ -41,7 +41,7 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AgentCommand);
-    const [{ parseListen }, { runAgent }] = await Promise.all([import('../../agent/server.js'), import('../../app/agent.js')]);
+    const [{ parseListen }, { runAgent }] = await this.library(Promise.all([import('../../agent/server.js'), import('../../app/agent.js')]));
     const intervalMs = durationFlag('--interval', flags.interval);
     if (intervalMs <= 0) throw new UserError(`--interval must be longer than 0, got ${flags.interval}`, 'e.g. --interval 30s');
     const maxBackoffMs = Math.max(intervalMs, durationFlag('--max-backoff', flags['max-backoff']));

@@ -35,7 +35,7 @@ Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Compile);
-    const { runCompile } = await import('../../app/compile.js');
+    const { runCompile } = await this.library(import('../../app/compile.js'));
     const outcome = await runCompile({
       cwd: flags.cwd,
       ...(flags.rev !== undefined ? { rev: flags.rev } : {}),

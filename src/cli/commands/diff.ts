@@ -40,10 +40,9 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
   async run(): Promise<void> {
     const { flags } = await this.parse(Diff);
     if (flags.live) return this.runLive(flags);
-    const [{ runDiff }, { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown }] = await Promise.all([
-      import('../../app/diff.js'),
-      import('../../diff/index.js'),
-    ]);
+    const [{ runDiff }, { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown }] = await this.library(
+      Promise.all([import('../../app/diff.js'), import('../../diff/index.js')]),
+    );
     const outcome = await runDiff({
       cwd: flags.cwd,
       ...(flags.from !== undefined ? { from: flags.from } : {}),
@@ -76,7 +75,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
 
   private async runLive(flags: { cwd: string; group?: string[] | undefined; target?: string[] | undefined; format: string }): Promise<void> {
     if (flags.format === 'markdown') throw new UserError('--live prints text or json', 'Use --format text or --format json with --live.');
-    const [{ runLiveChecks }, { renderDrift }, { liveJson }] = await Promise.all([import('../../app/live.js'), import('../render/drift.js'), import('../render/live.js')]);
+    const [{ runLiveChecks }, { renderDrift }, { liveJson }] = await this.library(Promise.all([import('../../app/live.js'), import('../render/drift.js'), import('../render/live.js')]));
     const live = await runLiveChecks({
       cwd: flags.cwd,
       env: process.env,

@@ -19,7 +19,7 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(History);
-    const [{ runHistory }, { renderHistory }] = await Promise.all([import('../../app/history.js'), import('../render/versions.js')]);
+    const [{ runHistory }, { renderHistory }] = await this.library(Promise.all([import('../../app/history.js'), import('../render/versions.js')]));
     const report = await runHistory({ cwd: flags.cwd, service: args.service, ...(flags.group !== undefined ? { group: flags.group } : {}) });
     if (flags.format === 'json') {
       const { root: _root, ...rest } = report;

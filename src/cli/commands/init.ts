@@ -24,7 +24,7 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Init);
-    const { runInit } = await import('../../app/init.js');
+    const { runInit } = await this.library(import('../../app/init.js'));
     const outcome = await runInit({ dir: path.resolve(flags.cwd, args.dir), example: flags.example });
     if (flags.format === 'json') this.printJson(outcome);
     else {

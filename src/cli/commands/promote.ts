@@ -20,7 +20,7 @@ Exit status: 0 promoted (or nothing to do), 1 the target group does not validate
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Promote);
-    const [{ runPromote }, { renderMove }] = await Promise.all([import('../../app/promote.js'), import('../render/versions.js')]);
+    const [{ runPromote }, { renderMove }] = await this.library(Promise.all([import('../../app/promote.js'), import('../render/versions.js')]));
     const outcome = await runPromote({
       cwd: flags.cwd,
       service: args.service,

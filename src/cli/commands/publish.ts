@@ -28,7 +28,7 @@ Exit status: 0 published, 1 the template or a group does not validate, 2 refused
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Publish);
-    const [{ runPublish }, { renderMove, shortOid }] = await Promise.all([import('../../app/publish.js'), import('../render/versions.js')]);
+    const [{ runPublish }, { renderMove, shortOid }] = await this.library(Promise.all([import('../../app/publish.js'), import('../render/versions.js')]));
     const outcome = await runPublish({
       cwd: flags.cwd,
       service: args.service,

@@ -23,7 +23,7 @@ Exit status: 0 rolled back, 1 the group does not validate with that version, 2 r
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
-    const [{ runRollback }, { renderMove }] = await Promise.all([import('../../app/rollback.js'), import('../render/versions.js')]);
+    const [{ runRollback }, { renderMove }] = await this.library(Promise.all([import('../../app/rollback.js'), import('../render/versions.js')]));
     const outcome = await runRollback({
       cwd: flags.cwd,
       service: args.service,

@@ -21,7 +21,7 @@ Exit status: 0; with --live, 1 when any target drifted or could not be read, or 
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
-    const [{ runStatus }, { renderStatus }] = await Promise.all([import('../../app/status.js'), import('../render/versions.js')]);
+    const [{ runStatus }, { renderStatus }] = await this.library(Promise.all([import('../../app/status.js'), import('../render/versions.js')]));
     const report = await runStatus({ cwd: flags.cwd, ...(flags.group ? { groups: flags.group } : {}) });
     const live = flags.live ? await liveChecks(flags) : null;
     if (flags.format === 'json') {

@@ -58,11 +58,9 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
   }
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
-    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource }] = await Promise.all([
-      import('../../app/sync.js'),
-      import('../render/drift.js'),
-      import('../render/sync.js'),
-    ]);
+    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource }] = await this.library(
+      Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js')]),
+    );
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,

@@ -20,7 +20,7 @@ Exit status: 0 clean (warnings allowed), 1 findings, 2 usage or runtime error.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Validate);
-    const { runValidate } = await import('../../app/compile.js');
+    const { runValidate } = await this.library(import('../../app/compile.js'));
     const options = {
       cwd: flags.cwd,
       ...(flags.rev !== undefined ? { rev: flags.rev } : {}),
