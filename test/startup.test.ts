@@ -3,7 +3,8 @@
  * tagway (the commands' help comes from oclif.manifest.json, written by the build), and a validate
  * of a clean repository loads neither ajv's schema compiler (the build's validators are compiled
  * ahead of time) nor the positioned YAML parser (positions are parsed only for a finding), nor
- * anything of sync. Runs the built CLI with test/support/load-recorder.mjs, which lists every
+ * isomorphic-git while no git object is read (a repository without version tags), nor anything
+ * of sync. Runs the built CLI with test/support/load-recorder.mjs, which lists every
  * module the process loads.
  */
 import { spawnSync } from 'node:child_process';
@@ -68,6 +69,7 @@ describe('start-up', () => {
     expect(ofTagway(modules).filter((m) => m.startsWith(path.join(DIST, 'sync')))).toEqual([]);
     expect(ofPackage(modules, 'ajv').filter((m) => !m.includes(`${path.sep}runtime${path.sep}`) && !m.endsWith('package.json'))).toEqual([]);
     expect(ofPackage(modules, 'yaml').filter((m) => !m.endsWith('package.json'))).toEqual([]);
+    expect(ofPackage(modules, 'isomorphic-git')).toEqual([]);
     expect(ofPackage(modules, 'undici')).toEqual([]);
   });
 
