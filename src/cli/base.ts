@@ -32,8 +32,8 @@ export abstract class TagwayCommand extends Command {
   };
 
   /**
-   * The library modules `run()` needs, imported once the flags are parsed (a command module
-   * imports only what its flags need). The command's work starts when they are loaded: WORK_MARK.
+   * The library modules `run()` needs, imported once its flags are parsed; the command's work
+   * starts when they are loaded (WORK_MARK).
    */
   protected async library<T>(modules: Promise<T>): Promise<T> {
     const loaded = await modules;
@@ -41,7 +41,7 @@ export abstract class TagwayCommand extends Command {
     return loaded;
   }
 
-    protected print(text: string): void {
+  protected print(text: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
