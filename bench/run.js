@@ -1,5 +1,6 @@
-// The benchmark (`npm run bench`, which builds first): synthetic config repositories of 1,000 and
-// 10,000 services (`--services N` for one size, `--runs R` for the runs per figure), each figure
+// The benchmark (`npm run bench`, which builds first): the command line's start-up (bench/startup.js;
+// `--startup-only` for nothing else), then synthetic config repositories of 1,000 and 10,000
+// services (`--services N` for one size, `--runs R` for the runs per figure), each figure
 // measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
 // the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
 // Prints a table and writes bench/results.json; docs/performance.md explains the figures.
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRepo } from './generate.js';
 import { addTargets, commitOverlayChange, oneRouteChange, publishTemplateChange, workingCopy } from './scenario.js';
+import { benchStartup } from './startup.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WORK = path.join(HERE, '.work');
@@ -21,8 +23,12 @@ const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
 
 const tagway = await import(new URL('../dist/index.js', import.meta.url).href);
 
-const results = { machine: machine(), date: new Date().toISOString(), sizes: {} };
-for (const n of sizes) {
+const results = { machine: machine(), date: new Date().toISOString(), startup: null, sizes: {} };
+const startupRuns = Number(args['startup-runs'] ?? 21);
+log(`\n== start-up, ${startupRuns} runs per figure`);
+results.startup = benchStartup({ bin: path.join(HERE, '..', 'bin', 'run.js'), work: WORK, runs: startupRuns, log });
+writeResults();
+for (const n of args['startup-only'] ? [] : sizes) {
   results.sizes[n] = await benchSize(n, Number(args.runs ?? defaultRuns(n)));
   writeResults();
 }
@@ -226,6 +232,15 @@ function machine() {
 }
 
 function printTable() {
+  const m = results.machine;
+  process.stdout.write(`\nmachine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const floor = Object.values(results.startup)[0].median;
+  printRows([
+    ['start-up', 'median', 'fastest', '− floor'],
+    // A mark is read inside the process, which the floor's wall time does not compare with.
+    ...Object.entries(results.startup).map(([name, f], i) => [name, fmtMs(f.median), fmtMs(f.min), i === 0 || f.measure === 'mark' ? '' : fmtMs(f.median - floor)]),
+  ]);
+  if (Object.keys(results.sizes).length === 0) return;
   const names = [...new Set(Object.values(results.sizes).flatMap((f) => Object.keys(f)))];
   const ns = Object.keys(results.sizes);
   const floorOf = (n) => results.sizes[n].floor?.median;
@@ -242,8 +257,7 @@ function printTable() {
       }),
     ]);
   }
-  const m = results.machine;
-  process.stdout.write(`\nmachine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write('\n');
   printRows(rows);
   if (ns.length > 1) {
     const [small, large] = [ns[0], ns[ns.length - 1]];
@@ -271,8 +285,8 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(list[i]);
-    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R)`);
-    out[m[1]] = m[2] ?? list[++i];
+    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --startup-runs R, --startup-only)`);
+    out[m[1]] = m[1] === 'startup-only' ? true : (m[2] ?? list[++i]);
   }
   return out;
 }

@@ -55,7 +55,7 @@ describe('the command line', () => {
     expect(typo.stdout).toBe('');
     const far = tagway(['florp'], repo.dir);
     expect(far.code).toBe(2);
-    expect(far.stderr).toContain('hint: Commands: agent, compile, diff,');
+    expect(far.stderr).toContain('hint: Commands: agent, autocomplete, compile, diff,');
   });
 
   it('validate: 0 on a clean repository', () => {
@@ -104,6 +104,47 @@ describe('the command line', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed.groups.map((g: { group: string }) => g.group)).toEqual(['production', 'staging']);
     expect(parsed.groups.every((g: { changed: boolean }) => g.changed === false)).toBe(true);
+  });
+
+  it("init: the next steps it prints run as printed, with tagway not on PATH", () => {
+    const temp = makeTempDir();
+    try {
+      const withoutTagway = (process.env['PATH'] ?? '').split(path.delimiter).filter((dir) => dir !== '' && !fs.existsSync(path.join(dir, 'tagway')));
+      const env = { ...process.env, NO_COLOR: '1', PATH: withoutTagway.join(path.delimiter) };
+      const init = spawnSync(process.execPath, [BIN, 'init', 'config'], { cwd: temp.dir, encoding: 'utf8', env });
+      expect(init.status).toBe(0);
+      const steps = init.stdout.slice(init.stdout.indexOf('next:\n') + 'next:\n'.length).split('\n').map((line) => line.trim());
+      const cd = steps.find((line) => line.startsWith('cd '));
+      const validate = steps.find((line) => line.endsWith(' validate --draft'));
+      expect(cd).toBe('cd config');
+      const run = spawnSync('sh', ['-c', `${cd} && ${validate}`], { cwd: temp.dir, encoding: 'utf8', env });
+      expect(run.stderr).toContain('configuration is valid');
+      expect(run.status).toBe(0);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('autocomplete: bash completes the commands and their flags', () => {
+    const cache = makeTempDir();
+    try {
+      const env = { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache.dir };
+      const setup = spawnSync(process.execPath, [BIN, 'autocomplete', 'bash'], { cwd: repo.dir, encoding: 'utf8', env });
+      expect(setup.status).toBe(0);
+      expect(setup.stdout).toContain('tagway autocomplete script bash');
+      const functions = path.join(cache.dir, 'tagway/autocomplete/functions/bash/tagway.bash');
+      const script = fs.readFileSync(functions, 'utf8');
+      for (const command of commands()) expect(script).toMatch(new RegExp(`^${command} .*--cwd`, 'm'));
+      const complete = (line: string) => {
+        const words = line.split(' ');
+        const bash = `source ${JSON.stringify(functions)}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE=${JSON.stringify(line)}; _tagway_autocomplete; echo "\${COMPREPLY[@]}"`;
+        return spawnSync('bash', ['-c', bash], { encoding: 'utf8' }).stdout.trim();
+      };
+      expect(complete('tagway vali')).toBe('validate');
+      expect(complete('tagway validate --dr')).toBe('--draft');
+    } finally {
+      cache.cleanup();
+    }
   });
 
   it('compile: an unknown --group is a finding that names the groups there are', () => {

@@ -21,6 +21,18 @@ describe('README', () => {
     for (const command of commands) expect(README).toContain(`\`tagway ${command}`);
   });
 
+  it("lists the commands of the plugins tagway ships with (help, autocomplete), but their hidden ones", () => {
+    const plugins = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { oclif: { plugins: string[] } }).oclif.plugins;
+    const commands = plugins.flatMap((plugin) => {
+      const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', plugin, 'oclif.manifest.json'), 'utf8')) as {
+        commands: Record<string, { hidden?: boolean }>;
+      };
+      return Object.entries(manifest.commands).filter(([, command]) => command.hidden !== true).map(([id]) => id.replace(/:/g, ' '));
+    });
+    expect(commands).toEqual(expect.arrayContaining(['help', 'autocomplete']));
+    for (const command of commands) expect(README).toContain(`\`tagway ${command}`);
+  });
+
   it('opens with the two commands that work on a fresh machine', () => {
     const firstBlock = README.slice(README.indexOf('```sh'), README.indexOf('```', README.indexOf('```sh') + 5));
     expect(firstBlock).toContain('npm install && npm run demo');

@@ -14,7 +14,7 @@ import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { GroupSpec } from '../model/config.js';
-import { hasErrors } from '../model/diagnostic.js';
+import { hasErrors, sourceKey } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetSpec } from '../model/target.js';
 import { SyncError } from '../sync/errors.js';
@@ -25,7 +25,6 @@ import { loadCompileInput } from '../build/input.js';
 import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
-import { sourceKey } from '../model/diagnostic.js';
 
 /**
  * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes

@@ -11,7 +11,7 @@ import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import { sourceKey, type Diagnostic } from '../model/diagnostic.js';
 import type { SignatureFile } from '../model/signature.js';
 import { parsePrivateKey, parsePublicKey, type ParsedKey, type PublicKey, type SigningKey } from '../sign/keys.js';
 import { verifySnapshotSignature, type SignableSnapshot, type SignatureCheck as VerifyCheck } from '../sign/signature.js';
@@ -19,7 +19,6 @@ import type { Env } from '../sync/credentials.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
 import type { CheckedSignature } from '../model/group-snapshot.js';
-import { sourceKey } from '../model/diagnostic.js';
 
 /** Where a key reference is resolved: `file:` paths against `cwd`, `env:` names in `env`. */
 export interface KeyContext {

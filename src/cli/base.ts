@@ -1,13 +1,19 @@
+import { performance } from 'node:perf_hooks';
 import { Command, Errors, Flags } from '@oclif/core';
 import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { renderGithub, renderHuman, renderJson } from './render/diagnostics.js';
 import { MissingObjectError } from '../git/missing-object.js';
 import { sourceKey } from '../model/diagnostic.js';
 
 /** Exit codes of every command (docs/architecture.md §5). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
+
+/**
+ * The performance mark a command sets when its work starts: its flags parsed and the library code
+ * it runs loaded (bench/startup.js reports when, after the process started).
+ */
+export const WORK_MARK = 'tagway:work';
 
 /** The exit status of a command stopped by a signal, as a shell reports it: 128 + its number (SIGINT 130, SIGTERM 143). */
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -17,11 +23,25 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
  * handler: a UserError prints its message and hint (exit 2), and so does a git object missing
  * from the clone (the clone is incomplete, not tagway broken); a usage error from the parser exits
  * 2; anything else is an internal error, printed with its stack and a request to report it.
+ *
+ * A command module imports only what its flags need; the library code a command runs is imported
+ * inside `run()`, so that loading a command (and this module) costs little: the start of every
+ * command pays for it (docs/performance.md, Start-up).
  */
 export abstract class TagwayCommand extends Command {
   static override baseFlags = {
     cwd: Flags.directory({ char: 'C', description: 'Run as if started in this folder (any folder inside the config repository).', default: '.', helpGroup: 'GLOBAL' }),
   };
+
+  /**
+   * The library modules `run()` needs, imported once its flags are parsed; the command's work
+   * starts when they are loaded (WORK_MARK).
+   */
+  protected async library<T>(modules: Promise<T>): Promise<T> {
+    const loaded = await modules;
+    performance.mark(WORK_MARK);
+    return loaded;
+  }
 
   protected print(text: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -36,7 +56,8 @@ export abstract class TagwayCommand extends Command {
    * load step accepted (see CompileResult.sources). Nothing is read from disk here: a file that was
    * refused (a link out of the repository, a FIFO) is named, never shown.
    */
-  protected printDiagnostics(diagnostics: readonly Diagnostic[], format: string, sources: ReadonlyMap<string, string> = new Map()): void {
+  protected async printDiagnostics(diagnostics: readonly Diagnostic[], format: string, sources: ReadonlyMap<string, string> = new Map()): Promise<void> {
+    const { renderGithub, renderHuman, renderJson } = await import('./render/diagnostics.js');
     if (format === 'json') return this.print(renderJson(diagnostics));
     if (format === 'github') {
       if (diagnostics.length > 0) process.stdout.write(renderGithub(diagnostics));
@@ -52,17 +73,17 @@ export abstract class TagwayCommand extends Command {
    * file texts, or the findings on stderr then `describe()` of a change that was made (or would
    * be, with --dry-run) on stdout, or `refused` on stderr when nothing was. Sets the exit code.
    */
-  protected printVersionOutcome<T extends { readonly ok: boolean; readonly root: string; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> }>(
+  protected async printVersionOutcome<T extends { readonly ok: boolean; readonly root: string; readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> }>(
     outcome: T,
     format: string,
     describe: (made: Extract<T, { readonly ok: true }>) => string,
     refused: string,
-  ): void {
+  ): Promise<void> {
     if (format === 'json') {
       const { sources: _sources, root: _root, ...rest } = outcome;
       this.printJson(rest);
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       if (outcome.ok) this.print(describe(outcome as Extract<T, { readonly ok: true }>));
       else process.stderr.write(`tagway: ${refused}\n`);
     }

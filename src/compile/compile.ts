@@ -86,7 +86,6 @@ export interface CompileResult {
   readonly sources: ReadonlyMap<string, string>;
 }
 
-
 /**
  * The tags whose template the caller must read for `compile` (pins resolved against `tags`);
  * with `services`, for those services' pins only.

@@ -6,7 +6,7 @@
  * a change merged from a side branch appears as its merge commit, with the merger as author.
  */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import type { Signature } from './write.js';

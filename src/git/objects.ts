@@ -1,6 +1,6 @@
 /** Object reads shared by the other files of the module: typed, with MissingObjectError on absence. */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import { fetchObjects, gitCliAvailable } from './cli.js';
 import { readCloneState } from './clone.js';
 import type { FetchFailure } from './clone.js';

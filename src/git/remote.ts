@@ -19,7 +19,7 @@
  */
 import nodeFs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import nodeHttp from 'isomorphic-git/http/node';
 import { GitError, errorCode } from './errors.js';
 import { listRefs, resolveRefName } from './refs.js';

@@ -5,7 +5,7 @@
  * (`@{…}`), `:path`, `^{/text}`, ranges (`a..b`).
  */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import { GitError, errorCode } from './errors.js';
 import { commitParents, peel } from './objects.js';
 import type { Peeled } from './objects.js';

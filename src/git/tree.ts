@@ -1,6 +1,6 @@
 /** Files of a commit: tree listing and blob reads, for the git-revision source of `load`. */
 import fs from 'node:fs';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import { mapBounded } from '../core/bounded.js';
 import { READ_CONCURRENCY } from './repo.js';
 import { GitError, errorCode } from './errors.js';

@@ -11,7 +11,7 @@
  */
 import nodeFs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import git from './isomorphic.js';
 import { GitError } from './errors.js';
 import type { Person } from './identity.js';
 import type { GitRepo } from './repo.js';

@@ -1,10 +1,21 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { CORE_SCHEMA as CORE_SCHEMA_4, load as loadYaml4 } from 'js-yaml-4';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, SourceLocation, TextSpan } from '../model/diagnostic.js';
 import { MAX_FILE_BYTES } from './source-file.js';
 import type { SourceFile } from './source-file.js';
+
+const requireHere = createRequire(import.meta.url);
+let yamlLibrary: typeof import('yaml') | undefined;
+
+/**
+ * The `yaml` library, loaded when a text is first parsed with positions: most files never are
+ * (see parseFast), and loading it with this module cost ≈35 ms of every command's start-up.
+ */
+function yaml(): typeof import('yaml') {
+  return (yamlLibrary ??= requireHere('yaml') as typeof import('yaml'));
+}
 
 /** Aliases a document may expand to before it is treated as an alias bomb. */
 const MAX_ALIAS_COUNT = 100;
@@ -160,6 +171,7 @@ function checkShape(
 
 /** The positioned path: a `yaml` Document kept for `locate`, and every YAML error positioned. */
 function parseWithPositions(text: string, source: SourceFile, where: { file: string; revision?: string }): ParseResult {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const pos = (offset: number) => {
@@ -229,6 +241,7 @@ function duplicateKey(
   where: { file: string; revision?: string },
   pos: (offset: number) => { line: number; column: number },
 ): Diagnostic {
+  const { isScalar, visit } = yaml();
   let name = text.slice(offset).match(/^[^:\n]*/)?.[0]?.trim() ?? '';
   let firstOffset: number | null = null;
   visit(doc, {
@@ -272,6 +285,7 @@ function firstLine(message: string): string {
  * For showing a text, never for compiling it.
  */
 export function recoverDocument(text: string): { readonly data: unknown; readonly clean: boolean; span(pointer: string): TextSpan } | null {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   let data: unknown;
@@ -307,6 +321,7 @@ export function joinPointer(...segments: readonly (string | number)[]): string {
 
 /** Start/end offsets of the node at `pointer`, or of the deepest existing ancestor. */
 function nodeRange(doc: Document, pointer: string, wantKey: boolean): [number, number] {
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let range: [number, number] = rangeOf(node) ?? [0, 0];
   const segments = pointerSegments(pointer);
@@ -343,6 +358,7 @@ function rangeOf(node: unknown): [number, number] | null {
 }
 
 function firstAliasOffset(doc: Document): number | null {
+  const { visit } = yaml();
   let offset: number | null = null;
   visit(doc, {
     Alias(_key, node) {

@@ -56,6 +56,14 @@ export interface Diagnostic {
   readonly secrets?: readonly TextSpan[];
 }
 
+/**
+ * The key of a file's text in a map of sources (CompileResult.sources): its path and the revision
+ * it was read at (none: the worktree), as a diagnostic names them.
+ */
+export function sourceKey(path: string, revision: string | undefined): string {
+  return `${path}@${revision ?? ''}`;
+}
+
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
@@ -74,9 +82,4 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 /** Code-point string comparison (never locale-dependent). */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The key of a file's text in `CompileResult.sources`: its path at a revision (none: the worktree). */
-export function sourceKey(path: string, revision: string | undefined): string {
-  return `${path}@${revision ?? ''}`;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
@@ -19,17 +19,21 @@ export function readSchema(name: SchemaKind | 'defs'): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`${name}.schema.json`, SCHEMA_DIR), 'utf8')) as Record<string, unknown>;
 }
 
-// ajv-formats is CommonJS with a default export that NodeNext types do not see as callable.
-const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
+const requireHere = createRequire(import.meta.url);
 
 /**
  * The ajv instance of the file schemas, with `defs` added. `source`: keep the generated code, for
  * scripts/build-validators.js.
  */
 export function createFileAjv(options: { readonly source?: boolean } = {}): Ajv2020 {
+  // ajv is loaded here, when a schema is to be compiled, not with this module: a build's
+  // validators come compiled ahead of time (compiled.ts), and loading ajv cost ≈30 ms of every
+  // start. ajv-formats is CommonJS with a default export that NodeNext types do not see as callable.
+  const { Ajv2020: Ajv } = requireHere('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const addFormats = requireHere('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
   // validateSchema: the shipped schemas are checked against their meta-schema by the tests
   // (test/schema-meta.test.ts); checking them again on every run costs more than most runs validate.
-  const instance = new Ajv2020({
+  const instance = new Ajv({
     allErrors: true,
     verbose: true,
     strict: true,

@@ -21,7 +21,8 @@
  *   label values is written out as PCRE's (ASCII) non-space class.
  */
 
-import { _, Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, SchemaObject, ValidateFunction } from 'ajv';
 import { FORMATS_MODULE, loadCompiled } from '../../core/compiled-validators.js';
 import { isApisixIpOrCidr } from './ip-address.js';
 
@@ -321,8 +322,11 @@ export const APISIX_FORMATS = { 'apisix-ip': { type: 'string', validate: isApisi
  * as given; `source`: keep the generated code, for scripts/build-validators.js.
  */
 export function createApisixAjv(options: { readonly strictRequired?: boolean; readonly source?: boolean } = {}): Ajv {
+  // Loaded here, not with this module: a build's validators come compiled ahead of time (see
+  // ../schemas.ts), so most runs never load ajv.
+  const { Ajv: AjvClass, _ } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
-  const ajv = new Ajv({
+  const ajv = new AjvClass({
     allErrors: true,
     strict: true,
     ...(options.strictRequired === false ? { strictRequired: false } : {}),

@@ -1,8 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SYSTEM_CLOCK } from '../../agent/clock.js';
 import { LOG_LEVELS, createLogger, type LogLevel } from '../../agent/log.js';
-import { parseListen } from '../../agent/server.js';
-import { runAgent } from '../../app/agent.js';
 import { UserError } from '../../core/errors.js';
 import { EXIT, TagwayCommand, durationFlag } from '../base.js';
 
@@ -42,6 +40,7 @@ Target credentials are env:NAME references, as for sync. A remote that asks for 
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AgentCommand);
+    const [{ parseListen }, { runAgent }] = await this.library(Promise.all([import('../../agent/server.js'), import('../../app/agent.js')]));
     const intervalMs = durationFlag('--interval', flags.interval);
     if (intervalMs <= 0) throw new UserError(`--interval must be longer than 0, got ${flags.interval}`, 'e.g. --interval 30s');
     const maxBackoffMs = Math.max(intervalMs, durationFlag('--max-backoff', flags['max-backoff']));

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { runCompile } from '../../app/compile.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 export default class Compile extends TagwayCommand {
@@ -38,6 +37,7 @@ Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Compile);
+    const { runCompile } = await this.library(import('../../app/compile.js'));
     const outcome = await runCompile({
       cwd: flags.cwd,
       ...(flags.rev !== undefined ? { rev: flags.rev } : {}),
@@ -50,7 +50,7 @@ Exit status: 0 compiled, 1 findings, 2 usage or runtime error.`;
     if (flags.format === 'json') {
       this.printJson({ ok: outcome.ok, groups: outcome.groups, diagnostics: outcome.diagnostics });
     } else {
-      this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
       for (const g of outcome.groups) {
         const rel = (p: string) => path.relative(process.cwd(), p) || p;
         this.print(

@@ -1,9 +1,5 @@
 import { Flags } from '@oclif/core';
 import { UserError } from '../../core/errors.js';
-import { runLiveDiff } from '../../app/live-diff.js';
-import { liveDiffJson, renderLiveDiff } from '../render/live-diff.js';
-import { runDiff } from '../../app/diff.js';
-import { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown } from '../../diff/index.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 export default class Diff extends TagwayCommand {
@@ -49,6 +45,9 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
   async run(): Promise<void> {
     const { flags } = await this.parse(Diff);
     if (flags.live) return this.runLive(flags);
+    const [{ runDiff }, { describeSide, diffDocument, renderDiffJson, renderDiffMarkdown, renderDiffText, renderFindingsMarkdown }] = await this.library(
+      Promise.all([import('../../app/diff.js'), import('../../diff/index.js')]),
+    );
     const outcome = await runDiff({
       cwd: flags.cwd,
       ...(flags.from !== undefined ? { from: flags.from } : {}),
@@ -65,13 +64,13 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
       if (outcome.report === null) {
         for (const side of [outcome.from, outcome.to]) {
           if (!side.diagnostics.some((d) => d.severity === 'error')) continue;
-          this.printDiagnostics(side.diagnostics, 'human', side.sources);
+          await this.printDiagnostics(side.diagnostics, 'human', side.sources);
           process.stderr.write(`tagway: ${describeSide(side.side)} does not compile, so there is no diff\n`);
         }
         if (flags.format === 'markdown') this.print(renderFindingsMarkdown(sides.from, sides.to, diagnostics));
       } else {
         // Warnings of the compared side only: the base's are not news (json carries both).
-        this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.to.sources);
+        await this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.to.sources);
         this.print(flags.format === 'markdown' ? renderDiffMarkdown(outcome.report) : renderDiffText(outcome.report));
       }
     }
@@ -81,6 +80,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
 
   private async runLive(flags: { cwd: string; group?: string[] | undefined; target?: string[] | undefined; format: string }): Promise<void> {
     if (flags.format === 'markdown') throw new UserError('--live prints text or json', 'Use --format text or --format json with --live.');
+    const [{ runLiveDiff }, { liveDiffJson, renderLiveDiff }] = await this.library(Promise.all([import('../../app/live-diff.js'), import('../render/live-diff.js')]));
     const live = await runLiveDiff({
       cwd: flags.cwd,
       env: process.env,
@@ -95,7 +95,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
           this.print(renderLiveDiff(g));
           continue;
         }
-        this.printDiagnostics(g.diagnostics, 'human', g.sources);
+        await this.printDiagnostics(g.diagnostics, 'human', g.sources);
         this.print(`${g.group}: does not compile, so its fleet was not compared`);
       }
     }

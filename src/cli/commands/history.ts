@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runHistory } from '../../app/history.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderHistory } from '../render/versions.js';
 
 export default class History extends TagwayCommand {
   static override summary = 'Versions of a service, where each runs, and every pointer change.';
@@ -21,6 +19,7 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(History);
+    const [{ runHistory }, { renderHistory }] = await this.library(Promise.all([import('../../app/history.js'), import('../render/versions.js')]));
     const report = await runHistory({ cwd: flags.cwd, service: args.service, ...(flags.group !== undefined ? { group: flags.group } : {}) });
     if (flags.format === 'json') {
       const { root: _root, ...rest } = report;

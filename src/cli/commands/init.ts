@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { runInit } from '../../app/init.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+import { invocation } from '../invocation.js';
 
 function relativeOrAbsolute(dir: string): string {
   const rel = path.relative(process.cwd(), dir);
@@ -24,9 +24,12 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Init);
+    const { runInit } = await this.library(import('../../app/init.js'));
     const outcome = await runInit({ dir: path.resolve(flags.cwd, args.dir), example: flags.example });
     if (flags.format === 'json') this.printJson(outcome);
     else {
+      // The next steps name tagway as it runs from the new repository: not every install puts it on PATH.
+      const tagway = invocation(outcome.root, { path: process.env['PATH'] });
       const lines = [
         `${outcome.createdRepository ? 'initialised a git repository in' : 'using the repository at'} ${outcome.root}`,
         ...outcome.written.filter((f) => !f.startsWith('schemas/')).map((f) => `  wrote ${f}`),
@@ -35,10 +38,10 @@ Exit status: 0, or 2 on a usage or runtime error.`;
         '',
         'next:',
         `  cd ${relativeOrAbsolute(outcome.root)}`,
-        '  tagway validate --draft',
+        `  ${tagway} validate --draft`,
         '  git add -A && git commit -m "tagway config"',
-        flags.example ? '  tagway publish petstore --version 1.0.0   # and the other services the groups pin' : '  tagway publish hello --version 1.0.0 --group staging',
-        '  tagway sync --group staging',
+        flags.example ? `  ${tagway} publish petstore --version 1.0.0   # and the other services the groups pin` : `  ${tagway} publish hello --version 1.0.0 --group staging`,
+        `  ${tagway} sync --group staging`,
       ];
       this.print(lines.join('\n'));
     }

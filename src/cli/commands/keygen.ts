@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { runKeygen } from '../../app/keygen.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 export default class Keygen extends TagwayCommand {
@@ -17,6 +16,7 @@ Exit status: 0, or 2 on a usage or runtime error.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Keygen);
+    const { runKeygen } = await this.library(import('../../app/keygen.js'));
     const outcome = await runKeygen({ privateKeyFile: path.resolve(flags.cwd, flags.out) });
     if (flags.format === 'json') {
       this.printJson({ privateKeyFile: outcome.privateKeyFile, publicKeyFile: outcome.publicKeyFile, keyId: outcome.keyId, publicKey: outcome.publicKey });

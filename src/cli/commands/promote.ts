@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runPromote } from '../../app/promote.js';
 import { TagwayCommand, formatFlag } from '../base.js';
-import { renderVersionChange } from '../render/versions.js';
 
 export default class Promote extends TagwayCommand {
   static override summary = 'Point a group at the versions another group runs now.';
@@ -30,6 +28,7 @@ Exit status: 0 promoted (or nothing to do, or with --dry-run would be), 1 the ta
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Promote);
+    const [{ runPromote }, { renderVersionChange }] = await this.library(Promise.all([import('../../app/promote.js'), import('../render/versions.js')]));
     const outcome = await runPromote({
       cwd: flags.cwd,
       services: this.positional(argv),
@@ -38,7 +37,7 @@ Exit status: 0 promoted (or nothing to do, or with --dry-run would be), 1 the ta
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    this.printVersionOutcome(
+    await this.printVersionOutcome(
       outcome,
       flags.format,
       (made) => {

@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { parseReleases, runPublish } from '../../app/publish.js';
 import { TagwayCommand, formatFlag } from '../base.js';
-import { renderVersionChange } from '../render/versions.js';
 
 export default class Publish extends TagwayCommand {
   static override summary = 'Make the template at HEAD a new version (an annotated tag), and point groups at it.';
@@ -42,6 +40,7 @@ Exit status: 0 published (or, with --dry-run, would be), 1 a template or a group
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Publish);
+    const [{ parseReleases, runPublish }, { renderVersionChange }] = await this.library(Promise.all([import('../../app/publish.js'), import('../render/versions.js')]));
     const outcome = await runPublish({
       cwd: flags.cwd,
       releases: parseReleases(this.positional(argv), flags.version),
@@ -51,7 +50,7 @@ Exit status: 0 published (or, with --dry-run, would be), 1 a template or a group
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    this.printVersionOutcome(
+    await this.printVersionOutcome(
       outcome,
       flags.format,
       (made) => renderVersionChange({ dryRun: made.dryRun, tags: made.tags, moves: made.groups, commits: made.commits }),

@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { runRollback } from '../../app/rollback.js';
 import { TagwayCommand, formatFlag } from '../base.js';
-import { renderVersionChange } from '../render/versions.js';
 
 export default class Rollback extends TagwayCommand {
   static override summary = 'Point a group back at a version it ran before.';
@@ -29,6 +27,7 @@ Exit status: 0 rolled back (or, with --dry-run, would be), 1 the group does not 
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback);
+    const [{ runRollback }, { renderVersionChange }] = await this.library(Promise.all([import('../../app/rollback.js'), import('../render/versions.js')]));
     const outcome = await runRollback({
       cwd: flags.cwd,
       service: args.service,
@@ -37,6 +36,6 @@ Exit status: 0 rolled back (or, with --dry-run, would be), 1 the group does not 
       ...(flags.author !== undefined ? { author: flags.author } : {}),
       dryRun: flags['dry-run'],
     });
-    this.printVersionOutcome(outcome, flags.format, (made) => renderVersionChange({ dryRun: made.dryRun, moves: [made.move], commits: made.commits }), 'nothing was rolled back');
+    await this.printVersionOutcome(outcome, flags.format, (made) => renderVersionChange({ dryRun: made.dryRun, moves: [made.move], commits: made.commits }), 'nothing was rolled back');
   }
 }

@@ -1,11 +1,6 @@
 import { Flags } from '@oclif/core';
-import { runStatus } from '../../app/status.js';
-import { EXIT, TagwayCommand, formatFlag } from '../base.js';
-import { renderStatus } from '../render/versions.js';
-import { runLiveChecks } from '../../app/live.js';
 import type { LiveSection } from '../../app/live.js';
-import { liveJson } from '../render/live.js';
-import { renderDrift } from '../render/drift.js';
+import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 export default class Status extends TagwayCommand {
   static override summary = 'Version status: latest versions, unpublished template changes, what each group runs.';
@@ -26,29 +21,35 @@ Exit status: 0; with --live, 1 when any target drifted or could not be read, or 
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Status);
+    const [{ runStatus }, { renderStatus }] = await this.library(Promise.all([import('../../app/status.js'), import('../render/versions.js')]));
     const report = await runStatus({ cwd: flags.cwd, ...(flags.group ? { groups: flags.group } : {}) });
-    const live = flags.live
-      ? await runLiveChecks({ cwd: flags.cwd, env: process.env, ...(flags.group ? { groups: flags.group } : {}), ...(flags.target ? { targets: flags.target } : {}) })
-      : null;
+    const live = flags.live ? await liveChecks(flags) : null;
     if (flags.format === 'json') {
       const { root: _root, ...rest } = report;
+      const { liveJson } = await import('../render/live.js');
       this.printJson(live ? { ...rest, ok: report.ok && live.ok, live: liveJson(live) } : rest);
     } else {
       this.print(renderStatus(report.versions));
-      if (live) this.printLive(live);
+      if (live) await this.printLive(live);
     }
     process.exitCode = report.ok && (live?.ok ?? true) ? EXIT.ok : EXIT.findings;
   }
 
-  private printLive(live: LiveSection): void {
+  private async printLive(live: LiveSection): Promise<void> {
+    const { renderDrift } = await import('../render/drift.js');
     if (live.groups.length === 0) this.print('no group has targets to check');
     for (const g of live.groups) {
       if (g.kind === 'findings') {
-        this.printDiagnostics(g.diagnostics, 'human', g.sources);
+        await this.printDiagnostics(g.diagnostics, 'human', g.sources);
         this.print(`${g.group}: does not compile, so its fleet was not checked`);
       } else {
         this.print(renderDrift(g.report));
       }
     }
   }
+}
+
+async function liveChecks(flags: { cwd: string; group?: string[] | undefined; target?: string[] | undefined }): Promise<LiveSection> {
+  const { runLiveChecks } = await import('../../app/live.js');
+  return runLiveChecks({ cwd: flags.cwd, env: process.env, ...(flags.group ? { groups: flags.group } : {}), ...(flags.target ? { targets: flags.target } : {}) });
 }

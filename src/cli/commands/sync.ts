@@ -1,9 +1,6 @@
 import { Flags, type Interfaces } from '@oclif/core';
-import { runSync } from '../../app/sync.js';
 import type { SyncEvent } from '../../sync/sync.js';
 import { EXIT, SIGNAL_EXIT, TagwayCommand, durationFlag, formatFlag } from '../base.js';
-import { driftJson } from '../render/drift.js';
-import { renderDryRun, renderRollout, renderSnapshotSource } from '../render/sync.js';
 
 export default class Sync extends TagwayCommand {
   static override summary = "Push a gateway group's snapshot to the gateways of its fleet.";
@@ -69,6 +66,9 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const lockTimeoutMs = durationFlag('--lock-timeout', flags['lock-timeout']);
+    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource }] = await this.library(
+      Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js')]),
+    );
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,
@@ -89,12 +89,12 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     });
 
     if (outcome.kind === 'findings') {
-      this.printDiagnostics(outcome.diagnostics, flags.format === 'json' ? 'json' : 'human', outcome.sources);
+      await this.printDiagnostics(outcome.diagnostics, flags.format === 'json' ? 'json' : 'human', outcome.sources);
       process.stderr.write('tagway: the group does not compile; no target was contacted\n');
       process.exitCode = EXIT.findings;
       return;
     }
-    this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
+    await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
     } else {

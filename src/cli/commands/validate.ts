@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { runValidate } from '../../app/compile.js';
 import { EXIT, TagwayCommand, formatFlag } from '../base.js';
 
 export default class Validate extends TagwayCommand {
@@ -21,6 +20,7 @@ Exit status: 0 clean (warnings allowed), 1 findings, 2 usage or runtime error.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Validate);
+    const { runValidate } = await this.library(import('../../app/compile.js'));
     const options = {
       cwd: flags.cwd,
       ...(flags.rev !== undefined ? { rev: flags.rev } : {}),
@@ -28,7 +28,7 @@ Exit status: 0 clean (warnings allowed), 1 findings, 2 usage or runtime error.`;
       draft: flags.draft,
     };
     const { ok, diagnostics, sources } = await runValidate(options);
-    this.printDiagnostics(diagnostics, flags.format, sources);
+    await this.printDiagnostics(diagnostics, flags.format, sources);
     if (flags.format === 'human') {
       process.stderr.write(ok ? 'tagway: configuration is valid\n' : '');
     }
