@@ -1,6 +1,6 @@
 /**
- * The metrics `/metrics` serves (names and labels are documented in the README section
- * "Running the agent"; changing one breaks users' dashboards and alerts).
+ * The metrics `/metrics` serves (names and labels are documented in docs/agent.md; changing one
+ * breaks users' dashboards and alerts).
  */
 import { Registry } from './metrics.js';
 

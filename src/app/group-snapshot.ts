@@ -179,7 +179,7 @@ export function selectTargets(group: string, fleet: GroupFleet, names: readonly 
   if (fleet.targets.length === 0) {
     throw new UserError(
       `group ${group} has no targets`,
-      `Add a targets: list to ${fleet.file} (kinds apisix, apisix-standalone, file; see the README section "Syncing a gateway group").`,
+      `Add a targets: list to ${fleet.file} (kinds apisix, apisix-standalone, file; see docs/sync.md).`,
     );
   }
   if (names === undefined || names.length === 0) return [...fleet.targets];
