@@ -66,7 +66,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const lockTimeoutMs = durationFlag('--lock-timeout', flags['lock-timeout']);
-    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource }] = await this.library(
+    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource, touchedServices }] = await this.library(
       Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js')]),
     );
     const outcome = await runSync({
@@ -98,7 +98,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
     } else {
-      process.stdout.write(renderSnapshotSource(outcome.snapshot));
+      process.stdout.write(renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)));
       process.stdout.write(outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report));
     }
     const interrupted = outcome.kind === 'synced' ? outcome.report.interrupted : null;

@@ -4,10 +4,7 @@ import type { DriftReport, TargetDrift } from '../../sync/drift.js';
 import type { PlanStep } from '../../sync/plan.js';
 import { plural } from '../../diff/describe.js';
 import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
-import type { TargetStatus } from '../../sync/report.js';
-import type { StepSummary } from '../../sync/report.js';
-import type { TargetReport } from '../../sync/report.js';
-import type { RolloutReport } from '../../sync/report.js';
+import type { RolloutReport, StepSummary, TargetReport, TargetStatus } from '../../sync/report.js';
 
 /** Steps listed per target; the rest are counted. */
 const MAX_STEPS = 40;
@@ -165,7 +162,24 @@ export function renderDryRun(report: DriftReport): string {
 }
 
 /** Where the synced snapshot came from and the versions it holds, e.g. for the first line. */
-export function renderSnapshotSource(snapshot: SyncedSnapshot): string {
+/** Past this many services, the header line counts them and names the changed ones first. */
+export const LISTED_SERVICES = 12;
+
+/**
+ * The services a sync or its dry run writes objects of, by the ids tagway gives objects
+ * (`<service>`, `<service>.<route>`, `<service>.canary`; docs/compile.md).
+ */
+export function touchedServices(report: RolloutReport | DriftReport): Set<string> {
+  const ids = 'counts' in report ? report.targets.flatMap((t) => t.steps.map((s) => s.id)) : report.targets.flatMap((t) => (t.plan?.steps ?? []).map((s) => s.id));
+  return new Set(ids.map((id) => id.split('.')[0]!));
+}
+
+/**
+ * `staging: snapshot sha256:… compiled from the worktree (petstore 1.2.0, orders 1.0.0)`. Past
+ * `LISTED_SERVICES` services the list would fill the screen: the line counts them and lists the
+ * ones in `touched` (those the sync writes) first, up to that many; `--format json` has them all.
+ */
+export function renderSnapshotSource(snapshot: SyncedSnapshot, touched: ReadonlySet<string> = new Set()): string {
   const signature = snapshot.source.kind === 'file' ? snapshot.source.signature : null;
   const from =
     snapshot.source.kind === 'file'
@@ -173,6 +187,14 @@ export function renderSnapshotSource(snapshot: SyncedSnapshot): string {
       : snapshot.source.commit === null
         ? 'compiled from the worktree'
         : `compiled at ${snapshot.source.commit.slice(0, 7)}`;
-  const versions = snapshot.services.map((s) => `${s.name} ${s.version}`).join(', ');
-  return `${snapshot.group}: snapshot ${shortDigest(snapshot.digest)} ${from}${versions === '' ? ' (no services)' : ` (${versions})`}\n`;
+  const head = `${snapshot.group}: snapshot ${shortDigest(snapshot.digest)} ${from}`;
+  const all = snapshot.services;
+  if (all.length === 0) return `${head} (no services)\n`;
+  const named = (list: readonly { readonly name: string; readonly version: string }[]) => list.map((s) => `${s.name} ${s.version}`).join(', ');
+  if (all.length <= LISTED_SERVICES) return `${head} (${named(all)})\n`;
+  const changed = all.filter((s) => touched.has(s.name));
+  const shown = changed.slice(0, LISTED_SERVICES);
+  const more = changed.length - shown.length;
+  const which = changed.length === 0 ? 'none written' : `written: ${named(shown)}${more > 0 ? ` and ${more} more` : ''}`;
+  return `${head} (${all.length} services; ${which}; ${all.length - changed.length} untouched)\n`;
 }
