@@ -99,4 +99,4 @@ for (const group of ['staging', 'production']) tagway('sync', '--group', group);
 process.stdout.write(`The standalone files: ${path.join(repo, 'out', 'staging', 'apisix.yaml')}, ${path.join(repo, 'out', 'production', 'apisix.yaml')}\n`);
 // ---- end of sync ----
 
-process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`node bin/run.js validate -C demo/repo\`.\n`);
+process.stdout.write(`\nTry a mistake: edit ${path.relative(process.cwd(), template)} and run \`npx tagway validate -C demo/repo\`.\n`);
