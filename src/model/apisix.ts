@@ -79,9 +79,6 @@ export interface ApisixObjects {
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */
 export type ApisixKind = keyof ApisixObjects;
 
-/** The kinds' names (until every stage takes them from src/apisix/kinds). */
-export const APISIX_KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
-
 export type ApisixObject = ApisixObjects[ApisixKind];
 
 /** What a gateway holds (or should hold): each kind's objects, sorted by id. */
