@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
 import { runSync, type SyncOutcome, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
-import { APISIX_KINDS, LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind } from '../src/model/apisix.js';
+import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind } from '../src/model/apisix.js';
+import { KIND_NAMES } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { describeGateway, e2eEnvironment, eventually, openGateway, SEEDED_LABEL, type E2eGateway, type GatewayKind } from './support/e2e-gateway.js';
 import { makeExampleRepo } from './support/example-repo.js';
@@ -37,7 +38,7 @@ function synced(outcome: SyncOutcome): Extract<SyncOutcome, { kind: 'synced' }> 
 /** The ids of each kind of a snapshot or of the group's objects on the gateway. */
 async function ownedIds(gateway: E2eGateway): Promise<Record<ApisixKind, string[]>> {
   const out = {} as Record<ApisixKind, string[]>;
-  for (const kind of APISIX_KINDS) {
+  for (const kind of KIND_NAMES) {
     const objects = await gateway.objects(kind);
     out[kind] = [...objects.entries()]
       .filter(([, o]) => (o['labels'] as Record<string, string> | undefined)?.[LABEL_GROUP] === GROUP)
@@ -49,12 +50,12 @@ async function ownedIds(gateway: E2eGateway): Promise<Record<ApisixKind, string[
 
 function snapshotIds(snapshot: Snapshot): Record<ApisixKind, string[]> {
   const out = {} as Record<ApisixKind, string[]>;
-  for (const kind of APISIX_KINDS) out[kind] = snapshot.apisix[kind].map((o) => o.id).sort();
+  for (const kind of KIND_NAMES) out[kind] = snapshot.apisix[kind].map((o) => o.id).sort();
   return out;
 }
 
 function objectCount(snapshot: Snapshot): number {
-  return APISIX_KINDS.reduce((n, kind) => n + snapshot.apisix[kind].length, 0);
+  return KIND_NAMES.reduce((n, kind) => n + snapshot.apisix[kind].length, 0);
 }
 
 for (const kind of ['apisix', 'apisix-standalone'] as const) {
@@ -131,7 +132,7 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
           { op: 'delete', kind: 'upstreams', id: 'catalog' },
         ]);
         const ids = await ownedIds(gateway);
-        for (const k of APISIX_KINDS) expect(ids[k].filter((id) => id === 'catalog' || id.startsWith('catalog.'))).toEqual([]);
+        for (const k of KIND_NAMES) expect(ids[k].filter((id) => id === 'catalog' || id.startsWith('catalog.'))).toEqual([]);
       } finally {
         repo.write(groupFile, before);
       }

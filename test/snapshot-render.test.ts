@@ -11,6 +11,7 @@ import { assembleSnapshot, configDigest, hashStrippedLines, renderPieces, render
 import type { RenderedPiece } from '../src/compile/snapshot.js';
 import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/apisix/standalone-yaml.js';
 import type { ApisixConfig, ApisixKind } from '../src/model/apisix.js';
+import { KIND } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../src/model/snapshot.js';
 
@@ -80,7 +81,7 @@ describe('snapshots put together from pieces', () => {
         for (const kind of ['upstreams', 'services', 'routes'] as const) {
           const list = objects(next, service, kind);
           const unique = list.filter((o, i) => list.findIndex((p) => p.id === o.id) === i);
-          pieces.push(...renderPieces(service, kind, unique));
+          pieces.push(...renderPieces(service, KIND[kind], unique));
           config[kind].push(...unique);
         }
       }

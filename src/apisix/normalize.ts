@@ -1,11 +1,5 @@
-import type { ApisixKind, ApisixObject } from '../model/apisix.js';
-
-/**
- * Fields the gateway sets on its own and tagway never sends: the Admin API's timestamps
- * (`apisix/admin/utils.lua` `inject_timestamp`; a PUT carrying them is rejected with
- * "the property is forbidden") and standalone mode's `modifiedIndex`.
- */
-export const SERVER_FIELDS = ['create_time', 'update_time', 'modifiedIndex'] as const;
+import type { ApisixObject } from '../model/apisix.js';
+import type { Defaults, KindDescriptor } from './kinds/index.js';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
@@ -14,94 +8,19 @@ function isObject(value: Json): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A copy of `obj` without server fields: the body to send back when restoring a read object. */
-export function stripServerFields<T extends ApisixObject>(obj: T): T {
+/**
+ * A copy of `obj` without the server fields of its kind (`serverFields`: e.g. the Admin API's
+ * timestamps, which a PUT carrying them is refused for): the body to send back when restoring a
+ * read object.
+ */
+export function stripServerFields<T extends ApisixObject>(kind: KindDescriptor, obj: T): T {
+  const serverFields = kind.serverFields;
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(obj)) {
-    if (!(SERVER_FIELDS as readonly string[]).includes(key)) out[key] = value;
+    if (!serverFields.includes(key)) out[key] = value;
   }
   return out as T;
 }
-
-/**
- * Schema defaults of APISIX's object schemas (`apisix/schema_def.lua`). APISIX before 3.14
- * stored them into every object it validated, so a live object carries e.g. `hash_on: vars`
- * that tagway never sent; 3.14+ stores objects as sent (apache/apisix#12603). A field equal to
- * its default is dropped on both sides before comparing, so neither version shows a phantom diff
- * and an explicit default in a template is not a change either.
- */
-interface Defaults {
-  /** Field → default value. */
-  readonly values?: Readonly<Record<string, Json>>;
-  /** Field → defaults inside that (object) field. */
-  readonly fields?: Readonly<Record<string, Defaults>>;
-  /** Field → defaults inside each element of that (array) field. */
-  readonly items?: Readonly<Record<string, Defaults>>;
-  /** Fields never compared: what the gateway returns is not what was sent. */
-  readonly ignored?: readonly string[];
-}
-
-const ACTIVE_CHECK: Defaults = {
-  values: {
-    type: 'http',
-    timeout: 1,
-    concurrency: 10,
-    http_method: 'GET',
-    http_path: '/',
-    http_req_body: '',
-    https_verify_certificate: true,
-  },
-  fields: {
-    healthy: { values: { interval: 1, http_statuses: [200, 302], successes: 2 } },
-    unhealthy: {
-      values: {
-        interval: 1,
-        http_statuses: [429, 404, 500, 501, 502, 503, 504, 505],
-        http_failures: 5,
-        tcp_failures: 2,
-        timeouts: 3,
-      },
-    },
-  },
-};
-
-const PASSIVE_CHECK: Defaults = {
-  values: { type: 'http' },
-  fields: {
-    healthy: {
-      values: {
-        http_statuses: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308],
-        successes: 5,
-      },
-    },
-    unhealthy: { values: { http_statuses: [429, 500, 503], tcp_failures: 2, timeouts: 7, http_failures: 5 } },
-  },
-};
-
-const UPSTREAM: Defaults = {
-  values: { type: 'roundrobin', hash_on: 'vars', scheme: 'http', pass_host: 'pass' },
-  fields: {
-    // client_key is stored encrypted and returned as ciphertext; tagway never sends secrets.
-    tls: { values: { verify: false }, ignored: ['client_key'] },
-    keepalive_pool: { values: { size: 320, idle_timeout: 60, requests: 1000 } },
-    checks: { fields: { active: ACTIVE_CHECK, passive: PASSIVE_CHECK } },
-  },
-  items: { nodes: { values: { priority: 0 } } },
-};
-
-const DEFAULTS: Readonly<Record<ApisixKind, Defaults>> = {
-  upstreams: UPSTREAM,
-  services: { fields: { upstream: UPSTREAM } },
-  routes: { values: { priority: 0, status: 1 }, fields: { upstream: UPSTREAM } },
-};
-
-/** Top-level fields whose presence on a live object (and absence from the snapshot) shows that
- * the gateway stores schema defaults. */
-const DEFAULT_MARKERS: Readonly<Record<ApisixKind, readonly string[]>> = {
-  upstreams: ['type', 'hash_on', 'scheme', 'pass_host'],
-  services: [],
-  routes: ['priority', 'status'],
-};
 
 /**
  * Whether two values have the same canonical JSON, for values that came from JSON (no NaN,
@@ -129,6 +48,13 @@ export function sameJson(a: Json, b: Json): boolean {
   return defined === 0;
 }
 
+/**
+ * `value` without the fields equal to their schema default (a kind's `defaults`). APISIX before
+ * 3.14 stored the defaults of its object schemas into every object it validated, so a live object
+ * carries e.g. `hash_on: vars` that tagway never sent; 3.14+ stores objects as sent
+ * (apache/apisix#12603). Dropped on both sides before comparing, so neither version shows a
+ * phantom diff and an explicit default in a template is not a change either.
+ */
 function stripDefaults(value: JsonObject, defaults: Defaults): JsonObject {
   const out: JsonObject = {};
   for (const [key, field] of Object.entries(value)) {
@@ -164,8 +90,8 @@ function emptyAsArray(value: Json): Json {
  * integer ids and returns strings), schema defaults dropped, empty objects and arrays alike.
  * Pure; the input is not changed.
  */
-export function normalizeObject(kind: ApisixKind, obj: ApisixObject): JsonObject {
-  const out = emptyAsArray(stripDefaults(stripServerFields(obj), DEFAULTS[kind])) as JsonObject;
+export function normalizeObject(kind: KindDescriptor, obj: ApisixObject): JsonObject {
+  const out = emptyAsArray(stripDefaults(stripServerFields(kind, obj), kind.defaults)) as JsonObject;
   out.id = String(obj.id);
   return out;
 }
@@ -175,7 +101,7 @@ export function normalizeObject(kind: ApisixKind, obj: ApisixObject): JsonObject
  * (before applying, and to verify) and a fleet once per target, with the same snapshot objects.
  * Callers must not change the result.
  */
-function normalizedDesired(kind: ApisixKind, obj: ApisixObject): JsonObject {
+function normalizedDesired(kind: KindDescriptor, obj: ApisixObject): JsonObject {
   let byKind = desiredForms.get(obj);
   if (byKind === undefined) desiredForms.set(obj, (byKind = new Map()));
   let form = byKind.get(kind);
@@ -183,26 +109,27 @@ function normalizedDesired(kind: ApisixKind, obj: ApisixObject): JsonObject {
   return form;
 }
 
-const desiredForms = new WeakMap<ApisixObject, Map<ApisixKind, JsonObject>>();
+const desiredForms = new WeakMap<ApisixObject, Map<KindDescriptor, JsonObject>>();
 /**
- * Whether `live` is `desired` with, at most, server fields added (`sameJson` otherwise). Then
- * their comparison forms are equal: both go through the same steps once the server fields are
- * dropped, and `id` is a string on both (a snapshot's ids are strings).
+ * Whether `live` is `desired` with, at most, server fields of their kind added (`sameJson`
+ * otherwise). Then their comparison forms are equal: both go through the same steps once the
+ * server fields are dropped, and `id` is a string on both (a snapshot's ids are strings).
  */
-export function sameExceptServerFields(desired: ApisixObject, live: ApisixObject): boolean {
+export function sameExceptServerFields(kind: KindDescriptor, desired: ApisixObject, live: ApisixObject): boolean {
   if (typeof desired.id !== 'string' || desired.id !== String(live.id)) return false;
+  const serverFields = kind.serverFields;
   const d = desired as JsonObject;
   const l = live as JsonObject;
   let defined = 0;
   for (const key in d) {
     if (!Object.prototype.hasOwnProperty.call(d, key) || d[key] === undefined) continue;
-    if ((SERVER_FIELDS as readonly string[]).includes(key)) return false;
+    if (serverFields.includes(key)) return false;
     defined += 1;
     if (key === 'id') continue;
     if (!Object.prototype.hasOwnProperty.call(l, key) || !sameJson(d[key], l[key])) return false;
   }
   for (const key in l) {
-    if (Object.prototype.hasOwnProperty.call(l, key) && l[key] !== undefined && !(SERVER_FIELDS as readonly string[]).includes(key)) defined -= 1;
+    if (Object.prototype.hasOwnProperty.call(l, key) && l[key] !== undefined && !serverFields.includes(key)) defined -= 1;
   }
   return defined === 0;
 }
@@ -219,8 +146,8 @@ export function sameForms(want: JsonObject, have: JsonObject): boolean {
  * Whether a live object shows stored schema defaults: it has a defaulted top-level field the
  * desired object does not set. Used to decide how plugin configurations are compared.
  */
-export function showsStoredDefaults(kind: ApisixKind, desired: ApisixObject, live: ApisixObject): boolean {
-  return DEFAULT_MARKERS[kind].some((field) => desired[field] === undefined && live[field] !== undefined);
+export function showsStoredDefaults(kind: KindDescriptor, desired: ApisixObject, live: ApisixObject): boolean {
+  return kind.defaultMarkers.some((field) => desired[field] === undefined && live[field] !== undefined);
 }
 
 /**
@@ -251,7 +178,7 @@ function pruneToDesired(live: Json, desired: Json): Json {
  * fields present only on the live side are then taken for plugin defaults and not compared.
  */
 export function comparisonPair(
-  kind: ApisixKind,
+  kind: KindDescriptor,
   desired: ApisixObject,
   live: ApisixObject,
   storedDefaults: boolean,

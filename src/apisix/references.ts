@@ -1,55 +1,44 @@
 /**
  * How APISIX objects refer to each other by id, and how messages name an object. Used by the
  * planner (deletes still in use), the diff (what a change affects) and the preflight (objects of
- * kinds tagway does not write that use its upstreams and services).
+ * kinds tagway does not write that use its objects). Each kind declares its references
+ * (`ReferenceRule`, src/apisix/kinds/descriptor.ts); this walks them.
  */
 import type { ApisixKind, ObjectRef } from '../model/apisix.js';
+import { KINDS, REFERRER_KINDS, type ReferenceRule, type ReferrerKind, type ResourceType } from './kinds/index.js';
 
-/**
- * The kinds read for their references, and what APISIX checks of each
- * (`apisix/admin/upstreams.lua`, `services.lua`): stream routes use upstreams and services by
- * `upstream_id` / `service_id`; plugin configs, global rules, consumers and consumer groups use
- * upstreams through `traffic-split`'s `weighted_upstreams[].upstream_id`.
- */
-export const REFERRER_KINDS = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
-export type ReferrerKind = (typeof REFERRER_KINDS)[number];
-
-const SINGULAR: Readonly<Record<ApisixKind | ReferrerKind, string>> = {
-  upstreams: 'upstream',
-  services: 'service',
-  routes: 'route',
-  stream_routes: 'stream route',
-  plugin_configs: 'plugin config',
-  global_rules: 'global rule',
-  consumers: 'consumer',
-  consumer_groups: 'consumer group',
-};
+const SINGULAR: ReadonlyMap<string, string> = new Map([...KINDS, ...REFERRER_KINDS].map((k) => [k.name, k.singular]));
 
 /** `route petstore.list`: how messages name an object. */
 export function describeObject(kind: ApisixKind | ReferrerKind, id: string): string {
-  return `${SINGULAR[kind]} ${id}`;
+  return `${SINGULAR.get(kind) ?? kind} ${id}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * The objects `obj` refers to by id, as APISIX checks them on delete
- * (`apisix/admin/{services,upstreams}.lua` `delete_checker`): `service_id`, `upstream_id`, and
- * the upstreams of a `traffic-split` plugin.
- */
-export function referencesOf(obj: Readonly<Record<string, unknown>>): ObjectRef[] {
-  const refs: ObjectRef[] = [];
-  if (obj.service_id !== undefined) refs.push({ kind: 'services', id: String(obj.service_id) });
-  if (obj.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(obj.upstream_id) });
-  const split = isRecord(obj.plugins) ? obj.plugins['traffic-split'] : undefined;
-  const rules = isRecord(split) && Array.isArray(split.rules) ? split.rules : [];
-  for (const rule of rules) {
-    const weighted = isRecord(rule) && Array.isArray(rule.weighted_upstreams) ? rule.weighted_upstreams : [];
-    for (const w of weighted) {
-      if (isRecord(w) && w.upstream_id !== undefined) refs.push({ kind: 'upstreams', id: String(w.upstream_id) });
-    }
+/** Adds to `refs` each id at `rule.at` below `value`, from segment `i` on. */
+function collect(value: unknown, rule: ReferenceRule, i: number, refs: ObjectRef[]): void {
+  if (i === rule.at.length) {
+    if (value !== undefined) refs.push({ kind: rule.kind, id: String(value) });
+    return;
   }
+  const segment = rule.at[i]!;
+  if (segment === '*') {
+    if (Array.isArray(value)) for (const item of value) collect(item, rule, i + 1, refs);
+    return;
+  }
+  // Objects are walked; an array or a scalar on the way holds nothing to follow.
+  if (isRecord(value)) collect(value[segment], rule, i + 1, refs);
+}
+
+/**
+ * The objects `obj` (of `kind`) refers to by id, rule by rule in the kind's order (which is the
+ * order APISIX's delete checkers find them, `apisix/admin/{services,upstreams}.lua`).
+ */
+export function referencesOf(kind: ResourceType, obj: Readonly<Record<string, unknown>>): ObjectRef[] {
+  const refs: ObjectRef[] = [];
+  for (const rule of kind.references) collect(obj, rule, 0, refs);
   return refs;
 }

@@ -1,10 +1,12 @@
 import { dump } from 'js-yaml';
-import type { ApisixConfig } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
+import { STANDALONE_LISTS, bodyOf, perKind } from './kinds/index.js';
 
 /**
- * Renders a gateway configuration as an APISIX standalone file (`conf/apisix.yaml`): the
- * `routes`, `services` and `upstreams` lists, ending with the `#END` line APISIX waits for
- * before it loads the file. Pure and deterministic: objects keep the (id-sorted) order they have.
+ * Renders a gateway configuration as an APISIX standalone file (`conf/apisix.yaml`): one list per
+ * standalone key of the kinds (`routes`, `services`, `upstreams`; see `STANDALONE_LISTS`), each
+ * object as APISIX takes it (`bodyOf`), ending with the `#END` line APISIX waits for before it
+ * loads the file. Pure and deterministic: objects keep the (id-sorted) order they have.
  *
  * The text is exactly what js-yaml's `dump(doc, DUMP_OPTIONS)` writes. It is put together from one
  * item per object (`renderStandaloneItem`), so that items can be rendered in parallel and cached
@@ -12,11 +14,8 @@ import type { ApisixConfig } from '../model/apisix.js';
  * js-yaml itself still decides how each scalar is written, so quoting rules are js-yaml's.
  */
 export function renderStandaloneYaml(config: ApisixConfig): string {
-  return joinStandaloneItems({
-    routes: config.routes.map(renderStandaloneItem),
-    services: config.services.map(renderStandaloneItem),
-    upstreams: config.upstreams.map(renderStandaloneItem),
-  });
+  const items = perKind((kind) => config[kind.name].map((obj) => renderStandaloneItem(bodyOf(kind, obj))));
+  return standaloneParts(items).join('');
 }
 
 /** js-yaml's options for the standalone file: no references, no line folding, keys as given. */
@@ -32,23 +31,29 @@ export interface StandaloneItem {
   readonly openEnded: boolean;
 }
 
-/** The standalone file from its items (each kind already in id order). */
-export function joinStandaloneItems(items: StandaloneItems<string>): string {
-  return standaloneParts(items).join('');
-}
+/** Each kind's items (or pieces of items), in id order. */
+export type StandaloneItems<T> = { readonly [K in ApisixKind]: readonly { readonly text: T; readonly openEnded: boolean }[] };
 
-export type StandaloneItems<T> = { readonly [K in keyof ApisixConfig]: readonly { readonly text: T; readonly openEnded: boolean }[] };
-
-/** The pieces of the standalone file, in order, from its items (each kind already in id order). */
+/**
+ * The pieces of the standalone file, in order, from its items: the lists of `STANDALONE_LISTS`,
+ * each with the items of its kinds one kind after the other.
+ */
 export function standaloneParts<T>(items: StandaloneItems<T>): (T | string)[] {
   const out: (T | string)[] = [];
-  for (const kind of ['routes', 'services', 'upstreams'] as const) {
-    const list = items[kind];
-    if (list.length === 0) out.push(`${kind}: []\n`);
-    else out.push(`${kind}:`, ...list.map((i) => i.text), '\n');
+  let last: { readonly openEnded: boolean } | undefined;
+  for (const { key, kinds } of STANDALONE_LISTS) {
+    last = undefined;
+    for (const kind of kinds) {
+      for (const item of items[kind.name]) {
+        if (last === undefined) out.push(`${key}:`);
+        out.push(item.text);
+        last = item;
+      }
+    }
+    out.push(last === undefined ? `${key}: []\n` : '\n');
   }
   // As js-yaml: the document ends with `...` when its last scalar left it open-ended.
-  if (items.upstreams.at(-1)?.openEnded === true) out.push('...\n');
+  if (last?.openEnded === true) out.push('...\n');
   out.push('#END\n');
   return out;
 }

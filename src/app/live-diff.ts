@@ -6,8 +6,7 @@
  */
 import { diffGroup, groupStateFromConfig, groupStateFromSnapshot } from '../diff/index.js';
 import type { GroupDiff } from '../diff/index.js';
-import { APISIX_KINDS } from '../model/apisix.js';
-import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
+import { configOf, kindNamed } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetDrift } from '../sync/drift.js';
@@ -78,18 +77,17 @@ export async function runLiveDiff(options: LiveCheckOptions): Promise<LiveDiff> 
  * exactly what the plan writes shows, and server fields and stored defaults do not.
  */
 export function planDiff(snapshot: Snapshot, plan: Plan): GroupDiff {
-  const live: Record<(typeof APISIX_KINDS)[number], ApisixObject[]> = { upstreams: [], services: [], routes: [] };
-  for (const kind of APISIX_KINDS) {
-    const steps = plan.steps.filter((s) => s.kind === kind);
+  const live = configOf(({ name }) => {
+    const steps = plan.steps.filter((s) => s.kind === name);
     const created = new Set(steps.filter((s) => s.op === 'create').map((s) => s.id));
     const read = new Map(steps.flatMap((s) => (s.op === 'update' ? [[s.id, s.before] as const] : [])));
-    live[kind] = [
-      ...snapshot.apisix[kind].filter((o) => !created.has(o.id)).map((o) => read.get(o.id) ?? o),
+    return [
+      ...snapshot.apisix[name].filter((o) => !created.has(o.id)).map((o) => read.get(o.id) ?? o),
       ...steps.flatMap((s) => (s.op === 'delete' ? [s.before] : [])),
     ].sort((a, b) => cmp(a.id, b.id));
-  }
-  const storedDefaults = plan.steps.some((s) => s.op === 'update' && showsStoredDefaults(s.kind, s.after, s.before));
-  return diffGroup(snapshot.group, groupStateFromConfig(live as ApisixConfig), groupStateFromSnapshot(snapshot), {
+  });
+  const storedDefaults = plan.steps.some((s) => s.op === 'update' && showsStoredDefaults(kindNamed(s.kind), s.after, s.before));
+  return diffGroup(snapshot.group, groupStateFromConfig(live), groupStateFromSnapshot(snapshot), {
     compare: (kind, liveObject, desired) => {
       const [want, have] = comparisonPair(kind, desired, liveObject, storedDefaults);
       return [have, want];

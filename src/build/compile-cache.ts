@@ -23,6 +23,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { ApisixKind } from '../model/apisix.js';
+import { KIND_NAMES } from '../apisix/kinds/index.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { CompileMemo, UnitRecord } from '../compile/memo.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
@@ -712,7 +713,7 @@ function decodeFileBody(body: Uint8Array): FileRecord | null {
   }
 }
 
-const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+const KINDS: readonly ApisixKind[] = KIND_NAMES;
 /** A unit record's flag: emitted and checked, but not rendered (a findings-only compile). */
 const U_UNRENDERED = 16;
 

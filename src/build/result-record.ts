@@ -20,6 +20,7 @@ import { utf8Text } from '../core/text.js';
 import { nulSeparated } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
+import { KIND_NAMES, perKind } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { FileRecord } from '../validate/entries.js';
@@ -176,7 +177,7 @@ export interface ResultRecord {
   readonly groups: readonly StoredGroup[];
 }
 
-export const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
+export const KINDS: readonly ApisixKind[] = KIND_NAMES;
 export const PIECE_NUMBERS = 7;
 
 /** Where the record of a compile of `groups` (all when absent) into `out` is kept. */
@@ -464,7 +465,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
     if (!spans || !written.has(snapshot.group)) return null;
     const at = new Map(spans.map((s) => [s.piece, s]));
     const spliced = splicedLayouts.get(snapshot);
-    const placed: Record<ApisixKind, PlacedPiece[]> = { upstreams: [], services: [], routes: [] };
+    const placed = perKind((): PlacedPiece[] => []);
     let services: StoredProvenance[];
     let claims: Buffer;
     if (spliced) {

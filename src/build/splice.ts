@@ -51,7 +51,7 @@ import { classifyPath } from '../load/layout.js';
 import { CONFIG_ROOTS } from '../load/source-file.js';
 import { treeOfListing, worktreeReader } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
-import type { ApisixKind } from '../model/apisix.js';
+import { perKind } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { RawListing } from './input.js';
@@ -303,7 +303,7 @@ function spliceGroup(
   all.forEach((s, i) => (s.old !== null ? (owners[s.old] = i) : (freshOwner[s.fresh!] = i)));
   const claims = encodeClaims(all.map((s) => (s.old !== null ? group.claims[s.old]! : freshHashes[s.fresh!]!)));
 
-  const layout: Record<ApisixKind, LayoutEntry[]> = { upstreams: [], services: [], routes: [] };
+  const layout = perKind((): LayoutEntry[] => []);
   for (const kind of KINDS) {
     const stored = group.kinds[kind];
     const numbers = stored.numbers;

@@ -1,8 +1,7 @@
 import type { ApisixConfig, ApisixKind, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
 import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
-import { cmp } from '../model/diagnostic.js';
-import type { ResolvedGroup } from '../validate/rules/rule.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 import { inKeyOrder } from '../core/canonical.js';
 import { prefixedUri, stripPrefixRegex } from '../core/route-paths.js';
 import type { Origin } from '../validate/resolved.js';
@@ -26,27 +25,12 @@ export interface EmittedOrigin {
 }
 
 /**
- * Pure: a resolved gateway group → APISIX upstreams, services and routes (docs/architecture.md §3 "Emit").
- * Ids come from names (`<service>`, `<service>.canary`, `<service>.<route>`); every object
- * carries the ownership labels. Lists are sorted by id; keys are sorted later by canonical JSON.
+ * Pure: the objects of one service as the named group runs it (docs/architecture.md §3 "Emit"), in
+ * emission order, not sorted: its upstream (and canary upstream), its APISIX service and its
+ * routes; none of the other kinds. Ids come from names (`<service>`, `<service>.canary`,
+ * `<service>.<route>`); every object carries the ownership labels. Keys are sorted later by
+ * canonical JSON.
  */
-export function emitGroup(group: ResolvedGroup): { config: ApisixConfig; origins: EmittedOrigin[] } {
-  const upstreams: ApisixUpstream[] = [];
-  const services: ApisixService[] = [];
-  const routes: ApisixRoute[] = [];
-  const origins: EmittedOrigin[] = [];
-  for (const s of group.services) {
-    const one = emitService(group.group.group, s);
-    upstreams.push(...one.config.upstreams);
-    services.push(...one.config.services);
-    routes.push(...one.config.routes);
-    origins.push(...one.origins);
-  }
-  const byId = (a: { id: string }, b: { id: string }) => cmp(a.id, b.id);
-  return { config: { upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) }, origins };
-}
-
-/** Pure: the objects of one service as the named group runs it (in emission order, not sorted). */
 export function emitService(group: string, s: ResolvedService): { config: ApisixConfig; origins: EmittedOrigin[] } {
   const upstreams: ApisixUpstream[] = [];
   const services: ApisixService[] = [];
@@ -110,7 +94,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
     );
     origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
   }
-  return { config: { upstreams, services, routes }, origins };
+  return { config: { ...emptyConfig(), upstreams, services, routes }, origins };
 }
 
 /**

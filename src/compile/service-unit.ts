@@ -14,6 +14,7 @@ import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
 import type { UnitEmission, UnitRecord } from './memo.js';
 import { renderPieces } from './snapshot.js';
+import { KINDS } from '../apisix/kinds/index.js';
 import type { ResolvedService } from '../validate/resolved.js';
 
 export interface Unit {
@@ -54,13 +55,7 @@ export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext
 export function emitUnit(unit: Unit, merged: ResolvedService, plugins: ReadonlySet<string>, render = true): UnitEmission {
   const { config, origins } = emitService(unit.group.group, merged);
   return {
-    pieces: render
-      ? [
-          ...renderPieces(unit.service, 'upstreams', config.upstreams),
-          ...renderPieces(unit.service, 'services', config.services),
-          ...renderPieces(unit.service, 'routes', config.routes),
-        ]
-      : null,
+    pieces: render ? KINDS.flatMap((kind) => renderPieces(unit.service, kind, config[kind.name])) : null,
     findings: checkEmitted(config, origins, plugins),
   };
 }

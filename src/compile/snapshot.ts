@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ApisixObject } from '../model/apisix.js';
+import { KINDS, STANDALONE_LISTS, bodyOf, perKind, type KindDescriptor } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
@@ -58,10 +59,19 @@ export interface PieceSpan {
 const PRETTY_INDENT = ' '.repeat(6);
 
 /**
+ * The kinds in the order snapshot.json (and the canonical JSON the digest covers) lists them: by
+ * name in code-point order, as canonical JSON sorts keys.
+ */
+const SNAPSHOT_KINDS: readonly ApisixKind[] = KINDS.map((k) => k.name).sort();
+
+/** The kinds in the order apisix.yaml lists their objects: its lists in order, the kinds of each. */
+const STANDALONE_KINDS: readonly ApisixKind[] = STANDALONE_LISTS.flatMap((list) => list.kinds.map((k) => k.name));
+
+/**
  * A service's objects of one kind as pieces: each object whose id is not `<service>.<…>` alone,
  * and those whose id is, as one run.
  */
-export function renderPieces(service: string, kind: ApisixKind, objects: readonly { readonly id: string }[]): RenderedPiece[] {
+export function renderPieces(service: string, kind: KindDescriptor, objects: readonly ApisixObject[]): RenderedPiece[] {
   const prefix = `${service}.`;
   const sorted = [...objects].sort((a, b) => cmp(a.id, b.id));
   const pieces = sorted.filter((o) => !o.id.startsWith(prefix)).map((o) => renderPiece(kind, o.id, [o]));
@@ -70,18 +80,18 @@ export function renderPieces(service: string, kind: ApisixKind, objects: readonl
   return pieces;
 }
 
-function renderPiece(kind: ApisixKind, key: string, objects: readonly { readonly id: string }[]): RenderedPiece {
+function renderPiece(kind: KindDescriptor, key: string, objects: readonly ApisixObject[]): RenderedPiece {
   const pretty: string[] = [];
   let yaml = '';
   let openEnded = false;
   for (const object of objects) {
     const sorted = inKeyOrder(object);
     pretty.push(PRETTY_INDENT + JSON.stringify(sorted));
-    const item = renderStandaloneItem(sorted);
+    const item = renderStandaloneItem(bodyOf(kind, sorted));
     yaml += item.text;
     openEnded = item.openEnded;
   }
-  return { kind, key, count: objects.length, text: { form: 'strings', pretty: pretty.join(',\n'), yaml }, openEnded };
+  return { kind: kind.name, key, count: objects.length, text: { form: 'strings', pretty: pretty.join(',\n'), yaml }, openEnded };
 }
 
 /** A service's provenance with its keys in code-point order, as `sortKeys` would give it. */
@@ -100,11 +110,8 @@ interface SnapshotFiles {
   readonly counts: SnapshotCounts;
 }
 
-export interface SnapshotCounts {
-  readonly upstreams: number;
-  readonly services: number;
-  readonly routes: number;
-}
+/** Objects per kind. */
+export type SnapshotCounts = { readonly [K in ApisixKind]: number };
 
 const assembled = new WeakMap<Snapshot, SnapshotFiles>();
 
@@ -122,10 +129,10 @@ export function assembleSnapshot(
   pieces: readonly RenderedPiece[],
   options: { readonly commit: string | null; readonly draft: boolean; readonly files?: boolean },
 ): Snapshot {
-  const byKind: Record<ApisixKind, RenderedPiece[]> = { upstreams: [], services: [], routes: [] };
+  const byKind = perKind((): RenderedPiece[] => []);
   for (const p of pieces) byKind[p.kind].push(p);
   for (const list of Object.values(byKind)) list.sort((a, b) => cmp(a.key, b.key));
-  const kinds = ['routes', 'services', 'upstreams'] as const;
+  const kinds = SNAPSHOT_KINDS;
   const count = (kind: ApisixKind) => byKind[kind].reduce((n, p) => n + p.count, 0);
 
   const canonical = new TextBuilder();
@@ -181,15 +188,25 @@ export function assembleSnapshot(
     json.text(rest.slice(2, -2));
     json.text('\n}\n');
     const standalone = new TextBuilder();
-    for (const part of standaloneParts({ routes: byKind.routes, services: byKind.services, upstreams: byKind.upstreams })) {
+    for (const part of standaloneParts(byKind)) {
       if (typeof part === 'string') standalone.text(part);
       else standalone.piece(part, 2);
     }
     const jsonBytes = json.chunks();
     const standaloneBytes = standalone.chunks();
-    // Both files hold the pieces in the same order: kinds in file order, each kind by key.
-    const ordered = kinds.flatMap((kind) => byKind[kind]);
-    const spans = ordered.map((piece, i) => ({ piece, json: json.spans[i]!, yaml: standalone.spans[i]! }));
+    // Each file holds a kind's pieces together, by key, with the kinds in its own order: the
+    // spans of a kind's pieces start where the kinds before it in that order end.
+    const yamlStart = new Map<ApisixKind, number>();
+    let at = 0;
+    for (const kind of STANDALONE_KINDS) {
+      yamlStart.set(kind, at);
+      at += byKind[kind].length;
+    }
+    const spans: PieceSpan[] = [];
+    for (const kind of kinds) {
+      const first = yamlStart.get(kind)!;
+      byKind[kind].forEach((piece, i) => spans.push({ piece, json: json.spans[spans.length]!, yaml: standalone.spans[first + i]! }));
+    }
     return { json: jsonBytes, standalone: standaloneBytes, spans };
   };
 
@@ -216,7 +233,7 @@ export function assembleSnapshot(
   const build = options.files === false ? fromObjects : files;
   assembled.set(snapshot, {
     files: () => (built ??= build()),
-    counts: { upstreams: count('upstreams'), services: count('services'), routes: count('routes') },
+    counts: perKind((kind) => count(kind.name)),
   });
   return snapshot;
 }
@@ -537,7 +554,7 @@ function bytesRendering(t: Extract<PieceText, { form: 'bytes' }>, which: number)
  */
 export function snapshotJsonText(snapshot: Snapshot): string {
   const { apisix, ...rest } = sortKeys(snapshot) as Snapshot;
-  const kinds = (['routes', 'services', 'upstreams'] as const).map((kind) => {
+  const kinds = SNAPSHOT_KINDS.map((kind) => {
     const list = apisix[kind];
     const lines = list.map((o) => PRETTY_INDENT + JSON.stringify(o)).join(',\n');
     return `    "${kind}": ${list.length === 0 ? '[]' : `[\n${lines}\n    ]`}`;
@@ -597,6 +614,6 @@ export function renderSnapshotStandalone(snapshot: Snapshot): string {
 export function snapshotCounts(snapshot: Snapshot): SnapshotCounts {
   const known = assembled.get(snapshot)?.counts;
   if (known) return known;
-  const { upstreams, services, routes } = snapshot.apisix;
-  return { upstreams: upstreams.length, services: services.length, routes: routes.length };
+  const apisix = snapshot.apisix;
+  return perKind((kind) => apisix[kind.name].length);
 }

@@ -3,15 +3,17 @@ import type { ApisixKind } from '../model/apisix.js';
 import { HTTP_METHODS } from './impact.js';
 import type { DiffSide, GroupDiff, ObjectChangeKind, ObjectCounts, VersionChange } from './model.js';
 import type { ObjectRef } from '../model/apisix.js';
+import { kindNamed } from '../apisix/kinds/index.js';
+import { describeObject } from '../apisix/references.js';
 
-const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
-
+/** `route`: how the renderers name one object of a kind. */
 export function kindName(kind: ApisixKind): string {
-  return SINGULAR[kind];
+  return kindNamed(kind).singular;
 }
 
+/** `route petstore.list`. */
 export function describeRef(ref: ObjectRef): string {
-  return `${SINGULAR[ref.kind]} ${ref.id}`;
+  return describeObject(ref.kind, ref.id);
 }
 
 export const CHANGE_SYMBOL: Readonly<Record<ObjectChangeKind, string>> = { added: '+', removed: '-', changed: '~', relabelled: '=' };

@@ -44,7 +44,7 @@ describe('diffObjects', () => {
 
   it('diffs the comparison forms the caller gives (a live side normalised like the sync engine does)', () => {
     const live = config('1.0.0', { upstream: { create_time: 1, update_time: 2 } });
-    const dropServerFields = (_kind: string, before: ApisixObject, after: ApisixObject) => {
+    const dropServerFields = (_kind: unknown, before: ApisixObject, after: ApisixObject) => {
       const { create_time: _c, update_time: _u, ...rest } = before;
       return [rest, after] as const;
     };

@@ -1,5 +1,5 @@
 import type { ApisixConfig, ApisixKind, ApisixObject, ApisixRoute } from '../model/apisix.js';
-import { APISIX_KINDS } from '../model/apisix.js';
+import { KIND, kindRank } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ObjectDiff, RoutingChange } from './model.js';
 import { DESCRIPTIVE_FIELDS, isAtOrBelow } from './objects.js';
@@ -15,14 +15,12 @@ function compareMethods(a: string, b: string): number {
   return (METHOD_ORDER.get(a) ?? HTTP_METHODS.length) - (METHOD_ORDER.get(b) ?? HTTP_METHODS.length) || cmp(a, b);
 }
 
-const KIND_ORDER = new Map<ApisixKind, number>(APISIX_KINDS.map((k, i) => [k, i]));
-
 function refKey(ref: ObjectRef): string {
   return `${ref.kind}\u0000${ref.id}`;
 }
 
 function compareRefs(a: ObjectRef, b: ObjectRef): number {
-  return KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! || cmp(a.id, b.id);
+  return kindRank(a.kind) - kindRank(b.kind) || cmp(a.id, b.id);
 }
 
 /** Who handles the requests to one host + method + path on one side. */
@@ -62,10 +60,10 @@ function routingTable(config: ApisixConfig): Map<string, Handling> {
     const chain = new Map<string, ObjectRef>();
     const add = (ref: ObjectRef) => chain.set(refKey(ref), ref);
     add({ kind: 'routes', id });
-    for (const ref of referencesOf(route)) {
+    for (const ref of referencesOf(KIND.routes, route)) {
       add(ref);
       const service = ref.kind === 'services' ? services.get(ref.id) : undefined;
-      if (service) for (const inner of referencesOf(service)) add(inner);
+      if (service) for (const inner of referencesOf(KIND.services, service)) add(inner);
     }
     const { hosts, paths, methods } = matchedBy(route, services);
     for (const host of hosts) {
@@ -85,10 +83,10 @@ function routingTable(config: ApisixConfig): Map<string, Handling> {
 
 /**
  * Fields whose change shows as starts and stops of the requests they match rather than as a
- * change of how the requests that stay are handled.
+ * change of how the requests that stay are handled: what decides which requests a route matches
+ * (a service's hosts are its routes' default). Other kinds match nothing.
  */
-const MATCH_FIELDS: Readonly<Record<ApisixKind, readonly string[]>> = {
-  upstreams: [],
+const MATCH_FIELDS: Readonly<Partial<Record<ApisixKind, readonly string[]>>> = {
   services: ['/hosts', '/host'],
   routes: ['/uris', '/uri', '/methods', '/hosts', '/host'],
 };
@@ -100,7 +98,7 @@ const MATCH_FIELDS: Readonly<Record<ApisixKind, readonly string[]>> = {
 function routingRelevant(changes: readonly ObjectDiff[]): Map<string, ObjectRef> {
   const out = new Map<string, ObjectRef>();
   for (const c of changes) {
-    const ignored = [...DESCRIPTIVE_FIELDS, ...MATCH_FIELDS[c.kind]];
+    const ignored = [...DESCRIPTIVE_FIELDS, ...(MATCH_FIELDS[c.kind] ?? [])];
     const relevant = c.change === 'added' || c.change === 'removed' || (c.change === 'changed' && c.fields.some((f) => !ignored.some((d) => isAtOrBelow(f, d))));
     if (relevant) out.set(refKey(c), { kind: c.kind, id: c.id });
   }

@@ -1,7 +1,8 @@
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import { stringify } from 'yaml';
 import { sortKeys } from '../core/canonical.js';
-import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
+import { LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
+import { KINDS, type KindDescriptor } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import { diffFields, sameJson } from '../apisix/normalize.js';
 import type { FieldDiff, ObjectChangeKind, ObjectDiff } from './model.js';
@@ -13,7 +14,7 @@ import { maskSecretPair } from '../secrets/classify.js';
  * comparison with a gateway's live state passes the sync engine's normalisation here (server
  * fields and stored schema defaults dropped) so that they do not show as changes.
  */
-export type ComparisonForms = (kind: ApisixKind, before: ApisixObject, after: ApisixObject) => readonly [unknown, unknown];
+export type ComparisonForms = (kind: KindDescriptor, before: ApisixObject, after: ApisixObject) => readonly [unknown, unknown];
 
 export interface ObjectDiffOptions {
   readonly compare?: ComparisonForms;
@@ -61,13 +62,13 @@ function classify(before: ApisixObject | undefined, after: ApisixObject | undefi
   return fields.every((f) => f.path === VERSION_LABEL_PATH) ? 'relabelled' : 'changed';
 }
 
-function diffOne(kind: ApisixKind, id: string, before: ApisixObject | undefined, after: ApisixObject | undefined, options: ObjectDiffOptions): ObjectDiff | null {
+function diffOne(kind: KindDescriptor, id: string, before: ApisixObject | undefined, after: ApisixObject | undefined, options: ObjectDiffOptions): ObjectDiff | null {
   let formB: unknown = before;
   let formA: unknown = after;
   if (before !== undefined && after !== undefined && options.compare) [formB, formA] = options.compare(kind, before, after);
   // Equal forms mask alike and have no field changes: most objects of a large diff are these.
   if (before !== undefined && after !== undefined && sameJson(formB, formA)) return null;
-  const masked = maskSecretPair<unknown>(formB, formA);
+  const masked = maskSecretPair<unknown>(formB, formA, kind.secretFields);
   const b = isRecord(masked.before) ? masked.before : {};
   const a = isRecord(masked.after) ? masked.after : {};
   const maskedPaths = [...masked.paths];
@@ -85,19 +86,19 @@ function diffOne(kind: ApisixKind, id: string, before: ApisixObject | undefined,
     OMIT_HEADERS,
   );
   const owner = after ?? before!;
-  return { kind, id, service: serviceOf(owner), change, fields, patch };
+  return { kind: kind.name, id, service: serviceOf(owner), change, fields, patch };
 }
 
 /**
- * Every object that differs between two configurations, ordered upstreams → services → routes,
- * then by id in code-point order. Objects are matched by id; secrets are masked before anything
- * is compared or rendered. Pure.
+ * Every object that differs between two configurations, kind by kind in the registry's order
+ * (upstreams → services → routes), then by id in code-point order. Objects are matched by id;
+ * secrets are masked before anything is compared or rendered. Pure.
  */
 export function diffObjects(before: ApisixConfig, after: ApisixConfig, options: ObjectDiffOptions = {}): ObjectDiff[] {
   const out: ObjectDiff[] = [];
-  for (const kind of APISIX_KINDS) {
-    const b = new Map<string, ApisixObject>(before[kind].map((o) => [String(o.id), o]));
-    const a = new Map<string, ApisixObject>(after[kind].map((o) => [String(o.id), o]));
+  for (const kind of KINDS) {
+    const b = new Map<string, ApisixObject>(before[kind.name].map((o) => [String(o.id), o]));
+    const a = new Map<string, ApisixObject>(after[kind.name].map((o) => [String(o.id), o]));
     const ids = [...new Set([...b.keys(), ...a.keys()])].sort(cmp);
     for (const id of ids) {
       const diff = diffOne(kind, id, b.get(id), a.get(id), options);

@@ -2,9 +2,10 @@
  * The gateway-facing objects tagway emits: APISIX Admin API v3 bodies with their `id`.
  * Only the fields tagway sets are typed; everything else APISIX accepts may pass through
  * `Record<string, unknown>` (plugins, checks, tls, vars).
+ *
+ * Which kinds there are, and everything the stages know about each, is src/apisix/kinds: this
+ * file holds only their data types.
  */
-export const APISIX_KINDS = ['upstreams', 'services', 'routes'] as const;
-export type ApisixKind = (typeof APISIX_KINDS)[number];
 
 /** Labels every tagway object carries; `managed-by` + `tagway.group` mark ownership. */
 export const LABEL_MANAGED_BY = 'managed-by';
@@ -65,14 +66,23 @@ export interface ApisixRoute extends ApisixObjectBase {
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
-export type ApisixObject = ApisixUpstream | ApisixService | ApisixRoute;
+/**
+ * Each kind's object type, by the kind's name: one entry per module of src/apisix/kinds (its
+ * registry is checked against this map, so the two cannot drift apart).
+ */
+export interface ApisixObjects {
+  readonly upstreams: ApisixUpstream;
+  readonly services: ApisixService;
+  readonly routes: ApisixRoute;
+}
+
+/** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */
+export type ApisixKind = keyof ApisixObjects;
+
+export type ApisixObject = ApisixObjects[ApisixKind];
 
 /** What a gateway holds (or should hold): each kind's objects, sorted by id. */
-export interface ApisixConfig {
-  readonly upstreams: readonly ApisixUpstream[];
-  readonly services: readonly ApisixService[];
-  readonly routes: readonly ApisixRoute[];
-}
+export type ApisixConfig = { readonly [K in ApisixKind]: readonly ApisixObjects[K][] };
 
 /** An object named by kind and id (what another object refers to, what blocks a sync). */
 export interface ObjectRef {

@@ -185,13 +185,20 @@ export interface MaskedPair<T> {
 /**
  * Both values with their secrets replaced: `<masked>` where a side holds a secret, and
  * `<masked, changed>` on the `after` side where both hold a secret at the same place and the two
- * differ. Either side may be undefined (an object added or removed). Pure: the inputs are not
- * changed.
+ * differ. Either side may be undefined (an object added or removed). `fields`: JSON pointers
+ * whose values (everything below them) are secrets whatever they are called or look like, e.g.
+ * an object kind's `secretFields`. Pure: the inputs are not changed.
  */
-export function maskSecretPair<T>(before: T | undefined, after: T | undefined): MaskedPair<T> {
-  const paths = new Set<string>();
-  const [b, a] = walk(before, after, '', ROOT, paths);
-  return { before: b as T | undefined, after: a as T | undefined, paths };
+export function maskSecretPair<T>(before: T | undefined, after: T | undefined, fields: readonly string[] = []): MaskedPair<T> {
+  const state: Walk = { paths: new Set<string>(), fields };
+  const [b, a] = walk(before, after, '', ROOT, state);
+  return { before: b as T | undefined, after: a as T | undefined, paths: state.paths };
+}
+
+/** What a walk collects (`paths`, of every masked value) and the pointers that are secrets by declaration. */
+interface Walk {
+  readonly paths: Set<string>;
+  readonly fields: readonly string[];
 }
 
 /** JSON pointers of every value of `value` that is masked as a secret. */
@@ -199,25 +206,25 @@ export function secretPaths(value: unknown): string[] {
   return [...maskSecretPair(value, undefined).paths];
 }
 
-/** One value with its secrets replaced by `<masked>`. */
-export function maskSecrets<T>(value: T): T {
-  return maskSecretPair<T>(value, undefined).before as T;
+/** One value with its secrets replaced by `<masked>` (`fields` as for `maskSecretPair`). */
+export function maskSecrets<T>(value: T, fields: readonly string[] = []): T {
+  return maskSecretPair<T>(value, undefined, fields).before as T;
 }
 
-function walk(b: unknown, a: unknown, ptr: string, ctx: Context, paths: Set<string>): [unknown, unknown] {
+function walk(b: unknown, a: unknown, ptr: string, ctx: Context, state: Walk): [unknown, unknown] {
   const bothOrAbsent = (test: (v: unknown) => boolean) => (b === undefined || test(b)) && (a === undefined || test(a));
   if (b !== undefined || a !== undefined) {
-    if (bothOrAbsent(isRecord)) return walkRecords(b as Record<string, unknown> | undefined, a as Record<string, unknown> | undefined, ptr, ctx, paths);
-    if (bothOrAbsent(Array.isArray)) return walkArrays(b as unknown[] | undefined, a as unknown[] | undefined, ptr, ctx, paths);
+    if (bothOrAbsent(isRecord)) return walkRecords(b as Record<string, unknown> | undefined, a as Record<string, unknown> | undefined, ptr, ctx, state);
+    if (bothOrAbsent(Array.isArray)) return walkArrays(b as unknown[] | undefined, a as unknown[] | undefined, ptr, ctx, state);
     if (isRecord(b) || isRecord(a) || Array.isArray(b) || Array.isArray(a)) {
       // Different shapes on the two sides: nothing to pair, mask each on its own.
-      return [walk(b, undefined, ptr, ctx, paths)[0], walk(undefined, a, ptr, ctx, paths)[1]];
+      return [walk(b, undefined, ptr, ctx, state)[0], walk(undefined, a, ptr, ctx, state)[1]];
     }
   }
   const maskB = shouldMask(b, ctx);
   const maskA = shouldMask(a, ctx);
   if (!maskB && !maskA) return [b, a];
-  paths.add(ptr);
+  state.paths.add(ptr);
   if (maskB && maskA) return [MASKED, b === a ? MASKED : MASKED_CHANGED];
   return [maskB ? MASKED : b, maskA ? MASKED : a];
 }
@@ -227,20 +234,23 @@ function walkRecords(
   a: Record<string, unknown> | undefined,
   ptr: string,
   ctx: Context,
-  paths: Set<string>,
+  state: Walk,
 ): [unknown, unknown] {
   const outB: Record<string, unknown> | undefined = b === undefined ? undefined : {};
   const outA: Record<string, unknown> | undefined = a === undefined ? undefined : {};
   const keys = new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})]);
   for (const key of keys) {
-    const [vb, va] = walk(b?.[key], a?.[key], `${ptr}/${pointerSegment(key)}`, childContext(ctx, key), paths);
+    const child = `${ptr}/${pointerSegment(key)}`;
+    const childCtx = childContext(ctx, key);
+    const declared = !childCtx.secret && state.fields.length > 0 && state.fields.includes(child);
+    const [vb, va] = walk(b?.[key], a?.[key], child, declared ? { ...childCtx, secret: true } : childCtx, state);
     if (outB && b && key in b) outB[key] = vb;
     if (outA && a && key in a) outA[key] = va;
   }
   return [outB, outA];
 }
 
-function walkArrays(b: unknown[] | undefined, a: unknown[] | undefined, ptr: string, ctx: Context, paths: Set<string>): [unknown, unknown] {
+function walkArrays(b: unknown[] | undefined, a: unknown[] | undefined, ptr: string, ctx: Context, state: Walk): [unknown, unknown] {
   const conditionB = b !== undefined && isSecretCondition(b);
   const conditionA = a !== undefined && isSecretCondition(a);
   const length = Math.max(b?.length ?? 0, a?.length ?? 0);
@@ -250,7 +260,7 @@ function walkArrays(b: unknown[] | undefined, a: unknown[] | undefined, ptr: str
     // The compared value of a condition on a secret variable is its last element. A position
     // masked on one side is masked on both, so the pair stays comparable.
     const last = (conditionB && i === b!.length - 1) || (conditionA && i === a!.length - 1);
-    const [vb, va] = walk(b?.[i], a?.[i], `${ptr}/${i}`, last ? { ...ctx, secret: true } : ctx, paths);
+    const [vb, va] = walk(b?.[i], a?.[i], `${ptr}/${i}`, last ? { ...ctx, secret: true } : ctx, state);
     if (outB && i < b!.length) outB.push(vb);
     if (outA && i < a!.length) outA.push(va);
   }

@@ -9,10 +9,11 @@
  * - lower level: `createTargets`, `rolloutTargets`, `syncTarget`, `checkDriftTargets`, `planSync`.
  */
 export { planSync, planPhases, applyPlanToConfig, invertPlan, isOwnedBy, ownedObjects } from './plan.js';
-export { describeObject, REFERRER_KINDS } from '../apisix/references.js';
-export type { ReferrerKind } from '../apisix/references.js';
+export { describeObject } from '../apisix/references.js';
+export { KINDS, KIND, REFERRER_KINDS } from '../apisix/kinds/index.js';
+export type { KindDescriptor, ReferrerKind } from '../apisix/kinds/index.js';
 export type { Plan, PlanStep, PlanCounts, Conflict } from './plan.js';
-export { normalizeObject, stripServerFields, diffFields, SERVER_FIELDS } from '../apisix/normalize.js';
+export { normalizeObject, stripServerFields, diffFields } from '../apisix/normalize.js';
 export type { FieldChange } from '../apisix/normalize.js';
 export { SyncError, SYNC_ERROR_CODES, SYNC_PHASES, errorData } from './errors.js';
 export type { SyncErrorCode, SyncErrorData, SyncPhase, FailedRequest } from './errors.js';

@@ -1,17 +1,9 @@
-import {
-  APISIX_KINDS,
-  LABEL_GROUP,
-  LABEL_LEASE,
-  LABEL_MANAGED_BY,
-  LABEL_MANAGED_BY_VALUE,
-  type ApisixConfig,
-  type ApisixKind,
-  type ApisixObject,
-} from '../model/apisix.js';
+import { LABEL_GROUP, LABEL_LEASE, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { SyncError } from './errors.js';
 import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from '../apisix/normalize.js';
-import { describeObject, referencesOf, type ReferrerKind } from '../apisix/references.js';
+import { describeObject, referencesOf } from '../apisix/references.js';
+import { KINDS, KINDS_TO_DELETE, configOf, kindNamed, kindRank, type KindDescriptor, type ReferrerKind } from '../apisix/kinds/index.js';
 
 export type { FieldChange } from '../apisix/normalize.js';
 
@@ -52,9 +44,9 @@ export interface PlanCounts {
 }
 
 /**
- * What a sync of one target would do. `steps` are in apply order: creates and updates
- * upstreams → services → routes, then deletes routes → services → upstreams, each kind by id in
- * code-point order. A plan with conflicts must not be applied.
+ * What a sync of one target would do. `steps` are in apply order: creates and updates kind by kind
+ * in the registry's order (upstreams → services → routes), then deletes in the reverse order, each
+ * kind by id in code-point order. A plan with conflicts must not be applied.
  */
 export interface Plan {
   readonly group: string;
@@ -65,9 +57,6 @@ export interface Plan {
   readonly counts: PlanCounts;
 }
 
-const UPSERT_ORDER: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
-const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
-
 /**
  * A run's lease object (labelled `tagway.lease`, see docs/concurrent-runs.md): coordination
  * between runs, not configuration.
@@ -77,22 +66,18 @@ export function isLeaseObject(obj: ApisixObject): boolean {
 }
 
 /**
- * Owned by `group`: labelled `managed-by: tagway` and `tagway.group: <group>`, and not a lease
- * object. The one place ownership is decided, so lease objects are never planned, diffed,
- * counted as drift or deleted as owned objects the snapshot lacks, whatever their other labels.
+ * Owned by `group`: claimed by it under its kind's ownership rule (for kinds with labels,
+ * labelled `managed-by: tagway` and `tagway.group: <group>`), and not a lease object. The one
+ * place ownership is decided, so lease objects are never planned, diffed, counted as drift or
+ * deleted as owned objects the snapshot lacks, whatever their other labels.
  */
-export function isOwnedBy(obj: ApisixObject, group: string): boolean {
-  const labels = obj.labels;
-  return labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE && labels[LABEL_GROUP] === group && !isLeaseObject(obj);
+export function isOwnedBy(kind: KindDescriptor, obj: ApisixObject, group: string): boolean {
+  return kind.ownership.claimedBy(obj) === group && !isLeaseObject(obj);
 }
 
 /** The objects of `config` owned by `group`, per kind. */
 export function ownedObjects(config: ApisixConfig, group: string): ApisixConfig {
-  return {
-    upstreams: config.upstreams.filter((o) => isOwnedBy(o, group)),
-    services: config.services.filter((o) => isOwnedBy(o, group)),
-    routes: config.routes.filter((o) => isOwnedBy(o, group)),
-  };
+  return configOf((kind) => config[kind.name].filter((o) => isOwnedBy(kind, o, group)));
 }
 
 function byId(a: { id: string }, b: { id: string }): number {
@@ -142,29 +127,27 @@ function matchById(
   return extra;
 }
 
-function placementConflict(kind: ApisixKind, id: string, live: ApisixObject, group: string): Conflict {
-  const name = describeObject(kind, id);
-  const otherGroup = live.labels?.[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE ? live.labels[LABEL_GROUP] : undefined;
-  if (otherGroup !== undefined) {
+function placementConflict(kind: KindDescriptor, id: string, live: ApisixObject, group: string): Conflict {
+  const name = describeObject(kind.name, id);
+  const otherGroup = kind.ownership.claimedBy(live);
+  if (otherGroup !== null) {
     return {
       code: 'other-group',
-      kind,
+      kind: kind.name,
       id,
       message: `${name} on the target belongs to tagway group ${otherGroup}, not ${group}`,
-      hint:
-        `two groups that share this gateway both define ${name}: rename the service or route in one of them, ` +
-        `or hand the object over by setting its label ${LABEL_GROUP} to ${group}`,
+      hint: kind.ownership.labels
+        ? `two groups that share this gateway both define ${name}: rename the service or route in one of them, ` +
+          `or hand the object over by setting its label ${LABEL_GROUP} to ${group}`
+        : `two groups that share this gateway both define ${name}: remove it from one of them`,
     };
   }
   return {
     code: 'unowned',
-    kind,
+    kind: kind.name,
     id,
     message: `${name} exists on the target and is not managed by tagway group ${group}; it was left untouched`,
-    hint:
-      `to adopt it, add the labels "${LABEL_MANAGED_BY}": "${LABEL_MANAGED_BY_VALUE}" and "${LABEL_GROUP}": "${group}" ` +
-      `to ${name} on the gateway and sync again (tagway then replaces it with the snapshot's version); ` +
-      `or rename the service or route so that its id no longer collides`,
+    hint: `${kind.ownership.adopt(name, group)}; or rename the service or route so that its id no longer collides`,
   };
 }
 
@@ -195,17 +178,18 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   let unchanged = 0;
 
   // Pairs of a snapshot object and the owned live object at its id that are not known equal.
-  const compared: Array<readonly [ApisixKind, ApisixObject, ApisixObject]> = [];
-  for (const kind of APISIX_KINDS) {
+  const compared: Array<readonly [KindDescriptor, ApisixObject, ApisixObject]> = [];
+  for (const kind of KINDS) {
+    const name = kind.name;
     const kindUpserts: PlanStep[] = [];
-    const extra = matchById(snapshot.apisix[kind], live[kind], (desired, current) => {
+    const extra = matchById(snapshot.apisix[name], live[name], (desired, current) => {
       if (current === undefined) {
-        kindUpserts.push({ op: 'create', kind, id: desired.id, after: desired });
-      } else if (!isOwnedBy(current, group)) {
+        kindUpserts.push({ op: 'create', kind: name, id: desired.id, after: desired });
+      } else if (!isOwnedBy(kind, current, group)) {
         conflicts.push(placementConflict(kind, desired.id, current, group));
       } else if (memo?.get(current) === desired) {
         unchanged += 1;
-      } else if (sameExceptServerFields(desired, current)) {
+      } else if (sameExceptServerFields(kind, desired, current)) {
         // A live object that is the snapshot's object plus server fields has equal comparison
         // forms (the same steps turn both into them): most objects of a sync, known without
         // copying them.
@@ -215,10 +199,10 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
         compared.push([kind, desired, current]);
       }
     });
-    upserts.set(kind, kindUpserts);
+    upserts.set(name, kindUpserts);
     deletes.set(
-      kind,
-      extra.filter(([, obj]) => isOwnedBy(obj, group)).map(([id, before]) => ({ op: 'delete' as const, kind, id, before })),
+      name,
+      extra.filter(([, obj]) => isOwnedBy(kind, obj, group)).map(([id, before]) => ({ op: 'delete' as const, kind: name, id, before })),
     );
   }
 
@@ -230,12 +214,16 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
     // one comparison of the whole is much cheaper than a walk field by field.
     const changes = sameForms(want, have) ? [] : diffFields(have, want);
     if (changes.length === 0) unchanged += 1;
-    else upserts.get(kind)?.push({ op: 'update', kind, id: desired.id, before: current, after: desired, changes });
+    else upserts.get(kind.name)?.push({ op: 'update', kind: kind.name, id: desired.id, before: current, after: desired, changes });
   }
 
   conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
 
-  const steps = inApplyOrder([...upserts.values(), ...deletes.values()].flat());
+  // In apply order (see `inApplyOrder`), phase by phase: each kind's steps are mostly in id
+  // order already (creates, then updates), which sorting finds at once.
+  const steps: PlanStep[] = [];
+  for (const kind of KINDS) for (const step of upserts.get(kind.name)!.sort(byId)) steps.push(step);
+  for (const kind of KINDS_TO_DELETE) for (const step of deletes.get(kind.name)!.sort(byId)) steps.push(step);
 
   return {
     group,
@@ -252,11 +240,12 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
 }
 
 /**
- * Steps in the order a plan applies them: creates and updates upstreams → services → routes, then
- * deletes routes → services → upstreams, each kind by id.
+ * Steps in the order a plan applies them: creates and updates kind by kind in `KINDS` order, then
+ * deletes in the reverse order, each kind by id.
  */
 function inApplyOrder(steps: readonly PlanStep[]): PlanStep[] {
-  const rank = (s: PlanStep) => (s.op === 'delete' ? UPSERT_ORDER.length + DELETE_ORDER.indexOf(s.kind) : UPSERT_ORDER.indexOf(s.kind));
+  const kinds = KINDS.length;
+  const rank = (s: PlanStep) => (s.op === 'delete' ? 2 * kinds - 1 - kindRank(s.kind) : kindRank(s.kind));
   return [...steps].sort((a, b) => rank(a) - rank(b) || byId(a, b));
 }
 
@@ -283,7 +272,7 @@ export function invertPlan(plan: Plan): Plan {
 }
 
 function byKindAndId(a: Conflict, b: Conflict): number {
-  return APISIX_KINDS.indexOf(a.kind) - APISIX_KINDS.indexOf(b.kind) || byId(a, b);
+  return kindRank(a.kind) - kindRank(b.kind) || byId(a, b);
 }
 
 /** `plan` with more conflicts (found outside the planner, e.g. objects of other kinds), in order. */
@@ -302,25 +291,26 @@ function referenceConflicts(
   for (const steps of deletes.values()) for (const s of steps) deleted.add(`${s.kind}/${s.id}`);
   if (deleted.size === 0) return [];
 
-  const remaining: Array<readonly [ApisixKind, ApisixObject]> = [];
-  for (const kind of APISIX_KINDS) {
-    for (const obj of live[kind]) if (!isOwnedBy(obj, group)) remaining.push([kind, obj]);
-    for (const obj of desired[kind]) remaining.push([kind, obj]);
+  const remaining: Array<readonly [KindDescriptor, ApisixObject]> = [];
+  for (const kind of KINDS) {
+    if (kind.references.length === 0) continue;
+    for (const obj of live[kind.name]) if (!isOwnedBy(kind, obj, group)) remaining.push([kind, obj]);
+    for (const obj of desired[kind.name]) remaining.push([kind, obj]);
   }
   const conflicts: Conflict[] = [];
   const seen = new Set<string>();
   for (const [kind, obj] of remaining) {
-    for (const ref of referencesOf(obj)) {
+    for (const ref of referencesOf(kind, obj)) {
       const key = `${ref.kind}/${ref.id}`;
       if (!deleted.has(key) || seen.has(key)) continue;
       seen.add(key);
-      const user = describeObject(kind, String(obj.id));
+      const user = describeObject(kind.name, String(obj.id));
       const target = describeObject(ref.kind, ref.id);
       conflicts.push({
         code: 'still-referenced',
         kind: ref.kind,
         id: ref.id,
-        referencedBy: { kind, id: String(obj.id) },
+        referencedBy: { kind: kind.name, id: String(obj.id) },
         message: `${target} is no longer in the snapshot, but ${user} still uses it, so it cannot be deleted`,
         hint: `change or remove ${user} first, or keep ${target} in the snapshot`,
       });
@@ -337,7 +327,7 @@ export function stepsBlockedIn(config: ApisixConfig, plan: Plan): PlanStep[] {
   return plan.steps.filter((step) => {
     if (step.op === 'delete') return false;
     const current = config[step.kind].find((o) => String(o.id) === step.id);
-    return current !== undefined && !isOwnedBy(current, plan.group);
+    return current !== undefined && !isOwnedBy(kindNamed(step.kind), current, plan.group);
   });
 }
 
@@ -378,15 +368,13 @@ export function planPhases(plan: Plan): PlanStep[][] {
  * included, are kept as they are; each kind stays sorted by id. Pure.
  */
 export function applyPlanToConfig(config: ApisixConfig, plan: Plan): ApisixConfig {
-  const result: Record<ApisixKind, ApisixObject[]> = { upstreams: [], services: [], routes: [] };
-  for (const kind of APISIX_KINDS) {
-    const objects = indexById(config[kind]);
+  return configOf(({ name }) => {
+    const objects = indexById(config[name]);
     for (const step of plan.steps) {
-      if (step.kind !== kind) continue;
+      if (step.kind !== name) continue;
       if (step.op === 'delete') objects.delete(step.id);
       else objects.set(step.id, step.after);
     }
-    result[kind] = [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
-  }
-  return result;
+    return [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+  });
 }

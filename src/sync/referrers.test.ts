@@ -3,13 +3,14 @@ import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import type { ApisixConfig } from '../model/apisix.js';
 import { planSync } from './plan.js';
 import { deletesReferable, referrerConflicts, referrerOf, referrersIn } from './referrers.js';
+import { REFERRER_KIND } from '../apisix/kinds/index.js';
 
 const labels = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 const split = (id: string) => ({ 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: id, weight: 1 }, { weight: 1 }] }] } });
 
 describe('referrers', () => {
   it('reduce an object to the upstreams and services it uses; a consumer is named by its username', () => {
-    expect(referrerOf('stream_routes', { id: 's1', server_port: 9100, upstream_id: 'u1', service_id: 'sv1' })).toEqual({
+    expect(referrerOf(REFERRER_KIND.stream_routes, { id: 's1', server_port: 9100, upstream_id: 'u1', service_id: 'sv1' })).toEqual({
       kind: 'stream_routes',
       id: 's1',
       uses: [
@@ -17,8 +18,8 @@ describe('referrers', () => {
         { kind: 'upstreams', id: 'u1' },
       ],
     });
-    expect(referrerOf('consumers', { username: 'jack', plugins: split('u2') })).toEqual({ kind: 'consumers', id: 'jack', uses: [{ kind: 'upstreams', id: 'u2' }] });
-    expect(referrerOf('global_rules', { id: 'g1', plugins: { 'limit-count': {} } })).toBeNull();
+    expect(referrerOf(REFERRER_KIND.consumers, { username: 'jack', plugins: split('u2') })).toEqual({ kind: 'consumers', id: 'jack', uses: [{ kind: 'upstreams', id: 'u2' }] });
+    expect(referrerOf(REFERRER_KIND.global_rules, { id: 'g1', plugins: { 'limit-count': {} } })).toBeNull();
   });
 
   it('are found in a whole configuration document, under the kinds that can use objects', () => {

@@ -7,8 +7,8 @@
  */
 import type { Conflict, Plan } from './plan.js';
 import type { ObjectRef } from '../model/apisix.js';
-import { REFERRER_KINDS, describeObject, referencesOf, type ReferrerKind } from '../apisix/references.js';
-
+import { describeObject, referencesOf } from '../apisix/references.js';
+import { REFERRER_KINDS, bodyKey, type ReferrerKind, type ResourceType } from '../apisix/kinds/index.js';
 
 /** An object of a `ReferrerKind`, reduced to what it uses. */
 export interface Referrer {
@@ -18,12 +18,12 @@ export interface Referrer {
   readonly uses: readonly ObjectRef[];
 }
 
-/** What an object of `kind` uses, or null when it uses no upstream or service. */
-export function referrerOf(kind: ReferrerKind, obj: Readonly<Record<string, unknown>>): Referrer | null {
-  const uses = referencesOf(obj);
+/** What an object of `kind` uses, or null when it uses nothing. Its id is its kind's id field (a consumer's `username`). */
+export function referrerOf(kind: ResourceType<ReferrerKind>, obj: Readonly<Record<string, unknown>>): Referrer | null {
+  const uses = referencesOf(kind, obj);
   if (uses.length === 0) return null;
-  const id = kind === 'consumers' && typeof obj.username === 'string' ? obj.username : String(obj.id);
-  return { kind, id, uses };
+  const key = bodyKey(kind, obj);
+  return { kind: kind.name, id: String(key ?? obj.id), uses };
 }
 
 /**
@@ -34,7 +34,7 @@ export function referrerOf(kind: ReferrerKind, obj: Readonly<Record<string, unkn
 export function referrersIn(doc: Readonly<Record<string, unknown>>): Referrer[] {
   const found: Referrer[] = [];
   for (const kind of REFERRER_KINDS) {
-    const items = doc[kind];
+    const items = doc[kind.standalone.key];
     if (!Array.isArray(items)) continue;
     for (const item of items) {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
@@ -45,9 +45,12 @@ export function referrersIn(doc: Readonly<Record<string, unknown>>): Referrer[] 
   return found;
 }
 
-/** Whether a plan deletes an upstream or a service: only then are referrers worth reading. */
+/** The kinds a referrer kind can refer to (upstreams and services): deletes of those are what referrers can block. */
+const REFERABLE: ReadonlySet<string> = new Set(REFERRER_KINDS.flatMap((k) => k.references.map((r) => r.kind)));
+
+/** Whether a plan deletes an object a referrer can use (an upstream or a service): only then are referrers worth reading. */
 export function deletesReferable(plan: Plan): boolean {
-  return plan.steps.some((s) => s.op === 'delete' && s.kind !== 'routes');
+  return plan.steps.some((s) => s.op === 'delete' && REFERABLE.has(s.kind));
 }
 
 /** `still-referenced` conflicts of `plan`'s deletes that a referrer uses, one per deleted object. */

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../core/canonical.js';
-import { APISIX_KINDS, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixKind, type ApisixObject } from '../model/apisix.js';
+import { LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
+import { KINDS, configOf, objectCount } from '../apisix/kinds/index.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
 import { stripServerFields } from '../apisix/normalize.js';
 import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo } from './plan.js';
@@ -50,8 +51,8 @@ const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
 /** The `{name, version}` pairs found in labels, by name then version, each pair once. */
 export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
   const pairs = new Map<string, { readonly name: string; readonly version: string }>();
-  for (const kind of APISIX_KINDS) {
-    for (const obj of config[kind]) {
+  for (const kind of KINDS) {
+    for (const obj of config[kind.name]) {
       const name = obj.labels?.[LABEL_SERVICE];
       const version = obj.labels?.[LABEL_VERSION];
       // A NUL cannot occur in a label: the key tells pairs apart.
@@ -83,7 +84,7 @@ export function summarizeSteps(plan: Plan): StepSummary[] {
 function sameOwnedState(a: ApisixConfig, b: ApisixConfig, group: string): boolean {
   const form = (config: ApisixConfig): string => {
     const owned = ownedObjects(config, group);
-    return canonicalJson(APISIX_KINDS.map((kind) => owned[kind].map((o) => stripServerFields(o))));
+    return canonicalJson(KINDS.map((kind) => owned[kind.name].map((o) => stripServerFields(kind, o))));
   };
   return form(a) === form(b);
 }
@@ -128,24 +129,19 @@ export function readsBackWrittenOnly(steps: number, objectsRead: number): boolea
   return steps <= READ_BACK_MAX_STEPS && steps * READ_BACK_RATIO < objectsRead;
 }
 
-function objectCount(config: ApisixConfig): number {
-  return APISIX_KINDS.reduce((n, kind) => n + config[kind].length, 0);
-}
-
 /**
  * `config` with the read-back objects in place of those at their ids (a null one removed, a new
  * one added), each kind still sorted by id. Every other object is kept as read before the run.
  */
 function withReadBack(config: ApisixConfig, entries: readonly ReadBackEntry[]): ApisixConfig {
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const result: Record<ApisixKind, readonly ApisixObject[]> = { ...config };
-  for (const kind of APISIX_KINDS) {
+  return configOf(({ name }) => {
     const found = new Map<string, ApisixObject | null>();
-    for (const entry of entries) if (entry.kind === kind) found.set(entry.id, entry.object);
-    if (found.size === 0) continue;
+    for (const entry of entries) if (entry.kind === name) found.set(entry.id, entry.object);
+    if (found.size === 0) return config[name];
     // The kind is sorted already: substitute in place, then merge in the (few) new ids.
     const kept: ApisixObject[] = [];
-    for (const obj of config[kind]) {
+    for (const obj of config[name]) {
       const id = String(obj.id);
       const now = found.get(id);
       if (now === undefined) {
@@ -163,9 +159,8 @@ function withReadBack(config: ApisixConfig, entries: readonly ReadBackEntry[]): 
       merged.push(obj);
     }
     while (i < kept.length) merged.push(kept[i++] as ApisixObject);
-    result[kind] = merged;
-  }
-  return result;
+    return merged;
+  });
 }
 
 /**

@@ -1,6 +1,11 @@
 /**
- * A stateful, in-process APISIX Admin API v3 (etcd mode) for `upstreams`, `services` and
- * `routes`, for the sync tests and the benchmark. Listens on 127.0.0.1, ephemeral port.
+ * A stateful, in-process APISIX Admin API v3 (etcd mode) for the kinds tagway writes (those of
+ * src/apisix/kinds: `upstreams`, `services`, `routes`), for the sync tests and the benchmark.
+ * Listens on 127.0.0.1, ephemeral port. Which kinds exist and their resource names come from the
+ * registry; what APISIX says and checks (messages, id fields, references) from this file's own
+ * tables, so the tests check tagway against APISIX's behaviour rather than against itself. A
+ * registered kind these tables do not know is stored and served like a plain resource keyed by
+ * its registry id field.
  *
  * Mirrors apache/apisix 3.x (read at 3.18.0):
  * - `apisix/admin/init.lua`: token check before anything else (`api_key` query argument or
@@ -74,17 +79,18 @@
  * - A `name` filter on objects without a `name` makes APISIX fail; here they just do not match.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { APISIX_KINDS, type ApisixKind } from '../../src/model/apisix.js';
+import type { ApisixKind } from '../../src/model/apisix.js';
+import { KINDS, isKindName, kindNamed } from '../../src/apisix/kinds/index.js';
 import { countWrites, listenWithFaults, type Faults, type RequestRecord } from './faults.js';
 
 export type { ApisixKind } from '../../src/model/apisix.js';
 
-/** Resources stored besides the three tagway writes: those that can use an upstream or a service. */
+/** Resources stored besides the kinds tagway writes: those that can use an upstream or a service. */
 export const EXTRA_KINDS = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
 export type ExtraKind = (typeof EXTRA_KINDS)[number];
 /** Every resource type the server stores. */
 export type ServerKind = ApisixKind | ExtraKind;
-const SERVER_KINDS: readonly ServerKind[] = [...APISIX_KINDS, ...EXTRA_KINDS];
+const SERVER_KINDS: readonly ServerKind[] = [...KINDS.map((k) => k.name), ...EXTRA_KINDS.filter((k) => !isKindName(k))];
 
 /** APISIX version whose Admin API these servers mirror; also sent in the `Server` header. */
 export const MIRRORED_APISIX_VERSION = '3.18.0';
@@ -150,8 +156,8 @@ interface Referrer {
   readonly viaPlugin: boolean;
 }
 
-/** `kind` of each resource (`resource.new`), as messages name it. */
-const SINGULAR: Readonly<Record<ServerKind, string>> = {
+/** `kind` of each resource (`resource.new`), as messages name it (a kind not listed: its registry `singular`). */
+const SINGULAR: Readonly<Partial<Record<ServerKind, string>>> = {
   upstreams: 'upstream',
   services: 'service',
   routes: 'route',
@@ -181,6 +187,17 @@ const DELETE_CHECKS: Readonly<Partial<Record<ServerKind, readonly { readonly kin
     { kind: 'stream_routes', name: 'stream_route', pluginOnly: false },
   ],
 };
+
+function singular(kind: ServerKind): string {
+  return SINGULAR[kind] ?? kindNamed(kind as ApisixKind).singular;
+}
+
+/** The body field a resource is keyed by, where it is not `id`: a consumer's `username` (`consumers.lua`). */
+const KEY_FIELDS: Readonly<Partial<Record<ServerKind, string>>> = { consumers: 'username' };
+
+function keyField(kind: ServerKind): string {
+  return KEY_FIELDS[kind] ?? (isKindName(kind) ? kindNamed(kind).id.field : 'id');
+}
 
 /** Methods a resource lacks (`unsupported_methods`): 404 "not found". */
 const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<string>>>> = {
@@ -240,8 +257,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
     },
     seed: (kind, id, value) => {
       const copy: JsonObject = structuredClone(value) as JsonObject;
-      if (kind === 'consumers') copy['username'] ??= id;
-      else if (copy['id'] === undefined) copy['id'] = id;
+      copy[keyField(kind)] ??= id;
       store.write(kind, id, copy);
     },
     reset: () => {
@@ -458,12 +474,13 @@ function expiry(ctx: AdminContext, args: URLSearchParams): number | null {
 
 function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
-  if (kind === 'consumers') return putConsumer(ctx, pathId, conf);
+  const field = keyField(kind);
+  if (field !== 'id') return putKeyed(ctx, kind, field, pathId, conf);
   const bodyId = isObject(conf) ? conf['id'] : undefined;
   const id = pathId ?? bodyId;
-  if (id === undefined || id === null) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (id === undefined || id === null) return badRequest(`missing ${singular(kind)} id`);
   if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
-  if (bodyId !== undefined && String(bodyId) !== String(id)) return badRequest(`wrong ${SINGULAR[kind]} id`);
+  if (bodyId !== undefined && String(bodyId) !== String(id)) return badRequest(`wrong ${singular(kind)} id`);
   conf['id'] = id;
 
   const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
@@ -476,24 +493,27 @@ function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefin
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
 }
 
-/** `consumers.lua`: the key is the body's `username` (a path id must equal it). */
-function putConsumer(ctx: AdminContext, pathId: string | undefined, conf: unknown): Reply {
+/**
+ * A resource keyed by a body field (`consumers.lua`: the key is the body's `username`, and a path
+ * id must equal it).
+ */
+function putKeyed(ctx: AdminContext, kind: ServerKind, field: string, pathId: string | undefined, conf: unknown): Reply {
   if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
-  const username = conf['username'];
-  if (typeof username !== 'string' || username === '') return badRequest('invalid configuration: property "username" is required');
-  if (pathId !== undefined && pathId !== username) return badRequest('wrong username');
-  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, 'consumers', conf);
+  const key = conf[field];
+  if (typeof key !== 'string' || key === '') return badRequest(`invalid configuration: property "${field}" is required`);
+  if (pathId !== undefined && pathId !== key) return badRequest(`wrong ${field}`);
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
   if (problem !== null) return badRequest(problem);
-  const previous = ctx.store.table('consumers').get(username);
+  const previous = ctx.store.table(kind).get(key);
   injectTimestamps(conf, previous?.value, ctx.now());
-  const created = ctx.store.write('consumers', username, conf);
-  return { status: created ? 201 : 200, body: { key: etcdKey('consumers', username), value: conf } };
+  const created = ctx.store.write(kind, key, conf);
+  return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
 }
 
 function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
   const bodyId = isObject(conf) ? conf['id'] : undefined;
-  if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${SINGULAR[kind]} id, do not need it`);
+  if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${singular(kind)} id, do not need it`);
   if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
 
   const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
@@ -507,7 +527,7 @@ function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefi
 }
 
 function deleteObject(ctx: AdminContext, kind: ServerKind, id: string | undefined, args: URLSearchParams): Reply {
-  if (id === undefined) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (id === undefined) return badRequest(`missing ${singular(kind)} id`);
   if (args.get('force') !== 'true') {
     const problem = ctx.store.deleteBlocker(kind, id);
     if (problem !== null) return badRequest(problem);
@@ -523,7 +543,7 @@ function patchObject(
   subPath: string,
   conf: unknown,
 ): Reply {
-  if (id === undefined) return badRequest(`missing ${SINGULAR[kind]} id`);
+  if (id === undefined) return badRequest(`missing ${singular(kind)} id`);
   if (conf === undefined) return badRequest('missing new configuration');
   if (subPath === '' && !isObject(conf)) return badRequest('invalid configuration');
   const entry = ctx.store.table(kind).get(id);
@@ -543,7 +563,7 @@ function patchObject(
 
   // check_conf(id, node_value, need_id = true, allow_time = true)
   const bodyId = isObject(next) ? next['id'] : undefined;
-  if (bodyId !== undefined && String(bodyId) !== id) return badRequest(`wrong ${SINGULAR[kind]} id`);
+  if (bodyId !== undefined && String(bodyId) !== id) return badRequest(`wrong ${singular(kind)} id`);
   if (!isObject(next)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(next)}`);
   next['id'] = id;
   const problem = checkObject(ctx, kind, next);
@@ -574,7 +594,7 @@ function checkObject(ctx: AdminContext, kind: ServerKind, conf: JsonObject): str
     }
   }
   const idFields =
-    kind === 'routes' || kind === 'stream_routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : kind === 'consumers' ? [] : ['id'];
+    kind === 'routes' || kind === 'stream_routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : keyField(kind) !== 'id' ? [] : ['id'];
   for (const field of idFields) {
     const value = conf[field];
     if (value !== undefined && !isValidId(value)) {
@@ -582,7 +602,7 @@ function checkObject(ctx: AdminContext, kind: ServerKind, conf: JsonObject): str
     }
   }
 
-  if (isApisixKind(kind)) {
+  if (isKindName(kind)) {
     const verdict = ctx.validate?.(kind, conf) ?? null;
     if (verdict !== null) return verdict;
   }
@@ -734,7 +754,7 @@ class AdminStore {
         referrers = new Map();
         this.#referrers.set(target, referrers);
       }
-      referrers.set(`${kind}/${id}`, { kind, id: String(value['id'] ?? value['username'] ?? id), viaPlugin });
+      referrers.set(`${kind}/${id}`, { kind, id: String(value[keyField(kind)] ?? id), viaPlugin });
     }
   }
 
@@ -790,10 +810,6 @@ function badRequest(message: string): Reply {
 
 function isKind(value: string): value is ServerKind {
   return (SERVER_KINDS as readonly string[]).includes(value);
-}
-
-function isApisixKind(kind: ServerKind): kind is ApisixKind {
-  return (APISIX_KINDS as readonly string[]).includes(kind);
 }
 
 function isIdLike(value: unknown): value is string | number {

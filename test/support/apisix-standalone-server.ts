@@ -33,8 +33,8 @@
  *   errors: [{ resource_type, resource_id, index, error }] }` and never stores anything.
  *
  * Left out, deliberately:
- * - Schemas and plugin checks of items (use `options.validate`); items of kinds other than
- *   routes, services and upstreams get only the object-type and duplicate checks.
+ * - Schemas and plugin checks of items (use `options.validate`); items of kinds tagway does not
+ *   write (src/apisix/kinds) get only the object-type and duplicate checks.
  * - What the data plane does with the config (routing, `modifiedIndex`-driven reloads).
  * - Stricter than APISIX: a non-object body, or a resource key that is not a list, is a 400
  *   here (APISIX accepts some of these as an empty config and fails with a 500 on others).
@@ -43,6 +43,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ApisixKind } from '../../src/model/apisix.js';
+import { KINDS } from '../../src/apisix/kinds/index.js';
 import {
   checkToken,
   isObject,
@@ -60,7 +61,7 @@ import { countWrites, listenWithFaults, type Faults, type RequestRecord } from '
  * `constants.HTTP_ETCD_DIRECTORY` and `STREAM_ETCD_DIRECTORY`, in a fixed order (APISIX walks a
  * hash, so its order is unspecified; it only decides which of several errors is reported).
  */
-export const STANDALONE_RESOURCE_KEYS = [
+const APISIX_RESOURCE_KEYS = [
   'routes',
   'services',
   'upstreams',
@@ -74,8 +75,13 @@ export const STANDALONE_RESOURCE_KEYS = [
   'protos',
   'secrets',
   'stream_routes',
-] as const;
-export type StandaloneResourceKey = (typeof STANDALONE_RESOURCE_KEYS)[number];
+];
+
+/** The keys the server keeps: APISIX's, and the standalone key of any registered kind APISIX does not have. */
+export const STANDALONE_RESOURCE_KEYS: readonly string[] = [
+  ...APISIX_RESOURCE_KEYS,
+  ...new Set(KINDS.map((k) => k.standalone.key).filter((key) => !APISIX_RESOURCE_KEYS.includes(key))),
+];
 
 /** Metadata entries APISIX stores inside the config (and returns on GET) and sends as headers. */
 export const HEADER_DIGEST = 'X-Digest';
@@ -113,7 +119,8 @@ type JsonObject = Record<string, unknown>;
 
 const CONFIGS_PATH = '/apisix/admin/configs';
 const VALIDATE_PATH = '/apisix/admin/configs/validate';
-const MANAGED_KINDS: ReadonlySet<string> = new Set<ApisixKind>(['routes', 'services', 'upstreams']);
+/** The kind tagway writes under each standalone key (the first, where kinds share one): its items get the full checks. */
+const MANAGED_KINDS: ReadonlyMap<string, ApisixKind> = new Map([...KINDS].reverse().map((k) => [k.standalone.key, k.name]));
 
 export async function startStandaloneServer(options: StandaloneServerOptions = {}): Promise<StandaloneServer> {
   const apiKey = options.apiKey === undefined ? 'test-key' : options.apiKey;
@@ -360,10 +367,10 @@ function validateConfiguration(body: JsonObject, validate: AdminValidator | unde
   return errors;
 }
 
-function checkItem(key: StandaloneResourceKey, item: unknown, validate: AdminValidator | undefined): string | null {
+function checkItem(key: string, item: unknown, validate: AdminValidator | undefined): string | null {
   if (!isObject(item)) return `invalid configuration: wrong type: expected object, got ${jsonType(item)}`;
-  if (!MANAGED_KINDS.has(key)) return null;
-  const kind = key as ApisixKind;
+  const kind = MANAGED_KINDS.get(key);
+  if (kind === undefined) return null;
   if (kind === 'routes') {
     if (item['host'] !== undefined && item['hosts'] !== undefined) return 'only one of host or hosts is allowed';
     if (item['remote_addr'] !== undefined && item['remote_addrs'] !== undefined) {
@@ -381,7 +388,7 @@ function checkItem(key: StandaloneResourceKey, item: unknown, validate: AdminVal
 }
 
 /** `check_duplicate`: by `id`, or for consumers by `id` (credentials) or else `username`. */
-function duplicateOf(key: StandaloneResourceKey, item: JsonObject, seen: Set<string>): string | null {
+function duplicateOf(key: string, item: JsonObject, seen: Set<string>): string | null {
   let identifier: unknown = item['id'];
   let label = 'id';
   if (key === 'consumers' && identifier === undefined) {

@@ -11,6 +11,7 @@
  * - `TAGWAY_E2E_PROXY_URL`: the data plane (node_listen) of the etcd-mode APISIX.
  */
 import { LABEL_GROUP, type ApisixKind } from '../../src/model/apisix.js';
+import { KIND_NAMES, KINDS_TO_DELETE } from '../../src/apisix/kinds/index.js';
 import { startAdminServer } from './apisix-admin-server.js';
 import { startStandaloneServer } from './apisix-standalone-server.js';
 
@@ -20,8 +21,8 @@ type JsonObject = Record<string, unknown>;
 /** Label that marks objects a scenario wrote straight to the gateway, so `clear` finds them. */
 export const SEEDED_LABEL = 'tagway-e2e';
 
-const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
-const DELETE_ORDER: readonly ApisixKind[] = ['routes', 'services', 'upstreams'];
+const KINDS: readonly ApisixKind[] = KIND_NAMES;
+const DELETE_ORDER: readonly ApisixKind[] = KINDS_TO_DELETE.map((k) => k.name);
 /** Fields APISIX sets itself and refuses (or treats specially) in a write. */
 const SERVER_FIELDS = ['create_time', 'update_time', 'modifiedIndex', 'createdIndex'];
 const LOCAL_KEY = 'local-e2e-key-5a1f0c93d7e24b68';

@@ -6,12 +6,12 @@ import { plural } from '../../diff/describe.js';
 import { maskSecretPair, maskSecrets } from '../../secrets/classify.js';
 import { pointerSegments } from '../../load/yaml-file.js';
 import type { ApisixKind } from '../../model/apisix.js';
+import { kindNamed } from '../../apisix/kinds/index.js';
+import { describeObject } from '../../apisix/references.js';
 import type { Conflict, FieldChange, Plan, PlanStep } from '../../sync/plan.js';
 import type { DriftReport, ObjectDrift, TargetDrift } from '../../sync/drift.js';
 import type { SyncErrorData } from '../../sync/errors.js';
 import type { RunningConfig } from '../../sync/report.js';
-
-const SINGULAR: Readonly<Record<ApisixKind, string>> = { upstreams: 'upstream', services: 'service', routes: 'route' };
 
 /** Longest rendering of one field value before it is cut. */
 const MAX_VALUE = 100;
@@ -19,7 +19,7 @@ const MAX_VALUE = 100;
 const MAX_FIELDS = 12;
 
 export function objectName(kind: ApisixKind, id: string): string {
-  return `${SINGULAR[kind]} ${id}`;
+  return describeObject(kind, id);
 }
 
 /** `sha256:` and the first 12 hex digits: enough to tell snapshots apart on a terminal. */
@@ -82,11 +82,15 @@ function at(pointer: string, value: unknown): unknown {
   return out;
 }
 
-/** A field change with its values masked the way `diff` masks them (plugin secrets, tokens). */
-export function maskFieldChange(change: FieldChange): FieldChange {
+/**
+ * A field change of an object of `kind` with its values masked the way `diff` masks them (plugin
+ * secrets, tokens, the kind's `secretFields`).
+ */
+export function maskFieldChange(kind: ApisixKind, change: FieldChange): FieldChange {
   const pair = maskSecretPair(
     'before' in change ? placed(change.path, change.before) : undefined,
     'after' in change ? placed(change.path, change.after) : undefined,
+    kindNamed(kind).secretFields,
   );
   return {
     path: change.path,
@@ -100,8 +104,8 @@ export function maskFieldChange(change: FieldChange): FieldChange {
  * One field change; `live` phrases it as target vs snapshot (drift), otherwise as the change a
  * sync makes (`before → after`).
  */
-export function renderFieldChange(raw: FieldChange, style: 'live' | 'plan'): string {
-  const change = maskFieldChange(raw);
+export function renderFieldChange(kind: ApisixKind, raw: FieldChange, style: 'live' | 'plan'): string {
+  const change = maskFieldChange(kind, raw);
   const path = change.path === '' ? '/' : change.path;
   if (style === 'live') {
     if (change.op === 'add') return `${path}: not on the target; snapshot ${show(change.after)}`;
@@ -113,8 +117,8 @@ export function renderFieldChange(raw: FieldChange, style: 'live' | 'plan'): str
   return `${path}: ${show(change.before)} → ${show(change.after)}`;
 }
 
-export function renderFieldChanges(changes: readonly FieldChange[], style: 'live' | 'plan', indent: string): string[] {
-  const lines = changes.slice(0, MAX_FIELDS).map((c) => `${indent}${renderFieldChange(c, style)}`);
+export function renderFieldChanges(kind: ApisixKind, changes: readonly FieldChange[], style: 'live' | 'plan', indent: string): string[] {
+  const lines = changes.slice(0, MAX_FIELDS).map((c) => `${indent}${renderFieldChange(kind, c, style)}`);
   if (changes.length > MAX_FIELDS) lines.push(`${indent}… and ${plural(changes.length - MAX_FIELDS, 'more field')}`);
   return lines;
 }
@@ -180,7 +184,7 @@ function renderTargetDrift(t: TargetDrift): string[] {
     lines.push(`    runs ${describeRuns(t.runs)}`);
     for (const o of t.objects) {
       lines.push(`    ${o.state.padEnd(7)}  ${objectName(o.kind, o.id)}`);
-      lines.push(...renderFieldChanges(o.fields, 'live', '               '));
+      lines.push(...renderFieldChanges(o.kind, o.fields, 'live', '               '));
     }
     lines.push(...renderConflicts(t.conflicts, '    '));
   }
@@ -214,14 +218,15 @@ export function renderDrift(report: DriftReport): string {
 }
 
 function maskStep(step: PlanStep): PlanStep {
+  const fields = kindNamed(step.kind).secretFields;
   switch (step.op) {
     case 'create':
-      return { ...step, after: maskSecrets(step.after) };
+      return { ...step, after: maskSecrets(step.after, fields) };
     case 'delete':
-      return { ...step, before: maskSecrets(step.before) };
+      return { ...step, before: maskSecrets(step.before, fields) };
     case 'update': {
-      const pair = maskSecretPair(step.before, step.after);
-      return { ...step, before: pair.before ?? step.before, after: pair.after ?? step.after, changes: step.changes.map(maskFieldChange) };
+      const pair = maskSecretPair(step.before, step.after, fields);
+      return { ...step, before: pair.before ?? step.before, after: pair.after ?? step.after, changes: step.changes.map((c) => maskFieldChange(step.kind, c)) };
     }
   }
 }
@@ -240,7 +245,7 @@ export function driftJson(report: DriftReport): DriftReport {
     ...report,
     targets: report.targets.map((t) => ({
       ...t,
-      objects: t.objects.map((o) => ({ ...o, fields: o.fields.map(maskFieldChange) })),
+      objects: t.objects.map((o) => ({ ...o, fields: o.fields.map((c) => maskFieldChange(o.kind, c)) })),
       plan: t.plan === null ? null : maskPlan(t.plan),
     })),
   };

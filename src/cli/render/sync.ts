@@ -127,7 +127,7 @@ export function renderRollout(report: RolloutReport): string {
 
 function planStepLines(step: PlanStep, indent: string): string[] {
   if (step.op !== 'update') return [`${indent}${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}`];
-  return [`${indent}~ ${objectName(step.kind, step.id)}`, ...renderFieldChanges(step.changes, 'plan', `${indent}    `)];
+  return [`${indent}~ ${objectName(step.kind, step.id)}`, ...renderFieldChanges(step.kind, step.changes, 'plan', `${indent}    `)];
 }
 
 function dryRunHeadline(t: TargetDrift): string {

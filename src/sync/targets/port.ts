@@ -6,8 +6,9 @@ import type { Referrer } from '../referrers.js';
 import type { ObjectRef } from '../../model/apisix.js';
 
 /**
- * What a target holds now: every upstream, service and route on it, whoever owns them (the
- * planner decides ownership), each kind sorted by id, as the target returns them.
+ * What a target holds now: every object of every registered kind on it (src/apisix/kinds),
+ * whoever owns them (the planner decides ownership), each kind sorted by id, as the target
+ * returns them (with an `id` taken from the kind's id field).
  */
 export interface LiveState {
   readonly config: ApisixConfig;
@@ -112,8 +113,8 @@ export interface TargetLease {
  * - `apply` executes a conflict-free plan computed against a `read` of this target and does not
  *   throw for gateway failures: it reports them, after undoing what it already changed.
  * - `readReferrers` (optional) reads the objects of the kinds tagway does not write that use an
- *   upstream or a service (stream routes, plugin configs, global rules, consumers, consumer
- *   groups; see referrers.ts), or throws like `read`. The engine calls it only when a plan
+ *   upstream or a service (`REFERRER_KINDS`: stream routes, plugin configs, global rules,
+ *   consumers, consumer groups; see referrers.ts), or throws like `read`. The engine calls it only when a plan
  *   deletes an upstream or a service. A kind the target does not serve has none.
  * - `readBack` (optional) reads only the given objects, one entry per ref in the order given, or
  *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see

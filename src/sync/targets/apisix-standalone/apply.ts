@@ -1,4 +1,5 @@
-import { APISIX_KINDS, type ApisixConfig } from '../../../model/apisix.js';
+import type { ApisixConfig } from '../../../model/apisix.js';
+import { STANDALONE_LISTS, bodyOf } from '../../../apisix/kinds/index.js';
 import { SyncError, errorData, interruptedError } from '../../errors.js';
 import { sameJson } from '../../../apisix/normalize.js';
 import { applyPlanToConfig, blockedError, ownedObjects, stepsBlockedIn, type Plan } from '../../plan.js';
@@ -16,16 +17,16 @@ const NOTHING_TO_RESTORE: RestoreReport = { attempted: false, ok: true, failures
  * version for a type, bumps it and takes the body's list, empty if absent
  * (`apisix/admin/standalone.lua` `update`). So every list and version read is sent back: types
  * tagway does not manage (consumers, ssls, ...) keep their version and stay as they are; of the
- * three managed types, a changed one gets version + 1 and its whole list (other owners' objects
- * included), an unchanged one keeps its version.
+ * managed types (`STANDALONE_LISTS`), a changed one gets version + 1 and its whole list (other
+ * owners' objects included, each as read), an unchanged one keeps its version.
  */
 export function configsBody(state: StandaloneState, next: ApisixConfig): Record<string, unknown> {
   const body: Record<string, unknown> = { ...state.raw };
-  for (const kind of APISIX_KINDS) {
-    const versionKey = `${kind}_conf_version`;
+  for (const { key, kinds } of STANDALONE_LISTS) {
+    const versionKey = `${key}_conf_version`;
     const current = state.raw[versionKey];
-    const changed = !sameJson(state.config[kind], next[kind]);
-    body[kind] = next[kind].map((obj) => state.asRead.get(obj) ?? obj);
+    const changed = kinds.some((kind) => !sameJson(state.config[kind.name], next[kind.name]));
+    body[key] = kinds.flatMap((kind) => next[kind.name].map((obj) => state.asRead.get(obj) ?? bodyOf(kind, obj)));
     if (typeof current === 'number') body[versionKey] = changed ? current + 1 : current;
     else if (changed) body[versionKey] = 1;
   }

@@ -1,5 +1,6 @@
-import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
+import type { ApisixConfig, ApisixObject } from '../../../model/apisix.js';
 import { SyncError } from '../../errors.js';
+import { bodyKey, configOf, standaloneItemsOf, type KindDescriptor } from '../../../apisix/kinds/index.js';
 import type { AdminClient } from '../apisix/client.js';
 
 export const CONFIGS_PATH = '/apisix/admin/configs';
@@ -11,7 +12,7 @@ export const METADATA_KEYS = ['X-Digest', 'X-Last-Modified'] as const;
 export interface StandaloneState {
   /** Every resource list and `<kind>_conf_version` returned, metadata keys removed. */
   readonly raw: Readonly<Record<string, unknown>>;
-  /** Upstreams, services and routes of `raw`, sorted by id. */
+  /** The objects of every kind in `raw`, sorted by id. */
   readonly config: ApisixConfig;
   /** `X-Digest` the instance reports, null before its first update. */
   readonly digest: string | null;
@@ -23,34 +24,40 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The objects of `kind` in `raw` (its items of the kind's standalone key), each with its `id` a
+ * string taken from the kind's id field.
+ */
 function objectsOf(
   client: AdminClient,
   raw: Record<string, unknown>,
-  kind: ApisixKind,
+  kind: KindDescriptor,
   asRead: WeakMap<ApisixObject, unknown>,
 ): ApisixObject[] {
-  const items = raw[kind];
+  const key = kind.standalone.key;
+  const items = raw[key];
   // An empty Lua table encodes as `{}`; an absent key is an empty list too.
   if (items === undefined || items === null || (isRecord(items) && Object.keys(items).length === 0)) return [];
   if (!Array.isArray(items)) {
     throw new SyncError({
       code: 'invalid-live-state',
       target: client.target,
-      message: `target ${client.target}: "${kind}" in GET ${CONFIGS_PATH} is not a list`,
+      message: `target ${client.target}: "${key}" in GET ${CONFIGS_PATH} is not a list`,
     });
   }
-  return items
+  return standaloneItemsOf(kind, items)
     .map((item) => {
-      if (!isRecord(item) || (typeof item.id !== 'string' && typeof item.id !== 'number')) {
+      const id = isRecord(item) ? bodyKey(kind, item) : undefined;
+      if (!isRecord(item) || id === undefined) {
         throw new SyncError({
           code: 'invalid-live-state',
           target: client.target,
-          message: `target ${client.target}: an item of "${kind}" in GET ${CONFIGS_PATH} has no id`,
+          message: `target ${client.target}: an item of "${key}" in GET ${CONFIGS_PATH} has no ${kind.id.field}`,
           hint: 'tagway can only keep objects it can tell apart; give every object an id',
         });
       }
-      if (typeof item.id === 'string') return item as ApisixObject;
-      const obj = { ...item, id: String(item.id) } as ApisixObject;
+      if (item.id === id && typeof id === 'string') return item as ApisixObject;
+      const obj = { ...item, id: String(id) } as ApisixObject;
       asRead.set(obj, item);
       return obj;
     })
@@ -73,6 +80,6 @@ export async function readStandaloneState(client: AdminClient): Promise<Standalo
   const headerDigest = res.headers['x-digest'];
   const digest = headerDigest ? headerDigest : typeof bodyDigest === 'string' && bodyDigest ? bodyDigest : null;
   const asRead = new WeakMap<ApisixObject, unknown>();
-  const [upstreams, services, routes] = APISIX_KINDS.map((kind) => objectsOf(client, raw, kind, asRead));
-  return { raw, config: { upstreams: upstreams ?? [], services: services ?? [], routes: routes ?? [] }, digest, asRead };
+  const config = configOf((kind) => objectsOf(client, raw, kind, asRead));
+  return { raw, config, digest, asRead };
 }

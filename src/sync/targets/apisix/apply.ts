@@ -1,26 +1,26 @@
 import { canonicalJson } from '../../../core/canonical.js';
-import type { ApisixKind, ApisixObject } from '../../../model/apisix.js';
+import type { ApisixObject } from '../../../model/apisix.js';
 import { SyncError, errorData, interruptedError, type SyncErrorData } from '../../errors.js';
 import { stripServerFields } from '../../../apisix/normalize.js';
+import { KINDS, KINDS_TO_DELETE, kindNamed, objectPath, type KindDescriptor } from '../../../apisix/kinds/index.js';
 import { planPhases, type Plan, type PlanStep } from '../../plan.js';
 import { runBounded } from '../../../core/bounded.js';
 import type { ApplyContext, ApplyReport, RestoreReport } from '../port.js';
 import type { AdminClient } from './client.js';
 
-export function objectPath(kind: ApisixKind, id: string): string {
-  return `/apisix/admin/${kind}/${encodeURIComponent(id)}`;
-}
-
-/** PUT body: the object without `id` (the path carries it) and without server fields. */
-export function putBody(obj: ApisixObject): Record<string, unknown> {
-  const { id: _id, ...body } = stripServerFields(obj);
+/**
+ * PUT body: the object without `id` (the path carries it; a kind keyed by another field keeps
+ * that field) and without the kind's server fields.
+ */
+export function putBody(kind: KindDescriptor, obj: ApisixObject): Record<string, unknown> {
+  const { id: _id, ...body } = stripServerFields(kind, obj);
   return body;
 }
 
-async function write(client: AdminClient, step: PlanStep): Promise<void> {
-  const path = objectPath(step.kind, step.id);
+async function write(client: AdminClient, kind: KindDescriptor, step: PlanStep): Promise<void> {
+  const path = objectPath(kind, step.id);
   if (step.op === 'delete') await client.request({ method: 'DELETE', path, allow: [404] });
-  else await client.request({ method: 'PUT', path, body: putBody(step.after) });
+  else await client.request({ method: 'PUT', path, body: putBody(kind, step.after) });
 }
 
 /** A failure after which the gateway certainly did not apply the request (it said so). */
@@ -39,12 +39,14 @@ export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: Appl
   const uncertain: PlanStep[] = [];
   let failure: SyncErrorData | null = null;
   for (const phase of planPhases(plan)) {
+    // A phase is one kind's steps.
+    const kind = kindNamed(phase[0]!.kind);
     const error = await runBounded(
       phase,
       ctx.concurrency,
       async (step) => {
         try {
-          await write(client, step);
+          await write(client, kind, step);
           done.push(step);
         } catch (e) {
           if (!definitelyNotApplied(e)) uncertain.push(step);
@@ -73,12 +75,13 @@ export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: Appl
  * object cannot be read.
  */
 async function unchangedSince(client: AdminClient, step: PlanStep): Promise<boolean> {
+  const kind = kindNamed(step.kind);
   try {
-    const res = await client.request({ method: 'GET', path: objectPath(step.kind, step.id), allow: [404] });
+    const res = await client.request({ method: 'GET', path: objectPath(kind, step.id), allow: [404] });
     if (step.op === 'create') return res.status === 404;
     const value = typeof res.body === 'object' && res.body !== null ? (res.body as { value?: unknown }).value : undefined;
     if (res.status === 404 || typeof value !== 'object' || value === null) return false;
-    return canonicalJson(putBody(value as ApisixObject)) === canonicalJson(putBody(step.before));
+    return canonicalJson(putBody(kind, value as ApisixObject)) === canonicalJson(putBody(kind, step.before));
   } catch {
     return false;
   }
@@ -88,9 +91,9 @@ async function unchangedSince(client: AdminClient, step: PlanStep): Promise<bool
  * Undoes a failed run from the state read before it (each step's `before`): `done` are writes
  * the gateway acknowledged; `uncertain` failed in a way that does not prove nothing happened (a
  * 5xx, a timeout, a dropped connection), so each is read first and undone only if it changed.
- * 1. put back the old body of every updated or deleted object, upstreams → services → routes, so
- *    each old object finds the objects it refers to;
- * 2. delete every created object, routes → services → upstreams (404 counts as done).
+ * 1. put back the old body of every updated or deleted object, kind by kind in `KINDS` order
+ *    (upstreams → services → routes), so each old object finds the objects it refers to;
+ * 2. delete every created object, in the reverse order (404 counts as done).
  * Old objects only refer to old objects, so after step 1 nothing refers to a created one.
  * Every undo request is tried, whatever happened to the others.
  */
@@ -118,20 +121,20 @@ export async function restoreSteps(
       });
     }
   };
-  for (const kind of ['upstreams', 'services', 'routes'] as const) {
-    const putBack = changed.filter((s) => s.kind === kind && s.op !== 'create');
+  for (const kind of KINDS) {
+    const putBack = changed.filter((s) => s.kind === kind.name && s.op !== 'create');
     await runBounded(putBack, concurrency, (step) =>
       attempt(async () => {
         if (step.op === 'create') return;
-        await client.request({ method: 'PUT', path: objectPath(step.kind, step.id), body: putBody(step.before) });
+        await client.request({ method: 'PUT', path: objectPath(kind, step.id), body: putBody(kind, step.before) });
       }),
     );
   }
-  for (const kind of ['routes', 'services', 'upstreams'] as const) {
-    const created = changed.filter((s) => s.kind === kind && s.op === 'create');
+  for (const kind of KINDS_TO_DELETE) {
+    const created = changed.filter((s) => s.kind === kind.name && s.op === 'create');
     await runBounded(created, concurrency, (step) =>
       attempt(async () => {
-        await client.request({ method: 'DELETE', path: objectPath(step.kind, step.id), allow: [404] });
+        await client.request({ method: 'DELETE', path: objectPath(kind, step.id), allow: [404] });
       }),
     );
   }

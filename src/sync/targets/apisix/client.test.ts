@@ -8,6 +8,7 @@ import { applyApisixPlan, restoreSteps } from './apply.js';
 import { AdminClient } from './client.js';
 import { PAGE_SIZE, listObjects, readObjects } from './read.js';
 import type { RequestTimeouts } from '../../timeouts.js';
+import { KIND } from '../../../apisix/kinds/index.js';
 
 const ORIGIN = 'http://gw.test:9180';
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
@@ -241,7 +242,7 @@ describe('listObjects', () => {
       const list = ids.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(item);
       expectRequest('GET', `/apisix/admin/routes?page=${page}&page_size=500`, 200, { total: ids.length, list });
     }
-    const objects = await listObjects(client(), 'routes');
+    const objects = await listObjects(client(), KIND.routes);
     expect(seen.map((s) => s.path)).toEqual([
       '/apisix/admin/routes?page=1&page_size=500',
       '/apisix/admin/routes?page=2&page_size=500',
@@ -259,7 +260,7 @@ describe('listObjects', () => {
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 501, list: page1 });
     expectRequest('GET', '/apisix/admin/routes?page=2&page_size=500', 200, { total: 502, list: page2 });
     expectRequest('GET', '/apisix/admin/routes?page=3&page_size=500', 200, { total: 502, list: [] });
-    const objects = await listObjects(client(), 'routes');
+    const objects = await listObjects(client(), KIND.routes);
     expect(objects.map((o) => o.id)).toEqual(['r0000', ...ids]);
     expect(objects.find((o) => o.id === 'r0500')?.uris).toEqual(['/again']);
     expect(objects.find((o) => o.id === 'r0499')?.uris).toEqual(['/']);
@@ -267,12 +268,12 @@ describe('listObjects', () => {
 
   it('reads an empty list encoded as an object', async () => {
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 0, list: {} });
-    expect(await listObjects(client(), 'routes')).toEqual([]);
+    expect(await listObjects(client(), KIND.routes)).toEqual([]);
   });
 
   it('refuses a response that is not an Admin API list', async () => {
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { hello: 'world' });
-    const error = await rejection(listObjects(client(), 'routes'));
+    const error = await rejection(listObjects(client(), KIND.routes));
     expect(error.code).toBe('invalid-live-state');
   });
 });
@@ -313,7 +314,7 @@ describe('readObjects', () => {
     ];
     expectRequest('GET', '/apisix/admin/routes?page=1&page_size=500', 200, { total: 2, list: items });
     for (const item of items) expectRequest('GET', `/apisix/admin/routes/${String(item.value.id)}`, 200, item);
-    const listed = await listObjects(client(), 'routes');
+    const listed = await listObjects(client(), KIND.routes);
     const read = await readObjects(client(), listed.map((o) => ({ kind: 'routes' as const, id: o.id })), 4);
     expect(read.map((e) => e.object)).toEqual(listed);
   });

@@ -32,9 +32,12 @@ import { LABEL_LEASE, LABEL_LEASE_HOST, LABEL_LEASE_PID, LABEL_LEASE_TTL, LABEL_
 import { processGone } from '../../lease/holder.js';
 import { SyncError, errorData } from '../../errors.js';
 import type { LeaseClaim, LeaseRequest, TargetLease } from '../port.js';
-import { objectPath } from './apply.js';
+import { KIND, objectPath } from '../../../apisix/kinds/index.js';
 import type { AdminClient } from './client.js';
 import { listItems } from './read.js';
+
+/** The kind of a lease object (an upstream, see above). */
+const LEASE_KIND = KIND.upstreams;
 
 /** Longest `desc` APISIX accepts (`schema_def.lua` `desc_def`). */
 const DESC_MAX = 256;
@@ -86,7 +89,7 @@ function numberOf(value: unknown): number | null {
 /** Renewals that lost their lease delete the object they re-created; other failures are not the run's concern. */
 async function removeQuietly(client: AdminClient, id: string): Promise<void> {
   try {
-    await client.request({ method: 'DELETE', path: objectPath('upstreams', id), allow: [404] });
+    await client.request({ method: 'DELETE', path: objectPath(LEASE_KIND, id), allow: [404] });
   } catch {
     // The object lapses by its ttl.
   }
@@ -108,7 +111,7 @@ export class AdminLease implements TargetLease {
     try {
       written = await client.request({
         method: 'PUT',
-        path: `${objectPath('upstreams', id)}?ttl=${request.ttlSeconds}`,
+        path: `${objectPath(LEASE_KIND, id)}?ttl=${request.ttlSeconds}`,
         body: leaseBody(request),
       });
     } catch (error) {
@@ -151,20 +154,20 @@ export class AdminLease implements TargetLease {
         (now !== null && other.updateTime !== null && now - other.updateTime > other.ttlSeconds) ||
         (other.process !== null && processGone(other.process.host, other.process.pid));
       if (!lapsed) return renewal ? { state: 'lost', holder: other.holder } : { state: 'queued', holder: other.holder };
-      await client.request({ method: 'DELETE', path: objectPath('upstreams', other.id), allow: [404] });
+      await client.request({ method: 'DELETE', path: objectPath(LEASE_KIND, other.id), allow: [404] });
       tookOver.push(other.holder);
     }
     return { state: 'held', tookOver };
   }
 
   async release(request: LeaseRequest): Promise<void> {
-    await this.#client.request({ method: 'DELETE', path: objectPath('upstreams', leaseId(request.group, request.token)), allow: [404] });
+    await this.#client.request({ method: 'DELETE', path: objectPath(LEASE_KIND, leaseId(request.group, request.token)), allow: [404] });
   }
 
   /** The group's lease objects, oldest first; null when the gateway keeps no creation order. */
   async #list(group: string): Promise<ListedLease[] | null> {
     const client = this.#client;
-    const path = `/apisix/admin/upstreams?label=${encodeURIComponent(LABEL_LEASE)}`;
+    const path = `/apisix/admin/${LEASE_KIND.admin.list}?label=${encodeURIComponent(LABEL_LEASE)}`;
     const res = await client.request({ method: 'GET', path });
     const leases: ListedLease[] = [];
     for (const item of listItems(client, path, res.body).items) {

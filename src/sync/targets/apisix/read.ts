@@ -1,12 +1,10 @@
-import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
+import type { ApisixConfig, ApisixObject, ObjectRef } from '../../../model/apisix.js';
 import { SyncError } from '../../errors.js';
 import { runBounded } from '../../../core/bounded.js';
 import type { ReadBackEntry } from '../port.js';
 import { referrerOf, type Referrer } from '../../referrers.js';
-import { objectPath } from './apply.js';
 import type { AdminClient } from './client.js';
-import type { ObjectRef } from '../../../model/apisix.js';
-import { REFERRER_KINDS } from '../../../apisix/references.js';
+import { KINDS, REFERRER_KINDS, bodyKey, configOf, kindNamed, objectPath, type KindDescriptor, type ResourceType } from '../../../apisix/kinds/index.js';
 
 /** Largest page the Admin API serves (`apisix/admin/v3_adapter.lua`: 10 ≤ page_size ≤ 500). */
 export const PAGE_SIZE = 500;
@@ -46,17 +44,24 @@ export function listItems(client: AdminClient, path: string, body: unknown): { i
 
 /**
  * The object of one item `{ key, value, createdIndex, modifiedIndex }` (a list item, or the body of
- * a single GET): `value` with its `id` as a string, taken from the key when `value` has none.
+ * a single GET): `value` with its `id` as a string: the kind's id field (`id`, a consumer's
+ * `username`), else taken from the key (`/apisix/<list>/<id>`).
  */
-function objectOf(client: AdminClient, path: string, item: unknown, what = 'a list item'): ApisixObject {
+function objectOf(kind: ResourceType, client: AdminClient, path: string, item: unknown, what = 'a list item'): ApisixObject {
   const value = isRecord(item) ? item.value : undefined;
   if (!isRecord(value)) throw invalid(client, path, `${what} without a "value" object`);
-  let id = value.id;
-  if (id === undefined && isRecord(item) && typeof item.key === 'string') id = item.key.split('/').pop();
+  let id: unknown = bodyKey(kind, value);
+  if (id === undefined && isRecord(item) && typeof item.key === 'string') id = idInKey(kind, item.key);
   if (typeof id !== 'string' && typeof id !== 'number') throw invalid(client, path, 'an object without an id');
   // `value` was just parsed from the response and belongs to no one else: set in place, not copied.
   if (value.id !== String(id)) value.id = String(id);
   return value as ApisixObject;
+}
+
+/** The id in an etcd key `/apisix/<list>/<id>` (an id may hold `/`), or its last segment. */
+function idInKey(kind: ResourceType, key: string): string | undefined {
+  const prefix = `/apisix/${kind.admin.list}/`;
+  return key.startsWith(prefix) ? key.slice(prefix.length) : key.split('/').pop();
 }
 
 /** Pages requested at once after the first: the gateway prepares one while the client reads another. */
@@ -67,7 +72,7 @@ const PAGE_CONCURRENCY = 4;
  * there are; the other pages are then requested a few at a time, and more are read one by one if
  * objects were created meanwhile (the total grew).
  */
-export async function listObjects(client: AdminClient, kind: ApisixKind): Promise<ApisixObject[]> {
+export async function listObjects(client: AdminClient, kind: KindDescriptor): Promise<ApisixObject[]> {
   return (await listPaged(client, kind, (obj) => obj, false)) ?? [];
 }
 
@@ -79,7 +84,7 @@ export async function listObjects(client: AdminClient, kind: ApisixKind): Promis
  */
 async function listPaged<T extends { readonly id: string }>(
   client: AdminClient,
-  resource: string,
+  kind: ResourceType,
   keep: (obj: ApisixObject) => T | null,
   optional: boolean,
 ): Promise<T[] | null> {
@@ -91,7 +96,7 @@ async function listPaged<T extends { readonly id: string }>(
   }
   // A type that is not served answers so on any page: the first decides.
   const readPage = async (page: number): Promise<Page | null> => {
-    const path = `/apisix/admin/${resource}?page=${page}&page_size=${PAGE_SIZE}`;
+    const path = `/apisix/admin/${kind.admin.list}?page=${page}&page_size=${PAGE_SIZE}`;
     const res = await client.request({ method: 'GET', path, ...(optional && page === 1 ? { allow: [400, 404] } : {}) });
     if (res.status === 404) return null;
     if (res.status === 400) {
@@ -108,7 +113,7 @@ async function listPaged<T extends { readonly id: string }>(
     const { items, total } = listItems(client, path, res.body);
     const kept: T[] = [];
     for (const item of items) {
-      const value = keep(objectOf(client, path, item));
+      const value = keep(objectOf(kind, client, path, item));
       if (value !== null) kept.push(value);
     }
     return { items: kept, listed: items.length, total };
@@ -167,10 +172,10 @@ export async function readReferrers(client: AdminClient): Promise<Referrer[]> {
   return kinds.flatMap((found) => found ?? []);
 }
 
-/** Upstreams, services and routes of the gateway, all owners, read concurrently. */
+/** The objects of every kind of the gateway, all owners, read concurrently. */
 export async function readApisixConfig(client: AdminClient): Promise<ApisixConfig> {
-  const [upstreams, services, routes] = await Promise.all(APISIX_KINDS.map((kind) => listObjects(client, kind)));
-  return { upstreams: upstreams ?? [], services: services ?? [], routes: routes ?? [] };
+  const lists = await Promise.all(KINDS.map((kind) => listObjects(client, kind)));
+  return configOf((_, i) => lists[i]!);
 }
 
 /**
@@ -185,7 +190,8 @@ export async function readObjects(client: AdminClient, refs: readonly ObjectRef[
     refs.map((ref, index) => ({ ref, index })),
     concurrency,
     async ({ ref, index }) => {
-      const path = objectPath(ref.kind, ref.id);
+      const kind = kindNamed(ref.kind);
+      const path = objectPath(kind, ref.id);
       const res = await client.request({ method: 'GET', path, allow: [404] });
       if (res.status === 404) {
         entries[index] = { kind: ref.kind, id: ref.id, object: null };
@@ -194,7 +200,7 @@ export async function readObjects(client: AdminClient, refs: readonly ObjectRef[
       // v2 wraps the item as `{ node: { key, value } }`.
       const body = res.body;
       const item = isRecord(body) && body.value === undefined && isRecord(body.node) ? body.node : body;
-      const object = objectOf(client, path, item, 'a response');
+      const object = objectOf(kind, client, path, item, 'a response');
       if (object.id !== ref.id) throw invalid(client, path, `the object with id ${object.id}`);
       entries[index] = { kind: ref.kind, id: ref.id, object };
     },

@@ -12,7 +12,7 @@ import { ioError, readStandaloneFile } from './read.js';
 const END = '#END\n';
 
 /**
- * The file's text: `renderStandaloneYaml` of the three managed kinds, then the file's other
+ * The file's text: `renderStandaloneYaml` of the registered kinds, then the file's other
  * top-level keys in code-point order, then `#END`. Deterministic, so an unchanged configuration
  * renders to the same bytes and is not rewritten.
  */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ApisixObject } from '../../../model/apisix.js';
+import { configOf } from '../../../apisix/kinds/index.js';
 import type { FileTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
 import type { ApplyContext, ApplyReport, LiveState, Target } from '../port.js';
@@ -30,14 +31,7 @@ export class FileTarget implements Target {
   async read(): Promise<LiveState> {
     await safeTargetPath(this.name, this.root, this.relPath);
     const { config } = await readStandaloneFile(this.name, this.path);
-    return {
-      config: {
-        upstreams: config.upstreams.map(withStringId),
-        services: config.services.map(withStringId),
-        routes: config.routes.map(withStringId),
-      },
-      digest: null,
-    };
+    return { config: configOf((kind) => config[kind.name].map(withStringId)), digest: null };
   }
 
   /** From the file's other top-level keys (`stream_routes`, `plugin_configs`, …), read again. */

@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { APISIX_KINDS, type ApisixConfig, type ApisixKind, type ApisixObject } from '../../../model/apisix.js';
+import type { ApisixConfig, ApisixObject } from '../../../model/apisix.js';
 import { SyncError } from '../../errors.js';
+import { STANDALONE_LISTS, bodyKey, configOf, emptyConfig, standaloneItemsOf, type KindDescriptor } from '../../../apisix/kinds/index.js';
 
 /** A standalone `apisix.yaml` as found on disk. */
 export interface FileState {
   /** The file's text, null when the file does not exist. */
   readonly text: string | null;
-  /** Its upstreams, services and routes as written (ids as found), each sorted by id. */
+  /**
+   * The objects of every kind as written, each sorted by id; ids as found, except that a kind
+   * keyed by another field than `id` gets an `id` from that field.
+   */
   readonly config: ApisixConfig;
   /** Its other top-level keys (consumers, ssls, plugins, global_rules, ...), kept as they are. */
   readonly others: Readonly<Record<string, unknown>>;
@@ -27,24 +31,26 @@ export function ioError(target: string, path: string, action: string, error: unk
   });
 }
 
-function objectsOf(target: string, path: string, doc: Record<string, unknown>, kind: ApisixKind): ApisixObject[] {
-  const items = doc[kind];
+function objectsOf(target: string, path: string, doc: Record<string, unknown>, kind: KindDescriptor): ApisixObject[] {
+  const key = kind.standalone.key;
+  const items = doc[key];
   if (items === undefined || items === null) return [];
   if (!Array.isArray(items)) {
-    throw new SyncError({ code: 'invalid-live-state', target, message: `target ${target}: "${kind}" in ${path} is not a list` });
+    throw new SyncError({ code: 'invalid-live-state', target, message: `target ${target}: "${key}" in ${path} is not a list` });
   }
-  for (const item of items) {
-    if (!isRecord(item) || (typeof item.id !== 'string' && typeof item.id !== 'number')) {
+  const objects = standaloneItemsOf(kind, items).map((item) => {
+    const id = isRecord(item) ? bodyKey(kind, item) : undefined;
+    if (!isRecord(item) || id === undefined) {
       throw new SyncError({
         code: 'invalid-live-state',
         target,
-        message: `target ${target}: an item of "${kind}" in ${path} has no id`,
+        message: `target ${target}: an item of "${key}" in ${path} has no ${kind.id.field}`,
         hint: 'tagway can only keep objects it can tell apart; give every object in the file an id',
       });
     }
-  }
-  const objects = items as ApisixObject[];
-  return [...objects].sort((a, b) => {
+    return (kind.id.field === 'id' ? item : { ...item, id }) as ApisixObject;
+  });
+  return objects.sort((a, b) => {
     const x = String(a.id);
     const y = String(b.id);
     return x < y ? -1 : x > y ? 1 : 0;
@@ -58,7 +64,7 @@ export async function readStandaloneFile(target: string, path: string): Promise<
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (isRecord(error) && error.code === 'ENOENT') {
-      return { text: null, config: { upstreams: [], services: [], routes: [] }, others: {} };
+      return { text: null, config: emptyConfig(), others: {} };
     }
     throw ioError(target, path, 'read', error);
   }
@@ -76,11 +82,12 @@ export async function readStandaloneFile(target: string, path: string): Promise<
   if (!isRecord(doc)) {
     throw new SyncError({ code: 'invalid-live-state', target, message: `target ${target}: ${path} is not a YAML mapping` });
   }
+  const managed = new Set(STANDALONE_LISTS.map((l) => l.key));
   const others: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) {
-    if (!(APISIX_KINDS as readonly string[]).includes(key)) others[key] = value;
+    if (!managed.has(key)) others[key] = value;
   }
-  const [upstreams, services, routes] = APISIX_KINDS.map((kind) => objectsOf(target, path, doc, kind));
-  return { text, config: { upstreams: upstreams ?? [], services: services ?? [], routes: routes ?? [] }, others };
+  const config = configOf((kind) => objectsOf(target, path, doc, kind));
+  return { text, config, others };
 }
 

@@ -1,0 +1,240 @@
+/**
+ * The registry of kinds, one row per kind: what each declares and what the stages derive from it.
+ * A new kind adds a row here (README.md, "Adding a kind").
+ */
+import { describe, expect, it } from 'vitest';
+import type { ApisixObject } from '../../model/apisix.js';
+import { describeObject, referencesOf } from '../references.js';
+import {
+  KIND,
+  KINDS,
+  KINDS_TO_DELETE,
+  KIND_NAMES,
+  REFERRER_KIND,
+  REFERRER_KINDS,
+  STANDALONE_LISTS,
+  bodyKey,
+  bodyOf,
+  configOf,
+  kindNamed,
+  objectPath,
+  phaseOrder,
+  standaloneItemsOf,
+  type KindDescriptor,
+} from './index.js';
+import { REGISTRY } from './registry.js';
+
+const owned = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
+const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'canary', weight: 10 }, { weight: 90 }] }] } };
+
+interface Row {
+  readonly kind: KindDescriptor;
+  readonly path: string;
+  /** A body as a gateway returns it, and the id tagway reads from it. */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly id: string;
+  readonly labels: boolean;
+  readonly serverFields: readonly string[];
+  /** Place among creates and updates, and among deletes. */
+  readonly upsert: number;
+  readonly delete: number;
+  /** An object of the kind and the objects it refers to. */
+  readonly sample: Readonly<Record<string, unknown>>;
+  readonly refs: readonly string[];
+  readonly standalone: string;
+  readonly secretFields: readonly string[];
+  readonly schema: string | null;
+}
+
+const TIMESTAMPS = ['create_time', 'update_time', 'modifiedIndex'];
+
+const ROWS: readonly Row[] = [
+  {
+    kind: KIND.upstreams,
+    path: '/apisix/admin/upstreams/petstore.canary',
+    body: { id: 'petstore.canary', nodes: [] },
+    id: 'petstore.canary',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 0,
+    delete: 2,
+    sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
+    refs: [],
+    standalone: 'upstreams',
+    secretFields: ['/tls/client_key'],
+    schema: 'upstream',
+  },
+  {
+    kind: KIND.services,
+    path: '/apisix/admin/services/petstore',
+    body: { id: 'petstore' },
+    id: 'petstore',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 1,
+    delete: 1,
+    sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
+    refs: ['upstreams/petstore', 'upstreams/canary'],
+    standalone: 'services',
+    secretFields: ['/upstream/tls/client_key'],
+    schema: 'service',
+  },
+  {
+    kind: KIND.routes,
+    path: '/apisix/admin/routes/petstore.list',
+    body: { id: 7 },
+    id: '7',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 2,
+    delete: 0,
+    sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
+    refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
+    standalone: 'routes',
+    secretFields: ['/upstream/tls/client_key'],
+    schema: 'route',
+  },
+];
+
+describe('the registered kinds', () => {
+  it('are the rows of this table, and the registry lists each once under its name', () => {
+    expect(ROWS.map((r) => r.kind.name).sort()).toEqual([...KIND_NAMES].sort());
+    for (const [name, kind] of Object.entries(REGISTRY)) expect(kind.name).toBe(name);
+    expect(KINDS.map((k) => kindNamed(k.name))).toEqual(KINDS);
+  });
+
+  for (const row of ROWS) {
+    describe(row.kind.name, () => {
+      const kind = row.kind;
+      it('has its Admin API paths', () => {
+        expect(objectPath(kind, row.path.split('/').pop()!)).toBe(row.path);
+        expect(kind.admin.list).toBe(kind.name);
+      });
+
+      it('takes the id of a read object from its id field', () => {
+        expect(String(bodyKey(kind, row.body))).toBe(row.id);
+        expect(bodyKey(kind, {})).toBeUndefined();
+      });
+
+      it(`is owned ${row.labels ? 'by its labels' : 'by its declared rule'}`, () => {
+        expect(kind.ownership.labels).toBe(row.labels);
+        if (!row.labels) return;
+        expect(kind.ownership.claimedBy({ id: 'x', labels: owned })).toBe('staging');
+        expect(kind.ownership.claimedBy({ id: 'x', labels: { 'tagway.group': 'staging' } })).toBeNull();
+        expect(kind.ownership.claimedBy({ id: 'x' })).toBeNull();
+        expect(kind.ownership.adopt('route r', 'staging')).toContain('"tagway.group": "staging"');
+      });
+
+      it('ignores the server fields of the gateway', () => {
+        expect(kind.serverFields).toEqual(row.serverFields);
+      });
+
+      it('is written and deleted in its place', () => {
+        expect(KINDS.indexOf(kind)).toBe(row.upsert);
+        expect(KINDS_TO_DELETE.indexOf(kind)).toBe(row.delete);
+      });
+
+      it('refers to the objects APISIX checks before a delete', () => {
+        expect(referencesOf(kind, row.sample).map((r) => `${r.kind}/${r.id}`)).toEqual(row.refs);
+      });
+
+      it('has its list in the standalone file', () => {
+        expect(kind.standalone.key).toBe(row.standalone);
+        expect(bodyOf(kind, row.body as ApisixObject)).toBe(row.body);
+      });
+
+      it('masks its declared secret fields and is checked against its schema', () => {
+        expect(kind.secretFields).toEqual(row.secretFields);
+        expect(kind.schema).toBe(row.schema);
+      });
+    });
+  }
+
+  it('are created after every kind they refer to, and deleted before them', () => {
+    for (const kind of KINDS) {
+      for (const rule of kind.references) {
+        if (rule.kind !== kind.name) expect(KINDS.indexOf(kindNamed(rule.kind))).toBeLessThan(KINDS.indexOf(kind));
+      }
+    }
+    expect(KINDS_TO_DELETE).toEqual([...KINDS].reverse());
+  });
+
+  it('have one standalone list per key, in code-point order', () => {
+    expect(STANDALONE_LISTS.map((l) => [l.key, l.kinds.map((k) => k.name)])).toEqual([
+      ['routes', ['routes']],
+      ['services', ['services']],
+      ['upstreams', ['upstreams']],
+    ]);
+  });
+
+  it('name objects in messages', () => {
+    expect(describeObject('routes', 'petstore.list')).toBe('route petstore.list');
+    expect(describeObject('plugin_configs', 'p1')).toBe('plugin config p1');
+  });
+
+  it('make a configuration with a list per kind', () => {
+    expect(Object.keys(configOf(() => []))).toEqual(KIND_NAMES);
+  });
+});
+
+describe('the kinds read for their references', () => {
+  const rows = [
+    { kind: REFERRER_KIND.stream_routes, idField: 'id', sample: { upstream_id: 'u', service_id: 's', plugins: split }, refs: ['services/s', 'upstreams/u'] },
+    { kind: REFERRER_KIND.plugin_configs, idField: 'id', sample: { upstream_id: 'u', plugins: split }, refs: ['upstreams/canary'] },
+    { kind: REFERRER_KIND.global_rules, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
+    { kind: REFERRER_KIND.consumers, idField: 'username', sample: { plugins: split }, refs: ['upstreams/canary'] },
+    { kind: REFERRER_KIND.consumer_groups, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
+  ];
+
+  it('are these, read in this order, and none is a kind tagway writes', () => {
+    expect(REFERRER_KINDS).toEqual(rows.map((r) => r.kind));
+    for (const kind of REFERRER_KINDS) expect(KIND_NAMES).not.toContain(kind.name);
+  });
+
+  for (const row of rows) {
+    it(`${row.kind.name}: keyed by ${row.idField}, listed at /apisix/admin/${row.kind.name}, refers to ${row.refs.join(', ')}`, () => {
+      expect(row.kind.id.field).toBe(row.idField);
+      expect(row.kind.admin.list).toBe(row.kind.name);
+      expect(row.kind.standalone.key).toBe(row.kind.name);
+      expect(referencesOf(row.kind, row.sample).map((r) => `${r.kind}/${r.id}`)).toEqual(row.refs);
+    });
+  }
+});
+
+describe('what a kind module can declare beyond the three kinds', () => {
+  const base = KIND.routes;
+  const kind = (name: string, references: KindDescriptor['references'], extra: Partial<KindDescriptor> = {}): KindDescriptor =>
+    ({ ...base, name, references, ...extra }) as unknown as KindDescriptor;
+
+  it('orders kinds by their references, kinds that do not depend on each other by name', () => {
+    const a = kind('a', [{ kind: 'routes', at: ['x'] }]);
+    const b = kind('b', []);
+    const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
+    expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
+  });
+
+  it('refuses references that go round in a circle', () => {
+    const x = kind('x', [{ kind: 'y' as 'routes', at: ['y_id'] }]);
+    const y = kind('y', [{ kind: 'x' as 'routes', at: ['x_id'] }]);
+    expect(() => phaseOrder([x, y])).toThrow(/circle: x, y/);
+  });
+
+  it('keys objects by a body field, which bodies sent to the gateway keep instead of the id', () => {
+    const consumers = kind('consumers', [], { id: { field: 'username' } });
+    expect(bodyKey(consumers, { username: 'jack', plugins: {} })).toBe('jack');
+    expect(bodyOf(consumers, { id: 'jack', username: 'jack' })).toEqual({ username: 'jack' });
+  });
+
+  it('puts ids with a slash into the path segment by segment', () => {
+    const secrets = kind('secrets', [], { admin: { list: 'secrets', object: 'secrets/{id}' } });
+    expect(objectPath(secrets, 'vault/my key')).toBe('/apisix/admin/secrets/vault/my%20key');
+    expect(objectPath(KIND.routes, 'a b')).toBe('/apisix/admin/routes/a%20b');
+  });
+
+  it('shares a standalone key with another kind, each taking the items it holds', () => {
+    const credentials = kind('credentials', [], { standalone: { key: 'consumers', holds: (item) => item['id'] !== undefined } });
+    const items = [{ username: 'jack' }, { id: 'jack/credentials/k1' }];
+    expect(standaloneItemsOf(credentials, items)).toEqual([{ id: 'jack/credentials/k1' }]);
+    expect(standaloneItemsOf(KIND.routes, items)).toEqual(items);
+  });
+});

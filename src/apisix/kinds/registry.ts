@@ -1,0 +1,16 @@
+/**
+ * Every kind tagway writes, one module each: adding a kind is a module and a line here (and its
+ * object type in src/model/apisix.ts `ApisixObjects`, which this record is checked against).
+ * Nothing else lists kinds; every stage iterates `KINDS` of index.ts.
+ */
+import type { ApisixKind } from '../../model/apisix.js';
+import type { KindDescriptor } from './descriptor.js';
+import { ROUTES } from './routes.js';
+import { SERVICES } from './services.js';
+import { UPSTREAMS } from './upstreams.js';
+
+export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
+  upstreams: UPSTREAMS,
+  services: SERVICES,
+  routes: ROUTES,
+};
