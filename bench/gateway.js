@@ -2,7 +2,7 @@
 // handling never shares an event loop (or a core's time slices) with the tagway under test.
 // Started by bench/run.js with `node --import tsx bench/gateway.js admin|standalone` and an IPC
 // channel: it sends `{ url, apiKey }` once listening, answers `{ type: 'writes' }` with
-// `{ writes }` and `{ type: 'reset' }` with `{ reset: true }`, and exits when the channel closes.
+// `{ writes }` (the writes of configuration: a sync's lease objects are not counted) and `{ type: 'reset' }` with `{ reset: true }`, and exits when the channel closes.
 import { startAdminServer } from '../test/support/apisix-admin-server.ts';
 import { startStandaloneServer } from '../test/support/apisix-standalone-server.ts';
 
@@ -14,7 +14,7 @@ if (kind !== 'admin' && kind !== 'standalone') {
 const server = kind === 'admin' ? await startAdminServer({ apiKey: 'bench-key' }) : await startStandaloneServer({ apiKey: 'bench-key' });
 
 process.on('message', (message) => {
-  if (message?.type === 'writes') process.send?.({ writes: server.writes() });
+  if (message?.type === 'writes') process.send?.({ writes: 'objectWrites' in server ? server.objectWrites() : server.writes() });
   else if (message?.type === 'reset') {
     server.reset();
     process.send?.({ reset: true });
