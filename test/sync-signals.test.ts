@@ -150,6 +150,9 @@ describe('tagway sync under SIGINT and SIGTERM', () => {
     eu1.faults.clear();
     eu1.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 1_000 } });
     const puts = eu1.requests.filter((r) => r.method === 'PUT').length;
+    // Two signals sent before the first is handled are one (POSIX does not queue them): the second
+    // goes only once the run has said it is stopping.
+    await waitFor('the first signal handled', () => run.stderr().includes('tagway: SIGINT: stopping'));
     await waitFor('the restore', () => eu1.requests.filter((r) => r.method === 'PUT').length > puts);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(130);
