@@ -391,6 +391,21 @@ describe('the sync command', () => {
     expect(report.targets[0]).toMatchObject({ target: 'eu-1', kind: 'apisix', status: 'applied', writes: STAGING_OBJECTS });
   });
 
+  it('--format json tells progress as JSON lines on stderr; --quiet tells none; a pipe gets no line for a short sync', async () => {
+    const json = await tagway(['sync', '--group', 'staging', '--format', 'json', '--target', 'eu-1'], repo.dir, env);
+    expect(json.code).toBe(0);
+    const events = json.stderr.trim().split('\n').map((line) => JSON.parse(line) as { event: string; target: string; phase?: string; done?: number; total?: number });
+    expect(events.filter((e) => e.event === 'phase').map((e) => e.phase)).toEqual(['preflight', 'apply', 'verify', 'done']);
+    expect(events.filter((e) => e.event === 'progress').at(-1)).toEqual({ event: 'progress', target: 'eu-1', phase: 'apply', done: STAGING_OBJECTS, total: STAGING_OBJECTS });
+    resetFleet(eu1, eu2, repo);
+    const quiet = await tagway(['sync', '--group', 'staging', '--format', 'json', '--target', 'eu-1', '--quiet'], repo.dir, env);
+    expect([quiet.code, quiet.stderr]).toEqual([0, '']);
+    resetFleet(eu1, eu2, repo);
+    const text = await tagway(['sync', '--group', 'staging', '--target', 'eu-1'], repo.dir, env);
+    expect([text.code, text.stderr]).toEqual([0, '']);
+    expectNoKey(json.stdout, json.stderr);
+  });
+
   it('--dry-run prints each plan and writes nothing', async () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);

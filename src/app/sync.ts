@@ -45,8 +45,13 @@ export interface SyncOptions {
   readonly allowPartial?: boolean;
   /** Stops the sync when aborted (see `RolloutOptions.signal`); its `reason` names the signal. */
   readonly signal?: AbortSignal;
-  /** Told when a target's writes start and end. */
+  /** Told what the sync of each target does as it goes (see `SyncEvent`): phases, writes done. */
   readonly onEvent?: (event: SyncEvent) => void;
+  /**
+   * Given the warnings of the compile (or of the snapshot file's group) as soon as the snapshot is
+   * loaded, before any target is contacted, so they are not held back until the sync ends.
+   */
+  readonly onCompiled?: (diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>) => void | Promise<void>;
   /**
    * How long to wait for another run of the group, for its local lock and its leases on the
    * targets together (docs/concurrent-runs.md). Default `DEFAULT_LOCK_TIMEOUT_MS`; 0 fails at once.
@@ -120,6 +125,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     env: options.env,
   });
   if (loaded.kind === 'findings') return { ...loaded, ok: false };
+  await options.onCompiled?.(loaded.diagnostics, loaded.sources);
 
   const { snapshot, fleet } = loaded;
   const targets = selectTargets(snapshot.group, fleet, options.targets);

@@ -45,9 +45,16 @@ interface Preflight {
  * Reads and plans every target, `parallel` at a time (see `planTarget`); once `signal` aborts no
  * further target is read (those have no entry). Never throws.
  */
-async function preflightTargets(snapshot: SyncSnapshot, targets: readonly Target[], parallel: number, signal?: AbortSignal): Promise<Map<Target, Preflight>> {
+async function preflightTargets(
+  snapshot: SyncSnapshot,
+  targets: readonly Target[],
+  parallel: number,
+  signal?: AbortSignal,
+  onEvent?: (event: SyncEvent) => void,
+): Promise<Map<Target, Preflight>> {
   const results = new Map<Target, Preflight>();
   await runBounded(targets, parallel, async (target) => {
+    onEvent?.({ type: 'phase', target: target.name, phase: 'preflight' });
     try {
       const read = await planTarget(snapshot, target);
       results.set(target, { read, failure: read.plan.conflicts.length > 0 ? blockedReport(snapshot, target, read, 'preflight') : null });
@@ -85,7 +92,7 @@ export async function rolloutTargets(
     ...(signal !== undefined ? { signal } : {}),
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
   };
-  const preflight = await preflightTargets(snapshot, targets, options.parallel ?? 8, signal);
+  const preflight = await preflightTargets(snapshot, targets, options.parallel ?? 8, signal, options.onEvent);
   const reports = new Map<Target, TargetReport>();
   for (const [target, { failure }] of preflight) if (failure !== null) reports.set(target, failure);
   const failedPreflight = targets.filter((t) => reports.has(t));
@@ -106,7 +113,10 @@ export async function rolloutTargets(
     );
     // Interrupted: the targets of the batch that finished go back too, so that each ends as it was.
     const results = stopped() ? await Promise.all(runs.map((r) => (r.undo === null ? r.report : r.undo()))) : runs.map((r) => r.report);
-    members.forEach((t, i) => reports.set(t, results[i] as TargetReport));
+    members.forEach((t, i) => {
+      reports.set(t, results[i] as TargetReport);
+      options.onEvent?.({ type: 'phase', target: t.name, phase: 'done' });
+    });
     if (signal !== undefined && stopped()) {
       interrupted = { by: abortReason(signal), batch };
       break;

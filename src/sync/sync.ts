@@ -5,7 +5,7 @@ import { SyncError, abortReason, errorData, inPhase, interruptedError, type Sync
 import { stripServerFields } from '../apisix/normalize.js';
 import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
-import type { ApplyReport, LiveState, ReadBackEntry, Target } from './targets/port.js';
+import type { ApplyContext, ApplyReport, LiveState, ReadBackEntry, Target } from './targets/port.js';
 import type { RunningConfig, StepSummary, SyncSnapshot, TargetReport } from './report.js';
 
 export interface SyncTargetOptions {
@@ -22,19 +22,23 @@ export interface SyncTargetOptions {
    * finished applying is left as it is (a rollout undoes it, see `TargetSync.undo`).
    */
   readonly signal?: AbortSignal;
-  /** Told when the target's writes start, and when they (and the read-back after them) are over. */
+  /** Told what the sync of the target does as it goes (see `SyncEvent`). */
   readonly onEvent?: (event: SyncEvent) => void;
 }
 
 /**
- * `writes-started`: the target is about to be written (the plan, or the undo of it);
- * `writes-ended`: those writes are over and the target was read back. Between the two a target
- * may hold some objects of the snapshot and some of the state before.
+ * What a sync tells as it goes, for progress output (and the CLI's second signal):
+ * - `writes-started`: the target is about to be written (the plan, or the undo of it);
+ *   `writes-ended`: those writes are over and the target was read back. Between the two a target
+ *   may hold some objects of the snapshot and some of the state before;
+ * - `phase`: the target enters a phase (`preflight`, `read`, `apply`, `verify`, `restore`), or is
+ *   `done` (its report made);
+ * - `progress`: of the `total` writes of the target's plan (or undo), `done` have been made.
  */
-export interface SyncEvent {
-  readonly type: 'writes-started' | 'writes-ended';
-  readonly target: string;
-}
+export type SyncEvent =
+  | { readonly type: 'writes-started' | 'writes-ended'; readonly target: string }
+  | { readonly type: 'phase'; readonly target: string; readonly phase: SyncPhase | 'done' }
+  | { readonly type: 'progress'; readonly target: string; readonly done: number; readonly total: number };
 
 /** A target's sync, and how to take it back while the run still goes on. */
 export interface TargetSync {
@@ -308,6 +312,7 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
   const done = (report: TargetReport): TargetSync => ({ report, undo: null });
   let read = options.preread;
   if (read === undefined) {
+    options.onEvent?.({ type: 'phase', target: target.name, phase: 'read' });
     try {
       read = await planTarget(snapshot, target);
     } catch (error) {
@@ -337,17 +342,19 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
   }
 
   const concurrency = options.concurrency ?? 16;
-  const event = (type: SyncEvent['type']) => options.onEvent?.({ type, target: target.name });
+  const event = (type: 'writes-started' | 'writes-ended') => options.onEvent?.({ type, target: target.name });
   event('writes-started');
+  options.onEvent?.({ type: 'phase', target: target.name, phase: 'apply' });
   let applied: ApplyReport;
   try {
-    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}) });
+    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}), ...writeCounter(target, plan, options) });
   } catch (error) {
     applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
 
   let after: LiveState | null = null;
   let readBackError: SyncErrorData | null = null;
+  options.onEvent?.({ type: 'phase', target: target.name, phase: applied.ok ? 'verify' : 'restore' });
   try {
     after = applied.ok ? await readAfterApply(target, plan, live, concurrency) : await target.read();
   } catch (error) {
@@ -411,9 +418,11 @@ function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState
  */
 async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions): Promise<TargetReport> {
   options.onEvent?.({ type: 'writes-started', target: target.name });
+  options.onEvent?.({ type: 'phase', target: target.name, phase: 'restore' });
+  const inverse = invertPlan(read.plan);
   let undone: ApplyReport;
   try {
-    undone = await target.apply(invertPlan(read.plan), { concurrency: options.concurrency ?? 16 });
+    undone = await target.apply(inverse, { concurrency: options.concurrency ?? 16, ...writeCounter(target, inverse, options) });
   } catch (error) {
     undone = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
@@ -444,6 +453,21 @@ async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRe
       ok: undone.ok,
       failures: failure === null ? [] : [{ request: failure.request ?? { method: '?', path: '?', status: null, attempts: 0 }, message: failure.message }],
       verified: restored.verified,
+    },
+  };
+}
+
+/** The `onWrites` of an apply that tells `progress` events: how many of the plan's writes are made. */
+function writeCounter(target: Target, plan: Plan, options: SyncTargetOptions): Pick<ApplyContext, 'onWrites'> {
+  const onEvent = options.onEvent;
+  if (onEvent === undefined) return {};
+  const total = plan.steps.length;
+  let done = 0;
+  onEvent({ type: 'progress', target: target.name, done, total });
+  return {
+    onWrites: (n) => {
+      done += n;
+      onEvent({ type: 'progress', target: target.name, done, total });
     },
   };
 }

@@ -12,6 +12,8 @@ With trusted keys configured (trusted_keys in tagway.yaml, or --trusted-key), a 
 
 One run of a group at a time: a sync takes the group's lock in the repository (.tagway/locks/, for runs on this machine) and a lease on each apisix target (its own lease object on the gateway, oldest first wins), renews them while it runs, proves them before reporting success, and removes them at the end. Another run of the group waits up to --lock-timeout (polling; 0 fails at once), then fails naming the run that holds it. A target whose lease could not be held (refused, lapsed, taken over) is read whole at the end and reports the snapshot only if it still holds it. See docs/concurrent-runs.md for what this guarantees and what it does not.
 
+While it runs, progress goes to stderr: a line per target redrawn in place on a terminal, a line per target every 5 s elsewhere, JSON lines with --format json; --quiet turns it off. Warnings of the compile are printed before any target is contacted.
+
 --dry-run reads every target and prints its plan without writing (it takes no lock). --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
 
 SIGINT or SIGTERM stops a sync cleanly: no new write starts, the writes in flight finish, the targets of the current batch are taken back to their state before the run (earlier batches keep the snapshot), the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once and names the targets that may hold a mix of the two configurations; the next sync takes them to the snapshot. See docs/interruptions.md.
@@ -47,6 +49,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       description: 'How long to wait for another run of the group (its lock, its leases on the targets): 30s, 5m, 0 fails at once.',
       default: '2m',
     }),
+    quiet: Flags.boolean({ description: 'Print no progress on stderr while the sync runs (the report is printed as always).', default: false }),
     format: formatFlag(['text', 'json'], 'text'),
   };
 
@@ -66,9 +69,20 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const lockTimeoutMs = durationFlag('--lock-timeout', flags['lock-timeout']);
-    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource, touchedServices }] = await this.library(
-      Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js')]),
+    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource, touchedServices }, { SyncProgress }] = await this.library(
+      Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js'), import('../render/progress.js')]),
     );
+    const progress = new SyncProgress({
+      mode: flags.quiet ? 'off' : flags.format === 'json' ? 'json' : process.stderr.isTTY === true ? 'live' : 'lines',
+      write: (text) => process.stderr.write(text),
+    });
+    // Where stderr is no terminal: a line per target still working every few seconds.
+    const ticker = setInterval(() => progress.tick(), PROGRESS_LINE_MS);
+    ticker.unref();
+    const onEvent = (event: SyncEvent): void => {
+      stop?.onEvent(event);
+      progress.onEvent(event);
+    };
     const outcome = await runSync({
       cwd: flags.cwd,
       env: process.env,
@@ -80,12 +94,18 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       dryRun: flags['dry-run'],
       allowPartial: flags['allow-partial'],
-      ...(stop !== null ? { signal: stop.signal, onEvent: stop.onEvent } : {}),
+      ...(stop !== null ? { signal: stop.signal } : {}),
+      onEvent,
+      // Warnings of the compile are printed when known, not after the sync.
+      onCompiled: (diagnostics, sources) => this.printDiagnostics(diagnostics, 'human', sources),
       lockTimeoutMs,
       onWait: ({ target, holder }) => {
         const what = target === null ? 'the group' : `target ${target}`;
         process.stderr.write(`tagway: ${what} is being synced by another run: ${holder}; waiting up to ${flags['lock-timeout']} (--lock-timeout)\n`);
       },
+    }).finally(() => {
+      clearInterval(ticker);
+      progress.finish();
     });
 
     if (outcome.kind === 'findings') {
@@ -94,7 +114,6 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       process.exitCode = EXIT.findings;
       return;
     }
-    await this.printDiagnostics(outcome.diagnostics, 'human', outcome.sources);
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
     } else {
@@ -105,6 +124,9 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     process.exitCode = interrupted !== null ? signalExit(interrupted.by) : outcome.ok ? EXIT.ok : EXIT.findings;
   }
 }
+
+/** How often a sync whose stderr is no terminal prints a line per target still working. */
+const PROGRESS_LINE_MS = 5_000;
 
 interface SignalStop {
   readonly signal: AbortSignal;
@@ -149,7 +171,7 @@ function stopOnSignals(): SignalStop {
     signal: controller.signal,
     onEvent: (event) => {
       if (event.type === 'writes-started') writing.add(event.target);
-      else writing.delete(event.target);
+      else if (event.type === 'writes-ended') writing.delete(event.target);
     },
     release: () => {
       process.off('SIGINT', onSignal);

@@ -25,6 +25,11 @@ export interface ApplyContext {
    * one request looks at it before that request only.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Told, as writes succeed, how many of the plan's steps they made (1 per Admin API request;
+   * every step at once for a target written in one request). For progress output only.
+   */
+  readonly onWrites?: (steps: number) => void;
 }
 
 export interface ReadBackContext {

@@ -32,8 +32,11 @@ export class ApisixStandaloneTarget implements Target {
   }
 
   /** Stops before the PUT when the group's objects changed since the last `read` (see apply.ts). */
-  apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
-    return applyStandalonePlan(this.#client, plan, this.#lastRead, ctx.signal);
+  async apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+    const report = await applyStandalonePlan(this.#client, plan, this.#lastRead, ctx.signal);
+    // One request writes every step.
+    if (report.ok) ctx.onWrites?.(plan.steps.length);
+    return report;
   }
 
   /** `HEAD /apisix/admin/configs`: the `X-Digest` of the last accepted PUT, without the body. */

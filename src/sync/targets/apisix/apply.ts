@@ -48,6 +48,7 @@ export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: Appl
         try {
           await write(client, kind, step);
           done.push(step);
+          ctx.onWrites?.(1);
         } catch (e) {
           if (!definitelyNotApplied(e)) uncertain.push(step);
           throw e;

@@ -42,7 +42,10 @@ export class FileTarget implements Target {
 
   async apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     await safeTargetPath(this.name, this.root, this.relPath);
-    return applyFilePlan(this.name, this.path, plan, ctx.signal);
+    const report = await applyFilePlan(this.name, this.path, plan, ctx.signal);
+    // One write of the file makes every step.
+    if (report.ok) ctx.onWrites?.(plan.steps.length);
+    return report;
   }
 
   async close(): Promise<void> {}
