@@ -31,6 +31,7 @@ export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 export abstract class TagwayCommand extends Command {
   static override baseFlags = {
     cwd: Flags.directory({ char: 'C', description: 'Run as if started in this folder (any folder inside the config repository).', default: '.', helpGroup: 'GLOBAL' }),
+    'no-color': Flags.boolean({ description: 'Print no colour, even on a terminal (so does the NO_COLOR environment variable).', default: false, helpGroup: 'GLOBAL' }),
   };
 
   /**
@@ -45,6 +46,16 @@ export abstract class TagwayCommand extends Command {
 
   protected print(text: string): void {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * Prints a text report (a diff, a sync or drift report) on stdout, coloured on a terminal
+   * (render/colour.ts): a pipe or a file gets the plain text.
+   */
+  protected async printReport(text: string): Promise<void> {
+    const { colourReport, wantsColour } = await import('./render/colour.js');
+    process.stdout.write(wantsColour(process.stdout, process.env, this.argv) ? colourReport(text) : text);
+    if (!text.endsWith('\n')) process.stdout.write('\n');
   }
 
   protected printJson(value: unknown): void {
@@ -65,7 +76,8 @@ export abstract class TagwayCommand extends Command {
     }
     if (diagnostics.length === 0) return;
     const lookup = (file: string, revision: string | undefined): string | null => sources.get(sourceKey(file, revision)) ?? null;
-    process.stderr.write(renderHuman(diagnostics, lookup, { color: process.stderr.isTTY === true && !process.env['NO_COLOR'] }));
+    const { wantsColour } = await import('./render/colour.js');
+    process.stderr.write(renderHuman(diagnostics, lookup, { color: wantsColour(process.stderr, process.env, this.argv) }));
   }
 
   /**

@@ -71,7 +71,8 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
       } else {
         // Warnings of the compared side only: the base's are not news (json carries both).
         await this.printDiagnostics(outcome.to.diagnostics, 'human', outcome.to.sources);
-        this.print(flags.format === 'markdown' ? renderDiffMarkdown(outcome.report) : renderDiffText(outcome.report));
+        if (flags.format === 'markdown') this.print(renderDiffMarkdown(outcome.report));
+        else await this.printReport(renderDiffText(outcome.report));
       }
     }
     if (outcome.report === null) process.exitCode = EXIT.findings;
@@ -92,7 +93,7 @@ Exit status: 0 no changes (or changes without --exit-code), 1 changes with --exi
       if (live.groups.length === 0) this.print('no group has targets to compare with');
       for (const g of live.groups) {
         if (g.kind === 'checked') {
-          this.print(renderLiveDiff(g));
+          await this.printReport(renderLiveDiff(g));
           continue;
         }
         await this.printDiagnostics(g.diagnostics, 'human', g.sources);

@@ -43,7 +43,7 @@ Exit status: 0; with --live, 1 when any target drifted or could not be read, or 
         await this.printDiagnostics(g.diagnostics, 'human', g.sources);
         this.print(`${g.group}: does not compile, so its fleet was not checked`);
       } else {
-        this.print(renderDrift(g.report));
+        await this.printReport(renderDrift(g.report));
       }
     }
   }

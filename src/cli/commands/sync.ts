@@ -117,8 +117,9 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
     } else {
-      process.stdout.write(renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)));
-      process.stdout.write(outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report));
+      await this.printReport(
+        renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)) + (outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report)),
+      );
     }
     const interrupted = outcome.kind === 'synced' ? outcome.report.interrupted : null;
     process.exitCode = interrupted !== null ? signalExit(interrupted.by) : outcome.ok ? EXIT.ok : EXIT.findings;
