@@ -23,7 +23,7 @@ import { closeTargets, createTargets } from '../src/sync/targets/create.js';
 import type { Target } from '../src/sync/targets/port.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetSpec } from '../src/model/target.js';
-import { startAdminServer, type AdminServer, type ServerKind } from './support/apisix-admin-server.js';
+import { isLeaseRequest, startAdminServer, type AdminServer, type ServerKind } from './support/apisix-admin-server.js';
 import { startStandaloneServer, type StandaloneServer } from './support/apisix-standalone-server.js';
 import { widgetOwner } from './support/widgets-kind.js';
 
@@ -150,7 +150,7 @@ describe('a fourth registered kind', () => {
       expect(stored).not.toHaveProperty('id');
       expect(await syncTarget(v1, gateway())).toMatchObject({ status: 'in-sync', writes: 0 });
       expect(await syncTarget(v2, gateway())).toMatchObject({ status: 'applied', writes: 1 });
-      expect(admin.requests.filter((r) => r.method !== 'GET').at(-1)).toMatchObject({ method: 'DELETE', path: '/apisix/admin/widgets/w2' });
+      expect(admin.requests.filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).at(-1)).toMatchObject({ method: 'DELETE', path: '/apisix/admin/widgets/w2' });
       expect([...admin.objects(WIDGETS as ServerKind).keys()]).toEqual(['w1']);
     });
 
@@ -160,7 +160,7 @@ describe('a fourth registered kind', () => {
       const report = await syncTarget(v1, gateway());
       expect(report).toMatchObject({ status: 'failed', restore: { attempted: true, ok: true, verified: true } });
       for (const kind of KINDS) expect(admin.objects(kind.name as ServerKind).size).toBe(0);
-      const deletes = admin.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+      const deletes = admin.requests.filter((r) => r.method === 'DELETE' && !isLeaseRequest(r)).map((r) => r.path);
       expect(deletes).toEqual(['/apisix/admin/widgets/w1', '/apisix/admin/routes/petstore.list', '/apisix/admin/services/petstore', '/apisix/admin/upstreams/petstore']);
     });
 

@@ -10,7 +10,7 @@ import { checkDriftTargets } from '../src/sync/drift.js';
 import { syncTarget } from '../src/sync/sync.js';
 import { closeTargets, createTargets } from '../src/sync/targets/create.js';
 import type { Target } from '../src/sync/targets/port.js';
-import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetReport } from '../src/sync/report.js';
 
@@ -87,11 +87,12 @@ function storedConfig(): Record<ApisixKind, Record<string, unknown>[]> {
 
 /** Every request since `start`, as `METHOD path`. */
 function requestsSince(start: number, on: AdminServer = server): string[] {
-  return on.requests.slice(start).map((r) => `${r.method} ${r.path}`);
+  return on.requests.slice(start).filter((r) => !isLeaseRequest(r)).map((r) => `${r.method} ${r.path}`);
 }
 
+/** Writes of configuration since `start` (a run's lease and its record of an unfinished run left out). */
 function writesSince(start: number): Array<string> {
-  return server.requests.slice(start).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+  return server.requests.slice(start).filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).map((r) => `${r.method} ${r.path}`);
 }
 
 async function syncOk(snapshot: SyncSnapshot, target = gateway()): Promise<TargetReport> {
@@ -384,6 +385,60 @@ describe('drift of an apisix gateway', () => {
     await closed.close();
     const report = await checkDriftTargets(snapshotOf(petstore), [gateway({ admin_url: closed.url })]);
     expect(report.targets[0]).toMatchObject({ status: 'unreachable', error: { code: 'unreachable' } });
+  });
+});
+
+describe('the record of a run that did not finish', () => {
+  const RECORD = 'tagway-lease.staging.unfinished';
+
+  it('is written before the first write, removed after the last, and not there when nothing changes', async () => {
+    const v1 = snapshotOf(petstore);
+    const start = server.requests.length;
+    await syncOk(v1);
+    const writes = server.requests.slice(start).filter((r) => r.method !== 'GET' && !r.path.includes('tagway-lease.staging.0'));
+    expect(writes[0]).toMatchObject({ method: 'PUT', path: `/apisix/admin/upstreams/${RECORD}` });
+    expect(writes.filter((r) => !r.path.includes('/tagway-lease.')).length).toBe(4);
+    expect(writes.at(-1)).toMatchObject({ method: 'DELETE', path: `/apisix/admin/upstreams/${RECORD}` });
+    expect(server.objects('upstreams').has(RECORD)).toBe(false);
+    const again = server.requests.length;
+    await syncOk(v1);
+    expect(server.requests.slice(again).some((r) => r.path.includes(RECORD))).toBe(false);
+  });
+
+  it('stays when the undo of a failed run fails, so the target shows as mixed even for a change of nodes alone; a completed sync removes it', async () => {
+    const v1 = snapshotOf(petstore, orders);
+    await syncOk(v1);
+    // Same versions, new nodes, orders removed: no version label tells the two states apart. The
+    // delete of orders' upstream keeps failing, and so does the undo that re-creates its service.
+    const v2 = snapshotOf({ ...petstore, nodes: '10.0.0.2' });
+    server.faults.add({ method: 'DELETE', path: '/apisix/admin/upstreams/orders', times: Infinity, action: { kind: 'status', status: 500, body: { error_msg: 'etcd write failed' } } });
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/services/orders', times: Infinity, action: { kind: 'status', status: 500, body: { error_msg: 'etcd write failed' } } });
+    const failed = await syncTarget(v2, gateway());
+    expect(failed).toMatchObject({ status: 'failed', restore: { attempted: true, ok: false } });
+    expect(server.objects('upstreams').has(RECORD)).toBe(true);
+    const drift = await checkDriftTargets(v2, [gateway()]);
+    expect(drift.targets[0]?.runs.state).toBe('mixed');
+    server.faults.clear();
+    expect(await syncOk(v2)).toMatchObject({ status: 'applied' });
+    expect(server.objects('upstreams').has(RECORD)).toBe(false);
+    expect((await checkDriftTargets(v1, [gateway()])).targets[0]?.runs.state).toBe('previous');
+  });
+
+  it('is removed after an undo that took every write back', async () => {
+    await syncOk(snapshotOf(petstore));
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/upstreams/petstore', times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: 'no' } } });
+    const report = await syncTarget(snapshotOf({ ...petstore, nodes: '10.0.0.9' }), gateway());
+    expect(report).toMatchObject({ status: 'failed', restore: { ok: true, verified: true } });
+    expect(server.objects('upstreams').has(RECORD)).toBe(false);
+  });
+
+  it('left by a run that died is removed by the next sync, even when it finds the target in sync', async () => {
+    const v1 = snapshotOf(petstore);
+    await syncOk(v1);
+    server.seed('upstreams', RECORD, { nodes: {}, desc: 'a sync that died', labels: { 'managed-by': 'tagway', 'tagway.unfinished': GROUP, 'tagway.unfinished-digest': v1.digest } });
+    expect((await checkDriftTargets(snapshotOf({ ...petstore, nodes: '10.0.0.3' }), [gateway()])).targets[0]?.runs.state).toBe('mixed');
+    expect(await syncTarget(v1, gateway())).toMatchObject({ status: 'in-sync', writes: 0 });
+    expect(server.objects('upstreams').has(RECORD)).toBe(false);
   });
 });
 

@@ -21,6 +21,12 @@ export const LABEL_LEASE = 'tagway.lease';
 /** The lease's time to live in seconds, so a run waiting for it judges its expiry by the holder's own terms. */
 export const LABEL_LEASE_TTL = 'tagway.lease-ttl';
 /**
+ * Marks the record of a run still writing an Admin API target (src/sync/targets/apisix/unfinished.ts):
+ * the value is the group; `tagway.unfinished-digest` the snapshot the run was taking there.
+ */
+export const LABEL_UNFINISHED = 'tagway.unfinished';
+export const LABEL_UNFINISHED_DIGEST = 'tagway.unfinished-digest';
+/**
  * The host and process of the run holding a lease: a run on the same host finds a lease whose
  * process is gone (Ctrl-C twice, `kill -9`) abandoned at once, without waiting for its ttl.
  */

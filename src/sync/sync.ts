@@ -101,9 +101,15 @@ function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
   return { state: 'snapshot', digest: snapshot.digest, services: servicesIn(snapshot.apisix) };
 }
 
+/**
+ * What a target that does not hold the snapshot runs: what it held before the run, or `mixed` when
+ * a run of the group started writing it and did not finish (its record is there,
+ * targets/apisix/unfinished.ts) or the group's objects carry two versions of one service.
+ */
 function runningPrevious(live: LiveState, group: string): RunningConfig {
   const services = servicesIn(ownedObjects(live.config, group));
-  return { state: isMixed(services) ? 'mixed' : 'previous', digest: live.digest, services };
+  const unfinished = live.unfinished?.some((run) => run.group === group) === true;
+  return { state: unfinished || isMixed(services) ? 'mixed' : 'previous', digest: live.digest, services };
 }
 
 /** Most steps a plan may have to be verified by reading back only the objects it wrote. */
@@ -326,6 +332,8 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
   const base = { target: target.name, kind: target.kind };
   const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
   if (plan.steps.length === 0) {
+    // The target holds the snapshot: the record of a run that did not finish is out of date.
+    if (live.unfinished?.some((run) => run.group === snapshot.group) === true) await target.clearUnfinished?.(snapshot.group);
     return done({ ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null });
   }
   const { signal } = options;

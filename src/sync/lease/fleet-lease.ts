@@ -102,6 +102,7 @@ class LeasedTarget implements Target {
   readonly kind: Target['kind'];
   readonly readBack?: (refs: readonly ObjectRef[], ctx: ReadBackContext) => Promise<readonly ReadBackEntry[]>;
   readonly readReferrers?: () => Promise<readonly Referrer[]>;
+  readonly clearUnfinished?: (group: string) => Promise<void>;
   readonly #entry: Entry;
   readonly #renew: () => Promise<void>;
 
@@ -115,6 +116,8 @@ class LeasedTarget implements Target {
     if (readBack !== undefined && (entry.state === 'held' || entry.state === 'none')) this.readBack = (refs, ctx) => readBack.call(inner, refs, ctx);
     const readReferrers = inner.readReferrers;
     if (readReferrers !== undefined) this.readReferrers = () => readReferrers.call(inner);
+    const clear = inner.clearUnfinished;
+    if (clear !== undefined) this.clearUnfinished = (group) => clear.call(inner, group);
   }
 
   read(): Promise<LiveState> {

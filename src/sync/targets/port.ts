@@ -14,6 +14,19 @@ export interface LiveState {
   readonly config: ApisixConfig;
   /** The digest the target itself reports for its configuration (standalone `X-Digest`), if any. */
   readonly digest: string | null;
+  /**
+   * Runs that started writing the target and did not finish (`apisix`: their record is still
+   * there, see targets/apisix/unfinished.ts). Absent for targets written in one request.
+   */
+  readonly unfinished?: readonly UnfinishedRun[];
+}
+
+/** A run that started writing a target and did not finish: its group, and the snapshot it was taking there. */
+export interface UnfinishedRun {
+  readonly group: string;
+  readonly digest: string | null;
+  /** What the record says, e.g. when the run started. */
+  readonly description: string | null;
 }
 
 export interface ApplyContext {
@@ -138,5 +151,7 @@ export interface Target {
   readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
   readonly lease?: TargetLease;
   reportedDigest?(): Promise<string | null>;
+  /** Removes the record of a run of `group` that did not finish (see `LiveState.unfinished`); best effort. */
+  clearUnfinished?(group: string): Promise<void>;
   close(): Promise<void>;
 }

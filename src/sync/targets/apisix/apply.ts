@@ -7,6 +7,7 @@ import { planPhases, type Plan, type PlanStep } from '../../plan.js';
 import { runBounded } from '../../../core/bounded.js';
 import type { ApplyContext, ApplyReport, RestoreReport } from '../port.js';
 import type { AdminClient } from './client.js';
+import { clearUnfinished, markUnfinished } from './unfinished.js';
 
 /**
  * PUT body: the object without `id` (the path carries it; a kind keyed by another field keeps
@@ -35,6 +36,24 @@ function definitelyNotApplied(error: unknown): boolean {
  * undoes what it changed (see `restoreSteps`).
  */
 export async function applyApisixPlan(client: AdminClient, plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
+  if (plan.steps.length === 0) return { ok: true, writes: 0 };
+  try {
+    if (ctx.signal?.aborted === true) return { ok: false, writes: 0, error: interruptedError(client.target, ctx.signal, 0, plan.steps.length), restore: NOTHING_DONE };
+    await markUnfinished(client, plan.group, plan.digest, new Date());
+  } catch (error) {
+    return { ok: false, writes: 0, error: errorData(error, client.target), restore: NOTHING_DONE };
+  }
+  const report = await applySteps(client, plan, ctx);
+  // Complete, or every write taken back: the target holds one state again.
+  if (report.ok || (report.restore.ok && report.restore.failures.length === 0)) await clearUnfinished(client, plan.group);
+  return report;
+}
+
+/** Nothing was written, so nothing is undone. */
+const NOTHING_DONE: RestoreReport = { attempted: false, ok: true, failures: [] };
+
+/** The plan's writes, phase by phase; on failure, the undo. */
+async function applySteps(client: AdminClient, plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
   const done: PlanStep[] = [];
   const uncertain: PlanStep[] = [];
   let failure: SyncErrorData | null = null;

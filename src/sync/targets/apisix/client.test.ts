@@ -354,12 +354,17 @@ describe('applyApisixPlan', () => {
         { op: 'delete', kind: 'routes', id: 'petstore.old', before: { id: 'petstore.old', uris: ['/old'], create_time: 1 } },
       ],
     };
+    expectRequest('PUT', '/apisix/admin/upstreams/tagway-lease.staging.unfinished', 201, {});
     expectRequest('PUT', '/apisix/admin/routes/petstore.list', 201, {});
     expectRequest('DELETE', '/apisix/admin/routes/petstore.old', 200, { deleted: '1' });
+    expectRequest('DELETE', '/apisix/admin/upstreams/tagway-lease.staging.unfinished', 200, { deleted: '1' });
     expect(await applyApisixPlan(client(), plan, { concurrency: 4 })).toEqual({ ok: true, writes: 2 });
-    expect(seen.map((s) => [s.method, s.path, s.body])).toEqual([
+    // The record of the unfinished run is written before the first write and removed after the last.
+    expect(seen.map((s) => [s.method, s.path, s.method === 'PUT' && s.path.includes('tagway-lease') ? 'record' : s.body])).toEqual([
+      ['PUT', '/apisix/admin/upstreams/tagway-lease.staging.unfinished', 'record'],
       ['PUT', '/apisix/admin/routes/petstore.list', { uris: ['/pets'], service_id: 'petstore' }],
       ['DELETE', '/apisix/admin/routes/petstore.old', undefined],
+      ['DELETE', '/apisix/admin/upstreams/tagway-lease.staging.unfinished', undefined],
     ]);
   });
 });

@@ -4,6 +4,7 @@ import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEnt
 import { applyApisixPlan } from './apply.js';
 import { AdminClient, type AdminClientOptions } from './client.js';
 import { AdminLease } from './lease.js';
+import { clearUnfinished, unfinishedIn } from './unfinished.js';
 import { readApisixConfig, readObjects, readReferrers } from './read.js';
 import type { Referrer } from '../../referrers.js';
 import type { ObjectRef } from '../../../model/apisix.js';
@@ -25,11 +26,16 @@ export class ApisixTarget implements Target {
   }
 
   async read(): Promise<LiveState> {
-    return { config: await readApisixConfig(this.#client), digest: null };
+    const config = await readApisixConfig(this.#client);
+    return { config, digest: null, unfinished: unfinishedIn(config['upstreams']) };
   }
 
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
     return applyApisixPlan(this.#client, plan, ctx);
+  }
+
+  clearUnfinished(group: string): Promise<void> {
+    return clearUnfinished(this.#client, group);
   }
 
   /** The other kinds' lists (`stream_routes`, `plugin_configs`, …), paged, reduced to their references. */
