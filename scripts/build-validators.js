@@ -12,7 +12,7 @@ const dist = path.join(root, 'dist');
 const standaloneCode = createRequire(import.meta.url)('ajv/dist/standalone').default;
 const { compiledHeader } = await import(new URL('../dist/core/compiled-validators.js', import.meta.url).href);
 const { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } = await import(new URL('../dist/validate/schemas.js', import.meta.url).href);
-const { createApisixAjv, APISIX_OBJECT_SCHEMAS } = await import(new URL('../dist/apisix/validator/schema.js', import.meta.url).href);
+const { createApisixAjv, apisixObjectSchemas } = await import(new URL('../dist/apisix/validator/schema.js', import.meta.url).href);
 const { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } = await import(new URL('../dist/apisix/validator/plugin-checks.js', import.meta.url).href);
 
 /**
@@ -32,7 +32,7 @@ function generate(ajv, schemas, made) {
 
 const sets = {
   files: generate(createFileAjv({ source: true }), SCHEMA_KINDS.map((kind) => [kind, readSchema(kind)]), fileSchemas()),
-  apisix: generate(createApisixAjv({ source: true }), Object.entries(APISIX_OBJECT_SCHEMAS), APISIX_OBJECT_SCHEMAS),
+  apisix: generate(createApisixAjv({ source: true }), Object.entries(apisixObjectSchemas()), apisixObjectSchemas()),
   plugins: generate(createPluginAjv({ source: true }), CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)]), pluginSchemas()),
 };
 const out = path.join(dist, 'core', 'compiled');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { APISIX_FORMATS, APISIX_OBJECT_SCHEMAS, createApisixAjv } from '../src/apisix/validator/schema.js';
+import { APISIX_FORMATS, apisixObjectSchemas, createApisixAjv } from '../src/apisix/validator/schema.js';
 import { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } from '../src/apisix/validator/plugin-checks.js';
 import { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 import { exampleFiles } from './support/example-repo.js';
@@ -36,21 +36,22 @@ function compare(ahead: ValidateFunction, runtime: ValidateFunction, values: rea
 describe('validators compiled ahead of time', () => {
   it('were built, for every schema', () => {
     expect(Object.keys(loadCompiled('files', fileSchemas()) ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
-    expect(Object.keys(loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(APISIX_OBJECT_SCHEMAS).sort());
+    expect(Object.keys(loadCompiled('apisix', apisixObjectSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(apisixObjectSchemas()).sort());
     expect(Object.keys(loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
   });
 
   it('are not used when made from other schemas', () => {
-    const changed = { ...APISIX_OBJECT_SCHEMAS, route: { ...APISIX_OBJECT_SCHEMAS.route, minProperties: 1 } };
+    const objects = apisixObjectSchemas();
+    const changed = { ...objects, route: { ...objects.route, minProperties: 1 } };
     expect(loadCompiled('apisix', changed, APISIX_FORMATS)).toBeNull();
     expect(loadCompiled('files', { ...fileSchemas(), extra: {} })).toBeNull();
   });
 
   it("APISIX's objects: the conformance cases, and each with a field broken", () => {
-    const ahead = loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS)!;
+    const ahead = loadCompiled('apisix', apisixObjectSchemas(), APISIX_FORMATS)!;
     const ajv = createApisixAjv();
     let invalid = 0;
-    for (const [name, schema] of Object.entries(APISIX_OBJECT_SCHEMAS)) {
+    for (const [name, schema] of Object.entries(apisixObjectSchemas())) {
       const runtime = ajv.compile(schema);
       const bodies = cases.filter((c) => `${c.kind}` === name).map((c) => c.body);
       const broken = bodies.map((b) => ({ ...b, id: {}, extra_field: 1 }));

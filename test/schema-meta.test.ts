@@ -9,7 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { allowSecretReferences } from '../src/apisix/validator/plugin-checks.js';
 import { PLUGIN_SCHEMAS } from '../src/apisix/validator/plugin-schemas.js';
-import { pluginMetaSchema, routeSchema, serviceSchema, upstreamSchema } from '../src/apisix/validator/schema.js';
+import { apisixObjectSchemas } from '../src/apisix/validator/schema.js';
 import { readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
@@ -26,8 +26,7 @@ describe('shipped schemas against their meta-schema', () => {
 
   it("APISIX's object and plugin schemas (draft-07)", () => {
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
-    const schemas = { route: routeSchema, service: serviceSchema, upstream: upstreamSchema, pluginMeta: pluginMetaSchema };
-    for (const [name, schema] of Object.entries(schemas)) {
+    for (const [name, schema] of Object.entries(apisixObjectSchemas())) {
       expect({ name, valid: ajv.validateSchema(schema) }).toEqual({ name, valid: true });
     }
     for (const [name, schema] of Object.entries(PLUGIN_SCHEMAS)) {

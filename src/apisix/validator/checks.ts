@@ -40,6 +40,11 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** An object as Lua holds it: an object, or the empty array (Lua has one empty table). */
+function asTable(value: unknown): JsonObject | undefined {
+  return isObject(value) ? value : Array.isArray(value) && value.length === 0 ? {} : undefined;
+}
+
 /** A property counts as present when it would be serialised: own and not `undefined`. */
 function has(object: JsonObject, key: string): boolean {
   return Object.hasOwn(object, key) && object[key] !== undefined;
@@ -86,7 +91,8 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
     report('/script', 'script cannot be combined with plugin_config_id');
   }
 
-  if (isObject(route.upstream)) checkUpstream(route.upstream, '/upstream', report);
+  const upstream = asTable(route.upstream);
+  if (upstream) checkUpstream(upstream, '/upstream', report);
   if (isObject(route.plugins)) checkPlugins(route.plugins, '/plugins', plugins, report);
   if (Array.isArray(route.vars)) checkVars(route.vars, '/vars', report);
   if (typeof route.filter_func === 'string' && route.filter_func.startsWith('function')) {
@@ -98,7 +104,8 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
 /** Checks of apisix/admin/services.lua on top of the service schema. */
 export function checkService(service: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
   checkForbiddenProperties(service, '', report);
-  if (isObject(service.upstream)) checkUpstream(service.upstream, '/upstream', report);
+  const upstream = asTable(service.upstream);
+  if (upstream) checkUpstream(upstream, '/upstream', report);
   if (isObject(service.plugins)) checkPlugins(service.plugins, '/plugins', plugins, report);
   if (typeof service.script === 'string' && service.script.length >= 10) checkScript(service.script, report);
 }

@@ -78,10 +78,12 @@ function collectErrors(kind: ApisixObjectKind, body: unknown, plugins: ReadonlyS
   if (!validate(body)) {
     for (const issue of schemaIssues(validate.errors ?? [], body)) report(issue.pointer, issue.message);
   }
-  if (!isObject(body)) return;
-  if (kind === 'route') checkRoute(body, plugins, report);
-  else if (kind === 'service') checkService(body, plugins, report);
-  else checkUpstreamObject(body, report);
+  // Lua has one empty table: an empty array is an empty object to the checks too.
+  const conf = Array.isArray(body) && body.length === 0 ? {} : body;
+  if (!isObject(conf)) return;
+  if (kind === 'route') checkRoute(conf, plugins, report);
+  else if (kind === 'service') checkService(conf, plugins, report);
+  else checkUpstreamObject(conf, report);
 }
 
 function sortUnique(errors: readonly ApisixObjectError[]): ApisixObjectError[] {

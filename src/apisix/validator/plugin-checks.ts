@@ -109,9 +109,9 @@ export function pluginSchemas(): Record<string, SchemaObject> {
   return Object.fromEntries(CHECKED_PLUGINS.map((name) => [name, pluginSchema(name)!]));
 }
 
-/** The ajv instance of the plugin schemas (strictRequired is off: a `then: {required: [...]}` names properties its parent defines). */
+/** The ajv instance of the plugin schemas. */
 export function createPluginAjv(options: { readonly source?: boolean } = {}): Ajv {
-  return createApisixAjv({ strictRequired: false, ...options });
+  return createApisixAjv(options);
 }
 
 /** Loads the plugin validators compiled ahead of time now rather than at first use (a caller waiting for git). */

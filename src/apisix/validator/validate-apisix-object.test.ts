@@ -140,7 +140,8 @@ const rows: readonly Row[] = [
   { name: 'unknown plugin', kind: 'route', body: route({ plugins: { 'no-such-plugin': {} } }), pointers: ['/plugins/no-such-plugin'] },
   { name: 'unknown plugin on a service', kind: 'service', body: { plugins: { 'my/plugin': {} } }, pointers: ['/plugins/my~1plugin'] },
   { name: 'plugin conf not an object', kind: 'route', body: route({ plugins: { echo: [] } }), pointers: ['/plugins/echo'] },
-  { name: 'plugins not an object', kind: 'route', body: route({ plugins: [] }), pointers: ['/plugins'] },
+  { name: 'plugins not an object', kind: 'route', body: route({ plugins: ['echo'] }), pointers: ['/plugins'] },
+  { name: 'plugins an empty array (Lua has one empty table)', kind: 'route', body: route({ plugins: [] }), pointers: [] },
   { name: 'plugin _meta', kind: 'route', body: route({ plugins: { echo: { _meta: { priority: 1, filter: [['arg_a', '==', '1']], disable: false } } } }), pointers: [] },
   { name: 'plugin _meta unknown field', kind: 'route', body: route({ plugins: { echo: { _meta: { prio: 1 } } } }), pointers: ['/plugins/echo/_meta/prio'] },
   { name: 'plugin _meta bad filter', kind: 'route', body: route({ plugins: { echo: { _meta: { filter: [['a', 'like', 'b']] } } } }), pointers: ['/plugins/echo/_meta/filter/0'] },
@@ -173,7 +174,8 @@ const rows: readonly Row[] = [
   { name: 'route fields on a service', kind: 'service', body: { uri: '/r' }, pointers: ['/uri'] },
   { name: 'undefined fields are not sent', kind: 'route', body: route({ desc: undefined, unknown: undefined }), pointers: [] },
   { name: 'name too long', kind: 'upstream', body: { ...upstream, name: 'n'.repeat(257) }, pointers: ['/name'] },
-  { name: 'body an array', kind: 'route', body: [], pointers: [''] },
+  { name: 'body an array', kind: 'route', body: [1], pointers: [''] },
+  { name: 'body an empty array: an empty route', kind: 'route', body: [], pointers: ['', ''] },
   { name: 'body null', kind: 'upstream', body: null, pointers: [''] },
 ];
 
