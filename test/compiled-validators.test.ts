@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { APISIX_FORMATS, apisixObjectSchemas, createApisixAjv } from '../src/apisix/validator/schema.js';
-import { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } from '../src/apisix/validator/plugin-checks.js';
+import { apisixSchemasFile, splitSchemaUnits } from '../src/apisix/validator/apisix-schemas.js';
+import { unitSchemas, validatorUnits } from '../src/apisix/validator/unit-validators.js';
 import { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 import { exampleFiles } from './support/example-repo.js';
 import { parseYamlFile } from '../src/load/yaml-file.js';
@@ -37,7 +38,19 @@ describe('validators compiled ahead of time', () => {
   it('were built, for every schema', () => {
     expect(Object.keys(loadCompiled('files', fileSchemas()) ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
     expect(Object.keys(loadCompiled('apisix', apisixObjectSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(apisixObjectSchemas()).sort());
-    expect(Object.keys(loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
+    const units = validatorUnits();
+    expect(units.length).toBe(107);
+    for (const unit of units) {
+      const schemas = unitSchemas(unit)!;
+      expect({ unit, roles: Object.keys(loadCompiled(`apisix/${unit}`, schemas, APISIX_FORMATS) ?? {}).sort() }).toEqual({ unit, roles: Object.keys(schemas).sort() });
+    }
+  });
+
+  it("split APISIX's schemas file into units, each as the whole file has it", () => {
+    const dir = new URL('../dist/apisix/validator/data/units/', import.meta.url);
+    for (const [unit, value] of splitSchemaUnits(apisixSchemasFile())) {
+      expect({ unit, value: JSON.parse(fs.readFileSync(new URL(`${unit}.json`, dir), 'utf8')) as unknown }).toEqual({ unit, value });
+    }
   });
 
   it('are not used when made from other schemas', () => {
@@ -61,8 +74,6 @@ describe('validators compiled ahead of time', () => {
   });
 
   it('plugin configurations found in the conformance cases, and broken ones', () => {
-    const ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS)!;
-    const ajv = createPluginAjv();
     const confs = new Map<string, unknown[]>();
     const visit = (value: unknown): void => {
       if (typeof value !== 'object' || value === null) return;
@@ -73,14 +84,17 @@ describe('validators compiled ahead of time', () => {
       for (const v of Object.values(value)) visit(v);
     };
     cases.forEach((c) => visit(c.body));
+    const ajv = createApisixAjv();
     let compared = 0;
-    for (const name of CHECKED_PLUGINS) {
-      const runtime = ajv.compile(pluginSchema(name)!);
-      const found = confs.get(name) ?? [];
-      compare(ahead[name]!, runtime, [...found, {}, { _meta: { disable: 'yes' } }, { unknown: true }, 12, '$env://X', { allow: ['$secret://a/b'] }]);
-      compared += found.length + 6;
+    for (const unit of validatorUnits().filter((u) => u.startsWith('plugin/'))) {
+      const schemas = unitSchemas(unit)!;
+      const ahead = loadCompiled(`apisix/${unit}`, schemas, APISIX_FORMATS)!;
+      const found = confs.get(unit.slice('plugin/'.length)) ?? [];
+      const values = [...found, {}, [], { _meta: { disable: 'yes' } }, { unknown: true }, 12, '$env://X', { allow: ['$secret://a/b'] }];
+      for (const [role, schema] of Object.entries(schemas)) compare(ahead[role]!, ajv.compile(schema), values);
+      compared += values.length;
     }
-    expect(compared).toBeGreaterThan(CHECKED_PLUGINS.length * 6);
+    expect(compared).toBeGreaterThan(107 * 7);
   });
 
   it("tagway's file schemas: the example's files, and broken copies", () => {

@@ -7,7 +7,7 @@
  *   of hash-form nodes, `pass_host: rewrite` with `upstream_host`, the client certificate, and the
  *   chash `hash_on` / `key` rules;
  * - the cross-field parts of apisix/schema_def.lua (see schema.ts);
- * - each plugin's configuration, for the plugins in CHECKED_PLUGINS (plugin-checks.ts).
+ * - each plugin's configuration (plugins-object.ts, plugin-checks.ts).
  *
  * Not checked, because they need the gateway's state: that `upstream_id`, `service_id`,
  * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
@@ -25,12 +25,11 @@
  */
 
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN, apisixSchemaValidators } from './schema.js';
+import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN } from './schema.js';
 import { isIpv6, parseAddr } from './ip-address.js';
 import { parseLuaChunk } from './lua-syntax.js';
-import { checkPluginConf } from './plugin-checks.js';
-import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
-import { schemaIssues } from './schema-errors.js';
+import { checkPluginsObject } from './plugins-object.js';
+import { reportVarsExpression } from './vars-expression.js';
 import type { Report } from './report.js';
 
 
@@ -93,8 +92,8 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
 
   const upstream = asTable(route.upstream);
   if (upstream) checkUpstream(upstream, '/upstream', report);
-  if (isObject(route.plugins)) checkPlugins(route.plugins, '/plugins', plugins, report);
-  if (Array.isArray(route.vars)) checkVars(route.vars, '/vars', report);
+  if (isObject(route.plugins)) checkPluginsObject(route.plugins, '/plugins', { enabled: plugins }, report);
+  if (Array.isArray(route.vars)) reportVarsExpression(route.vars, '/vars', report);
   if (typeof route.filter_func === 'string' && route.filter_func.startsWith('function')) {
     checkFilterFunction(route.filter_func, report);
   }
@@ -106,7 +105,7 @@ export function checkService(service: JsonObject, plugins: ReadonlySet<string>, 
   checkForbiddenProperties(service, '', report);
   const upstream = asTable(service.upstream);
   if (upstream) checkUpstream(upstream, '/upstream', report);
-  if (isObject(service.plugins)) checkPlugins(service.plugins, '/plugins', plugins, report);
+  if (isObject(service.plugins)) checkPluginsObject(service.plugins, '/plugins', { enabled: plugins }, report);
   if (typeof service.script === 'string' && service.script.length >= 10) checkScript(service.script, report);
 }
 
@@ -242,56 +241,6 @@ function checkConsistentHashing(upstream: JsonObject, pointer: string, report: R
   } else if ((hashOn === 'header' || hashOn === 'cookie') && !UPSTREAM_HASH_HEADER_PATTERN.test(key)) {
     report(`${pointer}/key`, `invalid ${hashOn} name "${key}": must match ^[a-zA-Z0-9-_]+$`);
   }
-}
-
-/**
- * apisix/plugin.lua `check_single_plugin_schema`: the configuration is an object, the plugin is
- * enabled, the plugin's own `check_schema` accepts it (for the plugins in CHECKED_PLUGINS), and
- * the `_meta` object injected into every plugin schema is valid, with its `filter` compiling and
- * its `pre_function` loading.
- */
-function checkPlugins(plugins: JsonObject, pointer: string, enabled: ReadonlySet<string>, report: Report): void {
-  for (const name of Object.keys(plugins)) {
-    const conf = plugins[name];
-    if (conf === undefined) continue;
-    const at = `${pointer}/${pointerToken(name)}`;
-    if (!isObject(conf)) {
-      report(at, `invalid plugin conf for plugin [${name}]: must be an object`);
-      continue;
-    }
-    if (!enabled.has(name)) {
-      report(at, `unknown plugin [${name}]`);
-      continue;
-    }
-    checkPluginConf(name, conf, at, report);
-    if (has(conf, '_meta')) checkPluginMeta(conf._meta, `${at}/_meta`, name, report);
-  }
-}
-
-function checkPluginMeta(meta: unknown, pointer: string, plugin: string, report: Report): void {
-  const validate = apisixSchemaValidators().pluginMeta;
-  // plugin.lua check_disable: a plugin disabled through `_meta.disable` is accepted even when its
-  // schema check fails, since it never runs.
-  const disabled = isObject(meta) && meta.disable === true;
-  if (!validate(meta) && !disabled) {
-    for (const issue of schemaIssues(validate.errors ?? [], meta)) {
-      report(`${pointer}${issue.pointer}`, `plugin ${plugin}: ${issue.message}`);
-    }
-  }
-  if (!isObject(meta)) return;
-  if (truthy(meta, 'filter') && Array.isArray(meta.filter)) checkVars(meta.filter, `${pointer}/filter`, report);
-  if (typeof meta.pre_function === 'string') {
-    const result = parseLuaChunk(meta.pre_function);
-    if (!result.ok) {
-      report(`${pointer}/pre_function`, `failed to load _meta.pre_function in plugin ${plugin}: ${result.message}`);
-    }
-  }
-}
-
-/** routes.lua: `expr.new(vars)`, then `validate_post_arg(vars)`. */
-function checkVars(vars: readonly unknown[], pointer: string, report: Report): void {
-  const issue = checkVarsExpression(vars) ?? checkPostArgPaths(vars);
-  if (issue) report(`${pointer}${issue.pointer}`, `failed to validate the 'vars' expression: ${issue.message}`);
 }
 
 /**

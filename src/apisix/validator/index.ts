@@ -6,13 +6,15 @@
  * apisix/schema_def.lua (schema.ts), apisix/admin/{routes,services,upstreams}.lua and
  * apisix/upstream.lua `check_upstream_conf` (checks.ts), lua-resty-expr for `vars` and the
  * LuaJIT parser for `filter_func`, `script` and `_meta.pre_function`. It does not see the
- * gateway, so references to other objects are left to the gateway (see checks.ts). A plugin's
- * configuration is checked against the plugin's `schema` and `check_schema` for the plugins in
- * CHECKED_PLUGINS (plugin-checks.ts); any other plugin's configuration only has to be an object.
+ * gateway, so references to other objects are left to the gateway (see checks.ts). Every
+ * plugin's configuration is checked against its schema from APISIX's schemas file, and by the
+ * checks its `check_schema` makes past the schema for the plugins of CODE_CHECKED_PLUGINS
+ * (plugin-checks.ts).
  * Where APISIX stops at the first error, this reports every error it finds, sorted by pointer
  * then message (code point order).
  *
- * Contract: never throws, never mutates `body`, compiles its schemas once per process.
+ * Contract: never throws, never mutates `body`, compiles each schema once per process and only
+ * when a body needs it.
  */
 
 import { BUNDLED_PLUGINS } from './bundled-plugins.js';
@@ -22,13 +24,14 @@ import { schemaIssues } from './schema-errors.js';
 import { apisixSchemaValidators } from './schema.js';
 
 export { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES } from './bundled-plugins.js';
-export { CHECKED_PLUGINS } from './plugin-checks.js';
-import { loadPluginValidators } from './plugin-checks.js';
+export { CHECKED_PLUGINS, CODE_CHECKED_PLUGINS } from './plugin-checks.js';
 
-/** Loads APISIX's validators (objects and plugins) now rather than at first use (a caller waiting for git). */
+/**
+ * Loads APISIX's validators of routes, services and upstreams now rather than at first use (a
+ * caller waiting for git); a plugin's are loaded when a configuration of it is first checked.
+ */
 export function loadApisixValidators(): void {
   apisixSchemaValidators();
-  loadPluginValidators();
 }
 
 export type ApisixObjectKind = 'route' | 'service' | 'upstream';
