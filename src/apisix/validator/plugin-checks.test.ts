@@ -367,6 +367,147 @@ const TABLES: Readonly<Record<string, readonly Row[]>> = {
     ['a function', { functions: ["return function() ngx.log(ngx.ERR, 'x') end"] }, []],
     ['returns a table', { functions: ['return {}'] }, ['/functions/0']],
   ],
+  // apisix/plugins/acl.lua
+  acl: [
+    ['allow labels', { allow_labels: { team: ['a', 'b'] } }, []],
+    ['label field by JSONPath', { deny_labels: { team: ['x'] }, external_user_label_field: '$.groups[*]' }, []],
+    ['no labels', {}, ['']],
+    ['label field not JSONPath', { allow_labels: { team: ['a'] }, external_user_label_field: '$.a[' }, ['/external_user_label_field']],
+  ],
+  // apisix/plugins/ai-prompt-guard.lua
+  'ai-prompt-guard': [
+    ['patterns', { allow_patterns: ['^hello'], deny_patterns: ['password\\s*:'] }, []],
+    ['pattern that does not compile', { deny_patterns: ['(a'] }, ['/deny_patterns/0']],
+  ],
+  // apisix/plugins/ai-proxy.lua
+  'ai-proxy': [
+    ['openai', { provider: 'openai', auth: { header: { Authorization: 'Bearer x' } } }, []],
+    ['vertex-ai with project and region', { provider: 'vertex-ai', auth: { gcp: { service_account_json: '{"type":"service_account"}' } }, provider_conf: { project_id: 'p', region: 'r' } }, []],
+    ['vertex-ai without project or endpoint', { provider: 'vertex-ai', auth: { gcp: {} } }, ['']],
+    ['service account not JSON', { provider: 'vertex-ai', auth: { gcp: { service_account_json: '{' } }, override: { endpoint: 'https://a' } }, ['/auth/gcp/service_account_json']],
+    ['unknown provider', { provider: 'skynet', auth: { header: {} } }, ['/provider']],
+  ],
+  // apisix/plugins/ai-proxy-multi.lua
+  'ai-proxy-multi': [
+    ['two instances', { instances: [{ name: 'a', provider: 'openai', weight: 1, auth: { header: { k: 'v' } } }, { name: 'b', provider: 'deepseek', weight: 1, auth: { header: { k: 'v' } } }] }, []],
+    ['same name twice', { instances: [{ name: 'a', provider: 'openai', weight: 1, auth: { header: { k: 'v' } } }, { name: 'a', provider: 'openai', weight: 1, auth: { header: { k: 'v' } } }] }, ['/instances/1/name']],
+    ['endpoint without a scheme', { instances: [{ name: 'a', provider: 'openai', weight: 1, auth: { header: { k: 'v' } }, override: { endpoint: 'api.example.com/v1' } }] }, ['/instances/0/override/endpoint']],
+    ['chash without hash_on', { balancer: { algorithm: 'chash' }, instances: [{ name: 'a', provider: 'openai', weight: 1, auth: { header: { k: 'v' } } }] }, ['/balancer']],
+  ],
+  // apisix/plugins/ai-rate-limiting.lua
+  'ai-rate-limiting': [
+    ['tokens', { limit: 100, time_window: 60 }, []],
+    ['expression', { limit: 100, time_window: 60, limit_strategy: 'expression', cost_expr: 'input_tokens + output_tokens * 2' }, []],
+    ['expression without cost_expr', { limit: 100, time_window: 60, limit_strategy: 'expression' }, ['']],
+    ['cost_expr that does not compile', { limit: 100, time_window: 60, limit_strategy: 'expression', cost_expr: 'input_tokens +' }, ['/cost_expr']],
+  ],
+  // apisix/plugins/ai-request-rewrite.lua
+  'ai-request-rewrite': [
+    ['openai', { prompt: 'p', provider: 'openai', auth: { header: { k: 'v' } } }, []],
+    ['openai-compatible with endpoint', { prompt: 'p', provider: 'openai-compatible', auth: { header: { k: 'v' } }, override: { endpoint: 'http://llm:8080/v1/chat' } }, []],
+    ['openai-compatible without endpoint', { prompt: 'p', provider: 'openai-compatible', auth: { header: { k: 'v' } } }, ['']],
+  ],
+  // apisix/plugins/cas-auth.lua
+  'cas-auth': [
+    ['cookie', { idp_uri: 'https://cas', cas_callback_uri: '/cb', logout_uri: '/out', cookie: { secret: 'x'.repeat(32) } }, []],
+    ['SameSite=None, not secure', { idp_uri: 'https://cas', cas_callback_uri: '/cb', logout_uri: '/out', cookie: { secret: 'x'.repeat(32), samesite: 'None', secure: false } }, ['/cookie/secure']],
+  ],
+  // apisix/plugins/chaitin-waf.lua
+  'chaitin-waf': [
+    ['match', { match: [{ vars: [['http_waf', '==', 'true']] }] }, []],
+    ['match without vars', { match: [{}] }, ['/match/0']],
+    ['match with a bad operator', { match: [{ vars: [['http_waf', '=', 'true']] }] }, ['/match/0/vars/0']],
+  ],
+  // apisix/plugins/degraphql.lua
+  degraphql: [
+    ['query', { query: '{ persons { id name } }' }, []],
+    ['two operations and a name', { query: 'query A { a } query B { b }', operation_name: 'A' }, []],
+    ['not GraphQL', { query: 'persons' }, ['/query']],
+    ['two operations, no name', { query: 'query A { a } query B { b }' }, ['']],
+  ],
+  // apisix/plugins/file-logger.lua
+  'file-logger': [
+    ['path', { path: 'logs/file.log' }, []],
+    ['match', { path: 'logs/file.log', match: [['arg_name', '==', 'jack']] }, []],
+    ['match with a bad operator', { path: 'logs/file.log', match: [['arg_name', '=', 'jack']] }, ['/match/0']],
+  ],
+  // apisix/plugins/graphql-limit-count.lua, which runs limit-count's check
+  'graphql-limit-count': [
+    ['count', { count: 10, time_window: 60 }, []],
+    ['rules with a count', { count: 10, rules: [{ count: 1, time_window: 1, key: 'a' }] }, ['']],
+  ],
+  // apisix/plugins/kafka-logger.lua
+  'kafka-logger': [
+    ['brokers', { brokers: [{ host: '127.0.0.1', port: 9092 }], kafka_topic: 'logs', include_resp_body_expr: [['status', '==', 200]] }, []],
+    ['body expression with a bad operator', { brokers: [{ host: '127.0.0.1', port: 9092 }], kafka_topic: 'logs', include_req_body_expr: [['arg_a', '=', '1']] }, ['/include_req_body_expr/0']],
+  ],
+  // apisix/plugins/ldap-auth-advanced.lua
+  'ldap-auth-advanced': [
+    ['bind', { ldap_uri: 'ldap.example.com:389', base_dn: 'ou=users,dc=example,dc=com', bind_dn: 'cn=admin', ldap_password: 'p' }, []],
+    ['ldaps and starttls', { ldap_uri: 'ldap.example.com:389', base_dn: 'dc=example', use_ldaps: true, use_starttls: true }, ['']],
+    ['bind without password', { ldap_uri: 'ldap.example.com:389', base_dn: 'dc=example', bind_dn: 'cn=admin' }, ['']],
+  ],
+  // apisix/plugins/loggly.lua
+  loggly: [
+    ['token', { customer_token: 't' }, []],
+    ['body expression with a bad operator', { customer_token: 't', include_req_body_expr: [['arg_a', '=', '1']] }, ['/include_req_body_expr/0']],
+  ],
+  // apisix/plugins/loki-logger.lua
+  'loki-logger': [
+    ['endpoints', { endpoint_addrs: ['http://loki:3100'] }, []],
+    ['body expression with a bad operator', { endpoint_addrs: ['http://loki:3100'], include_resp_body_expr: [['status', '<>', 200]] }, ['/include_resp_body_expr/0']],
+  ],
+  // apisix/plugins/mocking.lua
+  mocking: [
+    ['example', { response_example: '{"a":1}', content_type: 'application/json; charset=utf-8' }, []],
+    ['default content type', { response_schema: { type: 'object' } }, []],
+    ['content type it cannot make', { response_example: 'a', content_type: 'image/png' }, ['/content_type']],
+  ],
+  // apisix/plugins/multi-auth.lua
+  'multi-auth': [
+    ['two auth plugins', { auth_plugins: [{ 'basic-auth': {} }, { 'key-auth': { query: 'k' } }] }, []],
+    ['not an auth plugin', { auth_plugins: [{ 'limit-req': {} }, { 'key-auth': {} }] }, ['/auth_plugins/0/limit-req']],
+    ['unknown plugin', { auth_plugins: [{ 'my-auth': {} }, { 'key-auth': {} }] }, ['/auth_plugins/0/my-auth']],
+    ['bad configuration of an auth plugin', { auth_plugins: [{ 'key-auth': { header: 5 } }, { 'basic-auth': {} }] }, ['/auth_plugins/0/key-auth/header']],
+  ],
+  // apisix/plugins/request-validation.lua
+  'request-validation': [
+    ['body schema', { body_schema: { type: 'object', properties: { a: { type: 'string', enum: ['x'] } }, required: ['a'] } }, []],
+    ['unknown type', { header_schema: { type: 'object', properties: { a: { type: 'bogus' } } } }, ['/header_schema/properties/a/type']],
+    ['null in an enum', { body_schema: { type: 'object', properties: { a: { enum: ['x', null] } } } }, ['/body_schema/properties/a/enum']],
+  ],
+  // apisix/plugins/rocketmq-logger.lua
+  'rocketmq-logger': [
+    ['nameserver', { nameserver_list: ['127.0.0.1:9876'], topic: 'logs' }, []],
+    ['body expression with a bad operator', { nameserver_list: ['127.0.0.1:9876'], topic: 'logs', include_req_body_expr: [['a', 'like', 'b']] }, ['/include_req_body_expr/0']],
+  ],
+  // apisix/plugins/tencent-cloud-cls.lua
+  'tencent-cloud-cls': [
+    ['topic', { cls_host: 'ap-guangzhou.cls.tencentyun.com', cls_topic: 't', secret_id: 'i', secret_key: 'k' }, []],
+    ['body expression with a bad operator', { cls_host: 'h', cls_topic: 't', secret_id: 'i', secret_key: 'k', include_req_body_expr: [['a', 'like', 'b']] }, ['/include_req_body_expr/0']],
+  ],
+  // apisix/plugins/traffic-label.lua
+  'traffic-label': [
+    ['headers by weight', { rules: [{ match: [['uri', '==', '/a']], actions: [{ set_headers: { 'X-Server-Id': 100 }, weight: 3 }, { weight: 7 }] }] }, []],
+    ['unknown action', { rules: [{ actions: [{ set_body: 'x' }] }] }, ['/rules/0/actions/0/set_body']],
+    ['match with a bad operator', { rules: [{ match: [['uri', '=', '/a']], actions: [{ weight: 1 }] }] }, ['/rules/0/match/0']],
+    ['header value an object', { rules: [{ actions: [{ set_headers: { 'X-A': {} } }] }] }, ['/rules/0/actions/0/set_headers', '/rules/0/actions/0/set_headers/X-A']],
+  ],
+  // apisix/plugins/uri-blocker.lua
+  'uri-blocker': [
+    ['rules', { block_rules: ['^/admin', 'root\\.exe'] }, []],
+    ['rule that does not compile', { block_rules: ['(admin'] }, ['/block_rules/0']],
+    ['no rules', {}, ['']],
+  ],
+  // apisix/plugins/workflow.lua
+  workflow: [
+    ['return', { rules: [{ case: [['uri', '==', '/a']], actions: [['return', { code: 403 }]] }] }, []],
+    ['limit-count', { rules: [{ actions: [['limit-count', { count: 2, time_window: 60, rejected_code: 429 }]] }] }, []],
+    ['unsupported action', { rules: [{ actions: [['redirect', { uri: '/b' }]] }] }, ['/rules/0/actions/0/0']],
+    ['return without code', { rules: [{ actions: [['return', {}]] }] }, ['/rules/0/actions/0/1']],
+    ['limit-count with a group', { rules: [{ actions: [['limit-count', { count: 2, time_window: 60, group: 'g' }]] }] }, ['/rules/0/actions/0/1/group']],
+    ['limit-conn without its settings', { rules: [{ actions: [['limit-conn', { conn: 1 }]] }] }, ['/rules/0/actions/0/1']],
+  ],
 };
 
 describe('plugin configurations', () => {
@@ -447,7 +588,7 @@ describe('CHECKED_PLUGINS and CODE_CHECKED_PLUGINS', () => {
   it('are sorted by code point, and the code-checked ones are checked', () => {
     expect([...CODE_CHECKED_PLUGINS]).toEqual([...CODE_CHECKED_PLUGINS].sort(byCodePoint));
     expect(CODE_CHECKED_PLUGINS.filter((name) => !BUNDLED_PLUGINS.has(name))).toEqual([]);
-    expect(CODE_CHECKED_PLUGINS.length).toBeGreaterThan(10);
+    expect(CODE_CHECKED_PLUGINS.length).toBeGreaterThan(30);
   });
 });
 

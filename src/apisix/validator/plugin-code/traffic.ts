@@ -1,15 +1,15 @@
 /**
- * The code checks of the traffic plugins: limit-count, traffic-split, fault-injection and
- * proxy-cache.
+ * The code checks of the traffic plugins: limit-count (and graphql-limit-count, which runs it),
+ * traffic-split, fault-injection, proxy-cache, workflow, traffic-label and mocking.
  */
 
 import type { Report } from '../report.js';
-import { checkExpression, has, isObject, truthy, type JsonObject, type PluginCodeChecks } from './helpers.js';
+import { checkExpression, has, isObject, truthy, type JsonObject, type NestedPluginCheck, type PluginCodeChecks } from './helpers.js';
 
 const REDIS_POLICIES = new Set(['redis', 'redis-cluster', 'redis-sentinel']);
 
 /**
- * apisix/plugins/limit-count/init.lua `check_schema`. Rules with both
+ * apisix/plugins/limit-count/init.lua `check_schema` (also graphql-limit-count's). Rules with both
  * count and time_window already fail the schema's `oneOf`.
  */
 function checkLimitCount(conf: JsonObject, report: Report): void {
@@ -71,9 +71,103 @@ function checkProxyCache(conf: JsonObject, report: Report): void {
   });
 }
 
+/** workflow.lua `support_action`: `return`, and the actions limit-count and limit-conn register. */
+const WORKFLOW_ACTIONS = new Set(['return', 'limit-count', 'limit-conn']);
+
+/**
+ * apisix/plugins/workflow.lua `check_schema`: each action is one APISIX supports, with a valid
+ * configuration (`return`: a `code` of 100-599; limit-count: its check, without `group`;
+ * limit-conn: its schema). The `case` expressions are not checked: the Lua tests the wrong
+ * variable, so APISIX accepts any.
+ */
+function checkWorkflow(conf: JsonObject, report: Report, nested: NestedPluginCheck): void {
+  if (!Array.isArray(conf.rules)) return;
+  conf.rules.forEach((rule: unknown, i) => {
+    if (!isObject(rule) || !Array.isArray(rule.actions)) return;
+    rule.actions.forEach((action: unknown, j) => {
+      if (!Array.isArray(action)) return;
+      const at = `/rules/${i}/actions/${j}`;
+      const name = action[0];
+      if (typeof name !== 'string' || !WORKFLOW_ACTIONS.has(name)) {
+        report(`${at}/0`, `unsupported action: ${String(name)}`);
+        return;
+      }
+      const actionConf = action[1];
+      if (!isObject(actionConf)) {
+        report(`${at}/1`, `the '${name}' action needs a configuration object`);
+        return;
+      }
+      const fail: Report = (p, message) => report(`${at}/1${p}`, `failed to validate the '${name}' action: ${message}`);
+      if (name === 'return') checkReturnAction(actionConf, fail);
+      else {
+        nested(name, actionConf, '', fail);
+        if (name === 'limit-count' && truthy(actionConf.group)) fail('/group', 'group is not supported');
+      }
+    });
+  });
+}
+
+/** workflow.lua `return_schema`. */
+function checkReturnAction(conf: JsonObject, report: Report): void {
+  const code = conf.code;
+  if (code === undefined) report('', 'missing required property "code"');
+  else if (typeof code !== 'number' || code % 1 !== 0) report('/code', 'must be integer');
+  else if (code < 100 || code > 599) report('/code', 'must be >= 100 and <= 599');
+}
+
+/**
+ * apisix/plugins/traffic-label.lua `check_schema`: each rule's `match` compiles, each action is
+ * `set_headers` (checked as proxy-rewrite checks its `headers`) or `weight`.
+ */
+function checkTrafficLabel(conf: JsonObject, report: Report, nested: NestedPluginCheck): void {
+  if (!Array.isArray(conf.rules)) return;
+  conf.rules.forEach((rule: unknown, i) => {
+    if (!isObject(rule)) return;
+    if (Array.isArray(rule.match)) checkExpression(rule.match, `/rules/${i}/match`, 'match', report);
+    if (!Array.isArray(rule.actions)) return;
+    rule.actions.forEach((action: unknown, j) => {
+      if (!isObject(action)) return;
+      for (const [name, value] of Object.entries(action)) {
+        const at = `/rules/${i}/actions/${j}/${name}`;
+        if (name === 'weight' || value === undefined) continue;
+        if (name !== 'set_headers') {
+          report(at, `not supported action: ${name}`);
+          continue;
+        }
+        if (!isObject(value)) continue;
+        // proxy-rewrite's check of `{ headers = conf }`: its pointers start at /headers.
+        nested('proxy-rewrite', { headers: value }, '', (p, message) =>
+          report(`${at}${p.replace(/^\/headers/, '')}`, `failed to validate the 'set_headers' action: ${message}`),
+        );
+      }
+    });
+  });
+}
+
+/** mocking.lua `support_content_type`. */
+const MOCKING_CONTENT_TYPES = new Set(['application/xml', 'application/json', 'text/plain', 'text/html', 'text/xml']);
+
+/**
+ * apisix/plugins/mocking.lua `check_schema`: `content_type` (default
+ * "application/json;charset=utf8") up to its last ';' is a type the plugin can generate.
+ */
+function checkMocking(conf: JsonObject, report: Report): void {
+  const contentType = has(conf, 'content_type') ? conf.content_type : 'application/json;charset=utf8';
+  if (typeof contentType !== 'string') return;
+  const match = /([ -~]*);([ -~]*)/.exec(contentType);
+  const type = match ? match[1]! : contentType;
+  if (!MOCKING_CONTENT_TYPES.has(type)) {
+    report(has(conf, 'content_type') ? '/content_type' : '', `unsupported content type ${JSON.stringify(type)}: must be one of ${[...MOCKING_CONTENT_TYPES].join(', ')}`);
+  }
+}
+
 export const TRAFFIC_CHECKS: ReadonlyMap<string, PluginCodeChecks> = new Map([
   ['fault-injection', { schema: checkFaultInjection }],
+  ['graphql-limit-count', { schema: checkLimitCount }],
   ['limit-count', { schema: checkLimitCount }],
+  ['mocking', { schema: checkMocking }],
   ['proxy-cache', { schema: checkProxyCache }],
+  ['traffic-label', { schema: checkTrafficLabel }],
   ['traffic-split', { schema: checkTrafficSplit }],
+  ['workflow', { schema: checkWorkflow }],
 ]);
