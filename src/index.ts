@@ -11,7 +11,7 @@ export type { CompileInput, CompileResult } from './compile/compile.js';
 export { renderSnapshotJson, renderSnapshotStandalone, configDigest } from './compile/snapshot.js';
 export { canonicalJson, sha256Digest } from './core/canonical.js';
 export { validateApisixObject, BUNDLED_PLUGINS, CHECKED_PLUGINS, CODE_CHECKED_PLUGINS } from './apisix/validator/index.js';
-export type { ApisixObjectKind, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './apisix/validator/index.js';
+export type { ApisixObjectKind, ApisixAdminPath, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './apisix/validator/index.js';
 export { RULES } from './validate/rules/index.js';
 export { loadCompileInput, compileRepository } from './build/input.js';
 export { runCompile, runValidate } from './app/compile.js';

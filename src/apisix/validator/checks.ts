@@ -1,6 +1,5 @@
 /**
  * The checks the APISIX Admin API makes beyond the JSON Schema, each tagged with the Lua it mirrors:
- * - apisix/admin/resource.lua `check_conf`: `create_time` / `update_time` are forbidden on writes;
  * - apisix/admin/routes.lua and services.lua `check_conf`: host xor hosts, remote_addr xor
  *   remote_addrs, plugins, `vars` (lua-resty-expr), `filter_func` and `script` (Lua code);
  * - apisix/upstream.lua `check_schema` and `check_upstream_conf`: bracketed IPv6 node hosts, ports
@@ -8,6 +7,7 @@
  *   chash `hash_on` / `key` rules;
  * - the cross-field parts of apisix/schema_def.lua (see schema.ts);
  * - each plugin's configuration (plugins-object.ts, plugin-checks.ts).
+ * What the Admin API checks of every kind (ids, `create_time` / `update_time`) is admin/resource.ts.
  *
  * Not checked, because they need the gateway's state: that `upstream_id`, `service_id`,
  * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
@@ -24,9 +24,9 @@
  * wrong JSON type stays silent, since the schema reports that field already.
  */
 
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN } from './schema.js';
 import { isIpv6, parseAddr } from './ip-address.js';
+import { checkCertificateAndKey } from './ssl-pair.js';
 import { parseLuaChunk } from './lua-syntax.js';
 import { checkPluginsObject } from './plugins-object.js';
 import { reportVarsExpression } from './vars-expression.js';
@@ -64,8 +64,6 @@ export function pointerToken(token: string | number): string {
 
 /** Checks of apisix/admin/routes.lua on top of the route schema. */
 export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
-  checkForbiddenProperties(route, '', report);
-
   // routes.lua check_conf answers these two before the schema runs.
   if (truthy(route, 'host') && truthy(route, 'hosts')) report('', 'only one of host or hosts is allowed');
   if (truthy(route, 'remote_addr') && truthy(route, 'remote_addrs')) {
@@ -102,7 +100,6 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
 
 /** Checks of apisix/admin/services.lua on top of the service schema. */
 export function checkService(service: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
-  checkForbiddenProperties(service, '', report);
   const upstream = asTable(service.upstream);
   if (upstream) checkUpstream(upstream, '/upstream', report);
   if (isObject(service.plugins)) checkPluginsObject(service.plugins, '/plugins', { enabled: plugins }, report);
@@ -111,25 +108,7 @@ export function checkService(service: JsonObject, plugins: ReadonlySet<string>, 
 
 /** Checks of apisix/admin/upstreams.lua (that is, apisix/upstream.lua check_upstream_conf). */
 export function checkUpstreamObject(upstream: JsonObject, report: Report): void {
-  checkForbiddenProperties(upstream, '', report);
   checkUpstream(upstream, '', report);
-}
-
-const FORBIDDEN_PROPERTIES = ['create_time', 'update_time'] as const;
-
-/**
- * resource.lua `check_forbidden_properties`: the Admin API sets `create_time` / `update_time`
- * itself and refuses them in a PUT or POST body, at the top level, in `upstream` and in `plugins`.
- */
-function checkForbiddenProperties(conf: JsonObject, pointer: string, report: Report): void {
-  const scopes: [JsonObject, string][] = [[conf, pointer]];
-  if (isObject(conf.upstream)) scopes.push([conf.upstream, `${pointer}/upstream`]);
-  if (isObject(conf.plugins)) scopes.push([conf.plugins, `${pointer}/plugins`]);
-  for (const [object, at] of scopes) {
-    for (const key of FORBIDDEN_PROPERTIES) {
-      if (truthy(object, key)) report(`${at}/${key}`, `the property is forbidden: ${key} is set by the Admin API`);
-    }
-  }
 }
 
 /** apisix/upstream.lua `check_schema` + `check_upstream_conf`, past the schema. */
@@ -185,40 +164,10 @@ function checkUpstreamTls(tls: JsonObject, pointer: string, report: Report): voi
   }
   const cert = tls.client_cert;
   const key = tls.client_key;
-  if (typeof cert !== 'string' || cert.length < 128) return;
-  const certProblem = pemCertificateProblem(cert);
-  if (certProblem) report(`${pointer}/client_cert`, `failed to parse cert: ${certProblem}`);
-  // A key that does not start with "---" is taken by APISIX as encrypted with the gateway's own
-  // keyring (data_encryption.keyring), which only the gateway can decrypt.
-  if (typeof key === 'string' && key.length >= 64 && key.startsWith('---')) {
-    const keyProblem = pemPrivateKeyProblem(key);
-    if (keyProblem) report(`${pointer}/client_key`, `failed to parse key: ${keyProblem}`);
-  }
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
-/** `ngx.ssl.parse_pem_cert`: one or more PEM certificates, each of which must parse. */
-function pemCertificateProblem(pem: string): string | null {
-  const blocks = pem.match(PEM_CERTIFICATE);
-  if (!blocks) return 'no PEM certificate found';
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (e) {
-      return e instanceof Error ? e.message : 'not a certificate';
-    }
-  }
-  return null;
-}
-
-/** `ngx.ssl.parse_pem_priv_key`: an unencrypted PEM private key. */
-function pemPrivateKeyProblem(pem: string): string | null {
-  try {
-    createPrivateKey({ key: pem, format: 'pem' });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : 'not a private key';
+  // Only what passed the schema's lengths (at least 128 and 64 characters).
+  if (typeof cert === 'string' && cert.length >= 128) {
+    const pairedKey = typeof key === 'string' && key.length >= 64 ? key : undefined;
+    checkCertificateAndKey(cert, pairedKey, { cert: `${pointer}/client_cert`, key: `${pointer}/client_key` }, report);
   }
 }
 

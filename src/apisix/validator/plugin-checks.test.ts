@@ -4,12 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { BUNDLED_PLUGINS, CHECKED_PLUGINS, CODE_CHECKED_PLUGINS, validateApisixObject } from './index.js';
 import { apisixSchemasFile } from './apisix-schemas.js';
 
-/** A configuration of one plugin and the pointers of the errors expected, relative to the configuration. */
-type Row = readonly [name: string, conf: unknown, pointers: readonly string[]];
+/**
+ * A configuration of one plugin and the pointers of the errors expected, relative to the
+ * configuration; in a route, or (`consumer`) in a consumer, where TYPE_CONSUMER applies.
+ */
+type Row = readonly [name: string, conf: unknown, pointers: readonly string[], where?: 'consumer'];
 
 const upstream = { nodes: { '127.0.0.1:8080': 1 }, type: 'roundrobin' } as const;
 
-function errorsOf(plugin: string, conf: unknown) {
+function errorsOf(plugin: string, conf: unknown, where?: 'consumer') {
+  if (where === 'consumer') return validateApisixObject('consumer', { username: 'jack', plugins: { [plugin]: conf } }).errors;
   return validateApisixObject('route', { uri: '/r', upstream, plugins: { [plugin]: conf } }).errors;
 }
 
@@ -177,6 +181,12 @@ const TABLES: Readonly<Record<string, readonly Row[]>> = {
     ['unknown claim', { claims_to_verify: ['iat'] }, ['/claims_to_verify/0']],
     ['repeated claim', { claims_to_verify: ['exp', 'exp'] }, ['/claims_to_verify']],
     ['empty key_claim_name', { key_claim_name: '' }, ['/key_claim_name']],
+    ['consumer with an HS secret', { key: 'user-key', secret: 'my-secret-key' }, [], 'consumer'],
+    ['consumer with a base64 secret', { key: 'user-key', secret: 'c2VjcmV0', base64_secret: true }, [], 'consumer'],
+    ['consumer with RS256', { key: 'user-key', algorithm: 'RS256', public_key: 'pem' }, [], 'consumer'],
+    ['consumer without secret', { key: 'user-key' }, [''], 'consumer'],
+    ['consumer base64 secret not base64', { key: 'user-key', secret: 'a*b', base64_secret: true }, ['/secret'], 'consumer'],
+    ['consumer RS256 without public_key', { key: 'user-key', algorithm: 'RS256' }, [''], 'consumer'],
   ],
   // apisix/plugins/basic-auth.lua
   'basic-auth': [
@@ -513,8 +523,8 @@ const TABLES: Readonly<Record<string, readonly Row[]>> = {
 describe('plugin configurations', () => {
   for (const [plugin, rows] of Object.entries(TABLES)) {
     describe(plugin, () => {
-      it.each(rows.map(([name, conf, pointers]) => ({ name, conf, pointers })))('$name', ({ conf, pointers }) => {
-        const errors = errorsOf(plugin, conf);
+      it.each(rows.map(([name, conf, pointers, where]) => ({ name, conf, pointers, where })))('$name', ({ conf, pointers, where }) => {
+        const errors = errorsOf(plugin, conf, where);
         expect(errors.map((e) => e.pointer)).toEqual(pointers.map((p) => `/plugins/${plugin}${p}`));
         for (const e of errors) expect(e.message.startsWith(`plugin ${plugin}: `)).toBe(true);
       });
@@ -552,9 +562,9 @@ describe('plugin configurations', () => {
 
   it('allows the injected _meta in every checked plugin', () => {
     for (const plugin of Object.keys(TABLES)) {
-      const [, conf] = TABLES[plugin]!.find(([, , pointers]) => pointers.length === 0)!;
+      const [, conf, , where] = TABLES[plugin]!.find(([, , pointers]) => pointers.length === 0)!;
       const withMeta = { ...(conf as object), _meta: { priority: 1, filter: [['arg_a', '==', '1']] } };
-      expect({ plugin, errors: errorsOf(plugin, withMeta) }).toEqual({ plugin, errors: [] });
+      expect({ plugin, errors: where === 'consumer' ? [] : errorsOf(plugin, withMeta) }).toEqual({ plugin, errors: [] });
     }
   });
 
@@ -562,6 +572,12 @@ describe('plugin configurations', () => {
     expect(errorsOf('echo', { body: 5, unknown: true }).map((e) => e.pointer)).toEqual(['/plugins/echo/body']);
     expect(errorsOf('grpc-web', { cors_allow_headers: 1 }).map((e) => e.pointer)).toEqual(['/plugins/grpc-web/cors_allow_headers']);
     expect(errorsOf('zipkin', { endpoint: 'http://a', sample_ratio: 1 })).toEqual([]);
+  });
+
+  it('checks a consumer plugin by its consumer_schema, other plugins of a consumer by their schema', () => {
+    expect(errorsOf('key-auth', {}, 'consumer').map((e) => e.pointer)).toEqual(['/plugins/key-auth']);
+    expect(errorsOf('key-auth', { key: 'k' }, 'consumer')).toEqual([]);
+    expect(errorsOf('limit-count', {}, 'consumer').map((e) => e.pointer)).toEqual(['/plugins/limit-count']);
   });
 
   it('checks only the plugins the caller enables', () => {

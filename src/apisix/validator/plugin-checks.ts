@@ -59,7 +59,7 @@ export function checkPluginConf(name: string, conf: JsonObject, pointer: string,
   // A plugin's check_schema uses the schema its `schema_type` names when it has one, else its
   // `schema`; plugin metadata without a metadata_schema gets an empty injected one.
   const role = schemaType !== 'schema' && validators?.[schemaType] ? schemaType : schemaType === 'metadata' ? null : 'schema';
-  const at: Report = (p, message) => report(`${pointer}${p}`, `plugin ${name}: ${message}`);
+  const at: Report = (p, message, severity) => report(`${pointer}${p}`, `plugin ${name}: ${message}`, severity);
   const validate = role ? validators?.[role] : undefined;
   if (validate) {
     // openid-connect.lua check_schema turns the legacy `ssl_verify: "no"` into false first.

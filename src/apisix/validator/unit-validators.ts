@@ -17,9 +17,18 @@ import { APISIX_FORMATS, createApisixAjv } from './schema.js';
 export type UnitSchemas = Readonly<Record<string, SchemaObject>>;
 export type UnitValidators = Readonly<Record<string, ValidateFunction>>;
 
+/** The core schemas of the kinds the Admin API checks past routes, services and upstreams (admin/). */
+export const CORE_KIND_SCHEMAS = ['consumer', 'credential', 'ssl', 'global_rule', 'plugin_config', 'consumer_group', 'stream_route'] as const;
+
 /** Every unit a validator is made of: what the build compiles ahead of time. */
 export function validatorUnits(): SchemaUnit[] {
-  return Object.keys(schemaIndex().plugins).map((name) => `plugin/${name}` as const);
+  const index = schemaIndex();
+  return [
+    ...CORE_KIND_SCHEMAS.map((name) => `core/${name}` as const),
+    ...Object.keys(index.plugins).map((name) => `plugin/${name}` as const),
+    ...index.streamPlugins.map((name) => `stream-plugin/${name}` as const),
+    ...index.secretManagers.map((name) => `secret/${name}` as const),
+  ];
 }
 
 /** The names and types of the schemas file. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES, validateApisixObject, type ApisixObjectKind } from './index.js';
+import { APISIX_OBJECT_KINDS, BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES, validateApisixObject, type ApisixObjectKind } from './index.js';
 
 /** A table row: a body, and the pointers of the errors expected (none for a good body). */
 interface Row {
@@ -142,7 +142,7 @@ const rows: readonly Row[] = [
   { name: 'plugin conf not an object', kind: 'route', body: route({ plugins: { 'grpc-web': [1] } }), pointers: ['/plugins/grpc-web'] },
   { name: 'plugin conf an empty array (Lua has one empty table)', kind: 'route', body: route({ plugins: { 'grpc-web': [] } }), pointers: [] },
   { name: 'plugins not an object', kind: 'route', body: route({ plugins: ['grpc-web'] }), pointers: ['/plugins'] },
-  { name: 'plugins an empty array (Lua has one empty table)', kind: 'route', body: route({ plugins: [] }), pointers: [] },
+  { name: 'plugins an empty array', kind: 'route', body: route({ plugins: [] }), pointers: [] },
   { name: 'plugin _meta', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { priority: 1, filter: [['arg_a', '==', '1']], disable: false } } } }), pointers: [] },
   { name: 'plugin _meta unknown field', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { prio: 1 } } } }), pointers: ['/plugins/grpc-web/_meta/prio'] },
   { name: 'plugin _meta bad filter', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { filter: [['a', 'like', 'b']] } } } }), pointers: ['/plugins/grpc-web/_meta/filter/0'] },
@@ -201,10 +201,20 @@ describe('validateApisixObject', () => {
   });
 
   it('does not mutate its input', () => {
-    const body = route({ upstream: { nodes: { 'a:80': 1 }, type: 'chash' }, vars: [['arg_a', '1']], plugins: { 'grpc-web': {} } });
+    const body = route({ upstream: { nodes: { 'a:80': 1 }, type: 'chash' }, vars: [['arg_a', '1']], plugins: { 'grpc-web': {}, 'limit-count': { count: 1, time_window: 1 } } });
     const before = structuredClone(body);
-    validateApisixObject('route', body);
+    validateApisixObject('route', body, { id: 'r1' });
     expect(body).toEqual(before);
+    const group = { plugins: { 'proxy-rewrite': {}, 'limit-req': { rate: 1, burst: 1, key: 'k' } } };
+    const groupBefore = structuredClone(group);
+    validateApisixObject('consumer_group', group);
+    expect(group).toEqual(groupBefore);
+  });
+
+  it('knows each kind by its name and by its Admin API path', () => {
+    expect(validateApisixObject('upstreams', upstream).errors).toEqual(validateApisixObject('upstream', upstream).errors);
+    expect(validateApisixObject('global_rules', {}).errors).toEqual(validateApisixObject('global_rule', {}).errors);
+    expect(validateApisixObject('ingress' as ApisixObjectKind, {}).errors.map((e) => e.pointer)).toEqual(['']);
   });
 
   it('never throws, whatever it is given', () => {
@@ -226,11 +236,14 @@ describe('validateApisixObject', () => {
       route({ upstream: { nodes: { ':': 1, '': 1, '[': 1 }, type: 'chash', hash_on: null, key: null, tls: { client_cert: 1 } } }),
       route({ filter_func: `function() ${'do '.repeat(50_000)}` }),
     ];
-    for (const kind of ['route', 'service', 'upstream', 'ingress'] as ApisixObjectKind[]) {
+    for (const kind of [...APISIX_OBJECT_KINDS, 'routes', 'plugin_metadata', 'ingress'] as ApisixObjectKind[]) {
       for (const input of inputs) {
-        const result = validateApisixObject(kind, input);
-        expect(typeof result.valid).toBe('boolean');
-        expect(Array.isArray(result.errors)).toBe(true);
+        for (const options of [{}, { id: 'x/1', proxyMode: 'stream', method: 'POST' } as const]) {
+          const result = validateApisixObject(kind, input, options);
+          expect(typeof result.valid).toBe('boolean');
+          expect(Array.isArray(result.errors)).toBe(true);
+          expect(Array.isArray(result.warnings)).toBe(true);
+        }
       }
     }
   });

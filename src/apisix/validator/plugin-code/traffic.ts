@@ -97,7 +97,7 @@ function checkWorkflow(conf: JsonObject, report: Report, nested: NestedPluginChe
         report(`${at}/1`, `the '${name}' action needs a configuration object`);
         return;
       }
-      const fail: Report = (p, message) => report(`${at}/1${p}`, `failed to validate the '${name}' action: ${message}`);
+      const fail: Report = (p, message, severity) => report(`${at}/1${p}`, `failed to validate the '${name}' action: ${message}`, severity);
       if (name === 'return') checkReturnAction(actionConf, fail);
       else {
         nested(name, actionConf, '', fail);
@@ -136,8 +136,8 @@ function checkTrafficLabel(conf: JsonObject, report: Report, nested: NestedPlugi
         }
         if (!isObject(value)) continue;
         // proxy-rewrite's check of `{ headers = conf }`: its pointers start at /headers.
-        nested('proxy-rewrite', { headers: value }, '', (p, message) =>
-          report(`${at}${p.replace(/^\/headers/, '')}`, `failed to validate the 'set_headers' action: ${message}`),
+        nested('proxy-rewrite', { headers: value }, '', (p, message, severity) =>
+          report(`${at}${p.replace(/^\/headers/, '')}`, `failed to validate the 'set_headers' action: ${message}`, severity),
         );
       }
     });
