@@ -22,7 +22,7 @@ fs.mkdirSync(distData, { recursive: true });
 for (const file of ['apisix-schemas.json', 'apisix-schemas.NOTICE.md']) fs.copyFileSync(path.join(data, file), path.join(distData, file));
 const { apisixSchemasFile, splitSchemaUnits } = await import(new URL('../dist/apisix/validator/apisix-schemas.js', import.meta.url).href);
 fs.rmSync(path.join(distData, 'units'), { recursive: true, force: true });
-for (const [unit, value] of splitSchemaUnits(apisixSchemasFile())) write(path.join(distData, 'units', `${unit}.json`), JSON.stringify(value));
+for (const [unit, value] of splitSchemaUnits(apisixSchemasFile())) write(path.join(distData, 'units', `${unit}.unit`), JSON.stringify(value));
 
 const { unitSchemas, validatorUnits } = await import(new URL('../dist/apisix/validator/unit-validators.js', import.meta.url).href);
 

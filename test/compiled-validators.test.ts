@@ -51,7 +51,7 @@ describe('validators compiled ahead of time', () => {
   it("split APISIX's schemas file into units, each as the whole file has it", () => {
     const dir = new URL('../dist/apisix/validator/data/units/', import.meta.url);
     for (const [unit, value] of splitSchemaUnits(apisixSchemasFile())) {
-      expect({ unit, value: JSON.parse(fs.readFileSync(new URL(`${unit}.json`, dir), 'utf8')) as unknown }).toEqual({ unit, value });
+      expect({ unit, value: JSON.parse(fs.readFileSync(new URL(`${unit}.unit`, dir), 'utf8')) as unknown }).toEqual({ unit, value });
     }
   });
 

@@ -6,8 +6,10 @@
  *
  * Read by unit, on first use: `index` (the names and types), `core/<name>`, `plugin/<name>`,
  * `stream-plugin/<name>`, `secret/<name>`. The build writes each unit to a file of its own
- * (data/units/<unit>.json, scripts/build-validators.js), so a process reads only the units it
- * meets; parsing the whole file takes ≈5 ms. Without a build the whole file is read, once.
+ * (data/units/<unit>.unit, JSON, scripts/build-validators.js), so a process reads only the units
+ * it meets; parsing the whole file takes ≈5 ms. Without a build the whole file is read, once. The
+ * unit files are derived from the whole file, which the build copies beside them: that one is
+ * what the compile cache's fingerprint of the tool reads (it hashes `.json`, not `.unit`).
  */
 
 import { readFileSync } from 'node:fs';
@@ -60,7 +62,7 @@ export function schemaUnit(unit: SchemaUnit): unknown {
   if (whole) value = unitOf(whole, unit);
   else {
     try {
-      value = JSON.parse(readFileSync(new URL(`./data/units/${unit}.json`, import.meta.url), 'utf8'));
+      value = JSON.parse(readFileSync(new URL(`./data/units/${unit}.unit`, import.meta.url), 'utf8'));
     } catch {
       // Not built, or no such unit: the whole file says which.
       value = unitOf(apisixSchemasFile(), unit);

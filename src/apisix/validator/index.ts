@@ -26,7 +26,7 @@ import { checkRoute, checkService, checkUpstreamObject, isObject } from './check
 import type { Report } from './report.js';
 import { schemaIssues } from './schema-errors.js';
 import { apisixSchemaValidators } from './schema.js';
-import { checkRequest, type ResourceRules } from './admin/resource.js';
+import { checkRequest, REFUSED, type ResourceRules } from './admin/resource.js';
 import { checkConsumer } from './admin/consumers.js';
 import { checkCredential } from './admin/credentials.js';
 import { checkSsl } from './admin/ssl.js';
@@ -151,9 +151,8 @@ function collectErrors(name: string, body: unknown, options: ApisixValidateOptio
   // A secret's path is <manager>/<id>: the manager picks the schema, the whole is its id.
   const slash = options.id?.indexOf('/') ?? -1;
   const manager = kind === 'secret' && options.id !== undefined ? (slash < 0 ? options.id : options.id.slice(0, slash)) : undefined;
-  const request = checkRequest(KINDS[kind], body, { method, id: kind === 'secret' && slash < 0 ? undefined : options.id }, report);
-  if (!request) return;
-  const conf = request.conf;
+  const conf = checkRequest(KINDS[kind], body, { method, id: kind === 'secret' && slash < 0 ? undefined : options.id }, report);
+  if (conf === REFUSED) return;
   switch (kind) {
     case 'route':
     case 'service':
@@ -198,7 +197,8 @@ function checkCoreObject(kind: 'route' | 'service' | 'upstream', body: unknown, 
   else checkUpstreamObject(body, report);
 }
 
-function sortUnique(errors: readonly ApisixObjectError[]): ApisixObjectError[] {
+function sortUnique(errors: readonly ApisixObjectError[]): readonly ApisixObjectError[] {
+  if (errors.length === 0) return NONE;
   const seen = new Set<string>();
   const unique: ApisixObjectError[] = [];
   for (const e of errors) {
@@ -209,6 +209,8 @@ function sortUnique(errors: readonly ApisixObjectError[]): ApisixObjectError[] {
   }
   return unique.sort((a, b) => compare(a.pointer, b.pointer) || compare(a.message, b.message));
 }
+
+const NONE: readonly ApisixObjectError[] = Object.freeze([]);
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -24,8 +24,9 @@
 import type { Report } from './report.js';
 import { schemaIssues } from './schema-errors.js';
 import { BUNDLED_PLUGIN_NAMES } from './bundled-plugins.js';
-import { CODE_CHECKS } from './plugin-code/index.js';
-import { rawPlugin, unitSchemas, unitValidators } from './unit-validators.js';
+import type { SchemaUnit } from './apisix-schemas.js';
+import { CODE_CHECKS, type PluginCodeChecks } from './plugin-code/index.js';
+import { rawPlugin, unitSchemas, unitValidators, type UnitValidators } from './unit-validators.js';
 
 /** The plugins whose configuration is checked (by its schema, and for CODE_CHECKED_PLUGINS by code), sorted by code point. */
 export const CHECKED_PLUGINS = BUNDLED_PLUGIN_NAMES;
@@ -49,13 +50,11 @@ export interface PluginCheckOptions {
  * APISIX's schemas file does not have.
  */
 export function checkPluginConf(name: string, conf: JsonObject, pointer: string, report: Report, options: PluginCheckOptions = {}): void {
-  const stream = options.stream === true;
-  const plugin = rawPlugin(name, stream);
+  const plugin = pluginEntry(name, options.stream === true);
   if (!plugin) return;
   const schemaType = options.schemaType ?? 'schema';
   if (schemaType !== 'metadata' && isObject(conf._meta) && conf._meta.disable === true) return;
-  const unit = stream ? (`stream-plugin/${name}` as const) : (`plugin/${name}` as const);
-  const validators = unitValidators(unit);
+  const validators = plugin.validators;
   // A plugin's check_schema uses the schema its `schema_type` names when it has one, else its
   // `schema`; plugin metadata without a metadata_schema gets an empty injected one.
   const role = schemaType !== 'schema' && validators?.[schemaType] ? schemaType : schemaType === 'metadata' ? null : 'schema';
@@ -65,12 +64,32 @@ export function checkPluginConf(name: string, conf: JsonObject, pointer: string,
     // openid-connect.lua check_schema turns the legacy `ssl_verify: "no"` into false first.
     const input = name === 'openid-connect' && conf.ssl_verify === 'no' ? { ...conf, ssl_verify: false } : conf;
     if (!validate(input)) {
-      const schema = unitSchemas(unit)?.[role!];
+      const schema = unitSchemas(plugin.unit)?.[role!];
       for (const issue of schemaIssues(validate.errors ?? [], input, schema)) at(issue.pointer, issue.message);
     }
   }
-  const code = role === 'schema' || role === 'consumer' ? CODE_CHECKS.get(name)?.[role] : undefined;
+  const code = role === 'schema' || role === 'consumer' ? plugin.code?.[role] : undefined;
   code?.(conf, at, nested);
+}
+
+/** What checking a plugin needs, found once per plugin per process (null: APISIX has no such plugin). */
+interface PluginEntry {
+  readonly unit: SchemaUnit;
+  readonly validators: UnitValidators | null;
+  readonly code: PluginCodeChecks | undefined;
+}
+
+const entries = { http: new Map<string, PluginEntry | null>(), stream: new Map<string, PluginEntry | null>() };
+
+function pluginEntry(name: string, stream: boolean): PluginEntry | null {
+  const known = stream ? entries.stream : entries.http;
+  let entry = known.get(name);
+  if (entry === undefined) {
+    const unit = stream ? (`stream-plugin/${name}` as const) : (`plugin/${name}` as const);
+    entry = rawPlugin(name, stream) ? { unit, validators: unitValidators(unit), code: CODE_CHECKS.get(name) } : null;
+    known.set(name, entry);
+  }
+  return entry;
 }
 
 /** Another plugin's whole check, for the code checks that run one (pointers are the caller's). */

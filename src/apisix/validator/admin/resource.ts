@@ -25,18 +25,22 @@ export interface RequestFacts {
   readonly id: string | undefined;
 }
 
+/** What checkRequest returns for a request refused before any check of its body. */
+export const REFUSED: unique symbol = Symbol('refused');
+
 /**
  * resource.lua's checks before the resource's checker. Returns the body as the checker sees it:
- * on a PUT with an id in the path, its `id` is the path's id (`conf.id = id`); null when the
- * request is refused before any check of the body.
+ * on a PUT, its `id` is the path's id (`conf.id = id`; without `request.id`, the body's own id,
+ * or a valid one when it has none); REFUSED when the request is refused before any check of the
+ * body.
  */
-export function checkRequest(rules: ResourceRules, body: unknown, request: RequestFacts, report: Report): { readonly conf: unknown } | null {
+export function checkRequest(rules: ResourceRules, body: unknown, request: RequestFacts, report: Report): unknown {
   if (request.method === 'POST' && rules.noPost) {
     report('', `not supported \`POST\` method for ${rules.kind}`);
-    return null;
+    return REFUSED;
   }
   // A non-empty array is no object to check; the empty one is Lua's empty table.
-  if (!isTable(body) || (Array.isArray(body) && body.length > 0)) return { conf: body };
+  if (!isTable(body) || (Array.isArray(body) && body.length > 0)) return body;
   const conf = (Array.isArray(body) ? {} : body) as JsonObject;
   let checked: unknown = body;
   if (!rules.noId) {
@@ -54,7 +58,7 @@ export function checkRequest(rules: ResourceRules, body: unknown, request: Reque
     }
   }
   checkForbiddenProperties(conf, report);
-  return { conf: checked };
+  return checked;
 }
 
 /** The id a PUT without one is taken to have in its path. */
@@ -67,13 +71,15 @@ const FORBIDDEN_PROPERTIES = ['create_time', 'update_time'] as const;
  * itself and refuses them in a PUT or POST body, at the top level, in `upstream` and in `plugins`.
  */
 export function checkForbiddenProperties(conf: JsonObject, report: Report): void {
-  const scopes: [unknown, string][] = [[conf, ''], [conf.upstream, '/upstream'], [conf.plugins, '/plugins']];
-  for (const [object, at] of scopes) {
-    if (!isTable(object)) continue;
-    for (const key of FORBIDDEN_PROPERTIES) {
-      const value = (object as JsonObject)[key];
-      if (value !== undefined && value !== false) report(`${at}/${key}`, `the property is forbidden: ${key} is set by the Admin API`);
-    }
+  reportForbidden(conf, '', report);
+  if (isTable(conf.upstream)) reportForbidden(conf.upstream as JsonObject, '/upstream', report);
+  if (isTable(conf.plugins)) reportForbidden(conf.plugins as JsonObject, '/plugins', report);
+}
+
+function reportForbidden(object: JsonObject, at: string, report: Report): void {
+  for (const key of FORBIDDEN_PROPERTIES) {
+    const value = object[key];
+    if (value !== undefined && value !== false) report(`${at}/${key}`, `the property is forbidden: ${key} is set by the Admin API`);
   }
 }
 
