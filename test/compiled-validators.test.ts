@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { APISIX_FORMATS, APISIX_OBJECT_SCHEMAS, createApisixAjv } from '../src/apisix/validator/schema.js';
-import { CHECKED_PLUGINS, createPluginAjv, pluginSchema, pluginSchemas } from '../src/apisix/validator/plugin-checks.js';
+import { APISIX_FORMATS, apisixObjectSchemas, createApisixAjv } from '../src/apisix/validator/schema.js';
+import { apisixSchemasFile, splitSchemaUnits } from '../src/apisix/validator/apisix-schemas.js';
+import { unitSchemas, validatorUnits } from '../src/apisix/validator/unit-validators.js';
 import { createFileAjv, fileSchemas, readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 import { exampleFiles } from './support/example-repo.js';
 import { parseYamlFile } from '../src/load/yaml-file.js';
+import { oracleCases } from './support/oracle-cases.js';
 
 interface Case {
   readonly kind: string;
@@ -20,6 +22,7 @@ interface Case {
 // The built module: it finds the generated files next to itself (the sources have none).
 const { loadCompiled } = (await import(new URL('../dist/core/compiled-validators.js', import.meta.url).href)) as typeof import('../src/core/compiled-validators.js');
 const cases = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'fixtures', 'apisix-cases.json'), 'utf8')) as Case[];
+const oracle = oracleCases() as readonly Case[];
 
 /** Verdict and errors of both validators on each value; they must be equal. */
 function compare(ahead: ValidateFunction, runtime: ValidateFunction, values: readonly unknown[]): number {
@@ -36,32 +39,49 @@ function compare(ahead: ValidateFunction, runtime: ValidateFunction, values: rea
 describe('validators compiled ahead of time', () => {
   it('were built, for every schema', () => {
     expect(Object.keys(loadCompiled('files', fileSchemas()) ?? {}).sort()).toEqual([...SCHEMA_KINDS].sort());
-    expect(Object.keys(loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(APISIX_OBJECT_SCHEMAS).sort());
-    expect(Object.keys(loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual([...CHECKED_PLUGINS].sort());
+    expect(Object.keys(loadCompiled('apisix', apisixObjectSchemas(), APISIX_FORMATS) ?? {}).sort()).toEqual(Object.keys(apisixObjectSchemas()).sort());
+    const units = validatorUnits();
+    expect(units.length).toBeGreaterThan(107);
+    for (const unit of units) {
+      const schemas = unitSchemas(unit)!;
+      expect({ unit, roles: Object.keys(loadCompiled(`apisix/${unit}`, schemas, APISIX_FORMATS) ?? {}).sort() }).toEqual({ unit, roles: Object.keys(schemas).sort() });
+    }
+  });
+
+  it("split APISIX's schemas file into units, each as the whole file has it", () => {
+    const dir = new URL('../dist/apisix/validator/data/units/', import.meta.url);
+    for (const [unit, value] of splitSchemaUnits(apisixSchemasFile())) {
+      expect({ unit, value: JSON.parse(fs.readFileSync(new URL(`${unit}.unit`, dir), 'utf8')) as unknown }).toEqual({ unit, value });
+    }
   });
 
   it('are not used when made from other schemas', () => {
-    const changed = { ...APISIX_OBJECT_SCHEMAS, route: { ...APISIX_OBJECT_SCHEMAS.route, minProperties: 1 } };
+    const objects = apisixObjectSchemas();
+    const changed = { ...objects, route: { ...objects.route, minProperties: 1 } };
     expect(loadCompiled('apisix', changed, APISIX_FORMATS)).toBeNull();
     expect(loadCompiled('files', { ...fileSchemas(), extra: {} })).toBeNull();
   });
 
   it("APISIX's objects: the conformance cases, and each with a field broken", () => {
-    const ahead = loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS)!;
+    const ahead = loadCompiled('apisix', apisixObjectSchemas(), APISIX_FORMATS)!;
     const ajv = createApisixAjv();
     let invalid = 0;
-    for (const [name, schema] of Object.entries(APISIX_OBJECT_SCHEMAS)) {
+    for (const [name, schema] of Object.entries(apisixObjectSchemas())) {
       const runtime = ajv.compile(schema);
       const bodies = cases.filter((c) => `${c.kind}` === name).map((c) => c.body);
       const broken = bodies.map((b) => ({ ...b, id: {}, extra_field: 1 }));
       invalid += compare(ahead[name]!, runtime, [...bodies, ...broken, {}, [], 'x', { nodes: { '1.1.1.1:80': 1 }, type: 'chash' }]);
     }
+    const kinds: Record<string, string> = { consumer: 'consumers', credential: 'credentials', ssl: 'ssls', global_rule: 'global_rules', plugin_config: 'plugin_configs', consumer_group: 'consumer_groups', stream_route: 'stream_routes' };
+    for (const [name, kind] of Object.entries(kinds)) {
+      const schemas = unitSchemas(`core/${name}`)!;
+      const bodies = oracle.filter((c) => c.kind === kind).map((c) => c.body);
+      invalid += compare(loadCompiled(`apisix/core/${name}`, schemas, APISIX_FORMATS)!.schema!, ajv.compile(schemas.schema!), [...bodies, {}, [], 'x']);
+    }
     expect(invalid).toBeGreaterThan(100);
   });
 
-  it('plugin configurations found in the conformance cases, and broken ones', () => {
-    const ahead = loadCompiled('plugins', pluginSchemas(), APISIX_FORMATS)!;
-    const ajv = createPluginAjv();
+  it('plugin configurations found in the conformance and oracle cases, and broken ones', () => {
     const confs = new Map<string, unknown[]>();
     const visit = (value: unknown): void => {
       if (typeof value !== 'object' || value === null) return;
@@ -71,15 +91,18 @@ describe('validators compiled ahead of time', () => {
       }
       for (const v of Object.values(value)) visit(v);
     };
-    cases.forEach((c) => visit(c.body));
+    [...cases, ...oracle].forEach((c) => visit(c.body));
+    const ajv = createApisixAjv();
     let compared = 0;
-    for (const name of CHECKED_PLUGINS) {
-      const runtime = ajv.compile(pluginSchema(name)!);
-      const found = confs.get(name) ?? [];
-      compare(ahead[name]!, runtime, [...found, {}, { _meta: { disable: 'yes' } }, { unknown: true }, 12, '$env://X', { allow: ['$secret://a/b'] }]);
-      compared += found.length + 6;
+    for (const unit of validatorUnits().filter((u) => u.startsWith('plugin/'))) {
+      const schemas = unitSchemas(unit)!;
+      const ahead = loadCompiled(`apisix/${unit}`, schemas, APISIX_FORMATS)!;
+      const found = confs.get(unit.slice('plugin/'.length)) ?? [];
+      const values = [...found, {}, [], { _meta: { disable: 'yes' } }, { unknown: true }, 12, '$env://X', { allow: ['$secret://a/b'] }];
+      for (const [role, schema] of Object.entries(schemas)) compare(ahead[role]!, ajv.compile(schema), values);
+      compared += values.length;
     }
-    expect(compared).toBeGreaterThan(CHECKED_PLUGINS.length * 6);
+    expect(compared).toBeGreaterThan(107 * 7);
   });
 
   it("tagway's file schemas: the example's files, and broken copies", () => {

@@ -7,9 +7,8 @@ import { createRequire } from 'node:module';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { allowSecretReferences } from '../src/apisix/validator/plugin-checks.js';
-import { PLUGIN_SCHEMAS } from '../src/apisix/validator/plugin-schemas.js';
-import { pluginMetaSchema, routeSchema, serviceSchema, upstreamSchema } from '../src/apisix/validator/schema.js';
+import { apisixObjectSchemas } from '../src/apisix/validator/schema.js';
+import { unitSchemas, validatorUnits } from '../src/apisix/validator/unit-validators.js';
 import { readSchema, SCHEMA_KINDS } from '../src/validate/schemas.js';
 
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
@@ -24,14 +23,15 @@ describe('shipped schemas against their meta-schema', () => {
     }
   });
 
-  it("APISIX's object and plugin schemas (draft-07)", () => {
+  it("APISIX's object, plugin, secret manager and kind schemas, as compiled (draft-07)", () => {
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
-    const schemas = { route: routeSchema, service: serviceSchema, upstream: upstreamSchema, pluginMeta: pluginMetaSchema };
-    for (const [name, schema] of Object.entries(schemas)) {
+    for (const [name, schema] of Object.entries(apisixObjectSchemas())) {
       expect({ name, valid: ajv.validateSchema(schema) }).toEqual({ name, valid: true });
     }
-    for (const [name, schema] of Object.entries(PLUGIN_SCHEMAS)) {
-      expect({ name, valid: ajv.validateSchema(allowSecretReferences(schema) as object) }).toEqual({ name, valid: true });
+    for (const unit of validatorUnits()) {
+      for (const [role, schema] of Object.entries(unitSchemas(unit)!)) {
+        expect({ unit, role, valid: ajv.validateSchema(schema), errors: ajv.errors ?? null }).toEqual({ unit, role, valid: true, errors: null });
+      }
     }
   });
 

@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 
-export type CompiledSet = 'files' | 'apisix' | 'plugins';
+/** A set's name; `apisix/<unit>` for the units of APISIX's schemas file (one file each, loaded on demand). */
+export type CompiledSet = 'files' | 'apisix' | `apisix/${string}`;
 
 /** The module name the generated code asks for custom formats by (`FORMATS_MODULE` in ajv options). */
 export const FORMATS_MODULE = 'tagway:formats';

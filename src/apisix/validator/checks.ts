@@ -1,13 +1,13 @@
 /**
  * The checks the APISIX Admin API makes beyond the JSON Schema, each tagged with the Lua it mirrors:
- * - apisix/admin/resource.lua `check_conf`: `create_time` / `update_time` are forbidden on writes;
  * - apisix/admin/routes.lua and services.lua `check_conf`: host xor hosts, remote_addr xor
  *   remote_addrs, plugins, `vars` (lua-resty-expr), `filter_func` and `script` (Lua code);
  * - apisix/upstream.lua `check_schema` and `check_upstream_conf`: bracketed IPv6 node hosts, ports
  *   of hash-form nodes, `pass_host: rewrite` with `upstream_host`, the client certificate, and the
  *   chash `hash_on` / `key` rules;
  * - the cross-field parts of apisix/schema_def.lua (see schema.ts);
- * - each plugin's configuration, for the plugins in CHECKED_PLUGINS (plugin-checks.ts).
+ * - each plugin's configuration (plugins-object.ts, plugin-checks.ts).
+ * What the Admin API checks of every kind (ids, `create_time` / `update_time`) is admin/resource.ts.
  *
  * Not checked, because they need the gateway's state: that `upstream_id`, `service_id`,
  * `plugin_config_id`, `script_id` and `tls.client_cert_id` name existing objects (and, for the
@@ -24,13 +24,12 @@
  * wrong JSON type stays silent, since the schema reports that field already.
  */
 
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN, apisixSchemaValidators } from './schema.js';
+import { UPSTREAM_HASH_HEADER_PATTERN, UPSTREAM_HASH_VARS_PATTERN } from './schema.js';
 import { isIpv6, parseAddr } from './ip-address.js';
+import { checkCertificateAndKey } from './ssl-pair.js';
 import { parseLuaChunk } from './lua-syntax.js';
-import { checkPluginConf } from './plugin-checks.js';
-import { checkPostArgPaths, checkVarsExpression } from './vars-expression.js';
-import { schemaIssues } from './schema-errors.js';
+import { checkPluginsObject } from './plugins-object.js';
+import { reportVarsExpression } from './vars-expression.js';
 import type { Report } from './report.js';
 
 
@@ -38,6 +37,11 @@ type JsonObject = Readonly<Record<string, unknown>>;
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object as Lua holds it: an object, or the empty array (Lua has one empty table). */
+function asTable(value: unknown): JsonObject | undefined {
+  return isObject(value) ? value : Array.isArray(value) && value.length === 0 ? {} : undefined;
 }
 
 /** A property counts as present when it would be serialised: own and not `undefined`. */
@@ -60,8 +64,6 @@ export function pointerToken(token: string | number): string {
 
 /** Checks of apisix/admin/routes.lua on top of the route schema. */
 export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
-  checkForbiddenProperties(route, '', report);
-
   // routes.lua check_conf answers these two before the schema runs.
   if (truthy(route, 'host') && truthy(route, 'hosts')) report('', 'only one of host or hosts is allowed');
   if (truthy(route, 'remote_addr') && truthy(route, 'remote_addrs')) {
@@ -86,9 +88,10 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
     report('/script', 'script cannot be combined with plugin_config_id');
   }
 
-  if (isObject(route.upstream)) checkUpstream(route.upstream, '/upstream', report);
-  if (isObject(route.plugins)) checkPlugins(route.plugins, '/plugins', plugins, report);
-  if (Array.isArray(route.vars)) checkVars(route.vars, '/vars', report);
+  const upstream = asTable(route.upstream);
+  if (upstream) checkUpstream(upstream, '/upstream', report);
+  if (isObject(route.plugins)) checkPluginsObject(route.plugins, '/plugins', { enabled: plugins }, report);
+  if (Array.isArray(route.vars)) reportVarsExpression(route.vars, '/vars', report);
   if (typeof route.filter_func === 'string' && route.filter_func.startsWith('function')) {
     checkFilterFunction(route.filter_func, report);
   }
@@ -97,33 +100,15 @@ export function checkRoute(route: JsonObject, plugins: ReadonlySet<string>, repo
 
 /** Checks of apisix/admin/services.lua on top of the service schema. */
 export function checkService(service: JsonObject, plugins: ReadonlySet<string>, report: Report): void {
-  checkForbiddenProperties(service, '', report);
-  if (isObject(service.upstream)) checkUpstream(service.upstream, '/upstream', report);
-  if (isObject(service.plugins)) checkPlugins(service.plugins, '/plugins', plugins, report);
+  const upstream = asTable(service.upstream);
+  if (upstream) checkUpstream(upstream, '/upstream', report);
+  if (isObject(service.plugins)) checkPluginsObject(service.plugins, '/plugins', { enabled: plugins }, report);
   if (typeof service.script === 'string' && service.script.length >= 10) checkScript(service.script, report);
 }
 
 /** Checks of apisix/admin/upstreams.lua (that is, apisix/upstream.lua check_upstream_conf). */
 export function checkUpstreamObject(upstream: JsonObject, report: Report): void {
-  checkForbiddenProperties(upstream, '', report);
   checkUpstream(upstream, '', report);
-}
-
-const FORBIDDEN_PROPERTIES = ['create_time', 'update_time'] as const;
-
-/**
- * resource.lua `check_forbidden_properties`: the Admin API sets `create_time` / `update_time`
- * itself and refuses them in a PUT or POST body, at the top level, in `upstream` and in `plugins`.
- */
-function checkForbiddenProperties(conf: JsonObject, pointer: string, report: Report): void {
-  const scopes: [JsonObject, string][] = [[conf, pointer]];
-  if (isObject(conf.upstream)) scopes.push([conf.upstream, `${pointer}/upstream`]);
-  if (isObject(conf.plugins)) scopes.push([conf.plugins, `${pointer}/plugins`]);
-  for (const [object, at] of scopes) {
-    for (const key of FORBIDDEN_PROPERTIES) {
-      if (truthy(object, key)) report(`${at}/${key}`, `the property is forbidden: ${key} is set by the Admin API`);
-    }
-  }
 }
 
 /** apisix/upstream.lua `check_schema` + `check_upstream_conf`, past the schema. */
@@ -179,40 +164,10 @@ function checkUpstreamTls(tls: JsonObject, pointer: string, report: Report): voi
   }
   const cert = tls.client_cert;
   const key = tls.client_key;
-  if (typeof cert !== 'string' || cert.length < 128) return;
-  const certProblem = pemCertificateProblem(cert);
-  if (certProblem) report(`${pointer}/client_cert`, `failed to parse cert: ${certProblem}`);
-  // A key that does not start with "---" is taken by APISIX as encrypted with the gateway's own
-  // keyring (data_encryption.keyring), which only the gateway can decrypt.
-  if (typeof key === 'string' && key.length >= 64 && key.startsWith('---')) {
-    const keyProblem = pemPrivateKeyProblem(key);
-    if (keyProblem) report(`${pointer}/client_key`, `failed to parse key: ${keyProblem}`);
-  }
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
-/** `ngx.ssl.parse_pem_cert`: one or more PEM certificates, each of which must parse. */
-function pemCertificateProblem(pem: string): string | null {
-  const blocks = pem.match(PEM_CERTIFICATE);
-  if (!blocks) return 'no PEM certificate found';
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (e) {
-      return e instanceof Error ? e.message : 'not a certificate';
-    }
-  }
-  return null;
-}
-
-/** `ngx.ssl.parse_pem_priv_key`: an unencrypted PEM private key. */
-function pemPrivateKeyProblem(pem: string): string | null {
-  try {
-    createPrivateKey({ key: pem, format: 'pem' });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : 'not a private key';
+  // Only what passed the schema's lengths (at least 128 and 64 characters).
+  if (typeof cert === 'string' && cert.length >= 128) {
+    const pairedKey = typeof key === 'string' && key.length >= 64 ? key : undefined;
+    checkCertificateAndKey(cert, pairedKey, { cert: `${pointer}/client_cert`, key: `${pointer}/client_key` }, report);
   }
 }
 
@@ -235,56 +190,6 @@ function checkConsistentHashing(upstream: JsonObject, pointer: string, report: R
   } else if ((hashOn === 'header' || hashOn === 'cookie') && !UPSTREAM_HASH_HEADER_PATTERN.test(key)) {
     report(`${pointer}/key`, `invalid ${hashOn} name "${key}": must match ^[a-zA-Z0-9-_]+$`);
   }
-}
-
-/**
- * apisix/plugin.lua `check_single_plugin_schema`: the configuration is an object, the plugin is
- * enabled, the plugin's own `check_schema` accepts it (for the plugins in CHECKED_PLUGINS), and
- * the `_meta` object injected into every plugin schema is valid, with its `filter` compiling and
- * its `pre_function` loading.
- */
-function checkPlugins(plugins: JsonObject, pointer: string, enabled: ReadonlySet<string>, report: Report): void {
-  for (const name of Object.keys(plugins)) {
-    const conf = plugins[name];
-    if (conf === undefined) continue;
-    const at = `${pointer}/${pointerToken(name)}`;
-    if (!isObject(conf)) {
-      report(at, `invalid plugin conf for plugin [${name}]: must be an object`);
-      continue;
-    }
-    if (!enabled.has(name)) {
-      report(at, `unknown plugin [${name}]`);
-      continue;
-    }
-    checkPluginConf(name, conf, at, report);
-    if (has(conf, '_meta')) checkPluginMeta(conf._meta, `${at}/_meta`, name, report);
-  }
-}
-
-function checkPluginMeta(meta: unknown, pointer: string, plugin: string, report: Report): void {
-  const validate = apisixSchemaValidators().pluginMeta;
-  // plugin.lua check_disable: a plugin disabled through `_meta.disable` is accepted even when its
-  // schema check fails, since it never runs.
-  const disabled = isObject(meta) && meta.disable === true;
-  if (!validate(meta) && !disabled) {
-    for (const issue of schemaIssues(validate.errors ?? [], meta)) {
-      report(`${pointer}${issue.pointer}`, `plugin ${plugin}: ${issue.message}`);
-    }
-  }
-  if (!isObject(meta)) return;
-  if (truthy(meta, 'filter') && Array.isArray(meta.filter)) checkVars(meta.filter, `${pointer}/filter`, report);
-  if (typeof meta.pre_function === 'string') {
-    const result = parseLuaChunk(meta.pre_function);
-    if (!result.ok) {
-      report(`${pointer}/pre_function`, `failed to load _meta.pre_function in plugin ${plugin}: ${result.message}`);
-    }
-  }
-}
-
-/** routes.lua: `expr.new(vars)`, then `validate_post_arg(vars)`. */
-function checkVars(vars: readonly unknown[], pointer: string, report: Report): void {
-  const issue = checkVarsExpression(vars) ?? checkPostArgPaths(vars);
-  if (issue) report(`${pointer}${issue.pointer}`, `failed to validate the 'vars' expression: ${issue.message}`);
 }
 
 /**

@@ -28,6 +28,24 @@ export function isApisixIpOrCidr(text: string): boolean {
 }
 
 /**
+ * apisix/core/ip.lua `validate_cidr_or_ip`: an IPv4 address with a mask of at most 32, or an IPv6
+ * one (with any mask of at most 128 that Lua's `tonumber` reads).
+ */
+export function isCidrOrIp(text: string): boolean {
+  let mask = 0;
+  let address = text;
+  const separator = text.indexOf('/');
+  if (separator >= 0) {
+    const parsed = luaToNumber(text.slice(separator + 1));
+    if (parsed === undefined || parsed < 0 || parsed > 128) return false;
+    mask = parsed;
+    address = text.slice(0, separator);
+  }
+  if (isIpv4(address)) return mask <= 32;
+  return isIpv6(address);
+}
+
+/**
  * `core.utils.parse_addr(addr)`: splits `host:port`, `[v6]:port`, `[v6]`, bare IPv6 or a bare host.
  * The port is Lua's `tonumber` of the text after the last ':' (undefined when absent or not a
  * number); the last character is never taken as the separator (`rfind_char(addr, ":", #addr - 1)`).

@@ -1,6 +1,8 @@
 /**
  * JSON Schemas of APISIX's route, service and upstream, mirroring apisix/schema_def.lua
- * (APISIX 3.18.0+, commit f519a0f), compiled once per process with ajv.
+ * (APISIX 3.18.0+, commit f519a0f), compiled once per process with ajv; and the ajv instance
+ * every APISIX schema is compiled with. schema.test.ts checks that these name the same
+ * properties as APISIX's schemas file (data/apisix-schemas.json).
  *
  * Field by field these are schema_def.lua's definitions. Differences, each deliberate:
  * - The cross-field rules of schema_def.lua (`oneOf` uri/uris, host/hosts, remote_addr(s); the
@@ -11,9 +13,9 @@
  * - `anyOf` alternatives of different JSON types (id: string | integer, nodes: hash | array) are
  *   written as a type union with each type's keywords, which accepts the same values and reports
  *   one error instead of one per alternative.
- * - JSON types are taken strictly. APISIX decodes bodies with cjson, whose empty table is both
- *   `{}` and `[]`, so its schema check lets `plugins: []` or `methods: {}` through; here an empty
- *   array is not an object nor an empty object an array.
+ * - They are written for ajv and compiled through lua-schema.ts, which gives them Lua's view of
+ *   JSON types: APISIX decodes bodies with cjson, whose empty table is both `{}` and `[]`, so
+ *   `plugins: []` or `methods: {}` pass as they do in APISIX.
  * - `default` values are not injected (the input is never mutated); checks.ts applies the
  *   defaults it needs (`type` roundrobin, `hash_on` vars, `pass_host` pass).
  * - Patterns are APISIX's, run as JavaScript regular expressions. PCRE's `$` also matches before
@@ -24,7 +26,9 @@
 import { createRequire } from 'node:module';
 import type { Ajv, SchemaObject, ValidateFunction } from 'ajv';
 import { FORMATS_MODULE, loadCompiled } from '../../core/compiled-validators.js';
-import { isApisixIpOrCidr } from './ip-address.js';
+import { isApisixIpOrCidr, isIpv4, isIpv6 } from './ip-address.js';
+import { addLuaKeywords } from './lua-keywords.js';
+import { fromLuaSchema } from './lua-schema.js';
 
 /** schema_def.lua `id_schema`: 1-64 characters of [a-zA-Z0-9-_.], or an integer ≥ 1. */
 export const idSchema: SchemaObject = {
@@ -306,52 +310,71 @@ export interface ApisixSchemaValidators {
 
 let validators: ApisixSchemaValidators | null = null;
 
-/** The schemas of `ApisixSchemaValidators`, by name. */
-export const APISIX_OBJECT_SCHEMAS: Readonly<Record<keyof ApisixSchemaValidators, SchemaObject>> = {
-  route: routeSchema,
-  service: serviceSchema,
-  upstream: upstreamSchema,
-  pluginMeta: pluginMetaSchema,
-};
+let objectSchemas: Readonly<Record<keyof ApisixSchemaValidators, SchemaObject>> | null = null;
 
-/** The custom formats APISIX's schemas use, as ajv's format definitions. */
-export const APISIX_FORMATS = { 'apisix-ip': { type: 'string', validate: isApisixIpOrCidr } } as const;
+/** The schemas of `ApisixSchemaValidators` by name, as compiled (with Lua's tables, lua-schema.ts). */
+export function apisixObjectSchemas(): Readonly<Record<keyof ApisixSchemaValidators, SchemaObject>> {
+  objectSchemas ??= {
+    route: fromLuaSchema(routeSchema) as SchemaObject,
+    service: fromLuaSchema(serviceSchema) as SchemaObject,
+    upstream: fromLuaSchema(upstreamSchema) as SchemaObject,
+    pluginMeta: fromLuaSchema(pluginMetaSchema) as SchemaObject,
+  };
+  return objectSchemas;
+}
 
 /**
- * An ajv instance with APISIX's options and formats (object and plugin schemas). `strictRequired`
- * as given; `source`: keep the generated code, for scripts/build-validators.js.
+ * The custom formats APISIX's schemas use, as ajv's format definitions: `ip_def` of
+ * schema_def.lua, and api7/jsonschema's `ipv4` / `ipv6` (`inet_pton`).
  */
-export function createApisixAjv(options: { readonly strictRequired?: boolean; readonly source?: boolean } = {}): Ajv {
+export const APISIX_FORMATS = {
+  'apisix-ip': { type: 'string', validate: isApisixIpOrCidr },
+  'lua-ipv4': { type: 'string', validate: isIpv4 },
+  'lua-ipv6': { type: 'string', validate: isIpv6 },
+} as const;
+
+/**
+ * An ajv instance with APISIX's options, formats and the keywords of lua-schema.ts; `source`:
+ * keep the generated code, for scripts/build-validators.js.
+ */
+export function createApisixAjv(options: { readonly source?: boolean } = {}): Ajv {
   // Loaded here, not with this module: a build's validators come compiled ahead of time (see
   // ../schemas.ts), so most runs never load ajv.
-  const { Ajv: AjvClass, _ } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajvModule = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const { Ajv: AjvClass, _ } = ajvModule;
   // validateSchema: checked against the meta-schema by the tests (test/schema-meta.test.ts), not on every run.
+  // strictTypes and strictRequired are off: APISIX's schemas put object keywords in untyped
+  // branches, and `then: {required: [...]}` names properties its parent defines.
   const ajv = new AjvClass({
     allErrors: true,
     strict: true,
-    ...(options.strictRequired === false ? { strictRequired: false } : {}),
-    allowUnionTypes: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    allowMatchingProperties: true,
     validateSchema: false,
     ...(options.source ? { code: { source: true, formats: _`require(${FORMATS_MODULE})` } } : {}),
   });
   for (const [name, format] of Object.entries(APISIX_FORMATS)) ajv.addFormat(name, format);
+  addLuaKeywords(ajv, ajvModule);
   return ajv;
 }
 
 /** The compiled validators: ahead of time when the build made them, else compiled on first use; then shared by every call. */
 export function apisixSchemaValidators(): ApisixSchemaValidators {
   if (validators) return validators;
-  const ahead = loadCompiled('apisix', APISIX_OBJECT_SCHEMAS, APISIX_FORMATS);
+  const schemas = apisixObjectSchemas();
+  const ahead = loadCompiled('apisix', schemas, APISIX_FORMATS);
   if (ahead?.['route'] && ahead['service'] && ahead['upstream'] && ahead['pluginMeta']) {
     validators = { route: ahead['route'], service: ahead['service'], upstream: ahead['upstream'], pluginMeta: ahead['pluginMeta'] };
     return validators;
   }
   const ajv = createApisixAjv();
   validators = {
-    route: ajv.compile(routeSchema),
-    service: ajv.compile(serviceSchema),
-    upstream: ajv.compile(upstreamSchema),
-    pluginMeta: ajv.compile(pluginMetaSchema),
+    route: ajv.compile(schemas.route),
+    service: ajv.compile(schemas.service),
+    upstream: ajv.compile(schemas.upstream),
+    pluginMeta: ajv.compile(schemas.pluginMeta),
   };
   return validators;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES, validateApisixObject, type ApisixObjectKind } from './index.js';
+import { APISIX_OBJECT_KINDS, BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES, validateApisixObject, type ApisixObjectKind } from './index.js';
 
 /** A table row: a body, and the pointers of the errors expected (none for a good body). */
 interface Row {
@@ -40,7 +40,7 @@ const rows: readonly Row[] = [
   { name: 'uris empty', kind: 'route', body: route({ uri: undefined, uris: [] }), pointers: ['/uris'] },
   { name: 'uris duplicated', kind: 'route', body: route({ uri: undefined, uris: ['/a', '/a'] }), pointers: ['/uris'] },
   { name: 'route without target', kind: 'route', body: { uri: '/r' }, pointers: [''] },
-  { name: 'route with only plugins', kind: 'route', body: { uri: '/r', plugins: { echo: {} } }, pointers: [] },
+  { name: 'route with only plugins', kind: 'route', body: { uri: '/r', plugins: { 'grpc-web': {} } }, pointers: [] },
   { name: 'script with plugins', kind: 'route', body: { uri: '/r', script: 'return {}', plugins: {} }, pointers: ['/script', '/script'] },
 
   // methods (schema_def.lua method_schema)
@@ -139,14 +139,16 @@ const rows: readonly Row[] = [
   { name: 'bundled plugins', kind: 'route', body: route({ plugins: { 'limit-count': { count: 1, time_window: 60 }, 'proxy-rewrite': {} } }), pointers: [] },
   { name: 'unknown plugin', kind: 'route', body: route({ plugins: { 'no-such-plugin': {} } }), pointers: ['/plugins/no-such-plugin'] },
   { name: 'unknown plugin on a service', kind: 'service', body: { plugins: { 'my/plugin': {} } }, pointers: ['/plugins/my~1plugin'] },
-  { name: 'plugin conf not an object', kind: 'route', body: route({ plugins: { echo: [] } }), pointers: ['/plugins/echo'] },
-  { name: 'plugins not an object', kind: 'route', body: route({ plugins: [] }), pointers: ['/plugins'] },
-  { name: 'plugin _meta', kind: 'route', body: route({ plugins: { echo: { _meta: { priority: 1, filter: [['arg_a', '==', '1']], disable: false } } } }), pointers: [] },
-  { name: 'plugin _meta unknown field', kind: 'route', body: route({ plugins: { echo: { _meta: { prio: 1 } } } }), pointers: ['/plugins/echo/_meta/prio'] },
-  { name: 'plugin _meta bad filter', kind: 'route', body: route({ plugins: { echo: { _meta: { filter: [['a', 'like', 'b']] } } } }), pointers: ['/plugins/echo/_meta/filter/0'] },
-  { name: 'plugin _meta pre_function', kind: 'route', body: route({ plugins: { echo: { _meta: { pre_function: 'return function(conf, ctx) end' } } } }), pointers: [] },
-  { name: 'plugin _meta bad pre_function', kind: 'route', body: route({ plugins: { echo: { _meta: { pre_function: 'return function(' } } } }), pointers: ['/plugins/echo/_meta/pre_function'] },
-  { name: 'disabled plugin forgives _meta', kind: 'route', body: route({ plugins: { echo: { _meta: { disable: true, prio: 1 } } } }), pointers: [] },
+  { name: 'plugin conf not an object', kind: 'route', body: route({ plugins: { 'grpc-web': [1] } }), pointers: ['/plugins/grpc-web'] },
+  { name: 'plugin conf an empty array (Lua has one empty table)', kind: 'route', body: route({ plugins: { 'grpc-web': [] } }), pointers: [] },
+  { name: 'plugins not an object', kind: 'route', body: route({ plugins: ['grpc-web'] }), pointers: ['/plugins'] },
+  { name: 'plugins an empty array', kind: 'route', body: route({ plugins: [] }), pointers: [] },
+  { name: 'plugin _meta', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { priority: 1, filter: [['arg_a', '==', '1']], disable: false } } } }), pointers: [] },
+  { name: 'plugin _meta unknown field', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { prio: 1 } } } }), pointers: ['/plugins/grpc-web/_meta/prio'] },
+  { name: 'plugin _meta bad filter', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { filter: [['a', 'like', 'b']] } } } }), pointers: ['/plugins/grpc-web/_meta/filter/0'] },
+  { name: 'plugin _meta pre_function', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { pre_function: 'return function(conf, ctx) end' } } } }), pointers: [] },
+  { name: 'plugin _meta bad pre_function', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { pre_function: 'return function(' } } } }), pointers: ['/plugins/grpc-web/_meta/pre_function'] },
+  { name: 'disabled plugin forgives _meta', kind: 'route', body: route({ plugins: { 'grpc-web': { _meta: { disable: true, prio: 1 } } } }), pointers: [] },
 
   // create_time / update_time (admin/resource.lua check_forbidden_properties)
   { name: 'create_time', kind: 'route', body: route({ create_time: 1 }), pointers: ['/create_time'] },
@@ -173,7 +175,8 @@ const rows: readonly Row[] = [
   { name: 'route fields on a service', kind: 'service', body: { uri: '/r' }, pointers: ['/uri'] },
   { name: 'undefined fields are not sent', kind: 'route', body: route({ desc: undefined, unknown: undefined }), pointers: [] },
   { name: 'name too long', kind: 'upstream', body: { ...upstream, name: 'n'.repeat(257) }, pointers: ['/name'] },
-  { name: 'body an array', kind: 'route', body: [], pointers: [''] },
+  { name: 'body an array', kind: 'route', body: [1], pointers: [''] },
+  { name: 'body an empty array: an empty route', kind: 'route', body: [], pointers: ['', ''] },
   { name: 'body null', kind: 'upstream', body: null, pointers: [''] },
 ];
 
@@ -185,9 +188,9 @@ describe('validateApisixObject', () => {
   });
 
   it('accepts the plugins a caller enables, and only those', () => {
-    const body = route({ plugins: { 'my-auth': {}, echo: {} } });
+    const body = route({ plugins: { 'my-auth': {}, 'grpc-web': {} } });
     const result = validateApisixObject('route', body, { plugins: new Set(['my-auth']) });
-    expect(result.errors.map((e) => e.pointer)).toEqual(['/plugins/echo']);
+    expect(result.errors.map((e) => e.pointer)).toEqual(['/plugins/grpc-web']);
   });
 
   it('reports errors sorted by pointer, then message', () => {
@@ -198,10 +201,20 @@ describe('validateApisixObject', () => {
   });
 
   it('does not mutate its input', () => {
-    const body = route({ upstream: { nodes: { 'a:80': 1 }, type: 'chash' }, vars: [['arg_a', '1']], plugins: { echo: {} } });
+    const body = route({ upstream: { nodes: { 'a:80': 1 }, type: 'chash' }, vars: [['arg_a', '1']], plugins: { 'grpc-web': {}, 'limit-count': { count: 1, time_window: 1 } } });
     const before = structuredClone(body);
-    validateApisixObject('route', body);
+    validateApisixObject('route', body, { id: 'r1' });
     expect(body).toEqual(before);
+    const group = { plugins: { 'proxy-rewrite': {}, 'limit-req': { rate: 1, burst: 1, key: 'k' } } };
+    const groupBefore = structuredClone(group);
+    validateApisixObject('consumer_group', group);
+    expect(group).toEqual(groupBefore);
+  });
+
+  it('knows each kind by its name and by its Admin API path', () => {
+    expect(validateApisixObject('upstreams', upstream).errors).toEqual(validateApisixObject('upstream', upstream).errors);
+    expect(validateApisixObject('global_rules', {}).errors).toEqual(validateApisixObject('global_rule', {}).errors);
+    expect(validateApisixObject('ingress' as ApisixObjectKind, {}).errors.map((e) => e.pointer)).toEqual(['']);
   });
 
   it('never throws, whatever it is given', () => {
@@ -219,15 +232,18 @@ describe('validateApisixObject', () => {
       null, undefined, 0, Number.NaN, 1n, '', 'route', true, [], [{}], {}, Symbol('s'), () => 1,
       new Date(0), new Map(), Object.create(null), cyclic, route({ vars: cyclicVars }), throwing,
       new Proxy({}, { ownKeys: () => { throw new Error('trap'); } }),
-      route({ plugins: { echo: null, x: 'y' }, vars: [null, 1, {}], filter_func: `function${'('.repeat(10_000)}` }),
+      route({ plugins: { 'grpc-web': null, x: 'y' }, vars: [null, 1, {}], filter_func: `function${'('.repeat(10_000)}` }),
       route({ upstream: { nodes: { ':': 1, '': 1, '[': 1 }, type: 'chash', hash_on: null, key: null, tls: { client_cert: 1 } } }),
       route({ filter_func: `function() ${'do '.repeat(50_000)}` }),
     ];
-    for (const kind of ['route', 'service', 'upstream', 'ingress'] as ApisixObjectKind[]) {
+    for (const kind of [...APISIX_OBJECT_KINDS, 'routes', 'plugin_metadata', 'ingress'] as ApisixObjectKind[]) {
       for (const input of inputs) {
-        const result = validateApisixObject(kind, input);
-        expect(typeof result.valid).toBe('boolean');
-        expect(Array.isArray(result.errors)).toBe(true);
+        for (const options of [{}, { id: 'x/1', proxyMode: 'stream', method: 'POST' } as const]) {
+          const result = validateApisixObject(kind, input, options);
+          expect(typeof result.valid).toBe('boolean');
+          expect(Array.isArray(result.errors)).toBe(true);
+          expect(Array.isArray(result.warnings)).toBe(true);
+        }
       }
     }
   });

@@ -20,6 +20,16 @@
 
 import { checkJsonPath } from './jsonpath-syntax.js';
 import { isIpv4, isIpv6 } from './ip-address.js';
+import type { Report } from './report.js';
+
+/**
+ * routes.lua and plugin.lua: `expr.new(vars)`, then `validate_post_arg(vars)`; the first problem
+ * is reported at its place under `pointer`.
+ */
+export function reportVarsExpression(vars: readonly unknown[], pointer: string, report: Report): void {
+  const issue = checkVarsExpression(vars) ?? checkPostArgPaths(vars);
+  if (issue) report(`${pointer}${issue.pointer}`, `failed to validate the 'vars' expression: ${issue.message}`);
+}
 
 export interface ExpressionIssue {
   /** JSON pointer relative to the expression root ('' for the root). */
