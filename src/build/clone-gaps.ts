@@ -9,7 +9,7 @@ import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName } from '../git/tags.js';
 import type { IgnoredTag } from '../git/tags.js';
-import { missingBlobs } from '../git/tree.js';
+import { missingBlobs } from '../git/reader.js';
 import type { CompileInput } from '../compile/compile.js';
 import { unreadOrigin } from '../source/deferred-source.js';
 import { missingFileFinding, templateContext } from '../source/git-revision.js';

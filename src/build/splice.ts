@@ -42,7 +42,7 @@ import type { CompileResult } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import { assembleSnapshot } from '../compile/snapshot.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
-import { gitCliAvailable } from '../git/cli.js';
+import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName, scanVersionTags } from '../git/tags.js';
 import { deferredSource } from '../source/deferred-source.js';
@@ -208,8 +208,8 @@ export async function spliceCompile(
   const tree = { files: [...globalFiles, ...own.files], problems: [] };
   const selected = groups ? { groups } : {};
   const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });
-  const cli = gitCliAvailable();
-  const atTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
+  // Read when compile needs them, where the reader can read a blob then.
+  const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: gitReader(repo).synchronous });
   // A template that cannot be read is the whole compile's to report.
   if (atTags.missing.size > 0) return null;
   const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, ...selected }, [...changed]);

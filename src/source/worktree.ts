@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { gitCliAvailable, withoutGitVariables } from '../git/cli.js';
+import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from '../load/blob-id.js';
@@ -123,20 +122,10 @@ export interface WorktreeListing {
  * reads the folders then.
  */
 export async function listWorktree(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<WorktreeListing | null> {
-  if (!gitCliAvailable()) return null;
   const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, options.onlyOverlaysOf)];
-  let listing: [Buffer, Buffer, Buffer, Buffer];
-  try {
-    listing = await Promise.all([
-      gitOutput(repo, ['ls-files', '-s', '-v', '-z', ...pathspec]),
-      gitOutput(repo, ['diff-files', '--name-only', '-z', ...pathspec]),
-      gitOutput(repo, ['ls-files', '--others', '-z', ...pathspec]),
-      gitOutput(repo, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol|attributesfile)$'], [1]),
-    ]);
-  } catch {
-    return null;
-  }
-  const [indexed, changed, untracked, conversions] = listing;
+  const listing = await gitReader(repo).listWorktree(pathspec);
+  if (listing === null) return null;
+  const { indexed, changed, untracked, conversions } = listing;
   if (conversions.byteLength > 0 && !/^(core\.autocrlf\nfalse\0)*$/i.test(conversions.toString('utf8'))) return null;
   const xdg = process.env['XDG_CONFIG_HOME'] || path.join(process.env['HOME'] ?? '', '.config');
   const attributes = [path.join(repo.dir, '.gitattributes'), path.join(repo.gitdir, 'info', 'attributes'), path.join(xdg, 'git', 'attributes')];
@@ -298,22 +287,6 @@ function lstatOrNull(file: string): fs.Stats | null {
 /** The records of git's NUL-terminated (`-z`) output. */
 export function nulSeparated(out: Buffer): string[] {
   return out.toString('utf8').split('\0').filter((s) => s !== '');
-}
-
-/** Runs git in the work tree; exit codes in `ok` besides 0 count as success with no output. */
-function gitOutput(repo: GitRepo, args: readonly string[], ok: readonly number[] = []): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // The system configuration is read: whether git converts line endings may be set there.
-    const child = spawn('git', ['-C', repo.dir, ...args], { env: withoutGitVariables(), stdio: ['ignore', 'pipe', 'ignore'] });
-    const out: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else if (code !== null && ok.includes(code)) resolve(Buffer.alloc(0));
-      else reject(new Error(`git ${args[0]} exited ${code}`));
-    });
-  });
 }
 
 function problem(code: string, file: string, message: string, hint: string): Diagnostic {
