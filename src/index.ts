@@ -5,6 +5,7 @@
 import { compile } from './compile/compile.js';
 import type { CompileInput } from './compile/compile.js';
 import type { Diagnostic } from './model/diagnostic.js';
+import { selectionOf } from './model/selection.js';
 
 export { compile, templatesNeeded } from './compile/compile.js';
 export type { CompileInput, CompileResult } from './compile/compile.js';
@@ -31,6 +32,8 @@ export { UserError } from './core/errors.js';
 export { readWorktree } from './source/worktree.js';
 export type { SourceFile, SourceTree } from './load/source-file.js';
 export type { VersionTag } from './model/version.js';
+export { selectionOf, EVERY_GROUP } from './model/selection.js';
+export type { Selection } from './model/selection.js';
 export type * from './model/apisix.js';
 export type * from './model/config.js';
 export type * from './model/diagnostic.js';
@@ -39,5 +42,5 @@ export type * from './model/target.js';
 
 /** All findings for a repository's files, without producing snapshots' output files. Pure. */
 export function validate(input: CompileInput): readonly Diagnostic[] {
-  return compile({ ...input, reportAll: true }).diagnostics;
+  return compile({ ...input, selection: selectionOf({ groups: input.selection?.groups ?? undefined, reportAll: true }) }).diagnostics;
 }

@@ -18,8 +18,16 @@ import type { SourceOptions } from '../build/input.js';
 import { prepareSigner, signaturePath } from './signing.js';
 import { renderSignatureFile, signSnapshot } from '../sign/signature.js';
 import type { Env } from '../sync/credentials.js';
+import { selectionOf } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 
-export interface CompileCommandOptions extends SourceOptions {
+/** What a command asks of a compile: where to read, and which groups (`--group`). */
+export interface CompileRunOptions extends Omit<SourceOptions, 'selection'> {
+  /** Only these groups (default: every group). */
+  readonly groups?: readonly string[];
+}
+
+export interface CompileCommandOptions extends CompileRunOptions {
   /** Output folder, relative to the repository root unless absolute. Default `dist`. */
   readonly outDir?: string;
   /**
@@ -78,11 +86,12 @@ export interface CompileOutcome {
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
   const signer = options.sign === undefined ? null : await prepareSigner(options.sign, { cwd: options.cwd, env: options.env ?? {} });
+  const source = { ...options, selection: selectionOf(options) };
   // Parsed only if needed: a compile spliced from the previous one reads git's listing raw.
-  const started = await startListing(options, { eager: false, raw: true });
+  const started = await startListing(source, { eager: false, raw: true });
   const { repo } = started;
   const out = path.resolve(repo.dir, options.outDir ?? 'dist');
-  const compiled = await compileForFiles(options, started, out);
+  const compiled = await compileForFiles(source, started, out);
   const { result } = compiled;
   if (hasErrors(result.diagnostics)) {
     compiled.record(new Map()).discard();
@@ -181,7 +190,7 @@ async function removeSignatures(paths: readonly string[]): Promise<string[]> {
  * result for the next compile, kept once the files are written (a compile with findings keeps none).
  */
 async function compileForFiles(
-  options: CompileCommandOptions,
+  options: SourceOptions & { readonly selection: Selection },
   started: StartedListing,
   out: string,
 ): Promise<{
@@ -192,13 +201,13 @@ async function compileForFiles(
   record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord>;
 }> {
   const { repo } = started;
-  const found = cacheWanted(options) && !options.draft && !options.rev ? readResultRecord(repo.dir, options.groups, out) : null;
+  const found = cacheWanted(options) && !options.draft && !options.rev ? readResultRecord(repo.dir, options.selection, out) : null;
   if (found) loadValidators();
   const raw = found ? await started.raw : null;
   if (found && raw) {
     // Anything unexpected on the way (a git error, a file changing under it) means a whole compile,
     // which meets and reports it as a compile does.
-    const spliced = await spliceCompile(repo, found, raw, options.groups).catch(() => null);
+    const spliced = await spliceCompile(repo, found, raw, options.selection).catch(() => null);
     if (spliced) {
       const { result, changed, previous, inputs } = spliced;
       return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
@@ -215,9 +224,9 @@ async function compileForFiles(
 
 /** `tagway validate`: everything compile checks, nothing written. */
 export async function runValidate(
-  options: SourceOptions,
+  options: CompileRunOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, input, cache } = await loadCompileInput({ ...options, reportAll: true, snapshots: false });
+  const { repo, input, cache } = await loadCompileInput({ ...options, selection: selectionOf({ groups: options.groups, reportAll: true }), snapshots: false });
   const result = compile({ ...input, files: false });
   cache?.save();
   if (options.draft || hasErrors(result.diagnostics)) {

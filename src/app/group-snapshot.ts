@@ -26,6 +26,7 @@ import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
 import { sourceKey } from '../model/diagnostic.js';
+import { selectionOf } from '../model/selection.js';
 
 /**
  * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes
@@ -43,7 +44,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
   const group = options.group;
-  const { repo, input, cache } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const { repo, input, cache } = await loadCompileInput({ cwd: options.cwd, selection: selectionOf({ groups: [group] }), ...(options.rev !== undefined ? { rev: options.rev } : {}) });
   if (!input.tree.files.some((f) => f.path === groupPath(group))) {
     const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();
     throw new UserError(

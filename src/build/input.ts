@@ -4,7 +4,7 @@ import type { IgnoredTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { scanVersionTags } from '../git/tags.js';
-import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
+import { compile, templatesNeeded } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
 import { listWorktree, readWorktree, treeOfListing, withTemplateFolders } from '../source/worktree.js';
@@ -20,6 +20,9 @@ import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 import type { VersionTag } from '../model/version.js';
 import { openConfigRepo, revisionHint } from '../source/config-repo.js';
+import { scopeTree } from '../load/scope.js';
+import { EVERY_GROUP } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 
 export interface SourceOptions {
   /** Any folder inside the config repository. */
@@ -28,12 +31,8 @@ export interface SourceOptions {
   readonly rev?: string;
   /** Compile worktree templates instead of published versions. */
   readonly draft?: boolean;
-  readonly groups?: readonly string[];
-  /**
-   * With `groups`: read and report every file, not only those the selected groups are compiled
-   * from (`validate --group`; see `CompileInput.reportAll`).
-   */
-  readonly reportAll?: boolean;
+  /** Which groups are compiled and whose findings count (default: every group; see `Selection`). */
+  readonly selection?: Selection;
   /** False: only findings are wanted, no snapshot (`validate`; see `CompileInput.snapshots`). */
   readonly snapshots?: boolean;
   /**
@@ -57,28 +56,29 @@ export async function loadCompileInput(
   started?: StartedListing,
 ): Promise<{ repo: GitRepo; input: CompileInput; cache: CompileCache | null }> {
   const useCache = cacheWanted(options);
+  const selection = options.selection ?? EVERY_GROUP;
   const { repo, commit, listing } = started ?? (await startListing(options));
   // While git lists the files (its walk for untracked files takes a while), the cache's indexes
   // are read.
   let cache: CompileCache | null = null;
   if (useCache) {
     cache = shared.cache ?? CompileCache.open(repo.dir);
-    cache.preloadUnits(options.groups);
+    cache.preloadUnits(selection.groups ?? undefined);
   }
   loadValidators();
-  const [tree, tags, ignoredTags] = await listing();
+  const [listed, tags, ignoredTags] = await listing();
+  const tree = scopeTree(listed, selection);
   // A cold run on one thread reads every file: git reads them while the templates at tags are looked up.
   const early = cache ? readTreeEarly(tree.files, cache, options.prefetch) : null;
-  const selection = {
+  const what = {
     ...(options.draft ? { draft: true } : {}),
-    ...(options.groups ? { groups: options.groups } : {}),
-    ...(options.reportAll ? { reportAll: true } : {}),
+    selection,
     ...(options.snapshots === false ? { snapshots: false } : {}),
   };
-  const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
+  const needed = templatesNeeded(tree, tags, { ...what, ...(cache ? { memo: cache } : {}) });
   const atTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const clone = cloneGaps(repo, ignoredTags, atTags.missing);
-  let input = scopedInput({ tree, tags, templatesAtTags: atTags.templates, commit, ...selection, ...(cache ? { memo: cache } : {}), clone });
+  let input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, ...(cache ? { memo: cache } : {}), clone };
   if (cache) {
     if (early !== null) await early;
     const toRead = missingSources(input, cache);
@@ -152,7 +152,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   const useCache = cacheWanted(options);
   const indexed = !commit && useCache;
   // git starts listing first; the tags' state is read (synchronously) while it runs.
-  const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
+  const worktree = indexed ? listWorktree(repo, options.selection) : null;
   const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
   const raw = worktree && tagState ? worktree.then((w) => (w ? { worktree: w, tags: tagState } : null)) : Promise.resolve(null);
   let parsed: Promise<[SourceTree, readonly VersionTag[], readonly IgnoredTag[]]> | null = null;
@@ -184,12 +184,8 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
  * Loads and compiles; the result is what `validate` reports and what `compile` writes (`files`:
  * whether the snapshots' files will be written, see `CompileInput.files`).
  */
-export async function compileRepository(
-  options: SourceOptions,
-  files = true,
-  reportAll = false,
-): Promise<{ repo: GitRepo; result: CompileResult }> {
-  const { repo, input, cache } = await loadCompileInput(reportAll ? { ...options, reportAll: true } : options);
+export async function compileRepository(options: SourceOptions, files = true): Promise<{ repo: GitRepo; result: CompileResult }> {
+  const { repo, input, cache } = await loadCompileInput(options);
   const result = compile(files ? input : { ...input, files: false });
   cache?.save();
   return { repo, result };

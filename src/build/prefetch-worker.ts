@@ -77,12 +77,12 @@ async function run(job: PrefetchJob): Promise<void> {
   };
   prefillMemo(
     {
-      tree: { files, problems: [] },
+      tree: { files, problems: [], ...(job.overlaysOf ? { overlaysOf: job.overlaysOf } : {}) },
       tags: job.tags,
       templatesAtTags,
       commit: job.commit,
       ...(job.draft ? { draft: true } : {}),
-      ...(job.groups ? { groups: job.groups } : {}),
+      ...(job.selection ? { selection: job.selection } : {}),
       ...(job.snapshots ? {} : { snapshots: false }),
       memo,
     },

@@ -24,6 +24,7 @@ import type { SourceFile } from '../load/source-file.js';
 import type { CompileCache } from './compile-cache.js';
 import { startModuleWorker } from '../core/module-worker.js';
 import type { VersionTag } from '../model/version.js';
+import type { Selection } from '../model/selection.js';
 
 /**
  * Below this many files without a record, compile does the work itself: starting workers costs
@@ -52,11 +53,13 @@ export interface WireSource {
 export interface PrefetchJob {
   readonly services: readonly string[];
   readonly files: readonly WireSource[];
+  /** See `SourceTree.overlaysOf`. */
+  readonly overlaysOf?: readonly string[];
   readonly tags: readonly VersionTag[];
   readonly templatesAtTags: readonly (readonly [string, WireSource])[];
   readonly commit: string | null;
   readonly draft: boolean;
-  readonly groups?: readonly string[];
+  readonly selection?: Selection;
   /** False: findings only (see `CompileInput.snapshots`). */
   readonly snapshots: boolean;
   readonly buffer: ArrayBuffer;
@@ -200,11 +203,12 @@ function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
   return {
     services,
     files,
+    ...(part.tree.overlaysOf ? { overlaysOf: part.tree.overlaysOf } : {}),
     tags: part.tags,
     templatesAtTags,
     commit: part.commit,
     draft: part.draft === true,
-    ...(part.groups ? { groups: part.groups } : {}),
+    ...(part.selection ? { selection: part.selection } : {}),
     snapshots: part.snapshots !== false,
     buffer,
   };

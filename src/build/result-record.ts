@@ -22,6 +22,8 @@ import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import { EVERY_GROUP } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 import type { FileRecord } from '../validate/entries.js';
 import { fileIdentity } from '../core/atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
@@ -179,10 +181,10 @@ export interface ResultRecord {
 export const KINDS: readonly ApisixKind[] = ['upstreams', 'services', 'routes'];
 export const PIECE_NUMBERS = 7;
 
-/** Where the record of a compile of `groups` (all when absent) into `out` is kept. */
-function recordPath(root: string, groups: readonly string[] | undefined, out: string): string {
+/** Where the record of a compile of `selection` into `out` is kept. */
+function recordPath(root: string, selection: Selection, out: string): string {
   const scope = createHash('sha256')
-    .update(JSON.stringify({ groups: groups ? [...groups].sort(cmp) : null, out }))
+    .update(JSON.stringify({ groups: selection.groups, out }))
     .digest('hex')
     .slice(0, 24);
   return path.join(root, CACHE_DIR, namespace(), `result-${scope}.json`);
@@ -207,9 +209,9 @@ function removeOtherIndexes(record: string, keep: string | null): void {
  * (null, when they no longer hold what the record says); null when there is no usable record.
  * Never throws.
  */
-export function readResultRecord(root: string, groups: readonly string[] | undefined, out: string): FoundRecord | null {
+export function readResultRecord(root: string, selection: Selection, out: string): FoundRecord | null {
   try {
-    const file = recordPath(root, groups, out);
+    const file = recordPath(root, selection, out);
     const fd = fs.openSync(file, 'r');
     let text: string;
     let written: bigint;
@@ -341,8 +343,8 @@ export type WrittenFiles = ReadonlyMap<
 
 /** What a record keeps besides the snapshots: the state the compile read, and what no service owns. */
 export interface RecordInputs {
-  /** The groups compiled (undefined: all). */
-  readonly groups: readonly string[] | undefined;
+  /** The groups compiled. */
+  readonly selection: Selection;
   /** Null: the compile's input cannot be followed by a record (read at a revision, a problem reading, …). */
   readonly state: RepositoryState | null;
   readonly globalFiles: readonly (readonly [string, string])[];
@@ -362,8 +364,9 @@ export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: Re
     const record = memo.file(key);
     if (record) fileRecords.push([key, record]);
   }
-  const usable = input.draft !== true && input.reportAll !== true && input.commit === null;
-  return { groups: input.groups, state: usable ? state : null, globalFiles: globalFiles.sort(([a], [b]) => cmp(a, b)), fileRecords };
+  const selection = input.selection ?? EVERY_GROUP;
+  const usable = input.draft !== true && !selection.reportAll && input.commit === null;
+  return { selection, state: usable ? state : null, globalFiles: globalFiles.sort(([a], [b]) => cmp(a, b)), fileRecords };
 }
 
 /**
@@ -378,7 +381,7 @@ export function prepareResultRecord(
   written: WrittenFiles,
   out: string,
 ): { commit(identities: ReadonlyMap<string, string>): Promise<void>; discard(): void } {
-  const file = recordPath(root, inputs.groups, out);
+  const file = recordPath(root, inputs.selection, out);
   const discard = () => {
     try {
       fs.rmSync(file, { force: true });
@@ -413,7 +416,7 @@ export function prepareResultRecord(
         fs.renameSync(indexTmp, indexPath(file, token));
         const record: ResultRecord = {
           format: FORMAT,
-          selection: inputs.groups ? [...inputs.groups].sort(cmp) : null,
+          selection: inputs.selection.groups,
           indexed: { token, size: indexed.byteLength },
           fromDisk: [...state.fromDisk].sort(([a], [b]) => cmp(a, b)),
           tags: state.raw.tags,

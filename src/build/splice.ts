@@ -54,6 +54,7 @@ import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import type { Selection } from '../model/selection.js';
 import type { RawListing } from './input.js';
 import {
   claimHash,
@@ -154,11 +155,10 @@ export async function spliceCompile(
   repo: GitRepo,
   found: FoundRecord,
   raw: RawListing,
-  groups: readonly string[] | undefined,
+  selection: Selection,
 ): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs } | null> {
   const { record } = found;
-  const selection = groups ? [...groups].sort(cmp) : null;
-  if (JSON.stringify(selection) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
+  if (JSON.stringify(selection.groups) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
 
   // What changed: index entries, files read from disk, loose tags. A file's content is its blob
   // id as read from disk when it was, else as the index has it.
@@ -206,13 +206,12 @@ export async function spliceCompile(
   if (scan.ignored.some((t) => t.reason === 'missing-object')) return null;
   const { tags } = scan;
   const tree = { files: [...globalFiles, ...own.files], problems: [] };
-  const selected = groups ? { groups } : {};
-  const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });
+  const needed = templatesNeeded(tree, tags, { selection, memo, services: changed });
   // Read when compile needs them, where the reader can read a blob then.
   const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: gitReader(repo).synchronous });
   // A template that cannot be read is the whole compile's to report.
   if (atTags.missing.size > 0) return null;
-  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, ...selected }, [...changed]);
+  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, selection }, [...changed]);
   if (compiled.diagnostics.length > 0) return null;
 
   const previous = await found.previous;
@@ -234,7 +233,7 @@ export async function spliceCompile(
     result: { diagnostics: [], snapshots, sources: new Map() },
     changed: [...changed].sort(cmp),
     previous: byPath,
-    inputs: { groups, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
+    inputs: { selection, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
   };
 }
 

@@ -11,6 +11,9 @@ import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
 import { cmp, compareDiagnostics, hasErrors, sourceKey } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import { EVERY_GROUP, selects } from '../model/selection.js';
+import { scopeTree } from '../load/scope.js';
+import type { Selection } from '../model/selection.js';
 import { BUNDLED_PLUGINS } from '../apisix/validator/index.js';
 import { groupEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
 import type { CheckedRepo, FileKind, FileRecord, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
@@ -42,8 +45,13 @@ export interface CompileInput {
   readonly commit: string | null;
   /** Compile the worktree templates instead of the published versions (marks snapshots as drafts). */
   readonly draft?: boolean;
-  /** Only these groups (default: all). Unknown names are reported. */
-  readonly groups?: readonly string[];
+  /**
+   * Which groups are compiled and whose findings count (default: every group, the findings of the
+   * files they are compiled from). The overlays of other groups are not read (`scopeTree`); a
+   * tree that holds the overlays of some groups only (`SourceTree.overlaysOf`) serves a selection
+   * of those groups only: anything else is an error.
+   */
+  readonly selection?: Selection;
   /**
    * Results of earlier work to use instead of doing it again, and where compile keeps what it
    * computes (memo.ts). The output is the same with or without one.
@@ -60,15 +68,6 @@ export interface CompileInput {
    * rules but not rendered, and no snapshot is put together (`snapshots` is empty). Default true.
    */
   readonly snapshots?: boolean;
-  /**
-   * Report (and fail on) the findings of every file, not only of the files the compiled groups
-   * (the selected ones, or every group) are compiled from: their group.yaml and overlays, the
-   * templates they run, tagway.yaml. `validate` sets it; `compile` and `sync` do not, so one
-   * broken group never blocks another's deploy, and a template no group runs (an edit not yet
-   * published) is for `validate` to report. Without `groups`, every file under gateway-groups/
-   * counts as a group's.
-   */
-  readonly reportAll?: boolean;
   /**
    * What the clone lacks that this configuration may need (read by the caller); absent: nothing.
    * A pin whose tag or template is missing from the clone is reported as that (TW1016, TW3018):
@@ -94,15 +93,16 @@ export interface CompileResult {
 export function templatesNeeded(
   tree: SourceTree,
   tags: readonly VersionTag[],
-  options: { draft?: boolean; groups?: readonly string[]; memo?: CompileMemo; services?: ReadonlySet<string> } = {},
+  options: { draft?: boolean; selection?: Selection; memo?: CompileMemo; services?: ReadonlySet<string> } = {},
 ): VersionTag[] {
   if (options.draft) return [];
+  const selection = options.selection ?? EVERY_GROUP;
   const needed = new Map<string, VersionTag>();
   const byService = tagsByService(tags);
   for (const source of tree.files) {
     if (!source.path.endsWith('/group.yaml')) continue;
     const role = classifyPath(source.path);
-    if (role.kind !== 'group' || (options.groups && !options.groups.includes(role.group))) continue;
+    if (role.kind !== 'group' || !selects(selection, role.group)) continue;
     const recorded = options.memo && source.oid !== undefined ? options.memo.file(fileKey('group', source.path, source.revision, source.oid)) : undefined;
     let data = recorded?.data;
     if (data === undefined) {
@@ -177,7 +177,7 @@ class CompileFile implements YamlFile {
  * conflicts from the claims, assembling the snapshots).
  */
 export function compile(input: CompileInput): CompileResult {
-  return run(scopedInput(input), null, 'compile');
+  return run(input, null, 'compile');
 }
 
 /** What one published service put into a group's snapshot. */
@@ -211,35 +211,6 @@ export function compileServices(
   const result = run(input, [...services].sort(cmp), 'only');
   return { ...result, outputs: result.outputs ?? new Map() };
 }
-
-/**
- * The input without the files a compile of selected groups does not read: the overlays of the
- * other groups (none of their findings would be reported, see `relevantTo`). Their group.yaml
- * files stay, to name the groups there are when one asked for does not exist. A tree scoped so
- * cannot serve a compile of more groups, or of all files (`reportAll`): that is a caller's
- * mistake, and an error, not a compile that silently misses files.
- */
-export function scopedInput(input: CompileInput): CompileInput {
-  const held = scopedTrees.get(input.tree);
-  if (held !== undefined && (!input.groups || input.reportAll || input.groups.some((g) => !held.has(g)))) {
-    throw new Error(
-      `this input holds the overlays of ${[...held].join(', ')} only; load it for ${input.reportAll || !input.groups ? 'every group' : input.groups.join(', ')} (loadCompileInput with those groups, or reportAll)`,
-    );
-  }
-  if (!input.groups || input.reportAll || held !== undefined) return input;
-  const groups = new Set(input.groups);
-  const files = input.tree.files.filter((source) => {
-    const role = classifyPath(source.path);
-    return role.kind !== 'overlay' || groups.has(role.group);
-  });
-  if (files.length === input.tree.files.length) return input;
-  const tree = { ...input.tree, files };
-  scopedTrees.set(tree, groups);
-  return { ...input, tree };
-}
-
-/** Trees `scopedInput` made: the groups whose overlays they still hold. */
-const scopedTrees = new WeakMap<SourceTree, ReadonlySet<string>>();
 
 /**
  * Fills `input.memo` with everything compile will need for the services in `services` (their
@@ -313,12 +284,12 @@ function partInput(input: CompileInput, files: SourceFile[], tags: VersionTag[])
     if (source) templatesAtTags.set(tag.tag, source);
   }
   return {
-    tree: { files, problems: [] },
+    tree: { files, problems: [], ...(input.tree.overlaysOf ? { overlaysOf: input.tree.overlaysOf } : {}) },
     tags,
     templatesAtTags,
     commit: input.commit,
     ...(input.draft ? { draft: true } : {}),
-    ...(input.groups ? { groups: input.groups } : {}),
+    ...(input.selection ? { selection: input.selection } : {}),
     ...(input.snapshots === false ? { snapshots: false } : {}),
     ...(input.clone ? { clone: input.clone } : {}),
   };
@@ -335,6 +306,8 @@ function run(
   mode: 'compile' | 'prefill' | 'only',
 ): CompileResult & { outputs?: Map<string, ServiceOutput[]> } {
   const draft = input.draft === true;
+  const selection = input.selection ?? EVERY_GROUP;
+  const tree = scopeTree(input.tree, selection);
   const render = input.snapshots !== false;
   const memo = input.memo ?? null;
   const diagnostics: Diagnostic[] = [];
@@ -360,7 +333,7 @@ function run(
   };
   const recordOf = (file: YamlFile): FileRecord => (file as CompileFile).record;
 
-  const parsed = parseRepo(input.tree, prepare);
+  const parsed = parseRepo(tree, prepare);
   diagnostics.push(...parsed.diagnostics);
 
   // The files that passed their schema, typed (their data is read only when used).
@@ -394,15 +367,15 @@ function run(
     }
   }
   const templateFiles = new Set<string>();
-  for (const path of [...input.tree.files.map((f) => f.path), ...input.tree.problems.map((d) => d.file)]) {
+  for (const path of [...tree.files.map((f) => f.path), ...tree.problems.map((d) => d.file)]) {
     const role = path === undefined ? null : classifyPath(path);
     if (role?.kind === 'template') templateFiles.add(role.service);
   }
   const checked: CheckedRepo = { config, templates, groups, overlays, rawOverlays, templateFiles };
 
-  const selected = selectGroups(checked, input.groups, diagnostics);
+  const selected = pickGroups(checked, selection, diagnostics);
   const byService = tagsByService(input.tags);
-  const treeFiles = new Map(input.tree.files.map((f) => [f.path, f]));
+  const treeFiles = new Map(tree.files.map((f) => [f.path, f]));
   const atTags = new Map<string, TemplateEntry | null>();
   const templateAt = (tag: VersionTag): TemplateEntry | null => {
     if (atTags.has(tag.tag)) return atTags.get(tag.tag)!;
@@ -560,7 +533,7 @@ function run(
   // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
   // otherwise: a compile with errors has no snapshots.
   const ruledSelected = ruled === checked ? selected : selected.map((g) => ruled.groups.get(g.group)!);
-  const relevant = input.reportAll ? (_d: Diagnostic) => true : relevantTo(input, ruledSelected, byService, treeFiles, draft);
+  const relevant = selection.reportAll ? (_d: Diagnostic) => true : relevantTo(input, selection, ruledSelected, byService, treeFiles, draft);
   const snapshots: Snapshot[] = [];
   const outputs = new Map<string, ServiceOutput[]>();
   if (!hasErrors(diagnostics.filter(relevant))) {
@@ -639,12 +612,12 @@ function onlyServices(checked: CheckedRepo, services: ReadonlySet<string>): Chec
  */
 function relevantTo(
   input: CompileInput,
+  selection: Selection,
   selected: readonly GroupEntry[],
   byService: ReadonlyMap<string, readonly VersionTag[]>,
   treeFiles: ReadonlyMap<string, SourceFile>,
   draft: boolean,
 ): (d: Diagnostic) => boolean {
-  const groupNames = input.groups ? new Set(input.groups) : null;
   const used = new Set<string>();
   for (const group of selected) {
     for (const [service, pin] of Object.entries(group.spec.published ?? {})) {
@@ -663,7 +636,7 @@ function relevantTo(
   return (d) => {
     if (d.file === undefined || d.file === REPO_CONFIG_FILE) return true;
     const group = /^gateway-groups\/([^/]+)\//.exec(d.file)?.[1];
-    if (group !== undefined) return groupNames === null || groupNames.has(group);
+    if (group !== undefined) return selects(selection, group);
     return used.has(sourceKey(d.file, d.revision));
   };
 }
@@ -724,9 +697,11 @@ function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[], check
   return out;
 }
 
-function selectGroups(checked: CheckedRepo, wanted: readonly string[] | undefined, diagnostics: Diagnostic[]) {
+/** The selected groups that passed their schema, in name order; a selected name that is no such group is reported. */
+function pickGroups(checked: CheckedRepo, selection: Selection, diagnostics: Diagnostic[]): GroupEntry[] {
   const all = [...checked.groups.values()].sort((a, b) => cmp(a.group, b.group));
-  if (!wanted) return all;
+  const wanted = selection.groups;
+  if (wanted === null) return all;
   for (const name of wanted) {
     if (!checked.groups.has(name)) {
       diagnostics.push({
@@ -738,7 +713,7 @@ function selectGroups(checked: CheckedRepo, wanted: readonly string[] | undefine
       });
     }
   }
-  return all.filter((g) => wanted.includes(g.group));
+  return all.filter((g) => selects(selection, g.group));
 }
 
 export function tagsByService(tags: readonly VersionTag[]): Map<string, VersionTag[]> {

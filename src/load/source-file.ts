@@ -19,6 +19,11 @@ export interface SourceTree {
   readonly files: readonly SourceFile[];
   /** Problems found while reading (unreadable file, symlink leaving the repository). */
   readonly problems: readonly Diagnostic[];
+  /**
+   * The tree holds the overlays of these groups only (see `scopeTree`); absent: of every group.
+   * Such a tree serves a compile of those groups only.
+   */
+  readonly overlaysOf?: readonly string[];
 }
 
 /** Folders and files of the config repository that tagway reads; everything else is ignored. */

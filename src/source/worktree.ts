@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
+import { EVERY_GROUP, overlaysRead } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { deferredSource } from './deferred-source.js';
@@ -95,12 +97,12 @@ export function withTemplateFolders(root: string, tree: SourceTree): SourceTree 
  * (`core.autocrlf`, `core.eol`, attributes files), submodules, sparse checkouts, a config folder
  * that is itself a link.
  *
- * `onlyOverlaysOf`: the overlays of other groups may be left out (a compile of those groups does
- * not read them); git is asked not to list them, which saves it and us a third of the work in a
- * repository of three groups. Whatever is listed is what `readWorktree` would read.
+ * With a `selection` of groups, git is asked not to list the overlays of the others (a compile of
+ * those groups does not read them, see `scopeTree`), which saves it and us a third of the work
+ * in a repository of three groups. Whatever is listed is what `readWorktree` would read.
  */
-export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<SourceTree> {
-  const listing = await listWorktree(repo, options);
+export async function readWorktreeIndexed(repo: GitRepo, selection: Selection = EVERY_GROUP): Promise<SourceTree> {
+  const listing = await listWorktree(repo, selection);
   const tree = listing && treeOfListing(repo, listing);
   return tree ? withTemplateFolders(repo.dir, tree) : readWorktree(repo.dir);
 }
@@ -117,12 +119,13 @@ export interface WorktreeListing {
 }
 
 /**
- * git's listing of the worktree's config files; null when git is not installed or its blob ids
- * could differ from the bytes on disk (conversions configured, attributes files): `readWorktree`
- * reads the folders then.
+ * git's listing of the worktree's config files (without the overlays `selection` does not read,
+ * see `readWorktreeIndexed`); null when git's listing cannot be had or its blob ids could differ
+ * from the bytes on disk (conversions configured, attributes files): `readWorktree` reads the
+ * folders then.
  */
-export async function listWorktree(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<WorktreeListing | null> {
-  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, options.onlyOverlaysOf)];
+export async function listWorktree(repo: GitRepo, selection: Selection = EVERY_GROUP): Promise<WorktreeListing | null> {
+  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, overlaysRead(selection))];
   const listing = await gitReader(repo).listWorktree(pathspec);
   if (listing === null) return null;
   const { indexed, changed, untracked, conversions } = listing;
@@ -240,8 +243,8 @@ function indexedBlobs(repo: GitRepo, reader: SourceReader): Batch {
  * (`gateway-groups/<g>/services/<s>.yaml`, as `classifyPath` calls overlays): none when every
  * group is wanted, and none for a folder whose name git's glob would read otherwise.
  */
-function otherOverlays(root: string, groups: readonly string[] | undefined): string[] {
-  if (groups === undefined) return [];
+function otherOverlays(root: string, groups: readonly string[] | null): string[] {
+  if (groups === null) return [];
   let names: string[];
   try {
     names = fs.readdirSync(path.join(root, 'gateway-groups'));
