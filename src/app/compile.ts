@@ -209,12 +209,12 @@ async function compileForFiles(
     // which meets and reports it as a compile does.
     const spliced = await spliceCompile(repo, found, raw, options.selection).catch(() => null);
     if (spliced) {
-      const { result, changed, previous, inputs } = spliced;
-      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
+      const { result, changed, previous, inputs, layouts } = spliced;
+      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out, layouts) };
     }
   }
   const { input, cache } = await loadCompileInput(options, {}, started);
-  const result = compile(input);
+  const result = compile({ ...input, outputs: cache !== null });
   cache?.save();
   if (!cache) return { result, incremental: null, previous: new Map(), record: () => ({ commit: async () => {}, discard: () => {} }) };
   const rawNow = started.followsRaw() ? await started.raw : null;

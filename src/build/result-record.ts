@@ -6,7 +6,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { snapshotServices } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
 import type { CompileMemo } from '../compile/memo.js';
@@ -21,7 +20,7 @@ import { nulSeparated } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
-import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import type { ServiceProvenance } from '../model/snapshot.js';
 import { EVERY_GROUP } from '../model/selection.js';
 import type { Selection } from '../model/selection.js';
 import type { FileRecord } from '../validate/entries.js';
@@ -372,7 +371,9 @@ export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: Re
 /**
  * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
  * are in place, `discard` removes any record (the files may not be what a record describes). A
- * compile that found anything keeps no record. Never throws: the record only ever saves time.
+ * compile that found anything keeps no record. `spliced`: how each snapshot of a spliced compile
+ * was put together (src/build/splice.ts); a whole compile's result says it in `outputs`. Never
+ * throws: the record only ever saves time.
  */
 export function prepareResultRecord(
   root: string,
@@ -380,6 +381,7 @@ export function prepareResultRecord(
   result: CompileResult,
   written: WrittenFiles,
   out: string,
+  spliced: ReadonlyMap<string, SplicedLayout> | null = null,
 ): { commit(identities: ReadonlyMap<string, string>): Promise<void>; discard(): void } {
   const file = recordPath(root, inputs.selection, out);
   const discard = () => {
@@ -390,7 +392,7 @@ export function prepareResultRecord(
       // Nothing to remove, or no cache folder.
     }
   };
-  const groups = recordedGroups(result, written);
+  const groups = recordedGroups(result, written, spliced);
   const { state } = inputs;
   if (groups === null || state === null) return { commit: async () => discard(), discard };
   return {
@@ -459,14 +461,14 @@ interface PlacedPiece {
 }
 
 /** What the record keeps of each snapshot (all but the files' sums); null when a snapshot cannot be recorded. */
-function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<StoredGroup, 'json' | 'yaml'>[] | null {
+function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: ReadonlyMap<string, SplicedLayout> | null): Omit<StoredGroup, 'json' | 'yaml'>[] | null {
   if (result.diagnostics.length > 0 || result.snapshots.length === 0) return null;
   const groups: Omit<StoredGroup, 'json' | 'yaml'>[] = [];
   for (const snapshot of result.snapshots) {
     const spans = snapshotSpans(snapshot);
     if (!spans || !written.has(snapshot.group)) return null;
     const at = new Map(spans.map((s) => [s.piece, s]));
-    const spliced = splicedLayouts.get(snapshot);
+    const spliced = layouts?.get(snapshot.group);
     const placed: Record<ApisixKind, PlacedPiece[]> = { upstreams: [], services: [], routes: [] };
     let services: StoredProvenance[];
     let claims: Buffer;
@@ -478,7 +480,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
       groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
       continue;
     } else {
-      const outputs = snapshotServices(snapshot);
+      const outputs = result.outputs?.get(snapshot.group);
       if (!outputs) return null;
       const owner = new Map<RenderedPiece, number>();
       outputs.forEach((o, i) => o.pieces.forEach((p) => owner.set(p, i)));
@@ -598,11 +600,4 @@ export interface LayoutEntry {
     readonly to: number;
     readonly owners: readonly number[];
   } | null;
-}
-
-const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
-
-/** Notes how a spliced snapshot was put together, for its record. */
-export function noteSpliced(snapshot: Snapshot, layout: SplicedLayout): void {
-  splicedLayouts.set(snapshot, layout);
 }

@@ -61,14 +61,13 @@ import {
   encodeClaims,
   everyEntryPlain,
   KINDS,
-  noteSpliced,
   ownerOf,
   PIECE_NUMBERS,
   plainTags,
   readFromDisk,
   storeProvenance,
 } from './result-record.js';
-import type { DecodedGroup, FoundRecord, LayoutEntry, RecordInputs } from './result-record.js';
+import type { DecodedGroup, FoundRecord, LayoutEntry, RecordInputs, SplicedLayout } from './result-record.js';
 
 /**
  * Most services a compile splices in; with more changed, a whole compile (with the per-file and
@@ -156,7 +155,7 @@ export async function spliceCompile(
   found: FoundRecord,
   raw: RawListing,
   selection: Selection,
-): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs } | null> {
+): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs; layouts: ReadonlyMap<string, SplicedLayout> } | null> {
   const { record } = found;
   if (JSON.stringify(selection.groups) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
 
@@ -217,10 +216,12 @@ export async function spliceCompile(
   const previous = await found.previous;
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
+  const layouts = new Map<string, SplicedLayout>();
   for (const group of found.groups) {
     const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed);
     if (spliced === null) return null;
-    snapshots.push(spliced);
+    snapshots.push(spliced.snapshot);
+    layouts.set(group.stored.group, spliced.layout);
   }
   // What the files held, by path: new content that differs is written without reading them again.
   const byPath = new Map<string, Buffer>();
@@ -234,6 +235,7 @@ export async function spliceCompile(
     changed: [...changed].sort(cmp),
     previous: byPath,
     inputs: { selection, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
+    layouts,
   };
 }
 
@@ -272,16 +274,17 @@ function claimedByKept(group: DecodedGroup, h: number, kept: ReadonlySet<number>
 
 /**
  * One group's snapshot: the earlier pieces of the unchanged services, as blocks of the earlier
- * files, and the changed services' new pieces between them, in key order. Null when a changed
- * service's route may claim what an unchanged one's claims (a whole compile then tells a real
- * conflict from two keys of one hash), or the record does not fit the files.
+ * files, and the changed services' new pieces between them, in key order; and how it was put
+ * together, for its record. Null when a changed service's route may claim what an unchanged one's
+ * claims (a whole compile then tells a real conflict from two keys of one hash), or the record
+ * does not fit the files.
  */
 function spliceGroup(
   group: DecodedGroup,
   files: { readonly json: Buffer; readonly yaml: Buffer },
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
-): Snapshot | null {
+): { snapshot: Snapshot; layout: SplicedLayout } | null {
   const kept = new Set<number>();
   group.services.forEach((p, i) => {
     if (!changed.has(p.name)) kept.add(i);
@@ -359,6 +362,5 @@ function spliceGroup(
     { commit: null, draft: false },
   );
   const stored = all.map((s) => (s.old !== null ? group.stored.services[s.old]! : storeProvenance(group.stored.group, s.provenance)));
-  noteSpliced(snapshot, { services: stored, claims, kinds: layout });
-  return snapshot;
+  return { snapshot, layout: { services: stored, claims, kinds: layout } };
 }

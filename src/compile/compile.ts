@@ -69,6 +69,11 @@ export interface CompileInput {
    */
   readonly snapshots?: boolean;
   /**
+   * Also give, per group, what each service put into its snapshot (`CompileResult.outputs`): what
+   * the build keeps to splice a later compile from this one (src/build/result-record.ts).
+   */
+  readonly outputs?: boolean;
+  /**
    * What the clone lacks that this configuration may need (read by the caller); absent: nothing.
    * A pin whose tag or template is missing from the clone is reported as that (TW1016, TW3018):
    * the clone is to be completed, the configuration may be right.
@@ -83,6 +88,11 @@ export interface CompileResult {
   readonly snapshots: readonly Snapshot[];
   /** Text of every parsed file a finding points at, by `sourceKey(path, revision)`, for code frames. */
   readonly sources: ReadonlyMap<string, string>;
+  /**
+   * Per snapshot's group, what each service put into it, in service order: when asked for
+   * (`CompileInput.outputs`) and snapshots were put together from rendered pieces.
+   */
+  readonly outputs?: ReadonlyMap<string, readonly ServiceOutput[]>;
 }
 
 
@@ -187,14 +197,6 @@ export interface ServiceOutput {
   readonly claims: readonly RouteClaim[];
 }
 
-/** The services each snapshot a compile assembled was made of, in service order. */
-const snapshotOutputs = new WeakMap<Snapshot, readonly ServiceOutput[]>();
-
-/** The services `snapshot` was put together from, when `compile` assembled it from rendered pieces. */
-export function snapshotServices(snapshot: Snapshot): readonly ServiceOutput[] | undefined {
-  return snapshotOutputs.get(snapshot);
-}
-
 /**
  * A compile of a few services only, for putting them into a compile of the whole repository
  * made before (src/build/splice.ts). `input` holds those services' files and tags (plus the
@@ -208,7 +210,7 @@ export function compileServices(
   input: CompileInput,
   services: readonly string[],
 ): CompileResult & { readonly outputs: ReadonlyMap<string, readonly ServiceOutput[]> } {
-  const result = run(input, [...services].sort(cmp), 'only');
+  const result = run({ ...input, outputs: true }, [...services].sort(cmp), 'only');
   return { ...result, outputs: result.outputs ?? new Map() };
 }
 
@@ -565,13 +567,9 @@ function run(
         made.push({ provenance, pieces: emitted.pieces!, claims: slot.record!.claims });
       }
       if (!render) continue;
-      if (mode === 'only') {
-        outputs.set(group.group, made);
-        continue;
-      }
-      const snapshot = assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) });
-      if (input.files !== false) snapshotOutputs.set(snapshot, made);
-      snapshots.push(snapshot);
+      if (input.outputs === true) outputs.set(group.group, made);
+      if (mode === 'only') continue;
+      snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: input.commit, draft, ...(input.files === false ? { files: false } : {}) }));
     }
   }
 
@@ -581,7 +579,7 @@ function run(
     diagnostics: sorted,
     snapshots: failed ? [] : snapshots,
     sources: sourcesOf(sorted, read),
-    ...(mode === 'only' ? { outputs: sorted.length > 0 ? new Map() : outputs } : {}),
+    ...(input.outputs === true ? { outputs: (mode === 'only' ? sorted.length > 0 : failed) ? new Map() : outputs } : {}),
   };
 }
 
