@@ -8,6 +8,8 @@ import type { Diagnostic } from './model/diagnostic.js';
 import { selectionOf } from './model/selection.js';
 
 export { compile, templatesNeeded } from './compile/compile.js';
+export { MemoryMemo } from './compile/memo.js';
+export type { CompileMemo, MemoRecords } from './compile/memo.js';
 export type { CompileInput, CompileResult } from './compile/compile.js';
 export { renderSnapshotJson, renderSnapshotStandalone, configDigest } from './compile/snapshot.js';
 export { canonicalJson, sha256Digest } from './core/canonical.js';
@@ -30,7 +32,7 @@ export * from './diff/index.js';
 export { syncGroup, checkDrift, planSync } from './sync/index.js';
 export { UserError } from './core/errors.js';
 export { readWorktree } from './source/worktree.js';
-export type { SourceFile, SourceTree } from './load/source-file.js';
+export type { InputFile, SourceFile, SourceTree } from './load/source-file.js';
 export type { VersionTag } from './model/version.js';
 export { selectionOf, EVERY_GROUP } from './model/selection.js';
 export type { Selection } from './model/selection.js';

@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compile } from '../compile/compile.js';
+import type { CompileInput } from '../compile/compile.js';
+import { sourceOf } from '../compile/memo.js';
 import { sha256Digest } from '../core/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
-import type { SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
@@ -64,7 +65,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     root: repo.dir,
     snapshot,
     source: { kind: 'compiled', commit: input.commit },
-    fleet: fleetFromTree(input.tree, group),
+    fleet: fleetFromTree(input, group),
     diagnostics: result.diagnostics,
     sources: result.sources,
   };
@@ -81,10 +82,10 @@ function snapshotDigest(apisix: Snapshot['apisix'], recorded: string): string {
 }
 
 /** The fleet of a group.yaml that compiled without errors (so it passed its schema). */
-function fleetFromTree(tree: SourceTree, group: string): GroupFleet {
+function fleetFromTree(input: CompileInput, group: string): GroupFleet {
   const file = groupPath(group);
-  const source = tree.files.find((f) => f.path === file);
-  const parsed = source === undefined ? null : parseYamlFile(source);
+  const source = input.tree.files.find((f) => f.path === file);
+  const parsed = source === undefined ? null : parseYamlFile(sourceOf(source, input.memo));
   if (parsed === null || !parsed.ok) throw new Error(`${file} compiled but cannot be read again`);
   return fleetOf(file, parsed.file.data as GroupSpec);
 }

@@ -16,6 +16,8 @@ import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from '../core/errors.js';
 import { cloneGaps, withoutMissingBlobs } from './clone-gaps.js';
+import { buildMemo } from './build-memo.js';
+import { SourceBytes } from '../source/file-bytes.js';
 import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 import type { VersionTag } from '../model/version.js';
@@ -46,8 +48,9 @@ export interface SourceOptions {
 
 /**
  * Reads everything `compile` needs: files (worktree or revision), tags, templates at tags. With
- * the cache, the input carries it as its memo, files whose results it holds are read only if
- * compile asks for their bytes, and the rest is read (and prepared) before compile runs.
+ * the cache, the input's memo is the cache with the repository's files behind it (build-memo.ts):
+ * the files whose results the cache lacks are read (and prepared) before compile runs, and come
+ * with their bytes; the others come without, and are read only if compile asks the memo for them.
  * `shared.cache`: a cache already open for this repository (two compiles of one command).
  */
 export async function loadCompileInput(
@@ -68,25 +71,26 @@ export async function loadCompileInput(
   loadValidators();
   const [listed, tags, ignoredTags] = await listing();
   const tree = scopeTree(listed, selection);
+  const bytes = new SourceBytes(repo);
+  const memo = cache ? buildMemo(cache, bytes) : null;
   // A cold run on one thread reads every file: git reads them while the templates at tags are looked up.
-  const early = cache ? readTreeEarly(tree.files, cache, options.prefetch) : null;
+  const early = cache ? readTreeEarly(tree.files, cache, bytes, options.prefetch) : null;
   const what = {
     ...(options.draft ? { draft: true } : {}),
     selection,
     ...(options.snapshots === false ? { snapshots: false } : {}),
   };
-  const needed = templatesNeeded(tree, tags, { ...what, ...(cache ? { memo: cache } : {}) });
+  const needed = templatesNeeded(tree, tags, { ...what, ...(memo ? { memo } : {}) });
   const atTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const clone = cloneGaps(repo, ignoredTags, atTags.missing);
-  let input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, ...(cache ? { memo: cache } : {}), clone };
-  if (cache) {
-    if (early !== null) await early;
-    const toRead = missingSources(input, cache);
-    const checked = await withoutMissingBlobs(repo, input, toRead);
-    await prefetch(checked, cache, options.prefetch, checked === input ? toRead : missingSources(checked, cache));
-    input = checked;
-  }
-  return { repo, input, cache };
+  const input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, clone };
+  if (!cache || !memo) return { repo, input, cache };
+  if (early !== null) await early;
+  const cached = { ...input, memo };
+  const toRead = missingSources(cached, cache);
+  const checked = await withoutMissingBlobs(repo, cached, toRead, bytes);
+  const loaded = await prefetch(repo, { ...checked, memo }, cache, bytes, options.prefetch, checked === cached ? toRead : missingSources(checked, cache));
+  return { repo, input: loaded, cache };
 }
 
 /** The repository, the commit read (null: the worktree) and the listing of its files and tags, under way. */

@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
-import type { CompileMemo } from '../compile/memo.js';
+import type { MemoRecords } from '../compile/memo.js';
 import { snapshotSpans } from '../compile/snapshot.js';
 import type { PieceSpan, RenderedPiece } from '../compile/snapshot.js';
 import type { TagRefsState } from '../git/refs.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { nulSeparated } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
@@ -91,8 +91,11 @@ export function ownerOf(rel: string): string | null {
   return role.kind === 'template' || role.kind === 'overlay' ? role.service : null;
 }
 
-export function oidOf(file: SourceFile): string {
-  return file.oid ?? gitBlobId(file.bytes);
+/** A file's blob id: as listed, or of its bytes (a file listed without bytes always has one). */
+export function oidOf(file: InputFile): string {
+  if (file.oid !== undefined) return file.oid;
+  if (file.bytes === null) throw new Error(`${file.path} has neither bytes nor a blob id`);
+  return gitBlobId(file.bytes);
 }
 
 /**
@@ -351,7 +354,7 @@ export interface RecordInputs {
 }
 
 /** The record inputs of a whole compile of `input`, whose records `memo` holds. */
-export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: RepositoryState | null): RecordInputs {
+export function recordInputsOf(input: CompileInput, memo: MemoRecords, state: RepositoryState | null): RecordInputs {
   const globalFiles: [string, string][] = [];
   const fileRecords: [string, FileRecord][] = [];
   for (const source of input.tree.files) {

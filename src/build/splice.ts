@@ -45,11 +45,11 @@ import type { RenderedPiece } from '../compile/snapshot.js';
 import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName, scanVersionTags } from '../git/tags.js';
-import { deferredSource } from '../source/deferred-source.js';
+import { SourceBytes } from '../source/file-bytes.js';
 import { readTemplatesAtTags } from '../source/git-revision.js';
 import { classifyPath } from '../load/layout.js';
 import { CONFIG_ROOTS } from '../load/source-file.js';
-import { treeOfListing, worktreeReader } from '../source/worktree.js';
+import { treeOfListing } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
@@ -192,13 +192,15 @@ export async function spliceCompile(
   // An entry of the index read from disk (a link, a conflict) is not followed by the record.
   for (const rel of changedIndexed) if (!plainEntryOf(raw.worktree.indexed, rel)) return null;
 
-  // The changed services, alone: their files and tags, and the files no service owns.
-  const memo = new MemoryMemo();
+  // The changed services, alone: their files and tags, and the files no service owns. Their bytes
+  // are read when compile asks for them (through the memo).
+  const git = gitReader(repo);
+  const bytes = new SourceBytes(repo, git);
+  const memo = new MemoryMemo((file) => bytes.read(file));
   for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
   const own = treeOfListing(repo, listingOf(raw.worktree, changed), disk);
   if (own === null || own.problems.length > 0) return null;
-  const reader = worktreeReader(repo.dir);
-  const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));
+  const globalFiles = record.globalFiles.map(([rel, oid]) => ({ path: rel, oid, bytes: null }));
   const scan = await scanVersionTags(repo, { services: changed });
   // A tag whose objects are missing is left out; when they arrive its ref stays as it was, so
   // the record could not tell: no shortcut (and the whole compile keeps no record).
@@ -207,7 +209,7 @@ export async function spliceCompile(
   const tree = { files: [...globalFiles, ...own.files], problems: [] };
   const needed = templatesNeeded(tree, tags, { selection, memo, services: changed });
   // Read when compile needs them, where the reader can read a blob then.
-  const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: gitReader(repo).synchronous });
+  const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: git.synchronous });
   // A template that cannot be read is the whole compile's to report.
   if (atTags.missing.size > 0) return null;
   const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, selection }, [...changed]);

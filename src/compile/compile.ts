@@ -3,7 +3,7 @@ import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, templatePath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { parseRepo } from '../load/repo.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
 import { joinPointer, parseYamlFile, sourceText } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import type { CloneGaps } from '../model/clone.js';
@@ -22,7 +22,7 @@ import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import { canonicalJson } from '../core/canonical.js';
-import { fileKey, pluginSetKey, unitKey } from './memo.js';
+import { fileKey, pluginSetKey, sourceOf, unitKey } from './memo.js';
 import type { CompileMemo, UnitRecord } from './memo.js';
 import { checkUnit, emitUnit, mergeUnit } from './service-unit.js';
 import type { Unit } from './service-unit.js';
@@ -35,12 +35,15 @@ import type { VersionTag } from '../model/version.js';
  * no I/O and reads no clock or environment, so the same input gives byte-identical output.
  */
 export interface CompileInput {
-  /** The worktree's (or a revision's) config files. */
+  /**
+   * The worktree's (or a revision's) config files. A file may come without its bytes only with a
+   * memo, which compile asks for them when it needs them (see memo.ts).
+   */
   readonly tree: SourceTree;
   /** Every version tag of the repository. */
   readonly tags: readonly VersionTag[];
   /** `services/<s>/service.yaml` as committed at each tag that a pin resolves to (see `templatesNeeded`). */
-  readonly templatesAtTags: ReadonlyMap<string, SourceFile>;
+  readonly templatesAtTags: ReadonlyMap<string, InputFile>;
   /** Commit the tree was read at; null for the worktree. Recorded in provenance. */
   readonly commit: string | null;
   /** Compile the worktree templates instead of the published versions (marks snapshots as drafts). */
@@ -116,7 +119,7 @@ export function templatesNeeded(
     const recorded = options.memo && source.oid !== undefined ? options.memo.file(fileKey('group', source.path, source.revision, source.oid)) : undefined;
     let data = recorded?.data;
     if (data === undefined) {
-      const parsed = parseYamlFile(source);
+      const parsed = parseYamlFile(sourceOf(source, options.memo));
       if (!parsed.ok) continue; // compile reports it
       data = parsed.file.data;
     }
@@ -137,7 +140,8 @@ export function templatesNeeded(
 /**
  * A config file as compile holds it: its source, kind, record and memo key, and the parsed file,
  * parsed only when its data, text or positions are first used (a record from the memo leaves it
- * unparsed: to merge a service that changed, or to place a new finding, it is parsed then).
+ * unparsed: to merge a service that changed, or to place a new finding, it is parsed then, its
+ * bytes read through the memo if it came without them).
  */
 class CompileFile implements YamlFile {
   readonly path: string;
@@ -145,11 +149,12 @@ class CompileFile implements YamlFile {
   #parsed: YamlFile | null;
 
   constructor(
-    readonly source: SourceFile,
+    readonly source: InputFile,
     readonly kind: FileKind,
     readonly key: string | null,
     public record: FileRecord,
     parsed: YamlFile | null,
+    private readonly files: RunFiles,
   ) {
     this.path = source.path;
     if (source.revision !== undefined) (this as { revision?: string }).revision = source.revision;
@@ -170,7 +175,7 @@ class CompileFile implements YamlFile {
 
   #file(): YamlFile {
     if (this.#parsed === null) {
-      const parsed = parseYamlFile(this.source);
+      const parsed = parseYamlFile(this.files.source(this.source));
       if (!parsed.ok) throw new Error(`${this.path} no longer parses as it did when it was recorded; it may have changed while tagway read it`);
       this.#parsed = parsed.file;
     }
@@ -237,9 +242,9 @@ export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }
 }
 
 /** The input's files and tags by service, and the files every service needs (group.yaml, tagway.yaml). */
-function partsByService(input: CompileInput): { shared: SourceFile[]; files: Map<string, SourceFile[]>; tags: Map<string, VersionTag[]> } {
-  const shared: SourceFile[] = [];
-  const files = new Map<string, SourceFile[]>();
+function partsByService(input: CompileInput): { shared: InputFile[]; files: Map<string, InputFile[]>; tags: Map<string, VersionTag[]> } {
+  const shared: InputFile[] = [];
+  const files = new Map<string, InputFile[]>();
   for (const source of input.tree.files) {
     const role = classifyPath(source.path);
     if (role.kind === 'group' || role.kind === 'config') shared.push(source);
@@ -279,8 +284,8 @@ export function servicesInput(input: CompileInput, services: ReadonlySet<string>
 }
 
 /** `input` narrowed to these files and tags (and the templates at those tags), its options kept; no memo. */
-function partInput(input: CompileInput, files: SourceFile[], tags: VersionTag[]): CompileInput {
-  const templatesAtTags = new Map<string, SourceFile>();
+function partInput(input: CompileInput, files: InputFile[], tags: VersionTag[]): CompileInput {
+  const templatesAtTags = new Map<string, InputFile>();
   for (const tag of tags) {
     const source = input.templatesAtTags.get(tag.tag);
     if (source) templatesAtTags.set(tag.tag, source);
@@ -313,23 +318,22 @@ function run(
   const render = input.snapshots !== false;
   const memo = input.memo ?? null;
   const diagnostics: Diagnostic[] = [];
-  /** Every file compile looked at, parsed or not: where the texts of code frames come from. */
-  const read: SourceFile[] = [];
+  const files = new RunFiles(memo);
 
-  const prepare = (source: SourceFile, kind: FileKind): { file: CompileFile | null; diagnostics: readonly Diagnostic[] } => {
-    read.push(source);
-    const key = memo ? fileKey(kind, source.path, source.revision, blobIdOf(source)) : null;
+  const prepare = (source: InputFile, kind: FileKind): { file: CompileFile | null; diagnostics: readonly Diagnostic[] } => {
+    files.looked.push(source);
+    const key = memo ? fileKey(kind, source.path, source.revision, files.blobId(source)) : null;
     const known = key ? memo!.file(key) : undefined;
     let file: CompileFile | null = null;
     let record: FileRecord;
     if (known === undefined) {
-      const fresh = prepareFile(source, kind);
+      const fresh = prepareFile(files.source(source), kind);
       record = fresh.record;
-      if (fresh.file) file = new CompileFile(source, kind, key, record, fresh.file);
+      if (fresh.file) file = new CompileFile(source, kind, key, record, fresh.file, files);
       if (key) memo!.saveFile(key, record);
     } else {
       record = known;
-      if (record.parsed) file = new CompileFile(source, kind, key, record, null);
+      if (record.parsed) file = new CompileFile(source, kind, key, record, null, files);
     }
     return { file, diagnostics: record.diagnostics };
   };
@@ -395,7 +399,7 @@ function run(
       // A tag whose template is byte-identical to the one in the tree being compiled is that
       // file: parsed and checked once, and a mistake in it is reported once, against the tree.
       const same = treeFiles.get(source.path);
-      if (same && sameContent(same, source) && parsed.repo.templates.get(tag.service)?.path === source.path) {
+      if (same && files.same(same, source) && parsed.repo.templates.get(tag.service)?.path === source.path) {
         const checkedEntry = checked.templates.get(tag.service);
         entry = checkedEntry ? templateEntry(checkedEntry.service, checkedEntry.file, tag) : null;
       } else {
@@ -464,14 +468,14 @@ function run(
       if (!template) continue;
       const overlay = checked.overlays.get(group.group)?.get(service) ?? null;
       const groupSource = (group.file as CompileFile).source;
-      const unit: Unit = { group, groupOid: memo ? blobIdOf(groupSource) : '', service, version, template, overlay };
+      const unit: Unit = { group, groupOid: memo ? files.blobId(groupSource) : '', service, version, template, overlay };
       const key = memo
         ? unitKey({
             group: group.group,
             service,
             version,
-            template: { path: template.file.path, revision: template.file.revision, oid: blobIdOf((template.file as CompileFile).source) },
-            overlay: overlay ? { path: overlay.file.path, oid: blobIdOf((overlay.file as CompileFile).source) } : null,
+            template: { path: template.file.path, revision: template.file.revision, oid: files.blobId((template.file as CompileFile).source) },
+            overlay: overlay ? { path: overlay.file.path, oid: files.blobId((overlay.file as CompileFile).source) } : null,
             plugins: pluginsKey,
           })
         : null;
@@ -535,7 +539,7 @@ function run(
   // (which already explain, better placed, most of what APISIX would reject). Nothing is emitted
   // otherwise: a compile with errors has no snapshots.
   const ruledSelected = ruled === checked ? selected : selected.map((g) => ruled.groups.get(g.group)!);
-  const relevant = selection.reportAll ? (_d: Diagnostic) => true : relevantTo(input, selection, ruledSelected, byService, treeFiles, draft);
+  const relevant = selection.reportAll ? (_d: Diagnostic) => true : relevantTo(input, selection, ruledSelected, byService, treeFiles, draft, files);
   const snapshots: Snapshot[] = [];
   const outputs = new Map<string, ServiceOutput[]>();
   if (!hasErrors(diagnostics.filter(relevant))) {
@@ -578,7 +582,7 @@ function run(
   return {
     diagnostics: sorted,
     snapshots: failed ? [] : snapshots,
-    sources: sourcesOf(sorted, read),
+    sources: sourcesOf(sorted, files),
     ...(input.outputs === true ? { outputs: (mode === 'only' ? sorted.length > 0 : failed) ? new Map() : outputs } : {}),
   };
 }
@@ -613,8 +617,9 @@ function relevantTo(
   selection: Selection,
   selected: readonly GroupEntry[],
   byService: ReadonlyMap<string, readonly VersionTag[]>,
-  treeFiles: ReadonlyMap<string, SourceFile>,
+  treeFiles: ReadonlyMap<string, InputFile>,
   draft: boolean,
+  files: RunFiles,
 ): (d: Diagnostic) => boolean {
   const used = new Set<string>();
   for (const group of selected) {
@@ -628,7 +633,7 @@ function relevantTo(
       const tag = resolvePin(byService.get(service) ?? [], service, pin);
       if (!tag) continue;
       const atTag = input.templatesAtTags.get(tag.tag);
-      used.add(tree && atTag && sameContent(tree, atTag) ? sourceKey(path, tree.revision) : sourceKey(path, tag.tag));
+      used.add(tree && atTag && files.same(tree, atTag) ? sourceKey(path, tree.revision) : sourceKey(path, tag.tag));
     }
   }
   return (d) => {
@@ -762,7 +767,7 @@ function sortUnique(diagnostics: readonly Diagnostic[]): Diagnostic[] {
  * syntax error is framed too). Only files the load step read and handed to compile are here: a
  * file it refused (a link out of the repository, a FIFO) has no text, so no frame.
  */
-function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly SourceFile[]): Map<string, string> {
+function sourcesOf(diagnostics: readonly Diagnostic[], files: RunFiles): Map<string, string> {
   const wanted = new Set<string>();
   const want = (l: { readonly file?: string; readonly revision?: string }) => {
     if (l.file !== undefined) wanted.add(sourceKey(l.file, l.revision));
@@ -773,38 +778,39 @@ function sourcesOf(diagnostics: readonly Diagnostic[], files: readonly SourceFil
   }
   const sources = new Map<string, string>();
   if (wanted.size === 0) return sources;
-  for (const file of files) {
+  for (const file of files.looked) {
     const key = sourceKey(file.path, file.revision);
     if (!wanted.has(key) || sources.has(key)) continue;
-    const text = sourceText(file);
+    const text = sourceText(files.source(file));
     if (text !== null) sources.set(key, text);
   }
   return sources;
 }
 
-const blobIds = new WeakMap<SourceFile, string>();
-
-/** The blob id of a source (as git gives it, or computed from its bytes). */
-function blobIdOf(source: SourceFile): string {
-  if (source.oid !== undefined) return source.oid;
-  let oid = blobIds.get(source);
-  if (oid === undefined) blobIds.set(source, (oid = gitBlobId(source.bytes)));
-  return oid;
-}
-
 /**
- * The sources a prefill reads: the tree's files, and the templates at tags that are not the tree's
- * file at their path by blob id. For those, compile takes the tree's file (see `templateAt`):
- * when each service's tag holds its worktree template, a third of the blobs are not read.
+ * The files one run looked at (parsed or not: where the texts of code frames come from), and how
+ * it gets their bytes (their own, or through the memo: see memo.ts) and blob ids.
  */
-export function sourcesToRead(files: readonly SourceFile[], templatesAtTags: Iterable<SourceFile>): SourceFile[] {
-  const oids = new Map(files.map((f) => [f.path, f.oid]));
-  const out = [...files];
-  for (const t of templatesAtTags) if (t.oid === undefined || oids.get(t.path) !== t.oid) out.push(t);
-  return out;
-}
+class RunFiles {
+  readonly looked: InputFile[] = [];
+  readonly #ids = new Map<InputFile, string>();
+  constructor(readonly memo: CompileMemo | null) {}
 
-function sameContent(a: SourceFile, b: SourceFile): boolean {
-  if (a.oid !== undefined && b.oid !== undefined) return a.oid === b.oid;
-  return Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength).equals(b.bytes);
+  source(file: InputFile): SourceFile {
+    return sourceOf(file, this.memo);
+  }
+
+  /** The blob id of a file (as git gives it, or computed from its bytes). */
+  blobId(file: InputFile): string {
+    if (file.oid !== undefined) return file.oid;
+    let oid = this.#ids.get(file);
+    if (oid === undefined) this.#ids.set(file, (oid = gitBlobId(this.source(file).bytes)));
+    return oid;
+  }
+
+  same(a: InputFile, b: InputFile): boolean {
+    if (a.oid !== undefined && b.oid !== undefined) return a.oid === b.oid;
+    const x = this.source(a).bytes;
+    return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(this.source(b).bytes);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Selection } from '../model/selection.js';
 import { overlaysRead } from '../model/selection.js';
 import { classifyPath } from './layout.js';
-import type { SourceTree } from './source-file.js';
+import type { InputFile, SourceTree } from './source-file.js';
 
 /**
  * The tree as a compile of `selection` reads it: without the overlays of the groups it does not
@@ -13,7 +13,7 @@ import type { SourceTree } from './source-file.js';
  * A tree that lacks overlays the selection reads (scoped for other groups, or for fewer) is a
  * caller's mistake, and an error, not a compile that silently misses files.
  */
-export function scopeTree(tree: SourceTree, selection: Selection): SourceTree {
+export function scopeTree<F extends InputFile>(tree: SourceTree<F>, selection: Selection): SourceTree<F> {
   const groups = overlaysRead(selection);
   const held = tree.overlaysOf;
   if (held !== undefined && (groups === null || groups.some((g) => !held.includes(g)))) {

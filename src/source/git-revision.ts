@@ -1,13 +1,11 @@
 import path from 'node:path';
 import { gitReader } from '../git/reader.js';
-import type { GitReader, TreeEntry } from '../git/reader.js';
+import type { TreeEntry } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { deferredSource } from './deferred-source.js';
-import type { Batch } from './deferred-source.js';
 import { templatePath } from '../load/layout.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from '../load/source-file.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
 import type { VersionTag } from '../model/version.js';
 import { MissingObjectError } from '../git/missing-object.js';
 
@@ -18,10 +16,12 @@ const FEW_TAGS = 64;
 /**
  * Reads the config files as committed at `commit`. Symlinks are resolved inside the commit's
  * tree; one that leaves the repository or points at nothing is reported, never followed. With
- * `deferred`, a file's bytes are read only when used (see deferred-source.ts). A file whose blob
- * is missing from the clone is reported (TW1016) and left out; a missing tree throws
- * MissingObjectError, as the files of the revision cannot be listed.
+ * `deferred`, the files are listed without their bytes (read when used, see file-bytes.ts). A
+ * file whose blob is missing from the clone is reported (TW1016) and left out; a missing tree
+ * throws MissingObjectError, as the files of the revision cannot be listed.
  */
+export async function readRevision(repo: GitRepo, commit: string, revision: string): Promise<SourceTree<SourceFile>>;
+export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean }): Promise<SourceTree>;
 export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean } = {}): Promise<SourceTree> {
   const git = gitReader(repo);
   const entries = await git.listTree(commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true }).catch((error: unknown) => {
@@ -35,8 +35,7 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
   const eager = options.deferred === true ? wanted.filter((e) => e.mode === SYMLINK) : wanted;
   const { blobs, missing } = await git.readBlobs(eager.map((e) => e.oid));
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const files: SourceFile[] = [];
-  const reader = blobReader(repo, git);
+  const files: InputFile[] = [];
   for (const entry of wanted) {
     let blob: TreeEntry = entry;
     const absent = missing.get(entry.oid);
@@ -76,7 +75,7 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
     }
     const known = blobs.get(blob.oid);
     if (known !== undefined) files.push({ path: entry.path, bytes: sizeChecked(known), oid: blob.oid, revision });
-    else files.push(deferredSource({ path: entry.path, oid: blob.oid, revision }, () => sizeChecked(reader.readOne(blob.oid)), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: blob.oid } }));
+    else files.push({ path: entry.path, oid: blob.oid, revision, bytes: null });
   }
   return { files, problems };
 }
@@ -91,8 +90,8 @@ export function missingFileFinding(path: string, revision: string, error: Missin
 }
 
 /** The templates at tags that could be read, and the tags whose template could not (a missing object). */
-export interface TemplatesAtTags {
-  readonly templates: Map<string, SourceFile>;
+export interface TemplatesAtTags<F extends InputFile = InputFile> {
+  readonly templates: Map<string, F>;
   /** Tag → the missing object, its context saying it was the template at that tag. */
   readonly missing: Map<string, MissingObjectError>;
 }
@@ -105,17 +104,19 @@ export function templateContext(tag: VersionTag): string {
 /**
  * The service template as committed at each tag (tags whose commit lacks one are left out).
  * Tags are grouped by commit so each commit's trees are read once, however many tags share it
- * (a release commit often carries the tags of many services). With `deferred`, the blobs are
- * read only when used. `known` remembers, per tag, which template blob it holds (or that it has
+ * (a release commit often carries the tags of many services). With `deferred`, the templates are
+ * listed without their bytes (read when used, see file-bytes.ts). `known` remembers, per tag, which template blob it holds (or that it has
  * none), so a tag's tree is listed once: a tag's ref target, and so its content, never changes
  * without the target's oid changing. `byFolder`: read even a single commit's templates by their
  * folders (`<commit>:services/<service>`) where the reader can, rather than by listing that
  * commit's tree: faster in a repository of many services.
  */
+export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[], options?: TemplateOptions & { readonly deferred?: false }): Promise<TemplatesAtTags<SourceFile>>;
+export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[], options: TemplateOptions & { readonly deferred: boolean }): Promise<TemplatesAtTags>;
 export async function readTemplatesAtTags(
   repo: GitRepo,
   tags: readonly VersionTag[],
-  options: { readonly deferred?: boolean; readonly known?: TagTemplates; readonly byFolder?: boolean } = {},
+  options: TemplateOptions & { readonly deferred?: boolean } = {},
 ): Promise<TemplatesAtTags> {
   const git = gitReader(repo);
   const missing = new Map<string, MissingObjectError>();
@@ -178,12 +179,9 @@ export async function readTemplatesAtTags(
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) found(tag, byPath.get(templatePath(tag.service)));
   }
-  const out = new Map<string, SourceFile>();
+  const out = new Map<string, InputFile>();
   if (options.deferred === true) {
-    const reader = blobReader(repo, git);
-    for (const { tag, entry } of present) {
-      out.set(tag.tag, deferredSource({ path: entry.path, oid: entry.oid, revision: tag.tag }, () => reader.readOne(entry.oid), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: entry.oid } }));
-    }
+    for (const { tag, entry } of present) out.set(tag.tag, { path: entry.path, oid: entry.oid, revision: tag.tag, bytes: null });
     return { templates: out, missing };
   }
   const blobs = await git.readBlobs(present.map((x) => x.entry.oid));
@@ -193,6 +191,11 @@ export async function readTemplatesAtTags(
     else out.set(tag.tag, { path: entry.path, bytes: blobs.blobs.get(entry.oid)!, oid: entry.oid, revision: tag.tag });
   }
   return { templates: out, missing };
+}
+
+interface TemplateOptions {
+  readonly known?: TagTemplates;
+  readonly byFolder?: boolean;
 }
 
 /** Which template blob each tag holds (null: none), by `tagTemplateKey`. */
@@ -209,24 +212,6 @@ export function tagTemplateKey(tag: VersionTag): string {
 /** An oversized blob is handed on as a marker of its size, as the worktree reader does. */
 export function sizeChecked(bytes: Uint8Array): Uint8Array {
   return bytes.byteLength > MAX_FILE_BYTES ? new Uint8Array(bytes.byteLength) : bytes;
-}
-
-/**
- * Reads blobs of deferred sources: many at once, one synchronously (see `GitReader`). A source
- * whose blob is missing is left unread by `readMany` (reading it later throws
- * MissingObjectError): the caller finds those before compile runs (src/build/clone-gaps.ts).
- */
-export function blobReader(repo: GitRepo, git: GitReader = gitReader(repo)): Batch & { readOne(oid: string): Uint8Array } {
-  return {
-    async readMany(sources) {
-      const { blobs } = await git.readBlobs(sources.map((s) => s.oid!));
-      return sources.map((s) => {
-        const bytes = blobs.get(s.oid!);
-        return bytes === undefined ? undefined : sizeChecked(bytes);
-      });
-    },
-    readOne: (oid) => git.readBlobSync(oid),
-  };
 }
 
 /** The finding of a folder at a template's path (src/source/worktree.ts finds them in the worktree). */
