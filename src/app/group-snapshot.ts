@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compile } from '../compile/compile.js';
 import type { CompileInput } from '../compile/compile.js';
 import { sourceOf } from '../compile/memo.js';
 import { sha256Digest } from '../core/canonical.js';
@@ -23,6 +22,7 @@ import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
 import { loadCompileInput } from '../build/input.js';
+import { compileLoaded } from '../build/build.js';
 import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
@@ -45,7 +45,8 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
   const group = options.group;
-  const { repo, input, cache } = await loadCompileInput({ cwd: options.cwd, selection: selectionOf({ groups: [group] }), ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const loaded = await loadCompileInput({ cwd: options.cwd, selection: selectionOf({ groups: [group] }), ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const { repo, input } = loaded;
   if (!input.tree.files.some((f) => f.path === groupPath(group))) {
     const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();
     throw new UserError(
@@ -53,8 +54,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
       `Groups here: ${known.join(', ') || '(none)'}. A group is gateway-groups/<name>/group.yaml.`,
     );
   }
-  const result = compile({ ...input, files: false });
-  cache?.save();
+  const result = compileLoaded(loaded, { files: false });
   if (hasErrors(result.diagnostics)) {
     return { kind: 'findings', root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }

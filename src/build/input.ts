@@ -4,8 +4,8 @@ import type { IgnoredTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { scanVersionTags } from '../git/tags.js';
-import { compile, templatesNeeded } from '../compile/compile.js';
-import type { CompileInput, CompileResult } from '../compile/compile.js';
+import { templatesNeeded } from '../compile/compile.js';
+import type { CompileInput } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
 import { listWorktree, readWorktree, treeOfListing, withTemplateFolders } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
@@ -182,15 +182,4 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
   return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
-}
-
-/**
- * Loads and compiles; the result is what `validate` reports and what `compile` writes (`files`:
- * whether the snapshots' files will be written, see `CompileInput.files`).
- */
-export async function compileRepository(options: SourceOptions, files = true): Promise<{ repo: GitRepo; result: CompileResult }> {
-  const { repo, input, cache } = await loadCompileInput(options);
-  const result = compile(files ? input : { ...input, files: false });
-  cache?.save();
-  return { repo, result };
 }
