@@ -122,8 +122,8 @@ export interface RawListing {
 }
 
 /**
- * Loads the validators compiled ahead of time (≈20 ms) while git lists the files, rather than
- * when a file or an object is first checked.
+ * Loads the validators compiled ahead of time while git lists the files, rather than when a file
+ * or an object is first checked (docs/performance.md, "Validators are compiled ahead of time").
  */
 export function loadValidators(): void {
   loadFileValidators();

@@ -28,8 +28,9 @@ import type { Selection } from '../model/selection.js';
 
 /**
  * Below this many files without a record, compile does the work itself: starting workers costs
- * more than it saves (a worker loads its modules and compiles its schemas, ≈0.4 s, and code runs
- * slower until it is warm), and the parsed files of a few thousand services fit in memory.
+ * more than it saves (a worker loads its modules and compiles its schemas, and code runs slower
+ * until it is warm: docs/performance.md, "Threads"), and the parsed files of a few thousand
+ * services fit in memory.
  */
 const WORKER_THRESHOLD = 8000;
 
