@@ -89,7 +89,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   }
   const contents = new Map(
     result.snapshots.map((s) => {
-      const chunks = snapshotFileChunks(s);
+      const chunks = snapshotFileChunks(result.files?.get(s.group) ?? s);
       return [
         s.group,
         {
@@ -136,6 +136,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   }
   await recording.commit(identities);
   const replaced = new Set(written);
+  const counts = (s: Snapshot) => snapshotCounts(result.files?.get(s.group) ?? s);
   const groups = result.snapshots.map((s) => {
     const snapshotPath = path.join(out, s.group, 'snapshot.json');
     const standalonePath = path.join(out, s.group, 'apisix.yaml');
@@ -146,8 +147,8 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       snapshotPath,
       standalonePath,
       signature: signatures.get(s.group) ?? null,
-      services: snapshotCounts(s).services,
-      routes: snapshotCounts(s).routes,
+      services: counts(s).services,
+      routes: counts(s).routes,
       changed: replaced.has(snapshotPath) || replaced.has(standalonePath) || replaced.has(signaturePath(snapshotPath)),
     };
   });

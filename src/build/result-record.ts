@@ -468,7 +468,8 @@ function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: R
   if (result.diagnostics.length > 0 || result.snapshots.length === 0) return null;
   const groups: Omit<StoredGroup, 'json' | 'yaml'>[] = [];
   for (const snapshot of result.snapshots) {
-    const spans = snapshotSpans(snapshot);
+    const assembled = result.files?.get(snapshot.group);
+    const spans = assembled ? snapshotSpans(assembled) : null;
     if (!spans || !written.has(snapshot.group)) return null;
     const at = new Map(spans.map((s) => [s.piece, s]));
     const spliced = layouts?.get(snapshot.group);

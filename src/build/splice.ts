@@ -41,7 +41,7 @@ import { compileServices, templatesNeeded } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import { assembleSnapshot } from '../compile/snapshot.js';
-import type { RenderedPiece } from '../compile/snapshot.js';
+import type { AssembledSnapshot, RenderedPiece } from '../compile/snapshot.js';
 import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName, scanVersionTags } from '../git/tags.js';
@@ -218,11 +218,13 @@ export async function spliceCompile(
   const previous = await found.previous;
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
+  const files = new Map<string, AssembledSnapshot>();
   const layouts = new Map<string, SplicedLayout>();
   for (const group of found.groups) {
     const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed);
     if (spliced === null) return null;
-    snapshots.push(spliced.snapshot);
+    snapshots.push(spliced.assembled.snapshot);
+    files.set(group.stored.group, spliced.assembled);
     layouts.set(group.stored.group, spliced.layout);
   }
   // What the files held, by path: new content that differs is written without reading them again.
@@ -233,7 +235,7 @@ export async function spliceCompile(
     byPath.set(group.yaml.path, files.yaml);
   }
   return {
-    result: { diagnostics: [], snapshots, sources: new Map() },
+    result: { diagnostics: [], snapshots, sources: new Map(), files },
     changed: [...changed].sort(cmp),
     previous: byPath,
     inputs: { selection, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
@@ -286,7 +288,7 @@ function spliceGroup(
   files: { readonly json: Buffer; readonly yaml: Buffer },
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
-): { snapshot: Snapshot; layout: SplicedLayout } | null {
+): { assembled: AssembledSnapshot; layout: SplicedLayout } | null {
   const kept = new Set<number>();
   group.services.forEach((p, i) => {
     if (!changed.has(p.name)) kept.add(i);
@@ -356,7 +358,7 @@ function spliceGroup(
     while (next < news.length) entries.push({ ...news[next++]!, old: null });
   }
 
-  const snapshot = assembleSnapshot(
+  const assembled = assembleSnapshot(
     group.stored.group,
     all.map((s) => s.provenance),
     KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
@@ -364,5 +366,5 @@ function spliceGroup(
     { commit: null, draft: false },
   );
   const stored = all.map((s) => (s.old !== null ? group.stored.services[s.old]! : storeProvenance(group.stored.group, s.provenance)));
-  return { snapshot, layout: { services: stored, claims, kinds: layout } };
+  return { assembled, layout: { services: stored, claims, kinds: layout } };
 }

@@ -11,7 +11,7 @@ import type { CompileMemo, UnitEmission } from './memo.js';
 import { emitUnit, mergedOf, saveSlot } from './service-unit.js';
 import type { UnitSlot } from './service-unit.js';
 import { assembleSnapshot } from './snapshot.js';
-import type { RenderedPiece } from './snapshot.js';
+import type { AssembledSnapshot, RenderedPiece } from './snapshot.js';
 
 /**
  * The slot's emitted objects: its record's, or emitted now (a record checked by a findings-only
@@ -31,6 +31,8 @@ export interface Assembled {
   readonly diagnostics: Diagnostic[];
   /** One per group, in group order (none when `pieces` only: see `assembleGroups`). */
   readonly snapshots: Snapshot[];
+  /** The snapshots with their files, by group, when `files`. */
+  readonly files: Map<string, AssembledSnapshot>;
   /** Per group, what each service put into its snapshot, in service order (when asked for). */
   readonly outputs: Map<string, ServiceOutput[]>;
 }
@@ -56,6 +58,7 @@ export function assembleGroups(
 ): Assembled {
   const diagnostics: Diagnostic[] = [];
   const snapshots: Snapshot[] = [];
+  const files = new Map<string, AssembledSnapshot>();
   const outputs = new Map<string, ServiceOutput[]>();
   for (const [group, slots] of groups) {
     const pieces: RenderedPiece[] = [];
@@ -81,7 +84,9 @@ export function assembleGroups(
     if (!options.render) continue;
     if (options.outputs) outputs.set(group.group, made);
     if (options.pieces) continue;
-    snapshots.push(assembleSnapshot(group.group, services, pieces, { commit: options.commit, draft: options.draft, ...(options.files ? {} : { files: false }) }));
+    const assembled = assembleSnapshot(group.group, services, pieces, { commit: options.commit, draft: options.draft, ...(options.files ? {} : { files: false }) });
+    snapshots.push(assembled.snapshot);
+    if (options.files) files.set(group.group, assembled);
   }
-  return { diagnostics, snapshots, outputs };
+  return { diagnostics, snapshots, files, outputs };
 }

@@ -163,10 +163,12 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
   const sorted = sortUnique(diagnostics).filter(relevant);
   const failed = hasErrors(sorted);
   const outputsKept = (mode === 'only' ? sorted.length > 0 : failed) ? new Map() : (assembled?.outputs ?? new Map());
+  const made = !failed && assembled !== null;
   return {
     diagnostics: sorted,
-    snapshots: failed || !assembled ? [] : assembled.snapshots,
+    snapshots: made ? assembled.snapshots : [],
     sources: sourcesOf(sorted, files),
+    ...(made && input.files !== false ? { files: assembled.files } : {}),
     ...(outputs ? { outputs: outputsKept } : {}),
   };
 }

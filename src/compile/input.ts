@@ -11,7 +11,7 @@ import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
 import type { VersionTag } from '../model/version.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import type { CompileMemo } from './memo.js';
-import type { RenderedPiece } from './snapshot.js';
+import type { AssembledSnapshot, RenderedPiece } from './snapshot.js';
 
 /** Everything a compile depends on, read beforehand by the caller. */
 export interface CompileInput {
@@ -71,6 +71,11 @@ export interface CompileResult {
   readonly snapshots: readonly Snapshot[];
   /** Text of every parsed file a finding points at, by `sourceKey(path, revision)`, for code frames. */
   readonly sources: ReadonlyMap<string, string>;
+  /**
+   * Per snapshot's group, the snapshot with its two files, put together from the rendered pieces
+   * when first asked for: when the caller will write them (`CompileInput.files`, the default).
+   */
+  readonly files?: ReadonlyMap<string, AssembledSnapshot>;
   /**
    * Per snapshot's group, what each service put into it, in service order: when asked for
    * (`CompileInput.outputs`) and snapshots were put together from rendered pieces.
