@@ -5,15 +5,19 @@
 import { compile } from './compile/compile.js';
 import type { CompileInput } from './compile/compile.js';
 import type { Diagnostic } from './model/diagnostic.js';
+import { selectionOf } from './model/selection.js';
 
 export { compile, templatesNeeded } from './compile/compile.js';
+export { MemoryMemo } from './compile/memo.js';
+export type { CompileMemo, MemoRecords } from './compile/memo.js';
 export type { CompileInput, CompileResult } from './compile/compile.js';
 export { renderSnapshotJson, renderSnapshotStandalone, configDigest } from './compile/snapshot.js';
 export { canonicalJson, sha256Digest } from './core/canonical.js';
 export { validateApisixObject, BUNDLED_PLUGINS, CHECKED_PLUGINS, CODE_CHECKED_PLUGINS } from './apisix/validator/index.js';
 export type { ApisixObjectKind, ApisixAdminPath, ApisixValidation, ApisixObjectError, ApisixValidateOptions } from './apisix/validator/index.js';
 export { RULES } from './validate/rules/index.js';
-export { loadCompileInput, compileRepository } from './build/input.js';
+export { loadCompileInput } from './build/input.js';
+export { compileRepository } from './build/build.js';
 export { runCompile, runValidate } from './app/compile.js';
 export { runSync } from './app/sync.js';
 export type { SyncOptions, SyncOutcome } from './app/sync.js';
@@ -29,8 +33,10 @@ export * from './diff/index.js';
 export { syncGroup, checkDrift, planSync } from './sync/index.js';
 export { UserError } from './core/errors.js';
 export { readWorktree } from './source/worktree.js';
-export type { SourceFile, SourceTree } from './load/source-file.js';
+export type { InputFile, SourceFile, SourceTree } from './load/source-file.js';
 export type { VersionTag } from './model/version.js';
+export { selectionOf, EVERY_GROUP } from './model/selection.js';
+export type { Selection } from './model/selection.js';
 export type * from './model/apisix.js';
 export type * from './model/config.js';
 export type * from './model/diagnostic.js';
@@ -39,5 +45,5 @@ export type * from './model/target.js';
 
 /** All findings for a repository's files, without producing snapshots' output files. Pure. */
 export function validate(input: CompileInput): readonly Diagnostic[] {
-  return compile({ ...input, reportAll: true }).diagnostics;
+  return compile({ ...input, selection: selectionOf({ groups: input.selection?.groups ?? undefined, reportAll: true }) }).diagnostics;
 }

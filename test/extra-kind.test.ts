@@ -188,8 +188,8 @@ describe('a fourth registered kind', () => {
   it('gets its list in both files of a snapshot, in each file order', () => {
     const pieces = KINDS.flatMap((kind) => renderPieces('petstore', kind, v1.apisix[kind.name]));
     const snapshot = assembleSnapshot(GROUP, [], pieces, { commit: null, draft: false });
-    const whole = { apisix: v1.apisix, digest: snapshot.digest, draft: false, format: SNAPSHOT_FORMAT, group: GROUP, provenance: { commit: null, services: [] } };
-    expect(snapshot.digest).toBe(v1.digest);
+    const whole = { apisix: v1.apisix, digest: snapshot.snapshot.digest, draft: false, format: SNAPSHOT_FORMAT, group: GROUP, provenance: { commit: null, services: [] } };
+    expect(snapshot.snapshot.digest).toBe(v1.digest);
     expect(renderSnapshotJson(snapshot)).toBe(snapshotJsonText(whole as unknown as Snapshot));
     expect(renderSnapshotStandalone(snapshot)).toBe(renderStandaloneYaml(v1.apisix));
     expect(snapshotCounts(snapshot)).toEqual({ upstreams: 1, services: 1, routes: 1, widgets: 2 });

@@ -65,7 +65,7 @@ describe('templates at tags', () => {
     const repo = spreadRepo();
     const git = await openRepo(repo.dir);
     const tags = (await listVersionTags(git)).filter((t) => t.tag === 'svc-3/v1.0.0' || t.tag === 'linked/v1.0.0');
-    const found = (await readTemplatesAtTags(git, tags, { cli: true })).templates;
+    const found = (await readTemplatesAtTags(git, tags, { byFolder: true })).templates;
     expect([...found.keys()]).toEqual(['svc-3/v1.0.0']);
     expect(Buffer.from(found.get('svc-3/v1.0.0')!.bytes).toString('utf8')).toBe('name: svc-3\n');
   });

@@ -3,8 +3,10 @@
  * the files those groups are compiled from. `validate` (reportAll) still reports everything.
  */
 import { describe, expect, it } from 'vitest';
-import { compile, scopedInput } from '../src/compile/compile.js';
+import { compile } from '../src/compile/compile.js';
 import { MemoryMemo } from '../src/compile/memo.js';
+import { scopeTree } from '../src/load/scope.js';
+import { selectionOf } from '../src/model/selection.js';
 import { memoryInput } from './support/memory-repo.js';
 
 const WEB = 'name: web\nupstream:\n  nodes:\n    - host: 10.0.0.1\n      port: 80\nroutes:\n  - name: home\n    uris: [/]\n';
@@ -26,7 +28,7 @@ describe('group isolation', () => {
   });
 
   it('validate of a selection still reports every file (reportAll)', () => {
-    const result = compile({ ...memoryInput({ files: files(), tags: { 'web/v1.0.0': WEB }, groups: ['good'] }), reportAll: true });
+    const result = compile({ ...memoryInput({ files: files(), tags: { 'web/v1.0.0': WEB }, groups: ['good'] }), selection: selectionOf({ groups: ['good'], reportAll: true }) });
     expect(result.diagnostics.map((d) => d.code)).toEqual(['TW3004']);
   });
 
@@ -51,7 +53,7 @@ describe('group isolation', () => {
     });
     const read = (reportAll: boolean) => {
       const memo = new MemoryMemo();
-      compile({ ...memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] }), memo, ...(reportAll ? { reportAll } : {}) });
+      compile({ ...memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] }), memo, selection: selectionOf({ groups: ['good'], reportAll }) });
       return [...memo.files.keys()].map((key) => key.split('\u0000')[1]).filter((path) => path?.endsWith('/services/web.yaml'));
     };
     expect(read(false)).toEqual(['gateway-groups/good/services/web.yaml']);
@@ -63,11 +65,12 @@ describe('group isolation', () => {
       'gateway-groups/good/services/web.yaml': 'hosts: [good.example.com]\n',
       'gateway-groups/bad/services/web.yaml': 'hosts: [bad.example.com]\n',
     });
-    const scoped = scopedInput(memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] }));
+    const input = memoryInput({ files: withOverlays, tags: { 'web/v1.0.0': WEB }, groups: ['good'] });
+    const scoped = { ...input, tree: scopeTree(input.tree, selectionOf({ groups: ['good'] })) };
     expect(scoped.tree.files.map((f) => f.path)).not.toContain('gateway-groups/bad/services/web.yaml');
     expect(compile(scoped).snapshots.map((s) => s.group)).toEqual(['good']);
-    expect(() => compile({ ...scoped, reportAll: true })).toThrow(/holds the overlays of good only/);
-    expect(() => compile({ ...scoped, groups: ['good', 'bad'] })).toThrow(/holds the overlays of good only/);
+    expect(() => compile({ ...scoped, selection: selectionOf({ groups: ['good'], reportAll: true }) })).toThrow(/holds the overlays of good only/);
+    expect(() => compile({ ...scoped, selection: selectionOf({ groups: ['good', 'bad'] }) })).toThrow(/holds the overlays of good only/);
   });
 });
 

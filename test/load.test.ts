@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import { selectionOf } from '../src/model/selection.js';
 import { classifyPath } from '../src/load/layout.js';
 import { readWorktree } from '../src/source/worktree.js';
 import { memoryInput } from './support/memory-repo.js';
@@ -16,7 +17,7 @@ const T = 'services/web/service.yaml';
 function findings(content: string | Uint8Array, file = T) {
   const input = memoryInput({ files: { 'gateway-groups/g/group.yaml': GROUP, [file]: content } });
   // Every file's findings, as validate reports them: no group publishes this template.
-  return compile({ ...input, reportAll: true }).diagnostics.map((d) => ({ code: d.code, file: d.file, line: d.line, column: d.column }));
+  return compile({ ...input, selection: selectionOf({ reportAll: true }) }).diagnostics.map((d) => ({ code: d.code, file: d.file, line: d.line, column: d.column }));
 }
 
 describe('loading files', () => {
@@ -117,7 +118,7 @@ describe('duplicate keys', () => {
 describe('YAML syntax errors', () => {
   it('one mistake is reported once, not once per parser complaint at the same place', () => {
     const input = memoryInput({ files: { 'gateway-groups/g/group.yaml': 'name: g\npublished: {}\n', 'services/web/service.yaml': 'a: b\n  c: d\n' } });
-    expect(compile({ ...input, reportAll: true }).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['TW1005', 1, 4]]);
+    expect(compile({ ...input, selection: selectionOf({ reportAll: true }) }).diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['TW1005', 1, 4]]);
   });
 });
 

@@ -88,9 +88,10 @@ describe('snapshots put together from pieces', () => {
       const byId = (a: unknown, b: unknown) => ((a as { id: string }).id < (b as { id: string }).id ? -1 : 1);
       const apisix = sortKeys({ upstreams: config.upstreams.sort(byId), services: config.services.sort(byId), routes: config.routes.sort(byId) }) as unknown as ApisixConfig;
       const provenance = { commit: null, services: [...services].sort().map((name) => ({ name, version: '1.0.0', tag: `${name}/v1.0.0`, commit: 'c', template: 't', overlay: null })) };
-      const snapshot = assembleSnapshot('g', [...provenance.services].reverse(), [...pieces].reverse(), { commit: null, draft: false });
+      const assembled = assembleSnapshot('g', [...provenance.services].reverse(), [...pieces].reverse(), { commit: null, draft: false });
+      const { snapshot } = assembled;
       const whole = { apisix, digest: snapshot.digest, draft: false, format: SNAPSHOT_FORMAT, group: 'g', provenance };
-      const text = renderSnapshotJson(snapshot);
+      const text = renderSnapshotJson(assembled);
       expect(text).toBe(snapshotJsonText(whole as unknown as Snapshot));
       // What the file holds, and how: the outer structure indented, one object per line.
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(whole)));
@@ -98,11 +99,11 @@ describe('snapshots put together from pieces', () => {
       expect(lines.map((line) => line.trim().replace(/,$/, ''))).toEqual(
         [...apisix.routes, ...apisix.services, ...apisix.upstreams].map((o) => canonicalJson(o)),
       );
-      expect(renderSnapshotStandalone(snapshot)).toBe(renderStandaloneYaml(apisix));
+      expect(renderSnapshotStandalone(assembled)).toBe(renderStandaloneYaml(apisix));
       expect(snapshot.digest).toBe(configDigest(apisix));
       // The objects are what the canonical JSON holds (JSON has no -0).
       expect(snapshot.apisix).toEqual(JSON.parse(JSON.stringify(apisix)));
-      expect(snapshotCounts(snapshot)).toEqual({ upstreams: apisix.upstreams.length, services: apisix.services.length, routes: apisix.routes.length });
+      expect(snapshotCounts(assembled)).toEqual({ upstreams: apisix.upstreams.length, services: apisix.services.length, routes: apisix.routes.length });
     }
   });
 });

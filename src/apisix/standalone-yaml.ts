@@ -62,9 +62,9 @@ export function standaloneParts<T>(items: StandaloneItems<T>): (T | string)[] {
 const ITEM_LEVEL = 2;
 
 export function renderStandaloneItem(object: unknown): StandaloneItem {
-  written = '\n  - ';
+  const writer = new ItemWriter();
   // An item's first line is never empty: a compact node starts on the line of its dash.
-  if (writeNode(object, ITEM_LEVEL, true)) return { text: written, openEnded: false };
+  if (writer.node(object, ITEM_LEVEL, true)) return { text: writer.text, openEnded: false };
   return fallbackItem(object);
 }
 
@@ -83,8 +83,6 @@ function fallbackItem(object: unknown): StandaloneItem {
   return { text: `\n  ${shifted}`, openEnded };
 }
 
-const scalars = new Map<string, string>();
-
 /**
  * Strings js-yaml surely writes plain: words of letters, digits and `_./-` separated by single
  * spaces, starting with a letter, `_` or `/` (so no YAML indicator, comment or `: `, and never a
@@ -93,58 +91,64 @@ const scalars = new Map<string, string>();
  * Everything else is asked of js-yaml once and remembered.
  */
 const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./*-]*(?: [A-Za-z0-9_./-][A-Za-z0-9_./*-]*)*$/;
-const keys = new Map<string, string>();
 
 /**
- * What `writeNode` has written so far. Appended to, never read back while an item is written: a
- * node's text is not inspected (which would make a flat copy of each level of it), the caller
- * knows from the value how it starts (`opensLine`).
+ * Writes one item: the block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`,
+ * `writeBlockSequence`) for plain objects, arrays and scalars. Each item has a writer of its own,
+ * so rendering holds no state between items (what js-yaml answered about scalars and keys is
+ * remembered below: answers of a pure function, the same for every caller).
  */
-let written = '';
+class ItemWriter {
+  /**
+   * What has been written so far. Appended to, never read back while an item is written: a
+   * node's text is not inspected (which would make a flat copy of each level of it), the caller
+   * knows from the value how it starts (`opensLine`).
+   */
+  text = '\n  - ';
 
-/**
- * The block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`, `writeBlockSequence`)
- * for plain objects, arrays and scalars, appended to `written`. False for what it does not cover
- * (what was written is then of no use): multi-line strings, keys that need an explicit `? ` pair,
- * and anything that is not plain JSON-like data.
- */
-function writeNode(value: unknown, level: number, compact: boolean): boolean {
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      written += '[]';
+  /**
+   * Appends `value` at `level`. False for what it does not cover (what was written is then of no
+   * use): multi-line strings, keys that need an explicit `? ` pair, and anything that is not plain
+   * JSON-like data.
+   */
+  node(value: unknown, level: number, compact: boolean): boolean {
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        this.text += '[]';
+        return true;
+      }
+      let first = true;
+      for (const item of value) {
+        if (!compact || !first) this.text += newline(level);
+        // An item in a sequence is compact: it starts on the line of its dash.
+        this.text += '- ';
+        if (!this.node(item === undefined ? null : item, level + 1, true)) return false;
+        first = false;
+      }
       return true;
     }
-    let first = true;
-    for (const item of value) {
-      if (!compact || !first) written += newline(level);
-      // An item in a sequence is compact: it starts on the line of its dash.
-      written += '- ';
-      if (!writeNode(item === undefined ? null : item, level + 1, true)) return false;
-      first = false;
+    if (value !== null && typeof value === 'object') {
+      if (!isPlain(value)) return false;
+      let first = true;
+      for (const key of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        const keyText = renderKey(key);
+        if (keyText === null) return false;
+        if (!compact || !first) this.text += newline(level);
+        this.text += keyText;
+        this.text += opensLine(v) ? ':' : ': ';
+        if (!this.node(v, level + 1, false)) return false;
+        first = false;
+      }
+      if (first) this.text += '{}';
+      return true;
     }
+    const text = renderScalar(value);
+    if (text === null) return false;
+    this.text += text;
     return true;
   }
-  if (value !== null && typeof value === 'object') {
-    if (!isPlain(value)) return false;
-    let first = true;
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v === undefined) continue;
-      const keyText = renderKey(key);
-      if (keyText === null) return false;
-      if (!compact || !first) written += newline(level);
-      written += keyText;
-      written += opensLine(v) ? ':' : ': ';
-      if (!writeNode(v, level + 1, false)) return false;
-      first = false;
-    }
-    if (first) written += '{}';
-    return true;
-  }
-  const text = renderScalar(value);
-  if (text === null) return false;
-  written += text;
-  return true;
 }
 
 function isPlain(value: object): boolean {
@@ -167,6 +171,9 @@ const newlines: string[] = [];
 function newline(level: number): string {
   return (newlines[level] ??= `\n${' '.repeat(2 * level)}`);
 }
+
+/** What js-yaml writes for a scalar, by its type and value (`s…`, `n…`, `true`, `false`, `null`). */
+const scalars = new Map<string, string>();
 
 /** A scalar as js-yaml writes it at level 1 or deeper (where its style no longer depends on the level). */
 function renderScalar(value: unknown): string | null {
@@ -209,6 +216,9 @@ function renderScalar(value: unknown): string | null {
 
 /** Strings rendered before, by their value (the same as `scalars`, without building a key). */
 const strings = new Map<string, string>();
+
+/** What js-yaml writes for a mapping key, by the key. */
+const keys = new Map<string, string>();
 
 /** A mapping key as js-yaml writes it in a block mapping (an implicit key, `key: `). */
 function renderKey(key: string): string | null {

@@ -6,20 +6,21 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
 import { writeFilesAtomicallyNoting, type PlannedFile } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
-import { cacheWanted, loadCompileInput, loadValidators, startListing } from '../build/input.js';
-import type { StartedListing } from '../build/input.js';
-import { compile } from '../compile/compile.js';
-import type { CompileResult } from '../compile/compile.js';
-import { spliceCompile } from '../build/splice.js';
-import { prepareResultRecord, readResultRecord, recordInputsOf, stateOf } from '../build/result-record.js';
-import type { WrittenFiles } from '../build/result-record.js';
+import { compileForFiles, compileRepository } from '../build/build.js';
 import { draftFindings } from './validate-drafts.js';
 import type { SourceOptions } from '../build/input.js';
 import { prepareSigner, signaturePath } from './signing.js';
 import { renderSignatureFile, signSnapshot } from '../sign/signature.js';
 import type { Env } from '../sync/credentials.js';
+import { selectionOf } from '../model/selection.js';
 
-export interface CompileCommandOptions extends SourceOptions {
+/** What a command asks of a compile: where to read, and which groups (`--group`). */
+export interface CompileRunOptions extends Omit<SourceOptions, 'selection'> {
+  /** Only these groups (default: every group). */
+  readonly groups?: readonly string[];
+}
+
+export interface CompileCommandOptions extends CompileRunOptions {
   /** Output folder, relative to the repository root unless absolute. Default `dist`. */
   readonly outDir?: string;
   /**
@@ -78,19 +79,17 @@ export interface CompileOutcome {
  */
 export async function runCompile(options: CompileCommandOptions): Promise<CompileOutcome> {
   const signer = options.sign === undefined ? null : await prepareSigner(options.sign, { cwd: options.cwd, env: options.env ?? {} });
-  // Parsed only if needed: a compile spliced from the previous one reads git's listing raw.
-  const started = await startListing(options, { eager: false, raw: true });
-  const { repo } = started;
-  const out = path.resolve(repo.dir, options.outDir ?? 'dist');
-  const compiled = await compileForFiles(options, started, out);
-  const { result } = compiled;
+  // The groups are decided here, once: every later stage reads this selection.
+  const selection = selectionOf(options);
+  const compiled = await compileForFiles({ ...options, selection }, options.outDir ?? 'dist');
+  const { repo, out, result } = compiled;
   if (hasErrors(result.diagnostics)) {
     compiled.record(new Map()).discard();
     return { ok: false, root: repo.dir, diagnostics: result.diagnostics, groups: [], snapshots: [], sources: result.sources, incremental: null };
   }
   const contents = new Map(
     result.snapshots.map((s) => {
-      const chunks = snapshotFileChunks(s);
+      const chunks = snapshotFileChunks(result.files?.get(s.group) ?? s);
       return [
         s.group,
         {
@@ -137,6 +136,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   }
   await recording.commit(identities);
   const replaced = new Set(written);
+  const counts = (s: Snapshot) => snapshotCounts(result.files?.get(s.group) ?? s);
   const groups = result.snapshots.map((s) => {
     const snapshotPath = path.join(out, s.group, 'snapshot.json');
     const standalonePath = path.join(out, s.group, 'apisix.yaml');
@@ -147,8 +147,8 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
       snapshotPath,
       standalonePath,
       signature: signatures.get(s.group) ?? null,
-      services: snapshotCounts(s).services,
-      routes: snapshotCounts(s).routes,
+      services: counts(s).services,
+      routes: counts(s).routes,
       changed: replaced.has(snapshotPath) || replaced.has(standalonePath) || replaced.has(signaturePath(snapshotPath)),
     };
   });
@@ -175,51 +175,11 @@ async function removeSignatures(paths: readonly string[]): Promise<string[]> {
   return removed.filter((p) => p !== null);
 }
 
-/**
- * The compile whose snapshots `runCompile` writes: spliced from the previous one when its result
- * record allows (src/build/splice.ts), whole otherwise. `record` prepares the record of the
- * result for the next compile, kept once the files are written (a compile with findings keeps none).
- */
-async function compileForFiles(
-  options: CompileCommandOptions,
-  started: StartedListing,
-  out: string,
-): Promise<{
-  result: CompileResult;
-  incremental: readonly string[] | null;
-  /** What the files held before, by path, when known. */
-  previous: ReadonlyMap<string, Uint8Array>;
-  record: (written: WrittenFiles) => ReturnType<typeof prepareResultRecord>;
-}> {
-  const { repo } = started;
-  const found = cacheWanted(options) && !options.draft && !options.rev ? readResultRecord(repo.dir, options.groups, out) : null;
-  if (found) loadValidators();
-  const raw = found ? await started.raw : null;
-  if (found && raw) {
-    // Anything unexpected on the way (a git error, a file changing under it) means a whole compile,
-    // which meets and reports it as a compile does.
-    const spliced = await spliceCompile(repo, found, raw, options.groups).catch(() => null);
-    if (spliced) {
-      const { result, changed, previous, inputs } = spliced;
-      return { result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
-    }
-  }
-  const { input, cache } = await loadCompileInput(options, {}, started);
-  const result = compile(input);
-  cache?.save();
-  if (!cache) return { result, incremental: null, previous: new Map(), record: () => ({ commit: async () => {}, discard: () => {} }) };
-  const rawNow = started.followsRaw() ? await started.raw : null;
-  const inputs = recordInputsOf(input, cache, rawNow ? stateOf(rawNow, input.tree) : null);
-  return { result, incremental: null, previous: new Map(), record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out) };
-}
-
 /** `tagway validate`: everything compile checks, nothing written. */
 export async function runValidate(
-  options: SourceOptions,
+  options: CompileRunOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, input, cache } = await loadCompileInput({ ...options, reportAll: true, snapshots: false });
-  const result = compile({ ...input, files: false });
-  cache?.save();
+  const { repo, input, result } = await compileRepository({ ...options, selection: selectionOf({ groups: options.groups, reportAll: true }), snapshots: false }, false);
   if (options.draft || hasErrors(result.diagnostics)) {
     return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }

@@ -1,4 +1,5 @@
 import { compile } from '../compile/compile.js';
+import { selectionOf } from '../model/selection.js';
 import type { CompileInput } from '../compile/compile.js';
 import { buildDiffReport, diffSnapshots } from '../diff/index.js';
 import type { DiffReport, DiffSide } from '../diff/index.js';
@@ -86,7 +87,7 @@ interface CompiledSide {
 }
 
 function compileSide(side: DiffSide, input: CompileInput, groups: readonly string[] | undefined): CompiledSide {
-  const result = compile({ ...input, ...(groups === undefined ? {} : { groups }), files: false });
+  const result = compile({ ...input, selection: selectionOf({ groups }), files: false });
   const outcome = { side, diagnostics: result.diagnostics, sources: result.sources };
   return { outcome, snapshots: hasErrors(result.diagnostics) ? null : result.snapshots };
 }

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compile } from '../compile/compile.js';
+import type { CompileInput } from '../compile/compile.js';
+import { sourceOf } from '../compile/memo.js';
 import { sha256Digest } from '../core/canonical.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
-import type { SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
@@ -22,9 +22,11 @@ import { duplicateTargetNames } from '../validate/rules/unique-target-names.js';
 import { checkSchema, schemaErrors } from '../validate/schemas.js';
 import { UserError } from '../core/errors.js';
 import { loadCompileInput } from '../build/input.js';
+import { compileLoaded } from '../build/build.js';
 import { checkSnapshotSignature, loadTrust } from './signing.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import type { GroupFleet, GroupSnapshotOptions, LoadedGroup } from '../model/group-snapshot.js';
+import { selectionOf } from '../model/selection.js';
 
 /**
  * Loads a group's snapshot and fleet. Findings of the compile (or of the group.yaml that goes
@@ -42,7 +44,8 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
   const group = options.group;
-  const { repo, input, cache } = await loadCompileInput({ cwd: options.cwd, groups: [group], ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const loaded = await loadCompileInput({ cwd: options.cwd, selection: selectionOf({ groups: [group] }), ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const { repo, input } = loaded;
   if (!input.tree.files.some((f) => f.path === groupPath(group))) {
     const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();
     throw new UserError(
@@ -50,8 +53,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
       `Groups here: ${known.join(', ') || '(none)'}. A group is gateway-groups/<name>/group.yaml.`,
     );
   }
-  const result = compile({ ...input, files: false });
-  cache?.save();
+  const result = compileLoaded(loaded, { files: false });
   if (hasErrors(result.diagnostics)) {
     return { kind: 'findings', root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }
@@ -62,7 +64,7 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     root: repo.dir,
     snapshot,
     source: { kind: 'compiled', commit: input.commit },
-    fleet: fleetFromTree(input.tree, group),
+    fleet: fleetFromTree(input, group),
     diagnostics: result.diagnostics,
     sources: result.sources,
   };
@@ -79,10 +81,10 @@ function snapshotDigest(apisix: Snapshot['apisix'], recorded: string): string {
 }
 
 /** The fleet of a group.yaml that compiled without errors (so it passed its schema). */
-function fleetFromTree(tree: SourceTree, group: string): GroupFleet {
+function fleetFromTree(input: CompileInput, group: string): GroupFleet {
   const file = groupPath(group);
-  const source = tree.files.find((f) => f.path === file);
-  const parsed = source === undefined ? null : parseYamlFile(source);
+  const source = input.tree.files.find((f) => f.path === file);
+  const parsed = source === undefined ? null : parseYamlFile(sourceOf(source, input.memo));
   if (parsed === null || !parsed.ok) throw new Error(`${file} compiled but cannot be read again`);
   return fleetOf(file, parsed.file.data as GroupSpec);
 }

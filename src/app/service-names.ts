@@ -3,7 +3,7 @@
  * (`publish user` when `users` exists), as unknown keys and groups are answered.
  */
 import type { GitRepo } from '../git/repo.js';
-import { listTree } from '../git/tree.js';
+import { listTree } from '../git/reader.js';
 import { cmp } from '../model/diagnostic.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { VersionTag } from '../model/version.js';

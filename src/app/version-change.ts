@@ -6,6 +6,7 @@
  */
 import { structuredPatch } from 'diff';
 import { compile, templatesNeeded } from '../compile/compile.js';
+import { selectionOf } from '../model/selection.js';
 import { GitError } from '../git/errors.js';
 import { parsePerson, readIdentity } from '../git/identity.js';
 import type { IdentityEnv, Person } from '../git/identity.js';
@@ -14,7 +15,8 @@ import type { PointerFile } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
 import { currentBranch, headCommit } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
-import { listTree, readBlob } from '../git/tree.js';
+import { listTree } from '../git/reader.js';
+import { readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
@@ -207,9 +209,10 @@ export async function validateChange(
   );
   const tree = { files, problems: head.problems };
   const tags = [...ctx.tags, ...(change.extraTags ?? [])];
-  const atTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { groups: change.groups }));
+  const selection = selectionOf({ groups: change.groups, reportAll: true });
+  const atTags = await readTemplatesAtTags(ctx.repo, templatesNeeded(tree, tags, { selection }));
   const clone = cloneGaps(ctx.repo, [], atTags.missing);
-  const result = compile({ tree, tags, templatesAtTags: atTags.templates, commit: ctx.head, groups: change.groups, reportAll: true, clone });
+  const result = compile({ tree, tags, templatesAtTags: atTags.templates, commit: ctx.head, selection, clone });
   const relevant = (file: string | undefined): boolean =>
     file === undefined || change.services.some((service) => file === templatePath(service)) || change.groups.some((g) => file.startsWith(`gateway-groups/${g}/`));
   const diagnostics = result.diagnostics.filter((d) => relevant(d.file) || d.related.some((r) => relevant(r.file)));

@@ -9,11 +9,11 @@ import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName } from '../git/tags.js';
 import type { IgnoredTag } from '../git/tags.js';
-import { missingBlobs } from '../git/tree.js';
+import { missingBlobs } from '../git/reader.js';
 import type { CompileInput } from '../compile/compile.js';
-import { unreadOrigin } from '../source/deferred-source.js';
+import type { SourceBytes } from '../source/file-bytes.js';
 import { missingFileFinding, templateContext } from '../source/git-revision.js';
-import type { SourceFile } from '../load/source-file.js';
+import type { InputFile } from '../load/source-file.js';
 import type { BrokenTag, CloneGaps } from '../model/clone.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { MissingObjectError } from '../git/missing-object.js';
@@ -35,17 +35,17 @@ export function cloneGaps(repo: GitRepo, ignored: readonly IgnoredTag[], templat
 }
 
 /**
- * `input` without the deferred sources whose blobs the repository does not hold, checked for
- * among `toRead` (what compile will read): a template at a tag goes to `clone.templates`, a file
- * of the revision read becomes a TW1016 finding in `tree.problems`. Those sources would otherwise
- * be read in the middle of compile. Every unread source of a missing blob goes, not only those
- * in `toRead`: a template at a tag that is the revision's file is read as that file.
+ * `input` without the files listed without bytes whose blobs the repository does not hold, checked
+ * for among `toRead` (what compile will read): a template at a tag goes to `clone.templates`, a
+ * file of the revision read becomes a TW1016 finding in `tree.problems`. Those files would
+ * otherwise be read in the middle of compile. Every unread file of a missing blob goes, not only
+ * those in `toRead`: a template at a tag that is the revision's file is read as that file.
  */
-export async function withoutMissingBlobs(repo: GitRepo, input: CompileInput, toRead: readonly SourceFile[]): Promise<CompileInput> {
-  const fromGit = (source: SourceFile): boolean => unreadOrigin(source)?.kind === 'blob';
+export async function withoutMissingBlobs(repo: GitRepo, input: CompileInput, toRead: readonly InputFile[], bytes: SourceBytes): Promise<CompileInput> {
+  const fromGit = (source: InputFile): boolean => bytes.unreadBlob(source);
   const missing = await missingBlobs(repo, toRead.filter(fromGit).map((source) => source.oid!));
   if (missing.size === 0) return input;
-  const lost = (source: SourceFile): MissingObjectError | undefined => (fromGit(source) ? missing.get(source.oid!) : undefined);
+  const lost = (source: InputFile): MissingObjectError | undefined => (fromGit(source) ? missing.get(source.oid!) : undefined);
   const templates = new Map<string, MissingObjectError>();
   for (const [tag, source] of input.templatesAtTags) {
     const error = lost(source);

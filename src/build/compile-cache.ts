@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import type { ApisixKind } from '../model/apisix.js';
 import { KIND_NAMES } from '../apisix/kinds/index.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { CompileMemo, UnitRecord } from '../compile/memo.js';
+import type { MemoRecords, UnitRecord } from '../compile/memo.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
 import type { TagTemplates } from '../source/git-revision.js';
 import type { FileRecord } from '../validate/entries.js';
@@ -47,7 +47,7 @@ const STALE_NAMESPACE_MS = 60 * 60 * 1000;
 
 export const CACHE_DIR = path.join('.tagway', 'cache');
 
-export class CompileCache implements CompileMemo, TagTemplates {
+export class CompileCache implements MemoRecords, TagTemplates {
   readonly #dir: string;
   readonly #files = new Map<string, FileRecord | Stored>();
   #tags: Map<string, Stored> | null = null;

@@ -4,8 +4,8 @@ import type { IgnoredTag } from '../git/tags.js';
 import type { SourceTree } from '../load/source-file.js';
 import { resolveRevision } from '../git/revision.js';
 import { scanVersionTags } from '../git/tags.js';
-import { compile, scopedInput, templatesNeeded } from '../compile/compile.js';
-import type { CompileInput, CompileResult } from '../compile/compile.js';
+import { templatesNeeded } from '../compile/compile.js';
+import type { CompileInput } from '../compile/compile.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
 import { listWorktree, readWorktree, treeOfListing, withTemplateFolders } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
@@ -16,10 +16,15 @@ import { loadFileValidators } from '../validate/schemas.js';
 import { CompileCache } from './compile-cache.js';
 import { UserError } from '../core/errors.js';
 import { cloneGaps, withoutMissingBlobs } from './clone-gaps.js';
+import { buildMemo } from './build-memo.js';
+import { SourceBytes } from '../source/file-bytes.js';
 import { missingSources, prefetch, readTreeEarly } from './prefetch.js';
 import type { PrefetchOptions } from './prefetch.js';
 import type { VersionTag } from '../model/version.js';
 import { openConfigRepo, revisionHint } from '../source/config-repo.js';
+import { scopeTree } from '../load/scope.js';
+import { EVERY_GROUP } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 
 export interface SourceOptions {
   /** Any folder inside the config repository. */
@@ -28,12 +33,8 @@ export interface SourceOptions {
   readonly rev?: string;
   /** Compile worktree templates instead of published versions. */
   readonly draft?: boolean;
-  readonly groups?: readonly string[];
-  /**
-   * With `groups`: read and report every file, not only those the selected groups are compiled
-   * from (`validate --group`; see `CompileInput.reportAll`).
-   */
-  readonly reportAll?: boolean;
+  /** Which groups are compiled and whose findings count (default: every group; see `Selection`). */
+  readonly selection?: Selection;
   /** False: only findings are wanted, no snapshot (`validate`; see `CompileInput.snapshots`). */
   readonly snapshots?: boolean;
   /**
@@ -47,8 +48,9 @@ export interface SourceOptions {
 
 /**
  * Reads everything `compile` needs: files (worktree or revision), tags, templates at tags. With
- * the cache, the input carries it as its memo, files whose results it holds are read only if
- * compile asks for their bytes, and the rest is read (and prepared) before compile runs.
+ * the cache, the input's memo is the cache with the repository's files behind it (build-memo.ts):
+ * the files whose results the cache lacks are read (and prepared) before compile runs, and come
+ * with their bytes; the others come without, and are read only if compile asks the memo for them.
  * `shared.cache`: a cache already open for this repository (two compiles of one command).
  */
 export async function loadCompileInput(
@@ -57,36 +59,38 @@ export async function loadCompileInput(
   started?: StartedListing,
 ): Promise<{ repo: GitRepo; input: CompileInput; cache: CompileCache | null }> {
   const useCache = cacheWanted(options);
+  const selection = options.selection ?? EVERY_GROUP;
   const { repo, commit, listing } = started ?? (await startListing(options));
   // While git lists the files (its walk for untracked files takes a while), the cache's indexes
   // are read.
   let cache: CompileCache | null = null;
   if (useCache) {
     cache = shared.cache ?? CompileCache.open(repo.dir);
-    cache.preloadUnits(options.groups);
+    cache.preloadUnits(selection.groups ?? undefined);
   }
   loadValidators();
-  const [tree, tags, ignoredTags] = await listing();
+  const [listed, tags, ignoredTags] = await listing();
+  const tree = scopeTree(listed, selection);
+  const bytes = new SourceBytes(repo);
+  const memo = cache ? buildMemo(cache, bytes) : null;
   // A cold run on one thread reads every file: git reads them while the templates at tags are looked up.
-  const early = cache ? readTreeEarly(tree.files, cache, options.prefetch) : null;
-  const selection = {
+  const early = cache ? readTreeEarly(tree.files, cache, bytes, options.prefetch) : null;
+  const what = {
     ...(options.draft ? { draft: true } : {}),
-    ...(options.groups ? { groups: options.groups } : {}),
-    ...(options.reportAll ? { reportAll: true } : {}),
+    selection,
     ...(options.snapshots === false ? { snapshots: false } : {}),
   };
-  const needed = templatesNeeded(tree, tags, { ...selection, ...(cache ? { memo: cache } : {}) });
+  const needed = templatesNeeded(tree, tags, { ...what, ...(memo ? { memo } : {}) });
   const atTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const clone = cloneGaps(repo, ignoredTags, atTags.missing);
-  let input = scopedInput({ tree, tags, templatesAtTags: atTags.templates, commit, ...selection, ...(cache ? { memo: cache } : {}), clone });
-  if (cache) {
-    if (early !== null) await early;
-    const toRead = missingSources(input, cache);
-    const checked = await withoutMissingBlobs(repo, input, toRead);
-    await prefetch(checked, cache, options.prefetch, checked === input ? toRead : missingSources(checked, cache));
-    input = checked;
-  }
-  return { repo, input, cache };
+  const input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, clone };
+  if (!cache || !memo) return { repo, input, cache };
+  if (early !== null) await early;
+  const cached = { ...input, memo };
+  const toRead = missingSources(cached, cache);
+  const checked = await withoutMissingBlobs(repo, cached, toRead, bytes);
+  const loaded = await prefetch(repo, { ...checked, memo }, cache, bytes, options.prefetch, checked === cached ? toRead : missingSources(checked, cache));
+  return { repo, input: loaded, cache };
 }
 
 /** The repository, the commit read (null: the worktree) and the listing of its files and tags, under way. */
@@ -118,8 +122,8 @@ export interface RawListing {
 }
 
 /**
- * Loads the validators compiled ahead of time (≈20 ms) while git lists the files, rather than
- * when a file or an object is first checked.
+ * Loads the validators compiled ahead of time while git lists the files, rather than when a file
+ * or an object is first checked (docs/performance.md, "Validators are compiled ahead of time").
  */
 export function loadValidators(): void {
   loadFileValidators();
@@ -152,7 +156,7 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   const useCache = cacheWanted(options);
   const indexed = !commit && useCache;
   // git starts listing first; the tags' state is read (synchronously) while it runs.
-  const worktree = indexed ? listWorktree(repo, options.groups && !options.reportAll ? { onlyOverlaysOf: options.groups } : {}) : null;
+  const worktree = indexed ? listWorktree(repo, options.selection) : null;
   const tagState = indexed && wantRaw ? tagRefsState(repo) : null;
   const raw = worktree && tagState ? worktree.then((w) => (w ? { worktree: w, tags: tagState } : null)) : Promise.resolve(null);
   let parsed: Promise<[SourceTree, readonly VersionTag[], readonly IgnoredTag[]]> | null = null;
@@ -178,19 +182,4 @@ export async function startListing(options: SourceOptions, { eager = true, raw: 
   raw.catch(() => {});
   if (eager) listing().catch(() => {});
   return { repo, commit, raw, listing, followsRaw: () => treeFromRaw && tagsWhole };
-}
-
-/**
- * Loads and compiles; the result is what `validate` reports and what `compile` writes (`files`:
- * whether the snapshots' files will be written, see `CompileInput.files`).
- */
-export async function compileRepository(
-  options: SourceOptions,
-  files = true,
-  reportAll = false,
-): Promise<{ repo: GitRepo; result: CompileResult }> {
-  const { repo, input, cache } = await loadCompileInput(reportAll ? { ...options, reportAll: true } : options);
-  const result = compile(files ? input : { ...input, files: false });
-  cache?.save();
-  return { repo, result };
 }

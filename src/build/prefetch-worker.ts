@@ -4,16 +4,13 @@
  * services, then `{ done: true }`.
  */
 import { parentPort } from 'node:worker_threads';
-import { prefillMemo, sourcesToRead } from '../compile/compile.js';
+import { prefillMemo } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import type { GitRepo } from '../git/repo.js';
-import { deferredSource, loadSources } from '../source/deferred-source.js';
-import { blobReader, sizeChecked } from '../source/git-revision.js';
-import type { SourceFile } from '../load/source-file.js';
-import { repoFileReader } from '../source/repo-file.js';
-import type { RepoFileReader } from '../source/repo-file.js';
-import { readWorktreeFile } from '../source/worktree.js';
+import type { InputFile } from '../load/source-file.js';
+import { SourceBytes } from '../source/file-bytes.js';
 import { encodeFileRecord, encodeUnitRecord } from './compile-cache.js';
+import { sourcesToRead } from './prefetch.js';
 import type { PrefetchJob, PrefetchResult, WireSource } from './prefetch.js';
 
 parentPort?.once('message', (job: PrefetchJob) => {
@@ -22,29 +19,22 @@ parentPort?.once('message', (job: PrefetchJob) => {
 
 /** Prepares the job's services, sending their records every few dozen services. */
 async function run(job: PrefetchJob): Promise<void> {
-  const bytes = new Uint8Array(job.buffer);
-  const readers = new Map<string, ReturnType<typeof blobReader>>();
-  const worktrees = new Map<string, RepoFileReader>();
-  const source = (w: WireSource): SourceFile => {
-    const meta = { path: w.path, ...(w.revision !== undefined ? { revision: w.revision } : {}) };
-    if (w.bytes) return { ...meta, ...(w.oid !== undefined ? { oid: w.oid } : {}), bytes: bytes.subarray(w.bytes[0], w.bytes[1]) };
-    const origin = w.origin!;
-    if (origin.kind === 'file') {
-      let worktree = worktrees.get(origin.root);
-      if (!worktree) worktrees.set(origin.root, (worktree = repoFileReader(origin.root)));
-      const files = worktree;
-      return deferredSource({ ...meta, oid: w.oid! }, () => readWorktreeFile(files, origin.path), { origin });
-    }
-    let reader = readers.get(origin.gitdir);
-    if (!reader) readers.set(origin.gitdir, (reader = blobReader({ dir: '', gitdir: origin.gitdir, worktreeGitdir: origin.gitdir, cache: {} } satisfies GitRepo)));
-    const r = reader;
-    return deferredSource({ ...meta, oid: w.oid! }, () => sizeChecked(r.readOne(origin.oid)), { batch: r, origin });
-  };
-  const files = job.files.map(source);
-  const templatesAtTags = new Map(job.templatesAtTags.map(([tag, w]) => [tag, source(w)]));
-  await loadSources(sourcesToRead(files, templatesAtTags.values()));
+  const buffer = new Uint8Array(job.buffer);
+  const repo: GitRepo = { dir: job.root, gitdir: job.gitdir, worktreeGitdir: job.gitdir, cache: {} };
+  const bytes = new SourceBytes(repo);
+  const source = (w: WireSource): InputFile => ({
+    path: w.path,
+    ...(w.revision !== undefined ? { revision: w.revision } : {}),
+    ...(w.oid !== undefined ? { oid: w.oid } : {}),
+    bytes: w.bytes ? buffer.subarray(w.bytes[0], w.bytes[1]) : null,
+  });
+  const listed = job.files.map(source);
+  const listedAtTags = job.templatesAtTags.map(([tag, w]) => [tag, source(w)] as const);
+  await bytes.load(sourcesToRead(listed, listedAtTags.map(([, f]) => f)));
+  const files = listed.map((f) => bytes.filled(f));
+  const templatesAtTags = new Map(listedAtTags.map(([tag, f]) => [tag, bytes.filled(f)]));
 
-  const memo = new MemoryMemo();
+  const memo = new MemoryMemo((file) => bytes.read(file));
   const sent = new Set<string>();
   // Records go out as they are made, so that the worker never holds more than a few dozen
   // services' rendered objects. File records stay (later services' compiles look up the group
@@ -77,12 +67,12 @@ async function run(job: PrefetchJob): Promise<void> {
   };
   prefillMemo(
     {
-      tree: { files, problems: [] },
+      tree: { files, problems: [], ...(job.overlaysOf ? { overlaysOf: job.overlaysOf } : {}) },
       tags: job.tags,
       templatesAtTags,
       commit: job.commit,
       ...(job.draft ? { draft: true } : {}),
-      ...(job.groups ? { groups: job.groups } : {}),
+      ...(job.selection ? { selection: job.selection } : {}),
       ...(job.snapshots ? {} : { snapshots: false }),
       memo,
     },

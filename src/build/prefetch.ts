@@ -15,20 +15,22 @@
  */
 import os from 'node:os';
 import type { CompileInput } from '../compile/compile.js';
-import { prefillMemo, servicesInput, sourcesToRead } from '../compile/compile.js';
+import { prefillMemo, servicesInput } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
-import { loadSources, unreadOrigin } from '../source/deferred-source.js';
-import type { SourceOrigin } from '../source/deferred-source.js';
+import type { GitRepo } from '../git/repo.js';
+import type { SourceBytes } from '../source/file-bytes.js';
 import { classifyPath } from '../load/layout.js';
-import type { SourceFile } from '../load/source-file.js';
+import type { InputFile } from '../load/source-file.js';
 import type { CompileCache } from './compile-cache.js';
 import { startModuleWorker } from '../core/module-worker.js';
 import type { VersionTag } from '../model/version.js';
+import type { Selection } from '../model/selection.js';
 
 /**
  * Below this many files without a record, compile does the work itself: starting workers costs
- * more than it saves (a worker loads its modules and compiles its schemas, ≈0.4 s, and code runs
- * slower until it is warm), and the parsed files of a few thousand services fit in memory.
+ * more than it saves (a worker loads its modules and compiles its schemas, and code runs slower
+ * until it is warm: docs/performance.md, "Threads"), and the parsed files of a few thousand
+ * services fit in memory.
  */
 const WORKER_THRESHOLD = 8000;
 
@@ -39,24 +41,28 @@ export interface PrefetchOptions {
   readonly workerThreshold?: number;
 }
 
-/** A source as sent to a worker: read there from its origin, or its bytes in the job's buffer. */
+/** A source as sent to a worker: its bytes in the job's buffer, or read there (as file-bytes.ts reads them). */
 export interface WireSource {
   readonly path: string;
   readonly oid?: string;
   readonly revision?: string;
-  readonly origin?: SourceOrigin;
   /** Start and end of its bytes in the job's buffer. */
   readonly bytes?: readonly [number, number];
 }
 
 export interface PrefetchJob {
+  /** The repository the files are read from: its work tree and its git directory. */
+  readonly root: string;
+  readonly gitdir: string;
   readonly services: readonly string[];
   readonly files: readonly WireSource[];
+  /** See `SourceTree.overlaysOf`. */
+  readonly overlaysOf?: readonly string[];
   readonly tags: readonly VersionTag[];
   readonly templatesAtTags: readonly (readonly [string, WireSource])[];
   readonly commit: string | null;
   readonly draft: boolean;
-  readonly groups?: readonly string[];
+  readonly selection?: Selection;
   /** False: findings only (see `CompileInput.snapshots`). */
   readonly snapshots: boolean;
   readonly buffer: ArrayBuffer;
@@ -74,29 +80,41 @@ export interface PrefetchResult {
  * (a cold run on one thread), so that git reads them while the caller does other work (looking up
  * the templates at tags); the caller waits for it before `prefetch`. Null otherwise.
  */
-export function readTreeEarly(files: readonly SourceFile[], cache: CompileCache, options: PrefetchOptions = {}): Promise<void> | null {
+export function readTreeEarly(files: readonly InputFile[], cache: CompileCache, bytes: SourceBytes, options: PrefetchOptions = {}): Promise<void> | null {
   if (threadsFor(options) >= 2 || missingTreeFiles(files, cache).length < (options.workerThreshold ?? WORKER_THRESHOLD)) return null;
-  const reading = loadSources(files);
+  const reading = bytes.load(files);
   // Its failure is prefetch's to report (a file gone since the listing): not unhandled meanwhile.
   reading.catch(() => {});
   return reading;
 }
 
-/** `missing`: `missingSources(input, cache)`, when the caller has it already. */
-export async function prefetch(input: CompileInput, cache: CompileCache, options: PrefetchOptions = {}, missing = missingSources(input, cache)): Promise<void> {
+/**
+ * Reads the files whose records the cache lacks (`missing`: `missingSources(input, cache)`, when
+ * the caller has it already) and, when there are many, prepares their records; returns `input`
+ * with the bytes read (see `withBytesRead`). `input.memo` is the build's memo of `cache` and `bytes`.
+ */
+export async function prefetch(
+  repo: GitRepo,
+  input: CompileInput & { readonly memo: NonNullable<CompileInput['memo']> },
+  cache: CompileCache,
+  bytes: SourceBytes,
+  options: PrefetchOptions = {},
+  missing = missingSources(input, cache),
+): Promise<CompileInput> {
   const threads = threadsFor(options);
   if (missing.length < (options.workerThreshold ?? WORKER_THRESHOLD)) {
-    await loadSources(missing);
-    return;
+    await bytes.load(missing);
+    return withBytesRead(input, bytes);
   }
   if (threads < 2) {
     // One thread: the same work in chunks of a few dozen services, whose parsed files are
     // dropped before the next are parsed; compile then reads the records. As fast as compiling
-    // directly, with a fifth less memory at 10,000 services (a cold diff: 0.82 GiB, not 1.0).
-    await loadSources(sourcesToRead(input.tree.files, input.templatesAtTags.values()));
-    prefillMemo({ ...input, memo: cache }, partition(input, 1)[0] ?? []);
+    // directly, with less memory (docs/performance.md, "Threads").
+    await bytes.load(sourcesToRead(input.tree.files, input.templatesAtTags.values()));
+    const read = withBytesRead(input, bytes);
+    prefillMemo({ ...read, memo: input.memo }, partition(read, 1)[0] ?? []);
     cache.save();
-    return;
+    return read;
   }
   const parts = partition(input, threads);
   const receive = (result: PrefetchResult) => {
@@ -104,19 +122,42 @@ export async function prefetch(input: CompileInput, cache: CompileCache, options
     for (const e of result.entries) cache.ingest(e.kind, e.key, bytes.subarray(e.start, e.end));
   };
   // Workers start (loading modules, compiling schemas) while this thread does its own part.
-  const workers = parts.slice(1).map((part) => runWorker(jobFor(input, part), receive));
+  const workers = parts.slice(1).map((part) => runWorker(jobFor(repo, input, part, bytes), receive));
   const own = parts[0]!;
   const ownInput = servicesInput(input, new Set(own));
-  await loadSources(sourcesToRead(ownInput.tree.files, ownInput.templatesAtTags.values()));
-  prefillMemo({ ...ownInput, memo: cache }, own);
+  await bytes.load(sourcesToRead(ownInput.tree.files, ownInput.templatesAtTags.values()));
+  prefillMemo({ ...withBytesRead(ownInput, bytes), memo: input.memo }, own);
   await Promise.all(workers);
   cache.save();
+  return withBytesRead(input, bytes);
+}
+
+/**
+ * `input` with the bytes `bytes` has read so far filled in: compile then reads (through the memo)
+ * only the files whose results the cache holds, and only if it needs more than those.
+ */
+function withBytesRead(input: CompileInput, bytes: SourceBytes): CompileInput {
+  const templatesAtTags = new Map<string, InputFile>();
+  for (const [tag, file] of input.templatesAtTags) templatesAtTags.set(tag, bytes.filled(file));
+  return { ...input, tree: bytes.filledTree(input.tree), templatesAtTags };
+}
+
+/**
+ * The sources a prefill reads: the tree's files, and the templates at tags that are not the tree's
+ * file at their path by blob id. For those, compile takes the tree's file (see `templateAt` in
+ * compile.ts): when each service's tag holds its worktree template, a third of the blobs are not read.
+ */
+export function sourcesToRead(files: readonly InputFile[], templatesAtTags: Iterable<InputFile>): InputFile[] {
+  const oids = new Map(files.map((f) => [f.path, f.oid]));
+  const out = [...files];
+  for (const t of templatesAtTags) if (t.oid === undefined || oids.get(t.path) !== t.oid) out.push(t);
+  return out;
 }
 
 /**
  * One thread per two cores. A single thread already keeps about one and a half cores busy: V8
  * collects garbage and optimises code on threads of its own. On two cores a worker only competes
- * with them, and a compile of 10,000 services took 15% longer with one (docs/performance.md).
+ * with them, and a cold compile takes longer with one (docs/performance.md, "Threads").
  */
 function defaultThreads(): number {
   return Math.max(1, Math.floor(os.availableParallelism() / 2));
@@ -127,7 +168,7 @@ function threadsFor(options: PrefetchOptions): number {
 }
 
 /** Sources compile will have to read: those without a record in the cache (group files always). */
-export function missingSources(input: CompileInput, cache: CompileCache): SourceFile[] {
+export function missingSources(input: CompileInput, cache: CompileCache): InputFile[] {
   const missing = missingTreeFiles(input.tree.files, cache);
   const treeOids = new Map(input.tree.files.map((f) => [f.path, f.oid]));
   for (const source of input.templatesAtTags.values()) {
@@ -139,8 +180,8 @@ export function missingSources(input: CompileInput, cache: CompileCache): Source
 }
 
 /** The tree's files compile will have to read. */
-function missingTreeFiles(files: readonly SourceFile[], cache: CompileCache): SourceFile[] {
-  const missing: SourceFile[] = [];
+function missingTreeFiles(files: readonly InputFile[], cache: CompileCache): InputFile[] {
+  const missing: InputFile[] = [];
   for (const source of files) {
     const role = classifyPath(source.path);
     if (role.kind === 'other' || role.kind === 'stray' || source.oid === undefined) continue;
@@ -171,19 +212,18 @@ function partition(input: CompileInput, n: number): string[][] {
   return parts.filter((p) => p.length > 0);
 }
 
-function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
+function jobFor(repo: GitRepo, input: CompileInput, services: readonly string[], read: SourceBytes): PrefetchJob {
   const part = servicesInput(input, new Set(services));
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const wire = (source: SourceFile): WireSource => {
+  const wire = (source: InputFile): WireSource => {
     const base = {
       path: source.path,
       ...(source.oid !== undefined ? { oid: source.oid } : {}),
       ...(source.revision !== undefined ? { revision: source.revision } : {}),
     };
-    const origin = unreadOrigin(source);
-    if (origin) return { ...base, origin };
-    const bytes = source.bytes;
+    const bytes = read.filled(source).bytes;
+    if (bytes === null) return base;
     chunks.push(bytes);
     size += bytes.byteLength;
     return { ...base, bytes: [size - bytes.byteLength, size] };
@@ -198,13 +238,16 @@ function jobFor(input: CompileInput, services: readonly string[]): PrefetchJob {
     at += chunk.byteLength;
   }
   return {
+    root: repo.dir,
+    gitdir: repo.gitdir,
     services,
     files,
+    ...(part.tree.overlaysOf ? { overlaysOf: part.tree.overlaysOf } : {}),
     tags: part.tags,
     templatesAtTags,
     commit: part.commit,
     draft: part.draft === true,
-    ...(part.groups ? { groups: part.groups } : {}),
+    ...(part.selection ? { selection: part.selection } : {}),
     snapshots: part.snapshots !== false,
     buffer,
   };

@@ -6,23 +6,24 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { snapshotServices } from '../compile/compile.js';
 import type { CompileInput, CompileResult } from '../compile/compile.js';
 import { fileKey } from '../compile/memo.js';
-import type { CompileMemo } from '../compile/memo.js';
+import type { MemoRecords } from '../compile/memo.js';
 import { snapshotSpans } from '../compile/snapshot.js';
 import type { PieceSpan, RenderedPiece } from '../compile/snapshot.js';
 import type { TagRefsState } from '../git/refs.js';
 import { gitBlobId } from '../load/blob-id.js';
 import { classifyPath, overlayPath, templatePath } from '../load/layout.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceTree } from '../load/source-file.js';
 import { utf8Text } from '../core/text.js';
 import { nulSeparated } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import type { ApisixKind } from '../model/apisix.js';
 import { KIND_NAMES, perKind } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
-import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import type { ServiceProvenance } from '../model/snapshot.js';
+import { EVERY_GROUP } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 import type { FileRecord } from '../validate/entries.js';
 import { fileIdentity } from '../core/atomic-write.js';
 import { CACHE_DIR, namespace } from './compile-cache.js';
@@ -91,8 +92,11 @@ export function ownerOf(rel: string): string | null {
   return role.kind === 'template' || role.kind === 'overlay' ? role.service : null;
 }
 
-export function oidOf(file: SourceFile): string {
-  return file.oid ?? gitBlobId(file.bytes);
+/** A file's blob id: as listed, or of its bytes (a file listed without bytes always has one). */
+export function oidOf(file: InputFile): string {
+  if (file.oid !== undefined) return file.oid;
+  if (file.bytes === null) throw new Error(`${file.path} has neither bytes nor a blob id`);
+  return gitBlobId(file.bytes);
 }
 
 /**
@@ -180,10 +184,10 @@ export interface ResultRecord {
 export const KINDS: readonly ApisixKind[] = KIND_NAMES;
 export const PIECE_NUMBERS = 7;
 
-/** Where the record of a compile of `groups` (all when absent) into `out` is kept. */
-function recordPath(root: string, groups: readonly string[] | undefined, out: string): string {
+/** Where the record of a compile of `selection` into `out` is kept. */
+function recordPath(root: string, selection: Selection, out: string): string {
   const scope = createHash('sha256')
-    .update(JSON.stringify({ groups: groups ? [...groups].sort(cmp) : null, out }))
+    .update(JSON.stringify({ groups: selection.groups, out }))
     .digest('hex')
     .slice(0, 24);
   return path.join(root, CACHE_DIR, namespace(), `result-${scope}.json`);
@@ -208,9 +212,9 @@ function removeOtherIndexes(record: string, keep: string | null): void {
  * (null, when they no longer hold what the record says); null when there is no usable record.
  * Never throws.
  */
-export function readResultRecord(root: string, groups: readonly string[] | undefined, out: string): FoundRecord | null {
+export function readResultRecord(root: string, selection: Selection, out: string): FoundRecord | null {
   try {
-    const file = recordPath(root, groups, out);
+    const file = recordPath(root, selection, out);
     const fd = fs.openSync(file, 'r');
     let text: string;
     let written: bigint;
@@ -342,8 +346,8 @@ export type WrittenFiles = ReadonlyMap<
 
 /** What a record keeps besides the snapshots: the state the compile read, and what no service owns. */
 export interface RecordInputs {
-  /** The groups compiled (undefined: all). */
-  readonly groups: readonly string[] | undefined;
+  /** The groups compiled. */
+  readonly selection: Selection;
   /** Null: the compile's input cannot be followed by a record (read at a revision, a problem reading, …). */
   readonly state: RepositoryState | null;
   readonly globalFiles: readonly (readonly [string, string])[];
@@ -351,7 +355,7 @@ export interface RecordInputs {
 }
 
 /** The record inputs of a whole compile of `input`, whose records `memo` holds. */
-export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: RepositoryState | null): RecordInputs {
+export function recordInputsOf(input: CompileInput, memo: MemoRecords, state: RepositoryState | null): RecordInputs {
   const globalFiles: [string, string][] = [];
   const fileRecords: [string, FileRecord][] = [];
   for (const source of input.tree.files) {
@@ -363,14 +367,17 @@ export function recordInputsOf(input: CompileInput, memo: CompileMemo, state: Re
     const record = memo.file(key);
     if (record) fileRecords.push([key, record]);
   }
-  const usable = input.draft !== true && input.reportAll !== true && input.commit === null;
-  return { groups: input.groups, state: usable ? state : null, globalFiles: globalFiles.sort(([a], [b]) => cmp(a, b)), fileRecords };
+  const selection = input.selection ?? EVERY_GROUP;
+  const usable = input.draft !== true && !selection.reportAll && input.commit === null;
+  return { selection, state: usable ? state : null, globalFiles: globalFiles.sort(([a], [b]) => cmp(a, b)), fileRecords };
 }
 
 /**
  * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
  * are in place, `discard` removes any record (the files may not be what a record describes). A
- * compile that found anything keeps no record. Never throws: the record only ever saves time.
+ * compile that found anything keeps no record. `spliced`: how each snapshot of a spliced compile
+ * was put together (src/build/splice.ts); a whole compile's result says it in `outputs`. Never
+ * throws: the record only ever saves time.
  */
 export function prepareResultRecord(
   root: string,
@@ -378,8 +385,9 @@ export function prepareResultRecord(
   result: CompileResult,
   written: WrittenFiles,
   out: string,
+  spliced: ReadonlyMap<string, SplicedLayout> | null = null,
 ): { commit(identities: ReadonlyMap<string, string>): Promise<void>; discard(): void } {
-  const file = recordPath(root, inputs.groups, out);
+  const file = recordPath(root, inputs.selection, out);
   const discard = () => {
     try {
       fs.rmSync(file, { force: true });
@@ -388,7 +396,7 @@ export function prepareResultRecord(
       // Nothing to remove, or no cache folder.
     }
   };
-  const groups = recordedGroups(result, written);
+  const groups = recordedGroups(result, written, spliced);
   const { state } = inputs;
   if (groups === null || state === null) return { commit: async () => discard(), discard };
   return {
@@ -414,7 +422,7 @@ export function prepareResultRecord(
         fs.renameSync(indexTmp, indexPath(file, token));
         const record: ResultRecord = {
           format: FORMAT,
-          selection: inputs.groups ? [...inputs.groups].sort(cmp) : null,
+          selection: inputs.selection.groups,
           indexed: { token, size: indexed.byteLength },
           fromDisk: [...state.fromDisk].sort(([a], [b]) => cmp(a, b)),
           tags: state.raw.tags,
@@ -457,14 +465,15 @@ interface PlacedPiece {
 }
 
 /** What the record keeps of each snapshot (all but the files' sums); null when a snapshot cannot be recorded. */
-function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<StoredGroup, 'json' | 'yaml'>[] | null {
+function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: ReadonlyMap<string, SplicedLayout> | null): Omit<StoredGroup, 'json' | 'yaml'>[] | null {
   if (result.diagnostics.length > 0 || result.snapshots.length === 0) return null;
   const groups: Omit<StoredGroup, 'json' | 'yaml'>[] = [];
   for (const snapshot of result.snapshots) {
-    const spans = snapshotSpans(snapshot);
+    const assembled = result.files?.get(snapshot.group);
+    const spans = assembled ? snapshotSpans(assembled) : null;
     if (!spans || !written.has(snapshot.group)) return null;
     const at = new Map(spans.map((s) => [s.piece, s]));
-    const spliced = splicedLayouts.get(snapshot);
+    const spliced = layouts?.get(snapshot.group);
     const placed = perKind((): PlacedPiece[] => []);
     let services: StoredProvenance[];
     let claims: Buffer;
@@ -476,7 +485,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles): Omit<Stor
       groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });
       continue;
     } else {
-      const outputs = snapshotServices(snapshot);
+      const outputs = result.outputs?.get(snapshot.group);
       if (!outputs) return null;
       const owner = new Map<RenderedPiece, number>();
       outputs.forEach((o, i) => o.pieces.forEach((p) => owner.set(p, i)));
@@ -596,11 +605,4 @@ export interface LayoutEntry {
     readonly to: number;
     readonly owners: readonly number[];
   } | null;
-}
-
-const splicedLayouts = new WeakMap<Snapshot, SplicedLayout>();
-
-/** Notes how a spliced snapshot was put together, for its record. */
-export function noteSpliced(snapshot: Snapshot, layout: SplicedLayout): void {
-  splicedLayouts.set(snapshot, layout);
 }

@@ -41,33 +41,33 @@ import { compileServices, templatesNeeded } from '../compile/compile.js';
 import type { CompileResult } from '../compile/compile.js';
 import { MemoryMemo } from '../compile/memo.js';
 import { assembleSnapshot } from '../compile/snapshot.js';
-import type { RenderedPiece } from '../compile/snapshot.js';
-import { gitCliAvailable } from '../git/cli.js';
+import type { AssembledSnapshot, RenderedPiece } from '../compile/snapshot.js';
+import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import { parseVersionTagName, scanVersionTags } from '../git/tags.js';
-import { deferredSource } from '../source/deferred-source.js';
+import { SourceBytes } from '../source/file-bytes.js';
 import { readTemplatesAtTags } from '../source/git-revision.js';
 import { classifyPath } from '../load/layout.js';
 import { CONFIG_ROOTS } from '../load/source-file.js';
-import { treeOfListing, worktreeReader } from '../source/worktree.js';
+import { treeOfListing } from '../source/worktree.js';
 import type { WorktreeListing } from '../source/worktree.js';
 import { perKind } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
+import type { Selection } from '../model/selection.js';
 import type { RawListing } from './input.js';
 import {
   claimHash,
   encodeClaims,
   everyEntryPlain,
   KINDS,
-  noteSpliced,
   ownerOf,
   PIECE_NUMBERS,
   plainTags,
   readFromDisk,
   storeProvenance,
 } from './result-record.js';
-import type { DecodedGroup, FoundRecord, LayoutEntry, RecordInputs } from './result-record.js';
+import type { DecodedGroup, FoundRecord, LayoutEntry, RecordInputs, SplicedLayout } from './result-record.js';
 
 /**
  * Most services a compile splices in; with more changed, a whole compile (with the per-file and
@@ -154,11 +154,10 @@ export async function spliceCompile(
   repo: GitRepo,
   found: FoundRecord,
   raw: RawListing,
-  groups: readonly string[] | undefined,
-): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs } | null> {
+  selection: Selection,
+): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs; layouts: ReadonlyMap<string, SplicedLayout> } | null> {
   const { record } = found;
-  const selection = groups ? [...groups].sort(cmp) : null;
-  if (JSON.stringify(selection) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
+  if (JSON.stringify(selection.groups) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
 
   // What changed: index entries, files read from disk, loose tags. A file's content is its blob
   // id as read from disk when it was, else as the index has it.
@@ -193,35 +192,40 @@ export async function spliceCompile(
   // An entry of the index read from disk (a link, a conflict) is not followed by the record.
   for (const rel of changedIndexed) if (!plainEntryOf(raw.worktree.indexed, rel)) return null;
 
-  // The changed services, alone: their files and tags, and the files no service owns.
-  const memo = new MemoryMemo();
+  // The changed services, alone: their files and tags, and the files no service owns. Their bytes
+  // are read when compile asks for them (through the memo).
+  const git = gitReader(repo);
+  const bytes = new SourceBytes(repo, git);
+  const memo = new MemoryMemo((file) => bytes.read(file));
   for (const [key, fileRecord] of record.files) memo.saveFile(key, fileRecord);
   const own = treeOfListing(repo, listingOf(raw.worktree, changed), disk);
   if (own === null || own.problems.length > 0) return null;
-  const reader = worktreeReader(repo.dir);
-  const globalFiles = record.globalFiles.map(([rel, oid]) => deferredSource({ path: rel, oid }, reader));
+  const globalFiles = record.globalFiles.map(([rel, oid]) => ({ path: rel, oid, bytes: null }));
   const scan = await scanVersionTags(repo, { services: changed });
   // A tag whose objects are missing is left out; when they arrive its ref stays as it was, so
   // the record could not tell: no shortcut (and the whole compile keeps no record).
   if (scan.ignored.some((t) => t.reason === 'missing-object')) return null;
   const { tags } = scan;
   const tree = { files: [...globalFiles, ...own.files], problems: [] };
-  const selected = groups ? { groups } : {};
-  const needed = templatesNeeded(tree, tags, { ...selected, memo, services: changed });
-  const cli = gitCliAvailable();
-  const atTags = await readTemplatesAtTags(repo, needed, { cli, deferred: cli });
+  const needed = templatesNeeded(tree, tags, { selection, memo, services: changed });
+  // Read when compile needs them, where the reader can read a blob then.
+  const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: git.synchronous });
   // A template that cannot be read is the whole compile's to report.
   if (atTags.missing.size > 0) return null;
-  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, ...selected }, [...changed]);
+  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, selection }, [...changed]);
   if (compiled.diagnostics.length > 0) return null;
 
   const previous = await found.previous;
   if (previous === null) return null;
   const snapshots: Snapshot[] = [];
+  const files = new Map<string, AssembledSnapshot>();
+  const layouts = new Map<string, SplicedLayout>();
   for (const group of found.groups) {
     const spliced = spliceGroup(group, previous.get(group.stored.group)!, compiled.outputs.get(group.stored.group) ?? [], changed);
     if (spliced === null) return null;
-    snapshots.push(spliced);
+    snapshots.push(spliced.assembled.snapshot);
+    files.set(group.stored.group, spliced.assembled);
+    layouts.set(group.stored.group, spliced.layout);
   }
   // What the files held, by path: new content that differs is written without reading them again.
   const byPath = new Map<string, Buffer>();
@@ -231,10 +235,11 @@ export async function spliceCompile(
     byPath.set(group.yaml.path, files.yaml);
   }
   return {
-    result: { diagnostics: [], snapshots, sources: new Map() },
+    result: { diagnostics: [], snapshots, sources: new Map(), files },
     changed: [...changed].sort(cmp),
     previous: byPath,
-    inputs: { groups, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
+    inputs: { selection, state: { raw, fromDisk }, globalFiles: record.globalFiles, fileRecords: record.files },
+    layouts,
   };
 }
 
@@ -273,16 +278,17 @@ function claimedByKept(group: DecodedGroup, h: number, kept: ReadonlySet<number>
 
 /**
  * One group's snapshot: the earlier pieces of the unchanged services, as blocks of the earlier
- * files, and the changed services' new pieces between them, in key order. Null when a changed
- * service's route may claim what an unchanged one's claims (a whole compile then tells a real
- * conflict from two keys of one hash), or the record does not fit the files.
+ * files, and the changed services' new pieces between them, in key order; and how it was put
+ * together, for its record. Null when a changed service's route may claim what an unchanged one's
+ * claims (a whole compile then tells a real conflict from two keys of one hash), or the record
+ * does not fit the files.
  */
 function spliceGroup(
   group: DecodedGroup,
   files: { readonly json: Buffer; readonly yaml: Buffer },
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
-): Snapshot | null {
+): { assembled: AssembledSnapshot; layout: SplicedLayout } | null {
   const kept = new Set<number>();
   group.services.forEach((p, i) => {
     if (!changed.has(p.name)) kept.add(i);
@@ -352,7 +358,7 @@ function spliceGroup(
     while (next < news.length) entries.push({ ...news[next++]!, old: null });
   }
 
-  const snapshot = assembleSnapshot(
+  const assembled = assembleSnapshot(
     group.stored.group,
     all.map((s) => s.provenance),
     KINDS.flatMap((kind) => layout[kind].map((e) => e.piece)),
@@ -360,6 +366,5 @@ function spliceGroup(
     { commit: null, draft: false },
   );
   const stored = all.map((s) => (s.old !== null ? group.stored.services[s.old]! : storeProvenance(group.stored.group, s.provenance)));
-  noteSpliced(snapshot, { services: stored, claims, kinds: layout });
-  return snapshot;
+  return { assembled, layout: { services: stored, claims, kinds: layout } };
 }

@@ -1,21 +1,46 @@
 /**
- * Results compile may reuse instead of computing them again: per file (parse + schema + file
- * rules) and per service of a group (merge, service rules, route claims, emitted objects). A key
- * names everything its result depends on (content by git blob id), so a result found under a key
- * is the result for the input at hand; a memo never has to be invalidated, only filled. The
- * on-disk cache (src/build/compile-cache.ts) and the worker pool (src/build/prefetch.ts) fill one
- * before compile runs; compile adds what it had to compute.
+ * The one seam between compile and the incremental build (src/build): the memo a caller may give
+ * compile (`CompileInput.memo`).
+ *
+ * - Results compile may reuse instead of computing them again: per file (parse + schema + file
+ *   rules) and per service of a group (merge, service rules, route claims, emitted objects). A
+ *   key names everything its result depends on (content by git blob id), so a result found under
+ *   a key is the result for the input at hand; a memo never has to be invalidated, only filled.
+ *   The on-disk cache (src/build/compile-cache.ts) and the worker pool (src/build/prefetch.ts)
+ *   fill one before compile runs; compile adds what it had to compute.
+ * - The bytes of the input's files given without them (`InputFile.bytes: null`), which compile
+ *   asks for (`read`) when it needs more than a file's results: its data to merge a service that
+ *   changed, a position for a new finding, its text for a code frame. Compile does no I/O of its
+ *   own: the only I/O a compile can cause is a `read` of the memo its caller gave it.
  */
 import type { Diagnostic } from '../model/diagnostic.js';
+import { withBytes } from '../load/source-file.js';
+import type { InputFile, SourceFile } from '../load/source-file.js';
 import type { FileKind, FileRecord } from '../validate/entries.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import type { RenderedPiece } from './snapshot.js';
 
-export interface CompileMemo {
+/** The results half of a memo: records by key (the compile cache is one). */
+export interface MemoRecords {
   file(key: string): FileRecord | undefined;
   saveFile(key: string, record: FileRecord): void;
   unit(key: string): UnitRecord | undefined;
   saveUnit(key: string, record: UnitRecord): void;
+}
+
+export interface CompileMemo extends MemoRecords {
+  /**
+   * The bytes of `file`, an input file given without them; what its blob id names. It may read
+   * them now (synchronously), or have read them before. Throws when it cannot.
+   */
+  read(file: InputFile): Uint8Array;
+}
+
+/** `file` with its bytes: its own, or read through `memo`, the only way compile reads a file. */
+export function sourceOf(file: InputFile, memo: CompileMemo | null | undefined): SourceFile {
+  if (file.bytes !== null) return file as SourceFile;
+  if (!memo) throw new Error(`${file.path} was given without its bytes, and without a memo to read them`);
+  return withBytes(file, memo.read(file));
 }
 
 /**
@@ -72,10 +97,21 @@ export function pluginSetKey(custom: readonly string[]): string {
   return [...new Set(custom)].sort().join(',');
 }
 
-/** A memo held in memory only (tests, and one process's compiles). */
+/**
+ * A memo held in memory only (tests, one process's compiles, a worker's part). `reader` reads the
+ * files given without bytes; without one, such a file is an error.
+ */
 export class MemoryMemo implements CompileMemo {
   readonly files = new Map<string, FileRecord>();
   readonly units = new Map<string, UnitRecord>();
+  readonly #reader: ((file: InputFile) => Uint8Array) | null;
+  constructor(reader?: (file: InputFile) => Uint8Array) {
+    this.#reader = reader ?? null;
+  }
+  read(file: InputFile): Uint8Array {
+    if (this.#reader === null) throw new Error(`${file.path} was given without its bytes, and this memo reads no files`);
+    return this.#reader(file);
+  }
   file(key: string): FileRecord | undefined {
     return this.files.get(key);
   }

@@ -1,8 +1,9 @@
 /**
  * One published service as one gateway group runs it (a "unit"): its template at the published
- * version, the group's overlay, and what follows from them alone — the `service`-scoped rules,
- * the route claims the conflict check needs, and the emitted objects. Pure; compile keeps the
- * results per unit (memo.ts), and worker threads compute them in parallel (src/build/prefetch.ts).
+ * version, the group's overlay, and what follows from them alone — the merge, the
+ * `service`-scoped rules, the route claims the conflict check needs, and the emitted objects.
+ * Pure; compile keeps the results per unit in the memo (memo.ts, `unitSlots`), and worker threads
+ * compute them in parallel (src/build/prefetch.ts).
  */
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
@@ -12,7 +13,10 @@ import { routeClaims } from '../validate/rules/route-conflicts.js';
 import { checkEmitted } from './check-emitted.js';
 import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
-import type { UnitEmission, UnitRecord } from './memo.js';
+import { unitKey } from './memo.js';
+import type { CompileMemo, UnitEmission, UnitRecord } from './memo.js';
+import { compiled } from './load-files.js';
+import type { CompileFiles } from './load-files.js';
 import { renderPieces } from './snapshot.js';
 import { KINDS } from '../apisix/kinds/index.js';
 import type { ResolvedService } from '../validate/resolved.js';
@@ -26,6 +30,51 @@ export interface Unit {
   readonly version: string;
   readonly template: TemplateEntry;
   readonly overlay: OverlayEntry | null;
+}
+
+/** A unit with its key in the memo and its record: the memo's, or made by the stages as they go. */
+export interface UnitSlot {
+  readonly unit: Unit;
+  /** Null without a memo. */
+  readonly key: string | null;
+  record: UnitRecord | null;
+  /** The merged service, once merged (a unit whose record came from the memo is merged only if emitted again). */
+  merged: ResolvedService | null;
+}
+
+/**
+ * Each unit's slot: its memo key (group, service, version, template and overlay by path and blob
+ * id, plugin set) and the record the memo holds under it. A record whose findings point into
+ * group.yaml holds only for the group.yaml it was made with (its blob id is kept in the record).
+ */
+export function unitSlots(units: readonly Unit[], files: CompileFiles, pluginsKey: string): UnitSlot[] {
+  const memo = files.memo;
+  return units.map((unit) => {
+    const { template, overlay } = unit;
+    const key = memo
+      ? unitKey({
+          group: unit.group.group,
+          service: unit.service,
+          version: unit.version,
+          template: { path: template.file.path, revision: template.file.revision, oid: files.blobId(compiled(template.file).source) },
+          overlay: overlay ? { path: overlay.file.path, oid: files.blobId(compiled(overlay.file).source) } : null,
+          plugins: pluginsKey,
+        })
+      : null;
+    let record = key ? (memo!.unit(key) ?? null) : null;
+    if (record && record.groupFile !== null && record.groupFile !== unit.groupOid) record = null;
+    return { unit, key, record, merged: null };
+  });
+}
+
+/** The slot's unit merged (once). */
+export function mergedOf(slot: UnitSlot): ResolvedService {
+  return (slot.merged ??= mergeUnit(slot.unit));
+}
+
+/** Keeps the slot's record in the memo, under its key. */
+export function saveSlot(slot: UnitSlot, memo: CompileMemo | null): void {
+  if (slot.key !== null && memo) memo.saveUnit(slot.key, slot.record!);
 }
 
 const SERVICE_RULES = RULES.filter((r) => r.scope === 'service');

@@ -99,12 +99,13 @@ function canonicalProvenance(p: ServiceProvenance): ServiceProvenance {
   return { commit: p.commit, name: p.name, overlay: p.overlay, tag: p.tag, template: p.template, version: p.version };
 }
 
-/** The bytes of a snapshot's two files, when the snapshot was assembled from rendered objects. */
-interface SnapshotFiles {
+/** A snapshot put together from rendered pieces (`assembleSnapshot`), with its two files. */
+export interface AssembledSnapshot {
+  readonly snapshot: Snapshot;
   /**
    * The bytes of snapshot.json and apisix.yaml, put together on first call (with where each piece
-   * went), each as the chunks that make it up in order: blocks spliced from earlier files are
-   * views of them, not copies.
+   * went; null when rendered from the objects), each as the chunks that make it up in order:
+   * blocks spliced from earlier files are views of them, not copies.
    */
   readonly files: () => { readonly json: readonly Buffer[]; readonly standalone: readonly Buffer[]; readonly spans: readonly PieceSpan[] | null };
   readonly counts: SnapshotCounts;
@@ -113,13 +114,11 @@ interface SnapshotFiles {
 /** Objects per kind. */
 export type SnapshotCounts = { readonly [K in ApisixKind]: number };
 
-const assembled = new WeakMap<Snapshot, SnapshotFiles>();
-
 /**
  * Pure: a group's rendered pieces and provenance → the snapshot. Its canonical JSON and digest
  * are put together from the pieces (each kind in id order) now, its two files when first asked
- * for (`snapshotJsonBytes`, `snapshotStandaloneBytes`; with `files: false` from the objects, the
- * pieces not kept), and its `apisix` is parsed from the
+ * for (`files`; with `files: false` from the objects, the pieces not kept), and its `apisix` is
+ * parsed from the
  * canonical JSON on first read: a compile that writes the files never builds the objects, and a
  * diff or a sync never builds the files. `apisix` is what the JSON holds (JSON has no -0).
  */
@@ -128,7 +127,7 @@ export function assembleSnapshot(
   services: readonly ServiceProvenance[],
   pieces: readonly RenderedPiece[],
   options: { readonly commit: string | null; readonly draft: boolean; readonly files?: boolean },
-): Snapshot {
+): AssembledSnapshot {
   const byKind = perKind((): RenderedPiece[] => []);
   for (const p of pieces) byKind[p.kind].push(p);
   for (const list of Object.values(byKind)) list.sort((a, b) => cmp(a.key, b.key));
@@ -231,11 +230,11 @@ export function assembleSnapshot(
   });
   let built: { json: Buffer[]; standalone: Buffer[]; spans: PieceSpan[] | null } | undefined;
   const build = options.files === false ? fromObjects : files;
-  assembled.set(snapshot, {
+  return {
+    snapshot,
     files: () => (built ??= build()),
     counts: perKind((kind) => count(kind.name)),
-  });
-  return snapshot;
+  };
 }
 
 /**
@@ -563,57 +562,43 @@ export function snapshotJsonText(snapshot: Snapshot): string {
   return `{\n  "apisix": {\n${kinds.join(',\n')}\n  },\n${tail}\n}\n`;
 }
 
-/** The bytes of `snapshot.json`. */
-export function snapshotJsonBytes(snapshot: Snapshot): Uint8Array {
-  return joined(snapshotFileChunks(snapshot).json);
-}
-
-/** The bytes of the group's standalone `apisix.yaml`. */
-export function snapshotStandaloneBytes(snapshot: Snapshot): Uint8Array {
-  return joined(snapshotFileChunks(snapshot).standalone);
+/** A snapshot put together from rendered pieces, told from a snapshot alone. */
+function isAssembled(s: Snapshot | AssembledSnapshot): s is AssembledSnapshot {
+  return typeof (s as Partial<AssembledSnapshot>).files === 'function';
 }
 
 /**
- * The bytes of both files as chunks to write one after the other (no copy of what a spliced
- * snapshot takes from earlier files).
+ * The bytes of both files as chunks to write one after the other: of a snapshot put together
+ * from rendered pieces, its files (no copy of what a spliced snapshot takes from earlier files);
+ * of a snapshot alone, rendered from its objects.
  */
-export function snapshotFileChunks(snapshot: Snapshot): { readonly json: readonly Buffer[]; readonly standalone: readonly Buffer[] } {
-  return (
-    assembled.get(snapshot)?.files() ?? {
-      json: [Buffer.from(snapshotJsonText(snapshot), 'utf8')],
-      standalone: [Buffer.from(renderStandaloneYaml(snapshot.apisix), 'utf8')],
-    }
-  );
+export function snapshotFileChunks(s: Snapshot | AssembledSnapshot): { readonly json: readonly Buffer[]; readonly standalone: readonly Buffer[] } {
+  if (isAssembled(s)) return s.files();
+  return { json: [Buffer.from(snapshotJsonText(s), 'utf8')], standalone: [Buffer.from(renderStandaloneYaml(s.apisix), 'utf8')] };
 }
 
 function joined(chunks: readonly Buffer[]): Buffer {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/**
- * Where each piece of a snapshot put together from rendered pieces is in its two files (which it
- * puts together if not done yet); null for a snapshot made otherwise.
- */
-export function snapshotSpans(snapshot: Snapshot): readonly PieceSpan[] | null {
-  return assembled.get(snapshot)?.files().spans ?? null;
+/** Where each piece of an assembled snapshot is in its two files (put together if not done yet); null when they were rendered from the objects. */
+export function snapshotSpans(s: AssembledSnapshot): readonly PieceSpan[] | null {
+  return s.files().spans;
 }
 
-/** The text of `snapshot.json`. */
-export function renderSnapshotJson(snapshot: Snapshot): string {
-  const known = assembled.get(snapshot);
-  return known ? joined(known.files().json).toString('utf8') : snapshotJsonText(snapshot);
+/** The text of `snapshot.json` (see `snapshotFileChunks`). */
+export function renderSnapshotJson(s: Snapshot | AssembledSnapshot): string {
+  return isAssembled(s) ? joined(s.files().json).toString('utf8') : snapshotJsonText(s);
 }
 
-/** The text of the group's standalone `apisix.yaml`. */
-export function renderSnapshotStandalone(snapshot: Snapshot): string {
-  const known = assembled.get(snapshot);
-  return known ? joined(known.files().standalone).toString('utf8') : renderStandaloneYaml(snapshot.apisix);
+/** The text of the group's standalone `apisix.yaml` (see `snapshotFileChunks`). */
+export function renderSnapshotStandalone(s: Snapshot | AssembledSnapshot): string {
+  return isAssembled(s) ? joined(s.files().standalone).toString('utf8') : renderStandaloneYaml(s.apisix);
 }
 
 /** How many objects of each kind the snapshot holds (without building them when it need not). */
-export function snapshotCounts(snapshot: Snapshot): SnapshotCounts {
-  const known = assembled.get(snapshot)?.counts;
-  if (known) return known;
-  const apisix = snapshot.apisix;
+export function snapshotCounts(s: Snapshot | AssembledSnapshot): SnapshotCounts {
+  if (isAssembled(s)) return s.counts;
+  const apisix = s.apisix;
   return perKind((kind) => apisix[kind.name].length);
 }

@@ -17,8 +17,8 @@ export function canonicalJsonPretty(value: unknown): string {
 /** `sha256:<hex>` of the UTF-8 bytes of `text`. */
 export function sha256Digest(text: string): string {
   // Text that is all ASCII (one UTF-8 byte per UTF-16 unit; canonical JSON nearly always is)
-  // has the same bytes in Latin-1, which are hashed without transcoding: a 20 MB text in about
-  // half the time.
+  // has the same bytes in Latin-1, which are hashed without transcoding (docs/performance.md,
+  // "Sync").
   const ascii = text.length >= ASCII_FIRST && Buffer.byteLength(text, 'utf8') === text.length;
   return `sha256:${createHash('sha256').update(text, ascii ? 'latin1' : 'utf8').digest('hex')}`;
 }

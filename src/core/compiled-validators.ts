@@ -1,8 +1,8 @@
 /**
  * Validators compiled ahead of time. `npm run build` writes the standalone code of every
  * validator tagway uses (scripts/build-validators.js) to `dist/core/compiled/<set>.cjs`; a
- * process then loads a set in a few milliseconds instead of compiling its schemas (≈0.15 s for
- * a compile that meets them all). Run from the sources, or when a file is missing, unreadable or
+ * process then loads a set instead of compiling its schemas, which takes far longer (figures in
+ * docs/performance.md, "Validators are compiled ahead of time"). Run from the sources, or when a file is missing, unreadable or
  * made from other schemas (its first line names the digest of the schemas it was made from),
  * there is nothing to load and the schemas are compiled as before: the same validators, by the
  * same ajv options (the tests compare the two).

@@ -3,7 +3,8 @@ import { isAscii } from 'node:buffer';
 /**
  * The UTF-8 text of `bytes`. Text that is all ASCII (what tagway writes, and most of what
  * gateways answer) is decoded as Latin-1, which gives the same characters without validating
- * UTF-8: a 19 MiB snapshot file in ≈12 ms instead of ≈45 ms. Anything else is decoded as UTF-8.
+ * UTF-8, in a fraction of the time (docs/performance.md, "Sync"). Anything else is decoded as
+ * UTF-8.
  */
 export function utf8Text(bytes: Uint8Array): string {
   const buffer = asBuffer(bytes);

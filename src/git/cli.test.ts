@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo } from '../../test/support/git-repo.js';
 import type { TempRepo } from '../../test/support/git-repo.js';
 import { openRepo } from './repo.js';
-import { listTree, readBlobs } from './tree.js';
+import { listTree, readBlobs } from './reader.js';
 
 let repo: TempRepo;
 beforeAll(() => {

@@ -1,14 +1,16 @@
 /**
- * Bulk reads through the `git` command line, when it is installed: `git cat-file --batch` reads
- * thousands of blobs ≈25× faster than object-by-object reads in JavaScript, and `git ls-tree -r`
- * lists a tree without inflating it object by object (docs/performance.md). Results are identical to the
- * isomorphic-git paths, which stay the fallback (and are used when TAGWAY_GIT_CLI=0).
+ * Reads through the `git` command line, when it is installed: `git cat-file --batch` reads
+ * thousands of blobs in one process instead of object by object in JavaScript, and `git ls-tree
+ * -r` lists a tree without inflating it object by object (docs/performance.md has the figures).
+ * Results are identical to the isomorphic-git paths, which stay the fallback (and are used when
+ * TAGWAY_GIT_CLI=0); reader.ts alone chooses between them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitError } from './errors.js';
+import { missingObject } from './missing-object.js';
 import type { GitRepo } from './repo.js';
 
 let available: boolean | undefined;
@@ -110,8 +112,8 @@ const BLOBS_PER_PROCESS = 8192;
 /**
  * Blobs by oid via `git cat-file --batch`; `missing` lists the oids the repository lacks (in a
  * partial clone, those git could not fetch: git fetches a missing object when it is asked for).
- * Tens of thousands are split between as many processes as there are cores: `validate` of
- * 30,000 files reads them in 0.12–0.17 s with two processes, 0.17–0.25 s with one.
+ * Tens of thousands are split between as many processes as there are cores: this thread mostly
+ * waits for them (docs/performance.md, "A cold run reads blobs, not files").
  */
 export async function catFileBatch(repo: GitRepo, oids: readonly string[]): Promise<{ blobs: Map<string, Uint8Array>; missing: string[] }> {
   const processes = Math.max(1, Math.min(os.availableParallelism(), Math.floor(oids.length / BLOBS_PER_PROCESS)));
@@ -142,6 +144,32 @@ async function catFilePart(repo: GitRepo, oids: readonly string[]): Promise<{ bl
     at = end + 1;
   }
   return { blobs, missing };
+}
+
+/** One blob, synchronously (`git cat-file blob`); MissingObjectError when git cannot give it. */
+export function catFileBlobSync(repo: GitRepo, oid: string): Uint8Array {
+  const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env: gitEnv(), maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw missingObject(repo, oid, 'blob');
+  return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
+}
+
+/**
+ * git's output for `args` run in the work tree `dir` (`git -C dir`); exit codes in `ok` besides 0
+ * count as success with no output. Unlike the reads of objects above, the system configuration
+ * is read: whether git converts line endings may be set there.
+ */
+export function worktreeGit(dir: string, args: readonly string[], ok: readonly number[] = []): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', dir, ...args], { env: withoutGitVariables(), stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else if (code !== null && ok.includes(code)) resolve(Buffer.alloc(0));
+      else reject(new Error(`git ${args[0]} exited ${code}`));
+    });
+  });
 }
 
 /** The oids among `oids` the repository lacks, by `git cat-file --batch-check` (which fetches a partial clone's, as above). */

@@ -12,7 +12,8 @@ import { readFileHistory } from './history.js';
 import { openRepo } from './repo.js';
 import { resolveRevision } from './revision.js';
 import { scanVersionTags } from './tags.js';
-import { listTree, missingBlobs, readBlob, readBlobs, readBlobsPresent } from './tree.js';
+import { listTree, missingBlobs, readBlobs, readBlobsPresent } from './reader.js';
+import { readBlob } from './tree.js';
 import { MissingObjectError } from './missing-object.js';
 
 const track = tracked();

@@ -1,6 +1,6 @@
 /**
- * All git reading of tagway. isomorphic-git for objects, node:fs for refs; nothing here writes to
- * a repository or runs the git CLI.
+ * All git reading of tagway: objects through `GitReader` (reader.ts chooses git's command line or
+ * isomorphic-git), refs through node:fs; nothing here writes to a repository.
  */
 export { GitError } from './errors.js';
 export { openRepo, type GitRepo } from './repo.js';
@@ -22,4 +22,5 @@ export {
   type IgnoredTag,
   type TagName,
 } from './tags.js';
-export { listTree, readBlob, readBlobs, type TreeEntry } from './tree.js';
+export { gitReader, listTree, readBlobs, type GitReader, type TreeEntry } from './reader.js';
+export { readBlob } from './tree.js';

@@ -5,7 +5,8 @@ import { GitError } from './errors.js';
 /**
  * An open repository. Every read of the git module takes one; all isomorphic-git calls on it share
  * `cache` (parsed pack indexes and packfiles): without it each packed object read re-reads the
- * pack index, ≈26 ms per blob on a large repository (docs/performance.md).
+ * pack index, which on a large repository costs more than the blob (docs/performance.md,
+ * "Reading").
  *
  * The cache only grows; a long-running process that sees many new packs (an agent fetching for
  * days) should open the repository again from time to time.

@@ -103,8 +103,8 @@ export async function scanVersionTags(repo: GitRepo, options: { readonly service
     else if (name.kind === 'version') candidates.push({ service: name.service, version: name.version, tag, object, ref });
   }
   // packed-refs records the peeled target of every packed tag (the `^<oid>` lines), so packed
-  // tags need no object reads: reading 10,000 tag and commit objects costs seconds, the file
-  // milliseconds. The type of the peeled object is taken on trust from git.
+  // tags need no object reads, which cost far more than reading the file (docs/performance.md,
+  // "Tags and pins"). The type of the peeled object is taken on trust from git.
   // Those are known at once; only the others (loose refs) are read, a few at a time.
   const targets: (Peeled | MissingObjectError | undefined)[] = candidates.map(({ ref, object }) => {
     if (!packed.tagsPeeled || !packedOnly.has(ref)) return undefined;

@@ -3,7 +3,8 @@ import { makeRepo, type TempRepo } from '../../test/support/git-repo.js';
 import { tracked } from '../../test/support/track.js';
 import { GitError } from './errors.js';
 import { openRepo } from './repo.js';
-import { listTree, readBlob, readBlobs, type TreeEntry } from './tree.js';
+import { listTree, readBlobs, type TreeEntry } from './reader.js';
+import { readBlob } from './tree.js';
 import { MissingObjectError } from './missing-object.js';
 
 const track = tracked();

@@ -1,17 +1,17 @@
-/** Files of a commit: tree listing and blob reads, for the git-revision source of `load`. */
+/**
+ * Files of a commit read in JavaScript (isomorphic-git): tree listing and blob reads, object by
+ * object. reader.ts puts them behind `GitReader`, beside git's command line; nothing else
+ * chooses between the two.
+ */
 import fs from 'node:fs';
 import git from './isomorphic.js';
 import { mapBounded } from '../core/bounded.js';
 import { READ_CONCURRENCY } from './repo.js';
 import { GitError, errorCode } from './errors.js';
-import { catFileBatch, catFileMissing, gitCliAvailable, lsTree } from './cli.js';
 import { fetchFromPromisor, readPresent } from './objects.js';
 import type { GitRepo } from './repo.js';
 import { MissingObjectError } from './missing-object.js';
 import { missingObject } from './missing-object.js';
-
-/** Below this many objects one process start costs more than it saves. */
-const CLI_THRESHOLD = 64;
 
 export interface TreeEntry {
   /** Repository-relative path with forward slashes. */
@@ -33,7 +33,7 @@ interface RawEntry {
  * `prefixes` as repository-relative paths without leading `./` or `/` or trailing `/`; '' is the
  * whole tree. A `..` segment is refused: it cannot name anything inside a tree.
  */
-function normalisePrefix(prefix: string): string {
+export function normalisePrefix(prefix: string): string {
   const parts = prefix.split('/').filter((part) => part !== '' && part !== '.');
   if (parts.includes('..')) throw new GitError(`invalid path prefix: ${prefix}`);
   return parts.join('/');
@@ -55,42 +55,11 @@ async function readTreeEntries(repo: GitRepo, oid: string, commit: string, folde
 }
 
 /**
- * Every blob under `prefixes` (repository-relative folders, e.g. ['services/petstore']) at
- * `commit` (a commit, tag or tree oid), recursively; no prefixes or [] = the whole tree. A prefix
- * that names a file lists that file; one that names nothing lists nothing. Submodules (gitlinks)
- * are not blobs and are left out. Sorted by path in code point (UTF-8 byte) order, which is also
- * the order of `git ls-tree -r`.
+ * Every blob under `wanted` (normalised prefixes, see `normalisePrefix`; '' is the whole tree) at
+ * `commit` (a commit, tag or tree oid), recursively, by reading tree objects one by one. Sorted by
+ * path in code point (UTF-8 byte) order, which is also the order of `git ls-tree -r`.
  */
-export async function listTree(
-  repo: GitRepo,
-  commit: string,
-  prefixes: readonly string[] = [],
-  options: { readonly large?: boolean } = {},
-): Promise<TreeEntry[]> {
-  const wanted = prefixes.length === 0 ? [''] : [...new Set(prefixes.map(normalisePrefix))];
-  // `large`: the prefixes hold many objects (whole config folders), which one `git ls-tree`
-  // lists far faster than reading tree objects one by one.
-  if ((wanted.length >= CLI_THRESHOLD || options.large === true) && gitCliAvailable()) {
-    // Listing the common folders once beats walking thousands of prefixes one by one.
-    const roots = [...new Set(wanted.map((p) => p.split('/')[0]!))];
-    const wantedSet = new Set(wanted);
-    /** The path itself or one of its folders was asked for. */
-    const inside = (path: string): boolean => {
-      if (wantedSet.has('')) return true;
-      for (let p = path; p !== ''; p = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '') if (wantedSet.has(p)) return true;
-      return false;
-    };
-    // git fails without naming the object it could not read (a missing tree): the walk below
-    // meets the same failure and names it.
-    const listed = await lsTree(repo, commit, roots.includes('') ? [] : roots).catch(() => null);
-    if (listed !== null) {
-      return listed
-        .filter((e) => inside(e.path))
-        .map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }))
-        .sort((a, b) => Buffer.compare(a.key, b.key))
-        .map(({ entry }) => entry);
-    }
-  }
+export async function walkTree(repo: GitRepo, commit: string, wanted: readonly string[]): Promise<TreeEntry[]> {
   const root = await readTreeEntries(repo, commit, commit, null);
   const trees = new Map<string, Promise<readonly RawEntry[]>>();
   const readTree = (oid: string, folder: string): Promise<readonly RawEntry[]> => {
@@ -169,26 +138,12 @@ export async function readBlob(repo: GitRepo, oid: string): Promise<Uint8Array> 
 }
 
 /**
- * Many blobs, READ_CONCURRENCY at a time through the repository's shared cache. The map holds
- * each distinct oid once, in the order of first appearance in `oids`. Throws MissingObjectError
- * naming the first blob the repository does not hold.
+ * Many blobs, READ_CONCURRENCY at a time through the repository's shared cache: each distinct oid
+ * once, in the order of first appearance; the blobs the repository does not hold are left out of
+ * `blobs` and listed in `missing`.
  */
-export async function readBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-  const { blobs, missing } = await readBlobsPresent(repo, oids);
-  const first = missing.values().next();
-  if (!first.done) throw first.value;
-  return blobs;
-}
-
-/** As `readBlobs`, with the blobs the repository does not hold left out of `blobs` and listed in `missing`. */
-export async function readBlobsPresent(repo: GitRepo, oids: readonly string[]): Promise<{ blobs: Map<string, Uint8Array>; missing: Map<string, MissingObjectError> }> {
-  const unique = [...new Set(oids)];
+export async function readBlobsOneByOne(repo: GitRepo, unique: readonly string[]): Promise<{ blobs: Map<string, Uint8Array>; missing: Map<string, MissingObjectError> }> {
   const missing = new Map<string, MissingObjectError>();
-  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) {
-    const read = await catFileBatch(repo, unique);
-    for (const oid of read.missing) missing.set(oid, missingObject(repo, oid, 'blob'));
-    return { blobs: read.blobs, missing };
-  }
   const read = await mapBounded(unique, READ_CONCURRENCY, (oid) =>
     readBlob(repo, oid).catch((error: unknown) => {
       if (error instanceof MissingObjectError) return error;
@@ -205,17 +160,11 @@ export async function readBlobsPresent(repo: GitRepo, oids: readonly string[]): 
 }
 
 /**
- * The blobs among `oids` the repository does not hold, without reading the others' content:
- * what a read of them would throw. In a partial clone they are fetched first, as a read would.
+ * The blobs among `unique` the repository does not hold, looked up one by one without reading
+ * the others' content. In a partial clone they are fetched first, as a read would.
  */
-export async function missingBlobs(repo: GitRepo, oids: readonly string[]): Promise<Map<string, MissingObjectError>> {
-  const unique = [...new Set(oids)];
+export async function missingBlobsOneByOne(repo: GitRepo, unique: readonly string[]): Promise<Map<string, MissingObjectError>> {
   const missing = new Map<string, MissingObjectError>();
-  if (unique.length === 0) return missing;
-  if (unique.length >= CLI_THRESHOLD && gitCliAvailable()) {
-    for (const oid of await catFileMissing(repo, unique)) missing.set(oid, missingObject(repo, oid, 'blob'));
-    return missing;
-  }
   const absent = (await mapBounded(unique, READ_CONCURRENCY, async (oid) => ((await hasObject(repo, oid)) ? null : oid))).filter((o) => o !== null);
   if (absent.length === 0) return missing;
   const fetched = await fetchFromPromisor(repo, absent);

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { cmp } from '../model/diagnostic.js';
 import { classifyPath } from './layout.js';
-import type { SourceFile, SourceTree } from './source-file.js';
+import type { InputFile, SourceFile, SourceTree } from './source-file.js';
 import { parseYamlFile } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
 
@@ -26,7 +26,7 @@ export interface ParsedRepo<F = YamlFile> {
 }
 
 /** Parses one file of a role: the result (null when it did not parse) and the findings. */
-export type ParseFile<F> = (source: SourceFile, kind: 'config' | 'template' | 'group' | 'overlay') => {
+export type ParseFile<F, S extends InputFile = SourceFile> = (source: S, kind: 'config' | 'template' | 'group' | 'overlay') => {
   readonly file: F | null;
   readonly diagnostics: readonly Diagnostic[];
 };
@@ -37,14 +37,14 @@ const parseYaml: ParseFile<YamlFile> = (source) => {
 };
 
 /**
- * Parses every config file of a source tree with `parse` (default: YAML only). Files are handled
- * in path order, so the result and its diagnostics do not depend on the order the reader listed
- * them in. Never throws.
+ * Parses every config file of a source tree with `parse` (default: YAML only, of files read
+ * whole). Files are handled in path order, so the result and its diagnostics do not depend on the
+ * order the reader listed them in. Never throws.
  */
-export function parseRepo(tree: SourceTree): { repo: ParsedRepo; diagnostics: Diagnostic[] };
-export function parseRepo<F>(tree: SourceTree, parse: ParseFile<F>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] };
-export function parseRepo<F>(tree: SourceTree, parse?: ParseFile<F>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] } {
-  const parseFile = parse ?? (parseYaml as unknown as ParseFile<F>);
+export function parseRepo(tree: SourceTree<SourceFile>): { repo: ParsedRepo; diagnostics: Diagnostic[] };
+export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse: ParseFile<F, S>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] };
+export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: ParseFile<F, S>): { repo: ParsedRepo<F>; diagnostics: Diagnostic[] } {
+  const parseFile = parse ?? (parseYaml as unknown as ParseFile<F, S>);
   const diagnostics: Diagnostic[] = [...tree.problems];
   let config: F | null = null;
   const templates = new Map<string, F>();

@@ -14,11 +14,37 @@ export interface SourceFile {
   readonly oid?: string;
 }
 
+/**
+ * A file as a source lists it for compile: read (`bytes`), or not read yet (`bytes: null`, its
+ * content named by its blob id `oid`). A file without bytes is read, if compile needs more than
+ * the results its memo keeps for it, through that memo (src/compile/memo.ts): compile itself
+ * never reads.
+ */
+export interface InputFile {
+  readonly path: string;
+  readonly bytes: Uint8Array | null;
+  readonly revision?: string;
+  readonly oid?: string;
+}
+
 /** What a source reader hands to the (pure) compiler: the files, and what it could not read. */
-export interface SourceTree {
-  readonly files: readonly SourceFile[];
+export interface SourceTree<F extends InputFile = InputFile> {
+  readonly files: readonly F[];
   /** Problems found while reading (unreadable file, symlink leaving the repository). */
   readonly problems: readonly Diagnostic[];
+  /**
+   * The tree holds the overlays of these groups only (see `scopeTree`); absent: of every group.
+   * Such a tree serves a compile of those groups only.
+   */
+  readonly overlaysOf?: readonly string[];
+}
+
+/** `file` with `bytes` (its path, revision and blob id kept). */
+export function withBytes(file: InputFile, bytes: Uint8Array): SourceFile {
+  const out: { path: string; bytes: Uint8Array; revision?: string; oid?: string } = { path: file.path, bytes };
+  if (file.revision !== undefined) out.revision = file.revision;
+  if (file.oid !== undefined) out.oid = file.oid;
+  return out;
 }
 
 /** Folders and files of the config repository that tagway reads; everything else is ignored. */

@@ -90,7 +90,8 @@ export function sourceText(source: SourceFile): string | null {
  * bombs) and files the parser rejects take the positioned path, which produces the diagnostics.
  *
  * The data is YAML 1.2's core schema, as js-yaml 5 and `yaml` read it. js-yaml 4 parses config
- * files 5× faster than js-yaml 5 and reads them the same, except for a few forms (`0b1`, `+0x1`,
+ * files several times faster than js-yaml 5 (docs/performance.md, "The parser") and reads them
+ * the same, except for a few forms (`0b1`, `+0x1`,
  * `-0o7` as numbers, `+.5` as a string, complex keys as strings): a file in which any of them may
  * appear (`READ_DIFFERENTLY`, which errs on the side of caution) is read with js-yaml 5. The test
  * suite compares the two on thousands of scalars and keys.

@@ -1,19 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { gitCliAvailable, gitEnv, treesByName } from '../git/cli.js';
-import { GitError } from '../git/errors.js';
-import { listTree, readBlobsPresent } from '../git/tree.js';
-import type { TreeEntry } from '../git/tree.js';
+import { gitReader } from '../git/reader.js';
+import type { TreeEntry } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { deferredSource } from './deferred-source.js';
-import type { Batch } from './deferred-source.js';
 import { templatePath } from '../load/layout.js';
 import { CONFIG_ROOTS, MAX_FILE_BYTES, REPO_CONFIG_FILE } from '../load/source-file.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
 import type { VersionTag } from '../model/version.js';
 import { MissingObjectError } from '../git/missing-object.js';
-import { missingObject } from '../git/missing-object.js';
 
 const SYMLINK = '120000';
 /** A commit with fewer tags than this has them looked up one by one (see readTemplatesAtTags). */
@@ -22,12 +16,15 @@ const FEW_TAGS = 64;
 /**
  * Reads the config files as committed at `commit`. Symlinks are resolved inside the commit's
  * tree; one that leaves the repository or points at nothing is reported, never followed. With
- * `deferred`, a file's bytes are read only when used (see deferred-source.ts). A file whose blob
- * is missing from the clone is reported (TW1016) and left out; a missing tree throws
- * MissingObjectError, as the files of the revision cannot be listed.
+ * `deferred`, the files are listed without their bytes (read when used, see file-bytes.ts). A
+ * file whose blob is missing from the clone is reported (TW1016) and left out; a missing tree
+ * throws MissingObjectError, as the files of the revision cannot be listed.
  */
+export async function readRevision(repo: GitRepo, commit: string, revision: string): Promise<SourceTree<SourceFile>>;
+export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean }): Promise<SourceTree>;
 export async function readRevision(repo: GitRepo, commit: string, revision: string, options: { readonly deferred?: boolean } = {}): Promise<SourceTree> {
-  const entries = await listTree(repo, commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true }).catch((error: unknown) => {
+  const git = gitReader(repo);
+  const entries = await git.listTree(commit, [...CONFIG_ROOTS, REPO_CONFIG_FILE], { large: true }).catch((error: unknown) => {
     throw error instanceof MissingObjectError ? error.withContext(`the configuration at ${revision}`) : error;
   });
   const problems: Diagnostic[] = [];
@@ -36,10 +33,9 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
   for (const folder of [...folders].sort()) problems.push(templateFolderProblem(folder, revision));
   const wanted = entries.filter((e) => e.path === REPO_CONFIG_FILE || /\.ya?ml$/.test(e.path) || e.mode === SYMLINK);
   const eager = options.deferred === true ? wanted.filter((e) => e.mode === SYMLINK) : wanted;
-  const { blobs, missing } = await readBlobsPresent(repo, [...new Set(eager.map((e) => e.oid))]);
+  const { blobs, missing } = await git.readBlobs(eager.map((e) => e.oid));
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const files: SourceFile[] = [];
-  const reader = blobReader(repo);
+  const files: InputFile[] = [];
   for (const entry of wanted) {
     let blob: TreeEntry = entry;
     const absent = missing.get(entry.oid);
@@ -68,7 +64,7 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
       }
       blob = found;
       if (!blobs.has(found.oid) && options.deferred !== true) {
-        const target = await readBlobsPresent(repo, [found.oid]);
+        const target = await git.readBlobs([found.oid]);
         const lost = target.missing.get(found.oid);
         if (lost !== undefined) {
           problems.push(missingFileFinding(entry.path, revision, lost));
@@ -79,7 +75,7 @@ export async function readRevision(repo: GitRepo, commit: string, revision: stri
     }
     const known = blobs.get(blob.oid);
     if (known !== undefined) files.push({ path: entry.path, bytes: sizeChecked(known), oid: blob.oid, revision });
-    else files.push(deferredSource({ path: entry.path, oid: blob.oid, revision }, () => sizeChecked(reader.readOne(blob.oid)), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: blob.oid } }));
+    else files.push({ path: entry.path, oid: blob.oid, revision, bytes: null });
   }
   return { files, problems };
 }
@@ -94,8 +90,8 @@ export function missingFileFinding(path: string, revision: string, error: Missin
 }
 
 /** The templates at tags that could be read, and the tags whose template could not (a missing object). */
-export interface TemplatesAtTags {
-  readonly templates: Map<string, SourceFile>;
+export interface TemplatesAtTags<F extends InputFile = InputFile> {
+  readonly templates: Map<string, F>;
   /** Tag → the missing object, its context saying it was the template at that tag. */
   readonly missing: Map<string, MissingObjectError>;
 }
@@ -108,17 +104,21 @@ export function templateContext(tag: VersionTag): string {
 /**
  * The service template as committed at each tag (tags whose commit lacks one are left out).
  * Tags are grouped by commit so each commit's trees are read once, however many tags share it
- * (a release commit often carries the tags of many services). With `deferred`, the blobs are
- * read only when used. `known` remembers, per tag, which template blob it holds (or that it has
+ * (a release commit often carries the tags of many services). With `deferred`, the templates are
+ * listed without their bytes (read when used, see file-bytes.ts). `known` remembers, per tag, which template blob it holds (or that it has
  * none), so a tag's tree is listed once: a tag's ref target, and so its content, never changes
- * without the target's oid changing. `cli`: list even a few tags' trees with git's command line
- * (when installed), which is faster in a repository of many services.
+ * without the target's oid changing. `byFolder`: read even a single commit's templates by their
+ * folders (`<commit>:services/<service>`) where the reader can, rather than by listing that
+ * commit's tree: faster in a repository of many services.
  */
+export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[], options?: TemplateOptions & { readonly deferred?: false }): Promise<TemplatesAtTags<SourceFile>>;
+export async function readTemplatesAtTags(repo: GitRepo, tags: readonly VersionTag[], options: TemplateOptions & { readonly deferred: boolean }): Promise<TemplatesAtTags>;
 export async function readTemplatesAtTags(
   repo: GitRepo,
   tags: readonly VersionTag[],
-  options: { readonly deferred?: boolean; readonly known?: TagTemplates; readonly cli?: boolean } = {},
+  options: TemplateOptions & { readonly deferred?: boolean } = {},
 ): Promise<TemplatesAtTags> {
+  const git = gitReader(repo);
   const missing = new Map<string, MissingObjectError>();
   const byCommit = new Map<string, VersionTag[]>();
   for (const tag of tags) {
@@ -146,12 +146,12 @@ export async function readTemplatesAtTags(
     if (usable) present.push({ tag, entry: usable });
   };
   // Commits with a few tags each (a repository where services are published one at a time):
-  // one git process reads each tag's folder of its service, rather than the trees of every
-  // commit, thousands of entries each, being read here one commit after the other.
-  const few = gitCliAvailable() ? [...stillToList].filter(([, list]) => list.length < FEW_TAGS) : [];
-  if (few.length > 1 || (few.length === 1 && options.cli === true)) {
-    const wanted = few.flatMap(([commit, list]) => list.map((tag) => ({ commit, tag })));
-    const trees = await treesByName(repo, wanted.map(({ commit, tag }) => `${commit}:services/${tag.service}`));
+  // one read of each tag's folder of its service (where the reader can read trees by name),
+  // rather than the trees of every commit, thousands of entries each, one commit after the other.
+  const few = [...stillToList].filter(([, list]) => list.length < FEW_TAGS);
+  const wanted = few.flatMap(([commit, list]) => list.map((tag) => ({ commit, tag })));
+  const trees = few.length > 1 || (few.length === 1 && options.byFolder === true) ? await git.treesByName(wanted.map(({ commit, tag }) => `${commit}:services/${tag.service}`)) : null;
+  if (trees !== null) {
     for (const [commit] of few) stillToList.delete(commit);
     wanted.forEach(({ commit, tag }, i) => {
       const tree = trees[i];
@@ -169,7 +169,7 @@ export async function readTemplatesAtTags(
   for (const [commit, list] of stillToList) {
     let entries: TreeEntry[];
     try {
-      entries = await listTree(repo, commit, list.map((t) => templatePath(t.service)));
+      entries = await git.listTree(commit, list.map((t) => templatePath(t.service)));
     } catch (error) {
       if (!(error instanceof MissingObjectError)) throw error;
       // Not remembered in `known`: the object may be fetched before the next run.
@@ -179,21 +179,23 @@ export async function readTemplatesAtTags(
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const tag of list) found(tag, byPath.get(templatePath(tag.service)));
   }
-  const out = new Map<string, SourceFile>();
+  const out = new Map<string, InputFile>();
   if (options.deferred === true) {
-    const reader = blobReader(repo);
-    for (const { tag, entry } of present) {
-      out.set(tag.tag, deferredSource({ path: entry.path, oid: entry.oid, revision: tag.tag }, () => reader.readOne(entry.oid), { batch: reader, origin: { kind: 'blob', gitdir: repo.gitdir, oid: entry.oid } }));
-    }
+    for (const { tag, entry } of present) out.set(tag.tag, { path: entry.path, oid: entry.oid, revision: tag.tag, bytes: null });
     return { templates: out, missing };
   }
-  const blobs = await readBlobsPresent(repo, [...new Set(present.map((x) => x.entry.oid))]);
+  const blobs = await git.readBlobs(present.map((x) => x.entry.oid));
   for (const { tag, entry } of present) {
     const lost = blobs.missing.get(entry.oid);
     if (lost !== undefined) missing.set(tag.tag, lost.withContext(templateContext(tag)));
     else out.set(tag.tag, { path: entry.path, bytes: blobs.blobs.get(entry.oid)!, oid: entry.oid, revision: tag.tag });
   }
   return { templates: out, missing };
+}
+
+interface TemplateOptions {
+  readonly known?: TagTemplates;
+  readonly byFolder?: boolean;
 }
 
 /** Which template blob each tag holds (null: none), by `tagTemplateKey`. */
@@ -210,29 +212,6 @@ export function tagTemplateKey(tag: VersionTag): string {
 /** An oversized blob is handed on as a marker of its size, as the worktree reader does. */
 export function sizeChecked(bytes: Uint8Array): Uint8Array {
   return bytes.byteLength > MAX_FILE_BYTES ? new Uint8Array(bytes.byteLength) : bytes;
-}
-
-/**
- * Reads blobs of deferred sources: many through one `git cat-file --batch`, one synchronously. A
- * source whose blob is missing is left unread by `readMany` (reading it later throws
- * MissingObjectError): the caller finds those before compile runs (src/build/clone-gaps.ts).
- */
-export function blobReader(repo: GitRepo): Batch & { readOne(oid: string): Uint8Array } {
-  return {
-    async readMany(sources) {
-      const { blobs } = await readBlobsPresent(repo, sources.map((s) => s.oid!));
-      return sources.map((s) => {
-        const bytes = blobs.get(s.oid!);
-        return bytes === undefined ? undefined : sizeChecked(bytes);
-      });
-    },
-    readOne(oid) {
-      if (!gitCliAvailable()) throw new GitError(`cannot read blob ${oid} synchronously without the git command line`);
-      const result = spawnSync('git', [`--git-dir=${repo.gitdir}`, 'cat-file', 'blob', oid], { env: gitEnv(), maxBuffer: 1 << 30 });
-      if (result.status !== 0) throw missingObject(repo, oid, 'blob');
-      return new Uint8Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength);
-    },
-  };
 }
 
 /** The finding of a folder at a template's path (src/source/worktree.ts finds them in the worktree). */

@@ -1,18 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { gitCliAvailable, withoutGitVariables } from '../git/cli.js';
+import { gitReader } from '../git/reader.js';
 import type { GitRepo } from '../git/repo.js';
+import { EVERY_GROUP, overlaysRead } from '../model/selection.js';
+import type { Selection } from '../model/selection.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { gitBlobId } from '../load/blob-id.js';
-import { deferredSource } from './deferred-source.js';
-import type { Batch, SourceReader } from './deferred-source.js';
-import { blobReader, templateFolderProblem } from './git-revision.js';
+import { templateFolderProblem } from './git-revision.js';
 import { describeRefusal, repoFileReader } from './repo-file.js';
 import type { RepoFileReader } from './repo-file.js';
 import { templatePath } from '../load/layout.js';
 import { CONFIG_ROOTS, REPO_CONFIG_FILE } from '../load/source-file.js';
-import type { SourceFile, SourceTree } from '../load/source-file.js';
+import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
 
 /**
  * Reads the config files of a work tree (`services/`, `gateway-groups/`, `tagway.yaml`), each
@@ -24,7 +23,7 @@ import type { SourceFile, SourceTree } from '../load/source-file.js';
  * Reads are synchronous: tens of thousands of small files are read several times faster one
  * after the other than through promises (docs/performance.md).
  */
-export async function readWorktree(root: string): Promise<SourceTree> {
+export async function readWorktree(root: string): Promise<SourceTree<SourceFile>> {
   const reader = repoFileReader(root);
   const rootReal = reader.root;
   const files: SourceFile[] = [];
@@ -62,7 +61,7 @@ export async function readWorktree(root: string): Promise<SourceTree> {
  * template at all. `files`: the config files read, whose template paths are files already. One
  * listing of `services/`; only a service folder without a template file is looked at closer.
  */
-export function templateFolderProblems(root: string, files: readonly SourceFile[]): Diagnostic[] {
+export function templateFolderProblems(root: string, files: readonly InputFile[]): Diagnostic[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(path.join(root, 'services'), { withFileTypes: true });
@@ -81,27 +80,28 @@ export function templateFolderProblems(root: string, files: readonly SourceFile[
 }
 
 /** The tree of a whole listing with the template folders git does not list (see `templateFolderProblems`). */
-export function withTemplateFolders(root: string, tree: SourceTree): SourceTree {
+export function withTemplateFolders<F extends InputFile>(root: string, tree: SourceTree<F>): SourceTree<F> {
   const found = templateFolderProblems(root, tree.files);
   return found.length === 0 ? tree : { files: tree.files, problems: [...tree.problems, ...found] };
 }
 
 /**
  * The same files as `readWorktree`, with git's help: a tracked file whose stat data matches the
- * index (git's own check, racy timestamps included) takes the index's blob id and is read only
- * when its bytes are used, so a run that finds everything in its cache reads almost nothing.
+ * index (git's own check, racy timestamps included) takes the index's blob id and is listed
+ * without its bytes (read when used, see file-bytes.ts), so a run that finds everything in its
+ * cache reads almost nothing.
  * Changed, untracked and linked files are read as `readWorktree` reads them. Falls back to
  * `readWorktree` when git is not available or when git's blob ids could differ from the bytes
  * on disk or from what the folder walk would find: end-of-line or filter conversions configured
  * (`core.autocrlf`, `core.eol`, attributes files), submodules, sparse checkouts, a config folder
  * that is itself a link.
  *
- * `onlyOverlaysOf`: the overlays of other groups may be left out (a compile of those groups does
- * not read them); git is asked not to list them, which saves it and us a third of the work in a
- * repository of three groups. Whatever is listed is what `readWorktree` would read.
+ * With a `selection` of groups, git is asked not to list the overlays of the others (a compile of
+ * those groups does not read them, see `scopeTree`), which saves it and us a third of the work
+ * in a repository of three groups. Whatever is listed is what `readWorktree` would read.
  */
-export async function readWorktreeIndexed(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<SourceTree> {
-  const listing = await listWorktree(repo, options);
+export async function readWorktreeIndexed(repo: GitRepo, selection: Selection = EVERY_GROUP): Promise<SourceTree> {
+  const listing = await listWorktree(repo, selection);
   const tree = listing && treeOfListing(repo, listing);
   return tree ? withTemplateFolders(repo.dir, tree) : readWorktree(repo.dir);
 }
@@ -118,25 +118,16 @@ export interface WorktreeListing {
 }
 
 /**
- * git's listing of the worktree's config files; null when git is not installed or its blob ids
- * could differ from the bytes on disk (conversions configured, attributes files): `readWorktree`
- * reads the folders then.
+ * git's listing of the worktree's config files (without the overlays `selection` does not read,
+ * see `readWorktreeIndexed`); null when git's listing cannot be had or its blob ids could differ
+ * from the bytes on disk (conversions configured, attributes files): `readWorktree` reads the
+ * folders then.
  */
-export async function listWorktree(repo: GitRepo, options: { readonly onlyOverlaysOf?: readonly string[] } = {}): Promise<WorktreeListing | null> {
-  if (!gitCliAvailable()) return null;
-  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, options.onlyOverlaysOf)];
-  let listing: [Buffer, Buffer, Buffer, Buffer];
-  try {
-    listing = await Promise.all([
-      gitOutput(repo, ['ls-files', '-s', '-v', '-z', ...pathspec]),
-      gitOutput(repo, ['diff-files', '--name-only', '-z', ...pathspec]),
-      gitOutput(repo, ['ls-files', '--others', '-z', ...pathspec]),
-      gitOutput(repo, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|eol|attributesfile)$'], [1]),
-    ]);
-  } catch {
-    return null;
-  }
-  const [indexed, changed, untracked, conversions] = listing;
+export async function listWorktree(repo: GitRepo, selection: Selection = EVERY_GROUP): Promise<WorktreeListing | null> {
+  const pathspec = ['--', ...CONFIG_ROOTS, REPO_CONFIG_FILE, ...otherOverlays(repo.dir, overlaysRead(selection))];
+  const listing = await gitReader(repo).listWorktree(pathspec);
+  if (listing === null) return null;
+  const { indexed, changed, untracked, conversions } = listing;
   if (conversions.byteLength > 0 && !/^(core\.autocrlf\nfalse\0)*$/i.test(conversions.toString('utf8'))) return null;
   const xdg = process.env['XDG_CONFIG_HOME'] || path.join(process.env['HOME'] ?? '', '.config');
   const attributes = [path.join(repo.dir, '.gitattributes'), path.join(repo.gitdir, 'info', 'attributes'), path.join(xdg, 'git', 'attributes')];
@@ -146,7 +137,7 @@ export async function listWorktree(repo: GitRepo, options: { readonly onlyOverla
 
 /**
  * The files a listing describes: a tracked file git calls unchanged takes the index's blob id and
- * is read when its bytes are used; changed, untracked and linked files are read now, unless
+ * is listed without its bytes (`bytes: null`); changed, untracked and linked files are read now, unless
  * `read` (a tree made from the same listing) holds them already. Null when git would list
  * otherwise than the folder walk (nested repositories, skip-worktree entries, submodules,
  * attributes files in the folders): `readWorktree` reads the folders then.
@@ -154,7 +145,7 @@ export async function listWorktree(repo: GitRepo, options: { readonly onlyOverla
 export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: SourceTree): SourceTree | null {
   const { indexed, changed, untracked } = listing;
   const rootReal = repo.dir;
-  const files: SourceFile[] = [];
+  const files: InputFile[] = [];
   const problems: Diagnostic[] = [];
   const fromDisk = new Set<string>();
   for (const rel of nulSeparated(changed)) fromDisk.add(rel);
@@ -181,9 +172,7 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: So
     else if (!fromDisk.has(rel) && /\.ya?ml$/.test(rel)) clean.push({ rel, oid });
   }
   const reader = repoFileReader(rootReal);
-  const deferred = worktreeReader(reader);
-  const batch = indexedBlobs(repo, deferred);
-  for (const { rel, oid } of clean) files.push(deferredSource({ path: rel, oid }, deferred, { batch }));
+  for (const { rel, oid } of clean) files.push({ path: rel, oid, bytes: null });
   const known = new Map(read?.files.map((f) => [f.path, f]));
   for (const rel of [...fromDisk].sort()) {
     const file = known.get(rel);
@@ -199,51 +188,13 @@ export function treeOfListing(repo: GitRepo, listing: WorktreeListing, read?: So
 }
 
 /**
- * Reads worktree files by path, through the guarded reader: one reader for thousands of files,
- * not a closure and an origin object each. A file refused now (it was replaced by a link, a FIFO
- * or a folder since git listed it) is an error that says why, never its content.
+ * The bytes of a worktree file read through `reader`. A file refused now (it was replaced by a
+ * link, a FIFO or a folder since git listed it) is an error that says why, never its content.
  */
-export function worktreeReader(root: string | RepoFileReader): SourceReader {
-  const reader = typeof root === 'string' ? repoFileReader(root) : root;
-  return {
-    read: (rel) => readWorktreeFile(reader, rel),
-    origin: (rel) => ({ kind: 'file', root: reader.root, path: rel }),
-  };
-}
-
-/** The bytes of a worktree file read through `reader`; a refusal throws (see `worktreeReader`). */
 export function readWorktreeFile(reader: RepoFileReader, rel: string): Uint8Array {
   const read = reader.read(rel);
   if (!read.ok) throw new Error(describeRefusal(rel, read.refusal));
   return read.bytes;
-}
-
-/** Below this many files, reading them one by one costs less than starting git. */
-const BLOB_BATCH_MIN = 256;
-
-/**
- * Reads many files git calls unchanged (their bytes are their index entries' blobs) by blob id
- * through `git cat-file --batch`, as the benchmark's floor does: git reads its packs, a few files
- * in sequence, on other cores, where reading thousands of small files one by one costs this
- * thread a system call each, and a disk read each once the files have left the page cache. Few
- * files, or a blob git cannot give (a damaged or partial repository), are read from the
- * worktree instead. A blob read by its id is the very content the id names, so the compile
- * cache, keyed by it, can only hold what that content gives.
- */
-function indexedBlobs(repo: GitRepo, reader: SourceReader): Batch {
-  const blobs = blobReader(repo);
-  return {
-    async readMany(sources) {
-      if (sources.length >= BLOB_BATCH_MIN) {
-        try {
-          return await blobs.readMany(sources);
-        } catch {
-          // Read from the worktree below.
-        }
-      }
-      return sources.map((s) => reader.read(s.path));
-    },
-  };
 }
 
 /**
@@ -251,8 +202,8 @@ function indexedBlobs(repo: GitRepo, reader: SourceReader): Batch {
  * (`gateway-groups/<g>/services/<s>.yaml`, as `classifyPath` calls overlays): none when every
  * group is wanted, and none for a folder whose name git's glob would read otherwise.
  */
-function otherOverlays(root: string, groups: readonly string[] | undefined): string[] {
-  if (groups === undefined) return [];
+function otherOverlays(root: string, groups: readonly string[] | null): string[] {
+  if (groups === null) return [];
   let names: string[];
   try {
     names = fs.readdirSync(path.join(root, 'gateway-groups'));
@@ -263,7 +214,7 @@ function otherOverlays(root: string, groups: readonly string[] | undefined): str
 }
 
 /** Reads one candidate file into `files`, or reports why it is not read. */
-function readConfigFile(reader: RepoFileReader, rel: string, files: SourceFile[], problems: Diagnostic[]): void {
+function readConfigFile(reader: RepoFileReader, rel: string, files: InputFile[], problems: Diagnostic[]): void {
   const read = reader.read(rel);
   if (read.ok) {
     files.push({ path: rel, bytes: read.bytes, oid: gitBlobId(read.bytes) });
@@ -298,22 +249,6 @@ function lstatOrNull(file: string): fs.Stats | null {
 /** The records of git's NUL-terminated (`-z`) output. */
 export function nulSeparated(out: Buffer): string[] {
   return out.toString('utf8').split('\0').filter((s) => s !== '');
-}
-
-/** Runs git in the work tree; exit codes in `ok` besides 0 count as success with no output. */
-function gitOutput(repo: GitRepo, args: readonly string[], ok: readonly number[] = []): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // The system configuration is read: whether git converts line endings may be set there.
-    const child = spawn('git', ['-C', repo.dir, ...args], { env: withoutGitVariables(), stdio: ['ignore', 'pipe', 'ignore'] });
-    const out: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else if (code !== null && ok.includes(code)) resolve(Buffer.alloc(0));
-      else reject(new Error(`git ${args[0]} exited ${code}`));
-    });
-  });
 }
 
 function problem(code: string, file: string, message: string, hint: string): Diagnostic {

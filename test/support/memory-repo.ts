@@ -5,6 +5,7 @@
 import type { CompileInput } from '../../src/compile/compile.js';
 import type { SourceFile } from '../../src/load/source-file.js';
 import type { VersionTag } from '../../src/model/version.js';
+import { selectionOf } from '../../src/model/selection.js';
 
 const encoder = new TextEncoder();
 
@@ -43,6 +44,6 @@ export function memoryInput(spec: MemoryRepoSpec): CompileInput {
     templatesAtTags,
     commit: null,
     ...(spec.draft ? { draft: true } : {}),
-    ...(spec.groups ? { groups: spec.groups } : {}),
+    ...(spec.groups ? { selection: selectionOf({ groups: spec.groups }) } : {}),
   };
 }
