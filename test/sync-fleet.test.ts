@@ -195,17 +195,22 @@ describe('interrupted rollout', () => {
     await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));
     const before = gateways.map(heldBy);
     const writes = gateways.map((g) => g.objectWrites());
-    // eu-2 is slow; the signal comes as soon as eu-1 is done.
+    // eu-2 is slow; the signal comes as soon as eu-1 is done and eu-2 has begun.
     gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
     const controller = new AbortController();
     const events: string[] = [];
+    let eu1Done = false;
+    let eu2Writing = false;
     const report = await syncGroup(next, specs, {
       ...options({ rollout: { batch_size: 2 } }),
       concurrency: 2,
       signal: controller.signal,
       onEvent: (e) => {
         if (e.type === 'writes-started' || e.type === 'writes-ended') events.push(`${e.type} ${e.target}`);
-        if (e.type === 'writes-ended' && e.target === 'eu-1') controller.abort('SIGINT');
+        // The signal comes once eu-1 is done and eu-2 has made a write of its own.
+        if (e.type === 'writes-ended' && e.target === 'eu-1') eu1Done = true;
+        if (e.type === 'progress' && e.target === 'eu-2' && e.done > 0) eu2Writing = true;
+        if (eu1Done && eu2Writing && !controller.signal.aborted) controller.abort('SIGINT');
       },
     });
     expect(report).toMatchObject({ ok: false, interrupted: { by: 'SIGINT', batch: 1 }, halted: null });
