@@ -77,7 +77,7 @@ async function benchSize(n, runs) {
     },
     check: mustBeOk,
   });
-  // A warm compile is spliced from the previous one (src/build/splice.ts): one that is not
+  // A warm compile is spliced from the previous one (src/incremental/splice.ts): one that is not
   // means the shortcut stopped applying, which the figures alone would hide.
   const mustSplice = (s) => {
     mustBeOk(s);

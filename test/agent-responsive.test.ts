@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CLOCK } from '../src/agent/clock.js';
 import { createLogger } from '../src/agent/log.js';
 import { runAgent } from '../src/app/agent.js';
-import { CACHE_DIR } from '../src/build/compile-cache.js';
+import { CACHE_DIR } from '../src/incremental/compile-cache.js';
 import { parseLogLines } from './support/agent-fixture.js';
 import type { TempRepo } from './support/git-repo.js';
 import { spawnCli } from './support/spawn-cli.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
 import { configDigest, renderSnapshotJson, renderSnapshotStandalone } from '../src/compile/snapshot.js';
-import { loadCompileInput } from '../src/build/input.js';
+import { loadCompileInput } from '../src/incremental/input.js';
 import { runCompile } from '../src/app/compile.js';
 import type { TempRepo } from './support/git-repo.js';
 import { makeExampleRepo, PROJECT_ROOT } from './support/example-repo.js';

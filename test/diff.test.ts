@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseDocument, visit } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiff } from '../src/app/diff.js';
-import { loadCompileInput } from '../src/build/input.js';
+import { loadCompileInput } from '../src/incremental/input.js';
 import { compile } from '../src/compile/compile.js';
 import { diffSnapshots } from '../src/diff/index.js';
 import type { GroupDiff } from '../src/diff/index.js';

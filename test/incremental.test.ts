@@ -1,5 +1,5 @@
 /**
- * Incremental compiles (src/build/splice.ts): after a clean compile, a compile that finds a
+ * Incremental compiles (src/incremental/splice.ts): after a clean compile, a compile that finds a
  * few services changed compiles them alone and splices them into the files written before. It
  * must give exactly what a whole compile without any cache gives — bytes and findings — and
  * must not splice whenever that could differ. Each case checks both: the outcome says whether
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
 import type { CompileOutcome } from '../src/app/compile.js';
-import { MAX_SPLICED_SERVICES } from '../src/build/splice.js';
+import { MAX_SPLICED_SERVICES } from '../src/incremental/splice.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { makeSyntheticRepo, overlay, template } from './support/synthetic-repo.js';

@@ -6,9 +6,9 @@ import type { Snapshot } from '../model/snapshot.js';
 import { snapshotCounts, snapshotFileChunks } from '../compile/snapshot.js';
 import { writeFilesAtomicallyNoting, type PlannedFile } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
-import { compileForFiles, compileRepository } from '../build/build.js';
+import { compileForFiles, compileRepository } from '../incremental/build.js';
 import { draftFindings } from './validate-drafts.js';
-import type { SourceOptions } from '../build/input.js';
+import type { SourceOptions } from '../incremental/input.js';
 import { prepareSigner, signaturePath } from './signing.js';
 import { renderSignatureFile, signSnapshot } from '../sign/signature.js';
 import type { Env } from '../sync/credentials.js';
@@ -65,7 +65,7 @@ export interface CompileOutcome {
   /**
    * How the snapshots were made: null when the repository was compiled whole; otherwise the
    * services compiled anew (sorted) and spliced into the snapshots of the previous compile
-   * (src/build/splice.ts). The output is the same either way.
+   * (src/incremental/splice.ts). The output is the same either way.
    */
   readonly incremental: readonly string[] | null;
 }

@@ -11,7 +11,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { hasErrors } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { UserError } from '../core/errors.js';
-import { loadCompileInput } from '../build/input.js';
+import { loadCompileInput } from '../incremental/input.js';
 import { openConfigRepo } from '../source/config-repo.js';
 import { revisionHint } from '../source/config-repo.js';
 

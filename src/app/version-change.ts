@@ -20,7 +20,7 @@ import { readBlob } from '../git/tree.js';
 import { applyRepositoryChange, assertWritable, signatureAt, uncommittedPaths } from '../git/write.js';
 import type { AppliedChange, CommitPlan, Signature, WriteFs } from '../git/write.js';
 import { readRevision, readTemplatesAtTags } from '../source/git-revision.js';
-import { cloneGaps } from '../build/clone-gaps.js';
+import { cloneGaps } from '../incremental/clone-gaps.js';
 import { groupPath, templatePath } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import type { Diagnostic } from '../model/diagnostic.js';

@@ -49,7 +49,7 @@ export function compile(input: CompileInput): CompileResult {
 
 /**
  * A compile of a few services only, for putting them into a compile of the whole repository
- * made before (src/build/splice.ts). `input` holds those services' files and tags (plus the
+ * made before (src/incremental/splice.ts). `input` holds those services' files and tags (plus the
  * groups' files and tagway.yaml); every rule runs as in a compile, but on those services alone:
  * the pins and locks of other services are not looked at, and route conflicts are found among
  * these services only (the caller compares their claims with the others'). `outputs` holds, per
@@ -69,7 +69,7 @@ export function compileServices(
  * files' records and their units, emitted whether or not the repository has errors), and
  * nothing else. `input` may hold only those services' files (and the groups' files): the memo's
  * keys make whatever is computed here valid for a compile of the whole repository. Worker
- * threads run this on parts of a repository (src/build/prefetch.ts). `afterChunk` is called after
+ * threads run this on parts of a repository (src/incremental/prefetch.ts). `afterChunk` is called after
  * each few dozen services (a worker sends their records on from there).
  */
 export function prefillMemo(input: CompileInput & { readonly memo: CompileMemo }, services: Iterable<string>, afterChunk?: () => void): void {

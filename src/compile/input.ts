@@ -1,5 +1,5 @@
 /**
- * What compile takes and gives (compile.ts): data only. The caller (src/build, src/app) reads
+ * What compile takes and gives (compile.ts): data only. The caller (src/incremental, src/app) reads
  * everything beforehand; compile does no I/O and reads no clock or environment, so the same input
  * gives byte-identical output.
  */
@@ -53,7 +53,7 @@ export interface CompileInput {
   readonly snapshots?: boolean;
   /**
    * Also give, per group, what each service put into its snapshot (`CompileResult.outputs`): what
-   * the build keeps to splice a later compile from this one (src/build/result-record.ts).
+   * the build keeps to splice a later compile from this one (src/incremental/result-record.ts).
    */
   readonly outputs?: boolean;
   /**

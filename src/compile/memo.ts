@@ -1,12 +1,12 @@
 /**
- * The one seam between compile and the incremental build (src/build): the memo a caller may give
+ * The one seam between compile and the incremental build (src/incremental): the memo a caller may give
  * compile (`CompileInput.memo`).
  *
  * - Results compile may reuse instead of computing them again: per file (parse + schema + file
  *   rules) and per service of a group (merge, service rules, route claims, emitted objects). A
  *   key names everything its result depends on (content by git blob id), so a result found under
  *   a key is the result for the input at hand; a memo never has to be invalidated, only filled.
- *   The on-disk cache (src/build/compile-cache.ts) and the worker pool (src/build/prefetch.ts)
+ *   The on-disk cache (src/incremental/compile-cache.ts) and the worker pool (src/incremental/prefetch.ts)
  *   fill one before compile runs; compile adds what it had to compute.
  * - The bytes of the input's files given without them (`InputFile.bytes: null`), which compile
  *   asks for (`read`) when it needs more than a file's results: its data to merge a service that

@@ -3,7 +3,7 @@
  * version, the group's overlay, and what follows from them alone — the merge, the
  * `service`-scoped rules, the route claims the conflict check needs, and the emitted objects.
  * Pure; compile keeps the results per unit in the memo (memo.ts, `unitSlots`), and worker threads
- * compute them in parallel (src/build/prefetch.ts).
+ * compute them in parallel (src/incremental/prefetch.ts).
  */
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';

@@ -35,7 +35,7 @@ export interface RenderedPiece {
    * joined by `,`) is the lines without their indent and line breaks: canonical JSON holds no
    * line break. As strings when just rendered; as UTF-8 bytes, one rendering after the other,
    * when read from the compile cache; as the spans of the two files a previous compile wrote,
-   * when spliced into a new snapshot (src/build/splice.ts).
+   * when spliced into a new snapshot (src/incremental/splice.ts).
    */
   readonly text: PieceText;
   /** js-yaml's end-of-document marker would follow if the piece ended the file. */

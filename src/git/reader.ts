@@ -1,5 +1,5 @@
 /**
- * The reads of a repository that the source adapters (src/source) and the build (src/build) do —
+ * The reads of a repository that the source adapters (src/source) and the build (src/incremental) do —
  * tree listings, blobs by id (many at once, or one synchronously), which blobs are missing, and
  * git's listing of a work tree — behind one interface, `GitReader`. Whether git's command line or
  * isomorphic-git does them is decided here and nowhere else (`gitReader`): the command line when a

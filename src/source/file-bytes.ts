@@ -54,7 +54,7 @@ export class SourceBytes {
    * compile cache, keyed by it, can only hold what that content gives. Few files, or a blob git
    * cannot give (a damaged or partial repository), are read from the worktree instead. A blob of a
    * revision or a tag that the repository does not hold is left unread (reading it throws
-   * MissingObjectError): the build finds those before compile runs (src/build/clone-gaps.ts).
+   * MissingObjectError): the build finds those before compile runs (src/incremental/clone-gaps.ts).
    */
   async load(files: Iterable<InputFile>): Promise<void> {
     const worktree: InputFile[] = [];

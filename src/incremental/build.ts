@@ -59,7 +59,7 @@ export interface CompiledForFiles {
   /** What the files held before, by path, when known. */
   readonly previous: ReadonlyMap<string, Uint8Array>;
   /**
-   * Prepares the record of the result for the next compile (src/build/result-record.ts), kept
+   * Prepares the record of the result for the next compile (src/incremental/result-record.ts), kept
    * once the files are written (a compile with findings keeps none).
    */
   record(written: WrittenFiles): ReturnType<typeof prepareResultRecord>;

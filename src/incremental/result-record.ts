@@ -376,7 +376,7 @@ export function recordInputsOf(input: CompileInput, memo: MemoRecords, state: Re
  * Prepares the record of a compile that is writing `written`: `commit` keeps it once the files
  * are in place, `discard` removes any record (the files may not be what a record describes). A
  * compile that found anything keeps no record. `spliced`: how each snapshot of a spliced compile
- * was put together (src/build/splice.ts); a whole compile's result says it in `outputs`. Never
+ * was put together (src/incremental/splice.ts); a whole compile's result says it in `outputs`. Never
  * throws: the record only ever saves time.
  */
 export function prepareResultRecord(

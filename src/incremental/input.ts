@@ -111,7 +111,7 @@ export interface StartedListing {
   /**
    * Once `listing` resolved: whether the files are what `raw` lists (not read from the folders
    * because git's listing could not be trusted) and every version tag's objects were found, so
-   * that a later `raw` tells every change (see src/build/splice.ts).
+   * that a later `raw` tells every change (see src/incremental/splice.ts).
    */
   readonly followsRaw: () => boolean;
 }
