@@ -133,8 +133,10 @@ describe('tagway agent, following a remote over HTTP, with one gateway', () => {
     expect(group.digest).not.toBe(before);
 
     const eu1 = world.fleet[0]!;
-    expect(eu1.objects('routes').get('petstore.adopt')).toMatchObject({ uris: ['/adopt'], labels: { 'tagway.version': '1.2.0' } });
-    expect(eu1.objects('routes').get('petstore.list-pets')).toMatchObject({ labels: { 'tagway.version': '1.2.0' } });
+    expect(eu1.objects('routes').get('petstore.adopt')).toMatchObject({ uris: ['/adopt'], labels: { 'tagway.service': 'petstore' } });
+    // The version is a label of the APISIX service alone: a new version rewrites no route it leaves alone.
+    expect(eu1.objects('services').get('petstore')).toMatchObject({ labels: { 'tagway.version': '1.2.0' } });
+    expect(eu1.objects('routes').get('petstore.list-pets')!.labels).not.toHaveProperty('tagway.version');
     expect(JSON.stringify(eu1.objects('upstreams').get('petstore'))).toContain('10.10.1.12');
     expect(logs()).toContainEqual(expect.objectContaining({ msg: 'pulled', newTags: ['petstore/v1.2.0'], to: head }));
     expect(logs()).toContainEqual(expect.objectContaining({ msg: 'syncing', reason: 'new-digest', services: ['catalog 1.0.0', 'orders 1.0.0', 'petstore 1.2.0'] }));

@@ -11,6 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
+import { runPublish } from '../src/app/publish.js';
 import { runSync, type SyncOutcome, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
 import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind } from '../src/model/apisix.js';
@@ -116,6 +117,26 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
       const back = await sync();
       expect(back.report.targets).toMatchObject([{ status: 'applied', writes: 1, plan: { update: 1, create: 0, delete: 0 } }]);
       expect((await gateway.objects('routes')).get('petstore.list-pets')?.['methods']).toEqual(['GET']);
+    });
+
+    it('a new version that changes one route writes that route and the service object, nothing else', async () => {
+      // Through git, as an operator does it: edit the template, commit, publish; staging tracks ^1.0.
+      const template = 'services/petstore/service.yaml';
+      const before = repo.read(template);
+      repo.write(template, before.replace(/(- name: list-pets\n(?: {4}.*\n)*? {4}methods: )\[GET\]/, '$1[GET, HEAD]'));
+      expect(repo.read(template)).not.toBe(before);
+      repo.commit('petstore: list-pets answers HEAD');
+      const published = await runPublish({ cwd: repo.dir, service: 'petstore', version: '1.2.0', author: 'Reader <reader@example.com>' });
+      expect(published.ok).toBe(true);
+
+      const outcome = await sync();
+      expect(outcome.report.targets).toMatchObject([{ status: 'applied', writes: writesFor(2), plan: { create: 0, update: 2, delete: 0 } }]);
+      expect(outcome.report.targets[0]?.steps).toEqual([
+        { op: 'update', kind: 'services', id: 'petstore', fields: ['/labels/tagway.version'] },
+        { op: 'update', kind: 'routes', id: 'petstore.list-pets', fields: ['/methods'] },
+      ]);
+      expect(outcome.report.targets[0]?.runs.services).toContainEqual({ name: 'petstore', version: '1.2.0' });
+      expect((await gateway.objects('routes')).get('petstore.list-pets')?.['methods']).toEqual(['GET', 'HEAD']);
     });
 
     it('removing a service from the group deletes its objects, routes first', async () => {

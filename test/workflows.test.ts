@@ -259,7 +259,7 @@ describe.skipIf(!hasJq)('workflows run locally against a scratch repository', ()
     expect(ours).toHaveLength(1);
     expect(ours[0]!.issue).toBe(7);
     expect(ours[0]!.body).toContain('#### `production`: changes');
-    expect(ours[0]!.body).toContain('| `petstore` | 1.0.0 → 1.1.0 | 1 | 0 | 0 | 5 |');
+    expect(ours[0]!.body).toContain('| `petstore` | 1.0.0 → 1.1.0 | 1 | 0 | 0 | 1 |');
     expect(ours[0]!.body).toContain('#### `staging`: no changes');
     expect(review.summary).toContain('### tagway diff');
 

@@ -28,8 +28,9 @@ export interface EmittedOrigin {
  * Pure: the objects of one service as the named group runs it (docs/architecture.md §3 "Emit"), in
  * emission order, not sorted: its upstream (and canary upstream), its APISIX service and its
  * routes; none of the other kinds. Ids come from names (`<service>`, `<service>.canary`,
- * `<service>.<route>`); every object carries the ownership labels. Keys are sorted later by
- * canonical JSON.
+ * `<service>.<route>`); every object carries the ownership labels, and the APISIX service also
+ * the version (`tagway.version`): a new version that changes one route then writes that route and
+ * the service object, not every object of the service. Keys are sorted later by canonical JSON.
  */
 export function emitService(group: string, s: ResolvedService): { config: ApisixConfig; origins: EmittedOrigin[] } {
   const upstreams: ApisixUpstream[] = [];
@@ -40,6 +41,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   const spec = s.template.spec;
   // In key order once per service; each object gets its own copy.
   const serviceLabels = mergedLabels(spec.labels, labels);
+  const versionedLabels = mergedLabels(spec.labels, { ...labels, [LABEL_VERSION]: s.version });
   const templateFile = s.template.file;
   upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...serviceLabels }));
   origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
@@ -57,7 +59,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
       desc: spec.description,
       hosts: s.hosts?.value,
       id: s.name,
-      labels: { ...serviceLabels },
+      labels: versionedLabels,
       name: s.name,
       plugins: Object.keys(servicePlugins).length > 0 ? servicePlugins : undefined,
       upstream_id: s.name,
@@ -106,12 +108,12 @@ function mergedLabels(first: Labels | undefined, second: Labels | undefined, thi
   return inKeyOrder({ ...first, ...second, ...third });
 }
 
+/** The labels every object of a service carries: who owns it (the version is the service object's alone). */
 function ownership(group: string, s: ResolvedService): Labels {
   return {
     [LABEL_MANAGED_BY]: LABEL_MANAGED_BY_VALUE,
     [LABEL_GROUP]: group,
     [LABEL_SERVICE]: s.name,
-    [LABEL_VERSION]: s.version,
   };
 }
 

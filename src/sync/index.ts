@@ -24,7 +24,7 @@ export { resolveCredential, resolveTargetCredentials } from './credentials.js';
 export type { Env, Credential } from './credentials.js';
 export { DEFAULT_RETRY_POLICY, SYSTEM_RUNTIME, retryDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy, Runtime } from './retry.js';
-export { syncTarget, runTargetSync, planTarget, probeTarget, servicesIn, isMixed } from './sync.js';
+export { syncTarget, runTargetSync, planTarget, probeTarget, servicesIn } from './sync.js';
 export type { SyncTargetOptions, SyncEvent, TargetRead, TargetSync } from './sync.js';
 export type { SyncSnapshot, TargetReport, TargetStatus, RunningConfig, StepSummary, RolloutReport, LeaseNote } from './report.js';
 export { rolloutTargets, syncGroup } from './rollout.js';

@@ -27,18 +27,17 @@ export type TargetStatus = 'in-sync' | 'applied' | 'failed' | 'skipped' | 'unrea
  * What a target runs after the run, as far as it could be read:
  * `snapshot` — this snapshot (`digest` is its digest); `previous` — what it held before the run
  * (`digest` is the one the target reports, null when it keeps none, e.g. the Admin API);
- * `mixed` — not the snapshot, and its objects come from more than one state: the objects of one
- * service carry different `tagway.version` labels (see `isMixed`); `unknown` — it could not be
+ * `mixed` — not the snapshot, and a run of the group started writing the target and did not
+ * finish (`unfinished`), so its objects may come from two states; `unknown` — it could not be
  * read, or holds neither (a restore that did not complete).
  */
 export interface RunningConfig {
   readonly state: 'snapshot' | 'previous' | 'mixed' | 'unknown';
   readonly digest: string | null;
-  /**
-   * The group's services on the target, from the labels of its objects, by name (then version);
-   * a service of a `mixed` target is listed once per version found.
-   */
+  /** The group's services on the target, from the labels of their APISIX services, by name. */
   readonly services: readonly { readonly name: string; readonly version: string }[];
+  /** With `mixed`: the run that did not finish, as its record says (targets/apisix/unfinished.ts). */
+  readonly unfinished?: { readonly digest: string | null; readonly description: string | null };
 }
 
 /** One step of a plan without the object bodies, for reports. */

@@ -3,7 +3,7 @@ import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { SyncError } from './errors.js';
 import { applyPlanToConfig, type Plan } from './plan.js';
-import { READ_BACK_MAX_STEPS, READ_BACK_RATIO, isMixed, readsBackWrittenOnly, servicesIn, syncTarget } from './sync.js';
+import { READ_BACK_MAX_STEPS, READ_BACK_RATIO, readsBackWrittenOnly, syncTarget } from './sync.js';
 import type { ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from './targets/port.js';
 import type { ObjectRef } from '../model/apisix.js';
 import type { SyncSnapshot } from './report.js';
@@ -56,25 +56,6 @@ class MemoryTarget implements Target {
 
   async close(): Promise<void> {}
 }
-
-describe('what a target runs', () => {
-  it('is mixed when the objects of one service carry two versions', () => {
-    const at = (version: string) => ({ ...labels, 'tagway.version': version });
-    const config: ApisixConfig = {
-      upstreams: [{ id: 'petstore', labels: at('1.1.0') }],
-      services: [{ id: 'petstore', labels: at('1.1.0') }, { id: 'orders', labels: { ...at('2.0.0'), 'tagway.service': 'orders' } }],
-      routes: [{ id: 'petstore.list', labels: at('1.0.0') }],
-    };
-    const services = servicesIn(config);
-    expect(services).toEqual([
-      { name: 'orders', version: '2.0.0' },
-      { name: 'petstore', version: '1.0.0' },
-      { name: 'petstore', version: '1.1.0' },
-    ]);
-    expect(isMixed(services)).toBe(true);
-    expect(isMixed(servicesIn({ ...config, routes: [] }))).toBe(false);
-  });
-});
 
 describe('readsBackWrittenOnly', () => {
   it('takes at most 256 steps, fewer than 1/8 of the objects read', () => {

@@ -66,17 +66,6 @@ export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
   return [...pairs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, pair]) => pair);
 }
 
-/**
- * Whether a group's services on a target come from more than one state: some service has objects
- * of two versions. Every object tagway writes carries its service's version, so a sync that
- * changes a version rewrites each object of the service, in dependency order across the whole
- * group (upstreams, then services, then routes); stopped before the end, the service is left
- * with objects of both versions. A change that keeps every version (an overlay's nodes or hosts)
- * cannot be told apart this way: a target stopped during one shows as drifted, not mixed.
- */
-export function isMixed(services: RunningConfig['services']): boolean {
-  return services.some((s, i) => i > 0 && services[i - 1]?.name === s.name);
-}
 
 export function summarizeSteps(plan: Plan): StepSummary[] {
   return plan.steps.map((s) =>
@@ -104,12 +93,13 @@ function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
 /**
  * What a target that does not hold the snapshot runs: what it held before the run, or `mixed` when
  * a run of the group started writing it and did not finish (its record is there,
- * targets/apisix/unfinished.ts) or the group's objects carry two versions of one service.
+ * targets/apisix/unfinished.ts).
  */
 function runningPrevious(live: LiveState, group: string): RunningConfig {
   const services = servicesIn(ownedObjects(live.config, group));
-  const unfinished = live.unfinished?.some((run) => run.group === group) === true;
-  return { state: unfinished || isMixed(services) ? 'mixed' : 'previous', digest: live.digest, services };
+  const unfinished = live.unfinished?.find((run) => run.group === group);
+  if (unfinished === undefined) return { state: 'previous', digest: live.digest, services };
+  return { state: 'mixed', digest: live.digest, services, unfinished: { digest: unfinished.digest, description: unfinished.description } };
 }
 
 /** Most steps a plan may have to be verified by reading back only the objects it wrote. */

@@ -31,17 +31,15 @@ export function shortDigest(digest: string | null): string {
 export function describeRuns(runs: RunningConfig): string {
   if (runs.state === 'unknown') return 'unknown (could not be read)';
   if (runs.state === 'snapshot') return shortDigest(runs.digest);
-  if (runs.state === 'mixed') return `a mix of two states (${versionsByService(runs)})`;
+  if (runs.state === 'mixed') return `a mix of two states: ${unfinishedRun(runs)}`;
   if (runs.services.length === 0 && runs.digest === null) return 'nothing of this group';
   const services = runs.services.length === 0 ? 'nothing of this group' : runs.services.map((s) => `${s.name} ${s.version}`).join(', ');
   return runs.digest !== null ? `${shortDigest(runs.digest)} (${services})` : `objects that differ from the snapshot (${services})`;
 }
 
-/** `petstore 1.0.0 and 1.1.0, orders 1.0.0`: each service once, with every version found. */
-function versionsByService(runs: RunningConfig): string {
-  const versions = new Map<string, string[]>();
-  for (const s of runs.services) versions.set(s.name, [...(versions.get(s.name) ?? []), s.version]);
-  return [...versions.entries()].map(([name, list]) => `${name} ${list.join(' and ')}`).join(', ');
+/** What the record of the run that did not finish says: `a sync of group staging to sha256:… started … and has not finished`. */
+function unfinishedRun(runs: RunningConfig): string {
+  return runs.unfinished?.description ?? `a sync to ${shortDigest(runs.unfinished?.digest ?? null)} did not finish`;
 }
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -168,7 +166,7 @@ function targetHeadline(t: TargetDrift): string {
         .filter((p) => p !== '')
         .join(', ');
       // A sync that was killed (or a second signal) left part of the group written.
-      if (t.runs.state === 'mixed') return `mixed: objects of two states, a sync was stopped half-way; the next sync converges it (${parts})`;
+      if (t.runs.state === 'mixed') return `mixed: a sync was stopped half-way, objects of two states; the next sync converges it (${parts})`;
       return `drifted: ${parts}`;
     }
     case 'unreachable':
