@@ -1,6 +1,6 @@
 // The changes the benchmark makes to a working copy of a generated repository, with the real git
-// CLI: a template changed and published as a new version, an overlay changed, fleet targets
-// added, and a snapshot with exactly one route changed.
+// CLI: a template changed and published as a new version, an overlay changed, and fleet targets
+// added.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,19 +53,4 @@ export function commitOverlayChange(dir, group, i, octet) {
   const text = fs.readFileSync(file, 'utf8');
   fs.writeFileSync(file, text.replace(/(host: 10\.\d+\.\d+\.)1\n/, `$1${octet}\n`));
   git(dir, ['commit', '-q', '-am', `${group}: move ${name}`]);
-}
-
-/**
- * Writes a copy of `snapshotFile` in which exactly one route differs (its `priority`), with the
- * digest recomputed, so a sync of it to a target holding the original plans one update.
- * `tagway` is the library (for `configDigest` and `renderSnapshotJson`).
- */
-export function oneRouteChange(snapshotFile, out, tagway, priority) {
-  const snapshot = JSON.parse(fs.readFileSync(snapshotFile, 'utf8'));
-  const route = snapshot.apisix.routes[Math.floor(snapshot.apisix.routes.length / 2)];
-  route.priority = priority;
-  snapshot.digest = tagway.configDigest(snapshot.apisix);
-  // Written as compile writes snapshot files (one object per line, keys sorted).
-  fs.writeFileSync(out, tagway.renderSnapshotJson(snapshot));
-  return route.id;
 }
