@@ -3,6 +3,7 @@ import { CORE_SCHEMA as CORE_SCHEMA_4, load as loadYaml4 } from 'js-yaml-4';
 import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, SourceLocation, TextSpan } from '../model/diagnostic.js';
+import { quickLocate, readLines, type Lines } from './quick-locate.js';
 import { MAX_FILE_BYTES } from './source-file.js';
 import type { SourceFile } from './source-file.js';
 
@@ -109,13 +110,18 @@ function parseFast(text: string, source: SourceFile, where: { file: string; revi
   const shape = checkShape(data, where, () => ({ line: 1, column: 1 }));
   if (shape) return shape;
   let positioned: YamlFile | null = null;
+  let lines: Lines | null | undefined;
   const file: YamlFile = {
     path: source.path,
     ...(source.revision ? { revision: source.revision } : {}),
     text,
     data,
     locate(pointer, options) {
+      // Most positions are read off the lines; the rest cost a parse with positions, once per file.
       if (!positioned) {
+        lines ??= readLines(text);
+        const quick = lines === null ? null : quickLocate(lines, pointerSegments(pointer), options?.key === true);
+        if (quick !== null) return { ...where, ...quick, pointer };
         const full = parseWithPositions(text, source, where);
         if (!full.ok) return { ...where, line: 1, column: 1, pointer };
         positioned = full.file;
@@ -171,6 +177,16 @@ function checkShape(
 }
 
 /** The positioned path: a `yaml` Document kept for `locate`, and every YAML error positioned. */
+/**
+ * A file parsed with every position kept, never by the fast path: what `parseYamlFile` gives for
+ * files the fast path does not take, and the reference its positions are tested against.
+ */
+export function parseYamlFileWithPositions(source: SourceFile): ParseResult {
+  const text = sourceText(source);
+  if (text === null) return parseYamlFile(source);
+  return parseWithPositions(text, source, { file: source.path, ...(source.revision ? { revision: source.revision } : {}) });
+}
+
 function parseWithPositions(text: string, source: SourceFile, where: { file: string; revision?: string }): ParseResult {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
@@ -277,6 +293,25 @@ function diag(d: Omit<Diagnostic, 'severity' | 'related'>): Diagnostic {
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/**
+ * `text` read the fast way (as `parseFast` reads files), with spans read off its lines
+ * (quick-locate.ts): null when the fast way does not read it (anchors, forms js-yaml 4 reads
+ * differently, a syntax error) or its lines cannot be read; `span` is null where the lines leave
+ * doubt. For showing a text: `recoverDocument` does the rest.
+ */
+export function quickDocument(text: string): { readonly data: unknown; span(pointer: string): TextSpan | null } | null {
+  if (ANCHOR.test(text) || readsDifferently(text)) return null;
+  const lines = readLines(text);
+  if (lines === null) return null;
+  let data: unknown;
+  try {
+    data = loadYaml4(text, { schema: CORE_SCHEMA_4 });
+  } catch {
+    return null;
+  }
+  return { data, span: (pointer) => quickLocate(lines, pointerSegments(pointer), false) };
 }
 
 /**
