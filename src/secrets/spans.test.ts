@@ -22,6 +22,11 @@ describe('secret values in a file', () => {
     ['a file that does not parse: the line rule', 'targets:\n  - name: a\n    admin_key: canary-5\n   bad: [\n', ['3:16 canary-5', '3:16 canary-5']],
     ['a broken file with a reference', 'admin_key: env:KEY\n  x: [\n', []],
     ['nothing secret', 'name: web\nroutes: []\n', []],
+    // Read off the lines (a fast read of the file), or read in full when the lines leave doubt.
+    ['a secret before a comment', 'targets:\n  - name: a # first\n    admin_key: canary-6 # note\n', ['3:16 canary-6']],
+    ['secrets in a sequence of maps', 'consumers:\n  - username: a\n    password: canary-7\n  - username: b\n    password: canary-8\n', ['3:15 canary-7', '5:15 canary-8']],
+    ['one quoted, one plain', 'a:\n  password: "canary-9"\nb:\n  password: canary-10\n', ['2:13 "canary-9"', '4:13 canary-10']],
+    ['a secret in a file with an anchor', 'base: &b\n  password: canary-11\nother: *b\n', ['2:13 canary-11', '2:13 canary-11']],
   ];
   for (const [what, text, expected] of cases) {
     it(what, () => {

@@ -4,7 +4,7 @@
  * those `secretSpans` finds by the classifier of classify.ts, so a frame drawn for any finding
  * of a file masks every secret of the lines it shows.
  */
-import { recoverDocument } from '../load/yaml-file.js';
+import { quickDocument, recoverDocument } from '../load/yaml-file.js';
 import type { TextSpan } from '../model/diagnostic.js';
 import { looksLikeSecret, MASKED, secretPaths } from './classify.js';
 
@@ -15,6 +15,12 @@ import { looksLikeSecret, MASKED, secretPaths } from './classify.js';
  * words that look like secrets), since the parser may have dropped the part that holds one.
  */
 export function secretSpans(text: string): TextSpan[] {
+  // Most files: read fast, every secret's span read off the lines; any doubt reads them in full.
+  const quick = quickDocument(text);
+  if (quick !== null) {
+    const spans = secretPaths(quick.data).map((pointer) => quick.span(pointer));
+    if (spans.every((s): s is TextSpan => s !== null)) return spans;
+  }
   const doc = recoverDocument(text);
   const spans: TextSpan[] = [];
   if (doc !== null) for (const pointer of secretPaths(doc.data)) spans.push(doc.span(pointer));
