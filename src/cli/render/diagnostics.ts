@@ -24,14 +24,20 @@ const RESET = '\u001b[0m';
  */
 export function renderHuman(diagnostics: readonly Diagnostic[], source: SourceLookup, options: HumanOptions): string {
   const c = (code: string, text: string) => (options.color ? `${code}${text}${RESET}` : text);
+  const fileKey = (file: string, revision: string | undefined) => JSON.stringify([file, revision ?? null]);
+  // The spans the findings of each file carry, gathered once (a finding per file of thousands).
+  const carried = new Map<string, TextSpan[]>();
+  for (const d of diagnostics) {
+    if (d.file === undefined || !d.secrets) continue;
+    const key = fileKey(d.file, d.revision);
+    carried.set(key, [...(carried.get(key) ?? []), ...d.secrets]);
+  }
   const framed = new Map<string, { readonly text: string; readonly secrets: TextSpan[] } | null>();
   const frameSource = (file: string, revision: string | undefined) => {
-    const key = JSON.stringify([file, revision ?? null]);
+    const key = fileKey(file, revision);
     if (!framed.has(key)) {
       const text = source(file, revision);
-      const secrets = text === null ? [] : secretSpans(text);
-      for (const d of diagnostics) if (d.file === file && d.revision === revision && d.secrets) secrets.push(...d.secrets);
-      framed.set(key, text === null ? null : { text, secrets });
+      framed.set(key, text === null ? null : { text, secrets: [...secretSpans(text), ...(carried.get(key) ?? [])] });
     }
     return framed.get(key)!;
   };
