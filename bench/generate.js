@@ -20,7 +20,11 @@ export function serviceName(i) {
   return `svc-${String(i).padStart(5, '0')}`;
 }
 
-export function templateText(i, revision = 0) {
+/**
+ * Service `i`'s template; `revision` > 0 gives route `create` that priority. With `warning`, the
+ * upstream has an `upstream_host` without `pass_host: rewrite`: a warning of its own (TW3008).
+ */
+export function templateText(i, revision = 0, { warning = false } = {}) {
   const name = serviceName(i);
   return `name: ${name}
 description: Synthetic service ${i}
@@ -38,7 +42,7 @@ plugins:
     key: remote_addr
 upstream:
   type: roundrobin
-  retries: 2
+  retries: 2${warning ? '\n  upstream_host: backend.internal' : ''}
   timeout:
     connect: 3
     send: 10
@@ -91,9 +95,11 @@ function groupText(group, n) {
 }
 
 /** Creates (or reuses, when `reuse` and present) a repository of `n` services under `dir`. */
-export function generateRepo(dir, n, { reuse = true } = {}) {
+/** With `warnings`, every template has a warning of its own (see `templateText`). */
+export function generateRepo(dir, n, { reuse = true, warnings = false } = {}) {
   const marker = path.join(dir, '.bench-complete');
-  if (reuse && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === String(n)) return dir;
+  const kind = `${n}${warnings ? ' warnings' : ''}`;
+  if (reuse && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === kind) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   execFileSync('git', ['init', '-q', '-b', 'main', dir], { env: GIT_ENV });
@@ -104,7 +110,7 @@ export function generateRepo(dir, n, { reuse = true } = {}) {
   };
   const time = 1_704_067_200;
   chunks.push(Buffer.from(`commit refs/heads/main\nmark :1\ncommitter Bench <bench@tagway.invalid> ${time} +0000\ndata 21\nsynthetic repository\n`));
-  for (let i = 0; i < n; i++) file(`services/${serviceName(i)}/service.yaml`, templateText(i));
+  for (let i = 0; i < n; i++) file(`services/${serviceName(i)}/service.yaml`, templateText(i, 0, { warning: warnings }));
   for (const group of ['production', 'staging']) {
     file(`gateway-groups/${group}/group.yaml`, groupText(group, n));
     for (let i = 0; i < n; i++) file(`gateway-groups/${group}/services/${serviceName(i)}.yaml`, overlayText(i, group));
@@ -121,7 +127,7 @@ export function generateRepo(dir, n, { reuse = true } = {}) {
   execFileSync('git', ['config', 'user.name', 'Bench'], { cwd: dir, env: GIT_ENV });
   execFileSync('git', ['config', 'user.email', 'bench@tagway.invalid'], { cwd: dir, env: GIT_ENV });
   fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.bench-complete\ndist/\nout/\n.tagway/\n');
-  fs.writeFileSync(marker, String(n));
+  fs.writeFileSync(marker, kind);
   return dir;
 }
 

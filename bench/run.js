@@ -3,7 +3,8 @@
 // services (`--services N` for one size, `--runs R` for the runs per figure), each figure
 // measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
 // the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
-// Prints a table and writes bench/results.json; docs/performance.md explains the figures.
+// Prints the tables (bench/report.js) and writes bench/results.json; with `--record` also
+// docs/performance-results.json and the Latest results of docs/performance.md, which explains them.
 import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRepo } from './generate.js';
 import { addTargets, commitOverlayChange, publishTemplateChange, workingCopy } from './scenario.js';
+import { fmtMs, markdown, text, withSection } from './report.js';
 import { benchStartup } from './startup.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -21,17 +23,20 @@ const args = parseArgs(process.argv.slice(2));
 const sizes = args.services ? [Number(args.services)] : [1000, 10000];
 const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
 
-const results = { machine: machine(), date: new Date().toISOString(), startup: null, sizes: {} };
+const results = { machine: machine(), date: new Date().toISOString(), startup: null, runs: {}, sizes: {} };
 const startupRuns = Number(args['startup-runs'] ?? 21);
 log(`\n== start-up, ${startupRuns} runs per figure`);
 results.startup = benchStartup({ bin: path.join(HERE, '..', 'bin', 'run.js'), work: WORK, runs: startupRuns, log });
 writeResults();
 for (const n of args['startup-only'] ? [] : sizes) {
-  results.sizes[n] = await benchSize(n, Number(args.runs ?? defaultRuns(n)));
+  results.runs[n] = Number(args.runs ?? defaultRuns(n));
+  results.sizes[n] = await benchSize(n, results.runs[n]);
   writeResults();
 }
-printTable();
+results.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
 writeResults();
+process.stdout.write(`\n${text(results)}`);
+if (args.record) record();
 
 async function benchSize(n, runs) {
   log(`\n== ${n} services (${3 * n} routes), ${runs} runs per figure`);
@@ -39,10 +44,13 @@ async function benchSize(n, runs) {
   const dir = workingCopy(base, path.join(WORK, `run-${n}`));
   const admin = await startGateway('admin');
   const standalone = await startGateway('standalone');
+  // The same Admin API with every request held 1 ms and 5 ms, as a gateway across a network.
+  const slow = [await startGateway('admin', 1), await startGateway('admin', 5)];
   const env = { [KEY_VARIABLE]: admin.apiKey };
   addTargets(dir, 'staging', [
     { name: 'bench-admin', kind: 'apisix', url: admin.url, keyVariable: KEY_VARIABLE },
     { name: 'bench-standalone', kind: 'apisix-standalone', url: standalone.url, keyVariable: KEY_VARIABLE },
+    ...slow.map((g) => ({ name: `bench-admin-${g.latency}ms`, kind: 'apisix', url: g.url, keyVariable: KEY_VARIABLE })),
   ]);
   const cache = path.join(dir, '.tagway');
   const dist = path.join(dir, 'dist');
@@ -65,7 +73,10 @@ async function benchSize(n, runs) {
     if (!s.ok) throw new Error(`benchmark task failed: ${JSON.stringify(s)}`);
   };
 
+  // Each figure is compared with a floor over the files it reads: validate reads every group,
+  // compile --group staging the templates and staging's folder.
   await measure('floor', { task: 'floor', dir });
+  await measure('floor staging', { task: 'floor', dir, group: 'staging' });
   await measure('validate (cold)', { task: 'validate', dir }, { before: clearCache, check: mustBeOk });
   await measure('validate (warm, no change)', { task: 'validate', dir }, { check: mustBeOk });
   await measure('compile staging (cold)', { task: 'compile', dir, group: 'staging' }, {
@@ -75,6 +86,36 @@ async function benchSize(n, runs) {
     },
     check: mustBeOk,
   });
+  // The same, as a user waits for it: the command line's whole process, start-up included.
+  {
+    const samples = [];
+    for (let r = 0; r < runs; r++) {
+      clearCache();
+      fs.rmSync(dist, { recursive: true, force: true });
+      const started = process.hrtime.bigint();
+      execFileSync(process.execPath, [path.join(HERE, '..', 'bin', 'run.js'), 'compile', '--group', 'staging'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      samples.push({ ms, processMs: ms, maxRssKiB: null });
+      log(`  compile staging (cold, whole process) #${r + 1}: ${fmtMs(ms)}`);
+    }
+    figures['compile staging (cold, whole process)'] = summarize(samples);
+  }
+  // Findings cost their positions only: the same compile of a repository whose every template
+  // has a warning (10,000 warnings at 10,000 services), against the floor of its own files.
+  {
+    const noisy = generateRepo(path.join(WORK, `repo-${n}-warnings`), n, { warnings: true });
+    await measure('floor staging, a warning per service', { task: 'floor', dir: noisy, group: 'staging' });
+    await measure('compile staging (cold, a warning per service)', { task: 'compile', dir: noisy, group: 'staging' }, {
+      before: () => {
+        fs.rmSync(path.join(noisy, '.tagway'), { recursive: true, force: true });
+        fs.rmSync(path.join(noisy, 'dist'), { recursive: true, force: true });
+      },
+      check: (s) => {
+        mustBeOk(s);
+        if (s.diagnostics !== n) throw new Error(`expected ${n} warnings, the compile found ${s.diagnostics}`);
+      },
+    });
+  }
   // A warm compile is spliced from the previous one (src/incremental/splice.ts): one that is not
   // means the shortcut stopped applying, which the figures alone would hide.
   const mustSplice = (s) => {
@@ -119,6 +160,10 @@ async function benchSize(n, runs) {
     return file;
   });
   const syncSpec = (target, snapshot) => ({ task: 'sync', dir, group: 'staging', target, snapshot, env });
+  const noWrites = (s) => {
+    mustBeOk(s);
+    if (s.writes !== 0 || s.status !== 'in-sync') throw new Error(`a sync of what the gateway holds wrote: ${JSON.stringify(s)}`);
+  };
   const expectWrites = (gateway, expected) => {
     let before = 0;
     return {
@@ -137,11 +182,23 @@ async function benchSize(n, runs) {
   first.objectsPerSecond = Math.round(objects / (first.median / 1000));
   figures['sync first, Admin API (all objects)'] = first;
   await measureAlternating('sync new version changing one route, Admin API', admin, (r) => syncSpec('bench-admin', changed[r % 2]), 2);
+  // A sync that changes nothing, against the minimal client's read of the same gateway.
+  const held = changed[(runs - 1) % 2];
+  await measure('sync no change, Admin API', syncSpec('bench-admin', held), { check: (s) => noWrites(s) });
+  await measure('read floor, Admin API', { task: 'read-floor', url: admin.url, apiKey: admin.apiKey });
+  for (const g of slow) {
+    const suffix = `Admin API, ${g.latency} ms latency`;
+    const firstSlow = await measureSync(`sync first, ${suffix}`, g, () => syncSpec(`bench-admin-${g.latency}ms`, full), objects);
+    firstSlow.objectsPerSecond = Math.round(objects / (firstSlow.median / 1000));
+    await measure(`sync no change, ${suffix}`, syncSpec(`bench-admin-${g.latency}ms`, full), { check: (s) => noWrites(s) });
+    await measure(`read floor, ${suffix}`, { task: 'read-floor', url: g.url, apiKey: g.apiKey });
+  }
   await measureSync('sync first, standalone', standalone, () => syncSpec('bench-standalone', full), 1);
   await measureAlternating('sync new version changing one route, standalone', standalone, (r) => syncSpec('bench-standalone', changed[r % 2]), 1);
 
   admin.stop();
   standalone.stop();
+  for (const g of slow) g.stop();
   fs.rmSync(dir, { recursive: true, force: true });
   return figures;
 
@@ -181,9 +238,9 @@ function runTask(spec) {
   return { ...JSON.parse(lines[lines.length - 1]), processMs };
 }
 
-function startGateway(kind) {
+function startGateway(kind, latency = 0) {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(HERE, 'gateway.js'), [kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(HERE, 'gateway.js'), [kind, String(latency)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ask = (message, field) =>
       new Promise((done) => {
         child.once('message', (answer) => done(answer[field]));
@@ -194,6 +251,7 @@ function startGateway(kind) {
       resolve({
         url,
         apiKey,
+        latency,
         writes: () => ask({ type: 'writes' }, 'writes'),
         reset: () => ask({ type: 'reset' }, 'reset'),
         stop: () => child.disconnect(),
@@ -212,7 +270,7 @@ function summarize(samples) {
     const s = [...xs].sort((a, b) => a - b);
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
-  const rss = samples.map((s) => s.maxRssKiB);
+  const rss = samples.map((s) => s.maxRssKiB ?? 0);
   return {
     median: Math.round(median(samples.map((s) => s.ms))),
     runs: samples.map((s) => Math.round(s.ms)),
@@ -237,50 +295,16 @@ function machine() {
   };
 }
 
-function printTable() {
-  const m = results.machine;
-  process.stdout.write(`\nmachine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-  const floor = Object.values(results.startup)[0].median;
-  printRows([
-    ['start-up', 'median', 'fastest', '− floor'],
-    // A mark is read inside the process, which the floor's wall time does not compare with.
-    ...Object.entries(results.startup).map(([name, f], i) => [name, fmtMs(f.median), fmtMs(f.min), i === 0 || f.measure === 'mark' ? '' : fmtMs(f.median - floor)]),
-  ]);
-  if (Object.keys(results.sizes).length === 0) return;
-  const names = [...new Set(Object.values(results.sizes).flatMap((f) => Object.keys(f)))];
-  const ns = Object.keys(results.sizes);
-  const floorOf = (n) => results.sizes[n].floor?.median;
-  const rows = [['figure', ...ns.flatMap((n) => [`${n}: median`, '× floor', 'peak RSS'])]];
-  for (const name of names) {
-    rows.push([
-      name,
-      ...ns.flatMap((n) => {
-        const f = results.sizes[n][name];
-        if (!f) return ['', '', ''];
-        const multiple = /^(validate|compile)/.test(name) && floorOf(n) ? `${(f.median / floorOf(n)).toFixed(2)}×` : '';
-        const extra = f.objectsPerSecond ? ` (${f.objectsPerSecond} obj/s)` : '';
-        return [`${fmtMs(f.median)}${extra}`, multiple, `${f.maxRssMiB} MiB`];
-      }),
-    ]);
-  }
-  process.stdout.write('\n');
-  printRows(rows);
-  if (ns.length > 1) {
-    const [small, large] = [ns[0], ns[ns.length - 1]];
-    const growth = [['growth ' + `${small} → ${large}`, 'time', 'peak RSS']];
-    for (const name of names) {
-      const a = results.sizes[small][name];
-      const b = results.sizes[large][name];
-      if (a && b) growth.push([name, `${(b.median / a.median).toFixed(1)}×`, `${(b.maxRssMiB / a.maxRssMiB).toFixed(1)}×`]);
-    }
-    process.stdout.write('\n');
-    printRows(growth);
-  }
-}
-
-function printRows(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  for (const row of rows) process.stdout.write(`${row.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd()}\n`);
+/**
+ * `--record`: the run's results become docs/performance-results.json, and the "Latest results"
+ * section of docs/performance.md is rewritten from them (bench/report.js), so the document shows
+ * what the benchmark measured and nothing else.
+ */
+function record() {
+  const doc = path.join(HERE, '..', 'docs', 'performance.md');
+  fs.writeFileSync(path.join(HERE, '..', 'docs', 'performance-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(doc, withSection(fs.readFileSync(doc, 'utf8'), markdown(results)));
+  log('recorded in docs/performance-results.json and the Latest results of docs/performance.md');
 }
 
 function writeResults() {
@@ -291,18 +315,14 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(list[i]);
-    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --startup-runs R, --startup-only)`);
-    out[m[1]] = m[1] === 'startup-only' ? true : (m[2] ?? list[++i]);
+    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --startup-runs R, --startup-only, --record)`);
+    out[m[1]] = m[1] === 'startup-only' || m[1] === 'record' ? true : (m[2] ?? list[++i]);
   }
   return out;
 }
 
 function log(line) {
   process.stderr.write(`${line}\n`);
-}
-
-function fmtMs(ms) {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
 function fmtMiB(kib) {

@@ -15,9 +15,12 @@ const tasks = {
    * blobs of every YAML file under the config folders (as `compile` reads them) come from one
    * `git cat-file --batch`; each is parsed with js-yaml 4 (the fastest; core schema, no positions).
    */
-  async floor({ dir }) {
+  async floor({ dir, group }) {
     const start = performance.now();
-    const listing = await git(dir, ['ls-files', '-s', '-z', '--', 'services', 'gateway-groups', 'tagway.yaml']);
+    // With a group: the files `compile --group` reads (the templates, that group's folder and the
+    // repository settings); without one, every group's, as `validate` reads them.
+    const folders = group === undefined ? ['gateway-groups'] : [`gateway-groups/${group}`];
+    const listing = await git(dir, ['ls-files', '-s', '-z', '--', 'services', ...folders, 'tagway.yaml']);
     const oids = [];
     for (const record of listing.toString('utf8').split('\0')) {
       const tab = record.indexOf('\t');
@@ -36,6 +39,42 @@ const tasks = {
       at = eol + 2 + size;
     }
     return { ms: performance.now() - start, files: oids.length, bytes };
+  },
+
+  /**
+   * The floor of a sync that changes nothing: a minimal client (undici, keep-alive) reading every
+   * page of every kind a sync reads from the same gateway, as a sync does (the first page, then
+   * the rest four at a time), each page parsed as JSON.
+   */
+  async 'read-floor'({ url, apiKey }) {
+    const { KINDS, REFERRER_KINDS } = await import(new URL('../dist/apisix/kinds/index.js', import.meta.url).href);
+    const { Pool } = await import('undici');
+    const pool = new Pool(url, { connections: 16 });
+    const start = performance.now();
+    let objects = 0;
+    let pages = 0;
+    const page = async (list, n) => {
+      const res = await pool.request({ method: 'GET', path: `/apisix/admin/${list}?page=${n}&page_size=500`, headers: { 'x-api-key': apiKey } });
+      const body = await res.body.json();
+      pages++;
+      const items = res.statusCode === 200 && Array.isArray(body.list) ? body.list : [];
+      objects += items.length;
+      return typeof body.total === 'number' ? body.total : items.length;
+    };
+    const lists = [...new Set([...KINDS, ...REFERRER_KINDS].map((k) => k.admin.list))];
+    await Promise.all(
+      lists.map(async (list) => {
+        const total = await page(list, 1);
+        const rest = Array.from({ length: Math.max(0, Math.ceil(total / 500) - 1) }, (_, i) => i + 2);
+        const worker = async () => {
+          while (rest.length > 0) await page(list, rest.shift());
+        };
+        await Promise.all([worker(), worker(), worker(), worker()]);
+      }),
+    );
+    const ms = performance.now() - start;
+    await pool.close();
+    return { ms, ok: true, objects, pages };
   },
 
   async validate({ dir }) {
