@@ -57,6 +57,8 @@ export function tables(results) {
     ]);
   }
   out.push({ title: 'figures', rows });
+  const held = targets(results);
+  if (held.length > 0) out.push({ title: 'targets', rows: [['target', 'result', ''], ...held] });
   if (ns.length > 1) {
     const [small, large] = [ns[0], ns[ns.length - 1]];
     const growth = [[`growth ${small} → ${large}`, 'time', 'peak RSS']];
@@ -68,6 +70,44 @@ export function tables(results) {
     out.push({ title: 'growth', rows: growth });
   }
   return out;
+}
+
+/**
+ * The targets the figures are held to, at the largest size run: `[target, result, met]` rows.
+ * A figure that was not measured is left out.
+ */
+export function targets(results) {
+  const rows = [];
+  const ms = (f) => f?.median;
+  const startup = results.startup ?? {};
+  const within = (label, value, limit, shown) => {
+    if (value === undefined || Number.isNaN(value)) return;
+    rows.push([label, shown, value <= limit ? 'met' : '**not met**']);
+  };
+  within('tagway --version ≤ 150 ms', ms(startup['tagway --version']), 150, fmtMs(ms(startup['tagway --version']) ?? 0));
+  within('tagway --help ≤ 150 ms', ms(startup['tagway --help']), 150, fmtMs(ms(startup['tagway --help']) ?? 0));
+  within('a command starts its work ≤ 250 ms', ms(startup['tagway validate, its work starts']), 250, fmtMs(ms(startup['tagway validate, its work starts']) ?? 0));
+  const ns = Object.keys(results.sizes ?? {});
+  const n = ns[ns.length - 1];
+  if (n === undefined) return rows;
+  const f = results.sizes[n];
+  const ratio = (a, b) => (f[a] && f[b] ? f[a].median / f[b].median : undefined);
+  const x = (r) => (r === undefined ? '' : `${r.toFixed(2)}×`);
+  const at = `(${n} services)`;
+  within(`cold compile of one group, whole process, ≤ 4× its floor ${at}`, ratio('compile staging (cold, whole process)', 'floor staging'), 4, x(ratio('compile staging (cold, whole process)', 'floor staging')));
+  within(`cold compile with a warning per service ≤ 1.5× one without ${at}`, ratio('compile staging (cold, a warning per service)', 'compile staging (cold)'), 1.5, x(ratio('compile staging (cold, a warning per service)', 'compile staging (cold)')));
+  within(`cold validate ≤ 3× its floor ${at}`, ratio('validate (cold)', 'floor'), 3, x(ratio('validate (cold)', 'floor')));
+  within(`warm compile after one template changed ≤ 0.5 s ${at}`, ms(f['compile staging (warm, one template changed + tagged)']), 500, fmtMs(ms(f['compile staging (warm, one template changed + tagged)']) ?? 0));
+  for (const gateway of ['Admin API', 'Admin API, 1 ms latency', 'Admin API, 5 ms latency']) {
+    within(`sync with no change ≤ 1.5× the read floor, ${gateway} ${at}`, ratio(`sync no change, ${gateway}`, `read floor, ${gateway}`), 1.5, x(ratio(`sync no change, ${gateway}`, `read floor, ${gateway}`)));
+  }
+  const first = f['sync first, Admin API (all objects)'];
+  if (first?.objectsPerSecond) rows.push([`first sync ≥ 5,000 objects/s ${at}`, `${first.objectsPerSecond} objects/s`, first.objectsPerSecond >= 5000 ? 'met' : '**not met**']);
+  const oneRoute = f['sync new version changing one route, Admin API'];
+  if (oneRoute?.writes) rows.push([`a new version changing one route writes ≤ 2 objects ${at}`, `${Math.max(...oneRoute.writes)} writes`, Math.max(...oneRoute.writes) <= 2 ? 'met' : '**not met**']);
+  const peak = Math.max(...ns.flatMap((k) => Object.values(results.sizes[k]).map((g) => g.maxRssMiBWorst ?? 0)));
+  within('peak memory ≤ 1 GiB', peak, 1024, `${peak} MiB`);
+  return rows;
 }
 
 export function machineLine(m) {
