@@ -91,7 +91,9 @@ export interface GroupSpec {
   /** Integrity records written by publish/promote/rollback (see src/core/pin-locks.ts). */
   readonly locks?: Readonly<Record<string, { readonly version: string; readonly object: string }>>;
   readonly targets?: readonly import('./target.js').TargetSpec[];
-  readonly rollout?: { readonly batch_size?: number };
+  readonly rollout?: { readonly batch_size?: number; readonly restore_on_check_failure?: 'batch' | 'all' };
+  /** Health checks run through each target's data plane after its batch (docs/health-checks.md). */
+  readonly checks?: import('./target.js').ChecksSpec;
 }
 
 /** `tagway.yaml` (optional) */
@@ -122,6 +124,6 @@ export const ROUTE_KEYS = [
 ] as const satisfies readonly (keyof RouteSpec)[];
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
-export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout'] as const satisfies readonly (keyof GroupSpec)[];
+export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout', 'checks'] as const satisfies readonly (keyof GroupSpec)[];
 export const CONFIG_KEYS = ['plugins', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
 export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];

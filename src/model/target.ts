@@ -31,6 +31,8 @@ export interface ApisixTargetSpec {
   /** `env:NAME` reference to the Admin API key. */
   readonly admin_key?: string;
   readonly timeouts?: TargetTimeoutsSpec;
+  /** Base URL of the gateway's data plane, where health checks send their probes (docs/health-checks.md). */
+  readonly proxy_url?: string;
 }
 
 export interface ApisixStandaloneTargetSpec {
@@ -39,6 +41,7 @@ export interface ApisixStandaloneTargetSpec {
   readonly admin_url: string;
   readonly admin_key?: string;
   readonly timeouts?: TargetTimeoutsSpec;
+  readonly proxy_url?: string;
 }
 
 export interface FileTargetSpec {
@@ -53,4 +56,53 @@ export type TargetSpec = ApisixTargetSpec | ApisixStandaloneTargetSpec | FileTar
 export interface RolloutSpec {
   /** Targets per step; a failed step halts the rollout. Default 1. */
   readonly batch_size: number;
+  /**
+   * What a batch whose health checks fail takes back: `batch` (default) restores the targets of
+   * that batch; `all` also those of the batches before it (docs/health-checks.md).
+   */
+  readonly restore_on_check_failure?: 'batch' | 'all';
 }
+
+/**
+ * One HTTP probe sent through each target's data plane (`proxy_url`) after its batch is written:
+ * it passes after `successes` answers in a row that meet every expectation, and fails after
+ * `failures` in a row that do not (or when `deadline` passes first).
+ */
+export interface ProbeSpec {
+  readonly name: string;
+  /** Default GET. */
+  readonly method?: 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, starting with `/`. */
+  readonly path: string;
+  /** The Host header (a route's host); default the proxy_url's. */
+  readonly host?: string;
+  /** Request headers; a value may be an `env:NAME` reference, resolved at sync time and never shown. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Expected statuses: codes (`200`) and ranges (`"200-299"`). Default `["200-399"]`. */
+  readonly status?: readonly (number | string)[];
+  /** A regular expression the response body must match. */
+  readonly body?: string;
+  /** Longest time an answer may take, in milliseconds. */
+  readonly latency_ms?: number;
+  /** Answers in a row that pass it. Default 1. */
+  readonly successes?: number;
+  /** Answers in a row that fail it. Default 3 (a gateway may take a moment to load new configuration). */
+  readonly failures?: number;
+  /** Seconds between two requests. Default 1. */
+  readonly interval?: number;
+  /** Seconds one request may take. Default 5. */
+  readonly timeout?: number;
+  /** Seconds the probe may take in all before it fails. Default 60. */
+  readonly deadline?: number;
+}
+
+/** `checks:` of a group.yaml. */
+export interface ChecksSpec {
+  readonly probes?: readonly ProbeSpec[];
+}
+
+/** The keys of `checks:` and of a probe (test/schema-types.test.ts checks them against the schema). */
+export const CHECKS_KEYS = ['probes'] as const satisfies readonly (keyof ChecksSpec)[];
+export const PROBE_KEYS = [
+  'name', 'method', 'path', 'host', 'headers', 'status', 'body', 'latency_ms', 'successes', 'failures', 'interval', 'timeout', 'deadline',
+] as const satisfies readonly (keyof ProbeSpec)[];

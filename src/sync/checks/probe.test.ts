@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeSpec } from '../../model/target.js';
+import { readyProbe, runProbe, type ProbeRuntime } from './probe.js';
+
+/** Answers each request with the next `[status, body]` of the script (the last one repeats). */
+let script: [number, string][] = [[200, 'ok']];
+let served = 0;
+let url = '';
+const server = http.createServer((req, res) => {
+  req.resume();
+  const [status, body] = script[Math.min(served++, script.length - 1)]!;
+  res.writeHead(status);
+  res.end(body);
+});
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A clock that moves `step` ms each time it is read, and by each wait. */
+function fakeRuntime(step = 0): ProbeRuntime & { slept: number[] } {
+  let t = 0;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => (t += step),
+    sleep: async (ms) => {
+      slept.push(ms);
+      t += ms;
+    },
+  };
+}
+
+const base: ProbeSpec = { name: 'p', path: '/health', interval: 1, failures: 1 };
+
+describe('a probe', () => {
+  const cases: [string, [number, string][], Partial<ProbeSpec>, { ok: boolean; attempts: number; reason: string | null }][] = [
+    ['passes on the first good answer', [[200, 'ok']], {}, { ok: true, attempts: 1, reason: null }],
+    ['takes the default statuses 200-399', [[302, '']], {}, { ok: true, attempts: 1, reason: null }],
+    ['fails on a status outside them', [[500, '']], {}, { ok: false, attempts: 1, reason: 'status 500, expected 200-399' }],
+    ['takes ranges and codes', [[204, '']], { status: [200, '203-204'] }, { ok: true, attempts: 1, reason: null }],
+    ['fails when the body does not match', [[200, 'down']], { body: '^up$' }, { ok: false, attempts: 1, reason: 'the body does not match /^up$/' }],
+    ['passes when it does', [[200, 'up']], { body: '^up$' }, { ok: true, attempts: 1, reason: null }],
+    ['needs `successes` good answers in a row', [[200, ''], [500, ''], [200, ''], [200, '']], { successes: 2, failures: 3 }, { ok: true, attempts: 4, reason: null }],
+    ['fails after `failures` bad answers in a row', [[500, ''], [200, ''], [500, ''], [500, '']], { successes: 2, failures: 2 }, { ok: false, attempts: 4, reason: 'status 500, expected 200-399' }],
+    ['outlasts a gateway still loading its configuration', [[404, ''], [404, ''], [200, '']], { failures: 3 }, { ok: true, attempts: 3, reason: null }],
+    ['fails at its deadline', [[500, '']], { failures: 100, interval: 2, deadline: 5 }, { ok: false, attempts: 3, reason: 'deadline of 5 s passed (status 500, expected 200-399)' }],
+  ];
+  it.each(cases)('%s', async (_name, answers, spec, expected) => {
+    script = answers;
+    served = 0;
+    const result = await runProbe(readyProbe({ ...base, ...spec }, {}, 'g'), url, { runtime: fakeRuntime() });
+    expect({ ok: result.ok, attempts: result.attempts, reason: result.reason }).toEqual(expected);
+  });
+
+  it('fails an answer slower than its latency budget', async () => {
+    script = [[200, 'ok']];
+    served = 0;
+    // The clock moves 40 ms at each reading: an answer "takes" 40 ms.
+    const result = await runProbe(readyProbe({ ...base, latency_ms: 30 }, {}, 'g'), url, { runtime: fakeRuntime(40) });
+    expect(result).toMatchObject({ ok: false, status: 200, latencyMs: 40, reason: 'took 40 ms, more than 30 ms' });
+  });
+
+  it('waits its interval between two requests', async () => {
+    script = [[500, ''], [200, '']];
+    served = 0;
+    const runtime = fakeRuntime();
+    await runProbe(readyProbe({ ...base, interval: 1.5, failures: 2 }, {}, 'g'), url, { runtime });
+    expect(runtime.slept).toEqual([1500]);
+  });
+
+  it('says so when nothing answers', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = await runProbe(readyProbe(base, {}, 'g'), `http://127.0.0.1:${port}`, { runtime: fakeRuntime() });
+    expect(result).toMatchObject({ ok: false, status: null, reason: 'no answer (ECONNREFUSED)' });
+  });
+
+  it('stops between two requests once stopped', async () => {
+    script = [[500, '']];
+    served = 0;
+    const stop = new AbortController();
+    stop.abort();
+    const result = await runProbe(readyProbe({ ...base, failures: 5 }, {}, 'g'), url, { runtime: fakeRuntime(), signal: stop.signal });
+    expect(result).toMatchObject({ ok: false, attempts: 1, reason: 'stopped before it passed' });
+  });
+
+  it('sends the host it is given and describes the request without headers', async () => {
+    script = [[200, '']];
+    served = 0;
+    const probe = readyProbe({ ...base, method: 'HEAD', host: 'api.example.com', headers: { 'X-Key': 'env:K' } }, { K: 'secret-value-1' }, 'g');
+    const result = await runProbe(probe, url, { runtime: fakeRuntime() });
+    expect(result.request).toBe('HEAD api.example.com /health');
+    expect(JSON.stringify(result)).not.toContain('secret-value-1');
+  });
+});
