@@ -90,7 +90,12 @@ function fleetFromTree(input: CompileInput, group: string): GroupFleet {
 }
 
 function fleetOf(file: string, spec: GroupSpec): GroupFleet {
-  return { file, targets: spec.targets ?? [], rollout: { batch_size: spec.rollout?.batch_size ?? 1 } };
+  return {
+    file,
+    targets: spec.targets ?? [],
+    rollout: { batch_size: spec.rollout?.batch_size ?? 1, ...(spec.rollout?.restore_on_check_failure !== undefined ? { restore_on_check_failure: spec.rollout.restore_on_check_failure } : {}) },
+    probes: spec.checks?.probes ?? [],
+  };
 }
 
 async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Promise<LoadedGroup> {

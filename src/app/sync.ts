@@ -173,6 +173,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
       return await syncGroup(snapshot, targets, {
         ...targetOptions,
         rollout: fleet.rollout,
+        probes: fleet.probes,
         lease,
         ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
         ...(options.signal !== undefined ? { signal: options.signal } : {}),

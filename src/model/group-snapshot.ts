@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from './diagnostic.js';
 import type { Snapshot } from './snapshot.js';
-import type { RolloutSpec, TargetSpec } from './target.js';
+import type { ProbeSpec, RolloutSpec, TargetSpec } from './target.js';
 
 /** A snapshot file's signature, as checked. */
 export interface CheckedSignature {
@@ -45,6 +45,8 @@ export interface GroupFleet {
   readonly file: string;
   readonly targets: readonly TargetSpec[];
   readonly rollout: RolloutSpec;
+  /** The group's health-check probes (`checks.probes`); empty when it has none. */
+  readonly probes: readonly ProbeSpec[];
 }
 
 export type LoadedGroup =

@@ -19,6 +19,8 @@ import type { ObjectRef } from '../model/apisix.js';
  *   allowed (`--lock-timeout`); nothing was written. The message names that run.
  * - `lease-lost`: this run's lease on a target lapsed or was taken over by another run, and the
  *   target does not hold the snapshot (or nothing was written, when found before a write).
+ * - `checks-failed`: the target held the snapshot, but its health checks failed (docs/health-checks.md);
+ *   the rollout took it back.
  * - `internal`: a bug in tagway; the message says so.
  */
 export const SYNC_ERROR_CODES = [
@@ -35,6 +37,7 @@ export const SYNC_ERROR_CODES = [
   'io',
   'locked',
   'lease-lost',
+  'checks-failed',
   'internal',
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];

@@ -5,6 +5,7 @@
 import type { ApisixKind } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
+import type { ProbeResult } from './checks/probe.js';
 import type { SyncErrorData } from './errors.js';
 import type { Conflict, PlanCounts, PlanStep } from './plan.js';
 import type { RestoreReport } from './targets/port.js';
@@ -65,6 +66,8 @@ export interface TargetReport {
   readonly restore: (RestoreReport & { readonly verified: boolean }) | null;
   /** What the run's lease on the target proved (set by `FleetLease.prove`; docs/concurrent-runs.md). */
   readonly lease?: LeaseNote;
+  /** The group's health checks, run through the target's data plane after its batch (docs/health-checks.md). */
+  readonly checks?: readonly ProbeResult[];
 }
 
 /**
@@ -95,8 +98,12 @@ export interface RolloutReport {
    * was written to any target.
    */
   readonly preflight: { readonly ok: boolean; readonly failed: readonly string[] };
-  /** Set when a failed batch stopped the rollout: the 1-based batch and the targets that failed in it. */
-  readonly halted: { readonly batch: number; readonly failed: readonly string[] } | null;
+  /**
+   * Set when a failed batch stopped the rollout: the 1-based batch and the targets that failed in
+   * it; `checks` when it was their health checks that failed, with the targets taken back because
+   * of it (that batch's, and with `restore_on_check_failure: all` the earlier ones').
+   */
+  readonly halted: { readonly batch: number; readonly failed: readonly string[]; readonly checks?: { readonly restored: readonly string[] } } | null;
   /**
    * Set when the signal stopped the rollout: by what (`SIGINT`, `SIGTERM`), and the batch whose
    * targets were taken back to their state before the run (null: it stopped before a batch was

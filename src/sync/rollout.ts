@@ -1,10 +1,11 @@
-import type { RolloutSpec, TargetSpec } from '../model/target.js';
+import type { ProbeSpec, RolloutSpec, TargetSpec } from '../model/target.js';
 import { withFleetLease, type FleetLeaseOptions } from './lease/fleet-lease.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
-import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead } from './sync.js';
+import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
+import { readyProbe, runProbe, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
 import type { TargetStatus } from './report.js';
 import type { TargetReport } from './report.js';
@@ -31,6 +32,16 @@ export interface RolloutOptions {
   readonly signal?: AbortSignal;
   /** Told when a target's writes start and end (see `SyncEvent`). */
   readonly onEvent?: (event: SyncEvent) => void;
+  /** Health checks run after each batch is written (docs/health-checks.md). */
+  readonly checks?: RolloutChecks;
+}
+
+/** How a rollout checks each batch through the data plane, and what it takes back when one fails. */
+export interface RolloutChecks {
+  /** The checks of each target of a batch that holds the snapshot, by target name. */
+  readonly run: (targets: readonly Target[], signal?: AbortSignal) => Promise<ReadonlyMap<string, readonly ProbeResult[]>>;
+  /** `batch`: the failed batch's targets are taken back; `all`: those of every batch before it too. */
+  readonly restore: 'batch' | 'all';
 }
 
 const SUCCESS: ReadonlySet<TargetStatus> = new Set(['in-sync', 'applied']);
@@ -101,6 +112,8 @@ export async function rolloutTargets(
   let interrupted: RolloutReport['interrupted'] = null;
   const rollout = failedPreflight.length === 0 || options.allowPartial === true ? targets.filter((t) => !reports.has(t)) : [];
   let next = 0;
+  // Targets of earlier batches that could still be taken back (restore_on_check_failure: all).
+  const written: { target: Target; run: TargetSync }[] = [];
   for (let batch = 1; next < rollout.length; batch += 1) {
     if (stopped()) break;
     const members = rollout.slice(next, next + batchSize);
@@ -126,6 +139,14 @@ export async function rolloutTargets(
       halted = { batch, failed };
       break;
     }
+    if (options.checks !== undefined) {
+      const checked = await checkBatch(options.checks, members, runs, written, reports, signal);
+      if (checked !== null) {
+        halted = { batch, failed: checked.failed, checks: { restored: checked.restored } };
+        break;
+      }
+      members.forEach((t, i) => written.push({ target: t, run: runs[i]! }));
+    }
   }
   if (signal !== undefined && stopped() && interrupted === null) interrupted = { by: abortReason(signal), batch: null };
 
@@ -144,8 +165,71 @@ export async function rolloutTargets(
   };
 }
 
+/**
+ * Runs the health checks of a batch whose targets all hold the snapshot, and records them in the
+ * reports. When any target fails them, every target of the batch that was written is taken back
+ * (with `restore: all`, those of the earlier batches too), each reported `failed` with a
+ * `checks-failed` error; returns the targets that failed and those taken back, or null when all
+ * passed.
+ */
+async function checkBatch(
+  checks: RolloutChecks,
+  members: readonly Target[],
+  runs: readonly TargetSync[],
+  earlier: readonly { target: Target; run: TargetSync }[],
+  reports: Map<Target, TargetReport>,
+  signal: AbortSignal | undefined,
+): Promise<{ failed: string[]; restored: string[] } | null> {
+  const results = await checks.run(members, signal);
+  for (const t of members) {
+    const seen = results.get(t.name) ?? [];
+    reports.set(t, { ...reports.get(t)!, checks: seen });
+  }
+  const failed = members.filter((t) => (results.get(t.name) ?? []).some((r) => !r.ok)).map((t) => t.name);
+  if (failed.length === 0) return null;
+  const because = (t: Target) => {
+    const mine = (results.get(t.name) ?? []).filter((r) => !r.ok);
+    const what =
+      mine.length > 0
+        ? `its health checks failed (${mine.map((r) => `${r.probe}: ${r.reason ?? 'failed'}`).join('; ')})`
+        : members.includes(t)
+          ? `the health checks of ${failed.join(', ')} in its batch failed`
+          : `the health checks of ${failed.join(', ')} in a later batch failed, and restore_on_check_failure is all`;
+    return {
+      error: {
+        code: 'checks-failed' as const,
+        target: t.name,
+        message: `target ${t.name}: ${what}`,
+        hint: 'see what the probes saw, fix the configuration and sync again (the targets taken back run what they ran before)',
+      },
+    };
+  };
+  const restore = [...members.map((t, i) => ({ target: t, run: runs[i]! })), ...(checks.restore === 'all' ? earlier : [])];
+  const restored: string[] = [];
+  await Promise.all(
+    restore.map(async ({ target, run }) => {
+      const report = reports.get(target)!;
+      if (run.undo === null) {
+        // In sync before the run: nothing to take back, but it failed its checks all the same.
+        if (members.includes(target)) reports.set(target, { ...report, status: 'failed', error: because(target).error });
+        return;
+      }
+      const undone = await run.undo(because(target));
+      reports.set(target, { ...undone, ...(report.checks !== undefined ? { checks: report.checks } : {}) });
+      restored.push(target.name);
+    }),
+  );
+  const order = new Map(restore.map(({ target }, i) => [target.name, i]));
+  restored.sort((a, b) => order.get(a)! - order.get(b)!);
+  return { failed, restored };
+}
+
 export interface SyncGroupOptions extends TargetOptions {
   readonly rollout?: RolloutSpec;
+  /** The group's health-check probes, sent through each target's `proxy_url` after its batch. */
+  readonly probes?: readonly ProbeSpec[];
+  /** Waits and clock of the probes (tests). */
+  readonly probeRuntime?: ProbeRuntime;
   /** Writes in flight per target within a phase (and connections per gateway). Default 16. */
   readonly concurrency?: number;
   /** See `RolloutOptions.allowPartial`. */
@@ -170,11 +254,14 @@ export async function syncGroup(
   specs: readonly TargetSpec[],
   options: SyncGroupOptions,
 ): Promise<RolloutReport> {
+  // Header references resolved before any request, like the targets' keys.
+  const checks = rolloutChecks(snapshot.group, specs, options);
   const targets = createTargets(specs, options);
   try {
     return await withFleetLease(snapshot, targets, options.lease, (leased) =>
       rolloutTargets(snapshot, leased, {
         batchSize: options.rollout?.batch_size ?? 1,
+        ...(checks !== null ? { checks } : {}),
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
@@ -184,4 +271,28 @@ export async function syncGroup(
   } finally {
     await closeTargets(targets);
   }
+}
+
+/** The rollout's checks from the group's probes: each probe sent to each target's `proxy_url`, all at once. Null without probes. */
+function rolloutChecks(group: string, specs: readonly TargetSpec[], options: SyncGroupOptions): RolloutChecks | null {
+  if (options.probes === undefined || options.probes.length === 0) return null;
+  const probes = options.probes.map((p) => readyProbe(p, options.env, group));
+  const proxies = new Map<string, string>();
+  for (const spec of specs) if (spec.kind !== 'file' && spec.proxy_url !== undefined) proxies.set(spec.name, spec.proxy_url);
+  return {
+    restore: options.rollout?.restore_on_check_failure ?? 'batch',
+    run: async (targets, signal) => {
+      const out = new Map<string, readonly ProbeResult[]>();
+      await Promise.all(
+        targets.map(async (t) => {
+          const proxy = proxies.get(t.name);
+          // A file target has no data plane of its own to ask.
+          if (proxy === undefined) return;
+          const runOptions = { ...(options.probeRuntime !== undefined ? { runtime: options.probeRuntime } : {}), ...(signal !== undefined ? { signal } : {}) };
+          out.set(t.name, await Promise.all(probes.map((p) => runProbe(p, proxy, runOptions))));
+        }),
+      );
+      return out;
+    },
+  };
 }

@@ -45,9 +45,15 @@ export interface TargetSync {
   readonly report: TargetReport;
   /**
    * For an `applied` target: writes back what it held before the run (each step's `before`, see
-   * `invertPlan`), reads it back, and returns its `interrupted` report. Null otherwise.
+   * `invertPlan`), reads it back, and returns its report: `interrupted`, or with a `cause` (its
+   * health checks failed) `failed` with that error. Null otherwise.
    */
-  readonly undo: (() => Promise<TargetReport>) | null;
+  readonly undo: ((cause?: UndoCause) => Promise<TargetReport>) | null;
+}
+
+/** Why an applied target is taken back when it is not a stop request: its error (e.g. `checks-failed`). */
+export interface UndoCause {
+  readonly error: SyncErrorData;
 }
 
 const UNKNOWN: RunningConfig = { state: 'unknown', digest: null, services: [] };
@@ -367,7 +373,7 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
     const remaining = planSync(snapshot, after.config, memo);
     if (isSynced(remaining)) {
       const report: TargetReport = { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
-      return { report, undo: () => undoTarget(snapshot, target, read, report, options) };
+      return { report, undo: (cause) => undoTarget(snapshot, target, read, report, options, cause) };
     }
     const left = [...remaining.steps.map((s) => `${s.op} ${s.kind}/${s.id}`), ...remaining.conflicts.map((c) => `${c.code} ${c.kind}/${c.id}`)];
     return done({
@@ -414,7 +420,7 @@ function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState
  * Takes an applied target back to the state read before the run (`invertPlan` of its plan), reads
  * it back, and reports it `interrupted`. Not stoppable: it runs to the end once started.
  */
-async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions): Promise<TargetReport> {
+async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions, cause?: UndoCause): Promise<TargetReport> {
   options.onEvent?.({ type: 'writes-started', target: target.name });
   options.onEvent?.({ type: 'phase', target: target.name, phase: 'restore' });
   const inverse = invertPlan(read.plan);
@@ -434,18 +440,20 @@ async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRe
   const restored = restoredState(snapshot, read.live, after, read.memo);
   const failure = undone.ok ? null : inPhase(undone.error, 'restore');
   const by = options.signal === undefined ? 'a stop request' : abortReason(options.signal);
+  const takenBack = undone.ok ? `its ${applied.writes} writes were taken back` : `taking back its ${applied.writes} writes failed`;
   return {
     ...applied,
-    status: 'interrupted',
+    status: cause === undefined ? 'interrupted' : 'failed',
     runs: restored.runs,
-    error: {
-      code: 'interrupted',
-      target: target.name,
-      message:
-        `target ${target.name}: the sync was interrupted by ${by} while its batch was being written; ` +
-        (undone.ok ? `its ${applied.writes} writes were taken back` : `taking back its ${applied.writes} writes failed`),
-      hint: 'sync again to take the target to the snapshot',
-    },
+    error:
+      cause === undefined
+        ? {
+            code: 'interrupted',
+            target: target.name,
+            message: `target ${target.name}: the sync was interrupted by ${by} while its batch was being written; ${takenBack}`,
+            hint: 'sync again to take the target to the snapshot',
+          }
+        : { ...cause.error, message: `${cause.error.message}; ${takenBack}` },
     restore: {
       attempted: true,
       ok: undone.ok,

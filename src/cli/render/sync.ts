@@ -57,9 +57,18 @@ function renderLease(t: TargetReport, indent: string): string[] {
   return lines;
 }
 
+/** `check list-pets: passed (GET host /pets, 200 in 12 ms)`, or what a failed probe saw. */
+function renderChecks(t: TargetReport, indent: string): string[] {
+  return (t.checks ?? []).map((c) => {
+    const seen = c.status === null ? 'no answer' : `${c.status} in ${c.latencyMs ?? '?'} ms`;
+    const attempts = c.attempts === 1 ? '' : `, ${c.attempts} requests`;
+    return c.ok ? `${indent}check ${c.probe}: passed (${c.request}, ${seen}${attempts})` : `${indent}check ${c.probe}: FAILED: ${c.reason ?? 'failed'} (${c.request}, ${seen}${attempts})`;
+  });
+}
+
 function renderTargetDetail(t: TargetReport): string[] {
   const indent = '    ';
-  const lines: string[] = [...renderLease(t, indent)];
+  const lines: string[] = [...renderLease(t, indent), ...renderChecks(t, indent)];
   if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
   if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
   lines.push(...renderConflicts(t.conflicts, indent));
@@ -110,7 +119,12 @@ export function renderRollout(report: RolloutReport): string {
       );
     }
     if (report.halted !== null) {
-      lines.push(`rollout halted at batch ${report.halted.batch} (${report.halted.failed.join(', ')} failed); later targets were not written`);
+      const h = report.halted;
+      lines.push(
+        h.checks === undefined
+          ? `rollout halted at batch ${h.batch} (${h.failed.join(', ')} failed); later targets were not written`
+          : `rollout halted at batch ${h.batch}: the health checks of ${h.failed.join(', ')} failed; ${h.checks.restored.length > 0 ? `${h.checks.restored.join(', ')} taken back` : 'nothing to take back'}; later targets were not written`,
+      );
     }
     const stop = report.interrupted;
     if (stop !== null) {

@@ -1,0 +1,170 @@
+/**
+ * Health-gated rollouts: after each batch, probes go through each target's data plane (a
+ * stand-in that routes by what the Admin API test server holds); a batch that fails them is taken
+ * back and the rollout halts, so the later batches never see the change.
+ */
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
+import type { ApisixConfig } from '../src/model/apisix.js';
+import type { ProbeSpec, TargetSpec } from '../src/model/target.js';
+import type { SyncSnapshot } from '../src/sync/report.js';
+import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
+import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { startDataPlane, startUpstream, type DataPlane, type UpstreamServer } from './support/data-plane.js';
+
+const TOKEN = 'probe-token-canary-7f3a9c';
+
+let upstream: UpstreamServer;
+let gateways: AdminServer[];
+let planes: DataPlane[];
+let specs: TargetSpec[];
+
+/** The group's one service: `/pets` on petstore.example.com, behind `path_prefix` stripping when `strip` says so. */
+function snapshotOf(version: string, change: { uri?: string; rewrite?: string } = {}): SyncSnapshot {
+  const l = { 'managed-by': 'tagway', 'tagway.group': 'staging', 'tagway.service': 'petstore' };
+  const apisix: ApisixConfig = sortKeys({
+    upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' }],
+    services: [{ id: 'petstore', labels: { ...l, 'tagway.version': version }, upstream_id: 'petstore', hosts: ['petstore.example.com'] }],
+    routes: [
+      {
+        id: 'petstore.list',
+        labels: l,
+        service_id: 'petstore',
+        uris: [change.uri ?? '/pets'],
+        methods: ['GET'],
+        ...(change.rewrite !== undefined ? { plugins: { 'proxy-rewrite': { uri: change.rewrite } } } : {}),
+      },
+    ],
+  });
+  return { group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) };
+}
+
+const PROBE: ProbeSpec = { name: 'list-pets', path: '/pets', host: 'petstore.example.com', status: [200], body: '"upstream":"pets"', failures: 2, interval: 0 };
+
+function options(extra: Partial<SyncGroupOptions> = {}): SyncGroupOptions {
+  return { env: { PROBE_TOKEN: TOKEN }, root: '.', retry: { maxAttempts: 2 }, runtime: { sleep: async () => {} }, probes: [PROBE], ...extra };
+}
+
+/** What a gateway serves for the probe's request, read through its data plane. */
+async function serves(plane: DataPlane): Promise<number> {
+  const res = await request(`${plane.url}/pets`, { headers: { host: 'petstore.example.com' } });
+  await res.body.dump();
+  return res.statusCode;
+}
+
+const writesOf = (g: AdminServer) => g.requests.filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).length;
+
+beforeAll(async () => {
+  upstream = await startUpstream('pets');
+  gateways = await Promise.all([1, 2, 3].map(() => startAdminServer({ apiKey: null })));
+  planes = await Promise.all(gateways.map((g) => startDataPlane(g)));
+  specs = gateways.map((g, i) => ({ kind: 'apisix', name: `eu-${i + 1}`, admin_url: g.url, proxy_url: planes[i]!.url }));
+});
+afterEach(() => {
+  for (const g of gateways) g.reset();
+  for (const p of planes) p.failWith(null);
+  upstream.failWith(null);
+});
+afterAll(async () => {
+  await Promise.all([...gateways.map((g) => g.close()), ...planes.map((p) => p.close()), upstream.close()]);
+});
+
+describe('a rollout gated on health checks', () => {
+  it('a good change rolls through every batch, each target checked through its data plane', async () => {
+    const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    expect(report).toMatchObject({ ok: true, halted: null, counts: { applied: 3 } });
+    for (const t of report.targets) {
+      expect(t.checks).toEqual([{ probe: 'list-pets', ok: true, attempts: 1, request: 'GET petstore.example.com /pets', status: 200, latencyMs: expect.any(Number), reason: null }]);
+    }
+    expect(await Promise.all(planes.map(serves))).toEqual([200, 200, 200]);
+  });
+
+  it('a change that breaks the route is stopped at the first batch and taken back there; later batches never see it', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    const before = gateways.map(writesOf);
+    const broken = snapshotOf('1.1.0', { uri: '/pet' });
+    const report = await syncGroup(broken, specs, options({ rollout: { batch_size: 1 } }));
+
+    expect(report.ok).toBe(false);
+    expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });
+    const [eu1, eu2, eu3] = report.targets;
+    expect(eu1).toMatchObject({
+      status: 'failed',
+      error: { code: 'checks-failed', message: expect.stringContaining('target eu-1: its health checks failed (list-pets: status 404, expected 200); its 2 writes were taken back') },
+      restore: { attempted: true, ok: true, verified: true },
+      runs: { state: 'previous' },
+      checks: [{ probe: 'list-pets', ok: false, attempts: 2, status: 404, reason: 'status 404, expected 200' }],
+    });
+    expect([eu2?.status, eu3?.status]).toEqual(['skipped', 'skipped']);
+    // eu-1 serves the route again; eu-2 and eu-3 were never written.
+    expect(await Promise.all(planes.map(serves))).toEqual([200, 200, 200]);
+    expect(gateways.map(writesOf).map((n, i) => n - before[i]!)).toEqual([4, 0, 0]);
+  });
+
+  it('a rewrite that sends the wrong path upstream fails on the body, not on the status', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 2 } }));
+    upstream.failWith(null);
+    // The upstream still answers 200, but for another service's name.
+    const report = await syncGroup(snapshotOf('1.1.0', { rewrite: '/other' }), specs, options({ rollout: { batch_size: 2 }, probes: [{ ...PROBE, body: '"path":"/pets"' }] }));
+    expect(report.halted).toEqual({ batch: 1, failed: ['eu-1', 'eu-2'], checks: { restored: ['eu-1', 'eu-2'] } });
+    expect(report.targets[0]?.checks?.[0]?.reason).toBe('the body does not match /"path":"\\/pets"/');
+  });
+
+  it('with restore_on_check_failure: all, the batches before the failed one are taken back too', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    planes[1]!.failWith(503);
+    const report = await syncGroup(snapshotOf('1.1.0'), specs, options({ rollout: { batch_size: 1, restore_on_check_failure: 'all' } }));
+    expect(report.halted).toEqual({ batch: 2, failed: ['eu-2'], checks: { restored: ['eu-2', 'eu-1'] } });
+    expect(report.targets.map((t) => [t.target, t.status, t.error?.code ?? null, t.runs.state])).toEqual([
+      ['eu-1', 'failed', 'checks-failed', 'previous'],
+      ['eu-2', 'failed', 'checks-failed', 'previous'],
+      ['eu-3', 'skipped', null, 'previous'],
+    ]);
+    expect(report.targets[0]?.error?.message).toContain('the health checks of eu-2 in a later batch failed, and restore_on_check_failure is all');
+    // The version label is on the APISIX service alone: both are back on 1.0.0.
+    expect(gateways.slice(0, 2).map((g) => g.objects('services').get('petstore')?.labels)).toEqual([
+      expect.objectContaining({ 'tagway.version': '1.0.0' }),
+      expect.objectContaining({ 'tagway.version': '1.0.0' }),
+    ]);
+  });
+
+  it('with the default, a later failure leaves the earlier batches on the new snapshot', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    planes[1]!.failWith(503);
+    const report = await syncGroup(snapshotOf('1.1.0'), specs, options({ rollout: { batch_size: 1 } }));
+    expect(report.targets.map((t) => [t.target, t.status, t.runs.state])).toEqual([
+      ['eu-1', 'applied', 'snapshot'],
+      ['eu-2', 'failed', 'previous'],
+      ['eu-3', 'skipped', 'previous'],
+    ]);
+  });
+
+  it('a target already in sync that fails its checks fails, with nothing to take back', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 3 } }));
+    upstream.failWith(500);
+    const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 3 } }));
+    expect(report.halted).toEqual({ batch: 1, failed: ['eu-1', 'eu-2', 'eu-3'], checks: { restored: [] } });
+    expect(report.targets.map((t) => [t.status, t.restore, t.runs.state])).toEqual([
+      ['failed', null, 'snapshot'],
+      ['failed', null, 'snapshot'],
+      ['failed', null, 'snapshot'],
+    ]);
+  });
+
+  it('sends header references resolved, and never shows them', async () => {
+    const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN', Accept: 'application/json' } };
+    const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe] }));
+    expect(report.ok).toBe(true);
+    expect(upstream.requests.at(-1)?.headers).toMatchObject({ authorization: TOKEN, accept: 'application/json' });
+    expect(JSON.stringify(report)).not.toContain(TOKEN);
+  });
+
+  it('an unset header variable stops the rollout before any request', async () => {
+    const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN' } };
+    await expect(syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe], env: {} }))).rejects.toMatchObject({
+      data: { code: 'credentials', message: expect.stringContaining('environment variable PROBE_TOKEN (from headers.Authorization: env:PROBE_TOKEN) is not set') },
+    });
+    expect(gateways.map((g) => g.requests.length)).toEqual([0, 0, 0]);
+  });
+});

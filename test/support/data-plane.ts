@@ -1,0 +1,212 @@
+/**
+ * A stand-in for APISIX's data plane, for health-check tests: an HTTP proxy on 127.0.0.1 that
+ * routes each request by the configuration an Admin API test server holds at that moment, and
+ * upstream servers to route to, which can be told to fail.
+ *
+ * Routing, as APISIX's radixtree router does it for what tagway emits: a route matches on its
+ * uris (exact, or a prefix ending in `*`), its hosts (or its service's; `*.example.com`
+ * wildcards), its methods; exact uris win over prefixes, longer prefixes over shorter, then the
+ * higher `priority`. A route's plugins are its service's overlaid with its own; `proxy-rewrite`
+ * (`uri`, `regex_uri`, `headers.set`) and `traffic-split` (`weighted_upstreams`, by weight) are
+ * applied. The upstream is the route's, or its service's; the first node with a weight is used,
+ * with the Host header `pass_host` asks for. No route: 404 `{"error_msg":"404 Route Not Found"}`;
+ * an upstream that does not answer: 502.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import type { AdminServer } from './apisix-admin-server.js';
+
+type Json = Record<string, unknown>;
+
+export interface DataPlane {
+  readonly url: string;
+  /** Requests received, in order: `METHOD host path`. */
+  readonly requests: readonly string[];
+  /** Answers every request with this status (as a broken gateway would), until set to null. */
+  failWith(status: number | null): void;
+  close(): Promise<void>;
+}
+
+export interface UpstreamServer {
+  readonly host: string;
+  readonly port: number;
+  /** Requests received: method, path, Host header and headers. */
+  readonly requests: readonly { method: string; path: string; host: string; headers: Readonly<Record<string, string | string[] | undefined>> }[];
+  /** Answers with this status from now on (null: 200 again). */
+  failWith(status: number | null): void;
+  close(): Promise<void>;
+}
+
+/** An upstream that answers `{"upstream": name, "path": …, "host": …}` with 200, or the status it was told. */
+export async function startUpstream(name: string): Promise<UpstreamServer> {
+  const requests: { method: string; path: string; host: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  let failing: number | null = null;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', host: req.headers.host ?? '', headers: { ...req.headers } });
+    const status = failing ?? 200;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ upstream: name, path: req.url, host: req.headers.host, status }));
+  });
+  const port = await listen(server);
+  return {
+    host: '127.0.0.1',
+    port,
+    requests,
+    failWith: (status) => {
+      failing = status;
+    },
+    close: () => close(server),
+  };
+}
+
+/** A data plane routing by what `admin` holds. `random` picks traffic-split upstreams (default: always the first weight). */
+export async function startDataPlane(admin: AdminServer, options: { readonly random?: () => number } = {}): Promise<DataPlane> {
+  const requests: string[] = [];
+  let failing: number | null = null;
+  const random = options.random ?? (() => 0);
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => answer(res, 500, { error_msg: String(error) }));
+  });
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const target = new URL(req.url ?? '/', 'http://data-plane.invalid');
+    requests.push(`${method} ${host} ${target.pathname}`);
+    const body = await readAll(req);
+    if (failing !== null) return answer(res, failing, { error_msg: `${failing}` });
+    const route = matchRoute(admin, method, host, target.pathname);
+    if (route === null) return answer(res, 404, { error_msg: '404 Route Not Found' });
+    const service = typeof route.service_id === 'string' ? admin.objects('services').get(route.service_id) : undefined;
+    const plugins = { ...((service?.plugins as Json | undefined) ?? {}), ...((route.plugins as Json | undefined) ?? {}) };
+    let path = target.pathname;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+    const rewrite = plugins['proxy-rewrite'] as Json | undefined;
+    if (rewrite !== undefined) {
+      if (Array.isArray(rewrite.regex_uri)) {
+        const [pattern, replacement] = rewrite.regex_uri as [string, string];
+        const re = new RegExp(pattern);
+        if (re.test(path)) path = path.replace(re, replacement);
+      } else if (typeof rewrite.uri === 'string') path = rewrite.uri;
+      const set = (rewrite.headers as Json | undefined)?.set as Record<string, string> | undefined;
+      for (const [k, v] of Object.entries(set ?? {})) headers[k.toLowerCase()] = v;
+    }
+    const upstream = chooseUpstream(admin, route, service, plugins['traffic-split'] as Json | undefined, random);
+    const node = upstream === undefined ? undefined : firstNode(upstream);
+    if (upstream === undefined || node === undefined) return answer(res, 503, { error_msg: 'no upstream' });
+    const passHost = (upstream.pass_host as string | undefined) ?? 'pass';
+    const upstreamHost = passHost === 'node' ? `${node.host}:${node.port}` : passHost === 'rewrite' ? String(upstream.upstream_host) : (req.headers.host ?? host);
+    try {
+      const out = await request(`http://${node.host}:${node.port}${path}${target.search}`, {
+        method: method as 'GET',
+        headers: { ...headers, host: upstreamHost },
+        ...(body.length > 0 ? { body } : {}),
+      });
+      const text = await out.body.text();
+      res.writeHead(out.statusCode, { 'content-type': String(out.headers['content-type'] ?? 'text/plain') });
+      res.end(method === 'HEAD' ? undefined : text);
+    } catch {
+      answer(res, 502, { error_msg: '502 Bad Gateway' });
+    }
+  }
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    failWith: (status) => {
+      failing = status;
+    },
+    close: () => close(server),
+  };
+}
+
+function matchRoute(admin: AdminServer, method: string, host: string, path: string): Json | null {
+  const services = admin.objects('services');
+  const candidates: { route: Json; exact: boolean; length: number; priority: number }[] = [];
+  for (const route of admin.objects('routes').values()) {
+    if (route.status === 0) continue;
+    const service = typeof route.service_id === 'string' ? services.get(route.service_id) : undefined;
+    const hosts = (route.hosts as string[] | undefined) ?? (typeof route.host === 'string' ? [route.host] : undefined) ?? (service?.hosts as string[] | undefined) ?? [];
+    if (hosts.length > 0 && !hosts.some((h) => hostMatches(h.toLowerCase(), host))) continue;
+    const methods = route.methods as string[] | undefined;
+    if (methods !== undefined && !methods.includes(method)) continue;
+    const uris = (route.uris as string[] | undefined) ?? (typeof route.uri === 'string' ? [route.uri] : []);
+    for (const uri of uris) {
+      const exact = !uri.endsWith('*');
+      if (exact ? uri !== path : !path.startsWith(uri.slice(0, -1))) continue;
+      candidates.push({ route, exact, length: uri.length, priority: typeof route.priority === 'number' ? route.priority : 0 });
+    }
+  }
+  candidates.sort((a, b) => Number(b.exact) - Number(a.exact) || b.length - a.length || b.priority - a.priority);
+  return candidates[0]?.route ?? null;
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
+}
+
+function chooseUpstream(admin: AdminServer, route: Json, service: Json | undefined, split: Json | undefined, random: () => number): Json | undefined {
+  const upstreams = admin.objects('upstreams');
+  const own = (): Json | undefined => {
+    for (const holder of [route, service]) {
+      if (holder === undefined) continue;
+      if (typeof holder.upstream_id === 'string') return upstreams.get(holder.upstream_id);
+      if (holder.upstream !== undefined) return holder.upstream as Json;
+    }
+    return undefined;
+  };
+  const weighted = ((split?.rules as Json[] | undefined)?.[0]?.weighted_upstreams as Json[] | undefined) ?? [];
+  const total = weighted.reduce((n, w) => n + Number(w.weight ?? 0), 0);
+  if (total > 0) {
+    let pick = random() * total;
+    for (const w of weighted) {
+      pick -= Number(w.weight ?? 0);
+      if (pick < 0 || Number(w.weight ?? 0) === total) {
+        if (typeof w.upstream_id === 'string') return upstreams.get(w.upstream_id);
+        if (w.upstream !== undefined) return w.upstream as Json;
+        return own();
+      }
+    }
+  }
+  return own();
+}
+
+function firstNode(upstream: Json): { host: string; port: number } | undefined {
+  const nodes = upstream.nodes;
+  if (Array.isArray(nodes)) {
+    const n = (nodes as Json[]).find((x) => Number(x.weight ?? 1) > 0);
+    return n === undefined ? undefined : { host: String(n.host), port: Number(n.port ?? 80) };
+  }
+  for (const [address, weight] of Object.entries((nodes as Record<string, number> | undefined) ?? {})) {
+    if (weight > 0) {
+      const [h, p] = address.split(':');
+      return { host: h!, port: Number(p ?? 80) };
+    }
+  }
+  return undefined;
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readAll(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
