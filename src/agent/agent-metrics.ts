@@ -30,6 +30,11 @@ export function createAgentMetrics() {
     ),
     drifted: registry.gauge('tagway_target_drifted_objects', "Objects of the group that differ from the snapshot on the target (missing, changed, extra, or in the way), as of the target's last read."),
     targetFailures: registry.counter('tagway_target_failures_total', 'Target syncs or drift checks that failed (unreachable, refused, conflicting, not verified).'),
+    checksFailed: registry.info(
+      'tagway_group_checks_failed_info',
+      "A snapshot digest whose health checks failed and was taken back: the agent does not sync it again until the group's snapshot changes.",
+      ['group'],
+    ),
   };
 }
 

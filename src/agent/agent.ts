@@ -37,7 +37,9 @@ import { FleetLease } from '../sync/lease/fleet-lease.js';
 import { describeRun } from '../sync/lease/holder.js';
 import { acquireLocalLock, type LocalLock } from '../sync/lease/local-lock.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
-import { probeTarget, syncTarget } from '../sync/sync.js';
+import type { ProbeRuntime } from '../sync/checks/probe.js';
+import { checkBatch, rolloutChecks, type RolloutChecks } from '../sync/rollout.js';
+import { probeTarget, runTargetSync, type TargetSync } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import type { Target } from '../sync/targets/port.js';
 import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
@@ -74,6 +76,8 @@ export interface AgentOptions {
   readonly runtime?: Partial<Runtime>;
   /** Writes in flight per target within a phase. Default 16. */
   readonly concurrency?: number;
+  /** Waits and clock of health-check probes (tests make them take no time). */
+  readonly probeRuntime?: ProbeRuntime;
   /**
    * Take each group's compiled snapshot from `<snapshotDir>/<group>/snapshot.json` instead of
    * compiling (targets and trusted keys still come from the clone's group.yaml and tagway.yaml).
@@ -112,10 +116,12 @@ export interface TargetOutcome {
  * - `locked`: skipped this pass, not failed: another run (a manual `tagway sync`) holds the group's
  *   lock or a lease on one of its targets (`error` names it); the next pass tries again.
  * - `stopped`: a stop was requested before or during the group; `targets` holds those that ran.
+ * - `held`: the snapshot is one whose health checks failed before (`GroupState.checksFailedDigest`);
+ *   not synced again until it changes. Not ready, and no backoff: waiting is all there is to do.
  */
 export interface GroupOutcome {
   readonly group: string;
-  readonly outcome: 'in-sync' | 'synced' | 'failed' | 'backing-off' | 'locked' | 'stopped';
+  readonly outcome: 'in-sync' | 'synced' | 'failed' | 'backing-off' | 'locked' | 'stopped' | 'held';
   readonly ok: boolean;
   /** The digest HEAD compiles to; null when it did not compile (or was not compiled). */
   readonly digest: string | null;
@@ -147,6 +153,11 @@ export interface GroupState {
   /** Epoch ms before which the group is not attempted; 0 when it is not backing off. */
   readonly retryAt: number;
   readonly lastSuccessAt: number | null;
+  /**
+   * A digest whose health checks failed (and that was taken back): not synced again until the
+   * group's snapshot changes, so a broken change does not flap in and out every pass.
+   */
+  readonly checksFailedDigest: string | null;
 }
 
 export interface Health {
@@ -177,7 +188,7 @@ export class Agent {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.log = options.logger;
     for (const group of options.groups) {
-      this.states.set(group, { group, syncedDigest: null, consecutiveFailures: 0, retryAt: 0, lastSuccessAt: null });
+      this.states.set(group, { group, syncedDigest: null, consecutiveFailures: 0, retryAt: 0, lastSuccessAt: null, checksFailedDigest: null });
       this.metrics.groupFailures.touch({ group });
       this.metrics.consecutiveFailures.set({ group }, 0);
       for (const reason of ['startup', 'new-digest', 'drift'] as const) this.metrics.syncs.touch({ group, reason });
@@ -327,8 +338,20 @@ export class Agent {
       return this.fail(group, { error: `group ${group} has no targets`, digest: snapshot.digest, cause: new UserError(`group ${group} has no targets`, `Add a targets: list to ${fleet.file}.`), log: 'cannot sync' });
     }
 
+    if (state.checksFailedDigest !== null && state.checksFailedDigest !== snapshot.digest) {
+      this.log.info('the snapshot changed since its health checks failed; syncing it', { group, failed: state.checksFailedDigest, digest: snapshot.digest });
+      state.checksFailedDigest = null;
+      this.metrics.checksFailed.remove({ group });
+    }
+    if (state.checksFailedDigest === snapshot.digest) {
+      this.log.debug('held: this snapshot failed its health checks; waiting for a change', { group, digest: snapshot.digest });
+      return { group, outcome: 'held', ok: false, digest: snapshot.digest, reason: null, targets: [], error: `snapshot ${snapshot.digest} failed its health checks and was taken back; it is not synced again until the group's snapshot changes` };
+    }
+
     let targets: Target[];
+    let checks: RolloutChecks | null;
     try {
+      checks = rolloutChecks(group, fleet.targets, { probes: fleet.probes, env: this.options.env, rollout: fleet.rollout, ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}) });
       targets = createTargets(fleet.targets, {
         env: this.options.env,
         root: loaded.root,
@@ -369,7 +392,7 @@ export class Agent {
       } else {
         reason = state.syncedDigest === null ? 'startup' : 'new-digest';
       }
-      return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, reason, stop);
+      return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, checks, reason, stop);
     } finally {
       await closeTargets(targets);
     }
@@ -386,6 +409,7 @@ export class Agent {
     snapshot: Snapshot,
     targets: readonly Target[],
     batchSize: number,
+    checks: RolloutChecks | null,
     reason: SyncReason,
     stop: AbortSignal | undefined,
   ): Promise<GroupOutcome> {
@@ -402,7 +426,7 @@ export class Agent {
       return { group, outcome: 'locked', ok: true, digest: snapshot.digest, reason, targets: [], error: error.message };
     }
     try {
-      return await this.sync(group, snapshot, lease, batchSize, reason, stop);
+      return await this.sync(group, snapshot, lease, batchSize, checks, reason, stop);
     } finally {
       await lease.release();
       lock.release();
@@ -411,15 +435,18 @@ export class Agent {
 
   /**
    * Syncs the targets batch by batch (as `rolloutTargets` does: a batch with a target that does
-   * not end on the snapshot halts the rollout), checking `stop` between batches, then proves the
-   * targets reported on the snapshot still hold it (`FleetLease.prove`). Targets after a halt are
-   * read, not written, to report what they run; after a stop they are left alone.
+   * not end on the snapshot, or that fails its health checks, halts the rollout; a failed check
+   * takes the batch back and holds the digest, see `GroupState.checksFailedDigest`), checking
+   * `stop` between batches, then proves the targets reported on the snapshot still hold it
+   * (`FleetLease.prove`). Targets after a halt are read, not written, to report what they run;
+   * after a stop they are left alone.
    */
   private async sync(
     group: string,
     snapshot: Snapshot,
     lease: FleetLease,
     batchSize: number,
+    checks: RolloutChecks | null,
     reason: SyncReason,
     stop: AbortSignal | undefined,
   ): Promise<GroupOutcome> {
@@ -429,6 +456,7 @@ export class Agent {
     const targets = lease.targets;
     const outcomes: TargetOutcome[] = [];
     const synced: TargetReport[] = [];
+    const written: { target: Target; run: TargetSync }[] = [];
     let next = 0;
     let halted = false;
     while (next < targets.length && !halted) {
@@ -438,10 +466,30 @@ export class Agent {
       }
       const batch = targets.slice(next, next + size);
       next += batch.length;
-      const reports = await Promise.all(batch.map((t) => syncTarget(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
+      const runs = await Promise.all(batch.map((t) => runTargetSync(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
+      let reports = runs.map((r) => r.report);
+      halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');
+      if (!halted && checks !== null) {
+        // The reports of every target a failed check may take back: this batch's and the earlier ones'.
+        const checked = new Map<Target, TargetReport>([...written.map((w) => [w.target, synced.find((r) => r.target === w.target.name)!] as const), ...batch.map((t, i) => [t, reports[i]!] as const)]);
+        const failed = await checkBatch(checks, batch, runs, written, checked, stop);
+        reports = batch.map((t) => checked.get(t)!);
+        if (failed !== null) {
+          halted = true;
+          this.holdFailedChecks(group, snapshot.digest, failed);
+          // Earlier batches taken back too (restore_on_check_failure: all): record what they run now.
+          for (const w of written) {
+            const at = synced.findIndex((r) => r.target === w.target.name);
+            const report = checked.get(w.target)!;
+            if (report === synced[at]) continue;
+            synced[at] = report;
+            outcomes[at] = this.recordSync(group, report);
+          }
+        }
+      }
+      batch.forEach((t, i) => written.push({ target: t, run: runs[i]! }));
       for (const report of reports) outcomes.push(this.recordSync(group, report));
       synced.push(...reports);
-      halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');
     }
     const proven = await lease.prove(snapshot, synced);
     proven.forEach((report, i) => {
@@ -465,6 +513,13 @@ export class Agent {
     }
     this.succeed(group, snapshot.digest);
     return { group, outcome: 'synced', ok: true, digest: snapshot.digest, reason, targets: outcomes, error: null };
+  }
+
+  /** Holds a digest whose health checks failed: not synced again until the group's snapshot changes. */
+  private holdFailedChecks(group: string, digest: string, failed: { readonly failed: readonly string[]; readonly restored: readonly string[] }): void {
+    this.state(group).checksFailedDigest = digest;
+    this.metrics.checksFailed.set({ group, digest });
+    this.log.error('health checks failed; the batch was taken back, and this snapshot is held until it changes', { group, digest, failed: failed.failed, restored: failed.restored });
   }
 
   private recordSync(group: string, report: TargetReport): TargetOutcome {

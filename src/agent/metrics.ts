@@ -113,6 +113,12 @@ export class Info extends Family {
     }
     this.entry(labels).value = 1;
   }
+  /** Drops the series with these identity labels. */
+  remove(identity: Labels): void {
+    for (const [key, s] of this.series) {
+      if (this.identity.every((k) => s.labels[k] === identity[k])) this.series.delete(key);
+    }
+  }
   /** The labels of the series with these identity labels. */
   get(identity: Labels): Labels | undefined {
     for (const s of this.series.values()) if (this.identity.every((k) => s.labels[k] === identity[k])) return s.labels;

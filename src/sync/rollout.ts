@@ -172,7 +172,7 @@ export async function rolloutTargets(
  * `checks-failed` error; returns the targets that failed and those taken back, or null when all
  * passed.
  */
-async function checkBatch(
+export async function checkBatch(
   checks: RolloutChecks,
   members: readonly Target[],
   runs: readonly TargetSync[],
@@ -274,7 +274,7 @@ export async function syncGroup(
 }
 
 /** The rollout's checks from the group's probes: each probe sent to each target's `proxy_url`, all at once. Null without probes. */
-function rolloutChecks(group: string, specs: readonly TargetSpec[], options: SyncGroupOptions): RolloutChecks | null {
+export function rolloutChecks(group: string, specs: readonly TargetSpec[], options: Pick<SyncGroupOptions, 'probes' | 'env' | 'rollout' | 'probeRuntime'>): RolloutChecks | null {
   if (options.probes === undefined || options.probes.length === 0) return null;
   const probes = options.probes.map((p) => readyProbe(p, options.env, group));
   const proxies = new Map<string, string>();

@@ -1,0 +1,87 @@
+/**
+ * The agent's own syncs are gated on the group's health checks like `tagway sync`: a batch that
+ * fails them is taken back, and the digest is held (not synced again, no flapping) until the
+ * group's snapshot changes.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent } from '../src/agent/agent.js';
+import { createLogger } from '../src/agent/log.js';
+import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
+import { FLEET_KEYS, manualClock, parseLogLines, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
+import { isLeaseRequest } from './support/apisix-admin-server.js';
+import { startDataPlane, startUpstream, type DataPlane, type UpstreamServer } from './support/data-plane.js';
+
+let world: AgentWorld;
+let upstream: UpstreamServer;
+let planes: DataPlane[];
+
+function group(): string {
+  const targets = world.fleet
+    .map((g, i) => `  - name: eu-${i + 1}\n    kind: apisix\n    admin_url: ${g.url}\n    admin_key: env:TAGWAY_AGENT_EU${i + 1}_KEY\n    proxy_url: ${planes[i]!.url}\n`)
+    .join('');
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}rollout:\n  batch_size: 1\nchecks:\n  probes:\n    - name: list-pets\n      path: /pets\n      host: petstore.staging.example.com\n      status: [200]\n      failures: 2\n      interval: 0\n`;
+}
+
+function overlay(extra = ''): string {
+  return `hosts:\n  - petstore.staging.example.com\n${extra}upstream:\n  nodes:\n    - host: ${upstream.host}\n      port: ${upstream.port}\n`;
+}
+
+beforeEach(async () => {
+  world = await startAgentWorld({ targets: 2 });
+  upstream = await startUpstream('pets');
+  planes = await Promise.all(world.fleet.map((g) => startDataPlane(g)));
+  world.publish({ 'gateway-groups/staging/group.yaml': group(), 'gateway-groups/staging/services/petstore.yaml': overlay() }, 'staging: health checks');
+});
+afterEach(async () => {
+  await Promise.all([world.close(), upstream.close(), ...planes.map((p) => p.close())]);
+});
+
+describe('the agent with health checks', () => {
+  it('takes back a batch that fails them, holds that digest without retrying, and syncs the next one', async () => {
+    const clock = manualClock();
+    let out = '';
+    const agent = new Agent({
+      dir: world.clone,
+      groups: ['staging'],
+      intervalMs: 10_000,
+      pull: true,
+      env: FLEET_KEYS,
+      logger: createLogger({ write: (line) => (out += line), clock, level: 'debug' }),
+      clock,
+      runtime: { sleep: async () => undefined },
+      probeRuntime: { sleep: async () => undefined, now: () => clock.now() },
+      loadGroup: loadGroupSnapshot,
+    });
+    const writes = () => world.fleet.map((g) => g.requests.filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).length);
+
+    const first = await agent.reconcile();
+    expect(first.groups[0]).toMatchObject({ outcome: 'synced', ok: true });
+
+    world.publish({ 'gateway-groups/staging/services/petstore.yaml': overlay('path_prefix: /v2\n') }, 'staging: petstore under /v2');
+    const broken = await agent.reconcile();
+    const failed = broken.groups[0]!;
+    expect(failed).toMatchObject({ outcome: 'failed', ok: false });
+    expect(failed.targets.map((t) => [t.target, t.status, t.error?.code ?? null, t.runs.state])).toEqual([
+      ['eu-1', 'failed', 'checks-failed', 'previous'],
+      ['eu-2', 'skipped', null, 'previous'],
+    ]);
+    expect(world.fleet.map((g) => g.objects('routes').get('petstore.list-pets')?.uris)).toEqual([['/pets'], ['/pets']]);
+    expect(agent.metrics.registry.render()).toContain(`tagway_group_checks_failed_info{group="staging",digest="${failed.digest}"} 1`);
+    expect(parseLogLines(out)).toContainEqual(expect.objectContaining({ msg: 'health checks failed; the batch was taken back, and this snapshot is held until it changes', failed: ['eu-1'], restored: ['eu-1'] }));
+
+    // Past the backoff: the same digest is held, not synced again.
+    const before = writes();
+    clock.advance(10 * 60_000);
+    const held = await agent.reconcile();
+    expect(held.groups[0]).toMatchObject({ outcome: 'held', ok: false, digest: failed.digest });
+    expect(agent.health()).toMatchObject({ ready: false, reason: expect.stringContaining('staging held') });
+    expect(writes()).toEqual(before);
+
+    // A fix is a new digest: synced, and the hold is gone.
+    world.publish({ 'gateway-groups/staging/services/petstore.yaml': overlay() }, 'staging: petstore back at /');
+    clock.advance(10 * 60_000);
+    const fixed = await agent.reconcile();
+    expect(fixed.groups[0]).toMatchObject({ outcome: expect.stringMatching(/^(synced|in-sync)$/), ok: true });
+    expect(agent.metrics.registry.render()).not.toContain('tagway_group_checks_failed_info{');
+  });
+});
