@@ -95,6 +95,44 @@ describe('writeFilesAtomically', () => {
   });
 });
 
+describe('writeFilesAtomically, durability', () => {
+  it('fsyncs every file before it renames it into place', async () => {
+    const dir = tempDir();
+    const events: string[] = [];
+    const paths = new Map<unknown, string>();
+    const open = fsp.open.bind(fsp);
+    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await open(...args);
+      paths.set(handle, String(args[0]));
+      return handle;
+    });
+    const probe = await open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const sync = proto.sync;
+    vi.spyOn(proto, 'sync').mockImplementation(async function (this: unknown) {
+      events.push(`sync ${paths.get(this) ?? '?'}`);
+      return sync.call(this);
+    });
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      events.push(`rename ${String(from)}`);
+      return rename(from, to);
+    });
+
+    const files = ['a.json', 'b/c.yaml', 'd.sig'].map((f) => path.join(dir, f));
+    expect(await writeFilesAtomically(files.map((f) => ({ path: f, content: `content of ${f}` })))).toEqual(files);
+    const renames = events.filter((e) => e.startsWith('rename '));
+    expect(renames).toHaveLength(files.length);
+    for (const r of renames) {
+      const tmp = r.slice('rename '.length);
+      const synced = events.indexOf(`sync ${tmp}`);
+      expect(synced, `${tmp} fsynced`).toBeGreaterThanOrEqual(0);
+      expect(synced, `${tmp} fsynced before its rename`).toBeLessThan(events.indexOf(r));
+    }
+  });
+});
+
 describe('writeFilesAtomically, a rename that fails part-way', () => {
   /** Two files that exist and one that does not; the `failAt`th rename fails. */
   async function failingRename(failAt: number): Promise<{ dir: string; files: string[] }> {
