@@ -3,6 +3,8 @@
  * http-backend, the agent's clone of it, and Admin API test servers as the staging fleet. A manual
  * clock makes intervals and backoffs instant; nothing here waits for wall-clock time.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions, type GroupOutcome, type ReconcileReport } from '../src/agent/agent.js';
 import { createLogger } from '../src/agent/log.js';
@@ -292,6 +294,22 @@ describe('tagway agent, following a remote over HTTP, with one gateway', () => {
     const line = logs().find((l) => l['msg'] === 'cannot sync');
     expect(line).toMatchObject({ level: 'error', group: 'staging' });
     expect(String(line?.['error'])).toContain('TAGWAY_AGENT_EU1_KEY');
+  });
+
+  it('deploys the committed state, never an uncommitted edit of its clone', async () => {
+    const overlay = path.join(world.clone, 'gateway-groups/staging/services/petstore.yaml');
+    const committed = fs.readFileSync(overlay, 'utf8');
+    expect(committed).toContain('host: 10.10.1.11');
+    fs.writeFileSync(overlay, committed.replace('host: 10.10.1.11', 'host: 10.10.1.99'));
+    const { agent } = newAgent(world, { pull: false });
+
+    expect(only(await agent.reconcile())).toMatchObject({ outcome: 'synced', ok: true });
+    const nodes = world.fleet[0]!.objects('upstreams').get('petstore')?.['nodes'];
+    expect(nodes).toEqual([{ host: '10.10.1.11', port: 8080, weight: 1 }]);
+    expect(JSON.stringify([...world.fleet[0]!.objects('upstreams').values()])).not.toContain('10.10.1.99');
+    // The edit is not a change to the fleet either: the next pass finds the gateway in sync.
+    expect(only(await agent.reconcile())).toMatchObject({ outcome: 'in-sync' });
+    expect(fs.readFileSync(overlay, 'utf8')).toContain('host: 10.10.1.99');
   });
 
   it('a failing pull is counted and makes the agent unready, while drift is still repaired', async () => {

@@ -3,13 +3,15 @@
  * already hold their content left alone.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fileIdentity, writeAll, writeFilesAtomically, writeFilesAtomicallyNoting } from '../src/core/atomic-write.js';
 
 const dirs: string[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -90,6 +92,95 @@ describe('writeFilesAtomically', () => {
     fs.writeFileSync(`${a}.other`, 'NEW');
     fs.renameSync(`${a}.other`, a);
     expect(identities.get(a)).not.toBe(fileIdentity(fs.statSync(a, { bigint: true })));
+  });
+});
+
+describe('writeFilesAtomically, durability', () => {
+  it('fsyncs every file before it renames it into place', async () => {
+    const dir = tempDir();
+    const events: string[] = [];
+    const paths = new Map<unknown, string>();
+    const open = fsp.open.bind(fsp);
+    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await open(...args);
+      paths.set(handle, String(args[0]));
+      return handle;
+    });
+    const probe = await open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const sync = proto.sync;
+    vi.spyOn(proto, 'sync').mockImplementation(async function (this: unknown) {
+      events.push(`sync ${paths.get(this) ?? '?'}`);
+      return sync.call(this);
+    });
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      events.push(`rename ${String(from)}`);
+      return rename(from, to);
+    });
+
+    const files = ['a.json', 'b/c.yaml', 'd.sig'].map((f) => path.join(dir, f));
+    expect(await writeFilesAtomically(files.map((f) => ({ path: f, content: `content of ${f}` })))).toEqual(files);
+    const renames = events.filter((e) => e.startsWith('rename '));
+    expect(renames).toHaveLength(files.length);
+    for (const r of renames) {
+      const tmp = r.slice('rename '.length);
+      const synced = events.indexOf(`sync ${tmp}`);
+      expect(synced, `${tmp} fsynced`).toBeGreaterThanOrEqual(0);
+      expect(synced, `${tmp} fsynced before its rename`).toBeLessThan(events.indexOf(r));
+    }
+  });
+});
+
+describe('writeFilesAtomically, a rename that fails part-way', () => {
+  /** Two files that exist and one that does not; the `failAt`th rename fails. */
+  async function failingRename(failAt: number): Promise<{ dir: string; files: string[] }> {
+    const dir = tempDir();
+    const files = [path.join(dir, 'one.json'), path.join(dir, 'sub', 'two.yaml'), path.join(dir, 'three.sig')];
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(files[0]!, 'old one');
+    fs.writeFileSync(files[1]!, 'old two');
+    const rename = fsp.rename.bind(fsp);
+    let renames = 0;
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      // Only the renames into place count: the undo's renames go through.
+      if (String(from).endsWith('.tmp') && ++renames === failAt) throw Object.assign(new Error('injected rename failure'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    await expect(writeFilesAtomically(files.map((f, i) => ({ path: f, content: `new ${i}` })))).rejects.toMatchObject({ code: 'EIO', message: 'injected rename failure' });
+    expect(renames).toBe(failAt);
+    return { dir, files };
+  }
+
+  function expectOldState(dir: string, files: readonly string[]): void {
+    expect(fs.readFileSync(files[0]!, 'utf8')).toBe('old one');
+    expect(fs.readFileSync(files[1]!, 'utf8')).toBe('old two');
+    expect(fs.existsSync(files[2]!)).toBe(false);
+    // No temporary file and no old content left aside.
+    expect(fs.readdirSync(dir).sort()).toEqual(['one.json', 'sub']);
+    expect(fs.readdirSync(path.join(dir, 'sub'))).toEqual(['two.yaml']);
+  }
+
+  for (const failAt of [1, 2, 3]) {
+    it(`puts back the files already renamed when rename ${failAt} of 3 fails`, async () => {
+      const { dir, files } = await failingRename(failAt);
+      expectOldState(dir, files);
+    });
+  }
+
+  it('puts them back from a copy where the file system refuses hard links', async () => {
+    vi.spyOn(fsp, 'link').mockRejectedValue(Object.assign(new Error('links not supported'), { code: 'EPERM' }));
+    const { dir, files } = await failingRename(3);
+    expectOldState(dir, files);
+  });
+
+  it('leaves no old content aside after a complete write', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a'), 'old');
+    expect(await writeFilesAtomically([{ path: path.join(dir, 'a'), content: 'new' }, { path: path.join(dir, 'b'), content: 'b' }])).toHaveLength(2);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a', 'b']);
+    expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('new');
   });
 });
 

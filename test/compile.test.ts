@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { compile } from '../src/compile/compile.js';
 import { configDigest, renderSnapshotJson, renderSnapshotStandalone } from '../src/compile/snapshot.js';
 import { loadCompileInput } from '../src/incremental/input.js';
@@ -42,6 +43,71 @@ describe('compile on the bundled example', () => {
       const files = result.files!.get(s.group)!;
       golden(`${s.group}/snapshot.json`, renderSnapshotJson(files));
       golden(`${s.group}/apisix.yaml`, renderSnapshotStandalone(files));
+    }
+  });
+
+  it('compiles what the example inputs say, checked without the golden files', async () => {
+    const { input } = await loadCompileInput({ cwd: repo.dir });
+    const first = compile(input);
+    const second = compile((await loadCompileInput({ cwd: repo.dir })).input);
+    expect(first.diagnostics).toEqual([]);
+    type Node = { host: string; port: number; weight?: number };
+    type Route = { name: string; uris: string[] };
+    type Template = { hosts?: string[]; path_prefix?: string; routes: Route[] };
+    type Overlay = { hosts?: string[]; path_prefix?: string; upstream?: { nodes?: Node[]; discovery?: { type: string; service_name: string } }; canary?: { weight: number; nodes: Node[] } };
+    const withWeights = (nodes: readonly Node[]) => nodes.map((n) => ({ host: n.host, port: n.port, weight: n.weight ?? 1 }));
+
+    for (const snapshot of first.snapshots) {
+      const group = snapshot.group;
+      expect(second.snapshots.find((s) => s.group === group)?.digest, `${group}: digest of a second compile`).toBe(snapshot.digest);
+      const published = parseYaml(repo.read(`gateway-groups/${group}/group.yaml`)).published as Record<string, string>;
+      const { upstreams, services, routes } = snapshot.apisix;
+      expect(services.map((s) => s.id)).toEqual(Object.keys(published).sort());
+
+      for (const [name, pin] of Object.entries(published)) {
+        // An exact pin is the version; a range is the highest matching tag, by git's version sort.
+        const version = /^\d+\.\d+\.\d+$/.test(pin) ? pin : repo.git('tag', '--list', `${name}/v${pin.replace(/^\^(\d+).*$/, '$1')}.*`, '--sort=-v:refname').split('\n')[0]!.slice(`${name}/v`.length);
+        const template = parseYaml(repo.git('show', `${name}/v${version}:services/${name}/service.yaml`)) as Template;
+        const overlay = (parseYaml(repo.read(`gateway-groups/${group}/services/${name}.yaml`)) ?? {}) as Overlay;
+        const owned = { 'managed-by': 'tagway', 'tagway.group': group, 'tagway.service': name };
+        const where = `${group}/${name}`;
+
+        const service = services.find((s) => s.id === name)!;
+        expect(service.labels, where).toMatchObject({ ...owned, 'tagway.version': version });
+        expect(service['hosts'], where).toEqual(overlay.hosts ?? template.hosts);
+
+        const prefix = overlay.path_prefix ?? template.path_prefix ?? '';
+        const ours = routes.filter((r) => r.labels?.['tagway.service'] === name);
+        expect(ours.map((r) => r.id).sort(), where).toEqual(template.routes.map((r) => `${name}.${r.name}`).sort());
+        for (const route of template.routes) {
+          const emitted = ours.find((r) => r.id === `${name}.${route.name}`)!;
+          expect(emitted['uris'], `${where}.${route.name}`).toEqual(route.uris.map((u) => `${prefix}${u}`));
+          expect(emitted['service_id']).toBe(name);
+        }
+
+        const upstream = upstreams.find((u) => u.id === name)!;
+        expect(service['upstream_id']).toBe(name);
+        if (overlay.upstream?.discovery !== undefined) {
+          expect(upstream, where).toMatchObject({ discovery_type: overlay.upstream.discovery.type, service_name: overlay.upstream.discovery.service_name });
+          expect(upstream['nodes'], where).toBeUndefined();
+        } else {
+          expect(upstream['nodes'], where).toEqual(withWeights(overlay.upstream!.nodes!));
+        }
+        const canary = upstreams.find((u) => u.id === `${name}.canary`);
+        if (overlay.canary === undefined) {
+          expect(canary, where).toBeUndefined();
+        } else {
+          expect(canary?.['nodes'], where).toEqual(withWeights(overlay.canary.nodes));
+          expect(service['plugins'], where).toMatchObject({ 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: `${name}.canary`, weight: overlay.canary.weight }, { weight: 100 - overlay.canary.weight }] }] } });
+        }
+        // The version is on the APISIX service only, so a new version rewrites no other object.
+        for (const object of [upstream, ...(canary === undefined ? [] : [canary]), ...ours]) {
+          expect(object.labels, `${where}: ${object.id}`).toMatchObject(owned);
+          expect(object.labels, `${where}: ${object.id}`).not.toHaveProperty(['tagway.version']);
+        }
+      }
+      expect(upstreams).toHaveLength(Object.keys(published).length + upstreams.filter((u) => u.id.endsWith('.canary')).length);
+      expect(routes.every((r) => Object.keys(published).includes(String(r.labels?.['tagway.service'])))).toBe(true);
     }
   });
 

@@ -1,14 +1,15 @@
 /**
  * Secrets never echoed: a literal key written into group.yaml is refused without being shown in
  * any command or format (code frames, JSON, annotations, markdown), nor kept in any file tagway
- * writes; and a gateway's error text never carries a key of the fleet. Runs the built CLI
+ * writes; a gateway's error text never carries a key of the fleet; and a plugin's secret value,
+ * in the config or on a target, shows masked in plans and drift reports. Runs the built CLI
  * (`npm test` builds first).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { expectCleanFiles, expectCleanRun, expectFinding, FINDINGS_RUNS, runTagway } from './support/canary.js';
-import { makeExampleRepo } from './support/example-repo.js';
+import { exampleFiles, makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 
 const ID = randomBytes(6).toString('hex');
@@ -124,5 +125,64 @@ describe("gateway error texts that echo a key of the fleet", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`environment variable TAGWAY_CANARY_B_${ID} (from admin_key: env:TAGWAY_CANARY_B_${ID}) is only white space`);
     expect(a.requests.length + b.requests.length).toBe(0);
+  });
+});
+
+describe('secret values of plugins in sync --dry-run and in live drift reports', () => {
+  // orders' service carries a secret header in its template; the target holds another value.
+  const IN_CONFIG = `canary-config-${ID}`;
+  const ON_TARGET = `canary-target-${ID}`;
+  const FORBIDDEN = [IN_CONFIG, ON_TARGET];
+  const TARGET_FILE = 'out/staging/apisix.yaml';
+  let repo: TempRepo;
+
+  beforeAll(async () => {
+    const orders = exampleFiles()['services/orders/service.yaml']!;
+    const plugins = '\nplugins:\n  key-auth: {}\n';
+    expect(orders).toContain(plugins);
+    repo = makeExampleRepo({
+      'services/orders/service.yaml': orders.replace(plugins, `${plugins}  proxy-rewrite:\n    headers:\n      set:\n        X-Api-Key: ${IN_CONFIG}\n`),
+    });
+  });
+  afterAll(() => repo.cleanup());
+
+  /** Runs tagway and checks that it printed neither canary; returns what it printed. */
+  async function clean(args: readonly string[], code: number): Promise<string> {
+    const run = await runTagway(args, repo.dir);
+    expectCleanRun(run, args.join(' '), FORBIDDEN);
+    expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(code);
+    return run.stdout;
+  }
+
+  it('sync --dry-run on an empty target masks the secret of the object it would create', async () => {
+    const json = JSON.parse(await clean(['sync', '--group', 'staging', '--dry-run', '--format', 'json'], 0)) as { targets: Array<{ plan: { steps: Array<{ op: string; id: string; after?: { plugins?: Record<string, { headers: { set: Record<string, string> } }> } }> } }> };
+    const create = json.targets[0]?.plan.steps.find((s) => s.op === 'create' && s.id === 'orders' && s.after?.plugins !== undefined);
+    expect(create?.after?.plugins?.['proxy-rewrite']?.headers.set['X-Api-Key']).toBe('<masked>');
+    await clean(['sync', '--group', 'staging', '--dry-run'], 0);
+  });
+
+  it('sync --dry-run, status --live and diff --live mask the value the target holds and the one it would get', async () => {
+    await clean(['sync', '--group', 'staging'], 0);
+    const file = repo.read(TARGET_FILE);
+    expect(file).toContain(IN_CONFIG);
+    repo.write(TARGET_FILE, file.replace(IN_CONFIG, ON_TARGET));
+    const FIELD = '/plugins/proxy-rewrite/headers/set/X-Api-Key';
+
+    const plan = JSON.parse(await clean(['sync', '--group', 'staging', '--dry-run', '--format', 'json'], 0)) as { targets: Array<{ plan: { steps: Array<Record<string, unknown>> } }> };
+    const steps = plan.targets[0]?.plan.steps ?? [];
+    expect(steps).toMatchObject([{ op: 'update', changes: [{ path: FIELD, op: 'replace', before: '<masked>', after: '<masked, changed>' }] }]);
+    expect(steps[0]).toMatchObject({ before: { plugins: { 'proxy-rewrite': { headers: { set: { 'X-Api-Key': '<masked>' } } } } }, after: { plugins: { 'proxy-rewrite': { headers: { set: { 'X-Api-Key': '<masked, changed>' } } } } } });
+    expect(await clean(['sync', '--group', 'staging', '--dry-run'], 0)).toContain(`${FIELD}: "<masked>" → "<masked, changed>"`);
+
+    const status = await clean(['status', '--live', '--group', 'staging', '--format', 'json'], 1);
+    expect(status).toContain(`"path": "${FIELD}"`);
+    expect(status).toContain('"before": "<masked>"');
+    expect(status).toContain('"after": "<masked, changed>"');
+    expect(await clean(['status', '--live', '--group', 'staging'], 1)).toContain(`${FIELD}: target "<masked>"; snapshot "<masked, changed>"`);
+
+    const diff = await clean(['diff', '--live', '--group', 'staging', '--format', 'json'], 1);
+    expect(diff).toContain('<masked>');
+    expect(diff).toContain('<masked, changed>');
+    expect(await clean(['diff', '--live', '--group', 'staging'], 1)).toContain('<masked');
   });
 });

@@ -357,6 +357,62 @@ describe('sync to an apisix gateway', () => {
   });
 });
 
+describe('the restore after a sync fails mid-way', () => {
+  // v1 runs; v2 moves petstore's upstream to new nodes and adds a route. The upstream is written
+  // (the first phase), then the gateway rejects the new route, so the run restores the upstream.
+  const v1 = snapshotOf(petstore, orders);
+  const v2 = snapshotOf({ ...petstore, nodes: '10.0.0.2', routes: { ...petstore.routes, search: { uri: '/pets/search' } } }, orders);
+  const UPSTREAM = '/apisix/admin/upstreams/petstore';
+  const OLD_NODES = [{ host: '10.0.0.1', port: 8080, weight: 1 }];
+  const NEW_NODES = [{ host: '10.0.0.2', port: 8080, weight: 1 }];
+
+  /** Syncs v1, arms the rejected route and `undoFault` for the undo's PUT of the upstream, and syncs v2. */
+  async function failMidway(undoFault?: Parameters<AdminServer['faults']['add']>[0]['action'], times = 1): Promise<{ report: TargetReport; before: ReturnType<typeof storedConfig> }> {
+    await syncOk(v1);
+    const before = storedConfig();
+    server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.search', times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration' } } });
+    if (undoFault !== undefined) {
+      // The run's own write of the upstream goes through; the undo's meets the fault.
+      server.faults.add({ method: 'PUT', path: UPSTREAM, action: { kind: 'delay', ms: 0 } });
+      server.faults.add({ method: 'PUT', path: UPSTREAM, times, action: undoFault });
+    }
+    const report = await syncTarget(v2, gateway());
+    server.faults.clear();
+    expect(report).toMatchObject({ status: 'failed', writes: 1, error: { code: 'rejected', request: { method: 'PUT', path: '/apisix/admin/routes/petstore.search' } } });
+    return { report, before };
+  }
+
+  it('succeeds and is verified: the gateway holds the old state, and the report says so', async () => {
+    const { report, before } = await failMidway();
+    expect(report).toMatchObject({
+      runs: { state: 'previous', services: [{ name: 'orders', version: '1.0.0' }, { name: 'petstore', version: '1.0.0' }] },
+      restore: { attempted: true, ok: true, failures: [], verified: true },
+    });
+    expect(storedConfig()).toEqual(before);
+    expect(server.objects('upstreams').get('petstore')?.nodes).toEqual(OLD_NODES);
+  });
+
+  it('fails when an undo write fails: not ok, the failed request listed, not verified, runs unknown', async () => {
+    const { report } = await failMidway({ kind: 'status', status: 400, body: { error_msg: 'etcd is read-only' } }, Infinity);
+    expect(report.restore).toEqual({
+      attempted: true,
+      ok: false,
+      failures: [{ request: { method: 'PUT', path: UPSTREAM, status: 400, attempts: 1 }, message: expect.stringContaining('etcd is read-only') }],
+      verified: false,
+    });
+    expect(report.runs).toEqual({ state: 'unknown', digest: null, services: [] });
+    expect(server.objects('upstreams').get('petstore')?.nodes).toEqual(NEW_NODES);
+  });
+
+  it('is not verified when every undo write was acknowledged but the gateway does not hold the old state', async () => {
+    // Answered as a successful PUT, never handled: the upstream keeps the run's new nodes.
+    const { report } = await failMidway({ kind: 'status', status: 200, body: { key: '/apisix/upstreams/petstore', value: {} } });
+    expect(report.restore).toEqual({ attempted: true, ok: true, failures: [], verified: false });
+    expect(report.runs).toEqual({ state: 'unknown', digest: null, services: [] });
+    expect(server.objects('upstreams').get('petstore')?.nodes).toEqual(NEW_NODES);
+  });
+});
+
 describe('drift of an apisix gateway', () => {
   it('is in sync after a sync, and drifted (objects and fields) after a change by hand', async () => {
     const snapshot = snapshotOf(petstore, orders);

@@ -471,6 +471,45 @@ describe('the sync command', () => {
     expectNoKey(run.stdout, run.stderr);
   });
 
+  it('exit 1 when the restore fails: the text and the JSON say restored NO, with each failed undo request', async () => {
+    // Every route is rejected, so the run takes back the upstreams and services it created; the
+    // gateway rejects the deletes of the upstreams.
+    const rejectRoutes = (): void => {
+      eu2.faults.add({ method: 'PUT', path: '/apisix/admin/routes/', times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration' } } });
+      eu2.faults.add({ method: 'DELETE', path: /^\/apisix\/admin\/upstreams\/(?!tagway-)/, times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: 'etcd is read-only' } } });
+    };
+    rejectRoutes();
+    const text = await tagway(['sync', '--group', 'staging', '--target', 'eu-2'], repo.dir, env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/eu-2\s+apisix\s+failed/);
+    expect(text.stdout).toMatch(/restored: NO; \d+ undo requests? failed:/);
+    expect(text.stdout).toMatch(/DELETE \/apisix\/admin\/upstreams\/petstore → 400: .*etcd is read-only/);
+    expect(text.stdout).not.toContain('restored: yes');
+
+    resetFleet(eu1, eu2, repo);
+    rejectRoutes();
+    const json = await tagway(['sync', '--group', 'staging', '--target', 'eu-2', '--format', 'json'], repo.dir, env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as RolloutReport;
+    const target = report.targets[0];
+    expect(report.ok).toBe(false);
+    expect(target).toMatchObject({ target: 'eu-2', status: 'failed', runs: { state: 'unknown' }, restore: { attempted: true, ok: false, verified: false } });
+    expect(target?.restore?.failures).toContainEqual({ request: { method: 'DELETE', path: '/apisix/admin/upstreams/petstore', status: 400, attempts: 1 }, message: expect.stringContaining('etcd is read-only') });
+    expect(target?.restore?.failures.every((f) => f.request.method === 'DELETE' && f.request.path.startsWith('/apisix/admin/upstreams/'))).toBe(true);
+    expect(eu2.objects('upstreams').has('petstore')).toBe(true);
+  });
+
+  it('exit 1 when every undo request succeeded but the read-back differs: restored NOT verified', async () => {
+    // The deletes of the upstreams are answered as done and never handled.
+    eu2.faults.add({ method: 'PUT', path: '/apisix/admin/routes/', times: Infinity, action: { kind: 'status', status: 400, body: { error_msg: 'invalid configuration' } } });
+    eu2.faults.add({ method: 'DELETE', path: /^\/apisix\/admin\/upstreams\/(?!tagway-)/, times: Infinity, action: { kind: 'status', status: 200, body: { deleted: '1', key: '/apisix/upstreams/petstore' } } });
+    const run = await tagway(['sync', '--group', 'staging', '--target', 'eu-2'], repo.dir, env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('restored: NOT verified; every undo request succeeded, but the read-back differs from the state before the run');
+    expect(run.stdout).not.toContain('restored: yes');
+    expect(eu2.objects('upstreams').has('petstore')).toBe(true);
+  });
+
   it('exit 1 with the findings when the group does not compile', async () => {
     repo.write('gateway-groups/staging/services/orders.yaml', 'hosts: [api.staging.example.com]\nupstream:\n  type: chash\n');
     try {

@@ -187,6 +187,23 @@ function heldBy(gateway: AdminServer | undefined): unknown {
   );
 }
 
+/**
+ * An `onEvent` that sends SIGINT once eu-1's writes have ended and eu-2 has made a write of its
+ * own; `eu1Done` runs once, when eu-1's writes end (before its undo).
+ */
+function interruptBatch(controller: AbortController, eu1Done: () => void = () => {}): NonNullable<SyncGroupOptions['onEvent']> {
+  let done = false;
+  let writing = false;
+  return (e) => {
+    if (e.type === 'writes-ended' && e.target === 'eu-1' && !done) {
+      done = true;
+      eu1Done();
+    }
+    if (e.type === 'progress' && e.target === 'eu-2' && e.done > 0) writing = true;
+    if (done && writing && !controller.signal.aborted) controller.abort('SIGINT');
+  };
+}
+
 describe('interrupted rollout', () => {
   const old = wideSnapshot('1.0.0', 30);
   const next = wideSnapshot('2.0.0', 30);
@@ -199,18 +216,14 @@ describe('interrupted rollout', () => {
     gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
     const controller = new AbortController();
     const events: string[] = [];
-    let eu1Done = false;
-    let eu2Writing = false;
+    const interrupt = interruptBatch(controller);
     const report = await syncGroup(next, specs, {
       ...options({ rollout: { batch_size: 2 } }),
       concurrency: 2,
       signal: controller.signal,
       onEvent: (e) => {
         if (e.type === 'writes-started' || e.type === 'writes-ended') events.push(`${e.type} ${e.target}`);
-        // The signal comes once eu-1 is done and eu-2 has made a write of its own.
-        if (e.type === 'writes-ended' && e.target === 'eu-1') eu1Done = true;
-        if (e.type === 'progress' && e.target === 'eu-2' && e.done > 0) eu2Writing = true;
-        if (eu1Done && eu2Writing && !controller.signal.aborted) controller.abort('SIGINT');
+        interrupt(e);
       },
     });
     expect(report).toMatchObject({ ok: false, interrupted: { by: 'SIGINT', batch: 1 }, halted: null });
@@ -229,6 +242,45 @@ describe('interrupted rollout', () => {
     expect(gateways[2]!.objectWrites()).toBe(writes[2]);
     expect(events).toEqual(['writes-started eu-1', 'writes-started eu-2', 'writes-ended eu-1', 'writes-ended eu-2', 'writes-started eu-1', 'writes-ended eu-1']);
   });
+
+  // eu-1 has applied the whole snapshot when the signal comes, so its writes are taken back by
+  // a second apply; a fault armed then meets only that undo. An undo write that is rejected
+  // stops the undo, which is itself undone: eu-1 stays on the snapshot. Undo writes acknowledged
+  // and not kept leave the routes on the snapshot and the rest on the old state.
+  const undoFaults = [
+    {
+      name: 'acknowledged but not kept',
+      fault: { kind: 'status', status: 200, body: { key: '/apisix/routes/x', value: {} } },
+      restore: { attempted: true, ok: true, failures: [], verified: false },
+      runs: 'unknown',
+      service: '1.0.0',
+    },
+    {
+      name: 'rejected',
+      fault: { kind: 'status', status: 400, body: { error_msg: 'etcd is read-only' } },
+      restore: { attempted: true, ok: false, failures: [{ request: { method: 'PUT', status: 400, attempts: 1 } }], verified: false },
+      runs: 'snapshot',
+      service: '2.0.0',
+    },
+  ] as const;
+  for (const { name, fault, restore, runs, service } of undoFaults) {
+    it(`says a taken-back target is not restored when its undo writes are ${name}`, async () => {
+      await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));
+      gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'delay', ms: 10 } });
+      const controller = new AbortController();
+      const report = await syncGroup(next, specs, {
+        ...options({ rollout: { batch_size: 2 } }),
+        concurrency: 2,
+        signal: controller.signal,
+        onEvent: interruptBatch(controller, () => gateways[0]?.faults.add({ method: 'PUT', path: '/apisix/admin/routes/', times: Infinity, action: fault })),
+      });
+      gateways[0]?.faults.clear();
+      expect(report.targets[0]).toMatchObject({ target: 'eu-1', status: 'interrupted', writes: 32, restore, runs: { state: runs } });
+      expect(report.targets[0]?.error?.message).toContain(restore.ok ? 'its 32 writes were taken back' : 'taking back its 32 writes failed');
+      expect(gateways[0]?.objects('routes').get('petstore.r000')?.['labels']).toMatchObject({ 'tagway.version': '2.0.0' });
+      expect(gateways[0]?.objects('services').get('petstore')?.['labels']).toMatchObject({ 'tagway.version': service });
+    });
+  }
 
   it('keeps earlier batches on the snapshot, and starts no write once stopped', async () => {
     await syncGroup(old, specs, options({ rollout: { batch_size: 3 } }));

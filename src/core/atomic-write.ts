@@ -17,7 +17,13 @@ export interface PlannedFile {
  * Writes a set of files so that a reader never sees a half-written one: every file goes to a
  * temporary sibling first (fsynced), and only when all of them are written are they renamed into
  * place. On a failure before the renames, the temporaries are removed and nothing changed.
- * Files whose content is already the same are left untouched. Returns the paths it replaced.
+ * Before a file is replaced, its old content is kept aside (a hard link to it, or a copy where
+ * the file system has no links); when a rename fails part-way, the files already renamed are put
+ * back (the old content renamed back into place, a file that did not exist removed), the other
+ * temporaries are removed, and the rename's error is thrown: the set changes whole or not at all.
+ * An undo step that fails itself leaves that file's old content aside under
+ * `.<name>.<random>.old`. Files whose content is already the same are left untouched. Returns the
+ * paths it replaced.
  */
 export async function writeFilesAtomically(files: readonly PlannedFile[]): Promise<string[]> {
   return (await writeFilesAtomicallyNoting(files)).replaced;
@@ -37,13 +43,55 @@ export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]):
     await Promise.all(staged.map((s) => (s.tmp === null ? null : fs.rm(s.tmp, { force: true }))));
     throw failed.reason;
   }
-  const replaced: string[] = [];
-  for (const s of staged) {
-    if (s.tmp === null) continue;
-    await fs.rename(s.tmp, s.final);
-    replaced.push(s.final);
+  const toReplace = staged.filter((s): s is Staged & { tmp: string } => s.tmp !== null);
+  const done: Array<{ final: string; aside: string | null }> = [];
+  try {
+    for (const s of toReplace) {
+      const aside = await keepAside(s.final);
+      try {
+        await fs.rename(s.tmp, s.final);
+      } catch (error) {
+        if (aside !== null) await fs.rm(aside, { force: true });
+        throw error;
+      }
+      done.push({ final: s.final, aside });
+    }
+  } catch (error) {
+    await Promise.all(toReplace.slice(done.length).map((s) => fs.rm(s.tmp, { force: true }).catch(() => {})));
+    for (const d of done.reverse()) {
+      await (d.aside === null ? fs.rm(d.final, { force: true }) : fs.rename(d.aside, d.final)).catch(() => {});
+    }
+    throw error;
   }
-  return { replaced, identities: new Map(staged.map((s) => [s.final, s.identity])) };
+  await Promise.all(done.map((d) => (d.aside === null ? null : fs.rm(d.aside, { force: true }).catch(() => {}))));
+  return { replaced: done.map((d) => d.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
+}
+
+interface Staged {
+  readonly tmp: string | null;
+  readonly final: string;
+  readonly identity: string;
+}
+
+/**
+ * Keeps what `file` holds under a sibling name, so a failed set of renames can put it back: a
+ * hard link (nothing copied), or a copy where links are refused. Null when there is no file.
+ */
+async function keepAside(file: string): Promise<string | null> {
+  const aside = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.old`);
+  try {
+    await fs.link(file, aside);
+    return aside;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+  }
+  try {
+    await fs.copyFile(file, aside, fs.constants.COPYFILE_EXCL);
+    return aside;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 /** A file's inode, size and modification time (what a rename keeps). */
@@ -55,7 +103,7 @@ export function fileIdentity(st: { readonly ino: bigint; readonly size: bigint; 
  * Writes the file's content to a temporary sibling (fsynced); `tmp` null when the file already
  * holds it. `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
  */
-async function stage(file: PlannedFile): Promise<{ tmp: string | null; final: string; identity: string }> {
+async function stage(file: PlannedFile): Promise<Staged> {
   const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
   if (!(file.previous !== undefined && !sameBytes(chunks, file.previous))) {
     const found = await holds(file.path, chunks);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { SyncError } from './errors.js';
-import { applyPlanToConfig, type Plan } from './plan.js';
+import type { Plan } from './plan.js';
 import { READ_BACK_MAX_STEPS, READ_BACK_RATIO, readsBackWrittenOnly, syncTarget } from './sync.js';
 import type { ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target } from './targets/port.js';
 import type { ObjectRef } from '../model/apisix.js';
@@ -25,17 +25,31 @@ function snapshotOf(routes: readonly string[]): SyncSnapshot {
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
-/** A target in memory that keeps every write. `readBack` answers from it unless `answer` is set. */
+/**
+ * A target in memory that keeps every write the way a gateway does: a PUT stores the body under
+ * its id, a DELETE removes the id; nothing of the plan's own model (no `applyPlanToConfig`).
+ * `readBack` answers from it unless `answer` is set.
+ */
 class MemoryTarget implements Target {
   readonly name = 'mem';
   readonly kind = 'apisix' as const;
-  config: ApisixConfig;
+  readonly #store: Record<keyof ApisixConfig, Map<string, ApisixObject>>;
   reads = 0;
   readBacks: ObjectRef[][] = [];
   answer: ((refs: readonly ObjectRef[]) => Promise<ReadBackEntry[]>) | undefined;
 
   constructor(config: ApisixConfig) {
-    this.config = config;
+    this.#store = {
+      upstreams: new Map(config.upstreams.map((o) => [o.id, o])),
+      services: new Map(config.services.map((o) => [o.id, o])),
+      routes: new Map(config.routes.map((o) => [o.id, o])),
+    };
+  }
+
+  /** What the target holds, each kind by id. */
+  get config(): ApisixConfig {
+    const sorted = (m: Map<string, ApisixObject>) => [...m.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { upstreams: sorted(this.#store.upstreams), services: sorted(this.#store.services), routes: sorted(this.#store.routes) };
   }
 
   async read(): Promise<LiveState> {
@@ -44,14 +58,18 @@ class MemoryTarget implements Target {
   }
 
   async apply(plan: Plan): Promise<ApplyReport> {
-    this.config = applyPlanToConfig(this.config, plan);
+    for (const step of plan.steps) {
+      const objects = this.#store[step.kind as keyof ApisixConfig];
+      if (step.op === 'delete') objects.delete(step.id);
+      else objects.set(step.id, step.after);
+    }
     return { ok: true, writes: plan.steps.length };
   }
 
   async readBack(refs: readonly ObjectRef[], _ctx: ReadBackContext): Promise<readonly ReadBackEntry[]> {
     this.readBacks.push([...refs]);
     if (this.answer !== undefined) return this.answer(refs);
-    return refs.map((r) => ({ ...r, object: this.config[r.kind].find((o) => o.id === r.id) ?? null }));
+    return refs.map((r) => ({ ...r, object: this.#store[r.kind as keyof ApisixConfig].get(r.id) ?? null }));
   }
 
   async close(): Promise<void> {}
@@ -83,6 +101,36 @@ describe('syncTarget verify', () => {
         { kind: 'routes', id: 'old' },
       ],
     ]);
+    expect(target.config).toEqual({
+      upstreams: [],
+      services: [],
+      routes: [{ id: 'a', labels, uris: ['/a'] }, ...foreign(100), { id: 'zz', labels, uris: ['/zz'] }],
+    });
+  });
+
+  it('leaves the target holding the snapshot: created, updated and deleted objects, other owners untouched', async () => {
+    const other = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore' };
+    const target = new MemoryTarget({
+      upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
+      services: [{ id: 'petstore', labels, upstream_id: 'petstore' }],
+      routes: [{ id: 'gone', labels, uris: ['/gone'], service_id: 'petstore' }, { id: 'keep', labels, uris: ['/old'], service_id: 'petstore' }, { id: 'theirs', labels: other, uris: ['/theirs'] }],
+    });
+    const apisix: ApisixConfig = {
+      upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.2', port: 80, weight: 1 }] }],
+      services: [{ id: 'petstore', labels, upstream_id: 'petstore' }],
+      routes: [{ id: 'keep', labels, uris: ['/new'], service_id: 'petstore' }, { id: 'new', labels, uris: ['/added'], service_id: 'petstore' }],
+    };
+    const report = await syncTarget({ group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) }, target);
+    expect(report).toMatchObject({ status: 'applied', writes: 4, error: null });
+    expect(target.config).toEqual({
+      upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.2', port: 80, weight: 1 }] }],
+      services: [{ id: 'petstore', labels, upstream_id: 'petstore' }],
+      routes: [
+        { id: 'keep', labels, uris: ['/new'], service_id: 'petstore' },
+        { id: 'new', labels, uris: ['/added'], service_id: 'petstore' },
+        { id: 'theirs', labels: other, uris: ['/theirs'] },
+      ],
+    });
   });
 
   it('is verify-failed when a read-back object differs, and names it', async () => {
@@ -97,11 +145,13 @@ describe('syncTarget verify', () => {
     const large = new MemoryTarget({ upstreams: [], services: [], routes: foreign(15) });
     expect(await syncTarget(snapshotOf(['a', 'b']), large)).toMatchObject({ status: 'applied' });
     expect([large.reads, large.readBacks.length]).toEqual([2, 0]);
+    expect(large.config.routes).toEqual([{ id: 'a', labels, uris: ['/a'] }, { id: 'b', labels, uris: ['/b'] }, ...foreign(15)]);
 
     const whole = new MemoryTarget({ upstreams: [], services: [], routes: foreign(100) });
     const plain: Target = { name: 'plain', kind: 'file', read: () => whole.read(), apply: (p) => whole.apply(p), close: () => whole.close() };
     expect(await syncTarget(snapshotOf(['a']), plain)).toMatchObject({ status: 'applied' });
     expect(whole.reads).toBe(2);
+    expect(whole.config.routes).toEqual([{ id: 'a', labels, uris: ['/a'] }, ...foreign(100)]);
   });
 
   it('fails, without a whole read instead, when the read-back fails or leaves an object out', async () => {
