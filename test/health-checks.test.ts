@@ -43,7 +43,8 @@ function snapshotOf(version: string, change: { uri?: string; rewrite?: string } 
 const PROBE: ProbeSpec = { name: 'list-pets', path: '/pets', host: 'petstore.example.com', status: [200], body: '"upstream":"pets"', failures: 2, interval: 0 };
 
 function options(extra: Partial<SyncGroupOptions> = {}): SyncGroupOptions {
-  return { env: { PROBE_TOKEN: TOKEN }, root: '.', retry: { maxAttempts: 2 }, runtime: { sleep: async () => {} }, probes: [PROBE], ...extra };
+  // Probes wait no wall-clock time between their requests.
+  return { env: { PROBE_TOKEN: TOKEN }, root: '.', retry: { maxAttempts: 2 }, runtime: { sleep: async () => {} }, probeRuntime: { sleep: async () => {}, now: () => performance.now() }, probes: [PROBE], ...extra };
 }
 
 /** What a gateway serves for the probe's request, read through its data plane. */
@@ -149,6 +150,35 @@ describe('a rollout gated on health checks', () => {
       ['failed', null, 'snapshot'],
       ['failed', null, 'snapshot'],
       ['failed', null, 'snapshot'],
+    ]);
+  });
+
+  it('probes each route a plan creates or updates when asked to, and stops a new route whose upstream is down', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    // 1.1.0 adds a route with an upstream of its own that nothing listens on.
+    const base = snapshotOf('1.1.0');
+    const l = { 'managed-by': 'tagway', 'tagway.group': 'staging', 'tagway.service': 'petstore' };
+    const apisix = sortKeys({
+      ...base.apisix,
+      routes: [...base.apisix.routes, { id: 'petstore.photos', labels: l, service_id: 'petstore', uris: ['/photos/*'], methods: ['GET', 'POST'], upstream: { type: 'roundrobin', nodes: [{ host: '127.0.0.1', port: 1, weight: 1 }] } }],
+    }) as ApisixConfig;
+    const broken: SyncSnapshot = { group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) };
+    const report = await syncGroup(broken, specs, options({ rollout: { batch_size: 1 }, probes: [], probeChangedRoutes: true }));
+    expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });
+    // Only the routes the plan wrote: the new one (the service object changed too, but it is no route).
+    expect(report.targets[0]?.checks).toEqual([
+      { probe: 'route petstore.photos', ok: false, attempts: 3, request: 'GET petstore.example.com /photos/probe', status: 502, latencyMs: expect.any(Number), reason: 'status 502, expected 100-403, 405-499' },
+    ]);
+    expect(gateways[0]!.objects('routes').has('petstore.photos')).toBe(false);
+
+    // The same route with a live upstream passes, and an unchanged target is not probed at all.
+    const fixed = sortKeys({ ...apisix, routes: apisix.routes.map((r) => (r.id === 'petstore.photos' ? { ...r, upstream: { type: 'roundrobin', nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }] } } : r)) }) as ApisixConfig;
+    const good = await syncGroup({ group: 'staging', apisix: fixed, digest: sha256Digest(canonicalJson(fixed)) }, specs, options({ rollout: { batch_size: 1 }, probes: [], probeChangedRoutes: true }));
+    expect(good.ok).toBe(true);
+    expect(good.targets.map((t) => t.checks?.map((c) => [c.probe, c.status]))).toEqual([
+      [['route petstore.photos', 200]],
+      [['route petstore.photos', 200]],
+      [['route petstore.photos', 200]],
     ]);
   });
 

@@ -351,7 +351,7 @@ export class Agent {
     let targets: Target[];
     let checks: RolloutChecks | null;
     try {
-      checks = rolloutChecks(group, fleet.targets, { probes: fleet.probes, env: this.options.env, rollout: fleet.rollout, ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}) });
+      checks = rolloutChecks(snapshot, fleet.targets, { probes: fleet.probes, probeChangedRoutes: fleet.probeChangedRoutes, env: this.options.env, rollout: fleet.rollout, ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}) });
       targets = createTargets(fleet.targets, {
         env: this.options.env,
         root: loaded.root,

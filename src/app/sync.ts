@@ -174,6 +174,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
         ...targetOptions,
         rollout: fleet.rollout,
         probes: fleet.probes,
+        probeChangedRoutes: fleet.probeChangedRoutes,
         lease,
         ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
         ...(options.signal !== undefined ? { signal: options.signal } : {}),

@@ -47,6 +47,8 @@ export interface GroupFleet {
   readonly rollout: RolloutSpec;
   /** The group's health-check probes (`checks.probes`); empty when it has none. */
   readonly probes: readonly ProbeSpec[];
+  /** `checks.probe_changed_routes`. */
+  readonly probeChangedRoutes: boolean;
 }
 
 export type LoadedGroup =

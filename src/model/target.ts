@@ -99,10 +99,12 @@ export interface ProbeSpec {
 /** `checks:` of a group.yaml. */
 export interface ChecksSpec {
   readonly probes?: readonly ProbeSpec[];
+  /** Also probe each route a target's plan creates or updates (src/sync/checks/derived.ts). Default false. */
+  readonly probe_changed_routes?: boolean;
 }
 
 /** The keys of `checks:` and of a probe (test/schema-types.test.ts checks them against the schema). */
-export const CHECKS_KEYS = ['probes'] as const satisfies readonly (keyof ChecksSpec)[];
+export const CHECKS_KEYS = ['probes', 'probe_changed_routes'] as const satisfies readonly (keyof ChecksSpec)[];
 export const PROBE_KEYS = [
   'name', 'method', 'path', 'host', 'headers', 'status', 'body', 'latency_ms', 'successes', 'failures', 'interval', 'timeout', 'deadline',
 ] as const satisfies readonly (keyof ProbeSpec)[];

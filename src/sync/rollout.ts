@@ -5,6 +5,7 @@ import type { Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
+import { derivedProbes } from './checks/derived.js';
 import { readyProbe, runProbe, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
 import type { TargetStatus } from './report.js';
@@ -38,8 +39,8 @@ export interface RolloutOptions {
 
 /** How a rollout checks each batch through the data plane, and what it takes back when one fails. */
 export interface RolloutChecks {
-  /** The checks of each target of a batch that holds the snapshot, by target name. */
-  readonly run: (targets: readonly Target[], signal?: AbortSignal) => Promise<ReadonlyMap<string, readonly ProbeResult[]>>;
+  /** The checks of each target of a batch that holds the snapshot (with its report, whose steps say what changed), by target name. */
+  readonly run: (batch: readonly { readonly target: Target; readonly report: TargetReport }[], signal?: AbortSignal) => Promise<ReadonlyMap<string, readonly ProbeResult[]>>;
   /** `batch`: the failed batch's targets are taken back; `all`: those of every batch before it too. */
   readonly restore: 'batch' | 'all';
 }
@@ -180,7 +181,7 @@ export async function checkBatch(
   reports: Map<Target, TargetReport>,
   signal: AbortSignal | undefined,
 ): Promise<{ failed: string[]; restored: string[] } | null> {
-  const results = await checks.run(members, signal);
+  const results = await checks.run(members.map((t) => ({ target: t, report: reports.get(t)! })), signal);
   for (const t of members) {
     const seen = results.get(t.name) ?? [];
     reports.set(t, { ...reports.get(t)!, checks: seen });
@@ -228,6 +229,8 @@ export interface SyncGroupOptions extends TargetOptions {
   readonly rollout?: RolloutSpec;
   /** The group's health-check probes, sent through each target's `proxy_url` after its batch. */
   readonly probes?: readonly ProbeSpec[];
+  /** Also a probe per route each target's plan creates or updates (`checks.probe_changed_routes`). */
+  readonly probeChangedRoutes?: boolean;
   /** Waits and clock of the probes (tests). */
   readonly probeRuntime?: ProbeRuntime;
   /** Writes in flight per target within a phase (and connections per gateway). Default 16. */
@@ -255,7 +258,7 @@ export async function syncGroup(
   options: SyncGroupOptions,
 ): Promise<RolloutReport> {
   // Header references resolved before any request, like the targets' keys.
-  const checks = rolloutChecks(snapshot.group, specs, options);
+  const checks = rolloutChecks(snapshot, specs, options);
   const targets = createTargets(specs, options);
   try {
     return await withFleetLease(snapshot, targets, options.lease, (leased) =>
@@ -273,23 +276,33 @@ export async function syncGroup(
   }
 }
 
-/** The rollout's checks from the group's probes: each probe sent to each target's `proxy_url`, all at once. Null without probes. */
-export function rolloutChecks(group: string, specs: readonly TargetSpec[], options: Pick<SyncGroupOptions, 'probes' | 'env' | 'rollout' | 'probeRuntime'>): RolloutChecks | null {
-  if (options.probes === undefined || options.probes.length === 0) return null;
-  const probes = options.probes.map((p) => readyProbe(p, options.env, group));
+/**
+ * The rollout's checks: the group's probes, and with `probeChangedRoutes` one per route each
+ * target's plan created or updated (derived.ts), all sent at once through each target's
+ * `proxy_url`. Null when there is nothing to check.
+ */
+export function rolloutChecks(
+  snapshot: Pick<SyncSnapshot, 'group' | 'apisix'>,
+  specs: readonly TargetSpec[],
+  options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'env' | 'rollout' | 'probeRuntime'>,
+): RolloutChecks | null {
+  const derive = options.probeChangedRoutes === true;
+  if ((options.probes === undefined || options.probes.length === 0) && !derive) return null;
+  const probes = (options.probes ?? []).map((p) => readyProbe(p, options.env, snapshot.group));
   const proxies = new Map<string, string>();
   for (const spec of specs) if (spec.kind !== 'file' && spec.proxy_url !== undefined) proxies.set(spec.name, spec.proxy_url);
   return {
     restore: options.rollout?.restore_on_check_failure ?? 'batch',
-    run: async (targets, signal) => {
+    run: async (batch, signal) => {
       const out = new Map<string, readonly ProbeResult[]>();
       await Promise.all(
-        targets.map(async (t) => {
+        batch.map(async ({ target: t, report }) => {
           const proxy = proxies.get(t.name);
           // A file target has no data plane of its own to ask.
           if (proxy === undefined) return;
           const runOptions = { ...(options.probeRuntime !== undefined ? { runtime: options.probeRuntime } : {}), ...(signal !== undefined ? { signal } : {}) };
-          out.set(t.name, await Promise.all(probes.map((p) => runProbe(p, proxy, runOptions))));
+          const own = derive ? derivedProbes(report.steps, snapshot.apisix).map((p) => readyProbe(p, options.env, snapshot.group)) : [];
+          out.set(t.name, await Promise.all([...probes, ...own].map((p) => runProbe(p, proxy, runOptions))));
         }),
       );
       return out;

@@ -1,0 +1,64 @@
+/**
+ * Probes derived from the routes a sync changed (`checks.probe_changed_routes: true`): one per
+ * route the target's plan created or updated, asking what a client would — its host, a concrete
+ * path for its uri, a method it allows — and expecting that the gateway routes it somewhere that
+ * answers: not 404 (no route matched) and not 5xx. An answer such as 401 passes: the route matched
+ * and its auth plugin answered.
+ *
+ * Only routes a GET or HEAD reaches are probed (a probe never sends a write), and only those whose
+ * match can be made from their uri and hosts alone: a route with `vars`, `filter_func` or
+ * `remote_addrs` conditions is left out, as is one without a host it can name (only wildcards).
+ */
+import type { ApisixConfig, ApisixObject } from '../../model/apisix.js';
+import type { ProbeSpec } from '../../model/target.js';
+import type { StepSummary } from '../report.js';
+
+/** The statuses a derived probe accepts: anything but 404 and 5xx. */
+export const DERIVED_STATUS: readonly string[] = ['100-403', '405-499'];
+
+/** The probes of the routes that `steps` create or update, by the snapshot's route objects. */
+export function derivedProbes(steps: readonly StepSummary[], config: ApisixConfig): ProbeSpec[] {
+  const routes = new Map(config.routes.map((r) => [r.id, r]));
+  const services = new Map(config.services.map((s) => [s.id, s]));
+  const out: ProbeSpec[] = [];
+  for (const step of steps) {
+    if (step.kind !== 'routes' || (step.op !== 'create' && step.op !== 'update')) continue;
+    const route = routes.get(step.id);
+    if (route === undefined) continue;
+    const probe = probeOf(route, typeof route.service_id === 'string' ? services.get(route.service_id) : undefined);
+    if (probe !== null) out.push(probe);
+  }
+  return out;
+}
+
+/** A probe for one route, or null when it cannot be asked safely. */
+export function probeOf(route: ApisixObject, service: ApisixObject | undefined): ProbeSpec | null {
+  if (route.vars !== undefined || route.filter_func !== undefined || route.remote_addrs !== undefined || route.remote_addr !== undefined) return null;
+  const methods = route.methods as readonly string[] | undefined;
+  const method = methods === undefined || methods.includes('GET') ? 'GET' : methods.includes('HEAD') ? 'HEAD' : null;
+  if (method === null) return null;
+  const uris = (route.uris as readonly string[] | undefined) ?? (typeof route.uri === 'string' ? [route.uri] : []);
+  const uri = uris[0];
+  if (uri === undefined) return null;
+  const hosts = (route.hosts as readonly string[] | undefined) ?? (typeof route.host === 'string' ? [route.host] : undefined) ?? (service?.hosts as readonly string[] | undefined) ?? [];
+  const host = hosts.length === 0 ? undefined : (hosts.find((h) => !h.startsWith('*')) ?? null);
+  if (host === null) return null;
+  return {
+    name: `route ${route.id}`,
+    method,
+    path: concretePath(uri),
+    ...(host !== undefined ? { host } : {}),
+    status: DERIVED_STATUS,
+  };
+}
+
+/**
+ * A path the uri matches: a `*` (prefix or parameter match) becomes `probe`, a `:name`
+ * parameter `1`; `/pets/*` → `/pets/probe`, `/pets/:id/photos` → `/pets/1/photos`.
+ */
+export function concretePath(uri: string): string {
+  return uri
+    .split('/')
+    .map((segment) => (segment.startsWith(':') && segment.length > 1 ? '1' : segment.replace(/\*/g, 'probe')))
+    .join('/');
+}
