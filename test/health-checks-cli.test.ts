@@ -75,6 +75,14 @@ describe('tagway sync with health checks', () => {
     for (const text of [first.stdout, broken.stdout, json.stdout, first.stderr, broken.stderr]) for (const key of Object.values(KEYS)) expect(text).not.toContain(key);
   });
 
+  it('validate says where a target lacks the metrics_url a metric check needs', async () => {
+    repo.write('gateway-groups/staging/group.yaml', group(true).replace(/checks:\n[\s\S]*$/, 'checks:\n  metrics:\n    window: 10\n'));
+    const run = await runCli(['validate'], repo.dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/gateway-groups\/staging\/group\.yaml:\d+:\d+ error `targets\[0\]` is missing the required key `metrics_url`/);
+    expect(run.stdout + run.stderr).not.toContain('missing the required key `proxy_url`');
+  });
+
   it('validate says where a target lacks the proxy_url the checks need', async () => {
     repo.write('gateway-groups/staging/group.yaml', group(false));
     const run = await runCli(['validate'], repo.dir);

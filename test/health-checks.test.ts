@@ -182,6 +182,39 @@ describe('a rollout gated on health checks', () => {
     ]);
   });
 
+  it("reads each gateway's metrics over a window after the write, and takes back a change whose 5xx ratio is too high", async () => {
+    const flaky = await startUpstream('flaky');
+    flaky.failEvery(2);
+    try {
+      const withMetrics = specs.map((t, i) => ({ ...t, metrics_url: planes[i]!.metricsUrl }));
+      // Traffic while the rollout waits out a window: 20 requests through every gateway.
+      const traffic = async () => {
+        for (const plane of planes) for (let i = 0; i < 20; i++) await serves(plane);
+      };
+      const checks = { probes: [], metrics: { window: 1, max_5xx_ratio: 0.1, min_requests: 10 }, probeRuntime: { sleep: traffic, now: () => performance.now() } };
+      await syncGroup(snapshotOf('1.0.0'), withMetrics, options({ rollout: { batch_size: 1 } }));
+      // 1.1.0 sends the route to an upstream that fails every other request; a single probe could pass by luck.
+      const base = snapshotOf('1.1.0');
+      const apisix = sortKeys({ ...base.apisix, routes: base.apisix.routes.map((r) => ({ ...r, upstream: { type: 'roundrobin', nodes: [{ host: flaky.host, port: flaky.port, weight: 1 }] } })) }) as ApisixConfig;
+      const report = await syncGroup({ group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) }, withMetrics, options({ rollout: { batch_size: 1 }, ...checks }));
+      expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });
+      expect(report.targets[0]?.checks).toEqual([
+        { probe: 'metrics', ok: false, attempts: 1, request: `GET ${new URL(planes[0]!.metricsUrl).host}/apisix/prometheus/metrics`, status: 200, latencyMs: null, reason: '5xx ratio of 1 changed route 50.0% (10 of 20), above 10.0%' },
+      ]);
+      expect(flaky.requests.length).toBe(20);
+
+      // The same change to a healthy upstream passes; a target with no changed route is not judged.
+      flaky.failEvery(null);
+      const healthy = await syncGroup({ group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) }, withMetrics, options({ rollout: { batch_size: 3 }, ...checks }));
+      expect(healthy.ok).toBe(true);
+      expect(healthy.targets.map((t) => t.checks?.map((c) => [c.ok, c.reason]))).toEqual([[[true, null]], [[true, null]], [[true, null]]]);
+      const again = await syncGroup({ group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) }, withMetrics, options({ rollout: { batch_size: 3 }, ...checks }));
+      expect(again.targets[0]?.checks?.[0]?.reason).toBe('0 requests to 0 changed routes in the window, fewer than 10: not judged');
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('sends header references resolved, and never shows them', async () => {
     const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN', Accept: 'application/json' } };
     const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe] }));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
-import { CHECKS_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
+import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
 import { parse } from 'yaml';
 import { exampleFiles } from './support/example-repo.js';
@@ -36,7 +36,8 @@ describe('schemas and types agree', () => {
     expect(keys(group)).toEqual(sorted(GROUP_KEYS));
     expect(keys(group.$defs?.['timeouts'])).toEqual(sorted(TARGET_TIMEOUT_KEYS));
     expect(keys(group.properties?.['checks'])).toEqual(sorted(CHECKS_KEYS));
-    expect(keys(group.$defs?.['probe'])).toEqual(sorted(PROBE_KEYS));
+    expect(keys(group.$defs?.["probe"])).toEqual(sorted(PROBE_KEYS));
+    expect(keys(group.properties?.["checks"]?.properties?.["metrics"])).toEqual(sorted(METRICS_CHECK_KEYS));
   });
 
   it('tagway.yaml keys, and those of a trusted key', () => {

@@ -351,7 +351,7 @@ export class Agent {
     let targets: Target[];
     let checks: RolloutChecks | null;
     try {
-      checks = rolloutChecks(snapshot, fleet.targets, { probes: fleet.probes, probeChangedRoutes: fleet.probeChangedRoutes, env: this.options.env, rollout: fleet.rollout, ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}) });
+      checks = rolloutChecks(snapshot, fleet.targets, { probes: fleet.probes, probeChangedRoutes: fleet.probeChangedRoutes, ...(fleet.metrics !== undefined ? { metrics: fleet.metrics } : {}), env: this.options.env, rollout: fleet.rollout, ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}) });
       targets = createTargets(fleet.targets, {
         env: this.options.env,
         root: loaded.root,
@@ -466,6 +466,7 @@ export class Agent {
       }
       const batch = targets.slice(next, next + size);
       next += batch.length;
+      if (checks?.beforeWrite !== undefined) await checks.beforeWrite(batch, stop);
       const runs = await Promise.all(batch.map((t) => runTargetSync(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
       let reports = runs.map((r) => r.report);
       halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');

@@ -96,6 +96,7 @@ function fleetOf(file: string, spec: GroupSpec): GroupFleet {
     rollout: { batch_size: spec.rollout?.batch_size ?? 1, ...(spec.rollout?.restore_on_check_failure !== undefined ? { restore_on_check_failure: spec.rollout.restore_on_check_failure } : {}) },
     probes: spec.checks?.probes ?? [],
     probeChangedRoutes: spec.checks?.probe_changed_routes === true,
+    ...(spec.checks?.metrics !== undefined ? { metrics: spec.checks.metrics } : {}),
   };
 }
 

@@ -175,6 +175,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
         rollout: fleet.rollout,
         probes: fleet.probes,
         probeChangedRoutes: fleet.probeChangedRoutes,
+        ...(fleet.metrics !== undefined ? { metrics: fleet.metrics } : {}),
         lease,
         ...(options.allowPartial !== undefined ? { allowPartial: options.allowPartial } : {}),
         ...(options.signal !== undefined ? { signal: options.signal } : {}),

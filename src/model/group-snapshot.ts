@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from './diagnostic.js';
 import type { Snapshot } from './snapshot.js';
-import type { ProbeSpec, RolloutSpec, TargetSpec } from './target.js';
+import type { MetricsCheckSpec, ProbeSpec, RolloutSpec, TargetSpec } from './target.js';
 
 /** A snapshot file's signature, as checked. */
 export interface CheckedSignature {
@@ -49,6 +49,8 @@ export interface GroupFleet {
   readonly probes: readonly ProbeSpec[];
   /** `checks.probe_changed_routes`. */
   readonly probeChangedRoutes: boolean;
+  /** `checks.metrics`, when the group has one. */
+  readonly metrics?: MetricsCheckSpec;
 }
 
 export type LoadedGroup =

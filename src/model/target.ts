@@ -33,6 +33,8 @@ export interface ApisixTargetSpec {
   readonly timeouts?: TargetTimeoutsSpec;
   /** Base URL of the gateway's data plane, where health checks send their probes (docs/health-checks.md). */
   readonly proxy_url?: string;
+  /** The gateway's Prometheus endpoint (APISIX's `prometheus` plugin), for metric checks. */
+  readonly metrics_url?: string;
 }
 
 export interface ApisixStandaloneTargetSpec {
@@ -42,6 +44,7 @@ export interface ApisixStandaloneTargetSpec {
   readonly admin_key?: string;
   readonly timeouts?: TargetTimeoutsSpec;
   readonly proxy_url?: string;
+  readonly metrics_url?: string;
 }
 
 export interface FileTargetSpec {
@@ -101,10 +104,32 @@ export interface ChecksSpec {
   readonly probes?: readonly ProbeSpec[];
   /** Also probe each route a target's plan creates or updates (src/sync/checks/derived.ts). Default false. */
   readonly probe_changed_routes?: boolean;
+  readonly metrics?: MetricsCheckSpec;
 }
 
+/**
+ * A check of what each gateway's Prometheus endpoint says about the routes a sync changed, over
+ * `window` seconds after the write (src/sync/checks/metrics.ts).
+ */
+export interface MetricsCheckSpec {
+  /** Seconds watched after the write, and before it. Default 30. */
+  readonly window?: number;
+  /** Highest share of 5xx answers in the window. Default 0.05. */
+  readonly max_5xx_ratio?: number;
+  /** Highest rise of that share over the window before the write. */
+  readonly max_5xx_increase?: number;
+  /** Highest 95th percentile of request latency, in milliseconds (a bucket bound). */
+  readonly max_p95_ms?: number;
+  /** Fewer requests in the window are not judged. Default 20. */
+  readonly min_requests?: number;
+  /** `changed` (default): the routes the target's plan created or updated; `all`: every route. */
+  readonly routes?: 'changed' | 'all';
+}
+
+export const METRICS_CHECK_KEYS = ['window', 'max_5xx_ratio', 'max_5xx_increase', 'max_p95_ms', 'min_requests', 'routes'] as const satisfies readonly (keyof MetricsCheckSpec)[];
+
 /** The keys of `checks:` and of a probe (test/schema-types.test.ts checks them against the schema). */
-export const CHECKS_KEYS = ['probes', 'probe_changed_routes'] as const satisfies readonly (keyof ChecksSpec)[];
+export const CHECKS_KEYS = ['probes', 'probe_changed_routes', 'metrics'] as const satisfies readonly (keyof ChecksSpec)[];
 export const PROBE_KEYS = [
   'name', 'method', 'path', 'host', 'headers', 'status', 'body', 'latency_ms', 'successes', 'failures', 'interval', 'timeout', 'deadline',
 ] as const satisfies readonly (keyof ProbeSpec)[];

@@ -1,4 +1,4 @@
-import type { ProbeSpec, RolloutSpec, TargetSpec } from '../model/target.js';
+import type { MetricsCheckSpec, ProbeSpec, RolloutSpec, TargetSpec } from '../model/target.js';
 import { withFleetLease, type FleetLeaseOptions } from './lease/fleet-lease.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
@@ -6,7 +6,8 @@ import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
 import { derivedProbes } from './checks/derived.js';
-import { readyProbe, runProbe, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
+import { displayUrl, judgeMetrics, readyMetricsCheck, scrape, type MetricsSample } from './checks/metrics.js';
+import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
 import type { TargetStatus } from './report.js';
 import type { TargetReport } from './report.js';
@@ -43,6 +44,8 @@ export interface RolloutChecks {
   readonly run: (batch: readonly { readonly target: Target; readonly report: TargetReport }[], signal?: AbortSignal) => Promise<ReadonlyMap<string, readonly ProbeResult[]>>;
   /** `batch`: the failed batch's targets are taken back; `all`: those of every batch before it too. */
   readonly restore: 'batch' | 'all';
+  /** Before each batch is written (metric checks take the window before the write here). */
+  readonly beforeWrite?: (batch: readonly Target[], signal?: AbortSignal) => Promise<void>;
 }
 
 const SUCCESS: ReadonlySet<TargetStatus> = new Set(['in-sync', 'applied']);
@@ -119,6 +122,8 @@ export async function rolloutTargets(
     if (stopped()) break;
     const members = rollout.slice(next, next + batchSize);
     next += members.length;
+    if (options.checks?.beforeWrite !== undefined) await options.checks.beforeWrite(members, signal);
+    if (stopped()) break;
     const runs = await Promise.all(
       members.map((t) => {
         const read = batch === 1 ? preflight.get(t)?.read : null;
@@ -231,6 +236,8 @@ export interface SyncGroupOptions extends TargetOptions {
   readonly probes?: readonly ProbeSpec[];
   /** Also a probe per route each target's plan creates or updates (`checks.probe_changed_routes`). */
   readonly probeChangedRoutes?: boolean;
+  /** The metric check (`checks.metrics`), read from each target's `metrics_url`. */
+  readonly metrics?: MetricsCheckSpec;
   /** Waits and clock of the probes (tests). */
   readonly probeRuntime?: ProbeRuntime;
   /** Writes in flight per target within a phase (and connections per gateway). Default 16. */
@@ -284,28 +291,86 @@ export async function syncGroup(
 export function rolloutChecks(
   snapshot: Pick<SyncSnapshot, 'group' | 'apisix'>,
   specs: readonly TargetSpec[],
-  options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'env' | 'rollout' | 'probeRuntime'>,
+  options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'metrics' | 'env' | 'rollout' | 'probeRuntime'>,
 ): RolloutChecks | null {
   const derive = options.probeChangedRoutes === true;
-  if ((options.probes === undefined || options.probes.length === 0) && !derive) return null;
+  const metrics = options.metrics === undefined ? null : readyMetricsCheck(options.metrics);
+  if ((options.probes === undefined || options.probes.length === 0) && !derive && metrics === null) return null;
   const probes = (options.probes ?? []).map((p) => readyProbe(p, options.env, snapshot.group));
+  const runtime = options.probeRuntime ?? SYSTEM_PROBE_RUNTIME;
   const proxies = new Map<string, string>();
-  for (const spec of specs) if (spec.kind !== 'file' && spec.proxy_url !== undefined) proxies.set(spec.name, spec.proxy_url);
+  const metricsUrls = new Map<string, string>();
+  for (const spec of specs) {
+    if (spec.kind === 'file') continue;
+    if (spec.proxy_url !== undefined) proxies.set(spec.name, spec.proxy_url);
+    if (spec.metrics_url !== undefined) metricsUrls.set(spec.name, spec.metrics_url);
+  }
+  // The window before each target's write: a sample taken at least `window` before it, and one just before.
+  const before = new Map<string, [MetricsSample | null, MetricsSample | null]>();
+  const sampleOrNull = async (url: string) => {
+    try {
+      return await scrape(url, runtime.now());
+    } catch {
+      return null;
+    }
+  };
   return {
     restore: options.rollout?.restore_on_check_failure ?? 'batch',
+    ...(metrics === null
+      ? {}
+      : {
+          beforeWrite: async (batch: readonly Target[], signal?: AbortSignal) => {
+            const members = batch.filter((t) => metricsUrls.has(t.name));
+            if (members.length === 0) return;
+            const first = await Promise.all(members.map((t) => sampleOrNull(metricsUrls.get(t.name)!)));
+            await runtime.sleep(metrics.windowMs, signal);
+            const last = await Promise.all(members.map((t) => sampleOrNull(metricsUrls.get(t.name)!)));
+            members.forEach((t, i) => before.set(t.name, [first[i] ?? null, last[i] ?? null]));
+          },
+        }),
     run: async (batch, signal) => {
       const out = new Map<string, readonly ProbeResult[]>();
-      await Promise.all(
+      const runOptions = { runtime, ...(signal !== undefined ? { signal } : {}) };
+      // Metric windows run beside the probes: one wait for the whole batch.
+      const watched = metrics === null ? [] : batch.filter(({ target }) => metricsUrls.has(target.name));
+      const windowStart = Promise.all(watched.map(({ target }) => sampleOrNull(metricsUrls.get(target.name)!)));
+      const probed = await Promise.all(
         batch.map(async ({ target: t, report }) => {
           const proxy = proxies.get(t.name);
           // A file target has no data plane of its own to ask.
-          if (proxy === undefined) return;
-          const runOptions = { ...(options.probeRuntime !== undefined ? { runtime: options.probeRuntime } : {}), ...(signal !== undefined ? { signal } : {}) };
+          if (proxy === undefined) return [] as ProbeResult[];
           const own = derive ? derivedProbes(report.steps, snapshot.apisix).map((p) => readyProbe(p, options.env, snapshot.group)) : [];
-          out.set(t.name, await Promise.all([...probes, ...own].map((p) => runProbe(p, proxy, runOptions))));
+          return Promise.all([...probes, ...own].map((p) => runProbe(p, proxy, runOptions)));
         }),
       );
+      batch.forEach(({ target }, i) => {
+        if (proxies.has(target.name) || metricsUrls.has(target.name)) out.set(target.name, probed[i]!);
+      });
+      if (metrics !== null && watched.length > 0) {
+        const starts = await windowStart;
+        await runtime.sleep(metrics.windowMs, signal);
+        const ends = await Promise.all(watched.map(({ target }) => sampleOrNull(metricsUrls.get(target.name)!)));
+        watched.forEach(({ target, report }, i) => {
+          const url = metricsUrls.get(target.name)!;
+          const start = starts[i] ?? null;
+          const end = ends[i] ?? null;
+          const judged: ProbeResult =
+            start === null || end === null
+              ? { probe: 'metrics', ok: false, attempts: 1, request: `GET ${displayUrl(url)}`, status: null, latencyMs: null, reason: 'the metrics endpoint could not be read' }
+              : judgeMetrics(metrics, url, windowBefore(before.get(target.name)), [start, end], metrics.routes === 'all' ? null : changedRoutes(report));
+          out.set(target.name, [...(out.get(target.name) ?? []), judged]);
+        });
+      }
       return out;
     },
   };
+}
+
+/** The routes a target's plan created or updated: what a metric check watches. */
+function changedRoutes(report: TargetReport): ReadonlySet<string> {
+  return new Set(report.steps.filter((s) => s.kind === 'routes' && (s.op === 'create' || s.op === 'update')).map((s) => s.id));
+}
+
+function windowBefore(samples: [MetricsSample | null, MetricsSample | null] | undefined): readonly [MetricsSample, MetricsSample] | null {
+  return samples !== undefined && samples[0] !== null && samples[1] !== null ? [samples[0], samples[1]] : null;
 }

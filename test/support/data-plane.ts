@@ -10,7 +10,9 @@
  * (`uri`, `regex_uri`, `headers.set`) and `traffic-split` (`weighted_upstreams`, by weight) are
  * applied. The upstream is the route's, or its service's; the first node with a weight is used,
  * with the Host header `pass_host` asks for. No route: 404 `{"error_msg":"404 Route Not Found"}`;
- * an upstream that does not answer: 502.
+ * an upstream that does not answer: 502. What it proxied is counted and served at
+ * `/apisix/prometheus/metrics` as APISIX's prometheus plugin exports it (`apisix_http_status` by
+ * code and route, the `apisix_http_latency` histogram of `type="request"`).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,8 @@ type Json = Record<string, unknown>;
 
 export interface DataPlane {
   readonly url: string;
+  /** Its Prometheus endpoint, as APISIX's prometheus plugin exports: `apisix_http_status`, `apisix_http_latency`. */
+  readonly metricsUrl: string;
   /** Requests received, in order: `METHOD host path`. */
   readonly requests: readonly string[];
   /** Answers every request with this status (as a broken gateway would), until set to null. */
@@ -35,6 +39,8 @@ export interface UpstreamServer {
   readonly requests: readonly { method: string; path: string; host: string; headers: Readonly<Record<string, string | string[] | undefined>> }[];
   /** Answers with this status from now on (null: 200 again). */
   failWith(status: number | null): void;
+  /** Answers every `n`th request with 500 (null: none). */
+  failEvery(n: number | null): void;
   close(): Promise<void>;
 }
 
@@ -42,10 +48,11 @@ export interface UpstreamServer {
 export async function startUpstream(name: string): Promise<UpstreamServer> {
   const requests: { method: string; path: string; host: string; headers: Record<string, string | string[] | undefined> }[] = [];
   let failing: number | null = null;
+  let every: number | null = null;
   const server = http.createServer((req, res) => {
     req.resume();
     requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', host: req.headers.host ?? '', headers: { ...req.headers } });
-    const status = failing ?? 200;
+    const status = failing ?? (every !== null && requests.length % every === 0 ? 500 : 200);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ upstream: name, path: req.url, host: req.headers.host, status }));
   });
@@ -57,8 +64,43 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     failWith: (status) => {
       failing = status;
     },
+    failEvery: (n) => {
+      every = n;
+    },
     close: () => close(server),
   };
+}
+
+/** APISIX's default latency buckets (ms), `apisix/plugins/prometheus/exporter.lua`. */
+const LATENCY_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000];
+
+/** What a data plane counts of what it proxied, exported as APISIX's prometheus plugin does. */
+class Counters {
+  readonly status = new Map<string, number>();
+  readonly latency = new Map<string, number[]>();
+  count(route: string, code: number, ms: number): void {
+    const key = `${route}\u0000${code}`;
+    this.status.set(key, (this.status.get(key) ?? 0) + 1);
+    const buckets = this.latency.get(route) ?? new Array<number>(LATENCY_BUCKETS.length + 1).fill(0);
+    LATENCY_BUCKETS.forEach((le, i) => {
+      if (ms <= le) buckets[i]! += 1;
+    });
+    buckets[LATENCY_BUCKETS.length]! += 1;
+    this.latency.set(route, buckets);
+  }
+  render(): string {
+    const lines = ['# HELP apisix_http_status HTTP status codes per service in APISIX', '# TYPE apisix_http_status counter'];
+    for (const [key, n] of this.status) {
+      const [route, code] = key.split('\u0000');
+      lines.push(`apisix_http_status{code="${code}",route="${route}",matched_uri="",matched_host="",service="",consumer="",node="127.0.0.1"} ${n}`);
+    }
+    lines.push('# HELP apisix_http_latency HTTP request latency in milliseconds per service in APISIX', '# TYPE apisix_http_latency histogram');
+    for (const [route, buckets] of this.latency) {
+      LATENCY_BUCKETS.forEach((le, i) => lines.push(`apisix_http_latency_bucket{type="request",route="${route}",service="",consumer="",node="127.0.0.1",le="${le}"} ${buckets[i]}`));
+      lines.push(`apisix_http_latency_bucket{type="request",route="${route}",service="",consumer="",node="127.0.0.1",le="+Inf"} ${buckets[LATENCY_BUCKETS.length]}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
 }
 
 /** A data plane routing by what `admin` holds. `random` picks traffic-split upstreams (default: always the first weight). */
@@ -66,6 +108,7 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
   const requests: string[] = [];
   let failing: number | null = null;
   const random = options.random ?? (() => 0);
+  const counters = new Counters();
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => answer(res, 500, { error_msg: String(error) }));
   });
@@ -73,6 +116,12 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
     const method = req.method ?? 'GET';
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const target = new URL(req.url ?? '/', 'http://data-plane.invalid');
+    if (target.pathname === METRICS_PATH) {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(counters.render());
+      return;
+    }
     requests.push(`${method} ${host} ${target.pathname}`);
     const body = await readAll(req);
     if (failing !== null) return answer(res, failing, { error_msg: `${failing}` });
@@ -98,6 +147,7 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
     if (upstream === undefined || node === undefined) return answer(res, 503, { error_msg: 'no upstream' });
     const passHost = (upstream.pass_host as string | undefined) ?? 'pass';
     const upstreamHost = passHost === 'node' ? `${node.host}:${node.port}` : passHost === 'rewrite' ? String(upstream.upstream_host) : (req.headers.host ?? host);
+    const started = performance.now();
     try {
       const out = await request(`http://${node.host}:${node.port}${path}${target.search}`, {
         method: method as 'GET',
@@ -105,15 +155,18 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
         ...(body.length > 0 ? { body } : {}),
       });
       const text = await out.body.text();
+      counters.count(String(route.id), out.statusCode, performance.now() - started);
       res.writeHead(out.statusCode, { 'content-type': String(out.headers['content-type'] ?? 'text/plain') });
       res.end(method === 'HEAD' ? undefined : text);
     } catch {
+      counters.count(String(route.id), 502, performance.now() - started);
       answer(res, 502, { error_msg: '502 Bad Gateway' });
     }
   }
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${port}${METRICS_PATH}`,
     requests,
     failWith: (status) => {
       failing = status;
@@ -121,6 +174,9 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
     close: () => close(server),
   };
 }
+
+/** Where APISIX's prometheus plugin serves its metrics (on its own port; here on the same one). */
+const METRICS_PATH = '/apisix/prometheus/metrics';
 
 function matchRoute(admin: AdminServer, method: string, host: string, path: string): Json | null {
   const services = admin.objects('services');

@@ -62,7 +62,10 @@ function renderChecks(t: TargetReport, indent: string): string[] {
   return (t.checks ?? []).map((c) => {
     const seen = c.status === null ? 'no answer' : `${c.status} in ${c.latencyMs ?? '?'} ms`;
     const attempts = c.attempts === 1 ? '' : `, ${c.attempts} requests`;
-    return c.ok ? `${indent}check ${c.probe}: passed (${c.request}, ${seen}${attempts})` : `${indent}check ${c.probe}: FAILED: ${c.reason ?? 'failed'} (${c.request}, ${seen}${attempts})`;
+    // A metric check says what it judged; a probe, what it sent and saw.
+    const what = c.latencyMs === null && c.status !== null ? c.request : `${c.request}, ${seen}${attempts}`;
+    if (c.ok) return `${indent}check ${c.probe}: passed (${c.reason ?? what})`;
+    return `${indent}check ${c.probe}: FAILED: ${c.reason ?? 'failed'} (${what})`;
   });
 }
 

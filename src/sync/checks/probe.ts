@@ -23,7 +23,7 @@ export interface ProbeResult {
   readonly status: number | null;
   /** Milliseconds the last answer took; null when none came. */
   readonly latencyMs: number | null;
-  /** Why the last answer failed the probe (null when it passed). */
+  /** Why the last answer failed the probe; for a passed check null, or a note (a metric check not judged). */
   readonly reason: string | null;
 }
 
