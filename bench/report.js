@@ -40,6 +40,8 @@ export function tables(results) {
       ],
     });
   }
+  const rollout = Object.entries(results.rollout ?? {});
+  if (rollout.length > 0) out.push({ title: 'rollout', rows: [['rollout', 'median', 'peak RSS'], ...rollout.map(([name, f]) => [name, fmtMs(f.median), f.maxRssMiB ? `${f.maxRssMiB} MiB` : ''])] });
   const ns = Object.keys(results.sizes ?? {});
   if (ns.length === 0) return out;
   const names = [...new Set(ns.flatMap((n) => Object.keys(results.sizes[n])))];
@@ -87,6 +89,9 @@ export function targets(results) {
   within('tagway --version ≤ 150 ms', ms(startup['tagway --version']), 150, fmtMs(ms(startup['tagway --version']) ?? 0));
   within('tagway --help ≤ 150 ms', ms(startup['tagway --help']), 150, fmtMs(ms(startup['tagway --help']) ?? 0));
   within('a command starts its work ≤ 250 ms', ms(startup['tagway validate, its work starts']), 250, fmtMs(ms(startup['tagway validate, its work starts']) ?? 0));
+  const plain = results.rollout?.['rollout 50 gateways, no checks'];
+  const checked = results.rollout?.['rollout 50 gateways, a probe each'];
+  if (plain && checked) within('health checks of 50 gateways in batches of 10 add ≤ 1 s', checked.median - plain.median, 1000, `+${fmtMs(Math.max(0, checked.median - plain.median))}`);
   const ns = Object.keys(results.sizes ?? {});
   const n = ns[ns.length - 1];
   if (n === undefined) return rows;

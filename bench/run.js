@@ -33,6 +33,10 @@ for (const n of args['startup-only'] ? [] : sizes) {
   results.sizes[n] = await benchSize(n, results.runs[n]);
   writeResults();
 }
+if (!args['startup-only']) {
+  results.rollout = await benchRollout(Number(args.runs ?? 5));
+  writeResults();
+}
 results.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
 writeResults();
 process.stdout.write(`\n${text(results)}`);
@@ -230,6 +234,35 @@ async function benchSize(n, runs) {
   }
 }
 
+/**
+ * Health-checked rollouts: 50 gateways (Admin API test servers, each behind a data-plane
+ * stand-in) in batches of 10, a snapshot of 10 services whose one route changes each run, synced
+ * without checks and with one probe per gateway (no wait between a probe's requests), alternated.
+ * The difference is what checks cost beyond their configured waits.
+ */
+async function benchRollout(runs) {
+  const gateways = 50;
+  log(`\n== rollout to ${gateways} gateways in batches of 10, ${runs} runs per figure`);
+  const fleet = await startGateway('fleet', gateways);
+  const figures = {};
+  const names = ['rollout 50 gateways, no checks', 'rollout 50 gateways, a probe each'];
+  const samples = [[], []];
+  // The first sync writes every object; the measured ones, a route and a service per gateway.
+  const first = runTask({ task: 'rollout', fleet: fleet.fleet, upstream: fleet.upstream, apiKey: fleet.apiKey, checks: false, revision: 2 * runs });
+  if (!first.ok) throw new Error(`rollout: ${JSON.stringify(first)}`);
+  for (let r = 0; r < 2 * runs; r++) {
+    const checks = r % 2;
+    const sample = runTask({ task: 'rollout', fleet: fleet.fleet, upstream: fleet.upstream, apiKey: fleet.apiKey, checks: checks === 1, revision: r });
+    if (!sample.ok || sample.writes !== gateways * 20) throw new Error(`rollout: ${JSON.stringify(sample)}`);
+    if (checks === 1 && sample.probes !== gateways) throw new Error(`rollout: expected ${gateways} passing probes, got ${JSON.stringify(sample)}`);
+    samples[checks].push(sample);
+    log(`  ${names[checks]} #${Math.floor(r / 2) + 1}: ${fmtMs(sample.ms)}, ${sample.writes} writes${checks ? `, ${sample.probes} probes` : ''}`);
+  }
+  names.forEach((name, i) => (figures[name] = summarize(samples[i])));
+  fleet.stop();
+  return figures;
+}
+
 function runTask(spec) {
   const started = process.hrtime.bigint();
   const out = execFileSync(process.execPath, [path.join(HERE, 'task.js'), JSON.stringify(spec)], { maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -247,10 +280,12 @@ function startGateway(kind, latency = 0) {
         child.send(message);
       });
     child.once('error', reject);
-    child.once('message', ({ url, apiKey }) =>
+    child.once('message', ({ url, apiKey, fleet, upstream }) =>
       resolve({
         url,
         apiKey,
+        fleet,
+        upstream,
         latency,
         writes: () => ask({ type: 'writes' }, 'writes'),
         reset: () => ask({ type: 'reset' }, 'reset'),

@@ -77,6 +77,31 @@ const tasks = {
     return { ms, ok: true, objects, pages };
   },
 
+  /**
+   * A rollout of a 10-service snapshot to a fleet of test gateways (bench/gateway.js `fleet`) in
+   * batches of 10: route `list` of every service gets `priority: revision`, so each run writes
+   * one route and the service of each (its version label) on every gateway. With `checks`, one
+   * probe per gateway through its data plane, no wait between requests.
+   */
+  async rollout({ fleet, upstream, apiKey, checks, revision }) {
+    const labels = (i) => ({ 'managed-by': 'tagway', 'tagway.group': 'bench', 'tagway.service': `svc-${i}` });
+    const ids = Array.from({ length: 10 }, (_, i) => i);
+    const apisix = {
+      upstreams: ids.map((i) => ({ id: `svc-${i}`, labels: labels(i), nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' })),
+      services: ids.map((i) => ({ id: `svc-${i}`, hosts: ['api.example.com'], labels: { ...labels(i), 'tagway.version': `1.${revision}.0` }, upstream_id: `svc-${i}` })),
+      routes: ids.map((i) => ({ id: `svc-${i}.list`, labels: labels(i), methods: ['GET'], name: `svc-${i}.list`, priority: revision, service_id: `svc-${i}`, uris: [`/svc-${i}/items`] })),
+    };
+    const snapshot = { group: 'bench', apisix, digest: tagway.configDigest(apisix) };
+    const specs = fleet.map((g, i) => ({ kind: 'apisix', name: `gw-${i + 1}`, admin_url: g.url, admin_key: 'env:BENCH_KEY', proxy_url: g.proxyUrl }));
+    const probes = checks ? [{ name: 'items', path: '/svc-0/items', host: 'api.example.com', status: [200], interval: 0 }] : [];
+    const start = performance.now();
+    const report = await tagway.syncGroup(snapshot, specs, { env: { BENCH_KEY: apiKey }, root: '.', rollout: { batch_size: 10 }, probes });
+    const ms = performance.now() - start;
+    const writes = report.targets.reduce((n, t) => n + t.writes, 0);
+    const passed = report.targets.reduce((n, t) => n + (t.checks ?? []).filter((c) => c.ok).length, 0);
+    return { ms, ok: report.ok, writes, probes: passed };
+  },
+
   async validate({ dir }) {
     const start = performance.now();
     const outcome = await tagway.runValidate({ cwd: dir });
