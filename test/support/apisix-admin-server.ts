@@ -20,7 +20,9 @@
  *   ("missing route id", "wrong route id", "wrong route id, do not need it"), `create_time` /
  *   `update_time` refused in PUT/POST bodies ("the property is forbidden:  create_time", two
  *   spaces as in APISIX), delete checkers skipped with `?force=true`, PATCH as a deep merge
- *   (`core.table.merge`: JSON null deletes a key, arrays replace) or a sub-path replace.
+ *   (`core.table.merge`: JSON null deletes a key, arrays replace) or a sub-path replace; a
+ *   method the kind lacks (`unsupported_methods`) is 405 "not supported `POST` method for
+ *   global rule" once the body is read.
  * - `apisix/admin/utils.lua` (`inject_timestamp`): `create_time` kept on replace, `update_time`
  *   set on every write, both epoch seconds.
  * - `apisix/admin/v3_adapter.lua`: list `{ total, list: [{ key, value, createdIndex,
@@ -201,10 +203,11 @@ function keyField(kind: ServerKind): string {
   return KEY_FIELDS[kind] ?? (isKindName(kind) ? kindNamed(kind).id.field : 'id');
 }
 
-/** Methods a resource lacks (`unsupported_methods`): 404 "not found". */
+/** Methods a resource lacks (`unsupported_methods`): 405, once the body is read (`resource.lua`). */
 const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<string>>>> = {
   stream_routes: new Set(['PATCH']),
   plugin_configs: new Set(['POST']),
+  global_rules: new Set(['POST']),
   consumer_groups: new Set(['POST']),
   consumers: new Set(['POST', 'PATCH']),
 };
@@ -320,11 +323,6 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
     sendAdmin(res, 404, { error_msg: `Unsupported resource type: ${resource}` });
     return;
   }
-  if (UNSUPPORTED_METHODS[resource]?.has(method) === true) {
-    req.resume();
-    sendAdmin(res, 404, { error_msg: 'not found' });
-    return;
-  }
   const id = segments[1];
   const subPath = segments.slice(2).join('/');
 
@@ -365,6 +363,9 @@ function dispatch(
   conf: unknown,
   args: URLSearchParams,
 ): Reply {
+  if (UNSUPPORTED_METHODS[kind]?.has(method) === true) {
+    return { status: 405, body: { error_msg: `not supported \`${method}\` method for ${singular(kind)}` } };
+  }
   switch (method) {
     case 'GET':
       return id === undefined ? listObjects(ctx, kind, args) : getObject(ctx, kind, id);
