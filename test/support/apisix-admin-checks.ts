@@ -95,7 +95,7 @@ function ajvInstance(): Ajv {
   if (ajv === null) {
     // strict off: APISIX's schemas carry keywords ajv does not know (`encrypt_fields`) and put
     // object keywords in untyped branches, as api7/jsonschema allows.
-    ajv = new Ajv({ strict: false, verbose: true, unicodeRegExp: false, validateSchema: false, code: { regExp: pcre } });
+    ajv = new Ajv({ strict: false, allErrors: true, verbose: true, unicodeRegExp: false, validateSchema: false, code: { regExp: pcre } });
     ajv.addFormat('ipv4', (value: string) => isIPv4(value));
     ajv.addFormat('ipv6', (value: string) => isIPv6(value));
   }
@@ -184,8 +184,51 @@ function schemaCheck(key: string, schema: () => unknown, conf: unknown): string 
   fillDefaults(raw, conf);
   if (validate(conf)) return null;
   const errors = validate.errors ?? [];
-  const last = errors[errors.length - 1];
-  return last === undefined ? 'invalid' : luaMessage(last);
+  const first = firstFailure(errors);
+  return first === undefined ? 'invalid' : luaMessage(first);
+}
+
+/**
+ * The order api7/jsonschema checks a schema's keywords in (the one it stops at decides the
+ * message): the type, the object's properties (in Lua's table order: ties stay in ajv's order),
+ * its other keywords, the array's, the string's, the number's, then the keywords of any type.
+ */
+const KEYWORD_ORDER: Readonly<Record<string, number>> = {
+  type: 0, properties: 1, required: 1, dependencies: 2, additionalProperties: 3, patternProperties: 3,
+  minProperties: 4, maxProperties: 4, minItems: 5, maxItems: 5, items: 6, uniqueItems: 7,
+  minLength: 8, maxLength: 9, pattern: 10, minimum: 11, exclusiveMinimum: 12, maximum: 13, exclusiveMaximum: 14,
+  multipleOf: 15, enum: 16, allOf: 17, anyOf: 18, oneOf: 19, if: 20, not: 21, format: 22, const: 23, contains: 24,
+};
+/** Keywords followed in a schema path by a name or an index, not by a keyword. */
+const NAMED = new Set(['properties', 'patternProperties', 'dependencies', 'allOf', 'anyOf', 'oneOf', 'definitions']);
+/** Keywords whose subschemas' own failures api7/jsonschema does not report (it reports the keyword's). */
+const OPAQUE = new Set(['anyOf', 'oneOf', 'not', 'if', 'then', 'else']);
+
+/** The error api7/jsonschema would stop at, of all ajv reports. */
+function firstFailure(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  let best: { error: ErrorObject; key: number[] } | undefined;
+  for (const error of errors) {
+    const tokens = error.schemaPath.replace(/^#\/?/, '').split('/');
+    const key: number[] = [];
+    let opaque = false;
+    for (let i = 0; i < tokens.length; i += 1) {
+      const token = tokens[i] ?? '';
+      if (OPAQUE.has(token) && i < tokens.length - 1) {
+        opaque = true;
+        break;
+      }
+      key.push(KEYWORD_ORDER[token] ?? 25);
+      if (NAMED.has(token) || (token === 'items' && /^\d+$/.test(tokens[i + 1] ?? ''))) i += 1;
+    }
+    if (opaque) continue;
+    if (best === undefined || compareKeys(key, best.key) < 0) best = { error, key };
+  }
+  return best?.error ?? errors[errors.length - 1];
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return a.length - b.length;
 }
 
 // ---- messages --------------------------------------------------------------------------------
@@ -199,6 +242,15 @@ function luaType(value: unknown): string {
 
 function unescapePointer(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Lua's `%s` of a number (`%.14g`: 1e-05, not 0.00001). */
+function luaNumber(value: unknown): string {
+  if (typeof value !== 'number' || Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (exponent >= -4 && exponent < 14) return String(Number(value.toPrecision(14)));
+  const [mantissa = '', power = '0'] = Number(value.toPrecision(14)).toExponential().split('e');
+  return `${mantissa}e${power.startsWith('-') ? '-' : '+'}${power.replace(/^[+-]/, '').padStart(2, '0')}`;
 }
 
 /** Lua's `%q`: in double quotes, with backslashes, quotes and newlines escaped. */
@@ -242,51 +294,57 @@ function failure(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   const value = e.data;
   switch (e.keyword) {
-    case 'type':
+    case 'type': {
+      // An empty table is an array to Lua: what refuses it is the array's minimum of items.
+      const minItems = isObject(e.parentSchema) ? e.parentSchema['minItems'] : undefined;
+      if (typeof minItems === 'number' && isObject(value) && Object.keys(value).length === 0) return `expect array to have at least ${minItems} items`;
       return `wrong type: expected ${String(p['type']).split(',')[0] ?? ''}, got ${luaType(value)}`;
+    }
     case 'required':
       return `property "${String(p['missingProperty'])}" is required`;
     case 'dependencies':
-      return `failed to validate dependent schema for "${String(p['property'])}": property "${String(p['missingProperty'])}" is required`;
+      return `property "${String(p['missingProperty'])}" is required when "${String(p['property'])}" is set`;
     case 'additionalProperties':
       return `additional properties forbidden, found ${String(p['additionalProperty'])}`;
     case 'enum':
       return 'matches none of the enum values';
     case 'const':
-      return `value should be ${JSON.stringify(p['allowedValue'])}`;
+      return 'failed to check const value';
     case 'pattern':
       return `failed to match pattern ${luaQuote(String(p['pattern']))} with ${luaQuote(String(value))}`;
     case 'format':
-      return `expected valid "${String(p['format'])}", got "${String(value)}"`;
+      return `expect valid ${String(p['format'])} format but got: ${String(value)}`;
     case 'minLength':
       return `string too short, expected at least ${String(p['limit'])}, got ${[...String(value)].length}`;
     case 'maxLength':
       return `string too long, expected at most ${String(p['limit'])}, got ${[...String(value)].length}`;
     case 'minimum':
-      return `expected ${String(value)} to be at least ${String(p['limit'])}`;
+      return `expected ${luaNumber(value)} to be at least ${luaNumber(p['limit'])}`;
     case 'maximum':
-      return `expected ${String(value)} to be at most ${String(p['limit'])}`;
+      return `expected ${luaNumber(value)} to be at most ${luaNumber(p['limit'])}`;
     case 'exclusiveMinimum':
-      return `expected ${String(value)} to be greater than ${String(p['limit'])}`;
+      return `expected ${luaNumber(value)} to be greater than ${luaNumber(p['limit'])}`;
     case 'exclusiveMaximum':
-      return `expected ${String(value)} to be smaller than ${String(p['limit'])}`;
+      return `expected ${luaNumber(value)} to be smaller than ${luaNumber(p['limit'])}`;
     case 'minItems':
       return `expect array to have at least ${String(p['limit'])} items`;
     case 'maxItems':
       return `expect array to have at most ${String(p['limit'])} items`;
     case 'uniqueItems':
-      return `expected unique items but items ${Number(p['j']) + 1} and ${Number(p['i']) + 1} are equal`;
+      return `expected unique items but items ${Number(p['i']) + 1} and ${Number(p['j']) + 1} are equal`;
     case 'minProperties':
       return `expect object to have at least ${String(p['limit'])} properties`;
-    case 'maxProperties':
+    case 'maxProperties': {
+      // luaTables' stand-in for an array: an object with properties is no array.
+      const types = isObject(e.parentSchema) ? e.parentSchema['type'] : undefined;
+      if (p['limit'] === 0 && Array.isArray(types) && types.includes('array')) return `wrong type: expected array, got ${luaType(value)}`;
       return `expect object to have at most ${String(p['limit'])} properties`;
+    }
     case 'anyOf': {
+      // Each alternative's `required` list, as api7/jsonschema names them.
       const branches = Array.isArray(e.schema) ? (e.schema as unknown[]) : [];
-      const lists = branches.map((b) => (isObject(b) && Object.keys(b).length === 1 && Array.isArray(b['required']) ? b['required'] : null));
-      if (lists.length > 0 && lists.every((l) => l !== null)) {
-        return `object matches none of the required: ${lists.map((l) => JSON.stringify(l)).join(' or ')}`;
-      }
-      return 'object matches none of the required';
+      const lists = branches.flatMap((b) => (isObject(b) && Array.isArray(b['required']) ? [JSON.stringify(b['required'])] : []));
+      return lists.length > 0 ? `object matches none of the required: ${lists.join(' or ')}` : 'object matches none of the required';
     }
     case 'oneOf': {
       const passing = p['passingSchemas'];

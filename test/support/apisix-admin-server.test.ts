@@ -552,7 +552,7 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       'invalid configuration: property "labels" validation failed: failed to validate team (matching ".*"): failed to match pattern "^\\\\S+$" with "a b"',
     ],
     ['Lua\'s empty table: plugins [] and methods {}', '/apisix/admin/routes/r1', route({ plugins: [], methods: {} }), null],
-    ['an empty uris, which needs one item', '/apisix/admin/routes/r1', { uris: [], upstream: upstream() }, 'invalid configuration: property "uris" validation failed: wrong type: expected array, got table'],
+    ['an empty uris, which needs one item', '/apisix/admin/routes/r1', { uris: [], upstream: upstream() }, 'invalid configuration: property "uris" validation failed: expect array to have at least 1 items'],
     ['a plugin APISIX does not have', '/apisix/admin/routes/r1', route({ plugins: { 'no-such-plugin': {} } }), 'unknown plugin [no-such-plugin]'],
     ['a plugin conf that is not an object', '/apisix/admin/routes/r1', route({ plugins: { 'key-auth': 1 } }), 'invalid plugin conf 1 for plugin [key-auth]'],
     [
@@ -612,7 +612,8 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       const before = server.objects(kind).size;
       const res = await call('PUT', path, { body });
       if (message === null) {
-        expect([res.status, res.json.error_msg]).toEqual([201, undefined]);
+        // 201 for a new object, 200 for one replaced.
+        expect([res.status, res.json.error_msg]).toEqual([server.objects(kind).size > before ? 201 : 200, undefined]);
       } else {
         expect([res.status, res.json]).toEqual([400, { error_msg: message }]);
         expect(server.objects(kind).size).toBe(before);
@@ -708,10 +709,12 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
     return c.kind === 'consumers' || (typeof body === 'object' && body !== null && body['id'] !== undefined) ? base : `${base}/1`;
   }
 
+  const oracleById = new Map(oracleCases().map((c) => [c.id, c]));
+
   it('refuses what APISIX refuses and stores what it stores, but for the listed cases', async () => {
     const http = await startAdminServer({ streamMode: false });
     const stream = await startAdminServer();
-    const verdicts: Array<{ id: string; agrees: boolean; status: number; error: unknown }> = [];
+    const verdicts: Array<{ id: string; agrees: boolean; sameMessage: boolean }> = [];
     try {
       for (const c of oracleCases().filter((k) => KEPT.has(k.kind))) {
         const target = c.kind === 'stream_routes' && c.proxy_mode !== undefined ? stream : http;
@@ -725,7 +728,7 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
         const reply = (await res.body.json()) as { error_msg?: unknown };
         const refused = (res.statusCode === 400 || res.statusCode === 405) && typeof reply.error_msg === 'string';
         const stored = res.statusCode === 200 || res.statusCode === 201;
-        verdicts.push({ id: c.id, agrees: c.expected === 'invalid' ? refused : stored, status: res.statusCode, error: reply.error_msg });
+        verdicts.push({ id: c.id, agrees: c.expected === 'invalid' ? refused : stored, sameMessage: refused && reply.error_msg === c.apisix_error });
       }
     } finally {
       await http.close();
@@ -734,6 +737,10 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
     const disagreeing = verdicts.filter((v) => !v.agrees);
     expect(verdicts.length).toBeGreaterThan(2000);
     expect(disagreeing.map((v) => v.id).sort()).toEqual(Object.keys(KNOWN_DISAGREEMENTS).sort());
+    // Words nine in ten refusals as APISIX does; most others name another of several faults,
+    // which api7/jsonschema meets first in Lua's table order.
+    const refusals = verdicts.filter((v) => v.agrees && oracleById.get(v.id)?.expected === 'invalid');
+    expect(refusals.filter((v) => v.sameMessage).length / refusals.length).toBeGreaterThan(0.91);
   });
 });
 
