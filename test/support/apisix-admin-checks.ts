@@ -25,13 +25,15 @@
  *   `upstream_host`, and a `chash` upstream's `key` by `hash_on`.
  * - The references APISIX fetches on a write, for the kinds the server stores: `upstream_id`,
  *   `service_id`, a route's `plugin_config_id`, a consumer's `group_id`, a stream route's
- *   `protocol.superior_id`; and a global rule may not repeat a plugin of another global rule.
+ *   `protocol.superior_id`; a global rule may not repeat a plugin of another global rule, and a
+ *   consumer's auth key (key-auth's `key`, basic-auth's `username`, …) may not be another's.
  * - `stream_route_checker`: addresses, and xRPC protocols (none registered, as by default).
  *
  * Left out (APISIX runs Lua for them, or they need state the server does not keep): plugins'
  * own `check_schema` code beyond their schemas, `vars` expressions, `filter_func` and `script`,
- * `_meta.filter` and `_meta.pre_function`, PEM parsing of `tls.client_cert`, `tls.client_cert_id`
- * (the server keeps no ssls), and consumers' duplicate auth keys. The server's oracle test lists the cases where that changes APISIX's verdict.
+ * `_meta.filter` and `_meta.pre_function`, PEM parsing of `tls.client_cert`, and
+ * `tls.client_cert_id` (the server keeps no ssls). The server's oracle test lists the cases
+ * where that changes APISIX's verdict.
  */
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -464,6 +466,34 @@ function globalRuleConflict(store: CheckStore, id: string | undefined, plugins: 
   return null;
 }
 
+/** `plugin_unique_key_attrs` (`consumer.lua`): the field of an auth plugin no two consumers may share. */
+const UNIQUE_KEY_FIELDS: Readonly<Record<string, string>> = {
+  'key-auth': 'key',
+  'basic-auth': 'username',
+  'jwt-auth': 'key',
+  'hmac-auth': 'key_id',
+  'ldap-auth': 'user_dn',
+  'ldap-auth-advanced': 'user_dn',
+};
+
+/**
+ * `check_duplicate_key`: another consumer's auth plugin with the same key (a `$secret://` or
+ * `$env://` reference is not compared: its value is unknown at write time).
+ */
+function duplicateKey(store: CheckStore, username: unknown, plugins: unknown): string | null {
+  if (!isObject(plugins)) return null;
+  for (const [plugin, conf] of Object.entries(plugins)) {
+    const field = UNIQUE_KEY_FIELDS[plugin];
+    const value = field !== undefined && isObject(conf) ? conf[field] : undefined;
+    if (field === undefined || typeof value !== 'string' || value.startsWith('$secret://') || value.toUpperCase().startsWith('$ENV://')) continue;
+    for (const [name, consumer] of store.entries('consumers')) {
+      const other = isObject(consumer['plugins']) ? consumer['plugins'][plugin] : undefined;
+      if (name !== username && isObject(other) && other[field] === value) return `duplicate ${field} of plugin ${plugin} found with consumer: ${name}`;
+    }
+  }
+  return null;
+}
+
 /** `validate_cidr_or_ip`: an IPv4 or IPv6 address, optionally with a mask of its family's size. */
 function isCidrOrIp(text: string): boolean {
   const slash = text.indexOf('/');
@@ -532,7 +562,7 @@ export function checkConf(kind: string, id: string | undefined, conf: JsonObject
     case 'consumers': {
       const pluginError = checkPlugins(plugins, 'consumer');
       if (pluginError !== null) return `invalid plugins configuration: ${pluginError}`;
-      return missingReference(store, 'consumer_groups', 'consumer group', copy['group_id']);
+      return duplicateKey(store, copy['username'], plugins) ?? missingReference(store, 'consumer_groups', 'consumer group', copy['group_id']);
     }
     case 'global_rules':
       return checkPlugins(plugins, 'route') ?? (isObject(plugins) ? globalRuleConflict(store, id, plugins) : null);

@@ -587,6 +587,20 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
     ],
     ['a consumer with its key', '/apisix/admin/consumers', { username: 'jack', plugins: { 'key-auth': { key: 'k' } } }, null],
     [
+      "another consumer's key",
+      '/apisix/admin/consumers',
+      { username: 'jill', plugins: { 'key-auth': { key: 'k' } } },
+      'duplicate key of plugin key-auth found with consumer: jack',
+      [['consumers', 'jack', { username: 'jack', plugins: { 'key-auth': { key: 'k' } } }]],
+    ],
+    [
+      "a consumer's own key again",
+      '/apisix/admin/consumers',
+      { username: 'jack', plugins: { 'key-auth': { key: 'k' } } },
+      null,
+      [['consumers', 'jack', { username: 'jack', plugins: { 'key-auth': { key: 'k' } } }]],
+    ],
+    [
       'a consumer whose group does not exist',
       '/apisix/admin/consumers',
       { username: 'jack', group_id: 'g404' },
