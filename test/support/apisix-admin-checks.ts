@@ -5,8 +5,8 @@
  * and its messages (`{"error_msg": "invalid configuration: …"}`).
  *
  * The schemas are compiled here, with this file's own ajv instance, lazily (a kind's schema on
- * the first write of that kind, a plugin's on the first body that uses it) and once per process,
- * however many servers the tests start. Nothing of tagway's validator is used: the sync tests
+ * the first write of that kind, a plugin's on the first body that uses it) and once per process
+ * (under vitest, per test file), however many servers the tests start. Nothing of tagway's validator is used: the sync tests
  * check what tagway sends against APISIX's schemas, not against tagway's reading of them.
  *
  * Mirrors apache/apisix f519a0f (3.18.0+):
