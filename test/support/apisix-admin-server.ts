@@ -20,7 +20,9 @@
  *   ("missing route id", "wrong route id", "wrong route id, do not need it"), `create_time` /
  *   `update_time` refused in PUT/POST bodies ("the property is forbidden:  create_time", two
  *   spaces as in APISIX), delete checkers skipped with `?force=true`, PATCH as a deep merge
- *   (`core.table.merge`: JSON null deletes a key, arrays replace) or a sub-path replace.
+ *   (`core.table.merge`: JSON null deletes a key, arrays replace) or a sub-path replace; a
+ *   method the kind lacks (`unsupported_methods`) is 405 "not supported `POST` method for
+ *   global rule" once the body is read.
  * - `apisix/admin/utils.lua` (`inject_timestamp`): `create_time` kept on replace, `update_time`
  *   set on every write, both epoch seconds.
  * - `apisix/admin/v3_adapter.lua`: list `{ total, list: [{ key, value, createdIndex,
@@ -38,10 +40,11 @@
  *   key is new and 200 when it replaced one, both `{ key, value }`; POST ids are the revision of
  *   a `/gen_id` write, zero-padded to 20 digits; DELETE answers 200 `{ deleted: "1", key }`;
  *   a missing key is 404 `{"message":"Key not found"}`.
- * - `apisix/admin/routes.lua`, `services.lua`: "only one of host or hosts is allowed", the id
- *   schema of `id` / `upstream_id` / `service_id`, and reference checks in APISIX's order
- *   (upstream, then service): "failed to fetch upstream info by upstream id [x], response
- *   code: 404".
+ * - `apisix/admin/<kind>.lua` `check_conf` (apisix-admin-checks.ts): each body is checked, in
+ *   APISIX's order, against APISIX's own JSON Schemas (the kind's, and each plugin's), and the
+ *   objects it refers to must exist: "failed to fetch upstream info by upstream id [x],
+ *   response code: 404". A refused body is a 400 with APISIX's `error_msg`
+ *   ("invalid configuration: …", "unknown plugin [x]", …) and nothing is stored.
  * - `apisix/admin/upstreams.lua`, `services.lua` (`delete_checker`): an upstream used by a route
  *   or service (directly or through `traffic-split`'s `weighted_upstreams`), or a service used by
  *   a route, cannot be deleted: "can not delete this upstream, route [x] is still using it now",
@@ -67,10 +70,10 @@
  *
  * Left out, deliberately:
  * - Other resources (ssls, secrets, protos, plugin_metadata, …) answer as an unsupported resource
- *   type; references to the extra kinds (e.g. `plugin_config_id`, a consumer's `group_id`) are
- *   not checked, nor are their schemas.
- * - The JSON Schemas and plugin `check_schema` of routes, services and upstreams: only the checks
- *   above are built in. Plug a stricter validator in with `options.validate`.
+ *   type.
+ * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
+ *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
+ *   with `options.validate`.
  * - etcd's lease keep-alives and its minimum ttl; admin key roles (viewer) and
  *   the cookie form of the key; data encryption; `X-Etcd-Index`.
  * - JSON parse error texts are Node's, not cjson's (same prefix, `invalid request body: `).
@@ -81,6 +84,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApisixKind } from '../../src/model/apisix.js';
 import { KINDS, isKindName, kindNamed } from '../../src/apisix/kinds/index.js';
+import { checkConf, isCheckedKind, type CheckStore } from './apisix-admin-checks.js';
 import { countWrites, listenWithFaults, type Faults, type RequestRecord } from './faults.js';
 
 export type { ApisixKind } from '../../src/model/apisix.js';
@@ -101,7 +105,7 @@ export type AdminValidator = (kind: ApisixKind, body: Readonly<Record<string, un
 export interface AdminServerOptions {
   /** The accepted `X-API-KEY`; `null` disables the check (`admin_key_required: false`). Default 'test-key'. */
   readonly apiKey?: string | null;
-  /** Runs after the built-in checks and before the reference checks, as APISIX's schema check does. */
+  /** Runs after APISIX's schema checks and before its reference checks (a registered kind only). */
   readonly validate?: AdminValidator;
   /** Clock for `create_time` / `update_time` and for `?ttl=` expiry, in epoch seconds. Default: the system clock. */
   readonly now?: () => number;
@@ -199,10 +203,11 @@ function keyField(kind: ServerKind): string {
   return KEY_FIELDS[kind] ?? (isKindName(kind) ? kindNamed(kind).id.field : 'id');
 }
 
-/** Methods a resource lacks (`unsupported_methods`): 404 "not found". */
+/** Methods a resource lacks (`unsupported_methods`): 405, once the body is read (`resource.lua`). */
 const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<string>>>> = {
   stream_routes: new Set(['PATCH']),
   plugin_configs: new Set(['POST']),
+  global_rules: new Set(['POST']),
   consumer_groups: new Set(['POST']),
   consumers: new Set(['POST', 'PATCH']),
 };
@@ -318,11 +323,6 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
     sendAdmin(res, 404, { error_msg: `Unsupported resource type: ${resource}` });
     return;
   }
-  if (UNSUPPORTED_METHODS[resource]?.has(method) === true) {
-    req.resume();
-    sendAdmin(res, 404, { error_msg: 'not found' });
-    return;
-  }
   const id = segments[1];
   const subPath = segments.slice(2).join('/');
 
@@ -363,6 +363,9 @@ function dispatch(
   conf: unknown,
   args: URLSearchParams,
 ): Reply {
+  if (UNSUPPORTED_METHODS[kind]?.has(method) === true) {
+    return { status: 405, body: { error_msg: `not supported \`${method}\` method for ${singular(kind)}` } };
+  }
   switch (method) {
     case 'GET':
       return id === undefined ? listObjects(ctx, kind, args) : getObject(ctx, kind, id);
@@ -483,7 +486,7 @@ function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefin
   if (bodyId !== undefined && String(bodyId) !== String(id)) return badRequest(`wrong ${singular(kind)} id`);
   conf['id'] = id;
 
-  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, String(id), conf);
   if (problem !== null) return badRequest(problem);
 
   const key = String(id);
@@ -502,7 +505,7 @@ function putKeyed(ctx: AdminContext, kind: ServerKind, field: string, pathId: st
   const key = conf[field];
   if (typeof key !== 'string' || key === '') return badRequest(`invalid configuration: property "${field}" is required`);
   if (pathId !== undefined && pathId !== key) return badRequest(`wrong ${field}`);
-  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, key, conf);
   if (problem !== null) return badRequest(problem);
   const previous = ctx.store.table(kind).get(key);
   injectTimestamps(conf, previous?.value, ctx.now());
@@ -516,7 +519,7 @@ function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefi
   if ((pathId ?? bodyId) !== undefined) return badRequest(`wrong ${singular(kind)} id, do not need it`);
   if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
 
-  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, conf);
+  const problem = forbiddenTimestamp(conf) ?? checkObject(ctx, kind, undefined, conf);
   if (problem !== null) return badRequest(problem);
 
   injectTimestamps(conf, undefined, ctx.now());
@@ -566,7 +569,7 @@ function patchObject(
   if (bodyId !== undefined && String(bodyId) !== id) return badRequest(`wrong ${singular(kind)} id`);
   if (!isObject(next)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(next)}`);
   next['id'] = id;
-  const problem = checkObject(ctx, kind, next);
+  const problem = checkObject(ctx, kind, id, next);
   if (problem !== null) return badRequest(problem);
 
   ctx.store.write(kind, id, next);
@@ -585,38 +588,18 @@ function forbiddenTimestamp(conf: JsonObject): string | null {
   return null;
 }
 
-/** The kind's `checker`, reduced to what this server checks, then the hook, then references. */
-function checkObject(ctx: AdminContext, kind: ServerKind, conf: JsonObject): string | null {
-  if (kind === 'routes') {
-    if (conf['host'] !== undefined && conf['hosts'] !== undefined) return 'only one of host or hosts is allowed';
-    if (conf['remote_addr'] !== undefined && conf['remote_addrs'] !== undefined) {
-      return 'only one of remote_addr or remote_addrs is allowed';
-    }
+/**
+ * The kind's `checker` (apisix-admin-checks.ts: schemas, plugins, references), with the hook where
+ * APISIX's schema checks end. A registered kind APISIX does not have: its id, then the hook.
+ */
+function checkObject(ctx: AdminContext, kind: ServerKind, id: string | undefined, conf: JsonObject): string | null {
+  const hook = isKindName(kind) && ctx.validate !== undefined ? () => ctx.validate?.(kind, conf) ?? null : undefined;
+  if (isCheckedKind(kind)) return checkConf(kind, id, conf, ctx.store, hook);
+  const value = conf[keyField(kind)];
+  if (keyField(kind) === 'id' && value !== undefined && !isValidId(value)) {
+    return 'invalid configuration: property "id" validation failed: object matches none of the required';
   }
-  const idFields =
-    kind === 'routes' || kind === 'stream_routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : keyField(kind) !== 'id' ? [] : ['id'];
-  for (const field of idFields) {
-    const value = conf[field];
-    if (value !== undefined && !isValidId(value)) {
-      return `invalid configuration: property "${field}" validation failed: object matches none of the required`;
-    }
-  }
-
-  if (isKindName(kind)) {
-    const verdict = ctx.validate?.(kind, conf) ?? null;
-    if (verdict !== null) return verdict;
-  }
-
-  if (kind !== 'routes' && kind !== 'services' && kind !== 'stream_routes') return null;
-  const upstreamId = conf['upstream_id'];
-  if (upstreamId !== undefined && !ctx.store.table('upstreams').has(String(upstreamId))) {
-    return `failed to fetch upstream info by upstream id [${String(upstreamId)}], response code: 404`;
-  }
-  const serviceId = kind === 'services' ? undefined : conf['service_id'];
-  if (serviceId !== undefined && !ctx.store.table('services').has(String(serviceId))) {
-    return `failed to fetch service info by service id [${String(serviceId)}], response code: 404`;
-  }
-  return null;
+  return hook?.() ?? null;
 }
 
 /** `inject_timestamp(conf, prev_conf, patch_conf)`: keeps or sets `create_time`, sets `update_time`. */
@@ -666,7 +649,7 @@ function patchAt(root: JsonObject, subPath: string, conf: unknown): { ok: true; 
 }
 
 /** The objects of every kind, etcd's revision counter, and who references whom. */
-class AdminStore {
+class AdminStore implements CheckStore {
   #revision = 1;
   readonly #tables = Object.fromEntries(SERVER_KINDS.map((kind) => [kind, new Map<string, Entry>()])) as Record<ServerKind, Map<string, Entry>>;
   /** Keys with a ttl, so expiry does not walk every object. */
@@ -676,6 +659,15 @@ class AdminStore {
 
   table(kind: ServerKind): ReadonlyMap<string, Entry> {
     return this.#tables[kind];
+  }
+
+  get(kind: string, id: string): JsonObject | undefined {
+    return isKind(kind) ? this.#tables[kind].get(id)?.value : undefined;
+  }
+
+  *entries(kind: string): Iterable<readonly [string, JsonObject]> {
+    if (!isKind(kind)) return;
+    for (const [id, entry] of this.#tables[kind]) yield [id, entry.value];
   }
 
   /** `etcd.push`'s id: the revision of a `/gen_id` write, zero-padded to 20 digits. */
