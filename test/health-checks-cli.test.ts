@@ -68,6 +68,13 @@ describe('tagway sync with health checks', () => {
     expect(broken.stdout).toContain('restored: yes; the read-back matches the state before the run');
     expect(gateways.map((g) => g.objects('routes').get('petstore.list-pets')?.uris)).toEqual([['/pets'], ['/pets']]);
 
+    // Each gateway keeps its last checks: status --live shows them.
+    const status = await runCli(['status', '--live', '--group', 'staging'], repo.dir, KEYS);
+    expect(status.stdout).toMatch(/eu-1 .*\n(?:.*\n)*?\s+last health checks: checks of sha256:[0-9a-f]{12} failed at \S+Z: list-pets FAILED \(status 404, expected 200\)/);
+    expect(status.stdout).toMatch(/eu-2 .*\n(?:.*\n)*?\s+last health checks: checks of sha256:[0-9a-f]{12} passed at \S+Z: list-pets ok/);
+    // The records are no configuration: no group's objects, never drift.
+    expect(status.stdout).not.toMatch(/tagway-lease\.staging\.checks/);
+
     const json = await runCli(['sync', '--group', 'staging', '--format', 'json'], repo.dir, KEYS);
     const report = JSON.parse(json.stdout) as { halted: unknown; targets: { checks?: unknown[] }[] };
     expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });

@@ -25,6 +25,14 @@ export const LABEL_LEASE_TTL = 'tagway.lease-ttl';
  * the value is the group; `tagway.unfinished-digest` the snapshot the run was taking there.
  */
 export const LABEL_UNFINISHED = 'tagway.unfinished';
+/**
+ * Marks the record of a group's last health checks on an Admin API target
+ * (src/sync/targets/apisix/checks-record.ts): the value is the group; `tagway.checks-digest` the
+ * snapshot checked, `tagway.checks-result` `passed` or `failed`.
+ */
+export const LABEL_CHECKS = 'tagway.checks';
+export const LABEL_CHECKS_DIGEST = 'tagway.checks-digest';
+export const LABEL_CHECKS_RESULT = 'tagway.checks-result';
 export const LABEL_UNFINISHED_DIGEST = 'tagway.unfinished-digest';
 /**
  * The host and process of the run holding a lease: a run on the same host finds a lease whose

@@ -40,6 +40,8 @@ export interface TargetDrift {
   /** The plan a sync would apply (what `sync --dry-run` shows); null when unread. */
   readonly plan: Plan | null;
   readonly error: SyncErrorData | null;
+  /** The group's last health checks on the target, as its record says (docs/health-checks.md); null when none is kept. */
+  readonly lastChecks?: { readonly digest: string; readonly ok: boolean; readonly description: string } | null;
 }
 
 export interface DriftReport {
@@ -70,8 +72,10 @@ export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): 
   try {
     const { live, plan } = await planTarget(snapshot, target);
     const inSync = plan.steps.length === 0 && plan.conflicts.length === 0;
+    const record = live.checks?.find((c) => c.group === snapshot.group);
     return {
       ...base,
+      ...(record !== undefined ? { lastChecks: { digest: record.digest, ok: record.ok, description: record.description } } : {}),
       status: inSync ? 'in-sync' : 'drifted',
       runs: runsOf(snapshot, live, plan),
       objects: driftOf(plan),

@@ -1,7 +1,7 @@
 import type { MetricsCheckSpec, ProbeSpec, RolloutSpec, TargetSpec } from '../model/target.js';
 import { withFleetLease, type FleetLeaseOptions } from './lease/fleet-lease.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
-import type { Target } from './targets/port.js';
+import type { ChecksRecord, Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
@@ -40,6 +40,8 @@ export interface RolloutOptions {
 
 /** How a rollout checks each batch through the data plane, and what it takes back when one fails. */
 export interface RolloutChecks {
+  /** The snapshot checked: its group and digest, for the record each target keeps (`Target.recordChecks`). */
+  readonly snapshot: { readonly group: string; readonly digest: string };
   /** The checks of each target of a batch that holds the snapshot (with its report, whose steps say what changed), by target name. */
   readonly run: (batch: readonly { readonly target: Target; readonly report: TargetReport }[], signal?: AbortSignal) => Promise<ReadonlyMap<string, readonly ProbeResult[]>>;
   /** `batch`: the failed batch's targets are taken back; `all`: those of every batch before it too. */
@@ -187,10 +189,14 @@ export async function checkBatch(
   signal: AbortSignal | undefined,
 ): Promise<{ failed: string[]; restored: string[] } | null> {
   const results = await checks.run(members.map((t) => ({ target: t, report: reports.get(t)! })), signal);
-  for (const t of members) {
-    const seen = results.get(t.name) ?? [];
-    reports.set(t, { ...reports.get(t)!, checks: seen });
-  }
+  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await Promise.all(
+    members.map(async (t) => {
+      const seen = results.get(t.name) ?? [];
+      reports.set(t, { ...reports.get(t)!, checks: seen });
+      if (seen.length > 0) await t.recordChecks?.(checksRecord(checks.snapshot, seen, at));
+    }),
+  );
   const failed = members.filter((t) => (results.get(t.name) ?? []).some((r) => !r.ok)).map((t) => t.name);
   if (failed.length === 0) return null;
   const because = (t: Target) => {
@@ -289,7 +295,7 @@ export async function syncGroup(
  * `proxy_url`. Null when there is nothing to check.
  */
 export function rolloutChecks(
-  snapshot: Pick<SyncSnapshot, 'group' | 'apisix'>,
+  snapshot: Pick<SyncSnapshot, 'group' | 'apisix' | 'digest'>,
   specs: readonly TargetSpec[],
   options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'metrics' | 'env' | 'rollout' | 'probeRuntime'>,
 ): RolloutChecks | null {
@@ -315,6 +321,7 @@ export function rolloutChecks(
     }
   };
   return {
+    snapshot: { group: snapshot.group, digest: snapshot.digest },
     restore: options.rollout?.restore_on_check_failure ?? 'batch',
     ...(metrics === null
       ? {}
@@ -373,4 +380,11 @@ function changedRoutes(report: TargetReport): ReadonlySet<string> {
 
 function windowBefore(samples: [MetricsSample | null, MetricsSample | null] | undefined): readonly [MetricsSample, MetricsSample] | null {
   return samples !== undefined && samples[0] !== null && samples[1] !== null ? [samples[0], samples[1]] : null;
+}
+
+/** The short account a target keeps of its last checks: `checks of sha256:… passed at …: list-pets ok; metrics FAILED (…)`. */
+function checksRecord(snapshot: { readonly group: string; readonly digest: string }, results: readonly ProbeResult[], at: string): ChecksRecord {
+  const ok = results.every((r) => r.ok);
+  const each = results.map((r) => (r.ok ? `${r.probe} ok` : `${r.probe} FAILED (${r.reason ?? 'failed'})`)).join('; ');
+  return { group: snapshot.group, digest: snapshot.digest, ok, description: `checks of ${snapshot.digest.slice(0, 19)} ${ok ? 'passed' : 'failed'} at ${at}: ${each}` };
 }

@@ -21,7 +21,7 @@ import type { Plan } from '../plan.js';
 import type { Referrer } from '../referrers.js';
 import { runBounded } from '../../core/bounded.js';
 import { probeTarget } from '../sync.js';
-import type { ApplyContext, ApplyReport, LeaseRequest, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
+import type { ApplyContext, ApplyReport, ChecksRecord, LeaseRequest, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../targets/port.js';
 import { describeRun, newRunToken, thisProcess } from './holder.js';
 import { SYSTEM_LEASE_CLOCK, describeWait, retryUntil, type LeaseClock } from './wait.js';
 import type { ObjectRef } from '../../model/apisix.js';
@@ -103,6 +103,7 @@ class LeasedTarget implements Target {
   readonly readBack?: (refs: readonly ObjectRef[], ctx: ReadBackContext) => Promise<readonly ReadBackEntry[]>;
   readonly readReferrers?: () => Promise<readonly Referrer[]>;
   readonly clearUnfinished?: (group: string) => Promise<void>;
+  readonly recordChecks?: (record: ChecksRecord) => Promise<void>;
   readonly #entry: Entry;
   readonly #renew: () => Promise<void>;
 
@@ -118,6 +119,8 @@ class LeasedTarget implements Target {
     if (readReferrers !== undefined) this.readReferrers = () => readReferrers.call(inner);
     const clear = inner.clearUnfinished;
     if (clear !== undefined) this.clearUnfinished = (group) => clear.call(inner, group);
+    const recordChecks = inner.recordChecks;
+    if (recordChecks !== undefined) this.recordChecks = (record) => recordChecks.call(inner, record);
   }
 
   read(): Promise<LiveState> {

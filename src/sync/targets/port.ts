@@ -19,6 +19,16 @@ export interface LiveState {
    * there, see targets/apisix/unfinished.ts). Absent for targets written in one request.
    */
   readonly unfinished?: readonly UnfinishedRun[];
+  /** The last health checks of each group checked there (`apisix`: targets/apisix/checks-record.ts). */
+  readonly checks?: readonly ChecksRecord[];
+}
+
+/** What the last health checks of a group on a target said: the snapshot checked, the verdict, a short account. */
+export interface ChecksRecord {
+  readonly group: string;
+  readonly digest: string;
+  readonly ok: boolean;
+  readonly description: string;
 }
 
 /** A run that started writing a target and did not finish: its group, and the snapshot it was taking there. */
@@ -153,5 +163,7 @@ export interface Target {
   reportedDigest?(): Promise<string | null>;
   /** Removes the record of a run of `group` that did not finish (see `LiveState.unfinished`); best effort. */
   clearUnfinished?(group: string): Promise<void>;
+  /** Keeps the record of a group's last health checks (see `LiveState.checks`); best effort, never throws. */
+  recordChecks?(record: ChecksRecord): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 import type { ApisixTargetSpec } from '../../../model/target.js';
 import type { Plan } from '../../plan.js';
-import type { ApplyContext, ApplyReport, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../port.js';
+import type { ApplyContext, ApplyReport, ChecksRecord, LiveState, ReadBackContext, ReadBackEntry, Target, TargetLease } from '../port.js';
 import { applyApisixPlan } from './apply.js';
 import { AdminClient, type AdminClientOptions } from './client.js';
 import { AdminLease } from './lease.js';
 import { clearUnfinished, unfinishedIn } from './unfinished.js';
+import { checksIn, writeChecksRecord } from './checks-record.js';
 import { readApisixConfig, readObjects, readReferrers } from './read.js';
 import type { Referrer } from '../../referrers.js';
 import type { ObjectRef } from '../../../model/apisix.js';
@@ -27,7 +28,7 @@ export class ApisixTarget implements Target {
 
   async read(): Promise<LiveState> {
     const config = await readApisixConfig(this.#client);
-    return { config, digest: null, unfinished: unfinishedIn(config['upstreams']) };
+    return { config, digest: null, unfinished: unfinishedIn(config['upstreams']), checks: checksIn(config['upstreams']) };
   }
 
   apply(plan: Plan, ctx: ApplyContext): Promise<ApplyReport> {
@@ -36,6 +37,10 @@ export class ApisixTarget implements Target {
 
   clearUnfinished(group: string): Promise<void> {
     return clearUnfinished(this.#client, group);
+  }
+
+  recordChecks(record: ChecksRecord): Promise<void> {
+    return writeChecksRecord(this.#client, record);
   }
 
   /** The other kinds' lists (`stream_routes`, `plugin_configs`, …), paged, reduced to their references. */
