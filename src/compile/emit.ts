@@ -1,5 +1,5 @@
 import type { ApisixConfig, ApisixKind, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
-import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
+import { LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { inKeyOrder } from '../core/canonical.js';
@@ -41,7 +41,12 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   const spec = s.template.spec;
   // In key order once per service; each object gets its own copy.
   const serviceLabels = mergedLabels(spec.labels, labels);
-  const versionedLabels = mergedLabels(spec.labels, { ...labels, [LABEL_VERSION]: s.version });
+  const canarySteps = s.canary?.value.steps;
+  const stepLabels =
+    canarySteps === undefined
+      ? {}
+      : { [LABEL_CANARY_STEPS]: [...canarySteps].sort((a, b) => a - b).join(','), ...(s.canary?.value.pause ? { [LABEL_CANARY_PAUSE]: String(s.canary.value.pause) } : {}) };
+  const versionedLabels = mergedLabels(spec.labels, { ...labels, [LABEL_VERSION]: s.version, ...stepLabels });
   const templateFile = s.template.file;
   upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...serviceLabels }));
   origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });

@@ -14,6 +14,15 @@ export const LABEL_GROUP = 'tagway.group';
 export const LABEL_SERVICE = 'tagway.service';
 export const LABEL_VERSION = 'tagway.version';
 /**
+ * On an APISIX service whose canary is progressive: its steps (`5,25,50,100`) and pause in
+ * seconds (`tagway.canary-pause`), emitted by compile. `tagway.canary-weight` is written by
+ * `tagway rollout` alone: the weight the rollout reached, which is runtime state, not drift
+ * (src/apisix/canary.ts).
+ */
+export const LABEL_CANARY_STEPS = 'tagway.canary-steps';
+export const LABEL_CANARY_PAUSE = 'tagway.canary-pause';
+export const LABEL_CANARY_WEIGHT = 'tagway.canary-weight';
+/**
  * Marks a run's lease object (docs/concurrent-runs.md): the value is the group it serialises. A
  * lease object is never the group's to plan, diff, count as drift or delete (`isOwnedBy`).
  */

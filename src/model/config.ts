@@ -72,6 +72,10 @@ export interface CanarySpec {
   readonly match?: readonly (readonly unknown[])[];
   readonly nodes?: readonly NodeSpec[];
   readonly discovery?: DiscoverySpec;
+  /** A progressive canary's weights, ascending (`tagway rollout`, docs/health-checks.md). */
+  readonly steps?: readonly number[];
+  /** Seconds `tagway rollout` waits at each step after its checks pass. Default 0. */
+  readonly pause?: number;
 }
 
 /** `gateway-groups/<group>/services/<service>.yaml` */

@@ -3,6 +3,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import { SyncError } from './errors.js';
 import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsStoredDefaults, type FieldChange } from '../apisix/normalize.js';
 import { describeObject, referencesOf } from '../apisix/references.js';
+import { adoptRuntimeState } from '../apisix/canary.js';
 import { KINDS, KINDS_TO_DELETE, configOf, kindNamed, kindRank, type KindDescriptor, type ReferrerKind } from '../apisix/kinds/index.js';
 
 export type { FieldChange } from '../apisix/normalize.js';
@@ -182,7 +183,9 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   for (const kind of KINDS) {
     const name = kind.name;
     const kindUpserts: PlanStep[] = [];
-    const extra = matchById(snapshot.apisix[name], live[name], (desired, current) => {
+    const extra = matchById(snapshot.apisix[name], live[name], (snapshotObject, current) => {
+      // A progressive canary's weight reached by a rollout is runtime state, not drift.
+      const desired = current === undefined ? snapshotObject : adoptRuntimeState(name, snapshotObject, current);
       if (current === undefined) {
         kindUpserts.push({ op: 'create', kind: name, id: desired.id, after: desired });
       } else if (!isOwnedBy(kind, current, group)) {
