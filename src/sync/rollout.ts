@@ -244,6 +244,8 @@ export interface SyncGroupOptions extends TargetOptions {
   readonly probeChangedRoutes?: boolean;
   /** The metric check (`checks.metrics`), read from each target's `metrics_url`. */
   readonly metrics?: MetricsCheckSpec;
+  /** The routes a metric check watches, instead of those each plan changed (a canary's step changes only its service). */
+  readonly watchRoutes?: ReadonlySet<string>;
   /** Waits and clock of the probes (tests). */
   readonly probeRuntime?: ProbeRuntime;
   /** Writes in flight per target within a phase (and connections per gateway). Default 16. */
@@ -297,7 +299,7 @@ export async function syncGroup(
 export function rolloutChecks(
   snapshot: Pick<SyncSnapshot, 'group' | 'apisix' | 'digest'>,
   specs: readonly TargetSpec[],
-  options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'metrics' | 'env' | 'rollout' | 'probeRuntime'>,
+  options: Pick<SyncGroupOptions, 'probes' | 'probeChangedRoutes' | 'metrics' | 'watchRoutes' | 'env' | 'rollout' | 'probeRuntime'>,
 ): RolloutChecks | null {
   const derive = options.probeChangedRoutes === true;
   const metrics = options.metrics === undefined ? null : readyMetricsCheck(options.metrics);
@@ -364,7 +366,7 @@ export function rolloutChecks(
           const judged: ProbeResult =
             start === null || end === null
               ? { probe: 'metrics', ok: false, attempts: 1, request: `GET ${displayUrl(url)}`, status: null, latencyMs: null, reason: 'the metrics endpoint could not be read' }
-              : judgeMetrics(metrics, url, windowBefore(before.get(target.name)), [start, end], metrics.routes === 'all' ? null : changedRoutes(report));
+              : judgeMetrics(metrics, url, windowBefore(before.get(target.name)), [start, end], metrics.routes === 'all' ? null : (options.watchRoutes ?? changedRoutes(report)));
           out.set(target.name, [...(out.get(target.name) ?? []), judged]);
         });
       }
