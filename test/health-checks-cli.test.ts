@@ -75,6 +75,14 @@ describe('tagway sync with health checks', () => {
     // The records are no configuration: no group's objects, never drift.
     expect(status.stdout).not.toMatch(/tagway-lease\.staging\.checks/);
 
+    const markdown = await runCli(['sync', '--group', 'staging', '--format', 'markdown'], repo.dir, KEYS);
+    expect(markdown.code).toBe(1);
+    expect(markdown.stdout).toMatch(/^### tagway sync `staging` → `sha256:[0-9a-f]{12}`\n\n\*\*Not every target runs/);
+    expect(markdown.stdout).toMatch(/\| `eu-1` \| apisix \| failed \| 4 \| [^|]+ \| ✗ list-pets \|/);
+    expect(markdown.stdout).toContain('Halted at batch 1: the health checks of `eu-1` failed; `eu-1` taken back; later targets were not written.');
+    expect(markdown.stdout).toContain('- check `list-pets`: status 404, expected 200 (GET petstore.staging.example.com /pets, status 404)');
+    expect(markdown.stdout).toContain('- restored: yes, verified');
+
     const json = await runCli(['sync', '--group', 'staging', '--format', 'json'], repo.dir, KEYS);
     const report = JSON.parse(json.stdout) as { halted: unknown; targets: { checks?: unknown[] }[] };
     expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });

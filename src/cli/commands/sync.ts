@@ -15,7 +15,7 @@ One run of a group at a time: a sync takes the group's lock in the repository (.
 
 While it runs, progress goes to stderr: a line per target redrawn in place on a terminal, a line per target every 5 s elsewhere, JSON lines with --format json; --quiet turns it off. Warnings of the compile are printed before any target is contacted.
 
---dry-run reads every target and prints its plan without writing (it takes no lock). --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan).
+--dry-run reads every target and prints its plan without writing (it takes no lock). --format json prints the rollout report (with --dry-run: the drift report, whose plan per target is under plan); --format markdown prints it for a CI job's summary (a row per target with its health checks, then what failed; a dry run prints text).
 
 SIGINT or SIGTERM stops a sync cleanly: no new write starts, the writes in flight finish, the targets of the current batch are taken back to their state before the run (earlier batches keep the snapshot), the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once and names the targets that may hold a mix of the two configurations; the next sync takes them to the snapshot. See docs/interruptions.md.
 
@@ -51,7 +51,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       default: '2m',
     }),
     quiet: Flags.boolean({ description: 'Print no progress on stderr while the sync runs (the report is printed as always).', default: false }),
-    format: formatFlag(['text', 'json'], 'text'),
+    format: formatFlag(['text', 'json', 'markdown'], 'text'),
   };
 
   async run(): Promise<void> {
@@ -70,7 +70,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
 
   private async sync(flags: Interfaces.InferredFlags<typeof Sync.flags & typeof TagwayCommand.baseFlags>, stop: SignalStop | null): Promise<void> {
     const lockTimeoutMs = durationFlag('--lock-timeout', flags['lock-timeout']);
-    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderSnapshotSource, touchedServices }, { SyncProgress }] = await this.library(
+    const [{ runSync }, { driftJson }, { renderDryRun, renderRollout, renderRolloutMarkdown, renderSnapshotSource, touchedServices }, { SyncProgress }] = await this.library(
       Promise.all([import('../../app/sync.js'), import('../render/drift.js'), import('../render/sync.js'), import('../render/progress.js')]),
     );
     const progress = new SyncProgress({
@@ -117,6 +117,8 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
     }
     if (flags.format === 'json') {
       this.printJson(outcome.kind === 'dry-run' ? driftJson(outcome.report) : outcome.report);
+    } else if (flags.format === 'markdown' && outcome.kind === 'synced') {
+      await this.printReport(renderRolloutMarkdown(outcome.report));
     } else {
       await this.printReport(
         renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)) + (outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report)),

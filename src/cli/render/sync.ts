@@ -215,3 +215,40 @@ export function renderSnapshotSource(snapshot: SyncedSnapshot, touched: Readonly
   const which = changed.length === 0 ? 'none written' : `written: ${named(shown)}${more > 0 ? ` and ${more} more` : ''}`;
   return `${head} (${all.length} services; ${which}; ${all.length - changed.length} untouched)\n`;
 }
+
+/** A markdown table cell: pipes and line breaks escaped. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/**
+ * The rollout report in markdown, for a CI job's summary (`sync --summary FILE`): a row per
+ * target (status, writes, what it runs, its checks), then why it halted and each failed target's
+ * error and checks. Nothing in it that the text report does not show.
+ */
+export function renderRolloutMarkdown(report: RolloutReport): string {
+  const lines = [`### tagway sync \`${report.group}\` → \`${shortDigest(report.digest)}\``, ''];
+  lines.push(report.ok ? `Every target runs \`${shortDigest(report.digest)}\`.` : `**Not every target runs \`${shortDigest(report.digest)}\`.**`, '');
+  lines.push('| target | kind | status | writes | runs | checks |', '|---|---|---|--:|---|---|');
+  for (const t of report.targets) {
+    const checks = (t.checks ?? []).map((c) => `${c.ok ? '✓' : '✗'} ${c.probe}`).join(', ');
+    lines.push(`| \`${cell(t.target)}\` | ${t.kind} | ${STATUS_TEXT[t.status]} | ${t.writes} | ${cell(describeRuns(t.runs))} | ${cell(checks)} |`);
+  }
+  if (report.halted !== null) {
+    const h = report.halted;
+    lines.push(
+      '',
+      h.checks === undefined
+        ? `Halted at batch ${h.batch}: ${h.failed.map((f) => `\`${f}\``).join(', ')} failed; later targets were not written.`
+        : `Halted at batch ${h.batch}: the health checks of ${h.failed.map((f) => `\`${f}\``).join(', ')} failed; ${h.checks.restored.length > 0 ? `${h.checks.restored.map((f) => `\`${f}\``).join(', ')} taken back` : 'nothing to take back'}; later targets were not written.`,
+    );
+  }
+  if (report.interrupted !== null) lines.push('', `Interrupted by ${report.interrupted.by}.`);
+  for (const t of report.targets.filter((x) => x.error !== null || (x.checks ?? []).some((c) => !c.ok))) {
+    lines.push('', `#### \`${t.target}\``);
+    if (t.error !== null) lines.push('', cell(t.error.message));
+    for (const c of (t.checks ?? []).filter((x) => !x.ok)) lines.push(`- check \`${cell(c.probe)}\`: ${cell(c.reason ?? 'failed')} (${cell(c.request)}, ${c.status === null ? 'no answer' : `status ${c.status}`})`);
+    if (t.restore !== null) lines.push(`- restored: ${t.restore.ok && t.restore.verified ? 'yes, verified' : t.restore.ok ? 'not verified' : 'no'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
