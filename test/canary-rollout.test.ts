@@ -77,6 +77,7 @@ describe('tagway rollout', () => {
     // Runtime state, not drift: status is in sync and a sync writes nothing.
     const status = await runCli(['status', '--live', '--group', 'staging'], repo.dir);
     expect(status.stdout).toContain('staging: all 2 targets are in sync');
+    expect(status.stdout).toMatch(/eu-1 .*\n(?:.*\n)*?\s+canary of petstore: 100%, as tagway rollout left it/);
     const again = await runCli(['sync', '--group', 'staging', '--format', 'json'], repo.dir);
     expect((JSON.parse(again.stdout) as { counts: Record<string, number> }).counts).toMatchObject({ 'in-sync': 2 });
     expect(weights()).toEqual([[100, '100'], [100, '100']]);

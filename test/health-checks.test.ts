@@ -215,6 +215,18 @@ describe('a rollout gated on health checks', () => {
     }
   });
 
+  it('fails a gateway whose upstream answers slower than the latency budget', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    upstream.slowBy(120);
+    try {
+      const report = await syncGroup(snapshotOf('1.1.0'), specs, options({ rollout: { batch_size: 1 }, probes: [{ ...PROBE, latency_ms: 50, failures: 1 }] }));
+      expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });
+      expect(report.targets[0]?.checks?.[0]?.reason).toMatch(/^took \d+ ms, more than 50 ms$/);
+    } finally {
+      upstream.slowBy(0);
+    }
+  });
+
   it('sends header references resolved, and never shows them', async () => {
     const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN', Accept: 'application/json' } };
     const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe] }));

@@ -1,4 +1,5 @@
-import type { ApisixKind } from '../model/apisix.js';
+import { LABEL_GROUP, type ApisixConfig, type ApisixKind } from '../model/apisix.js';
+import { rolloutWeight } from '../apisix/canary.js';
 import type { TargetKind, TargetSpec } from '../model/target.js';
 import { errorData, type SyncErrorData } from './errors.js';
 import type { FieldChange } from '../apisix/normalize.js';
@@ -42,6 +43,8 @@ export interface TargetDrift {
   readonly error: SyncErrorData | null;
   /** The group's last health checks on the target, as its record says (docs/health-checks.md); null when none is kept. */
   readonly lastChecks?: { readonly digest: string; readonly ok: boolean; readonly description: string } | null;
+  /** Progressive canaries of the group a rollout has moved on the target: the service and the weight it reached. */
+  readonly canaries?: readonly { readonly service: string; readonly weight: number }[];
 }
 
 export interface DriftReport {
@@ -73,8 +76,10 @@ export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): 
     const { live, plan } = await planTarget(snapshot, target);
     const inSync = plan.steps.length === 0 && plan.conflicts.length === 0;
     const record = live.checks?.find((c) => c.group === snapshot.group);
+    const canaries = rolloutCanaries(snapshot, live.config);
     return {
       ...base,
+      ...(canaries.length > 0 ? { canaries } : {}),
       ...(record !== undefined ? { lastChecks: { digest: record.digest, ok: record.ok, description: record.description } } : {}),
       status: inSync ? 'in-sync' : 'drifted',
       runs: runsOf(snapshot, live, plan),
@@ -127,4 +132,14 @@ export async function checkDrift(
   } finally {
     await closeTargets(targets);
   }
+}
+
+/** The group's services on the target whose progressive canary a rollout moved, with the weight it reached. */
+function rolloutCanaries(snapshot: SyncSnapshot, live: ApisixConfig): { service: string; weight: number }[] {
+  const out: { service: string; weight: number }[] = [];
+  for (const s of live.services) {
+    const weight = rolloutWeight(s);
+    if (weight !== null && s.labels?.[LABEL_GROUP] === snapshot.group) out.push({ service: s.id, weight });
+  }
+  return out;
 }

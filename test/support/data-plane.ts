@@ -41,6 +41,8 @@ export interface UpstreamServer {
   failWith(status: number | null): void;
   /** Answers every `n`th request with 500 (null: none). */
   failEvery(n: number | null): void;
+  /** Answers each request after this many milliseconds (0: at once). */
+  slowBy(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -49,12 +51,17 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
   const requests: { method: string; path: string; host: string; headers: Record<string, string | string[] | undefined> }[] = [];
   let failing: number | null = null;
   let every: number | null = null;
-  const server = http.createServer((req, res) => {
+  let delay = 0;
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     req.resume();
     requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', host: req.headers.host ?? '', headers: { ...req.headers } });
     const status = failing ?? (every !== null && requests.length % every === 0 ? 500 : 200);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ upstream: name, path: req.url, host: req.headers.host, status }));
+  };
+  const server = http.createServer((req, res) => {
+    if (delay > 0) setTimeout(() => respond(req, res), delay);
+    else respond(req, res);
   });
   const port = await listen(server);
   return {
@@ -66,6 +73,9 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     },
     failEvery: (n) => {
       every = n;
+    },
+    slowBy: (ms) => {
+      delay = ms;
     },
     close: () => close(server),
   };

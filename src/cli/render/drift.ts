@@ -178,6 +178,7 @@ function targetHeadline(t: TargetDrift): string {
 
 function renderTargetDrift(t: TargetDrift): string[] {
   const lines: string[] = [];
+  for (const c of t.canaries ?? []) lines.push(`    canary of ${c.service}: ${c.weight}%, as tagway rollout left it`);
   if (t.lastChecks) lines.push(`    last health checks: ${t.lastChecks.description || `${t.lastChecks.ok ? 'passed' : 'failed'} for ${shortDigest(t.lastChecks.digest)}`}`);
   if (t.status === 'drifted') {
     lines.push(`    runs ${describeRuns(t.runs)}`);
