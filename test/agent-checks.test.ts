@@ -26,6 +26,30 @@ function overlay(extra = ''): string {
   return `hosts:\n  - petstore.staging.example.com\n${extra}upstream:\n  nodes:\n    - host: ${upstream.host}\n      port: ${upstream.port}\n`;
 }
 
+/** An agent on the world's clone with a manual clock; probes and retries wait no wall-clock time. */
+function newAgent() {
+  const clock = manualClock();
+  let out = '';
+  const agent = new Agent({
+    dir: world.clone,
+    groups: ['staging'],
+    intervalMs: 10_000,
+    pull: true,
+    env: FLEET_KEYS,
+    logger: createLogger({ write: (line) => (out += line), clock, level: 'debug' }),
+    clock,
+    runtime: { sleep: async () => undefined },
+    probeRuntime: { sleep: async () => undefined, now: () => clock.now() },
+    loadGroup: loadGroupSnapshot,
+  });
+  return { agent, clock, logs: () => parseLogLines(out) };
+}
+
+/** The canary weight a rollout marked on each gateway's petstore service. */
+function weights(): (string | null)[] {
+  return world.fleet.map((g) => (g.objects('services').get('petstore') as { labels: Record<string, string> }).labels['tagway.canary-weight'] ?? null);
+}
+
 beforeEach(async () => {
   world = await startAgentWorld({ targets: 2 });
   upstream = await startUpstream('pets');
@@ -38,20 +62,7 @@ afterEach(async () => {
 
 describe('the agent with health checks', () => {
   it('takes back a batch that fails them, holds that digest without retrying, and syncs the next one', async () => {
-    const clock = manualClock();
-    let out = '';
-    const agent = new Agent({
-      dir: world.clone,
-      groups: ['staging'],
-      intervalMs: 10_000,
-      pull: true,
-      env: FLEET_KEYS,
-      logger: createLogger({ write: (line) => (out += line), clock, level: 'debug' }),
-      clock,
-      runtime: { sleep: async () => undefined },
-      probeRuntime: { sleep: async () => undefined, now: () => clock.now() },
-      loadGroup: loadGroupSnapshot,
-    });
+    const { agent, clock, logs } = newAgent();
     const writes = () => world.fleet.map((g) => g.requests.filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).length);
 
     const first = await agent.reconcile();
@@ -67,7 +78,7 @@ describe('the agent with health checks', () => {
     ]);
     expect(world.fleet.map((g) => g.objects('routes').get('petstore.list-pets')?.uris)).toEqual([['/pets'], ['/pets']]);
     expect(agent.metrics.registry.render()).toContain(`tagway_group_checks_failed_info{group="staging",digest="${failed.digest}"} 1`);
-    expect(parseLogLines(out)).toContainEqual(expect.objectContaining({ msg: 'health checks failed; the batch was taken back, and this snapshot is held until it changes', failed: ['eu-1'], restored: ['eu-1'] }));
+    expect(logs()).toContainEqual(expect.objectContaining({ msg: 'health checks failed; the batch was taken back, and this snapshot is held until it changes', failed: ['eu-1'], restored: ['eu-1'] }));
 
     // Past the backoff: the same digest is held, not synced again.
     const before = writes();
@@ -83,5 +94,48 @@ describe('the agent with health checks', () => {
     const fixed = await agent.reconcile();
     expect(fixed.groups[0]).toMatchObject({ outcome: expect.stringMatching(/^(synced|in-sync)$/), ok: true });
     expect(agent.metrics.registry.render()).not.toContain('tagway_group_checks_failed_info{');
+  });
+
+  it('moves a progressive canary a step a pass, from the weight the gateways hold', async () => {
+    const canary = await startUpstream('canary');
+    try {
+      const withCanary = `${overlay()}canary:\n  weight: 0\n  steps: [50, 100]\n  nodes:\n    - host: ${canary.host}\n      port: ${canary.port}\n      weight: 1\n`;
+      world.publish({ 'gateway-groups/staging/services/petstore.yaml': withCanary }, 'staging: a progressive canary for petstore');
+      const { agent, clock, logs } = newAgent();
+
+      expect((await agent.reconcile()).groups[0]).toMatchObject({ outcome: 'synced', ok: true });
+      expect(weights()).toEqual(['50', '50']);
+      expect(agent.metrics.registry.render()).toContain('tagway_canary_weight_percent{group="staging",service="petstore"} 50');
+      clock.advance(10_000);
+      expect((await agent.reconcile()).groups[0]).toMatchObject({ outcome: 'in-sync', ok: true });
+      expect(weights()).toEqual(['100', '100']);
+      clock.advance(10_000);
+      await agent.reconcile();
+      expect(weights()).toEqual(['100', '100']);
+      expect(logs().filter((l) => l.msg === 'canary stepped').map((l) => l.weight)).toEqual([50, 100]);
+
+    } finally {
+      await canary.close();
+    }
+  });
+
+  it('sets a canary back to 0% after a failed step, and holds it there', async () => {
+    const canary = await startUpstream('canary');
+    canary.failWith(500);
+    try {
+      const withCanary = `${overlay()}canary:\n  weight: 0\n  steps: [25, 100]\n  nodes:\n    - host: ${canary.host}\n      port: ${canary.port}\n      weight: 1\n`;
+      world.publish({ 'gateway-groups/staging/services/petstore.yaml': withCanary }, 'staging: a progressive canary for petstore');
+      const { agent, clock, logs } = newAgent();
+      expect((await agent.reconcile()).groups[0]).toMatchObject({ outcome: 'synced', ok: true });
+      expect(weights()).toEqual(['0', '0']);
+      expect(logs()).toContainEqual(expect.objectContaining({ msg: "canary step failed; its weight is back to 0 and the snapshot's canaries are held until it changes", weight: 25, reset: true }));
+      const requests = canary.requests.length;
+      clock.advance(10_000);
+      await agent.reconcile();
+      expect(weights()).toEqual(['0', '0']);
+      expect(canary.requests.length).toBe(requests);
+    } finally {
+      await canary.close();
+    }
   });
 });

@@ -30,6 +30,7 @@ export function createAgentMetrics() {
     ),
     drifted: registry.gauge('tagway_target_drifted_objects', "Objects of the group that differ from the snapshot on the target (missing, changed, extra, or in the way), as of the target's last read."),
     targetFailures: registry.counter('tagway_target_failures_total', 'Target syncs or drift checks that failed (unreachable, refused, conflicting, not verified).'),
+    canaryWeight: registry.gauge('tagway_canary_weight_percent', "The weight a progressive canary takes on the group's gateways (the lowest of them), as the agent last saw or set it."),
     checksFailed: registry.info(
       'tagway_group_checks_failed_info',
       "A snapshot digest whose health checks failed and was taken back: the agent does not sync it again until the group's snapshot changes.",

@@ -38,7 +38,8 @@ import { describeRun } from '../sync/lease/holder.js';
 import { acquireLocalLock, type LocalLock } from '../sync/lease/local-lock.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
 import type { ProbeRuntime } from '../sync/checks/probe.js';
-import { checkBatch, rolloutChecks, type RolloutChecks } from '../sync/rollout.js';
+import { canaryPause, canarySteps, configAtWeight, fleetWeight } from '../apisix/canary.js';
+import { checkBatch, rolloutChecks, rolloutTargets, type RolloutChecks } from '../sync/rollout.js';
 import { probeTarget, runTargetSync, type TargetSync } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import type { Target } from '../sync/targets/port.js';
@@ -46,7 +47,7 @@ import { createAgentMetrics, type AgentMetrics } from './agent-metrics.js';
 import { backoffDelay } from '../core/backoff.js';
 import { SYSTEM_CLOCK, type Clock } from './clock.js';
 import type { Logger } from './log.js';
-import type { GroupLoader, LoadedGroup } from '../model/group-snapshot.js';
+import type { GroupFleet, GroupLoader, LoadedGroup } from '../model/group-snapshot.js';
 import type { TargetStatus } from '../sync/report.js';
 import type { RunningConfig } from '../sync/report.js';
 import type { TargetReport } from '../sync/report.js';
@@ -158,6 +159,8 @@ export interface GroupState {
    * group's snapshot changes, so a broken change does not flap in and out every pass.
    */
   readonly checksFailedDigest: string | null;
+  /** A digest whose progressive canary failed a step (and went back to 0%): no more steps until the snapshot changes. */
+  readonly canaryHeldDigest: string | null;
 }
 
 export interface Health {
@@ -178,6 +181,8 @@ type MutableState = { -readonly [K in keyof GroupState]: GroupState[K] };
 
 export class Agent {
   readonly metrics: AgentMetrics = createAgentMetrics();
+  /** When the agent last moved (or first saw) each progressive canary, by group and service: its pause runs from there. */
+  private readonly canarySteppedAt = new Map<string, number>();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly states = new Map<string, MutableState>();
@@ -188,7 +193,7 @@ export class Agent {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.log = options.logger;
     for (const group of options.groups) {
-      this.states.set(group, { group, syncedDigest: null, consecutiveFailures: 0, retryAt: 0, lastSuccessAt: null, checksFailedDigest: null });
+      this.states.set(group, { group, syncedDigest: null, consecutiveFailures: 0, retryAt: 0, lastSuccessAt: null, checksFailedDigest: null, canaryHeldDigest: null });
       this.metrics.groupFailures.touch({ group });
       this.metrics.consecutiveFailures.set({ group }, 0);
       for (const reason of ['startup', 'new-digest', 'drift'] as const) this.metrics.syncs.touch({ group, reason });
@@ -366,33 +371,39 @@ export class Agent {
     for (const t of targets) this.metrics.targetFailures.touch({ group, target: t.name });
 
     try {
-      let reason: SyncReason;
-      if (state.syncedDigest === snapshot.digest) {
-        const drift = await checkDriftTargets(snapshot, targets);
-        const outcomes = drift.targets.map((t) => this.recordDrift(group, t));
-        if (drift.inSync) {
-          this.log.debug('in sync', { group, digest: snapshot.digest });
-          this.succeed(group, snapshot.digest);
-          return { group, outcome: 'in-sync', ok: true, digest: snapshot.digest, reason: null, targets: outcomes, error: null };
+      const outcome = await (async (): Promise<GroupOutcome> => {
+        let reason: SyncReason;
+        if (state.syncedDigest === snapshot.digest) {
+          const drift = await checkDriftTargets(snapshot, targets);
+          const outcomes = drift.targets.map((t) => this.recordDrift(group, t));
+          if (drift.inSync) {
+            this.log.debug('in sync', { group, digest: snapshot.digest });
+            this.succeed(group, snapshot.digest);
+            return { group, outcome: 'in-sync', ok: true, digest: snapshot.digest, reason: null, targets: outcomes, error: null };
+          }
+          const drifted = drift.targets.filter((t) => t.status === 'drifted');
+          for (const t of drifted) {
+            this.log.warn('drift detected', {
+              group,
+              target: t.target,
+              objects: t.objects.map((o) => ({ kind: o.kind, id: o.id, state: o.state, fields: o.fields.length > 0 ? o.fields.map((f) => f.path) : undefined })),
+              conflicts: t.conflicts.length > 0 ? t.conflicts.map((c) => ({ kind: c.kind, id: c.id, code: c.code })) : undefined,
+            });
+          }
+          if (drifted.length === 0) {
+            // Every target that is not in sync could not be read: a sync would fail the same way.
+            return this.fail(group, { error: 'targets could not be read', digest: snapshot.digest, targets: outcomes });
+          }
+          reason = 'drift';
+        } else {
+          reason = state.syncedDigest === null ? 'startup' : 'new-digest';
         }
-        const drifted = drift.targets.filter((t) => t.status === 'drifted');
-        for (const t of drifted) {
-          this.log.warn('drift detected', {
-            group,
-            target: t.target,
-            objects: t.objects.map((o) => ({ kind: o.kind, id: o.id, state: o.state, fields: o.fields.length > 0 ? o.fields.map((f) => f.path) : undefined })),
-            conflicts: t.conflicts.length > 0 ? t.conflicts.map((c) => ({ kind: c.kind, id: c.id, code: c.code })) : undefined,
-          });
-        }
-        if (drifted.length === 0) {
-          // Every target that is not in sync could not be read: a sync would fail the same way.
-          return this.fail(group, { error: 'targets could not be read', digest: snapshot.digest, targets: outcomes });
-        }
-        reason = 'drift';
-      } else {
-        reason = state.syncedDigest === null ? 'startup' : 'new-digest';
-      }
-      return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, checks, reason, stop);
+        return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, checks, reason, stop);
+      })();
+      // A fleet on its snapshot: a progressive canary may take its next step.
+      const stopped = (): boolean => stop?.aborted === true;
+      if (outcome.ok && outcome.outcome !== 'locked' && !stopped()) await this.stepCanaries(group, loaded.root, snapshot, targets, fleet);
+      return outcome;
     } finally {
       await closeTargets(targets);
     }
@@ -413,23 +424,40 @@ export class Agent {
     reason: SyncReason,
     stop: AbortSignal | undefined,
   ): Promise<GroupOutcome> {
-    const holder = describeRun({ command: `tagway agent (group ${group}, pass ${this.passes})`, digest: snapshot.digest });
-    let lock: LocalLock | null = null;
-    let lease: FleetLease;
-    try {
-      lock = await acquireLocalLock({ root, group, holder, timeoutMs: 0 });
-      lease = await FleetLease.acquire(group, targets, { holder, timeoutMs: 0 });
-    } catch (error) {
-      lock?.release();
-      if (!(error instanceof SyncError && error.code === 'locked')) throw error;
-      this.log.info('another run is syncing the group; skipped this pass', { group, digest: snapshot.digest, reason, holder: error.message });
-      return { group, outcome: 'locked', ok: true, digest: snapshot.digest, reason, targets: [], error: error.message };
+    const held = await this.holdGroup(group, root, snapshot, targets, `pass ${this.passes}`);
+    if (held instanceof SyncError) {
+      this.log.info('another run is syncing the group; skipped this pass', { group, digest: snapshot.digest, reason, holder: held.message });
+      return { group, outcome: 'locked', ok: true, digest: snapshot.digest, reason, targets: [], error: held.message };
     }
     try {
-      return await this.sync(group, snapshot, lease, batchSize, checks, reason, stop);
+      return await this.sync(group, snapshot, held.lease, batchSize, checks, reason, stop);
     } finally {
-      await lease.release();
-      lock.release();
+      await held.release();
+    }
+  }
+
+  /**
+   * The group's local lock and the leases on its targets, taken without waiting; the `locked`
+   * SyncError when another run holds either (then nothing is held).
+   */
+  private async holdGroup(group: string, root: string, snapshot: Snapshot, targets: readonly Target[], what: string): Promise<{ lease: FleetLease; release: () => Promise<void> } | SyncError> {
+    const holder = describeRun({ command: `tagway agent (group ${group}, ${what})`, digest: snapshot.digest });
+    let lock: LocalLock | null = null;
+    try {
+      lock = await acquireLocalLock({ root, group, holder, timeoutMs: 0 });
+      const lease = await FleetLease.acquire(group, targets, { holder, timeoutMs: 0 });
+      const locked = lock;
+      return {
+        lease,
+        release: async () => {
+          await lease.release();
+          locked.release();
+        },
+      };
+    } catch (error) {
+      lock?.release();
+      if (error instanceof SyncError && error.code === 'locked') return error;
+      throw error;
     }
   }
 
@@ -514,6 +542,69 @@ export class Agent {
     }
     this.succeed(group, snapshot.digest);
     return { group, outcome: 'synced', ok: true, digest: snapshot.digest, reason, targets: outcomes, error: null };
+  }
+
+  /**
+   * Moves each progressive canary of the group one step, as `tagway rollout` does (one step per
+   * pass, and only once the canary's pause has passed since the agent saw the last one): the
+   * weight a rollout reached is on the gateways, so a restarted agent resumes from it. A step
+   * whose checks fail is taken back, the weight set to 0% everywhere, and the snapshot's canaries
+   * held until the snapshot changes. Under the group's lock and leases, taken without waiting: a
+   * run that holds them makes the agent skip the step this pass.
+   */
+  private async stepCanaries(group: string, root: string, snapshot: Snapshot, targets: readonly Target[], fleet: GroupFleet): Promise<void> {
+    const services = snapshot.apisix.services.filter((s) => canarySteps(s) !== null);
+    const state = this.state(group);
+    if (services.length === 0 || state.canaryHeldDigest === snapshot.digest) return;
+    const held = await this.holdGroup(group, root, snapshot, targets, 'canary');
+    // Another run holds the group: the step waits for a later pass.
+    if (held instanceof SyncError) return;
+    const { lease } = held;
+    try {
+      const lives = await Promise.all(lease.targets.map((t) => t.read()));
+      for (const service of services) {
+        const steps = canarySteps(service) ?? [];
+        const reached = fleetWeight(service, lives.map((l) => l.config.services));
+        this.metrics.canaryWeight.set({ group, service: service.id }, reached);
+        const next = steps.find((w) => w > reached);
+        if (next === undefined) continue;
+        const key = `${group}\u0000${service.id}`;
+        const last = this.canarySteppedAt.get(key);
+        if (last === undefined) this.canarySteppedAt.set(key, this.clock.now());
+        if (this.clock.now() - (last ?? this.clock.now()) < canaryPause(service) * 1000) continue;
+        const routes = new Set(snapshot.apisix.routes.filter((r) => r.service_id === service.id).map((r) => r.id));
+        const at = (weight: number) => ({ group: snapshot.group, digest: snapshot.digest, apisix: configAtWeight(snapshot.apisix, service.id, weight) });
+        const checks = rolloutChecks(at(next), fleet.targets, {
+          probes: fleet.probes,
+          ...(fleet.metrics !== undefined ? { metrics: fleet.metrics } : {}),
+          watchRoutes: routes,
+          env: this.options.env,
+          rollout: fleet.rollout,
+          ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}),
+        });
+        const batchSize = fleet.rollout.batch_size;
+        const report = await rolloutTargets(at(next), lease.targets, { batchSize, ...(checks !== null ? { checks } : {}) });
+        this.canarySteppedAt.set(key, this.clock.now());
+        if (report.ok) {
+          this.metrics.canaryWeight.set({ group, service: service.id }, next);
+          this.log.info('canary stepped', { group, service: service.id, from: reached, weight: next });
+          continue;
+        }
+        const reset = await rolloutTargets(at(0), lease.targets, { batchSize });
+        state.canaryHeldDigest = snapshot.digest;
+        this.metrics.canaryWeight.set({ group, service: service.id }, reset.ok ? 0 : reached);
+        this.log.error("canary step failed; its weight is back to 0 and the snapshot's canaries are held until it changes", {
+          group,
+          service: service.id,
+          weight: next,
+          failed: report.halted?.failed ?? [],
+          reset: reset.ok,
+        });
+        break;
+      }
+    } finally {
+      await held.release();
+    }
   }
 
   /** Holds a digest whose health checks failed: not synced again until the group's snapshot changes. */

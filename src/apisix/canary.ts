@@ -6,7 +6,7 @@
  * weight the gateway holds, so a sync, a drift check or `status --live` neither reports nor
  * undoes it — as long as the snapshot still has a progressive canary on that service.
  */
-import { LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_CANARY_WEIGHT, type ApisixObject } from '../model/apisix.js';
+import { LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_CANARY_WEIGHT, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
 
 /** The steps of a progressive canary marked on an APISIX service, ascending; null when it has none. */
 export function canarySteps(service: ApisixObject): number[] | null {
@@ -58,4 +58,28 @@ export function adoptRuntimeState(kind: string, desired: ApisixObject, current: 
   if (kind !== 'services' || canarySteps(desired) === null || rolloutWeight(desired) !== null) return desired;
   const weight = rolloutWeight(current);
   return weight === null ? desired : withCanaryWeight(desired, weight);
+}
+
+/** The canary's weight in the snapshot's service: where a sync puts it before any rollout. */
+export function committedWeight(service: ApisixObject): number {
+  const split = (service.plugins as Record<string, { rules?: { weighted_upstreams?: { upstream_id?: string; weight?: number }[] }[] }> | undefined)?.['traffic-split'];
+  return split?.rules?.[0]?.weighted_upstreams?.find((w) => typeof w.upstream_id === 'string')?.weight ?? 0;
+}
+
+/** The configuration with service `id`'s canary at `weight`, marked as a rollout's step. */
+export function configAtWeight(config: ApisixConfig, id: string, weight: number): ApisixConfig {
+  return { ...config, services: config.services.map((s) => (s.id === id ? withCanaryWeight(s, weight) : s)) };
+}
+
+/**
+ * The weight a fleet has reached: the lowest a rollout marked on its gateways (`lives`: each
+ * gateway's services), or the snapshot's where a gateway holds no mark. A rollout stopped part-way
+ * resumes from the lowest.
+ */
+export function fleetWeight(service: ApisixObject, lives: readonly (readonly ApisixObject[])[]): number {
+  const committed = committedWeight(service);
+  return Math.min(...lives.map((services) => {
+    const live = services.find((s) => s.id === service.id);
+    return (live === undefined ? null : rolloutWeight(live)) ?? committed;
+  }));
 }

@@ -7,7 +7,7 @@
  * 0 on every gateway and stops. The weight reached is runtime state (src/apisix/canary.ts): a
  * later sync keeps it, and a later rollout resumes from it.
  */
-import { canaryPause, canarySteps, rolloutWeight, withCanaryWeight } from '../apisix/canary.js';
+import { canaryPause, canarySteps, configAtWeight, fleetWeight } from '../apisix/canary.js';
 import { UserError } from '../core/errors.js';
 import type { ApisixObject } from '../model/apisix.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -84,11 +84,7 @@ export async function runCanaryRollout(options: CanaryRolloutOptions): Promise<C
   const started = runtime.now();
   const targetOptions = { env: options.env, fleet: fleet.targets, root };
   const from = await withFleetErrors(() => reachedWeight(snapshot, service, fleet.targets, targetOptions));
-  const atWeight = (weight: number): SyncSnapshot => ({
-    group: snapshot.group,
-    digest: snapshot.digest,
-    apisix: { ...snapshot.apisix, services: snapshot.apisix.services.map((s) => (s.id === service.id ? withCanaryWeight(s, weight) : s)) },
-  });
+  const atWeight = (weight: number): SyncSnapshot => ({ group: snapshot.group, digest: snapshot.digest, apisix: configAtWeight(snapshot.apisix, service.id, weight) });
   // The routes of the service: what a metric check watches at each step.
   const routes = new Set(snapshot.apisix.routes.filter((r) => r.service_id === service.id).map((r) => r.id));
   const holder = describeRun({ command: `tagway rollout --group ${options.group} --service ${options.service}`, digest: snapshot.digest });
@@ -151,17 +147,10 @@ async function reachedWeight(snapshot: SyncSnapshot, service: ApisixObject, spec
         `Sync the group first (tagway sync --group ${snapshot.group}); a rollout moves the canary of what the gateways run.`,
       );
     }
-    const marked = lives.map((l) => l.config.services.find((s) => s.id === service.id)).map((s) => (s === undefined ? null : rolloutWeight(s)));
-    const committed = committedWeight(service);
-    return Math.min(...marked.map((w) => w ?? committed));
+    return fleetWeight(service, lives.map((l) => l.config.services));
   } finally {
     await closeTargets(targets);
   }
-}
-
-function committedWeight(service: ApisixObject): number {
-  const split = (service.plugins as Record<string, { rules?: { weighted_upstreams?: { upstream_id?: string; weight?: number }[] }[] }> | undefined)?.['traffic-split'];
-  return split?.rules?.[0]?.weighted_upstreams?.find((w) => typeof w.upstream_id === 'string')?.weight ?? 0;
 }
 
 /** The overlay edit that makes a canary at 100 the primary: its nodes as the upstream's, no canary. */
