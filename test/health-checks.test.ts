@@ -227,6 +227,13 @@ describe('a rollout gated on health checks', () => {
     }
   });
 
+  it("runs a gateway's own probes beside the group's", async () => {
+    const own = specs.map((t, i) => (i === 1 ? { ...t, checks: { probes: [{ name: 'eu-2 only', path: '/nothing-here', host: 'petstore.example.com', status: [200], failures: 1, interval: 0 }] } } : t));
+    const report = await syncGroup(snapshotOf('1.0.0'), own, options({ rollout: { batch_size: 1 } }));
+    expect(report.targets.map((t) => t.checks?.map((c) => [c.probe, c.ok]))).toEqual([[['list-pets', true]], [['list-pets', true], ['eu-2 only', false]], undefined]);
+    expect(report.halted).toEqual({ batch: 2, failed: ['eu-2'], checks: { restored: ['eu-2'] } });
+  });
+
   it('sends header references resolved, and never shows them', async () => {
     const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN', Accept: 'application/json' } };
     const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe] }));

@@ -35,6 +35,8 @@ export interface ApisixTargetSpec {
   readonly proxy_url?: string;
   /** The gateway's Prometheus endpoint (APISIX's `prometheus` plugin), for metric checks. */
   readonly metrics_url?: string;
+  /** Probes of this gateway alone, besides the group's (`checks.probes` of group.yaml). */
+  readonly checks?: { readonly probes?: readonly ProbeSpec[] };
 }
 
 export interface ApisixStandaloneTargetSpec {
@@ -45,6 +47,7 @@ export interface ApisixStandaloneTargetSpec {
   readonly timeouts?: TargetTimeoutsSpec;
   readonly proxy_url?: string;
   readonly metrics_url?: string;
+  readonly checks?: { readonly probes?: readonly ProbeSpec[] };
 }
 
 export interface FileTargetSpec {

@@ -303,15 +303,18 @@ export function rolloutChecks(
 ): RolloutChecks | null {
   const derive = options.probeChangedRoutes === true;
   const metrics = options.metrics === undefined ? null : readyMetricsCheck(options.metrics);
-  if ((options.probes === undefined || options.probes.length === 0) && !derive && metrics === null) return null;
+  const targetProbes = specs.some((s) => s.kind !== 'file' && (s.checks?.probes?.length ?? 0) > 0);
+  if ((options.probes === undefined || options.probes.length === 0) && !derive && metrics === null && !targetProbes) return null;
   const probes = (options.probes ?? []).map((p) => readyProbe(p, options.env, snapshot.group));
   const runtime = options.probeRuntime ?? SYSTEM_PROBE_RUNTIME;
   const proxies = new Map<string, string>();
   const metricsUrls = new Map<string, string>();
+  const ownProbes = new Map<string, ReturnType<typeof readyProbe>[]>();
   for (const spec of specs) {
     if (spec.kind === 'file') continue;
     if (spec.proxy_url !== undefined) proxies.set(spec.name, spec.proxy_url);
     if (spec.metrics_url !== undefined) metricsUrls.set(spec.name, spec.metrics_url);
+    if (spec.checks?.probes !== undefined) ownProbes.set(spec.name, spec.checks.probes.map((p) => readyProbe(p, options.env, snapshot.group)));
   }
   // The window before each target's write: a sample taken at least `window` before it, and one just before.
   const before = new Map<string, [MetricsSample | null, MetricsSample | null]>();
@@ -349,7 +352,7 @@ export function rolloutChecks(
           // A file target has no data plane of its own to ask.
           if (proxy === undefined) return [] as ProbeResult[];
           const own = derive ? derivedProbes(report.steps, snapshot.apisix).map((p) => readyProbe(p, options.env, snapshot.group)) : [];
-          return Promise.all([...probes, ...own].map((p) => runProbe(p, proxy, runOptions)));
+          return Promise.all([...probes, ...(ownProbes.get(t.name) ?? []), ...own].map((p) => runProbe(p, proxy, runOptions)));
         }),
       );
       batch.forEach(({ target }, i) => {
