@@ -938,3 +938,14 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 5));
   if (!condition()) throw new Error('condition not met');
 }
+
+describe('checks: false, for the benchmark alone', () => {
+  it('stores what APISIX would refuse, where the default refuses it', async () => {
+    const refused = { uri: '/x', upstream: { type: 'roundrobin', nodes: { '127.0.0.1:80': 1 } }, plugins: { 'no-such-plugin': {} } };
+    await start();
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: refused })).status).toBe(400);
+    await start({ checks: false });
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: refused })).status).toBe(201);
+    expect(server.objects('routes').has('r1')).toBe(true);
+  });
+});
