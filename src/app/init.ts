@@ -58,6 +58,18 @@ targets:
   - name: local
     kind: file
     path: out/staging/apisix.yaml
+# A gateway: its Admin API, and its data plane for health checks (docs/health-checks.md).
+#  - name: eu-1
+#    kind: apisix
+#    admin_url: http://127.0.0.1:9180
+#    admin_key: env:APISIX_EU1_KEY
+#    proxy_url: http://127.0.0.1:9080
+# Probes sent through each gateway after its batch is written; a batch that fails is taken back.
+# checks:
+#   probes:
+#     - name: hello
+#       path: /hello
+#       status: [200]
 `,
   'tagway.yaml': `# yaml-language-server: $schema=schemas/config.schema.json
 # Plugin names your gateways run besides APISIX's bundled ones.
