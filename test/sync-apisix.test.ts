@@ -13,6 +13,7 @@ import type { Target } from '../src/sync/targets/port.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetReport } from '../src/sync/report.js';
+import { perKind } from '../src/apisix/kinds/index.js';
 
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
 const GROUP = 'staging';
@@ -46,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
@@ -82,7 +83,7 @@ function stored(kind: ApisixKind): Record<string, unknown>[] {
 }
 
 function storedConfig(): Record<ApisixKind, Record<string, unknown>[]> {
-  return { upstreams: stored('upstreams'), services: stored('services'), routes: stored('routes') };
+  return perKind((kind) => stored(kind.name));
 }
 
 /** Every request since `start`, as `METHOD path`. */
