@@ -493,6 +493,8 @@ function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: R
       claims = encodeClaims(outputs.map((o) => o.claims.map((c) => claimHash(c.key))));
       for (const span of spans) {
         const p = span.piece;
+        // A piece of no service (a consumer) is not recorded: a splice keeps only services' pieces.
+        if (!owner.has(p)) return null;
         placed[p.kind].push({ key: p.key, owner: owner.get(p)!, count: p.count, openEnded: p.openEnded, json: span.json, yaml: span.yaml });
       }
     }
