@@ -38,3 +38,13 @@ export function consumerSecretFields(name: string): readonly (readonly string[])
   }
   return found;
 }
+
+/** The value at a path of keys in a plugin's configuration, or undefined. */
+export function fieldValue(conf: unknown, path: readonly string[]): unknown {
+  let at = conf;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}

@@ -1,4 +1,4 @@
-import { consumerSecretFields } from '../../apisix/consumer-secrets.js';
+import { consumerSecretFields, fieldValue } from '../../apisix/consumer-secrets.js';
 import { joinPointer } from '../../load/yaml-file.js';
 import { secretReferenceProblem } from '../../secrets/references.js';
 import type { Rule } from './rule.js';
@@ -20,7 +20,7 @@ export const literalSecrets: Rule = {
       for (const { file, spec } of consumers.values()) {
         for (const [plugin, conf] of Object.entries(spec.plugins ?? {})) {
           for (const path of consumerSecretFields(plugin)) {
-            const value = valueAt(conf, path);
+            const value = fieldValue(conf, path);
             if (value === undefined) continue;
             const problem = secretReferenceProblem(value);
             if (problem === null) continue;
@@ -37,12 +37,3 @@ export const literalSecrets: Rule = {
     }
   },
 };
-
-function valueAt(conf: unknown, path: readonly string[]): unknown {
-  let at = conf;
-  for (const key of path) {
-    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
-}
