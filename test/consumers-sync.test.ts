@@ -14,6 +14,7 @@ import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDrift } from '../src/cli/render/drift.js';
 import { renderRollout, renderRolloutMarkdown } from '../src/cli/render/sync.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { runCli, synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
@@ -145,5 +146,48 @@ describe('consumers synced to an Admin API gateway', () => {
     const status = await runCli(['status', '--group', 'staging', '--live'], repo.dir, env(ROTATED), []);
     expectNoCanary(text.stdout, text.stderr, json.stdout, json.stderr, status.stdout, status.stderr);
     expect(admin.objects('consumers').get('mobile')).toMatchObject({ plugins: { 'key-auth': { key: MOBILE } } });
+  });
+});
+
+describe('consumers synced to a standalone gateway and a file', () => {
+  let repo: TempRepo;
+  const files = (targets: string) => ({
+    [`${G}/group.yaml`]: `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}`,
+    [`${G}/consumers/mobile.yaml`]: 'plugins:\n  key-auth:\n    key: env:TAGWAY_TEST_MOBILE_KEY\n',
+  });
+  afterEach(() => repo.cleanup());
+  const sync = (mobile: string, extra: Record<string, string> = {}) =>
+    runSync({ cwd: repo.dir, group: 'staging', env: { TAGWAY_TEST_MOBILE_KEY: mobile, ...extra }, retry: { maxAttempts: 1 } });
+
+  it('file: writes the values into the gateway\'s file only, nothing the second time, the file again on rotation', async () => {
+    repo = makeExampleRepo(files('  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n'));
+    const file = path.join(repo.dir, 'out', 'staging', 'apisix.yaml');
+    const first = synced(await sync(MOBILE));
+    expect(first.report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`key: ${MOBILE}`);
+    expect(synced(await sync(MOBILE)).report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
+    const rotated = synced(await sync(ROTATED));
+    expect(rotated.report.targets).toMatchObject([{ status: 'applied', writes: 1, plan: { update: 1 } }]);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`key: ${ROTATED}`);
+    expectNoCanary(...outputs(rotated));
+  });
+
+  it('apisix-standalone: takes the values, and a rotated value under a new digest', async () => {
+    const server = await startStandaloneServer({ apiKey: ADMIN_KEY });
+    try {
+      repo = makeExampleRepo(files(`  - name: edge-1\n    kind: apisix-standalone\n    admin_url: ${server.url}\n    admin_key: env:${ADMIN}\n`));
+      const first = synced(await sync(MOBILE, { [ADMIN]: ADMIN_KEY }));
+      expect(first.report.targets).toMatchObject([{ status: 'applied' }]);
+      const mobile = () => (server.config()['consumers'] as Record<string, unknown>[]).find((c) => c['username'] === 'mobile');
+      expect(mobile()).toMatchObject({ plugins: { 'key-auth': { key: MOBILE } } });
+      expect(synced(await sync(MOBILE, { [ADMIN]: ADMIN_KEY })).report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
+      const rotated = synced(await sync(ROTATED, { [ADMIN]: ADMIN_KEY }));
+      expect(rotated.report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
+      expect(mobile()).toMatchObject({ plugins: { 'key-auth': { key: ROTATED } } });
+      expect(rotated.report.digest).not.toBe(first.report.digest);
+      expectNoCanary(...outputs(rotated));
+    } finally {
+      await server.close();
+    }
   });
 });
