@@ -5,7 +5,7 @@ import { TRAFFIC_SPLIT_UPSTREAMS } from './reference-rules.js';
 /**
  * `/apisix/admin/consumer_groups`: plugins shared by the consumers of the group (a rate limit).
  * Keyed by `id`, with `labels` (`schema_def.lua` `consumer_group`, which requires `plugins`).
- * Refers to upstreams only through `traffic-split`.
+ * Refers to upstreams only through `traffic-split`. APISIX before 3.0 has none: read as empty there.
  */
 export const CONSUMER_GROUPS: KindDescriptor<'consumer_groups'> = {
   name: 'consumer_groups',
@@ -20,4 +20,5 @@ export const CONSUMER_GROUPS: KindDescriptor<'consumer_groups'> = {
   defaultMarkers: [],
   secretFields: [],
   schema: 'consumer_group',
+  optional: true,
 };
