@@ -3,6 +3,7 @@
  * whole configuration, foreign objects kept, versions that only increase.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emptyConfig } from '../src/apisix/kinds/index.js';
 import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import { syncTarget } from '../src/sync/sync.js';
@@ -77,7 +78,7 @@ describe('sync to an apisix-standalone instance', () => {
     expect(server.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual(['/apisix/admin/configs']);
     expect(server.digest()).toBe(snapshot.digest);
     const config = server.config();
-    expect({ upstreams: config.upstreams, services: config.services, routes: config.routes }).toEqual(snapshot.apisix);
+    expect({ ...emptyConfig(), upstreams: config.upstreams, services: config.services, routes: config.routes }).toEqual(snapshot.apisix);
 
     const writes = server.writes();
     expect(await syncTarget(snapshot, edge())).toMatchObject({ status: 'in-sync', writes: 0 });
