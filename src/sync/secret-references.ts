@@ -23,13 +23,13 @@ import type { SyncSnapshot } from './report.js';
 /** Largest secret file read (a private key fits many times). */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
-export interface ResolvedSnapshot {
+export interface ResolvedSnapshot<S extends SyncSnapshot = SyncSnapshot> {
   /**
    * The snapshot with each reference replaced by its value. When any reference was resolved, its
    * digest covers the values too (so a standalone gateway, which skips a configuration whose
    * digest it already holds, takes a rotated value); otherwise it is the snapshot itself.
    */
-  readonly snapshot: SyncSnapshot;
+  readonly snapshot: S;
   /** The values resolved, for scrubbing gateway texts; never to be printed. */
   readonly values: readonly string[];
 }
@@ -40,7 +40,7 @@ export interface ResolvedSnapshot {
  * leaves it, through `..` or a symbolic link, is refused). Throws a `credentials` SyncError
  * before anything is written when one cannot be resolved.
  */
-export function resolveSecretReferences(snapshot: SyncSnapshot, options: { readonly env: Env; readonly root: string }): ResolvedSnapshot {
+export function resolveSecretReferences<S extends SyncSnapshot>(snapshot: S, options: { readonly env: Env; readonly root: string }): ResolvedSnapshot<S> {
   const values: string[] = [];
   let changed = false;
   const config = configOf((kind) => {
@@ -55,7 +55,8 @@ export function resolveSecretReferences(snapshot: SyncSnapshot, options: { reado
     });
   });
   if (!changed) return { snapshot, values: [] };
-  return { snapshot: { group: snapshot.group, apisix: config, digest: sha256Digest(`${snapshot.digest}\n${canonicalJson(config)}`) }, values };
+  // The rest of the snapshot (its provenance) as it is; the digest also covers the values.
+  return { snapshot: { ...snapshot, apisix: config, digest: sha256Digest(`${snapshot.digest}\n${canonicalJson(config)}`) }, values };
 }
 
 type Resolve = (ref: SyncReference, where: string) => string;
