@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KIND_NAMES } from '../src/apisix/kinds/index.js';
 import { FLEET_KEYS, STAGING_OBJECTS, parseLogLines, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
 import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { makeRepo, makeTempDir, runGit } from './support/git-repo.js';
@@ -133,7 +134,7 @@ describe('tagway agent (CLI)', () => {
       await waitFor('the first write', () => eu1.requests.some((r) => r.method === 'PUT' && !isLeaseRequest(r)));
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
-      expect(eu1.objects('upstreams').size + eu1.objects('services').size + eu1.objects('routes').size).toBe(STAGING_OBJECTS);
+      expect(KIND_NAMES.reduce((n, kind) => n + eu1.objects(kind).size, 0)).toBe(STAGING_OBJECTS);
       const lines = parseLogLines(run.stdout());
       expect(lines).toContainEqual(expect.objectContaining({ msg: 'target synced', target: 'eu-1', writes: STAGING_OBJECTS }));
       expect(lines).toContainEqual(expect.objectContaining({ msg: 'stopping: the target in flight finishes first', signal: 'SIGTERM' }));

@@ -23,6 +23,7 @@ import {
 import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { gitAsync } from './support/git-http-server.js';
 import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
+import { KIND_NAMES } from '../src/apisix/kinds/index.js';
 
 interface AgentUnderTest {
   readonly agent: Agent;
@@ -330,6 +331,41 @@ describe('tagway agent, following a remote over HTTP, with one gateway', () => {
   });
 });
 
+describe('tagway agent with a consumer whose key is an env: reference', () => {
+  let world: AgentWorld;
+  beforeEach(async () => {
+    world = await startAgentWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  it('syncs the value, never logs it, and syncs a rotated value on the next pass', async () => {
+    const [first, rotated] = ['agent-consumer-canary-51c0d9', 'agent-rotated-canary-7e2b44'];
+    world.publish({ 'gateway-groups/staging/consumers/ops.yaml': 'plugins:\n  key-auth:\n    key: env:TAGWAY_AGENT_OPS_KEY\n' }, 'add the ops consumer');
+    const before = newAgent(world, { env: { ...FLEET_KEYS, TAGWAY_AGENT_OPS_KEY: first } });
+    expect(only(await before.agent.reconcile())).toMatchObject({ outcome: 'synced', ok: true });
+    const eu1 = world.fleet[0]!;
+    expect(eu1.objects('consumers').get('ops')).toMatchObject({ plugins: { 'key-auth': { key: first } } });
+    expect(only(await before.agent.reconcile())).toMatchObject({ outcome: 'in-sync' });
+
+    const after = newAgent(world, { env: { ...FLEET_KEYS, TAGWAY_AGENT_OPS_KEY: rotated } });
+    const writes = eu1.writes();
+    expect(only(await after.agent.reconcile())).toMatchObject({ outcome: 'synced', ok: true, targets: [{ status: 'applied', writes: 1 }] });
+    expect(eu1.objects('consumers').get('ops')).toMatchObject({ plugins: { 'key-auth': { key: rotated } } });
+    expect(eu1.writes() - writes).toBeGreaterThanOrEqual(1);
+    for (const text of [before.text(), after.text()]) {
+      expect(text).not.toContain(first);
+      expect(text).not.toContain(rotated);
+    }
+
+    const missing = newAgent(world, { env: { ...FLEET_KEYS } });
+    const failed = only(await missing.agent.reconcile());
+    expect(failed).toMatchObject({ ok: false });
+    expect(failed.error).toContain('environment variable TAGWAY_AGENT_OPS_KEY (from env:TAGWAY_AGENT_OPS_KEY) is not set');
+  });
+});
+
 describe('tagway agent, stopping during a rollout', () => {
   let world: AgentWorld;
   beforeEach(async () => {
@@ -354,7 +390,7 @@ describe('tagway agent, stopping during a rollout', () => {
     const report = await pending;
     expect(report.stopped).toBe(true);
     expect(only(report)).toMatchObject({ outcome: 'stopped', targets: [{ target: 'eu-1', status: 'applied', writes: STAGING_OBJECTS }] });
-    expect(eu1.objects('routes').size + eu1.objects('services').size + eu1.objects('upstreams').size).toBe(STAGING_OBJECTS);
+    expect(KIND_NAMES.reduce((n, kind) => n + eu1.objects(kind).size, 0)).toBe(STAGING_OBJECTS);
     // eu-2 was leased with the fleet, never read or written.
     expect(eu2.requests.filter((r) => !isLeaseRequest(r))).toHaveLength(0);
     // A stopped pass is not a verdict on the fleet.

@@ -300,7 +300,7 @@ describe('tagway diff on the command line', () => {
       expect(doc).toMatchObject({ format: 'tagway.diff/v1', ok: true, changed: true, diagnostics: { from: [], to: [] } });
       expect(Object.keys(doc.from)).toEqual(['label', 'commit', 'draft']);
       const production = doc.groups[0];
-      expect(Object.keys(production)).toEqual(['group', 'status', 'digest', 'counts', 'services', 'impact']);
+      expect(Object.keys(production)).toEqual(['group', 'status', 'digest', 'counts', 'services', 'groupObjects', 'impact']);
       expect(Object.keys(production.digest)).toEqual(['before', 'after']);
       expect(Object.keys(production.counts)).toEqual(['added', 'removed', 'changed', 'relabelled']);
       expect(Object.keys(production.services[0])).toEqual(['service', 'version', 'objects']);

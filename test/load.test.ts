@@ -123,6 +123,12 @@ describe('YAML syntax errors', () => {
 });
 
 describe('where a path sits in the layout', () => {
+  const STRAY = {
+    kind: 'stray',
+    expected:
+      'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
+      'gateway-groups/<group>/consumers/<username>.yaml or gateway-groups/<group>/consumer-groups/<name>.yaml',
+  };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
     const cases: [string, unknown][] = [
       ['services/petstore/service.yaml', { kind: 'template', service: 'petstore' }],
@@ -134,10 +140,14 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/services/a.b.yaml', { kind: 'overlay', group: 'staging', service: 'a.b' }],
       ['gateway-groups/staging/services/.yaml', { kind: 'overlay', group: 'staging', service: '' }],
       ['gateway-groups//services/x.yaml', { kind: 'overlay', group: '', service: 'x' }],
-      ['gateway-groups/staging/services/x/y.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
-      ['gateway-groups/staging/extra/x.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
-      ['gateway-groups/staging/services/x.yml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
-      ['gateway-groups/x.yaml', { kind: 'stray', expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml' }],
+      ['gateway-groups/staging/services/x/y.yaml', STRAY],
+      ['gateway-groups/staging/extra/x.yaml', STRAY],
+      ['gateway-groups/staging/services/x.yml', STRAY],
+      ['gateway-groups/x.yaml', STRAY],
+      ['gateway-groups/staging/consumers/mobile-app.yaml', { kind: 'consumer', group: 'staging', username: 'mobile-app' }],
+      ['gateway-groups/staging/consumer-groups/gold.yaml', { kind: 'consumer-group', group: 'staging', name: 'gold' }],
+      ['gateway-groups/staging/consumers/a/b.yaml', STRAY],
+      ['gateway-groups/staging/consumers/notes.md', { kind: 'other' }],
       ['tagway.yaml', { kind: 'config' }],
     ];
     for (const [p, role] of cases) expect([p, classifyPath(p)]).toEqual([p, role]);

@@ -4,7 +4,7 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
@@ -40,6 +40,11 @@ describe('schemas and types agree', () => {
     expect(keys(group.properties?.["checks"]?.properties?.["metrics"])).toEqual(sorted(METRICS_CHECK_KEYS));
   });
 
+  it('consumer and consumer group keys', () => {
+    expect(keys(readSchema('consumer') as Schema)).toEqual(sorted(CONSUMER_KEYS));
+    expect(keys(readSchema('consumer-group') as Schema)).toEqual(sorted(CONSUMER_GROUP_KEYS));
+  });
+
   it('tagway.yaml keys, and those of a trusted key', () => {
     const config = readSchema('config') as Schema;
     expect(keys(config)).toEqual(sorted(CONFIG_KEYS));
@@ -55,7 +60,15 @@ describe('schemas and types agree', () => {
 
   it('the bundled example passes its schemas', () => {
     for (const [path, text] of Object.entries(exampleFiles())) {
-      const kind = path.endsWith('/service.yaml') ? 'service' : path.endsWith('/group.yaml') ? 'group' : 'overlay';
+      const kind = path.endsWith('/service.yaml')
+        ? 'service'
+        : path.endsWith('/group.yaml')
+          ? 'group'
+          : path.includes('/consumer-groups/')
+            ? 'consumer-group'
+            : path.includes('/consumers/')
+              ? 'consumer'
+              : 'overlay';
       expect({ path, errors: schemaErrors(kind, parse(text)) }).toEqual({ path, errors: [] });
     }
   });

@@ -13,6 +13,7 @@ import type { Target } from '../src/sync/targets/port.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetReport } from '../src/sync/report.js';
+import { perKind } from '../src/apisix/kinds/index.js';
 
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
 const GROUP = 'staging';
@@ -46,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
@@ -82,7 +83,7 @@ function stored(kind: ApisixKind): Record<string, unknown>[] {
 }
 
 function storedConfig(): Record<ApisixKind, Record<string, unknown>[]> {
-  return { upstreams: stored('upstreams'), services: stored('services'), routes: stored('routes') };
+  return perKind((kind) => stored(kind.name));
 }
 
 /** Every request since `start`, as `METHOD path`. */
@@ -193,6 +194,7 @@ describe('sync to an apisix gateway', () => {
   });
 
   it('writes nothing when an object to delete is still used by a stream route, plugin config or consumer', async () => {
+    // (A consumer is a kind tagway writes: the planner sees it among the objects read.)
     await syncOk(snapshotOf(petstore, orders));
     const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'orders', weight: 1 }] }] } };
     server.seed('stream_routes', 'tcp-orders', { server_port: 9100, service_id: 'orders' });
@@ -203,7 +205,8 @@ describe('sync to an apisix gateway', () => {
     const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }), gateway());
     expect(report).toMatchObject({ status: 'failed', writes: 0, restore: null, error: { code: 'conflict' } });
     expect(report.conflicts.map((c) => [c.code, `${c.kind}/${c.id}`, c.referencedBy])).toEqual([
-      ['still-referenced', 'upstreams/orders', { kind: 'plugin_configs', id: 'canary' }],
+      // The planner's own objects (a consumer) are looked at before the kinds it only reads.
+      ['still-referenced', 'upstreams/orders', { kind: 'consumers', id: 'jack' }],
       ['still-referenced', 'services/orders', { kind: 'stream_routes', id: 'tcp-orders' }],
     ]);
     expect(report.conflicts[1]?.message).toBe('service orders is no longer in the snapshot, but stream route tcp-orders still uses it, so it cannot be deleted');
@@ -215,9 +218,11 @@ describe('sync to an apisix gateway', () => {
     try {
       const target = gateway({ admin_url: plain.url });
       expect(await syncTarget(snapshotOf(petstore, orders), target)).toMatchObject({ status: 'applied' });
-      expect(plain.requests.filter((r) => /stream_routes|consumer/.test(r.path))).toEqual([]);
+      expect(plain.requests.filter((r) => /stream_routes|plugin_configs|global_rules/.test(r.path))).toEqual([]);
+      // Consumer groups, a kind tagway writes, read as none where the gateway has no such type.
+      expect(plain.requests.filter((r) => /consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([404, 404]);
       expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied', plan: { delete: 3 } });
-      expect(plain.requests.filter((r) => /stream_routes|consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([400, 404]);
+      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400]);
     } finally {
       await plain.close();
     }
@@ -569,14 +574,14 @@ describe('verify after a successful apply', () => {
     start = server.requests.length;
     expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
     verify = afterWrites(start);
-    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
     expect(verify.filter((r) => !isList(r))).toEqual([]);
 
     // A first sync to an empty gateway is read whole.
     server.reset();
     start = server.requests.length;
     await syncOk(snapshotOf(petstore));
-    expect(afterWrites(start).filter(isList)).toHaveLength(3);
+    expect(afterWrites(start).filter(isList)).toHaveLength(5);
   });
 
   it('lists the whole gateway after more than 256 writes, however large it is', async () => {
@@ -715,7 +720,7 @@ describe('verify after a successful apply', () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', times: Infinity, action: { kind: 'status', status: 500 } });
     const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }, orders), gateway());
     expect(report).toMatchObject({ status: 'failed', error: { code: 'http-error' }, restore: { attempted: true, verified: true } });
-    expect(afterWrites(start).filter(isList)).toHaveLength(3);
+    expect(afterWrites(start).filter(isList)).toHaveLength(5);
   });
 });
 

@@ -19,7 +19,7 @@ import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
 /** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
-const STAGING_OBJECTS = 16;
+const STAGING_OBJECTS = 18;
 const STAGING_ROUTES = 9;
 const PRODUCTION_OBJECTS = 14;
 
@@ -151,7 +151,7 @@ describe('runSync on the example repository (file targets)', () => {
     // A key given twice in one object's line, with a digest of the lines as written: the digest
     // must cover what JSON.parse keeps (the last), not the text.
     const linesDigest = (t: string) => {
-      const kinds = ['routes', 'services', 'upstreams'].map((kind) => {
+      const kinds = ['consumer_groups', 'consumers', 'routes', 'services', 'upstreams'].map((kind) => {
         const from = t.indexOf(`    "${kind}": [\n`);
         const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);
         return `"${kind}":[${lines.map((l) => l.trim().replace(/,$/, '')).join(',')}]`;
@@ -372,10 +372,10 @@ describe('the sync command', () => {
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+16 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+18 writes\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toContain('+ route petstore.pet-photos');
-    expect(first.stdout).toContain('staging: 3 applied; 33 writes');
+    expect(first.stdout).toContain('staging: 3 applied; 37 writes');
     const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
@@ -410,7 +410,7 @@ describe('the sync command', () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('nothing is written');
-    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 16 objects: 16 to create/);
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 18 objects: 18 to create/);
     expect(run.stdout).toContain('    + route petstore.list-pets');
     expect(eu1.writes() + eu2.writes()).toBe(0);
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);

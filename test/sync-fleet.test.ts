@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KIND_NAMES } from '../src/apisix/kinds/index.js';
 import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import type { TargetSpec } from '../src/model/target.js';
@@ -21,7 +22,7 @@ const KEYS = { EU1_KEY: 'key-one-1111111111', EU2_KEY: 'key-two-2222222222', EU3
 function snapshotOf(version: string): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore', 'tagway.version': version };
   const apisix: ApisixConfig = sortKeys({
-    upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: [{ id: 'petstore.list', labels: l, service_id: 'petstore', uris: ['/pets'], methods: ['GET'] }],
   });
@@ -143,10 +144,12 @@ describe('fleet rollout', () => {
     const lists = (g: AdminServer | undefined) => (g?.requests ?? []).filter((r) => r.method === 'GET' && r.path.includes('?page='));
     const report = await syncGroup(v1, specs.slice(0, 2), options());
     expect(report.counts.applied).toBe(2);
-    // eu-1: the preflight, then the verify (a first sync is read back whole); eu-2: once more before its batch.
-    expect([lists(gateways[0]).length, lists(gateways[1]).length]).toEqual([6, 9]);
+    // A list per kind: eu-1: the preflight, then the verify (a first sync is read back whole);
+    // eu-2: once more before its batch.
+    const kinds = KIND_NAMES.length;
+    expect([lists(gateways[0]).length, lists(gateways[1]).length]).toEqual([2 * kinds, 3 * kinds]);
     const first = gateways[0]?.requests ?? [];
-    expect(first.filter((r) => !isLeaseRequest(r)).findIndex((r) => r.method !== 'GET')).toBe(3);
+    expect(first.filter((r) => !isLeaseRequest(r)).findIndex((r) => r.method !== 'GET')).toBe(kinds);
   });
 
   it('refuses to start when a credential is missing, before any request', async () => {
@@ -170,7 +173,7 @@ describe('fleet rollout', () => {
 function wideSnapshot(version: string, routes: number): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore', 'tagway.version': version };
   const apisix: ApisixConfig = sortKeys({
-    upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: Array.from({ length: routes }, (_, i) => ({ id: `petstore.r${String(i).padStart(3, '0')}`, labels: l, service_id: 'petstore', uris: [`/pets/${i}`] })),
   });

@@ -3,6 +3,7 @@
  * whole configuration, foreign objects kept, versions that only increase.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emptyConfig } from '../src/apisix/kinds/index.js';
 import { canonicalJson, sha256Digest, sortKeys } from '../src/core/canonical.js';
 import type { ApisixConfig } from '../src/model/apisix.js';
 import { syncTarget } from '../src/sync/sync.js';
@@ -23,7 +24,7 @@ const labels = (service: string, version: string) => ({
 function snapshotOf(version: string, paths: readonly string[] = ['/pets']): SyncSnapshot {
   const l = labels('petstore', version);
   const apisix: ApisixConfig = sortKeys({
-    upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: paths.map((uri, i) => ({ id: `petstore.r${i}`, labels: l, service_id: 'petstore', uris: [uri] })),
   });
@@ -77,7 +78,7 @@ describe('sync to an apisix-standalone instance', () => {
     expect(server.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual(['/apisix/admin/configs']);
     expect(server.digest()).toBe(snapshot.digest);
     const config = server.config();
-    expect({ upstreams: config.upstreams, services: config.services, routes: config.routes }).toEqual(snapshot.apisix);
+    expect({ ...emptyConfig(), upstreams: config.upstreams, services: config.services, routes: config.routes }).toEqual(snapshot.apisix);
 
     const writes = server.writes();
     expect(await syncTarget(snapshot, edge())).toMatchObject({ status: 'in-sync', writes: 0 });

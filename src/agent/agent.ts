@@ -32,6 +32,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import type { Env } from '../sync/credentials.js';
 import { checkDriftTargets, type DriftStatus, type TargetDrift } from '../sync/drift.js';
+import { resolveSecretReferences } from '../sync/secret-references.js';
 import { SyncError, errorData, type SyncErrorData } from '../sync/errors.js';
 import { FleetLease } from '../sync/lease/fleet-lease.js';
 import { describeRun } from '../sync/lease/holder.js';
@@ -337,7 +338,15 @@ export class Agent {
       });
       return this.fail(group, { error: `${errors.length} finding(s)` });
     }
-    const { snapshot, fleet } = loaded;
+    const { fleet } = loaded;
+    // The consumers' secret references resolved in memory, as `tagway sync` does: a rotated value
+    // gives another digest, which the next pass syncs.
+    let snapshot: Snapshot;
+    try {
+      snapshot = resolveSecretReferences(loaded.snapshot, { env: this.options.env, root: loaded.root }).snapshot;
+    } catch (error) {
+      return this.fail(group, { error: describeError(error).message, digest: loaded.snapshot.digest, cause: error, log: 'cannot sync' });
+    }
     this.metrics.snapshot.set({ group, digest: snapshot.digest });
     if (fleet.targets.length === 0) {
       return this.fail(group, { error: `group ${group} has no targets`, digest: snapshot.digest, cause: new UserError(`group ${group} has no targets`, `Add a targets: list to ${fleet.file}.`), log: 'cannot sync' });

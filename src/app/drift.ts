@@ -9,6 +9,7 @@ import { checkDrift, type DriftReport } from '../sync/drift.js';
 import type { RetryPolicy } from '../sync/retry.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
 import type { LoadedGroup } from '../model/group-snapshot.js';
+import { resolveSecretReferences } from '../sync/secret-references.js';
 
 export interface DriftCheckOptions {
   /** Any folder inside the config repository. */
@@ -51,9 +52,11 @@ export async function runDriftCheck(options: DriftCheckOptions): Promise<DriftCh
   const loaded = await loadGroupSnapshot({ cwd: options.cwd, group: options.group, ...(options.rev !== undefined ? { rev: options.rev } : {}) });
   if (loaded.kind === 'findings') return { ...loaded, ok: false };
   const targets = selectTargets(loaded.snapshot.group, loaded.fleet, options.targets);
-  const report = await withFleetErrors(() =>
-    checkDrift(loaded.snapshot, targets, { env: options.env, fleet: loaded.fleet.targets, root: loaded.root, ...(options.retry !== undefined ? { retry: options.retry } : {}) }),
-  );
+  const report = await withFleetErrors(async () => {
+    // The consumers' secret references resolved in memory, as a sync compares them.
+    const resolved = resolveSecretReferences(loaded.snapshot, { env: options.env, root: loaded.root }).snapshot;
+    return checkDrift(resolved, targets, { env: options.env, fleet: loaded.fleet.targets, root: loaded.root, ...(options.retry !== undefined ? { retry: options.retry } : {}) });
+  });
   return {
     kind: 'checked',
     ok: report.inSync,

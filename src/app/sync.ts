@@ -16,6 +16,7 @@ import type { TargetSpec } from '../model/target.js';
 import { loadGroupSnapshot, selectTargets, withFleetErrors } from './group-snapshot.js';
 import type { SnapshotSource } from '../model/group-snapshot.js';
 import type { RolloutReport } from '../sync/report.js';
+import { resolveSecretReferences } from '../sync/secret-references.js';
 
 export interface SyncOptions {
   /** Any folder inside the config repository. */
@@ -129,6 +130,8 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
 
   const { snapshot, fleet } = loaded;
   const targets = selectTargets(snapshot.group, fleet, options.targets);
+  // The secret references of the snapshot's consumers, resolved in memory before any plan.
+  const resolved = await withFleetErrors(async () => resolveSecretReferences(snapshot, { env: options.env, root: loaded.root }).snapshot);
   const base: Loaded = {
     root: loaded.root,
     snapshot: {
@@ -150,7 +153,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
   };
 
   if (options.dryRun === true) {
-    const report = await withFleetErrors(() => checkDrift(snapshot, targets, targetOptions));
+    const report = await withFleetErrors(() => checkDrift(resolved, targets, targetOptions));
     const ok = report.targets.every((t) => (t.status === 'in-sync' || t.status === 'drifted') && t.conflicts.length === 0);
     return { ...base, kind: 'dry-run', ok, report };
   }
@@ -170,7 +173,7 @@ export async function runSync(options: SyncOptions): Promise<SyncOutcome> {
     });
     try {
       const lease = { holder, timeoutMs: Math.max(0, deadline - clock.now()), clock, ...(onWait !== undefined ? { onWait } : {}) };
-      return await syncGroup(snapshot, targets, {
+      return await syncGroup(resolved, targets, {
         ...targetOptions,
         rollout: fleet.rollout,
         probes: fleet.probes,

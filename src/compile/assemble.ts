@@ -54,6 +54,12 @@ export function assembleGroups(
     readonly files: boolean;
     readonly outputs: boolean;
     readonly pieces: boolean;
+    /**
+     * The group's objects that belong to no service (its consumer groups and consumers), as
+     * pieces, and APISIX's findings about them. Not asked for with `pieces`: a compile of some
+     * services leaves them as they were.
+     */
+    readonly groupObjects?: (group: GroupEntry) => { readonly pieces: readonly RenderedPiece[]; readonly findings: readonly Diagnostic[] };
   },
 ): Assembled {
   const diagnostics: Diagnostic[] = [];
@@ -64,6 +70,11 @@ export function assembleGroups(
     const pieces: RenderedPiece[] = [];
     const services: ServiceProvenance[] = [];
     const made: ServiceOutput[] = [];
+    if (!options.pieces && options.groupObjects) {
+      const own = options.groupObjects(group);
+      diagnostics.push(...own.findings);
+      pieces.push(...own.pieces);
+    }
     for (const slot of slots) {
       const emitted = emitSlot(slot, options.plugins, options.render, options.memo);
       diagnostics.push(...emitted.findings);

@@ -22,6 +22,7 @@ import { cmp, hasErrors } from '../model/diagnostic.js';
 import { EVERY_GROUP } from '../model/selection.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { assembleGroups, emitSlot } from './assemble.js';
+import { emitGroupObjects } from './emit-consumers.js';
 import { relevantTo, sortUnique, sourcesOf } from './findings.js';
 import type { CompileInput, CompileResult, ServiceOutput } from './input.js';
 import { CompileFiles, loadFiles } from './load-files.js';
@@ -157,7 +158,17 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
   const outputs = input.outputs === true;
   const assembled = hasErrors(diagnostics.filter(relevant))
     ? null
-    : assembleGroups(groups, { plugins, render, memo, commit: input.commit, draft, files: input.files !== false, outputs, pieces: mode === 'only' });
+    : assembleGroups(groups, {
+        plugins,
+        render,
+        memo,
+        commit: input.commit,
+        draft,
+        files: input.files !== false,
+        outputs,
+        pieces: mode === 'only',
+        groupObjects: (g) => emitGroupObjects(g.group, checked.consumerGroups.get(g.group), checked.consumers.get(g.group), plugins, render),
+      });
   if (assembled) diagnostics.push(...assembled.diagnostics);
 
   const sorted = sortUnique(diagnostics).filter(relevant);

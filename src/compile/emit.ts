@@ -109,7 +109,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
  * writes them: the ownership labels sort before most of an operator's (`team`…), and an object
  * whose labels are out of order would be copied to be written.
  */
-function mergedLabels(first: Labels | undefined, second: Labels | undefined, third?: Labels): Labels {
+export function mergedLabels(first: Labels | undefined, second: Labels | undefined, third?: Labels): Labels {
   return inKeyOrder({ ...first, ...second, ...third });
 }
 
@@ -179,7 +179,7 @@ type Compacted<T> = { [K in keyof T]: Exclude<T[K], undefined> };
  * list their keys in code-point order, the order canonical JSON puts them in, so that they are
  * written as they are (see `inKeyOrder`).
  */
-function compact<T extends Record<string, unknown>>(o: T): Compacted<T> {
+export function compact<T extends Record<string, unknown>>(o: T): Compacted<T> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(o)) {
     const v = o[k];

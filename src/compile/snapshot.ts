@@ -80,6 +80,11 @@ export function renderPieces(service: string, kind: KindDescriptor, objects: rea
   return pieces;
 }
 
+/** Objects that belong to no service (a group's consumers): one piece each. */
+export function renderObjectPieces(kind: KindDescriptor, objects: readonly ApisixObject[]): RenderedPiece[] {
+  return [...objects].sort((a, b) => cmp(a.id, b.id)).map((o) => renderPiece(kind, o.id, [o]));
+}
+
 function renderPiece(kind: KindDescriptor, key: string, objects: readonly ApisixObject[]): RenderedPiece {
   const pretty: string[] = [];
   let yaml = '';

@@ -16,7 +16,7 @@ export interface GroupDiffOptions extends ObjectDiffOptions {
   readonly draft?: boolean;
 }
 
-const EMPTY: ApisixConfig = { upstreams: [], services: [], routes: [] };
+const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
 
 /** A group's state as its compiled snapshot describes it. */
 export function groupStateFromSnapshot(snapshot: Snapshot): GroupState {
@@ -59,7 +59,7 @@ export function diffGroup(group: string, before: GroupState | null, after: Group
   const versionsB = before?.versions ?? new Map<string, string>();
   const versionsA = after?.versions ?? new Map<string, string>();
 
-  const names = new Set([...versionsB.keys(), ...versionsA.keys(), ...objects.map((o) => o.service)]);
+  const names = new Set([...versionsB.keys(), ...versionsA.keys(), ...objects.flatMap((o) => (o.service === '' ? [] : [o.service]))]);
   const services: ServiceDiff[] = [];
   for (const service of [...names].sort(cmp)) {
     const version = { before: versionsB.get(service) ?? null, after: versionsA.get(service) ?? null };
@@ -68,16 +68,18 @@ export function diffGroup(group: string, before: GroupState | null, after: Group
     services.push({ service, version, objects: own });
   }
 
+  const groupObjects = objects.filter((o) => o.service === '');
   let status: GroupStatus;
   if (before === null) status = 'added';
   else if (after === null) status = 'removed';
-  else status = services.length > 0 ? 'changed' : 'unchanged';
+  else status = services.length > 0 || groupObjects.length > 0 ? 'changed' : 'unchanged';
   return {
     group,
     status,
     digest: { before: before?.digest ?? null, after: after?.digest ?? null },
     counts: countObjects(objects),
     services,
+    groupObjects,
     // No object differs: the configurations are equal (compared as they are), and so is routing.
     impact: objects.length === 0 && options.compare === undefined ? [] : routingImpact(configB, configA, objects),
   };

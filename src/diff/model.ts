@@ -88,6 +88,11 @@ export interface GroupDiff {
   readonly counts: ObjectCounts;
   /** Services whose version or objects change, by name. */
   readonly services: readonly ServiceDiff[];
+  /**
+   * Objects of the group that belong to no service (its consumer groups and consumers: labelled
+   * with the group, not with a service), in kind and id order.
+   */
+  readonly groupObjects: readonly ObjectDiff[];
   /** Ordered by host (any-host last), path, change. */
   readonly impact: readonly RoutingChange[];
 }

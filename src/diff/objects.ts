@@ -1,7 +1,7 @@
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import { stringify } from 'yaml';
 import { sortKeys } from '../core/canonical.js';
-import { LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
+import { LABEL_GROUP, LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
 import { KINDS, type KindDescriptor } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import { diffFields, sameJson } from '../apisix/normalize.js';
@@ -42,8 +42,13 @@ export function canonicalYaml(value: unknown): string {
 }
 
 /** The service an object belongs to: its `tagway.service` label, else its id up to the first dot. */
+/**
+ * The service an object belongs to: its `tagway.service` label; '' for an object tagway labels
+ * with a group but no service (a consumer); else the first part of its id.
+ */
 export function serviceOf(obj: ApisixObject): string {
-  return obj.labels?.[LABEL_SERVICE] ?? String(obj.id).split('.')[0]!;
+  const labels = obj.labels;
+  return labels?.[LABEL_SERVICE] ?? (labels?.[LABEL_GROUP] !== undefined ? '' : String(obj.id).split('.')[0]!);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

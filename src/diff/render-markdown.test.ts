@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { buildDiffReport, diffGroup, groupStateFromConfig } from './group.js';
 import type { DiffSide } from './model.js';
@@ -27,7 +28,7 @@ function bigConfig(services: number, routes: number, size: number, salt: string)
       });
     }
   }
-  return config;
+  return { ...emptyConfig(), ...config };
 }
 
 function report(before: ApisixConfig, after: ApisixConfig) {

@@ -81,6 +81,11 @@ function groupSummary(group: GroupDiff): string {
     }
     out.push('');
   }
+  if (group.groupObjects.length > 0) {
+    out.push('Objects of no service:', '');
+    for (const o of group.groupObjects) out.push(`- ${o.change} ${kindName(o.kind)} ${code(o.id)}`);
+    out.push('');
+  }
   if (group.impact.length > 0) {
     out.push('| routing | methods | host | path | routes / because of |', '|---|---|---|---|---|');
     for (const r of group.impact.slice(0, MAX_ROUTING_ROWS)) {

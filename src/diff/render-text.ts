@@ -10,7 +10,7 @@ import {
   kindName,
   plural,
 } from './describe.js';
-import type { DiffReport, GroupDiff, RoutingChange, ServiceDiff } from './model.js';
+import type { DiffReport, GroupDiff, ObjectDiff, RoutingChange, ServiceDiff } from './model.js';
 
 function indent(text: string, by: string): string {
   return text
@@ -28,13 +28,20 @@ function shortDigest(digest: string | null): string {
 function renderService(service: ServiceDiff): string[] {
   const lines = [`  ${service.service}: ${describeVersion(service.version)}`];
   const relabelled = service.objects.filter((o) => o.change === 'relabelled');
-  for (const o of service.objects) {
+  lines.push(...renderObjects(service.objects));
+  if (relabelled.length > 0) {
+    lines.push(`    ${CHANGE_SYMBOL.relabelled} ${plural(relabelled.length, 'object')} with only the version label changed: ${relabelled.map(describeRef).join(', ')}`);
+  }
+  return lines;
+}
+
+/** Each object that changes more than its version label, with its YAML hunks. */
+function renderObjects(objects: readonly ObjectDiff[]): string[] {
+  const lines: string[] = [];
+  for (const o of objects) {
     if (o.change === 'relabelled') continue;
     lines.push(`    ${CHANGE_SYMBOL[o.change]} ${kindName(o.kind)} ${o.id}`);
     if (o.patch.length > 0) lines.push(indent(o.patch, '        '));
-  }
-  if (relabelled.length > 0) {
-    lines.push(`    ${CHANGE_SYMBOL.relabelled} ${plural(relabelled.length, 'object')} with only the version label changed: ${relabelled.map(describeRef).join(', ')}`);
   }
   return lines;
 }
@@ -57,6 +64,7 @@ function renderGroup(group: GroupDiff): string[] {
 export function renderGroupChanges(group: GroupDiff): string[] {
   const lines: string[] = [];
   for (const service of group.services) lines.push(...renderService(service));
+  if (group.groupObjects.length > 0) lines.push('  objects of no service:', ...renderObjects(group.groupObjects));
   if (group.impact.length > 0) {
     lines.push('  routing:');
     for (const change of group.impact) lines.push(renderRouting(change));

@@ -744,7 +744,8 @@ function encodeUnit(r: UnitRecord): Uint8Array {
     const pieces = r.emitted.pieces ?? [];
     w.u32(pieces.length);
     for (const p of pieces) {
-      w.u8(KINDS.indexOf(p.kind) | (p.openEnded ? 4 : 0));
+      // The kind's place in `KINDS` above bit 3 (up to 32 kinds), bit 2 open-ended.
+      w.u8((KINDS.indexOf(p.kind) << 3) | (p.openEnded ? 4 : 0));
       w.text(p.key);
       w.u32(p.count);
       if (p.text.form === 'bytes') {
@@ -783,7 +784,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
     if (flags & 4) {
       const pieces: RenderedPiece[] = Array.from({ length: r.u32() }, () => {
         const tag = r.u8();
-        const kind = KINDS[tag & 3];
+        const kind = KINDS[tag >> 3];
         if (kind === undefined) throw new Error('bad kind');
         const key = r.text();
         const count = r.u32();

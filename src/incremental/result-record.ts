@@ -281,14 +281,17 @@ function decodeGroup(group: StoredGroup): DecodedGroup | null {
     if (numbers === null || numbers.length % PIECE_NUMBERS !== 0) return null;
     const keys: string[] = [];
     for (let i = 0; i < numbers.length / PIECE_NUMBERS; i++) {
-      const owner = services[numbers[i * PIECE_NUMBERS]!];
-      if (owner === undefined) return null;
-      keys.push(usualKey(kind, owner.name));
+      const index = numbers[i * PIECE_NUMBERS]!;
+      const owner = services[index];
+      // One past the last service: a piece of the group's own (a consumer), its key always listed.
+      if (owner === undefined && index !== services.length) return null;
+      keys.push(owner === undefined ? '' : usualKey(kind, owner.name));
     }
     for (const [i, key] of group.kinds[kind].keys) {
       if (!(i >= 0 && i < keys.length)) return null;
       keys[i] = key;
     }
+    if (keys.includes('')) return null;
     kinds[kind] = { keys, numbers };
   }
   return { stored: group, services, claims, claimNumbers, claimStarts, kinds };
@@ -493,7 +496,8 @@ function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: R
       claims = encodeClaims(outputs.map((o) => o.claims.map((c) => claimHash(c.key))));
       for (const span of spans) {
         const p = span.piece;
-        placed[p.kind].push({ key: p.key, owner: owner.get(p)!, count: p.count, openEnded: p.openEnded, json: span.json, yaml: span.yaml });
+        // A piece of no service (a consumer) is the group's: owner one past the last service.
+        placed[p.kind].push({ key: p.key, owner: owner.get(p) ?? outputs.length, count: p.count, openEnded: p.openEnded, json: span.json, yaml: span.yaml });
       }
     }
     const kinds = {} as Record<ApisixKind, StoredKind>;
@@ -501,7 +505,7 @@ function recordedGroups(result: CompileResult, written: WrittenFiles, layouts: R
       const list = placed[kind];
       const numbers = new Uint32Array(list.length * PIECE_NUMBERS);
       list.forEach((p, i) => numbers.set([p.owner, p.count, p.openEnded ? 1 : 0, p.json[0], p.json[1], p.yaml[0], p.yaml[1]], i * PIECE_NUMBERS));
-      const keys = list.flatMap((p, i) => (p.key === usualKey(kind, services[p.owner]![0]) ? [] : [[i, p.key] as const]));
+      const keys = list.flatMap((p, i) => (p.owner < services.length && p.key === usualKey(kind, services[p.owner]![0]) ? [] : [[i, p.key] as const]));
       kinds[kind] = { keys, numbers: base64(numbers) };
     }
     groups.push({ group: snapshot.group, services, kinds, claims: claims.toString('base64') });

@@ -289,7 +289,9 @@ function spliceGroup(
   fresh: readonly { readonly provenance: ServiceProvenance; readonly pieces: readonly RenderedPiece[]; readonly claims: readonly { readonly key: string }[] }[],
   changed: ReadonlySet<string>,
 ): { assembled: AssembledSnapshot; layout: SplicedLayout } | null {
-  const kept = new Set<number>();
+  // The group's own pieces (consumers; owner one past the last service) are kept: a change of
+  // their files makes a whole compile.
+  const kept = new Set<number>([group.services.length]);
   group.services.forEach((p, i) => {
     if (!changed.has(p.name)) kept.add(i);
   });
@@ -307,6 +309,7 @@ function spliceGroup(
   const owners: number[] = [];
   const freshOwner: number[] = [];
   all.forEach((s, i) => (s.old !== null ? (owners[s.old] = i) : (freshOwner[s.fresh!] = i)));
+  owners[group.services.length] = all.length;
   const claims = encodeClaims(all.map((s) => (s.old !== null ? group.claims[s.old]! : freshHashes[s.fresh!]!)));
 
   const layout = perKind((): LayoutEntry[] => []);

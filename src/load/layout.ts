@@ -5,6 +5,10 @@ export type FileRole =
   | { readonly kind: 'template'; readonly service: string }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'overlay'; readonly group: string; readonly service: string }
+  /** `gateway-groups/<group>/consumers/<username>.yaml`: one consumer of the group. */
+  | { readonly kind: 'consumer'; readonly group: string; readonly username: string }
+  /** `gateway-groups/<group>/consumer-groups/<name>.yaml`: one consumer group of the group. */
+  | { readonly kind: 'consumer-group'; readonly group: string; readonly name: string }
   | { readonly kind: 'config' }
   /** A YAML file in a config folder at a place tagway does not read (likely a mistake). */
   | { readonly kind: 'stray'; readonly expected: string }
@@ -21,6 +25,14 @@ export function groupPath(group: string): string {
 
 export function overlayPath(group: string, service: string): string {
   return `gateway-groups/${group}/services/${service}.yaml`;
+}
+
+export function consumerPath(group: string, username: string): string {
+  return `gateway-groups/${group}/consumers/${username}.yaml`;
+}
+
+export function consumerGroupPath(group: string, name: string): string {
+  return `gateway-groups/${group}/consumer-groups/${name}.yaml`;
 }
 
 export function classifyPath(path: string): FileRole {
@@ -60,10 +72,17 @@ function classify(path: string): FileRole {
     if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
       return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
     }
+    if (parts.length === 4 && parts[3]!.endsWith('.yaml')) {
+      const name = parts[3]!.slice(0, -'.yaml'.length);
+      if (parts[2] === 'consumers') return { kind: 'consumer', group: parts[1]!, username: name };
+      if (parts[2] === 'consumer-groups') return { kind: 'consumer-group', group: parts[1]!, name };
+    }
     if (yaml) {
       return {
         kind: 'stray',
-        expected: 'gateway-groups/<group>/group.yaml or gateway-groups/<group>/services/<service>.yaml',
+        expected:
+          'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
+          'gateway-groups/<group>/consumers/<username>.yaml or gateway-groups/<group>/consumer-groups/<name>.yaml',
       };
     }
     return { kind: 'other' };

@@ -6,6 +6,8 @@ import { parseYamlFile } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
+/** A consumer's username as APISIX takes it (`schema_def.lua` `consumer`), up to 64 characters. */
+const USERNAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
  * The config repository's YAML files, parsed and sorted into their roles. `F` is what parsing a
@@ -19,6 +21,10 @@ export interface ParsedRepo<F = YamlFile> {
   readonly groups: ReadonlyMap<string, F>;
   /** group → service → overlay. */
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, F>>;
+  /** group → username → consumer. */
+  readonly consumers: ReadonlyMap<string, ReadonlyMap<string, F>>;
+  /** group → name → consumer group. */
+  readonly consumerGroups: ReadonlyMap<string, ReadonlyMap<string, F>>;
   /** Group folders seen (also those without a readable group.yaml). */
   readonly groupFolders: readonly string[];
   /** Groups whose folder has a group.yaml, parsed or not. */
@@ -26,7 +32,7 @@ export interface ParsedRepo<F = YamlFile> {
 }
 
 /** Parses one file of a role: the result (null when it did not parse) and the findings. */
-export type ParseFile<F, S extends InputFile = SourceFile> = (source: S, kind: 'config' | 'template' | 'group' | 'overlay') => {
+export type ParseFile<F, S extends InputFile = SourceFile> = (source: S, kind: 'config' | 'template' | 'group' | 'overlay' | 'consumer' | 'consumer-group') => {
   readonly file: F | null;
   readonly diagnostics: readonly Diagnostic[];
 };
@@ -50,6 +56,8 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
   const templates = new Map<string, F>();
   const groups = new Map<string, F>();
   const overlays = new Map<string, Map<string, F>>();
+  const consumers = new Map<string, Map<string, F>>();
+  const consumerGroups = new Map<string, Map<string, F>>();
   const groupFolders = new Set<string>();
   const groupFiles = new Set<string>();
 
@@ -71,7 +79,29 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
       continue;
     }
     const names =
-      role.kind === 'template' ? [role.service] : role.kind === 'group' ? [role.group] : role.kind === 'overlay' ? [role.group, role.service] : [];
+      role.kind === 'template'
+        ? [role.service]
+        : role.kind === 'overlay'
+          ? [role.group, role.service]
+          : role.kind === 'consumer-group'
+            ? [role.group, role.name]
+            : role.kind === 'group' || role.kind === 'consumer'
+              ? [role.group]
+              : [];
+    const badUsername = role.kind === 'consumer' && !USERNAME.test(role.username) ? role.username : undefined;
+    if (badUsername !== undefined) {
+      diagnostics.push({
+        code: 'TW1012',
+        severity: 'error',
+        message: `${JSON.stringify(badUsername)} in ${source.path} is not a valid consumer username`,
+        file: source.path,
+        line: 1,
+        column: 1,
+        hint: 'A consumer file is named after its username: 1-64 characters of letters, digits, _ and - (APISIX usernames). Rename it.',
+        related: [],
+      });
+      continue;
+    }
     const badName = names.find((n) => !NAME.test(n));
     if (badName !== undefined) {
       diagnostics.push({
@@ -86,7 +116,7 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
       });
       continue;
     }
-    if (role.kind === 'group' || role.kind === 'overlay') groupFolders.add(role.group);
+    if (role.kind !== 'template' && role.kind !== 'config') groupFolders.add(role.group);
     if (role.kind === 'group') groupFiles.add(role.group);
     const parsed = parseFile(source, role.kind);
     diagnostics.push(...parsed.diagnostics);
@@ -107,10 +137,23 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
         byService.set(role.service, parsed.file);
         break;
       }
+      case 'consumer':
+        inGroup(consumers, role.group).set(role.username, parsed.file);
+        break;
+      case 'consumer-group':
+        inGroup(consumerGroups, role.group).set(role.name, parsed.file);
+        break;
     }
   }
   return {
-    repo: { config, templates, groups, overlays, groupFolders: [...groupFolders].sort(cmp), groupFiles },
+    repo: { config, templates, groups, overlays, consumers, consumerGroups, groupFolders: [...groupFolders].sort(cmp), groupFiles },
     diagnostics,
   };
+}
+
+/** The map of `group` in `byGroup`, made when missing. */
+function inGroup<F>(byGroup: Map<string, Map<string, F>>, group: string): Map<string, F> {
+  let m = byGroup.get(group);
+  if (!m) byGroup.set(group, (m = new Map()));
+  return m;
 }

@@ -89,6 +89,21 @@ export interface ApisixRoute extends ApisixObjectBase {
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
+/** A consumer group (`/apisix/admin/consumer_groups`): plugins its consumers share. */
+export interface ApisixConsumerGroup extends ApisixObjectBase {
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A consumer (`/apisix/admin/consumers`), keyed by `username`: tagway's `id` is a copy of it,
+ * left out of the bodies sent. Its auth plugins hold its credentials.
+ */
+export interface ApisixConsumer extends ApisixObjectBase {
+  readonly username?: string;
+  readonly group_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Each kind's object type, by the kind's name: one entry per module of src/apisix/kinds (its
  * registry is checked against this map, so the two cannot drift apart).
@@ -97,6 +112,8 @@ export interface ApisixObjects {
   readonly upstreams: ApisixUpstream;
   readonly services: ApisixService;
   readonly routes: ApisixRoute;
+  readonly consumer_groups: ApisixConsumerGroup;
+  readonly consumers: ApisixConsumer;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

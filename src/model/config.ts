@@ -103,8 +103,28 @@ export interface GroupSpec {
 /** `tagway.yaml` (optional) */
 export interface RepoConfig {
   readonly plugins?: readonly string[];
+  /** What a literal in a consumer's secret field is (docs/secrets.md): an error (default) or a warning. */
+  readonly literal_secrets?: 'error' | 'warn';
   /** Public keys whose signatures a snapshot file must carry (docs/signing.md). */
   readonly trusted_keys?: readonly TrustedKeySpec[];
+}
+
+/** `gateway-groups/<group>/consumers/<username>.yaml`: one APISIX consumer of the group. */
+export interface ConsumerSpec {
+  /** Equal to the file name. */
+  readonly username?: string;
+  readonly desc?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly plugins?: Plugins;
+  /** A consumer group of the same gateway group (APISIX `group_id`). */
+  readonly group?: string;
+}
+
+/** `gateway-groups/<group>/consumer-groups/<name>.yaml`: one APISIX consumer group of the group. */
+export interface ConsumerGroupSpec {
+  readonly desc?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly plugins?: Plugins;
 }
 
 /** One entry of `trusted_keys` in tagway.yaml. */
@@ -129,5 +149,7 @@ export const ROUTE_KEYS = [
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
 export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout', 'checks'] as const satisfies readonly (keyof GroupSpec)[];
-export const CONFIG_KEYS = ['plugins', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
+export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
+export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
+export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];
 export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];

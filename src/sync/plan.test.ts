@@ -3,6 +3,7 @@ import { canonicalJson, sha256Digest, sortKeys } from '../core/canonical.js';
 import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { applyPlanToConfig, invertPlan, planPhases, planSync, stepsBlockedIn, type Plan, type PlanMemo } from './plan.js';
 import type { SyncSnapshot } from './report.js';
+import { configOf } from '../apisix/kinds/index.js';
 
 const GROUP = 'staging';
 
@@ -18,7 +19,7 @@ const route = (svc: string, name: string, extra: Record<string, unknown> = {}): 
 
 function config(objects: Partial<Record<keyof ApisixConfig, readonly ApisixObject[]>>): ApisixConfig {
   const sorted = (list: readonly ApisixObject[] = []) => [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { upstreams: sorted(objects.upstreams), services: sorted(objects.services), routes: sorted(objects.routes) };
+  return configOf((kind) => sorted(objects[kind.name]));
 }
 
 function snapshot(apisix: ApisixConfig): SyncSnapshot {

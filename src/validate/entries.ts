@@ -1,4 +1,4 @@
-import type { GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../model/config.js';
+import type { ConsumerGroupSpec, ConsumerSpec, GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../model/config.js';
 import { OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { SourceFile } from '../load/source-file.js';
@@ -29,12 +29,26 @@ export interface OverlayEntry {
   readonly spec: RuntimeOverlay;
 }
 
+/** A schema-valid consumer or consumer group file of a gateway group: `name` is its file name. */
+export interface GroupObjectEntry<S> {
+  readonly group: string;
+  readonly name: string;
+  readonly file: YamlFile;
+  readonly spec: S;
+}
+export type ConsumerEntry = GroupObjectEntry<ConsumerSpec>;
+export type ConsumerGroupEntry = GroupObjectEntry<ConsumerGroupSpec>;
+
 /** The repository's files that passed their schema, typed. */
 export interface CheckedRepo {
   readonly config: RepoConfig;
   readonly templates: ReadonlyMap<string, TemplateEntry>;
   readonly groups: ReadonlyMap<string, GroupEntry>;
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, OverlayEntry>>;
+  /** group → username → consumer. */
+  readonly consumers: ReadonlyMap<string, ReadonlyMap<string, ConsumerEntry>>;
+  /** group → name → consumer group. */
+  readonly consumerGroups: ReadonlyMap<string, ReadonlyMap<string, ConsumerGroupEntry>>;
   /** Every parsed overlay, valid or not (the runtime-only rule explains template keys in them). */
   readonly rawOverlays: readonly { readonly group: string; readonly service: string; readonly file: YamlFile }[];
   /** Services whose template path is in the tree, valid, invalid, unparsable or refused (a link, a folder). */
@@ -42,9 +56,16 @@ export interface CheckedRepo {
 }
 
 /** The file kinds of the config repository, each with its schema. */
-export type FileKind = 'config' | 'template' | 'group' | 'overlay';
+export type FileKind = 'config' | 'template' | 'group' | 'overlay' | 'consumer' | 'consumer-group';
 
-const SCHEMA_OF: Readonly<Record<FileKind, SchemaKind>> = { config: 'config', template: 'service', group: 'group', overlay: 'overlay' };
+const SCHEMA_OF: Readonly<Record<FileKind, SchemaKind>> = {
+  config: 'config',
+  template: 'service',
+  group: 'group',
+  overlay: 'overlay',
+  consumer: 'consumer',
+  'consumer-group': 'consumer-group',
+};
 
 /**
  * What one file says on its own, before any other file is looked at: whether it parsed, whether
@@ -158,6 +179,22 @@ export function templateEntry(service: string, file: YamlFile, tag: VersionTag |
 
 export function overlayEntry(group: string, service: string, file: YamlFile): OverlayEntry {
   return new LazyOverlayEntry(group, service, file);
+}
+
+class LazyGroupObjectEntry<S> implements GroupObjectEntry<S> {
+  constructor(
+    readonly group: string,
+    readonly name: string,
+    readonly file: YamlFile,
+  ) {}
+  get spec(): S {
+    return this.file.data as S;
+  }
+}
+
+/** A consumer or consumer group file of a gateway group, typed. */
+export function groupObjectEntry<S>(group: string, name: string, file: YamlFile): GroupObjectEntry<S> {
+  return new LazyGroupObjectEntry<S>(group, name, file);
 }
 
 export function groupEntry(group: string, file: YamlFile): GroupEntry {

@@ -9,7 +9,7 @@ import { loadCompiled } from '../core/compiled-validators.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { isSecretKey } from '../secrets/classify.js';
 
-export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'config', 'snapshot', 'signature'] as const;
+export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'consumer', 'consumer-group', 'config', 'snapshot', 'signature'] as const;
 export type SchemaKind = (typeof SCHEMA_KINDS)[number];
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);

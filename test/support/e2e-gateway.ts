@@ -11,7 +11,7 @@
  * - `TAGWAY_E2E_PROXY_URL`: the data plane (node_listen) of the etcd-mode APISIX.
  */
 import { LABEL_GROUP, type ApisixKind } from '../../src/model/apisix.js';
-import { KIND_NAMES, KINDS_TO_DELETE } from '../../src/apisix/kinds/index.js';
+import { KIND_NAMES, KINDS_TO_DELETE, bodyKey, kindNamed } from '../../src/apisix/kinds/index.js';
 import { startAdminServer } from './apisix-admin-server.js';
 import { startStandaloneServer } from './apisix-standalone-server.js';
 
@@ -121,7 +121,8 @@ function adminGateway(url: string, key: string, close: () => Promise<void>): E2e
     const out = new Map<string, JsonObject>();
     for (const item of list) {
       const value = isObject(item) && isObject(item['value']) ? item['value'] : null;
-      if (value !== null) out.set(String(value['id']), value);
+      // Keyed as APISIX keys the kind (a consumer by its username).
+      if (value !== null) out.set(String(bodyKey(kindNamed(kind), value)), value);
     }
     return out;
   };
@@ -173,7 +174,7 @@ function standaloneGateway(url: string, key: string, close: () => Promise<void>)
     kind: 'apisix-standalone',
     url,
     key,
-    objects: async (kind) => new Map(list(await read(), kind).map((o) => [String(o['id']), o])),
+    objects: async (kind) => new Map(list(await read(), kind).map((o) => [String(bodyKey(kindNamed(kind), o)), o])),
     put: async (kind, id, body) => {
       const config = await read();
       const others = list(config, kind).filter((o) => String(o['id']) !== id);

@@ -121,4 +121,10 @@ export interface KindDescriptor<K extends ApisixKind = ApisixKind> extends Resou
   readonly secretFields: readonly string[];
   /** The object type of APISIX's schema that compile checks emitted objects against; null: none. */
   readonly schema: ApisixObjectKind | null;
+  /**
+   * A resource type some gateways do not serve (consumer groups came with APISIX 3.0): where the
+   * Admin API answers its list with 404 (or 400 "disabled"), the kind reads as empty. Absent: a
+   * gateway that does not serve it is an error.
+   */
+  readonly optional?: boolean;
 }

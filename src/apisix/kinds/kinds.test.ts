@@ -57,7 +57,7 @@ const ROWS: readonly Row[] = [
     labels: true,
     serverFields: TIMESTAMPS,
     upsert: 0,
-    delete: 2,
+    delete: 4,
     sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
     refs: [],
     standalone: 'upstreams',
@@ -71,7 +71,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 1,
+    upsert: 3,
     delete: 1,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
@@ -86,13 +86,43 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 2,
+    upsert: 4,
     delete: 0,
     sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
     refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
     standalone: 'routes',
     secretFields: ['/upstream/tls/client_key'],
     schema: 'route',
+  },
+  {
+    kind: KIND.consumer_groups,
+    path: '/apisix/admin/consumer_groups/gold',
+    body: { id: 'gold', plugins: {} },
+    id: 'gold',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 1,
+    delete: 3,
+    sample: { id: 'gold', plugins: split },
+    refs: ['upstreams/canary'],
+    standalone: 'consumer_groups',
+    secretFields: [],
+    schema: 'consumer_group',
+  },
+  {
+    kind: KIND.consumers,
+    path: '/apisix/admin/consumers/mobile',
+    body: { username: 'mobile', plugins: {} },
+    id: 'mobile',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 2,
+    delete: 2,
+    sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
+    refs: ['consumer_groups/gold', 'upstreams/canary'],
+    standalone: 'consumers',
+    secretFields: ['/plugins/basic-auth/password', '/plugins/hmac-auth/secret_key', '/plugins/jwt-auth/secret', '/plugins/jwt-auth/private_key', '/plugins/key-auth/key'],
+    schema: 'consumer',
   },
 ];
 
@@ -138,9 +168,10 @@ describe('the registered kinds', () => {
         expect(referencesOf(kind, row.sample).map((r) => `${r.kind}/${r.id}`)).toEqual(row.refs);
       });
 
-      it('has its list in the standalone file', () => {
+      it('has its list in the standalone file, bodies keyed by its id field', () => {
         expect(kind.standalone.key).toBe(row.standalone);
-        expect(bodyOf(kind, row.body as ApisixObject)).toBe(row.body);
+        expect(bodyOf(kind, row.body as ApisixObject)).toEqual(row.body);
+        expect(bodyOf(kind, { ...row.body, id: row.id } as ApisixObject)).toEqual(kind.id.field === 'id' ? { ...row.body, id: row.id } : row.body);
       });
 
       it('masks its declared secret fields and is checked against its schema', () => {
@@ -161,6 +192,8 @@ describe('the registered kinds', () => {
 
   it('have one standalone list per key, in code-point order', () => {
     expect(STANDALONE_LISTS.map((l) => [l.key, l.kinds.map((k) => k.name)])).toEqual([
+      ['consumer_groups', ['consumer_groups']],
+      ['consumers', ['consumers']],
       ['routes', ['routes']],
       ['services', ['services']],
       ['upstreams', ['upstreams']],
@@ -182,8 +215,6 @@ describe('the kinds read for their references', () => {
     { kind: REFERRER_KIND.stream_routes, idField: 'id', sample: { upstream_id: 'u', service_id: 's', plugins: split }, refs: ['services/s', 'upstreams/u'] },
     { kind: REFERRER_KIND.plugin_configs, idField: 'id', sample: { upstream_id: 'u', plugins: split }, refs: ['upstreams/canary'] },
     { kind: REFERRER_KIND.global_rules, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
-    { kind: REFERRER_KIND.consumers, idField: 'username', sample: { plugins: split }, refs: ['upstreams/canary'] },
-    { kind: REFERRER_KIND.consumer_groups, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
   ];
 
   it('are these, read in this order, and none is a kind tagway writes', () => {
@@ -211,6 +242,7 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
     expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
+    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
   });
 
   it('refuses references that go round in a circle', () => {

@@ -2,15 +2,16 @@
  * The resource types tagway does not write but reads for their references (src/sync/referrers.ts):
  * objects of these kinds that use an upstream or a service block a plan that deletes it. What
  * APISIX checks of each (`apisix/admin/upstreams.lua`, `services.lua`): stream routes use
- * upstreams and services by `upstream_id` / `service_id`; plugin configs, global rules, consumers
- * and consumer groups use upstreams through `traffic-split`'s `weighted_upstreams[].upstream_id`.
+ * upstreams and services by `upstream_id` / `service_id`; plugin configs and global rules use
+ * upstreams through `traffic-split`'s `weighted_upstreams[].upstream_id`. (Consumers and consumer
+ * groups, which tagway writes, have modules of their own.)
  *
  * A kind that tagway comes to write moves from here to a module of its own in registry.ts.
  */
 import type { ResourceType } from './descriptor.js';
 import { SERVICE_ID, TRAFFIC_SPLIT_UPSTREAMS, UPSTREAM_ID } from './reference-rules.js';
 
-export const REFERRER_KIND_NAMES = ['stream_routes', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups'] as const;
+export const REFERRER_KIND_NAMES = ['stream_routes', 'plugin_configs', 'global_rules'] as const;
 export type ReferrerKind = (typeof REFERRER_KIND_NAMES)[number];
 
 function plainKind<N extends ReferrerKind>(name: N, singular: string, references: ResourceType['references']): ResourceType<N> {
@@ -21,9 +22,6 @@ export const REFERRER_KIND: { readonly [K in ReferrerKind]: ResourceType<K> } = 
   stream_routes: plainKind('stream_routes', 'stream route', [SERVICE_ID, UPSTREAM_ID]),
   plugin_configs: plainKind('plugin_configs', 'plugin config', [TRAFFIC_SPLIT_UPSTREAMS]),
   global_rules: plainKind('global_rules', 'global rule', [TRAFFIC_SPLIT_UPSTREAMS]),
-  // `PUT /apisix/admin/consumers` with the `username` in the body.
-  consumers: { ...plainKind('consumers', 'consumer', [TRAFFIC_SPLIT_UPSTREAMS]), id: { field: 'username' } },
-  consumer_groups: plainKind('consumer_groups', 'consumer group', [TRAFFIC_SPLIT_UPSTREAMS]),
 };
 
 /** In the order the preflight reads them. */

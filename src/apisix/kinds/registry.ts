@@ -4,6 +4,8 @@
  * Nothing else lists kinds; every stage iterates `KINDS` of index.ts.
  */
 import type { ApisixKind } from '../../model/apisix.js';
+import { CONSUMER_GROUPS } from './consumer-groups.js';
+import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
@@ -13,4 +15,6 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   upstreams: UPSTREAMS,
   services: SERVICES,
   routes: ROUTES,
+  consumer_groups: CONSUMER_GROUPS,
+  consumers: CONSUMERS,
 };

@@ -1,6 +1,8 @@
 import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
+import { consumerFiles } from './consumer-files.js';
+import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
 import { overlayForUnknownService } from './overlay-for-unknown-service.js';
@@ -38,4 +40,6 @@ export const RULES: readonly Rule[] = [
   tagIntegrity, // TW3016 a version tag a group runs was not moved or re-created since it was recorded (TW3018 not in an incomplete clone)
   uniqueTargetNames, // TW3017 target names unique per group (sync --target and reports name targets by it)
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
+  consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
+  literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
 ];

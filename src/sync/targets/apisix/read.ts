@@ -68,12 +68,13 @@ function idInKey(kind: ResourceType, key: string): string | undefined {
 const PAGE_CONCURRENCY = 4;
 
 /**
- * Every object of one kind, across pages, sorted by id. The first page tells how many objects
+ * Every object of one kind, across pages, sorted by id (none of an `optional` kind the gateway
+ * does not serve). The first page tells how many objects
  * there are; the other pages are then requested a few at a time, and more are read one by one if
  * objects were created meanwhile (the total grew).
  */
 export async function listObjects(client: AdminClient, kind: KindDescriptor): Promise<ApisixObject[]> {
-  return (await listPaged(client, kind, (obj) => obj, false)) ?? [];
+  return (await listPaged(client, kind, (obj) => obj, kind.optional === true)) ?? [];
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Digest, sortKeys } from '../../../core/canonical.js';
 import { renderStandaloneYaml } from '../../../apisix/standalone-yaml.js';
 import type { ApisixConfig } from '../../../model/apisix.js';
+import { emptyConfig } from '../../../apisix/kinds/index.js';
 import { planSync } from '../../plan.js';
 import { syncTarget } from '../../sync.js';
 import { writeFileAtomic } from './apply.js';
@@ -21,7 +22,7 @@ const labels = (service: string, version = '1.0.0') => ({
 
 function snapshot(version = '1.0.0', methods = ['GET']): SyncSnapshot {
   const apisix: ApisixConfig = sortKeys({
-    upstreams: [{ id: 'petstore', labels: labels('petstore', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels: labels('petstore', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: labels('petstore', version), upstream_id: 'petstore' }],
     routes: [{ id: 'petstore.list', labels: labels('petstore', version), methods, service_id: 'petstore', uris: ['/pets'] }],
   });
@@ -39,7 +40,7 @@ afterEach(async () => {
 describe('file target', () => {
   it('reads a missing file as an empty configuration', async () => {
     const target = new FileTarget({ kind: 'file', name: 'local', path: 'out/apisix.yaml' }, dir);
-    expect(await target.read()).toEqual({ config: { upstreams: [], services: [], routes: [] }, digest: null });
+    expect(await target.read()).toEqual({ config: emptyConfig(), digest: null });
   });
 
   it('writes the standalone file on the first sync and nothing on the second', async () => {

@@ -1,0 +1,132 @@
+/**
+ * The tagway references in a snapshot's secret fields (`env:NAME`, `file:PATH`; docs/secrets.md),
+ * resolved in memory just before a sync plans: the snapshot on disk and every report keep the
+ * reference, the gateway gets the value. The Admin API returns the values it holds on a read, so
+ * planning against resolved values writes nothing when nothing changed and exactly the objects
+ * whose value was rotated.
+ *
+ * Resolved values are never printed: a missing variable or file is a `credentials` error that
+ * names the reference and the object, never a value, and every value resolved is handed to the
+ * caller's scrubber for gateway texts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { canonicalJson, sha256Digest } from '../core/canonical.js';
+import { consumerSecretFields, fieldValue } from '../apisix/consumer-secrets.js';
+import { configOf } from '../apisix/kinds/index.js';
+import type { ApisixObject } from '../model/apisix.js';
+import { isRepositoryPath, syncReferenceOf, type SyncReference } from '../secrets/references.js';
+import type { Env } from './credentials.js';
+import { SyncError } from './errors.js';
+import type { SyncSnapshot } from './report.js';
+
+/** Largest secret file read (a private key fits many times). */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+export interface ResolvedSnapshot<S extends SyncSnapshot = SyncSnapshot> {
+  /**
+   * The snapshot with each reference replaced by its value. When any reference was resolved, its
+   * digest covers the values too (so a standalone gateway, which skips a configuration whose
+   * digest it already holds, takes a rotated value); otherwise it is the snapshot itself.
+   */
+  readonly snapshot: S;
+  /** The values resolved, for scrubbing gateway texts; never to be printed. */
+  readonly values: readonly string[];
+}
+
+/**
+ * Resolves every tagway reference in the secret fields of the snapshot's consumers: `env:NAME`
+ * from `env`, `file:PATH` from the file at PATH below `root` (the repository's root; a path that
+ * leaves it, through `..` or a symbolic link, is refused). Throws a `credentials` SyncError
+ * before anything is written when one cannot be resolved.
+ */
+export function resolveSecretReferences<S extends SyncSnapshot>(snapshot: S, options: { readonly env: Env; readonly root: string }): ResolvedSnapshot<S> {
+  const values: string[] = [];
+  let changed = false;
+  const config = configOf((kind) => {
+    const objects = snapshot.apisix[kind.name];
+    if (kind.name !== 'consumers') return objects;
+    return objects.map((obj): ApisixObject => {
+      const resolved = resolveObject(obj, (ref, where) => resolveOne(ref, where, options));
+      if (resolved === null) return obj;
+      changed = true;
+      values.push(...resolved.values);
+      return resolved.object;
+    });
+  });
+  if (!changed) return { snapshot, values: [] };
+  // The rest of the snapshot (its provenance) as it is; the digest also covers the values.
+  return { snapshot: { ...snapshot, apisix: config, digest: sha256Digest(`${snapshot.digest}\n${canonicalJson(config)}`) }, values };
+}
+
+type Resolve = (ref: SyncReference, where: string) => string;
+
+/** The object with the references of its plugins' secret fields resolved, and the values; null when it holds none. */
+function resolveObject(obj: ApisixObject, resolve: Resolve): { object: ApisixObject; values: string[] } | null {
+  const plugins = obj['plugins'];
+  if (typeof plugins !== 'object' || plugins === null) return null;
+  const values: string[] = [];
+  let copy: Record<string, unknown> | null = null;
+  for (const [plugin, conf] of Object.entries(plugins as Record<string, unknown>)) {
+    for (const field of consumerSecretFields(plugin)) {
+      const value = fieldValue(conf, field);
+      const ref = typeof value === 'string' ? syncReferenceOf(value) : null;
+      if (ref === null) continue;
+      const resolved = resolve(ref, `consumer ${obj.id} ${plugin} ${field.join('.')}`);
+      values.push(resolved);
+      copy ??= structuredClone(plugins as Record<string, unknown>);
+      setAt(copy[plugin], field, resolved);
+    }
+  }
+  return copy === null ? null : { object: { ...obj, plugins: copy }, values };
+}
+
+function resolveOne(ref: SyncReference, where: string, options: { readonly env: Env; readonly root: string }): string {
+  if (ref.kind === 'env') {
+    const value = options.env[ref.name];
+    if (value === undefined || value === '') {
+      throw new SyncError({
+        code: 'credentials',
+        message: `${where}: environment variable ${ref.name} (from env:${ref.name}) is ${value === undefined ? 'not set' : 'empty'}`,
+        hint: `export ${ref.name} before syncing; nothing was written`,
+      });
+    }
+    return value;
+  }
+  const fail = (why: string) =>
+    new SyncError({
+      code: 'credentials',
+      message: `${where}: file:${ref.path} ${why}`,
+      hint: 'put the secret in a file inside the repository (kept out of git, e.g. by .gitignore) and name its path relative to the root; nothing was written',
+    });
+  if (!isRepositoryPath(ref.path)) throw fail('is not a path inside the repository');
+  let real: string;
+  let rootReal: string;
+  try {
+    rootReal = fs.realpathSync(options.root);
+    real = fs.realpathSync(path.join(options.root, ref.path));
+  } catch {
+    throw fail('cannot be read (missing, or a broken link)');
+  }
+  if (!real.startsWith(rootReal + path.sep)) throw fail('leads out of the repository');
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(real);
+    if (!st.isFile()) throw fail('is not a regular file');
+    if (st.size > MAX_SECRET_FILE_BYTES) throw fail(`is larger than ${MAX_SECRET_FILE_BYTES} bytes`);
+    bytes = fs.readFileSync(real);
+  } catch (err) {
+    if (err instanceof SyncError) throw err;
+    throw fail('cannot be read');
+  }
+  // One line break at the end is the file's, not the secret's.
+  const value = bytes.toString('utf8').replace(/\r?\n$/, '');
+  if (value === '') throw fail('is empty');
+  return value;
+}
+
+function setAt(conf: unknown, field: readonly string[], value: string): void {
+  let at = conf as Record<string, unknown>;
+  for (const key of field.slice(0, -1)) at = at[key] as Record<string, unknown>;
+  at[field[field.length - 1]!] = value;
+}
