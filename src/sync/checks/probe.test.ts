@@ -8,8 +8,10 @@ import { readyProbe, runProbe, type ProbeRuntime } from './probe.js';
 let script: [number, string][] = [[200, 'ok']];
 let served = 0;
 let url = '';
+const paths: string[] = [];
 const server = http.createServer((req, res) => {
   req.resume();
+  paths.push(req.url ?? '');
   const [status, body] = script[Math.min(served++, script.length - 1)]!;
   res.writeHead(status);
   res.end(body);
@@ -88,6 +90,16 @@ describe('a probe', () => {
     stop.abort();
     const result = await runProbe(readyProbe({ ...base, failures: 5 }, {}, 'g'), url, { runtime: fakeRuntime(), signal: stop.signal });
     expect(result).toMatchObject({ ok: false, attempts: 1, reason: 'stopped before it passed' });
+  });
+
+  it("keeps to the proxy_url's host and path, whatever the probe's path", async () => {
+    script = [[200, '']];
+    paths.length = 0;
+    for (const [proxy, path] of [[`${url}/gw/`, '/health?x=1'], [url, '//evil.example/x']] as const) {
+      const result = await runProbe(readyProbe({ ...base, path }, {}, 'g'), proxy, { runtime: fakeRuntime() });
+      expect(result.ok).toBe(true);
+    }
+    expect(paths).toEqual(['/gw/health?x=1', '/evil.example/x']);
   });
 
   it('sends the host it is given and describes the request without headers', async () => {

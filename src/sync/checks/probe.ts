@@ -101,7 +101,10 @@ function describeStatuses(ranges: readonly (readonly [number, number])[]): strin
  */
 export async function runProbe(probe: ReadyProbe, proxyUrl: string, options: { readonly dispatcher?: Dispatcher; readonly runtime?: ProbeRuntime; readonly signal?: AbortSignal } = {}): Promise<ProbeResult> {
   const runtime = options.runtime ?? SYSTEM_PROBE_RUNTIME;
-  const url = new URL(probe.spec.path, proxyUrl.endsWith('/') ? proxyUrl : `${proxyUrl}/`);
+  // Appended to the proxy's URL (its path prefix kept), never resolved against it: a path such as
+  // `//other.example/x` must not send the probe, and its headers, to another host.
+  const url = new URL(`${proxyUrl.replace(/\/+$/, '')}/${probe.spec.path.replace(/^\/+/, '')}`);
+  if (url.origin !== new URL(proxyUrl).origin) throw new Error(`probe ${probe.spec.name}: its path leaves the gateway's proxy_url`);
   const host = probe.spec.host ?? url.host;
   const described = `${probe.method} ${host} ${probe.spec.path}`;
   const started = runtime.now();
@@ -144,6 +147,8 @@ async function sendOnce(
       headers: { ...probe.headers, host },
       headersTimeout: probe.timeoutMs,
       bodyTimeout: probe.timeoutMs,
+      // The whole request, connecting included, within the probe's timeout.
+      signal: AbortSignal.timeout(probe.timeoutMs),
       ...(dispatcher !== undefined ? { dispatcher } : {}),
     });
     const body = probe.body === null ? (await res.body.dump(), '') : await res.body.text();
