@@ -11,6 +11,7 @@ import type { ProbeSpec, TargetSpec } from '../src/model/target.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { startDataPlane, startUpstream, type DataPlane, type UpstreamServer } from './support/data-plane.js';
 
 const TOKEN = 'probe-token-canary-7f3a9c';
@@ -232,6 +233,27 @@ describe('a rollout gated on health checks', () => {
     const report = await syncGroup(snapshotOf('1.0.0'), own, options({ rollout: { batch_size: 1 } }));
     expect(report.targets.map((t) => t.checks?.map((c) => [c.probe, c.ok]))).toEqual([[['list-pets', true]], [['list-pets', true], ['eu-2 only', false]], undefined]);
     expect(report.halted).toEqual({ batch: 2, failed: ['eu-2'], checks: { restored: ['eu-2'] } });
+  });
+
+  it('takes back a standalone gateway whose checks fail, under the digest it held before', async () => {
+    const standalone = await startStandaloneServer({ apiKey: null });
+    // The data plane routes by the configuration the standalone instance holds.
+    const plane = await startDataPlane({
+      objects: (kind) => new Map(((standalone.config() as unknown as Record<string, { id: string }[]>)[kind] ?? []).map((o) => [o.id, o as unknown as Record<string, unknown>])),
+    });
+    try {
+      const target: TargetSpec[] = [{ kind: 'apisix-standalone', name: 'sa-1', admin_url: standalone.url, proxy_url: plane.url }];
+      const first = await syncGroup(snapshotOf('1.0.0'), target, options());
+      expect(first.ok).toBe(true);
+      const held = standalone.digest();
+      const report = await syncGroup(snapshotOf('1.1.0', { uri: '/pet' }), target, options());
+      expect(report.halted).toEqual({ batch: 1, failed: ['sa-1'], checks: { restored: ['sa-1'] } });
+      expect(report.targets[0]).toMatchObject({ status: 'failed', restore: { ok: true, verified: true } });
+      expect(standalone.digest()).toBe(held);
+      expect(await serves(plane)).toBe(200);
+    } finally {
+      await Promise.all([plane.close(), standalone.close()]);
+    }
   });
 
   it('sends header references resolved, and never shows them', async () => {

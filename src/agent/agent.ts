@@ -39,7 +39,7 @@ import { describeRun } from '../sync/lease/holder.js';
 import { acquireLocalLock, type LocalLock } from '../sync/lease/local-lock.js';
 import type { RetryPolicy, Runtime } from '../sync/retry.js';
 import type { ProbeRuntime } from '../sync/checks/probe.js';
-import { canaryPause, canarySteps, configAtWeight, fleetWeight } from '../apisix/canary.js';
+import { canaryPause, canarySteps, configAtWeight, fleetWeight, stepDigest } from '../apisix/canary.js';
 import { checkBatch, rolloutChecks, rolloutTargets, type RolloutChecks } from '../sync/rollout.js';
 import { probeTarget, runTargetSync, type TargetSync } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
@@ -582,7 +582,7 @@ export class Agent {
         if (last === undefined) this.canarySteppedAt.set(key, this.clock.now());
         if (this.clock.now() - (last ?? this.clock.now()) < canaryPause(service) * 1000) continue;
         const routes = new Set(snapshot.apisix.routes.filter((r) => r.service_id === service.id).map((r) => r.id));
-        const at = (weight: number) => ({ group: snapshot.group, digest: snapshot.digest, apisix: configAtWeight(snapshot.apisix, service.id, weight) });
+        const at = (weight: number) => ({ group: snapshot.group, digest: stepDigest(snapshot.digest, service.id, weight), apisix: configAtWeight(snapshot.apisix, service.id, weight) });
         const checks = rolloutChecks(at(next), fleet.targets, {
           probes: fleet.probes,
           ...(fleet.metrics !== undefined ? { metrics: fleet.metrics } : {}),

@@ -66,6 +66,14 @@ export function committedWeight(service: ApisixObject): number {
   return split?.rules?.[0]?.weighted_upstreams?.find((w) => typeof w.upstream_id === 'string')?.weight ?? 0;
 }
 
+/**
+ * The digest a rollout's step is written under: the snapshot's, with the service and the weight
+ * (a standalone instance ignores a configuration under the digest it already holds).
+ */
+export function stepDigest(digest: string, id: string, weight: number): string {
+  return `${digest}~canary:${id}@${weight}`;
+}
+
 /** The configuration with service `id`'s canary at `weight`, marked as a rollout's step. */
 export function configAtWeight(config: ApisixConfig, id: string, weight: number): ApisixConfig {
   return { ...config, services: config.services.map((s) => (s.id === id ? withCanaryWeight(s, weight) : s)) };

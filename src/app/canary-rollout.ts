@@ -7,7 +7,7 @@
  * 0 on every gateway and stops. The weight reached is runtime state (src/apisix/canary.ts): a
  * later sync keeps it, and a later rollout resumes from it.
  */
-import { canaryPause, canarySteps, configAtWeight, fleetWeight } from '../apisix/canary.js';
+import { canaryPause, canarySteps, configAtWeight, fleetWeight, stepDigest } from '../apisix/canary.js';
 import { UserError } from '../core/errors.js';
 import type { ApisixObject } from '../model/apisix.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -84,7 +84,7 @@ export async function runCanaryRollout(options: CanaryRolloutOptions): Promise<C
   const started = runtime.now();
   const targetOptions = { env: options.env, fleet: fleet.targets, root };
   const from = await withFleetErrors(() => reachedWeight(snapshot, service, fleet.targets, targetOptions));
-  const atWeight = (weight: number): SyncSnapshot => ({ group: snapshot.group, digest: snapshot.digest, apisix: configAtWeight(snapshot.apisix, service.id, weight) });
+  const atWeight = (weight: number): SyncSnapshot => ({ group: snapshot.group, digest: stepDigest(snapshot.digest, service.id, weight), apisix: configAtWeight(snapshot.apisix, service.id, weight) });
   // The routes of the service: what a metric check watches at each step.
   const routes = new Set(snapshot.apisix.routes.filter((r) => r.service_id === service.id).map((r) => r.id));
   const holder = describeRun({ command: `tagway rollout --group ${options.group} --service ${options.service}`, digest: snapshot.digest });

@@ -423,7 +423,9 @@ function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState
 async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions, cause?: UndoCause): Promise<TargetReport> {
   options.onEvent?.({ type: 'writes-started', target: target.name });
   options.onEvent?.({ type: 'phase', target: target.name, phase: 'restore' });
-  const inverse = invertPlan(read.plan);
+  // Under the digest the target reported before the run (or one of the undo's own): a standalone
+  // instance ignores a configuration under the digest it already holds, the run's own.
+  const inverse = { ...invertPlan(read.plan), digest: read.live.digest ?? `${snapshot.digest}~undo` };
   let undone: ApplyReport;
   try {
     undone = await target.apply(inverse, { concurrency: options.concurrency ?? 16, ...writeCounter(target, inverse, options) });

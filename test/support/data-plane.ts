@@ -114,7 +114,7 @@ class Counters {
 }
 
 /** A data plane routing by what `admin` holds. `random` picks traffic-split upstreams (default: always the first weight). */
-export async function startDataPlane(admin: AdminServer, options: { readonly random?: () => number } = {}): Promise<DataPlane> {
+export async function startDataPlane(admin: ConfigSource, options: { readonly random?: () => number } = {}): Promise<DataPlane> {
   const requests: string[] = [];
   let failing: number | null = null;
   const random = options.random ?? (() => 0);
@@ -185,10 +185,13 @@ export async function startDataPlane(admin: AdminServer, options: { readonly ran
   };
 }
 
+/** What a data plane routes by: a test gateway's objects of a kind, by id (an Admin API test server is one). */
+export type ConfigSource = Pick<AdminServer, 'objects'>;
+
 /** Where APISIX's prometheus plugin serves its metrics (on its own port; here on the same one). */
 const METRICS_PATH = '/apisix/prometheus/metrics';
 
-function matchRoute(admin: AdminServer, method: string, host: string, path: string): Json | null {
+function matchRoute(admin: ConfigSource, method: string, host: string, path: string): Json | null {
   const services = admin.objects('services');
   const candidates: { route: Json; exact: boolean; length: number; priority: number }[] = [];
   for (const route of admin.objects('routes').values()) {
@@ -213,7 +216,7 @@ function hostMatches(pattern: string, host: string): boolean {
   return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
 }
 
-function chooseUpstream(admin: AdminServer, route: Json, service: Json | undefined, split: Json | undefined, random: () => number): Json | undefined {
+function chooseUpstream(admin: ConfigSource, route: Json, service: Json | undefined, split: Json | undefined, random: () => number): Json | undefined {
   const upstreams = admin.objects('upstreams');
   const own = (): Json | undefined => {
     for (const holder of [route, service]) {
