@@ -256,6 +256,38 @@ describe('a rollout gated on health checks', () => {
     }
   });
 
+  it('a stop while a batch is checked takes it back as interrupted, not as failed, and keeps earlier batches', async () => {
+    await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
+    const stop = new AbortController();
+    // Targets whose writes are done ('done' comes before a batch's checks).
+    let written = 0;
+    // The second batch's probe waits between requests: the stop comes then.
+    const probeRuntime = {
+      sleep: async () => {
+        if (written === 2) stop.abort('SIGTERM');
+      },
+      now: () => performance.now(),
+    };
+    upstream.failWith(null);
+    const probe = { ...PROBE, failures: 3 };
+    const report = await syncGroup(snapshotOf('1.1.0'), specs, {
+      ...options({ rollout: { batch_size: 1, restore_on_check_failure: 'all' }, probes: [probe], probeRuntime }),
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'phase' && e.phase === 'done') written += 1;
+        // The second batch's probes fail, then wait.
+        if (written === 2) upstream.failWith(500);
+      },
+    });
+    expect(report.interrupted).toEqual({ by: 'SIGTERM', batch: 2 });
+    expect(report.halted).toBeNull();
+    expect(report.targets.map((t) => [t.target, t.status, t.error?.code ?? null, t.runs.state])).toEqual([
+      ['eu-1', 'applied', null, 'snapshot'],
+      ['eu-2', 'interrupted', 'interrupted', 'previous'],
+      ['eu-3', 'skipped', null, 'previous'],
+    ]);
+  });
+
   it('sends header references resolved, and never shows them', async () => {
     const probe: ProbeSpec = { ...PROBE, headers: { Authorization: 'env:PROBE_TOKEN', Accept: 'application/json' } };
     const report = await syncGroup(snapshotOf('1.0.0'), specs, options({ probes: [probe] }));

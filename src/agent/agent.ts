@@ -28,6 +28,7 @@ import { UserError } from '../core/errors.js';
 import { GitError } from '../git/errors.js';
 import { pullFastForward, type PullResult, type RemoteAuth } from '../git/remote.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { ApisixObject } from '../model/apisix.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import type { Env } from '../sync/credentials.js';
@@ -411,7 +412,7 @@ export class Agent {
       })();
       // A fleet on its snapshot: a progressive canary may take its next step.
       const stopped = (): boolean => stop?.aborted === true;
-      if (outcome.ok && outcome.outcome !== 'locked' && !stopped()) await this.stepCanaries(group, loaded.root, snapshot, targets, fleet);
+      if (outcome.ok && outcome.outcome !== 'locked' && !stopped()) await this.stepCanaries(group, loaded.root, snapshot, targets, fleet, stop);
       return outcome;
     } finally {
       await closeTargets(targets);
@@ -504,6 +505,11 @@ export class Agent {
       const batch = targets.slice(next, next + size);
       next += batch.length;
       if (checks?.beforeWrite !== undefined) await checks.beforeWrite(batch, stop);
+      // Waiting out a metric window may have taken the stop request.
+      if (isAborted(stop)) {
+        this.log.info('stopped before the next batch', { group, notSynced: targets.slice(next - batch.length).map((t) => t.name) });
+        return { group, outcome: 'stopped', ok: false, digest: snapshot.digest, reason, targets: outcomes, error: null };
+      }
       const runs = await Promise.all(batch.map((t) => runTargetSync(snapshot, t, this.options.concurrency !== undefined ? { concurrency: this.options.concurrency } : {})));
       let reports = runs.map((r) => r.report);
       halted = reports.some((r) => r.status !== 'in-sync' && r.status !== 'applied');
@@ -511,10 +517,19 @@ export class Agent {
         // The reports of every target a failed check may take back: this batch's and the earlier ones'.
         const checked = new Map<Target, TargetReport>([...written.map((w) => [w.target, synced.find((r) => r.target === w.target.name)!] as const), ...batch.map((t, i) => [t, reports[i]!] as const)]);
         const failed = await checkBatch(checks, batch, runs, written, checked, stop);
+        if (failed === 'stopped') {
+          // Stopped while checking: the batch goes back as it was, and nothing is held.
+          const undone = await Promise.all(runs.map((r) => (r.undo === null ? r.report : r.undo())));
+          for (const report of undone) outcomes.push(this.recordSync(group, report));
+          this.log.info('stopped while the batch was checked; it was taken back', { group, targets: batch.map((t) => t.name) });
+          return { group, outcome: 'stopped', ok: false, digest: snapshot.digest, reason, targets: outcomes, error: null };
+        }
         reports = batch.map((t) => checked.get(t)!);
         if (failed !== null) {
           halted = true;
-          this.holdFailedChecks(group, snapshot.digest, failed);
+          // A drift repair that fails its checks is not the snapshot's fault (a backend may be
+          // down): the group backs off and tries again, rather than holding a healthy snapshot.
+          if (reason !== 'drift') this.holdFailedChecks(group, snapshot.digest, failed);
           // Earlier batches taken back too (restore_on_check_failure: all): record what they run now.
           for (const w of written) {
             const at = synced.findIndex((r) => r.target === w.target.name);
@@ -561,10 +576,29 @@ export class Agent {
    * held until the snapshot changes. Under the group's lock and leases, taken without waiting: a
    * run that holds them makes the agent skip the step this pass.
    */
-  private async stepCanaries(group: string, root: string, snapshot: Snapshot, targets: readonly Target[], fleet: GroupFleet): Promise<void> {
+  private async stepCanaries(group: string, root: string, snapshot: Snapshot, targets: readonly Target[], fleet: GroupFleet, stop: AbortSignal | undefined): Promise<void> {
     const services = snapshot.apisix.services.filter((s) => canarySteps(s) !== null);
     const state = this.state(group);
     if (services.length === 0 || state.canaryHeldDigest === snapshot.digest) return;
+    try {
+      await this.stepCanariesHeld(group, root, snapshot, targets, fleet, services, stop);
+    } catch (error) {
+      // A canary that cannot move this pass leaves the group as it was: it is tried again later.
+      const { message } = describeError(error);
+      this.log.warn('canary step not taken this pass', { group, error: message });
+    }
+  }
+
+  private async stepCanariesHeld(
+    group: string,
+    root: string,
+    snapshot: Snapshot,
+    targets: readonly Target[],
+    fleet: GroupFleet,
+    services: readonly ApisixObject[],
+    stop: AbortSignal | undefined,
+  ): Promise<void> {
+    const state = this.state(group);
     const held = await this.holdGroup(group, root, snapshot, targets, 'canary');
     // Another run holds the group: the step waits for a later pass.
     if (held instanceof SyncError) return;
@@ -592,14 +626,21 @@ export class Agent {
           ...(this.options.probeRuntime !== undefined ? { probeRuntime: this.options.probeRuntime } : {}),
         });
         const batchSize = fleet.rollout.batch_size;
-        const report = await rolloutTargets(at(next), lease.targets, { batchSize, ...(checks !== null ? { checks } : {}) });
+        const report = await rolloutTargets(at(next), lease.targets, { batchSize, ...(checks !== null ? { checks } : {}), ...(stop !== undefined ? { signal: stop } : {}) });
         this.canarySteppedAt.set(key, this.clock.now());
         if (report.ok) {
           this.metrics.canaryWeight.set({ group, service: service.id }, next);
           this.log.info('canary stepped', { group, service: service.id, from: reached, weight: next });
           continue;
         }
-        const reset = await rolloutTargets(at(0), lease.targets, { batchSize });
+        if (report.interrupted !== null) return;
+        if (report.halted?.checks === undefined) {
+          // Not its checks (a gateway unreachable, a write refused): the step is tried again on a later pass.
+          this.log.warn('canary step did not complete; trying again on a later pass', { group, service: service.id, weight: next, failed: report.halted?.failed ?? report.preflight.failed });
+          return;
+        }
+        // Every gateway that can be reached goes back to 0%, whatever the others do.
+        const reset = await rolloutTargets(at(0), lease.targets, { batchSize, allowPartial: true });
         state.canaryHeldDigest = snapshot.digest;
         this.metrics.canaryWeight.set({ group, service: service.id }, reset.ok ? 0 : reached);
         this.log.error("canary step failed; its weight is back to 0 and the snapshot's canaries are held until it changes", {
@@ -720,4 +761,9 @@ function describeError(error: unknown): { readonly message: string; readonly hin
   if (error instanceof SyncError) return { message: error.message, hint: error.data.hint ?? null };
   const data = errorData(error);
   return { message: data.message, hint: data.hint ?? null };
+}
+
+/** Whether `signal` aborted, read anew (a property test would be narrowed by the type checker). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

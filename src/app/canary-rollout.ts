@@ -115,7 +115,8 @@ export async function runCanaryRollout(options: CanaryRolloutOptions): Promise<C
       if (!report.ok) {
         if (report.interrupted !== null) return { ...base, result: 'stopped', ok: false, weight, steps: done, reset: null, promote: null };
         // The failed batch is back at the previous weight; every gateway goes back to none.
-        const reset = await withFleetErrors(() => syncGroup(atWeight(0), fleet.targets, { ...targetOptions, rollout: fleet.rollout, lease: { holder, timeoutMs: 0 } }));
+        // Every gateway that can be reached goes back to 0%, whatever the others do.
+        const reset = await withFleetErrors(() => syncGroup(atWeight(0), fleet.targets, { ...targetOptions, rollout: fleet.rollout, allowPartial: true, lease: { holder, timeoutMs: 0 } }));
         return { ...base, result: 'failed', ok: false, weight: reset.ok ? 0 : weight, steps: done, reset, promote: null };
       }
       weight = step;

@@ -149,7 +149,15 @@ export async function rolloutTargets(
     }
     if (options.checks !== undefined) {
       const checked = await checkBatch(options.checks, members, runs, written, reports, signal);
-      if (checked !== null) {
+      if (checked === 'stopped' && signal !== undefined) {
+        // Stopped while the batch was being checked: taken back as an interrupted batch (earlier
+        // batches keep the snapshot), not as one that failed its checks.
+        const undone = await Promise.all(runs.map((r) => (r.undo === null ? r.report : r.undo())));
+        members.forEach((t, i) => reports.set(t, undone[i]!));
+        interrupted = { by: abortReason(signal), batch };
+        break;
+      }
+      if (checked !== null && checked !== 'stopped') {
         halted = { batch, failed: checked.failed, checks: { restored: checked.restored } };
         break;
       }
@@ -177,8 +185,8 @@ export async function rolloutTargets(
  * Runs the health checks of a batch whose targets all hold the snapshot, and records them in the
  * reports. When any target fails them, every target of the batch that was written is taken back
  * (with `restore: all`, those of the earlier batches too), each reported `failed` with a
- * `checks-failed` error; returns the targets that failed and those taken back, or null when all
- * passed.
+ * `checks-failed` error; returns the targets that failed and those taken back, null when all
+ * passed, or `stopped` when `signal` aborted meanwhile (nothing is taken back: the caller does).
  */
 export async function checkBatch(
   checks: RolloutChecks,
@@ -187,8 +195,10 @@ export async function checkBatch(
   earlier: readonly { target: Target; run: TargetSync }[],
   reports: Map<Target, TargetReport>,
   signal: AbortSignal | undefined,
-): Promise<{ failed: string[]; restored: string[] } | null> {
+): Promise<{ failed: string[]; restored: string[] } | 'stopped' | null> {
   const results = await checks.run(members.map((t) => ({ target: t, report: reports.get(t)! })), signal);
+  // A stop cuts probes and windows short: what they saw judges nothing.
+  if (signal?.aborted === true) return 'stopped';
   const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   await Promise.all(
     members.map(async (t) => {

@@ -35,7 +35,7 @@ export function renderCanaryRollout(outcome: RolledOut): string {
       lines.push(
         outcome.reset?.ok === true
           ? `the canary's weight is back to 0% on every gateway; fix the canary and run the rollout again`
-          : `setting the canary's weight back to 0% did not reach every gateway: sync the group (tagway sync --group ${outcome.group})`,
+          : `setting the canary's weight back to 0% did not reach every gateway: run the rollout again once they can be reached, or remove steps: from the canary for one sync (which writes its committed weight)`,
       );
       if (outcome.reset !== null && !outcome.reset.ok) lines.push(...renderRollout(outcome.reset).trimEnd().split('\n').map((l) => `    ${l}`));
       break;
