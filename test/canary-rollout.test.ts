@@ -86,6 +86,15 @@ describe('tagway rollout', () => {
     const done = await runCli(['rollout', '--group', 'staging', '--service', 'petstore'], repo.dir);
     expect(done.code).toBe(0);
     expect(done.stdout).toContain("petstore's canary is already at 100%, its last step");
+
+    // A new canary in git (other nodes) does not inherit that weight: the next sync puts it at its
+    // committed 0%, and a rollout starts from there.
+    repo.write('gateway-groups/staging/services/petstore.yaml', overlay().replace(`port: ${canary.port}\n      weight: 1`, `port: ${canary.port}\n      weight: 2`));
+    repo.commit('staging: another canary');
+    expect((await runCli(['sync', '--group', 'staging'], repo.dir)).code).toBe(0);
+    expect(weights()).toEqual([[0, undefined], [0, undefined]]);
+    const fresh = await runCli(['rollout', '--group', 'staging', '--service', 'petstore'], repo.dir);
+    expect(fresh.stdout).toContain("staging: rollout of petstore's canary from 0%");
   });
 
   it('sets the weight back to 0% on every gateway when a step fails its checks', async () => {

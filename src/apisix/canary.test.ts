@@ -37,12 +37,14 @@ describe('a progressive canary on its service', () => {
     expect(withCanaryWeight(plain, 50)).toBe(plain);
   });
 
-  it('adopts the weight a rollout reached only for a progressive canary, and only on services', () => {
-    const desired = service({ 'tagway.canary-steps': '5,25,100' }, 0);
-    const live = service({ 'tagway.canary-steps': '5,25,100', 'tagway.canary-weight': '25' }, 25);
+  it('adopts the weight a rollout reached only for the same progressive canary, and only on services', () => {
+    const desired = service({ 'tagway.canary-steps': '5,25,100', 'tagway.canary-id': 'c1' }, 0);
+    const live = service({ 'tagway.canary-steps': '5,25,100', 'tagway.canary-id': 'c1', 'tagway.canary-weight': '25' }, 25);
     expect(adoptRuntimeState('services', desired, live)).toEqual(live);
     // No mark on the gateway: the snapshot's weight stands.
-    expect(adoptRuntimeState('services', desired, service({ 'tagway.canary-steps': '5,25,100' }, 60))).toBe(desired);
+    expect(adoptRuntimeState('services', desired, service({ 'tagway.canary-steps': '5,25,100', 'tagway.canary-id': 'c1' }, 60))).toBe(desired);
+    // Another canary (its nodes or steps changed in git): it starts from its committed weight.
+    expect(adoptRuntimeState('services', { ...desired, labels: { ...desired.labels, 'tagway.canary-id': 'c2' } }, live)).toEqual({ ...desired, labels: { ...desired.labels, 'tagway.canary-id': 'c2' } });
     // No steps in the snapshot any more: the rollout's weight is not kept.
     const plain = service({}, 10);
     expect(adoptRuntimeState('services', plain, live)).toBe(plain);

@@ -6,7 +6,7 @@
  * weight the gateway holds, so a sync, a drift check or `status --live` neither reports nor
  * undoes it — as long as the snapshot still has a progressive canary on that service.
  */
-import { LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_CANARY_WEIGHT, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
+import { LABEL_CANARY_ID, LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_CANARY_WEIGHT, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
 
 /** The steps of a progressive canary marked on an APISIX service, ascending; null when it has none. */
 export function canarySteps(service: ApisixObject): number[] | null {
@@ -56,6 +56,9 @@ export function withCanaryWeight(service: ApisixObject, weight: number): ApisixO
 export function adoptRuntimeState(kind: string, desired: ApisixObject, current: ApisixObject): ApisixObject {
   // A rollout's own step carries its weight: it is what the gateway is to hold.
   if (kind !== 'services' || canarySteps(desired) === null || rolloutWeight(desired) !== null) return desired;
+  // A weight reached by another canary (its nodes, steps or match changed in git) is not kept:
+  // the new canary starts from its committed weight.
+  if (!sameCanary(desired, current)) return desired;
   const weight = rolloutWeight(current);
   return weight === null ? desired : withCanaryWeight(desired, weight);
 }
@@ -88,6 +91,12 @@ export function fleetWeight(service: ApisixObject, lives: readonly (readonly Api
   const committed = committedWeight(service);
   return Math.min(...lives.map((services) => {
     const live = services.find((s) => s.id === service.id);
-    return (live === undefined ? null : rolloutWeight(live)) ?? committed;
+    return (live === undefined || !sameCanary(service, live) ? null : rolloutWeight(live)) ?? committed;
   }));
+}
+
+/** Whether a live service's rollout mark is for the snapshot service's canary (the same `tagway.canary-id`). */
+export function sameCanary(desired: ApisixObject, live: ApisixObject): boolean {
+  const id = desired.labels?.[LABEL_CANARY_ID];
+  return id !== undefined && live.labels?.[LABEL_CANARY_ID] === id;
 }

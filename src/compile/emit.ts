@@ -1,5 +1,6 @@
 import type { ApisixConfig, ApisixKind, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
-import { LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
+import { canonicalJson, sha256Digest } from '../core/canonical.js';
+import { LABEL_CANARY_ID, LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { inKeyOrder } from '../core/canonical.js';
@@ -41,24 +42,30 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   const spec = s.template.spec;
   // In key order once per service; each object gets its own copy.
   const serviceLabels = mergedLabels(spec.labels, labels);
-  const canarySteps = s.canary?.value.steps;
-  const stepLabels =
-    canarySteps === undefined
-      ? {}
-      : { [LABEL_CANARY_STEPS]: [...canarySteps].sort((a, b) => a - b).join(','), ...(s.canary?.value.pause ? { [LABEL_CANARY_PAUSE]: String(s.canary.value.pause) } : {}) };
-  const versionedLabels = mergedLabels(spec.labels, { ...labels, [LABEL_VERSION]: s.version, ...stepLabels });
   const templateFile = s.template.file;
   upstreams.push(upstreamObject(s.name, s.name, spec.description, s.upstream, endpoints(s.upstream), { ...serviceLabels }));
   origins.push({ kind: 'upstreams', id: s.name, from: { file: templateFile, pointer: spec.upstream ? '/upstream' : '' } });
 
   const servicePlugins: Record<string, unknown> = { ...spec.plugins };
+  let stepLabels: Record<string, string> = {};
   if (s.canary) {
     const c = s.canary.value;
     const canaryEndpoints = { nodes: c.nodes, discovery: c.discovery };
-    upstreams.push(upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...serviceLabels }));
+    const canary = upstreamObject(canaryUpstreamId(s.name), `${s.name}-canary`, spec.description, s.upstream, canaryEndpoints, { ...serviceLabels });
+    upstreams.push(canary);
     origins.push({ kind: 'upstreams', id: canaryUpstreamId(s.name), from: s.canary.from });
     servicePlugins['traffic-split'] = trafficSplit(canaryUpstreamId(s.name), c.weight, c.match);
+    if (c.steps !== undefined) {
+      const steps = [...c.steps].sort((a, b) => a - b);
+      stepLabels = {
+        [LABEL_CANARY_STEPS]: steps.join(','),
+        ...(c.pause ? { [LABEL_CANARY_PAUSE]: String(c.pause) } : {}),
+        // Which canary a rollout's weight is for: a new canary starts from its committed weight.
+        [LABEL_CANARY_ID]: sha256Digest(canonicalJson({ upstream: canary, steps, match: c.match ?? null })).slice('sha256:'.length, 'sha256:'.length + 12),
+      };
+    }
   }
+  const versionedLabels = mergedLabels(spec.labels, { ...labels, [LABEL_VERSION]: s.version, ...stepLabels });
   services.push(
     compact({
       desc: spec.description,

@@ -22,6 +22,8 @@ export const LABEL_VERSION = 'tagway.version';
 export const LABEL_CANARY_STEPS = 'tagway.canary-steps';
 export const LABEL_CANARY_PAUSE = 'tagway.canary-pause';
 export const LABEL_CANARY_WEIGHT = 'tagway.canary-weight';
+/** Emitted with the steps: a short hash of the canary (its upstream, steps and match), so a rollout's weight is kept only for the canary it moved. */
+export const LABEL_CANARY_ID = 'tagway.canary-id';
 /**
  * Marks a run's lease object (docs/concurrent-runs.md): the value is the group it serialises. A
  * lease object is never the group's to plan, diff, count as drift or delete (`isOwnedBy`).

@@ -1,5 +1,5 @@
 import { LABEL_GROUP, type ApisixConfig, type ApisixKind } from '../model/apisix.js';
-import { rolloutWeight } from '../apisix/canary.js';
+import { canarySteps, rolloutWeight, sameCanary } from '../apisix/canary.js';
 import type { TargetKind, TargetSpec } from '../model/target.js';
 import { errorData, type SyncErrorData } from './errors.js';
 import type { FieldChange } from '../apisix/normalize.js';
@@ -134,12 +134,19 @@ export async function checkDrift(
   }
 }
 
-/** The group's services on the target whose progressive canary a rollout moved, with the weight it reached. */
+/**
+ * The group's services on the target whose progressive canary a rollout moved, with the weight it
+ * reached: only where the snapshot still has that canary (another weight is drift, which the next
+ * sync writes over).
+ */
 function rolloutCanaries(snapshot: SyncSnapshot, live: ApisixConfig): { service: string; weight: number }[] {
+  const desired = new Map(snapshot.apisix.services.map((s) => [s.id, s]));
   const out: { service: string; weight: number }[] = [];
   for (const s of live.services) {
     const weight = rolloutWeight(s);
-    if (weight !== null && s.labels?.[LABEL_GROUP] === snapshot.group) out.push({ service: s.id, weight });
+    const wanted = desired.get(s.id);
+    if (weight === null || s.labels?.[LABEL_GROUP] !== snapshot.group || wanted === undefined || canarySteps(wanted) === null || !sameCanary(wanted, s)) continue;
+    out.push({ service: s.id, weight });
   }
   return out;
 }
