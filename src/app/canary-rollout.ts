@@ -19,6 +19,7 @@ import { acquireLocalLock } from '../sync/lease/local-lock.js';
 import { planSync } from '../sync/plan.js';
 import type { RolloutReport, SyncSnapshot } from '../sync/report.js';
 import { syncGroup } from '../sync/rollout.js';
+import type { SyncEvent } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import { loadGroupSnapshot, withFleetErrors } from './group-snapshot.js';
 
@@ -35,6 +36,8 @@ export interface CanaryRolloutOptions {
   readonly probeRuntime?: ProbeRuntime;
   /** Told when a step starts and how it ended. */
   readonly onStep?: (step: CanaryStep) => void;
+  /** Told when a target's writes start and end (see `SyncEvent`): a second signal names those being written. */
+  readonly onEvent?: (event: SyncEvent) => void;
 }
 
 /** One step of a rollout: the weight it set, and the sync that set it (its checks included). */
@@ -107,6 +110,7 @@ export async function runCanaryRollout(options: CanaryRolloutOptions): Promise<C
           lease: { holder, timeoutMs: 0 },
           probeRuntime: runtime,
           ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
         }),
       );
       const outcome = { weight: step, report };

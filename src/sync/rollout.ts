@@ -5,7 +5,7 @@ import type { ChecksRecord, Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
-import { derivedProbes } from './checks/derived.js';
+import { APISIX_NOT_FOUND, derivedProbes } from './checks/derived.js';
 import { displayUrl, judgeMetrics, readyMetricsCheck, scrape, type MetricsSample } from './checks/metrics.js';
 import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
@@ -124,7 +124,9 @@ export async function rolloutTargets(
     if (stopped()) break;
     const members = rollout.slice(next, next + batchSize);
     next += members.length;
-    if (options.checks?.beforeWrite !== undefined) await options.checks.beforeWrite(members, signal);
+    // The window before the write is watched only on targets the batch writes to.
+    const writing = members.filter((t) => (preflight.get(t)?.read?.plan.steps.length ?? 1) > 0);
+    if (options.checks?.beforeWrite !== undefined && writing.length > 0) await options.checks.beforeWrite(writing, signal);
     if (stopped()) break;
     const runs = await Promise.all(
       members.map((t) => {
@@ -355,22 +357,27 @@ export function rolloutChecks(
       const runOptions = { runtime, ...(signal !== undefined ? { signal } : {}) };
       // Metric windows run beside the probes: one wait for the whole batch.
       const watched = metrics === null ? [] : batch.filter(({ target }) => metricsUrls.has(target.name));
+      // The window after the write runs beside the probes: its first samples, then its wait.
       const windowStart = Promise.all(watched.map(({ target }) => sampleOrNull(metricsUrls.get(target.name)!)));
+      const windowEnd = metrics === null || watched.length === 0 ? null : windowStart.then(async (starts) => {
+        await runtime.sleep(metrics.windowMs, signal);
+        return starts;
+      });
       const probed = await Promise.all(
         batch.map(async ({ target: t, report }) => {
           const proxy = proxies.get(t.name);
           // A file target has no data plane of its own to ask.
           if (proxy === undefined) return [] as ProbeResult[];
-          const own = derive ? derivedProbes(report.steps, snapshot.apisix).map((p) => readyProbe(p, options.env, snapshot.group)) : [];
+          // A derived probe fails on APISIX's own 404 (no route matched), not on a backend's.
+          const own = derive ? derivedProbes(report.steps, snapshot.apisix).map((p) => ({ ...readyProbe(p, options.env, snapshot.group), unrouted: APISIX_NOT_FOUND })) : [];
           return Promise.all([...probes, ...(ownProbes.get(t.name) ?? []), ...own].map((p) => runProbe(p, proxy, runOptions)));
         }),
       );
       batch.forEach(({ target }, i) => {
         if (proxies.has(target.name) || metricsUrls.has(target.name)) out.set(target.name, probed[i]!);
       });
-      if (metrics !== null && watched.length > 0) {
-        const starts = await windowStart;
-        await runtime.sleep(metrics.windowMs, signal);
+      if (metrics !== null && windowEnd !== null) {
+        const starts = await windowEnd;
         const ends = await Promise.all(watched.map(({ target }) => sampleOrNull(metricsUrls.get(target.name)!)));
         watched.forEach(({ target, report }, i) => {
           const url = metricsUrls.get(target.name)!;

@@ -32,6 +32,7 @@ Exit status: 0 every step passed, 1 a step failed (the weight is back to 0%), th
         service: flags.service,
         env: process.env,
         signal: stop.signal,
+        onEvent: stop.onEvent,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
         onStep: (step) => {
           if (flags.format !== 'json') process.stderr.write(`tagway: ${stepLine(step)}\n`);

@@ -18,10 +18,10 @@ describe('a concrete path for a route uri', () => {
 describe('the probe of a route', () => {
   const service: ApisixObject = { id: 's', hosts: ['api.example.com'] };
   const cases: [string, ApisixObject, ApisixObject | undefined, unknown][] = [
-    ['GET on its own host', { id: 'r', uris: ['/pets'], methods: ['GET'], hosts: ['pets.example.com'] }, service, { name: 'route r', method: 'GET', path: '/pets', host: 'pets.example.com', status: ['100-403', '405-499'] }],
-    ["its service's host", { id: 'r', uris: ['/pets/*'], service_id: 's' }, service, { name: 'route r', method: 'GET', path: '/pets/probe', host: 'api.example.com', status: ['100-403', '405-499'] }],
-    ['HEAD when it allows no GET', { id: 'r', uri: '/x', methods: ['HEAD', 'POST'] }, undefined, { name: 'route r', method: 'HEAD', path: '/x', status: ['100-403', '405-499'] }],
-    ['no host at all: the proxy\'s', { id: 'r', uris: ['/x'] }, undefined, { name: 'route r', method: 'GET', path: '/x', status: ['100-403', '405-499'] }],
+    ['GET on its own host', { id: 'r', uris: ['/pets'], methods: ['GET'], hosts: ['pets.example.com'] }, service, { name: 'route r', method: 'GET', path: '/pets', host: 'pets.example.com', status: ['100-499'] }],
+    ["its service's host", { id: 'r', uris: ['/pets/*'], service_id: 's' }, service, { name: 'route r', method: 'GET', path: '/pets/probe', host: 'api.example.com', status: ['100-499'] }],
+    ['HEAD when it allows no GET', { id: 'r', uri: '/x', methods: ['HEAD', 'POST'] }, undefined, { name: 'route r', method: 'HEAD', path: '/x', status: ['100-499'] }],
+    ['no host at all: the proxy\'s', { id: 'r', uris: ['/x'] }, undefined, { name: 'route r', method: 'GET', path: '/x', status: ['100-499'] }],
     ['a named host before a wildcard', { id: 'r', uris: ['/x'], hosts: ['*.example.com', 'a.example.com'] }, undefined, expect.objectContaining({ host: 'a.example.com' })],
     ['never a write', { id: 'r', uris: ['/x'], methods: ['POST', 'PUT'] }, undefined, null],
     ['not with vars', { id: 'r', uris: ['/x'], vars: [['arg_a', '==', '1']] }, undefined, null],

@@ -2,8 +2,8 @@
  * Probes derived from the routes a sync changed (`checks.probe_changed_routes: true`): one per
  * route the target's plan created or updated, asking what a client would — its host, a concrete
  * path for its uri, a method it allows — and expecting that the gateway routes it somewhere that
- * answers: not 404 (no route matched) and not 5xx. An answer such as 401 passes: the route matched
- * and its auth plugin answered.
+ * answers: not APISIX's own 404 (no route matched) and not 5xx. An answer such as 401, or a
+ * backend's 404 for the made-up path, passes: the route matched.
  *
  * Only routes a GET or HEAD reaches are probed (a probe never sends a write), and only those whose
  * match can be made from their uri and hosts alone: a route with `vars`, `filter_func` or
@@ -13,8 +13,15 @@ import type { ApisixConfig, ApisixObject } from '../../model/apisix.js';
 import type { ProbeSpec } from '../../model/target.js';
 import type { StepSummary } from '../report.js';
 
-/** The statuses a derived probe accepts: anything but 404 and 5xx. */
-export const DERIVED_STATUS: readonly string[] = ['100-403', '405-499'];
+/**
+ * The statuses a derived probe accepts: anything but 5xx. A 404 passes unless its body is
+ * APISIX's own (`APISIX_NOT_FOUND`: no route matched); a backend's 404 for the made-up path
+ * (`/pets/1`) means the route matched.
+ */
+export const DERIVED_STATUS: readonly string[] = ['100-499'];
+
+/** The body APISIX answers when no route matches (`apisix/init.lua`: `{"error_msg":"404 Route Not Found"}`). */
+export const APISIX_NOT_FOUND = /"error_msg"\s*:\s*"404 Route Not Found"/;
 
 /** The probes of the routes that `steps` create or update, by the snapshot's route objects. */
 export function derivedProbes(steps: readonly StepSummary[], config: ApisixConfig): ProbeSpec[] {

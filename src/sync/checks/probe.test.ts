@@ -58,6 +58,17 @@ describe('a probe', () => {
     expect({ ok: result.ok, attempts: result.attempts, reason: result.reason }).toEqual(expected);
   });
 
+  it.each([
+    ["APISIX's own 404", [404, '{"error_msg":"404 Route Not Found"}'], false],
+    ["a backend's 404", [404, '{"message":"no such pet"}'], true],
+  ] as const)('with a route-not-found body to tell apart: %s', async (_name, answer, ok) => {
+    script = [[answer[0], answer[1]]];
+    served = 0;
+    const probe = { ...readyProbe({ ...base, status: ['100-499'] }, {}, 'g'), unrouted: /"error_msg"\s*:\s*"404 Route Not Found"/ };
+    const result = await runProbe(probe, url, { runtime: fakeRuntime() });
+    expect([result.ok, result.reason]).toEqual([ok, ok ? null : 'no route matched (the gateway answered its own 404)']);
+  });
+
   it('fails an answer slower than its latency budget', async () => {
     script = [[200, 'ok']];
     served = 0;

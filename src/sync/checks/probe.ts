@@ -34,6 +34,8 @@ export interface ReadyProbe {
   readonly headers: Readonly<Record<string, string>>;
   readonly status: readonly (readonly [number, number])[];
   readonly body: RegExp | null;
+  /** With a 404 whose body matches it: the gateway matched no route (derived probes, derived.ts). */
+  readonly unrouted?: RegExp;
   readonly successes: number;
   readonly failures: number;
   readonly intervalMs: number;
@@ -151,10 +153,11 @@ async function sendOnce(
       signal: AbortSignal.timeout(probe.timeoutMs),
       ...(dispatcher !== undefined ? { dispatcher } : {}),
     });
-    const body = probe.body === null ? (await res.body.dump(), '') : await res.body.text();
+    const body = probe.body === null && probe.unrouted === undefined ? (await res.body.dump(), '') : await res.body.text();
     const latencyMs = Math.round(runtime.now() - t0);
     const status = res.statusCode;
     if (!probe.status.some(([a, b]) => status >= a && status <= b)) return { status, latencyMs, reason: `status ${status}, expected ${describeStatuses(probe.status)}` };
+    if (status === 404 && probe.unrouted?.test(body) === true) return { status, latencyMs, reason: 'no route matched (the gateway answered its own 404)' };
     if (probe.body !== null && !probe.body.test(body)) return { status, latencyMs, reason: `the body does not match /${probe.body.source}/` };
     if (probe.spec.latency_ms !== undefined && latencyMs > probe.spec.latency_ms) return { status, latencyMs, reason: `took ${latencyMs} ms, more than ${probe.spec.latency_ms} ms` };
     return { status, latencyMs, reason: null };
