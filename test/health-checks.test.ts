@@ -154,7 +154,7 @@ describe('a rollout gated on health checks', () => {
     ]);
   });
 
-  it('probes each route a plan creates or updates when asked to, and stops a new route whose upstream is down', async () => {
+  it('probes each route a plan reaches when asked to, and stops a new route whose upstream is down', async () => {
     await syncGroup(snapshotOf('1.0.0'), specs, options({ rollout: { batch_size: 1 } }));
     // 1.1.0 adds a route with an upstream of its own that nothing listens on.
     const base = snapshotOf('1.1.0');
@@ -166,9 +166,10 @@ describe('a rollout gated on health checks', () => {
     const broken: SyncSnapshot = { group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) };
     const report = await syncGroup(broken, specs, options({ rollout: { batch_size: 1 }, probes: [], probeChangedRoutes: true }));
     expect(report.halted).toEqual({ batch: 1, failed: ['eu-1'], checks: { restored: ['eu-1'] } });
-    // Only the routes the plan wrote: the new one (the service object changed too, but it is no route).
+    // The routes the plan's writes reach: the new one, and (its service's version label changed) the service's other route.
     expect(report.targets[0]?.checks).toEqual([
-      { probe: 'route petstore.photos', ok: false, attempts: 3, request: 'GET petstore.example.com /photos/probe', status: 502, latencyMs: expect.any(Number), reason: 'status 502, expected 100-403, 405-499' },
+      { probe: 'route petstore.list', ok: true, attempts: 1, request: 'GET petstore.example.com /pets', status: 200, latencyMs: expect.any(Number), reason: null },
+      { probe: 'route petstore.photos', ok: false, attempts: 3, request: 'GET petstore.example.com /photos/probe', status: 502, latencyMs: expect.any(Number), reason: 'status 502, expected 100-499' },
     ]);
     expect(gateways[0]!.objects('routes').has('petstore.photos')).toBe(false);
 
@@ -177,10 +178,13 @@ describe('a rollout gated on health checks', () => {
     const good = await syncGroup({ group: 'staging', apisix: fixed, digest: sha256Digest(canonicalJson(fixed)) }, specs, options({ rollout: { batch_size: 1 }, probes: [], probeChangedRoutes: true }));
     expect(good.ok).toBe(true);
     expect(good.targets.map((t) => t.checks?.map((c) => [c.probe, c.status]))).toEqual([
-      [['route petstore.photos', 200]],
-      [['route petstore.photos', 200]],
-      [['route petstore.photos', 200]],
+      [['route petstore.list', 200], ['route petstore.photos', 200]],
+      [['route petstore.list', 200], ['route petstore.photos', 200]],
+      [['route petstore.list', 200], ['route petstore.photos', 200]],
     ]);
+    // Nothing written on a second sync: nothing reached, nothing probed.
+    const again = await syncGroup({ group: 'staging', apisix: fixed, digest: sha256Digest(canonicalJson(fixed)) }, specs, options({ rollout: { batch_size: 1 }, probes: [], probeChangedRoutes: true }));
+    expect(again.targets.map((t) => t.checks ?? [])).toEqual([[], [], []]);
   });
 
   it("reads each gateway's metrics over a window after the write, and takes back a change whose 5xx ratio is too high", async () => {

@@ -5,7 +5,7 @@ import type { ChecksRecord, Target } from './targets/port.js';
 import { runBounded } from '../core/bounded.js';
 import { abortReason } from './errors.js';
 import { blockedReport, planTarget, runTargetSync, skippedReport, unreadReport, type SyncEvent, type TargetRead, type TargetSync } from './sync.js';
-import { APISIX_NOT_FOUND, derivedProbes } from './checks/derived.js';
+import { affectedRoutes, APISIX_NOT_FOUND, derivedProbes } from './checks/derived.js';
 import { displayUrl, judgeMetrics, readyMetricsCheck, scrape, type MetricsSample } from './checks/metrics.js';
 import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeResult, type ProbeRuntime } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
@@ -386,18 +386,13 @@ export function rolloutChecks(
           const judged: ProbeResult =
             start === null || end === null
               ? { probe: 'metrics', ok: false, attempts: 1, request: `GET ${displayUrl(url)}`, status: null, latencyMs: null, reason: 'the metrics endpoint could not be read' }
-              : judgeMetrics(metrics, url, windowBefore(before.get(target.name)), [start, end], metrics.routes === 'all' ? null : (options.watchRoutes ?? changedRoutes(report)));
+              : judgeMetrics(metrics, url, windowBefore(before.get(target.name)), [start, end], metrics.routes === 'all' ? null : (options.watchRoutes ?? affectedRoutes(report.steps, snapshot.apisix)));
           out.set(target.name, [...(out.get(target.name) ?? []), judged]);
         });
       }
       return out;
     },
   };
-}
-
-/** The routes a target's plan created or updated: what a metric check watches. */
-function changedRoutes(report: TargetReport): ReadonlySet<string> {
-  return new Set(report.steps.filter((s) => s.kind === 'routes' && (s.op === 'create' || s.op === 'update')).map((s) => s.id));
 }
 
 function windowBefore(samples: [MetricsSample | null, MetricsSample | null] | undefined): readonly [MetricsSample, MetricsSample] | null {

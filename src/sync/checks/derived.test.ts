@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApisixConfig, ApisixObject } from '../../model/apisix.js';
-import { concretePath, derivedProbes, probeOf } from './derived.js';
+import { affectedRoutes, concretePath, derivedProbes, probeOf } from './derived.js';
 
 describe('a concrete path for a route uri', () => {
   it.each([
@@ -33,21 +33,35 @@ describe('the probe of a route', () => {
   });
 });
 
-describe('the probes of a plan', () => {
-  it('one per route created or updated, none for other kinds or deletes', () => {
-    const config = { upstreams: [], services: [{ id: 's', hosts: ['api.example.com'] }], routes: [{ id: 'a', uris: ['/a'], service_id: 's' }, { id: 'b', uris: ['/b'], service_id: 's' }, { id: 'c', uris: ['/c'], service_id: 's' }] } as unknown as ApisixConfig;
-    const probes = derivedProbes(
-      [
-        { op: 'create', kind: 'routes', id: 'a' },
-        { op: 'update', kind: 'routes', id: 'b', fields: ['/uris'] },
-        { op: 'delete', kind: 'routes', id: 'gone' },
-        { op: 'update', kind: 'services', id: 's' },
-      ],
-      config,
-    );
-    expect(probes.map((p) => [p.name, p.path, p.host])).toEqual([
+describe('the routes a plan reaches, and their probes', () => {
+  const config = {
+    upstreams: [],
+    services: [
+      { id: 's', hosts: ['api.example.com'], upstream_id: 'us' },
+      { id: 't', hosts: ['t.example.com'] },
+    ],
+    routes: [
+      { id: 'a', uris: ['/a'], service_id: 's' },
+      { id: 'b', uris: ['/b'], service_id: 't' },
+      { id: 'c', uris: ['/c'], service_id: 't', upstream_id: 'uc' },
+      { id: 'd', uris: ['/d'], upstream_id: 'ud' },
+    ],
+  } as unknown as ApisixConfig;
+  it.each([
+    ['a route created or updated', [{ op: 'create', kind: 'routes', id: 'a' }, { op: 'update', kind: 'routes', id: 'b', fields: ['/uris'] }], ['a', 'b']],
+    ['a route deleted: none', [{ op: 'delete', kind: 'routes', id: 'gone' }], []],
+    ["a service's routes", [{ op: 'update', kind: 'services', id: 't' }], ['b', 'c']],
+    ["an upstream's routes, through their service or their own upstream_id", [{ op: 'update', kind: 'upstreams', id: 'us' }, { op: 'create', kind: 'upstreams', id: 'uc' }], ['a', 'c']],
+    ['an upstream deleted: none', [{ op: 'delete', kind: 'upstreams', id: 'ud' }], []],
+  ] as const)('%s', (_name, steps, expected) => {
+    expect([...affectedRoutes(steps as never, config)].sort()).toEqual(expected);
+  });
+
+  it('a probe per route reached, on its host', () => {
+    const probes = derivedProbes([{ op: 'update', kind: 'services', id: 's' }, { op: 'create', kind: 'routes', id: 'd' }], config);
+    expect(probes.map((p) => [p.name, p.path, p.host ?? null])).toEqual([
       ['route a', '/a', 'api.example.com'],
-      ['route b', '/b', 'api.example.com'],
+      ['route d', '/d', null],
     ]);
   });
 });

@@ -23,15 +23,34 @@ export const DERIVED_STATUS: readonly string[] = ['100-499'];
 /** The body APISIX answers when no route matches (`apisix/init.lua`: `{"error_msg":"404 Route Not Found"}`). */
 export const APISIX_NOT_FOUND = /"error_msg"\s*:\s*"404 Route Not Found"/;
 
-/** The probes of the routes that `steps` create or update, by the snapshot's route objects. */
+/**
+ * The routes a plan's writes reach, in the snapshot: those it creates or updates, those of a
+ * service it creates or updates, and those whose upstream (their own `upstream_id`, or their
+ * service's) it creates or updates. A change of nodes or of a service's plugins is judged on the
+ * routes that carry it.
+ */
+export function affectedRoutes(steps: readonly StepSummary[], config: ApisixConfig): Set<string> {
+  const written = (kind: string) => new Set(steps.filter((s) => s.kind === kind && (s.op === 'create' || s.op === 'update')).map((s) => s.id));
+  const routes = written('routes');
+  const services = written('services');
+  const upstreams = written('upstreams');
+  const serviceUpstream = new Map(config.services.map((s) => [s.id, typeof s.upstream_id === 'string' ? s.upstream_id : undefined]));
+  const out = new Set<string>();
+  for (const r of config.routes) {
+    const service = typeof r.service_id === 'string' ? r.service_id : undefined;
+    const upstream = typeof r.upstream_id === 'string' ? r.upstream_id : service === undefined ? undefined : serviceUpstream.get(service);
+    if (routes.has(r.id) || (service !== undefined && services.has(service)) || (upstream !== undefined && upstreams.has(upstream))) out.add(r.id);
+  }
+  return out;
+}
+
+/** The probes of the routes a plan's writes reach (`affectedRoutes`), by the snapshot's route objects. */
 export function derivedProbes(steps: readonly StepSummary[], config: ApisixConfig): ProbeSpec[] {
-  const routes = new Map(config.routes.map((r) => [r.id, r]));
+  const affected = affectedRoutes(steps, config);
   const services = new Map(config.services.map((s) => [s.id, s]));
   const out: ProbeSpec[] = [];
-  for (const step of steps) {
-    if (step.kind !== 'routes' || (step.op !== 'create' && step.op !== 'update')) continue;
-    const route = routes.get(step.id);
-    if (route === undefined) continue;
+  for (const route of config.routes) {
+    if (!affected.has(route.id)) continue;
     const probe = probeOf(route, typeof route.service_id === 'string' ? services.get(route.service_id) : undefined);
     if (probe !== null) out.push(probe);
   }
