@@ -82,6 +82,13 @@ describe('tagway rollout', () => {
     expect((JSON.parse(again.stdout) as { counts: Record<string, number> }).counts).toMatchObject({ 'in-sync': 2 });
     expect(weights()).toEqual([[100, '100'], [100, '100']]);
 
+    // diff --live of a change elsewhere in the service shows that change, not a weight reset.
+    repo.write('gateway-groups/staging/services/petstore.yaml', overlay().replace('petstore.staging.example.com', 'petstore.staging.example.com\n  - pets.staging.example.com'));
+    const diff = await runCli(['diff', '--live', '--group', 'staging'], repo.dir);
+    expect(diff.stdout).toContain('pets.staging.example.com');
+    expect(diff.stdout).not.toMatch(/canary-weight|weight: 100 → 0|"weight":\s*0/);
+    repo.write('gateway-groups/staging/services/petstore.yaml', overlay());
+
     // Nothing left to do: a second rollout says so.
     const done = await runCli(['rollout', '--group', 'staging', '--service', 'petstore'], repo.dir);
     expect(done.code).toBe(0);

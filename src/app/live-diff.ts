@@ -86,8 +86,16 @@ export function planDiff(snapshot: Snapshot, plan: Plan): GroupDiff {
       ...steps.flatMap((s) => (s.op === 'delete' ? [s.before] : [])),
     ].sort((a, b) => cmp(a.id, b.id));
   });
+  // The desired side as the plan writes it: a step's `after` can differ from the snapshot's object
+  // where runtime state is kept (a progressive canary's weight, src/apisix/canary.ts).
+  const desired = configOf(({ name }) => {
+    // Services only: that is where runtime state lives; other kinds show the snapshot as it is
+    // (a consumer's secret reference, never its resolved value).
+    const written = new Map(plan.steps.flatMap((s) => (s.kind === name && name === 'services' && s.op !== 'delete' ? [[s.id, s.after] as const] : [])));
+    return snapshot.apisix[name].map((o) => written.get(o.id) ?? o);
+  });
   const storedDefaults = plan.steps.some((s) => s.op === 'update' && showsStoredDefaults(kindNamed(s.kind), s.after, s.before));
-  return diffGroup(snapshot.group, groupStateFromConfig(live), groupStateFromSnapshot(snapshot), {
+  return diffGroup(snapshot.group, groupStateFromConfig(live), groupStateFromSnapshot({ ...snapshot, apisix: desired }), {
     compare: (kind, liveObject, desired) => {
       const [want, have] = comparisonPair(kind, desired, liveObject, storedDefaults);
       return [have, want];
