@@ -124,6 +124,11 @@ describe('a rollout gated on health checks', () => {
       ['eu-3', 'skipped', null, 'previous'],
     ]);
     expect(report.targets[0]?.error?.message).toContain('the health checks of eu-2 in a later batch failed, and restore_on_check_failure is all');
+    // eu-1's record of its checks says why it was taken back, not that they passed.
+    expect(gateways[0]!.objects('upstreams').get('tagway-lease.staging.checks')).toMatchObject({
+      labels: { 'tagway.checks-result': 'failed' },
+      desc: expect.stringMatching(/^checks of sha256:[0-9a-f]{12} passed, then taken back at \S+Z: the checks of eu-2 in a later batch failed$/),
+    });
     // The version label is on the APISIX service alone: both are back on 1.0.0.
     expect(gateways.slice(0, 2).map((g) => g.objects('services').get('petstore')?.labels)).toEqual([
       expect.objectContaining({ 'tagway.version': '1.0.0' }),

@@ -241,6 +241,10 @@ export async function checkBatch(
       const undone = await run.undo(because(target));
       reports.set(target, { ...undone, ...(report.checks !== undefined ? { checks: report.checks } : {}) });
       restored.push(target.name);
+      // An earlier batch's record said its checks passed: it now says why it was taken back.
+      if (!members.includes(target)) {
+        await target.recordChecks?.({ group: checks.snapshot.group, digest: checks.snapshot.digest, ok: false, description: `checks of ${checks.snapshot.digest.slice(0, 19)} passed, then taken back at ${at}: the checks of ${failed.join(', ')} in a later batch failed` });
+      }
     }),
   );
   const order = new Map(restore.map(({ target }, i) => [target.name, i]));
