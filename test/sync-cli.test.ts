@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCompile } from '../src/app/compile.js';
+import { configDigest } from '../src/compile/snapshot.js';
 import { runDriftCheck } from '../src/app/drift.js';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDrift } from '../src/cli/render/drift.js';
@@ -118,6 +119,21 @@ describe('runSync on the example repository (file targets)', () => {
     expect(outcome.ok).toBe(true);
     expect(outcome.snapshot.source).toEqual({ kind: 'file', path: path.join(repo.dir, 'dist/staging/snapshot.json'), signature: null });
     expect(outcome.report.targets).toMatchObject([{ target: 'local', status: 'applied' }]);
+  });
+
+  it('--snapshot takes a snapshot compiled before consumers were managed: none of them', async () => {
+    await runCompile({ cwd: repo.dir });
+    const file = path.join(repo.dir, 'dist/staging/snapshot.json');
+    const snapshot = JSON.parse(fs.readFileSync(file, 'utf8')) as { apisix: Record<string, unknown>; digest: string };
+    delete snapshot.apisix['consumers'];
+    delete snapshot.apisix['consumer_groups'];
+    snapshot.digest = configDigest(snapshot.apisix as never);
+    const old = path.join(repo.dir, 'old-snapshot.json');
+    fs.writeFileSync(old, JSON.stringify(snapshot, null, 2));
+    const outcome = synced(await runSync({ cwd: repo.dir, snapshotFile: old, env: {} }));
+    expect(outcome.ok).toBe(true);
+    const written = fs.readFileSync(path.join(repo.dir, 'out/staging/apisix.yaml'), 'utf8');
+    expect(written).not.toMatch(/^consumers:\n  - /m);
   });
 
   it('--snapshot refuses a snapshot whose content does not match its digest', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { CompileInput } from '../compile/compile.js';
 import { sourceOf } from '../compile/memo.js';
 import { sha256Digest } from '../core/canonical.js';
+import { configOf } from '../apisix/kinds/index.js';
 import { configDigest } from '../compile/snapshot.js';
 import { groupPath } from '../load/layout.js';
 import { utf8Text } from '../core/text.js';
@@ -125,14 +126,17 @@ async function loadSnapshotFile(options: GroupSnapshotOptions, file: string): Pr
       'Compile it again with tagway compile; snapshots are checked against schemas/snapshot.schema.json.',
     );
   }
-  const snapshot = data as Snapshot;
-  const actual = snapshotDigest(snapshot.apisix, snapshot.digest);
-  if (actual !== snapshot.digest) {
+  const recorded = data as Snapshot;
+  const actual = snapshotDigest(recorded.apisix, recorded.digest);
+  if (actual !== recorded.digest) {
     throw new UserError(
-      `snapshot ${file} says digest ${snapshot.digest}, but its content hashes to ${actual}: it was changed after it was compiled`,
+      `snapshot ${file} says digest ${recorded.digest}, but its content hashes to ${actual}: it was changed after it was compiled`,
       'Never edit a snapshot; change the configuration files and run tagway compile again.',
     );
   }
+  // A snapshot compiled before a kind was managed has no list of it: none of that kind.
+  const lists = recorded.apisix as Partial<Snapshot['apisix']>;
+  const snapshot: Snapshot = { ...recorded, apisix: configOf((kind) => lists[kind.name] ?? []) };
   // The signature is checked before anything else is taken from the file: it vouches for the
   // group, the draft flag and the provenance as well as the digest.
   const loadedTrust = await loadTrust(repo.dir, options.trustedKeys ?? [], { cwd: options.cwd, env: options.env ?? {} });
