@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       'src/sync/**/*.test.ts',
       'src/secrets/**/*.test.ts',
+      'src/diff/group.test.ts',
       'src/git/write.test.ts',
       'src/git/tags.test.ts',
       'src/cli/render/sync.test.ts',
