@@ -144,6 +144,14 @@ describe('applyRepositoryChange', () => {
     expect((error as GitError).hint).toBe('run the command again');
   });
 
+  it('says which lock file is in the way, and what to do about it', async () => {
+    const repo = scratch();
+    fs.writeFileSync(path.join(repo.dir, '.git/refs/heads/main.lock'), '');
+    const error = await commitFile(repo, 'g/group.yaml', 'v: 2\n').catch((e: unknown) => e);
+    expect((error as GitError).message).toBe(`cannot lock refs/heads/main: ${path.join(repo.dir, '.git/refs/heads/main.lock')} exists`);
+    expect((error as GitError).hint).toBe('another git process is changing the repository; if none is running, remove the .lock file');
+  });
+
   it('keeps an executable file executable, in the commit and in the work tree', async () => {
     const repo = scratch({ 'bin/run.sh': { content: 'echo 1\n', executable: true } });
     await commitFile(repo, 'bin/run.sh', 'echo 2\n');
