@@ -11,7 +11,7 @@ export default defineConfig({
       'src/sync/**/*.test.ts',
       'src/secrets/**/*.test.ts',
       'src/diff/group.test.ts',
-      'src/git/write.test.ts',
+      'src/git/write*.test.ts',
       'src/git/tags.test.ts',
       'src/cli/render/sync.test.ts',
       'test/atomic-write.test.ts',
