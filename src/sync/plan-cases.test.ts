@@ -132,14 +132,18 @@ describe('stepsBlockedIn', () => {
   }
 
   it('words the refusal with every blocked object, and says nothing was written', () => {
-    const blocked = stepsBlockedIn(conf({ routes: [obj('new', {})] }), p);
-    const error = blockedError('edge-1', p, blocked);
+    const two = plan(conf({ upstreams: [obj('u')], routes: [obj('new')] }), conf({}));
+    const blocked = stepsBlockedIn(conf({ upstreams: [obj('u', {})], routes: [obj('new', {})] }), two);
+    const error = blockedError('edge-1', two, blocked);
     expect(error.data).toEqual({
       code: 'conflict',
       target: 'edge-1',
-      message: 'target edge-1: route new appeared since the plan was made and is not managed by tagway group staging; nothing was written',
+      message: 'target edge-1: upstream u, route new appeared since the plan was made and is not managed by tagway group staging; nothing was written',
       hint: 'sync again to see the conflict and how to adopt or rename the object',
-      objects: [{ kind: 'routes', id: 'new' }],
+      objects: [
+        { kind: 'upstreams', id: 'u' },
+        { kind: 'routes', id: 'new' },
+      ],
     });
   });
 });
