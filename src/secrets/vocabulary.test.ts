@@ -68,6 +68,17 @@ describe('values', () => {
     ['qZtkPvXmNbWcRyLhJgFdSaqZtkPvXmNb', false],
     ['q8Zt3kP0vX7mN2bW5cR9yL4hJ6gF1d-_', true],
     ['q8Zt3kP0vX7mN2bW5cR9yL4hJ6gF1d.a', false],
+    // The patterns hold for the whole value, from its first character.
+    ['use bearer tokens', false],
+    ['Bearer  two-spaces', true],
+    ['x.eyJhbGciOiJ.eyJzdWIiOi.', false],
+    ['eyJhbGciOiJ.eyJzdWIiOi.sig nature', false],
+    ['see redis://app:pw@redis for details', false],
+    ['my ghp_0123456789abcdefghij', false],
+    ['ghp_0123456789abcdefghij!', false],
+    ['AIza0', false],
+    ['AIza______________________________', true],
+    ['0123456789abcdef0123456789abcdef!', false],
   ];
   for (const [value, secret] of cases) {
     it(`${JSON.stringify(value)} ${secret ? 'looks' : 'does not look'} like a secret`, () => {
@@ -87,11 +98,13 @@ describe('masking', () => {
     { name: 'a plugin secret field below its top level stays by name only', input: { plugins: { csrf: { nested: { key: 'k' } } } }, masked: { plugins: { csrf: { nested: { key: 'k' } } } } },
     { name: 'a reference under a secret key stays', input: { password: 'env:REDIS_PASSWORD' }, masked: { password: 'env:REDIS_PASSWORD' } },
     { name: 'an env: that is no variable name is masked', input: { password: 'env:1X' }, masked: { password: MASKED } },
+    { name: 'an env: reference with more after it is masked', input: { password: 'env:NAME/x' }, masked: { password: MASKED } },
+    { name: 'a value that only contains a reference is masked', input: { password: 'x$env://NAME', token: 'xenv:NAME' }, masked: { password: MASKED, token: MASKED } },
     { name: 'null under a secret key stays', input: { token: null }, masked: { token: null } },
     {
       name: 'conditions on each kind of secret variable',
-      input: { vars: [['arg_token', '==', 'a'], ['cookie_session_secret', '==', 'b'], ['post_arg_password', '==', 'c'], ['remote_token', '==', 'd'], ['http_x_api_key', '==']] },
-      masked: { vars: [['arg_token', '==', MASKED], ['cookie_session_secret', '==', MASKED], ['post_arg_password', '==', MASKED], ['remote_token', '==', 'd'], ['http_x_api_key', '==']] },
+      input: { vars: [['arg_token', '==', 'a'], ['cookie_session_secret', '==', 'b'], ['post_arg_password', '==', 'c'], ['remote_token', '==', 'd'], ['remote_arg_token', '==', 'e'], ['http_x_api_key', '==']] },
+      masked: { vars: [['arg_token', '==', MASKED], ['cookie_session_secret', '==', MASKED], ['post_arg_password', '==', MASKED], ['remote_token', '==', 'd'], ['remote_arg_token', '==', 'e'], ['http_x_api_key', '==']] },
     },
   ];
   for (const c of cases) {
