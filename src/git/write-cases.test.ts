@@ -60,7 +60,7 @@ describe('assertWritable', () => {
       c.prepare(repo);
       const writable = assertWritable(await openRepo(repo.dir));
       if (c.refusal === null) await expect(writable).resolves.toBeUndefined();
-      else await expect(writable).rejects.toThrow(c.refusal);
+      else await expect(writable).rejects.toMatchObject({ message: expect.stringMatching(c.refusal), hint: 'convert it with `git update-index --index-version 2`' });
     });
   }
 
@@ -71,7 +71,10 @@ describe('assertWritable', () => {
     const linked = path.join(place.dir, 'linked');
     repo.git('worktree', 'add', '-q', linked);
     const r = await openRepo(linked);
-    await expect(assertWritable(r)).rejects.toThrow(/is a linked worktree; tagway writes only in a repository's main worktree/);
+    await expect(assertWritable(r)).rejects.toMatchObject({
+      message: expect.stringMatching(/is a linked worktree; tagway writes only in a repository's main worktree$/),
+      hint: 'run the command in the main checkout of the repository',
+    });
     await expect(uncommittedPaths(r, ['g'])).rejects.toBeInstanceOf(GitError);
   });
 });
@@ -122,6 +125,19 @@ describe('applyRepositoryChange', () => {
     expect(repo.revParse('refs/tags/svc/v1.0.0')).toBe(object);
     expect(repo.revParse('main')).toBe(head);
     expect(fs.readFileSync(path.join(repo.dir, '.git/logs/refs/heads/main'), 'utf8')).toBe(reflog);
+  });
+
+  it('creates tags alone on a branch, leaving the branch where it was', async () => {
+    const repo = scratch();
+    const head = repo.revParse('HEAD');
+    expect(await (await tagOnly(repo, 'main')).applied).toEqual({ commits: [] });
+    expect(repo.revParse('main')).toBe(head);
+  });
+
+  it('creates no tag for a change without tags', async () => {
+    const repo = scratch();
+    await commitFile(repo, 'g/group.yaml', 'v: 2\n');
+    expect(fs.readdirSync(path.join(repo.dir, '.git/refs/tags'))).toEqual([]);
   });
 
   it('says a version tag exists, and that versions are immutable', async () => {
@@ -184,8 +200,16 @@ describe('applyRepositoryChange', () => {
 
   it('creates no reflog that git did not keep', async () => {
     const repo = scratch();
-    fs.rmSync(path.join(repo.dir, '.git/logs'), { recursive: true });
+    for (const log of ['.git/logs/refs/heads/main', '.git/logs/HEAD']) fs.rmSync(path.join(repo.dir, log));
     await commitFile(repo, 'g/group.yaml', 'v: 2\n');
-    expect(fs.existsSync(path.join(repo.dir, '.git/logs'))).toBe(false);
+    for (const log of ['.git/logs/refs/heads/main', '.git/logs/HEAD']) expect(fs.existsSync(path.join(repo.dir, log))).toBe(false);
+  });
+});
+
+describe('uncommittedPaths', () => {
+  it('lists a file removed from the index but kept in the work tree', async () => {
+    const repo = scratch({ 'g/group.yaml': 'v: 1\n', 'g/other.yaml': 'v: 1\n' });
+    repo.git('rm', '-q', '--cached', 'g/group.yaml');
+    expect(await uncommittedPaths(await openRepo(repo.dir), ['g'])).toEqual(['g/group.yaml']);
   });
 });
