@@ -21,14 +21,14 @@ describe('referrerConflicts', () => {
     op === 'create' ? { op, kind: 'upstreams', id, after: { id } } : op === 'delete' ? { op, kind: 'upstreams', id, before: { id } } : { op, kind: 'upstreams', id, before: { id }, after: { id }, changes: [] };
   const conflict = (code: Conflict['code'], id: string): Conflict => ({ code, kind: 'upstreams', id, message: 'm', hint: 'h' });
   const planOf = (steps: PlanStep[], conflicts: Conflict[] = []): Plan => ({ group: 'staging', digest: 'sha256:d', steps, conflicts, counts: { create: 0, update: 0, delete: 0, unchanged: 0 } });
-  const user: Referrer = { kind: 'consumers', id: 'jack', uses: [{ kind: 'upstreams', id: 'u' }] };
+  const user: Referrer = { kind: 'global_rules', id: 'jack', uses: [{ kind: 'upstreams', id: 'u' }] };
 
   const cases: ReadonlyArray<{ readonly name: string; readonly plan: Plan; readonly blocked: string[] }> = [
-    { name: 'blocks the delete of an upstream a consumer uses', plan: planOf([step('delete', 'u')]), blocked: ['upstreams/u by consumers/jack'] },
+    { name: 'blocks the delete of an upstream a global rule uses', plan: planOf([step('delete', 'u')]), blocked: ['upstreams/u by global_rules/jack'] },
     { name: 'lets a create of that upstream through', plan: planOf([step('create', 'u')]), blocked: [] },
     { name: 'lets an update of that upstream through', plan: planOf([step('update', 'u')]), blocked: [] },
     { name: 'adds nothing when the planner found the delete still used already', plan: planOf([step('delete', 'u')], [conflict('still-referenced', 'u')]), blocked: [] },
-    { name: 'still blocks the delete when the plan has another kind of conflict there', plan: planOf([step('delete', 'u')], [conflict('unowned', 'u')]), blocked: ['upstreams/u by consumers/jack'] },
+    { name: 'still blocks the delete when the plan has another kind of conflict there', plan: planOf([step('delete', 'u')], [conflict('unowned', 'u')]), blocked: ['upstreams/u by global_rules/jack'] },
   ];
   for (const c of cases) {
     it(c.name, () => {
