@@ -6,13 +6,17 @@
  * Findings have their own colours (render/diagnostics.ts).
  */
 
-const RESET = '\u001b[0m';
-const RED = '\u001b[31m';
-const GREEN = '\u001b[32m';
-const YELLOW = '\u001b[33m';
-const CYAN = '\u001b[36m';
-const BOLD = '\u001b[1m';
-const DIM = '\u001b[2m';
+/** The terminal's SGR codes the reports and the findings (render/diagnostics.ts) use. */
+export const ANSI = {
+  RESET: '\u001b[0m',
+  RED: '\u001b[31m',
+  GREEN: '\u001b[32m',
+  YELLOW: '\u001b[33m',
+  CYAN: '\u001b[36m',
+  BOLD: '\u001b[1m',
+  DIM: '\u001b[2m',
+} as const;
+const { RESET, RED, GREEN, YELLOW, CYAN, BOLD, DIM } = ANSI;
 
 const paint = (code: string, text: string): string => `${code}${text}${RESET}`;
 

@@ -1,5 +1,6 @@
 import type { Diagnostic, TextSpan } from '../../model/diagnostic.js';
 import { maskLine, secretSpans } from '../../secrets/spans.js';
+import { ANSI } from './colour.js';
 
 /** Looks up the text of a file (at a revision) to draw code frames; null when unavailable. */
 export type SourceLookup = (file: string, revision: string | undefined) => string | null;
@@ -8,12 +9,7 @@ export interface HumanOptions {
   readonly color: boolean;
 }
 
-const RED = '\u001b[31m';
-const YELLOW = '\u001b[33m';
-const DIM = '\u001b[2m';
-const BOLD = '\u001b[1m';
-const CYAN = '\u001b[36m';
-const RESET = '\u001b[0m';
+const { RED, YELLOW, DIM, BOLD, CYAN, RESET } = ANSI;
 
 /**
  * Compiler-style output: `file:line:col  error  message  [code]`, a code frame with a caret under
