@@ -4,10 +4,7 @@
  * group's snapshot changes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent } from '../src/agent/agent.js';
-import { createLogger } from '../src/agent/log.js';
-import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
-import { FLEET_KEYS, manualClock, parseLogLines, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
+import { newAgent, startAgentWorld, type AgentWorld } from './support/agent-fixture.js';
 import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { startDataPlane, startUpstream, type DataPlane, type UpstreamServer } from './support/data-plane.js';
 
@@ -24,25 +21,6 @@ function group(): string {
 
 function overlay(extra = ''): string {
   return `hosts:\n  - petstore.staging.example.com\n${extra}upstream:\n  nodes:\n    - host: ${upstream.host}\n      port: ${upstream.port}\n`;
-}
-
-/** An agent on the world's clone with a manual clock; probes and retries wait no wall-clock time. */
-function newAgent() {
-  const clock = manualClock();
-  let out = '';
-  const agent = new Agent({
-    dir: world.clone,
-    groups: ['staging'],
-    intervalMs: 10_000,
-    pull: true,
-    env: FLEET_KEYS,
-    logger: createLogger({ write: (line) => (out += line), clock, level: 'debug' }),
-    clock,
-    runtime: { sleep: async () => undefined },
-    probeRuntime: { sleep: async () => undefined, now: () => clock.now() },
-    loadGroup: loadGroupSnapshot,
-  });
-  return { agent, clock, logs: () => parseLogLines(out) };
 }
 
 /** The canary weight a rollout marked on each gateway's petstore service. */
@@ -62,7 +40,7 @@ afterEach(async () => {
 
 describe('the agent with health checks', () => {
   it('takes back a batch that fails them, holds that digest without retrying, and syncs the next one', async () => {
-    const { agent, clock, logs } = newAgent();
+    const { agent, clock, logs } = newAgent(world);
     const writes = () => world.fleet.map((g) => g.requests.filter((r) => r.method !== 'GET' && !isLeaseRequest(r)).length);
 
     const first = await agent.reconcile();
@@ -101,7 +79,7 @@ describe('the agent with health checks', () => {
     try {
       const withCanary = `${overlay()}canary:\n  weight: 0\n  steps: [50, 100]\n  nodes:\n    - host: ${canary.host}\n      port: ${canary.port}\n      weight: 1\n`;
       world.publish({ 'gateway-groups/staging/services/petstore.yaml': withCanary }, 'staging: a progressive canary for petstore');
-      const { agent, clock, logs } = newAgent();
+      const { agent, clock, logs } = newAgent(world);
 
       expect((await agent.reconcile()).groups[0]).toMatchObject({ outcome: 'synced', ok: true });
       expect(weights()).toEqual(['50', '50']);
@@ -125,7 +103,7 @@ describe('the agent with health checks', () => {
     try {
       const withCanary = `${overlay()}canary:\n  weight: 0\n  steps: [25, 100]\n  nodes:\n    - host: ${canary.host}\n      port: ${canary.port}\n      weight: 1\n`;
       world.publish({ 'gateway-groups/staging/services/petstore.yaml': withCanary }, 'staging: a progressive canary for petstore');
-      const { agent, clock, logs } = newAgent();
+      const { agent, clock, logs } = newAgent(world);
       expect((await agent.reconcile()).groups[0]).toMatchObject({ outcome: 'synced', ok: true });
       expect(weights()).toEqual(['0', '0']);
       expect(logs()).toContainEqual(expect.objectContaining({ msg: "canary step failed; its weight is back to 0 and the snapshot's canaries are held until it changes", weight: 25, reset: true }));

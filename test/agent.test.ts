@@ -6,51 +6,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent, type AgentOptions, type GroupOutcome, type ReconcileReport } from '../src/agent/agent.js';
-import { createLogger } from '../src/agent/log.js';
+import type { GroupOutcome, ReconcileReport } from '../src/agent/agent.js';
 import { startAgentServer } from '../src/agent/server.js';
 import { runSync } from '../src/app/sync.js';
 import {
   FLEET_KEYS,
   PETSTORE_1_2_ROUTE,
   STAGING_OBJECTS,
-  manualClock,
-  parseLogLines,
+  newAgent,
   startAgentWorld,
   type AgentWorld,
-  type ManualClock,
 } from './support/agent-fixture.js';
 import { isLeaseRequest } from './support/apisix-admin-server.js';
 import { gitAsync } from './support/git-http-server.js';
-import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
 import { KIND_NAMES } from '../src/apisix/kinds/index.js';
-
-interface AgentUnderTest {
-  readonly agent: Agent;
-  readonly clock: ManualClock;
-  logs(): Record<string, unknown>[];
-  text(): string;
-}
-
-function newAgent(world: AgentWorld, overrides: Partial<AgentOptions> = {}): AgentUnderTest {
-  const clock = manualClock();
-  let out = '';
-  const logger = createLogger({ write: (line) => (out += line), clock, level: 'debug' });
-  const agent = new Agent({
-    dir: world.clone,
-    groups: ['staging'],
-    intervalMs: 10_000,
-    pull: true,
-    env: FLEET_KEYS,
-    logger,
-    clock,
-    // Gateway retries take no time.
-    runtime: { sleep: async () => undefined },
-    loadGroup: loadGroupSnapshot,
-    ...overrides,
-  });
-  return { agent, clock, logs: () => parseLogLines(out), text: () => out };
-}
 
 function only(report: ReconcileReport): GroupOutcome {
   expect(report.groups).toHaveLength(1);

@@ -6,7 +6,10 @@
  * take no time.
  */
 import path from 'node:path';
+import { Agent, type AgentOptions } from '../../src/agent/agent.js';
 import type { Clock } from '../../src/agent/clock.js';
+import { createLogger } from '../../src/agent/log.js';
+import { loadGroupSnapshot } from '../../src/app/group-snapshot.js';
 import { startAdminServer, type AdminServer } from './apisix-admin-server.js';
 import { makeExampleRepo } from './example-repo.js';
 import { makeTempDir, runGit, type TempRepo } from './git-repo.js';
@@ -118,4 +121,34 @@ export function parseLogLines(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export interface AgentUnderTest {
+  readonly agent: Agent;
+  readonly clock: ManualClock;
+  logs(): Record<string, unknown>[];
+  text(): string;
+}
+
+/**
+ * An agent of the staging group on the world's clone, logging JSON lines at debug level, with a
+ * manual clock: gateway retries and health-check probes wait no wall-clock time.
+ */
+export function newAgent(world: AgentWorld, overrides: Partial<AgentOptions> = {}): AgentUnderTest {
+  const clock = manualClock();
+  let out = '';
+  const agent = new Agent({
+    dir: world.clone,
+    groups: ['staging'],
+    intervalMs: 10_000,
+    pull: true,
+    env: FLEET_KEYS,
+    logger: createLogger({ write: (line) => (out += line), clock, level: 'debug' }),
+    clock,
+    runtime: { sleep: async () => undefined },
+    probeRuntime: { sleep: async () => undefined, now: () => clock.now() },
+    loadGroup: loadGroupSnapshot,
+    ...overrides,
+  });
+  return { agent, clock, logs: () => parseLogLines(out), text: () => out };
 }
