@@ -381,42 +381,56 @@ export class Agent {
     for (const t of targets) this.metrics.targetFailures.touch({ group, target: t.name });
 
     try {
-      const outcome = await (async (): Promise<GroupOutcome> => {
-        let reason: SyncReason;
-        if (state.syncedDigest === snapshot.digest) {
-          const drift = await checkDriftTargets(snapshot, targets);
-          const outcomes = drift.targets.map((t) => this.recordDrift(group, t));
-          if (drift.inSync) {
-            this.log.debug('in sync', { group, digest: snapshot.digest });
-            this.succeed(group, snapshot.digest);
-            return { group, outcome: 'in-sync', ok: true, digest: snapshot.digest, reason: null, targets: outcomes, error: null };
-          }
-          const drifted = drift.targets.filter((t) => t.status === 'drifted');
-          for (const t of drifted) {
-            this.log.warn('drift detected', {
-              group,
-              target: t.target,
-              objects: t.objects.map((o) => ({ kind: o.kind, id: o.id, state: o.state, fields: o.fields.length > 0 ? o.fields.map((f) => f.path) : undefined })),
-              conflicts: t.conflicts.length > 0 ? t.conflicts.map((c) => ({ kind: c.kind, id: c.id, code: c.code })) : undefined,
-            });
-          }
-          if (drifted.length === 0) {
-            // Every target that is not in sync could not be read: a sync would fail the same way.
-            return this.fail(group, { error: 'targets could not be read', digest: snapshot.digest, targets: outcomes });
-          }
-          reason = 'drift';
-        } else {
-          reason = state.syncedDigest === null ? 'startup' : 'new-digest';
-        }
-        return await this.syncLeased(group, loaded.root, snapshot, targets, fleet.rollout.batch_size, checks, reason, stop);
-      })();
+      const outcome = await this.checkOrSync(group, loaded.root, snapshot, targets, fleet, checks, stop);
       // A fleet on its snapshot: a progressive canary may take its next step.
-      const stopped = (): boolean => stop?.aborted === true;
-      if (outcome.ok && outcome.outcome !== 'locked' && !stopped()) await this.stepCanaries(group, loaded.root, snapshot, targets, fleet, stop);
+      if (outcome.ok && outcome.outcome !== 'locked' && !isAborted(stop)) await this.stepCanaries(group, loaded.root, snapshot, targets, fleet, stop);
       return outcome;
     } finally {
       await closeTargets(targets);
     }
+  }
+
+  /**
+   * A group whose snapshot the fleet ran at the last success: a drift check, and a repair of what
+   * drifted; otherwise (a new digest, or the first pass) a sync.
+   */
+  private async checkOrSync(
+    group: string,
+    root: string,
+    snapshot: Snapshot,
+    targets: readonly Target[],
+    fleet: GroupFleet,
+    checks: RolloutChecks | null,
+    stop: AbortSignal | undefined,
+  ): Promise<GroupOutcome> {
+    const state = this.state(group);
+    let reason: SyncReason;
+    if (state.syncedDigest === snapshot.digest) {
+      const drift = await checkDriftTargets(snapshot, targets);
+      const outcomes = drift.targets.map((t) => this.recordDrift(group, t));
+      if (drift.inSync) {
+        this.log.debug('in sync', { group, digest: snapshot.digest });
+        this.succeed(group, snapshot.digest);
+        return { group, outcome: 'in-sync', ok: true, digest: snapshot.digest, reason: null, targets: outcomes, error: null };
+      }
+      const drifted = drift.targets.filter((t) => t.status === 'drifted');
+      for (const t of drifted) {
+        this.log.warn('drift detected', {
+          group,
+          target: t.target,
+          objects: t.objects.map((o) => ({ kind: o.kind, id: o.id, state: o.state, fields: o.fields.length > 0 ? o.fields.map((f) => f.path) : undefined })),
+          conflicts: t.conflicts.length > 0 ? t.conflicts.map((c) => ({ kind: c.kind, id: c.id, code: c.code })) : undefined,
+        });
+      }
+      if (drifted.length === 0) {
+        // Every target that is not in sync could not be read: a sync would fail the same way.
+        return this.fail(group, { error: 'targets could not be read', digest: snapshot.digest, targets: outcomes });
+      }
+      reason = 'drift';
+    } else {
+      reason = state.syncedDigest === null ? 'startup' : 'new-digest';
+    }
+    return await this.syncLeased(group, root, snapshot, targets, fleet.rollout.batch_size, checks, reason, stop);
   }
 
   /**
