@@ -144,7 +144,7 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/extra/x.yaml', STRAY],
       ['gateway-groups/staging/services/x.yml', STRAY],
       ['gateway-groups/x.yaml', STRAY],
-      ['gateway-groups/staging/consumers/mobile-app.yaml', { kind: 'consumer', group: 'staging', username: 'mobile-app' }],
+      ['gateway-groups/staging/consumers/mobile-app.yaml', { kind: 'consumer', group: 'staging', name: 'mobile-app' }],
       ['gateway-groups/staging/consumer-groups/gold.yaml', { kind: 'consumer-group', group: 'staging', name: 'gold' }],
       ['gateway-groups/staging/consumers/a/b.yaml', STRAY],
       ['gateway-groups/staging/consumers/notes.md', { kind: 'other' }],

@@ -65,6 +65,11 @@ describe('version commands on the command line', () => {
     expect(JSON.parse(tagway(r, 'status', '--format', 'json').stdout).versions.uncommitted).toEqual([staging]);
     // Another group's file is not this report's.
     expect(tagway(r, 'status', '--group', 'production').stdout).not.toContain('not committed');
+    // A group-level object's file is its group's.
+    const consumer = 'gateway-groups/staging/consumers/kiosk.yaml';
+    r.repo.write(consumer, 'username: kiosk\n');
+    expect(JSON.parse(tagway(r, 'status', '--format', 'json').stdout).versions.uncommitted).toEqual([consumer, staging]);
+    expect(tagway(r, 'status', '--group', 'production').stdout).not.toContain('not committed');
     r.repo.commit('orders 9.9.9 in staging');
     expect(tagway(r, 'status').stdout).not.toContain('not committed');
   });

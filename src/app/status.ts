@@ -17,7 +17,7 @@ import { listVersionTags } from '../git/tags.js';
 import { listTree } from '../git/reader.js';
 import { readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
-import { classifyPath, groupPath } from '../load/layout.js';
+import { classifyPath, groupOfRole, groupPath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { UserError } from '../core/errors.js';
 import { groupsAtHead } from './version-change.js';
@@ -191,7 +191,8 @@ function reported(path: string, groups: readonly string[], services: readonly st
   const role = classifyPath(path);
   if (role.kind === 'config') return true;
   if (role.kind === 'template') return services.includes(role.service);
-  return (role.kind === 'group' || role.kind === 'overlay') && groups.includes(role.group);
+  const group = groupOfRole(role);
+  return group !== null && groups.includes(group);
 }
 
 /** `tags` of one service sorted ascending: the highest release, else the highest pre-release. */

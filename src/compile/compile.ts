@@ -22,7 +22,7 @@ import { cmp, hasErrors } from '../model/diagnostic.js';
 import { EVERY_GROUP } from '../model/selection.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { assembleGroups, emitSlot } from './assemble.js';
-import { emitGroupObjects } from './emit-consumers.js';
+import { emitGroupObjects } from './emit-group-objects.js';
 import { relevantTo, sortUnique, sourcesOf } from './findings.js';
 import type { CompileInput, CompileResult, ServiceOutput } from './input.js';
 import { CompileFiles, loadFiles } from './load-files.js';
@@ -167,7 +167,7 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
         files: input.files !== false,
         outputs,
         pieces: mode === 'only',
-        groupObjects: (g) => emitGroupObjects(g.group, checked.consumerGroups.get(g.group), checked.consumers.get(g.group), plugins, render),
+        groupObjects: (g) => emitGroupObjects(g.group, checked.groupObjects, plugins, render),
       });
   if (assembled) diagnostics.push(...assembled.diagnostics);
 

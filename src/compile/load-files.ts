@@ -4,16 +4,16 @@
  * blob id, in which case the file is parsed only if a later stage needs its data or a position.
  */
 import { gitBlobId } from '../load/blob-id.js';
-import { classifyPath } from '../load/layout.js';
+import { GROUP_OBJECT_KINDS, classifyPath } from '../load/layout.js';
 import { parseRepo } from '../load/repo.js';
 import type { ParsedRepo } from '../load/repo.js';
 import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
-import type { ConsumerGroupSpec, ConsumerSpec, RepoConfig } from '../model/config.js';
+import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { groupEntry, groupObjectEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
-import type { CheckedRepo, FileKind, FileRecord, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
+import type { CheckedRepo, FileKind, FileRecord, GroupObjectEntries, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
 import { fileKey, sourceOf } from './memo.js';
 import type { CompileMemo } from './memo.js';
 
@@ -162,14 +162,13 @@ export function loadFiles(tree: SourceTree, files: CompileFiles): LoadedRepo {
       m.set(service, overlayEntry(group, service, file));
     }
   }
-  const byGroup = <S>(files: ReadonlyMap<string, ReadonlyMap<string, CompileFile>>) =>
-    new Map([...files].map(([group, byName]) => [group, new Map([...byName].filter(([, f]) => valid(f)).map(([name, f]) => [name, groupObjectEntry<S>(group, name, f)]))]));
-  const consumers = byGroup<ConsumerSpec>(parsed.consumers);
-  const consumerGroups = byGroup<ConsumerGroupSpec>(parsed.consumerGroups);
+  const byGroup = (files: ReadonlyMap<string, ReadonlyMap<string, CompileFile>>) =>
+    new Map([...files].map(([group, byName]) => [group, new Map([...byName].filter(([, f]) => valid(f)).map(([name, f]) => [name, groupObjectEntry(group, name, f)]))]));
+  const groupObjects = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, byGroup(parsed.groupObjects[kind])])) as unknown as GroupObjectEntries;
   const templateFiles = new Set<string>();
   for (const path of [...tree.files.map((f) => f.path), ...tree.problems.map((d) => d.file)]) {
     const role = path === undefined ? null : classifyPath(path);
     if (role?.kind === 'template') templateFiles.add(role.service);
   }
-  return { parsed, checked: { config, templates, groups, overlays, consumers, consumerGroups, rawOverlays, templateFiles }, diagnostics };
+  return { parsed, checked: { config, templates, groups, overlays, groupObjects, rawOverlays, templateFiles }, diagnostics };
 }

@@ -1,19 +1,64 @@
 /**
  * Where a repository path sits in the config layout (docs/architecture.md §2). Pure path arithmetic: no I/O.
  */
+import type { GroupObjectKind } from '../model/config.js';
+
 export type FileRole =
   | { readonly kind: 'template'; readonly service: string }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'overlay'; readonly group: string; readonly service: string }
-  /** `gateway-groups/<group>/consumers/<username>.yaml`: one consumer of the group. */
-  | { readonly kind: 'consumer'; readonly group: string; readonly username: string }
-  /** `gateway-groups/<group>/consumer-groups/<name>.yaml`: one consumer group of the group. */
-  | { readonly kind: 'consumer-group'; readonly group: string; readonly name: string }
+  /** `gateway-groups/<group>/<folder>/<name>.yaml`: one object of the group (`GROUP_OBJECT_FILES`). */
+  | { readonly kind: GroupObjectKind; readonly group: string; readonly name: string }
   | { readonly kind: 'config' }
   /** A YAML file in a config folder at a place tagway does not read (likely a mistake). */
   | { readonly kind: 'stray'; readonly expected: string }
   /** Not a config file (README, other extensions): ignored silently. */
   | { readonly kind: 'other' };
+
+/** The kinds of the files tagway reads. */
+export type FileKind = Exclude<FileRole['kind'], 'stray' | 'other'>;
+
+/** Where the files of one group-level kind live, and what their names may be. */
+export interface GroupObjectFiles {
+  /** The folder under `gateway-groups/<group>/`. */
+  readonly folder: string;
+  /** How the layout names a file's name in messages: `<username>`. */
+  readonly placeholder: string;
+  /** What a file's name (without `.yaml`) must match: the object's name or id on the gateway. */
+  readonly name: RegExp;
+  /** The rule `name` states, for the hint of a file named otherwise. */
+  readonly nameRule: string;
+  /** What a file's name is, in messages: `consumer username`. */
+  readonly nameIs: string;
+}
+
+/** Names of services, groups and most objects: lowercase DNS-label-like, 1-31 characters (§2). */
+export const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
+const NAME_RULE = '1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit';
+
+/**
+ * The group-level files, one APISIX object each, by kind: the one place that says which folders
+ * of a gateway group hold them. Parsing, validation and emit iterate it.
+ */
+export const GROUP_OBJECT_FILES: { readonly [K in GroupObjectKind]: GroupObjectFiles } = {
+  // APISIX keys a consumer by its username (`schema_def.lua` `consumer`), up to 64 characters.
+  consumer: { folder: 'consumers', placeholder: '<username>', name: /^[a-zA-Z0-9_-]{1,64}$/, nameRule: '1-64 characters of letters, digits, _ and - (APISIX usernames)', nameIs: 'consumer username' },
+  'consumer-group': { folder: 'consumer-groups', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'consumer group name' },
+};
+
+export const GROUP_OBJECT_KINDS = Object.keys(GROUP_OBJECT_FILES).sort() as readonly GroupObjectKind[];
+
+const KIND_OF_FOLDER = new Map(GROUP_OBJECT_KINDS.map((kind) => [GROUP_OBJECT_FILES[kind].folder, kind]));
+
+/** Whether a role is a group-level object's file. */
+export function isGroupObject(role: FileRole): role is Extract<FileRole, { readonly kind: GroupObjectKind }> {
+  return (GROUP_OBJECT_FILES as Readonly<Record<string, unknown>>)[role.kind] !== undefined;
+}
+
+/** The gateway group a file belongs to (group.yaml, an overlay, a group-level object), or null. */
+export function groupOfRole(role: FileRole): string | null {
+  return 'group' in role ? role.group : null;
+}
 
 export function templatePath(service: string): string {
   return `services/${service}/service.yaml`;
@@ -27,12 +72,8 @@ export function overlayPath(group: string, service: string): string {
   return `gateway-groups/${group}/services/${service}.yaml`;
 }
 
-export function consumerPath(group: string, username: string): string {
-  return `gateway-groups/${group}/consumers/${username}.yaml`;
-}
-
-export function consumerGroupPath(group: string, name: string): string {
-  return `gateway-groups/${group}/consumer-groups/${name}.yaml`;
+export function groupObjectPath(kind: GroupObjectKind, group: string, name: string): string {
+  return `gateway-groups/${group}/${GROUP_OBJECT_FILES[kind].folder}/${name}.yaml`;
 }
 
 export function classifyPath(path: string): FileRole {
@@ -47,6 +88,14 @@ export function classifyPath(path: string): FileRole {
 
 /** Roles by path: a run classifies each path several times (pins, prefetch, compile). */
 const roles = new Map<string, FileRole>();
+
+const GROUP_FILES_EXPECTED = [
+  'gateway-groups/<group>/group.yaml',
+  'gateway-groups/<group>/services/<service>.yaml',
+  ...GROUP_OBJECT_KINDS.map((kind) => groupObjectPath(kind, '<group>', GROUP_OBJECT_FILES[kind].placeholder)),
+]
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
 
 function classify(path: string): FileRole {
   if (path === 'tagway.yaml') return { kind: 'config' };
@@ -72,19 +121,9 @@ function classify(path: string): FileRole {
     if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
       return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
     }
-    if (parts.length === 4 && parts[3]!.endsWith('.yaml')) {
-      const name = parts[3]!.slice(0, -'.yaml'.length);
-      if (parts[2] === 'consumers') return { kind: 'consumer', group: parts[1]!, username: name };
-      if (parts[2] === 'consumer-groups') return { kind: 'consumer-group', group: parts[1]!, name };
-    }
-    if (yaml) {
-      return {
-        kind: 'stray',
-        expected:
-          'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
-          'gateway-groups/<group>/consumers/<username>.yaml or gateway-groups/<group>/consumer-groups/<name>.yaml',
-      };
-    }
+    const kind = parts.length === 4 && parts[3]!.endsWith('.yaml') ? KIND_OF_FOLDER.get(parts[2]!) : undefined;
+    if (kind !== undefined) return { kind, group: parts[1]!, name: parts[3]!.slice(0, -'.yaml'.length) };
+    if (yaml) return { kind: 'stray', expected: GROUP_FILES_EXPECTED };
     return { kind: 'other' };
   }
   return { kind: 'other' };

@@ -1,13 +1,13 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import { cmp } from '../model/diagnostic.js';
-import { classifyPath } from './layout.js';
+import type { GroupObjectKind } from '../model/config.js';
+import { GROUP_OBJECT_FILES, GROUP_OBJECT_KINDS, NAME, classifyPath, isGroupObject, type FileKind } from './layout.js';
 import type { InputFile, SourceFile, SourceTree } from './source-file.js';
 import { parseYamlFile } from './yaml-file.js';
 import type { YamlFile } from './yaml-file.js';
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
-/** A consumer's username as APISIX takes it (`schema_def.lua` `consumer`), up to 64 characters. */
-const USERNAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Per group-level kind: group → name → its file. */
+export type GroupObjectFileMaps<F> = { readonly [K in GroupObjectKind]: ReadonlyMap<string, ReadonlyMap<string, F>> };
 
 /**
  * The config repository's YAML files, parsed and sorted into their roles. `F` is what parsing a
@@ -21,10 +21,8 @@ export interface ParsedRepo<F = YamlFile> {
   readonly groups: ReadonlyMap<string, F>;
   /** group → service → overlay. */
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, F>>;
-  /** group → username → consumer. */
-  readonly consumers: ReadonlyMap<string, ReadonlyMap<string, F>>;
-  /** group → name → consumer group. */
-  readonly consumerGroups: ReadonlyMap<string, ReadonlyMap<string, F>>;
+  /** Per group-level kind (consumers, consumer groups, …): group → name → file. */
+  readonly groupObjects: GroupObjectFileMaps<F>;
   /** Group folders seen (also those without a readable group.yaml). */
   readonly groupFolders: readonly string[];
   /** Groups whose folder has a group.yaml, parsed or not. */
@@ -32,7 +30,7 @@ export interface ParsedRepo<F = YamlFile> {
 }
 
 /** Parses one file of a role: the result (null when it did not parse) and the findings. */
-export type ParseFile<F, S extends InputFile = SourceFile> = (source: S, kind: 'config' | 'template' | 'group' | 'overlay' | 'consumer' | 'consumer-group') => {
+export type ParseFile<F, S extends InputFile = SourceFile> = (source: S, kind: FileKind) => {
   readonly file: F | null;
   readonly diagnostics: readonly Diagnostic[];
 };
@@ -56,8 +54,9 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
   const templates = new Map<string, F>();
   const groups = new Map<string, F>();
   const overlays = new Map<string, Map<string, F>>();
-  const consumers = new Map<string, Map<string, F>>();
-  const consumerGroups = new Map<string, Map<string, F>>();
+  const groupObjects = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map<string, Map<string, F>>()])) as {
+    [K in GroupObjectKind]: Map<string, Map<string, F>>;
+  };
   const groupFolders = new Set<string>();
   const groupFiles = new Set<string>();
 
@@ -78,26 +77,17 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
       });
       continue;
     }
-    const names =
-      role.kind === 'template'
-        ? [role.service]
-        : role.kind === 'overlay'
-          ? [role.group, role.service]
-          : role.kind === 'consumer-group'
-            ? [role.group, role.name]
-            : role.kind === 'group' || role.kind === 'consumer'
-              ? [role.group]
-              : [];
-    const badUsername = role.kind === 'consumer' && !USERNAME.test(role.username) ? role.username : undefined;
-    if (badUsername !== undefined) {
+    const names = role.kind === 'template' ? [role.service] : role.kind === 'overlay' ? [role.group, role.service] : 'group' in role ? [role.group] : [];
+    if (isGroupObject(role) && !GROUP_OBJECT_FILES[role.kind].name.test(role.name)) {
+      const files = GROUP_OBJECT_FILES[role.kind];
       diagnostics.push({
         code: 'TW1012',
         severity: 'error',
-        message: `${JSON.stringify(badUsername)} in ${source.path} is not a valid consumer username`,
+        message: `${JSON.stringify(role.name)} in ${source.path} is not a valid ${files.nameIs}`,
         file: source.path,
         line: 1,
         column: 1,
-        hint: 'A consumer file is named after its username: 1-64 characters of letters, digits, _ and - (APISIX usernames). Rename it.',
+        hint: `A file of ${files.folder}/ is named after its object: ${files.nameRule}. Rename it.`,
         related: [],
       });
       continue;
@@ -137,16 +127,12 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
         byService.set(role.service, parsed.file);
         break;
       }
-      case 'consumer':
-        inGroup(consumers, role.group).set(role.username, parsed.file);
-        break;
-      case 'consumer-group':
-        inGroup(consumerGroups, role.group).set(role.name, parsed.file);
-        break;
+      default:
+        inGroup(groupObjects[role.kind], role.group).set(role.name, parsed.file);
     }
   }
   return {
-    repo: { config, templates, groups, overlays, consumers, consumerGroups, groupFolders: [...groupFolders].sort(cmp), groupFiles },
+    repo: { config, templates, groups, overlays, groupObjects, groupFolders: [...groupFolders].sort(cmp), groupFiles },
     diagnostics,
   };
 }

@@ -127,6 +127,18 @@ export interface ConsumerGroupSpec {
   readonly plugins?: Plugins;
 }
 
+/**
+ * The files of a gateway group that hold one APISIX object each
+ * (`gateway-groups/<group>/<folder>/<name>.yaml`, src/load/layout.ts `GROUP_OBJECT_FILES`), by
+ * file kind: the spec each file holds. A new group-level kind is an entry here, a row of that
+ * table, a schema and an emitter (src/compile/emit-group-objects.ts).
+ */
+export interface GroupObjectSpecs {
+  readonly consumer: ConsumerSpec;
+  readonly 'consumer-group': ConsumerGroupSpec;
+}
+export type GroupObjectKind = keyof GroupObjectSpecs;
+
 /** One entry of `trusted_keys` in tagway.yaml. */
 export interface TrustedKeySpec {
   /** The key's id, as a check that `key` is the one meant. */

@@ -1,6 +1,7 @@
-import type { ConsumerGroupSpec, ConsumerSpec, GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../model/config.js';
+import type { GroupObjectKind, GroupObjectSpecs, GroupSpec, RepoConfig, RuntimeOverlay, ServiceTemplate } from '../model/config.js';
 import { OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, TEMPLATE_KEYS, UPSTREAM_KEYS } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { GROUP_OBJECT_KINDS, type FileKind } from '../load/layout.js';
 import type { SourceFile } from '../load/source-file.js';
 import { parseYamlFile } from '../load/yaml-file.js';
 import type { YamlFile } from '../load/yaml-file.js';
@@ -29,15 +30,15 @@ export interface OverlayEntry {
   readonly spec: RuntimeOverlay;
 }
 
-/** A schema-valid consumer or consumer group file of a gateway group: `name` is its file name. */
+/** A schema-valid group-level object's file (a consumer, a consumer group, …): `name` is its file name. */
 export interface GroupObjectEntry<S> {
   readonly group: string;
   readonly name: string;
   readonly file: YamlFile;
   readonly spec: S;
 }
-export type ConsumerEntry = GroupObjectEntry<ConsumerSpec>;
-export type ConsumerGroupEntry = GroupObjectEntry<ConsumerGroupSpec>;
+/** Per group-level kind: group → name → its entry. */
+export type GroupObjectEntries = { readonly [K in GroupObjectKind]: ReadonlyMap<string, ReadonlyMap<string, GroupObjectEntry<GroupObjectSpecs[K]>>> };
 
 /** The repository's files that passed their schema, typed. */
 export interface CheckedRepo {
@@ -45,26 +46,23 @@ export interface CheckedRepo {
   readonly templates: ReadonlyMap<string, TemplateEntry>;
   readonly groups: ReadonlyMap<string, GroupEntry>;
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, OverlayEntry>>;
-  /** group → username → consumer. */
-  readonly consumers: ReadonlyMap<string, ReadonlyMap<string, ConsumerEntry>>;
-  /** group → name → consumer group. */
-  readonly consumerGroups: ReadonlyMap<string, ReadonlyMap<string, ConsumerGroupEntry>>;
+  /** Per group-level kind (consumers, consumer groups, …): group → name → entry. */
+  readonly groupObjects: GroupObjectEntries;
   /** Every parsed overlay, valid or not (the runtime-only rule explains template keys in them). */
   readonly rawOverlays: readonly { readonly group: string; readonly service: string; readonly file: YamlFile }[];
   /** Services whose template path is in the tree, valid, invalid, unparsable or refused (a link, a folder). */
   readonly templateFiles: ReadonlySet<string>;
 }
 
-/** The file kinds of the config repository, each with its schema. */
-export type FileKind = 'config' | 'template' | 'group' | 'overlay' | 'consumer' | 'consumer-group';
+/** The file kinds of the config repository, each with its schema (a group-level kind's is named as the kind). */
+export type { FileKind };
 
 const SCHEMA_OF: Readonly<Record<FileKind, SchemaKind>> = {
   config: 'config',
   template: 'service',
   group: 'group',
   overlay: 'overlay',
-  consumer: 'consumer',
-  'consumer-group': 'consumer-group',
+  ...(Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, kind])) as Record<GroupObjectKind, SchemaKind>),
 };
 
 /**

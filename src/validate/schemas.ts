@@ -4,13 +4,16 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
+import { GROUP_OBJECT_KINDS } from '../load/layout.js';
+import type { GroupObjectKind } from '../model/config.js';
 import { joinPointer, pointerSegments } from '../load/yaml-file.js';
 import { loadCompiled } from '../core/compiled-validators.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { isSecretKey } from '../secrets/classify.js';
 
-export const SCHEMA_KINDS = ['service', 'overlay', 'group', 'consumer', 'consumer-group', 'config', 'snapshot', 'signature'] as const;
-export type SchemaKind = (typeof SCHEMA_KINDS)[number];
+/** The schemas of `schemas/`: one per file kind (a group-level kind's named as the kind), the snapshot and its signature. */
+export type SchemaKind = 'service' | 'overlay' | 'group' | GroupObjectKind | 'config' | 'snapshot' | 'signature';
+export const SCHEMA_KINDS: readonly SchemaKind[] = ['service', 'overlay', 'group', ...GROUP_OBJECT_KINDS, 'config', 'snapshot', 'signature'];
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 

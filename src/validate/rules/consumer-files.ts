@@ -1,5 +1,5 @@
 import { didYouMean } from '../../core/did-you-mean.js';
-import { consumerGroupPath } from '../../load/layout.js';
+import { groupObjectPath } from '../../load/layout.js';
 import { cmp } from '../../model/diagnostic.js';
 import type { Rule } from './rule.js';
 import { finding } from './rule.js';
@@ -14,8 +14,8 @@ export const consumerFiles: Rule = {
   name: 'consumer-files',
   scope: 'repo',
   *check(ctx) {
-    for (const [group, consumers] of ctx.repo.consumers) {
-      const groups = ctx.repo.consumerGroups.get(group);
+    for (const [group, consumers] of ctx.repo.groupObjects.consumer) {
+      const groups = ctx.repo.groupObjects['consumer-group'].get(group);
       for (const [username, { file, spec }] of consumers) {
         if (spec.username !== undefined && spec.username !== username) {
           yield finding('TW3020', file, '/username', `username ${JSON.stringify(spec.username)} differs from the file name ${username}`, {
@@ -25,7 +25,7 @@ export const consumerFiles: Rule = {
         if (spec.group !== undefined && !groups?.has(spec.group)) {
           const guess = didYouMean(spec.group, [...(groups?.keys() ?? [])].sort(cmp));
           yield finding('TW3021', file, '/group', `there is no consumer group ${spec.group} in gateway group ${group}`, {
-            hint: guess ? `Did you mean ${guess}?` : `Create ${consumerGroupPath(group, spec.group)}, or remove group from this consumer.`,
+            hint: guess ? `Did you mean ${guess}?` : `Create ${groupObjectPath('consumer-group', group, spec.group)}, or remove group from this consumer.`,
           });
         }
       }

@@ -16,7 +16,7 @@ export const literalSecrets: Rule = {
   scope: 'repo',
   *check(ctx) {
     const severity = ctx.repo.config.literal_secrets === 'warn' ? 'warning' : 'error';
-    for (const consumers of ctx.repo.consumers.values()) {
+    for (const consumers of ctx.repo.groupObjects.consumer.values()) {
       for (const { file, spec } of consumers.values()) {
         for (const [plugin, conf] of Object.entries(spec.plugins ?? {})) {
           for (const path of consumerSecretFields(plugin)) {
