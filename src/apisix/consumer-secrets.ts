@@ -39,6 +39,25 @@ export function consumerSecretFields(name: string): readonly (readonly string[])
   return found;
 }
 
+/**
+ * The paths of the secret fields of an object's `plugins`, from its root
+ * (`['plugins', 'key-auth', 'key']`), for those it holds, in a stable order.
+ */
+export function pluginsSecretPaths(obj: Readonly<Record<string, unknown>>): readonly (readonly string[])[] {
+  const plugins = obj['plugins'];
+  if (typeof plugins !== 'object' || plugins === null || Array.isArray(plugins)) return [];
+  return Object.entries(plugins as Record<string, unknown>).flatMap(([plugin, conf]) =>
+    consumerSecretFields(plugin)
+      .filter((field) => fieldValue(conf, field) !== undefined)
+      .map((field) => ['plugins', plugin, ...field]),
+  );
+}
+
+/** How messages name a secret field: `key-auth key` for a plugin's, its dotted path otherwise (`key`). */
+export function secretFieldName(path: readonly string[]): string {
+  return path[0] === 'plugins' && path.length > 2 ? `${path[1]} ${path.slice(2).join('.')}` : path.join('.');
+}
+
 /** The value at a path of keys in a plugin's configuration, or undefined. */
 export function fieldValue(conf: unknown, path: readonly string[]): unknown {
   let at = conf;

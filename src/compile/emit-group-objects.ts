@@ -4,36 +4,28 @@
  * one APISIX object per file, with the ownership labels. Secret fields are emitted as written:
  * references (`env:NAME`, `file:PATH`) stay references in the snapshot; sync resolves them.
  */
-import type { ApisixConfig, ApisixKind, ApisixObject } from '../model/apisix.js';
+import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import { LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE } from '../model/apisix.js';
 import type { GroupObjectKind, GroupObjectSpecs } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { GROUP_OBJECT_KINDS } from '../load/layout.js';
+import { GROUP_OBJECT_FILES, GROUP_OBJECT_KINDS } from '../load/layout.js';
 import { KIND, emptyConfig } from '../apisix/kinds/index.js';
 import type { GroupObjectEntries } from '../validate/entries.js';
 import { checkEmitted } from './check-emitted.js';
 import { compact, mergedLabels, type EmittedOrigin } from './emit.js';
 import { renderObjectPieces, type RenderedPiece } from './snapshot.js';
 
-/** How one group-level file becomes its APISIX object. */
-interface GroupObjectEmitter<K extends GroupObjectKind> {
-  /** The APISIX kind the files of `K` emit. */
-  readonly kind: ApisixKind;
-  /** The object of the file `name`; `owner` is the ownership labels of the group. */
-  readonly emit: (name: string, spec: GroupObjectSpecs[K], owner: Readonly<Record<string, string>>) => ApisixObject;
-}
+/**
+ * How one group-level file becomes its APISIX object (of the kind `GROUP_OBJECT_FILES` names):
+ * `owner` is the ownership labels of the group.
+ */
+type GroupObjectEmitter<K extends GroupObjectKind> = (name: string, spec: GroupObjectSpecs[K], owner: Readonly<Record<string, string>>) => ApisixObject;
 
 /** Each group-level file kind's emitter: a new group-level kind adds a row. */
 const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
-  'consumer-group': {
-    kind: 'consumer_groups',
-    emit: (name, spec, owner) => compact({ desc: spec.desc, id: name, labels: mergedLabels(spec.labels, owner), name, plugins: spec.plugins ?? {} }),
-  },
-  consumer: {
-    kind: 'consumers',
-    emit: (username, spec, owner) =>
-      compact({ desc: spec.desc, group_id: spec.group, id: username, labels: mergedLabels(spec.labels, owner), plugins: spec.plugins, username }),
-  },
+  'consumer-group': (name, spec, owner) => compact({ desc: spec.desc, id: name, labels: mergedLabels(spec.labels, owner), name, plugins: spec.plugins ?? {} }),
+  consumer: (username, spec, owner) =>
+    compact({ desc: spec.desc, group_id: spec.group, id: username, labels: mergedLabels(spec.labels, owner), plugins: spec.plugins, username }),
 };
 
 /** The group-level objects of one gateway group, as pieces of its snapshot, and APISIX's findings about them. */
@@ -47,14 +39,15 @@ export function emitGroupObjects(
   const origins: EmittedOrigin[] = [];
   const config = emptyConfig() as { -readonly [K in keyof ApisixConfig]: ApisixObject[] };
   for (const fileKind of GROUP_OBJECT_KINDS) {
-    const emitter = EMITTERS[fileKind] as GroupObjectEmitter<GroupObjectKind>;
+    const emit = EMITTERS[fileKind] as GroupObjectEmitter<GroupObjectKind>;
+    const kind = GROUP_OBJECT_FILES[fileKind].apisixKind;
     for (const [name, { file, spec }] of entries[fileKind].get(group) ?? []) {
-      const obj = emitter.emit(name, spec, owner);
-      config[emitter.kind].push(obj);
-      origins.push({ kind: emitter.kind, id: obj.id, from: { file, pointer: '' } });
+      const obj = emit(name, spec, owner);
+      config[kind].push(obj);
+      origins.push({ kind, id: obj.id, from: { file, pointer: '' } });
     }
   }
-  const kinds = [...new Set(GROUP_OBJECT_KINDS.map((k) => EMITTERS[k].kind))].sort();
+  const kinds = [...new Set(GROUP_OBJECT_KINDS.map((k) => GROUP_OBJECT_FILES[k].apisixKind))].sort();
   return {
     pieces: render ? kinds.flatMap((kind) => renderObjectPieces(KIND[kind], config[kind])) : [],
     findings: checkEmitted(config, origins, plugins),

@@ -1,6 +1,7 @@
 /**
  * Where a repository path sits in the config layout (docs/architecture.md §2). Pure path arithmetic: no I/O.
  */
+import type { ApisixKind } from '../model/apisix.js';
 import type { GroupObjectKind } from '../model/config.js';
 
 export type FileRole =
@@ -22,6 +23,8 @@ export type FileKind = Exclude<FileRole['kind'], 'stray' | 'other'>;
 export interface GroupObjectFiles {
   /** The folder under `gateway-groups/<group>/`. */
   readonly folder: string;
+  /** The APISIX kind each file is one object of. */
+  readonly apisixKind: ApisixKind;
   /** How the layout names a file's name in messages: `<username>`. */
   readonly placeholder: string;
   /** What a file's name (without `.yaml`) must match: the object's name or id on the gateway. */
@@ -42,8 +45,8 @@ const NAME_RULE = '1-31 characters of a-z, 0-9 and -, starting and ending with a
  */
 export const GROUP_OBJECT_FILES: { readonly [K in GroupObjectKind]: GroupObjectFiles } = {
   // APISIX keys a consumer by its username (`schema_def.lua` `consumer`), up to 64 characters.
-  consumer: { folder: 'consumers', placeholder: '<username>', name: /^[a-zA-Z0-9_-]{1,64}$/, nameRule: '1-64 characters of letters, digits, _ and - (APISIX usernames)', nameIs: 'consumer username' },
-  'consumer-group': { folder: 'consumer-groups', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'consumer group name' },
+  consumer: { folder: 'consumers', apisixKind: 'consumers', placeholder: '<username>', name: /^[a-zA-Z0-9_-]{1,64}$/, nameRule: '1-64 characters of letters, digits, _ and - (APISIX usernames)', nameIs: 'consumer username' },
+  'consumer-group': { folder: 'consumer-groups', apisixKind: 'consumer_groups', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'consumer group name' },
 };
 
 export const GROUP_OBJECT_KINDS = Object.keys(GROUP_OBJECT_FILES).sort() as readonly GroupObjectKind[];

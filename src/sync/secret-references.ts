@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { scryptSync } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
-import { consumerSecretFields, fieldValue } from '../apisix/consumer-secrets.js';
+import { fieldValue, secretFieldName } from '../apisix/consumer-secrets.js';
 import { configOf } from '../apisix/kinds/index.js';
 import type { ApisixObject } from '../model/apisix.js';
 import { isRepositoryPath, syncReferenceOf, type SyncReference } from '../secrets/references.js';
@@ -36,7 +36,8 @@ export interface ResolvedSnapshot<S extends SyncSnapshot = SyncSnapshot> {
 }
 
 /**
- * Resolves every tagway reference in the secret fields of the snapshot's consumers: `env:NAME`
+ * Resolves every tagway reference in the secret fields of the snapshot's objects (each kind's
+ * `secretPaths`: a consumer's credentials, …): `env:NAME`
  * from `env`, `file:PATH` from the file at PATH below `root` (the repository's root; a path that
  * leaves it, through `..` or a symbolic link, is refused). Throws a `credentials` SyncError
  * before anything is written when one cannot be resolved.
@@ -46,9 +47,10 @@ export function resolveSecretReferences<S extends SyncSnapshot>(snapshot: S, opt
   let changed = false;
   const config = configOf((kind) => {
     const objects = snapshot.apisix[kind.name];
-    if (kind.name !== 'consumers') return objects;
+    const secretPaths = kind.secretPaths;
+    if (secretPaths === undefined) return objects;
     return objects.map((obj): ApisixObject => {
-      const resolved = resolveObject(obj, (ref, where) => resolveOne(ref, where, options));
+      const resolved = resolveObject(obj, secretPaths(obj), (ref, field) => resolveOne(ref, `${kind.singular} ${obj.id} ${field}`, options));
       if (resolved === null) return obj;
       changed = true;
       values.push(...resolved.values);
@@ -72,26 +74,22 @@ export function valuesDigest(digest: string, values: readonly string[]): string 
   return `sha256:${key.toString('hex')}`;
 }
 
-type Resolve = (ref: SyncReference, where: string) => string;
+type Resolve = (ref: SyncReference, field: string) => string;
 
-/** The object with the references of its plugins' secret fields resolved, and the values; null when it holds none. */
-function resolveObject(obj: ApisixObject, resolve: Resolve): { object: ApisixObject; values: string[] } | null {
-  const plugins = obj['plugins'];
-  if (typeof plugins !== 'object' || plugins === null) return null;
+/** The object with the references at its secret fields' `paths` resolved, and the values; null when it holds none. */
+function resolveObject(obj: ApisixObject, paths: readonly (readonly string[])[], resolve: Resolve): { object: ApisixObject; values: string[] } | null {
   const values: string[] = [];
-  let copy: Record<string, unknown> | null = null;
-  for (const [plugin, conf] of Object.entries(plugins as Record<string, unknown>)) {
-    for (const field of consumerSecretFields(plugin)) {
-      const value = fieldValue(conf, field);
-      const ref = typeof value === 'string' ? syncReferenceOf(value) : null;
-      if (ref === null) continue;
-      const resolved = resolve(ref, `consumer ${obj.id} ${plugin} ${field.join('.')}`);
-      values.push(resolved);
-      copy ??= structuredClone(plugins as Record<string, unknown>);
-      setAt(copy[plugin], field, resolved);
-    }
+  let copy: ApisixObject | null = null;
+  for (const field of paths) {
+    const value = fieldValue(obj, field);
+    const ref = typeof value === 'string' ? syncReferenceOf(value) : null;
+    if (ref === null) continue;
+    const resolved = resolve(ref, secretFieldName(field));
+    values.push(resolved);
+    copy ??= structuredClone(obj);
+    setAt(copy, field, resolved);
   }
-  return copy === null ? null : { object: { ...obj, plugins: copy }, values };
+  return copy === null ? null : { object: copy, values };
 }
 
 function resolveOne(ref: SyncReference, where: string, options: { readonly env: Env; readonly root: string }): string {

@@ -1,4 +1,4 @@
-import { CONSUMER_SECRET_POINTERS } from '../consumer-secrets.js';
+import { CONSUMER_SECRET_POINTERS, pluginsSecretPaths } from '../consumer-secrets.js';
 import type { KindDescriptor, ReferenceRule } from './descriptor.js';
 import { GATEWAY_SERVER_FIELDS, LABEL_OWNERSHIP } from './ownership.js';
 import { TRAFFIC_SPLIT_UPSTREAMS } from './reference-rules.js';
@@ -24,5 +24,6 @@ export const CONSUMERS: KindDescriptor<'consumers'> = {
   defaults: {},
   defaultMarkers: [],
   secretFields: CONSUMER_SECRET_POINTERS,
+  secretPaths: pluginsSecretPaths,
   schema: 'consumer',
 };

@@ -119,6 +119,13 @@ export interface KindDescriptor<K extends ApisixKind = ApisixKind> extends Resou
    * in diffs and reports on top of what src/secrets/classify.ts finds by name and by value.
    */
   readonly secretFields: readonly string[];
+  /**
+   * The secret fields an object of the kind holds (paths of keys from its root), which the
+   * repository gives as references, never literals (TW3022: `env:NAME` and `file:PATH`, resolved
+   * by sync in memory, or the gateway's `$env://` and `$secret://`). Absent: the kind has none that
+   * tagway resolves. A group-level file holds them at the same paths as its object.
+   */
+  readonly secretPaths?: (obj: Readonly<Record<string, unknown>>) => readonly (readonly string[])[];
   /** The object type of APISIX's schema that compile checks emitted objects against; null: none. */
   readonly schema: ApisixObjectKind | null;
   /**
