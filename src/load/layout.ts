@@ -40,6 +40,13 @@ export const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
 const NAME_RULE = '1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit';
 
 /**
+ * Names of global rules: 1-25 characters, so the rule's id `tagway.<group>.<name>` (7 + 31 + 1 +
+ * 25 characters at most) fits APISIX's 64 (`id_schema`). APISIX keeps no labels on global rules:
+ * that id is how tagway knows a rule is a group's (src/apisix/kinds/global-rules.ts).
+ */
+export const GLOBAL_RULE_NAME = /^[a-z0-9]([a-z0-9-]{0,23}[a-z0-9])?$/;
+
+/**
  * The group-level files, one APISIX object each, by kind: the one place that says which folders
  * of a gateway group hold them. Parsing, validation and emit iterate it.
  */

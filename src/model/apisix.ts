@@ -107,6 +107,20 @@ export interface ApisixConsumer extends ApisixObjectBase {
 }
 
 /**
+ * A global rule (`/apisix/admin/global_rules`): plugins run on every request of the gateway.
+ * APISIX's schema has only `id` and `plugins`: no labels, so ownership is in the id.
+ */
+export interface ApisixGlobalRule extends ApisixObjectBase {
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A plugin's metadata (`/apisix/admin/plugin_metadata/<plugin>`): settings the plugin shares across
+ * every route, keyed by the plugin's name (the `id`); the rest is the plugin's `metadata_schema`.
+ */
+export type ApisixPluginMetadata = ApisixObjectBase;
+
+/**
  * Each kind's object type, by the kind's name: one entry per module of src/apisix/kinds (its
  * registry is checked against this map, so the two cannot drift apart).
  */
@@ -116,6 +130,8 @@ export interface ApisixObjects {
   readonly routes: ApisixRoute;
   readonly consumer_groups: ApisixConsumerGroup;
   readonly consumers: ApisixConsumer;
+  readonly global_rules: ApisixGlobalRule;
+  readonly plugin_metadata: ApisixPluginMetadata;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

@@ -19,26 +19,27 @@ describe('referrers', () => {
       ],
     });
     expect(referrerOf(REFERRER_KIND.plugin_configs, { id: 'p2', plugins: split('u2') })).toEqual({ kind: 'plugin_configs', id: 'p2', uses: [{ kind: 'upstreams', id: 'u2' }] });
-    expect(referrerOf(REFERRER_KIND.global_rules, { id: 'g1', plugins: { 'limit-count': {} } })).toBeNull();
+    expect(referrerOf(REFERRER_KIND.plugin_configs, { id: 'p1', plugins: { 'limit-count': {} } })).toBeNull();
   });
 
   it('are found in a whole configuration document, under the kinds that can use objects', () => {
-    const doc = { stream_routes: [{ id: 1, upstream_id: 'u1' }], plugin_configs: 'not a list', routes: [{ id: 'r', upstream_id: 'u1' }], global_rules: [{ id: 'g', plugins: split('u3') }, null], consumer_groups: [{ id: 'cg', plugins: split('u3') }] };
-    expect(referrersIn(doc).map((r) => `${r.kind}/${r.id}`)).toEqual(['stream_routes/1', 'global_rules/g']);
+    const doc = { stream_routes: [{ id: 1, upstream_id: 'u1' }], plugin_configs: [{ id: 'p', plugins: split('u3') }, null], routes: [{ id: 'r', upstream_id: 'u1' }], global_rules: [{ id: 'g', plugins: split('u3') }], consumer_groups: [{ id: 'cg', plugins: split('u3') }] };
+    expect(referrersIn(doc).map((r) => `${r.kind}/${r.id}`)).toEqual(['stream_routes/1', 'plugin_configs/p']);
+    expect(referrersIn({ stream_routes: 'not a list', plugin_configs: [{ id: 'p', plugins: split('u3') }] }).map((r) => `${r.kind}/${r.id}`)).toEqual(['plugin_configs/p']);
   });
 
   it('block a plan that deletes an upstream or service one of them uses, once per object', () => {
     const live: ApisixConfig = {
-      consumer_groups: [], consumers: [], upstreams: [{ id: 'old', labels }],
+      consumer_groups: [], consumers: [], global_rules: [], plugin_metadata: [], upstreams: [{ id: 'old', labels }],
       services: [{ id: 'old', labels, upstream_id: 'old' }],
       routes: [{ id: 'old.r', labels, service_id: 'old' }],
     };
-    const empty: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
+    const empty: ApisixConfig = { consumer_groups: [], consumers: [], global_rules: [], plugin_metadata: [], upstreams: [], services: [], routes: [] };
     const plan = planSync({ group: 'staging', apisix: empty, digest: sha256Digest(canonicalJson(empty)) }, live);
     expect(deletesReferable(plan)).toBe(true);
     const conflicts = referrerConflicts(plan, [
       { kind: 'plugin_configs', id: 'p1', uses: [{ kind: 'upstreams', id: 'old' }] },
-      { kind: 'global_rules', id: 'g1', uses: [{ kind: 'upstreams', id: 'old' }, { kind: 'upstreams', id: 'elsewhere' }] },
+      { kind: 'stream_routes', id: 's1', uses: [{ kind: 'upstreams', id: 'old' }, { kind: 'upstreams', id: 'elsewhere' }] },
     ]);
     expect(conflicts).toEqual([
       {

@@ -56,8 +56,8 @@ const ROWS: readonly Row[] = [
     id: 'petstore.canary',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 0,
-    delete: 4,
+    upsert: 1,
+    delete: 5,
     sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
     refs: [],
     standalone: 'upstreams',
@@ -71,7 +71,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 3,
+    upsert: 5,
     delete: 1,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
@@ -86,7 +86,7 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 4,
+    upsert: 6,
     delete: 0,
     sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
     refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
@@ -101,8 +101,8 @@ const ROWS: readonly Row[] = [
     id: 'gold',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 1,
-    delete: 3,
+    upsert: 2,
+    delete: 4,
     sample: { id: 'gold', plugins: split },
     refs: ['upstreams/canary'],
     standalone: 'consumer_groups',
@@ -116,13 +116,43 @@ const ROWS: readonly Row[] = [
     id: 'mobile',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 2,
-    delete: 2,
+    upsert: 3,
+    delete: 3,
     sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
     refs: ['consumer_groups/gold', 'upstreams/canary'],
     standalone: 'consumers',
     secretFields: ['/plugins/basic-auth/password', '/plugins/hmac-auth/secret_key', '/plugins/jwt-auth/secret', '/plugins/jwt-auth/private_key', '/plugins/key-auth/key'],
     schema: 'consumer',
+  },
+  {
+    kind: KIND.global_rules,
+    path: '/apisix/admin/global_rules/tagway.staging.metrics',
+    body: { id: 'tagway.staging.metrics', plugins: {} },
+    id: 'tagway.staging.metrics',
+    labels: false,
+    serverFields: TIMESTAMPS,
+    upsert: 4,
+    delete: 2,
+    sample: { id: 'tagway.staging.metrics', plugins: split },
+    refs: ['upstreams/canary'],
+    standalone: 'global_rules',
+    secretFields: [],
+    schema: 'global_rule',
+  },
+  {
+    kind: KIND.plugin_metadata,
+    path: '/apisix/admin/plugin_metadata/http-logger',
+    body: { id: 'http-logger', log_format: { host: '$host' } },
+    id: 'http-logger',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 0,
+    delete: 6,
+    sample: { id: 'http-logger', log_format: { host: '$host' } },
+    refs: [],
+    standalone: 'plugin_metadata',
+    secretFields: ['/master_apikey'],
+    schema: 'plugin_metadata',
   },
 ];
 
@@ -194,6 +224,8 @@ describe('the registered kinds', () => {
     expect(STANDALONE_LISTS.map((l) => [l.key, l.kinds.map((k) => k.name)])).toEqual([
       ['consumer_groups', ['consumer_groups']],
       ['consumers', ['consumers']],
+      ['global_rules', ['global_rules']],
+      ['plugin_metadata', ['plugin_metadata']],
       ['routes', ['routes']],
       ['services', ['services']],
       ['upstreams', ['upstreams']],
@@ -214,7 +246,6 @@ describe('the kinds read for their references', () => {
   const rows = [
     { kind: REFERRER_KIND.stream_routes, idField: 'id', sample: { upstream_id: 'u', service_id: 's', plugins: split }, refs: ['services/s', 'upstreams/u'] },
     { kind: REFERRER_KIND.plugin_configs, idField: 'id', sample: { upstream_id: 'u', plugins: split }, refs: ['upstreams/canary'] },
-    { kind: REFERRER_KIND.global_rules, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
   ];
 
   it('are these, read in this order, and none is a kind tagway writes', () => {
@@ -242,7 +273,7 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
     expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
-    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
+    expect(KIND_NAMES).toEqual(['plugin_metadata', 'upstreams', 'consumer_groups', 'consumers', 'global_rules', 'services', 'routes']);
   });
 
   it('refuses references that go round in a circle', () => {

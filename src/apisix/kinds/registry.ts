@@ -7,6 +7,8 @@ import type { ApisixKind } from '../../model/apisix.js';
 import { CONSUMER_GROUPS } from './consumer-groups.js';
 import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
+import { GLOBAL_RULES } from './global-rules.js';
+import { PLUGIN_METADATA } from './plugin-metadata.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
 import { UPSTREAMS } from './upstreams.js';
@@ -17,4 +19,6 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  global_rules: GLOBAL_RULES,
+  plugin_metadata: PLUGIN_METADATA,
 };
