@@ -68,9 +68,12 @@
  *     (`streamMode: false`); a resource an older APISIX lacks is the 404 of an unsupported
  *     resource type (`unsupported`).
  *
+ * - `plugin_metadata` (`plugin_metadata.lua`, `resource.lua` `no_id_res`): keyed by the plugin
+ *   name of the path, stored with it as `id`; the plugin must exist ("invalid plugin name") and
+ *   the body meet its `metadata_schema`; no timestamps; POST and PATCH are 405.
+ *
  * Left out, deliberately:
- * - Other resources (ssls, secrets, protos, plugin_metadata, …) answer as an unsupported resource
- *   type.
+ * - Other resources (ssls, secrets, protos, …) answer as an unsupported resource type.
  * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
  *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
  *   with `options.validate`.
@@ -176,6 +179,7 @@ const SINGULAR: Readonly<Partial<Record<ServerKind, string>>> = {
   global_rules: 'global rule',
   consumers: 'consumer',
   consumer_groups: 'consumer group',
+  plugin_metadata: 'plugin_metadata',
 };
 
 /**
@@ -216,6 +220,7 @@ const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<strin
   global_rules: new Set(['POST']),
   consumer_groups: new Set(['POST']),
   consumers: new Set(['POST', 'PATCH']),
+  plugin_metadata: new Set(['POST', 'PATCH']),
 };
 
 const ETCD_PREFIX = '/apisix';
@@ -485,6 +490,7 @@ function expiry(ctx: AdminContext, args: URLSearchParams): number | null {
 
 function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
+  if (kind === 'plugin_metadata') return putMetadata(ctx, pathId, conf);
   const field = keyField(kind);
   if (field !== 'id') return putKeyed(ctx, kind, field, pathId, conf);
   const bodyId = isObject(conf) ? conf['id'] : undefined;
@@ -519,6 +525,22 @@ function putKeyed(ctx: AdminContext, kind: ServerKind, field: string, pathId: st
   injectTimestamps(conf, previous?.value, ctx.now());
   const created = ctx.store.write(kind, key, conf);
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
+}
+
+/**
+ * Plugin metadata (`resource.lua` `put` with `no_id_res`): keyed by the plugin name of the path,
+ * which is stored as the body's `id` whatever the body said; no `create_time` / `update_time`
+ * (it skips `inject_conf_with_prev_conf`).
+ */
+function putMetadata(ctx: AdminContext, pathId: string | undefined, conf: unknown): Reply {
+  if (conf === undefined) return badRequest('missing configurations');
+  const problem = forbiddenTimestamp(isObject(conf) ? conf : {}) ?? (isObject(conf) ? checkObject(ctx, 'plugin_metadata', pathId, conf) : null);
+  if (problem !== null) return badRequest(problem);
+  if (pathId === undefined) return badRequest('missing plugin name');
+  if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
+  conf['id'] = pathId;
+  const created = ctx.store.write('plugin_metadata', pathId, conf);
+  return { status: created ? 201 : 200, body: { key: etcdKey('plugin_metadata', pathId), value: conf } };
 }
 
 function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
