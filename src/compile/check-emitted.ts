@@ -16,7 +16,8 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
     const schema = kind.schema;
     if (schema === null) continue;
     for (const object of config[kind.name]) {
-      const result = validateApisixObject(schema, object, { plugins });
+      // The id of the request path: plugin metadata is checked as its plugin's (`{id: plugin}`).
+      const result = validateApisixObject(schema, object, { plugins, id: String(object.id) });
       if (result.valid) continue;
       const origin = from.get(`${kind.name}/${object.id}`);
       for (const error of result.errors) {

@@ -128,6 +128,20 @@ export interface ConsumerGroupSpec {
 }
 
 /**
+ * `gateway-groups/<group>/global-rules/<name>.yaml`: one APISIX global rule of the group, its id
+ * `tagway.<group>.<name>` (APISIX's global rule has only `id` and `plugins`).
+ */
+export interface GlobalRuleSpec {
+  readonly plugins: Plugins;
+}
+
+/**
+ * `gateway-groups/<group>/plugin-metadata/<plugin>.yaml`: the metadata of one plugin on the
+ * group's gateways, as the plugin's `metadata_schema` says (any fields; APISIX checks them).
+ */
+export type PluginMetadataSpec = Readonly<Record<string, unknown>>;
+
+/**
  * The files of a gateway group that hold one APISIX object each
  * (`gateway-groups/<group>/<folder>/<name>.yaml`, src/load/layout.ts `GROUP_OBJECT_FILES`), by
  * file kind: the spec each file holds. A new group-level kind is an entry here, a row of that
@@ -136,6 +150,8 @@ export interface ConsumerGroupSpec {
 export interface GroupObjectSpecs {
   readonly consumer: ConsumerSpec;
   readonly 'consumer-group': ConsumerGroupSpec;
+  readonly 'global-rule': GlobalRuleSpec;
+  readonly 'plugin-metadata': PluginMetadataSpec;
 }
 export type GroupObjectKind = keyof GroupObjectSpecs;
 
@@ -164,4 +180,5 @@ export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets
 export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
 export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
 export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];
+export const GLOBAL_RULE_KEYS = ['plugins'] as const satisfies readonly (keyof GlobalRuleSpec)[];
 export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];
