@@ -55,6 +55,8 @@ const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git b
 const T = 'services/web/service.yaml';
 const G = 'gateway-groups/g/group.yaml';
 const O = 'gateway-groups/g/services/web.yaml';
+const GR = (name: string) => `gateway-groups/g/global-rules/${name}.yaml`;
+const PM = (plugin: string) => `gateway-groups/g/plugin-metadata/${plugin}.yaml`;
 
 const cases: Case[] = [
   { name: 'a clean repository has no findings', expected: [] },
@@ -312,6 +314,46 @@ const cases: Case[] = [
     name: 'a file target with a stray admin_url (TW2001)',
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],
+  },
+  {
+    name: 'two global rules of a group hold the same plugin (TW3046, at the later rule)',
+    files: { [GR('b-metrics')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n  prometheus: {}\n', [GR('a-metrics')]: 'plugins:\n  prometheus: {}\n' },
+    expected: [{ code: 'TW3046', file: GR('b-metrics'), line: 3, column: 3 }],
+  },
+  {
+    name: 'global rules of a group with plugins of their own, and the same plugin in another group (no finding)',
+    files: {
+      [GR('metrics')]: 'plugins:\n  prometheus: {}\n',
+      [GR('ip')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n',
+      'gateway-groups/h/group.yaml': 'name: h\n',
+      'gateway-groups/h/global-rules/metrics.yaml': 'plugins:\n  prometheus: {}\n',
+    },
+    expected: [],
+  },
+  {
+    name: 'plugin metadata of a plugin APISIX does not have (TW3047, did-you-mean)',
+    files: { [PM('http-loger')]: 'log_format: {}\n' },
+    expected: [{ code: 'TW3047', file: PM('http-loger'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of a plugin without a metadata schema (TW3047)',
+    files: { [PM('key-auth')]: 'header: apikey\n' },
+    expected: [{ code: 'TW3047', file: PM('key-auth'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of a custom plugin, whose metadata schema tagway does not know (TW3047)',
+    files: { 'tagway.yaml': 'plugins: [my-logger]\n', [PM('my-logger')]: 'log_format: {}\n' },
+    expected: [{ code: 'TW3047', file: PM('my-logger'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata with an id of its own (TW3049)',
+    files: { [PM('prometheus')]: 'disabled_labels: {}\nid: prometheus\n' },
+    expected: [{ code: 'TW3049', file: PM('prometheus'), line: 2, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of plugins with a metadata schema (no finding)',
+    files: { [PM('prometheus')]: 'disabled_labels:\n  http_status: [route]\n', [PM('http-logger')]: 'log_format:\n  host: $host\n' },
+    expected: [],
   },
 ];
 

@@ -2,6 +2,7 @@ import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { globalRulePlugins } from './global-rule-plugins.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -9,6 +10,7 @@ import { overlayForUnknownService } from './overlay-for-unknown-service.js';
 import { overlayForUnpublished } from './overlay-for-unpublished.js';
 import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
+import { pluginMetadataFiles } from './plugin-metadata-files.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
@@ -42,4 +44,6 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  globalRulePlugins, // TW3046 a plugin is in one global rule of a group only
+  pluginMetadataFiles, // TW3047 plugin metadata names a plugin with a metadata schema; TW3048 one that takes the labels; TW3049 no id
 ];
