@@ -316,6 +316,27 @@ const cases: Case[] = [
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],
   },
   {
+    name: 'a plugin of a global rule also on a route of a published service (TW3045 warning, at the rule)',
+    files: { [GR('metrics')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n  prometheus: {}\n', [T]: WEB.replace('    methods: [GET]\n', '    methods: [GET]\n    plugins:\n      prometheus: {}\n') },
+    expected: [{ code: 'TW3045', file: GR('metrics'), line: 3, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin of a global rule also on a published service itself, at the version the group runs (TW3045 warning)',
+    files: { [GR('cors')]: 'plugins:\n  cors: {}\n', [T]: WEB },
+    tags: { 'web/v1.0.0': `${WEB}plugins:\n  cors: {}\n` },
+    expected: [{ code: 'TW3045', file: GR('cors'), line: 2, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin of a global rule on a service the group does not publish, or in the draft only (no finding)',
+    files: {
+      [GR('cors')]: 'plugins:\n  cors: {}\n',
+      'services/api/service.yaml': 'name: api\nplugins:\n  cors: {}\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: home\n    uris: [/api]\n',
+      [T]: `${WEB}plugins:\n  cors: {}\n`,
+    },
+    tags: { 'web/v1.0.0': WEB },
+    expected: [],
+  },
+  {
     name: 'two global rules of a group hold the same plugin (TW3046, at the later rule)',
     files: { [GR('b-metrics')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n  prometheus: {}\n', [GR('a-metrics')]: 'plugins:\n  prometheus: {}\n' },
     expected: [{ code: 'TW3046', file: GR('b-metrics'), line: 3, column: 3 }],
@@ -390,6 +411,14 @@ describe('rules', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('two services'))!);
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.related).toEqual([expect.objectContaining({ file: 'services/api/service.yaml', line: 8, column: 16 })]);
+  });
+
+  it('a plugin run twice points at each place of the service as related, in the version the group runs', () => {
+    const route = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also on a route'))!).diagnostics;
+    expect(route[0]!.related).toEqual([expect.objectContaining({ file: T, line: 11, column: 19, message: 'prometheus on route home of service web' })]);
+    const service = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also on a published service'))!).diagnostics;
+    expect(service[0]!.related).toEqual([expect.objectContaining({ file: T, line: 11, column: 9, message: 'cors on service web' })]);
+    expect(service[0]!.hint).toContain('services/web/service.yaml at web/v1.0.0');
   });
 
   it.each([

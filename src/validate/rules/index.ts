@@ -12,6 +12,7 @@ import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
 import { pluginMetadataFiles } from './plugin-metadata-files.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
+import { pluginsRunTwice } from './plugins-run-twice.js';
 import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  pluginsRunTwice, // TW3045 a plugin of a global rule is not also on a service the group publishes (warning)
   globalRulePlugins, // TW3046 a plugin is in one global rule of a group only
   pluginMetadataFiles, // TW3047 plugin metadata names a plugin with a metadata schema; TW3048 one that takes the labels; TW3049 no id
 ];

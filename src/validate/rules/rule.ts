@@ -39,8 +39,10 @@ export interface RuleContext {
  * - `service`: each finding depends only on one service as one group runs it (its template, its
  *   overlay, the group's name, and the group.yaml location of its pin). Compile runs the rule
  *   with `resolved` holding that one service.
- * - `routes`: route conflicts inside a group, found from each service's route claims
- *   (route-conflicts.ts); compile keeps the claims per service.
+ * - `routes`: a group's published services as a whole: route conflicts inside a group, found
+ *   from each service's route claims (route-conflicts.ts; compile keeps the claims per service),
+ *   and plugins that a global rule of the group runs again (plugins-run-twice.ts). Compile runs
+ *   each with its group's units, every time.
  * - `repo`: anything else. Run once with the whole context, except `resolved`, which is empty:
  *   the merged services are what the `service` and `routes` scopes are for.
  */
