@@ -65,6 +65,16 @@ describe('global rules and plugin metadata of a gateway group', () => {
     expect(found(run({ [`${G}/global-rules/${'n'.repeat(25)}.yaml`]: 'plugins: {}\n' }))).toEqual([]);
   });
 
+  it('refuse a literal in a secret field of plugin metadata, and keep a reference as written', () => {
+    const canary = 'canary-literal-5e1b';
+    const literal = run({ [`${G}/plugin-metadata/azure-functions.yaml`]: `master_apikey: ${canary}\n` });
+    expect(found(literal)).toEqual([`${G}/plugin-metadata/azure-functions.yaml:1:16 error TW3022 master_apikey holds a literal secret, not a reference`]);
+    expect(JSON.stringify(literal.diagnostics)).not.toContain(canary);
+    const reference = run({ [`${G}/plugin-metadata/azure-functions.yaml`]: 'master_apikey: env:AZURE_KEY\n' });
+    expect(found(reference)).toEqual([]);
+    expect(reference.snapshots[0]!.apisix.plugin_metadata).toEqual([{ id: 'azure-functions', labels: owner, master_apikey: 'env:AZURE_KEY' }]);
+  });
+
   it('change the digest when a global rule or plugin metadata changes', () => {
     const digest = (files: Record<string, string>) => run(files).snapshots[0]!.digest;
     const base = digest({});
