@@ -42,6 +42,19 @@ describe('diffObjects', () => {
     expect(changes[0]!.patch).toContain('-type: roundrobin\n+type: least_conn');
   });
 
+  it('puts objects of the group into no service: labelled ones by their labels, global rules (no labels) whatever their id', () => {
+    const owner = { 'managed-by': 'tagway', 'tagway.group': 'g' };
+    const after: ApisixConfig = {
+      ...config(),
+      global_rules: [{ id: 'tagway.g.metrics', plugins: { prometheus: {} } }],
+      plugin_metadata: [{ id: 'prometheus', labels: owner, disabled_labels: {} }],
+    };
+    expect(diffObjects(config(), after).map((c) => [c.kind, c.id, c.service])).toEqual([
+      ['plugin_metadata', 'prometheus', ''],
+      ['global_rules', 'tagway.g.metrics', ''],
+    ]);
+  });
+
   it('diffs the comparison forms the caller gives (a live side normalised like the sync engine does)', () => {
     const live = config('1.0.0', { upstream: { create_time: 1, update_time: 2 } });
     const dropServerFields = (_kind: unknown, before: ApisixObject, after: ApisixObject) => {
