@@ -14,8 +14,8 @@ import { runCompile } from '../src/app/compile.js';
 import { runPublish } from '../src/app/publish.js';
 import { runSync, type SyncOutcome, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
-import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind } from '../src/model/apisix.js';
-import { KIND_NAMES } from '../src/apisix/kinds/index.js';
+import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind, type ApisixObject } from '../src/model/apisix.js';
+import { KIND_NAMES, kindNamed } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { describeGateway, e2eEnvironment, eventually, openGateway, SEEDED_LABEL, type E2eGateway, type GatewayKind } from './support/e2e-gateway.js';
 import { makeExampleRepo } from './support/example-repo.js';
@@ -42,7 +42,7 @@ async function ownedIds(gateway: E2eGateway): Promise<Record<ApisixKind, string[
   for (const kind of KIND_NAMES) {
     const objects = await gateway.objects(kind);
     out[kind] = [...objects.entries()]
-      .filter(([, o]) => (o['labels'] as Record<string, string> | undefined)?.[LABEL_GROUP] === GROUP)
+      .filter(([, o]) => kindNamed(kind).ownership.claimedBy(o as ApisixObject) === GROUP)
       .map(([id]) => id)
       .sort();
   }
