@@ -128,6 +128,15 @@ describe('global rules and plugin metadata synced to an Admin API gateway', () =
     expect(admin.objects('global_rules').get('tagway.staging.client-ip')).toMatchObject({ plugins: { 'real-ip': { source: 'http_x_real_ip' } } });
   });
 
+  it('stops on a global rule made by hand that holds one of the group\'s plugins, as APISIX refuses the second, and leaves the gateway as it was', async () => {
+    admin.seed('global_rules', '1', { plugins: { prometheus: {} } });
+    const outcome = synced(await sync());
+    expect(outcome.ok).toBe(false);
+    expect(JSON.stringify(outcome.report.targets[0]!.error)).toContain("plugin 'prometheus' already exists in global rule with id '1'");
+    expect([...admin.objects('global_rules').keys()]).toEqual(['1']);
+    expect(admin.objects('plugin_metadata').size).toBe(0);
+  });
+
   it('keeps the secret out of the CLI output, text and JSON, and status --live', async () => {
     const text = await runCli(['sync', '--group', 'staging'], repo.dir, env, []);
     expect(text.code).toBe(0);
