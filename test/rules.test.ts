@@ -55,6 +55,10 @@ const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git b
 const T = 'services/web/service.yaml';
 const G = 'gateway-groups/g/group.yaml';
 const O = 'gateway-groups/g/services/web.yaml';
+/** A consumer of group g. */
+const C = (username: string) => `gateway-groups/g/consumers/${username}.yaml`;
+/** A consumer file with a key-auth key. */
+const KEY = (key: string) => `plugins:\n  key-auth:\n    key: ${key}\n`;
 
 const cases: Case[] = [
   { name: 'a clean repository has no findings', expected: [] },
@@ -313,6 +317,34 @@ const cases: Case[] = [
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],
   },
+  {
+    name: 'two consumers with the same key-auth key, reference as written (TW3023, at the later username)',
+    files: { [C('a')]: KEY('$secret://vault/1/shop/key'), [C('b')]: KEY('$secret://vault/1/shop/key') },
+    expected: [{ code: 'TW3023', file: C('b'), line: 3, column: 10 }],
+  },
+  {
+    name: 'two consumers with the same basic-auth username, jwt-auth key or hmac-auth key_id (TW3023 each)',
+    files: {
+      [C('a')]: 'plugins:\n  basic-auth:\n    username: shop\n    password: env:A\n  jwt-auth:\n    key: shop\n    secret: env:A\n  hmac-auth:\n    key_id: shop\n    secret_key: env:A\n',
+      [C('b')]: 'plugins:\n  hmac-auth:\n    key_id: shop\n    secret_key: env:B\n  jwt-auth:\n    key: shop\n    secret: env:B\n  basic-auth:\n    username: shop\n    password: env:B\n',
+    },
+    expected: [
+      { code: 'TW3023', file: C('b'), line: 3, column: 13 },
+      { code: 'TW3023', file: C('b'), line: 6, column: 10 },
+      { code: 'TW3023', file: C('b'), line: 9, column: 15 },
+    ],
+  },
+  {
+    name: 'credentials that differ as written, or that are in two gateway groups, do not collide',
+    files: {
+      [C('a')]: KEY('env:SHOP_KEY'),
+      [C('b')]: KEY('$env://SHOP_KEY'),
+      [C('c')]: 'plugins:\n  basic-auth:\n    username: env:SHOP_KEY\n    password: env:C\n',
+      'gateway-groups/h/group.yaml': 'name: h\npublished: {}\n',
+      'gateway-groups/h/consumers/a.yaml': KEY('env:SHOP_KEY'),
+    },
+    expected: [],
+  },
 ];
 
 describe('rules', () => {
@@ -382,6 +414,15 @@ describe('rules', () => {
   it('a literal key is never echoed in a finding', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('target with a literal key'))!);
     expect(JSON.stringify(diagnostics)).not.toContain('edd1c9f034335f136f87ad84b625c8f1');
+  });
+
+  it('a credential collision points at the other consumer and never repeats the credential', () => {
+    const literal = 'shop-canary-5f3a9c';
+    const { diagnostics } = run({ name: 'literal keys', files: { 'tagway.yaml': 'literal_secrets: warn\n', [C('a')]: KEY(literal), [C('b')]: KEY(literal) }, expected: [] });
+    const collisions = diagnostics.filter((d) => d.code === 'TW3023');
+    expect(collisions.map((d) => [d.file, d.line, d.column])).toEqual([[C('b'), 3, 10]]);
+    expect(collisions[0]!.related).toEqual([expect.objectContaining({ file: C('a'), line: 3, column: 10 })]);
+    expect(JSON.stringify(diagnostics)).not.toContain(literal);
   });
 
   it('findings in a template read at a tag name the tag', () => {

@@ -13,6 +13,7 @@ import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
+import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
@@ -42,4 +43,5 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
 ];
