@@ -59,6 +59,7 @@ const O = 'gateway-groups/g/services/web.yaml';
 const C = (username: string) => `gateway-groups/g/consumers/${username}.yaml`;
 /** A consumer file with a key-auth key. */
 const KEY = (key: string) => `plugins:\n  key-auth:\n    key: ${key}\n`;
+const KEY_AUTH_WEB = WEB.replace('routes:', 'plugins:\n  key-auth: {}\nroutes:');
 
 const cases: Case[] = [
   { name: 'a clean repository has no findings', expected: [] },
@@ -345,6 +346,34 @@ const cases: Case[] = [
     },
     expected: [],
   },
+  {
+    name: 'a service-wide key-auth in a group where no consumer holds key-auth (TW3024 warning, at the plugin)',
+    files: { [T]: KEY_AUTH_WEB, [C('a')]: 'plugins:\n  basic-auth:\n    username: a\n    password: env:A\n' },
+    expected: [{ code: 'TW3024', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: "a route's basic-auth in a group with no consumers at all (TW3024 warning, at the route's plugin)",
+    files: { [T]: `${WEB}    plugins:\n      basic-auth: {}\n` },
+    expected: [{ code: 'TW3024', file: T, line: 11, column: 7, severity: 'warning' }],
+  },
+  {
+    name: 'an auth plugin is checked only in the groups that publish the service (TW3024 for h, not g)',
+    files: {
+      [T]: KEY_AUTH_WEB,
+      [C('a')]: KEY('env:A'),
+      'gateway-groups/h/group.yaml': 'name: h\npublished:\n  web: 1.0.0\n',
+      'gateway-groups/i/group.yaml': 'name: i\npublished: {}\n',
+    },
+    expected: [{ code: 'TW3024', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'no TW3024 with an anonymous consumer, or for multi-auth with a consumer of one of its plugins',
+    files: {
+      [T]: WEB.replace('routes:', 'plugins:\n  key-auth:\n    anonymous_consumer: a\n  multi-auth:\n    auth_plugins:\n      - key-auth: {}\n      - basic-auth: {}\nroutes:'),
+      [C('a')]: 'plugins:\n  basic-auth:\n    username: a\n    password: env:A\n',
+    },
+    expected: [],
+  },
 ];
 
 describe('rules', () => {
@@ -423,6 +452,11 @@ describe('rules', () => {
     expect(collisions.map((d) => [d.file, d.line, d.column])).toEqual([[C('b'), 3, 10]]);
     expect(collisions[0]!.related).toEqual([expect.objectContaining({ file: C('a'), line: 3, column: 10 })]);
     expect(JSON.stringify(diagnostics)).not.toContain(literal);
+  });
+
+  it("an auth plugin without a consumer: the hint names the group's consumers folder", () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('an auth plugin is checked only'))!);
+    expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringContaining('gateway-groups/h/consumers/<username>.yaml')]);
   });
 
   it('findings in a template read at a tag name the tag', () => {

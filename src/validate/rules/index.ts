@@ -1,3 +1,4 @@
+import { authNeedsConsumers } from './auth-needs-consumers.js';
 import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
@@ -44,4 +45,5 @@ export const RULES: readonly Rule[] = [
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
   uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
+  authNeedsConsumers, // TW3024 an auth plugin of a published service has a consumer holding it in the group (warning)
 ];
