@@ -55,8 +55,9 @@ const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git b
 const T = 'services/web/service.yaml';
 const G = 'gateway-groups/g/group.yaml';
 const O = 'gateway-groups/g/services/web.yaml';
-/** A consumer of group g. */
+/** A consumer, and a consumer group, of group g. */
 const C = (username: string) => `gateway-groups/g/consumers/${username}.yaml`;
+const CG = (name: string) => `gateway-groups/g/consumer-groups/${name}.yaml`;
 /** A consumer file with a key-auth key. */
 const KEY = (key: string) => `plugins:\n  key-auth:\n    key: ${key}\n`;
 const KEY_AUTH_WEB = WEB.replace('routes:', 'plugins:\n  key-auth: {}\nroutes:');
@@ -374,6 +375,28 @@ const cases: Case[] = [
     },
     expected: [],
   },
+  {
+    name: 'consumer-restriction names a consumer the group does not define (TW3025, at the name)',
+    files: { [T]: WEB.replace('routes:', 'plugins:\n  key-auth: {}\n  consumer-restriction:\n    whitelist: [a, shpo]\nroutes:'), [C('a')]: KEY('env:A'), [C('shop')]: KEY('env:SHOP') },
+    expected: [{ code: 'TW3025', file: T, line: 9, column: 20 }],
+  },
+  {
+    name: 'consumer-restriction of consumer groups, and of a consumer, in allowed_by_methods (TW3025 each)',
+    files: {
+      [T]: `${WEB}    plugins:\n      consumer-restriction:\n        type: consumer_group_id\n        blacklist: [gold, silver]\n`,
+      [CG('gold')]: 'plugins:\n  consumer-restriction:\n    allowed_by_methods:\n      - user: b\n        methods: [GET]\n    whitelist: [a]\n',
+      [C('a')]: KEY('env:A'),
+    },
+    expected: [
+      { code: 'TW3025', file: CG('gold'), line: 4, column: 15 },
+      { code: 'TW3025', file: T, line: 13, column: 27 },
+    ],
+  },
+  {
+    name: 'consumer-restriction by service or route id names no consumers',
+    files: { [T]: WEB.replace('routes:', 'plugins:\n  consumer-restriction:\n    type: route_id\n    whitelist: [web.home]\nroutes:') },
+    expected: [],
+  },
 ];
 
 describe('rules', () => {
@@ -457,6 +480,11 @@ describe('rules', () => {
   it("an auth plugin without a consumer: the hint names the group's consumers folder", () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('an auth plugin is checked only'))!);
     expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringContaining('gateway-groups/h/consumers/<username>.yaml')]);
+  });
+
+  it('an unknown consumer-restriction name: the hint names the likely consumer', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('consumer-restriction names a consumer'))!);
+    expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringMatching(/^Did you mean shop\? Add gateway-groups\/g\/consumers\/shpo\.yaml/)]);
   });
 
   it('findings in a template read at a tag name the tag', () => {

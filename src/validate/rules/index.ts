@@ -3,6 +3,7 @@ import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { consumerRestrictionNames } from './consumer-restriction-names.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -46,4 +47,5 @@ export const RULES: readonly Rule[] = [
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
   uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
   authNeedsConsumers, // TW3024 an auth plugin of a published service has a consumer holding it in the group (warning)
+  consumerRestrictionNames, // TW3025 consumer-restriction names consumers / consumer groups the group defines
 ];
