@@ -19,10 +19,13 @@ import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
-/** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
+/**
+ * Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route;
+ * each group has its consumers (production: web-shop).
+ */
 const STAGING_OBJECTS = 18;
 const STAGING_ROUTES = 9;
-const PRODUCTION_OBJECTS = 14;
+const PRODUCTION_OBJECTS = 15;
 
 /** Key values that must never appear in any output. */
 const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TEST_EU2_KEY: 'eu2-admin-key-0c8d2b7e94a15f36' };

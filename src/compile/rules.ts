@@ -86,7 +86,8 @@ export function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[]
 }
 
 /**
- * The `repo` rules, and route conflicts inside each group from its units' claims. With `only` (a
+ * The `repo` rules (with each unit's consumer references), and route conflicts inside each group
+ * from its units' claims. With `only` (a
  * compile of those services alone), the rules see only their pins and locks (`ruled`, which the
  * caller uses from then on).
  */
@@ -96,7 +97,10 @@ export function checkRepo(
   only: ReadonlySet<string> | null,
 ): { readonly diagnostics: Diagnostic[]; readonly ruled: CheckedRepo } {
   const ruled = only ? onlyServices(ctx.repo, only) : ctx.repo;
-  const repoCtx = ruled === ctx.repo ? ctx : { ...ctx, repo: ruled };
+  const referencing = [...groups].flatMap(([group, slots]) =>
+    slots.map((s) => ({ group: group.group, service: s.unit.service, template: s.unit.template, references: s.record!.references })),
+  );
+  const repoCtx: RuleContext = { ...ctx, repo: ruled, referencing };
   const diagnostics: Diagnostic[] = [];
   for (const rule of RULES) {
     if (rule === routeConflicts) {

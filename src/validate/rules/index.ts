@@ -1,7 +1,9 @@
+import { authNeedsConsumers } from './auth-needs-consumers.js';
 import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { consumerRestrictionNames } from './consumer-restriction-names.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -13,6 +15,7 @@ import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
+import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
@@ -42,4 +45,7 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
+  authNeedsConsumers, // TW3024 an auth plugin of a published service has a consumer holding it in the group (warning)
+  consumerRestrictionNames, // TW3025 consumer-restriction names consumers / consumer groups the group defines
 ];
