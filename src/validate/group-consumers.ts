@@ -17,10 +17,10 @@ const NONE = new Map<string, never>();
 
 /** The consumer files of `group` (none when it has no such files). */
 export function groupConsumers(repo: CheckedRepo, group: string): GroupConsumers {
-  return { group, consumers: repo.consumers.get(group) ?? NONE, consumerGroups: repo.consumerGroups.get(group) ?? NONE };
+  return { group, consumers: repo.groupObjects.consumer.get(group) ?? NONE, consumerGroups: repo.groupObjects['consumer-group'].get(group) ?? NONE };
 }
 
 /** The consumer files of every gateway group that has some, by group name in code-point order. */
 export function everyGroupConsumers(repo: CheckedRepo): GroupConsumers[] {
-  return [...new Set([...repo.consumers.keys(), ...repo.consumerGroups.keys()])].sort(cmp).map((group) => groupConsumers(repo, group));
+  return [...new Set([...repo.groupObjects.consumer.keys(), ...repo.groupObjects['consumer-group'].keys()])].sort(cmp).map((group) => groupConsumers(repo, group));
 }

@@ -1,4 +1,4 @@
-import { consumerPath } from '../../load/layout.js';
+import { groupObjectPath } from '../../load/layout.js';
 import type { ConsumerReference } from '../consumer-references.js';
 import { groupConsumers } from '../group-consumers.js';
 import type { Rule } from './rule.js';
@@ -31,7 +31,7 @@ export const authNeedsConsumers: Rule = {
         yield finding('TW3024', template.file, ref.pointer, `${where(template.spec.routes, service, ref)} uses ${which}, but no consumer of gateway group ${group} holds ${which}: every request it checks is refused`, {
           key: true,
           severity: 'warning',
-          hint: `Add a consumer with ${which} to gateway group ${group} (${consumerPath(group, '<username>')}), or stop publishing ${service} in ${group}. Consumers are per gateway group; ${describeFile(template.file)} is the same in every group.`,
+          hint: `Add a consumer with ${which} to gateway group ${group} (${groupObjectPath('consumer', group, '<username>')}), or stop publishing ${service} in ${group}. Consumers are per gateway group; ${describeFile(template.file)} is the same in every group.`,
         });
       }
     }

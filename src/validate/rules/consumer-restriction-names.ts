@@ -1,5 +1,5 @@
 import { didYouMean } from '../../core/did-you-mean.js';
-import { consumerGroupPath, consumerPath } from '../../load/layout.js';
+import { groupObjectPath } from '../../load/layout.js';
 import type { YamlFile } from '../../load/yaml-file.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import { cmp } from '../../model/diagnostic.js';
@@ -45,7 +45,7 @@ function* unknownNames(known: GroupConsumers, file: YamlFile, references: readon
     if (names.has(ref.name)) continue;
     const what = ref.kind === 'consumer' ? 'consumer' : 'consumer group';
     const guess = didYouMean(ref.name, [...names.keys()].sort(cmp));
-    const path = ref.kind === 'consumer' ? consumerPath(known.group, ref.name) : consumerGroupPath(known.group, ref.name);
+    const path = groupObjectPath(ref.kind === 'consumer' ? 'consumer' : 'consumer-group', known.group, ref.name);
     yield finding('TW3025', file, ref.pointer, `the consumer-restriction of ${owner} names ${what} ${ref.name}, which gateway group ${known.group} does not define`, {
       hint: `${guess ? `Did you mean ${guess}? ` : ''}Add ${path}, or remove ${ref.name} from the list.${more}`,
     });
