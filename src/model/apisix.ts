@@ -88,6 +88,12 @@ export interface ApisixRoute extends ApisixObjectBase {
   readonly methods?: readonly string[];
   readonly hosts?: readonly string[];
   readonly service_id?: string;
+  readonly plugin_config_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/** A plugin config (`/apisix/admin/plugin_configs`): plugins routes share by `plugin_config_id`. */
+export interface ApisixPluginConfig extends ApisixObjectBase {
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
@@ -116,6 +122,7 @@ export interface ApisixObjects {
   readonly routes: ApisixRoute;
   readonly consumer_groups: ApisixConsumerGroup;
   readonly consumers: ApisixConsumer;
+  readonly plugin_configs: ApisixPluginConfig;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

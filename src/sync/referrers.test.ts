@@ -18,7 +18,7 @@ describe('referrers', () => {
         { kind: 'upstreams', id: 'u1' },
       ],
     });
-    expect(referrerOf(REFERRER_KIND.plugin_configs, { id: 'p2', plugins: split('u2') })).toEqual({ kind: 'plugin_configs', id: 'p2', uses: [{ kind: 'upstreams', id: 'u2' }] });
+    expect(referrerOf(REFERRER_KIND.global_rules, { id: 'g2', plugins: split('u2') })).toEqual({ kind: 'global_rules', id: 'g2', uses: [{ kind: 'upstreams', id: 'u2' }] });
     expect(referrerOf(REFERRER_KIND.global_rules, { id: 'g1', plugins: { 'limit-count': {} } })).toBeNull();
   });
 
@@ -29,15 +29,15 @@ describe('referrers', () => {
 
   it('block a plan that deletes an upstream or service one of them uses, once per object', () => {
     const live: ApisixConfig = {
-      consumer_groups: [], consumers: [], upstreams: [{ id: 'old', labels }],
+      consumer_groups: [], consumers: [], plugin_configs: [], upstreams: [{ id: 'old', labels }],
       services: [{ id: 'old', labels, upstream_id: 'old' }],
       routes: [{ id: 'old.r', labels, service_id: 'old' }],
     };
-    const empty: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
+    const empty: ApisixConfig = { consumer_groups: [], consumers: [], plugin_configs: [], upstreams: [], services: [], routes: [] };
     const plan = planSync({ group: 'staging', apisix: empty, digest: sha256Digest(canonicalJson(empty)) }, live);
     expect(deletesReferable(plan)).toBe(true);
     const conflicts = referrerConflicts(plan, [
-      { kind: 'plugin_configs', id: 'p1', uses: [{ kind: 'upstreams', id: 'old' }] },
+      { kind: 'stream_routes', id: 's1', uses: [{ kind: 'upstreams', id: 'old' }] },
       { kind: 'global_rules', id: 'g1', uses: [{ kind: 'upstreams', id: 'old' }, { kind: 'upstreams', id: 'elsewhere' }] },
     ]);
     expect(conflicts).toEqual([
@@ -45,9 +45,9 @@ describe('referrers', () => {
         code: 'still-referenced',
         kind: 'upstreams',
         id: 'old',
-        referencedBy: { kind: 'plugin_configs', id: 'p1' },
-        message: 'upstream old is no longer in the snapshot, but plugin config p1 still uses it, so it cannot be deleted',
-        hint: 'change or remove plugin config p1 first (tagway does not manage it), or keep upstream old in the snapshot',
+        referencedBy: { kind: 'stream_routes', id: 's1' },
+        message: 'upstream old is no longer in the snapshot, but stream route s1 still uses it, so it cannot be deleted',
+        hint: 'change or remove stream route s1 first (tagway does not manage it), or keep upstream old in the snapshot',
       },
     ]);
     const onlyRoutes = planSync({ group: 'staging', apisix: { ...live, routes: [] }, digest: 'sha256:x' }, live);

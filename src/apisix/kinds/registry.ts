@@ -7,6 +7,7 @@ import type { ApisixKind } from '../../model/apisix.js';
 import { CONSUMER_GROUPS } from './consumer-groups.js';
 import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
+import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
 import { UPSTREAMS } from './upstreams.js';
@@ -17,4 +18,5 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  plugin_configs: PLUGIN_CONFIGS,
 };
