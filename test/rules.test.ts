@@ -203,6 +203,37 @@ const cases: Case[] = [
     expected: [],
   },
   {
+    name: 'a route uses a plugin config of its template',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [],
+  },
+  {
+    name: 'a route names a plugin config its template does not define, with a did-you-mean hint (TW3030)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: aut\n` },
+    expected: [
+      { code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' },
+      { code: 'TW3030', file: T, line: 14, column: 20, severity: 'error' },
+    ],
+  },
+  {
+    name: 'a route names a plugin config in a template that has none (TW3030)',
+    files: { [T]: `${WEB}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3030', file: T, line: 10, column: 20 }],
+  },
+  {
+    name: 'a plugin config no route uses (TW3031 warning)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:') },
+    expected: [{ code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin config named like no route may be (TW2003), or without plugins (TW2002)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  Auth_1:\n    plugins: {}\n  rate:\n    desc: limits\nroutes:') },
+    expected: [
+      { code: 'TW2003', file: T, line: 7, column: 3 },
+      { code: 'TW2002', file: T, line: 9, column: 3 },
+    ],
+  },
+  {
     name: 'overlay for a service the group does not publish (TW3011 warning)',
     files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n', 'services/other/service.yaml': WEB.replace('name: web', 'name: other') },
     expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
@@ -382,6 +413,11 @@ describe('rules', () => {
   it('a literal key is never echoed in a finding', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('target with a literal key'))!);
     expect(JSON.stringify(diagnostics)).not.toContain('edd1c9f034335f136f87ad84b625c8f1');
+  });
+
+  it('a plugin config a route misspells is named in the hint', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('a route names a plugin config its template'))!);
+    expect(diagnostics.filter((d) => d.code === 'TW3030').map((d) => d.hint)).toEqual(['Did you mean auth?']);
   });
 
   it('findings in a template read at a tag name the tag', () => {

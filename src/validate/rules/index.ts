@@ -2,6 +2,7 @@ import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { knownPluginConfig } from './known-plugin-config.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -16,6 +17,7 @@ import { tagIntegrity } from './tag-integrity.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
+import { unusedPluginConfig } from './unused-plugin-config.js';
 import { upstreamRequired } from './upstream-required.js';
 import type { Rule } from './rule.js';
 
@@ -42,4 +44,6 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  knownPluginConfig, // TW3030 a route's plugin_config names a plugin config of its template
+  unusedPluginConfig, // TW3031 every plugin config of a template is used by a route (warning)
 ];
