@@ -279,6 +279,27 @@ const cases: Case[] = [
     expected: [{ code: 'TW3014', file: T, line: 7, column: 3 }],
   },
   {
+    name: "strip_path_prefix with a plugin config's uri-rewriting proxy-rewrite (TW3013)",
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  rw:\n    plugins:\n      proxy-rewrite:\n        uri: /index.html\nroutes:')}    plugin_config: rw\n`,
+      [O]: 'path_prefix: /web\nstrip_path_prefix: true\n',
+    },
+    expected: [{ code: 'TW3013', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'canary with a traffic-split in a plugin config (TW3014)',
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  split:\n    plugins:\n      traffic-split:\n        rules: []\nroutes:')}    plugin_config: split\n`,
+      [O]: 'canary:\n  weight: 5\n  nodes:\n    - host: 10.0.0.5\n      port: 80\n',
+    },
+    expected: [{ code: 'TW3014', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'unknown plugin in a plugin config (TW3010)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auht: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3010', file: T, line: 9, column: 7 }],
+  },
+  {
     name: 'a tag whose commit has no template (TW3015)',
     tags: { 'web/v1.0.0': null },
     expected: [{ code: 'TW3015' }],
