@@ -47,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], plugin_configs: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], plugin_configs: [], stream_routes: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
@@ -194,7 +194,8 @@ describe('sync to an apisix gateway', () => {
   });
 
   it('writes nothing when an object to delete is still used by a stream route, plugin config or consumer', async () => {
-    // (A consumer is a kind tagway writes: the planner sees it among the objects read.)
+    // (Consumers, plugin configs and stream routes are kinds tagway writes: the planner sees them
+    // among the objects read.)
     await syncOk(snapshotOf(petstore, orders));
     const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'orders', weight: 1 }] }] } };
     server.seed('stream_routes', 'tcp-orders', { server_port: 9100, service_id: 'orders' });
@@ -218,11 +219,13 @@ describe('sync to an apisix gateway', () => {
     try {
       const target = gateway({ admin_url: plain.url });
       expect(await syncTarget(snapshotOf(petstore, orders), target)).toMatchObject({ status: 'applied' });
-      expect(plain.requests.filter((r) => /stream_routes|global_rules/.test(r.path))).toEqual([]);
-      // Consumer groups, a kind tagway writes, read as none where the gateway has no such type.
+      expect(plain.requests.filter((r) => /global_rules/.test(r.path))).toEqual([]);
+      // Kinds tagway writes read as none where the gateway has no such type (consumer groups) or
+      // has it switched off (stream routes without stream in proxy_mode).
       expect(plain.requests.filter((r) => /consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([404, 404]);
+      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400, 400]);
       expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied', plan: { delete: 3 } });
-      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400]);
+      expect(plain.requests.filter((r) => /global_rules/.test(r.path)).map((r) => r.status)).toEqual([200]);
     } finally {
       await plain.close();
     }
@@ -574,7 +577,7 @@ describe('verify after a successful apply', () => {
     start = server.requests.length;
     expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
     verify = afterWrites(start);
-    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/plugin_configs', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/plugin_configs', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/stream_routes', 'GET /apisix/admin/upstreams']);
     expect(verify.filter((r) => !isList(r))).toEqual([]);
 
     // A first sync to an empty gateway is read whole.

@@ -10,6 +10,7 @@ import type { KindDescriptor } from './descriptor.js';
 import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
+import { STREAM_ROUTES } from './stream-routes.js';
 import { UPSTREAMS } from './upstreams.js';
 
 export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
@@ -19,4 +20,5 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
   plugin_configs: PLUGIN_CONFIGS,
+  stream_routes: STREAM_ROUTES,
 };
