@@ -94,6 +94,16 @@ const cases: Case[] = [
     expected: [{ code: 'TW3002', file: T, line: 10, column: 11 }],
   },
   {
+    name: 'duplicate stream route names (TW3032)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: tcp\n    server_port: 9100\n  - name: tcp\n    server_port: 9101\n` },
+    expected: [{ code: 'TW3032', file: T, line: 13, column: 11 }],
+  },
+  {
+    name: 'a stream route may share a name with a route (another kind of id)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: home\n    server_port: 9100\n` },
+    expected: [],
+  },
+  {
     name: 'overlay sets a template field (TW3003)',
     files: { [O]: 'plugins:\n  cors: {}\nupstream:\n  type: chash\n' },
     expected: [

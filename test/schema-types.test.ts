@@ -4,7 +4,7 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, PLUGIN_CONFIG_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, PLUGIN_CONFIG_KEYS, ROUTE_KEYS, STREAM_ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { KIND_NAMES } from '../src/apisix/kinds/index.js';
@@ -27,6 +27,7 @@ describe('schemas and types agree', () => {
     expect(keys(service.$defs?.['upstream'])).toEqual(sorted(UPSTREAM_KEYS));
     expect(keys(service.$defs?.['route'])).toEqual(sorted(ROUTE_KEYS));
     expect(keys(service.$defs?.['pluginConfig'])).toEqual(sorted(PLUGIN_CONFIG_KEYS));
+    expect(keys(service.$defs?.['streamRoute'])).toEqual(sorted(STREAM_ROUTE_KEYS));
   });
 
   it('overlay keys', () => {

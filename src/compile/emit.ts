@@ -1,4 +1,4 @@
-import type { ApisixConfig, ApisixKind, ApisixPluginConfig, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ApisixPluginConfig, ApisixRoute, ApisixService, ApisixStreamRoute, ApisixUpstream, Labels } from '../model/apisix.js';
 import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import { LABEL_CANARY_ID, LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
@@ -19,6 +19,11 @@ export function routeId(service: string, route: string): string {
   return `${service}.${route}`;
 }
 
+/** Id of a service's stream route: `<service>.<name>`, as a route's (another kind, so they never collide). */
+export function streamRouteId(service: string, name: string): string {
+  return `${service}.${name}`;
+}
+
 /** Id of a service's plugin config: `<service>.<name>` (two names of at most 31 characters fit APISIX's 64). */
 export function pluginConfigId(service: string, name: string): string {
   return `${service}.${name}`;
@@ -34,8 +39,9 @@ export interface EmittedOrigin {
 /**
  * Pure: the objects of one service as the named group runs it (docs/architecture.md §3 "Emit"), in
  * emission order, not sorted: its upstream (and canary upstream), its APISIX service, its plugin
- * configs and its routes; none of the other kinds. Ids come from names (`<service>`,
- * `<service>.canary`, `<service>.<plugin config>`, `<service>.<route>`); every object carries the
+ * configs, its routes and its stream routes; none of the other kinds. Ids come from names
+ * (`<service>`, `<service>.canary`, `<service>.<plugin config>`, `<service>.<route>`,
+ * `<service>.<stream route>`); every object carries the
  * ownership labels, and the APISIX service also
  * the version (`tagway.version`): a new version that changes one route then writes that route and
  * the service object, not every object of the service. Keys are sorted later by canonical JSON.
@@ -45,6 +51,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   const services: ApisixService[] = [];
   const pluginConfigs: ApisixPluginConfig[] = [];
   const routes: ApisixRoute[] = [];
+  const streamRoutes: ApisixStreamRoute[] = [];
   const origins: EmittedOrigin[] = [];
   const labels = ownership(group, s);
   const spec = s.template.spec;
@@ -134,7 +141,26 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
     );
     origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
   }
-  return { config: { ...emptyConfig(), upstreams, services, plugin_configs: pluginConfigs, routes }, origins };
+  // L4 routes go to the service's upstream itself: the APISIX service's plugins are HTTP plugins.
+  for (const [i, r] of (spec.stream_routes ?? []).entries()) {
+    const id = streamRouteId(s.name, r.name);
+    streamRoutes.push(
+      compact({
+        desc: r.description,
+        id,
+        labels: r.labels ? mergedLabels(spec.labels, r.labels, labels) : { ...serviceLabels },
+        name: id,
+        plugins: r.plugins,
+        remote_addr: r.remote_addr,
+        server_addr: r.server_addr,
+        server_port: r.server_port,
+        sni: r.sni,
+        upstream_id: s.name,
+      }),
+    );
+    origins.push({ kind: 'stream_routes', id, from: { file: templateFile, pointer: `/stream_routes/${i}` } });
+  }
+  return { config: { ...emptyConfig(), upstreams, services, plugin_configs: pluginConfigs, routes, stream_routes: streamRoutes }, origins };
 }
 
 /**

@@ -56,6 +56,18 @@ export interface RouteSpec {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** One of a template's `stream_routes`: an APISIX stream route (L4) to the service's upstream. */
+export interface StreamRouteSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly server_addr?: string;
+  readonly server_port?: number;
+  readonly remote_addr?: string;
+  readonly sni?: string;
+  readonly plugins?: Plugins;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /** One of a template's `plugin_configs`: an APISIX plugin config its routes use by name. */
 export interface PluginConfigSpec {
   readonly desc?: string;
@@ -76,6 +88,8 @@ export interface ServiceTemplate {
   /** By name (a key is a `name`, like a route's). */
   readonly plugin_configs?: Readonly<Record<string, PluginConfigSpec>>;
   readonly routes: readonly RouteSpec[];
+  /** L4 routes; the gateways need stream in their `proxy_mode`. */
+  readonly stream_routes?: readonly StreamRouteSpec[];
 }
 
 export interface CanarySpec {
@@ -148,8 +162,11 @@ export interface TrustedKeySpec {
 
 /** Keys of each file kind, checked against the schemas by a test. */
 export const TEMPLATE_KEYS = [
-  'name', 'description', 'labels', 'hosts', 'path_prefix', 'strip_path_prefix', 'plugins', 'upstream', 'plugin_configs', 'routes',
+  'name', 'description', 'labels', 'hosts', 'path_prefix', 'strip_path_prefix', 'plugins', 'upstream', 'plugin_configs', 'routes', 'stream_routes',
 ] as const satisfies readonly (keyof ServiceTemplate)[];
+export const STREAM_ROUTE_KEYS = [
+  'name', 'description', 'server_addr', 'server_port', 'remote_addr', 'sni', 'plugins', 'labels',
+] as const satisfies readonly (keyof StreamRouteSpec)[];
 export const PLUGIN_CONFIG_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof PluginConfigSpec)[];
 export const UPSTREAM_KEYS = [
   'type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout',

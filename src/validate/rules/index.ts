@@ -26,7 +26,7 @@ export type { Rule, RuleContext, RuleScope, ResolvedGroup } from './rule.js';
 /** The semantic rules, run after the schemas pass, in this order. */
 export const RULES: readonly Rule[] = [
   nameMatchesFolder, // TW3001 a template's / group's name equals its folder
-  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
+  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids); TW3032 stream route names
   overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
   pinMatchesTag, // TW3004 every pin names an existing tag (TW3018 one not in an incomplete clone, TW1016 one whose objects are missing)
   nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
