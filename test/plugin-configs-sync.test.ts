@@ -5,8 +5,6 @@
  * version label), no route; a plugin config left behind is deleted after the route stops using
  * it. To an Admin API gateway, an API-driven standalone one and a file; and shown by the diff.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runDiff } from '../src/app/diff.js';
 import { runSync } from '../src/app/sync.js';
@@ -16,27 +14,16 @@ import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { PETSTORE_TEMPLATE as T, STAGING_FILE_TARGET, STAGING_GROUP as G, publishPetstore as publish, stagingWith, syncStagingFileTwice } from './support/petstore-versions.js';
 
 const ADMIN = 'TAGWAY_TEST_PLUGIN_CONFIGS_ADMIN';
 const ADMIN_KEY = 'admin-key-plugin-configs-7c2d';
-const T = 'services/petstore/service.yaml';
-const G = 'gateway-groups/staging/group.yaml';
 const LIST_PETS = '    uris: [/pets]\n    methods: [GET]\n';
 
 /** The example's petstore with a plugin config `limits` (at `count`) that route list-pets uses. */
 function withLimits(template: string, count: number): string {
   const configs = `plugin_configs:\n  limits:\n    desc: list rate limit\n    plugins:\n      limit-count:\n        count: ${count}\n        time_window: 60\n        rejected_code: 429\nroutes:\n`;
   return template.replace('routes:\n', configs).replace(LIST_PETS, `${LIST_PETS}    plugin_config: limits\n`);
-}
-
-function publish(repo: TempRepo, version: string, text: string): void {
-  repo.write(T, text);
-  repo.commit(`petstore: ${version}`);
-  repo.tag(`petstore/v${version}`, { message: `petstore ${version}` });
-}
-
-function stagingWith(targets: string): string {
-  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}`;
 }
 
 describe('plugin configs synced to an Admin API gateway', () => {
@@ -100,14 +87,11 @@ describe('plugin configs synced to a standalone gateway and a file', () => {
   afterEach(() => repo.cleanup());
 
   it('file: the standalone apisix.yaml carries plugin_configs; nothing written the second time', async () => {
-    repo = makeExampleRepo({ [G]: stagingWith('  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n') });
+    repo = makeExampleRepo({ [G]: stagingWith(STAGING_FILE_TARGET) });
     publish(repo, '1.2.0', withLimits(repo.read(T), 100));
-    const sync = () => runSync({ cwd: repo.dir, group: 'staging', env: {}, retry: { maxAttempts: 1 } });
-    expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
-    const file = fs.readFileSync(path.join(repo.dir, 'out', 'staging', 'apisix.yaml'), 'utf8');
+    const file = await syncStagingFileTwice(repo);
     expect(file).toMatch(/^plugin_configs:\n  - desc: list rate limit\n    id: petstore\.limits\n/m);
     expect(file).toContain('    plugin_config_id: petstore.limits\n');
-    expect(synced(await sync()).report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
   });
 
   it('apisix-standalone: takes the plugin config with the routes, then nothing new', async () => {
@@ -129,7 +113,7 @@ describe('diff of plugin configs between revisions', () => {
   let repo: TempRepo;
   beforeAll(() => {
     // main runs petstore 1.1.0; the change publishes 1.2.0, with the plugin config, and pins it.
-    repo = makeExampleRepo({ [G]: stagingWith('  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n').replace('^1.0', '1.1.0') });
+    repo = makeExampleRepo({ [G]: stagingWith(STAGING_FILE_TARGET).replace('^1.0', '1.1.0') });
     repo.git('branch', '-M', 'main');
     repo.git('checkout', '--quiet', '-b', 'change');
     publish(repo, '1.2.0', withLimits(repo.read(T), 100));
