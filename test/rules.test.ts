@@ -100,6 +100,16 @@ const cases: Case[] = [
     expected: [{ code: 'TW3002', file: T, line: 10, column: 11 }],
   },
   {
+    name: 'duplicate stream route names (TW3032)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: tcp\n    server_port: 9100\n  - name: tcp\n    server_port: 9101\n` },
+    expected: [{ code: 'TW3032', file: T, line: 13, column: 11 }],
+  },
+  {
+    name: 'a stream route may share a name with a route (another kind of id)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: home\n    server_port: 9100\n` },
+    expected: [],
+  },
+  {
     name: 'overlay sets a template field (TW3003)',
     files: { [O]: 'plugins:\n  cors: {}\nupstream:\n  type: chash\n' },
     expected: [
@@ -209,6 +219,37 @@ const cases: Case[] = [
     expected: [],
   },
   {
+    name: 'a route uses a plugin config of its template',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [],
+  },
+  {
+    name: 'a route names a plugin config its template does not define, with a did-you-mean hint (TW3030)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: aut\n` },
+    expected: [
+      { code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' },
+      { code: 'TW3030', file: T, line: 14, column: 20, severity: 'error' },
+    ],
+  },
+  {
+    name: 'a route names a plugin config in a template that has none (TW3030)',
+    files: { [T]: `${WEB}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3030', file: T, line: 10, column: 20 }],
+  },
+  {
+    name: 'a plugin config no route uses (TW3031 warning)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:') },
+    expected: [{ code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin config named like no route may be (TW2003), or without plugins (TW2002)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  Auth_1:\n    plugins: {}\n  rate:\n    desc: limits\nroutes:') },
+    expected: [
+      { code: 'TW2003', file: T, line: 7, column: 3 },
+      { code: 'TW2002', file: T, line: 9, column: 3 },
+    ],
+  },
+  {
     name: 'overlay for a service the group does not publish (TW3011 warning)',
     files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n', 'services/other/service.yaml': WEB.replace('name: web', 'name: other') },
     expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
@@ -252,6 +293,27 @@ const cases: Case[] = [
       [O]: 'canary:\n  weight: 5\n  nodes:\n    - host: 10.0.0.5\n      port: 80\n',
     },
     expected: [{ code: 'TW3014', file: T, line: 7, column: 3 }],
+  },
+  {
+    name: "strip_path_prefix with a plugin config's uri-rewriting proxy-rewrite (TW3013)",
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  rw:\n    plugins:\n      proxy-rewrite:\n        uri: /index.html\nroutes:')}    plugin_config: rw\n`,
+      [O]: 'path_prefix: /web\nstrip_path_prefix: true\n',
+    },
+    expected: [{ code: 'TW3013', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'canary with a traffic-split in a plugin config (TW3014)',
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  split:\n    plugins:\n      traffic-split:\n        rules: []\nroutes:')}    plugin_config: split\n`,
+      [O]: 'canary:\n  weight: 5\n  nodes:\n    - host: 10.0.0.5\n      port: 80\n',
+    },
+    expected: [{ code: 'TW3014', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'unknown plugin in a plugin config (TW3010)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auht: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3010', file: T, line: 9, column: 7 }],
   },
   {
     name: 'a tag whose commit has no template (TW3015)',
@@ -485,6 +547,11 @@ describe('rules', () => {
   it('an unknown consumer-restriction name: the hint names the likely consumer', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('consumer-restriction names a consumer'))!);
     expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringMatching(/^Did you mean shop\? Add gateway-groups\/g\/consumers\/shpo\.yaml/)]);
+  });
+
+  it('a plugin config a route misspells is named in the hint', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('a route names a plugin config its template'))!);
+    expect(diagnostics.filter((d) => d.code === 'TW3030').map((d) => d.hint)).toEqual(['Did you mean auth?']);
   });
 
   it('findings in a template read at a tag name the tag', () => {

@@ -13,7 +13,7 @@ import type { Target } from '../src/sync/targets/port.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetReport } from '../src/sync/report.js';
-import { perKind } from '../src/apisix/kinds/index.js';
+import { KIND_NAMES, perKind } from '../src/apisix/kinds/index.js';
 
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
 const GROUP = 'staging';
@@ -47,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], plugin_configs: [], stream_routes: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
@@ -198,7 +198,8 @@ describe('sync to an apisix gateway', () => {
   });
 
   it('writes nothing when an object to delete is still used by a stream route, plugin config or consumer', async () => {
-    // (A consumer is a kind tagway writes: the planner sees it among the objects read.)
+    // (Consumers, plugin configs and stream routes are kinds tagway writes: the planner sees them
+    // among the objects read.)
     await syncOk(snapshotOf(petstore, orders));
     const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'orders', weight: 1 }] }] } };
     server.seed('stream_routes', 'tcp-orders', { server_port: 9100, service_id: 'orders' });
@@ -222,11 +223,13 @@ describe('sync to an apisix gateway', () => {
     try {
       const target = gateway({ admin_url: plain.url });
       expect(await syncTarget(snapshotOf(petstore, orders), target)).toMatchObject({ status: 'applied' });
-      expect(plain.requests.filter((r) => /stream_routes|plugin_configs|global_rules/.test(r.path))).toEqual([]);
-      // Consumer groups, a kind tagway writes, read as none where the gateway has no such type.
+      expect(plain.requests.filter((r) => /global_rules/.test(r.path))).toEqual([]);
+      // Kinds tagway writes read as none where the gateway has no such type (consumer groups) or
+      // has it switched off (stream routes without stream in proxy_mode).
       expect(plain.requests.filter((r) => /consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([404, 404]);
+      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400, 400]);
       expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied', plan: { delete: 3 } });
-      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400]);
+      expect(plain.requests.filter((r) => /global_rules/.test(r.path)).map((r) => r.status)).toEqual([200]);
     } finally {
       await plain.close();
     }
@@ -555,8 +558,8 @@ describe('verify after a successful apply', () => {
         'GET /apisix/admin/upstreams/orders',
       ].sort(),
     );
-    // The read before the run listed the three kinds, and, as the plan deletes an upstream and a
-    // service, the five kinds that could still use them.
+    // The read before the run listed every kind tagway writes, and, as the plan deletes an
+    // upstream and a service, the kinds it only reads that could still use them.
     expect(requestsSince(start).filter(isList).map((r) => r.split('?')[0]?.split('/')[3]).sort()).toEqual(
       ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'routes', 'services', 'stream_routes', 'upstreams'],
     );
@@ -578,14 +581,14 @@ describe('verify after a successful apply', () => {
     start = server.requests.length;
     expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
     verify = afterWrites(start);
-    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/plugin_configs', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/stream_routes', 'GET /apisix/admin/upstreams']);
     expect(verify.filter((r) => !isList(r))).toEqual([]);
 
     // A first sync to an empty gateway is read whole.
     server.reset();
     start = server.requests.length;
     await syncOk(snapshotOf(petstore));
-    expect(afterWrites(start).filter(isList)).toHaveLength(5);
+    expect(afterWrites(start).filter(isList)).toHaveLength(KIND_NAMES.length);
   });
 
   it('lists the whole gateway after more than 256 writes, however large it is', async () => {
@@ -724,7 +727,7 @@ describe('verify after a successful apply', () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', times: Infinity, action: { kind: 'status', status: 500 } });
     const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }, orders), gateway());
     expect(report).toMatchObject({ status: 'failed', error: { code: 'http-error' }, restore: { attempted: true, verified: true } });
-    expect(afterWrites(start).filter(isList)).toHaveLength(5);
+    expect(afterWrites(start).filter(isList)).toHaveLength(KIND_NAMES.length);
   });
 });
 

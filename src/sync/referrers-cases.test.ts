@@ -4,9 +4,11 @@ import type { Conflict, Plan, PlanStep } from './plan.js';
 import { referrerConflicts, referrersIn, type Referrer } from './referrers.js';
 
 describe('referrersIn', () => {
+  const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'u', weight: 1 }] }] } };
   const cases: ReadonlyArray<{ readonly name: string; readonly doc: Record<string, unknown>; readonly found: string[] }> = [
-    { name: 'skips an object that uses nothing', doc: { global_rules: [{ id: 'g', plugins: { 'limit-count': {} } }], stream_routes: [{ id: 's', upstream_id: 'u' }] }, found: ['stream_routes/s'] },
-    { name: 'skips items that are not objects', doc: { stream_routes: [null, 'u', 7, ['u'], { id: 's', upstream_id: 'u' }] }, found: ['stream_routes/s'] },
+    { name: 'skips an object that uses nothing', doc: { global_rules: [{ id: 'g', plugins: { 'limit-count': {} } }, { id: 'h', plugins: split }] }, found: ['global_rules/h'] },
+    { name: 'skips items that are not objects', doc: { global_rules: [null, 'u', 7, ['u'], { id: 'h', plugins: split }] }, found: ['global_rules/h'] },
+    { name: 'skips the kinds tagway writes, which the planner sees', doc: { stream_routes: [{ id: 's', upstream_id: 'u' }], plugin_configs: [{ id: 'p', plugins: split }] }, found: [] },
     { name: 'finds nothing in an empty document', doc: {}, found: [] },
   ];
   for (const c of cases) {

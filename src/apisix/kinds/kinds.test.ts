@@ -57,7 +57,7 @@ const ROWS: readonly Row[] = [
     labels: true,
     serverFields: TIMESTAMPS,
     upsert: 0,
-    delete: 4,
+    delete: 6,
     sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
     refs: [],
     standalone: 'upstreams',
@@ -71,8 +71,8 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 3,
-    delete: 1,
+    upsert: 4,
+    delete: 2,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
     standalone: 'services',
@@ -86,10 +86,10 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 4,
-    delete: 0,
-    sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
-    refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
+    upsert: 5,
+    delete: 1,
+    sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split, plugin_config_id: 'petstore.auth' },
+    refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary', 'plugin_configs/petstore.auth'],
     standalone: 'routes',
     secretFields: ['/upstream/tls/client_key'],
     schema: 'route',
@@ -102,7 +102,7 @@ const ROWS: readonly Row[] = [
     labels: true,
     serverFields: TIMESTAMPS,
     upsert: 1,
-    delete: 3,
+    delete: 5,
     sample: { id: 'gold', plugins: split },
     refs: ['upstreams/canary'],
     standalone: 'consumer_groups',
@@ -117,12 +117,42 @@ const ROWS: readonly Row[] = [
     labels: true,
     serverFields: TIMESTAMPS,
     upsert: 2,
-    delete: 2,
+    delete: 4,
     sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
     refs: ['consumer_groups/gold', 'upstreams/canary'],
     standalone: 'consumers',
     secretFields: ['/plugins/basic-auth/password', '/plugins/hmac-auth/secret_key', '/plugins/jwt-auth/secret', '/plugins/jwt-auth/private_key', '/plugins/key-auth/key'],
     schema: 'consumer',
+  },
+  {
+    kind: KIND.plugin_configs,
+    path: '/apisix/admin/plugin_configs/petstore.auth',
+    body: { id: 'petstore.auth', plugins: {} },
+    id: 'petstore.auth',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 3,
+    delete: 3,
+    sample: { id: 'petstore.auth', upstream_id: 'ignored', plugins: split },
+    refs: ['upstreams/canary'],
+    standalone: 'plugin_configs',
+    secretFields: [],
+    schema: 'plugin_config',
+  },
+  {
+    kind: KIND.stream_routes,
+    path: '/apisix/admin/stream_routes/petstore.tcp',
+    body: { id: 'petstore.tcp', server_port: 9100 },
+    id: 'petstore.tcp',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 6,
+    delete: 0,
+    sample: { id: 'petstore.tcp', upstream_id: 'petstore', service_id: 'svc', plugins: split },
+    refs: ['services/svc', 'upstreams/petstore'],
+    standalone: 'stream_routes',
+    secretFields: [],
+    schema: 'stream_route',
   },
 ];
 
@@ -194,8 +224,10 @@ describe('the registered kinds', () => {
     expect(STANDALONE_LISTS.map((l) => [l.key, l.kinds.map((k) => k.name)])).toEqual([
       ['consumer_groups', ['consumer_groups']],
       ['consumers', ['consumers']],
+      ['plugin_configs', ['plugin_configs']],
       ['routes', ['routes']],
       ['services', ['services']],
+      ['stream_routes', ['stream_routes']],
       ['upstreams', ['upstreams']],
     ]);
   });
@@ -212,8 +244,6 @@ describe('the registered kinds', () => {
 
 describe('the kinds read for their references', () => {
   const rows = [
-    { kind: REFERRER_KIND.stream_routes, idField: 'id', sample: { upstream_id: 'u', service_id: 's', plugins: split }, refs: ['services/s', 'upstreams/u'] },
-    { kind: REFERRER_KIND.plugin_configs, idField: 'id', sample: { upstream_id: 'u', plugins: split }, refs: ['upstreams/canary'] },
     { kind: REFERRER_KIND.global_rules, idField: 'id', sample: { plugins: split }, refs: ['upstreams/canary'] },
   ];
 
@@ -242,7 +272,7 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
     expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
-    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
+    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'plugin_configs', 'services', 'routes', 'stream_routes']);
   });
 
   it('refuses references that go round in a circle', () => {

@@ -7,8 +7,10 @@ import type { ApisixKind } from '../../model/apisix.js';
 import { CONSUMER_GROUPS } from './consumer-groups.js';
 import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
+import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
+import { STREAM_ROUTES } from './stream-routes.js';
 import { UPSTREAMS } from './upstreams.js';
 
 export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
@@ -17,4 +19,6 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  plugin_configs: PLUGIN_CONFIGS,
+  stream_routes: STREAM_ROUTES,
 };

@@ -4,6 +4,7 @@ import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
 import { consumerRestrictionNames } from './consumer-restriction-names.js';
+import { knownPluginConfig } from './known-plugin-config.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -19,6 +20,7 @@ import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
+import { unusedPluginConfig } from './unused-plugin-config.js';
 import { upstreamRequired } from './upstream-required.js';
 import type { Rule } from './rule.js';
 
@@ -27,7 +29,7 @@ export type { Rule, RuleContext, RuleScope, ResolvedGroup } from './rule.js';
 /** The semantic rules, run after the schemas pass, in this order. */
 export const RULES: readonly Rule[] = [
   nameMatchesFolder, // TW3001 a template's / group's name equals its folder
-  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
+  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids); TW3032 stream route names
   overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
   pinMatchesTag, // TW3004 every pin names an existing tag (TW3018 one not in an incomplete clone, TW1016 one whose objects are missing)
   nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
@@ -48,4 +50,6 @@ export const RULES: readonly Rule[] = [
   uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
   authNeedsConsumers, // TW3024 an auth plugin of a published service has a consumer holding it in the group (warning)
   consumerRestrictionNames, // TW3025 consumer-restriction names consumers / consumer groups the group defines
+  knownPluginConfig, // TW3030 a route's plugin_config names a plugin config of its template
+  unusedPluginConfig, // TW3031 every plugin config of a template is used by a route (warning)
 ];
