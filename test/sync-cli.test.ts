@@ -19,10 +19,13 @@ import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
-/** Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route, a global rule and plugin metadata. */
+/**
+ * Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route, a
+ * global rule and plugin metadata; each group has its consumers (production: web-shop).
+ */
 const STAGING_OBJECTS = 20;
 const STAGING_ROUTES = 9;
-const PRODUCTION_OBJECTS = 14;
+const PRODUCTION_OBJECTS = 15;
 
 /** Key values that must never appear in any output. */
 const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TEST_EU2_KEY: 'eu2-admin-key-0c8d2b7e94a15f36' };
@@ -167,7 +170,7 @@ describe('runSync on the example repository (file targets)', () => {
     // A key given twice in one object's line, with a digest of the lines as written: the digest
     // must cover what JSON.parse keeps (the last), not the text.
     const linesDigest = (t: string) => {
-      const kinds = ['consumer_groups', 'consumers', 'global_rules', 'plugin_metadata', 'routes', 'services', 'upstreams'].map((kind) => {
+      const kinds = ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'services', 'stream_routes', 'upstreams'].map((kind) => {
         if (t.includes(`    "${kind}": [],\n`)) return `"${kind}":[]`;
         const from = t.indexOf(`    "${kind}": [\n`);
         const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);

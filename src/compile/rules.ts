@@ -87,8 +87,9 @@ export function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[]
 }
 
 /**
- * The `repo` rules, and the rules about a group's services as a whole (route conflicts from its
- * units' claims, plugins a global rule runs again). With `only` (a
+ * The `repo` rules (with each unit's consumer references), and the rules about a group's services
+ * as a whole (route conflicts from its units' claims, plugins a global rule runs again). With
+ * `only` (a
  * compile of those services alone), the rules see only their pins and locks (`ruled`, which the
  * caller uses from then on).
  */
@@ -98,7 +99,10 @@ export function checkRepo(
   only: ReadonlySet<string> | null,
 ): { readonly diagnostics: Diagnostic[]; readonly ruled: CheckedRepo } {
   const ruled = only ? onlyServices(ctx.repo, only) : ctx.repo;
-  const repoCtx = ruled === ctx.repo ? ctx : { ...ctx, repo: ruled };
+  const referencing = [...groups].flatMap(([group, slots]) =>
+    slots.map((s) => ({ group: group.group, service: s.unit.service, template: s.unit.template, references: s.record!.references })),
+  );
+  const repoCtx: RuleContext = { ...ctx, repo: ruled, referencing };
   const diagnostics: Diagnostic[] = [];
   for (const rule of RULES) {
     if (rule === routeConflicts) {

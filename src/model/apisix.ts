@@ -88,6 +88,12 @@ export interface ApisixRoute extends ApisixObjectBase {
   readonly methods?: readonly string[];
   readonly hosts?: readonly string[];
   readonly service_id?: string;
+  readonly plugin_config_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/** A plugin config (`/apisix/admin/plugin_configs`): plugins routes share by `plugin_config_id`. */
+export interface ApisixPluginConfig extends ApisixObjectBase {
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
@@ -103,6 +109,17 @@ export interface ApisixConsumerGroup extends ApisixObjectBase {
 export interface ApisixConsumer extends ApisixObjectBase {
   readonly username?: string;
   readonly group_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/** A stream route (`/apisix/admin/stream_routes`): L4 proxying to an upstream. */
+export interface ApisixStreamRoute extends ApisixObjectBase {
+  readonly server_addr?: string;
+  readonly server_port?: number;
+  readonly remote_addr?: string;
+  readonly sni?: string;
+  readonly upstream_id?: string;
+  readonly service_id?: string;
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
@@ -132,6 +149,8 @@ export interface ApisixObjects {
   readonly consumers: ApisixConsumer;
   readonly global_rules: ApisixGlobalRule;
   readonly plugin_metadata: ApisixPluginMetadata;
+  readonly plugin_configs: ApisixPluginConfig;
+  readonly stream_routes: ApisixStreamRoute;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

@@ -509,6 +509,15 @@ describe('resources that use upstreams and services (stream routes, plugin confi
     expect((await call('DELETE', '/apisix/admin/upstreams/u1')).status).toBe(200);
   });
 
+  it('keeps a plugin config a route uses (plugin_config.lua delete_checker)', async () => {
+    await call('PUT', '/apisix/admin/plugin_configs/p1', { body: { plugins: {} } });
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', plugins: {}, plugin_config_id: 'p1' } })).status).toBe(201);
+    const res = await call('DELETE', '/apisix/admin/plugin_configs/p1');
+    expect([res.status, res.json]).toEqual([400, { error_msg: 'can not delete this plugin config, route [r1] is still using it now' }]);
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', plugins: {} } });
+    expect((await call('DELETE', '/apisix/admin/plugin_configs/p1')).status).toBe(200);
+  });
+
   it("keeps a service a stream route uses, but not an upstream (APISIX's upstream checker skips stream routes)", async () => {
     await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
     await call('PUT', '/apisix/admin/services/sv1', { body: {} });

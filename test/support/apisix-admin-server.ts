@@ -62,6 +62,8 @@
  *     `consumer_group`, `global_rules`). A stream route's `upstream_id` is not checked there;
  *   - `services.lua`: routes, then stream routes: "can not delete this service directly,
  *     stream_route [x] is still using it now";
+ *   - `plugin_config.lua`: a plugin config a route uses by `plugin_config_id`: "can not delete
+ *     this plugin config, route [x] is still using it now";
  *   - `stream_routes.lua`: `upstream_id` / `service_id` must exist on PUT, as for routes;
  *   - `admin/init.lua`: with stream mode off (`proxy_mode` without `stream`) every request on
  *     `stream_routes` is 400 "stream mode is disabled, can not add stream routes"
@@ -200,6 +202,7 @@ const DELETE_CHECKS: Readonly<Partial<Record<ServerKind, readonly { readonly kin
     { kind: 'routes', name: 'route', pluginOnly: false },
     { kind: 'stream_routes', name: 'stream_route', pluginOnly: false },
   ],
+  plugin_configs: [{ kind: 'routes', name: 'route', pluginOnly: false }],
 };
 
 function singular(kind: ServerKind): string {
@@ -757,6 +760,7 @@ class AdminStore implements CheckStore {
       if (first === undefined) continue;
       const user = `${check.name} [${first.id}]`;
       if (kind === 'services') return `can not delete this service directly, ${user} is still using it now`;
+      if (kind === 'plugin_configs') return `can not delete this plugin config, ${user} is still using it now`;
       return first.viaPlugin ? `can not delete this upstream, plugin in ${user} is still using it now` : `can not delete this upstream, ${user} is still using it now`;
     }
     return null;
@@ -794,7 +798,7 @@ class AdminStore implements CheckStore {
 /**
  * Objects a value refers to (`<kind>/<id>` → whether through `traffic-split`): the upstreams of
  * its `traffic-split`, and, for routes, services and stream routes, `upstream_id` and (not for
- * services) `service_id`.
+ * services) `service_id`; a route's `plugin_config_id`.
  */
 function referencesOf(kind: ServerKind, value: JsonObject): Map<string, boolean> {
   const refs = new Map<string, boolean>();
@@ -816,6 +820,8 @@ function referencesOf(kind: ServerKind, value: JsonObject): Map<string, boolean>
   if (isIdLike(upstreamId) && !refs.has(`upstreams/${String(upstreamId)}`)) refs.set(`upstreams/${String(upstreamId)}`, false);
   const serviceId = kind === 'services' ? undefined : value['service_id'];
   if (isIdLike(serviceId)) refs.set(`services/${String(serviceId)}`, false);
+  const pluginConfigId = kind === 'routes' ? value['plugin_config_id'] : undefined;
+  if (isIdLike(pluginConfigId)) refs.set(`plugin_configs/${String(pluginConfigId)}`, false);
   return refs;
 }
 
