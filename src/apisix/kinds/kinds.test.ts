@@ -56,7 +56,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore.canary',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 0,
+    upsert: 1,
     delete: 4,
     sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
     refs: [],
@@ -71,7 +71,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 3,
+    upsert: 4,
     delete: 1,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
@@ -86,7 +86,7 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 4,
+    upsert: 5,
     delete: 0,
     sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
     refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
@@ -101,7 +101,7 @@ const ROWS: readonly Row[] = [
     id: 'gold',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 1,
+    upsert: 2,
     delete: 3,
     sample: { id: 'gold', plugins: split },
     refs: ['upstreams/canary'],
@@ -116,13 +116,28 @@ const ROWS: readonly Row[] = [
     id: 'mobile',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 2,
+    upsert: 3,
     delete: 2,
     sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
     refs: ['consumer_groups/gold', 'upstreams/canary'],
     standalone: 'consumers',
     secretFields: ['/plugins/basic-auth/password', '/plugins/hmac-auth/secret_key', '/plugins/jwt-auth/secret', '/plugins/jwt-auth/private_key', '/plugins/key-auth/key'],
     schema: 'consumer',
+  },
+  {
+    kind: KIND.secrets,
+    path: '/apisix/admin/secrets/vault/prod',
+    body: { id: 'vault/prod', uri: 'https://vault.example:8200', prefix: 'kv/apisix', token: '$env://VAULT_TOKEN' },
+    id: 'vault/prod',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 0,
+    delete: 5,
+    sample: { id: 'vault/prod', uri: 'https://vault.example:8200', prefix: 'kv/apisix', token: '$env://VAULT_TOKEN' },
+    refs: [],
+    standalone: 'secrets',
+    secretFields: ['/token', '/secret_access_key', '/session_token', '/auth_config/private_key'],
+    schema: 'secret',
   },
 ];
 
@@ -137,7 +152,7 @@ describe('the registered kinds', () => {
     describe(row.kind.name, () => {
       const kind = row.kind;
       it('has its Admin API paths', () => {
-        expect(objectPath(kind, row.path.split('/').pop()!)).toBe(row.path);
+        expect(objectPath(kind, row.path.slice(`/apisix/admin/${kind.admin.list}/`.length))).toBe(row.path);
         expect(kind.admin.list).toBe(kind.name);
       });
 
@@ -195,6 +210,7 @@ describe('the registered kinds', () => {
       ['consumer_groups', ['consumer_groups']],
       ['consumers', ['consumers']],
       ['routes', ['routes']],
+      ['secrets', ['secrets']],
       ['services', ['services']],
       ['upstreams', ['upstreams']],
     ]);
@@ -242,7 +258,7 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
     expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
-    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
+    expect(KIND_NAMES).toEqual(['secrets', 'upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
   });
 
   it('refuses references that go round in a circle', () => {

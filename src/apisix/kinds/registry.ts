@@ -8,6 +8,7 @@ import { CONSUMER_GROUPS } from './consumer-groups.js';
 import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
 import { ROUTES } from './routes.js';
+import { SECRETS } from './secrets.js';
 import { SERVICES } from './services.js';
 import { UPSTREAMS } from './upstreams.js';
 
@@ -17,4 +18,5 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  secrets: SECRETS,
 };
