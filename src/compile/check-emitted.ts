@@ -16,7 +16,8 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
     const schema = kind.schema;
     if (schema === null) continue;
     for (const object of config[kind.name]) {
-      const result = validateApisixObject(schema, object, { plugins });
+      // Checked as the PUT to the object's own path: a secret manager's id names its manager.
+      const result = validateApisixObject(schema, object, { plugins, id: object.id });
       if (result.valid) continue;
       const origin = from.get(`${kind.name}/${object.id}`);
       for (const error of result.errors) {
