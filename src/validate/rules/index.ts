@@ -11,6 +11,8 @@ import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
+import { secretReferencesInGroupFiles } from './secret-references-in-group-files.js';
+import { secretReferencesInTemplates } from './secret-references-in-templates.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
 import { uniqueRouteNames } from './unique-route-names.js';
@@ -42,4 +44,6 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  secretReferencesInTemplates, // TW3050 a published service's $secret:// names a secret manager of the group (warning); TW3051 one APISIX cannot read
+  secretReferencesInGroupFiles, // TW3050, TW3051 the same in the group's consumers and consumer groups
 ];
