@@ -131,6 +131,10 @@ describe('secret managers on a standalone gateway', () => {
       expect(secrets[1]).toMatchObject({ token: TOKEN, labels: owner });
       expect(synced(await sync()).report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
       expectNoCanary(...outputs(first));
+      // The compiled snapshot file, as sync --snapshot takes it: its secret managers' ids hold a slash.
+      await runCompile({ cwd: repo.dir });
+      const fromFile = synced(await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: { [ADMIN]: ADMIN_KEY, TAGWAY_TEST_VAULT_TOKEN: TOKEN } }));
+      expect(fromFile.report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
     } finally {
       repo.cleanup();
       await server.close();
