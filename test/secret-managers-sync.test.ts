@@ -76,7 +76,7 @@ describe('secret managers synced to an Admin API gateway', () => {
     expect(secrets.get('vault/prod')).toMatchObject({ id: 'vault/prod', token: TOKEN, prefix: 'kv/apisix', labels: owner });
     expect(secrets.get('aws/main')).toMatchObject({ id: 'aws/main', secret_access_key: AWS_KEY, access_key_id: 'AKIDEXAMPLE', labels: owner });
     const puts = admin.requests.filter((r) => r.method === 'PUT').map((r) => r.path);
-    expect(puts.filter((p) => p.startsWith('/apisix/admin/secrets/')).sort()).toEqual(['/apisix/admin/secrets/aws/main', '/apisix/admin/secrets/vault/prod']);
+    expect(puts.filter((p) => p.startsWith('/apisix/admin/secrets/')).sort()).toEqual(['/apisix/admin/secrets/aws/main', '/apisix/admin/secrets/vault/main', '/apisix/admin/secrets/vault/prod']);
     // Before the objects whose $secret:// may name them (the lease, an upstream, comes first of all).
     expect(puts.indexOf('/apisix/admin/secrets/vault/prod')).toBeLessThan(puts.indexOf('/apisix/admin/upstreams/petstore'));
     await runCompile({ cwd: repo.dir });
@@ -98,7 +98,7 @@ describe('secret managers synced to an Admin API gateway', () => {
     synced(await sync());
     repo.remove(`${G}/secrets/aws/main.yaml`);
     expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
-    expect([...admin.objects('secrets').keys()]).toEqual(['vault/prod']);
+    expect([...admin.objects('secrets').keys()].sort()).toEqual(['vault/main', 'vault/prod']);
   });
 
   it('never overwrites a secret manager at the same id that tagway does not own', async () => {
@@ -127,8 +127,9 @@ describe('secret managers on a standalone gateway', () => {
       const first = synced(await sync());
       expect(first.report.targets).toMatchObject([{ status: 'applied' }]);
       const secrets = server.config()['secrets'] as Record<string, unknown>[];
-      expect(secrets.map((s) => s['id'])).toEqual(['aws/main', 'vault/prod']);
-      expect(secrets[1]).toMatchObject({ token: TOKEN, labels: owner });
+      // The example's own vault/main besides the two of this test.
+      expect(secrets.map((s) => s['id'])).toEqual(['aws/main', 'vault/main', 'vault/prod']);
+      expect(secrets[2]).toMatchObject({ token: TOKEN, labels: owner });
       expect(synced(await sync()).report.targets).toMatchObject([{ status: 'in-sync', writes: 0 }]);
       expectNoCanary(...outputs(first));
       // The compiled snapshot file, as sync --snapshot takes it: its secret managers' ids hold a slash.

@@ -20,7 +20,7 @@ import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
 /** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
-const STAGING_OBJECTS = 18;
+const STAGING_OBJECTS = 19;
 const STAGING_ROUTES = 9;
 const PRODUCTION_OBJECTS = 14;
 
@@ -388,10 +388,10 @@ describe('the sync command', () => {
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+18 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+19 writes\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toContain('+ route petstore.pet-photos');
-    expect(first.stdout).toContain('staging: 3 applied; 37 writes');
+    expect(first.stdout).toContain('staging: 3 applied; 39 writes');
     const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
@@ -426,7 +426,7 @@ describe('the sync command', () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('nothing is written');
-    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 18 objects: 18 to create/);
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 19 objects: 19 to create/);
     expect(run.stdout).toContain('    + route petstore.list-pets');
     expect(eu1.writes() + eu2.writes()).toBe(0);
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
