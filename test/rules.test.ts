@@ -346,6 +346,19 @@ const cases: Case[] = [
     files: { [CONSUMER]: 'plugins:\n  key-auth:\n    key: $secret://vault/prod/app/key\n', [VAULT]: VAULT_FILE },
     expected: [],
   },
+  {
+    name: "a secret manager's $env:// where its manager does not read one, a $secret:// in one (TW3052)",
+    files: {
+      'gateway-groups/g/secrets/gcp/main.yaml': 'auth_config:\n  client_email: a@b\n  private_key: $env://GCP_KEY\n  project_id: p\n',
+      [VAULT]: VAULT_FILE.replace('https://vault.example.com:8200', '$env://VAULT_ADDR'),
+      'gateway-groups/g/secrets/aws/main.yaml': 'access_key_id: $env://AWS_KEY_ID\nsecret_access_key: $secret://vault/prod/aws/key\n',
+    },
+    expected: [
+      { code: 'TW3052', file: 'gateway-groups/g/secrets/aws/main.yaml', line: 2, column: 20 },
+      { code: 'TW3052', file: 'gateway-groups/g/secrets/gcp/main.yaml', line: 3, column: 16 },
+      { code: 'TW3052', file: VAULT, line: 1, column: 6 },
+    ],
+  },
 ];
 
 describe('rules', () => {

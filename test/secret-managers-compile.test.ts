@@ -12,7 +12,7 @@ const GROUP = 'name: staging\npublished: {}\n';
 const G = 'gateway-groups/staging';
 const VAULT = 'uri: https://vault.example.com:8200\nprefix: kv/apisix\ntoken: env:VAULT_TOKEN\n';
 const AWS = 'access_key_id: AKIDEXAMPLE\nsecret_access_key: file:secrets/aws-key\nregion: eu-west-1\n';
-const GCP = 'auth_config:\n  client_email: gw@p.iam.gserviceaccount.com\n  private_key: $env://GCP_KEY\n  project_id: p\n';
+const GCP = 'auth_config:\n  client_email: gw@p.iam.gserviceaccount.com\n  private_key: env:GCP_KEY\n  project_id: p\n';
 
 function run(files: Record<string, string>) {
   return compile(memoryInput({ files: { [`${G}/group.yaml`]: GROUP, ...files } }));
@@ -27,7 +27,7 @@ describe('secret managers of a gateway group', () => {
     expect(found(result)).toEqual([]);
     expect(result.snapshots[0]!.apisix.secrets).toEqual([
       { access_key_id: 'AKIDEXAMPLE', id: 'aws/main', labels: owner, region: 'eu-west-1', secret_access_key: 'file:secrets/aws-key' },
-      { auth_config: { client_email: 'gw@p.iam.gserviceaccount.com', private_key: '$env://GCP_KEY', project_id: 'p' }, id: 'gcp/main', labels: owner },
+      { auth_config: { client_email: 'gw@p.iam.gserviceaccount.com', private_key: 'env:GCP_KEY', project_id: 'p' }, id: 'gcp/main', labels: owner },
       { id: 'vault/prod', labels: { ...owner, team: 'ops' }, prefix: 'kv/apisix', token: 'env:VAULT_TOKEN', uri: 'https://vault.example.com:8200' },
     ]);
     expect(renderSnapshotStandalone(result.snapshots[0]!)).toContain('secrets:\n  - access_key_id: AKIDEXAMPLE\n    id: aws/main\n');

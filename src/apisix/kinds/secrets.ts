@@ -11,6 +11,17 @@ import { GATEWAY_SERVER_FIELDS, LABEL_OWNERSHIP } from './ownership.js';
 export const SECRET_MANAGER_SECRETS: readonly (readonly string[])[] = [['token'], ['secret_access_key'], ['session_token'], ['auth_config', 'private_key']];
 
 /**
+ * The fields in which each secret manager reads an `$env://NAME` reference itself
+ * (`env.fetch_by_uri` in `apisix/secret/<manager>.lua`): vault's token, aws's keys; gcp's none.
+ * Elsewhere in a secret manager, and `$secret://` anywhere in one, APISIX takes the text as it is.
+ */
+export const ENV_REFERENCE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  vault: ['token'],
+  aws: ['access_key_id', 'secret_access_key', 'session_token'],
+  gcp: [],
+};
+
+/**
  * `/apisix/admin/secrets/<manager>/<id>`: where the gateway looks up `$secret://<manager>/<id>/…`
  * references. The id is `<manager>/<id>` (APISIX stores it so in `id`); the manager's schema
  * applies. APISIX's schemas of the managers allow other fields, and it keeps them: tagway writes

@@ -11,6 +11,7 @@ import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
+import { secretManagerReferences } from './secret-manager-references.js';
 import { secretReferencesInGroupFiles } from './secret-references-in-group-files.js';
 import { secretReferencesInTemplates } from './secret-references-in-templates.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
@@ -46,4 +47,5 @@ export const RULES: readonly Rule[] = [
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
   secretReferencesInTemplates, // TW3050 a published service's $secret:// names a secret manager of the group (warning); TW3051 one APISIX cannot read
   secretReferencesInGroupFiles, // TW3050, TW3051 the same in the group's consumers and consumer groups
+  secretManagerReferences, // TW3052 a secret manager's $env:// / $secret:// is one APISIX reads in that field
 ];
