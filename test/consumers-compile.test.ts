@@ -62,6 +62,8 @@ describe('consumers and consumer groups of a gateway group', () => {
     });
     expect(found(result)).toEqual([
       `${G}/consumers/mobile.yaml:3:10 error TW3022 key-auth key holds a literal secret, not a reference`,
+      // A reference, though not one APISIX can read (no key after the id).
+      `${G}/consumers/mobile.yaml:6:13 warning TW3051 "$secret://vault/jwt" is not a secret reference APISIX can read`,
       `${G}/consumers/ops.yaml:4:17 error TW3022 hmac-auth secret_key holds a literal value, not a reference`,
       `${G}/consumers/ops.yaml:7:15 error TW3022 basic-auth password names a file outside the repository (file: takes a path relative to the repository root)`,
       `${G}/consumers/web.yaml:5:21 error TW3022 limit-count redis_password holds a literal secret, not a reference`,

@@ -127,7 +127,8 @@ describe('where a path sits in the layout', () => {
     kind: 'stray',
     expected:
       'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
-      'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, gateway-groups/<group>/global-rules/<name>.yaml or gateway-groups/<group>/plugin-metadata/<plugin>.yaml',
+      'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, gateway-groups/<group>/global-rules/<name>.yaml, ' +
+      'gateway-groups/<group>/plugin-metadata/<plugin>.yaml or gateway-groups/<group>/secrets/<manager>/<id>.yaml',
   };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
     const cases: [string, unknown][] = [
@@ -148,6 +149,10 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/consumer-groups/gold.yaml', { kind: 'consumer-group', group: 'staging', name: 'gold' }],
       ['gateway-groups/staging/consumers/a/b.yaml', STRAY],
       ['gateway-groups/staging/consumers/notes.md', { kind: 'other' }],
+      ['gateway-groups/staging/secrets/vault/prod.yaml', { kind: 'secret-manager', group: 'staging', name: 'vault/prod' }],
+      ['gateway-groups/staging/secrets/prod.yaml', STRAY],
+      ['gateway-groups/staging/secrets/vault/a/b.yaml', STRAY],
+      ['gateway-groups/staging/secrets/vault/notes.md', { kind: 'other' }],
       ['tagway.yaml', { kind: 'config' }],
     ];
     for (const [p, role] of cases) expect([p, classifyPath(p)]).toEqual([p, role]);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import { MemoryMemo } from '../src/compile/memo.js';
 import type { CloneGaps, MissingObject } from '../src/model/clone.js';
 import { memoryInput } from './support/memory-repo.js';
 
@@ -63,6 +64,13 @@ const CG = (name: string) => `gateway-groups/g/consumer-groups/${name}.yaml`;
 /** A consumer file with a key-auth key. */
 const KEY = (key: string) => `plugins:\n  key-auth:\n    key: ${key}\n`;
 const KEY_AUTH_WEB = WEB.replace('routes:', 'plugins:\n  key-auth: {}\nroutes:');
+
+/** The web template with a route plugin that reads a header value from a secret manager. */
+const withSecret = (reference: string) =>
+  WEB.replace('    methods: [GET]\n', `    methods: [GET]\n    plugins:\n      proxy-rewrite:\n        headers:\n          set:\n            X-Api-Key: ${reference}\n`);
+const VAULT = 'gateway-groups/g/secrets/vault/prod.yaml';
+const VAULT_FILE = 'uri: https://vault.example.com:8200\nprefix: kv/apisix\ntoken: $env://VAULT_TOKEN\n';
+const CONSUMER = 'gateway-groups/g/consumers/app.yaml';
 
 const cases: Case[] = [
   { name: 'a clean repository has no findings', expected: [] },
@@ -522,6 +530,44 @@ const cases: Case[] = [
     files: { [T]: WEB.replace('routes:', 'plugins:\n  consumer-restriction:\n    type: route_id\n    whitelist: [web.home]\nroutes:') },
     expected: [],
   },
+  {
+    name: "a published route's $secret:// names a secret manager the group does not define (TW3050, warning)",
+    files: { [T]: withSecret('$secret://vault/prod/web/key') },
+    expected: [{ code: 'TW3050', file: T, line: 14, column: 24, severity: 'warning' }],
+  },
+  {
+    name: "a published service's $secret:// names the group's secret manager: no finding",
+    files: { [T]: withSecret('$secret://vault/prod/web/key'), [VAULT]: VAULT_FILE },
+    expected: [],
+  },
+  {
+    name: 'a $secret:// without the key to look up (TW3051, warning)',
+    files: { [T]: withSecret('$secret://vault/prod'), [VAULT]: VAULT_FILE },
+    expected: [{ code: 'TW3051', file: T, line: 14, column: 24, severity: 'warning' }],
+  },
+  {
+    name: "a consumer's $secret:// names a secret manager the group does not define (TW3050, warning)",
+    files: { [CONSUMER]: 'plugins:\n  key-auth:\n    key: $secret://aws/main/app-key\n', [VAULT]: VAULT_FILE },
+    expected: [{ code: 'TW3050', file: CONSUMER, line: 3, column: 10, severity: 'warning' }],
+  },
+  {
+    name: "a consumer's $secret:// names the group's secret manager: no finding",
+    files: { [CONSUMER]: 'plugins:\n  key-auth:\n    key: $secret://vault/prod/app/key\n', [VAULT]: VAULT_FILE },
+    expected: [],
+  },
+  {
+    name: "a secret manager's $env:// where its manager does not read one, a $secret:// in one (TW3052)",
+    files: {
+      'gateway-groups/g/secrets/gcp/main.yaml': 'auth_config:\n  client_email: a@b\n  private_key: $env://GCP_KEY\n  project_id: p\n',
+      [VAULT]: VAULT_FILE.replace('https://vault.example.com:8200', '$env://VAULT_ADDR'),
+      'gateway-groups/g/secrets/aws/main.yaml': 'access_key_id: $env://AWS_KEY_ID\nsecret_access_key: $secret://vault/prod/aws/key\n',
+    },
+    expected: [
+      { code: 'TW3052', file: 'gateway-groups/g/secrets/aws/main.yaml', line: 2, column: 20 },
+      { code: 'TW3052', file: 'gateway-groups/g/secrets/gcp/main.yaml', line: 3, column: 16 },
+      { code: 'TW3052', file: VAULT, line: 1, column: 6 },
+    ],
+  },
 ];
 
 describe('rules', () => {
@@ -541,6 +587,24 @@ describe('rules', () => {
       }
     });
   }
+
+  it("a $secret:// close to one of the group's secret managers says which, else which file to add", () => {
+    const close = run({ name: 'close', files: { [T]: withSecret('$secret://vault/prd/web/key'), [VAULT]: VAULT_FILE }, expected: [] });
+    expect(close.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ['TW3050', 'secret manager vault/prd is not one of gateway group g', 'Did you mean $secret://vault/prod/…?'],
+    ]);
+    const far = run({ name: 'far', files: { [T]: withSecret('$secret://gcp/main/web/key') }, expected: [] });
+    expect(far.diagnostics[0]!.hint).toContain('Add gateway-groups/g/secrets/gcp/main.yaml');
+  });
+
+  it("a service's $secret:// findings follow the group's secret managers, not a memo of the service", () => {
+    const memo = new MemoryMemo();
+    const files = { [T]: withSecret('$secret://vault/prod/web/key'), [G]: GROUP };
+    const tags = { 'web/v1.0.0': files[T] };
+    expect(compile({ ...memoryInput({ files, tags }), memo }).diagnostics.map((d) => d.code)).toEqual(['TW3050']);
+    expect(compile({ ...memoryInput({ files: { ...files, [VAULT]: VAULT_FILE }, tags }), memo }).diagnostics).toEqual([]);
+    expect(compile({ ...memoryInput({ files, tags }), memo }).diagnostics.map((d) => d.code)).toEqual(['TW3050']);
+  });
 
   it('an unknown key hint names the likely key', () => {
     const { diagnostics } = run(cases[1]!);

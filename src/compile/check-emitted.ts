@@ -18,7 +18,8 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
     const schema = kind.schema;
     if (schema === null) continue;
     for (const object of config[kind.name]) {
-      // The id of the request path: plugin metadata is checked as its plugin's (`{id: plugin}`).
+      // Checked as the PUT to the object's own path: plugin metadata is checked as its plugin's
+      // (`{id: plugin}`), a secret manager's id names its manager.
       const result = validateApisixObject(schema, object, { plugins, id: String(object.id), proxyMode: 'http&stream' });
       if (result.valid) continue;
       const origin = from.get(`${kind.name}/${object.id}`);

@@ -27,7 +27,7 @@ import { relevantTo, sortUnique, sourcesOf } from './findings.js';
 import type { CompileInput, CompileResult, ServiceOutput } from './input.js';
 import { CompileFiles, loadFiles } from './load-files.js';
 import type { CompileMemo } from './memo.js';
-import { pluginSetKey } from './memo.js';
+import { pluginSetKey, secretManagersKey } from './memo.js';
 import { partInput, partsByService } from './parts.js';
 import { pickGroups, resolveUnits, tagsByService } from './resolve.js';
 import { checkFiles, checkRepo, checkServices } from './rules.js';
@@ -122,7 +122,10 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
   const plugins = new Set([...BUNDLED_PLUGINS, ...(checked.config.plugins ?? [])]);
   const pluginsKey = pluginSetKey(checked.config.plugins ?? []);
   const groups = new Map<GroupEntry, UnitSlot[]>();
-  for (const [group, units] of resolved.groups) groups.set(group, unitSlots(units, files, pluginsKey));
+  for (const [group, units] of resolved.groups) {
+    const managers = secretManagersKey(checked.groupObjects['secret-manager'].get(group.group)?.keys() ?? []);
+    groups.set(group, unitSlots(units, files, pluginsKey, managers));
+  }
   const slots = [...groups.values()].flat();
 
   // merge + validate: each unit merged and checked by the `service` rules, each file by the

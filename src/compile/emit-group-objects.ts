@@ -31,6 +31,8 @@ const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
   'global-rule': (name, spec, _owner, group) => ({ id: globalRuleId(group, name), plugins: spec.plugins }),
   // The plugin's metadata as written, its name as the id, and the ownership labels beside it.
   'plugin-metadata': (plugin, spec, owner) => ({ ...spec, id: plugin, labels: mergedLabels(spec['labels'] as Readonly<Record<string, string>> | undefined, owner) }),
+  // The manager's fields as written; the id is `<manager>/<id>`, the file's path below secrets/.
+  'secret-manager': (id, spec, owner) => ({ ...spec, id, labels: mergedLabels(spec.labels, owner) }),
 };
 
 /** The group-level objects of one gateway group, as pieces of its snapshot, and APISIX's findings about them. */

@@ -89,11 +89,18 @@ export interface UnitKeyParts {
   readonly overlay: { readonly path: string; readonly oid: string } | null;
   /** The plugin set the gateways know (see `pluginSetKey`). */
   readonly plugins: string;
+  /** The ids of the group's secret managers, which its `$secret://` references must name (`secretManagersKey`). */
+  readonly secretManagers: string;
 }
 
 export function unitKey(p: UnitKeyParts): string {
   const overlay = p.overlay ? `${p.overlay.path}\u0000${p.overlay.oid}` : '\u0000';
-  return [p.group, p.service, p.version, p.template.path, p.template.revision ?? '', p.template.oid, overlay, p.plugins].join('\u0000');
+  return [p.group, p.service, p.version, p.template.path, p.template.revision ?? '', p.template.oid, overlay, p.plugins, p.secretManagers].join('\u0000');
+}
+
+/** Names the set of a group's secret managers by their ids (`vault/prod`). */
+export function secretManagersKey(ids: Iterable<string>): string {
+  return [...ids].sort().join(',');
 }
 
 /** Names a set of custom plugin names (APISIX's bundled ones belong to the tool version). */

@@ -46,10 +46,10 @@ export interface UnitSlot {
 
 /**
  * Each unit's slot: its memo key (group, service, version, template and overlay by path and blob
- * id, plugin set) and the record the memo holds under it. A record whose findings point into
+ * id, plugin set, the group's secret managers) and the record the memo holds under it. A record whose findings point into
  * group.yaml holds only for the group.yaml it was made with (its blob id is kept in the record).
  */
-export function unitSlots(units: readonly Unit[], files: CompileFiles, pluginsKey: string): UnitSlot[] {
+export function unitSlots(units: readonly Unit[], files: CompileFiles, pluginsKey: string, secretManagersKey: string): UnitSlot[] {
   const memo = files.memo;
   return units.map((unit) => {
     const { template, overlay } = unit;
@@ -61,6 +61,7 @@ export function unitSlots(units: readonly Unit[], files: CompileFiles, pluginsKe
           template: { path: template.file.path, revision: template.file.revision, oid: files.blobId(compiled(template.file).source) },
           overlay: overlay ? { path: overlay.file.path, oid: files.blobId(compiled(overlay.file).source) } : null,
           plugins: pluginsKey,
+          secretManagers: secretManagersKey,
         })
       : null;
     let record = key ? (memo!.unit(key) ?? null) : null;

@@ -33,6 +33,11 @@ export interface GroupObjectFiles {
   readonly nameRule: string;
   /** What a file's name is, in messages: `consumer username`. */
   readonly nameIs: string;
+  /**
+   * Files sit one folder deeper, `<folder>/<sub>/<name>.yaml`, and the object's name is
+   * `<sub>/<name>` (a secret manager's `vault/prod`). Absent: directly in the folder.
+   */
+  readonly nested?: boolean;
 }
 
 /** Names of services, groups and most objects: lowercase DNS-label-like, 1-31 characters (§2). */
@@ -67,6 +72,17 @@ export const GROUP_OBJECT_FILES: { readonly [K in GroupObjectKind]: GroupObjectF
   },
   // The file is named after the plugin whose metadata it holds, which is its id on the gateway.
   'plugin-metadata': { folder: 'plugin-metadata', apisixKind: 'plugin_metadata', placeholder: '<plugin>', name: PLUGIN_NAME, nameRule: 'the name of an APISIX plugin: lowercase letters, digits, - and _', nameIs: 'plugin name' },
+  // APISIX keys a secret manager by `<manager>/<id>` (`apisix/secret/<manager>.lua`: vault, aws,
+  // gcp), which is what `$secret://<manager>/<id>/…` names: the folder below secrets/ is the manager.
+  'secret-manager': {
+    folder: 'secrets',
+    apisixKind: 'secrets',
+    placeholder: '<manager>/<id>',
+    name: /^(aws|gcp|vault)\/[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/,
+    nameRule: 'a folder named after the manager (vault, aws or gcp), then 1-64 characters of letters, digits, _, . and -, starting with a letter or digit',
+    nameIs: 'secret manager',
+    nested: true,
+  },
 };
 
 export const GROUP_OBJECT_KINDS = Object.keys(GROUP_OBJECT_FILES).sort() as readonly GroupObjectKind[];
@@ -144,8 +160,11 @@ function classify(path: string): FileRole {
     if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
       return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
     }
-    const kind = parts.length === 4 && parts[3]!.endsWith('.yaml') ? KIND_OF_FOLDER.get(parts[2]!) : undefined;
-    if (kind !== undefined) return { kind, group: parts[1]!, name: parts[3]!.slice(0, -'.yaml'.length) };
+    const kind = KIND_OF_FOLDER.get(parts[2]!);
+    const depth = kind !== undefined && GROUP_OBJECT_FILES[kind].nested === true ? 5 : 4;
+    if (kind !== undefined && parts.length === depth && path.endsWith('.yaml')) {
+      return { kind, group: parts[1]!, name: parts.slice(3).join('/').slice(0, -'.yaml'.length) };
+    }
     if (yaml) return { kind: 'stray', expected: GROUP_FILES_EXPECTED };
     return { kind: 'other' };
   }

@@ -138,6 +138,16 @@ export interface ApisixGlobalRule extends ApisixObjectBase {
 export type ApisixPluginMetadata = ApisixObjectBase;
 
 /**
+ * A secret manager (`/apisix/admin/secrets/<manager>/<id>`: `vault`, `aws`, `gcp`), where the
+ * gateway looks up `$secret://<manager>/<id>/…` references. Its `id` is `<manager>/<id>`; the
+ * fields are the manager's (`apisix/secret/<manager>.lua`).
+ */
+export interface ApisixSecret extends ApisixObjectBase {
+  readonly uri?: string;
+  readonly token?: string;
+}
+
+/**
  * Each kind's object type, by the kind's name: one entry per module of src/apisix/kinds (its
  * registry is checked against this map, so the two cannot drift apart).
  */
@@ -151,6 +161,7 @@ export interface ApisixObjects {
   readonly plugin_metadata: ApisixPluginMetadata;
   readonly plugin_configs: ApisixPluginConfig;
   readonly stream_routes: ApisixStreamRoute;
+  readonly secrets: ApisixSecret;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

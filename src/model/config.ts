@@ -167,6 +167,36 @@ export interface GlobalRuleSpec {
 export type PluginMetadataSpec = Readonly<Record<string, unknown>>;
 
 /**
+ * `gateway-groups/<group>/secrets/<manager>/<id>.yaml`: one APISIX secret manager of the group,
+ * whose id is `<manager>/<id>`. The fields of the three managers (`apisix/secret/<manager>.lua`);
+ * which apply is the manager's: vault `uri`, `prefix`, `token`, `namespace`; aws `access_key_id`,
+ * `secret_access_key`, `session_token`, `region`, `endpoint_url`; gcp `auth_config` or `auth_file`,
+ * `ssl_verify`.
+ */
+export interface SecretManagerSpec {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly uri?: string;
+  readonly prefix?: string;
+  readonly token?: string;
+  readonly namespace?: string;
+  readonly access_key_id?: string;
+  readonly secret_access_key?: string;
+  readonly session_token?: string;
+  readonly region?: string;
+  readonly endpoint_url?: string;
+  readonly auth_config?: {
+    readonly client_email: string;
+    readonly private_key: string;
+    readonly project_id: string;
+    readonly token_uri?: string;
+    readonly entries_uri?: string;
+    readonly scope?: readonly string[];
+  };
+  readonly auth_file?: string;
+  readonly ssl_verify?: boolean;
+}
+
+/**
  * The files of a gateway group that hold one APISIX object each
  * (`gateway-groups/<group>/<folder>/<name>.yaml`, src/load/layout.ts `GROUP_OBJECT_FILES`), by
  * file kind: the spec each file holds. A new group-level kind is an entry here, a row of that
@@ -177,6 +207,7 @@ export interface GroupObjectSpecs {
   readonly 'consumer-group': ConsumerGroupSpec;
   readonly 'global-rule': GlobalRuleSpec;
   readonly 'plugin-metadata': PluginMetadataSpec;
+  readonly 'secret-manager': SecretManagerSpec;
 }
 export type GroupObjectKind = keyof GroupObjectSpecs;
 
@@ -210,4 +241,8 @@ export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys'] as con
 export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
 export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];
 export const GLOBAL_RULE_KEYS = ['plugins'] as const satisfies readonly (keyof GlobalRuleSpec)[];
+export const SECRET_MANAGER_KEYS = [
+  'labels', 'uri', 'prefix', 'token', 'namespace', 'access_key_id', 'secret_access_key', 'session_token', 'region', 'endpoint_url',
+  'auth_config', 'auth_file', 'ssl_verify',
+] as const satisfies readonly (keyof SecretManagerSpec)[];
 export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];

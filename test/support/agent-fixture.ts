@@ -22,7 +22,7 @@ export const FLEET_KEYS = {
 } as const;
 
 /** Objects of the example's staging group (petstore 1.1.0 with its canary upstream). */
-export const STAGING_OBJECTS = 20;
+export const STAGING_OBJECTS = 21;
 
 /** A route petstore 1.2.0 adds. */
 export const PETSTORE_1_2_ROUTE = '  - name: adopt\n    uris: [/adopt]\n    methods: [POST]\n';

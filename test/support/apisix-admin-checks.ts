@@ -63,6 +63,8 @@ interface SchemasFile {
   readonly core: Readonly<Record<string, unknown>>;
   readonly plugins: Readonly<Record<string, PluginDef>>;
   readonly stream_plugins: Readonly<Record<string, PluginDef>>;
+  /** The secret managers' schemas (`apisix/secret/<manager>.lua`), by manager. */
+  readonly secrets: Readonly<Record<string, unknown>>;
 }
 
 /** The 14 methods of proxy-rewrite's `switch_map`; the dump lists 5 (it ran without `ngx.HTTP_*`). */
@@ -521,7 +523,7 @@ const CORE_SCHEMA: Readonly<Record<string, string>> = {
 
 /** Whether `kind`'s bodies are checked here. */
 export function isCheckedKind(kind: string): boolean {
-  return Object.hasOwn(CORE_SCHEMA, kind) || kind === 'plugin_metadata';
+  return Object.hasOwn(CORE_SCHEMA, kind) || kind === 'plugin_metadata' || kind === 'secrets';
 }
 
 /**
@@ -538,12 +540,27 @@ function checkMetadata(name: string | undefined, conf: JsonObject): string | nul
 }
 
 /**
+ * `secrets.lua` `check_conf`: the id `<manager>/<id>` names a secret manager APISIX has
+ * (`apisix/secret/<manager>.lua`), whose schema the body meets. Those schemas name no `labels`
+ * and forbid no other field, so a body may carry any.
+ */
+function checkSecret(id: string | undefined, conf: JsonObject): string | null {
+  const slash = id?.indexOf('/') ?? -1;
+  if (id === undefined || slash < 0) return 'missing secret type';
+  const manager = id.slice(0, slash);
+  if (!Object.hasOwn(schemas().secrets, manager)) return `invalid secret manager: ${manager}`;
+  const error = schemaCheck(`secret:${manager}`, () => schemas().secrets[manager], asLua(conf));
+  return error === null ? null : `invalid configuration: ${error}`;
+}
+
+/**
  * The kind's `check_conf` on `conf` (the object to be stored, with its id; not changed): null
  * to accept, else APISIX's `error_msg`. `afterSchema` runs where APISIX's schema checks end and
  * its reference checks begin.
  */
 export function checkConf(kind: string, id: string | undefined, conf: JsonObject, store: CheckStore, afterSchema?: AfterSchema): string | null {
   if (kind === 'plugin_metadata') return checkMetadata(id, conf) ?? afterSchema?.() ?? null;
+  if (kind === 'secrets') return checkSecret(id, conf) ?? afterSchema?.() ?? null;
   const core = CORE_SCHEMA[kind];
   if (core === undefined) return afterSchema?.() ?? null;
   if (kind === 'routes') {

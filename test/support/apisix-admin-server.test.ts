@@ -704,7 +704,7 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
  * `check_schema` nor of expressions; the cases that need it are below, with the reason.
  */
 describe("agreement with APISIX's check code (the oracle cases of the kinds this server keeps)", () => {
-  const KEPT = new Set(['routes', 'services', 'upstreams', 'consumers', 'consumer_groups', 'plugin_configs', 'global_rules', 'stream_routes', 'plugin_metadata']);
+  const KEPT = new Set(['routes', 'services', 'upstreams', 'consumers', 'consumer_groups', 'plugin_configs', 'global_rules', 'stream_routes', 'plugin_metadata', 'secrets']);
   const because = (reason: string, ids: readonly string[]) => ids.map((id) => [id, reason] as const);
   /** Case id → why the server and APISIX disagree: each needs Lua code or a plugin module the server does not have. */
   const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = Object.fromEntries([
@@ -756,7 +756,8 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
   function pathOf(c: OracleCase): string {
     const base = `/apisix/admin/${c.kind}`;
     if (c.method === 'POST') return base;
-    if (c.path_id !== undefined) return `${base}/${encodeURIComponent(c.path_id)}`;
+    // A secret's path id is <manager>/<id>, two segments; any other is one.
+    if (c.path_id !== undefined) return `${base}/${c.kind === 'secrets' ? c.path_id.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(c.path_id)}`;
     const body = c.body as Record<string, unknown> | null;
     return c.kind === 'consumers' || (typeof body === 'object' && body !== null && body['id'] !== undefined) ? base : `${base}/1`;
   }
@@ -793,6 +794,36 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
     // which api7/jsonschema meets first in Lua's table order.
     const refusals = verdicts.filter((v) => v.agrees && oracleById.get(v.id)?.expected === 'invalid');
     expect(refusals.filter((v) => v.sameMessage).length / refusals.length).toBeGreaterThan(0.91);
+  });
+});
+
+describe('secret managers (secrets.lua, resource.lua split_typ_and_id)', () => {
+  const vault = { uri: 'https://vault.example.com:8200', prefix: 'kv/apisix', token: 'env-token' };
+  const labels = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
+
+  it('keys one by <manager>/<id>, with labels kept, and lists, reads and deletes it', async () => {
+    const put = await call('PUT', '/apisix/admin/secrets/vault/prod', { body: { ...vault, labels } });
+    expect([put.status, put.json.key, put.json.value.id, put.json.value.labels]).toEqual([201, '/apisix/secrets/vault/prod', 'vault/prod', labels]);
+    expect((await call('PUT', '/apisix/admin/secrets/vault/prod', { body: { ...vault, id: 'vault/prod' } })).status).toBe(200);
+    expect((await call('GET', '/apisix/admin/secrets/vault/prod')).json.value).toMatchObject({ id: 'vault/prod', token: 'env-token' });
+    expect((await call('GET', '/apisix/admin/secrets')).json.list.map((i: { key: string }) => i.key)).toEqual(['/apisix/secrets/vault/prod']);
+    expect((await call('DELETE', '/apisix/admin/secrets/vault/prod')).json).toEqual({ deleted: '1', key: '/apisix/secrets/vault/prod' });
+  });
+
+  it.each([
+    ['a manager APISIX does not have', '/apisix/admin/secrets/hashicorp/prod', vault, 'invalid secret manager: hashicorp'],
+    ["a body the manager's schema refuses", '/apisix/admin/secrets/vault/prod', { uri: vault.uri, token: 't' }, 'invalid configuration: property "prefix" is required'],
+    ['a body id that is not the path', '/apisix/admin/secrets/vault/prod', { ...vault, id: 'vault/other' }, 'wrong secret id'],
+    ['an aws body without its secret', '/apisix/admin/secrets/aws/main', { access_key_id: 'AKID' }, 'invalid configuration: property "secret_access_key" is required'],
+  ])('refuses %s', async (_what, path, body, message) => {
+    const res = await call('PUT', path, { body });
+    expect([res.status, res.json]).toEqual([400, { error_msg: message }]);
+    expect(server.objects('secrets').size).toBe(0);
+  });
+
+  it('refuses POST, as APISIX does', async () => {
+    const res = await call('POST', '/apisix/admin/secrets', { body: vault });
+    expect([res.status, res.json]).toEqual([405, { error_msg: 'not supported `POST` method for secret' }]);
   });
 });
 

@@ -74,8 +74,13 @@
  *   name of the path, stored with it as `id`; the plugin must exist ("invalid plugin name") and
  *   the body meet its `metadata_schema`; no timestamps; POST and PATCH are 405.
  *
+ * - `secrets` (`admin/secrets.lua`, `resource.lua`): keyed by `<manager>/<id>`, the two path
+ *   segments after the resource; the body is checked against the manager's schema ("invalid
+ *   secret manager: x", "invalid configuration: …"); POST is refused. Nothing refers to one.
+ *
  * Left out, deliberately:
- * - Other resources (ssls, secrets, protos, …) answer as an unsupported resource type.
+ * - Other resources (ssls, protos, …) answer as an unsupported resource type. Secret managers'
+ *   fields are stored as sent (APISIX does not encrypt them).
  * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
  *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
  *   with `options.validate`.
@@ -182,6 +187,7 @@ const SINGULAR: Readonly<Partial<Record<ServerKind, string>>> = {
   consumers: 'consumer',
   consumer_groups: 'consumer group',
   plugin_metadata: 'plugin_metadata',
+  secrets: 'secret',
 };
 
 /**
@@ -224,6 +230,7 @@ const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<strin
   consumer_groups: new Set(['POST']),
   consumers: new Set(['POST', 'PATCH']),
   plugin_metadata: new Set(['POST', 'PATCH']),
+  secrets: new Set(['POST']),
 };
 
 const ETCD_PREFIX = '/apisix';
@@ -339,8 +346,10 @@ async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ctx
     sendAdmin(res, 404, { error_msg: `Unsupported resource type: ${resource}` });
     return;
   }
-  const id = segments[1];
-  const subPath = segments.slice(2).join('/');
+  // `secrets/<manager>/<id>` (resource.lua `split_typ_and_id`): the manager and the id are one key.
+  const idSegments = resource === 'secrets' && segments.length > 2 ? 2 : 1;
+  const id = segments.length > 1 ? segments.slice(1, 1 + idSegments).join('/') : undefined;
+  const subPath = segments.slice(1 + idSegments).join('/');
 
   const body = await readBody(req, MAX_REQ_BODY);
   if (!body.ok) {

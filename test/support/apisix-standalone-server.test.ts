@@ -210,6 +210,14 @@ describe('PUT /apisix/admin/configs (standalone.lua update)', () => {
     expect(res.status).toBe(202);
   });
 
+  it('takes a secret manager keyed <manager>/<id>, and refuses a secret id without its manager', async () => {
+    const vault = { uri: 'https://vault.example.com:8200', prefix: 'kv', token: 't', labels: { 'managed-by': 'tagway' } };
+    expect((await call('PUT', CONFIGS, { body: { secrets: [{ id: 'vault/prod', ...vault }] }, digest: 'd1' })).status).toBe(202);
+    expect((await call('GET', CONFIGS)).json.secrets).toEqual([{ id: 'vault/prod', ...vault }]);
+    const res = await call('PUT', CONFIGS, { body: { secrets: [{ id: 'prod', ...vault }] }, digest: 'd2' });
+    expect([res.status, res.json]).toEqual([400, { error_msg: 'invalid secret id: prod' }]);
+  });
+
   it('runs the validator on routes, services and upstreams', async () => {
     await start({ validate: (kind, item) => (kind === 'routes' && typeof item['uri'] !== 'string' ? 'invalid configuration: uri' : null) });
     const res = await call('PUT', CONFIGS, { body: { routes: [route('r1', { uri: 123 })] }, digest: 'd' });

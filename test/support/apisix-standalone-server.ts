@@ -28,7 +28,7 @@
  * - `apisix/admin/config_validate.lua` (`validate_configuration`, `validate`):
  *   `<key>_conf_version must be a number`; per item the resource checker without reference checks
  *   (here: object type, the id schema of `id` / `upstream_id` / `service_id`, host xor hosts, then
- *   `options.validate`); `found duplicate id <id> in <key>` (`username` for consumers);
+ *   `options.validate`; a secret's id `<manager>/<id>` instead needs its `/`: "invalid secret id"); `found duplicate id <id> in <key>` (`username` for consumers);
  *   `POST …/configs/validate` → 200 `{}` or 400 `{ error_msg: "Configuration validation failed",
  *   errors: [{ resource_type, resource_id, index, error }] }` and never stores anything.
  *
@@ -376,6 +376,11 @@ function checkItem(key: string, item: unknown, validate: AdminValidator | undefi
     if (item['remote_addr'] !== undefined && item['remote_addrs'] !== undefined) {
       return 'only one of remote_addr or remote_addrs is allowed';
     }
+  }
+  if (kind === 'secrets') {
+    // `check_conf`: a secret's id is <manager>/<id>, which only the manager's schema checks.
+    const id = item['id'] === undefined ? '' : String(item['id']);
+    return id.includes('/') ? (validate?.(kind, item) ?? null) : `invalid secret id: ${id}`;
   }
   const idFields = kind === 'routes' ? ['id', 'upstream_id', 'service_id'] : kind === 'services' ? ['id', 'upstream_id'] : ['id'];
   for (const field of idFields) {

@@ -56,7 +56,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore.canary',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 1,
+    upsert: 2,
     delete: 7,
     sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
     refs: [],
@@ -71,7 +71,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 6,
+    upsert: 7,
     delete: 2,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
@@ -86,7 +86,7 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 7,
+    upsert: 8,
     delete: 1,
     sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split, plugin_config_id: 'petstore.auth' },
     refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary', 'plugin_configs/petstore.auth'],
@@ -101,7 +101,7 @@ const ROWS: readonly Row[] = [
     id: 'gold',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 2,
+    upsert: 3,
     delete: 6,
     sample: { id: 'gold', plugins: split },
     refs: ['upstreams/canary'],
@@ -116,7 +116,7 @@ const ROWS: readonly Row[] = [
     id: 'mobile',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 3,
+    upsert: 4,
     delete: 5,
     sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
     refs: ['consumer_groups/gold', 'upstreams/canary'],
@@ -131,7 +131,7 @@ const ROWS: readonly Row[] = [
     id: 'tagway.staging.metrics',
     labels: false,
     serverFields: TIMESTAMPS,
-    upsert: 4,
+    upsert: 5,
     delete: 4,
     sample: { id: 'tagway.staging.metrics', plugins: split },
     refs: ['upstreams/canary'],
@@ -147,7 +147,7 @@ const ROWS: readonly Row[] = [
     labels: true,
     serverFields: TIMESTAMPS,
     upsert: 0,
-    delete: 8,
+    delete: 9,
     sample: { id: 'http-logger', log_format: { host: '$host' } },
     refs: [],
     standalone: 'plugin_metadata',
@@ -161,7 +161,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore.auth',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 5,
+    upsert: 6,
     delete: 3,
     sample: { id: 'petstore.auth', upstream_id: 'ignored', plugins: split },
     refs: ['upstreams/canary'],
@@ -176,13 +176,28 @@ const ROWS: readonly Row[] = [
     id: 'petstore.tcp',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 8,
+    upsert: 9,
     delete: 0,
     sample: { id: 'petstore.tcp', upstream_id: 'petstore', service_id: 'svc', plugins: split },
     refs: ['services/svc', 'upstreams/petstore'],
     standalone: 'stream_routes',
     secretFields: [],
     schema: 'stream_route',
+  },
+  {
+    kind: KIND.secrets,
+    path: '/apisix/admin/secrets/vault/prod',
+    body: { id: 'vault/prod', uri: 'https://vault.example:8200', prefix: 'kv/apisix', token: '$env://VAULT_TOKEN' },
+    id: 'vault/prod',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 1,
+    delete: 8,
+    sample: { id: 'vault/prod', uri: 'https://vault.example:8200', prefix: 'kv/apisix', token: '$env://VAULT_TOKEN' },
+    refs: [],
+    standalone: 'secrets',
+    secretFields: ['/token', '/secret_access_key', '/session_token', '/auth_config/private_key'],
+    schema: 'secret',
   },
 ];
 
@@ -197,7 +212,7 @@ describe('the registered kinds', () => {
     describe(row.kind.name, () => {
       const kind = row.kind;
       it('has its Admin API paths', () => {
-        expect(objectPath(kind, row.path.split('/').pop()!)).toBe(row.path);
+        expect(objectPath(kind, row.path.slice(`/apisix/admin/${kind.admin.list}/`.length))).toBe(row.path);
         expect(kind.admin.list).toBe(kind.name);
       });
 
@@ -258,6 +273,7 @@ describe('the registered kinds', () => {
       ['plugin_configs', ['plugin_configs']],
       ['plugin_metadata', ['plugin_metadata']],
       ['routes', ['routes']],
+      ['secrets', ['secrets']],
       ['services', ['services']],
       ['stream_routes', ['stream_routes']],
       ['upstreams', ['upstreams']],
@@ -293,7 +309,7 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
     expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
-    expect(KIND_NAMES).toEqual(['plugin_metadata', 'upstreams', 'consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'services', 'routes', 'stream_routes']);
+    expect(KIND_NAMES).toEqual(['plugin_metadata', 'secrets', 'upstreams', 'consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'services', 'routes', 'stream_routes']);
   });
 
   it('refuses references that go round in a circle', () => {

@@ -11,6 +11,7 @@ import { GLOBAL_RULES } from './global-rules.js';
 import { PLUGIN_METADATA } from './plugin-metadata.js';
 import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
+import { SECRETS } from './secrets.js';
 import { SERVICES } from './services.js';
 import { STREAM_ROUTES } from './stream-routes.js';
 import { UPSTREAMS } from './upstreams.js';
@@ -25,4 +26,5 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   plugin_metadata: PLUGIN_METADATA,
   plugin_configs: PLUGIN_CONFIGS,
   stream_routes: STREAM_ROUTES,
+  secrets: SECRETS,
 };

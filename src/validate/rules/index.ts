@@ -17,6 +17,9 @@ import { pluginMetadataFiles } from './plugin-metadata-files.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { pluginsRunTwice } from './plugins-run-twice.js';
 import { routeConflicts } from './route-conflicts.js';
+import { secretManagerReferences } from './secret-manager-references.js';
+import { secretReferencesInGroupFiles } from './secret-references-in-group-files.js';
+import { secretReferencesInTemplates } from './secret-references-in-templates.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
 import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
@@ -58,4 +61,7 @@ export const RULES: readonly Rule[] = [
   pluginsRunTwice, // TW3045 a plugin of a global rule is not also on a service the group publishes (warning)
   globalRulePlugins, // TW3046 a plugin is in one global rule of a group only
   pluginMetadataFiles, // TW3047 plugin metadata names a plugin with a metadata schema; TW3048 one that takes the labels; TW3049 no id
+  secretReferencesInTemplates, // TW3050 a published service's $secret:// names a secret manager of the group (warning); TW3051 one APISIX cannot read
+  secretReferencesInGroupFiles, // TW3050, TW3051 the same in the group's consumers and consumer groups
+  secretManagerReferences, // TW3052 a secret manager's $env:// / $secret:// is one APISIX reads in that field
 ];
