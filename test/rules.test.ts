@@ -429,7 +429,7 @@ const cases: Case[] = [
   },
   {
     name: 'two consumers with the same key-auth key, reference as written (TW3023, at the later username)',
-    files: { [C('a')]: KEY('$secret://vault/1/shop/key'), [C('b')]: KEY('$secret://vault/1/shop/key') },
+    files: { [C('a')]: KEY('$secret://vault/1/shop/key'), [C('b')]: KEY('$secret://vault/1/shop/key'), 'gateway-groups/g/secrets/vault/1.yaml': VAULT_FILE },
     expected: [{ code: 'TW3023', file: C('b'), line: 3, column: 10 }],
   },
   {
