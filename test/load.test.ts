@@ -129,6 +129,7 @@ describe('where a path sits in the layout', () => {
       'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
       'gateway-groups/<group>/consumers/<username>.yaml or gateway-groups/<group>/consumer-groups/<name>.yaml',
   };
+  const SHARED_STRAY = { kind: 'stray', expected: 'gateway-groups/_shared/consumers/<username>.yaml or gateway-groups/_shared/consumer-groups/<name>.yaml' };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
     const cases: [string, unknown][] = [
       ['services/petstore/service.yaml', { kind: 'template', service: 'petstore' }],
@@ -148,6 +149,12 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/consumer-groups/gold.yaml', { kind: 'consumer-group', group: 'staging', name: 'gold' }],
       ['gateway-groups/staging/consumers/a/b.yaml', STRAY],
       ['gateway-groups/staging/consumers/notes.md', { kind: 'other' }],
+      ['gateway-groups/_shared/consumers/mobile-app.yaml', { kind: 'consumer', shared: true, name: 'mobile-app' }],
+      ['gateway-groups/_shared/consumer-groups/gold.yaml', { kind: 'consumer-group', shared: true, name: 'gold' }],
+      ['gateway-groups/_shared/services/petstore.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/group.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/consumers/a/b.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/README.md', { kind: 'other' }],
       ['tagway.yaml', { kind: 'config' }],
     ];
     for (const [p, role] of cases) expect([p, classifyPath(p)]).toEqual([p, role]);
