@@ -2,6 +2,7 @@ import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { groupIncludes } from './group-includes.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -42,4 +43,5 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  groupIncludes, // TW3055 an include names a shared file; TW3056 not one the group has its own of; TW3057 a shared file some group includes
 ];
