@@ -164,7 +164,7 @@ describe('status', () => {
   it('counts an uncommitted shared file as every including group\'s', async () => {
     const { repo } = await lifecycle();
     const staging = 'gateway-groups/staging/group.yaml';
-    repo.write(staging, `${repo.read(staging)}include: [consumers/kiosk]\n`);
+    repo.write(staging, repo.read(staging).replace('  - consumers/petstore-mobile\n', '  - consumers/petstore-mobile\n  - consumers/kiosk\n'));
     repo.commit('staging includes the kiosk');
     const kiosk = 'gateway-groups/_shared/consumers/kiosk.yaml';
     repo.write(kiosk, 'plugins: {}\n');
