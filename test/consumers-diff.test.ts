@@ -1,4 +1,7 @@
-/** The diff between two revisions shows a group's consumers and consumer groups as objects of their own. */
+/**
+ * The diff between two revisions shows a group's consumers and consumer groups as objects of
+ * their own (the example's consumer group is shared by both groups).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiff } from '../src/app/diff.js';
 import { renderDiffMarkdown } from '../src/diff/render-markdown.js';
@@ -7,6 +10,7 @@ import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 
 const G = 'gateway-groups/staging';
+const SHARED = 'gateway-groups/_shared';
 
 describe('diff of consumers between revisions', () => {
   let repo: TempRepo;
@@ -15,7 +19,7 @@ describe('diff of consumers between revisions', () => {
     repo.git('branch', '-M', 'main');
     repo.git('checkout', '--quiet', '-b', 'change');
     repo.write(`${G}/consumers/ops.yaml`, 'plugins:\n  basic-auth:\n    username: ops\n    password: env:OPS_PASSWORD\n');
-    repo.write(`${G}/consumer-groups/mobile-apps.yaml`, repo.read(`${G}/consumer-groups/mobile-apps.yaml`).replace('count: 600', 'count: 300'));
+    repo.write(`${SHARED}/consumer-groups/mobile-apps.yaml`, repo.read(`${SHARED}/consumer-groups/mobile-apps.yaml`).replace('count: 600', 'count: 300'));
     repo.commit('add an ops consumer; halve the mobile rate limit');
   });
   afterAll(() => repo.cleanup());
@@ -36,6 +40,8 @@ describe('diff of consumers between revisions', () => {
     expect(text).toContain('consumer ops');
     expect(text).toContain('consumer group mobile-apps');
     expect(renderDiffMarkdown(report!)).toContain('added consumer `ops`');
-    expect(report!.groups.find((g) => g.group === 'production')!.status).toBe('unchanged');
+    // The consumer group is shared: production, which includes it too, changed with it.
+    const production = report!.groups.find((g) => g.group === 'production')!;
+    expect(production.groupObjects.map((o) => [o.change, o.kind, o.id])).toEqual([['changed', 'consumer_groups', 'mobile-apps']]);
   });
 });

@@ -28,7 +28,7 @@ const OPS = 'ops-file-canary-c2a9e81f';
 const G = 'gateway-groups/staging';
 
 function stagingGroup(url: string): string {
-  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n  - name: eu-1\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${ADMIN}\n`;
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n  - name: eu-1\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${ADMIN}\n`;
 }
 
 function expectNoCanary(...texts: string[]): void {
@@ -152,7 +152,7 @@ describe('consumers synced to an Admin API gateway', () => {
 describe('consumers synced to a standalone gateway and a file', () => {
   let repo: TempRepo;
   const files = (targets: string) => ({
-    [`${G}/group.yaml`]: `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}`,
+    [`${G}/group.yaml`]: `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n${targets}`,
     [`${G}/consumers/mobile.yaml`]: 'plugins:\n  key-auth:\n    key: env:TAGWAY_TEST_MOBILE_KEY\n',
   });
   afterEach(() => repo.cleanup());

@@ -217,6 +217,23 @@ describe('a compile that could come out differently is compiled whole', () => {
     expect((await compileBoth(repo)).incremental).toBeNull();
   });
 
+  it('when a shared file changed (every group that includes it), not when a service did', async () => {
+    const repo = synthetic(5);
+    const shared = 'gateway-groups/_shared/consumers/kiosk.yaml';
+    repo.write(shared, 'plugins:\n  key-auth:\n    key: env:KIOSK_KEY\n');
+    for (const g of ['production', 'staging']) repo.write(`gateway-groups/${g}/group.yaml`, `${repo.read(`gateway-groups/${g}/group.yaml`)}include: [consumers/kiosk]\n`);
+    await compileBoth(repo);
+    // A service compiled alone reads no shared file: its groups' includes are no finding then.
+    publish(repo, 1, '1.1.0', '\n    priority: 4');
+    const spliced = await compileBoth(repo);
+    expect(spliced.incremental).toEqual(['svc-1']);
+    expect(spliced.snapshots.map((s) => s.apisix.consumers.map((c) => `${c.id}@${c.labels?.['tagway.group']}`))).toEqual([['kiosk@production'], ['kiosk@staging']]);
+    repo.write(shared, 'plugins:\n  key-auth:\n    key: env:KIOSK_KEY_2\n');
+    const whole = await compileBoth(repo);
+    expect(whole.incremental).toBeNull();
+    expect(whole.snapshots.map((s) => (s.apisix.consumers[0]!.plugins as { 'key-auth': { key: string } })['key-auth'].key)).toEqual(['env:KIOSK_KEY_2', 'env:KIOSK_KEY_2']);
+  });
+
   it('when the tags were packed (packed-refs is rewritten)', async () => {
     const repo = synthetic(4);
     await compileBoth(repo);

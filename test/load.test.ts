@@ -130,6 +130,12 @@ describe('where a path sits in the layout', () => {
       'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, gateway-groups/<group>/global-rules/<name>.yaml, ' +
       'gateway-groups/<group>/plugin-metadata/<plugin>.yaml or gateway-groups/<group>/secrets/<manager>/<id>.yaml',
   };
+  const SHARED_STRAY = {
+    kind: 'stray',
+    expected:
+      'gateway-groups/_shared/consumers/<username>.yaml, gateway-groups/_shared/consumer-groups/<name>.yaml, gateway-groups/_shared/global-rules/<name>.yaml, ' +
+      'gateway-groups/_shared/plugin-metadata/<plugin>.yaml or gateway-groups/_shared/secrets/<manager>/<id>.yaml',
+  };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
     const cases: [string, unknown][] = [
       ['services/petstore/service.yaml', { kind: 'template', service: 'petstore' }],
@@ -153,6 +159,12 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/secrets/prod.yaml', STRAY],
       ['gateway-groups/staging/secrets/vault/a/b.yaml', STRAY],
       ['gateway-groups/staging/secrets/vault/notes.md', { kind: 'other' }],
+      ['gateway-groups/_shared/consumers/mobile-app.yaml', { kind: 'consumer', shared: true, name: 'mobile-app' }],
+      ['gateway-groups/_shared/consumer-groups/gold.yaml', { kind: 'consumer-group', shared: true, name: 'gold' }],
+      ['gateway-groups/_shared/services/petstore.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/group.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/consumers/a/b.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/README.md', { kind: 'other' }],
       ['tagway.yaml', { kind: 'config' }],
     ];
     for (const [p, role] of cases) expect([p, classifyPath(p)]).toEqual([p, role]);

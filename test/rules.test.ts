@@ -387,6 +387,29 @@ const cases: Case[] = [
     expected: [{ code: 'TW3017', file: G, line: 8, column: 11 }],
   },
   {
+    name: 'an include that names no shared file (TW3055)',
+    files: { [G]: `${GROUP}include: [consumers/ops]\n`, 'gateway-groups/_shared/consumers/opss.yaml': 'plugins: {}\n' },
+    expected: [
+      { code: 'TW3057', file: 'gateway-groups/_shared/consumers/opss.yaml', line: 1, column: 1 },
+      { code: 'TW3055', file: G, line: 4, column: 11 },
+    ],
+  },
+  {
+    name: 'an include of a shared file the group has its own file for (TW3056)',
+    files: { [G]: `${GROUP}include: [consumers/ops]\n`, 'gateway-groups/_shared/consumers/ops.yaml': 'plugins: {}\n', 'gateway-groups/g/consumers/ops.yaml': 'plugins: {}\n' },
+    expected: [{ code: 'TW3056', file: G, line: 4, column: 11 }],
+  },
+  {
+    name: 'a shared file no group includes (TW3057)',
+    files: { 'gateway-groups/_shared/consumer-groups/gold.yaml': 'plugins: {}\n' },
+    expected: [{ code: 'TW3057', file: 'gateway-groups/_shared/consumer-groups/gold.yaml', line: 1, column: 1, severity: 'warning' }],
+  },
+  {
+    name: 'an include that is not <folder>/<name> (TW2003)',
+    files: { [G]: `${GROUP}include: [ops]\n` },
+    expected: [{ code: 'TW2003', file: G, line: 4, column: 11 }],
+  },
+  {
     name: 'a file target with a stray admin_url (TW2001)',
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],

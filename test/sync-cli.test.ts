@@ -20,19 +20,20 @@ import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
 /**
- * Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route, a
- * global rule, plugin metadata and a secret manager; each group has its consumers (production: web-shop).
+ * Objects of the example groups: both hold the shared consumer and consumer group; staging has a
+ * canary upstream, petstore 1.1.0's extra route, a global rule, plugin metadata and a secret
+ * manager; production has its own consumer web-shop.
  */
 const STAGING_OBJECTS = 21;
 const STAGING_ROUTES = 9;
-const PRODUCTION_OBJECTS = 15;
+const PRODUCTION_OBJECTS = 17;
 
 /** Key values that must never appear in any output. */
 const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TEST_EU2_KEY: 'eu2-admin-key-0c8d2b7e94a15f36' };
 
 /** The example's staging group.yaml with another `targets:` list. */
 function stagingGroup(targets: string): string {
-  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}rollout:\n  batch_size: 1\n`;
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n${targets}rollout:\n  batch_size: 1\n`;
 }
 
 function apisixTarget(name: string, url: string, keyVar: string): string {
@@ -110,8 +111,8 @@ describe('runSync on the example repository (file targets)', () => {
     for (const outcome of [...compiled, await runSync({ cwd: repo.dir, snapshotFile: 'dist/staging/snapshot.json', env: {} })]) {
       expect(outcome.kind).toBe('findings');
       if (outcome.kind !== 'findings') continue;
-      expect(outcome.diagnostics.map((d) => [d.code, d.file, d.line, d.column])).toEqual([['TW3017', 'gateway-groups/staging/group.yaml', 10, 11]]);
-      expect(outcome.diagnostics[0]?.related).toMatchObject([{ line: 7, column: 11, message: 'first used here' }]);
+      expect(outcome.diagnostics.map((d) => [d.code, d.file, d.line, d.column])).toEqual([['TW3017', 'gateway-groups/staging/group.yaml', 11, 11]]);
+      expect(outcome.diagnostics[0]?.related).toMatchObject([{ line: 8, column: 11, message: 'first used here' }]);
     }
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
   });

@@ -161,6 +161,19 @@ describe('status', () => {
     expect(services.find((s) => s.service === 'orders')).toMatchObject({ template: 'published', uncommitted: true });
   });
 
+  it('counts an uncommitted shared file as every including group\'s', async () => {
+    const { repo } = await lifecycle();
+    const staging = 'gateway-groups/staging/group.yaml';
+    repo.write(staging, repo.read(staging).replace('  - consumers/petstore-mobile\n', '  - consumers/petstore-mobile\n  - consumers/kiosk\n'));
+    repo.commit('staging includes the kiosk');
+    const kiosk = 'gateway-groups/_shared/consumers/kiosk.yaml';
+    repo.write(kiosk, 'plugins: {}\n');
+    const uncommitted = async (groups?: string[]) => (await runStatus({ cwd: repo.dir, ...(groups ? { groups } : {}) })).versions.uncommitted;
+    expect(await uncommitted()).toEqual([kiosk]);
+    expect(await uncommitted(['staging'])).toEqual([kiosk]);
+    expect(await uncommitted(['production'])).toEqual([]);
+  });
+
   it('lists pre-releases apart, and shows unpublished services', async () => {
     const { repo } = await lifecycle();
     repo.write('services/billing/service.yaml', 'name: billing\nroutes: []\n');

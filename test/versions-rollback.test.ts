@@ -29,7 +29,8 @@ async function petstoreIn(cwd: string, group: string): Promise<{ version: string
 /** The lines of a group.yaml after tagway added its `locks:` record below `published`. */
 function editedLines(text: string): string[] {
   const lines = text.split('\n');
-  const at = lines.indexOf('targets:');
+  const published = lines.indexOf('published:');
+  const at = lines.findIndex((l, i) => i > published && !l.startsWith(' '));
   return [...lines.slice(0, at), '# Written by tagway: the tag each pin resolved to. validate reports a tag moved since (TW3016).', 'locks:', ...lines.slice(at)];
 }
 

@@ -17,7 +17,7 @@ import { listVersionTags } from '../git/tags.js';
 import { listTree } from '../git/reader.js';
 import { readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
-import { classifyPath, groupOfRole, groupPath } from '../load/layout.js';
+import { classifyPath, groupOfRole, groupPath, parseInclude, sharedObjectPath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import { UserError } from '../core/errors.js';
 import { groupsAtHead } from './version-change.js';
@@ -81,9 +81,10 @@ export interface VersionStatus {
    */
   readonly missingTags: { readonly reason: string; readonly hint: string } | null;
   /**
-   * Config files of the report (the selected groups' group.yaml and overlays, the services'
-   * templates, tagway.yaml) whose worktree or index content differs from HEAD, sorted: the report
-   * reads HEAD, so a pin edited but not committed is not in it. Null when unknown (a linked worktree).
+   * Config files of the report (the selected groups' group.yaml, overlays and group-level files,
+   * the shared files they include, the services' templates, tagway.yaml) whose worktree or index
+   * content differs from HEAD, sorted: the report reads HEAD, so a pin edited but not committed
+   * is not in it. Null when unknown (a linked worktree).
    */
   readonly uncommitted: readonly string[] | null;
 }
@@ -119,9 +120,15 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   );
   /** Per service and group: the pin, and the version recorded for it (null: no fitting record). */
   const pins = new Map<string, Map<string, { readonly pin: string; readonly recorded: string | null }>>();
+  /** The shared files the listed groups include (null: every one, when every group is listed). */
+  const included: Set<string> | null = selection === undefined ? null : new Set();
   for (const group of groups) {
     const entry = (await listTree(repo, head, [groupPath(group)]))[0];
     const pointer = entry === undefined ? null : parsePointerFile(new TextDecoder().decode(await readBlob(repo, entry.oid)));
+    for (const include of pointer?.include ?? []) {
+      const named = parseInclude(include);
+      if (named !== null) included?.add(sharedObjectPath(named.kind, named.name));
+    }
     for (const [service] of pointer?.published ?? []) {
       const state = pointerState(pointer!, service);
       if (state === null) continue;
@@ -183,14 +190,18 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
       ...(missing !== undefined ? { missing } : {}),
     });
   }
-  return { head, services, missingTags: missingTagsReason(readCloneState(repo), ciKind()), uncommitted: changed === null ? null : changed.filter((p) => reported(p, groups, names)) };
+  return { head, services, missingTags: missingTagsReason(readCloneState(repo), ciKind()), uncommitted: changed === null ? null : changed.filter((p) => reported(p, groups, names, included)) };
 }
 
-/** Whether a changed path is a config file of the report: of a listed group or service, or tagway.yaml. */
-function reported(path: string, groups: readonly string[], services: readonly string[]): boolean {
+/**
+ * Whether a changed path is a config file of the report: of a listed group or service, a shared
+ * file a listed group includes (`included`; null: every shared file), or tagway.yaml.
+ */
+function reported(path: string, groups: readonly string[], services: readonly string[], included: ReadonlySet<string> | null): boolean {
   const role = classifyPath(path);
   if (role.kind === 'config') return true;
   if (role.kind === 'template') return services.includes(role.service);
+  if ('shared' in role) return included === null || included.has(path);
   const group = groupOfRole(role);
   return group !== null && groups.includes(group);
 }

@@ -4,7 +4,7 @@
  */
 import { canonicalJson } from '../core/canonical.js';
 import { resolvePin } from '../core/pins.js';
-import { templatePath } from '../load/layout.js';
+import { SHARED_FOLDER, parseInclude, sharedObjectPath, templatePath } from '../load/layout.js';
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import type { InputFile } from '../load/source-file.js';
 import { sourceText } from '../load/yaml-file.js';
@@ -18,10 +18,11 @@ import type { CompileFiles } from './load-files.js';
 
 /**
  * Which findings concern a compile of the selected groups (every group without a selection):
- * those of their own files (group.yaml, overlays; without a selection every file under
- * gateway-groups/, a group whose group.yaml is broken included), of the templates they are
- * compiled from (at the tag, or the tree's file when the tag holds the same bytes, or the tree's
- * in a draft), of tagway.yaml, and those of no file. Every finding, with `reportAll`.
+ * those of their own files (group.yaml, overlays, group-level files and the shared files they
+ * include; without a selection every file under gateway-groups/, a group whose group.yaml is
+ * broken included), of the templates they are compiled from (at the tag, or the tree's file when
+ * the tag holds the same bytes, or the tree's in a draft), of tagway.yaml, and those of no file.
+ * Every finding, with `reportAll`.
  */
 export function relevantTo(
   selection: Selection,
@@ -37,7 +38,12 @@ export function relevantTo(
   if (selection.reportAll) return () => true;
   const { draft, byService, treeFiles, templatesAtTags, files } = context;
   const used = new Set<string>();
+  const includedShared = new Set<string>();
   for (const group of selected) {
+    for (const entry of group.spec.include ?? []) {
+      const named = parseInclude(entry);
+      if (named !== null) includedShared.add(sharedObjectPath(named.kind, named.name));
+    }
     for (const [service, pin] of Object.entries(group.spec.published ?? {})) {
       const path = templatePath(service);
       const tree = treeFiles.get(path);
@@ -54,6 +60,7 @@ export function relevantTo(
   return (d) => {
     if (d.file === undefined || d.file === REPO_CONFIG_FILE) return true;
     const group = /^gateway-groups\/([^/]+)\//.exec(d.file)?.[1];
+    if (group === SHARED_FOLDER) return selection.groups === null || includedShared.has(d.file);
     if (group !== undefined) return selects(selection, group);
     return used.has(sourceKey(d.file, d.revision));
   };

@@ -4,7 +4,7 @@
  * blob id, in which case the file is parsed only if a later stage needs its data or a position.
  */
 import { gitBlobId } from '../load/blob-id.js';
-import { GROUP_OBJECT_KINDS, classifyPath } from '../load/layout.js';
+import { GROUP_OBJECT_KINDS, SHARED_FOLDER, classifyPath, includeName, isGroupObject } from '../load/layout.js';
 import { parseRepo } from '../load/repo.js';
 import type { ParsedRepo } from '../load/repo.js';
 import type { InputFile, SourceFile, SourceTree } from '../load/source-file.js';
@@ -13,7 +13,8 @@ import type { YamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { groupEntry, groupObjectEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
-import type { CheckedRepo, FileKind, FileRecord, GroupObjectEntries, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
+import type { CheckedRepo, FileKind, FileRecord, GroupObjectEntries, GroupEntry, OverlayEntry, SharedObjectEntries, TemplateEntry } from '../validate/entries.js';
+import { withIncludes } from '../validate/includes.js';
 import { fileKey, sourceOf } from './memo.js';
 import type { CompileMemo } from './memo.js';
 
@@ -164,11 +165,17 @@ export function loadFiles(tree: SourceTree, files: CompileFiles): LoadedRepo {
   }
   const byGroup = (files: ReadonlyMap<string, ReadonlyMap<string, CompileFile>>) =>
     new Map([...files].map(([group, byName]) => [group, new Map([...byName].filter(([, f]) => valid(f)).map(([name, f]) => [name, groupObjectEntry(group, name, f)]))]));
-  const groupObjects = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, byGroup(parsed.groupObjects[kind])])) as unknown as GroupObjectEntries;
+  const own = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, byGroup(parsed.groupObjects[kind])])) as unknown as GroupObjectEntries;
+  const shared = Object.fromEntries(
+    GROUP_OBJECT_KINDS.map((kind) => [kind, new Map([...parsed.shared[kind]].filter(([, f]) => valid(f)).map(([name, f]) => [name, groupObjectEntry(SHARED_FOLDER, name, f)]))]),
+  ) as unknown as SharedObjectEntries;
+  const groupObjects = withIncludes(own, shared, groups);
   const templateFiles = new Set<string>();
+  const sharedFiles = new Set<string>();
   for (const path of [...tree.files.map((f) => f.path), ...tree.problems.map((d) => d.file)]) {
     const role = path === undefined ? null : classifyPath(path);
     if (role?.kind === 'template') templateFiles.add(role.service);
+    else if (role !== null && isGroupObject(role) && 'shared' in role) sharedFiles.add(includeName(role.kind, role.name));
   }
-  return { parsed, checked: { config, templates, groups, overlays, groupObjects, rawOverlays, templateFiles }, diagnostics };
+  return { parsed, checked: { config, templates, groups, overlays, groupObjects, shared, rawOverlays, templateFiles, sharedFiles }, diagnostics };
 }

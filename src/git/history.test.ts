@@ -129,11 +129,12 @@ describe('pointerTimeline and versionsRan with the tags\' dates', () => {
 });
 
 describe('parsePointerFile', () => {
-  it('reads published and locks leniently, leaving out entries of the wrong shape', () => {
-    const file = parsePointerFile('published: { a: 1.0.0, b: 3, c: ^2 }\nlocks: { a: { version: 1.0.0, object: x }, c: nope }\n');
-    expect(file).toEqual({ published: new Map([['a', '1.0.0'], ['c', '^2']]), locks: new Map([['a', { version: '1.0.0', object: 'x' }]]) });
+  it('reads published, locks and include leniently, leaving out entries of the wrong shape', () => {
+    const file = parsePointerFile('published: { a: 1.0.0, b: 3, c: ^2 }\nlocks: { a: { version: 1.0.0, object: x }, c: nope }\ninclude: [consumers/k, 3, { x: 1 }]\n');
+    expect(file).toEqual({ published: new Map([['a', '1.0.0'], ['c', '^2']]), locks: new Map([['a', { version: '1.0.0', object: 'x' }]]), include: ['consumers/k'] });
     expect(parsePointerFile('published: [')).toBeNull();
-    expect(parsePointerFile('')).toEqual({ published: new Map(), locks: new Map() });
+    expect(parsePointerFile('')).toEqual({ published: new Map(), locks: new Map(), include: [] });
+    expect(parsePointerFile('include: consumers/k\n')?.include).toEqual([]);
   });
 });
 

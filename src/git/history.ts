@@ -181,10 +181,12 @@ function toInfo(oid: string, commit: RawCommit): CommitInfo {
 export interface PointerFile {
   readonly published: ReadonlyMap<string, string>;
   readonly locks: ReadonlyMap<string, PinLock>;
+  /** The shared files the group includes (`include`, as `<folder>/<name>`). */
+  readonly include: readonly string[];
 }
 
 /**
- * Reads `published` and `locks` of a group.yaml text leniently (history may hold files that
+ * Reads `published`, `locks` and `include` of a group.yaml text leniently (history may hold files that
  * were invalid then); entries of the wrong shape are left out. Null when the text is not YAML.
  */
 export function parsePointerFile(text: string): PointerFile | null {
@@ -196,8 +198,10 @@ export function parsePointerFile(text: string): PointerFile | null {
   }
   const published = new Map<string, string>();
   const locks = new Map<string, PinLock>();
-  if (typeof data !== 'object' || data === null) return { published, locks };
+  if (typeof data !== 'object' || data === null) return { published, locks, include: [] };
   const record = data as Record<string, unknown>;
+  const included = record['include'];
+  const include = Array.isArray(included) ? included.filter((i): i is string => typeof i === 'string') : [];
   const pins = record['published'];
   if (typeof pins === 'object' && pins !== null) {
     for (const [service, pin] of Object.entries(pins)) if (typeof pin === 'string') published.set(service, pin);
@@ -210,7 +214,7 @@ export function parsePointerFile(text: string): PointerFile | null {
       if (typeof version === 'string' && typeof object === 'string') locks.set(service, { version, object });
     }
   }
-  return { published, locks };
+  return { published, locks, include };
 }
 
 /** A service's pointer in a group at one commit. */
@@ -313,7 +317,7 @@ export function pointerTimeline(history: FileHistory, service: string, tags: rea
   /** The pointer as the file gives it, and as it was resolved when it was set. */
   let previous: { readonly file: PointerState; readonly state: PointerState; readonly since: number } | null = null;
   for (const revision of history.revisions) {
-    const file = revision.text === null ? { published: new Map(), locks: new Map() } : parsePointerFile(revision.text);
+    const file = revision.text === null ? { published: new Map(), locks: new Map(), include: [] } : parsePointerFile(revision.text);
     if (file === null) continue;
     const raw = pointerState(file, service);
     const same =

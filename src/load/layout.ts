@@ -10,6 +10,11 @@ export type FileRole =
   | { readonly kind: 'overlay'; readonly group: string; readonly service: string }
   /** `gateway-groups/<group>/<folder>/<name>.yaml`: one object of the group (`GROUP_OBJECT_FILES`). */
   | { readonly kind: GroupObjectKind; readonly group: string; readonly name: string }
+  /**
+   * `gateway-groups/_shared/<folder>/<name>.yaml`: one object written once for the groups whose
+   * group.yaml lists it in `include` (no group's own file: it has no `group`).
+   */
+  | { readonly kind: GroupObjectKind; readonly shared: true; readonly name: string }
   | { readonly kind: 'config' }
   /** A YAML file in a config folder at a place tagway does not read (likely a mistake). */
   | { readonly kind: 'stray'; readonly expected: string }
@@ -89,7 +94,13 @@ export const GROUP_OBJECT_KINDS = Object.keys(GROUP_OBJECT_FILES).sort() as read
 
 const KIND_OF_FOLDER = new Map(GROUP_OBJECT_KINDS.map((kind) => [GROUP_OBJECT_FILES[kind].folder, kind]));
 
-/** Whether a role is a group-level object's file. */
+/**
+ * The folder under gateway-groups/ of the group-level files several groups share. No group can
+ * have its name: a group name starts with a letter or digit (`NAME`).
+ */
+export const SHARED_FOLDER = '_shared';
+
+/** Whether a role is a group-level object's file (a group's own or a shared one). */
 export function isGroupObject(role: FileRole): role is Extract<FileRole, { readonly kind: GroupObjectKind }> {
   return (GROUP_OBJECT_FILES as Readonly<Record<string, unknown>>)[role.kind] !== undefined;
 }
@@ -115,6 +126,23 @@ export function groupObjectPath(kind: GroupObjectKind, group: string, name: stri
   return `gateway-groups/${group}/${GROUP_OBJECT_FILES[kind].folder}/${name}.yaml`;
 }
 
+/** `gateway-groups/_shared/<folder>/<name>.yaml`: a group-level file several groups may include. */
+export function sharedObjectPath(kind: GroupObjectKind, name: string): string {
+  return groupObjectPath(kind, SHARED_FOLDER, name);
+}
+
+/** How a group.yaml's `include` names a shared file: `<folder>/<name>` (`consumers/petstore-mobile`). */
+export function includeName(kind: GroupObjectKind, name: string): string {
+  return `${GROUP_OBJECT_FILES[kind].folder}/${name}`;
+}
+
+/** The kind and name an entry of `include` names, or null when its folder holds no group-level kind. */
+export function parseInclude(entry: string): { readonly kind: GroupObjectKind; readonly name: string } | null {
+  const slash = entry.indexOf('/');
+  const kind = slash > 0 ? KIND_OF_FOLDER.get(entry.slice(0, slash)) : undefined;
+  return kind === undefined ? null : { kind, name: entry.slice(slash + 1) };
+}
+
 export function classifyPath(path: string): FileRole {
   let role = roles.get(path);
   if (role === undefined) {
@@ -136,6 +164,10 @@ const GROUP_FILES_EXPECTED = [
   .join(', ')
   .replace(/, ([^,]*)$/, ' or $1');
 
+const SHARED_FILES_EXPECTED = GROUP_OBJECT_KINDS.map((kind) => sharedObjectPath(kind, GROUP_OBJECT_FILES[kind].placeholder))
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
+
 function classify(path: string): FileRole {
   if (path === 'tagway.yaml') return { kind: 'config' };
   // The two shapes nearly every path has, told without splitting it.
@@ -146,13 +178,19 @@ function classify(path: string): FileRole {
     const slash = path.indexOf('/', 'gateway-groups/'.length);
     const group = path.slice('gateway-groups/'.length, slash);
     const service = path.slice(slash + '/services/'.length, -'.yaml'.length);
-    if (slash > 0 && group !== '' && path.startsWith('/services/', slash) && service !== '' && !service.includes('/')) return { kind: 'overlay', group, service };
+    if (slash > 0 && group !== '' && group !== SHARED_FOLDER && path.startsWith('/services/', slash) && service !== '' && !service.includes('/')) return { kind: 'overlay', group, service };
   }
   const parts = path.split('/');
   const yaml = /\.ya?ml$/.test(path);
   if (parts[0] === 'services') {
     if (parts.length === 3 && parts[2] === 'service.yaml') return { kind: 'template', service: parts[1]! };
     if (yaml) return { kind: 'stray', expected: 'services/<service>/service.yaml' };
+    return { kind: 'other' };
+  }
+  if (parts[0] === 'gateway-groups' && parts[1] === SHARED_FOLDER) {
+    const kind = parts.length === 4 && parts[3]!.endsWith('.yaml') ? KIND_OF_FOLDER.get(parts[2]!) : undefined;
+    if (kind !== undefined) return { kind, shared: true, name: parts[3]!.slice(0, -'.yaml'.length) };
+    if (yaml) return { kind: 'stray', expected: SHARED_FILES_EXPECTED };
     return { kind: 'other' };
   }
   if (parts[0] === 'gateway-groups') {

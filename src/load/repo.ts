@@ -9,6 +9,9 @@ import type { YamlFile } from './yaml-file.js';
 /** Per group-level kind: group → name → its file. */
 export type GroupObjectFileMaps<F> = { readonly [K in GroupObjectKind]: ReadonlyMap<string, ReadonlyMap<string, F>> };
 
+/** Per group-level kind: name → its shared file (`gateway-groups/_shared/<folder>/<name>.yaml`). */
+export type SharedFileMaps<F> = { readonly [K in GroupObjectKind]: ReadonlyMap<string, F> };
+
 /**
  * The config repository's YAML files, parsed and sorted into their roles. `F` is what parsing a
  * file gives (a `YamlFile`, or more: see `parseRepo`).
@@ -23,6 +26,8 @@ export interface ParsedRepo<F = YamlFile> {
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, F>>;
   /** Per group-level kind (consumers, consumer groups, …): group → name → file. */
   readonly groupObjects: GroupObjectFileMaps<F>;
+  /** Per group-level kind: name → the shared file the groups that list it in `include` hold. */
+  readonly shared: SharedFileMaps<F>;
   /** Group folders seen (also those without a readable group.yaml). */
   readonly groupFolders: readonly string[];
   /** Groups whose folder has a group.yaml, parsed or not. */
@@ -57,6 +62,7 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
   const groupObjects = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map<string, Map<string, F>>()])) as {
     [K in GroupObjectKind]: Map<string, Map<string, F>>;
   };
+  const shared = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map<string, F>()])) as { [K in GroupObjectKind]: Map<string, F> };
   const groupFolders = new Set<string>();
   const groupFiles = new Set<string>();
 
@@ -106,7 +112,7 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
       });
       continue;
     }
-    if (role.kind !== 'template' && role.kind !== 'config') groupFolders.add(role.group);
+    if ('group' in role) groupFolders.add(role.group);
     if (role.kind === 'group') groupFiles.add(role.group);
     const parsed = parseFile(source, role.kind);
     diagnostics.push(...parsed.diagnostics);
@@ -128,11 +134,12 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
         break;
       }
       default:
-        inGroup(groupObjects[role.kind], role.group).set(role.name, parsed.file);
+        if ('shared' in role) shared[role.kind].set(role.name, parsed.file);
+        else inGroup(groupObjects[role.kind], role.group).set(role.name, parsed.file);
     }
   }
   return {
-    repo: { config, templates, groups, overlays, groupObjects, groupFolders: [...groupFolders].sort(cmp), groupFiles },
+    repo: { config, templates, groups, overlays, groupObjects, shared, groupFolders: [...groupFolders].sort(cmp), groupFiles },
     diagnostics,
   };
 }

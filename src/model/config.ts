@@ -117,6 +117,11 @@ export interface GroupSpec {
   readonly name: string;
   readonly description?: string;
   readonly published?: Readonly<Record<string, string>>;
+  /**
+   * Shared group-level files the group holds as its own, as `<folder>/<name>`
+   * (`consumers/petstore-mobile` is gateway-groups/_shared/consumers/petstore-mobile.yaml).
+   */
+  readonly include?: readonly string[];
   /** Integrity records written by publish/promote/rollback (see src/core/pin-locks.ts). */
   readonly locks?: Readonly<Record<string, { readonly version: string; readonly object: string }>>;
   readonly targets?: readonly import('./target.js').TargetSpec[];
@@ -236,7 +241,7 @@ export const ROUTE_KEYS = [
 ] as const satisfies readonly (keyof RouteSpec)[];
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
-export const GROUP_KEYS = ['name', 'description', 'published', 'locks', 'targets', 'rollout', 'checks'] as const satisfies readonly (keyof GroupSpec)[];
+export const GROUP_KEYS = ['name', 'description', 'published', 'include', 'locks', 'targets', 'rollout', 'checks'] as const satisfies readonly (keyof GroupSpec)[];
 export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
 export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
 export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];

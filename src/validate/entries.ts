@@ -30,18 +30,26 @@ export interface OverlayEntry {
   readonly spec: RuntimeOverlay;
 }
 
-/** A schema-valid group-level object's file (a consumer, a consumer group, …): `name` is its file name. */
+/**
+ * A schema-valid group-level object's file (a consumer, a consumer group, …): `name` is its file
+ * name. `file` is where it is written: the group's own folder, or for an object the group
+ * includes (`included`), the shared file (gateway-groups/_shared/…), so findings point there.
+ */
 export interface GroupObjectEntry<S> {
   readonly group: string;
   readonly name: string;
   readonly file: YamlFile;
   readonly spec: S;
+  /** Taken in from gateway-groups/_shared/ by the group's `include`. */
+  readonly included: boolean;
 }
 export type ConsumerEntry = GroupObjectEntry<GroupObjectSpecs['consumer']>;
 export type ConsumerGroupEntry = GroupObjectEntry<GroupObjectSpecs['consumer-group']>;
 
 /** Per group-level kind: group → name → its entry. */
 export type GroupObjectEntries = { readonly [K in GroupObjectKind]: ReadonlyMap<string, ReadonlyMap<string, GroupObjectEntry<GroupObjectSpecs[K]>>> };
+/** Per group-level kind: name → the shared file's entry (its `group` is `_shared`). */
+export type SharedObjectEntries = { readonly [K in GroupObjectKind]: ReadonlyMap<string, GroupObjectEntry<GroupObjectSpecs[K]>> };
 
 /** The repository's files that passed their schema, typed. */
 export interface CheckedRepo {
@@ -49,12 +57,20 @@ export interface CheckedRepo {
   readonly templates: ReadonlyMap<string, TemplateEntry>;
   readonly groups: ReadonlyMap<string, GroupEntry>;
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, OverlayEntry>>;
-  /** Per group-level kind (consumers, consumer groups, …): group → name → entry. */
+  /**
+   * Per group-level kind (consumers, consumer groups, …): group → name → entry, of what each group
+   * holds: its own files, and the shared files its `include` names (its own file wins a clash of
+   * names, which is an error: TW3056).
+   */
   readonly groupObjects: GroupObjectEntries;
+  /** Per group-level kind: the shared files (gateway-groups/_shared/), included or not. */
+  readonly shared: SharedObjectEntries;
   /** Every parsed overlay, valid or not (the runtime-only rule explains template keys in them). */
   readonly rawOverlays: readonly { readonly group: string; readonly service: string; readonly file: YamlFile }[];
   /** Services whose template path is in the tree, valid, invalid, unparsable or refused (a link, a folder). */
   readonly templateFiles: ReadonlySet<string>;
+  /** Shared files in the tree (valid, invalid, unparsable or refused), as `include` names them: `consumers/petstore-mobile`. */
+  readonly sharedFiles: ReadonlySet<string>;
 }
 
 /** The file kinds of the config repository, each with its schema (a group-level kind's is named as the kind). */
@@ -187,15 +203,16 @@ class LazyGroupObjectEntry<S> implements GroupObjectEntry<S> {
     readonly group: string,
     readonly name: string,
     readonly file: YamlFile,
+    readonly included: boolean,
   ) {}
   get spec(): S {
     return this.file.data as S;
   }
 }
 
-/** A consumer or consumer group file of a gateway group, typed. */
-export function groupObjectEntry<S>(group: string, name: string, file: YamlFile): GroupObjectEntry<S> {
-  return new LazyGroupObjectEntry<S>(group, name, file);
+/** A group-level file of a gateway group (`included`: a shared file its `include` names), typed. */
+export function groupObjectEntry<S>(group: string, name: string, file: YamlFile, included = false): GroupObjectEntry<S> {
+  return new LazyGroupObjectEntry<S>(group, name, file, included);
 }
 
 export function groupEntry(group: string, file: YamlFile): GroupEntry {

@@ -29,7 +29,7 @@ export const PETSTORE_1_2_ROUTE = '  - name: adopt\n    uris: [/adopt]\n    meth
 
 export function stagingGroup(targets: readonly { readonly name: string; readonly url: string; readonly keyVar: string }[]): string {
   const list = targets.map((t) => `  - name: ${t.name}\n    kind: apisix\n    admin_url: ${t.url}\n    admin_key: env:${t.keyVar}\n`).join('');
-  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${list}rollout:\n  batch_size: 1\n`;
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n${list}rollout:\n  batch_size: 1\n`;
 }
 
 export interface AgentWorld {

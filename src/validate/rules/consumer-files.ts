@@ -1,5 +1,5 @@
 import { didYouMean } from '../../core/did-you-mean.js';
-import { groupObjectPath } from '../../load/layout.js';
+import { groupObjectPath, groupPath, includeName } from '../../load/layout.js';
 import { cmp } from '../../model/diagnostic.js';
 import type { Rule } from './rule.js';
 import { finding } from './rule.js';
@@ -16,7 +16,7 @@ export const consumerFiles: Rule = {
   *check(ctx) {
     for (const [group, consumers] of ctx.repo.groupObjects.consumer) {
       const groups = ctx.repo.groupObjects['consumer-group'].get(group);
-      for (const [username, { file, spec }] of consumers) {
+      for (const [username, { file, spec, included }] of consumers) {
         if (spec.username !== undefined && spec.username !== username) {
           yield finding('TW3020', file, '/username', `username ${JSON.stringify(spec.username)} differs from the file name ${username}`, {
             hint: `A consumer's file is named after its username: set username: ${username}, or rename the file to ${spec.username}.yaml.`,
@@ -25,7 +25,11 @@ export const consumerFiles: Rule = {
         if (spec.group !== undefined && !groups?.has(spec.group)) {
           const guess = didYouMean(spec.group, [...(groups?.keys() ?? [])].sort(cmp));
           yield finding('TW3021', file, '/group', `there is no consumer group ${spec.group} in gateway group ${group}`, {
-            hint: guess ? `Did you mean ${guess}?` : `Create ${groupObjectPath('consumer-group', group, spec.group)}, or remove group from this consumer.`,
+            hint: guess
+              ? `Did you mean ${guess}?`
+              : included
+                ? `Create ${groupObjectPath('consumer-group', group, spec.group)} or include ${includeName('consumer-group', spec.group)} in ${groupPath(group)}, or remove group from this consumer.`
+                : `Create ${groupObjectPath('consumer-group', group, spec.group)}, or remove group from this consumer.`,
           });
         }
       }

@@ -6,6 +6,7 @@ import { consumerFiles } from './consumer-files.js';
 import { consumerRestrictionNames } from './consumer-restriction-names.js';
 import { globalRulePlugins } from './global-rule-plugins.js';
 import { knownPluginConfig } from './known-plugin-config.js';
+import { groupIncludes } from './group-includes.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -64,4 +65,5 @@ export const RULES: readonly Rule[] = [
   secretReferencesInTemplates, // TW3050 a published service's $secret:// names a secret manager of the group (warning); TW3051 one APISIX cannot read
   secretReferencesInGroupFiles, // TW3050, TW3051 the same in the group's consumers and consumer groups
   secretManagerReferences, // TW3052 a secret manager's $env:// / $secret:// is one APISIX reads in that field
+  groupIncludes, // TW3055 an include names a shared file; TW3056 not one the group has its own of; TW3057 a shared file some group includes
 ];

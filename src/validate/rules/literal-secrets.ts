@@ -21,8 +21,12 @@ export const literalSecrets: Rule = {
     for (const fileKind of GROUP_OBJECT_KINDS) {
       const secretPaths = KIND[GROUP_OBJECT_FILES[fileKind].apisixKind].secretPaths;
       if (secretPaths === undefined) continue;
-      for (const entries of ctx.repo.groupObjects[fileKind].values()) {
+      // Each file once: a shared file is every including group's, and checked included or not.
+      const seen = new Set<unknown>();
+      for (const entries of [...ctx.repo.groupObjects[fileKind].values(), ctx.repo.shared[fileKind]]) {
         for (const [name, { file, spec }] of entries) {
+          if (seen.has(file)) continue;
+          seen.add(file);
           // The file's object as emitted finds its paths: plugin metadata's depend on its id, the file name.
           const object = { ...(spec as unknown as Readonly<Record<string, unknown>>), id: name };
           for (const path of secretPaths(object)) {
