@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { GROUP_OBJECT_KINDS, classifyPath, isGroupObject } from '../load/layout.js';
 import { parseYamlFile } from '../load/yaml-file.js';
+import type { GroupObjectKind } from '../model/config.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import { groupEntry, groupObjectEntry } from './entries.js';
 import type { GroupEntry, GroupObjectEntries, SharedObjectEntries } from './entries.js';
@@ -20,19 +22,18 @@ interface Case {
   readonly expected: readonly string[];
 }
 
-const FOLDER_KIND = { consumers: 'consumer', 'consumer-groups': 'consumer-group' } as const;
-
 function run(c: Case): string[] {
-  const own = { consumer: new Map(), 'consumer-group': new Map() } as Record<string, Map<string, Map<string, unknown>>>;
-  const shared = { consumer: new Map(), 'consumer-group': new Map() } as Record<string, Map<string, unknown>>;
+  const own = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map()])) as Record<GroupObjectKind, Map<string, Map<string, unknown>>>;
+  const shared = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map()])) as Record<GroupObjectKind, Map<string, unknown>>;
   for (const rel of c.files) {
-    const [where, folder, name] = rel.split('/') as [string, keyof typeof FOLDER_KIND, string];
-    const kind = FOLDER_KIND[folder];
-    const file = yaml(`gateway-groups/${rel}.yaml`);
-    if (where === '_shared') shared[kind]!.set(name, groupObjectEntry('_shared', name, file));
+    const path = `gateway-groups/${rel}.yaml`;
+    const role = classifyPath(path);
+    if (!isGroupObject(role)) throw new Error(`${path} is no group-level file`);
+    const file = yaml(path);
+    if ('shared' in role) shared[role.kind].set(role.name, groupObjectEntry('_shared', role.name, file));
     else {
-      if (!own[kind]!.has(where)) own[kind]!.set(where, new Map());
-      own[kind]!.get(where)!.set(name, groupObjectEntry(where, name, file));
+      if (!own[role.kind].has(role.group)) own[role.kind].set(role.group, new Map());
+      own[role.kind].get(role.group)!.set(role.name, groupObjectEntry(role.group, role.name, file));
     }
   }
   const groups = new Map<string, GroupEntry>();
@@ -40,7 +41,7 @@ function run(c: Case): string[] {
     groups.set(group, groupEntry(group, yaml(`gateway-groups/${group}/group.yaml`, `name: ${group}\ninclude: [${include.join(', ')}]\n`)));
   }
   const held = withIncludes(own as unknown as GroupObjectEntries, shared as unknown as SharedObjectEntries, groups);
-  return (['consumer', 'consumer-group'] as const).flatMap((kind) =>
+  return GROUP_OBJECT_KINDS.flatMap((kind) =>
     [...held[kind]].flatMap(([group, byName]) => [...byName].map(([name, e]) => `${group} ${kind} ${name} ${e.file.path}${e.included ? ' (included)' : ''}`)),
   );
 }
