@@ -164,6 +164,9 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/_shared/services/petstore.yaml', SHARED_STRAY],
       ['gateway-groups/_shared/group.yaml', SHARED_STRAY],
       ['gateway-groups/_shared/consumers/a/b.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/secrets/vault/main.yaml', { kind: 'secret-manager', shared: true, name: 'vault/main' }],
+      ['gateway-groups/_shared/secrets/main.yaml', SHARED_STRAY],
+      ['gateway-groups/_shared/global-rules/metrics.yaml', { kind: 'global-rule', shared: true, name: 'metrics' }],
       ['gateway-groups/_shared/README.md', { kind: 'other' }],
       ['tagway.yaml', { kind: 'config' }],
     ];

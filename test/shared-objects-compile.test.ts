@@ -51,6 +51,24 @@ describe('shared group-level files', () => {
     expect(shared.snapshots[0]!.digest).toBe(own.snapshots[0]!.digest);
   });
 
+  it('of every group-level kind: a secret manager one folder deeper, a global rule under each group\'s id', () => {
+    const include = '[global-rules/metrics, plugin-metadata/prometheus, secrets/vault/main]';
+    const result = run({
+      'gateway-groups/staging/group.yaml': group('staging', include),
+      'gateway-groups/production/group.yaml': group('production', include),
+      [`${S}/global-rules/metrics.yaml`]: 'plugins:\n  prometheus: {}\n',
+      [`${S}/plugin-metadata/prometheus.yaml`]: 'disabled_labels:\n  http_status: [route]\n',
+      [`${S}/secrets/vault/main.yaml`]: 'uri: https://vault.example.com:8200\nprefix: kv/apisix\ntoken: $env://VAULT_TOKEN\n',
+    });
+    expect(found(result)).toEqual([]);
+    for (const snapshot of result.snapshots) {
+      const owner = { 'managed-by': 'tagway', 'tagway.group': snapshot.group };
+      expect(snapshot.apisix.global_rules).toEqual([{ id: `tagway.${snapshot.group}.metrics`, plugins: { prometheus: {} } }]);
+      expect(snapshot.apisix.plugin_metadata).toEqual([{ disabled_labels: { http_status: ['route'] }, id: 'prometheus', labels: owner }]);
+      expect(snapshot.apisix.secrets).toEqual([{ id: 'vault/main', labels: owner, prefix: 'kv/apisix', token: '$env://VAULT_TOKEN', uri: 'https://vault.example.com:8200' }]);
+    }
+  });
+
   it('are not in a group that does not include them', () => {
     const result = run({ ...repo, 'gateway-groups/production/group.yaml': group('production', '[consumer-groups/mobile-apps]') });
     expect(found(result)).toEqual([]);
@@ -61,16 +79,16 @@ describe('shared group-level files', () => {
   });
 
   it('report an include that names no shared file at the include, with a did-you-mean', () => {
-    const result = run({ ...repo, 'gateway-groups/production/group.yaml': group('production', '[consumer-groups/mobile-apps, consumers/mobil, consumer/mobile, secrets/vault]') });
+    const result = run({ ...repo, 'gateway-groups/production/group.yaml': group('production', '[consumer-groups/mobile-apps, consumers/mobil, consumer/mobile, ssls/vault]') });
     expect(found(result)).toEqual([
       `gateway-groups/production/group.yaml:3:40 error TW3055 include consumers/mobil names no shared file: there is no ${S}/consumers/mobil.yaml`,
       'gateway-groups/production/group.yaml:3:57 error TW3055 include consumer/mobile names no shared file: consumer/ is no folder of shared files',
-      'gateway-groups/production/group.yaml:3:74 error TW3055 include secrets/vault names no shared file: secrets/ is no folder of shared files',
+      'gateway-groups/production/group.yaml:3:74 error TW3055 include ssls/vault names no shared file: ssls/ is no folder of shared files',
     ]);
     expect(result.diagnostics.map((d) => d.hint)).toEqual([
       'Did you mean consumers/mobile?',
       'Did you mean consumers/mobile?',
-      'An include is <folder>/<name> of a file gateway-groups/_shared/<folder>/<name>.yaml, <folder> one of consumer-groups, consumers. Create the file, or remove the include.',
+      'An include is <folder>/<name> of a file gateway-groups/_shared/<folder>/<name>.yaml, <folder> one of consumer-groups, consumers, global-rules, plugin-metadata, secrets. Create the file, or remove the include.',
     ]);
     expect(result.snapshots).toEqual([]);
   });

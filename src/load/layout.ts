@@ -188,8 +188,8 @@ function classify(path: string): FileRole {
     return { kind: 'other' };
   }
   if (parts[0] === 'gateway-groups' && parts[1] === SHARED_FOLDER) {
-    const kind = parts.length === 4 && parts[3]!.endsWith('.yaml') ? KIND_OF_FOLDER.get(parts[2]!) : undefined;
-    if (kind !== undefined) return { kind, shared: true, name: parts[3]!.slice(0, -'.yaml'.length) };
+    const named = groupObjectIn(parts);
+    if (named !== null) return { kind: named.kind, shared: true, name: named.name };
     if (yaml) return { kind: 'stray', expected: SHARED_FILES_EXPECTED };
     return { kind: 'other' };
   }
@@ -198,13 +198,21 @@ function classify(path: string): FileRole {
     if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
       return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
     }
-    const kind = KIND_OF_FOLDER.get(parts[2]!);
-    const depth = kind !== undefined && GROUP_OBJECT_FILES[kind].nested === true ? 5 : 4;
-    if (kind !== undefined && parts.length === depth && path.endsWith('.yaml')) {
-      return { kind, group: parts[1]!, name: parts.slice(3).join('/').slice(0, -'.yaml'.length) };
-    }
+    const named = groupObjectIn(parts);
+    if (named !== null) return { kind: named.kind, group: parts[1]!, name: named.name };
     if (yaml) return { kind: 'stray', expected: GROUP_FILES_EXPECTED };
     return { kind: 'other' };
   }
   return { kind: 'other' };
+}
+
+/**
+ * The kind and name of `gateway-groups/<group or _shared>/<folder>/<name>.yaml` (one folder deeper
+ * for a `nested` kind: `secrets/vault/main.yaml` is `vault/main`), or null for another path.
+ */
+function groupObjectIn(parts: readonly string[]): { readonly kind: GroupObjectKind; readonly name: string } | null {
+  const kind = KIND_OF_FOLDER.get(parts[2]!);
+  if (kind === undefined || !parts.at(-1)!.endsWith('.yaml')) return null;
+  if (parts.length !== (GROUP_OBJECT_FILES[kind].nested === true ? 5 : 4)) return null;
+  return { kind, name: parts.slice(3).join('/').slice(0, -'.yaml'.length) };
 }

@@ -87,6 +87,15 @@ const cases: Case[] = [
     expected: ['staging consumer kiosk gateway-groups/_shared/consumers/kiosk.yaml (included)', 'staging consumer-group kiosk gateway-groups/staging/consumer-groups/kiosk.yaml'],
   },
   {
+    name: 'a secret manager, one folder deeper, is included by its <manager>/<id>',
+    files: ['_shared/secrets/vault/main', 'staging/secrets/aws/main'],
+    include: { staging: ['secrets/vault/main'] },
+    expected: [
+      'staging secret-manager aws/main gateway-groups/staging/secrets/aws/main.yaml',
+      'staging secret-manager vault/main gateway-groups/_shared/secrets/vault/main.yaml (included)',
+    ],
+  },
+  {
     name: 'an include of no shared file, or of no folder, adds nothing (TW3055 reports it)',
     files: ['_shared/consumers/kiosk'],
     include: { staging: ['consumers/kiosks', 'widgets/kiosk', 'consumer-groups/kiosk'] },
