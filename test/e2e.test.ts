@@ -169,7 +169,7 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
       expect(blocked.ok).toBe(false);
       expect(blocked.report.targets).toMatchObject([{ status: 'failed', writes: 0, error: { code: 'conflict' }, restore: null }]);
       expect(blocked.report.targets[0]?.conflicts).toMatchObject([{ code: 'unowned', kind: 'routes', id: 'petstore.pet' }]);
-      expect(await ownedIds(gateway)).toEqual({ upstreams: [], consumer_groups: [], consumers: [], services: [], routes: [] });
+      expect(await ownedIds(gateway)).toEqual({ upstreams: [], consumer_groups: [], consumers: [], ssls: [], services: [], routes: [] });
       expect((await gateway.objects('routes')).get('petstore.pet')).toMatchObject({ uri: '/someone-elses' });
 
       // Adopting, as the conflict's hint says: add the two ownership labels on the gateway.

@@ -25,7 +25,7 @@ let specs: TargetSpec[];
 function snapshotOf(version: string, change: { uri?: string; rewrite?: string } = {}): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'staging', 'tagway.service': 'petstore' };
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' }],
+    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: { ...l, 'tagway.version': version }, upstream_id: 'petstore', hosts: ['petstore.example.com'] }],
     routes: [
       {

@@ -47,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], ssls: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 

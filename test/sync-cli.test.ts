@@ -167,7 +167,8 @@ describe('runSync on the example repository (file targets)', () => {
     // A key given twice in one object's line, with a digest of the lines as written: the digest
     // must cover what JSON.parse keeps (the last), not the text.
     const linesDigest = (t: string) => {
-      const kinds = ['consumer_groups', 'consumers', 'routes', 'services', 'upstreams'].map((kind) => {
+      const kinds = ['consumer_groups', 'consumers', 'routes', 'services', 'ssls', 'upstreams'].map((kind) => {
+        if (t.includes(`    "${kind}": []`)) return `"${kind}":[]`;
         const from = t.indexOf(`    "${kind}": [\n`);
         const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);
         return `"${kind}":[${lines.map((l) => l.trim().replace(/,$/, '')).join(',')}]`;

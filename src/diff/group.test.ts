@@ -9,7 +9,7 @@ const labels = (service: string, version = '1.0.0') => ({ 'managed-by': 'tagway'
 
 function config(version = '1.0.0', patch: { upstream?: Partial<ApisixObject>; service?: Partial<ApisixObject>; routes?: ApisixObject[] } = {}): ApisixConfig {
   return {
-    consumer_groups: [], consumers: [], upstreams: [{ id: 'pets', labels: labels('pets', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin', ...patch.upstream }],
+    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'pets', labels: labels('pets', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin', ...patch.upstream }],
     services: [{ id: 'pets', labels: labels('pets', version), upstream_id: 'pets', hosts: ['pets.example.com'], ...patch.service }],
     routes: patch.routes ?? [
       { id: 'pets.list', labels: labels('pets', version), service_id: 'pets', uris: ['/pets'], methods: ['GET'] },
@@ -23,7 +23,7 @@ const route = (id: string, fields: Partial<ApisixObject>, version = '1.0.0'): Ap
 describe('diffObjects', () => {
   it('finds nothing between equal objects whatever their key order', () => {
     const shuffled: ApisixConfig = {
-      consumer_groups: [], consumers: [], upstreams: [{ type: 'roundrobin', nodes: [{ weight: 1, port: 80, host: '10.0.0.1' }], labels: { ...labels('pets') }, id: 'pets' }],
+      consumer_groups: [], consumers: [], ssls: [], upstreams: [{ type: 'roundrobin', nodes: [{ weight: 1, port: 80, host: '10.0.0.1' }], labels: { ...labels('pets') }, id: 'pets' }],
       services: config().services,
       routes: config().routes,
     };
@@ -124,7 +124,7 @@ describe('routing impact', () => {
 
   it('a route without methods or hosts matches every method on any host', () => {
     const after = config('1.0.0', { service: { hosts: undefined }, routes: [route('pets.any', { uris: ['/any'] })] });
-    const [only] = impact({ consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] }, after).filter((r) => r.path === '/any');
+    const [only] = impact({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] }, after).filter((r) => r.path === '/any');
     expect(only).toMatchObject({ change: 'starts', host: null, methods: [...HTTP_METHODS] });
   });
 

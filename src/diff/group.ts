@@ -16,7 +16,7 @@ export interface GroupDiffOptions extends ObjectDiffOptions {
   readonly draft?: boolean;
 }
 
-const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
+const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] };
 
 /** A group's state as its compiled snapshot describes it. */
 export function groupStateFromSnapshot(snapshot: Snapshot): GroupState {

@@ -29,11 +29,11 @@ describe('referrers', () => {
 
   it('block a plan that deletes an upstream or service one of them uses, once per object', () => {
     const live: ApisixConfig = {
-      consumer_groups: [], consumers: [], upstreams: [{ id: 'old', labels }],
+      consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'old', labels }],
       services: [{ id: 'old', labels, upstream_id: 'old' }],
       routes: [{ id: 'old.r', labels, service_id: 'old' }],
     };
-    const empty: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
+    const empty: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] };
     const plan = planSync({ group: 'staging', apisix: empty, digest: sha256Digest(canonicalJson(empty)) }, live);
     expect(deletesReferable(plan)).toBe(true);
     const conflicts = referrerConflicts(plan, [

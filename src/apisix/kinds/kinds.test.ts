@@ -56,10 +56,10 @@ const ROWS: readonly Row[] = [
     id: 'petstore.canary',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 0,
+    upsert: 1,
     delete: 4,
-    sample: { id: 'petstore', service_id: 'ignored', nodes: [] },
-    refs: [],
+    sample: { id: 'petstore', service_id: 'ignored', nodes: [], tls: { client_cert_id: 'mtls' } },
+    refs: ['ssls/mtls'],
     standalone: 'upstreams',
     secretFields: ['/tls/client_key'],
     schema: 'upstream',
@@ -71,7 +71,7 @@ const ROWS: readonly Row[] = [
     id: 'petstore',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 3,
+    upsert: 4,
     delete: 1,
     sample: { id: 'petstore', upstream_id: 'petstore', plugins: split },
     refs: ['upstreams/petstore', 'upstreams/canary'],
@@ -86,7 +86,7 @@ const ROWS: readonly Row[] = [
     id: '7',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 4,
+    upsert: 5,
     delete: 0,
     sample: { id: 'petstore.list', upstream_id: 'direct', service_id: 'petstore', plugins: split },
     refs: ['services/petstore', 'upstreams/direct', 'upstreams/canary'],
@@ -101,7 +101,7 @@ const ROWS: readonly Row[] = [
     id: 'gold',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 1,
+    upsert: 2,
     delete: 3,
     sample: { id: 'gold', plugins: split },
     refs: ['upstreams/canary'],
@@ -116,13 +116,28 @@ const ROWS: readonly Row[] = [
     id: 'mobile',
     labels: true,
     serverFields: TIMESTAMPS,
-    upsert: 2,
+    upsert: 3,
     delete: 2,
     sample: { id: 'mobile', username: 'mobile', group_id: 'gold', plugins: split },
     refs: ['consumer_groups/gold', 'upstreams/canary'],
     standalone: 'consumers',
     secretFields: ['/plugins/basic-auth/password', '/plugins/hmac-auth/secret_key', '/plugins/jwt-auth/secret', '/plugins/jwt-auth/private_key', '/plugins/key-auth/key'],
     schema: 'consumer',
+  },
+  {
+    kind: KIND.ssls,
+    path: '/apisix/admin/ssls/www',
+    body: { id: 'www', snis: ['www.example.com'] },
+    id: 'www',
+    labels: true,
+    serverFields: TIMESTAMPS,
+    upsert: 0,
+    delete: 5,
+    sample: { id: 'www', snis: ['www.example.com'], cert: 'c', key: 'k' },
+    refs: [],
+    standalone: 'ssls',
+    secretFields: ['/key', '/keys'],
+    schema: 'ssl',
   },
 ];
 
@@ -196,6 +211,7 @@ describe('the registered kinds', () => {
       ['consumers', ['consumers']],
       ['routes', ['routes']],
       ['services', ['services']],
+      ['ssls', ['ssls']],
       ['upstreams', ['upstreams']],
     ]);
   });
@@ -241,8 +257,8 @@ describe('what a kind module can declare beyond the three kinds', () => {
     const a = kind('a', [{ kind: 'routes', at: ['x'] }]);
     const b = kind('b', []);
     const c = kind('c', [{ kind: 'b' as 'routes', at: ['b_id'] }]);
-    expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams]).map((k) => k.name)).toEqual(['b', 'c', 'upstreams', 'services', 'routes', 'a']);
-    expect(KIND_NAMES).toEqual(['upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
+    expect(phaseOrder([a, c, KIND.routes, b, KIND.services, KIND.upstreams, KIND.ssls]).map((k) => k.name)).toEqual(['b', 'c', 'ssls', 'upstreams', 'services', 'routes', 'a']);
+    expect(KIND_NAMES).toEqual(['ssls', 'upstreams', 'consumer_groups', 'consumers', 'services', 'routes']);
   });
 
   it('refuses references that go round in a circle', () => {

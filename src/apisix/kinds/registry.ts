@@ -9,6 +9,7 @@ import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
+import { SSLS } from './ssls.js';
 import { UPSTREAMS } from './upstreams.js';
 
 export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
@@ -17,4 +18,5 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  ssls: SSLS,
 };

@@ -13,17 +13,17 @@ const labels = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 
 function snapshotOf(uri: string): SyncSnapshot {
   const apisix: ApisixConfig = {
-    consumer_groups: [], consumers: [], upstreams: [{ id: 'petstore', labels, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
+    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
     services: [],
     routes: [{ id: 'petstore.list', labels, uri, upstream_id: 'petstore' }],
   };
   return { group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
-const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: [], services: [], routes: [] };
+const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] };
 
 /** A gateway with others' objects, many more than a small plan changes (so it is read back object by object). */
-const CROWDED: ApisixConfig = { consumer_groups: [], consumers: [], upstreams: Array.from({ length: 40 }, (_, i) => ({ id: `other-${String(i).padStart(2, '0')}`, nodes: [] })), services: [], routes: [] };
+const CROWDED: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: Array.from({ length: 40 }, (_, i) => ({ id: `other-${String(i).padStart(2, '0')}`, nodes: [] })), services: [], routes: [] };
 
 /** A lease that answers claims from a script (the last answer repeats), and records what it was asked. */
 class ScriptedLease implements TargetLease {
