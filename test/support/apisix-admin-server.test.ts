@@ -103,9 +103,9 @@ describe('authentication (admin/init.lua check_token)', () => {
 
 describe('routing', () => {
   it('answers an unknown resource with "Unsupported resource type"', async () => {
-    const res = await call('GET', '/apisix/admin/ssls');
+    const res = await call('GET', '/apisix/admin/protos');
     expect(res.status).toBe(404);
-    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: ssls' });
+    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: protos' });
   });
 
   it('answers paths outside the admin API with nginx 404', async () => {
@@ -578,6 +578,20 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       "invalid configuration: IPv6 address must be enclosed with '[' and ']'",
     ],
     ['a node port out of range', '/apisix/admin/upstreams/u1', upstream({ nodes: { '127.0.0.1:70000': 1 } }), 'invalid port 70000'],
+    [
+      'an upstream whose client certificate does not exist',
+      '/apisix/admin/upstreams/u1',
+      upstream({ tls: { client_cert_id: 'mtls' } }),
+      'failed to fetch ssl info by ssl id [mtls], response code: 404',
+    ],
+    [
+      'an upstream whose client certificate is a server certificate',
+      '/apisix/admin/upstreams/u1',
+      upstream({ tls: { client_cert_id: 'www' } }),
+      'failed to bind client certificate, ssl id [www] is not for client usage',
+      [['ssls', 'www', { type: 'server', snis: ['www.example.com'] }]],
+    ],
+    ['an upstream with a client certificate', '/apisix/admin/upstreams/u1', upstream({ tls: { client_cert_id: 'mtls' } }), null, [['ssls', 'mtls', { type: 'client' }]]],
     ['pass_host rewrite without upstream_host', '/apisix/admin/upstreams/u1', upstream({ pass_host: 'rewrite' }), "`upstream_host` can't be empty when `pass_host` is `rewrite`"],
     [
       "a consumer's auth plugin without its key (consumer_schema)",

@@ -69,7 +69,7 @@
  *     resource type (`unsupported`).
  *
  * Left out, deliberately:
- * - Other resources (ssls, secrets, protos, plugin_metadata, …) answer as an unsupported resource
+ * - Other resources (secrets, protos, plugin_metadata, …) answer as an unsupported resource
  *   type.
  * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
  *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
