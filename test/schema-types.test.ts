@@ -4,7 +4,7 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, SSL_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { readSchema, schemaErrors } from '../src/validate/schemas.js';
@@ -43,6 +43,7 @@ describe('schemas and types agree', () => {
   it('consumer and consumer group keys', () => {
     expect(keys(readSchema('consumer') as Schema)).toEqual(sorted(CONSUMER_KEYS));
     expect(keys(readSchema('consumer-group') as Schema)).toEqual(sorted(CONSUMER_GROUP_KEYS));
+    expect(keys(readSchema('ssl') as Schema)).toEqual(sorted(SSL_KEYS));
   });
 
   it('tagway.yaml keys, and those of a trusted key', () => {

@@ -26,6 +26,8 @@ const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
   'consumer-group': (name, spec, owner) => compact({ desc: spec.desc, id: name, labels: mergedLabels(spec.labels, owner), name, plugins: spec.plugins ?? {} }),
   consumer: (username, spec, owner) =>
     compact({ desc: spec.desc, group_id: spec.group, id: username, labels: mergedLabels(spec.labels, owner), plugins: spec.plugins, username }),
+  // The file's fields are APISIX's; references stay as written (sync resolves them).
+  ssl: (name, spec, owner) => compact({ ...spec, id: name, labels: mergedLabels(spec.labels, owner) }),
 };
 
 /** The group-level objects of one gateway group, as pieces of its snapshot, and APISIX's findings about them. */
