@@ -104,6 +104,12 @@ export function checkRepo(
         const claiming = slots.map((s) => ({ name: s.unit.service, template: s.unit.template, claims: s.record!.claims }));
         diagnostics.push(...findRouteConflicts(group.group, claiming));
       }
+    } else if (rule.scope === 'routes') {
+      // The services are merged only if the rule looks at them: units whose records came from
+      // the memo are not parsed otherwise.
+      for (const [group, slots] of groups) {
+        diagnostics.push(...rule.check({ ...repoCtx, resolved: [{ group, get services() { return slots.map(mergedOf); } }] }));
+      }
     } else if (rule.scope === 'repo') {
       diagnostics.push(...rule.check(repoCtx));
     }

@@ -1,4 +1,6 @@
 import { canaryTrafficSplit } from './canary-traffic-split.js';
+import { certificateExpiry } from './certificate-expiry.js';
+import { certificateNamesRule } from './certificate-names.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
@@ -11,9 +13,12 @@ import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
 import { routeConflicts } from './route-conflicts.js';
+import { sslKeyPair } from './ssl-key-pair.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
+import { tlsHostCoverage } from './tls-host-coverage.js';
 import { uniqueRouteNames } from './unique-route-names.js';
+import { uniqueSnis } from './unique-snis.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
 import { upstreamRequired } from './upstream-required.js';
@@ -42,4 +47,9 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  uniqueSnis, // TW3035 no two SSL certificates of a group serve the same SNI
+  certificateExpiry, // TW3036 a certificate has not expired (TW3037 expires soon, warning), judged at the compile's `now`
+  certificateNamesRule, // TW3038 a certificate is valid for its SSL's SNIs (warning)
+  sslKeyPair, // TW3039 a private key written in an SSL file is its certificate's
+  tlsHostCoverage, // TW3040 in a group with server SSLs, every service host has a certificate (warning)
 ];

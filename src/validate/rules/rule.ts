@@ -26,6 +26,8 @@ export interface RuleContext {
   readonly draft: boolean;
   /** What the clone lacks (tags, objects); absent: nothing. */
   readonly clone?: CloneGaps;
+  /** The time findings are judged at (ms since the epoch; `CompileInput.now`); absent: dates are not checked. */
+  readonly now?: number;
 }
 
 /**
@@ -39,8 +41,10 @@ export interface RuleContext {
  * - `service`: each finding depends only on one service as one group runs it (its template, its
  *   overlay, the group's name, and the group.yaml location of its pin). Compile runs the rule
  *   with `resolved` holding that one service.
- * - `routes`: route conflicts inside a group, found from each service's route claims
- *   (route-conflicts.ts); compile keeps the claims per service.
+ * - `routes`: what depends on every service a group runs together: route conflicts, found from
+ *   each service's route claims (route-conflicts.ts; compile keeps the claims per service), and
+ *   others that compile runs each time, per group, with `resolved` holding that group's
+ *   services (and the rest of the context, as a `repo` rule has it).
  * - `repo`: anything else. Run once with the whole context, except `resolved`, which is empty:
  *   the merged services are what the `service` and `routes` scopes are for.
  */
