@@ -3,6 +3,8 @@
  * example, with its `file` targets and with a fleet of Admin API test servers. Exit codes 0 / 1 / 2,
  * drafts and tampered snapshots refused, keys never printed.
  */
+import { renderStandaloneYaml } from '../src/apisix/standalone-yaml.js';
+import { resolveSecretReferences } from '../src/sync/secret-references.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,8 +21,8 @@ import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
-/** Objects of the example groups: staging has a canary upstream and petstore 1.1.0's extra route. */
-const STAGING_OBJECTS = 18;
+/** Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route and a certificate. */
+const STAGING_OBJECTS = 19;
 const STAGING_ROUTES = 9;
 const PRODUCTION_OBJECTS = 14;
 
@@ -66,8 +68,10 @@ describe('runSync on the example repository (file targets)', () => {
       expect(first.report.targets).toMatchObject([{ target: 'local', kind: 'file', status: 'applied', writes: 1, plan: { create: objects } }]);
       const file = path.join(repo.dir, 'out', group, 'apisix.yaml');
       const compiled = await runCompile({ cwd: repo.dir });
-      expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(repo.dir, 'dist', group, 'apisix.yaml'), 'utf8'));
-      expect(first.report.digest).toBe(compiled.snapshots.find((s) => s.group === group)?.digest);
+      // What the compiled snapshot holds, with the values of its references (staging's certificate files).
+      const resolved = resolveSecretReferences(compiled.snapshots.find((s) => s.group === group)!, { env: {}, root: repo.dir }).snapshot;
+      expect(fs.readFileSync(file, 'utf8')).toBe(renderStandaloneYaml(resolved.apisix));
+      expect(first.report.digest).toBe(resolved.digest);
 
       const mtime = fs.statSync(file).mtimeMs;
       const second = synced(await runSync({ cwd: repo.dir, group, env: {} }));
@@ -389,10 +393,10 @@ describe('the sync command', () => {
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+18 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+19 writes\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toContain('+ route petstore.pet-photos');
-    expect(first.stdout).toContain('staging: 3 applied; 37 writes');
+    expect(first.stdout).toContain('staging: 3 applied; 39 writes');
     const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
@@ -427,7 +431,7 @@ describe('the sync command', () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('nothing is written');
-    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 18 objects: 18 to create/);
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 19 objects: 19 to create/);
     expect(run.stdout).toContain('    + route petstore.list-pets');
     expect(eu1.writes() + eu2.writes()).toBe(0);
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);
