@@ -7,7 +7,10 @@
  *
  * Resolved values are never printed: a missing variable or file is a `credentials` error that
  * names the reference and the object, never a value, and every value resolved is handed to the
- * caller's scrubber for gateway texts.
+ * caller's scrubber for gateway texts. A kind's other fields given by reference (an SSL's
+ * certificates, `referencePaths`) are resolved the same way, and an object whose values its kind
+ * finds unusable (`checkResolved`: an SSL key that is not its certificate's) stops the run the
+ * same way, before anything is written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,7 +41,7 @@ export interface ResolvedSnapshot<S extends SyncSnapshot = SyncSnapshot> {
 
 /**
  * Resolves every tagway reference in the secret fields of the snapshot's objects (each kind's
- * `secretPaths`: a consumer's credentials, …): `env:NAME`
+ * `secretPaths`: a consumer's credentials, an SSL's keys, …, and its `referencePaths`): `env:NAME`
  * from `env`, `file:PATH` from the file at PATH below `root` (the repository's root; a path that
  * leaves it, through `..` or a symbolic link, is refused). Throws a `credentials` SyncError
  * before anything is written when one cannot be resolved.
