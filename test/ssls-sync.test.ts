@@ -61,7 +61,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
   afterAll(() => admin.close());
   beforeEach(() => {
     repo = makeExampleRepo({ [`${G}/group.yaml`]: stagingGroup(`  - name: eu-1\n    kind: apisix\n    admin_url: ${admin.url}\n    admin_key: env:${ADMIN}\n`) });
-    writeExampleTls(repo, tls);
+    writeExampleTls(repo.dir, tls);
   });
   afterEach(() => {
     repo.cleanup();
@@ -94,7 +94,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
   });
 
   it('stops before any write when the key is not the certificate\'s, naming the field and the reference, never the key', async () => {
-    writeExampleTls(repo, { cert: tls.cert, key: other.key });
+    writeExampleTls(repo.dir, { cert: tls.cert, key: other.key });
     const error = await sync().then(
       () => null,
       (e: unknown) => e as Error,
@@ -109,7 +109,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
 
   it('writes a renewed certificate and key as one update', async () => {
     synced(await sync());
-    writeExampleTls(repo, other);
+    writeExampleTls(repo.dir, other);
     const writes = admin.objectWrites();
     expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
     expect(admin.objectWrites() - writes).toBe(1);
@@ -146,7 +146,7 @@ describe('SSL certificates in the file target, the diff and validate', () => {
 
   it('file target: carries the certificate and key in the standalone file, nothing the second time', async () => {
     repo = makeExampleRepo();
-    writeExampleTls(repo, tls);
+    writeExampleTls(repo.dir, tls);
     const sync = () => runSync({ cwd: repo.dir, group: 'staging', env: {}, retry: { maxAttempts: 1 } });
     expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
     const file = fs.readFileSync(path.join(repo.dir, 'out', 'staging', 'apisix.yaml'), 'utf8');

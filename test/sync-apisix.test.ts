@@ -554,7 +554,7 @@ describe('verify after a successful apply', () => {
     // The read before the run listed the three kinds, and, as the plan deletes an upstream and a
     // service, the five kinds that could still use them.
     expect(requestsSince(start).filter(isList).map((r) => r.split('?')[0]?.split('/')[3]).sort()).toEqual(
-      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'routes', 'services', 'stream_routes', 'upstreams'],
+      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'routes', 'services', 'ssls', 'stream_routes', 'upstreams'],
     );
     expect(owned()).toEqual(v2.apisix);
   });
@@ -574,14 +574,14 @@ describe('verify after a successful apply', () => {
     start = server.requests.length;
     expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
     verify = afterWrites(start);
-    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/ssls', 'GET /apisix/admin/upstreams']);
     expect(verify.filter((r) => !isList(r))).toEqual([]);
 
     // A first sync to an empty gateway is read whole.
     server.reset();
     start = server.requests.length;
     await syncOk(snapshotOf(petstore));
-    expect(afterWrites(start).filter(isList)).toHaveLength(5);
+    expect(afterWrites(start).filter(isList)).toHaveLength(6);
   });
 
   it('lists the whole gateway after more than 256 writes, however large it is', async () => {
@@ -720,7 +720,7 @@ describe('verify after a successful apply', () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', times: Infinity, action: { kind: 'status', status: 500 } });
     const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }, orders), gateway());
     expect(report).toMatchObject({ status: 'failed', error: { code: 'http-error' }, restore: { attempted: true, verified: true } });
-    expect(afterWrites(start).filter(isList)).toHaveLength(5);
+    expect(afterWrites(start).filter(isList)).toHaveLength(6);
   });
 });
 

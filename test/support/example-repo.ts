@@ -40,17 +40,18 @@ export const EXAMPLE_STAGING_TLS: TestCertificate = await makeCertificate({
 });
 
 /**
- * Writes the example's certificate files (tls/staging.crt, tls/staging.key) into a repository,
- * kept out of its commits as the demo's .gitignore keeps them (here by .git/info/exclude, which
- * leaves the committed tree, and so the commit ids, as they are).
+ * Writes the example's certificate files (tls/staging.crt, tls/staging.key) into a repository
+ * or a clone of it (as its operator puts them beside the files), kept out of its commits as the
+ * demo's .gitignore keeps them (here by .git/info/exclude, which leaves the committed tree, and
+ * so the commit ids, as they are).
  */
-export function writeExampleTls(repo: TempRepo, tls: TestCertificate = EXAMPLE_STAGING_TLS): void {
-  const exclude = path.join(repo.dir, '.git', 'info', 'exclude');
+export function writeExampleTls(dir: string, tls: TestCertificate = EXAMPLE_STAGING_TLS): void {
+  const exclude = path.join(dir, '.git', 'info', 'exclude');
   fs.mkdirSync(path.dirname(exclude), { recursive: true });
   if (!(fs.existsSync(exclude) && fs.readFileSync(exclude, 'utf8').includes('/tls/\n'))) fs.appendFileSync(exclude, '/tls/\n');
-  fs.mkdirSync(path.join(repo.dir, 'tls'), { recursive: true });
-  fs.writeFileSync(path.join(repo.dir, 'tls', 'staging.crt'), tls.cert);
-  fs.writeFileSync(path.join(repo.dir, 'tls', 'staging.key'), tls.key);
+  fs.mkdirSync(path.join(dir, 'tls'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tls', 'staging.crt'), tls.cert);
+  fs.writeFileSync(path.join(dir, 'tls', 'staging.key'), tls.key);
 }
 
 /** The example as `npm run demo` makes it: its files committed, its certificate files beside them (not committed). */
@@ -60,6 +61,6 @@ export function makeExampleRepo(extra: Readonly<Record<string, FileSpec>> = {}):
   repo.write('services/petstore/service.yaml', repo.read('services/petstore/service.yaml') + PETSTORE_1_1_ROUTE);
   repo.commit('petstore: add the pet photos route');
   repo.tag('petstore/v1.1.0', { message: 'petstore 1.1.0' });
-  writeExampleTls(repo);
+  writeExampleTls(repo.dir);
   return repo;
 }
