@@ -5,6 +5,7 @@
  * stops the sync before any write; a deleted file deletes the object; an object of the same id
  * that tagway does not own is refused, not overwritten. Certificates are made for the test.
  */
+import { createCipheriv } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,13 @@ const NAMES = ['api.staging.example.com', 'petstore.staging.example.com'];
 
 function stagingGroup(targets: string): string {
   return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ntargets:\n${targets}`;
+}
+
+/** A key as the gateway stores and returns it: encrypted with its default keyring (ssl.lua `aes_encrypt_pkey`). */
+function encrypted(pem: string): string {
+  const key = Buffer.from('qeddd145sfvddff3');
+  const cipher = createCipheriv('aes-128-cbc', key, key);
+  return Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]).toString('base64');
 }
 
 /** A line from the middle of a private key: on no output, ever. */
@@ -73,7 +81,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
     expect(first.report.targets).toMatchObject([{ status: 'applied' }]);
     expect(admin.objects('ssls').get('staging')).toMatchObject({
       cert: tls.cert.replace(/\n$/, ''),
-      key: tls.key.replace(/\n$/, ''),
+      key: encrypted(tls.key.replace(/\n$/, '')),
       snis: NAMES,
       labels: { 'managed-by': 'tagway', 'tagway.group': 'staging' },
     });
@@ -113,7 +121,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
     const writes = admin.objectWrites();
     expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied', writes: 1 }]);
     expect(admin.objectWrites() - writes).toBe(1);
-    expect(admin.objects('ssls').get('staging')).toMatchObject({ key: other.key.replace(/\n$/, '') });
+    expect(admin.objects('ssls').get('staging')).toMatchObject({ key: encrypted(other.key.replace(/\n$/, '')) });
   });
 
   it('deletes an SSL certificate removed from git', async () => {

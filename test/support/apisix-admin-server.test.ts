@@ -1,3 +1,6 @@
+import { createPrivateKey } from 'node:crypto';
+import { parsePrivateKey } from '../../src/apisix/validator/pem.js';
+import { makeCertificate } from './certificates.js';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiledSchemaCount } from './apisix-admin-checks.js';
@@ -657,6 +660,19 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       { error_msg: 'invalid configuration: property "methods" validation failed: failed to validate item 1: matches none of the enum values' },
     ]);
     expect(server.objects('routes').get('r1')).not.toHaveProperty('methods');
+  });
+
+  it("stores an SSL's keys encrypted with the default keyring, as ssl.lua does, and returns them so", async () => {
+    const { cert, key } = await makeCertificate({ names: ['www.example.com'] });
+    const res = await call('PUT', '/apisix/admin/ssls/www', { body: { snis: ['www.example.com'], cert, key, certs: [cert], keys: [key] } });
+    expect(res.status).toBe(201);
+    const stored = (await call('GET', '/apisix/admin/ssls/www')).json.value as { key: string; keys: string[] };
+    expect([stored.key, stored.keys[0]]).not.toContain(key);
+    // What APISIX's decryption (as tagway reads it, src/apisix/validator/pem.ts) gives back: the key.
+    for (const text of [stored.key, stored.keys[0]!]) {
+      const read = parsePrivateKey(text);
+      expect(read?.ok && read.value.export({ format: 'pem', type: 'pkcs8' })).toBe(createPrivateKey(key).export({ format: 'pem', type: 'pkcs8' }));
+    }
   });
 
   it('stores the body as sent, without the defaults the check fills in', async () => {
