@@ -116,15 +116,36 @@ function sslText(i, cert) {
   return `snis:\n${snis.map((s) => `  - ${s}\n`).join('')}cert: |\n${pem}\nkey: file:tls/bench.key\n`;
 }
 
+/**
+ * The whole gateway of group `staging` besides its services, for `n` services: `n` consumers with
+ * key-auth (each key a distinct `$env://` reference, which the gateway resolves) in `n / 100`
+ * consumer groups with a rate limit. Path → text.
+ */
+export function groupObjectFiles(n) {
+  const files = {};
+  const groups = Math.max(1, Math.floor(n / 100));
+  for (let g = 0; g < groups; g++) {
+    files[`gateway-groups/staging/consumer-groups/tier-${String(g).padStart(3, '0')}.yaml`] =
+      `desc: Synthetic consumer group ${g}\nplugins:\n  limit-count:\n    count: ${1000 + g}\n    time_window: 60\n    rejected_code: 429\n`;
+  }
+  for (let i = 0; i < n; i++) {
+    const user = `user-${String(i).padStart(5, '0')}`;
+    files[`gateway-groups/staging/consumers/${user}.yaml`] =
+      `username: ${user}\ngroup: tier-${String(i % groups).padStart(3, '0')}\nplugins:\n  key-auth:\n    key: $env://BENCH_KEY_${String(i).padStart(5, '0')}\n`;
+  }
+  return files;
+}
+
 /** Creates (or reuses, when `reuse` and present) a repository of `n` services under `dir`. */
 /** With `warnings`, every template has a warning of its own (see `templateText`). */
 /**
  * With `certificates` (`{ count, cert, key }`: a certificate for *.example.com and its key), the
- * staging group has that many SSL files (see `sslText`).
+ * staging group has that many SSL files (see `sslText`). With `whole`, group `staging` also holds
+ * the objects of `groupObjectFiles`.
  */
-export function generateRepo(dir, n, { reuse = true, warnings = false, certificates = null } = {}) {
+export function generateRepo(dir, n, { reuse = true, warnings = false, certificates = null, whole = false } = {}) {
   const marker = path.join(dir, '.bench-complete');
-  const kind = `${n}${warnings ? ' warnings' : ''}${certificates ? ` ${certificates.count} certificates` : ''}`;
+  const kind = `${n}${warnings ? ' warnings' : ''}${certificates ? ` ${certificates.count} certificates` : ''}${whole ? ' whole' : ''}`;
   if (reuse && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === kind) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -142,6 +163,7 @@ export function generateRepo(dir, n, { reuse = true, warnings = false, certifica
     for (let i = 0; i < n; i++) file(`gateway-groups/${group}/services/${serviceName(i)}.yaml`, overlayText(i, group));
   }
   for (let i = 0; i < (certificates?.count ?? 0); i++) file(`gateway-groups/staging/ssls/site-${String(i).padStart(5, '0')}.yaml`, sslText(i, certificates.cert));
+  if (whole) for (const [p, text] of Object.entries(groupObjectFiles(n))) file(p, text);
   chunks.push(Buffer.from('\n'));
   for (let i = 0; i < n; i++) {
     const msg = `${serviceName(i)} 1.0.0\n`;

@@ -218,6 +218,28 @@ async function benchSize(n, runs) {
   await measureSync('sync first, standalone', standalone, () => syncSpec('bench-standalone', full), 1);
   await measureAlternating('sync new version changing one route, standalone', standalone, (r) => syncSpec('bench-standalone', changed[r % 2]), 1);
 
+  // The whole gateway: the same services, and in staging also a consumer per service in
+  // consumer groups (bench/generate.js `groupObjectFiles`), compiled and synced first.
+  {
+    const whole = workingCopy(generateRepo(path.join(WORK, `repo-${n}-whole`), n, { whole: true }), path.join(WORK, `run-${n}-whole`));
+    addTargets(whole, 'staging', [{ name: 'bench-admin', kind: 'apisix', url: admin.url, keyVariable: KEY_VARIABLE }]);
+    await measure('floor staging, whole gateway', { task: 'floor', dir: whole, group: 'staging' });
+    await measure('compile staging (cold, whole gateway)', { task: 'compile', dir: whole, group: 'staging' }, {
+      before: () => {
+        fs.rmSync(path.join(whole, '.tagway'), { recursive: true, force: true });
+        fs.rmSync(path.join(whole, 'dist'), { recursive: true, force: true });
+      },
+      check: mustBeOk,
+    });
+    const wholeSnapshot = path.join(WORK, `snapshot-${n}-whole.json`);
+    fs.copyFileSync(path.join(whole, 'dist', 'staging', 'snapshot.json'), wholeSnapshot);
+    const wholeObjects = countObjects(wholeSnapshot);
+    const wholeFirst = await measureSync('sync first, Admin API (whole gateway)', admin, () => ({ task: 'sync', dir: whole, group: 'staging', target: 'bench-admin', snapshot: wholeSnapshot, env }), wholeObjects);
+    wholeFirst.objects = wholeObjects;
+    wholeFirst.objectsPerSecond = Math.round(wholeObjects / (wholeFirst.median / 1000));
+    fs.rmSync(whole, { recursive: true, force: true });
+  }
+
   admin.stop();
   standalone.stop();
   for (const g of slow) g.stop();
@@ -315,7 +337,7 @@ function startGateway(kind, latency = 0) {
 
 function countObjects(file) {
   const { apisix } = JSON.parse(fs.readFileSync(file, 'utf8'));
-  return apisix.upstreams.length + apisix.services.length + apisix.routes.length;
+  return Object.values(apisix).reduce((sum, list) => sum + list.length, 0);
 }
 
 function summarize(samples) {

@@ -155,6 +155,19 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
     expect((await runValidate({ cwd: repo.dir })).diagnostics).toEqual(before.diagnostics);
   });
 
+  it("what a service asks of its group's consumers is kept per unit (TW3024, TW3025 from a warm cache)", async () => {
+    const repo = syntheticRepo(4);
+    repo.write('services/svc-2/service.yaml', template(2).replace('plugins:\n', 'plugins:\n  key-auth: {}\n  consumer-restriction: { whitelist: [nobody] }\n'));
+    const options = { cwd: repo.dir, draft: true };
+    const plain = await runValidate({ ...options, cache: false });
+    expect(plain.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['TW3024', 'TW3025']));
+    const cold = await runValidate({ ...options, ...ONE_THREAD });
+    const warm = await runValidate({ ...options, ...ONE_THREAD });
+    clearCache(repo);
+    const workers = await runValidate({ ...options, ...WORKERS });
+    for (const other of [cold, warm, workers]) expect(other.diagnostics).toEqual(plain.diagnostics);
+  });
+
   it('a change to tagway.yaml plugins is seen by results kept from before it', async () => {
     const repo = repoWithFindings();
     const before = await runValidate({ cwd: repo.dir });

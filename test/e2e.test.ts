@@ -14,8 +14,8 @@ import { runCompile } from '../src/app/compile.js';
 import { runPublish } from '../src/app/publish.js';
 import { runSync, type SyncOutcome, type SyncOptions } from '../src/app/sync.js';
 import { configDigest } from '../src/compile/snapshot.js';
-import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind } from '../src/model/apisix.js';
-import { KIND_NAMES } from '../src/apisix/kinds/index.js';
+import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind, type ApisixObject } from '../src/model/apisix.js';
+import { KIND_NAMES, kindNamed } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
 import { resolveSecretReferences } from '../src/sync/secret-references.js';
 import { describeGateway, e2eEnvironment, eventually, openGateway, SEEDED_LABEL, type E2eGateway, type GatewayKind } from './support/e2e-gateway.js';
@@ -43,7 +43,7 @@ async function ownedIds(gateway: E2eGateway): Promise<Record<ApisixKind, string[
   for (const kind of KIND_NAMES) {
     const objects = await gateway.objects(kind);
     out[kind] = [...objects.entries()]
-      .filter(([, o]) => (o['labels'] as Record<string, string> | undefined)?.[LABEL_GROUP] === GROUP)
+      .filter(([, o]) => kindNamed(kind).ownership.claimedBy(o as ApisixObject) === GROUP)
       .map(([id]) => id)
       .sort();
   }
@@ -173,7 +173,7 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
       expect(blocked.ok).toBe(false);
       expect(blocked.report.targets).toMatchObject([{ status: 'failed', writes: 0, error: { code: 'conflict' }, restore: null }]);
       expect(blocked.report.targets[0]?.conflicts).toMatchObject([{ code: 'unowned', kind: 'routes', id: 'petstore.pet' }]);
-      expect(await ownedIds(gateway)).toEqual({ upstreams: [], consumer_groups: [], consumers: [], ssls: [], services: [], routes: [] });
+      expect(await ownedIds(gateway)).toEqual({ upstreams: [], consumer_groups: [], consumers: [], ssls: [], global_rules: [], plugin_metadata: [], plugin_configs: [], stream_routes: [], services: [], routes: [] });
       expect((await gateway.objects('routes')).get('petstore.pet')).toMatchObject({ uri: '/someone-elses' });
 
       // Adopting, as the conflict's hint says: add the two ownership labels on the gateway.

@@ -13,6 +13,7 @@ import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { startDataPlane, startUpstream, type DataPlane, type UpstreamServer } from './support/data-plane.js';
+import { emptyConfig } from '../src/apisix/kinds/index.js';
 
 const TOKEN = 'probe-token-canary-7f3a9c';
 
@@ -25,7 +26,7 @@ let specs: TargetSpec[];
 function snapshotOf(version: string, change: { uri?: string; rewrite?: string } = {}): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'staging', 'tagway.service': 'petstore' };
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: { ...l, 'tagway.version': version }, upstream_id: 'petstore', hosts: ['petstore.example.com'] }],
     routes: [
       {

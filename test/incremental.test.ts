@@ -139,6 +139,28 @@ describe('a compile after a few services changed splices them in', () => {
     expect((await compileBoth(repo)).incremental).toEqual(['svc-2']);
   });
 
+  it("a service's plugin configs: the first of the kind, the first and the last service, changed and removed", async () => {
+    const repo = synthetic(10);
+    await compileBoth(repo);
+    const withConfigs = (i: number, plugins: string) =>
+      template(i, '\n    plugin_config: auth').replace('routes:', `plugin_configs:\n  auth:\n    plugins:\n${plugins}  open:\n    plugins: { cors: {} }\nroutes:\n  - name: docs\n    uris: [/docs]\n    plugin_config: open`);
+    const publishText = (i: number, version: string, text: string) => {
+      repo.write(`services/svc-${i}/service.yaml`, text);
+      repo.commit(`svc-${i}: ${version}`);
+      repo.tag(`svc-${i}/v${version}`, { message: `svc-${i} ${version}` });
+    };
+    publishText(3, '1.1.0', withConfigs(3, '      key-auth: {}\n'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-3']);
+    publishText(0, '1.1.0', withConfigs(0, '      key-auth: {}\n'));
+    publishText(9, '1.1.0', withConfigs(9, '      basic-auth: {}\n'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-0', 'svc-9']);
+    publishText(3, '1.2.0', withConfigs(3, '      key-auth: { hide_credentials: true }\n'));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-3']);
+    publishText(0, '1.2.0', template(0));
+    expect((await compileBoth(repo)).incremental).toEqual(['svc-0']);
+    expect(fs.readFileSync(path.join(repo.dir, 'dist/staging/apisix.yaml'), 'utf8')).toMatch(/^plugin_configs:\n  - id: svc-3\.auth\n/m);
+  });
+
   it('the same bytes when spliced twice from the same state (determinism)', async () => {
     const repo = synthetic(8);
     await compileBoth(repo);

@@ -127,7 +127,8 @@ describe('where a path sits in the layout', () => {
     kind: 'stray',
     expected:
       'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
-      'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml ' +
+      'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, ' +
+      'gateway-groups/<group>/global-rules/<name>.yaml, gateway-groups/<group>/plugin-metadata/<plugin>.yaml ' +
       'or gateway-groups/<group>/ssls/<name>.yaml',
   };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {

@@ -55,6 +55,14 @@ const LOST: MissingObject = { oid: 'c'.repeat(40), type: 'blob', message: `git b
 const T = 'services/web/service.yaml';
 const G = 'gateway-groups/g/group.yaml';
 const O = 'gateway-groups/g/services/web.yaml';
+const GR = (name: string) => `gateway-groups/g/global-rules/${name}.yaml`;
+const PM = (plugin: string) => `gateway-groups/g/plugin-metadata/${plugin}.yaml`;
+/** A consumer, and a consumer group, of group g. */
+const C = (username: string) => `gateway-groups/g/consumers/${username}.yaml`;
+const CG = (name: string) => `gateway-groups/g/consumer-groups/${name}.yaml`;
+/** A consumer file with a key-auth key. */
+const KEY = (key: string) => `plugins:\n  key-auth:\n    key: ${key}\n`;
+const KEY_AUTH_WEB = WEB.replace('routes:', 'plugins:\n  key-auth: {}\nroutes:');
 
 const cases: Case[] = [
   { name: 'a clean repository has no findings', expected: [] },
@@ -92,6 +100,16 @@ const cases: Case[] = [
     name: 'duplicate route names (TW3002)',
     files: { [T]: `${WEB}  - name: home\n    uris: [/other]\n` },
     expected: [{ code: 'TW3002', file: T, line: 10, column: 11 }],
+  },
+  {
+    name: 'duplicate stream route names (TW3032)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: tcp\n    server_port: 9100\n  - name: tcp\n    server_port: 9101\n` },
+    expected: [{ code: 'TW3032', file: T, line: 13, column: 11 }],
+  },
+  {
+    name: 'a stream route may share a name with a route (another kind of id)',
+    files: { [T]: `${WEB}stream_routes:\n  - name: home\n    server_port: 9100\n` },
+    expected: [],
   },
   {
     name: 'overlay sets a template field (TW3003)',
@@ -203,6 +221,37 @@ const cases: Case[] = [
     expected: [],
   },
   {
+    name: 'a route uses a plugin config of its template',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [],
+  },
+  {
+    name: 'a route names a plugin config its template does not define, with a did-you-mean hint (TW3030)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:')}    plugin_config: aut\n` },
+    expected: [
+      { code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' },
+      { code: 'TW3030', file: T, line: 14, column: 20, severity: 'error' },
+    ],
+  },
+  {
+    name: 'a route names a plugin config in a template that has none (TW3030)',
+    files: { [T]: `${WEB}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3030', file: T, line: 10, column: 20 }],
+  },
+  {
+    name: 'a plugin config no route uses (TW3031 warning)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auth: {}\nroutes:') },
+    expected: [{ code: 'TW3031', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin config named like no route may be (TW2003), or without plugins (TW2002)',
+    files: { [T]: WEB.replace('routes:', 'plugin_configs:\n  Auth_1:\n    plugins: {}\n  rate:\n    desc: limits\nroutes:') },
+    expected: [
+      { code: 'TW2003', file: T, line: 7, column: 3 },
+      { code: 'TW2002', file: T, line: 9, column: 3 },
+    ],
+  },
+  {
     name: 'overlay for a service the group does not publish (TW3011 warning)',
     files: { 'gateway-groups/g/services/other.yaml': 'hosts: [a.example.com]\n', 'services/other/service.yaml': WEB.replace('name: web', 'name: other') },
     expected: [{ code: 'TW3011', file: 'gateway-groups/g/services/other.yaml', line: 1, column: 1, severity: 'warning' }],
@@ -246,6 +295,27 @@ const cases: Case[] = [
       [O]: 'canary:\n  weight: 5\n  nodes:\n    - host: 10.0.0.5\n      port: 80\n',
     },
     expected: [{ code: 'TW3014', file: T, line: 7, column: 3 }],
+  },
+  {
+    name: "strip_path_prefix with a plugin config's uri-rewriting proxy-rewrite (TW3013)",
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  rw:\n    plugins:\n      proxy-rewrite:\n        uri: /index.html\nroutes:')}    plugin_config: rw\n`,
+      [O]: 'path_prefix: /web\nstrip_path_prefix: true\n',
+    },
+    expected: [{ code: 'TW3013', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'canary with a traffic-split in a plugin config (TW3014)',
+    files: {
+      [T]: `${WEB.replace('routes:', 'plugin_configs:\n  split:\n    plugins:\n      traffic-split:\n        rules: []\nroutes:')}    plugin_config: split\n`,
+      [O]: 'canary:\n  weight: 5\n  nodes:\n    - host: 10.0.0.5\n      port: 80\n',
+    },
+    expected: [{ code: 'TW3014', file: T, line: 9, column: 7 }],
+  },
+  {
+    name: 'unknown plugin in a plugin config (TW3010)',
+    files: { [T]: `${WEB.replace('routes:', 'plugin_configs:\n  auth:\n    plugins:\n      key-auht: {}\nroutes:')}    plugin_config: auth\n` },
+    expected: [{ code: 'TW3010', file: T, line: 9, column: 7 }],
   },
   {
     name: 'a tag whose commit has no template (TW3015)',
@@ -313,6 +383,145 @@ const cases: Case[] = [
     files: { [G]: `${GROUP}targets:\n  - name: local\n    kind: file\n    path: out/g.yaml\n    admin_url: http://x\n` },
     expected: [{ code: 'TW2001', file: G, line: 8, column: 5 }],
   },
+  {
+    name: 'a plugin of a global rule also on a route of a published service (TW3045 warning, at the rule)',
+    files: { [GR('metrics')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n  prometheus: {}\n', [T]: WEB.replace('    methods: [GET]\n', '    methods: [GET]\n    plugins:\n      prometheus: {}\n') },
+    expected: [{ code: 'TW3045', file: GR('metrics'), line: 3, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin of a global rule also on a published service itself, at the version the group runs (TW3045 warning)',
+    files: { [GR('cors')]: 'plugins:\n  cors: {}\n', [T]: WEB },
+    tags: { 'web/v1.0.0': `${WEB}plugins:\n  cors: {}\n` },
+    expected: [{ code: 'TW3045', file: GR('cors'), line: 2, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'a plugin of a global rule on a service the group does not publish, or in the draft only (no finding)',
+    files: {
+      [GR('cors')]: 'plugins:\n  cors: {}\n',
+      'services/api/service.yaml': 'name: api\nplugins:\n  cors: {}\nupstream:\n  nodes:\n    - host: 10.0.0.2\n      port: 80\nroutes:\n  - name: home\n    uris: [/api]\n',
+      [T]: `${WEB}plugins:\n  cors: {}\n`,
+    },
+    tags: { 'web/v1.0.0': WEB },
+    expected: [],
+  },
+  {
+    name: 'two global rules of a group hold the same plugin (TW3046, at the later rule)',
+    files: { [GR('b-metrics')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n  prometheus: {}\n', [GR('a-metrics')]: 'plugins:\n  prometheus: {}\n' },
+    expected: [{ code: 'TW3046', file: GR('b-metrics'), line: 3, column: 3 }],
+  },
+  {
+    name: 'global rules of a group with plugins of their own, and the same plugin in another group (no finding)',
+    files: {
+      [GR('metrics')]: 'plugins:\n  prometheus: {}\n',
+      [GR('ip')]: 'plugins:\n  real-ip: {source: http_x_real_ip}\n',
+      'gateway-groups/h/group.yaml': 'name: h\n',
+      'gateway-groups/h/global-rules/metrics.yaml': 'plugins:\n  prometheus: {}\n',
+    },
+    expected: [],
+  },
+  {
+    name: 'two consumers with the same key-auth key, reference as written (TW3023, at the later username)',
+    files: { [C('a')]: KEY('$secret://vault/1/shop/key'), [C('b')]: KEY('$secret://vault/1/shop/key') },
+    expected: [{ code: 'TW3023', file: C('b'), line: 3, column: 10 }],
+  },
+  {
+    name: 'two consumers with the same basic-auth username, jwt-auth key or hmac-auth key_id (TW3023 each)',
+    files: {
+      [C('a')]: 'plugins:\n  basic-auth:\n    username: shop\n    password: env:A\n  jwt-auth:\n    key: shop\n    secret: env:A\n  hmac-auth:\n    key_id: shop\n    secret_key: env:A\n',
+      [C('b')]: 'plugins:\n  hmac-auth:\n    key_id: shop\n    secret_key: env:B\n  jwt-auth:\n    key: shop\n    secret: env:B\n  basic-auth:\n    username: shop\n    password: env:B\n',
+    },
+    expected: [
+      { code: 'TW3023', file: C('b'), line: 3, column: 13 },
+      { code: 'TW3023', file: C('b'), line: 6, column: 10 },
+      { code: 'TW3023', file: C('b'), line: 9, column: 15 },
+    ],
+  },
+  {
+    name: 'credentials that differ as written, or that are in two gateway groups, do not collide',
+    files: {
+      [C('a')]: KEY('env:SHOP_KEY'),
+      [C('b')]: KEY('$env://SHOP_KEY'),
+      [C('c')]: 'plugins:\n  basic-auth:\n    username: env:SHOP_KEY\n    password: env:C\n',
+      'gateway-groups/h/group.yaml': 'name: h\npublished: {}\n',
+      'gateway-groups/h/consumers/a.yaml': KEY('env:SHOP_KEY'),
+    },
+    expected: [],
+  },
+  {
+    name: 'plugin metadata of a plugin APISIX does not have (TW3047, did-you-mean)',
+    files: { [PM('http-loger')]: 'log_format: {}\n' },
+    expected: [{ code: 'TW3047', file: PM('http-loger'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of a plugin without a metadata schema (TW3047)',
+    files: { [PM('key-auth')]: 'header: apikey\n' },
+    expected: [{ code: 'TW3047', file: PM('key-auth'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of a custom plugin, whose metadata schema tagway does not know (TW3047)',
+    files: { 'tagway.yaml': 'plugins: [my-logger]\n', [PM('my-logger')]: 'log_format: {}\n' },
+    expected: [{ code: 'TW3047', file: PM('my-logger'), line: 1, column: 1 }],
+  },
+  {
+    name: 'plugin metadata with an id of its own (TW3049)',
+    files: { [PM('prometheus')]: 'disabled_labels: {}\nid: prometheus\n' },
+    expected: [{ code: 'TW3049', file: PM('prometheus'), line: 2, column: 1 }],
+  },
+  {
+    name: 'plugin metadata of plugins with a metadata schema (no finding)',
+    files: { [PM('prometheus')]: 'disabled_labels:\n  http_status: [route]\n', [PM('http-logger')]: 'log_format:\n  host: $host\n' },
+    expected: [],
+  },
+  {
+    name: 'a service-wide key-auth in a group where no consumer holds key-auth (TW3024 warning, at the plugin)',
+    files: { [T]: KEY_AUTH_WEB, [C('a')]: 'plugins:\n  basic-auth:\n    username: a\n    password: env:A\n' },
+    expected: [{ code: 'TW3024', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: "a route's basic-auth in a group with no consumers at all (TW3024 warning, at the route's plugin)",
+    files: { [T]: `${WEB}    plugins:\n      basic-auth: {}\n` },
+    expected: [{ code: 'TW3024', file: T, line: 11, column: 7, severity: 'warning' }],
+  },
+  {
+    name: 'an auth plugin is checked only in the groups that publish the service (TW3024 for h, not g)',
+    files: {
+      [T]: KEY_AUTH_WEB,
+      [C('a')]: KEY('env:A'),
+      'gateway-groups/h/group.yaml': 'name: h\npublished:\n  web: 1.0.0\n',
+      'gateway-groups/i/group.yaml': 'name: i\npublished: {}\n',
+    },
+    expected: [{ code: 'TW3024', file: T, line: 7, column: 3, severity: 'warning' }],
+  },
+  {
+    name: 'no TW3024 with an anonymous consumer, or for multi-auth with a consumer of one of its plugins',
+    files: {
+      [T]: WEB.replace('routes:', 'plugins:\n  key-auth:\n    anonymous_consumer: a\n  multi-auth:\n    auth_plugins:\n      - key-auth: {}\n      - basic-auth: {}\nroutes:'),
+      [C('a')]: 'plugins:\n  basic-auth:\n    username: a\n    password: env:A\n',
+    },
+    expected: [],
+  },
+  {
+    name: 'consumer-restriction names a consumer the group does not define (TW3025, at the name)',
+    files: { [T]: WEB.replace('routes:', 'plugins:\n  key-auth: {}\n  consumer-restriction:\n    whitelist: [a, shpo]\nroutes:'), [C('a')]: KEY('env:A'), [C('shop')]: KEY('env:SHOP') },
+    expected: [{ code: 'TW3025', file: T, line: 9, column: 20 }],
+  },
+  {
+    name: 'consumer-restriction of consumer groups, and of a consumer, in allowed_by_methods (TW3025 each)',
+    files: {
+      [T]: `${WEB}    plugins:\n      consumer-restriction:\n        type: consumer_group_id\n        blacklist: [gold, silver]\n`,
+      [CG('gold')]: 'plugins:\n  consumer-restriction:\n    allowed_by_methods:\n      - user: b\n        methods: [GET]\n    whitelist: [a]\n',
+      [C('a')]: KEY('env:A'),
+    },
+    expected: [
+      { code: 'TW3025', file: CG('gold'), line: 4, column: 15 },
+      { code: 'TW3025', file: T, line: 13, column: 27 },
+    ],
+  },
+  {
+    name: 'consumer-restriction by service or route id names no consumers',
+    files: { [T]: WEB.replace('routes:', 'plugins:\n  consumer-restriction:\n    type: route_id\n    whitelist: [web.home]\nroutes:') },
+    expected: [],
+  },
 ];
 
 describe('rules', () => {
@@ -350,6 +559,14 @@ describe('rules', () => {
     expect(diagnostics[0]!.related).toEqual([expect.objectContaining({ file: 'services/api/service.yaml', line: 8, column: 16 })]);
   });
 
+  it('a plugin run twice points at each place of the service as related, in the version the group runs', () => {
+    const route = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also on a route'))!).diagnostics;
+    expect(route[0]!.related).toEqual([expect.objectContaining({ file: T, line: 11, column: 19, message: 'prometheus on route home of service web' })]);
+    const service = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also on a published service'))!).diagnostics;
+    expect(service[0]!.related).toEqual([expect.objectContaining({ file: T, line: 11, column: 9, message: 'cors on service web' })]);
+    expect(service[0]!.hint).toContain('services/web/service.yaml at web/v1.0.0');
+  });
+
   it.each([
     ['published versions: what can change is an overlay or a new version', false, /published versions \(web\/v1\.0\.0 and api\/v1\.0\.0\).*`path_prefix`.*gateway-groups\/g\/services\/web\.yaml.*publish a new version/],
     ['drafts: the routes themselves', true, /^Change one route's path/],
@@ -382,6 +599,30 @@ describe('rules', () => {
   it('a literal key is never echoed in a finding', () => {
     const { diagnostics } = run(cases.find((c) => c.name.startsWith('target with a literal key'))!);
     expect(JSON.stringify(diagnostics)).not.toContain('edd1c9f034335f136f87ad84b625c8f1');
+  });
+
+  it('a credential collision points at the other consumer and never repeats the credential', () => {
+    const literal = 'shop-canary-5f3a9c';
+    const { diagnostics } = run({ name: 'literal keys', files: { 'tagway.yaml': 'literal_secrets: warn\n', [C('a')]: KEY(literal), [C('b')]: KEY(literal) }, expected: [] });
+    const collisions = diagnostics.filter((d) => d.code === 'TW3023');
+    expect(collisions.map((d) => [d.file, d.line, d.column])).toEqual([[C('b'), 3, 10]]);
+    expect(collisions[0]!.related).toEqual([expect.objectContaining({ file: C('a'), line: 3, column: 10 })]);
+    expect(JSON.stringify(diagnostics)).not.toContain(literal);
+  });
+
+  it("an auth plugin without a consumer: the hint names the group's consumers folder", () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('an auth plugin is checked only'))!);
+    expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringContaining('gateway-groups/h/consumers/<username>.yaml')]);
+  });
+
+  it('an unknown consumer-restriction name: the hint names the likely consumer', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('consumer-restriction names a consumer'))!);
+    expect(diagnostics.map((d) => d.hint)).toEqual([expect.stringMatching(/^Did you mean shop\? Add gateway-groups\/g\/consumers\/shpo\.yaml/)]);
+  });
+
+  it('a plugin config a route misspells is named in the hint', () => {
+    const { diagnostics } = run(cases.find((c) => c.name.startsWith('a route names a plugin config its template'))!);
+    expect(diagnostics.filter((d) => d.code === 'TW3030').map((d) => d.hint)).toEqual(['Did you mean auth?']);
   });
 
   it('findings in a template read at a tag name the tag', () => {

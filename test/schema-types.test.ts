@@ -4,9 +4,10 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, ROUTE_KEYS, SSL_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GLOBAL_RULE_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, PLUGIN_CONFIG_KEYS, ROUTE_KEYS, SSL_KEYS, STREAM_ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
+import { KIND_NAMES } from '../src/apisix/kinds/index.js';
 import { readSchema, schemaErrors, type SchemaKind } from '../src/validate/schemas.js';
 import { classifyPath } from '../src/load/layout.js';
 import { parse } from 'yaml';
@@ -26,6 +27,8 @@ describe('schemas and types agree', () => {
     expect(keys(service)).toEqual(sorted(TEMPLATE_KEYS));
     expect(keys(service.$defs?.['upstream'])).toEqual(sorted(UPSTREAM_KEYS));
     expect(keys(service.$defs?.['route'])).toEqual(sorted(ROUTE_KEYS));
+    expect(keys(service.$defs?.['pluginConfig'])).toEqual(sorted(PLUGIN_CONFIG_KEYS));
+    expect(keys(service.$defs?.['streamRoute'])).toEqual(sorted(STREAM_ROUTE_KEYS));
   });
 
   it('overlay keys', () => {
@@ -47,6 +50,11 @@ describe('schemas and types agree', () => {
     expect(keys(readSchema('ssl') as Schema)).toEqual(sorted(SSL_KEYS));
   });
 
+  it('global rule keys, and plugin metadata\'s only key of its own', () => {
+    expect(keys(readSchema('global-rule') as Schema)).toEqual(sorted(GLOBAL_RULE_KEYS));
+    expect(keys(readSchema('plugin-metadata') as Schema)).toEqual(['labels']);
+  });
+
   it('tagway.yaml keys, and those of a trusted key', () => {
     const config = readSchema('config') as Schema;
     expect(keys(config)).toEqual(sorted(CONFIG_KEYS));
@@ -60,9 +68,13 @@ describe('schemas and types agree', () => {
     expect(signature.properties?.['format']?.const).toBe(SIGNATURE_FORMAT);
   });
 
+  it('snapshot files list every registered kind', () => {
+    const snapshot = readSchema('snapshot') as Schema;
+    expect(keys(snapshot.properties?.['apisix'])).toEqual(sorted(KIND_NAMES));
+  });
+
   it('the bundled example passes its schemas', () => {
     for (const [path, text] of Object.entries(exampleFiles())) {
-      // The schema of each file kind is named as the kind, but for templates.
       const role = classifyPath(path).kind;
       const kind = role === 'template' ? 'service' : (role as SchemaKind);
       expect({ path, errors: schemaErrors(kind, parse(text)) }).toEqual({ path, errors: [] });

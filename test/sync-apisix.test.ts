@@ -13,7 +13,7 @@ import type { Target } from '../src/sync/targets/port.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
 import type { TargetReport } from '../src/sync/report.js';
-import { perKind } from '../src/apisix/kinds/index.js';
+import { KIND_NAMES, emptyConfig, perKind } from '../src/apisix/kinds/index.js';
 
 const KEY = 'edd1c9f034335f136f87ad84b625c8f1';
 const GROUP = 'staging';
@@ -47,7 +47,7 @@ function snapshotOf(...defs: ServiceDef[]): SyncSnapshot {
     }
   }
   const byId = (a: ApisixObject, b: ApisixObject) => (a.id < b.id ? -1 : 1);
-  const apisix: ApisixConfig = sortKeys({ consumer_groups: [], consumers: [], ssls: [], upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
+  const apisix: ApisixConfig = sortKeys({ ...emptyConfig(), upstreams: upstreams.sort(byId), services: services.sort(byId), routes: routes.sort(byId) });
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
@@ -58,12 +58,16 @@ let server: AdminServer;
 let targets: Target[] = [];
 let sleeps: number[] = [];
 
-function gateway(overrides: Partial<ApisixTargetSpec> = {}, env: Record<string, string> = { EU1_KEY: KEY }): Target {
+/**
+ * A target of the test server. A request's time limit is long enough that a loaded machine never
+ * reaches it (a retried write would count twice); the test of a hung request passes a short one.
+ */
+function gateway(overrides: Partial<ApisixTargetSpec> = {}, env: Record<string, string> = { EU1_KEY: KEY }, timeoutMs = 5000): Target {
   const spec: ApisixTargetSpec = { kind: 'apisix', name: 'eu-1', admin_url: server.url, admin_key: 'env:EU1_KEY', ...overrides };
   const [target] = createTargets([spec], {
     env,
     root: '.',
-    retry: { maxAttempts: 4, timeoutMs: 300 },
+    retry: { maxAttempts: 4, timeoutMs },
     runtime: {
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -194,7 +198,8 @@ describe('sync to an apisix gateway', () => {
   });
 
   it('writes nothing when an object to delete is still used by a stream route, plugin config or consumer', async () => {
-    // (A consumer is a kind tagway writes: the planner sees it among the objects read.)
+    // (Consumers, plugin configs and stream routes are kinds tagway writes: the planner sees them
+    // among the objects read.)
     await syncOk(snapshotOf(petstore, orders));
     const split = { 'traffic-split': { rules: [{ weighted_upstreams: [{ upstream_id: 'orders', weight: 1 }] }] } };
     server.seed('stream_routes', 'tcp-orders', { server_port: 9100, service_id: 'orders' });
@@ -213,16 +218,22 @@ describe('sync to an apisix gateway', () => {
     expect(server.writes()).toBe(before);
   });
 
-  it('reads the other kinds only when the plan deletes, and not those a gateway does not serve', async () => {
+  it('reads only the kinds it writes, a delete too, and as none those a gateway does not serve', async () => {
     const plain = await startAdminServer({ apiKey: KEY, streamMode: false, unsupported: ['consumer_groups'] });
     try {
       const target = gateway({ admin_url: plain.url });
       expect(await syncTarget(snapshotOf(petstore, orders), target)).toMatchObject({ status: 'applied' });
-      expect(plain.requests.filter((r) => /stream_routes|plugin_configs|global_rules/.test(r.path))).toEqual([]);
-      // Consumer groups, a kind tagway writes, read as none where the gateway has no such type.
+      // Kinds tagway writes read as none where the gateway has no such type (consumer groups) or
+      // has it switched off (stream routes without stream in proxy_mode).
       expect(plain.requests.filter((r) => /consumer_groups/.test(r.path)).map((r) => r.status)).toEqual([404, 404]);
+      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400, 400]);
+      const lists = (from: number) => plain.requests.slice(from).filter((r) => r.method === 'GET' && !isLeaseRequest(r)).map((r) => r.path.split('?')[0]!.replace('/apisix/admin/', ''));
+      const first = lists(0).length;
       expect(await syncTarget(snapshotOf(petstore), target)).toMatchObject({ status: 'applied', plan: { delete: 3 } });
-      expect(plain.requests.filter((r) => /stream_routes/.test(r.path)).map((r) => r.status)).toEqual([400]);
+      // No kind is read for its references alone (referrer-kinds.ts): a plan that deletes reads
+      // the lists of the kinds it writes, as one that does not.
+      expect([...new Set(lists(0).filter((p) => !p.includes('/')))].sort()).toEqual([...KIND_NAMES].sort());
+      expect(lists(0).length).toBe(2 * first);
     } finally {
       await plain.close();
     }
@@ -234,7 +245,7 @@ describe('sync to an apisix gateway', () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.get', action: { kind: 'drop' } });
     server.faults.add({ method: 'GET', path: '/apisix/admin/routes', action: { kind: 'hang' } });
     const snapshot = snapshotOf(petstore);
-    const report = await syncOk(snapshot);
+    const report = await syncOk(snapshot, gateway({}, undefined, 300));
     expect(report).toMatchObject({ status: 'applied', writes: 4 });
     expect(sleeps).toContain(3000);
     expect(storedConfig()).toEqual(snapshot.apisix);
@@ -551,10 +562,10 @@ describe('verify after a successful apply', () => {
         'GET /apisix/admin/upstreams/orders',
       ].sort(),
     );
-    // The read before the run listed the three kinds, and, as the plan deletes an upstream and a
-    // service, the five kinds that could still use them.
+    // The read before the run listed every kind tagway writes, and, as the plan deletes an
+    // upstream and a service, the kinds it only reads that could still use them.
     expect(requestsSince(start).filter(isList).map((r) => r.split('?')[0]?.split('/')[3]).sort()).toEqual(
-      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'routes', 'services', 'ssls', 'stream_routes', 'upstreams'],
+      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'services', 'ssls', 'stream_routes', 'upstreams'],
     );
     expect(owned()).toEqual(v2.apisix);
   });
@@ -574,14 +585,14 @@ describe('verify after a successful apply', () => {
     start = server.requests.length;
     expect(await syncOk(snapshotOf(wide('a', 11)))).toMatchObject({ status: 'applied', writes: 13 });
     verify = afterWrites(start);
-    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(['GET /apisix/admin/consumer_groups', 'GET /apisix/admin/consumers', 'GET /apisix/admin/routes', 'GET /apisix/admin/services', 'GET /apisix/admin/ssls', 'GET /apisix/admin/upstreams']);
+    expect(verify.filter(isList).map((r) => r.split('?')[0]).sort()).toEqual(KIND_NAMES.map((k) => `GET /apisix/admin/${k}`).sort());
     expect(verify.filter((r) => !isList(r))).toEqual([]);
 
     // A first sync to an empty gateway is read whole.
     server.reset();
     start = server.requests.length;
     await syncOk(snapshotOf(petstore));
-    expect(afterWrites(start).filter(isList)).toHaveLength(6);
+    expect(afterWrites(start).filter(isList)).toHaveLength(KIND_NAMES.length);
   });
 
   it('lists the whole gateway after more than 256 writes, however large it is', async () => {
@@ -720,7 +731,7 @@ describe('verify after a successful apply', () => {
     server.faults.add({ method: 'PUT', path: '/apisix/admin/routes/petstore.list', times: Infinity, action: { kind: 'status', status: 500 } });
     const report = await syncTarget(snapshotOf({ ...petstore, version: '1.1.0' }, orders), gateway());
     expect(report).toMatchObject({ status: 'failed', error: { code: 'http-error' }, restore: { attempted: true, verified: true } });
-    expect(afterWrites(start).filter(isList)).toHaveLength(6);
+    expect(afterWrites(start).filter(isList)).toHaveLength(KIND_NAMES.length);
   });
 });
 

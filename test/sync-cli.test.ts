@@ -21,10 +21,14 @@ import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
-/** Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route and a certificate. */
-const STAGING_OBJECTS = 19;
+/**
+ * Objects of the example groups: staging has a canary upstream, petstore 1.1.0's extra route, a
+ * global rule, plugin metadata and a certificate; each group has its consumers (production:
+ * web-shop).
+ */
+const STAGING_OBJECTS = 21;
 const STAGING_ROUTES = 9;
-const PRODUCTION_OBJECTS = 14;
+const PRODUCTION_OBJECTS = 15;
 
 /** Key values that must never appear in any output. */
 const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TEST_EU2_KEY: 'eu2-admin-key-0c8d2b7e94a15f36' };
@@ -171,7 +175,7 @@ describe('runSync on the example repository (file targets)', () => {
     // A key given twice in one object's line, with a digest of the lines as written: the digest
     // must cover what JSON.parse keeps (the last), not the text.
     const linesDigest = (t: string) => {
-      const kinds = ['consumer_groups', 'consumers', 'routes', 'services', 'ssls', 'upstreams'].map((kind) => {
+      const kinds = ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'services', 'ssls', 'stream_routes', 'upstreams'].map((kind) => {
         if (t.includes(`    "${kind}": []`)) return `"${kind}":[]`;
         const from = t.indexOf(`    "${kind}": [\n`);
         const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);
@@ -393,10 +397,10 @@ describe('the sync command', () => {
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+19 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+21 writes\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toContain('+ route petstore.pet-photos');
-    expect(first.stdout).toContain('staging: 3 applied; 39 writes');
+    expect(first.stdout).toContain('staging: 3 applied; 43 writes');
     const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
@@ -431,7 +435,7 @@ describe('the sync command', () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('nothing is written');
-    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 19 objects: 19 to create/);
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 21 objects: 21 to create/);
     expect(run.stdout).toContain('    + route petstore.list-pets');
     expect(eu1.writes() + eu2.writes()).toBe(0);
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);

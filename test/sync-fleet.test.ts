@@ -16,13 +16,14 @@ import { syncGroup, type SyncGroupOptions } from '../src/sync/rollout.js';
 import { isLeaseRequest, startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { startStandaloneServer, type StandaloneServer } from './support/apisix-standalone-server.js';
 import type { SyncSnapshot } from '../src/sync/report.js';
+import { emptyConfig } from '../src/apisix/kinds/index.js';
 
 const KEYS = { EU1_KEY: 'key-one-1111111111', EU2_KEY: 'key-two-2222222222', EU3_KEY: 'key-three-33333333' };
 
 function snapshotOf(version: string): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore', 'tagway.version': version };
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: [{ id: 'petstore.list', labels: l, service_id: 'petstore', uris: ['/pets'], methods: ['GET'] }],
   });
@@ -173,7 +174,7 @@ describe('fleet rollout', () => {
 function wideSnapshot(version: string, routes: number): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore', 'tagway.version': version };
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: Array.from({ length: routes }, (_, i) => ({ id: `petstore.r${String(i).padStart(3, '0')}`, labels: l, service_id: 'petstore', uris: [`/pets/${i}`] })),
   });

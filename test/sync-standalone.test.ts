@@ -24,7 +24,7 @@ const labels = (service: string, version: string) => ({
 function snapshotOf(version: string, paths: readonly string[] = ['/pets']): SyncSnapshot {
   const l = labels('petstore', version);
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels: l, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: l, upstream_id: 'petstore' }],
     routes: paths.map((uri, i) => ({ id: `petstore.r${i}`, labels: l, service_id: 'petstore', uris: [uri] })),
   });

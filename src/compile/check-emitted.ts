@@ -30,7 +30,9 @@ function withStandIns(kind: KindDescriptor, object: ApisixObject): ApisixObject 
 /**
  * Runs APISIX's own checks on every emitted object (TW4001), so a snapshot never holds an object
  * the Admin API would reject: each kind against its `schema`. The finding points at the template
- * or overlay the object came from.
+ * or overlay the object came from. Objects are checked as a gateway that proxies streams too
+ * would check them: whether a gateway's `proxy_mode` includes stream is not in the repository,
+ * and one without it refuses a stream route when sync writes it.
  */
 export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrigin[], plugins: ReadonlySet<string>): Diagnostic[] {
   const from = new Map(origins.map((o) => [`${o.kind}/${o.id}`, o.from]));
@@ -39,7 +41,8 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
     const schema = kind.schema;
     if (schema === null) continue;
     for (const object of config[kind.name]) {
-      const result = validateApisixObject(schema, withStandIns(kind, object), { plugins });
+      // The id of the request path: plugin metadata is checked as its plugin's (`{id: plugin}`).
+      const result = validateApisixObject(schema, withStandIns(kind, object), { plugins, id: String(object.id), proxyMode: 'http&stream' });
       if (result.valid) continue;
       const origin = from.get(`${kind.name}/${object.id}`);
       for (const error of result.errors) {

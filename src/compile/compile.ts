@@ -133,6 +133,7 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
     tags: input.tags,
     tagsByService: byService,
     resolved: [],
+    referencing: [],
     plugins,
     draft,
     ...(input.clone ? { clone: input.clone } : {}),

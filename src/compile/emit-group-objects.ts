@@ -10,6 +10,7 @@ import type { GroupObjectKind, GroupObjectSpecs } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { GROUP_OBJECT_FILES, GROUP_OBJECT_KINDS } from '../load/layout.js';
 import { KIND, emptyConfig } from '../apisix/kinds/index.js';
+import { globalRuleId } from '../apisix/kinds/global-rules.js';
 import type { GroupObjectEntries } from '../validate/entries.js';
 import { checkEmitted } from './check-emitted.js';
 import { compact, mergedLabels, type EmittedOrigin } from './emit.js';
@@ -17,9 +18,9 @@ import { renderObjectPieces, type RenderedPiece } from './snapshot.js';
 
 /**
  * How one group-level file becomes its APISIX object (of the kind `GROUP_OBJECT_FILES` names):
- * `owner` is the ownership labels of the group.
+ * `owner` is the ownership labels of the group, written where the kind keeps labels.
  */
-type GroupObjectEmitter<K extends GroupObjectKind> = (name: string, spec: GroupObjectSpecs[K], owner: Readonly<Record<string, string>>) => ApisixObject;
+type GroupObjectEmitter<K extends GroupObjectKind> = (name: string, spec: GroupObjectSpecs[K], owner: Readonly<Record<string, string>>, group: string) => ApisixObject;
 
 /** Each group-level file kind's emitter: a new group-level kind adds a row. */
 const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
@@ -28,6 +29,10 @@ const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
     compact({ desc: spec.desc, group_id: spec.group, id: username, labels: mergedLabels(spec.labels, owner), plugins: spec.plugins, username }),
   // The file's fields are APISIX's; references stay as written (sync resolves them).
   ssl: (name, spec, owner) => compact({ ...spec, id: name, labels: mergedLabels(spec.labels, owner) }),
+  // No labels: APISIX's global rule has only `id` and `plugins`; the id says whose it is.
+  'global-rule': (name, spec, _owner, group) => ({ id: globalRuleId(group, name), plugins: spec.plugins }),
+  // The plugin's metadata as written, its name as the id, and the ownership labels beside it.
+  'plugin-metadata': (plugin, spec, owner) => ({ ...spec, id: plugin, labels: mergedLabels(spec['labels'] as Readonly<Record<string, string>> | undefined, owner) }),
 };
 
 /** The group-level objects of one gateway group, as pieces of its snapshot, and APISIX's findings about them. */
@@ -44,7 +49,7 @@ export function emitGroupObjects(
     const emit = EMITTERS[fileKind] as GroupObjectEmitter<GroupObjectKind>;
     const kind = GROUP_OBJECT_FILES[fileKind].apisixKind;
     for (const [name, { file, spec }] of entries[fileKind].get(group) ?? []) {
-      const obj = emit(name, spec, owner);
+      const obj = emit(name, spec, owner, group);
       config[kind].push(obj);
       origins.push({ kind, id: obj.id, from: { file, pointer: '' } });
     }

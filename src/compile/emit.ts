@@ -1,9 +1,10 @@
-import type { ApisixConfig, ApisixKind, ApisixRoute, ApisixService, ApisixUpstream, Labels } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ApisixPluginConfig, ApisixRoute, ApisixService, ApisixStreamRoute, ApisixUpstream, Labels } from '../model/apisix.js';
 import { canonicalJson, sha256Digest } from '../core/canonical.js';
 import { LABEL_CANARY_ID, LABEL_CANARY_PAUSE, LABEL_CANARY_STEPS, LABEL_GROUP, LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE, LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import type { DiscoverySpec, NodeSpec, Plugins } from '../model/config.js';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { inKeyOrder } from '../core/canonical.js';
+import { cmp } from '../model/diagnostic.js';
 import { prefixedUri, stripPrefixRegex } from '../core/route-paths.js';
 import type { Origin } from '../validate/resolved.js';
 import type { MergedUpstream } from '../validate/resolved.js';
@@ -18,6 +19,16 @@ export function routeId(service: string, route: string): string {
   return `${service}.${route}`;
 }
 
+/** Id of a service's stream route: `<service>.<name>`, as a route's (another kind, so they never collide). */
+export function streamRouteId(service: string, name: string): string {
+  return `${service}.${name}`;
+}
+
+/** Id of a service's plugin config: `<service>.<name>` (two names of at most 31 characters fit APISIX's 64). */
+export function pluginConfigId(service: string, name: string): string {
+  return `${service}.${name}`;
+}
+
 /** An emitted object and the file + pointer it came from (for positioned errors about it). */
 export interface EmittedOrigin {
   readonly kind: ApisixKind;
@@ -27,16 +38,20 @@ export interface EmittedOrigin {
 
 /**
  * Pure: the objects of one service as the named group runs it (docs/architecture.md §3 "Emit"), in
- * emission order, not sorted: its upstream (and canary upstream), its APISIX service and its
- * routes; none of the other kinds. Ids come from names (`<service>`, `<service>.canary`,
- * `<service>.<route>`); every object carries the ownership labels, and the APISIX service also
+ * emission order, not sorted: its upstream (and canary upstream), its APISIX service, its plugin
+ * configs, its routes and its stream routes; none of the other kinds. Ids come from names
+ * (`<service>`, `<service>.canary`, `<service>.<plugin config>`, `<service>.<route>`,
+ * `<service>.<stream route>`); every object carries the
+ * ownership labels, and the APISIX service also
  * the version (`tagway.version`): a new version that changes one route then writes that route and
  * the service object, not every object of the service. Keys are sorted later by canonical JSON.
  */
 export function emitService(group: string, s: ResolvedService): { config: ApisixConfig; origins: EmittedOrigin[] } {
   const upstreams: ApisixUpstream[] = [];
   const services: ApisixService[] = [];
+  const pluginConfigs: ApisixPluginConfig[] = [];
   const routes: ApisixRoute[] = [];
+  const streamRoutes: ApisixStreamRoute[] = [];
   const origins: EmittedOrigin[] = [];
   const labels = ownership(group, s);
   const spec = s.template.spec;
@@ -79,14 +94,31 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
   );
   origins.push({ kind: 'services', id: s.name, from: { file: templateFile, pointer: '' } });
 
+  const configs = spec.plugin_configs ?? {};
+  for (const name of Object.keys(configs).sort(cmp)) {
+    const pc = configs[name]!;
+    const id = pluginConfigId(s.name, name);
+    pluginConfigs.push(
+      compact({
+        desc: pc.desc,
+        id,
+        labels: pc.labels ? mergedLabels(spec.labels, pc.labels, labels) : { ...serviceLabels },
+        name: id,
+        plugins: { ...pc.plugins },
+      }),
+    );
+    origins.push({ kind: 'plugin_configs', id, from: { file: templateFile, pointer: `/plugin_configs/${name}` } });
+  }
+
   const prefix = s.pathPrefix?.value;
   const strip = s.stripPathPrefix?.value === true && prefix !== undefined;
   for (const [i, r] of spec.routes.entries()) {
     let plugins: Record<string, unknown> | undefined = r.plugins ? { ...r.plugins } : undefined;
     if (strip) {
-      // A route's plugin replaces the service's plugin of the same name, so the route's
-      // proxy-rewrite starts from whichever of the two would apply.
-      const base = (r.plugins?.['proxy-rewrite'] ?? spec.plugins?.['proxy-rewrite'] ?? {}) as Plugins[string];
+      // A route's plugin replaces its plugin config's of the same name, which replaces the
+      // service's, so the route's proxy-rewrite starts from whichever of them would apply.
+      const shared = r.plugin_config !== undefined ? configs[r.plugin_config]?.plugins : undefined;
+      const base = (r.plugins?.['proxy-rewrite'] ?? shared?.['proxy-rewrite'] ?? spec.plugins?.['proxy-rewrite'] ?? {}) as Plugins[string];
       plugins = { ...plugins, 'proxy-rewrite': { ...base, regex_uri: stripPrefixRegex(prefix) } };
     }
     routes.push(
@@ -98,6 +130,7 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
         labels: r.labels ? mergedLabels(spec.labels, r.labels, labels) : { ...serviceLabels },
         methods: r.methods,
         name: routeId(s.name, r.name),
+        plugin_config_id: r.plugin_config !== undefined ? pluginConfigId(s.name, r.plugin_config) : undefined,
         plugins,
         priority: r.priority,
         service_id: s.name,
@@ -108,7 +141,26 @@ export function emitService(group: string, s: ResolvedService): { config: Apisix
     );
     origins.push({ kind: 'routes', id: routeId(s.name, r.name), from: { file: templateFile, pointer: `/routes/${i}` } });
   }
-  return { config: { ...emptyConfig(), upstreams, services, routes }, origins };
+  // L4 routes go to the service's upstream itself: the APISIX service's plugins are HTTP plugins.
+  for (const [i, r] of (spec.stream_routes ?? []).entries()) {
+    const id = streamRouteId(s.name, r.name);
+    streamRoutes.push(
+      compact({
+        desc: r.description,
+        id,
+        labels: r.labels ? mergedLabels(spec.labels, r.labels, labels) : { ...serviceLabels },
+        name: id,
+        plugins: r.plugins,
+        remote_addr: r.remote_addr,
+        server_addr: r.server_addr,
+        server_port: r.server_port,
+        sni: r.sni,
+        upstream_id: s.name,
+      }),
+    );
+    origins.push({ kind: 'stream_routes', id, from: { file: templateFile, pointer: `/stream_routes/${i}` } });
+  }
+  return { config: { ...emptyConfig(), upstreams, services, plugin_configs: pluginConfigs, routes, stream_routes: streamRoutes }, origins };
 }
 
 /**

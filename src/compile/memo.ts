@@ -3,7 +3,8 @@
  * compile (`CompileInput.memo`).
  *
  * - Results compile may reuse instead of computing them again: per file (parse + schema + file
- *   rules) and per service of a group (merge, service rules, route claims, emitted objects). A
+ *   rules) and per service of a group (merge, service rules, route claims, consumer references,
+ *   emitted objects). A
  *   key names everything its result depends on (content by git blob id), so a result found under
  *   a key is the result for the input at hand; a memo never has to be invalidated, only filled.
  *   The on-disk cache (src/incremental/compile-cache.ts) and the worker pool (src/incremental/prefetch.ts)
@@ -18,6 +19,7 @@ import { withBytes } from '../load/source-file.js';
 import type { InputFile, SourceFile } from '../load/source-file.js';
 import type { FileKind, FileRecord } from '../validate/entries.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
+import type { ConsumerReference } from '../validate/consumer-references.js';
 import type { RenderedPiece } from './snapshot.js';
 
 /** The results half of a memo: records by key (the compile cache is one). */
@@ -49,6 +51,8 @@ export function sourceOf(file: InputFile, memo: CompileMemo | null | undefined):
  */
 export interface UnitRecord {
   readonly claims: readonly RouteClaim[];
+  /** What the template's plugins ask of the group's consumers, for the `repo` rules. */
+  readonly references: readonly ConsumerReference[];
   /** Findings of the `service`-scoped rules. */
   readonly findings: readonly Diagnostic[];
   /**

@@ -11,6 +11,7 @@ import type { CheckedRepo, GroupEntry, OverlayEntry, TemplateEntry } from '../va
 import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
+import { findPluginsRunTwice, pluginsRunTwice } from '../validate/rules/plugins-run-twice.js';
 import { compiled } from './load-files.js';
 import type { CompileFile } from './load-files.js';
 import type { CompileMemo } from './memo.js';
@@ -86,7 +87,9 @@ export function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[]
 }
 
 /**
- * The `repo` rules, and route conflicts inside each group from its units' claims. With `only` (a
+ * The `repo` rules (with each unit's consumer references), and the rules about a group's services
+ * as a whole (route conflicts from its units' claims, plugins a global rule runs again). With
+ * `only` (a
  * compile of those services alone), the rules see only their pins and locks (`ruled`, which the
  * caller uses from then on).
  */
@@ -96,13 +99,21 @@ export function checkRepo(
   only: ReadonlySet<string> | null,
 ): { readonly diagnostics: Diagnostic[]; readonly ruled: CheckedRepo } {
   const ruled = only ? onlyServices(ctx.repo, only) : ctx.repo;
-  const repoCtx = ruled === ctx.repo ? ctx : { ...ctx, repo: ruled };
+  const referencing = [...groups].flatMap(([group, slots]) =>
+    slots.map((s) => ({ group: group.group, service: s.unit.service, template: s.unit.template, references: s.record!.references })),
+  );
+  const repoCtx: RuleContext = { ...ctx, repo: ruled, referencing };
   const diagnostics: Diagnostic[] = [];
   for (const rule of RULES) {
     if (rule === routeConflicts) {
       for (const [group, slots] of groups) {
         const claiming = slots.map((s) => ({ name: s.unit.service, template: s.unit.template, claims: s.record!.claims }));
         diagnostics.push(...findRouteConflicts(group.group, claiming));
+      }
+    } else if (rule === pluginsRunTwice) {
+      for (const [group, slots] of groups) {
+        const services = slots.map((s) => ({ name: s.unit.service, template: s.unit.template }));
+        diagnostics.push(...findPluginsRunTwice(group.group, ruled.groupObjects['global-rule'].get(group.group), services));
       }
     } else if (rule.scope === 'routes') {
       // The services are merged only if the rule looks at them: units whose records came from

@@ -1,7 +1,8 @@
 /**
  * One published service as one gateway group runs it (a "unit"): its template at the published
  * version, the group's overlay, and what follows from them alone — the merge, the
- * `service`-scoped rules, the route claims the conflict check needs, and the emitted objects.
+ * `service`-scoped rules, the route claims the conflict check needs, what its plugins ask of the
+ * group's consumers, and the emitted objects.
  * Pure; compile keeps the results per unit in the memo (memo.ts, `unitSlots`), and worker threads
  * compute them in parallel (src/incremental/prefetch.ts).
  */
@@ -10,6 +11,7 @@ import type { GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entrie
 import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { routeClaims } from '../validate/rules/route-conflicts.js';
+import { templateReferences } from '../validate/consumer-references.js';
 import { checkEmitted } from './check-emitted.js';
 import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
@@ -84,7 +86,7 @@ export function mergeUnit(unit: Unit): ResolvedService {
 }
 
 /**
- * The unit's `service`-scoped findings and route claims. `base` is the repository's rule context;
+ * The unit's `service`-scoped findings, route claims and consumer references. `base` is the repository's rule context;
  * each rule sees only this unit in `resolved`.
  */
 export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext): UnitRecord {
@@ -94,7 +96,7 @@ export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext
   const file = unit.group.file;
   const inGroupFile = (l: { readonly file?: string; readonly revision?: string }) => l.file === file.path && l.revision === file.revision;
   const pointsIntoGroupFile = findings.some((d) => inGroupFile(d) || d.related.some(inGroupFile));
-  return { claims: routeClaims(merged), findings, groupFile: pointsIntoGroupFile ? unit.groupOid : null };
+  return { claims: routeClaims(merged), references: templateReferences(merged.template.spec), findings, groupFile: pointsIntoGroupFile ? unit.groupOid : null };
 }
 
 /**

@@ -4,12 +4,13 @@ import { diffGroup, groupStateFromConfig } from './group.js';
 import { HTTP_METHODS } from './impact.js';
 import { diffObjects } from './objects.js';
 import { MASKED } from '../secrets/classify.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 
 const labels = (service: string, version = '1.0.0') => ({ 'managed-by': 'tagway', 'tagway.group': 'g', 'tagway.service': service, 'tagway.version': version });
 
 function config(version = '1.0.0', patch: { upstream?: Partial<ApisixObject>; service?: Partial<ApisixObject>; routes?: ApisixObject[] } = {}): ApisixConfig {
   return {
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'pets', labels: labels('pets', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin', ...patch.upstream }],
+    ...emptyConfig(), upstreams: [{ id: 'pets', labels: labels('pets', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin', ...patch.upstream }],
     services: [{ id: 'pets', labels: labels('pets', version), upstream_id: 'pets', hosts: ['pets.example.com'], ...patch.service }],
     routes: patch.routes ?? [
       { id: 'pets.list', labels: labels('pets', version), service_id: 'pets', uris: ['/pets'], methods: ['GET'] },
@@ -23,7 +24,7 @@ const route = (id: string, fields: Partial<ApisixObject>, version = '1.0.0'): Ap
 describe('diffObjects', () => {
   it('finds nothing between equal objects whatever their key order', () => {
     const shuffled: ApisixConfig = {
-      consumer_groups: [], consumers: [], ssls: [], upstreams: [{ type: 'roundrobin', nodes: [{ weight: 1, port: 80, host: '10.0.0.1' }], labels: { ...labels('pets') }, id: 'pets' }],
+      ...emptyConfig(), upstreams: [{ type: 'roundrobin', nodes: [{ weight: 1, port: 80, host: '10.0.0.1' }], labels: { ...labels('pets') }, id: 'pets' }],
       services: config().services,
       routes: config().routes,
     };
@@ -40,6 +41,19 @@ describe('diffObjects', () => {
     ]);
     expect(changes[0]!.fields.map((f) => f.path)).toEqual(['/labels/tagway.version', '/type']);
     expect(changes[0]!.patch).toContain('-type: roundrobin\n+type: least_conn');
+  });
+
+  it('puts objects of the group into no service: labelled ones by their labels, global rules (no labels) whatever their id', () => {
+    const owner = { 'managed-by': 'tagway', 'tagway.group': 'g' };
+    const after: ApisixConfig = {
+      ...config(),
+      global_rules: [{ id: 'tagway.g.metrics', plugins: { prometheus: {} } }],
+      plugin_metadata: [{ id: 'prometheus', labels: owner, disabled_labels: {} }],
+    };
+    expect(diffObjects(config(), after).map((c) => [c.kind, c.id, c.service])).toEqual([
+      ['plugin_metadata', 'prometheus', ''],
+      ['global_rules', 'tagway.g.metrics', ''],
+    ]);
   });
 
   it('diffs the comparison forms the caller gives (a live side normalised like the sync engine does)', () => {
@@ -124,7 +138,7 @@ describe('routing impact', () => {
 
   it('a route without methods or hosts matches every method on any host', () => {
     const after = config('1.0.0', { service: { hosts: undefined }, routes: [route('pets.any', { uris: ['/any'] })] });
-    const [only] = impact({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] }, after).filter((r) => r.path === '/any');
+    const [only] = impact(emptyConfig(), after).filter((r) => r.path === '/any');
     expect(only).toMatchObject({ change: 'starts', host: null, methods: [...HTTP_METHODS] });
   });
 

@@ -1,4 +1,5 @@
 import type { ApisixConfig } from '../model/apisix.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 import { LABEL_SERVICE, LABEL_VERSION } from '../model/apisix.js';
 import { cmp } from '../model/diagnostic.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -16,7 +17,7 @@ export interface GroupDiffOptions extends ObjectDiffOptions {
   readonly draft?: boolean;
 }
 
-const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] };
+const EMPTY: ApisixConfig = emptyConfig();
 
 /** A group's state as its compiled snapshot describes it. */
 export function groupStateFromSnapshot(snapshot: Snapshot): GroupState {

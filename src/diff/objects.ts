@@ -91,7 +91,8 @@ function diffOne(kind: KindDescriptor, id: string, before: ApisixObject | undefi
     OMIT_HEADERS,
   );
   const owner = after ?? before!;
-  return { kind: kind.name, id, service: serviceOf(owner), change, fields, patch };
+  // A kind APISIX keeps no labels on (global rules) is a group's own, whatever its id says.
+  return { kind: kind.name, id, service: kind.ownership.labels ? serviceOf(owner) : '', change, fields, patch };
 }
 
 /**

@@ -29,9 +29,10 @@ import type { MemoRecords, UnitRecord } from '../compile/memo.js';
 import type { RenderedPiece } from '../compile/snapshot.js';
 import type { TagTemplates } from '../source/git-revision.js';
 import type { FileRecord } from '../validate/entries.js';
+import type { ConsumerReference } from '../validate/consumer-references.js';
 
 /** Format of the segment files; part of the namespace. */
-const FORMAT = 3;
+const FORMAT = 4;
 const MAGIC = Buffer.from('TWC3');
 const END = Buffer.from('TWCE');
 /** Entries read one by one from a segment before the rest of it is read at once. */
@@ -641,7 +642,8 @@ let crcTable: Int32Array | undefined;
 /*
  * Record bodies. A file record is one flags byte, then (with rules) the plugin-set key, then
  * (with findings) JSON; most records are a few bytes and need no JSON at all. A unit record is
- * built of the same pieces plus its claims and rendered objects, whose bytes are used in place.
+ * built of the same pieces plus its claims, its consumer references (JSON, when it has any) and
+ * its rendered objects, whose bytes are used in place.
  */
 
 const F_PARSED = 1;
@@ -716,6 +718,8 @@ function decodeFileBody(body: Uint8Array): FileRecord | null {
 const KINDS: readonly ApisixKind[] = KIND_NAMES;
 /** A unit record's flag: emitted and checked, but not rendered (a findings-only compile). */
 const U_UNRENDERED = 16;
+/** A unit record's flag: it holds consumer references (JSON, after the claims). */
+const U_REFERENCES = 32;
 
 /** A unit record as the cache stores it. */
 export function encodeUnitRecord(r: UnitRecord): Uint8Array {
@@ -730,7 +734,8 @@ function encodeUnit(r: UnitRecord): Uint8Array {
       (r.groupFile !== null ? 2 : 0) |
       (r.emitted ? 4 : 0) |
       (r.emitted && r.emitted.findings.length > 0 ? 8 : 0) |
-      (r.emitted && !rendered ? U_UNRENDERED : 0),
+      (r.emitted && !rendered ? U_UNRENDERED : 0) |
+      (r.references.length > 0 ? U_REFERENCES : 0),
   );
   w.u32(r.claims.length);
   for (const c of r.claims) {
@@ -738,6 +743,7 @@ function encodeUnit(r: UnitRecord): Uint8Array {
     w.u32(c.uri);
     w.text(c.key);
   }
+  if (r.references.length > 0) w.json(r.references);
   if (r.findings.length > 0) w.json(r.findings);
   if (r.groupFile !== null) w.text(r.groupFile);
   if (r.emitted) {
@@ -778,6 +784,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
       const uri = r.u32();
       return { key: r.text(), route, uri };
     });
+    const references = flags & U_REFERENCES ? (r.json() as ConsumerReference[]) : [];
     const findings = flags & 1 ? (r.json() as Diagnostic[]) : [];
     const groupFile = flags & 2 ? r.text() : null;
     let emitted: UnitRecord['emitted'];
@@ -796,7 +803,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
       emitted = { pieces: flags & U_UNRENDERED ? null : pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
     }
     r.end();
-    return { claims, findings, groupFile, ...(emitted ? { emitted } : {}) };
+    return { claims, references, findings, groupFile, ...(emitted ? { emitted } : {}) };
   } catch {
     return null;
   }

@@ -40,6 +40,16 @@ export const NAME = /^[a-z0-9]([a-z0-9-]{0,29}[a-z0-9])?$/;
 const NAME_RULE = '1-31 characters of a-z, 0-9 and -, starting and ending with a letter or digit';
 
 /**
+ * Names of global rules: 1-25 characters, so the rule's id `tagway.<group>.<name>` (7 + 31 + 1 +
+ * 25 characters at most) fits APISIX's 64 (`id_schema`). APISIX keeps no labels on global rules:
+ * that id is how tagway knows a rule is a group's (src/apisix/kinds/global-rules.ts).
+ */
+export const GLOBAL_RULE_NAME = /^[a-z0-9]([a-z0-9-]{0,23}[a-z0-9])?$/;
+
+/** Names of APISIX plugins (`apisix/plugins/<name>.lua`): the file name of a plugin's metadata. */
+const PLUGIN_NAME = /^[a-z0-9]([a-z0-9_-]{0,62}[a-z0-9])?$/;
+
+/**
  * The group-level files, one APISIX object each, by kind: the one place that says which folders
  * of a gateway group hold them. Parsing, validation and emit iterate it.
  */
@@ -49,6 +59,16 @@ export const GROUP_OBJECT_FILES: { readonly [K in GroupObjectKind]: GroupObjectF
   'consumer-group': { folder: 'consumer-groups', apisixKind: 'consumer_groups', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'consumer group name' },
   // The file name is the SSL's id: readable and stable, as the ids of a service's objects.
   ssl: { folder: 'ssls', apisixKind: 'ssls', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'SSL certificate name' },
+  'global-rule': {
+    folder: 'global-rules',
+    apisixKind: 'global_rules',
+    placeholder: '<name>',
+    name: GLOBAL_RULE_NAME,
+    nameRule: '1-25 characters of a-z, 0-9 and -, starting and ending with a letter or digit (the rule\'s id on the gateway is tagway.<group>.<name>, at most 64 characters)',
+    nameIs: 'global rule name',
+  },
+  // The file is named after the plugin whose metadata it holds, which is its id on the gateway.
+  'plugin-metadata': { folder: 'plugin-metadata', apisixKind: 'plugin_metadata', placeholder: '<plugin>', name: PLUGIN_NAME, nameRule: 'the name of an APISIX plugin: lowercase letters, digits, - and _', nameIs: 'plugin name' },
 };
 
 export const GROUP_OBJECT_KINDS = Object.keys(GROUP_OBJECT_FILES).sort() as readonly GroupObjectKind[];

@@ -88,6 +88,12 @@ export interface ApisixRoute extends ApisixObjectBase {
   readonly methods?: readonly string[];
   readonly hosts?: readonly string[];
   readonly service_id?: string;
+  readonly plugin_config_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/** A plugin config (`/apisix/admin/plugin_configs`): plugins routes share by `plugin_config_id`. */
+export interface ApisixPluginConfig extends ApisixObjectBase {
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
@@ -105,6 +111,31 @@ export interface ApisixConsumer extends ApisixObjectBase {
   readonly group_id?: string;
   readonly plugins?: Readonly<Record<string, unknown>>;
 }
+
+/** A stream route (`/apisix/admin/stream_routes`): L4 proxying to an upstream. */
+export interface ApisixStreamRoute extends ApisixObjectBase {
+  readonly server_addr?: string;
+  readonly server_port?: number;
+  readonly remote_addr?: string;
+  readonly sni?: string;
+  readonly upstream_id?: string;
+  readonly service_id?: string;
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A global rule (`/apisix/admin/global_rules`): plugins run on every request of the gateway.
+ * APISIX's schema has only `id` and `plugins`: no labels, so ownership is in the id.
+ */
+export interface ApisixGlobalRule extends ApisixObjectBase {
+  readonly plugins?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A plugin's metadata (`/apisix/admin/plugin_metadata/<plugin>`): settings the plugin shares across
+ * every route, keyed by the plugin's name (the `id`); the rest is the plugin's `metadata_schema`.
+ */
+export type ApisixPluginMetadata = ApisixObjectBase;
 
 /**
  * An SSL certificate (`/apisix/admin/ssls`): a server certificate the gateway presents for its
@@ -133,6 +164,10 @@ export interface ApisixObjects {
   readonly consumer_groups: ApisixConsumerGroup;
   readonly consumers: ApisixConsumer;
   readonly ssls: ApisixSsl;
+  readonly global_rules: ApisixGlobalRule;
+  readonly plugin_metadata: ApisixPluginMetadata;
+  readonly plugin_configs: ApisixPluginConfig;
+  readonly stream_routes: ApisixStreamRoute;
 }
 
 /** The name of a kind: its Admin API resource and its key in a configuration and a snapshot. */

@@ -49,9 +49,30 @@ export interface RouteSpec {
   readonly priority?: number;
   readonly vars?: readonly unknown[];
   readonly plugins?: Plugins;
+  /** A key of the service's `plugin_configs`: the route gets `plugin_config_id` `<service>.<name>`. */
+  readonly plugin_config?: string;
   readonly enable_websocket?: boolean;
   readonly timeout?: TimeoutSpec;
   readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** One of a template's `stream_routes`: an APISIX stream route (L4) to the service's upstream. */
+export interface StreamRouteSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly server_addr?: string;
+  readonly server_port?: number;
+  readonly remote_addr?: string;
+  readonly sni?: string;
+  readonly plugins?: Plugins;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** One of a template's `plugin_configs`: an APISIX plugin config its routes use by name. */
+export interface PluginConfigSpec {
+  readonly desc?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly plugins: Plugins;
 }
 
 /** `services/<name>/service.yaml` */
@@ -64,7 +85,11 @@ export interface ServiceTemplate {
   readonly strip_path_prefix?: boolean;
   readonly plugins?: Plugins;
   readonly upstream?: UpstreamSpec;
+  /** By name (a key is a `name`, like a route's). */
+  readonly plugin_configs?: Readonly<Record<string, PluginConfigSpec>>;
   readonly routes: readonly RouteSpec[];
+  /** L4 routes; the gateways need stream in their `proxy_mode`. */
+  readonly stream_routes?: readonly StreamRouteSpec[];
 }
 
 export interface CanarySpec {
@@ -154,6 +179,20 @@ export interface SslSpec {
 }
 
 /**
+ * `gateway-groups/<group>/global-rules/<name>.yaml`: one APISIX global rule of the group, its id
+ * `tagway.<group>.<name>` (APISIX's global rule has only `id` and `plugins`).
+ */
+export interface GlobalRuleSpec {
+  readonly plugins: Plugins;
+}
+
+/**
+ * `gateway-groups/<group>/plugin-metadata/<plugin>.yaml`: the metadata of one plugin on the
+ * group's gateways, as the plugin's `metadata_schema` says (any fields; APISIX checks them).
+ */
+export type PluginMetadataSpec = Readonly<Record<string, unknown>>;
+
+/**
  * The files of a gateway group that hold one APISIX object each
  * (`gateway-groups/<group>/<folder>/<name>.yaml`, src/load/layout.ts `GROUP_OBJECT_FILES`), by
  * file kind: the spec each file holds. A new group-level kind is an entry here, a row of that
@@ -163,6 +202,8 @@ export interface GroupObjectSpecs {
   readonly consumer: ConsumerSpec;
   readonly 'consumer-group': ConsumerGroupSpec;
   readonly ssl: SslSpec;
+  readonly 'global-rule': GlobalRuleSpec;
+  readonly 'plugin-metadata': PluginMetadataSpec;
 }
 export type GroupObjectKind = keyof GroupObjectSpecs;
 
@@ -176,14 +217,18 @@ export interface TrustedKeySpec {
 
 /** Keys of each file kind, checked against the schemas by a test. */
 export const TEMPLATE_KEYS = [
-  'name', 'description', 'labels', 'hosts', 'path_prefix', 'strip_path_prefix', 'plugins', 'upstream', 'routes',
+  'name', 'description', 'labels', 'hosts', 'path_prefix', 'strip_path_prefix', 'plugins', 'upstream', 'plugin_configs', 'routes', 'stream_routes',
 ] as const satisfies readonly (keyof ServiceTemplate)[];
+export const STREAM_ROUTE_KEYS = [
+  'name', 'description', 'server_addr', 'server_port', 'remote_addr', 'sni', 'plugins', 'labels',
+] as const satisfies readonly (keyof StreamRouteSpec)[];
+export const PLUGIN_CONFIG_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof PluginConfigSpec)[];
 export const UPSTREAM_KEYS = [
   'type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout',
   'keepalive_pool', 'checks', 'tls', 'nodes', 'discovery',
 ] as const satisfies readonly (keyof UpstreamSpec)[];
 export const ROUTE_KEYS = [
-  'name', 'description', 'uris', 'methods', 'hosts', 'priority', 'vars', 'plugins', 'enable_websocket', 'timeout', 'labels',
+  'name', 'description', 'uris', 'methods', 'hosts', 'priority', 'vars', 'plugins', 'plugin_config', 'enable_websocket', 'timeout', 'labels',
 ] as const satisfies readonly (keyof RouteSpec)[];
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
@@ -192,4 +237,5 @@ export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys', 'certi
 export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
 export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];
 export const SSL_KEYS = ['type', 'sni', 'snis', 'cert', 'key', 'certs', 'keys', 'client', 'ssl_protocols', 'desc', 'labels', 'status'] as const satisfies readonly (keyof SslSpec)[];
+export const GLOBAL_RULE_KEYS = ['plugins'] as const satisfies readonly (keyof GlobalRuleSpec)[];
 export const TRUSTED_KEY_KEYS = ['id', 'key'] as const satisfies readonly (keyof TrustedKeySpec)[];

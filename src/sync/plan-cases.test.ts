@@ -15,10 +15,11 @@ import {
   type Plan,
   type PlanStep,
 } from './plan.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 
 const mine = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 const obj = (id: string, labels: Record<string, string> = mine, extra: Record<string, unknown> = {}): ApisixObject => ({ id, labels, ...extra });
-const conf = (parts: Partial<ApisixConfig>): ApisixConfig => ({ upstreams: [], services: [], routes: [], consumer_groups: [], consumers: [], ssls: [], ...parts });
+const conf = (parts: Partial<ApisixConfig>): ApisixConfig => ({ ...emptyConfig(), ...parts });
 const plan = (apisix: ApisixConfig, live: ApisixConfig): Plan => planSync({ group: 'staging', digest: 'sha256:d', apisix }, live);
 const named = (steps: readonly { op?: string; kind: string; id: string }[]) => steps.map((s) => `${s.op ?? ''} ${s.kind}/${s.id}`.trim());
 

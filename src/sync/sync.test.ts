@@ -19,8 +19,7 @@ function foreign(n: number): ApisixObject[] {
 
 function snapshotOf(routes: readonly string[]): SyncSnapshot {
   const apisix: ApisixConfig = {
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [],
-    services: [],
+    ...emptyConfig(),
     routes: routes.map((id) => ({ id, labels, uris: [`/${id}`] })),
   };
   return { group: GROUP, apisix, digest: sha256Digest(canonicalJson(apisix)) };
@@ -87,7 +86,7 @@ describe('readsBackWrittenOnly', () => {
 
 describe('syncTarget verify', () => {
   it('plans against the state read before, with the read-back objects in place', async () => {
-    const target = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [...foreign(100), { id: 'old', labels, uris: ['/old'] }] });
+    const target = new MemoryTarget({ ...emptyConfig(), routes: [...foreign(100), { id: 'old', labels, uris: ['/old'] }] });
     const report = await syncTarget(snapshotOf(['a', 'zz']), target);
     expect(report).toMatchObject({ status: 'applied', writes: 3, error: null });
     expect(target.reads).toBe(1);
@@ -109,12 +108,12 @@ describe('syncTarget verify', () => {
   it('leaves the target holding the snapshot: created, updated and deleted objects, other owners untouched', async () => {
     const other = { 'managed-by': 'tagway', 'tagway.group': 'production', 'tagway.service': 'petstore' };
     const target = new MemoryTarget({
-      consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
+      ...emptyConfig(), upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
       services: [{ id: 'petstore', labels, upstream_id: 'petstore' }],
       routes: [{ id: 'gone', labels, uris: ['/gone'], service_id: 'petstore' }, { id: 'keep', labels, uris: ['/old'], service_id: 'petstore' }, { id: 'theirs', labels: other, uris: ['/theirs'] }],
     });
     const apisix: ApisixConfig = {
-      consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.2', port: 80, weight: 1 }] }],
+      ...emptyConfig(), upstreams: [{ id: 'petstore', labels, type: 'roundrobin', nodes: [{ host: '10.0.0.2', port: 80, weight: 1 }] }],
       services: [{ id: 'petstore', labels, upstream_id: 'petstore' }],
       routes: [{ id: 'keep', labels, uris: ['/new'], service_id: 'petstore' }, { id: 'new', labels, uris: ['/added'], service_id: 'petstore' }],
     };
@@ -133,7 +132,7 @@ describe('syncTarget verify', () => {
   });
 
   it('is verify-failed when a read-back object differs, and names it', async () => {
-    const target = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: foreign(100) });
+    const target = new MemoryTarget({ ...emptyConfig(), routes: foreign(100) });
     target.answer = async (refs) => refs.map((r) => ({ ...r, object: r.id === 'b' ? { id: 'b', labels, uris: ['/elsewhere'] } : { id: r.id, labels, uris: [`/${r.id}`] } }));
     const report = await syncTarget(snapshotOf(['a', 'b']), target);
     expect(report).toMatchObject({ status: 'failed', writes: 2, error: { code: 'verify-failed', objects: [{ kind: 'routes', id: 'b' }] } });
@@ -141,12 +140,12 @@ describe('syncTarget verify', () => {
   });
 
   it('reads the whole target when the plan is not small, or when the target cannot read back', async () => {
-    const large = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: foreign(15) });
+    const large = new MemoryTarget({ ...emptyConfig(), routes: foreign(15) });
     expect(await syncTarget(snapshotOf(['a', 'b']), large)).toMatchObject({ status: 'applied' });
     expect([large.reads, large.readBacks.length]).toEqual([2, 0]);
     expect(large.config.routes).toEqual([{ id: 'a', labels, uris: ['/a'] }, { id: 'b', labels, uris: ['/b'] }, ...foreign(15)]);
 
-    const whole = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: foreign(100) });
+    const whole = new MemoryTarget({ ...emptyConfig(), routes: foreign(100) });
     const plain: Target = { name: 'plain', kind: 'file', read: () => whole.read(), apply: (p) => whole.apply(p), close: () => whole.close() };
     expect(await syncTarget(snapshotOf(['a']), plain)).toMatchObject({ status: 'applied' });
     expect(whole.reads).toBe(2);
@@ -154,14 +153,14 @@ describe('syncTarget verify', () => {
   });
 
   it('fails, without a whole read instead, when the read-back fails or leaves an object out', async () => {
-    const failing = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: foreign(100) });
+    const failing = new MemoryTarget({ ...emptyConfig(), routes: foreign(100) });
     failing.answer = async () => {
       throw new SyncError({ code: 'unreachable', target: 'mem', message: 'target mem is unreachable' });
     };
     expect(await syncTarget(snapshotOf(['a']), failing)).toMatchObject({ status: 'failed', writes: 1, runs: { state: 'unknown' }, error: { code: 'unreachable' } });
     expect(failing.reads).toBe(1);
 
-    const partial = new MemoryTarget({ consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: foreign(100) });
+    const partial = new MemoryTarget({ ...emptyConfig(), routes: foreign(100) });
     partial.answer = async (refs) => refs.slice(1).map((r) => ({ ...r, object: { id: r.id, labels, uris: [`/${r.id}`] } }));
     const report = await syncTarget(snapshotOf(['a', 'b']), partial);
     expect(report).toMatchObject({ status: 'failed', writes: 2, error: { code: 'internal' } });

@@ -37,6 +37,9 @@ export interface GroupObjectEntry<S> {
   readonly file: YamlFile;
   readonly spec: S;
 }
+export type ConsumerEntry = GroupObjectEntry<GroupObjectSpecs['consumer']>;
+export type ConsumerGroupEntry = GroupObjectEntry<GroupObjectSpecs['consumer-group']>;
+
 /** Per group-level kind: group → name → its entry. */
 export type GroupObjectEntries = { readonly [K in GroupObjectKind]: ReadonlyMap<string, ReadonlyMap<string, GroupObjectEntry<GroupObjectSpecs[K]>>> };
 

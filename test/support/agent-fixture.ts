@@ -21,8 +21,8 @@ export const FLEET_KEYS = {
   TAGWAY_AGENT_EU2_KEY: 'agent-eu2-key-a8e2c4f6b1d3907e',
 } as const;
 
-/** Objects of the example's staging group (petstore 1.1.0 with its canary upstream, and its certificate). */
-export const STAGING_OBJECTS = 19;
+/** Objects of the example's staging group (petstore 1.1.0 with its canary upstream, its global rule, plugin metadata and certificate). */
+export const STAGING_OBJECTS = 21;
 
 /** A route petstore 1.2.0 adds. */
 export const PETSTORE_1_2_ROUTE = '  - name: adopt\n    uris: [/adopt]\n    methods: [POST]\n';

@@ -28,6 +28,7 @@
  *   `protocol.superior_id`, an upstream's `tls.client_cert_id` (an SSL of `type: client`); a global rule may not repeat a plugin of another global rule, and a
  *   consumer's auth key (key-auth's `key`, basic-auth's `username`, …) may not be another's.
  * - `stream_route_checker`: addresses, and xRPC protocols (none registered, as by default).
+ * - `plugin_metadata.lua`: the plugin exists, and the body meets its `metadata_schema`.
  *
  * Left out (APISIX runs Lua for them, or they need state the server does not keep): plugins'
  * own `check_schema` code beyond their schemas, `vars` expressions, `filter_func` and `script`,
@@ -534,7 +535,20 @@ const CORE_SCHEMA: Readonly<Record<string, string>> = {
 
 /** Whether `kind`'s bodies are checked here. */
 export function isCheckedKind(kind: string): boolean {
-  return Object.hasOwn(CORE_SCHEMA, kind);
+  return Object.hasOwn(CORE_SCHEMA, kind) || kind === 'plugin_metadata';
+}
+
+/**
+ * `plugin_metadata.lua` `check_conf`: the path names a plugin APISIX has (an HTTP plugin, else a
+ * stream plugin of that name: "invalid plugin name"), and the body meets its `metadata_schema`
+ * (a plugin without one gets an empty object schema): "invalid configuration: …".
+ */
+function checkMetadata(name: string | undefined, conf: JsonObject): string | null {
+  if (name === undefined) return 'missing plugin name';
+  const def = Object.hasOwn(schemas().plugins, name) ? schemas().plugins[name] : Object.hasOwn(schemas().stream_plugins, name) ? schemas().stream_plugins[name] : undefined;
+  if (def === undefined) return 'invalid plugin name';
+  const error = schemaCheck(`metadata:${name}`, () => def.metadata_schema ?? { type: 'object', properties: {} }, asLua(conf));
+  return error === null ? null : `invalid configuration: ${error}`;
 }
 
 /**
@@ -543,6 +557,7 @@ export function isCheckedKind(kind: string): boolean {
  * its reference checks begin.
  */
 export function checkConf(kind: string, id: string | undefined, conf: JsonObject, store: CheckStore, afterSchema?: AfterSchema): string | null {
+  if (kind === 'plugin_metadata') return checkMetadata(id, conf) ?? afterSchema?.() ?? null;
   const core = CORE_SCHEMA[kind];
   if (core === undefined) return afterSchema?.() ?? null;
   if (kind === 'routes') {

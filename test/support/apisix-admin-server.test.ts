@@ -512,6 +512,15 @@ describe('resources that use upstreams and services (stream routes, plugin confi
     expect((await call('DELETE', '/apisix/admin/upstreams/u1')).status).toBe(200);
   });
 
+  it('keeps a plugin config a route uses (plugin_config.lua delete_checker)', async () => {
+    await call('PUT', '/apisix/admin/plugin_configs/p1', { body: { plugins: {} } });
+    expect((await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', plugins: {}, plugin_config_id: 'p1' } })).status).toBe(201);
+    const res = await call('DELETE', '/apisix/admin/plugin_configs/p1');
+    expect([res.status, res.json]).toEqual([400, { error_msg: 'can not delete this plugin config, route [r1] is still using it now' }]);
+    await call('PUT', '/apisix/admin/routes/r1', { body: { uri: '/x', plugins: {} } });
+    expect((await call('DELETE', '/apisix/admin/plugin_configs/p1')).status).toBe(200);
+  });
+
   it("keeps a service a stream route uses, but not an upstream (APISIX's upstream checker skips stream routes)", async () => {
     await call('PUT', '/apisix/admin/upstreams/u1', { body: upstream() });
     await call('PUT', '/apisix/admin/services/sv1', { body: {} });
@@ -527,6 +536,32 @@ describe('resources that use upstreams and services (stream routes, plugin confi
     expect([stream.status, stream.json]).toEqual([400, { error_msg: 'stream mode is disabled, can not add stream routes' }]);
     const groups = await call('GET', '/apisix/admin/consumer_groups');
     expect([groups.status, groups.json]).toEqual([404, { error_msg: 'Unsupported resource type: consumer_groups' }]);
+  });
+});
+
+describe('plugin metadata (plugin_metadata.lua, resource.lua no_id_res)', () => {
+  it('is keyed by the plugin name of the path, stored as its id, without timestamps; GET and the list return it', async () => {
+    const put = await call('PUT', '/apisix/admin/plugin_metadata/http-logger', { body: { id: 'other', log_format: { host: '$host' }, labels: { a: 'b' } } });
+    expect([put.status, put.json]).toEqual([201, { key: '/apisix/plugin_metadata/http-logger', value: { id: 'http-logger', log_format: { host: '$host' }, labels: { a: 'b' } } }]);
+    expect((await call('PUT', '/apisix/admin/plugin_metadata/http-logger', { body: { log_format: {} } })).status).toBe(200);
+    expect((await call('GET', '/apisix/admin/plugin_metadata/http-logger')).json.value).toEqual({ id: 'http-logger', log_format: {} });
+    expect((await call('GET', '/apisix/admin/plugin_metadata')).json).toMatchObject({ total: 1, list: [{ key: '/apisix/plugin_metadata/http-logger', value: { id: 'http-logger' } }] });
+    expect((await call('DELETE', '/apisix/admin/plugin_metadata/http-logger')).status).toBe(200);
+  });
+
+  it('refuses an unknown plugin, a body its metadata schema refuses, no plugin name, POST and PATCH', async () => {
+    const cases: ReadonlyArray<readonly [string, string, unknown, number, string]> = [
+      ['PUT', '/apisix/admin/plugin_metadata/no-such-plugin', {}, 400, 'invalid plugin name'],
+      ['PUT', '/apisix/admin/plugin_metadata/prometheus', { disabled_labels: 'x' }, 400, 'invalid configuration: property "disabled_labels" validation failed: wrong type: expected object, got string'],
+      ['PUT', '/apisix/admin/plugin_metadata', {}, 400, 'missing plugin name'],
+      ['POST', '/apisix/admin/plugin_metadata', {}, 405, 'not supported `POST` method for plugin_metadata'],
+      ['PATCH', '/apisix/admin/plugin_metadata/prometheus', {}, 405, 'not supported `PATCH` method for plugin_metadata'],
+    ];
+    for (const [method, path, body, status, message] of cases) {
+      const res = await call(method, path, { body });
+      expect([method, path, res.status, res.json]).toEqual([method, path, status, { error_msg: message }]);
+    }
+    expect(server.objects('plugin_metadata').size).toBe(0);
   });
 });
 
@@ -699,9 +734,9 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
  * `check_schema` nor of expressions; the cases that need it are below, with the reason.
  */
 describe("agreement with APISIX's check code (the oracle cases of the kinds this server keeps)", () => {
-  const KEPT = new Set(['routes', 'services', 'upstreams', 'consumers', 'consumer_groups', 'plugin_configs', 'global_rules', 'stream_routes']);
+  const KEPT = new Set(['routes', 'services', 'upstreams', 'consumers', 'consumer_groups', 'plugin_configs', 'global_rules', 'stream_routes', 'plugin_metadata']);
   const because = (reason: string, ids: readonly string[]) => ids.map((id) => [id, reason] as const);
-  /** Case id → why the server stores a body APISIX refuses: each needs Lua code the server does not run. */
+  /** Case id → why the server and APISIX disagree: each needs Lua code or a plugin module the server does not have. */
   const KNOWN_DISAGREEMENTS: Readonly<Record<string, string>> = Object.fromEntries([
     ...because("a route's `vars`: lua-resty-expr compiles the expression", ['g00030', 'g00471', 'g00815', 'g00881', 'g00916', 'g01159', 'g02323', 'g02382']),
     ...because("a route's `filter_func`: Lua's loadstring parses it", ['g00180', 'g00486', 'g00754', 'g00794', 'g02262']),
@@ -726,6 +761,9 @@ describe("agreement with APISIX's check code (the oracle cases of the kinds this
     ...because('redirect: its check_schema compiles regex_uri with PCRE', ['g03604']),
     ...because('request-validation: its check_schema compiles the given schema with jsonschema', ['g03528']),
     ...because('response-rewrite: its check_schema checks header values', ['g03544']),
+    ...because('plugin metadata of a plugin module the schemas file lacks (no default configuration enables it): APISIX finds the module, the server knows the file', [
+      'g04499', 'g04501',
+    ]),
   ]);
 
   /** Seeds what the body refers to, as on the gateway the oracle assumed (`assumes_etcd`). */

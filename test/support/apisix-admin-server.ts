@@ -62,15 +62,20 @@
  *     `consumer_group`, `global_rules`). A stream route's `upstream_id` is not checked there;
  *   - `services.lua`: routes, then stream routes: "can not delete this service directly,
  *     stream_route [x] is still using it now";
+ *   - `plugin_config.lua`: a plugin config a route uses by `plugin_config_id`: "can not delete
+ *     this plugin config, route [x] is still using it now";
  *   - `stream_routes.lua`: `upstream_id` / `service_id` must exist on PUT, as for routes;
  *   - `admin/init.lua`: with stream mode off (`proxy_mode` without `stream`) every request on
  *     `stream_routes` is 400 "stream mode is disabled, can not add stream routes"
  *     (`streamMode: false`); a resource an older APISIX lacks is the 404 of an unsupported
  *     resource type (`unsupported`).
  *
+ * - `plugin_metadata` (`plugin_metadata.lua`, `resource.lua` `no_id_res`): keyed by the plugin
+ *   name of the path, stored with it as `id`; the plugin must exist ("invalid plugin name") and
+ *   the body meet its `metadata_schema`; no timestamps; POST and PATCH are 405.
+ *
  * Left out, deliberately:
- * - Other resources (secrets, protos, plugin_metadata, …) answer as an unsupported resource
- *   type.
+ * - Other resources (secrets, protos, …) answer as an unsupported resource type.
  * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
  *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
  *   with `options.validate`.
@@ -178,6 +183,7 @@ const SINGULAR: Readonly<Partial<Record<ServerKind, string>>> = {
   global_rules: 'global rule',
   consumers: 'consumer',
   consumer_groups: 'consumer group',
+  plugin_metadata: 'plugin_metadata',
 };
 
 /**
@@ -198,6 +204,7 @@ const DELETE_CHECKS: Readonly<Partial<Record<ServerKind, readonly { readonly kin
     { kind: 'routes', name: 'route', pluginOnly: false },
     { kind: 'stream_routes', name: 'stream_route', pluginOnly: false },
   ],
+  plugin_configs: [{ kind: 'routes', name: 'route', pluginOnly: false }],
 };
 
 function singular(kind: ServerKind): string {
@@ -218,6 +225,7 @@ const UNSUPPORTED_METHODS: Readonly<Partial<Record<ServerKind, ReadonlySet<strin
   global_rules: new Set(['POST']),
   consumer_groups: new Set(['POST']),
   consumers: new Set(['POST', 'PATCH']),
+  plugin_metadata: new Set(['POST', 'PATCH']),
 };
 
 const ETCD_PREFIX = '/apisix';
@@ -487,6 +495,7 @@ function expiry(ctx: AdminContext, args: URLSearchParams): number | null {
 
 function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
   if (conf === undefined) return badRequest('missing configurations');
+  if (kind === 'plugin_metadata') return putMetadata(ctx, pathId, conf);
   const field = keyField(kind);
   if (field !== 'id') return putKeyed(ctx, kind, field, pathId, conf);
   const bodyId = isObject(conf) ? conf['id'] : undefined;
@@ -522,6 +531,22 @@ function putKeyed(ctx: AdminContext, kind: ServerKind, field: string, pathId: st
   injectTimestamps(conf, previous?.value, ctx.now());
   const created = ctx.store.write(kind, key, conf);
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
+}
+
+/**
+ * Plugin metadata (`resource.lua` `put` with `no_id_res`): keyed by the plugin name of the path,
+ * which is stored as the body's `id` whatever the body said; no `create_time` / `update_time`
+ * (it skips `inject_conf_with_prev_conf`).
+ */
+function putMetadata(ctx: AdminContext, pathId: string | undefined, conf: unknown): Reply {
+  if (conf === undefined) return badRequest('missing configurations');
+  const problem = forbiddenTimestamp(isObject(conf) ? conf : {}) ?? (isObject(conf) ? checkObject(ctx, 'plugin_metadata', pathId, conf) : null);
+  if (problem !== null) return badRequest(problem);
+  if (pathId === undefined) return badRequest('missing plugin name');
+  if (!isObject(conf)) return badRequest(`invalid configuration: wrong type: expected object, got ${jsonType(conf)}`);
+  conf['id'] = pathId;
+  const created = ctx.store.write('plugin_metadata', pathId, conf);
+  return { status: created ? 201 : 200, body: { key: etcdKey('plugin_metadata', pathId), value: conf } };
 }
 
 function postObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefined, conf: unknown, expiresAt: number | null): Reply {
@@ -756,6 +781,7 @@ class AdminStore implements CheckStore {
       if (first === undefined) continue;
       const user = `${check.name} [${first.id}]`;
       if (kind === 'services') return `can not delete this service directly, ${user} is still using it now`;
+      if (kind === 'plugin_configs') return `can not delete this plugin config, ${user} is still using it now`;
       return first.viaPlugin ? `can not delete this upstream, plugin in ${user} is still using it now` : `can not delete this upstream, ${user} is still using it now`;
     }
     return null;
@@ -793,7 +819,7 @@ class AdminStore implements CheckStore {
 /**
  * Objects a value refers to (`<kind>/<id>` → whether through `traffic-split`): the upstreams of
  * its `traffic-split`, and, for routes, services and stream routes, `upstream_id` and (not for
- * services) `service_id`.
+ * services) `service_id`; a route's `plugin_config_id`.
  */
 function referencesOf(kind: ServerKind, value: JsonObject): Map<string, boolean> {
   const refs = new Map<string, boolean>();
@@ -815,6 +841,8 @@ function referencesOf(kind: ServerKind, value: JsonObject): Map<string, boolean>
   if (isIdLike(upstreamId) && !refs.has(`upstreams/${String(upstreamId)}`)) refs.set(`upstreams/${String(upstreamId)}`, false);
   const serviceId = kind === 'services' ? undefined : value['service_id'];
   if (isIdLike(serviceId)) refs.set(`services/${String(serviceId)}`, false);
+  const pluginConfigId = kind === 'routes' ? value['plugin_config_id'] : undefined;
+  if (isIdLike(pluginConfigId)) refs.set(`plugin_configs/${String(pluginConfigId)}`, false);
   return refs;
 }
 

@@ -10,7 +10,7 @@
  *   mode (`PUT /apisix/admin/configs`); the key defaults to `TAGWAY_E2E_ADMIN_KEY`;
  * - `TAGWAY_E2E_PROXY_URL`: the data plane (node_listen) of the etcd-mode APISIX.
  */
-import { LABEL_GROUP, type ApisixKind } from '../../src/model/apisix.js';
+import { LABEL_GROUP, type ApisixKind, type ApisixObject } from '../../src/model/apisix.js';
 import { KIND_NAMES, KINDS_TO_DELETE, bodyKey, kindNamed } from '../../src/apisix/kinds/index.js';
 import { startAdminServer } from './apisix-admin-server.js';
 import { startStandaloneServer } from './apisix-standalone-server.js';
@@ -92,9 +92,10 @@ function writable(body: JsonObject): JsonObject {
   return out;
 }
 
-function isClearable(obj: JsonObject, group: string): boolean {
+/** An object of `group` (by its kind's ownership rule: labels, or a global rule's id), or one a test seeded. */
+function isClearable(kind: ApisixKind, obj: JsonObject, group: string): boolean {
   const labels = isObject(obj['labels']) ? obj['labels'] : {};
-  return labels[LABEL_GROUP] === group || labels[SEEDED_LABEL] !== undefined;
+  return kindNamed(kind).ownership.claimedBy(obj as ApisixObject) === group || labels[LABEL_GROUP] === group || labels[SEEDED_LABEL] !== undefined;
 }
 
 async function call(url: string, key: string, init: { method: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: unknown; text: string }> {
@@ -137,7 +138,7 @@ function adminGateway(url: string, key: string, close: () => Promise<void>): E2e
     clear: async (group) => {
       for (const kind of DELETE_ORDER) {
         for (const [id, obj] of await objects(kind)) {
-          if (isClearable(obj, group)) await call(`${url}/apisix/admin/${kind}/${encodeURIComponent(id)}`, key, { method: 'DELETE' });
+          if (isClearable(kind, obj, group)) await call(`${url}/apisix/admin/${kind}/${encodeURIComponent(id)}`, key, { method: 'DELETE' });
         }
       }
     },
@@ -184,7 +185,7 @@ function standaloneGateway(url: string, key: string, close: () => Promise<void>)
       const config = await read();
       const lists: Partial<Record<ApisixKind, JsonObject[]>> = {};
       for (const kind of KINDS) {
-        const kept = list(config, kind).filter((o) => !isClearable(o, group));
+        const kept = list(config, kind).filter((o) => !isClearable(kind, o, group));
         if (kept.length !== list(config, kind).length) lists[kind] = kept;
       }
       if (Object.keys(lists).length > 0) await write(config, lists);

@@ -7,9 +7,13 @@ import type { ApisixKind } from '../../model/apisix.js';
 import { CONSUMER_GROUPS } from './consumer-groups.js';
 import { CONSUMERS } from './consumers.js';
 import type { KindDescriptor } from './descriptor.js';
+import { GLOBAL_RULES } from './global-rules.js';
+import { PLUGIN_METADATA } from './plugin-metadata.js';
+import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
 import { SERVICES } from './services.js';
 import { SSLS } from './ssls.js';
+import { STREAM_ROUTES } from './stream-routes.js';
 import { UPSTREAMS } from './upstreams.js';
 
 export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
@@ -19,4 +23,8 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
   ssls: SSLS,
+  global_rules: GLOBAL_RULES,
+  plugin_metadata: PLUGIN_METADATA,
+  plugin_configs: PLUGIN_CONFIGS,
+  stream_routes: STREAM_ROUTES,
 };

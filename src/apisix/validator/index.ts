@@ -37,6 +37,7 @@ import { checkSecret } from './admin/secrets.js';
 
 export { BUNDLED_PLUGINS, BUNDLED_PLUGIN_NAMES } from './bundled-plugins.js';
 export { CHECKED_PLUGINS, CODE_CHECKED_PLUGINS } from './plugin-checks.js';
+export { metadataSchemaOf } from './admin/plugin-metadata.js';
 
 /**
  * Loads APISIX's validators of routes, services and upstreams now rather than at first use (a

@@ -8,22 +8,23 @@ import type { ApplyReport, LeaseClaim, LeaseRequest, LiveState, ReadBackEntry, T
 import { FleetLease, type FleetLeaseOptions } from './fleet-lease.js';
 import type { LeaseClock } from './wait.js';
 import type { SyncSnapshot } from '../report.js';
+import { emptyConfig } from '../../apisix/kinds/index.js';
 
 const labels = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 
 function snapshotOf(uri: string): SyncSnapshot {
   const apisix: ApisixConfig = {
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels, nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }] }],
     services: [],
     routes: [{ id: 'petstore.list', labels, uri, upstream_id: 'petstore' }],
   };
   return { group: 'staging', apisix, digest: sha256Digest(canonicalJson(apisix)) };
 }
 
-const EMPTY: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: [], services: [], routes: [] };
+const EMPTY: ApisixConfig = emptyConfig();
 
 /** A gateway with others' objects, many more than a small plan changes (so it is read back object by object). */
-const CROWDED: ApisixConfig = { consumer_groups: [], consumers: [], ssls: [], upstreams: Array.from({ length: 40 }, (_, i) => ({ id: `other-${String(i).padStart(2, '0')}`, nodes: [] })), services: [], routes: [] };
+const CROWDED: ApisixConfig = { ...emptyConfig(), upstreams: Array.from({ length: 40 }, (_, i) => ({ id: `other-${String(i).padStart(2, '0')}`, nodes: [] })) };
 
 /** A lease that answers claims from a script (the last answer repeats), and records what it was asked. */
 class ScriptedLease implements TargetLease {

@@ -141,9 +141,9 @@ export interface TargetLease {
  * - `apply` executes a conflict-free plan computed against a `read` of this target and does not
  *   throw for gateway failures: it reports them, after undoing what it already changed.
  * - `readReferrers` (optional) reads the objects of the kinds tagway does not write that use an
- *   upstream or a service (`REFERRER_KINDS`: stream routes, plugin configs, global rules,
- *   consumers, consumer groups; see referrers.ts), or throws like `read`. The engine calls it only when a plan
- *   deletes an upstream or a service. A kind the target does not serve has none.
+ *   upstream or a service (`REFERRER_KINDS`, none today: every such kind is one tagway writes;
+ *   see referrers.ts), or throws like `read`. The engine calls it only when a plan deletes an
+ *   object a referrer kind can use. A kind the target does not serve has none.
  * - `readBack` (optional) reads only the given objects, one entry per ref in the order given, or
  *   throws like `read`. The engine uses it to verify a small plan after a successful apply (see
  *   `syncTarget`); targets without it are always read whole.

@@ -1,9 +1,13 @@
+import { authNeedsConsumers } from './auth-needs-consumers.js';
 import { canaryTrafficSplit } from './canary-traffic-split.js';
 import { certificateExpiry } from './certificate-expiry.js';
 import { certificateNamesRule } from './certificate-names.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
+import { consumerRestrictionNames } from './consumer-restriction-names.js';
+import { globalRulePlugins } from './global-rule-plugins.js';
+import { knownPluginConfig } from './known-plugin-config.js';
 import { literalSecrets } from './literal-secrets.js';
 import { nameMatchesFolder } from './name-matches-folder.js';
 import { nodesXorDiscovery } from './nodes-xor-discovery.js';
@@ -11,16 +15,20 @@ import { overlayForUnknownService } from './overlay-for-unknown-service.js';
 import { overlayForUnpublished } from './overlay-for-unpublished.js';
 import { overlayRuntimeOnly } from './overlay-runtime-only.js';
 import { passHostRewrite } from './pass-host-rewrite.js';
+import { pluginMetadataFiles } from './plugin-metadata-files.js';
 import { pinMatchesTag } from './pin-matches-tag.js';
+import { pluginsRunTwice } from './plugins-run-twice.js';
 import { routeConflicts } from './route-conflicts.js';
 import { sslKeyPair } from './ssl-key-pair.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
 import { tlsHostCoverage } from './tls-host-coverage.js';
+import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
 import { uniqueRouteNames } from './unique-route-names.js';
 import { uniqueSnis } from './unique-snis.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
+import { unusedPluginConfig } from './unused-plugin-config.js';
 import { upstreamRequired } from './upstream-required.js';
 import type { Rule } from './rule.js';
 
@@ -29,7 +37,7 @@ export type { Rule, RuleContext, RuleScope, ResolvedGroup } from './rule.js';
 /** The semantic rules, run after the schemas pass, in this order. */
 export const RULES: readonly Rule[] = [
   nameMatchesFolder, // TW3001 a template's / group's name equals its folder
-  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids)
+  uniqueRouteNames, // TW3002 route names unique per service (they make the route ids); TW3032 stream route names
   overlayRuntimeOnly, // TW3003 overlays set runtime fields only; the rest needs a new version
   pinMatchesTag, // TW3004 every pin names an existing tag (TW3018 one not in an incomplete clone, TW1016 one whose objects are missing)
   nodesXorDiscovery, // TW3005 an upstream has nodes or discovery, not both
@@ -47,9 +55,17 @@ export const RULES: readonly Rule[] = [
   overlayForUnknownService, // TW3019 an overlay names a service that exists (a template or a tag)
   consumerFiles, // TW3020 a consumer's username is its file name; TW3021 its group exists in its gateway group
   literalSecrets, // TW3022 a consumer's secret fields hold references, never literals
+  uniqueConsumerCredentials, // TW3023 no two consumers of a group hold the same credential of an auth plugin
+  authNeedsConsumers, // TW3024 an auth plugin of a published service has a consumer holding it in the group (warning)
+  consumerRestrictionNames, // TW3025 consumer-restriction names consumers / consumer groups the group defines
+  knownPluginConfig, // TW3030 a route's plugin_config names a plugin config of its template
+  unusedPluginConfig, // TW3031 every plugin config of a template is used by a route (warning)
   uniqueSnis, // TW3035 no two SSL certificates of a group serve the same SNI
   certificateExpiry, // TW3036 a certificate has not expired (TW3037 expires soon, warning), judged at the compile's `now`
   certificateNamesRule, // TW3038 a certificate is valid for its SSL's SNIs (warning)
   sslKeyPair, // TW3039 a private key written in an SSL file is its certificate's
   tlsHostCoverage, // TW3040 in a group with server SSLs, every service host has a certificate (warning)
+  pluginsRunTwice, // TW3045 a plugin of a global rule is not also on a service the group publishes (warning)
+  globalRulePlugins, // TW3046 a plugin is in one global rule of a group only
+  pluginMetadataFiles, // TW3047 plugin metadata names a plugin with a metadata schema; TW3048 one that takes the labels; TW3049 no id
 ];

@@ -22,8 +22,9 @@ export const literalSecrets: Rule = {
       const secretPaths = KIND[GROUP_OBJECT_FILES[fileKind].apisixKind].secretPaths;
       if (secretPaths === undefined) continue;
       for (const entries of ctx.repo.groupObjects[fileKind].values()) {
-        for (const { file, spec } of entries.values()) {
-          const object = spec as unknown as Readonly<Record<string, unknown>>;
+        for (const [name, { file, spec }] of entries) {
+          // The file's object as emitted finds its paths: plugin metadata's depend on its id, the file name.
+          const object = { ...(spec as unknown as Readonly<Record<string, unknown>>), id: name };
           for (const path of secretPaths(object)) {
             const problem = secretReferenceProblem(fieldValue(object, path));
             if (problem === null) continue;

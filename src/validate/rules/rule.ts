@@ -4,6 +4,7 @@ import type { YamlFile } from '../../load/yaml-file.js';
 import type { CheckedRepo, GroupEntry, TemplateEntry } from '../entries.js';
 import type { VersionTag } from '../../model/version.js';
 import type { ResolvedService } from '../resolved.js';
+import type { ReferencingService } from '../consumer-references.js';
 
 /** A gateway group with each published service resolved and merged. */
 export interface ResolvedGroup {
@@ -20,6 +21,11 @@ export interface RuleContext {
   /** The same tags by service, sorted by semver ascending. */
   readonly tagsByService: ReadonlyMap<string, readonly VersionTag[]>;
   readonly resolved: readonly ResolvedGroup[];
+  /**
+   * Each published service of each group with what its plugins ask of the group's consumers
+   * (consumer-references.ts), for the `repo` rules; empty for the other scopes.
+   */
+  readonly referencing: readonly ReferencingService[];
   /** Plugin names the gateways know: APISIX's bundled ones plus tagway.yaml's `plugins`. */
   readonly plugins: ReadonlySet<string>;
   /** Compiling worktree templates instead of published versions. */
@@ -41,12 +47,15 @@ export interface RuleContext {
  * - `service`: each finding depends only on one service as one group runs it (its template, its
  *   overlay, the group's name, and the group.yaml location of its pin). Compile runs the rule
  *   with `resolved` holding that one service.
- * - `routes`: what depends on every service a group runs together: route conflicts, found from
- *   each service's route claims (route-conflicts.ts; compile keeps the claims per service), and
- *   others that compile runs each time, per group, with `resolved` holding that group's
- *   services (and the rest of the context, as a `repo` rule has it).
+ * - `routes`: a group's published services as a whole: route conflicts inside a group, found
+ *   from each service's route claims (route-conflicts.ts; compile keeps the claims per service),
+ *   plugins that a global rule of the group runs again (plugins-run-twice.ts), and others that
+ *   compile runs with `resolved` holding that group's services (and the rest of the context, as
+ *   a `repo` rule has it). Compile runs each with its group's units, every time.
  * - `repo`: anything else. Run once with the whole context, except `resolved`, which is empty:
- *   the merged services are what the `service` and `routes` scopes are for.
+ *   the merged services are what the `service` and `routes` scopes are for. What a service's
+ *   plugins ask of its group's consumers is in `referencing` (compile keeps it per unit, as it
+ *   keeps route claims).
  */
 export type RuleScope = 'file' | 'service' | 'routes' | 'repo';
 

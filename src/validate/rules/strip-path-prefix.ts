@@ -23,10 +23,12 @@ export const stripPathPrefix: Rule = {
         }
         const spec = s.template.spec;
         for (const [i, route] of spec.routes.entries()) {
+          // The route's own plugin wins over its plugin config's, which wins over the service's.
           const own = route.plugins?.['proxy-rewrite'];
-          const effective = own ?? spec.plugins?.['proxy-rewrite'];
+          const shared = route.plugin_config !== undefined ? spec.plugin_configs?.[route.plugin_config]?.plugins['proxy-rewrite'] : undefined;
+          const effective = own ?? shared ?? spec.plugins?.['proxy-rewrite'];
           if (effective && (effective['uri'] !== undefined || effective['regex_uri'] !== undefined)) {
-            const pointer = own ? `/routes/${i}/plugins/proxy-rewrite` : '/plugins/proxy-rewrite';
+            const pointer = own ? `/routes/${i}/plugins/proxy-rewrite` : shared ? `/plugin_configs/${route.plugin_config}/plugins/proxy-rewrite` : '/plugins/proxy-rewrite';
             yield finding('TW3013', s.template.file, pointer, `route ${route.name} rewrites its uri with proxy-rewrite, which cannot be combined with strip_path_prefix`, {
               key: true,
               hint: 'Remove `uri`/`regex_uri` from proxy-rewrite and let strip_path_prefix strip the prefix, or turn strip_path_prefix off.',

@@ -15,6 +15,7 @@ export const unknownPlugin: Rule = {
     for (const t of ctx.templates) {
       const places: [string, Plugins | undefined][] = [['/plugins', t.spec.plugins]];
       for (const [i, r] of t.spec.routes.entries()) places.push([`/routes/${i}/plugins`, r.plugins]);
+      for (const [name, pc] of Object.entries(t.spec.plugin_configs ?? {})) places.push([`/plugin_configs/${name}/plugins`, pc.plugins]);
       for (const [pointer, plugins] of places) {
         for (const name of Object.keys(plugins ?? {})) {
           if (ctx.plugins.has(name)) continue;

@@ -40,3 +40,13 @@ export function checkPluginMetadata(conf: unknown, name: string | undefined, rep
     checkPluginConf(name, table, '', report, { schemaType: 'metadata', stream: !http });
   }
 }
+
+/**
+ * The `metadata_schema` of plugin `name` as APISIX declares it (an HTTP plugin's, else a stream
+ * plugin's of that name), or undefined for a plugin APISIX does not have or that declares none
+ * (APISIX then injects an empty object schema, so its metadata is never read by the plugin).
+ */
+export function metadataSchemaOf(name: string): Readonly<Record<string, unknown>> | undefined {
+  const schema = (rawPlugin(name) ?? rawPlugin(name, true))?.metadata_schema;
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? (schema as Readonly<Record<string, unknown>>) : undefined;
+}

@@ -22,7 +22,7 @@ const labels = (service: string, version = '1.0.0') => ({
 
 function snapshot(version = '1.0.0', methods = ['GET']): SyncSnapshot {
   const apisix: ApisixConfig = sortKeys({
-    consumer_groups: [], consumers: [], ssls: [], upstreams: [{ id: 'petstore', labels: labels('petstore', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
+    ...emptyConfig(), upstreams: [{ id: 'petstore', labels: labels('petstore', version), nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], type: 'roundrobin' }],
     services: [{ id: 'petstore', labels: labels('petstore', version), upstream_id: 'petstore' }],
     routes: [{ id: 'petstore.list', labels: labels('petstore', version), methods, service_id: 'petstore', uris: ['/pets'] }],
   });
