@@ -16,6 +16,17 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'bench@tagway.invalid',
 };
 
+/** A certificate for *.example.com, valid for a year from now, and its key: made when the benchmark runs, never committed. */
+export async function benchCertificate() {
+  const { default: selfsigned } = await import('selfsigned');
+  const made = await selfsigned.generate([{ name: 'commonName', value: 'example.com' }], {
+    keyType: 'ec',
+    days: 365,
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: '*.example.com' }] }],
+  });
+  return { cert: made.cert, key: made.private };
+}
+
 export function serviceName(i) {
   return `svc-${String(i).padStart(5, '0')}`;
 }
@@ -95,6 +106,17 @@ function groupText(group, n) {
 }
 
 /**
+ * SSL certificate `i` of staging: the certificate written in the file (so compile reads and
+ * checks it), its key by reference (tls/bench.key, beside the repository, never in git). The
+ * first also serves staging's host, which every overlay sets, so no host goes uncovered.
+ */
+function sslText(i, cert) {
+  const snis = [...(i === 0 ? ['staging.example.com'] : []), `site-${String(i).padStart(5, '0')}.example.com`];
+  const pem = cert.trimEnd().split('\n').map((line) => `  ${line}`).join('\n');
+  return `snis:\n${snis.map((s) => `  - ${s}\n`).join('')}cert: |\n${pem}\nkey: file:tls/bench.key\n`;
+}
+
+/**
  * The whole gateway of group `staging` besides its services, for `n` services: `n` consumers with
  * key-auth (each key a distinct `$env://` reference, which the gateway resolves) in `n / 100`
  * consumer groups with a rate limit. Path → text.
@@ -116,10 +138,14 @@ export function groupObjectFiles(n) {
 
 /** Creates (or reuses, when `reuse` and present) a repository of `n` services under `dir`. */
 /** With `warnings`, every template has a warning of its own (see `templateText`). */
-/** With `whole`, group `staging` also holds the objects of `groupObjectFiles`. */
-export function generateRepo(dir, n, { reuse = true, warnings = false, whole = false } = {}) {
+/**
+ * With `certificates` (`{ count, cert, key }`: a certificate for *.example.com and its key), the
+ * staging group has that many SSL files (see `sslText`). With `whole`, group `staging` also holds
+ * the objects of `groupObjectFiles`.
+ */
+export function generateRepo(dir, n, { reuse = true, warnings = false, certificates = null, whole = false } = {}) {
   const marker = path.join(dir, '.bench-complete');
-  const kind = `${n}${warnings ? ' warnings' : ''}${whole ? ' whole' : ''}`;
+  const kind = `${n}${warnings ? ' warnings' : ''}${certificates ? ` ${certificates.count} certificates` : ''}${whole ? ' whole' : ''}`;
   if (reuse && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === kind) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -136,6 +162,7 @@ export function generateRepo(dir, n, { reuse = true, warnings = false, whole = f
     file(`gateway-groups/${group}/group.yaml`, groupText(group, n));
     for (let i = 0; i < n; i++) file(`gateway-groups/${group}/services/${serviceName(i)}.yaml`, overlayText(i, group));
   }
+  for (let i = 0; i < (certificates?.count ?? 0); i++) file(`gateway-groups/staging/ssls/site-${String(i).padStart(5, '0')}.yaml`, sslText(i, certificates.cert));
   if (whole) for (const [p, text] of Object.entries(groupObjectFiles(n))) file(p, text);
   chunks.push(Buffer.from('\n'));
   for (let i = 0; i < n; i++) {
@@ -148,7 +175,11 @@ export function generateRepo(dir, n, { reuse = true, warnings = false, whole = f
   execFileSync('git', ['reset', '-q', '--hard', 'main'], { cwd: dir, env: GIT_ENV });
   execFileSync('git', ['config', 'user.name', 'Bench'], { cwd: dir, env: GIT_ENV });
   execFileSync('git', ['config', 'user.email', 'bench@tagway.invalid'], { cwd: dir, env: GIT_ENV });
-  fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.bench-complete\ndist/\nout/\n.tagway/\n');
+  fs.writeFileSync(path.join(dir, '.git', 'info', 'exclude'), '.bench-complete\ndist/\nout/\n.tagway/\ntls/\n');
+  if (certificates) {
+    fs.mkdirSync(path.join(dir, 'tls'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tls', 'bench.key'), certificates.key, { mode: 0o600 });
+  }
   fs.writeFileSync(marker, kind);
   return dir;
 }
@@ -156,7 +187,8 @@ export function generateRepo(dir, n, { reuse = true, warnings = false, whole = f
 if (import.meta.url === `file://${process.argv[1]}`) {
   const n = Number(process.argv[2] ?? 1000);
   const dir = process.argv[3] ?? path.join('bench', '.work', `repo-${n}`);
+  const count = Number(process.argv[4] ?? 0);
   const t = Date.now();
-  generateRepo(dir, n, { reuse: false });
-  process.stdout.write(`generated ${n} services in ${dir} (${Date.now() - t} ms)\n`);
+  generateRepo(dir, n, { reuse: false, certificates: count > 0 ? { count, ...(await benchCertificate()) } : null });
+  process.stdout.write(`generated ${n} services${count > 0 ? ` and ${count} certificates` : ''} in ${dir} (${Date.now() - t} ms)\n`);
 }

@@ -1,6 +1,7 @@
 // The benchmark (`npm run bench`, which builds first): the command line's start-up (bench/startup.js;
 // `--startup-only` for nothing else), then synthetic config repositories of 1,000 and 10,000
-// services (`--services N` for one size, `--runs R` for the runs per figure), each figure
+// services (`--services N` for one size, `--runs R` for the runs per figure; `--certificates N`
+// adds a compile of staging with N SSL certificates, e.g. 1,000 at 10,000 services), each figure
 // measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
 // the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
 // Prints the tables (bench/report.js) and writes bench/results.json; with `--record` also
@@ -10,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRepo } from './generate.js';
+import { benchCertificate, generateRepo } from './generate.js';
 import { addTargets, commitOverlayChange, publishTemplateChange, workingCopy } from './scenario.js';
 import { fmtMs, markdown, text, withSection } from './report.js';
 import { benchStartup } from './startup.js';
@@ -22,6 +23,8 @@ const KEY_VARIABLE = 'TAGWAY_BENCH_ADMIN_KEY';
 const args = parseArgs(process.argv.slice(2));
 const sizes = args.services ? [Number(args.services)] : [1000, 10000];
 const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
+/** SSL certificates added to staging for a figure of their own (`--certificates N`); 0: none. */
+const CERTIFICATES = Number(args.certificates ?? 0);
 
 const results = { machine: machine(), date: new Date().toISOString(), startup: null, runs: {}, sizes: {} };
 const startupRuns = Number(args['startup-runs'] ?? 21);
@@ -117,6 +120,21 @@ async function benchSize(n, runs) {
       check: (s) => {
         mustBeOk(s);
         if (s.diagnostics !== n) throw new Error(`expected ${n} warnings, the compile found ${s.diagnostics}`);
+      },
+    });
+  }
+  // SSL certificates (`--certificates N`): N of them in staging, each written in its file, so a
+  // compile reads and checks every one (dates, names, SNIs, the hosts they cover).
+  if (CERTIFICATES > 0) {
+    const withCertificates = generateRepo(path.join(WORK, `repo-${n}-certificates`), n, { certificates: { count: CERTIFICATES, ...(await benchCertificate()) } });
+    await measure(`compile staging (cold, ${CERTIFICATES} certificates)`, { task: 'compile', dir: withCertificates, group: 'staging' }, {
+      before: () => {
+        fs.rmSync(path.join(withCertificates, '.tagway'), { recursive: true, force: true });
+        fs.rmSync(path.join(withCertificates, 'dist'), { recursive: true, force: true });
+      },
+      check: (s) => {
+        mustBeOk(s);
+        if (s.diagnostics !== 0) throw new Error(`expected no findings, the compile found ${s.diagnostics}`);
       },
     });
   }
@@ -372,7 +390,7 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(list[i]);
-    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --startup-runs R, --startup-only, --record)`);
+    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --certificates N, --startup-runs R, --startup-only, --record)`);
     out[m[1]] = m[1] === 'startup-only' || m[1] === 'record' ? true : (m[2] ?? list[++i]);
   }
   return out;

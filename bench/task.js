@@ -89,6 +89,7 @@ const tasks = {
     const apisix = {
       consumer_groups: [],
       consumers: [],
+      ssls: [],
       plugin_configs: [],
       stream_routes: [],
       upstreams: ids.map((i) => ({ id: `svc-${i}`, labels: labels(i), nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' })),

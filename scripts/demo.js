@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import selfsigned from 'selfsigned';
 
 const project = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const repo = path.join(project, 'demo', 'repo');
@@ -32,7 +33,7 @@ fs.mkdirSync(repo, { recursive: true });
 for (const dir of ['services', 'gateway-groups', 'schemas']) {
   fs.cpSync(path.join(project, dir), path.join(repo, dir), { recursive: true });
 }
-fs.writeFileSync(path.join(repo, '.gitignore'), 'dist/\nout/\n');
+fs.writeFileSync(path.join(repo, '.gitignore'), 'dist/\nout/\ntls/\n');
 git('init', '-q', '-b', 'main');
 git('config', 'user.name', 'Demo Operator');
 git('config', 'user.email', 'operator@example.com');
@@ -48,6 +49,22 @@ fs.appendFileSync(template, '  - name: pet-photos\n    uris: [/pets/*/photos]\n 
 git('commit', '-q', '-am', 'petstore: add the pet photos route');
 git('tag', '-a', 'petstore/v1.1.0', '-m', 'petstore 1.1.0: pet photos');
 process.stdout.write('staging pins petstore to ^1.0 and so runs 1.1.0; production pins 1.0.0.\n');
+
+step("Staging's certificate, made now: the key never goes into git");
+// gateway-groups/staging/ssls/staging.yaml names both files by `file:` references, which sync
+// reads; a certificate must match its key, so it is made here with it rather than committed.
+{
+  const names = ['api.staging.example.com', 'petstore.staging.example.com'];
+  const made = await selfsigned.generate([{ name: 'commonName', value: names[0] }], {
+    days: 90,
+    keySize: 2048,
+    extensions: [{ name: 'subjectAltName', altNames: names.map((value) => ({ type: 2, value })) }],
+  });
+  fs.mkdirSync(path.join(repo, 'tls'), { recursive: true });
+  fs.writeFileSync(path.join(repo, 'tls', 'staging.crt'), made.cert);
+  fs.writeFileSync(path.join(repo, 'tls', 'staging.key'), made.private, { mode: 0o600 });
+  process.stdout.write(`tls/staging.crt and tls/staging.key (git-ignored), for ${names.join(', ')}, valid 90 days\n`);
+}
 
 step('Validate');
 tagway('validate');

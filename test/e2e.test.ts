@@ -17,6 +17,7 @@ import { configDigest } from '../src/compile/snapshot.js';
 import { LABEL_GROUP, LABEL_MANAGED_BY, type ApisixKind, type ApisixObject } from '../src/model/apisix.js';
 import { KIND_NAMES, kindNamed } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
+import { resolveSecretReferences } from '../src/sync/secret-references.js';
 import { describeGateway, e2eEnvironment, eventually, openGateway, SEEDED_LABEL, type E2eGateway, type GatewayKind } from './support/e2e-gateway.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
@@ -93,10 +94,13 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
       expect(await ownedIds(gateway)).toEqual(snapshotIds(snapshot));
     });
 
+    /** The digest a sync gives the snapshot, whose references (the example's certificate files) it resolves. */
+    const resolvedDigest = () => resolveSecretReferences(snapshot, { env: {}, root: repo.dir }).snapshot.digest;
+
     it('a second sync of the same snapshot writes nothing', async () => {
       const outcome = await sync();
       expect(outcome.report.targets).toMatchObject([
-        { status: 'in-sync', writes: 0, plan: { create: 0, update: 0, delete: 0, unchanged: objectCount(snapshot) }, runs: { state: 'snapshot', digest: snapshot.digest } },
+        { status: 'in-sync', writes: 0, plan: { create: 0, update: 0, delete: 0, unchanged: objectCount(snapshot) }, runs: { state: 'snapshot', digest: resolvedDigest() } },
       ]);
     });
 
@@ -169,7 +173,7 @@ for (const kind of ['apisix', 'apisix-standalone'] as const) {
       expect(blocked.ok).toBe(false);
       expect(blocked.report.targets).toMatchObject([{ status: 'failed', writes: 0, error: { code: 'conflict' }, restore: null }]);
       expect(blocked.report.targets[0]?.conflicts).toMatchObject([{ code: 'unowned', kind: 'routes', id: 'petstore.pet' }]);
-      expect(await ownedIds(gateway)).toEqual({ secrets: [], upstreams: [], consumer_groups: [], consumers: [], global_rules: [], plugin_metadata: [], plugin_configs: [], stream_routes: [], services: [], routes: [] });
+      expect(await ownedIds(gateway)).toEqual({ secrets: [], upstreams: [], consumer_groups: [], consumers: [], ssls: [], global_rules: [], plugin_metadata: [], plugin_configs: [], stream_routes: [], services: [], routes: [] });
       expect((await gateway.objects('routes')).get('petstore.pet')).toMatchObject({ uri: '/someone-elses' });
 
       // Adopting, as the conflict's hint says: add the two ownership labels on the gateway.

@@ -64,8 +64,8 @@ function live(config: Partial<Record<string, readonly ApisixObject[]>>): ApisixC
 
 describe('a fourth registered kind', () => {
   it('joins the registry in the order its references give: created last, deleted first', () => {
-    expect(KIND_NAMES).toEqual(['plugin_metadata', 'secrets', 'upstreams', 'consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'services', 'routes', 'stream_routes', 'widgets']);
-    expect(KINDS_TO_DELETE.map((k) => k.name)).toEqual(['widgets', 'stream_routes', 'routes', 'services', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups', 'upstreams', 'secrets', 'plugin_metadata']);
+    expect(KIND_NAMES).toEqual(['plugin_metadata', 'secrets', 'ssls', 'upstreams', 'consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'services', 'routes', 'stream_routes', 'widgets']);
+    expect(KINDS_TO_DELETE.map((k) => k.name)).toEqual(['widgets', 'stream_routes', 'routes', 'services', 'plugin_configs', 'global_rules', 'consumers', 'consumer_groups', 'upstreams', 'ssls', 'secrets', 'plugin_metadata']);
     expect(kindNamed(WIDGETS).singular).toBe('widget');
   });
 
@@ -192,7 +192,7 @@ describe('a fourth registered kind', () => {
     expect(snapshot.snapshot.digest).toBe(v1.digest);
     expect(renderSnapshotJson(snapshot)).toBe(snapshotJsonText(whole as unknown as Snapshot));
     expect(renderSnapshotStandalone(snapshot)).toBe(renderStandaloneYaml(v1.apisix));
-    expect(snapshotCounts(snapshot)).toEqual({ plugin_metadata: 0, secrets: 0, upstreams: 1, consumer_groups: 0, consumers: 0, global_rules: 0, plugin_configs: 0, services: 1, routes: 1, stream_routes: 0, widgets: 2 });
+    expect(snapshotCounts(snapshot)).toEqual({ plugin_metadata: 0, secrets: 0, ssls: 0, upstreams: 1, consumer_groups: 0, consumers: 0, global_rules: 0, plugin_configs: 0, services: 1, routes: 1, stream_routes: 0, widgets: 2 });
   });
 
   it('is diffed with its declared secret fields masked', () => {

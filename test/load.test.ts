@@ -128,13 +128,13 @@ describe('where a path sits in the layout', () => {
     expected:
       'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
       'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, gateway-groups/<group>/global-rules/<name>.yaml, ' +
-      'gateway-groups/<group>/plugin-metadata/<plugin>.yaml or gateway-groups/<group>/secrets/<manager>/<id>.yaml',
+      'gateway-groups/<group>/plugin-metadata/<plugin>.yaml, gateway-groups/<group>/secrets/<manager>/<id>.yaml or gateway-groups/<group>/ssls/<name>.yaml',
   };
   const SHARED_STRAY = {
     kind: 'stray',
     expected:
       'gateway-groups/_shared/consumers/<username>.yaml, gateway-groups/_shared/consumer-groups/<name>.yaml, gateway-groups/_shared/global-rules/<name>.yaml, ' +
-      'gateway-groups/_shared/plugin-metadata/<plugin>.yaml or gateway-groups/_shared/secrets/<manager>/<id>.yaml',
+      'gateway-groups/_shared/plugin-metadata/<plugin>.yaml, gateway-groups/_shared/secrets/<manager>/<id>.yaml or gateway-groups/_shared/ssls/<name>.yaml',
   };
   it('tells templates, groups, overlays, stray and other files apart, odd names included', () => {
     const cases: [string, unknown][] = [

@@ -4,7 +4,7 @@
  * bundled example.
  */
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GLOBAL_RULE_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, PLUGIN_CONFIG_KEYS, ROUTE_KEYS, SECRET_MANAGER_KEYS, STREAM_ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
+import { CONFIG_KEYS, CONSUMER_GROUP_KEYS, CONSUMER_KEYS, GLOBAL_RULE_KEYS, GROUP_KEYS, OVERLAY_KEYS, OVERLAY_UPSTREAM_KEYS, PLUGIN_CONFIG_KEYS, ROUTE_KEYS, SECRET_MANAGER_KEYS, SSL_KEYS, STREAM_ROUTE_KEYS, TEMPLATE_KEYS, TRUSTED_KEY_KEYS, UPSTREAM_KEYS } from '../src/model/config.js';
 import { SIGNATURE_FORMAT, SIGNATURE_KEYS, STATEMENT_KEYS } from '../src/model/signature.js';
 import { CHECKS_KEYS, METRICS_CHECK_KEYS, PROBE_KEYS, TARGET_TIMEOUT_KEYS } from '../src/model/target.js';
 import { KIND_NAMES } from '../src/apisix/kinds/index.js';
@@ -48,6 +48,7 @@ describe('schemas and types agree', () => {
     expect(keys(readSchema('consumer') as Schema)).toEqual(sorted(CONSUMER_KEYS));
     expect(keys(readSchema('consumer-group') as Schema)).toEqual(sorted(CONSUMER_GROUP_KEYS));
     expect(keys(readSchema('secret-manager') as Schema)).toEqual(sorted(SECRET_MANAGER_KEYS));
+    expect(keys(readSchema('ssl') as Schema)).toEqual(sorted(SSL_KEYS));
   });
 
   it('global rule keys, and plugin metadata\'s only key of its own', () => {

@@ -79,16 +79,16 @@ describe('shared group-level files', () => {
   });
 
   it('report an include that names no shared file at the include, with a did-you-mean', () => {
-    const result = run({ ...repo, 'gateway-groups/production/group.yaml': group('production', '[consumer-groups/mobile-apps, consumers/mobil, consumer/mobile, ssls/vault]') });
+    const result = run({ ...repo, 'gateway-groups/production/group.yaml': group('production', '[consumer-groups/mobile-apps, consumers/mobil, consumer/mobile, protos/vault]') });
     expect(found(result)).toEqual([
       `gateway-groups/production/group.yaml:3:40 error TW3055 include consumers/mobil names no shared file: there is no ${S}/consumers/mobil.yaml`,
       'gateway-groups/production/group.yaml:3:57 error TW3055 include consumer/mobile names no shared file: consumer/ is no folder of shared files',
-      'gateway-groups/production/group.yaml:3:74 error TW3055 include ssls/vault names no shared file: ssls/ is no folder of shared files',
+      'gateway-groups/production/group.yaml:3:74 error TW3055 include protos/vault names no shared file: protos/ is no folder of shared files',
     ]);
     expect(result.diagnostics.map((d) => d.hint)).toEqual([
       'Did you mean consumers/mobile?',
       'Did you mean consumers/mobile?',
-      'An include is <folder>/<name> of a file gateway-groups/_shared/<folder>/<name>.yaml, <folder> one of consumer-groups, consumers, global-rules, plugin-metadata, secrets. Create the file, or remove the include.',
+      'An include is <folder>/<name> of a file gateway-groups/_shared/<folder>/<name>.yaml, <folder> one of consumer-groups, consumers, global-rules, plugin-metadata, secrets, ssls. Create the file, or remove the include.',
     ]);
     expect(result.snapshots).toEqual([]);
   });

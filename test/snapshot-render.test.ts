@@ -62,8 +62,8 @@ describe('the standalone file, item by item, is what js-yaml writes for the whol
     const next = random(7);
     for (let n = 0; n < 3000; n++) {
       const list = () => Array.from({ length: Math.floor(next() * 3) }, () => ({ id: 'x', ...(value(next, 1) as object), v: value(next, 2) }));
-      const config = { consumer_groups: list(), consumers: list(), global_rules: list(), plugin_configs: list(), plugin_metadata: list(), routes: list(), secrets: list(), services: list(), stream_routes: list(), upstreams: list() } as unknown as ApisixConfig;
-      const expected = `${dump({ consumer_groups: config.consumer_groups, consumers: config.consumers.map(({ id: _id, ...body }) => body), global_rules: config.global_rules, plugin_configs: config.plugin_configs, plugin_metadata: config.plugin_metadata, routes: config.routes, secrets: config.secrets, services: config.services, stream_routes: config.stream_routes, upstreams: config.upstreams }, DUMP_OPTIONS)}#END\n`;
+      const config = { consumer_groups: list(), consumers: list(), global_rules: list(), plugin_configs: list(), plugin_metadata: list(), routes: list(), secrets: list(), services: list(), ssls: list(), stream_routes: list(), upstreams: list() } as unknown as ApisixConfig;
+      const expected = `${dump({ consumer_groups: config.consumer_groups, consumers: config.consumers.map(({ id: _id, ...body }) => body), global_rules: config.global_rules, plugin_configs: config.plugin_configs, plugin_metadata: config.plugin_metadata, routes: config.routes, secrets: config.secrets, services: config.services, ssls: config.ssls, stream_routes: config.stream_routes, upstreams: config.upstreams }, DUMP_OPTIONS)}#END\n`;
       expect(renderStandaloneYaml(config)).toBe(expected);
     }
   });
@@ -103,7 +103,7 @@ describe('snapshots put together from pieces', () => {
       expect(snapshot.digest).toBe(configDigest(apisix));
       // The objects are what the canonical JSON holds (JSON has no -0).
       expect(snapshot.apisix).toEqual(JSON.parse(JSON.stringify(apisix)));
-      expect(snapshotCounts(assembled)).toEqual({ plugin_metadata: 0, secrets: 0, upstreams: apisix.upstreams.length, consumer_groups: 0, consumers: 0, global_rules: 0, plugin_configs: 0, services: apisix.services.length, routes: apisix.routes.length, stream_routes: 0 });
+      expect(snapshotCounts(assembled)).toEqual({ plugin_metadata: 0, secrets: 0, ssls: 0, upstreams: apisix.upstreams.length, consumer_groups: 0, consumers: 0, global_rules: 0, plugin_configs: 0, services: apisix.services.length, routes: apisix.routes.length, stream_routes: 0 });
     }
   });
 });

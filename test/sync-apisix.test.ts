@@ -565,7 +565,7 @@ describe('verify after a successful apply', () => {
     // The read before the run listed every kind tagway writes, and, as the plan deletes an
     // upstream and a service, the kinds it only reads that could still use them.
     expect(requestsSince(start).filter(isList).map((r) => r.split('?')[0]?.split('/')[3]).sort()).toEqual(
-      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'secrets', 'services', 'stream_routes', 'upstreams'],
+      ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'secrets', 'services', 'ssls', 'stream_routes', 'upstreams'],
     );
     expect(owned()).toEqual(v2.apisix);
   });

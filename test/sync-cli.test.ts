@@ -3,6 +3,8 @@
  * example, with its `file` targets and with a fleet of Admin API test servers. Exit codes 0 / 1 / 2,
  * drafts and tampered snapshots refused, keys never printed.
  */
+import { renderStandaloneYaml } from '../src/apisix/standalone-yaml.js';
+import { resolveSecretReferences } from '../src/sync/secret-references.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,10 +23,10 @@ import type { RolloutReport } from '../src/sync/report.js';
 
 /**
  * Objects of the example groups: both hold the shared consumer and consumer group; staging has a
- * canary upstream, petstore 1.1.0's extra route, a global rule, plugin metadata and a secret
- * manager; production has its own consumer web-shop.
+ * canary upstream, petstore 1.1.0's extra route, a global rule, plugin metadata, a secret
+ * manager and a certificate; production has its own consumer web-shop.
  */
-const STAGING_OBJECTS = 21;
+const STAGING_OBJECTS = 22;
 const STAGING_ROUTES = 9;
 const PRODUCTION_OBJECTS = 17;
 
@@ -70,8 +72,10 @@ describe('runSync on the example repository (file targets)', () => {
       expect(first.report.targets).toMatchObject([{ target: 'local', kind: 'file', status: 'applied', writes: 1, plan: { create: objects } }]);
       const file = path.join(repo.dir, 'out', group, 'apisix.yaml');
       const compiled = await runCompile({ cwd: repo.dir });
-      expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(repo.dir, 'dist', group, 'apisix.yaml'), 'utf8'));
-      expect(first.report.digest).toBe(compiled.snapshots.find((s) => s.group === group)?.digest);
+      // What the compiled snapshot holds, with the values of its references (staging's certificate files).
+      const resolved = resolveSecretReferences(compiled.snapshots.find((s) => s.group === group)!, { env: {}, root: repo.dir }).snapshot;
+      expect(fs.readFileSync(file, 'utf8')).toBe(renderStandaloneYaml(resolved.apisix));
+      expect(first.report.digest).toBe(resolved.digest);
 
       const mtime = fs.statSync(file).mtimeMs;
       const second = synced(await runSync({ cwd: repo.dir, group, env: {} }));
@@ -171,8 +175,8 @@ describe('runSync on the example repository (file targets)', () => {
     // A key given twice in one object's line, with a digest of the lines as written: the digest
     // must cover what JSON.parse keeps (the last), not the text.
     const linesDigest = (t: string) => {
-      const kinds = ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'secrets', 'services', 'stream_routes', 'upstreams'].map((kind) => {
-        if (t.includes(`    "${kind}": [],\n`)) return `"${kind}":[]`;
+      const kinds = ['consumer_groups', 'consumers', 'global_rules', 'plugin_configs', 'plugin_metadata', 'routes', 'secrets', 'services', 'ssls', 'stream_routes', 'upstreams'].map((kind) => {
+        if (t.includes(`    "${kind}": []`)) return `"${kind}":[]`;
         const from = t.indexOf(`    "${kind}": [\n`);
         const lines = t.slice(from, t.indexOf('\n    ]', from)).split('\n').slice(1);
         return `"${kind}":[${lines.map((l) => l.trim().replace(/,$/, '')).join(',')}]`;
@@ -393,10 +397,10 @@ describe('the sync command', () => {
   it('exit 0: one line per target, then a summary; the second sync makes 0 writes', async () => {
     const first = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+21 writes\s+runs sha256:[0-9a-f]{12}\n/);
+    expect(first.stdout).toMatch(/eu-1\s+apisix\s+applied\s+22 writes\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toMatch(/local\s+file\s+applied\s+1 write\s+runs sha256:[0-9a-f]{12}\n/);
     expect(first.stdout).toContain('+ route petstore.pet-photos');
-    expect(first.stdout).toContain('staging: 3 applied; 43 writes');
+    expect(first.stdout).toContain('staging: 3 applied; 45 writes');
     const second = await tagway(['sync', '--group', 'staging'], repo.dir, env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/eu-2\s+apisix\s+in sync\s+0 writes/);
@@ -431,7 +435,7 @@ describe('the sync command', () => {
     const run = await tagway(['sync', '--group', 'staging', '--dry-run'], repo.dir, env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('nothing is written');
-    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 21 objects: 21 to create/);
+    expect(run.stdout).toMatch(/eu-1\s+apisix\s+would change 22 objects: 22 to create/);
     expect(run.stdout).toContain('    + route petstore.list-pets');
     expect(eu1.writes() + eu2.writes()).toBe(0);
     expect(fs.existsSync(path.join(repo.dir, 'out'))).toBe(false);

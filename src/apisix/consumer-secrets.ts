@@ -58,11 +58,18 @@ export function secretFieldName(path: readonly string[]): string {
   return path[0] === 'plugins' && path.length > 2 ? `${path[1]} ${path.slice(2).join('.')}` : path.join('.');
 }
 
-/** The value at a path of keys in a plugin's configuration, or undefined. */
+/** Sets the value at a path of keys whose parents exist (in a copy the caller owns). */
+export function setFieldValue(conf: unknown, path: readonly string[], value: unknown): void {
+  let at = conf as Record<string, unknown>;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+  at[path[path.length - 1]!] = value;
+}
+
+/** The value at a path of keys (an array's items by index: `['keys', '0']`), or undefined. */
 export function fieldValue(conf: unknown, path: readonly string[]): unknown {
   let at = conf;
   for (const key of path) {
-    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    if (typeof at !== 'object' || at === null || (Array.isArray(at) && !/^\d+$/.test(key))) return undefined;
     at = (at as Record<string, unknown>)[key];
   }
   return at;

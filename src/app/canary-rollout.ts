@@ -22,6 +22,7 @@ import { syncGroup } from '../sync/rollout.js';
 import type { SyncEvent } from '../sync/sync.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import { loadGroupSnapshot, withFleetErrors } from './group-snapshot.js';
+import { resolveSecretReferences } from '../sync/secret-references.js';
 
 export interface CanaryRolloutOptions {
   readonly cwd: string;
@@ -71,7 +72,10 @@ export type CanaryRolloutOutcome =
 export async function runCanaryRollout(options: CanaryRolloutOptions): Promise<CanaryRolloutOutcome> {
   const loaded = await loadGroupSnapshot({ cwd: options.cwd, group: options.group, env: options.env });
   if (loaded.kind === 'findings') return { kind: 'findings', ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources };
-  const { snapshot, fleet, root } = loaded;
+  const { fleet, root } = loaded;
+  // As sync does: the tagway references (a consumer's credential, an SSL's key) resolved in
+  // memory, so each step writes the values and the fleet is judged by the digest sync gave it.
+  const snapshot = await withFleetErrors(async () => resolveSecretReferences(loaded.snapshot, { env: options.env, root }).snapshot);
   const service = snapshot.apisix.services.find((s) => s.id === options.service);
   const overlay = `gateway-groups/${options.group}/services/${options.service}.yaml`;
   if (service === undefined) {

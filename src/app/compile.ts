@@ -81,7 +81,7 @@ export async function runCompile(options: CompileCommandOptions): Promise<Compil
   const signer = options.sign === undefined ? null : await prepareSigner(options.sign, { cwd: options.cwd, env: options.env ?? {} });
   // The groups are decided here, once: every later stage reads this selection.
   const selection = selectionOf(options);
-  const compiled = await compileForFiles({ ...options, selection }, options.outDir ?? 'dist');
+  const compiled = await compileForFiles({ now: Date.now(), ...options, selection }, options.outDir ?? 'dist');
   const { repo, out, result } = compiled;
   if (hasErrors(result.diagnostics)) {
     compiled.record(new Map()).discard();
@@ -179,7 +179,7 @@ async function removeSignatures(paths: readonly string[]): Promise<string[]> {
 export async function runValidate(
   options: CompileRunOptions,
 ): Promise<{ ok: boolean; root: string; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> }> {
-  const { repo, input, result } = await compileRepository({ ...options, selection: selectionOf({ groups: options.groups, reportAll: true }), snapshots: false }, false);
+  const { repo, input, result } = await compileRepository({ now: Date.now(), ...options, selection: selectionOf({ groups: options.groups, reportAll: true }), snapshots: false }, false);
   if (options.draft || hasErrors(result.diagnostics)) {
     return { ok: !hasErrors(result.diagnostics), root: repo.dir, diagnostics: result.diagnostics, sources: result.sources };
   }

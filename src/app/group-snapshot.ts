@@ -45,7 +45,12 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     throw new UserError('no group given', 'Name the gateway group with --group, or give a compiled snapshot with --snapshot.');
   }
   const group = options.group;
-  const loaded = await loadCompileInput({ cwd: options.cwd, selection: selectionOf({ groups: [group] }), ...(options.rev !== undefined ? { rev: options.rev } : {}) });
+  const loaded = await loadCompileInput({
+    cwd: options.cwd,
+    selection: selectionOf({ groups: [group] }),
+    now: Date.now(),
+    ...(options.rev !== undefined ? { rev: options.rev } : {}),
+  });
   const { repo, input } = loaded;
   if (!input.tree.files.some((f) => f.path === groupPath(group))) {
     const known = [...new Set(input.tree.files.map((f) => /^gateway-groups\/([^/]+)\/group\.yaml$/.exec(f.path)?.[1]).filter((g) => g !== undefined))].sort();

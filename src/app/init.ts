@@ -79,6 +79,8 @@ plugins: []
 dist/
 out/
 .tagway/
+# Certificates and keys that SSL files name by file: references (never committed).
+tls/
 `,
 };
 

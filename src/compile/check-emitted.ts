@@ -1,8 +1,31 @@
-import type { ApisixConfig } from '../model/apisix.js';
+import type { ApisixConfig, ApisixObject } from '../model/apisix.js';
 import type { Diagnostic } from '../model/diagnostic.js';
+import { fieldValue, setFieldValue } from '../apisix/consumer-secrets.js';
 import { validateApisixObject } from '../apisix/validator/index.js';
 import { KINDS } from '../apisix/kinds/index.js';
+import type { KindDescriptor } from '../apisix/kinds/index.js';
+import { syncReferenceOf } from '../secrets/references.js';
 import type { EmittedOrigin } from './emit.js';
+
+/**
+ * What APISIX is shown in place of a tagway reference (`env:NAME`, `file:PATH`), whose value only
+ * sync knows: a reference of the gateway's own, which its schemas and checks let through as they
+ * would the value (apisix/secret.lua `is_secret_ref`).
+ */
+const REFERENCE_STAND_IN = '$env://TAGWAY_REFERENCE';
+
+/** The object as APISIX's checks see it at compile time: each tagway reference in its fields replaced by the stand-in. */
+function withStandIns(kind: KindDescriptor, object: ApisixObject): ApisixObject {
+  const paths = [...(kind.secretPaths?.(object) ?? []), ...(kind.referencePaths?.(object) ?? [])];
+  let copy: ApisixObject | null = null;
+  for (const path of paths) {
+    const value = fieldValue(object, path);
+    if (typeof value !== 'string' || syncReferenceOf(value) === null) continue;
+    copy ??= structuredClone(object);
+    setFieldValue(copy, path, REFERENCE_STAND_IN);
+  }
+  return copy ?? object;
+}
 
 /**
  * Runs APISIX's own checks on every emitted object (TW4001), so a snapshot never holds an object
@@ -20,7 +43,7 @@ export function checkEmitted(config: ApisixConfig, origins: readonly EmittedOrig
     for (const object of config[kind.name]) {
       // Checked as the PUT to the object's own path: plugin metadata is checked as its plugin's
       // (`{id: plugin}`), a secret manager's id names its manager.
-      const result = validateApisixObject(schema, object, { plugins, id: String(object.id), proxyMode: 'http&stream' });
+      const result = validateApisixObject(schema, withStandIns(kind, object), { plugins, id: String(object.id), proxyMode: 'http&stream' });
       if (result.valid) continue;
       const origin = from.get(`${kind.name}/${object.id}`);
       for (const error of result.errors) {

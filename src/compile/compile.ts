@@ -140,6 +140,7 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
     plugins,
     draft,
     ...(input.clone ? { clone: input.clone } : {}),
+    ...(input.now !== undefined ? { now: input.now } : {}),
   };
   diagnostics.push(...checkServices(slots, ctx, memo));
   diagnostics.push(...checkFiles(ctx, resolved.templates, checked, pluginsKey, memo));

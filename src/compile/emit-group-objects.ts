@@ -27,6 +27,8 @@ const EMITTERS: { readonly [K in GroupObjectKind]: GroupObjectEmitter<K> } = {
   'consumer-group': (name, spec, owner) => compact({ desc: spec.desc, id: name, labels: mergedLabels(spec.labels, owner), name, plugins: spec.plugins ?? {} }),
   consumer: (username, spec, owner) =>
     compact({ desc: spec.desc, group_id: spec.group, id: username, labels: mergedLabels(spec.labels, owner), plugins: spec.plugins, username }),
+  // The file's fields are APISIX's; references stay as written (sync resolves them).
+  ssl: (name, spec, owner) => compact({ ...spec, id: name, labels: mergedLabels(spec.labels, owner) }),
   // No labels: APISIX's global rule has only `id` and `plugins`; the id says whose it is.
   'global-rule': (name, spec, _owner, group) => ({ id: globalRuleId(group, name), plugins: spec.plugins }),
   // The plugin's metadata as written, its name as the id, and the ownership labels beside it.

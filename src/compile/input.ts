@@ -62,6 +62,13 @@ export interface CompileInput {
    * the clone is to be completed, the configuration may be right.
    */
   readonly clone?: CloneGaps;
+  /**
+   * The time the findings are judged at, in milliseconds since the epoch: whether a certificate
+   * has expired or expires soon (TW3036, TW3037). The use cases pass the current time, tests a
+   * fixed one; absent: certificates' dates are not checked. Only findings depend on it, never a
+   * snapshot's bytes.
+   */
+  readonly now?: number;
 }
 
 export interface CompileResult {

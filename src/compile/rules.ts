@@ -115,6 +115,12 @@ export function checkRepo(
         const services = slots.map((s) => ({ name: s.unit.service, template: s.unit.template }));
         diagnostics.push(...findPluginsRunTwice(group.group, ruled.groupObjects['global-rule'].get(group.group), services));
       }
+    } else if (rule.scope === 'routes') {
+      // The services are merged only if the rule looks at them: units whose records came from
+      // the memo are not parsed otherwise.
+      for (const [group, slots] of groups) {
+        diagnostics.push(...rule.check({ ...repoCtx, resolved: [{ group, get services() { return slots.map(mergedOf); } }] }));
+      }
     } else if (rule.scope === 'repo') {
       diagnostics.push(...rule.check(repoCtx));
     }

@@ -81,7 +81,7 @@ export async function compileForFiles(options: SourceOptions, outDir: string): P
   if (found && raw) {
     // Anything unexpected on the way (a git error, a file changing under it) means a whole compile,
     // which meets and reports it as a compile does.
-    const spliced = await spliceCompile(repo, found, raw, selection).catch(() => null);
+    const spliced = await spliceCompile(repo, found, raw, selection, options.now).catch(() => null);
     if (spliced) {
       const { result, changed, previous, inputs, layouts } = spliced;
       return { repo, out, result, incremental: changed, previous, record: (written) => prepareResultRecord(repo.dir, inputs, result, written, out, layouts) };

@@ -44,6 +44,8 @@ export interface SourceOptions {
   readonly cache?: boolean;
   /** How work the cache lacks is spread over threads (see prefetch.ts). */
   readonly prefetch?: PrefetchOptions;
+  /** The time findings are judged at (`CompileInput.now`): the use cases pass the current time. */
+  readonly now?: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function loadCompileInput(
   const needed = templatesNeeded(tree, tags, { ...what, ...(memo ? { memo } : {}) });
   const atTags = await readTemplatesAtTags(repo, needed, { deferred: useCache, ...(cache ? { known: cache } : {}) });
   const clone = cloneGaps(repo, ignoredTags, atTags.missing);
-  const input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, clone };
+  const input: CompileInput = { tree, tags, templatesAtTags: atTags.templates, commit, ...what, clone, ...(options.now !== undefined ? { now: options.now } : {}) };
   if (!cache || !memo) return { repo, input, cache };
   if (early !== null) await early;
   const cached = { ...input, memo };

@@ -155,6 +155,7 @@ export async function spliceCompile(
   found: FoundRecord,
   raw: RawListing,
   selection: Selection,
+  now?: number,
 ): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs; layouts: ReadonlyMap<string, SplicedLayout> } | null> {
   const { record } = found;
   if (JSON.stringify(selection.groups) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
@@ -212,7 +213,9 @@ export async function spliceCompile(
   const atTags = await readTemplatesAtTags(repo, needed, { byFolder: true, deferred: git.synchronous });
   // A template that cannot be read is the whole compile's to report.
   if (atTags.missing.size > 0) return null;
-  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, selection }, [...changed]);
+  // The `repo` rules run here on every file no service owns (an expiring certificate too), so a
+  // finding that time brought about means a whole compile, which reports it.
+  const compiled = compileServices({ tree, tags, templatesAtTags: atTags.templates, commit: null, memo, selection, ...(now !== undefined ? { now } : {}) }, [...changed]);
   if (compiled.diagnostics.length > 0) return null;
 
   const previous = await found.previous;

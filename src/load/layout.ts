@@ -67,6 +67,8 @@ export const GROUP_OBJECT_FILES: { readonly [K in GroupObjectKind]: GroupObjectF
   // APISIX keys a consumer by its username (`schema_def.lua` `consumer`), up to 64 characters.
   consumer: { folder: 'consumers', apisixKind: 'consumers', placeholder: '<username>', name: /^[a-zA-Z0-9_-]{1,64}$/, nameRule: '1-64 characters of letters, digits, _ and - (APISIX usernames)', nameIs: 'consumer username' },
   'consumer-group': { folder: 'consumer-groups', apisixKind: 'consumer_groups', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'consumer group name' },
+  // The file name is the SSL's id: readable and stable, as the ids of a service's objects.
+  ssl: { folder: 'ssls', apisixKind: 'ssls', placeholder: '<name>', name: NAME, nameRule: NAME_RULE, nameIs: 'SSL certificate name' },
   'global-rule': {
     folder: 'global-rules',
     apisixKind: 'global_rules',

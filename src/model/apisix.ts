@@ -148,6 +148,22 @@ export interface ApisixSecret extends ApisixObjectBase {
 }
 
 /**
+ * An SSL certificate (`/apisix/admin/ssls`): a server certificate the gateway presents for its
+ * `snis` (or `sni`), or a client certificate an upstream presents (`type: client`, referred to by
+ * an upstream's `tls.client_cert_id`). `key` and `keys` hold private keys.
+ */
+export interface ApisixSsl extends ApisixObjectBase {
+  /** `server` (the default) or `client`. */
+  readonly type?: string;
+  readonly sni?: string;
+  readonly snis?: readonly string[];
+  readonly cert?: string;
+  readonly key?: string;
+  readonly certs?: readonly string[];
+  readonly keys?: readonly string[];
+}
+
+/**
  * Each kind's object type, by the kind's name: one entry per module of src/apisix/kinds (its
  * registry is checked against this map, so the two cannot drift apart).
  */
@@ -157,6 +173,7 @@ export interface ApisixObjects {
   readonly routes: ApisixRoute;
   readonly consumer_groups: ApisixConsumerGroup;
   readonly consumers: ApisixConsumer;
+  readonly ssls: ApisixSsl;
   readonly global_rules: ApisixGlobalRule;
   readonly plugin_metadata: ApisixPluginMetadata;
   readonly plugin_configs: ApisixPluginConfig;

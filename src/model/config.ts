@@ -137,6 +137,8 @@ export interface RepoConfig {
   readonly literal_secrets?: 'error' | 'warn';
   /** Public keys whose signatures a snapshot file must carry (docs/signing.md). */
   readonly trusted_keys?: readonly TrustedKeySpec[];
+  /** How the SSL files' certificates are checked (docs/config.md). */
+  readonly certificates?: { readonly expiry_warning_days?: number };
 }
 
 /** `gateway-groups/<group>/consumers/<username>.yaml`: one APISIX consumer of the group. */
@@ -155,6 +157,30 @@ export interface ConsumerGroupSpec {
   readonly desc?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly plugins?: Plugins;
+}
+
+/**
+ * `gateway-groups/<group>/ssls/<name>.yaml`: one APISIX SSL certificate of the group, its id the
+ * file name. Certificates (`cert`, `certs`, `client.ca`) are literal PEM or references; private
+ * keys (`key`, `keys`) are references only (docs/secrets.md).
+ */
+export interface SslSpec {
+  /** `server` (default): presented to clients for `snis`; `client`: presented to upstreams (`tls.client_cert_id`). */
+  readonly type?: 'server' | 'client';
+  readonly sni?: string;
+  readonly snis?: readonly string[];
+  readonly cert: string;
+  readonly key: string;
+  /** More certificates for the same SNIs (e.g. RSA and ECDSA), each with its key in `keys`. */
+  readonly certs?: readonly string[];
+  readonly keys?: readonly string[];
+  /** mTLS: the CA that client certificates must chain to. */
+  readonly client?: { readonly ca: string; readonly depth?: number; readonly skip_mtls_uri_regex?: readonly string[] };
+  readonly ssl_protocols?: readonly ('TLSv1.1' | 'TLSv1.2' | 'TLSv1.3')[];
+  readonly desc?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** 1 (default) enabled, 0 disabled. */
+  readonly status?: 0 | 1;
 }
 
 /**
@@ -210,6 +236,7 @@ export interface SecretManagerSpec {
 export interface GroupObjectSpecs {
   readonly consumer: ConsumerSpec;
   readonly 'consumer-group': ConsumerGroupSpec;
+  readonly ssl: SslSpec;
   readonly 'global-rule': GlobalRuleSpec;
   readonly 'plugin-metadata': PluginMetadataSpec;
   readonly 'secret-manager': SecretManagerSpec;
@@ -242,9 +269,10 @@ export const ROUTE_KEYS = [
 export const OVERLAY_KEYS = ['hosts', 'path_prefix', 'strip_path_prefix', 'upstream', 'canary'] as const satisfies readonly (keyof RuntimeOverlay)[];
 export const OVERLAY_UPSTREAM_KEYS = ['nodes', 'discovery'] as const;
 export const GROUP_KEYS = ['name', 'description', 'published', 'include', 'locks', 'targets', 'rollout', 'checks'] as const satisfies readonly (keyof GroupSpec)[];
-export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys'] as const satisfies readonly (keyof RepoConfig)[];
+export const CONFIG_KEYS = ['plugins', 'literal_secrets', 'trusted_keys', 'certificates'] as const satisfies readonly (keyof RepoConfig)[];
 export const CONSUMER_KEYS = ['username', 'desc', 'labels', 'plugins', 'group'] as const satisfies readonly (keyof ConsumerSpec)[];
 export const CONSUMER_GROUP_KEYS = ['desc', 'labels', 'plugins'] as const satisfies readonly (keyof ConsumerGroupSpec)[];
+export const SSL_KEYS = ['type', 'sni', 'snis', 'cert', 'key', 'certs', 'keys', 'client', 'ssl_protocols', 'desc', 'labels', 'status'] as const satisfies readonly (keyof SslSpec)[];
 export const GLOBAL_RULE_KEYS = ['plugins'] as const satisfies readonly (keyof GlobalRuleSpec)[];
 export const SECRET_MANAGER_KEYS = [
   'labels', 'uri', 'prefix', 'token', 'namespace', 'access_key_id', 'secret_access_key', 'session_token', 'region', 'endpoint_url',

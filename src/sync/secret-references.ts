@@ -7,14 +7,18 @@
  *
  * Resolved values are never printed: a missing variable or file is a `credentials` error that
  * names the reference and the object, never a value, and every value resolved is handed to the
- * caller's scrubber for gateway texts.
+ * caller's scrubber for gateway texts. A kind's other fields given by reference (an SSL's
+ * certificates, `referencePaths`) are resolved the same way, and an object whose values its kind
+ * finds unusable (`checkResolved`: an SSL key that is not its certificate's) stops the run the
+ * same way, before anything is written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { scryptSync } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
-import { fieldValue, secretFieldName } from '../apisix/consumer-secrets.js';
+import { fieldValue, secretFieldName, setFieldValue } from '../apisix/consumer-secrets.js';
 import { configOf } from '../apisix/kinds/index.js';
+import type { ResolvedProblem } from '../apisix/kinds/descriptor.js';
 import type { ApisixObject } from '../model/apisix.js';
 import { isRepositoryPath, syncReferenceOf, type SyncReference } from '../secrets/references.js';
 import type { Env } from './credentials.js';
@@ -37,7 +41,7 @@ export interface ResolvedSnapshot<S extends SyncSnapshot = SyncSnapshot> {
 
 /**
  * Resolves every tagway reference in the secret fields of the snapshot's objects (each kind's
- * `secretPaths`: a consumer's credentials, …): `env:NAME`
+ * `secretPaths`: a consumer's credentials, an SSL's keys, …, and its `referencePaths`): `env:NAME`
  * from `env`, `file:PATH` from the file at PATH below `root` (the repository's root; a path that
  * leaves it, through `..` or a symbolic link, is refused). Throws a `credentials` SyncError
  * before anything is written when one cannot be resolved.
@@ -47,11 +51,14 @@ export function resolveSecretReferences<S extends SyncSnapshot>(snapshot: S, opt
   let changed = false;
   const config = configOf((kind) => {
     const objects = snapshot.apisix[kind.name];
-    const secretPaths = kind.secretPaths;
-    if (secretPaths === undefined) return objects;
+    const { secretPaths, referencePaths, checkResolved } = kind;
+    if (secretPaths === undefined && referencePaths === undefined) return objects;
     return objects.map((obj): ApisixObject => {
-      const resolved = resolveObject(obj, secretPaths(obj), (ref, field) => resolveOne(ref, `${kind.singular} ${obj.id} ${field}`, options));
+      const paths = [...(secretPaths?.(obj) ?? []), ...(referencePaths?.(obj) ?? [])];
+      const resolved = resolveObject(obj, paths, (ref, field) => resolveOne(ref, `${kind.singular} ${obj.id} ${field}`, options));
       if (resolved === null) return obj;
+      const problem = checkResolved?.(resolved.object)[0];
+      if (problem !== undefined) throw unusable(`${kind.singular} ${obj.id}`, obj, problem);
       changed = true;
       values.push(...resolved.values);
       return resolved.object;
@@ -87,7 +94,7 @@ function resolveObject(obj: ApisixObject, paths: readonly (readonly string[])[],
     const resolved = resolve(ref, secretFieldName(field));
     values.push(resolved);
     copy ??= structuredClone(obj);
-    setAt(copy, field, resolved);
+    setFieldValue(copy, field, resolved);
   }
   return copy === null ? null : { object: copy, values };
 }
@@ -136,8 +143,16 @@ function resolveOne(ref: SyncReference, where: string, options: { readonly env: 
   return value;
 }
 
-function setAt(conf: unknown, field: readonly string[], value: string): void {
-  let at = conf as Record<string, unknown>;
-  for (const key of field.slice(0, -1)) at = at[key] as Record<string, unknown>;
-  at[field[field.length - 1]!] = value;
+/**
+ * An object whose resolved values the gateway could not use (an SSL key that is not its
+ * certificate's): names the object, the field and the reference it came from, never a value.
+ */
+function unusable(what: string, obj: ApisixObject, problem: ResolvedProblem): SyncError {
+  const written = fieldValue(obj, problem.field);
+  const from = typeof written === 'string' && syncReferenceOf(written) !== null ? ` (from ${written})` : '';
+  return new SyncError({
+    code: 'credentials',
+    message: `${what} ${secretFieldName(problem.field)}${from} ${problem.problem}`,
+    hint: 'put the matching certificate and key where the references point; nothing was written',
+  });
 }

@@ -11,7 +11,7 @@ import type { Clock } from '../../src/agent/clock.js';
 import { createLogger } from '../../src/agent/log.js';
 import { loadGroupSnapshot } from '../../src/app/group-snapshot.js';
 import { startAdminServer, type AdminServer } from './apisix-admin-server.js';
-import { makeExampleRepo } from './example-repo.js';
+import { makeExampleRepo, writeExampleTls } from './example-repo.js';
 import { makeTempDir, runGit, type TempRepo } from './git-repo.js';
 import { gitAsync, startGitHttpServer, type GitHttpServer } from './git-http-server.js';
 
@@ -21,8 +21,8 @@ export const FLEET_KEYS = {
   TAGWAY_AGENT_EU2_KEY: 'agent-eu2-key-a8e2c4f6b1d3907e',
 } as const;
 
-/** Objects of the example's staging group (petstore 1.1.0 with its canary upstream). */
-export const STAGING_OBJECTS = 21;
+/** Objects of the example's staging group (petstore 1.1.0 with its canary upstream, its global rule, plugin metadata, secret manager and certificate). */
+export const STAGING_OBJECTS = 22;
 
 /** A route petstore 1.2.0 adds. */
 export const PETSTORE_1_2_ROUTE = '  - name: adopt\n    uris: [/adopt]\n    methods: [POST]\n';
@@ -57,6 +57,8 @@ export async function startAgentWorld(options: { readonly targets?: 1 | 2 } = {}
   const git = await startGitHttpServer({ root: root.dir });
   const work = makeTempDir('tagway-agent-');
   await gitAsync(work.dir, ['clone', '--quiet', git.url('config.git'), 'clone']);
+  // The agent's host holds the example's certificate files, as the demo makes them: git has none.
+  writeExampleTls(path.join(work.dir, 'clone'));
   const bare = path.join(root.dir, 'config.git');
   return {
     author,

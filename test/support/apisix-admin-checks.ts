@@ -25,15 +25,15 @@
  *   `upstream_host`, and a `chash` upstream's `key` by `hash_on`.
  * - The references APISIX fetches on a write, for the kinds the server stores: `upstream_id`,
  *   `service_id`, a route's `plugin_config_id`, a consumer's `group_id`, a stream route's
- *   `protocol.superior_id`; a global rule may not repeat a plugin of another global rule, and a
+ *   `protocol.superior_id`, an upstream's `tls.client_cert_id` (an SSL of `type: client`); a global rule may not repeat a plugin of another global rule, and a
  *   consumer's auth key (key-auth's `key`, basic-auth's `username`, …) may not be another's.
  * - `stream_route_checker`: addresses, and xRPC protocols (none registered, as by default).
  * - `plugin_metadata.lua`: the plugin exists, and the body meets its `metadata_schema`.
  *
  * Left out (APISIX runs Lua for them, or they need state the server does not keep): plugins'
  * own `check_schema` code beyond their schemas, `vars` expressions, `filter_func` and `script`,
- * `_meta.filter` and `_meta.pre_function`, PEM parsing of `tls.client_cert`, and
- * `tls.client_cert_id` (the server keeps no ssls). The server's oracle test lists the cases
+ * `_meta.filter` and `_meta.pre_function`, PEM parsing of `tls.client_cert` and of an SSL's
+ * certificates and keys (`apisix/ssl.lua` `validate`). The server's oracle test lists the cases
  * where that changes APISIX's verdict.
  */
 import { readFileSync } from 'node:fs';
@@ -458,6 +458,19 @@ function missingReference(store: CheckStore, kind: string, what: string, id: unk
   return `failed to fetch ${what} info by ${what} id [${String(id)}], response code: 404`;
 }
 
+/**
+ * `upstream.lua` `check_upstream_conf`: `tls.client_cert_id` names a stored SSL of `type: client`
+ * (read from etcd, so before any default is filled in: one without `type` is refused too).
+ */
+function clientCertificate(store: CheckStore, tls: unknown): string | null {
+  const id = isObject(tls) ? tls['client_cert_id'] : undefined;
+  if (id === undefined) return null;
+  const ssl = store.get('ssls', String(id));
+  if (ssl === undefined) return `failed to fetch ssl info by ssl id [${String(id)}], response code: 404`;
+  if (ssl['type'] !== 'client') return `failed to bind client certificate, ssl id [${String(id)}] is not for client usage`;
+  return null;
+}
+
 /** `global_rules.lua`: a plugin may be in one global rule only. */
 function globalRuleConflict(store: CheckStore, id: string | undefined, plugins: JsonObject): string | null {
   for (const [otherId, other] of store.entries('global_rules')) {
@@ -519,6 +532,7 @@ const CORE_SCHEMA: Readonly<Record<string, string>> = {
   plugin_configs: 'plugin_config',
   global_rules: 'global_rule',
   stream_routes: 'stream_route',
+  ssls: 'ssl',
 };
 
 /** Whether `kind`'s bodies are checked here. */
@@ -568,7 +582,7 @@ export function checkConf(kind: string, id: string | undefined, conf: JsonObject
     if (isLuaTrue(conf['remote_addr']) && isLuaTrue(conf['remote_addrs'])) return 'only one of remote_addr or remote_addrs is allowed';
   }
   const copy = asLua(conf) as JsonObject;
-  if (kind === 'upstreams') return checkUpstream(copy) ?? afterSchema?.() ?? null;
+  if (kind === 'upstreams') return checkUpstream(copy) ?? afterSchema?.() ?? clientCertificate(store, copy['tls']);
 
   const error = schemaCheck(`core:${core}`, () => schemas().core[core], copy);
   if (error !== null) return `invalid configuration: ${error}`;

@@ -1,3 +1,6 @@
+import { createPrivateKey } from 'node:crypto';
+import { parsePrivateKey } from '../../src/apisix/validator/pem.js';
+import { makeCertificate } from './certificates.js';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compiledSchemaCount } from './apisix-admin-checks.js';
@@ -103,9 +106,9 @@ describe('authentication (admin/init.lua check_token)', () => {
 
 describe('routing', () => {
   it('answers an unknown resource with "Unsupported resource type"', async () => {
-    const res = await call('GET', '/apisix/admin/ssls');
+    const res = await call('GET', '/apisix/admin/protos');
     expect(res.status).toBe(404);
-    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: ssls' });
+    expect(res.json).toEqual({ error_msg: 'Unsupported resource type: protos' });
   });
 
   it('answers paths outside the admin API with nginx 404', async () => {
@@ -613,6 +616,20 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       "invalid configuration: IPv6 address must be enclosed with '[' and ']'",
     ],
     ['a node port out of range', '/apisix/admin/upstreams/u1', upstream({ nodes: { '127.0.0.1:70000': 1 } }), 'invalid port 70000'],
+    [
+      'an upstream whose client certificate does not exist',
+      '/apisix/admin/upstreams/u1',
+      upstream({ tls: { client_cert_id: 'mtls' } }),
+      'failed to fetch ssl info by ssl id [mtls], response code: 404',
+    ],
+    [
+      'an upstream whose client certificate is a server certificate',
+      '/apisix/admin/upstreams/u1',
+      upstream({ tls: { client_cert_id: 'www' } }),
+      'failed to bind client certificate, ssl id [www] is not for client usage',
+      [['ssls', 'www', { type: 'server', snis: ['www.example.com'] }]],
+    ],
+    ['an upstream with a client certificate', '/apisix/admin/upstreams/u1', upstream({ tls: { client_cert_id: 'mtls' } }), null, [['ssls', 'mtls', { type: 'client' }]]],
     ['pass_host rewrite without upstream_host', '/apisix/admin/upstreams/u1', upstream({ pass_host: 'rewrite' }), "`upstream_host` can't be empty when `pass_host` is `rewrite`"],
     [
       "a consumer's auth plugin without its key (consumer_schema)",
@@ -678,6 +695,19 @@ describe("what APISIX refuses in a body (apisix-admin-checks.ts: schemas, plugin
       { error_msg: 'invalid configuration: property "methods" validation failed: failed to validate item 1: matches none of the enum values' },
     ]);
     expect(server.objects('routes').get('r1')).not.toHaveProperty('methods');
+  });
+
+  it("stores an SSL's keys encrypted with the default keyring, as ssl.lua does, and returns them so", async () => {
+    const { cert, key } = await makeCertificate({ names: ['www.example.com'] });
+    const res = await call('PUT', '/apisix/admin/ssls/www', { body: { snis: ['www.example.com'], cert, key, certs: [cert], keys: [key] } });
+    expect(res.status).toBe(201);
+    const stored = (await call('GET', '/apisix/admin/ssls/www')).json.value as { key: string; keys: string[] };
+    expect([stored.key, stored.keys[0]]).not.toContain(key);
+    // What APISIX's decryption (as tagway reads it, src/apisix/validator/pem.ts) gives back: the key.
+    for (const text of [stored.key, stored.keys[0]!]) {
+      const read = parsePrivateKey(text);
+      expect(read?.ok && read.value.export({ format: 'pem', type: 'pkcs8' })).toBe(createPrivateKey(key).export({ format: 'pem', type: 'pkcs8' }));
+    }
   });
 
   it('stores the body as sent, without the defaults the check fills in', async () => {

@@ -79,18 +79,20 @@
  *   secret manager: x", "invalid configuration: …"); POST is refused. Nothing refers to one.
  *
  * Left out, deliberately:
- * - Other resources (ssls, protos, …) answer as an unsupported resource type. Secret managers'
+ * - Other resources (protos, …) answer as an unsupported resource type. Secret managers'
  *   fields are stored as sent (APISIX does not encrypt them).
  * - What APISIX checks by running Lua: plugins' own `check_schema` code beyond their schemas,
  *   expressions, functions (apisix-admin-checks.ts lists them). Plug a stricter validator in
  *   with `options.validate`.
  * - etcd's lease keep-alives and its minimum ttl; admin key roles (viewer) and
- *   the cookie form of the key; data encryption; `X-Etcd-Index`.
+ *   the cookie form of the key; data encryption (but for an SSL's keys, which `ssl.lua` always
+ *   stores encrypted, with the default keyring); `X-Etcd-Index`.
  * - JSON parse error texts are Node's, not cjson's (same prefix, `invalid request body: `).
  * - APISIX's delete checkers read the gateway's (eventually consistent) in-memory config; here
  *   references are exact and immediate.
  * - A `name` filter on objects without a `name` makes APISIX fail; here they just do not match.
  */
+import { createCipheriv } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApisixKind } from '../../src/model/apisix.js';
 import { KINDS, isKindName, kindNamed } from '../../src/apisix/kinds/index.js';
@@ -517,6 +519,7 @@ function putObject(ctx: AdminContext, kind: ServerKind, pathId: string | undefin
 
   const key = String(id);
   const previous = ctx.store.table(kind).get(key);
+  if (kind === 'ssls') encryptSslKeys(conf);
   injectTimestamps(conf, previous?.value, ctx.now());
   const created = ctx.store.write(kind, key, conf, expiresAt);
   return { status: created ? 201 : 200, body: { key: etcdKey(kind, key), value: conf } };
@@ -643,6 +646,24 @@ function checkObject(ctx: AdminContext, kind: ServerKind, id: string | undefined
     return 'invalid configuration: property "id" validation failed: object matches none of the required';
   }
   return hook?.() ?? null;
+}
+
+/** The first key of APISIX's default `data_encryption.keyring` (apisix/cli/config.lua). */
+const DEFAULT_KEYRING_KEY = Buffer.from('qeddd145sfvddff3');
+
+/**
+ * `admin/ssl.lua` `check_conf` → `ssl.lua` `aes_encrypt_pkey`: an SSL's `key` and each of `keys`
+ * are stored (and returned) encrypted with the keyring's first key, AES-128-CBC with the key as
+ * its IV, base64; a secret reference stays as it is.
+ */
+function encryptSslKeys(conf: JsonObject): void {
+  const encrypt = (value: unknown): unknown => {
+    if (typeof value !== 'string' || value.startsWith('$secret://') || value.toLowerCase().startsWith('$env://')) return value;
+    const cipher = createCipheriv('aes-128-cbc', DEFAULT_KEYRING_KEY, DEFAULT_KEYRING_KEY);
+    return Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]).toString('base64');
+  };
+  if (conf['key'] !== undefined) conf['key'] = encrypt(conf['key']);
+  if (Array.isArray(conf['keys'])) conf['keys'] = conf['keys'].map(encrypt);
 }
 
 /** `inject_timestamp(conf, prev_conf, patch_conf)`: keeps or sets `create_time`, sets `update_time`. */

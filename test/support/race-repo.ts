@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runSync } from '../../src/app/sync.js';
 import { startAdminServer, type AdminServer, type AdminServerOptions } from './apisix-admin-server.js';
-import { makeExampleRepo } from './example-repo.js';
+import { makeExampleRepo, writeExampleTls } from './example-repo.js';
 import { makeTempDir, runGit, type TempRepo } from './git-repo.js';
 
 export const RACE_KEY_VAR = 'TAGWAY_RACE_KEY';
@@ -49,6 +49,8 @@ export function makeRaceRepo(adminUrl: string): RaceRepo {
   const work = makeTempDir('tagway-race-clone-');
   runGit(work.dir, ['clone', '--quiet', repo.dir, 'clone']);
   const clone = fs.realpathSync(path.join(work.dir, 'clone'));
+  // The clone's host holds the example's certificate files too: git has none.
+  writeExampleTls(clone);
   return {
     repo,
     clone,

@@ -99,6 +99,12 @@ export interface Defaults {
   readonly ignored?: readonly string[];
 }
 
+/** A problem `checkResolved` finds: the field at fault (a path of keys) and why, in words that hold no secret. */
+export interface ResolvedProblem {
+  readonly field: readonly string[];
+  readonly problem: string;
+}
+
 /** Everything the stages know about one kind tagway writes: one module per kind, listed in registry.ts. */
 export interface KindDescriptor<K extends ApisixKind = ApisixKind> extends ResourceType<K> {
   readonly ownership: Ownership;
@@ -126,6 +132,18 @@ export interface KindDescriptor<K extends ApisixKind = ApisixKind> extends Resou
    * tagway resolves. A group-level file holds them at the same paths as its object.
    */
   readonly secretPaths?: (obj: Readonly<Record<string, unknown>>) => readonly (readonly string[])[];
+  /**
+   * Fields besides the secret ones that the repository may give as references (an SSL's
+   * certificates, kept in a file beside their key): resolved by sync as secret fields are, but
+   * not secret (a literal is fine, and they are not masked). Absent: none.
+   */
+  readonly referencePaths?: (obj: Readonly<Record<string, unknown>>) => readonly (readonly string[])[];
+  /**
+   * What sync checks of an object once its references are resolved, before anything is written
+   * (an SSL's key belongs to its certificate): each problem as the field at fault and why,
+   * never a secret's value. Absent: nothing.
+   */
+  readonly checkResolved?: (obj: Readonly<Record<string, unknown>>) => readonly ResolvedProblem[];
   /** The object type of APISIX's schema that compile checks emitted objects against; null: none. */
   readonly schema: ApisixObjectKind | null;
   /**

@@ -13,6 +13,7 @@ import { PLUGIN_CONFIGS } from './plugin-configs.js';
 import { ROUTES } from './routes.js';
 import { SECRETS } from './secrets.js';
 import { SERVICES } from './services.js';
+import { SSLS } from './ssls.js';
 import { STREAM_ROUTES } from './stream-routes.js';
 import { UPSTREAMS } from './upstreams.js';
 
@@ -22,6 +23,7 @@ export const REGISTRY: { readonly [K in ApisixKind]: KindDescriptor<K> } = {
   routes: ROUTES,
   consumer_groups: CONSUMER_GROUPS,
   consumers: CONSUMERS,
+  ssls: SSLS,
   global_rules: GLOBAL_RULES,
   plugin_metadata: PLUGIN_METADATA,
   plugin_configs: PLUGIN_CONFIGS,

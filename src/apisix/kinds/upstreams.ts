@@ -50,14 +50,17 @@ export const UPSTREAM_DEFAULTS: Defaults = {
   items: { nodes: { values: { priority: 0 } } },
 };
 
-/** `/apisix/admin/upstreams`: where services and routes send requests. Refers to nothing. */
+/**
+ * `/apisix/admin/upstreams`: where services and routes send requests. Refers to the client
+ * certificate it presents to its nodes (`tls.client_cert_id`, an SSL of `type: client`).
+ */
 export const UPSTREAMS: KindDescriptor<'upstreams'> = {
   name: 'upstreams',
   singular: 'upstream',
   admin: { list: 'upstreams', object: 'upstreams/{id}' },
   id: { field: 'id' },
   standalone: { key: 'upstreams' },
-  references: [],
+  references: [{ kind: 'ssls', at: ['tls', 'client_cert_id'] }],
   ownership: LABEL_OWNERSHIP,
   serverFields: GATEWAY_SERVER_FIELDS,
   defaults: UPSTREAM_DEFAULTS,

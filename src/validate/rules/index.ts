@@ -1,5 +1,7 @@
 import { authNeedsConsumers } from './auth-needs-consumers.js';
 import { canaryTrafficSplit } from './canary-traffic-split.js';
+import { certificateExpiry } from './certificate-expiry.js';
+import { certificateNamesRule } from './certificate-names.js';
 import { chashKey } from './chash-key.js';
 import { ipv6Brackets } from './ipv6-brackets.js';
 import { consumerFiles } from './consumer-files.js';
@@ -21,10 +23,13 @@ import { routeConflicts } from './route-conflicts.js';
 import { secretManagerReferences } from './secret-manager-references.js';
 import { secretReferencesInGroupFiles } from './secret-references-in-group-files.js';
 import { secretReferencesInTemplates } from './secret-references-in-templates.js';
+import { sslKeyPair } from './ssl-key-pair.js';
 import { stripPathPrefix } from './strip-path-prefix.js';
 import { tagIntegrity } from './tag-integrity.js';
+import { tlsHostCoverage } from './tls-host-coverage.js';
 import { uniqueConsumerCredentials } from './unique-consumer-credentials.js';
 import { uniqueRouteNames } from './unique-route-names.js';
+import { uniqueSnis } from './unique-snis.js';
 import { uniqueTargetNames } from './unique-target-names.js';
 import { unknownPlugin } from './unknown-plugin.js';
 import { unusedPluginConfig } from './unused-plugin-config.js';
@@ -59,6 +64,11 @@ export const RULES: readonly Rule[] = [
   consumerRestrictionNames, // TW3025 consumer-restriction names consumers / consumer groups the group defines
   knownPluginConfig, // TW3030 a route's plugin_config names a plugin config of its template
   unusedPluginConfig, // TW3031 every plugin config of a template is used by a route (warning)
+  uniqueSnis, // TW3035 no two SSL certificates of a group serve the same SNI
+  certificateExpiry, // TW3036 a certificate has not expired (TW3037 expires soon, warning), judged at the compile's `now`
+  certificateNamesRule, // TW3038 a certificate is valid for its SSL's SNIs (warning)
+  sslKeyPair, // TW3039 a private key written in an SSL file is its certificate's
+  tlsHostCoverage, // TW3040 in a group with server SSLs, every service host has a certificate (warning)
   pluginsRunTwice, // TW3045 a plugin of a global rule is not also on a service the group publishes (warning)
   globalRulePlugins, // TW3046 a plugin is in one global rule of a group only
   pluginMetadataFiles, // TW3047 plugin metadata names a plugin with a metadata schema; TW3048 one that takes the labels; TW3049 no id

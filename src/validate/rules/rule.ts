@@ -32,6 +32,8 @@ export interface RuleContext {
   readonly draft: boolean;
   /** What the clone lacks (tags, objects); absent: nothing. */
   readonly clone?: CloneGaps;
+  /** The time findings are judged at (ms since the epoch; `CompileInput.now`); absent: dates are not checked. */
+  readonly now?: number;
 }
 
 /**
@@ -47,8 +49,9 @@ export interface RuleContext {
  *   with `resolved` holding that one service.
  * - `routes`: a group's published services as a whole: route conflicts inside a group, found
  *   from each service's route claims (route-conflicts.ts; compile keeps the claims per service),
- *   and plugins that a global rule of the group runs again (plugins-run-twice.ts). Compile runs
- *   each with its group's units, every time.
+ *   plugins that a global rule of the group runs again (plugins-run-twice.ts), and others that
+ *   compile runs with `resolved` holding that group's services (and the rest of the context, as
+ *   a `repo` rule has it). Compile runs each with its group's units, every time.
  * - `repo`: anything else. Run once with the whole context, except `resolved`, which is empty:
  *   the merged services are what the `service` and `routes` scopes are for. What a service's
  *   plugins ask of its group's consumers is in `referencing` (compile keeps it per unit, as it
