@@ -3,6 +3,7 @@
  * Runs the built CLI (`npm test` builds first).
  */
 import { spawnSync } from 'node:child_process';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,25 @@ describe('the command line', () => {
       const run = spawnSync('sh', ['-c', `${cd} && ${validate}`], { cwd: temp.dir, encoding: 'utf8', env });
       expect(run.stderr).toContain('configuration is valid');
       expect(run.status).toBe(0);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it("init --example: the certificate step it prints makes the files staging's SSL file names", () => {
+    const temp = makeTempDir();
+    try {
+      const init = spawnSync(process.execPath, [BIN, 'init', 'example', '--example'], { cwd: temp.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(init.status).toBe(0);
+      const step = init.stdout.split('\n').find((line) => line.includes(' -keyout tls/staging.key'))!.trim().replace(/\s+# .*$/, '');
+      const run = spawnSync('sh', ['-c', step], { cwd: path.join(temp.dir, 'example'), encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      const cert = new X509Certificate(fs.readFileSync(path.join(temp.dir, 'example', 'tls', 'staging.crt')));
+      expect(cert.checkPrivateKey(createPrivateKey(fs.readFileSync(path.join(temp.dir, 'example', 'tls', 'staging.key'))))).toBe(true);
+      // The names it is made for are the SNIs of the SSL file.
+      const ssl = fs.readFileSync(path.join(temp.dir, 'example', 'gateway-groups', 'staging', 'ssls', 'staging.yaml'), 'utf8');
+      const snis = [...ssl.matchAll(/^ {2}- (\S+)$/gm)].map((m) => `DNS:${m[1]}`);
+      expect(cert.subjectAltName?.split(', ')).toEqual(snis);
     } finally {
       temp.cleanup();
     }

@@ -41,6 +41,8 @@ Exit status: 0, or 2 on a usage or runtime error.`;
         `  ${tagway} validate --draft`,
         '  git add -A && git commit -m "tagway config"',
         flags.example ? `  ${tagway} publish petstore --version 1.0.0   # and the other services the groups pin` : `  ${tagway} publish hello --version 1.0.0 --group staging`,
+        // The example's staging certificate is read from files that are never committed.
+        ...(flags.example ? [`  ${EXAMPLE_CERTIFICATE}   # staging's certificate (gateway-groups/staging/ssls/staging.yaml)`] : []),
         `  ${tagway} sync --group staging`,
       ];
       this.print(lines.join('\n'));
@@ -48,3 +50,8 @@ Exit status: 0, or 2 on a usage or runtime error.`;
     process.exitCode = EXIT.ok;
   }
 }
+
+/** Makes the key and self-signed certificate the example's staging SSL file names, for its hosts. */
+const EXAMPLE_CERTIFICATE =
+  'mkdir -p tls && openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj /CN=api.staging.example.com ' +
+  '-addext subjectAltName=DNS:api.staging.example.com,DNS:petstore.staging.example.com -keyout tls/staging.key -out tls/staging.crt';
