@@ -86,12 +86,9 @@ const tasks = {
   async rollout({ fleet, upstream, apiKey, checks, revision }) {
     const labels = (i) => ({ 'managed-by': 'tagway', 'tagway.group': 'bench', 'tagway.service': `svc-${i}` });
     const ids = Array.from({ length: 10 }, (_, i) => i);
+    const { emptyConfig } = await import(new URL('../dist/apisix/kinds/index.js', import.meta.url).href);
     const apisix = {
-      consumer_groups: [],
-      consumers: [],
-      ssls: [],
-      plugin_configs: [],
-      stream_routes: [],
+      ...emptyConfig(),
       upstreams: ids.map((i) => ({ id: `svc-${i}`, labels: labels(i), nodes: [{ host: upstream.host, port: upstream.port, weight: 1 }], type: 'roundrobin' })),
       services: ids.map((i) => ({ id: `svc-${i}`, hosts: ['api.example.com'], labels: { ...labels(i), 'tagway.version': `1.${revision}.0` }, upstream_id: `svc-${i}` })),
       routes: ids.map((i) => ({ id: `svc-${i}.list`, labels: labels(i), methods: ['GET'], name: `svc-${i}.list`, priority: revision, service_id: `svc-${i}`, uris: [`/svc-${i}/items`] })),
