@@ -110,10 +110,10 @@ export function targets(results) {
   const first = f['sync first, Admin API (all objects)'];
   if (first?.objectsPerSecond) rows.push([`first sync ≥ 5,000 objects/s ${at}`, `${first.objectsPerSecond} objects/s`, first.objectsPerSecond >= 5000 ? 'met' : '**not met**']);
   const whole = f['compile staging (cold, whole gateway)'];
-  within(`cold compile of one group with a consumer per service ≤ 5 s ${at}`, ms(whole), 5000, fmtMs(ms(whole) ?? 0));
+  within(`cold compile of one group with a consumer per service and a certificate per 10 ≤ 5 s ${at}`, ms(whole), 5000, fmtMs(ms(whole) ?? 0));
   const wholeFirst = f['sync first, Admin API (whole gateway)'];
   if (wholeFirst?.objectsPerSecond) {
-    rows.push([`first sync with a consumer per service ≥ 5,000 objects/s ${at}`, `${wholeFirst.objectsPerSecond} objects/s`, wholeFirst.objectsPerSecond >= 5000 ? 'met' : '**not met**']);
+    rows.push([`first sync with a consumer per service and a certificate per 10 ≥ 5,000 objects/s ${at}`, `${wholeFirst.objectsPerSecond} objects/s`, wholeFirst.objectsPerSecond >= 5000 ? 'met' : '**not met**']);
   }
   const oneRoute = f['sync new version changing one route, Admin API'];
   if (oneRoute?.writes) rows.push([`a new version changing one route writes ≤ 2 objects ${at}`, `${Math.max(...oneRoute.writes)} writes`, Math.max(...oneRoute.writes) <= 2 ? 'met' : '**not met**']);

@@ -1,7 +1,6 @@
 // The benchmark (`npm run bench`, which builds first): the command line's start-up (bench/startup.js;
 // `--startup-only` for nothing else), then synthetic config repositories of 1,000 and 10,000
-// services (`--services N` for one size, `--runs R` for the runs per figure; `--certificates N`
-// adds a compile of staging with N SSL certificates, e.g. 1,000 at 10,000 services), each figure
+// services (`--services N` for one size, `--runs R` for the runs per figure), each figure
 // measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
 // the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
 // Prints the tables (bench/report.js) and writes bench/results.json; with `--record` also
@@ -23,8 +22,6 @@ const KEY_VARIABLE = 'TAGWAY_BENCH_ADMIN_KEY';
 const args = parseArgs(process.argv.slice(2));
 const sizes = args.services ? [Number(args.services)] : [1000, 10000];
 const defaultRuns = (n) => (n >= 10000 ? 3 : 5);
-/** SSL certificates added to staging for a figure of their own (`--certificates N`); 0: none. */
-const CERTIFICATES = Number(args.certificates ?? 0);
 
 const results = { machine: machine(), date: new Date().toISOString(), startup: null, runs: {}, sizes: {} };
 const startupRuns = Number(args['startup-runs'] ?? 21);
@@ -123,21 +120,6 @@ async function benchSize(n, runs) {
       },
     });
   }
-  // SSL certificates (`--certificates N`): N of them in staging, each written in its file, so a
-  // compile reads and checks every one (dates, names, SNIs, the hosts they cover).
-  if (CERTIFICATES > 0) {
-    const withCertificates = generateRepo(path.join(WORK, `repo-${n}-certificates`), n, { certificates: { count: CERTIFICATES, ...(await benchCertificate()) } });
-    await measure(`compile staging (cold, ${CERTIFICATES} certificates)`, { task: 'compile', dir: withCertificates, group: 'staging' }, {
-      before: () => {
-        fs.rmSync(path.join(withCertificates, '.tagway'), { recursive: true, force: true });
-        fs.rmSync(path.join(withCertificates, 'dist'), { recursive: true, force: true });
-      },
-      check: (s) => {
-        mustBeOk(s);
-        if (s.diagnostics !== 0) throw new Error(`expected no findings, the compile found ${s.diagnostics}`);
-      },
-    });
-  }
   // A warm compile is spliced from the previous one (src/incremental/splice.ts): one that is not
   // means the shortcut stopped applying, which the figures alone would hide.
   const mustSplice = (s) => {
@@ -219,9 +201,13 @@ async function benchSize(n, runs) {
   await measureAlternating('sync new version changing one route, standalone', standalone, (r) => syncSpec('bench-standalone', changed[r % 2]), 1);
 
   // The whole gateway: the same services, and in staging also a consumer per service in
-  // consumer groups (bench/generate.js `groupObjectFiles`), compiled and synced first.
+  // consumer groups (bench/generate.js `groupObjectFiles`) and an SSL certificate per 10 services,
+  // each written in its file (so compile reads and checks every one: dates, names, SNIs, the
+  // hosts they cover) with its key by reference (resolved and checked against it by sync),
+  // compiled and synced first.
   {
-    const whole = workingCopy(generateRepo(path.join(WORK, `repo-${n}-whole`), n, { whole: true }), path.join(WORK, `run-${n}-whole`));
+    const certificates = { count: Math.floor(n / 10), ...(await benchCertificate()) };
+    const whole = workingCopy(generateRepo(path.join(WORK, `repo-${n}-whole`), n, { whole: true, certificates }), path.join(WORK, `run-${n}-whole`));
     addTargets(whole, 'staging', [{ name: 'bench-admin', kind: 'apisix', url: admin.url, keyVariable: KEY_VARIABLE }]);
     await measure('floor staging, whole gateway', { task: 'floor', dir: whole, group: 'staging' });
     await measure('compile staging (cold, whole gateway)', { task: 'compile', dir: whole, group: 'staging' }, {
@@ -390,7 +376,7 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(list[i]);
-    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --certificates N, --startup-runs R, --startup-only, --record)`);
+    if (!m) throw new Error(`unknown argument ${list[i]} (use --services N, --runs R, --startup-runs R, --startup-only, --record)`);
     out[m[1]] = m[1] === 'startup-only' || m[1] === 'record' ? true : (m[2] ?? list[++i]);
   }
   return out;
