@@ -16,9 +16,13 @@ export const tlsHostCoverage: Rule = {
   name: 'tls-host-coverage',
   scope: 'routes',
   *check(ctx) {
-    for (const { group, services } of ctx.resolved) {
+    // `services` is read only for a group that terminates TLS: reading it merges every service,
+    // which a compile whose records came from its cache would otherwise never parse.
+    for (const resolved of ctx.resolved) {
+      const group = resolved.group;
       const ssls = sslsOf(ctx.repo, group.group).filter((e) => isServerSsl(e.spec));
       if (ssls.length === 0) continue;
+      const services = resolved.services;
       const snis = ssls.flatMap((e) => snisOf(e.spec).map((s) => s.sni));
       const covered = (host: string) => snis.some((sni) => nameCovers(sni, host));
       const hint = `Add the host to the snis of an SSL certificate of the group (${groupObjectPath('ssl', group.group, '<name>')}), or serve it from a group without TLS.`;
