@@ -18,6 +18,7 @@ import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { runCli, synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_CONSUMERS_ADMIN';
 const ADMIN_KEY = 'admin-key-consumers-5b1e';
@@ -28,7 +29,7 @@ const OPS = 'ops-file-canary-c2a9e81f';
 const G = 'gateway-groups/staging';
 
 function stagingGroup(url: string): string {
-  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n  - name: eu-1\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${ADMIN}\n`;
+  return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n${targetYaml('eu-1', 'apisix', url, ADMIN)}`;
 }
 
 function expectNoCanary(...texts: string[]): void {
@@ -175,7 +176,7 @@ describe('consumers synced to a standalone gateway and a file', () => {
   it('apisix-standalone: takes the values, and a rotated value under a new digest', async () => {
     const server = await startStandaloneServer({ apiKey: ADMIN_KEY });
     try {
-      repo = makeExampleRepo(files(`  - name: edge-1\n    kind: apisix-standalone\n    admin_url: ${server.url}\n    admin_key: env:${ADMIN}\n`));
+      repo = makeExampleRepo(files(targetYaml('edge-1', 'apisix-standalone', server.url, ADMIN)));
       const first = synced(await sync(MOBILE, { [ADMIN]: ADMIN_KEY }));
       expect(first.report.targets).toMatchObject([{ status: 'applied' }]);
       const mobile = () => (server.config()['consumers'] as Record<string, unknown>[]).find((c) => c['username'] === 'mobile');

@@ -20,6 +20,7 @@ import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { runCli, synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_GLOBAL_ADMIN';
 const ADMIN_KEY = 'admin-key-global-7c2d';
@@ -62,7 +63,7 @@ describe('global rules and plugin metadata synced to an Admin API gateway', () =
   });
   afterAll(() => admin.close());
   beforeEach(() => {
-    repo = makeExampleRepo(files(`  - name: eu-1\n    kind: apisix\n    admin_url: ${admin.url}\n    admin_key: env:${ADMIN}\n`));
+    repo = makeExampleRepo(files(targetYaml('eu-1', 'apisix', admin.url, ADMIN)));
   });
   afterEach(() => {
     repo.cleanup();
@@ -169,7 +170,7 @@ describe('global rules and plugin metadata on a standalone gateway and in a file
   it('apisix-standalone: takes them in its configuration, and nothing the second time', async () => {
     const server = await startStandaloneServer({ apiKey: ADMIN_KEY });
     try {
-      repo = makeExampleRepo(files(`  - name: edge-1\n    kind: apisix-standalone\n    admin_url: ${server.url}\n    admin_key: env:${ADMIN}\n`));
+      repo = makeExampleRepo(files(targetYaml('edge-1', 'apisix-standalone', server.url, ADMIN)));
       const first = synced(await sync({ [ADMIN]: ADMIN_KEY }));
       expect(first.report.targets).toMatchObject([{ status: 'applied' }]);
       expect((server.config()['global_rules'] as { id: string }[]).map((r) => r.id)).toEqual(['tagway.staging.client-ip', 'tagway.staging.observability']);

@@ -15,6 +15,7 @@ import { synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { PETSTORE_TEMPLATE as T, STAGING_FILE_TARGET, STAGING_GROUP as G, publishPetstore as publish, stagingWith, syncStagingFileTwice } from './support/petstore-versions.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_PLUGIN_CONFIGS_ADMIN';
 const ADMIN_KEY = 'admin-key-plugin-configs-7c2d';
@@ -35,7 +36,7 @@ describe('plugin configs synced to an Admin API gateway', () => {
 
   beforeAll(async () => {
     admin = await startAdminServer({ apiKey: ADMIN_KEY });
-    repo = makeExampleRepo({ [G]: stagingWith(`  - name: eu-1\n    kind: apisix\n    admin_url: ${admin.url}\n    admin_key: env:${ADMIN}\n`) });
+    repo = makeExampleRepo({ [G]: stagingWith(targetYaml('eu-1', 'apisix', admin.url, ADMIN)) });
     base = repo.read(T);
   });
   afterAll(async () => {
@@ -97,7 +98,7 @@ describe('plugin configs synced to a standalone gateway and a file', () => {
   it('apisix-standalone: takes the plugin config with the routes, then nothing new', async () => {
     const server = await startStandaloneServer({ apiKey: ADMIN_KEY });
     try {
-      repo = makeExampleRepo({ [G]: stagingWith(`  - name: edge-1\n    kind: apisix-standalone\n    admin_url: ${server.url}\n    admin_key: env:${ADMIN}\n`) });
+      repo = makeExampleRepo({ [G]: stagingWith(targetYaml('edge-1', 'apisix-standalone', server.url, ADMIN)) });
       publish(repo, '1.2.0', withLimits(repo.read(T), 100));
       const sync = () => runSync({ cwd: repo.dir, group: 'staging', env: { [ADMIN]: ADMIN_KEY }, retry: { maxAttempts: 1 } });
       expect(synced(await sync()).report.targets).toMatchObject([{ status: 'applied' }]);

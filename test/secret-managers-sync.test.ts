@@ -19,6 +19,7 @@ import { startStandaloneServer } from './support/apisix-standalone-server.js';
 import { runCli, synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_SECRETS_ADMIN';
 const ADMIN_KEY = 'admin-key-secrets-81c4';
@@ -62,7 +63,7 @@ describe('secret managers synced to an Admin API gateway', () => {
   });
   afterAll(() => admin.close());
   beforeEach(() => {
-    repo = withManagers(`  - name: eu-1\n    kind: apisix\n    admin_url: ${admin.url}\n    admin_key: env:${ADMIN}\n`);
+    repo = withManagers(targetYaml('eu-1', 'apisix', admin.url, ADMIN));
   });
   afterEach(() => {
     repo.cleanup();
@@ -121,7 +122,7 @@ describe('secret managers synced to an Admin API gateway', () => {
 describe('secret managers on a standalone gateway', () => {
   it('are its secrets list, with the values, and a second sync writes nothing', async () => {
     const server = await startStandaloneServer({ apiKey: ADMIN_KEY });
-    const repo = withManagers(`  - name: edge-1\n    kind: apisix-standalone\n    admin_url: ${server.url}\n    admin_key: env:${ADMIN}\n`);
+    const repo = withManagers(targetYaml('edge-1', 'apisix-standalone', server.url, ADMIN));
     try {
       const sync = () => runSync({ cwd: repo.dir, group: 'staging', env: { [ADMIN]: ADMIN_KEY, TAGWAY_TEST_VAULT_TOKEN: TOKEN }, retry: { maxAttempts: 1 } });
       const first = synced(await sync());

@@ -15,6 +15,7 @@ import { startAdminServer, type AdminServer } from './support/apisix-admin-serve
 import { synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_SHARED_ADMIN';
 const ADMIN_KEY = 'admin-key-shared-8c2d';
@@ -28,7 +29,7 @@ function groupFile(group: Group, target: string, include: boolean): string {
   return `name: ${group}\npublished:\n${PINS[group]}${include ? 'include: [consumers/kiosk]\n' : ''}targets:\n${target}`;
 }
 
-const apisixTarget = (url: string) => `  - name: gw\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${ADMIN}\n`;
+const apisixTarget = (url: string) => targetYaml('gw', 'apisix', url, ADMIN);
 const fileTarget = (group: Group) => `  - name: local\n    kind: file\n    path: out/${group}/apisix.yaml\n`;
 
 function expectNoValue(...texts: string[]): void {

@@ -20,6 +20,7 @@ import { makeCertificate, type TestCertificate } from './support/certificates.js
 import { runCli, synced } from './support/cli-run.js';
 import { makeExampleRepo, writeExampleTls } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_SSLS_ADMIN';
 const ADMIN_KEY = 'admin-key-ssls-71c2';
@@ -68,7 +69,7 @@ describe('SSL certificates synced to an Admin API gateway', () => {
   });
   afterAll(() => admin.close());
   beforeEach(() => {
-    repo = makeExampleRepo({ [`${G}/group.yaml`]: stagingGroup(`  - name: eu-1\n    kind: apisix\n    admin_url: ${admin.url}\n    admin_key: env:${ADMIN}\n`) });
+    repo = makeExampleRepo({ [`${G}/group.yaml`]: stagingGroup(targetYaml('eu-1', 'apisix', admin.url, ADMIN)) });
     writeExampleTls(repo.dir, tls);
   });
   afterEach(() => {

@@ -11,6 +11,7 @@ import { synced } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { PETSTORE_TEMPLATE as T, STAGING_FILE_TARGET, STAGING_GROUP as G, publishPetstore as publish, stagingWith, syncStagingFileTwice } from './support/petstore-versions.js';
+import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_STREAM_ROUTES_ADMIN';
 const ADMIN_KEY = 'admin-key-stream-routes-41af';
@@ -19,7 +20,7 @@ function withStream(template: string, port: number): string {
   return `${template}stream_routes:\n  - name: tcp\n    server_port: ${port}\n`;
 }
 
-const adminTarget = (url: string) => `  - name: eu-1\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${ADMIN}\n`;
+const adminTarget = (url: string) => targetYaml('eu-1', 'apisix', url, ADMIN);
 
 describe('stream routes synced to an Admin API gateway', () => {
   let admin: AdminServer;

@@ -19,6 +19,7 @@ import { startAdminServer, type AdminServer } from './support/apisix-admin-serve
 import { runCli, synced, userError, type Run } from './support/cli-run.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
+import { targetYaml } from './support/target-yaml.js';
 import type { RolloutReport } from '../src/sync/report.js';
 
 /**
@@ -36,10 +37,6 @@ const KEYS = { TAGWAY_TEST_EU1_KEY: 'eu1-admin-key-7f3a9c2e51d04b68', TAGWAY_TES
 /** The example's staging group.yaml with another `targets:` list. */
 function stagingGroup(targets: string): string {
   return `name: staging\npublished:\n  petstore: ^1.0\n  orders: 1.0.0\n  catalog: 1.0.0\ninclude: [consumer-groups/mobile-apps, consumers/petstore-mobile]\ntargets:\n${targets}rollout:\n  batch_size: 1\n`;
-}
-
-function apisixTarget(name: string, url: string, keyVar: string): string {
-  return `  - name: ${name}\n    kind: apisix\n    admin_url: ${url}\n    admin_key: env:${keyVar}\n`;
 }
 
 const LOCAL_TARGET = '  - name: local\n    kind: file\n    path: out/staging/apisix.yaml\n';
@@ -220,7 +217,7 @@ async function startFleet(): Promise<{ eu1: AdminServer; eu2: AdminServer; repo:
   const eu2 = await startAdminServer({ apiKey: KEYS.TAGWAY_TEST_EU2_KEY });
   const repo = makeExampleRepo({
     'gateway-groups/staging/group.yaml': stagingGroup(
-      apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
+      targetYaml('eu-1', 'apisix', eu1.url, 'TAGWAY_TEST_EU1_KEY') + targetYaml('eu-2', 'apisix', eu2.url, 'TAGWAY_TEST_EU2_KEY') + LOCAL_TARGET,
     ),
   });
   return { eu1, eu2, repo };
@@ -323,7 +320,7 @@ describe('runSync against Admin API test servers', () => {
     const file = 'gateway-groups/staging/group.yaml';
     const original = repo.read(file);
     const limits = '    timeouts: { connect: 0.2, headers: 0.1, body: 0.1, request: 0.3 }\n';
-    repo.write(file, stagingGroup(apisixTarget('eu-1', eu1.url, 'TAGWAY_TEST_EU1_KEY') + limits + apisixTarget('eu-2', eu2.url, 'TAGWAY_TEST_EU2_KEY') + limits));
+    repo.write(file, stagingGroup(targetYaml('eu-1', 'apisix', eu1.url, 'TAGWAY_TEST_EU1_KEY') + limits + targetYaml('eu-2', 'apisix', eu2.url, 'TAGWAY_TEST_EU2_KEY') + limits));
     try {
       // eu-2 accepts every request and answers none: its lease claim gives up, and as the
       // preflight cannot read it, no object is written anywhere.
