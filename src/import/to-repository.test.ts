@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { load } from 'js-yaml';
+import { emptyConfig } from '../apisix/kinds/index.js';
+import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
+import { idSuffix } from './names.js';
+import { importRepository, type ImportedRepository } from './to-repository.js';
+
+type Seed = { readonly [K in ApisixKind]?: readonly Record<string, unknown>[] };
+
+function gateway(seed: Seed): ApisixConfig {
+  const config: Record<string, unknown[]> = { ...emptyConfig() } as unknown as Record<string, unknown[]>;
+  for (const [kind, list] of Object.entries(seed)) config[kind] = [...list!].sort((a, b) => (String(a['id']) < String(b['id']) ? -1 : 1));
+  return config as unknown as ApisixConfig;
+}
+
+function run(seed: Seed, previous = {}): ImportedRepository {
+  return importRepository({ format: 'apisix', origin: 'http://gw:9180', config: gateway(seed), unexpressed: [] }, { group: 'prod', previous });
+}
+
+function file(out: ImportedRepository, path: string): Record<string, unknown> {
+  const text = out.files.get(path);
+  if (text === undefined) throw new Error(`no ${path} among ${[...out.files.keys()].join(', ')}`);
+  return load(text) as Record<string, unknown>;
+}
+
+const PETS_UPSTREAM = { id: '1', name: 'pets backend', type: 'chash', hash_on: 'header', key: 'x-user', nodes: { '10.0.0.2:8080': 2, '10.0.0.1:8080': 1 } };
+const PETS_SERVICE = { id: '100', name: 'Pet Store', desc: 'Pets\nand more', hosts: ['pets.example.com'], upstream_id: '1', plugins: { cors: {} } };
+
+describe('routes into services', () => {
+  const cases: { name: string; seed: Seed; services: string[]; routes: Record<string, string>; unexpressed?: string[] }[] = [
+    {
+      name: 'routes of one APISIX service and its upstream make one service',
+      seed: { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', name: 'list', uri: '/pets', service_id: '100' }, { id: '11', uris: ['/pets/*'], methods: ['GET'], service_id: '100' }] },
+      services: ['pet-store'],
+      routes: { '10': 'pet-store.list', '11': 'pet-store.get-pets' },
+    },
+    {
+      name: 'a route with its own upstream beside its service makes a service of its own',
+      seed: {
+        upstreams: [PETS_UPSTREAM, { id: '2', name: 'pets v2', nodes: [{ host: 'b', port: 80, weight: 1 }] }],
+        services: [PETS_SERVICE],
+        routes: [{ id: '10', name: 'list', uri: '/pets', service_id: '100' }, { id: '11', name: 'new', uri: '/v2/pets', service_id: '100', upstream_id: '2' }],
+      },
+      // The second service takes the next thing that names it: its APISIX service's description.
+      services: ['pet-store', 'pets-and-more'],
+      routes: { '10': 'pet-store.list', '11': 'pets-and-more.new' },
+    },
+    {
+      name: 'routes without a service go together by the upstream they name',
+      seed: { upstreams: [{ id: '5', name: 'billing', nodes: [{ host: 'b', port: 80, weight: 1 }] }], routes: [{ id: '20', uri: '/invoices', upstream_id: '5' }, { id: '21', uri: '/payments', upstream_id: '5' }] },
+      services: ['billing'],
+      routes: { '20': 'billing.invoices', '21': 'billing.payments' },
+    },
+    {
+      name: 'a route with an inline upstream and no service stands alone',
+      seed: { routes: [{ id: '30', name: 'health', uri: '/healthz', upstream: { type: 'roundrobin', nodes: [{ host: 'h', port: 1, weight: 1 }] } }] },
+      services: ['health'],
+      routes: { '30': 'health.health' },
+    },
+    {
+      name: 'a route that goes to no upstream is reported, not dropped',
+      seed: { routes: [{ id: '40', uri: '/old', plugins: { redirect: { uri: '/new' } } }] },
+      services: [],
+      routes: {},
+      unexpressed: ['routes 40'],
+    },
+    {
+      name: 'a disabled route and a field with no place are reported by object and field',
+      seed: { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100', status: 0, remote_addrs: ['10.0.0.0/8'] }] },
+      services: ['pet-store'],
+      routes: { '10': 'pet-store.pets' },
+      unexpressed: ['routes 10 /remote_addrs', 'routes 10 /status'],
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const out = run(c.seed);
+    expect(out.services).toEqual(c.services);
+    expect(out.adoption.routes ?? {}).toEqual(c.routes);
+    expect(out.unexpressed.map((u) => `${u.kind} ${u.id}${u.field !== undefined ? ` ${u.field}` : ''}`)).toEqual(c.unexpressed ?? []);
+  });
+});
+
+describe('what a service is written as', () => {
+  const out = run({ upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', name: 'list', uri: '/pets', methods: ['GET'], priority: 5, vars: [['arg_a', '==', '1']], service_id: '100' }] });
+
+  it('puts policy in the template and runtime values in the group overlay', () => {
+    expect(file(out, 'services/pet-store/service.yaml')).toEqual({
+      name: 'pet-store',
+      description: 'Pets and more',
+      plugins: { cors: {} },
+      upstream: { type: 'chash', hash_on: 'header', key: 'x-user' },
+      routes: [{ name: 'list', uris: ['/pets'], methods: ['GET'], priority: 5, vars: [['arg_a', '==', '1']] }],
+    });
+    expect(file(out, 'gateway-groups/prod/services/pet-store.yaml')).toEqual({
+      hosts: ['pets.example.com'],
+      upstream: { nodes: [{ host: '10.0.0.1', port: 8080, weight: 1 }, { host: '10.0.0.2', port: 8080, weight: 2 }] },
+    });
+  });
+
+  it('records which gateway object each written one replaces', () => {
+    expect(out.adoption).toEqual({ routes: { '10': 'pet-store.list' }, services: { '100': 'pet-store' }, upstreams: { '1': 'pet-store' } });
+  });
+
+  it('writes discovery instead of nodes for an upstream that discovers them', () => {
+    const d = run({ upstreams: [{ id: '1', service_name: 'pets', discovery_type: 'consul', discovery_args: { namespace_id: 'x' } }], routes: [{ id: '1', uri: '/a', upstream_id: '1' }] });
+    expect(file(d, `gateway-groups/prod/services/${d.services[0]}.yaml`)).toEqual({ upstream: { discovery: { type: 'consul', service_name: 'pets', args: { namespace_id: 'x' } } } });
+  });
+});
+
+describe('secrets', () => {
+  const CANARY = 'canary-7f3e-not-in-any-file';
+  const out = run({
+    consumers: [{ id: 'alice', username: 'alice', plugins: { 'key-auth': { key: CANARY }, 'jwt-auth': { key: 'alice-jwt', secret: `${CANARY}-jwt` } } }],
+    upstreams: [PETS_UPSTREAM],
+    services: [PETS_SERVICE],
+    routes: [{ id: '10', uri: '/pets', service_id: '100', plugins: { 'openid-connect': { client_id: 'pets', client_secret: `${CANARY}-oidc`, discovery: 'https://idp/.well-known' } } }],
+    ssls: [{ id: '7', snis: ['pets.example.com'], cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }],
+    secrets: [{ id: 'vault/main', uri: 'https://vault:8200', prefix: 'kv', token: `${CANARY}-vault` }],
+  });
+
+  it('writes no secret into any file, and names a variable for each', () => {
+    for (const text of out.files.values()) expect(text).not.toContain(CANARY);
+    expect(out.variables.map((v) => `${v.name} ${v.readBy} ${v.kind} ${v.id} ${v.field}`)).toEqual([
+      'PROD_CONSUMER_ALICE_KEY_AUTH_KEY sync consumers alice /plugins/key-auth/key',
+      'PROD_CONSUMER_ALICE_JWT_AUTH_SECRET sync consumers alice /plugins/jwt-auth/secret',
+      'PROD_SSL_7_KEY sync ssls 7 /key',
+      'PROD_SECRET_VAULT_MAIN_TOKEN sync secrets vault/main /token',
+      'PROD_ROUTE_10_OPENID_CONNECT_CLIENT_SECRET gateway routes 10 /plugins/openid-connect/client_secret',
+    ]);
+    expect(JSON.stringify(out.variables)).not.toContain(CANARY);
+  });
+
+  it('uses the reference each reader resolves: env: for sync, $env:// for the gateway', () => {
+    expect(file(out, 'gateway-groups/prod/consumers/alice.yaml')).toMatchObject({ plugins: { 'key-auth': { key: 'env:PROD_CONSUMER_ALICE_KEY_AUTH_KEY' }, 'jwt-auth': { key: 'alice-jwt' } } });
+    expect(file(out, 'services/pet-store/service.yaml')['routes']).toMatchObject([{ plugins: { 'openid-connect': { client_secret: '$env://PROD_ROUTE_10_OPENID_CONNECT_CLIENT_SECRET', client_id: 'pets' } } }]);
+    expect(file(out, 'gateway-groups/prod/ssls/pets-example-com.yaml')).toMatchObject({ key: 'env:PROD_SSL_7_KEY' });
+  });
+
+  it('keeps the values in memory for the check, by reference', () => {
+    expect(out.secrets.valueOf('env:PROD_CONSUMER_ALICE_KEY_AUTH_KEY')).toBe(CANARY);
+    expect(out.secrets.valueOf('$env://PROD_ROUTE_10_OPENID_CONNECT_CLIENT_SECRET')).toBe(`${CANARY}-oidc`);
+    expect(out.secrets.valueOf('env:PROD_SSL_7_KEY')).toBeUndefined();
+  });
+
+  it('keeps references that are there already', () => {
+    const refs = run({ consumers: [{ id: 'bob', username: 'bob', plugins: { 'key-auth': { key: '$secret://vault/main/bob/key' } } }] });
+    expect(refs.variables).toEqual([]);
+    expect(file(refs, 'gateway-groups/prod/consumers/bob.yaml')).toEqual({ plugins: { 'key-auth': { key: '$secret://vault/main/bob/key' } } });
+  });
+});
+
+describe('group-level objects', () => {
+  it('names a global rule by its plugins and gives its tagway id in the adoption record', () => {
+    const out = run({ global_rules: [{ id: '1', plugins: { prometheus: {} } }] });
+    expect(file(out, 'gateway-groups/prod/global-rules/prometheus.yaml')).toEqual({ plugins: { prometheus: {} } });
+    expect(out.adoption.global_rules).toEqual({ '1': 'tagway.prod.prometheus' });
+  });
+
+  it('links a consumer to its group by the group name it was written under', () => {
+    const out = run({ consumer_groups: [{ id: '3', name: 'Mobile apps', plugins: { 'limit-count': { count: 1, time_window: 1 } } }], consumers: [{ id: 'ann', username: 'ann', group_id: '3' }] });
+    expect(file(out, 'gateway-groups/prod/consumers/ann.yaml')).toEqual({ group: 'mobile-apps' });
+    expect(out.files.has('gateway-groups/prod/consumer-groups/mobile-apps.yaml')).toBe(true);
+  });
+
+  it('leaves out what tagway manages already', () => {
+    const out = run({ routes: [{ id: 'x.y', uri: '/', labels: { 'managed-by': 'tagway', 'tagway.group': 'other' }, upstream: { nodes: [{ host: 'a', port: 1, weight: 1 }] } }], global_rules: [{ id: 'tagway.other.r', plugins: {} }] });
+    expect(out.files.size).toBe(0);
+    expect(out.ignored.map((i) => `${i.kind} ${i.id}`)).toEqual(['global_rules tagway.other.r', 'routes x.y']);
+  });
+});
+
+describe('names', () => {
+  it('keeps the names a previous import gave, whatever the objects are called now', () => {
+    const seed: Seed = { upstreams: [PETS_UPSTREAM], services: [{ ...PETS_SERVICE, name: 'Renamed' }], routes: [{ id: '10', name: 'other', uri: '/pets', service_id: '100' }] };
+    const out = run(seed, { routes: { '10': 'pets.list' } });
+    expect(out.services).toEqual(['pets']);
+    expect(out.adoption.routes).toEqual({ '10': 'pets.list' });
+  });
+
+  it('settles a clash by what else names the object, then by a suffix made from its id, whatever the order', () => {
+    const upstream = { nodes: [{ host: 'a', port: 1, weight: 1 }] };
+    const routes = [
+      { id: '1', name: 'same', uri: '/a', upstream },
+      { id: '2', name: 'same', uri: '/a', upstream },
+      { id: '3', name: 'same', uri: '/a', upstream },
+    ];
+    const a = run({ routes });
+    const b = run({ routes: [...routes].reverse() });
+    expect(a.services).toEqual(['a', 'same', `same-${idSuffix('route:3')}`]);
+    expect([...a.files]).toEqual([...b.files]);
+  });
+});
+
+describe('determinism', () => {
+  it('gives the same bytes for the same gateway', () => {
+    const seed: Seed = { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100' }], consumers: [{ id: 'a', username: 'a', plugins: { 'key-auth': { key: 'k' } } }] };
+    expect([...run(seed).files]).toEqual([...run(structuredClone(seed)).files]);
+  });
+});

@@ -1,0 +1,502 @@
+/**
+ * A gateway's objects → the files of a config repository that compile back to them
+ * (docs/import.md): service templates, the group's overlays and group-level files, and, for a
+ * gateway taken over, the adoption record. Pure: the use case reads the source and writes the
+ * files. Every object or field left out is an `Unexpressed` entry; every secret a `SecretVariable`.
+ */
+import { dump } from 'js-yaml';
+import type { ApisixConfig, ApisixKind, ApisixObject, ApisixRoute, ApisixStreamRoute } from '../model/apisix.js';
+import { LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE } from '../model/apisix.js';
+import { DUMP_OPTIONS } from '../apisix/standalone-yaml.js';
+import { GLOBAL_RULE_NAME, GROUP_OBJECT_FILES, NAME } from '../load/layout.js';
+import { cmp } from '../model/diagnostic.js';
+import type { AdoptionMap, GatewaySource, SecretVariable, Unexpressed } from './model.js';
+import { Names, pathWords, slug } from './names.js';
+import { SecretVariables } from './secrets.js';
+import { unitsOf, type Unit } from './units.js';
+
+export interface RepositoryOptions {
+  readonly group: string;
+  /**
+   * Names a previous import of this group chose (its adoption record): a re-import keeps them,
+   * so the files it writes replace the earlier ones.
+   */
+  readonly previous?: AdoptionMap;
+  /** Service names the repository already uses for other services: not taken. */
+  readonly reservedServices?: ReadonlySet<string>;
+}
+
+export interface ImportedRepository {
+  /** Repository-relative path → text, in path order. group.yaml is the use case's (`GroupPart`). */
+  readonly files: ReadonlyMap<string, string>;
+  /** The services written, sorted. */
+  readonly services: readonly string[];
+  readonly variables: readonly SecretVariable[];
+  readonly unexpressed: readonly Unexpressed[];
+  /** Objects left out on purpose: tagway's own (another group's, a run's records). */
+  readonly ignored: readonly Unexpressed[];
+  /** The gateway's objects the written files replace: gateway id → tagway id, by kind. */
+  readonly adoption: AdoptionMap;
+  /** The values of the secrets taken out (in memory only, for the equivalence check). */
+  readonly secrets: SecretVariables;
+}
+
+const TEMPLATE_HEADER = '# yaml-language-server: $schema=../../schemas/service.schema.json\n';
+const OVERLAY_HEADER = '# yaml-language-server: $schema=../../../schemas/overlay.schema.json\n';
+
+/** Fields of each kind that server keeps and an import never writes. */
+const SERVER_FIELDS = new Set(['create_time', 'update_time', 'validity_start', 'validity_end']);
+
+/** The upstream fields a template's `upstream` holds as policy (the rest are runtime or named below). */
+const UPSTREAM_POLICY = ['type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout', 'keepalive_pool', 'checks', 'tls'] as const;
+const UPSTREAM_TAKEN = new Set<string>([...UPSTREAM_POLICY, 'id', 'name', 'desc', 'nodes', 'discovery_type', 'service_name', 'discovery_args']);
+const ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'uri', 'uris', 'methods', 'host', 'hosts', 'priority', 'vars', 'plugins', 'plugin_config_id', 'enable_websocket', 'timeout', 'labels', 'service_id', 'upstream_id', 'upstream', 'status']);
+const SERVICE_TAKEN = new Set(['id', 'name', 'desc', 'hosts', 'plugins', 'upstream_id', 'upstream', 'labels']);
+const STREAM_ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'server_addr', 'server_port', 'remote_addr', 'sni', 'plugins', 'labels', 'upstream_id', 'service_id']);
+const PLUGIN_CONFIG_TAKEN = new Set(['id', 'name', 'desc', 'labels', 'plugins']);
+const CONSUMER_TAKEN = new Set(['id', 'username', 'desc', 'labels', 'plugins', 'group_id']);
+const CONSUMER_GROUP_TAKEN = new Set(['id', 'name', 'desc', 'labels', 'plugins']);
+const SSL_TAKEN = new Set(['id', 'type', 'sni', 'snis', 'cert', 'key', 'certs', 'keys', 'client', 'ssl_protocols', 'desc', 'labels', 'status']);
+const GLOBAL_RULE_TAKEN = new Set(['id', 'plugins']);
+const SECRET_TAKEN = new Set(['id', 'labels', 'uri', 'prefix', 'token', 'namespace', 'access_key_id', 'secret_access_key', 'session_token', 'region', 'endpoint_url', 'auth_config', 'auth_file', 'ssl_verify']);
+
+export function importRepository(source: GatewaySource, options: RepositoryOptions): ImportedRepository {
+  const group = options.group;
+  const files = new Map<string, string>();
+  const unexpressed: Unexpressed[] = [...source.unexpressed];
+  const ignored: Unexpressed[] = [];
+  const secrets = new SecretVariables(group);
+  const adoption: { [K in ApisixKind]?: Record<string, string> } = {};
+  const adopt = (kind: ApisixKind, from: string, to: string) => ((adoption[kind] ??= {})[from] = to);
+  const previous = options.previous ?? {};
+
+  const config = withoutTagwayObjects(source.config, ignored);
+  const extraFields = (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>, prefix = '') => {
+    for (const field of Object.keys(obj).sort(cmp)) {
+      if (taken.has(field) || SERVER_FIELDS.has(field)) continue;
+      unexpressed.push({ kind, id: obj.id, field: `${prefix}/${field}`, reason: `tagway's files have no place for ${field} here` });
+    }
+  };
+
+  // Group-level objects first: routes' plugins and consumers refer to them by name.
+  const consumerGroupNames = new Map<string, string>();
+  {
+    const names = new Names();
+    for (const cg of config.consumer_groups) {
+      const name = keptOrNamed(names, previous.consumer_groups?.[cg.id], cg.id, [cg.name, cg.desc], 'consumer-group');
+      consumerGroupNames.set(cg.id, name);
+      const body = clean({ desc: cg.desc, labels: userLabels(cg.labels), plugins: copy(cg.plugins) });
+      secrets.take('consumer_groups', cg.id, body);
+      extraFields('consumer_groups', cg, CONSUMER_GROUP_TAKEN);
+      files.set(groupFile(group, 'consumer-group', name), header('consumer-group') + yamlOf(body));
+      adopt('consumer_groups', cg.id, name);
+    }
+  }
+  for (const c of config.consumers) {
+    const username = String(c.username ?? c.id);
+    if (!GROUP_OBJECT_FILES.consumer.name.test(username)) {
+      unexpressed.push({ kind: 'consumers', id: c.id, reason: `its username is not a valid file name (${GROUP_OBJECT_FILES.consumer.nameRule})` });
+      continue;
+    }
+    const groupName = c.group_id !== undefined ? consumerGroupNames.get(String(c.group_id)) : undefined;
+    if (c.group_id !== undefined && groupName === undefined) {
+      unexpressed.push({ kind: 'consumers', id: c.id, field: '/group_id', reason: `names consumer group ${String(c.group_id)}, which the gateway does not hold` });
+    }
+    const body = clean({ desc: c.desc, labels: userLabels(c.labels), group: groupName, plugins: copy(c.plugins) });
+    secrets.take('consumers', username, body);
+    extraFields('consumers', c, CONSUMER_TAKEN);
+    files.set(groupFile(group, 'consumer', username), header('consumer') + yamlOf(body));
+    adopt('consumers', c.id, username);
+  }
+  const sslNames = new Map<string, string>();
+  {
+    const names = new Names();
+    for (const s of config.ssls) {
+      const snis = s.snis ?? (s.sni !== undefined ? [s.sni] : []);
+      const name = keptOrNamed(names, previous.ssls?.[s.id], s.id, [s.desc, ...snis.map((h) => h.replace(/^\*\./, 'wildcard.'))], 'certificate');
+      sslNames.set(s.id, name);
+      const body: Record<string, unknown> = clean({
+        type: s.type,
+        desc: s.desc,
+        labels: userLabels(s.labels),
+        sni: s.sni,
+        snis: s.snis,
+        cert: s.cert,
+        key: s.key,
+        certs: s.certs,
+        keys: s.keys,
+        client: copy(s['client']),
+        ssl_protocols: s['ssl_protocols'],
+        status: s['status'],
+      });
+      // A live gateway gives a key encrypted, or not at all: the operator supplies it.
+      if (body['key'] === undefined || !isPrivateKey(body['key'])) body['key'] = `env:${secrets.ask('ssls', s.id, ['key'])}`;
+      if (Array.isArray(s.certs) && s.certs.length > 0) {
+        const keys = Array.isArray(s.keys) ? [...s.keys] : [];
+        body['keys'] = s.certs.map((_, i) => (isPrivateKey(keys[i]) ? keys[i] : `env:${secrets.ask('ssls', s.id, ['keys', String(i)])}`));
+      }
+      secrets.take('ssls', s.id, body);
+      extraFields('ssls', s, SSL_TAKEN);
+      files.set(groupFile(group, 'ssl', name), header('ssl') + yamlOf(body));
+      adopt('ssls', s.id, name);
+    }
+  }
+  {
+    const names = new Names(25);
+    for (const g of config.global_rules) {
+      const kept = previous.global_rules?.[g.id];
+      const keptName = kept?.startsWith(`tagway.${group}.`) ? kept.slice(`tagway.${group}.`.length) : undefined;
+      const name = keptName !== undefined && names.claim(keptName) ? keptName : GLOBAL_RULE_NAME.test(g.id) && !/^\d+$/.test(g.id) && names.claim(g.id) ? g.id : names.take(Object.keys(g.plugins ?? {}).sort(cmp).slice(0, 2).map((p) => p) as string[], g.id, 'global-rule');
+      const body = { plugins: copy(g.plugins) ?? {} };
+      secrets.take('global_rules', g.id, body);
+      extraFields('global_rules', g, GLOBAL_RULE_TAKEN);
+      files.set(groupFile(group, 'global-rule', name), header('global-rule') + yamlOf(body));
+      adopt('global_rules', g.id, `tagway.${group}.${name}`);
+    }
+  }
+  for (const m of config.plugin_metadata) {
+    if (!GROUP_OBJECT_FILES['plugin-metadata'].name.test(m.id)) {
+      unexpressed.push({ kind: 'plugin_metadata', id: m.id, reason: 'its id is not a plugin name' });
+      continue;
+    }
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(m)) if (k !== 'id' && !SERVER_FIELDS.has(k)) body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
+    const taken = Object.assign(clean(body), { id: m.id });
+    secrets.take('plugin_metadata', m.id, taken);
+    delete (taken as Record<string, unknown>)['id'];
+    files.set(groupFile(group, 'plugin-metadata', m.id), header('plugin-metadata') + yamlOf(taken));
+    adopt('plugin_metadata', m.id, m.id);
+  }
+  for (const s of config.secrets) {
+    if (!GROUP_OBJECT_FILES['secret-manager'].name.test(s.id)) {
+      unexpressed.push({ kind: 'secrets', id: s.id, reason: 'its id is not <vault|aws|gcp>/<name> with a name tagway can use as a file name' });
+      continue;
+    }
+    const body: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s)) if (SECRET_TAKEN.has(k) && k !== 'id') body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
+    const withId = Object.assign(clean(body), { id: s.id });
+    secrets.take('secrets', s.id, withId);
+    delete (withId as Record<string, unknown>)['id'];
+    extraFields('secrets', s, SECRET_TAKEN);
+    files.set(groupFile(group, 'secret-manager', s.id), header('secret-manager', 4) + yamlOf(withId));
+    adopt('secrets', s.id, s.id);
+  }
+
+  // Services: one per unit.
+  const { units, unplaced } = unitsOf(config);
+  for (const u of unplaced) unexpressed.push({ kind: u.kind, id: u.id, reason: u.reason });
+  const serviceNames = new Names(31, options.reservedServices ?? []);
+  const services: string[] = [];
+  const pluginConfigs = new Map(config.plugin_configs.map((pc) => [pc.id, pc]));
+  const usedPluginConfigs = new Set<string>();
+  for (const unit of units) {
+    const name = serviceName(serviceNames, unit, previous);
+    services.push(name);
+    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, previous, secrets, extraFields, unexpressed, adopt });
+    files.set(`services/${name}/service.yaml`, TEMPLATE_HEADER + yamlOf(written.template));
+    files.set(`gateway-groups/${group}/services/${name}.yaml`, OVERLAY_HEADER + yamlOf(written.overlay));
+  }
+  for (const pc of config.plugin_configs) {
+    if (!usedPluginConfigs.has(pc.id)) unexpressed.push({ kind: 'plugin_configs', id: pc.id, reason: 'no imported route uses it (in tagway a plugin config belongs to the service whose routes use it)' });
+  }
+
+  const sorted = new Map([...files.entries()].sort(([a], [b]) => cmp(a, b)));
+  return {
+    files: sorted,
+    services: services.sort(cmp),
+    variables: secrets.list,
+    unexpressed: unexpressed.sort(byObject),
+    ignored: ignored.sort(byObject),
+    adoption: sortedAdoption(adoption),
+    secrets,
+  };
+}
+
+interface ServiceContext {
+  readonly group: string;
+  readonly pluginConfigs: ReadonlyMap<string, ApisixObject>;
+  readonly usedPluginConfigs: Set<string>;
+  readonly previous: AdoptionMap;
+  readonly secrets: SecretVariables;
+  readonly extraFields: (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>, prefix?: string) => void;
+  readonly unexpressed: Unexpressed[];
+  readonly adopt: (kind: ApisixKind, from: string, to: string) => void;
+}
+
+function writeService(unit: Unit, name: string, ctx: ServiceContext): { template: Record<string, unknown>; overlay: Record<string, unknown> } {
+  const { service, upstream } = unit;
+  const template: Record<string, unknown> = { name };
+  const description = oneLine(service?.desc ?? (upstream?.value['desc'] as string | undefined));
+  if (description !== undefined) template['description'] = description;
+  const labels = userLabels(service?.labels);
+  if (labels !== undefined) template['labels'] = labels;
+  if (service?.plugins !== undefined && Object.keys(service.plugins).length > 0) {
+    const body = { plugins: copy(service.plugins) };
+    ctx.secrets.take('services', service.id, body);
+    template['plugins'] = body.plugins;
+  }
+  const overlay: Record<string, unknown> = {};
+  const hosts = service?.hosts ?? (typeof service?.['host'] === 'string' ? [service['host'] as string] : undefined);
+  if (hosts !== undefined && hosts.length > 0) overlay['hosts'] = [...hosts];
+  if (service) {
+    ctx.extraFields('services', service, SERVICE_TAKEN);
+    ctx.adopt('services', service.id, name);
+  }
+
+  if (upstream) {
+    const u = upstream.value;
+    const policy: Record<string, unknown> = {};
+    for (const field of UPSTREAM_POLICY) if (u[field] !== undefined) policy[field] = copy(u[field]);
+    if (Object.keys(policy).length > 0) template['upstream'] = policy;
+    const where = upstream.id ?? (service && service.upstream_id === undefined ? service.id : unit.routes[0]!.id);
+    const kind: ApisixKind = upstream.id !== null ? 'upstreams' : service && service.upstream_id === undefined && unit.routes.every((r) => r.upstream === undefined) ? 'services' : 'routes';
+    const prefix = upstream.id !== null ? '' : '/upstream';
+    for (const field of Object.keys(u).sort(cmp)) {
+      if (UPSTREAM_TAKEN.has(field) || SERVER_FIELDS.has(field)) continue;
+      if (field === 'labels' && userLabels(u['labels'] as Record<string, string>) === undefined) continue;
+      ctx.unexpressed.push({ kind, id: where, field: `${prefix}/${field}`, reason: `a tagway service's upstream has no ${field}` });
+    }
+    if (u['discovery_type'] !== undefined) {
+      overlay['upstream'] = { discovery: clean({ type: u['discovery_type'], service_name: u['service_name'], args: copy(u['discovery_args']) }) };
+    } else {
+      const nodes = nodesOf(u['nodes']);
+      if (nodes.problem !== null) ctx.unexpressed.push({ kind, id: where, field: `${prefix}/nodes`, reason: nodes.problem });
+      if (nodes.list.length > 0) overlay['upstream'] = { nodes: nodes.list };
+    }
+    if (upstream.id !== null) ctx.adopt('upstreams', upstream.id, name);
+  }
+
+  const routeNames = new Names(31);
+  const configs: Record<string, unknown> = {};
+  const configNames = new Map<string, string>();
+  const configNamer = new Names(31);
+  const routes: Record<string, unknown>[] = [];
+  for (const r of [...unit.routes].sort((a, b) => cmp(a.id, b.id))) {
+    const routeName = childName(routeNames, ctx.previous.routes?.[r.id], name, r.id, [stripService(r.name, name), r.desc, routeWords(r)], 'route');
+    const route: Record<string, unknown> = { name: routeName };
+    const desc = oneLine(r.desc);
+    if (desc !== undefined) route['description'] = desc;
+    route['uris'] = r.uris !== undefined ? [...r.uris] : typeof r['uri'] === 'string' ? [r['uri']] : undefined;
+    if (route['uris'] === undefined) ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/uris', reason: 'a route without uri or uris matches every path; a tagway route names its paths' });
+    if (r.methods !== undefined) route['methods'] = [...r.methods];
+    const routeHosts = r.hosts ?? (typeof r['host'] === 'string' ? [r['host'] as string] : undefined);
+    if (routeHosts !== undefined) route['hosts'] = [...routeHosts];
+    if (r['priority'] !== undefined && r['priority'] !== 0) route['priority'] = r['priority'];
+    if (r['vars'] !== undefined) route['vars'] = copy(r['vars']);
+    if (r.plugins !== undefined && Object.keys(r.plugins).length > 0) {
+      const body = { plugins: copy(r.plugins) };
+      ctx.secrets.take('routes', r.id, body);
+      route['plugins'] = body.plugins;
+    }
+    if (r.plugin_config_id !== undefined) {
+      const pc = ctx.pluginConfigs.get(String(r.plugin_config_id));
+      if (!pc) {
+        ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/plugin_config_id', reason: `names plugin config ${String(r.plugin_config_id)}, which the gateway does not hold` });
+      } else {
+        let pcName = configNames.get(pc.id);
+        if (pcName === undefined) {
+          pcName = childName(configNamer, ctx.previous.plugin_configs?.[pc.id], name, pc.id, [stripService(pc.name, name), pc.desc], 'plugins');
+          configNames.set(pc.id, pcName);
+          const body = clean({ desc: pc.desc, labels: userLabels(pc.labels), plugins: copy(pc['plugins']) ?? {} });
+          ctx.secrets.take('plugin_configs', pc.id, body);
+          configs[pcName] = body;
+          if (!ctx.usedPluginConfigs.has(pc.id)) ctx.extraFields('plugin_configs', pc, PLUGIN_CONFIG_TAKEN);
+          ctx.usedPluginConfigs.add(pc.id);
+          ctx.adopt('plugin_configs', pc.id, `${name}.${pcName}`);
+        }
+        route['plugin_config'] = pcName;
+      }
+    }
+    if (r['enable_websocket'] !== undefined) route['enable_websocket'] = r['enable_websocket'];
+    if (r['timeout'] !== undefined) route['timeout'] = copy(r['timeout']);
+    const rLabels = userLabels(r.labels);
+    if (rLabels !== undefined) route['labels'] = rLabels;
+    if (r['status'] !== undefined && r['status'] !== 1) ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/status', reason: 'the route is disabled (status 0); tagway writes only routes that serve' });
+    ctx.extraFields('routes', r, ROUTE_TAKEN);
+    routes.push(clean(route));
+    ctx.adopt('routes', r.id, `${name}.${routeName}`);
+  }
+  if (Object.keys(configs).length > 0) template['plugin_configs'] = configs;
+  template['routes'] = routes;
+
+  if (unit.streamRoutes.length > 0) {
+    const streamNames = new Names(31);
+    template['stream_routes'] = [...unit.streamRoutes]
+      .sort((a, b) => cmp(a.id, b.id))
+      .map((sr: ApisixStreamRoute) => {
+        const srName = childName(streamNames, ctx.previous.stream_routes?.[sr.id], name, sr.id, [stripService(sr.name, name), sr.desc, sr.sni, sr.server_port !== undefined ? `port-${sr.server_port}` : undefined], 'stream');
+        const body = clean({
+          name: srName,
+          description: oneLine(sr.desc),
+          server_addr: sr.server_addr,
+          server_port: sr.server_port,
+          remote_addr: sr.remote_addr,
+          sni: sr.sni,
+          plugins: copy(sr.plugins),
+          labels: userLabels(sr.labels),
+        });
+        ctx.secrets.take('stream_routes', sr.id, body);
+        ctx.extraFields('stream_routes', sr, STREAM_ROUTE_TAKEN);
+        ctx.adopt('stream_routes', sr.id, `${name}.${srName}`);
+        return body;
+      });
+  }
+  return { template, overlay };
+}
+
+/** The service's name: the one a previous import gave its routes, else one from what names it. */
+function serviceName(names: Names, unit: Unit, previous: AdoptionMap): string {
+  for (const r of unit.routes) {
+    const before = previous.routes?.[r.id];
+    const service = before?.slice(0, before.indexOf('.'));
+    if (service !== undefined && service.length > 0 && NAME.test(service) && names.claim(service)) return service;
+  }
+  const s = unit.service;
+  const u = unit.upstream?.id !== null ? unit.upstream?.value : undefined;
+  const first = unit.routes[0]!;
+  const hosts = s?.hosts ?? first.hosts ?? [];
+  const uri = first.uris?.[0] ?? (first['uri'] as string | undefined);
+  const candidates = [s?.name, s?.desc, u?.['name'] as string | undefined, u?.['desc'] as string | undefined, unit.service === null ? first.name : undefined, hosts[0]?.split('.')[0], uri !== undefined ? pathWords(uri) : undefined];
+  return names.take(candidates, unit.key, 'service');
+}
+
+/** A name inside a service: the one a previous import gave (`<service>.<name>`), else a fresh one. */
+function childName(names: Names, before: string | undefined, service: string, id: string, candidates: readonly (string | undefined)[], fallback: string): string {
+  if (before !== undefined && before.startsWith(`${service}.`)) {
+    const kept = before.slice(service.length + 1);
+    if (NAME.test(kept) && names.claim(kept)) return kept;
+  }
+  return names.take(candidates, id, fallback);
+}
+
+/** A group-level object's name: the previous import's, else its id when that is a readable name, else one from what names it. */
+function keptOrNamed(names: Names, before: string | undefined, id: string, candidates: readonly (string | undefined)[], fallback: string): string {
+  if (before !== undefined && NAME.test(before) && names.claim(before)) return before;
+  if (NAME.test(id) && !/^\d+$/.test(id) && names.claim(id)) return id;
+  return names.take(candidates, id, fallback);
+}
+
+function routeWords(r: ApisixRoute): string | undefined {
+  const uri = r.uris?.[0] ?? (r['uri'] as string | undefined);
+  if (uri === undefined) return undefined;
+  const words = pathWords(uri);
+  const method = r.methods?.length === 1 ? r.methods[0]!.toLowerCase() : undefined;
+  return [method, words].filter((w) => w !== undefined && w.length > 0).join(' ') || 'root';
+}
+
+/** A route named `petstore.list` (as tagway or ADC name them) within service `petstore`: `list`. */
+function stripService(name: string | undefined, service: string): string | undefined {
+  if (name === undefined) return undefined;
+  return name.startsWith(`${service}.`) ? name.slice(service.length + 1) : name;
+}
+
+/** Nodes in the array form a template holds; APISIX also takes `{ "host:port": weight }`. */
+function nodesOf(nodes: unknown): { list: Record<string, unknown>[]; problem: string | null } {
+  if (Array.isArray(nodes)) {
+    const list: Record<string, unknown>[] = [];
+    let problem: string | null = null;
+    for (const n of nodes) {
+      if (typeof n !== 'object' || n === null) continue;
+      const node = n as Record<string, unknown>;
+      if (typeof node['port'] !== 'number') {
+        problem = 'a node without a port (tagway names every node\'s port)';
+        continue;
+      }
+      list.push(clean({ host: node['host'], port: node['port'], weight: node['weight'], priority: node['priority'] }));
+      if (node['metadata'] !== undefined) problem = 'node metadata has no place in tagway\'s nodes';
+    }
+    return { list, problem: list.length === 0 && problem === null ? 'the upstream has no nodes' : problem };
+  }
+  if (typeof nodes === 'object' && nodes !== null) {
+    const list = Object.entries(nodes as Record<string, unknown>)
+      .sort(([a], [b]) => cmp(a, b))
+      .flatMap(([hostPort, weight]) => {
+        const m = /^(.*):(\d+)$/.exec(hostPort);
+        return m ? [{ host: m[1]!, port: Number(m[2]), weight }] : [];
+      });
+    const all = Object.keys(nodes).length;
+    return { list, problem: list.length < all ? 'a node without a port (tagway names every node\'s port)' : list.length === 0 ? 'the upstream has no nodes' : null };
+  }
+  return { list: [], problem: 'the upstream has no nodes' };
+}
+
+/** tagway's objects (of any group) and a run's records are tagway's to manage, not to import. */
+function withoutTagwayObjects(config: ApisixConfig, ignored: Unexpressed[]): ApisixConfig {
+  const out: Record<string, ApisixObject[]> = {};
+  for (const kind of Object.keys(config) as ApisixKind[]) {
+    out[kind] = config[kind].filter((obj) => {
+      const labels = obj.labels ?? {};
+      const ours = labels[LABEL_MANAGED_BY] === LABEL_MANAGED_BY_VALUE || Object.keys(labels).some((k) => k.startsWith('tagway.')) || (kind === 'global_rules' && obj.id.startsWith('tagway.'));
+      if (ours) ignored.push({ kind, id: obj.id, reason: 'managed by tagway already' });
+      return !ours;
+    });
+  }
+  return out as unknown as ApisixConfig;
+}
+
+/** Labels without tagway's own; undefined when none are left. */
+function userLabels(labels: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  if (labels === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(labels).sort(cmp)) {
+    if (key === LABEL_MANAGED_BY || key.startsWith('tagway.')) continue;
+    out[key] = labels[key]!;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function groupFile(group: string, kind: keyof typeof GROUP_OBJECT_FILES, name: string): string {
+  return `gateway-groups/${group}/${GROUP_OBJECT_FILES[kind].folder}/${name}.yaml`;
+}
+
+const SCHEMA_OF: Readonly<Record<keyof typeof GROUP_OBJECT_FILES, string>> = {
+  consumer: 'consumer',
+  'consumer-group': 'consumer-group',
+  ssl: 'ssl',
+  'global-rule': 'global-rule',
+  'plugin-metadata': 'plugin-metadata',
+  'secret-manager': 'secret-manager',
+};
+
+function header(kind: keyof typeof GROUP_OBJECT_FILES, depth = 3): string {
+  return `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${SCHEMA_OF[kind]}.schema.json\n`;
+}
+
+function yamlOf(value: unknown): string {
+  return dump(value, DUMP_OPTIONS);
+}
+
+function isPrivateKey(value: unknown): value is string {
+  return typeof value === 'string' && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value);
+}
+
+function oneLine(text: string | undefined): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 0 ? line : undefined;
+}
+
+function copy<T>(value: T): T {
+  return value === undefined ? value : (structuredClone(value) as T);
+}
+
+/** Drops undefined members, keeping the order given. */
+function clean(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function byObject(a: Unexpressed, b: Unexpressed): number {
+  return cmp(a.kind, b.kind) || cmp(a.id, b.id) || cmp(a.field ?? '', b.field ?? '');
+}
+
+function sortedAdoption(adoption: { [K in ApisixKind]?: Record<string, string> }): AdoptionMap {
+  const out: { [K in ApisixKind]?: Record<string, string> } = {};
+  for (const kind of (Object.keys(adoption) as ApisixKind[]).sort(cmp)) {
+    const entries = Object.entries(adoption[kind]!).sort(([a], [b]) => cmp(a, b));
+    out[kind] = Object.fromEntries(entries);
+  }
+  return out;
+}
+
