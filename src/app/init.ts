@@ -17,6 +17,11 @@ export interface InitOptions {
   readonly dir: string;
   /** Copy the bundled example (3 services, 2 groups) instead of the starter. */
   readonly example?: boolean;
+  /**
+   * Only what every config repository has (the JSON Schemas, tagway.yaml, the ignore file): no
+   * starter service or group. `tagway import` starts from it.
+   */
+  readonly bare?: boolean;
 }
 
 export interface InitOutcome {
@@ -105,7 +110,10 @@ export async function runInit(options: InitOptions): Promise<InitOutcome> {
     }
     files.set('.gitignore', STARTER['.gitignore']!);
   } else {
-    for (const [rel, text] of Object.entries(STARTER)) files.set(rel, text);
+    for (const [rel, text] of Object.entries(STARTER)) {
+      if (options.bare && (rel.startsWith('services/') || rel.startsWith('gateway-groups/'))) continue;
+      files.set(rel, text);
+    }
   }
   for (const [rel, text] of await readTree(path.join(PACKAGE_ROOT, 'schemas'), 'schemas')) files.set(rel, text);
 

@@ -1,0 +1,61 @@
+import { Args, Flags } from '@oclif/core';
+import { EXIT, TagwayCommand, formatFlag } from '../base.js';
+
+export default class Import extends TagwayCommand {
+  static override summary = 'Write the config repository of a gateway that runs today (or of its files).';
+  static override description = `Reads what a gateway holds and writes, into group G, the service templates, the group's overlays (hosts, upstream nodes or discovery), its consumers, consumer groups, certificates, global rules, plugin metadata and secret managers, and the group's pins. FROM is the Admin API of a running APISIX (http://host:9180, with --admin-key env:NAME; every kind, read page by page), an APISIX standalone apisix.yaml, or an ADC file.
+
+Routes go into services by the APISIX service they use and the upstream they go to; names come from the objects' names, descriptions, hosts and paths, and stay the same when the same gateway is imported again. Secrets are never written: each becomes a reference (env:NAME, or $env://NAME where the gateway reads it) and the variables to set are listed, without their values. Anything the repository cannot hold is listed by object and field, and the exit status says so.
+
+From a live gateway, gateway-groups/G/adopt.yaml records which of the gateway's objects the group takes over: tagway sync then makes its own objects first and deletes those after them, so no request stops matching (docs/adoption.md).
+
+--publish V commits the files and tags every imported service V. --dry-run writes nothing. An empty folder (-C DIR) becomes a config repository.
+Exit status: 0 imported, 1 something could not be imported, 2 usage or runtime error.`;
+  static override examples = [
+    '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production',
+    '<%= config.bin %> import conf/apisix.yaml --group edge -C platform-config',
+    '<%= config.bin %> import adc.yaml --group staging --publish 1.0.0',
+    '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production --dry-run',
+  ];
+  static override args = {
+    from: Args.string({ description: 'Admin API URL of a running APISIX, or a file: standalone apisix.yaml or ADC YAML.', required: true }),
+  };
+  static override flags = {
+    group: Flags.string({ description: 'The gateway group to write (gateway-groups/<group>/).', required: true }),
+    'admin-key': Flags.string({ description: 'Admin API key of a live gateway, as env:NAME (never the key itself).' }),
+    'source-format': Flags.string({ description: 'What FROM is (default: detected).', options: ['apisix', 'standalone', 'adc'] }),
+    publish: Flags.string({ description: 'Commit the files and tag every imported service with this version.' }),
+    author: Flags.string({ description: 'Author of the commit made with --publish, "Name <email>".' }),
+    'dry-run': Flags.boolean({ description: 'Read the source and show what would be written; write nothing.', default: false }),
+    format: formatFlag(['human', 'json'], 'human'),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Import);
+    const [{ runImport }, { renderImport }] = await this.library(Promise.all([import('../../app/import.js'), import('../render/import.js')]));
+    const outcome = await runImport({
+      cwd: flags.cwd,
+      from: args.from,
+      group: flags.group,
+      env: process.env,
+      ...(flags['admin-key'] !== undefined ? { adminKey: flags['admin-key'] } : {}),
+      ...(flags['source-format'] !== undefined ? { format: flags['source-format'] as 'apisix' | 'standalone' | 'adc' } : {}),
+      ...(flags.publish !== undefined ? { publish: flags.publish } : {}),
+      ...(flags.author !== undefined ? { author: flags.author } : {}),
+      dryRun: flags['dry-run'],
+    });
+    const findings = outcome.published !== null ? outcome.published.diagnostics : [];
+    if (flags.format === 'json') {
+      const { published, ...rest } = outcome;
+      this.printJson({
+        ...rest,
+        published: published === null ? null : published.ok ? { ok: true, tags: published.tags, commits: published.commits } : { ok: false, diagnostics: published.diagnostics },
+      });
+    } else {
+      await this.printDiagnostics(findings, 'human', outcome.published?.sources ?? new Map());
+      this.print(renderImport(outcome));
+    }
+    const failed = outcome.unexpressed.length > 0 || (outcome.published !== null && !outcome.published.ok);
+    process.exitCode = failed ? EXIT.findings : EXIT.ok;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What `tagway import` prints: what was written, what the repository cannot hold (by object and
+ * field), the variables to set (names only, never values), next steps.
+ */
+import type { ImportOutcome } from '../../app/import.js';
+
+/** Lines of a list longer than this are summarised (the full list is in `--format json`). */
+const LIST_LIMIT = 40;
+
+export function renderImport(outcome: ImportOutcome): string {
+  const lines: string[] = [];
+  const verb = outcome.dryRun ? 'would write' : 'wrote';
+  lines.push(`read ${outcome.source.origin} (${FORMAT_NAMES[outcome.source.format]})`);
+  if (outcome.createdRepository) lines.push(`initialised a git repository in ${outcome.root}`);
+  const services = outcome.services.length;
+  lines.push(`${verb} ${outcome.written.length} files (${services} service${services === 1 ? '' : 's'})${outcome.unchanged.length > 0 ? `; ${outcome.unchanged.length} already as imported` : ''}`);
+  lines.push(...limited(outcome.written.map((f) => `  ${f}`), 'files'));
+  const adopted = Object.entries(outcome.adoption).map(([kind, n]) => `${n} ${kind}`);
+  if (adopted.length > 0) lines.push(`the group takes over ${adopted.join(', ')} of the gateway (adopt.yaml; docs/adoption.md)`);
+  if (outcome.ignored.length > 0) lines.push(`left out ${outcome.ignored.length} objects tagway manages already`);
+  if (outcome.unexpressed.length > 0) {
+    lines.push('', `not imported (${outcome.unexpressed.length}): the repository cannot hold these; the gateway keeps them as they are`);
+    lines.push(...limited(outcome.unexpressed.map((u) => `  ${u.kind} ${u.id}${u.field !== undefined ? ` ${u.field}` : ''}: ${u.reason}`), 'entries'));
+  }
+  if (outcome.variables.length > 0) {
+    lines.push('', `secrets were written as references; set these ${outcome.variables.length} variables (values are not shown):`);
+    lines.push(
+      ...limited(
+        outcome.variables.map((v) => `  ${v.name}  (${v.readBy === 'sync' ? "tagway sync's environment" : "the gateway's environment"}: ${v.kind} ${v.id} ${v.field})`),
+        'variables',
+      ),
+    );
+  }
+  if (outcome.published !== null) {
+    lines.push('', outcome.published.ok ? `published ${outcome.published.tags.length} versions and pointed ${outcome.published.groups.length > 0 ? 'the group' : 'no group'} at them` : 'publish refused: see the findings above');
+  }
+  if (outcome.next.length > 0) lines.push('', 'next:', ...outcome.next.map((s) => `  ${s}`));
+  return `${lines.join('\n')}\n`;
+}
+
+const FORMAT_NAMES = { apisix: 'Admin API', standalone: 'standalone file', adc: 'ADC file' } as const;
+
+function limited(lines: readonly string[], what: string): string[] {
+  if (lines.length <= LIST_LIMIT) return [...lines];
+  return [...lines.slice(0, LIST_LIMIT), `  … and ${lines.length - LIST_LIMIT} more ${what} (all of them with --format json)`];
+}

@@ -1,0 +1,179 @@
+/**
+ * `tagway import` end to end: a gateway made by hand (the Admin API test server, or a standalone
+ * file) becomes a config repository, which compiles back to the same objects, publishes, and
+ * imports again to the same bytes. Secrets never reach a file or the output.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runImport, type ImportOutcome } from '../src/app/import.js';
+import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { runGit } from './support/git-repo.js';
+import { runCli } from './support/cli-run.js';
+
+const CANARY = 'canary-import-4b1d';
+const GIT_IDENTITY = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
+
+/** A gateway as people make it by hand: numeric ids, a service with routes, a consumer, a global rule. */
+function seedGateway(server: AdminServer): void {
+  server.seed('upstreams', '1', { name: 'pets backend', type: 'roundrobin', nodes: { '10.0.0.1:8080': 1, '10.0.0.2:8080': 1 } });
+  server.seed('services', '100', { name: 'Pet Store', desc: 'Pets', hosts: ['pets.example.com'], upstream_id: '1', plugins: { 'key-auth': {} } });
+  server.seed('routes', '1000', { name: 'list pets', uri: '/pets', methods: ['GET'], service_id: '100' });
+  server.seed('routes', '1001', { uris: ['/pets/*'], methods: ['GET', 'DELETE'], service_id: '100', priority: 2 });
+  server.seed('routes', '2000', { name: 'health', uri: '/healthz', upstream: { type: 'roundrobin', nodes: [{ host: '10.0.0.9', port: 80, weight: 1 }] } });
+  server.seed('consumers', 'alice', { username: 'alice', plugins: { 'key-auth': { key: CANARY } } });
+  server.seed('global_rules', '1', { plugins: { prometheus: {} } });
+}
+
+let server: AdminServer;
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-import-'));
+  dirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  server = await startAdminServer();
+  seedGateway(server);
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function live(cwd: string, more: Partial<Parameters<typeof runImport>[0]> = {}): Promise<ImportOutcome> {
+  return runImport({ cwd, from: server.url, adminKey: 'env:ADMIN_KEY', group: 'production', env: { ADMIN_KEY: server.apiKey!, ...GIT_IDENTITY }, ...more });
+}
+
+function treeText(dir: string): string {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name === '.git') continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(`${path.relative(dir, p)}\n${fs.readFileSync(p, 'utf8')}`);
+    }
+  };
+  walk(dir);
+  return out.join('\n');
+}
+
+describe('import from a live gateway', () => {
+  it('makes an empty folder a config repository of the gateway, with no secret in it', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir);
+    expect(outcome.createdRepository).toBe(true);
+    expect(outcome.services).toEqual(['health', 'pet-store']);
+    expect(outcome.written).toEqual(
+      expect.arrayContaining([
+        'gateway-groups/production/adopt.yaml',
+        'gateway-groups/production/consumers/alice.yaml',
+        'gateway-groups/production/global-rules/prometheus.yaml',
+        'gateway-groups/production/group.yaml',
+        'gateway-groups/production/services/pet-store.yaml',
+        'services/health/service.yaml',
+        'services/pet-store/service.yaml',
+      ]),
+    );
+    expect(fs.existsSync(path.join(dir, 'schemas/service.schema.json'))).toBe(true);
+    expect(treeText(dir)).not.toContain(CANARY);
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
+    expect(outcome.variables.map((v) => v.name)).toEqual(['PRODUCTION_CONSUMER_ALICE_KEY_AUTH_KEY']);
+    expect(fs.readFileSync(path.join(dir, 'gateway-groups/production/group.yaml'), 'utf8')).toContain('admin_key: env:ADMIN_KEY');
+    expect(outcome.adoption).toEqual({ consumers: 1, global_rules: 1, routes: 3, services: 1, upstreams: 1 });
+  });
+
+  it('writes the same bytes when the same gateway is imported again', async () => {
+    const dir = tempDir();
+    await live(dir);
+    const first = treeText(dir);
+    const again = await live(dir);
+    expect(again.written).toEqual([]);
+    expect(treeText(dir)).toBe(first);
+  });
+
+  it('writes nothing on a dry run, and says what it would write', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir, { dryRun: true });
+    expect(outcome.dryRun).toBe(true);
+    expect(outcome.written.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a live gateway without its key reference, before reading anything', async () => {
+    const before = server.requests.length;
+    await expect(runImport({ cwd: tempDir(), from: server.url, group: 'production', env: {} })).rejects.toThrow(/Admin API key/);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('names the variable, never the key, when the key reference is not set', async () => {
+    const error = await runImport({ cwd: tempDir(), from: server.url, adminKey: 'env:NOT_SET_HERE', group: 'production', env: {} }).catch((e: unknown) => e as Error);
+    expect(String((error as Error).message)).toContain('NOT_SET_HERE');
+  });
+
+  it('commits the files and tags every service with --publish', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir, { publish: '1.0.0' });
+    expect(outcome.published?.ok).toBe(true);
+    expect(runGit(dir, ['tag', '--list']).split('\n').sort()).toEqual(['health/v1.0.0', 'pet-store/v1.0.0']);
+    expect(runGit(dir, ['status', '--porcelain', '--', 'services', 'gateway-groups'])).toBe('');
+  });
+});
+
+describe('import from a standalone file', () => {
+  it('writes the same services as from the Admin API, and a file target', async () => {
+    const dir = tempDir();
+    const file = path.join(tempDir(), 'apisix.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'upstreams:',
+        '  - id: 1',
+        '    nodes:',
+        '      "10.0.0.1:8080": 1',
+        'routes:',
+        '  - id: 1',
+        '    name: orders',
+        '    uri: /orders/*',
+        '    upstream_id: 1',
+        '#END',
+        '',
+      ].join('\n'),
+    );
+    const outcome = await runImport({ cwd: dir, from: file, group: 'edge', env: {} });
+    expect(outcome.source.format).toBe('standalone');
+    expect(outcome.services).toEqual(['orders']);
+    expect(outcome.written).not.toContain('gateway-groups/edge/adopt.yaml');
+    expect(fs.readFileSync(path.join(dir, 'gateway-groups/edge/group.yaml'), 'utf8')).toContain('kind: file');
+  });
+});
+
+describe('the command', () => {
+  it('prints what it wrote and the variables to set, never a secret, and exits 1 for what it could not import', async () => {
+    const gateway = await startAdminServer();
+    try {
+      seedGateway(gateway);
+      gateway.seed('routes', '3000', { uri: '/legacy', plugins: { redirect: { uri: '/new' } } });
+      const dir = tempDir();
+      const run = await runCli(['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir], dir, { ADMIN_KEY: gateway.apiKey! });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('PRODUCTION_CONSUMER_ALICE_KEY_AUTH_KEY');
+      expect(run.stdout).toContain('routes 3000: it goes to no upstream');
+      expect(run.stdout + run.stderr).not.toContain(CANARY);
+      expect(run.stdout + run.stderr).not.toContain(gateway.apiKey!);
+      expect(run.code).toBe(1);
+      const json = await runCli(['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir, '--format', 'json'], dir, { ADMIN_KEY: gateway.apiKey! });
+      const report = JSON.parse(json.stdout) as ImportOutcome;
+      expect(report.written).toEqual([]);
+      expect(report.unexpressed.map((u) => u.id)).toEqual(['3000']);
+      expect(json.stdout).not.toContain(CANARY);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
