@@ -65,6 +65,21 @@ describe('routes into services', () => {
       unexpressed: ['routes 40'],
     },
     {
+      name: 'a stream route joins the service that goes to its upstream; one with its own upstream is reported',
+      seed: {
+        upstreams: [PETS_UPSTREAM],
+        services: [PETS_SERVICE],
+        routes: [{ id: '10', name: 'list', uri: '/pets', service_id: '100' }],
+        stream_routes: [
+          { id: '50', server_port: 9100, upstream_id: '1' },
+          { id: '51', server_port: 9101, upstream: { nodes: [{ host: 'x', port: 1, weight: 1 }] } },
+        ],
+      },
+      services: ['pet-store'],
+      routes: { '10': 'pet-store.list' },
+      unexpressed: ['stream_routes 51'],
+    },
+    {
       name: 'a disabled route and a field with no place are reported by object and field',
       seed: { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100', status: 0, remote_addrs: ['10.0.0.0/8'] }] },
       services: ['pet-store'],
@@ -75,6 +90,8 @@ describe('routes into services', () => {
   it.each(cases)('$name', (c) => {
     const out = run(c.seed);
     expect(out.services).toEqual(c.services);
+    const streams = Object.keys(out.adoption.stream_routes ?? {});
+    expect(streams).toEqual((c.seed.stream_routes ?? []).map((s) => String(s['id'])).filter((id) => !(c.unexpressed ?? []).includes(`stream_routes ${id}`)));
     expect(out.adoption.routes ?? {}).toEqual(c.routes);
     expect(out.unexpressed.map((u) => `${u.kind} ${u.id}${u.field !== undefined ? ` ${u.field}` : ''}`)).toEqual(c.unexpressed ?? []);
   });

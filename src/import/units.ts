@@ -76,13 +76,14 @@ export function unitsOf(config: ApisixConfig): { units: Unit[]; unplaced: Unplac
 
   // A stream route joins the unit that holds its upstream (or its service); L4 needs one of them.
   const units1 = [...units.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const byUpstream = new Map<string, Unit>();
+  const byService = new Map<string, Unit>();
+  for (const u of units1) {
+    if (typeof u.upstream?.id === 'string' && !byUpstream.has(u.upstream.id)) byUpstream.set(u.upstream.id, u);
+    if (u.service && u.upstream?.id === serviceUpstreamId(u.service) && !byService.has(u.service.id)) byService.set(u.service.id, u);
+  }
   for (const sr of config.stream_routes) {
-    const target =
-      sr.upstream_id !== undefined
-        ? units1.find((u) => u.upstream?.id === String(sr.upstream_id))
-        : sr.service_id !== undefined
-          ? units1.find((u) => u.service?.id === String(sr.service_id) && u.upstream?.id === serviceUpstreamId(u.service))
-          : undefined;
+    const target = sr.upstream_id !== undefined ? byUpstream.get(String(sr.upstream_id)) : sr.service_id !== undefined ? byService.get(String(sr.service_id)) : undefined;
     if (target) target.streamRoutes.push(sr);
     else
       unplaced.push({
