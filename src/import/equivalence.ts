@@ -522,7 +522,7 @@ class Comparison {
   }
 
   ssls(): void {
-    this.compareKind('ssls', sslView, 'SSL', (a, b) => this.compareKeys(this.src.get('ssls', a.id)!, this.out.get('ssls', b.id)!));
+    this.compareKind('ssls', sslView, 'SSL certificate', (a, b) => this.compareKeys(this.src.get('ssls', a.id)!, this.out.get('ssls', b.id)!));
   }
 
   /** Global rules by the plugins they hold: one entry per plugin name on each side. */
