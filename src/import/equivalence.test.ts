@@ -235,6 +235,25 @@ const CASES: readonly Case[] = [
     expected: [],
   },
   {
+    name: "what is left out of a service, its upstream or a consumer group is left out of their users",
+    source: {
+      ...SOURCE,
+      services: [{ ...SOURCE.services![0]!, plugins: { ...(SOURCE.services![0]!.plugins as object), 'ext-plugin-pre-req': { conf: [] } } }],
+      upstreams: [{ ...SOURCE.upstreams![0]!, retries: 9 }],
+      consumer_groups: [{ id: '1', plugins: { 'ext-plugin-pre-req': {} } }],
+      consumers: [{ id: 'ann', username: 'ann', group_id: '1' }],
+    },
+    compiled: { ...COMPILED, consumer_groups: [{ id: 'g', plugins: {} }], consumers: [{ id: 'ann', username: 'ann', group_id: 'g' }] },
+    options: {
+      skip: [
+        { kind: 'services', id: '1', field: '/plugins/ext-plugin-pre-req' },
+        { kind: 'upstreams', id: '1' },
+        { kind: 'consumer_groups', id: '1', field: '/plugins/ext-plugin-pre-req' },
+      ],
+    },
+    expected: [],
+  },
+  {
     name: 'a whole skipped object is left out',
     source: { consumers: [{ id: 'ann', username: 'ann' }] },
     compiled: {},

@@ -488,6 +488,44 @@ class Comparison {
       if (entry.field === undefined || entry.field === '') this.skipWhole.add(key);
       else this.skipFields.set(key, [...(this.skipFields.get(key) ?? []), entry.field]);
     }
+    if (this.skipWhole.size + this.skipFields.size > 0) this.inheritSkips();
+  }
+
+  /**
+   * What is left out of a used object is left out of its users, at the place their comparison
+   * form holds it: a service's or plugin config's `/plugins/x` in a route's `/plugins/x`, a
+   * service's `/upstream/…` and a referred upstream (whole, or `/nodes`) in a route's
+   * `/upstream`, a consumer group's `/plugins/x` in a consumer's `/group/plugins/x`.
+   */
+  private inheritSkips(): void {
+    const skipsOf = (kind: ApisixKind, id: Json, below: string): string[] => {
+      if (id === undefined) return [];
+      const key = `${kind}\u0000${String(id)}`;
+      if (this.skipWhole.has(key)) return [below];
+      return (this.skipFields.get(key) ?? []).map((f) => `${below}${f}`);
+    };
+    const inherit = (kind: ApisixKind, id: string, fields: string[]) => {
+      if (fields.length === 0) return;
+      const key = `${kind}\u0000${id}`;
+      this.skipFields.set(key, [...(this.skipFields.get(key) ?? []), ...fields]);
+    };
+    const upstreamSkips = (obj: JsonObject | undefined) =>
+      obj === undefined ? [] : skipsOf('upstreams', obj.upstream_id, '/upstream');
+    for (const kind of ['routes', 'stream_routes'] as const) {
+      for (const obj of this.src.config[kind] as readonly JsonObject[]) {
+        const service = this.src.get('services', obj.service_id);
+        const fields = [...upstreamSkips(obj), ...upstreamSkips(service), ...(kind === 'routes' ? skipsOf('plugin_configs', obj.plugin_config_id, '') : [])];
+        if (service !== undefined) {
+          const key = `services\u0000${String(obj.service_id)}`;
+          fields.push(...(this.skipWhole.has(key) ? [''] : (this.skipFields.get(key) ?? []).filter((f) => f.startsWith('/plugins/') || f.startsWith('/upstream'))));
+        }
+        inherit(kind, String(obj.id), fields.filter((f) => f !== ''));
+        if (fields.includes('')) this.skipWhole.add(`${kind}\u0000${String(obj.id)}`);
+      }
+    }
+    for (const obj of this.src.config.consumers as readonly JsonObject[]) {
+      inherit('consumers', String(obj.id), skipsOf('consumer_groups', obj.group_id, '/group'));
+    }
   }
 
   report(): EquivalenceReport {
@@ -685,6 +723,11 @@ class Comparison {
       const value = this.options.resolveSecret?.(b);
       if (value === undefined) this.noteNotCompared(kind, sourceId, compiledId, pointer, 'secret reference');
       else if (typeof a !== 'string' || (value !== a && value.trim() !== a.trim())) found.push({ field: pointer, message: a === undefined ? 'set on the compiled side only' : 'differs from the value of the compiled reference' });
+      return;
+    }
+    // A set of plugins on one side only: each plugin is its own difference (and may be left out).
+    if (pointer.endsWith('/plugins') && (a === undefined || b === undefined) && (isObject(a) || isObject(b))) {
+      this.walk(kind, sourceId, compiledId, a ?? {}, b ?? {}, pointer, found);
       return;
     }
     if (a === undefined) {
