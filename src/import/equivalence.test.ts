@@ -129,6 +129,12 @@ const CASES: readonly Case[] = [
     expected: ['routes 1→shop.list /desc: missing from the compiled side', 'services 1→shop /labels: missing from the compiled side'],
   },
   {
+    name: 'a label the compiled side adds (inherited from the template) is not a difference; one it lacks or changes is',
+    source: withRoute(SOURCE, '1', (r) => ({ ...r, labels: { team: 'a', tier: 'gold' } })),
+    compiled: withRoute(COMPILED, 'shop.list', (r) => ({ ...r, labels: { ...TW, team: 'b', owner: 'x' } })),
+    expected: ['routes 1→shop.list /labels/team: differs', 'routes 1→shop.list /labels/tier: missing from the compiled side'],
+  },
+  {
     name: "traffic-split's upstreams are compared by content, not by id",
     source: {
       ...SOURCE,

@@ -26,6 +26,9 @@
  *   labels. A service, consumer group or plugin config that routes or consumers use is compared
  *   through them, and its own `desc` and labels once per pair found that way; one nothing uses
  *   is compared by content with the unused ones of the other side.
+ * - Labels: every label of the source object is on the compiled one with its value. A label only
+ *   the compiled side has is not a difference: a template's labels go on every object of its
+ *   service, so routes inherit their service's; labels change no request's way.
  * - SSLs by type and sorted SNIs; global rules by their plugins (a plugin runs in one global rule
  *   of a gateway at most, whatever the rule's id); plugin metadata and secret managers by id.
  *
@@ -730,6 +733,8 @@ class Comparison {
       this.walk(kind, sourceId, compiledId, a ?? {}, b ?? {}, pointer, found);
       return;
     }
+    // A label the compiled object inherits from its template (see the module comment).
+    if (a === undefined && (pointer === '/labels' || pointer.startsWith('/labels/'))) return;
     if (a === undefined) {
       found.push({ field: pointer, message: 'set on the compiled side only' });
       return;
