@@ -118,6 +118,36 @@ describe('what a service is written as', () => {
     expect(out.adoption).toEqual({ routes: { '10': 'pet-store.list' }, services: { '100': 'pet-store' }, upstreams: { '1': 'pet-store' } });
   });
 
+  it('writes a service\'s enable_websocket on each of its routes that has none, as they inherit it', () => {
+    const w = run({ upstreams: [PETS_UPSTREAM], services: [{ ...PETS_SERVICE, enable_websocket: true }], routes: [{ id: '10', uri: '/a', service_id: '100' }, { id: '11', uri: '/b', service_id: '100', enable_websocket: false }] });
+    expect((file(w, 'services/pet-store/service.yaml')['routes'] as Record<string, unknown>[]).map((r) => r['enable_websocket'])).toEqual([true, false]);
+    expect(w.unexpressed).toEqual([]);
+  });
+
+  it('writes a service\'s traffic-split of the canary\'s shape as the overlay\'s canary, and takes its upstream', () => {
+    const split = (rule: Record<string, unknown>) => ({ 'traffic-split': { rules: [rule] } });
+    const canaryUpstream = { id: '2', nodes: [{ host: '10.0.9.9', port: 8080, weight: 1 }] };
+    const shaped = run({
+      upstreams: [PETS_UPSTREAM, canaryUpstream],
+      services: [{ ...PETS_SERVICE, plugins: { cors: {}, ...split({ match: [{ vars: [['http_x_beta', '==', '1']] }], weighted_upstreams: [{ upstream_id: '2', weight: 10 }, { weight: 90 }] }) } }],
+      routes: [{ id: '10', uri: '/pets', service_id: '100' }],
+    });
+    expect(file(shaped, 'gateway-groups/prod/services/pet-store.yaml')['canary']).toEqual({ weight: 10, match: [['http_x_beta', '==', '1']], nodes: [{ host: '10.0.9.9', port: 8080, weight: 1 }] });
+    expect(file(shaped, 'services/pet-store/service.yaml')['plugins']).toEqual({ cors: {} });
+    expect(shaped.adoption.upstreams).toEqual({ '1': 'pet-store', '2': 'pet-store.canary' });
+    expect(shaped.unexpressed).toEqual([]);
+    // Weights that do not make 100 are not tagway's canary: the plugin stays as it is, naming an
+    // upstream the gateway keeps, which the report says.
+    const other = run({
+      upstreams: [PETS_UPSTREAM, canaryUpstream],
+      services: [{ ...PETS_SERVICE, plugins: split({ weighted_upstreams: [{ upstream_id: '2', weight: 1 }, { weight: 3 }] }) }],
+      routes: [{ id: '10', uri: '/pets', service_id: '100' }],
+    });
+    expect(file(other, 'gateway-groups/prod/services/pet-store.yaml')['canary']).toBeUndefined();
+    expect(other.unexpressed.map((u) => `${u.kind} ${u.id} ${u.field ?? ''}`)).toEqual(['services 100 /plugins/traffic-split', 'upstreams 2 ']);
+    expect(file(other, 'services/pet-store/service.yaml')['plugins']).toEqual(split({ weighted_upstreams: [{ upstream_id: '2', weight: 1 }, { weight: 3 }] }));
+  });
+
   it('writes discovery instead of nodes for an upstream that discovers them', () => {
     const d = run({ upstreams: [{ id: '1', service_name: 'pets', discovery_type: 'consul', discovery_args: { namespace_id: 'x' } }], routes: [{ id: '1', uri: '/a', upstream_id: '1' }] });
     expect(file(d, `gateway-groups/prod/services/${d.services[0]}.yaml`)).toEqual({ upstream: { discovery: { type: 'consul', service_name: 'pets', args: { namespace_id: 'x' } } } });

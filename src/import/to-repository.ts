@@ -51,7 +51,8 @@ const SERVER_FIELDS = new Set(['create_time', 'update_time', 'validity_start', '
 const UPSTREAM_POLICY = ['type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout', 'keepalive_pool', 'checks', 'tls'] as const;
 const UPSTREAM_TAKEN = new Set<string>([...UPSTREAM_POLICY, 'id', 'name', 'desc', 'nodes', 'discovery_type', 'service_name', 'discovery_args']);
 const ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'uri', 'uris', 'methods', 'host', 'hosts', 'priority', 'vars', 'plugins', 'plugin_config_id', 'enable_websocket', 'timeout', 'labels', 'service_id', 'upstream_id', 'upstream', 'status']);
-const SERVICE_TAKEN = new Set(['id', 'name', 'desc', 'hosts', 'plugins', 'upstream_id', 'upstream', 'labels']);
+// A service's `enable_websocket` is what its routes inherit: written on each route that has none.
+const SERVICE_TAKEN = new Set(['id', 'name', 'desc', 'hosts', 'plugins', 'upstream_id', 'upstream', 'labels', 'enable_websocket']);
 const STREAM_ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'server_addr', 'server_port', 'remote_addr', 'sni', 'plugins', 'labels', 'upstream_id', 'service_id']);
 const PLUGIN_CONFIG_TAKEN = new Set(['id', 'name', 'desc', 'labels', 'plugins']);
 const CONSUMER_TAKEN = new Set(['id', 'username', 'desc', 'labels', 'plugins', 'group_id']);
@@ -184,18 +185,20 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
 
   // Services: one per unit.
   const { units, unplaced } = unitsOf(config);
-  for (const u of unplaced) unexpressed.push({ kind: u.kind, id: u.id, reason: u.reason });
   const serviceNames = new Names(31, options.reservedServices ?? []);
   const services: string[] = [];
   const pluginConfigs = new Map(config.plugin_configs.map((pc) => [pc.id, pc]));
   const usedPluginConfigs = new Set<string>();
+  const upstreams = new Map(config.upstreams.map((u) => [u.id, u as Readonly<Record<string, unknown>>]));
+  const canaryUpstreams = new Set<string>();
   for (const unit of units) {
     const name = serviceName(serviceNames, unit, previous);
     services.push(name);
-    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, previous, secrets, extraFields, unexpressed, adopt });
+    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, upstreams, canaryUpstreams, previous, secrets, extraFields, unexpressed, adopt });
     files.set(`services/${name}/service.yaml`, TEMPLATE_HEADER + yamlOf(written.template));
     files.set(`gateway-groups/${group}/services/${name}.yaml`, OVERLAY_HEADER + yamlOf(written.overlay));
   }
+  for (const u of unplaced) if (!(u.kind === 'upstreams' && canaryUpstreams.has(u.id))) unexpressed.push({ kind: u.kind, id: u.id, reason: u.reason });
   for (const pc of config.plugin_configs) {
     if (!usedPluginConfigs.has(pc.id)) unexpressed.push({ kind: 'plugin_configs', id: pc.id, reason: 'no imported route uses it (in tagway a plugin config belongs to the service whose routes use it)' });
   }
@@ -216,6 +219,9 @@ interface ServiceContext {
   readonly group: string;
   readonly pluginConfigs: ReadonlyMap<string, ApisixObject>;
   readonly usedPluginConfigs: Set<string>;
+  readonly upstreams: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /** Upstreams a service's canary took: no longer left over. */
+  readonly canaryUpstreams: Set<string>;
   readonly previous: AdoptionMap;
   readonly secrets: SecretVariables;
   readonly extraFields: (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>, prefix?: string) => void;
@@ -230,12 +236,23 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
   if (description !== undefined) template['description'] = description;
   const labels = userLabels(service?.labels);
   if (labels !== undefined) template['labels'] = labels;
-  if (service?.plugins !== undefined && Object.keys(service.plugins).length > 0) {
-    const body = { plugins: copy(service.plugins) };
-    ctx.secrets.take('services', service.id, body);
+  const overlay: Record<string, unknown> = {};
+  const canary = service?.plugins?.['traffic-split'] !== undefined ? canaryOf(service.plugins['traffic-split'], ctx.upstreams) : null;
+  if (canary !== null) {
+    overlay['canary'] = canary.overlay;
+    if (canary.upstreamId !== null) {
+      ctx.canaryUpstreams.add(canary.upstreamId);
+      ctx.adopt('upstreams', canary.upstreamId, `${name}.canary`);
+    }
+  }
+  const servicePlugins = service?.plugins !== undefined ? { ...service.plugins } : undefined;
+  if (canary !== null) delete servicePlugins!['traffic-split'];
+  else if (service) splitByIds(ctx, 'services', service.id, service.plugins);
+  if (servicePlugins !== undefined && Object.keys(servicePlugins).length > 0) {
+    const body = { plugins: copy(servicePlugins) };
+    ctx.secrets.take('services', service!.id, body);
     template['plugins'] = body.plugins;
   }
-  const overlay: Record<string, unknown> = {};
   const hosts = service?.hosts ?? (typeof service?.['host'] === 'string' ? [service['host'] as string] : undefined);
   if (hosts !== undefined && hosts.length > 0) overlay['hosts'] = [...hosts];
   if (service) {
@@ -253,7 +270,8 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     const prefix = upstream.id !== null ? '' : '/upstream';
     for (const field of Object.keys(u).sort(cmp)) {
       if (UPSTREAM_TAKEN.has(field) || SERVER_FIELDS.has(field)) continue;
-      if (field === 'labels' && userLabels(u['labels'] as Record<string, string>) === undefined) continue;
+      // An upstream's labels are its service's (the template's labels go on every object of it).
+      if (field === 'labels' && coveredBy(userLabels(u['labels'] as Record<string, string>), labels)) continue;
       ctx.unexpressed.push({ kind, id: where, field: `${prefix}/${field}`, reason: `a tagway service's upstream has no ${field}` });
     }
     if (u['discovery_type'] !== undefined) {
@@ -283,6 +301,7 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     if (routeHosts !== undefined) route['hosts'] = [...routeHosts];
     if (r['priority'] !== undefined && r['priority'] !== 0) route['priority'] = r['priority'];
     if (r['vars'] !== undefined) route['vars'] = copy(r['vars']);
+    splitByIds(ctx, 'routes', r.id, r.plugins);
     if (r.plugins !== undefined && Object.keys(r.plugins).length > 0) {
       const body = { plugins: copy(r.plugins) };
       ctx.secrets.take('routes', r.id, body);
@@ -307,7 +326,8 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
         route['plugin_config'] = pcName;
       }
     }
-    if (r['enable_websocket'] !== undefined) route['enable_websocket'] = r['enable_websocket'];
+    const websocket = r['enable_websocket'] ?? service?.['enable_websocket'];
+    if (websocket !== undefined) route['enable_websocket'] = websocket;
     if (r['timeout'] !== undefined) route['timeout'] = copy(r['timeout']);
     const rLabels = userLabels(r.labels);
     if (rLabels !== undefined) route['labels'] = rLabels;
@@ -342,6 +362,62 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
       });
   }
   return { template, overlay };
+}
+
+/**
+ * A `traffic-split` that names upstreams by id (other than a service's canary): written as it is,
+ * so requests keep going where they went, but those upstreams stay the gateway's (not taken
+ * over), which the report says.
+ */
+function splitByIds(ctx: ServiceContext, kind: ApisixKind, id: string, plugins: Readonly<Record<string, unknown>> | undefined): void {
+  const rules = (plugins?.['traffic-split'] as { rules?: unknown } | undefined)?.rules;
+  if (!Array.isArray(rules)) return;
+  const ids = rules.flatMap((r) => ((r as { weighted_upstreams?: unknown }).weighted_upstreams as { upstream_id?: unknown }[] | undefined) ?? []).flatMap((w) => (w?.upstream_id !== undefined ? [String(w.upstream_id)] : []));
+  if (ids.length === 0) return;
+  ctx.unexpressed.push({
+    kind,
+    id,
+    field: '/plugins/traffic-split',
+    reason: `names upstream ${[...new Set(ids)].join(', ')} by id: written as it is, and the upstream stays the gateway's, not taken over`,
+  });
+}
+
+/**
+ * A service's `traffic-split` as tagway writes a canary (src/compile/emit.ts): one rule, a share
+ * `weight` (of 100) to one other upstream and the rest to the service's own, for the requests its
+ * `match` selects (one set of vars) or all. Any other shape stays a plugin of the template.
+ */
+function canaryOf(plugin: unknown, upstreams: ReadonlyMap<string, Readonly<Record<string, unknown>>>): { overlay: Record<string, unknown>; upstreamId: string | null } | null {
+  if (typeof plugin !== 'object' || plugin === null) return null;
+  const conf = plugin as Record<string, unknown>;
+  const rules = conf['rules'];
+  if (Object.keys(conf).some((k) => k !== 'rules' && k !== '_meta') || !Array.isArray(rules) || rules.length !== 1) return null;
+  const rule = rules[0] as Record<string, unknown>;
+  const weighted = rule['weighted_upstreams'];
+  if (Object.keys(rule).some((k) => k !== 'weighted_upstreams' && k !== 'match') || !Array.isArray(weighted) || weighted.length !== 2) return null;
+  const [first, second] = weighted as Record<string, unknown>[];
+  const other = first?.['upstream_id'] !== undefined || first?.['upstream'] !== undefined ? first : second;
+  const own = other === first ? second : first;
+  if (other === undefined || own === undefined || own['upstream_id'] !== undefined || own['upstream'] !== undefined) return null;
+  const weight = other['weight'] ?? 1;
+  if (typeof weight !== 'number' || weight + Number(own['weight'] ?? 1) !== 100) return null;
+  let match: unknown;
+  if (rule['match'] !== undefined) {
+    const m = rule['match'];
+    if (!Array.isArray(m) || m.length !== 1 || typeof m[0] !== 'object' || m[0] === null || Object.keys(m[0]).some((k) => k !== 'vars')) return null;
+    match = copy((m[0] as Record<string, unknown>)['vars']);
+  }
+  const id = other['upstream_id'] !== undefined ? String(other['upstream_id']) : null;
+  const upstream = id !== null ? upstreams.get(id) : (other['upstream'] as Record<string, unknown>);
+  if (upstream === undefined) return null;
+  const where: Record<string, unknown> = {};
+  if (upstream['discovery_type'] !== undefined) where['discovery'] = clean({ type: upstream['discovery_type'], service_name: upstream['service_name'], args: copy(upstream['discovery_args']) });
+  else {
+    const nodes = nodesOf(upstream['nodes']);
+    if (nodes.problem !== null || nodes.list.length === 0) return null;
+    where['nodes'] = nodes.list;
+  }
+  return { overlay: clean({ weight, match, ...where }), upstreamId: id };
 }
 
 /** The service's name: the one a previous import gave its routes, else one from what names it. */
@@ -432,6 +508,11 @@ function withoutTagwayObjects(config: ApisixConfig, ignored: Unexpressed[]): Api
     });
   }
   return out as unknown as ApisixConfig;
+}
+
+/** Whether every label of `labels` is in `by`, with the same value. */
+function coveredBy(labels: Readonly<Record<string, string>> | undefined, by: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(labels ?? {}).every(([k, v]) => by?.[k] === v);
 }
 
 /** Labels without tagway's own; undefined when none are left. */
