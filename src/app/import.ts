@@ -1,7 +1,8 @@
 /**
  * `tagway import`: reads what a gateway holds (its Admin API, a standalone file, an ADC file, or
  * one service's OpenAPI document), writes the config repository that compiles back to it into
- * one group (src/import). With `--publish` the files are committed and
+ * one group (src/import), and with `--check` proves it: compiles what was written and compares
+ * the result with the source, object by object. With `--publish` the files are committed and
  * every imported service gets that version. Nothing secret is written or printed: each secret
  * becomes a reference, and the outcome lists the variables to set (names only).
  */
@@ -9,9 +10,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import type { ApisixKind } from '../model/apisix.js';
+import { emptyConfig } from '../apisix/kinds/index.js';
 import { UserError } from '../core/errors.js';
 import { writeFilesAtomically } from '../core/atomic-write.js';
-import { cmp } from '../model/diagnostic.js';
+import { cmp, hasErrors, type Diagnostic } from '../model/diagnostic.js';
 import { NAME, groupPath } from '../load/layout.js';
 import { openRepo } from '../git/repo.js';
 import { worktreeGit } from '../git/cli.js';
@@ -20,6 +22,10 @@ import type { Env } from '../sync/credentials.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import { SyncError } from '../sync/errors.js';
 import { readStandalone } from '../import/from-standalone.js';
+import { checkEquivalence, type EquivalenceReport } from '../import/equivalence.js';
+import { loadCompileInput } from '../incremental/input.js';
+import { compileLoaded } from '../incremental/build.js';
+import { selectionOf } from '../model/selection.js';
 import { importRepository, type ImportedRepository } from '../import/to-repository.js';
 import type { AdoptionMap, GatewaySource, SecretVariable, SourceFormat, Unexpressed } from '../import/model.js';
 import { runInit } from './init.js';
@@ -35,12 +41,22 @@ export interface ImportOptions {
   /** The Admin API key of a live gateway, as a reference: `env:NAME`. */
   readonly adminKey?: string;
   readonly group: string;
+  /** Compile what was written and compare it with the source, object by object. */
+  readonly check?: boolean;
   /** Tag every imported service with this version (after committing the files). */
   readonly publish?: string;
   /** Write nothing: say what would be written. */
   readonly dryRun?: boolean;
   readonly env: Env;
   readonly author?: string;
+}
+
+/** What `--check` found: the compile's findings, and the comparison when it compiled. */
+export interface ImportCheck {
+  /** Null when what was written does not compile (see `diagnostics`). */
+  readonly report: EquivalenceReport | null;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 export interface ImportOutcome {
@@ -58,6 +74,7 @@ export interface ImportOutcome {
   readonly ignored: readonly Unexpressed[];
   /** How many of the gateway's objects the group takes over, by kind (live gateways only). */
   readonly adoption: Readonly<Partial<Record<ApisixKind, number>>>;
+  readonly check: ImportCheck | null;
   readonly published: PublishOutcome | null;
   /** What to do next, as commands. */
   readonly next: readonly string[];
@@ -112,8 +129,10 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     await writeFilesAtomically(written.map((rel) => ({ path: path.join(root, rel), content: files.get(rel)! })));
   }
 
+  const check = options.check && !options.dryRun ? await checkImport(root, options, source, imported) : null;
+
   let published: PublishOutcome | null = null;
-  if (options.publish !== undefined && !options.dryRun) {
+  if (options.publish !== undefined && !options.dryRun && (check === null || checkPassed(check))) {
     await commitImport(root, [...files.keys()], `Import ${source.origin} into group ${options.group}`, options.env, options.author);
     published = await runPublish({
       cwd: root,
@@ -137,6 +156,7 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     unexpressed: imported.unexpressed,
     ignored: imported.ignored,
     adoption: Object.fromEntries(Object.entries(imported.adoption).map(([k, v]) => [k, Object.keys(v).length])),
+    check,
     published,
     next: nextSteps(options, imported, published, version),
   };
@@ -267,6 +287,35 @@ async function otherServices(root: string, previous: AdoptionMap): Promise<Set<s
   const ours = new Set([...Object.values(previous.services ?? {}), ...Object.values(previous.routes ?? {}).map((id) => id.slice(0, id.indexOf('.')))]);
   const entries = await fs.readdir(path.join(root, 'services'), { withFileTypes: true }).catch(() => []);
   return new Set(entries.filter((e) => e.isDirectory() && !ours.has(e.name)).map((e) => e.name));
+}
+
+export function checkPassed(check: ImportCheck): boolean {
+  return check.report !== null && check.report.differences.length === 0 && !hasErrors(check.diagnostics);
+}
+
+/**
+ * Compiles the group as written (its templates as drafts: the pins name versions not published
+ * yet) and compares the result with the source. A secret reference the import wrote is compared
+ * with the value it replaced (held in memory); `env:NAME` references it did not write, with the
+ * variable when it is set. What the import reported as not expressible is left out.
+ */
+async function checkImport(root: string, options: ImportOptions, source: GatewaySource, imported: ImportedRepository): Promise<ImportCheck> {
+  const group = options.group;
+  const loaded = await loadCompileInput({ cwd: root, selection: selectionOf({ groups: [group] }), draft: true, now: Date.now(), cache: false });
+  const result = compileLoaded(loaded, { files: false });
+  // The pins name the version the next step publishes: that no tag has it yet is expected here.
+  const pending = new Set(imported.services.map((s) => `/published/${s}`));
+  const diagnostics = result.diagnostics.filter((d) => !(d.code === 'TW3004' && d.file === groupPath(group) && pending.has(d.pointer ?? '')));
+  if (hasErrors(diagnostics)) return { report: null, diagnostics, sources: result.sources };
+  const compiled = result.snapshots.find((s) => s.group === group)?.apisix ?? emptyConfig();
+  const resolveSecret = (reference: string): string | undefined => {
+    const taken = imported.secrets.valueOf(reference);
+    if (taken !== undefined) return taken;
+    const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
+    return name !== undefined ? options.env[name] : undefined;
+  };
+  const skip = [...imported.unexpressed, ...imported.ignored];
+  return { report: checkEquivalence(source.config, compiled, { resolveSecret, skip }), diagnostics, sources: result.sources };
 }
 
 /**

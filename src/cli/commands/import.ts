@@ -9,10 +9,10 @@ Routes go into services by the APISIX service they use and the upstream they go 
 
 From a live gateway, gateway-groups/G/adopt.yaml records which of the gateway's objects the group takes over: tagway sync then makes its own objects first and deletes those after them, so no request stops matching (docs/adoption.md).
 
---publish V commits the files and tags every imported service V. --dry-run writes nothing. An empty folder (-C DIR) becomes a config repository.
-Exit status: 0 imported, 1 something could not be imported, 2 usage or runtime error.`;
+--check compiles what was written and compares it with the source, object by object (modulo ids and tagway's labels): every difference is printed. --publish V commits the files and tags every imported service V. --dry-run writes nothing. An empty folder (-C DIR) becomes a config repository.
+Exit status: 0 imported, 1 something could not be imported or --check found differences, 2 usage or runtime error.`;
   static override examples = [
-    '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production',
+    '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production --check',
     '<%= config.bin %> import conf/apisix.yaml --group edge -C platform-config',
     '<%= config.bin %> import adc.yaml --group staging --publish 1.0.0',
     '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production --dry-run',
@@ -24,6 +24,7 @@ Exit status: 0 imported, 1 something could not be imported, 2 usage or runtime e
     group: Flags.string({ description: 'The gateway group to write (gateway-groups/<group>/).', required: true }),
     'admin-key': Flags.string({ description: 'Admin API key of a live gateway, as env:NAME (never the key itself).' }),
     'source-format': Flags.string({ description: 'What FROM is (default: detected).', options: ['apisix', 'standalone', 'adc'] }),
+    check: Flags.boolean({ description: 'Compile what was written and compare it with the source, object by object; differences exit 1.', default: false }),
     publish: Flags.string({ description: 'Commit the files and tag every imported service with this version.' }),
     author: Flags.string({ description: 'Author of the commit made with --publish, "Name <email>".' }),
     'dry-run': Flags.boolean({ description: 'Read the source and show what would be written; write nothing.', default: false }),
@@ -32,7 +33,9 @@ Exit status: 0 imported, 1 something could not be imported, 2 usage or runtime e
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Import);
-    const [{ runImport }, { renderImport }] = await this.library(Promise.all([import('../../app/import.js'), import('../render/import.js')]));
+    const [{ checkPassed, runImport }, { renderImport }, { equivalenceJson, renderEquivalence }] = await this.library(
+      Promise.all([import('../../app/import.js'), import('../render/import.js'), import('../render/equivalence.js')]),
+    );
     const outcome = await runImport({
       cwd: flags.cwd,
       from: args.from,
@@ -42,20 +45,27 @@ Exit status: 0 imported, 1 something could not be imported, 2 usage or runtime e
       ...(flags['source-format'] !== undefined ? { format: flags['source-format'] as 'apisix' | 'standalone' | 'adc' } : {}),
       ...(flags.publish !== undefined ? { publish: flags.publish } : {}),
       ...(flags.author !== undefined ? { author: flags.author } : {}),
+      check: flags.check,
       dryRun: flags['dry-run'],
     });
-    const findings = outcome.published !== null ? outcome.published.diagnostics : [];
+    const { check } = outcome;
+    const findings = [...(check?.diagnostics ?? []), ...(outcome.published !== null ? outcome.published.diagnostics : [])];
     if (flags.format === 'json') {
-      const { published, ...rest } = outcome;
+      const { published, check: _check, ...rest } = outcome;
       this.printJson({
         ...rest,
+        check: check === null ? null : { compiled: check.report !== null, diagnostics: check.diagnostics, ...(check.report !== null ? (equivalenceJson(check.report) as object) : {}) },
         published: published === null ? null : published.ok ? { ok: true, tags: published.tags, commits: published.commits } : { ok: false, diagnostics: published.diagnostics },
       });
     } else {
-      await this.printDiagnostics(findings, 'human', outcome.published?.sources ?? new Map());
+      await this.printDiagnostics(findings, 'human', new Map([...(check?.sources ?? []), ...(outcome.published?.sources ?? [])]));
       this.print(renderImport(outcome));
+      if (check !== null) {
+        if (check.report === null) this.print('check: what was written does not compile (findings above)');
+        else this.print(`check: ${check.report.differences.length === 0 ? 'what was written compiles to what the source holds. ' : ''}${renderEquivalence(check.report)}`);
+      }
     }
-    const failed = outcome.unexpressed.length > 0 || (outcome.published !== null && !outcome.published.ok);
+    const failed = outcome.unexpressed.length > 0 || (check !== null && !checkPassed(check)) || (outcome.published !== null && !outcome.published.ok);
     process.exitCode = failed ? EXIT.findings : EXIT.ok;
   }
 }
