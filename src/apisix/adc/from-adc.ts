@@ -11,8 +11,8 @@ import { parseYamlFile, type YamlFile } from '../../load/yaml-file.js';
 import type { ApisixConfig, ApisixKind, ApisixObject } from '../../model/apisix.js';
 import type { GatewaySource, Unexpressed } from '../../model/gateway-source.js';
 import { configOf } from '../kinds/index.js';
-import { consumerSecretFields } from '../consumer-secrets.js';
-import { ADC_NAME_LABEL, ADC_STREAM_ROUTE_NAME_LABEL, ADC_UPSTREAM_SERVICE_LABEL, ENV_REFERENCE, ESCAPED_ENV_REFERENCE } from './names.js';
+import { escapePointer as escape, syncResolvedPointers as secretPointers } from './sync-references.js';
+import { ADC_FIELDS as FIELDS, ADC_NAME_LABEL, ADC_STREAM_ROUTE_NAME_LABEL, ADC_UPSTREAM_SERVICE_LABEL, CREDENTIAL_TYPES, ENV_REFERENCE, ESCAPED_ENV_REFERENCE } from './names.js';
 
 /** ADC's id for an object it was given no `id` for: the SHA-1 of its name (of `<service>.<name>` for what a service holds). */
 export function adcId(name: string): string {
@@ -20,26 +20,6 @@ export function adcId(name: string): string {
 }
 
 type Json = Readonly<Record<string, unknown>>;
-
-/** The fields of each ADC object, by the object (ADC's `schema.ts`); ADC refuses any other. */
-const FIELDS = {
-  root: ['consumer_groups', 'consumers', 'global_rules', 'plugin_metadata', 'services', 'ssls'],
-  service: ['description', 'hosts', 'id', 'labels', 'name', 'path_prefix', 'plugins', 'routes', 'stream_routes', 'strip_path_prefix', 'upstream', 'upstreams'],
-  upstream: [
-    'checks', 'description', 'discovery_args', 'discovery_type', 'hash_on', 'keepalive_pool', 'key', 'labels', 'name', 'nodes',
-    'pass_host', 'retries', 'retry_timeout', 'scheme', 'service_name', 'timeout', 'tls', 'type', 'upstream_host',
-  ],
-  route: ['description', 'enable_websocket', 'filter_func', 'hosts', 'id', 'labels', 'methods', 'name', 'plugins', 'priority', 'remote_addrs', 'timeout', 'uris', 'vars'],
-  stream_route: ['description', 'id', 'labels', 'name', 'plugins', 'remote_addr', 'server_addr', 'server_port', 'sni'],
-  ssl: ['certificates', 'client', 'id', 'labels', 'snis', 'ssl_protocols', 'type'],
-  certificate: ['certificate', 'key'],
-  consumer: ['credentials', 'description', 'labels', 'plugins', 'username'],
-  credential: ['config', 'description', 'id', 'labels', 'name', 'type'],
-  consumer_group: ['consumers', 'description', 'id', 'labels', 'name', 'plugins'],
-} as const;
-
-/** The auth plugins a credential may be (ADC's `consumerCredentialSchema`). */
-const CREDENTIAL_TYPES = ['basic-auth', 'hmac-auth', 'jwt-auth', 'key-auth'];
 
 /**
  * The gateway objects an ADC file stands for, with ADC's ids, and what APISIX objects cannot hold
@@ -122,7 +102,7 @@ class AdcReader {
 
   private upstream(value: unknown, pointer: string, listed: boolean): Record<string, unknown> {
     const u = this.object(value, pointer, 'an upstream', listed ? [...FIELDS.upstream, 'id'] : FIELDS.upstream);
-    const { description, labels: _labels, id: _id, ...rest } = u;
+    const { description, labels: _labels, ...rest } = u;
     return compact({ ...rest, desc: description, labels: this.labels(u, pointer) });
   }
 
@@ -311,31 +291,8 @@ class AdcReader {
 
 const ENV_WHOLE = /^\$\{(\w+)\}$/;
 
-/** JSON pointers of the fields of `object` that tagway resolves at sync (`env:NAME`, `file:PATH`). */
-function secretPointers(kind: ApisixKind, object: Json): ReadonlySet<string> {
-  const out = new Set<string>();
-  if (kind === 'ssls') {
-    out.add('/cert').add('/key');
-    for (const field of ['certs', 'keys']) {
-      const list = object[field];
-      if (Array.isArray(list)) list.forEach((_, i) => out.add(`/${field}/${i}`));
-    }
-  }
-  if (kind === 'consumers') {
-    const plugins = (object['plugins'] ?? {}) as Json;
-    for (const name of Object.keys(plugins)) {
-      for (const path of consumerSecretFields(name)) out.add(`/plugins/${escape(name)}/${path.map(escape).join('/')}`);
-    }
-  }
-  return out;
-}
-
 function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-function escape(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function describe(value: unknown): string {
