@@ -114,6 +114,18 @@ describe('toAdc', () => {
       check: (document) => expect(document.ssls).toBeUndefined(),
     },
     {
+      name: 'a client certificate (no SNIs)',
+      config: config({ ssls: [{ id: 'client', type: 'client', cert: PEM, key: 'env:CLIENT_KEY' }] }),
+      lost: [{ kind: 'ssls', id: 'client', reason: expect.stringContaining('snis') }],
+      check: (document) => expect(document.ssls).toBeUndefined(),
+    },
+    {
+      name: "an SSL's description",
+      config: config({ ssls: [{ id: 's', desc: 'Shop', snis: ['a.example.com'], cert: PEM, key: '$secret://vault/main/k' }] }),
+      lost: [{ kind: 'ssls', id: 's', field: '/desc', reason: expect.stringContaining('no field `desc`') }],
+      check: (document) => expect(document.ssls).toEqual([{ id: 's', certificates: [{ certificate: PEM, key: '$secret://vault/main/k' }], snis: ['a.example.com'] }]),
+    },
+    {
       name: 'a field ADC has no place for',
       config: config({ upstreams: [upstream('u', 'u')], services: [{ id: 'u', name: 'u', upstream_id: 'u', enable_websocket: true }] }),
       lost: [{ kind: 'services', id: 'u', field: '/enable_websocket', reason: expect.stringContaining('enable_websocket') }],

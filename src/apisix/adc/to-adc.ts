@@ -224,11 +224,17 @@ class AdcWriter {
     const keys = (refs['keys'] ?? []) as unknown[];
     certs.forEach((cert, i) => pairs.push({ certificate: cert, key: keys[i] }));
     const { id, labels: _labels, type, sni, snis, cert: _c, key: _k, certs: _cs, keys: _ks, client, ssl_protocols, ...rest } = refs as Json & { id: string };
+    const names = snis ?? (sni === undefined ? undefined : [sni]);
+    if (!Array.isArray(names) || names.length === 0) {
+      // A client certificate (an upstream's `tls.client_cert_id`) serves no host: ADC's SSLs all do.
+      this.lose('ssls', id, undefined, 'ADC\'s SSLs serve host names (`snis`), and this one has none: give the upstream its certificate in `tls.client_cert` / `tls.client_key` instead');
+      return null;
+    }
     const body = compact({
       id,
       labels: this.labels(s),
       type,
-      snis: snis ?? (sni === undefined ? undefined : [sni]),
+      snis: names,
       certificates: pairs,
       client,
       ssl_protocols,
