@@ -148,6 +148,15 @@ describe('readAdc', () => {
       check: (config) => expect(config.services[0]!.plugins).toEqual({ 'proxy-rewrite': { headers: { set: { 'X-Token': 'Bearer ${TOKEN}' } } } }),
     },
     {
+      name: '`${NAME}` in a global rule and in plugin metadata',
+      text: 'global_rules:\n  http-logger: { uri: "${LOG_URI}" }\nplugin_metadata:\n  http-logger: { log_format: { host: "\\\\${HOST}", env: "${ENV}" } }\n',
+      expected: [
+        { kind: 'global_rules', id: 'http-logger', field: '/plugins/http-logger/uri', reason: expect.stringContaining('${NAME}') },
+        { kind: 'plugin_metadata', id: 'http-logger', field: '/log_format/env', reason: expect.stringContaining('${NAME}') },
+      ],
+      check: (config) => expect(config.plugin_metadata).toEqual([{ id: 'http-logger', log_format: { host: '${HOST}', env: '${ENV}' } }]),
+    },
+    {
       name: "ADC's escape `\\${NAME}`: the text itself, nothing to report",
       text: 'services:\n  - name: s\n    plugins: { echo: { body: "\\\\${HOST}" } }\n',
       expected: [],

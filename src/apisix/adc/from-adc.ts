@@ -51,11 +51,11 @@ class AdcReader {
     this.list(root['consumers'], '/consumers', (c, p) => this.consumer(c, p, undefined));
     this.list(root['consumer_groups'], '/consumer_groups', (g, p) => this.consumerGroup(g, p));
     for (const [plugin, config] of this.entries(root['global_rules'], '/global_rules')) {
-      this.add('global_rules', { id: plugin, plugins: { [plugin]: config } }, `/global_rules/${escape(plugin)}`);
+      this.add('global_rules', this.env({ id: plugin, plugins: { [plugin]: config } }, 'global_rules', plugin), `/global_rules/${escape(plugin)}`);
     }
     for (const [plugin, config] of this.entries(root['plugin_metadata'], '/plugin_metadata')) {
       const pointer = `/plugin_metadata/${escape(plugin)}`;
-      this.add('plugin_metadata', { ...this.object(config, pointer, `plugin_metadata.${plugin}`, null), id: plugin }, pointer);
+      this.add('plugin_metadata', this.env({ ...this.object(config, pointer, `plugin_metadata.${plugin}`, null), id: plugin }, 'plugin_metadata', plugin), pointer);
     }
     const config: ApisixConfig = configOf((kind) =>
       [...this.objects[kind.name].values()].map((o) => o.object).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
