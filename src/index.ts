@@ -30,6 +30,12 @@ export type { AgentOptions, ReconcileReport, GroupOutcome, TargetOutcome } from 
 export { runDiff } from './app/diff.js';
 export type { DiffCommandOptions, DiffOutcome } from './app/diff.js';
 export * from './diff/index.js';
+export { runExport, EXPORT_FORMATS } from './app/export.js';
+export type { ExportFormat, ExportOptions, ExportOutcome } from './app/export.js';
+export { readAdc } from './apisix/adc/from-adc.js';
+export { renderAdcYaml, toAdc } from './apisix/adc/to-adc.js';
+export type { AdcDocument, AdcExport } from './apisix/adc/to-adc.js';
+export type * from './model/gateway-source.js';
 export { syncGroup, checkDrift, planSync } from './sync/index.js';
 export { UserError } from './core/errors.js';
 export { readWorktree } from './source/worktree.js';
