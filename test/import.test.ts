@@ -197,6 +197,40 @@ describe('import --check: what was written compiles back to the source', () => {
   }, 120_000);
 });
 
+describe('import from an ADC file', () => {
+  it('writes the services, consumers and global rules, with the credentials as variables, and checks equal', async () => {
+    const file = path.join(tempDir(), 'adc.yaml');
+    fs.writeFileSync(
+      file,
+      [
+        'services:',
+        '  - name: httpbin',
+        '    hosts: [httpbin.example.com]',
+        '    upstream:',
+        '      nodes:',
+        '        - { host: 10.0.0.5, port: 80, weight: 100 }',
+        '    routes:',
+        '      - { name: get, uris: [/get], methods: [GET] }',
+        'consumers:',
+        '  - username: jack',
+        '    credentials:',
+        `      - { name: key, type: key-auth, config: { key: ${CANARY} } }`,
+        'global_rules:',
+        '  prometheus: { prefer_name: true }',
+        '',
+      ].join('\n'),
+    );
+    const dir = tempDir();
+    const outcome = await runImport({ cwd: dir, from: file, group: 'staging', env: {}, check: true });
+    expect(outcome.source.format).toBe('adc');
+    expect(outcome.services).toEqual(['httpbin']);
+    expect(outcome.variables.map((v) => v.name)).toEqual(['STAGING_CONSUMER_JACK_KEY_AUTH_KEY']);
+    expect(outcome.check?.report?.differences).toEqual([]);
+    expect(outcome.adoption).toEqual({});
+    expect(treeText(dir)).not.toContain(CANARY);
+  });
+});
+
 describe('import from a standalone file', () => {
   it('writes the same services as from the Admin API, and a file target', async () => {
     const dir = tempDir();

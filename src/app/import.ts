@@ -22,6 +22,7 @@ import type { Env } from '../sync/credentials.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
 import { SyncError } from '../sync/errors.js';
 import { readStandalone } from '../import/from-standalone.js';
+import { readAdc } from '../apisix/adc/from-adc.js';
 import { checkEquivalence, type EquivalenceReport } from '../import/equivalence.js';
 import { loadCompileInput } from '../incremental/input.js';
 import { compileLoaded } from '../incremental/build.js';
@@ -72,7 +73,7 @@ export interface ImportOutcome {
   readonly variables: readonly SecretVariable[];
   readonly unexpressed: readonly Unexpressed[];
   readonly ignored: readonly Unexpressed[];
-  /** How many of the gateway's objects the group takes over, by kind (live gateways only). */
+  /** How many of the gateway's objects the group takes over, by kind (a live gateway's only: empty for a file). */
   readonly adoption: Readonly<Partial<Record<ApisixKind, number>>>;
   readonly check: ImportCheck | null;
   readonly published: PublishOutcome | null;
@@ -113,7 +114,9 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   const groupFile = groupPath(options.group);
   const existingGroup = inRepository ? await readText(path.join(root, groupFile)) : null;
   files.set(groupFile, groupYaml(existingGroup, options, source, imported, version));
-  if (format === 'apisix' && countAdoption(imported.adoption) > 0) files.set(adoptionPath(options.group), adoptionYaml(imported.adoption, source.origin));
+  // Only a live gateway's objects are taken over: a file's go to a gateway whole (file targets).
+  const takesOver = format === 'apisix' && countAdoption(imported.adoption) > 0;
+  if (takesOver) files.set(adoptionPath(options.group), adoptionYaml(imported.adoption, source.origin));
 
   const written: string[] = [];
   const unchanged: string[] = [];
@@ -155,7 +158,7 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     variables: imported.variables,
     unexpressed: imported.unexpressed,
     ignored: imported.ignored,
-    adoption: Object.fromEntries(Object.entries(imported.adoption).map(([k, v]) => [k, Object.keys(v).length])),
+    adoption: takesOver ? Object.fromEntries(Object.entries(imported.adoption).map(([k, v]) => [k, Object.keys(v).length])) : {},
     check,
     published,
     next: nextSteps(options, imported, published, version),
@@ -184,8 +187,7 @@ async function readSource(options: ImportOptions, format: SourceFormat): Promise
   if (format === 'apisix') return readLive(options);
   const text = await readText(options.from);
   if (text === null) throw new UserError(`cannot read ${options.from}`, 'Check the path.');
-  if (format === 'standalone') return readStandalone(text, options.from);
-  throw new UserError(`reading ${format} files is not available in this build`, 'Give an Admin API URL or a standalone apisix.yaml.');
+  return format === 'standalone' ? readStandalone(text, options.from) : readAdc(text, options.from);
 }
 
 /** Every object of every kind the gateway holds, read through the Admin API as `sync` reads it. */
