@@ -133,7 +133,7 @@ class Importer {
       }
     });
     if (Object.keys(upstream).length > 0) template['upstream'] = upstream;
-    template['routes'] = this.routes(operations);
+    template['routes'] = this.routes(operations, template['hosts'] as readonly string[] | undefined);
     this.unmapped(root, swagger);
 
     const overlay = servers.nodes.length > 0 ? { upstream: { nodes: servers.nodes.map((n) => n.node) } } : null;
@@ -353,12 +353,13 @@ class Importer {
 
   /**
    * One route per operation, named after it; operations whose uri (after widening) and method
-   * and hosts are the same make one route, since two such routes would conflict (TW3009).
+   * and hosts (their own, else the service's) are the same make one route, since two such routes
+   * would conflict (TW3009).
    */
-  private routes(operations: readonly Operation[]): RouteSpec[] {
+  private routes(operations: readonly Operation[], serviceHosts: readonly string[] | undefined): RouteSpec[] {
     const groups = new Map<string, Operation[]>();
     for (const op of operations) {
-      const key = canonicalJson([op.uri, op.method, op.hosts?.value ?? null]);
+      const key = canonicalJson([op.uri, op.method, op.hosts?.value ?? serviceHosts ?? null]);
       const group = groups.get(key);
       if (group) group.push(op);
       else groups.set(key, [op]);
