@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { ServiceTemplate } from '../model/config.js';
-import { mergeTemplate, type MergeResult, type TemplateChange } from './openapi-merge.js';
+import { mergeTemplate, overlayText, templateText, type MergeResult, type TemplateChange } from './openapi-merge.js';
 import { openApiToService } from './openapi.js';
 
 const FIXTURE = 'test/fixtures/openapi/petstore-3.0.yaml';
@@ -73,8 +73,24 @@ describe('mergeTemplate: re-importing a changed document', () => {
 
   it('a template written from the import is its own fixed point', () => {
     const template = templateOf(readFileSync(FIXTURE, 'utf8'));
-    const text = stringify(template);
-    expect(mergeTemplate(text, template)).toEqual({ ok: true, text, changes: [] });
+    for (const text of [stringify(template), templateText(template)]) expect(mergeTemplate(text, template)).toEqual({ ok: true, text, changes: [] });
+  });
+
+  it('overlayText writes the overlay under its schema line', () => {
+    expect(overlayText({ upstream: { nodes: [{ host: 'a.example.com', port: 443, weight: 1 }] } })).toBe(
+      '# yaml-language-server: $schema=../../../schemas/overlay.schema.json\nupstream:\n  nodes:\n    - host: a.example.com\n      port: 443\n      weight: 1\n',
+    );
+  });
+
+  it('templateText writes the template with its lists of a route inline', () => {
+    const template = templateOf(readFileSync(FIXTURE, 'utf8'));
+    const text = templateText(template);
+    expect(parse(text)).toEqual(template);
+    expect(text).toBe(EDITED.replace('labels:\n  team: adoption   # who to call\nplugins:\n  prometheus: {}\n', '')
+      .replace('  checks:\n    active:\n      http_path: /healthz\n', '')
+      .replace('  # the listing is public\n', '')
+      .replace('    plugins:\n      proxy-cache: {}\n', '')
+      .replace('    priority: 5\n', ''));
   });
 
   it('keeps hand-added plugins, labels, settings and comments, and reports an added, a removed and a changed route', () => {

@@ -9,7 +9,7 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type YAMLMap, type YAMLSeq } from 'yaml';
 import { canonicalJson } from '../core/canonical.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { ServiceTemplate } from '../model/config.js';
+import type { RuntimeOverlay, ServiceTemplate } from '../model/config.js';
 
 /** One thing a re-import changed: a route added, removed or changed (`field` says which), or a service field. */
 export interface TemplateChange {
@@ -27,6 +27,20 @@ export type MergeResult =
 const ROUTE_FIELDS = ['description', 'uris', 'methods', 'hosts'] as const;
 /** The service's fields the document owns (`name` is the folder's, never changed). */
 const SERVICE_FIELDS = ['description', 'hosts'] as const;
+
+/**
+ * A template's text as an import first writes it: the schema line editors read, then the template
+ * with each route's `uris`, `methods` and `hosts` inline, as re-imports write new routes.
+ */
+export function templateText(template: ServiceTemplate): string {
+  const { routes, ...service } = template;
+  return `# yaml-language-server: $schema=../../schemas/service.schema.json\n${block(service, 0)}routes:\n${block(routes, 2, true)}`;
+}
+
+/** An overlay's text as an import writes it: the schema line, then the overlay. */
+export function overlayText(overlay: RuntimeOverlay): string {
+  return `# yaml-language-server: $schema=../../../schemas/overlay.schema.json\n${block(overlay, 0)}`;
+}
 
 /** `next` written into `existingText` (the template at `path`); never throws. */
 export function mergeTemplate(existingText: string, next: ServiceTemplate, path = 'service.yaml'): MergeResult {

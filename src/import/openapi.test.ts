@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
 import { memoryInput } from '../../test/support/memory-repo.js';
+import { overlayText, templateText } from './openapi-merge.js';
 import { apisixUri, openApiToService, toName, type OpenApiResult, type OpenApiService } from './openapi.js';
 
 const FIXTURES = 'test/fixtures/openapi';
@@ -75,14 +75,14 @@ describe('openApiToService: documents → a template and an overlay', () => {
     check?.(s);
   });
 
-  it.each(cases)('$file: the template and overlay compile in a group that publishes them', ({ file }) => {
+  it.each(cases)('$file: the template and overlay, as written, compile in a group that publishes them', ({ file }) => {
     const s = imported(fixture(file), `${FIXTURES}/${file}`);
-    const template = stringify(s.template);
+    const template = templateText(s.template);
     const files: Record<string, string> = {
       [`services/${s.name}/service.yaml`]: template,
       'gateway-groups/staging/group.yaml': `name: staging\npublished:\n  ${s.name}: 1.0.0\n`,
     };
-    if (s.overlay) files[`gateway-groups/staging/services/${s.name}.yaml`] = stringify(s.overlay);
+    if (s.overlay) files[`gateway-groups/staging/services/${s.name}.yaml`] = overlayText(s.overlay);
     const result = compile(memoryInput({ files, tags: { [`${s.name}/v1.0.0`]: template } }));
     expect(result.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`)).toEqual([]);
     expect(result.snapshots[0]!.apisix.routes).toHaveLength(s.template.routes.length);
