@@ -108,10 +108,12 @@ describe('servers', () => {
     { name: 'a relative URL gives the base path only', servers: '  - url: /api\n', nodes: null, uris: ['/api/a'], unexpressed: ['/servers/0/url'] },
     { name: 'a variable without a default', servers: '  - url: http://{host}.example.com\n    variables: { host: { enum: [a] } }\n', nodes: null, uris: ['/a'], unexpressed: ['/servers/0/url'] },
     { name: 'IPv6 hosts keep their brackets', servers: '  - url: http://[::1]:8080\n', nodes: ['[::1]:8080'], uris: ['/a'], unexpressed: [] },
+    { name: 'credentials in the URL are left out', servers: '  - url: https://user:CANARY-pw@a.example.com\n', nodes: ['a.example.com:443'], uris: ['/a'], unexpressed: ['/servers/0/url'] },
     { name: 'not http', servers: '  - url: ftp://a.example.com\n', nodes: null, uris: ['/a'], unexpressed: ['/servers/0/url'] },
   ];
   it.each(cases)('$name', ({ servers, nodes, uris, unexpressed }) => {
     const s = imported(doc(servers));
+    expect(JSON.stringify(s)).not.toContain('CANARY');
     expect(s.overlay?.upstream?.nodes?.map((n) => `${n.host}:${n.port}`) ?? null).toEqual(nodes);
     expect(s.template.routes.map((r) => r.uris[0])).toEqual(uris);
     expect(s.unexpressed.map((u) => u.field)).toEqual(unexpressed);
@@ -214,6 +216,7 @@ describe('errors name the file, line and column', () => {
     { name: 'invalid JSON', text: '{"openapi": "3.1.0",, "paths": {}}', expected: ['api.yaml:1:21 TW1005'] },
     { name: 'a duplicate key', text: `${ok}paths: {}\npaths: {}\n`, expected: ['api.yaml:4:1 TW1006'] },
     { name: 'an unknown x-tagway extension', text: `${ok}x-tagway-plugin: {}\npaths:\n  /a: { get: {} }\n`, expected: ['api.yaml:3:1 TW5104'] },
+    { name: 'an extension among the paths', text: `${ok}paths:\n  x-tagway-plugins: {}\n  /a: { get: {} }\n`, expected: ['api.yaml:4:3 TW5104'] },
     { name: 'an extension of another level', text: `${ok}paths:\n  /a:\n    get: { x-tagway-upstream: {} }\n`, expected: ['api.yaml:5:12 TW5104'] },
     { name: 'an invalid x-tagway-name', text: `${ok}x-tagway-name: Pet Store\npaths:\n  /a: { get: {} }\n`, expected: ['api.yaml:3:16 TW5104'] },
     { name: 'an invalid route name', text: `${ok}paths:\n  /a: { get: { x-tagway-route-name: A_B } }\n`, expected: ['api.yaml:4:37 TW5104'] },

@@ -210,7 +210,7 @@ class Importer {
     for (const { url, from } of urls) {
       const parsed = parseServerUrl(url);
       if (parsed === null) {
-        this.leftOut(from, `the server URL ${JSON.stringify(url)} is not an http(s) URL or a path; it is left out`);
+        this.leftOut(from, 'the server URL is not an http(s) URL or a path; it is left out');
         continue;
       }
       if (basePath !== undefined && parsed.basePath !== basePath) {
@@ -219,13 +219,14 @@ class Importer {
       }
       if (parsed.host === undefined) {
         basePath ??= parsed.basePath;
-        this.leftOut(from, `the server URL ${JSON.stringify(url)} names no host: it gives the base path only, and no upstream node`);
+        this.leftOut(from, 'the server URL names no host: it gives the base path only, and no upstream node');
         continue;
       }
       if (scheme !== undefined && parsed.scheme !== scheme) {
         this.leftOut(from, `this server's scheme ${parsed.scheme} differs from the first server's (${scheme}), and one upstream has one scheme; it is left out`);
         continue;
       }
+      if (parsed.credentials) this.leftOut(from, 'the user name and password in the server URL are not kept: an upstream node has none (an upstream that needs them can get them from a plugin, e.g. proxy-rewrite headers with a $env:// or $secret:// reference)');
       basePath ??= parsed.basePath;
       if (scheme === undefined) {
         scheme = parsed.scheme;
@@ -279,7 +280,10 @@ class Importer {
     const out: Operation[] = [];
     for (const [path, raw] of Object.entries(paths)) {
       const pathPointer = `/paths${joinPointer(path)}`;
-      if (path.startsWith('x-')) continue;
+      if (path.startsWith('x-')) {
+        if (path.startsWith('x-tagway-')) this.error('TW5104', pathPointer, `\`${path}\` is not read here`, 'Write x-tagway-* extensions at the top level, in a path item or in an operation.', true);
+        continue;
+      }
       if (!path.startsWith('/')) {
         this.error('TW5103', pathPointer, `the path ${JSON.stringify(path)} does not start with /`, 'Start every key of `paths` with /, e.g. `/pets/{petId}`.', true);
         continue;
@@ -593,10 +597,10 @@ function swaggerServers(root: Json): { url: string; from: string }[] {
 }
 
 /** A server URL's scheme, host, port and base path (no trailing /); null when it is no http(s) URL or path. */
-function parseServerUrl(url: string): { scheme: string; host: string | undefined; port: number; basePath: string } | null {
+function parseServerUrl(url: string): { scheme: string; host: string | undefined; port: number; basePath: string; credentials: boolean } | null {
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     const path = url.startsWith('/') ? url : `/${url}`;
-    return { scheme: 'http', host: undefined, port: 0, basePath: stripSlash(path.replace(/[?#].*$/, '')) };
+    return { scheme: 'http', host: undefined, port: 0, basePath: stripSlash(path.replace(/[?#].*$/, '')), credentials: false };
   }
   let parsed: URL;
   try {
@@ -607,7 +611,7 @@ function parseServerUrl(url: string): { scheme: string; host: string | undefined
   const scheme = parsed.protocol.slice(0, -1).toLowerCase();
   if ((scheme !== 'http' && scheme !== 'https') || parsed.hostname === '') return null;
   const port = parsed.port !== '' ? Number(parsed.port) : scheme === 'https' ? 443 : 80;
-  return { scheme, host: parsed.hostname, port, basePath: stripSlash(parsed.pathname) };
+  return { scheme, host: parsed.hostname, port, basePath: stripSlash(parsed.pathname), credentials: parsed.username !== '' || parsed.password !== '' };
 }
 
 function stripSlash(path: string): string {
