@@ -355,8 +355,8 @@ export function joinPointer(...segments: readonly (string | number)[]): string {
   return segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
-/** Start/end offsets of the node at `pointer`, or of the deepest existing ancestor. */
-function nodeRange(doc: Document, pointer: string, wantKey: boolean): [number, number] {
+/** Start/end offsets of the node at `pointer` (or of its key), or of the deepest existing ancestor. */
+export function nodeRange(doc: Document, pointer: string, wantKey: boolean): [number, number] {
   const { isAlias, isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let range: [number, number] = rangeOf(node) ?? [0, 0];
