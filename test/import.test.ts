@@ -231,6 +231,42 @@ describe('import from an ADC file', () => {
   });
 });
 
+describe('import from an OpenAPI document', () => {
+  const SPEC = path.join(__dirname, 'fixtures/openapi/petstore-3.0.yaml');
+
+  it('writes one service and its overlay, compiles, and re-imports keeping what was added by hand', async () => {
+    const dir = tempDir();
+    const first = await runImport({ cwd: dir, from: SPEC, group: 'staging', env: {}, check: true });
+    expect(first.source.format).toBe('openapi');
+    expect(first.services).toHaveLength(1);
+    expect(first.check?.compiled).toBe(true);
+    const name = first.services[0]!;
+    const templateFile = path.join(dir, `services/${name}/service.yaml`);
+    expect(first.written).toEqual(expect.arrayContaining([`services/${name}/service.yaml`, 'gateway-groups/staging/group.yaml']));
+    // A plugin added by hand, and a comment, survive a re-import of a changed document.
+    fs.writeFileSync(templateFile, `# reviewed by the platform team\n${fs.readFileSync(templateFile, 'utf8')}plugins:\n  limit-count: { count: 10, time_window: 60 }\n`);
+    const changed = path.join(tempDir(), 'petstore.yaml');
+    fs.writeFileSync(changed, `${fs.readFileSync(SPEC, 'utf8')}`.replace(/\npaths:\n/, '\npaths:\n  /health:\n    get:\n      operationId: health\n      responses: { "200": { description: ok } }\n'));
+    const again = await runImport({ cwd: dir, from: changed, group: 'staging', env: {}, check: true });
+    expect(again.services).toEqual([name]);
+    expect(again.changes).toContainEqual({ kind: 'added', route: 'health' });
+    const text = fs.readFileSync(templateFile, 'utf8');
+    expect(text).toContain('# reviewed by the platform team');
+    expect(text).toContain('limit-count');
+    expect(again.check?.compiled).toBe(true);
+  });
+
+  it('reports a broken document at its line and column and writes nothing', async () => {
+    const dir = tempDir();
+    const bad = path.join(tempDir(), 'bad.yaml');
+    fs.writeFileSync(bad, 'openapi: 3.0.3\ninfo: { title: x, version: "1" }\npaths: []\n');
+    const outcome = await runImport({ cwd: dir, from: bad, group: 'staging', env: {} });
+    expect(outcome.findings?.diagnostics[0]).toMatchObject({ file: bad, line: 3 });
+    expect(outcome.written).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('import from a standalone file', () => {
   it('writes the same services as from the Admin API, and a file target', async () => {
     const dir = tempDir();

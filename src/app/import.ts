@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
-import type { ApisixKind } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { UserError } from '../core/errors.js';
 import { writeFilesAtomically } from '../core/atomic-write.js';
@@ -23,11 +23,13 @@ import { closeTargets, createTargets } from '../sync/targets/create.js';
 import { SyncError } from '../sync/errors.js';
 import { readStandalone } from '../import/from-standalone.js';
 import { readAdc } from '../apisix/adc/from-adc.js';
+import { openApiToService } from '../import/openapi.js';
+import { mergeTemplate, overlayText, templateText, type TemplateChange } from '../import/openapi-merge.js';
 import { checkEquivalence, type EquivalenceReport } from '../import/equivalence.js';
 import { loadCompileInput } from '../incremental/input.js';
 import { compileLoaded } from '../incremental/build.js';
 import { selectionOf } from '../model/selection.js';
-import { importRepository, type ImportedRepository } from '../import/to-repository.js';
+import { importRepository } from '../import/to-repository.js';
 import type { AdoptionMap, GatewaySource, SecretVariable, SourceFormat, Unexpressed } from '../import/model.js';
 import { runInit } from './init.js';
 import { runPublish, type PublishOutcome } from './publish.js';
@@ -38,7 +40,9 @@ export interface ImportOptions {
   /** An Admin API URL (`http://127.0.0.1:9180`) or a file. */
   readonly from: string;
   /** What `from` is; detected from it when absent. */
-  readonly format?: SourceFormat;
+  readonly format?: ImportFormat;
+  /** The service an OpenAPI document becomes (default: its `x-tagway-name` or title). */
+  readonly service?: string;
   /** The Admin API key of a live gateway, as a reference: `env:NAME`. */
   readonly adminKey?: string;
   readonly group: string;
@@ -54,7 +58,9 @@ export interface ImportOptions {
 
 /** What `--check` found: the compile's findings, and the comparison when it compiled. */
 export interface ImportCheck {
-  /** Null when what was written does not compile (see `diagnostics`). */
+  /** Whether what was written compiles (else `diagnostics` says why). */
+  readonly compiled: boolean;
+  /** The comparison with the source; null when it did not compile, or when there is no gateway to compare with (OpenAPI). */
   readonly report: EquivalenceReport | null;
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, string>;
@@ -63,7 +69,13 @@ export interface ImportCheck {
 export interface ImportOutcome {
   readonly root: string;
   readonly createdRepository: boolean;
-  readonly source: { readonly format: SourceFormat; readonly origin: string };
+  readonly source: { readonly format: ImportFormat; readonly origin: string };
+  /** What the import chose or suggests (an OpenAPI path widened, an auth plugin to consider). */
+  readonly notes: readonly string[];
+  /** A re-imported OpenAPI document: the routes and fields it changed in the template. */
+  readonly changes: readonly TemplateChange[];
+  /** Findings of reading the source (an OpenAPI document's mistakes): nothing was written. */
+  readonly findings: { readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> } | null;
   readonly dryRun: boolean;
   /** Repository-relative paths written (or that would be), sorted. */
   readonly written: readonly string[];
@@ -81,6 +93,9 @@ export interface ImportOutcome {
   readonly next: readonly string[];
 }
 
+/** What an import reads: a gateway (its Admin API, a standalone or ADC file) or one service's OpenAPI document. */
+export type ImportFormat = SourceFormat | 'openapi';
+
 /** The version the group's pins name when `--publish` gives none: what the next step publishes. */
 export const FIRST_VERSION = '1.0.0';
 
@@ -95,7 +110,6 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   }
   const version = options.publish ?? FIRST_VERSION;
   const format = options.format ?? (await detectFormat(options.from));
-  const source = await readSource(options, format);
 
   const dir = path.resolve(options.cwd);
   let root = dir;
@@ -106,17 +120,17 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   } catch {
     inRepository = false;
   }
-  const previous = inRepository ? await readAdoption(path.join(root, adoptionPath(options.group))) : {};
-  const reserved = inRepository ? await otherServices(root, previous) : new Set<string>();
-  const imported = importRepository(source, { group: options.group, previous, reservedServices: reserved });
+  const plan = format === 'openapi' ? await openApiPlan(options, inRepository ? root : null) : await gatewayPlan(options, format, inRepository ? root : null);
+  const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, notes: plan.notes, changes: plan.changes };
+  if (plan.findings !== null) {
+    return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, next: [] };
+  }
 
-  const files = new Map(imported.files);
+  const files = new Map(plan.files);
   const groupFile = groupPath(options.group);
   const existingGroup = inRepository ? await readText(path.join(root, groupFile)) : null;
-  files.set(groupFile, groupYaml(existingGroup, options, source, imported, version));
-  // Only a live gateway's objects are taken over: a file's go to a gateway whole (file targets).
-  const takesOver = format === 'apisix' && countAdoption(imported.adoption) > 0;
-  if (takesOver) files.set(adoptionPath(options.group), adoptionYaml(imported.adoption, source.origin));
+  files.set(groupFile, groupYaml(existingGroup, options, format, plan, version));
+  if (plan.adoption !== null) files.set(adoptionPath(options.group), adoptionYaml(plan.adoption, plan.origin));
 
   const written: string[] = [];
   const unchanged: string[] = [];
@@ -132,40 +146,111 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     await writeFilesAtomically(written.map((rel) => ({ path: path.join(root, rel), content: files.get(rel)! })));
   }
 
-  const check = options.check && !options.dryRun ? await checkImport(root, options, source, imported) : null;
+  const check = options.check && !options.dryRun ? await checkImport(root, options, plan) : null;
 
   let published: PublishOutcome | null = null;
   if (options.publish !== undefined && !options.dryRun && (check === null || checkPassed(check))) {
-    await commitImport(root, [...files.keys()], `Import ${source.origin} into group ${options.group}`, options.env, options.author);
+    await commitImport(root, [...files.keys()], `Import ${plan.origin} into group ${options.group}`, options.env, options.author);
     published = await runPublish({
       cwd: root,
-      releases: imported.services.map((service) => ({ service, version })),
+      releases: plan.services.map((service) => ({ service, version })),
       groups: [options.group],
-      message: `Imported from ${source.origin}`,
+      message: `Imported from ${plan.origin}`,
       env: options.env,
       ...(options.author !== undefined ? { author: options.author } : {}),
     });
   }
 
   return {
+    ...base,
     root,
     createdRepository,
-    source: { format, origin: source.origin },
-    dryRun: options.dryRun === true,
     written,
     unchanged,
+    adoption: plan.adoption !== null ? Object.fromEntries(Object.entries(plan.adoption).map(([k, v]) => [k, Object.keys(v ?? {}).length])) : {},
+    findings: null,
+    check,
+    published,
+    next: nextSteps(options, plan, published, version),
+  };
+}
+
+/** What an import writes, whatever it read; the use case adds group.yaml and writes. */
+interface WritePlan {
+  readonly origin: string;
+  /** Repository-relative path → text, group.yaml excepted. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly services: readonly string[];
+  readonly variables: readonly SecretVariable[];
+  readonly unexpressed: readonly Unexpressed[];
+  readonly ignored: readonly Unexpressed[];
+  /** The objects the group takes over (a live gateway's); null: none, no adoption record. */
+  readonly adoption: AdoptionMap | null;
+  readonly notes: readonly string[];
+  readonly changes: readonly TemplateChange[];
+  /** Compares what the files compile to with the source; null when there is no gateway to compare with. */
+  readonly compare: ((compiled: ApisixConfig, env: Env) => EquivalenceReport) | null;
+  /** Findings of reading the source: nothing is written. */
+  readonly findings: { readonly diagnostics: readonly Diagnostic[]; readonly sources: ReadonlyMap<string, string> } | null;
+}
+
+async function gatewayPlan(options: ImportOptions, format: SourceFormat, root: string | null): Promise<WritePlan> {
+  const source = await readSource(options, format);
+  const previous = root !== null ? await readAdoption(path.join(root, adoptionPath(options.group))) : {};
+  const reserved = root !== null ? await otherServices(root, previous) : new Set<string>();
+  const imported = importRepository(source, { group: options.group, previous, reservedServices: reserved });
+  // Only a live gateway's objects are taken over: a file's go to a gateway whole (file targets).
+  const takesOver = format === 'apisix' && countAdoption(imported.adoption) > 0;
+  return {
+    origin: source.origin,
+    files: imported.files,
     services: imported.services,
     variables: imported.variables,
     unexpressed: imported.unexpressed,
     ignored: imported.ignored,
-    adoption: takesOver ? Object.fromEntries(Object.entries(imported.adoption).map(([k, v]) => [k, Object.keys(v).length])) : {},
-    check,
-    published,
-    next: nextSteps(options, imported, published, version),
+    adoption: takesOver ? imported.adoption : null,
+    notes: [],
+    changes: [],
+    findings: null,
+    compare: (compiled, env) => {
+      const resolveSecret = (reference: string): string | undefined => {
+        const taken = imported.secrets.valueOf(reference);
+        if (taken !== undefined) return taken;
+        const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
+        return name !== undefined ? env[name] : undefined;
+      };
+      return checkEquivalence(source.config, compiled, { resolveSecret, skip: [...imported.unexpressed, ...imported.ignored] });
+    },
   };
 }
 
-async function detectFormat(from: string): Promise<SourceFormat> {
+/**
+ * One service from an OpenAPI document: its template (or the existing template with what the
+ * document changed, hand-added plugins and comments kept) and the group's overlay.
+ */
+async function openApiPlan(options: ImportOptions, root: string | null): Promise<WritePlan> {
+  const text = await readText(options.from);
+  if (text === null) throw new UserError(`cannot read ${options.from}`, 'Check the path.');
+  const result = openApiToService(text, options.from, { group: options.group, ...(options.service !== undefined ? { name: options.service } : {}) });
+  const empty = { origin: options.from, files: new Map<string, string>(), services: [], variables: [], ignored: [], adoption: null, compare: null };
+  if (!result.ok) return { ...empty, unexpressed: [], notes: [], changes: [], findings: { diagnostics: result.diagnostics, sources: new Map([[options.from, text]]) } };
+  const files = new Map<string, string>();
+  const templateFile = `services/${result.name}/service.yaml`;
+  const existing = root !== null ? await readText(path.join(root, templateFile)) : null;
+  let changes: readonly TemplateChange[] = [];
+  if (existing !== null) {
+    const merged = mergeTemplate(existing, result.template, templateFile);
+    if (!merged.ok) return { ...empty, unexpressed: result.unexpressed, notes: result.notes, changes: [], findings: { diagnostics: merged.diagnostics, sources: new Map([[templateFile, existing]]) } };
+    files.set(templateFile, merged.text);
+    changes = merged.changes;
+  } else {
+    files.set(templateFile, templateText(result.template));
+  }
+  if (result.overlay !== null) files.set(`gateway-groups/${options.group}/services/${result.name}.yaml`, overlayText(result.overlay));
+  return { ...empty, files, services: [result.name], unexpressed: result.unexpressed, notes: result.notes, changes, findings: null };
+}
+
+async function detectFormat(from: string): Promise<ImportFormat> {
   if (/^https?:\/\//i.test(from)) return 'apisix';
   const text = await readText(from);
   if (text === null) throw new UserError(`cannot read ${from}`, 'Give an Admin API URL (http://127.0.0.1:9180) or a file: a standalone apisix.yaml or an ADC file.');
@@ -176,6 +261,7 @@ async function detectFormat(from: string): Promise<SourceFormat> {
     return 'standalone'; // its reader reports the mistake with its position
   }
   if (isRecord(data)) {
+    if (typeof data['openapi'] === 'string' || data['swagger'] !== undefined) return 'openapi';
     const services = data['services'];
     if (Array.isArray(services) && services.some((s) => isRecord(s) && ('routes' in s || 'upstream' in s) && !('id' in s))) return 'adc';
     if (isRecord(data['global_rules']) || isRecord(data['plugin_metadata'])) return 'adc';
@@ -209,30 +295,28 @@ async function readLive(options: ImportOptions): Promise<GatewaySource> {
 }
 
 /** The group's group.yaml: a new one, or the existing one with each imported service pinned. */
-function groupYaml(existing: string | null, options: ImportOptions, source: GatewaySource, imported: ImportedRepository, version: string): string {
+function groupYaml(existing: string | null, options: ImportOptions, format: ImportFormat, plan: WritePlan, version: string): string {
   if (existing !== null) {
     const doc = parseDocument(existing, { uniqueKeys: true });
     if (doc.errors.length > 0) throw new UserError(`${groupPath(options.group)} is not valid YAML`, 'Fix it first (tagway validate shows where).');
-    for (const service of imported.services) doc.setIn(['published', service], version);
+    for (const service of plan.services) doc.setIn(['published', service], version);
     return doc.toString();
   }
   const lines = [
     '# yaml-language-server: $schema=../../schemas/group.schema.json',
-    `# Written by tagway import from ${source.origin}.`,
+    `# Written by tagway import from ${plan.origin}.`,
     `name: ${options.group}`,
-    'published:',
-    ...imported.services.map((s) => `  ${s}: ${version}`),
+    plan.services.length === 0 ? 'published: {}' : 'published:',
+    ...plan.services.map((s) => `  ${s}: ${version}`),
     'targets:',
-    ...targetLines(options, source),
+    ...targetLines(options, format, plan.origin),
   ];
-  if (imported.services.length === 0) lines[3] = 'published: {}';
   return `${lines.join('\n')}\n`;
 }
 
-function targetLines(options: ImportOptions, source: GatewaySource): string[] {
-  if (source.format === 'apisix') {
-    const host = slugHost(source.origin);
-    return [`  - name: ${host}`, '    kind: apisix', `    admin_url: ${source.origin}`, `    admin_key: ${options.adminKey}`];
+function targetLines(options: ImportOptions, format: ImportFormat, origin: string): string[] {
+  if (format === 'apisix') {
+    return [`  - name: ${slugHost(origin)}`, '    kind: apisix', `    admin_url: ${origin}`, `    admin_key: ${options.adminKey}`];
   }
   return ['  - name: local', '    kind: file', `    path: out/${options.group}/apisix.yaml`];
 }
@@ -292,7 +376,7 @@ async function otherServices(root: string, previous: AdoptionMap): Promise<Set<s
 }
 
 export function checkPassed(check: ImportCheck): boolean {
-  return check.report !== null && check.report.differences.length === 0 && !hasErrors(check.diagnostics);
+  return check.compiled && (check.report === null || check.report.differences.length === 0) && !hasErrors(check.diagnostics);
 }
 
 /**
@@ -301,23 +385,16 @@ export function checkPassed(check: ImportCheck): boolean {
  * with the value it replaced (held in memory); `env:NAME` references it did not write, with the
  * variable when it is set. What the import reported as not expressible is left out.
  */
-async function checkImport(root: string, options: ImportOptions, source: GatewaySource, imported: ImportedRepository): Promise<ImportCheck> {
+async function checkImport(root: string, options: ImportOptions, plan: WritePlan): Promise<ImportCheck> {
   const group = options.group;
   const loaded = await loadCompileInput({ cwd: root, selection: selectionOf({ groups: [group] }), draft: true, now: Date.now(), cache: false });
   const result = compileLoaded(loaded, { files: false });
   // The pins name the version the next step publishes: that no tag has it yet is expected here.
-  const pending = new Set(imported.services.map((s) => `/published/${s}`));
+  const pending = new Set(plan.services.map((s) => `/published/${s}`));
   const diagnostics = result.diagnostics.filter((d) => !(d.code === 'TW3004' && d.file === groupPath(group) && pending.has(d.pointer ?? '')));
-  if (hasErrors(diagnostics)) return { report: null, diagnostics, sources: result.sources };
+  if (hasErrors(diagnostics)) return { compiled: false, report: null, diagnostics, sources: result.sources };
   const compiled = result.snapshots.find((s) => s.group === group)?.apisix ?? emptyConfig();
-  const resolveSecret = (reference: string): string | undefined => {
-    const taken = imported.secrets.valueOf(reference);
-    if (taken !== undefined) return taken;
-    const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
-    return name !== undefined ? options.env[name] : undefined;
-  };
-  const skip = [...imported.unexpressed, ...imported.ignored];
-  return { report: checkEquivalence(source.config, compiled, { resolveSecret, skip }), diagnostics, sources: result.sources };
+  return { compiled: true, report: plan.compare?.(compiled, options.env) ?? null, diagnostics, sources: result.sources };
 }
 
 /**
@@ -336,7 +413,7 @@ async function commitImport(root: string, paths: readonly string[], message: str
   await worktreeGit(root, [...config, 'commit', '-q', '--author', formatPerson(who), '-m', message, '--', ...paths]);
 }
 
-function nextSteps(options: ImportOptions, imported: ImportedRepository, published: PublishOutcome | null, version: string): string[] {
+function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, version: string): string[] {
   const steps: string[] = [];
   const where = options.cwd === '.' ? '' : ` -C ${options.cwd}`;
   if (imported.variables.length > 0) steps.push(`set the ${imported.variables.length} variables listed above where they are read (tagway sync's environment, or the gateway's)`);

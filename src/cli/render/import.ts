@@ -18,6 +18,11 @@ export function renderImport(outcome: ImportOutcome): string {
   const adopted = Object.entries(outcome.adoption).map(([kind, n]) => `${n} ${kind}`);
   if (adopted.length > 0) lines.push(`the group takes over ${adopted.join(', ')} of the gateway (adopt.yaml; docs/adoption.md)`);
   if (outcome.ignored.length > 0) lines.push(`left out ${outcome.ignored.length} objects tagway manages already`);
+  if (outcome.changes.length > 0) {
+    lines.push('', `changed in the template (${outcome.changes.length}):`);
+    lines.push(...limited(outcome.changes.map((c) => `  ${c.kind} ${[c.route !== undefined ? `route ${c.route}` : 'service', c.field].filter((x) => x !== undefined).join(' ')}`), 'changes'));
+  }
+  if (outcome.notes.length > 0) lines.push('', 'notes:', ...limited(outcome.notes.map((n) => `  ${n}`), 'notes'));
   if (outcome.unexpressed.length > 0) {
     lines.push('', `not imported (${outcome.unexpressed.length}): the repository cannot hold these; the gateway keeps them as they are`);
     lines.push(...limited(outcome.unexpressed.map((u) => `  ${u.kind} ${u.id}${u.field !== undefined ? ` ${u.field}` : ''}: ${u.reason}`), 'entries'));
@@ -38,7 +43,7 @@ export function renderImport(outcome: ImportOutcome): string {
   return `${lines.join('\n')}\n`;
 }
 
-const FORMAT_NAMES = { apisix: 'Admin API', standalone: 'standalone file', adc: 'ADC file' } as const;
+const FORMAT_NAMES = { apisix: 'Admin API', standalone: 'standalone file', adc: 'ADC file', openapi: 'OpenAPI document' } as const;
 
 function limited(lines: readonly string[], what: string): string[] {
   if (lines.length <= LIST_LIMIT) return [...lines];
