@@ -244,7 +244,7 @@ const CASES: readonly Case[] = [
     name: "what is left out of a service, its upstream or a consumer group is left out of their users",
     source: {
       ...SOURCE,
-      services: [{ ...SOURCE.services![0]!, plugins: { ...(SOURCE.services![0]!.plugins as object), 'ext-plugin-pre-req': { conf: [] } } }],
+      services: [{ ...SOURCE.services![0]!, enable_websocket: true, plugins: { ...(SOURCE.services![0]!.plugins as object), 'ext-plugin-pre-req': { conf: [] } } }],
       upstreams: [{ ...SOURCE.upstreams![0]!, retries: 9 }],
       consumer_groups: [{ id: '1', plugins: { 'ext-plugin-pre-req': {} } }],
       consumers: [{ id: 'ann', username: 'ann', group_id: '1' }],
@@ -253,6 +253,7 @@ const CASES: readonly Case[] = [
     options: {
       skip: [
         { kind: 'services', id: '1', field: '/plugins/ext-plugin-pre-req' },
+        { kind: 'services', id: '1', field: '/enable_websocket' },
         { kind: 'upstreams', id: '1' },
         { kind: 'consumer_groups', id: '1', field: '/plugins/ext-plugin-pre-req' },
       ],

@@ -32,6 +32,9 @@
  * - SSLs by type and sorted SNIs; global rules by their plugins (a plugin runs in one global rule
  *   of a gateway at most, whatever the rule's id); plugin metadata and secret managers by id.
  *
+ * `options.skip` names what the import could not write (`Unexpressed`): left out, and left out of
+ * the objects that use it too (a service's plugin of every route's plugins as they run).
+ *
  * Secrets: where the compiled side holds a reference (tagway's `env:NAME`, `file:PATH`, APISIX's
  * `$env://…`, `$secret://…`) and the source a value, `options.resolveSecret` gives the reference's
  * value: compared with the source's, or, when it gives none, the field is counted as not
@@ -464,6 +467,9 @@ function unusedForm(kind: ApisixKind, obj: JsonObject, gateway: Gateway, forms: 
 // ---------------------------------------------------------------------------------------------
 // The comparison
 
+/** A service's fields that are its own, not part of its routes' comparison forms. */
+const OWN_FIELDS: ReadonlySet<string> = new Set(['desc', 'name', 'id', 'hosts']);
+
 const UNUSED_KINDS: readonly ApisixKind[] = ['services', 'upstreams', 'plugin_configs', 'consumer_groups'];
 
 class Comparison {
@@ -496,9 +502,10 @@ class Comparison {
 
   /**
    * What is left out of a used object is left out of its users, at the place their comparison
-   * form holds it: a service's or plugin config's `/plugins/x` in a route's `/plugins/x`, a
-   * service's `/upstream/…` and a referred upstream (whole, or `/nodes`) in a route's
-   * `/upstream`, a consumer group's `/plugins/x` in a consumer's `/group/plugins/x`.
+   * form holds it: a service's or plugin config's `/plugins/x` in a route's `/plugins/x` (a
+   * service's other fields but its own, `/enable_websocket` say, at the same place), a referred
+   * upstream (whole, or `/nodes`) in a route's `/upstream`, a consumer group's `/plugins/x` in a
+   * consumer's `/group/plugins/x`.
    */
   private inheritSkips(): void {
     const skipsOf = (kind: ApisixKind, id: Json, below: string): string[] => {
@@ -520,7 +527,7 @@ class Comparison {
         const fields = [...upstreamSkips(obj), ...upstreamSkips(service), ...(kind === 'routes' ? skipsOf('plugin_configs', obj.plugin_config_id, '') : [])];
         if (service !== undefined) {
           const key = `services\u0000${String(obj.service_id)}`;
-          fields.push(...(this.skipWhole.has(key) ? [''] : (this.skipFields.get(key) ?? []).filter((f) => f.startsWith('/plugins/') || f.startsWith('/upstream'))));
+          fields.push(...(this.skipWhole.has(key) ? [''] : (this.skipFields.get(key) ?? []).filter((f) => !OWN_FIELDS.has(segmentsOf(f)[0] ?? ''))));
         }
         inherit(kind, String(obj.id), fields.filter((f) => f !== ''));
         if (fields.includes('')) this.skipWhole.add(`${kind}\u0000${String(obj.id)}`);
