@@ -199,7 +199,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'SSLs by their sorted SNIs; the certificate compared, trailing whitespace aside',
-    source: { ssls: [{ id: '1', snis: ['b.example.com', 'a.example.com'], cert: 'CERT-A\n', status: 1 }] },
+    source: { ssls: [{ id: '1', snis: ['b.example.com', 'a.example.com'], cert: 'CERT-A\n', status: 1, validity_start: 1700000000, validity_end: 1800000000, create_time: 1 }] },
     compiled: { ssls: [{ id: 'tagway-a', snis: ['a.example.com', 'b.example.com'], cert: 'CERT-B', labels: TW }] },
     expected: ['ssls 1→tagway-a /cert: differs'],
   },

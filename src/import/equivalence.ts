@@ -415,13 +415,15 @@ function consumerView(consumer: JsonObject, gateway: Gateway, forms: Forms): Vie
 }
 
 const SSL_KEY_FIELDS = ['key', 'keys'];
+/** What the Admin API reads out of an SSL's certificate and stores beside it: compared through the certificate. */
+const SSL_DERIVED = ['validity_start', 'validity_end'];
 
 function sslView(ssl: JsonObject, gateway: Gateway): View {
   const snis = sortedSet(listOrOne(ssl.snis, ssl.sni)) ?? [];
   const type = typeof ssl.type === 'string' ? ssl.type : 'server';
   const form: JsonObject = {};
   for (const [field, value] of Object.entries(ssl)) {
-    if (field === 'id' || field === 'labels' || field === 'sni' || field === 'snis' || SSL_KEY_FIELDS.includes(field) || KIND.ssls.serverFields.includes(field)) continue;
+    if (field === 'id' || field === 'labels' || field === 'sni' || field === 'snis' || SSL_KEY_FIELDS.includes(field) || SSL_DERIVED.includes(field) || KIND.ssls.serverFields.includes(field)) continue;
     form[field] = field === 'cert' ? trimmedCert(value) : field === 'certs' && Array.isArray(value) ? value.map(trimmedCert) : value;
   }
   form.type = type;
