@@ -80,11 +80,11 @@ describe('routes into services', () => {
       unexpressed: ['stream_routes 51'],
     },
     {
-      name: 'a disabled route and a field with no place are reported by object and field',
-      seed: { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100', status: 0, remote_addrs: ['10.0.0.0/8'] }] },
+      name: 'a disabled route is left on the gateway, and a field with no place is reported by object and field',
+      seed: { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100', remote_addrs: ['10.0.0.0/8'] }, { id: '11', uri: '/old', service_id: '100', status: 0 }] },
       services: ['pet-store'],
       routes: { '10': 'pet-store.pets' },
-      unexpressed: ['routes 10 /remote_addrs', 'routes 10 /status'],
+      unexpressed: ['routes 10 /remote_addrs', 'routes 11'],
     },
   ];
   it.each(cases)('$name', (c) => {

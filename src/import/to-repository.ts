@@ -184,7 +184,10 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   }
 
   // Services: one per unit.
-  const { units, unplaced } = unitsOf(config);
+  // A disabled route serves nothing: tagway writes only routes that serve, so it stays the gateway's.
+  const disabled = config.routes.filter((r) => r['status'] !== undefined && r['status'] !== 1);
+  for (const r of disabled) unexpressed.push({ kind: 'routes', id: r.id, reason: 'the route is disabled (status 0): tagway writes only routes that serve; it stays on the gateway as it is' });
+  const { units, unplaced } = unitsOf(disabled.length === 0 ? config : { ...config, routes: config.routes.filter((r) => !disabled.includes(r)) });
   const serviceNames = new Names(31, options.reservedServices ?? []);
   const services: string[] = [];
   const pluginConfigs = new Map(config.plugin_configs.map((pc) => [pc.id, pc]));
@@ -331,7 +334,6 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     if (r['timeout'] !== undefined) route['timeout'] = copy(r['timeout']);
     const rLabels = userLabels(r.labels);
     if (rLabels !== undefined) route['labels'] = rLabels;
-    if (r['status'] !== undefined && r['status'] !== 1) ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/status', reason: 'the route is disabled (status 0); tagway writes only routes that serve' });
     ctx.extraFields('routes', r, ROUTE_TAKEN);
     routes.push(clean(route));
     ctx.adopt('routes', r.id, `${name}.${routeName}`);
