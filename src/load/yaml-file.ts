@@ -45,16 +45,19 @@ const YAML_CODES: Readonly<Record<string, { code: string; hint: string }>> = {
   MULTIPLE_DOCS: { code: 'TW1010', hint: 'Keep one document per file: remove the `---` separator and what follows, or move it to its own file.' },
 };
 
-/** Decodes, size-checks and parses one source file. Never throws. */
-export function parseYamlFile(source: SourceFile): ParseResult {
+/**
+ * Decodes, size-checks and parses one source file. Never throws. `maxBytes`: the largest file
+ * read (a config file's limit by default; a whole gateway's file read by an import is larger).
+ */
+export function parseYamlFile(source: SourceFile, maxBytes = MAX_FILE_BYTES): ParseResult {
   const where = { file: source.path, ...(source.revision ? { revision: source.revision } : {}) };
-  if (source.bytes.byteLength > MAX_FILE_BYTES) {
+  if (source.bytes.byteLength > maxBytes) {
     return fail({
       ...where,
       code: 'TW1003',
       line: 1,
       column: 1,
-      message: `file is ${source.bytes.byteLength} bytes; tagway reads config files of at most ${MAX_FILE_BYTES} bytes`,
+      message: `file is ${source.bytes.byteLength} bytes; tagway reads config files of at most ${maxBytes} bytes`,
       hint: 'Split the configuration into smaller files (one service per folder), or check that this is the file you meant to commit.',
     });
   }

@@ -195,3 +195,12 @@ describe('readAdc', () => {
     expect((error as UserError).hint).toBeTruthy();
   });
 });
+
+describe('a whole gateway in one file', () => {
+  it('reads a file larger than a config file may be', () => {
+    const services = Array.from({ length: 14000 }, (_, i) => `  - name: service-${i}\n    upstream: { nodes: [{ host: 10.0.${i % 250}.1, port: 80, weight: 1 }] }\n    routes:\n      - { name: all, uris: [/s${i}/*], methods: [GET, POST] }\n`);
+    const text = `services:\n${services.join('')}`;
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(readAdc(text, 'adc.yaml').config.routes).toHaveLength(14000);
+  });
+});

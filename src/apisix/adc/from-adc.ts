@@ -26,7 +26,8 @@ type Json = Readonly<Record<string, unknown>>;
  * as `unexpressed`. Malformed YAML or a wrong shape is a UserError naming file, line and column.
  */
 export function readAdc(text: string, path: string): GatewaySource {
-  const parsed = parseYamlFile({ path, bytes: new TextEncoder().encode(text) });
+  // A whole gateway's file: not held to the size of one config file.
+  const parsed = parseYamlFile({ path, bytes: new TextEncoder().encode(text) }, Number.POSITIVE_INFINITY);
   if (!parsed.ok) {
     const d = parsed.diagnostics[0]!;
     throw new UserError(`${d.file}:${d.line}:${d.column}: ${d.message}`, d.hint ?? 'Fix the YAML of the ADC file.');
