@@ -289,3 +289,62 @@ describe('adopting a gateway written in one piece (a file target)', () => {
     expect(synced(await runSync({ cwd: repo.dir, group: 'staging', env: {} })).report.targets).toMatchObject([{ status: 'in-sync' }]);
   });
 });
+
+describe('a rollout stopped while a batch is written', () => {
+  let eu1: AdminServer;
+  let eu2: AdminServer;
+  let repo: TempRepo;
+  beforeAll(async () => {
+    eu1 = await startAdminServer({ apiKey: ADMIN_KEY, servedSet: true });
+    eu2 = await startAdminServer({ apiKey: ADMIN_KEY, servedSet: true });
+  });
+  afterAll(async () => {
+    await eu1.close();
+    await eu2.close();
+  });
+  afterEach(() => repo.cleanup());
+
+  it('takes back both stages of a target that finished, originals before replacements go; the next sync finishes', async () => {
+    const group = `name: staging\npublished:\n  petstore: 1.0.0\ntargets:\n${targetYaml('eu-1', 'apisix', eu1.url, ADMIN)}${targetYaml('eu-2', 'apisix', eu2.url, ADMIN)}rollout:\n  batch_size: 2\n`;
+    repo = makeRepo({ files: { ...files(eu1.url), [`${G}/group.yaml`]: group }, commit: 'petstore on two gateways' });
+    repo.tag('petstore/v1.0.0', { message: 'petstore 1.0.0' });
+    writeExampleTls(repo.dir, TLS);
+    fillByHand(eu1);
+    fillByHand(eu2);
+    const env = { [ADMIN]: ADMIN_KEY, TAGWAY_TEST_ALICE_KEY: ALICE };
+    let release!: () => void;
+    // eu-2 waits at its first write until eu-1 has done both stages; then the signal comes.
+    eu2.faults.add({ method: 'PUT', path: '/apisix/admin/upstreams/petstore', action: { kind: 'hold', until: new Promise<void>((resolve) => (release = resolve)) } });
+    const stop = new AbortController();
+    let ended = 0;
+    const outcome = synced(
+      await runSync({
+        cwd: repo.dir,
+        group: 'staging',
+        env,
+        retry: { maxAttempts: 1 },
+        signal: stop.signal,
+        onEvent: (e) => {
+          if (e.type === 'writes-ended' && e.target === 'eu-1' && ++ended === 2) {
+            stop.abort('SIGINT');
+            release();
+          }
+        },
+      }),
+    );
+    expect(outcome.report.interrupted).toMatchObject({ by: 'SIGINT', batch: 1 });
+    expect(outcome.report.targets).toMatchObject([{ target: 'eu-1', status: 'interrupted', restore: { ok: true, verified: true } }, { target: 'eu-2', status: 'interrupted' }]);
+    for (const admin of [eu1, eu2]) {
+      expect([...admin.objects('routes').keys()].sort()).toEqual(['1000', '1001', '2000']);
+      expect([...admin.objects('global_rules').keys()]).toEqual(['1']);
+      expect(admin.servedViolations()).toEqual([]);
+    }
+    eu2.faults.clear();
+    expect(synced(await runSync({ cwd: repo.dir, group: 'staging', env, retry: { maxAttempts: 1 } })).ok).toBe(true);
+    for (const admin of [eu1, eu2]) {
+      expect([...admin.objects('routes').keys()].sort()).toEqual(['2000', 'petstore.get-pet', 'petstore.list-pets']);
+      expect(admin.servedViolations()).toEqual([]);
+    }
+  });
+});
+

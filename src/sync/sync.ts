@@ -2,7 +2,7 @@ import { canonicalJson } from '../core/canonical.js';
 import { LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
 import { KINDS, configOf, objectCount } from '../apisix/kinds/index.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
-import { stripServerFields } from '../apisix/normalize.js';
+import { normalizeObject, stripServerFields } from '../apisix/normalize.js';
 import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyContext, ApplyReport, LiveState, ReadBackEntry, Target } from './targets/port.js';
@@ -110,7 +110,8 @@ function retirementPlan(snapshot: SyncSnapshot, retire: readonly PlanStep[]): Pl
 function sameOwnedState(a: ApisixConfig, b: ApisixConfig, group: string, foreign: ReadonlySet<string> = new Set()): boolean {
   const form = (config: ApisixConfig): string => {
     const owned = ownedObjects(config, group);
-    const others = KINDS.map((kind) => config[kind.name].filter((o) => foreign.has(`${kind.name}/${String(o.id)}`)).map((o) => stripServerFields(kind, o)));
+    // In their comparison form: what the gateway keeps only encrypted (an SSL's key) is not compared.
+    const others = KINDS.map((kind) => config[kind.name].filter((o) => foreign.has(`${kind.name}/${String(o.id)}`)).map((o) => normalizeObject(kind, o)));
     return canonicalJson([KINDS.map((kind) => owned[kind.name].map((o) => stripServerFields(kind, o))), others]);
   };
   return form(a) === form(b);
@@ -551,7 +552,8 @@ async function retireStage(snapshot: SyncSnapshot, target: Target, read: TargetR
 
 /**
  * After an undo: whether the read-back `after` holds the group's objects read before the run
- * (`live`), and the objects at `foreign` (those an adoption took over or retired) as they were, and what the target runs (the previous state, the snapshot, or unknown).
+ * (`live`), and the objects at `foreign` (those an adoption took over or retired) as they were;
+ * and what the target runs (the previous state, the snapshot, or unknown).
  */
 function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState | null, memo: PlanMemo, foreign: ReadonlySet<string>): { verified: boolean; runs: RunningConfig } {
   if (after === null) return { verified: false, runs: UNKNOWN };
@@ -561,8 +563,8 @@ function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState
 
 /**
  * Takes an applied target back to the state read before the run (`invertPlan` of the plan it
- * applied, both stages of an adoption's), reads
- * it back, and reports it `interrupted`. Not stoppable: it runs to the end once started.
+ * applied, both stages of an adoption's), reads it back, and reports it `interrupted`. Not
+ * stoppable: it runs to the end once started.
  */
 async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, plan: Plan, applied: TargetReport, options: SyncTargetOptions, cause?: UndoCause): Promise<TargetReport> {
   options.onEvent?.({ type: 'writes-started', target: target.name });
