@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { renderDryRun, renderRollout } from '../src/cli/render/sync.js';
-import { renderDrift } from '../src/cli/render/drift.js';
+import { driftJson, renderDrift } from '../src/cli/render/drift.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { makeCertificate } from './support/certificates.js';
 import { synced } from './support/cli-run.js';
@@ -25,6 +25,8 @@ const ALICE = 'alice-canary-8d2f61c0a7';
 const G = 'gateway-groups/staging';
 const owner = { 'managed-by': 'tagway', 'tagway.group': 'staging' };
 const TLS = await makeCertificate({ names: ['shop.example'], notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 365 * 86_400_000) });
+/** A line of the SSL's private key: on the gateway, never in any output. */
+const KEY_LINE = TLS.key.split('\n')[1]!;
 const NODES = [{ host: '10.0.0.1', port: 80, weight: 1 }];
 
 const PETSTORE = `name: petstore
@@ -178,6 +180,11 @@ describe('adopting a running gateway', () => {
     expect(text).toContain('- route 1000  [retired: replaced by petstore.list-pets]');
     expect(text).toContain('to retire (replaced by adoption)');
     expect(text).not.toContain(ALICE);
+    // --format json: the retired SSL's key (a canary) is masked like any object body.
+    const json = JSON.stringify(driftJson(dry.report));
+    expect(json).toContain('"retiredFor":"shop"');
+    expect(json).not.toContain(KEY_LINE);
+    expect(json).not.toContain(ALICE);
     expect(admin.objectWrites()).toBe(0);
     expect(ids('routes')).toEqual(['1000', '1001', '2000']);
   });

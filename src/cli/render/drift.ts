@@ -232,9 +232,9 @@ function maskStep(step: PlanStep): PlanStep {
   }
 }
 
-/** A plan with every object body and field value passed through the secret masker. */
+/** A plan with every object body and field value (its retirements' too) passed through the secret masker. */
 export function maskPlan(plan: Plan): Plan {
-  return { ...plan, steps: plan.steps.map(maskStep) };
+  return { ...plan, steps: plan.steps.map(maskStep), ...(plan.retire !== undefined ? { retire: plan.retire.map(maskStep) } : {}) };
 }
 
 /**
