@@ -234,6 +234,16 @@ describe('a compile that could come out differently is compiled whole', () => {
     expect(whole.snapshots.map((s) => (s.apisix.consumers[0]!.plugins as { 'key-auth': { key: string } })['key-auth'].key)).toEqual(['env:KIOSK_KEY_2', 'env:KIOSK_KEY_2']);
   });
 
+  it('when a compiled group has an adoption record, checked against its whole snapshot', async () => {
+    const repo = synthetic(4);
+    repo.write('gateway-groups/staging/adopt.yaml', 'upstreams:\n  u1: svc-1\n');
+    expect((await compileBoth(repo)).snapshots.find((s) => s.group === 'staging')!.adopt).toEqual({ upstreams: { u1: 'svc-1' } });
+    publish(repo, 2, '1.1.0', '\n    priority: 4');
+    const whole = await compileBoth(repo);
+    expect(whole.incremental).toBeNull();
+    expect(JSON.parse(repo.read('dist/staging/snapshot.json')).adopt).toEqual({ upstreams: { u1: 'svc-1' } });
+  });
+
   it('when the tags were packed (packed-refs is rewritten)', async () => {
     const repo = synthetic(4);
     await compileBoth(repo);

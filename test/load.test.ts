@@ -126,7 +126,7 @@ describe('where a path sits in the layout', () => {
   const STRAY = {
     kind: 'stray',
     expected:
-      'gateway-groups/<group>/group.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
+      'gateway-groups/<group>/group.yaml, gateway-groups/<group>/adopt.yaml, gateway-groups/<group>/services/<service>.yaml, ' +
       'gateway-groups/<group>/consumers/<username>.yaml, gateway-groups/<group>/consumer-groups/<name>.yaml, gateway-groups/<group>/global-rules/<name>.yaml, ' +
       'gateway-groups/<group>/plugin-metadata/<plugin>.yaml, gateway-groups/<group>/secrets/<manager>/<id>.yaml or gateway-groups/<group>/ssls/<name>.yaml',
   };
@@ -151,6 +151,9 @@ describe('where a path sits in the layout', () => {
       ['gateway-groups/staging/extra/x.yaml', STRAY],
       ['gateway-groups/staging/services/x.yml', STRAY],
       ['gateway-groups/x.yaml', STRAY],
+      ['gateway-groups/staging/adopt.yaml', { kind: 'adopt', group: 'staging' }],
+      ['gateway-groups/staging/services/adopt.yaml', { kind: 'overlay', group: 'staging', service: 'adopt' }],
+      ['gateway-groups/_shared/adopt.yaml', SHARED_STRAY],
       ['gateway-groups/staging/consumers/mobile-app.yaml', { kind: 'consumer', group: 'staging', name: 'mobile-app' }],
       ['gateway-groups/staging/consumer-groups/gold.yaml', { kind: 'consumer-group', group: 'staging', name: 'gold' }],
       ['gateway-groups/staging/consumers/a/b.yaml', STRAY],

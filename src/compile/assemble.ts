@@ -5,7 +5,8 @@
  */
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
-import type { GroupEntry } from '../validate/entries.js';
+import type { AdoptEntry, GroupEntry } from '../validate/entries.js';
+import { checkAdoption, snapshotAdoption } from './adoption.js';
 import type { ServiceOutput } from './input.js';
 import type { CompileMemo, UnitEmission } from './memo.js';
 import { emitUnit, mergedOf, saveSlot } from './service-unit.js';
@@ -59,7 +60,9 @@ export function assembleGroups(
      * pieces, and APISIX's findings about them. Not asked for with `pieces`: a compile of some
      * services leaves them as they were.
      */
-    readonly groupObjects?: (group: GroupEntry) => { readonly pieces: readonly RenderedPiece[]; readonly findings: readonly Diagnostic[] };
+    readonly groupObjects?: (group: GroupEntry, render: boolean) => { readonly pieces: readonly RenderedPiece[]; readonly findings: readonly Diagnostic[] };
+    /** The group's adoption record, if it has one (adoption.ts): carried into its snapshot, checked against its objects. */
+    readonly adoption?: (group: GroupEntry) => AdoptEntry | undefined;
   },
 ): Assembled {
   const diagnostics: Diagnostic[] = [];
@@ -67,18 +70,22 @@ export function assembleGroups(
   const files = new Map<string, AssembledSnapshot>();
   const outputs = new Map<string, ServiceOutput[]>();
   for (const [group, slots] of groups) {
+    // A group with an adoption record is put together even when only findings are wanted: the
+    // record is checked against its objects.
+    const record = options.pieces ? undefined : options.adoption?.(group);
+    const render = options.render || record !== undefined;
     const pieces: RenderedPiece[] = [];
     const services: ServiceProvenance[] = [];
     const made: ServiceOutput[] = [];
     if (!options.pieces && options.groupObjects) {
-      const own = options.groupObjects(group);
+      const own = options.groupObjects(group, render);
       diagnostics.push(...own.findings);
       pieces.push(...own.pieces);
     }
     for (const slot of slots) {
-      const emitted = emitSlot(slot, options.plugins, options.render, options.memo);
+      const emitted = emitSlot(slot, options.plugins, render, options.memo);
       diagnostics.push(...emitted.findings);
-      if (!options.render) continue;
+      if (!render) continue;
       pieces.push(...emitted.pieces!);
       const { template, overlay } = slot.unit;
       const provenance: ServiceProvenance = {
@@ -92,10 +99,18 @@ export function assembleGroups(
       services.push(provenance);
       made.push({ provenance, pieces: emitted.pieces!, claims: slot.record!.claims });
     }
-    if (!options.render) continue;
+    if (!render) continue;
     if (options.outputs) outputs.set(group.group, made);
     if (options.pieces) continue;
-    const assembled = assembleSnapshot(group.group, services, pieces, { commit: options.commit, draft: options.draft, ...(options.files ? {} : { files: false }) });
+    const adopt = record === undefined ? null : snapshotAdoption(record);
+    const assembled = assembleSnapshot(group.group, services, pieces, {
+      commit: options.commit,
+      draft: options.draft,
+      ...(options.files && options.render ? {} : { files: false }),
+      ...(adopt !== null ? { adopt } : {}),
+    });
+    if (record !== undefined) diagnostics.push(...checkAdoption(record, assembled.snapshot.apisix));
+    if (!options.render) continue;
     snapshots.push(assembled.snapshot);
     if (options.files) files.set(group.group, assembled);
   }

@@ -172,7 +172,8 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
         files: input.files !== false,
         outputs,
         pieces: mode === 'only',
-        groupObjects: (g) => emitGroupObjects(g.group, checked.groupObjects, plugins, render),
+        groupObjects: (g, renderGroup) => emitGroupObjects(g.group, checked.groupObjects, plugins, renderGroup),
+        adoption: (g) => checked.adoptions.get(g.group),
       });
   if (assembled) diagnostics.push(...assembled.diagnostics);
 

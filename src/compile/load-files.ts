@@ -13,7 +13,7 @@ import type { YamlFile } from '../load/yaml-file.js';
 import type { RepoConfig } from '../model/config.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { groupEntry, groupObjectEntry, overlayEntry, prepareFile, templateEntry } from '../validate/entries.js';
-import type { CheckedRepo, FileKind, FileRecord, GroupObjectEntries, GroupEntry, OverlayEntry, SharedObjectEntries, TemplateEntry } from '../validate/entries.js';
+import type { AdoptEntry, CheckedRepo, FileKind, FileRecord, GroupObjectEntries, GroupEntry, OverlayEntry, SharedObjectEntries, TemplateEntry } from '../validate/entries.js';
 import { withIncludes } from '../validate/includes.js';
 import { fileKey, sourceOf } from './memo.js';
 import type { CompileMemo } from './memo.js';
@@ -163,6 +163,10 @@ export function loadFiles(tree: SourceTree, files: CompileFiles): LoadedRepo {
       m.set(service, overlayEntry(group, service, file));
     }
   }
+  const adoptions = new Map<string, AdoptEntry>();
+  for (const [group, file] of parsed.adoptions) {
+    if (valid(file)) adoptions.set(group, { group, file, spec: file.data as AdoptEntry['spec'] });
+  }
   const byGroup = (files: ReadonlyMap<string, ReadonlyMap<string, CompileFile>>) =>
     new Map([...files].map(([group, byName]) => [group, new Map([...byName].filter(([, f]) => valid(f)).map(([name, f]) => [name, groupObjectEntry(group, name, f)]))]));
   const own = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, byGroup(parsed.groupObjects[kind])])) as unknown as GroupObjectEntries;
@@ -177,5 +181,5 @@ export function loadFiles(tree: SourceTree, files: CompileFiles): LoadedRepo {
     if (role?.kind === 'template') templateFiles.add(role.service);
     else if (role !== null && isGroupObject(role) && 'shared' in role) sharedFiles.add(includeName(role.kind, role.name));
   }
-  return { parsed, checked: { config, templates, groups, overlays, groupObjects, shared, rawOverlays, templateFiles, sharedFiles }, diagnostics };
+  return { parsed, checked: { config, templates, groups, overlays, adoptions, groupObjects, shared, rawOverlays, templateFiles, sharedFiles }, diagnostics };
 }

@@ -3,7 +3,7 @@ import type { ApisixConfig, ApisixKind, ApisixObject } from '../model/apisix.js'
 import { KINDS, STANDALONE_LISTS, bodyOf, perKind, type KindDescriptor } from '../apisix/kinds/index.js';
 import { cmp } from '../model/diagnostic.js';
 import type { ServiceProvenance, Snapshot } from '../model/snapshot.js';
-import { SNAPSHOT_FORMAT } from '../model/snapshot.js';
+import { SNAPSHOT_FORMAT, type SnapshotAdoption } from '../model/snapshot.js';
 import { asBuffer } from '../core/text.js';
 import { canonicalJson, inKeyOrder, sha256Digest, sortKeys } from '../core/canonical.js';
 import { renderStandaloneItem, renderStandaloneYaml, standaloneParts } from '../apisix/standalone-yaml.js';
@@ -131,8 +131,9 @@ export function assembleSnapshot(
   group: string,
   services: readonly ServiceProvenance[],
   pieces: readonly RenderedPiece[],
-  options: { readonly commit: string | null; readonly draft: boolean; readonly files?: boolean },
+  options: { readonly commit: string | null; readonly draft: boolean; readonly files?: boolean; readonly adopt?: SnapshotAdoption },
 ): AssembledSnapshot {
+  const adopt = options.adopt !== undefined && Object.keys(options.adopt).length > 0 ? { adopt: options.adopt } : {};
   const byKind = perKind((): RenderedPiece[] => []);
   for (const p of pieces) byKind[p.kind].push(p);
   for (const list of Object.values(byKind)) list.sort((a, b) => cmp(a.key, b.key));
@@ -171,7 +172,7 @@ export function assembleSnapshot(
   const files = (): { json: Buffer[]; standalone: Buffer[]; spans: PieceSpan[] } => {
     // The rest of the snapshot after `apisix`, in canonical key order, as JSON.stringify indents it.
     // (Its keys are written in that order; `provenance` is sorted already.)
-    const rest = JSON.stringify({ digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }, null, 2);
+    const rest = JSON.stringify({ ...adopt, digest, draft: options.draft, format: SNAPSHOT_FORMAT, group, provenance }, null, 2);
     const json = new TextBuilder();
     json.text('{\n  "apisix": {\n');
     kinds.forEach((kind, k) => {
@@ -216,6 +217,7 @@ export function assembleSnapshot(
 
   let apisix: ApisixConfig | undefined;
   const snapshot = {
+    ...adopt,
     get apisix(): ApisixConfig {
       apisix ??= JSON.parse(canonicalText().toString('utf8')) as ApisixConfig;
       return apisix;

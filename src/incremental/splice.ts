@@ -12,6 +12,8 @@
  *
  * The result is the one a whole compile gives, because the shortcut is only taken when that is
  * certain:
+ * - no compiled group has an adoption record (`adopt.yaml`, checked against the group's whole
+ *   snapshot);
  * - everything not owned by one service is unchanged: group.yaml and tagway.yaml (pins, locks,
  *   plugins, hosts), every other config file that is not a service's, the packed tags, the
  *   options, the tool (the record lives in the cache folder of this tool version), and the
@@ -159,6 +161,9 @@ export async function spliceCompile(
 ): Promise<{ result: CompileResult; changed: string[]; previous: ReadonlyMap<string, Buffer>; inputs: RecordInputs; layouts: ReadonlyMap<string, SplicedLayout> } | null> {
   const { record } = found;
   if (JSON.stringify(selection.groups) !== JSON.stringify(record.selection) || raw.tags.packed !== record.tags.packed || !plainTags(raw.tags)) return null;
+  // An adoption record is checked against the whole snapshot of its group, whose every service
+  // may name what it lists (src/compile/adoption.ts): such a group is compiled whole.
+  if (record.globalFiles.some(([rel]) => classifyPath(rel).kind === 'adopt')) return null;
 
   // What changed: index entries, files read from disk, loose tags. A file's content is its blob
   // id as read from disk when it was, else as the index has it.

@@ -8,6 +8,8 @@ export type FileRole =
   | { readonly kind: 'template'; readonly service: string }
   | { readonly kind: 'group'; readonly group: string }
   | { readonly kind: 'overlay'; readonly group: string; readonly service: string }
+  /** `gateway-groups/<group>/adopt.yaml`: the gateway objects the group takes over (docs/adoption.md). */
+  | { readonly kind: 'adopt'; readonly group: string }
   /** `gateway-groups/<group>/<folder>/<name>.yaml`: one object of the group (`GROUP_OBJECT_FILES`). */
   | { readonly kind: GroupObjectKind; readonly group: string; readonly name: string }
   /**
@@ -120,6 +122,11 @@ export function groupPath(group: string): string {
   return `gateway-groups/${group}/group.yaml`;
 }
 
+/** The group's adoption record: which of its gateways' objects it takes over (docs/adoption.md). */
+export function adoptPath(group: string): string {
+  return `gateway-groups/${group}/adopt.yaml`;
+}
+
 export function overlayPath(group: string, service: string): string {
   return `gateway-groups/${group}/services/${service}.yaml`;
 }
@@ -160,6 +167,7 @@ const roles = new Map<string, FileRole>();
 
 const GROUP_FILES_EXPECTED = [
   'gateway-groups/<group>/group.yaml',
+  'gateway-groups/<group>/adopt.yaml',
   'gateway-groups/<group>/services/<service>.yaml',
   ...GROUP_OBJECT_KINDS.map((kind) => groupObjectPath(kind, '<group>', GROUP_OBJECT_FILES[kind].placeholder)),
 ]
@@ -197,6 +205,7 @@ function classify(path: string): FileRole {
   }
   if (parts[0] === 'gateway-groups') {
     if (parts.length === 3 && parts[2] === 'group.yaml') return { kind: 'group', group: parts[1]! };
+    if (parts.length === 3 && parts[2] === 'adopt.yaml') return { kind: 'adopt', group: parts[1]! };
     if (parts.length === 4 && parts[2] === 'services' && parts[3]!.endsWith('.yaml')) {
       return { kind: 'overlay', group: parts[1]!, service: parts[3]!.slice(0, -'.yaml'.length) };
     }

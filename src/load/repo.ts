@@ -24,6 +24,8 @@ export interface ParsedRepo<F = YamlFile> {
   readonly groups: ReadonlyMap<string, F>;
   /** group → service → overlay. */
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, F>>;
+  /** group → its adoption record (`adopt.yaml`). */
+  readonly adoptions: ReadonlyMap<string, F>;
   /** Per group-level kind (consumers, consumer groups, …): group → name → file. */
   readonly groupObjects: GroupObjectFileMaps<F>;
   /** Per group-level kind: name → the shared file the groups that list it in `include` hold. */
@@ -59,6 +61,7 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
   const templates = new Map<string, F>();
   const groups = new Map<string, F>();
   const overlays = new Map<string, Map<string, F>>();
+  const adoptions = new Map<string, F>();
   const groupObjects = Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, new Map<string, Map<string, F>>()])) as {
     [K in GroupObjectKind]: Map<string, Map<string, F>>;
   };
@@ -127,6 +130,9 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
       case 'group':
         groups.set(role.group, parsed.file);
         break;
+      case 'adopt':
+        adoptions.set(role.group, parsed.file);
+        break;
       case 'overlay': {
         let byService = overlays.get(role.group);
         if (!byService) overlays.set(role.group, (byService = new Map()));
@@ -139,7 +145,7 @@ export function parseRepo<F, S extends InputFile>(tree: SourceTree<S>, parse?: P
     }
   }
   return {
-    repo: { config, templates, groups, overlays, groupObjects, shared, groupFolders: [...groupFolders].sort(cmp), groupFiles },
+    repo: { config, templates, groups, overlays, adoptions, groupObjects, shared, groupFolders: [...groupFolders].sort(cmp), groupFiles },
     diagnostics,
   };
 }

@@ -19,6 +19,8 @@ export interface SignedStatement {
   readonly commit: string | null;
   /** `sha256:<hex>` of the canonical JSON of the snapshot's whole `provenance`. */
   readonly provenance: string;
+  /** `sha256:<hex>` of the canonical JSON of the snapshot's `adopt`, when it has one (docs/adoption.md). */
+  readonly adopt?: string;
   /** When it was signed (UTC, whole seconds), only when compile was told (never read from a clock). */
   readonly signed_at?: string;
 }
@@ -33,4 +35,4 @@ export interface SignatureFile {
 }
 
 export const SIGNATURE_KEYS = ['format', 'key_id', 'signature', 'statement'] as const satisfies readonly (keyof SignatureFile)[];
-export const STATEMENT_KEYS = ['format', 'group', 'digest', 'draft', 'commit', 'provenance', 'signed_at'] as const satisfies readonly (keyof SignedStatement)[];
+export const STATEMENT_KEYS = ['format', 'group', 'digest', 'draft', 'commit', 'provenance', 'adopt', 'signed_at'] as const satisfies readonly (keyof SignedStatement)[];

@@ -1,4 +1,4 @@
-import type { ApisixConfig } from './apisix.js';
+import type { ApisixConfig, ApisixKind } from './apisix.js';
 
 export const SNAPSHOT_FORMAT = 'tagway.snapshot/v1';
 
@@ -23,6 +23,13 @@ export interface Provenance {
 }
 
 /**
+ * The gateway objects a group takes over (from `gateway-groups/<group>/adopt.yaml`, docs/adoption.md):
+ * per kind, the gateway's id → the id of the snapshot's object that replaces it (the same id:
+ * taken over in place). Kinds and ids in code-point order; a kind with no entry is absent.
+ */
+export type SnapshotAdoption = { readonly [K in ApisixKind]?: Readonly<Record<string, string>> };
+
+/**
  * One gateway group's compiled configuration (`dist/<group>/snapshot.json`). `digest` is
  * `sha256:<hex>` of the canonical JSON of `apisix` only, so two commits with the same effective
  * configuration have the same digest.
@@ -34,4 +41,9 @@ export interface Snapshot {
   readonly provenance: Provenance;
   readonly apisix: ApisixConfig;
   readonly digest: string;
+  /**
+   * What the group takes over on its gateways; absent when nothing. Not covered by `digest`
+   * (the objects that reach the gateway are the same with or without it), covered by a signature.
+   */
+  readonly adopt?: SnapshotAdoption;
 }

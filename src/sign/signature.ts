@@ -9,12 +9,13 @@ import type { Snapshot } from '../model/snapshot.js';
 import { SIGNATURE_FORMAT, type SignatureFile, type SignedStatement } from '../model/signature.js';
 import type { PublicKey, SigningKey } from './keys.js';
 
-/** The parts of a snapshot a signature covers (all but `apisix`, which `digest` stands for). */
-export type SignableSnapshot = Pick<Snapshot, 'format' | 'group' | 'digest' | 'draft' | 'provenance'>;
+/** The parts of a snapshot a signature covers (all but `apisix`, which `digest` stands for; `adopt` when it has one). */
+export type SignableSnapshot = Pick<Snapshot, 'format' | 'group' | 'digest' | 'draft' | 'provenance' | 'adopt'>;
 
 /** The statement a signature of this snapshot vouches for. `signedAt`: UTC, `YYYY-MM-DDTHH:MM:SSZ`. */
 export function snapshotStatement(snapshot: SignableSnapshot, signedAt: string | null): SignedStatement {
   return {
+    ...(snapshot.adopt !== undefined ? { adopt: sha256Digest(canonicalJson(snapshot.adopt)) } : {}),
     commit: snapshot.provenance.commit,
     digest: snapshot.digest,
     draft: snapshot.draft,
@@ -73,7 +74,7 @@ export function verifySnapshotSignature(snapshot: SignableSnapshot, signature: S
   }
   const expected = snapshotStatement(snapshot, null);
   const signed = signature.statement;
-  const fields = (['format', 'group', 'digest', 'draft', 'commit', 'provenance'] as const).filter((f) => expected[f] !== signed[f]);
+  const fields = (['format', 'group', 'digest', 'draft', 'commit', 'provenance', 'adopt'] as const).filter((f) => expected[f] !== signed[f]);
   if (fields.length > 0) {
     const shown = fields.map((f) => `${f} ${JSON.stringify(expected[f])}, signed ${JSON.stringify(signed[f])}`).join('; ');
     return { ok: false, check: 'mismatch', message: `it is not the snapshot its signature (by key ${key.id}) vouches for: ${shown}` };

@@ -7,7 +7,7 @@ import { runBounded } from '../core/bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
 import type { Target } from './targets/port.js';
 import type { Conflict, Plan } from './plan.js';
-import { planTarget, runsOf } from './sync.js';
+import { isDone, planTarget, runsOf } from './sync.js';
 import type { SyncSnapshot } from './report.js';
 import type { RunningConfig } from './report.js';
 
@@ -22,13 +22,17 @@ export type DriftStatus = 'in-sync' | 'drifted' | 'unreachable' | 'failed';
 /**
  * One object that differs: `missing` (in the snapshot, not on the target), `changed` (`fields`
  * from the target's value to the snapshot's), `extra` (the group's object on the target that the
- * snapshot no longer has).
+ * snapshot no longer has), `retire` (a gateway object the group's adoption record replaces,
+ * still there: docs/adoption.md). `takeover`: a `changed` object the group takes over in place.
  */
 export interface ObjectDrift {
   readonly kind: ApisixKind;
   readonly id: string;
-  readonly state: 'missing' | 'changed' | 'extra';
+  readonly state: 'missing' | 'changed' | 'extra' | 'retire';
   readonly fields: readonly FieldChange[];
+  readonly takeover?: true;
+  /** With `retire`: the id of the snapshot's object that replaces it. */
+  readonly replacedBy?: string;
 }
 
 export interface TargetDrift {
@@ -61,12 +65,16 @@ export interface DriftOptions {
 }
 
 function driftOf(plan: Plan): ObjectDrift[] {
-  return plan.steps.map((s) => ({
-    kind: s.kind,
-    id: s.id,
-    state: s.op === 'create' ? 'missing' : s.op === 'delete' ? 'extra' : 'changed',
-    fields: s.op === 'update' ? s.changes : [],
-  }));
+  return [...plan.steps, ...(plan.retire ?? [])].map((s): ObjectDrift => {
+    if (s.op === 'delete' && s.retiredFor !== undefined) return { kind: s.kind, id: s.id, state: 'retire', fields: [], replacedBy: s.retiredFor };
+    return {
+      kind: s.kind,
+      id: s.id,
+      state: s.op === 'create' ? 'missing' : s.op === 'delete' ? 'extra' : 'changed',
+      fields: s.op === 'update' ? s.changes : [],
+      ...(s.op === 'update' && s.takeover === true ? { takeover: true as const } : {}),
+    };
+  });
 }
 
 /** Reads one target and compares the group's objects with the snapshot. Read-only. */
@@ -74,7 +82,8 @@ export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): 
   const base = { target: target.name, kind: target.kind };
   try {
     const { live, plan } = await planTarget(snapshot, target);
-    const inSync = plan.steps.length === 0 && plan.conflicts.length === 0;
+    // Originals an adoption replaces that are still there are drift too: the sync is not finished.
+    const inSync = isDone(plan);
     const record = live.checks?.find((c) => c.group === snapshot.group);
     const canaries = rolloutCanaries(snapshot, live.config);
     return {

@@ -8,7 +8,16 @@ import { KINDS, KINDS_TO_DELETE, configOf, kindNamed, kindRank, type KindDescrip
 
 export type { FieldChange } from '../apisix/normalize.js';
 
-/** One write of a plan. `before` is the live object as read: the undo log of the step. */
+/**
+ * One write of a plan. `before` is the live object as read: the undo log of the step.
+ *
+ * Adoption (the snapshot's `adopt`, docs/adoption.md) marks two kinds of steps: an update with
+ * `takeover` writes over an object the group did not own yet, listed under its own id (taken over
+ * in place); a delete with `retiredFor` removes a listed object the group does not own, whose
+ * replacement (that id) the snapshot holds. A delete with `early` runs right before the creates
+ * and updates of its kind instead of after every one (a retired global rule that holds a plugin
+ * its replacement holds: APISIX refuses the replacement while it is there).
+ */
 export type PlanStep =
   | { readonly op: 'create'; readonly kind: ApisixKind; readonly id: string; readonly after: ApisixObject }
   | {
@@ -18,8 +27,21 @@ export type PlanStep =
       readonly before: ApisixObject;
       readonly after: ApisixObject;
       readonly changes: readonly FieldChange[];
+      readonly takeover?: true;
     }
-  | { readonly op: 'delete'; readonly kind: ApisixKind; readonly id: string; readonly before: ApisixObject };
+  | { readonly op: 'delete'; readonly kind: ApisixKind; readonly id: string; readonly before: ApisixObject; readonly retiredFor?: string; readonly early?: true };
+
+/**
+ * A listed gateway object that is not retired because an object that stays on the gateway (one
+ * the group neither owns nor retires) still uses it: kept, and reported, never a conflict.
+ */
+export interface KeptOriginal {
+  readonly kind: ApisixKind;
+  readonly id: string;
+  readonly replacedBy: string;
+  readonly referencedBy: { readonly kind: ApisixKind; readonly id: string };
+  readonly message: string;
+}
 
 /**
  * Why the plan cannot be applied without touching what this group does not own:
@@ -39,9 +61,15 @@ export interface Conflict {
 
 export interface PlanCounts {
   readonly create: number;
+  /** Updates, `takeover` ones included. */
   readonly update: number;
+  /** Deletes of `steps`, early retirements included; not those of `retire`. */
   readonly delete: number;
   readonly unchanged: number;
+  /** Updates that take an object over in place; present when there are some. */
+  readonly takeover?: number;
+  /** Retirements of the plan, `retire` and early ones together; present when there are some. */
+  readonly retire?: number;
 }
 
 /**
@@ -56,6 +84,14 @@ export interface Plan {
   readonly steps: readonly PlanStep[];
   readonly conflicts: readonly Conflict[];
   readonly counts: PlanCounts;
+  /**
+   * The second stage of an adoption: deletes of the gateway objects the snapshot replaces
+   * (`retiredFor`), in delete order, to apply only once `steps` are applied and verified (the
+   * replacements then hold). Present when there are some.
+   */
+  readonly retire?: readonly PlanStep[];
+  /** Listed gateway objects kept since an object that stays uses them; present when there are some. */
+  readonly kept?: readonly KeptOriginal[];
 }
 
 /**
@@ -171,8 +207,12 @@ export type PlanMemo = WeakMap<ApisixObject, ApisixObject>;
  * - A live object the group does not own is never written: at an id the snapshot needs it is a
  *   conflict, and so is an owned object to delete that a remaining object still refers to.
  */
-export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>, live: ApisixConfig, memo?: PlanMemo): Plan {
+export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix' | 'adopt'>, live: ApisixConfig, memo?: PlanMemo): Plan {
   const { group } = snapshot;
+  const adopt = snapshot.adopt;
+  // Listed gateway objects the snapshot replaces under another id, by kind: retired unless kept.
+  const retiring: Array<readonly [KindDescriptor, string, ApisixObject, string]> = [];
+  const takenOver = new Set<string>();
   const conflicts: Conflict[] = [];
   const upserts = new Map<ApisixKind, PlanStep[]>();
   const deletes = new Map<ApisixKind, PlanStep[]>();
@@ -183,14 +223,23 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
   for (const kind of KINDS) {
     const name = kind.name;
     const kindUpserts: PlanStep[] = [];
+    const listed = adopt?.[name];
     const extra = matchById(snapshot.apisix[name], live[name], (snapshotObject, current) => {
       // A progressive canary's weight reached by a rollout is runtime state, not drift.
       const desired = current === undefined ? snapshotObject : adoptRuntimeState(name, snapshotObject, current);
       if (current === undefined) {
         kindUpserts.push({ op: 'create', kind: name, id: desired.id, after: desired });
-      } else if (!isOwnedBy(kind, current, group)) {
-        conflicts.push(placementConflict(kind, desired.id, current, group));
-      } else if (memo?.get(current) === desired) {
+        return;
+      }
+      if (!isOwnedBy(kind, current, group)) {
+        // Owned by no group and listed under its own id: taken over in place, compared like an owned one.
+        if (listed?.[desired.id] !== desired.id || kind.ownership.claimedBy(current) !== null || isLeaseObject(current)) {
+          conflicts.push(placementConflict(kind, desired.id, current, group));
+          return;
+        }
+        takenOver.add(`${name}/${desired.id}`);
+      }
+      if (memo?.get(current) === desired) {
         unchanged += 1;
       } else if (sameExceptServerFields(kind, desired, current)) {
         // A live object that is the snapshot's object plus server fields has equal comparison
@@ -207,6 +256,13 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       name,
       extra.filter(([, obj]) => isOwnedBy(kind, obj, group)).map(([id, before]) => ({ op: 'delete' as const, kind: name, id, before })),
     );
+    if (listed !== undefined) {
+      for (const [id, obj] of extra) {
+        const replacement = listed[id];
+        if (replacement === undefined || replacement === id || kind.ownership.claimedBy(obj) !== null || isLeaseObject(obj)) continue;
+        retiring.push([kind, id, obj, replacement]);
+      }
+    }
   }
 
   // Looked for among the other pairs only: an object equal but for server fields shows no default.
@@ -216,18 +272,25 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
     // Equal canonical forms have no field changes: most objects of a sync are unchanged, and
     // one comparison of the whole is much cheaper than a walk field by field.
     const changes = sameForms(want, have) ? [] : diffFields(have, want);
+    const takeover = takenOver.has(`${kind.name}/${desired.id}`);
     if (changes.length === 0) unchanged += 1;
-    else upserts.get(kind.name)?.push({ op: 'update', kind: kind.name, id: desired.id, before: current, after: desired, changes });
+    else upserts.get(kind.name)?.push({ op: 'update', kind: kind.name, id: desired.id, before: current, after: desired, changes, ...(takeover ? { takeover: true as const } : {}) });
   }
 
   conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
+  const { retire, early, kept } = retirements(retiring, snapshot.apisix, live, group, takenOver, upserts);
 
   // In apply order (see `inApplyOrder`), phase by phase: each kind's steps are mostly in id
   // order already (creates, then updates), which sorting finds at once.
   const steps: PlanStep[] = [];
-  for (const kind of KINDS) for (const step of upserts.get(kind.name)!.sort(byId)) steps.push(step);
+  for (const kind of KINDS) {
+    for (const step of early.filter((s) => s.kind === kind.name)) steps.push(step);
+    for (const step of upserts.get(kind.name)!.sort(byId)) steps.push(step);
+  }
   for (const kind of KINDS_TO_DELETE) for (const step of deletes.get(kind.name)!.sort(byId)) steps.push(step);
 
+  const takeovers = steps.filter((s) => s.op === 'update' && s.takeover === true).length;
+  const retired = retire.length + early.length;
   return {
     group,
     digest: snapshot.digest,
@@ -238,8 +301,73 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
       update: steps.filter((s) => s.op === 'update').length,
       delete: steps.filter((s) => s.op === 'delete').length,
       unchanged,
+      ...(takeovers > 0 ? { takeover: takeovers } : {}),
+      ...(retired > 0 ? { retire: retired } : {}),
     },
+    ...(retire.length > 0 ? { retire } : {}),
+    ...(kept.length > 0 ? { kept } : {}),
   };
+}
+
+/**
+ * The retirements of a plan: the listed gateway objects the snapshot replaces, less those an
+ * object that stays still uses (`kept`: a staying object is one of the snapshot's, or a live one
+ * the group neither owns, takes over nor retires; a kept object stays too, so what it uses is kept
+ * as well). Retired global rules that hold a plugin a global rule the plan writes holds go
+ * `early`, right before that write; the others wait for the second stage (`retire`), in delete
+ * order.
+ */
+function retirements(
+  retiring: ReadonlyArray<readonly [KindDescriptor, string, ApisixObject, string]>,
+  desired: ApisixConfig,
+  live: ApisixConfig,
+  group: string,
+  takenOver: ReadonlySet<string>,
+  upserts: ReadonlyMap<ApisixKind, readonly PlanStep[]>,
+): { retire: PlanStep[]; early: PlanStep[]; kept: KeptOriginal[] } {
+  if (retiring.length === 0) return { retire: [], early: [], kept: [] };
+  const candidates = new Map(retiring.map((r) => [`${r[0].name}/${r[1]}`, r]));
+  const staying: Array<readonly [KindDescriptor, ApisixObject]> = [];
+  for (const kind of KINDS) {
+    if (kind.references.length === 0) continue;
+    for (const obj of desired[kind.name]) staying.push([kind, obj]);
+    for (const obj of live[kind.name]) {
+      const key = `${kind.name}/${String(obj.id)}`;
+      if (!isOwnedBy(kind, obj, group) && !candidates.has(key) && !takenOver.has(key)) staying.push([kind, obj]);
+    }
+  }
+  const kept: KeptOriginal[] = [];
+  // Until no staying object uses a candidate: each one kept stays, and is looked at in turn.
+  for (let i = 0; i < staying.length; i++) {
+    const [kind, obj] = staying[i]!;
+    for (const ref of referencesOf(kind, obj)) {
+      const key = `${ref.kind}/${ref.id}`;
+      const candidate = candidates.get(key);
+      if (candidate === undefined) continue;
+      candidates.delete(key);
+      const user = describeObject(kind.name, String(obj.id));
+      kept.push({
+        kind: candidate[0].name,
+        id: candidate[1],
+        replacedBy: candidate[3],
+        referencedBy: { kind: kind.name, id: String(obj.id) },
+        message: `${describeObject(candidate[0].name, candidate[1])} is replaced by ${candidate[3]} but was kept on the gateway: ${user}, which stays, still uses it`,
+      });
+      if (candidate[0].references.length > 0) staying.push([candidate[0], candidate[2]]);
+    }
+  }
+  const written = new Set<string>();
+  for (const step of upserts.get('global_rules') ?? []) if (step.op !== 'delete') for (const plugin of Object.keys(step.after.plugins ?? {})) written.add(plugin);
+  const retire: PlanStep[] = [];
+  const early: PlanStep[] = [];
+  for (const [kind, id, before, replacedBy] of candidates.values()) {
+    const overlaps = kind.name === 'global_rules' && Object.keys(before.plugins ?? {}).some((p) => written.has(p));
+    const step: PlanStep = { op: 'delete', kind: kind.name, id, before, retiredFor: replacedBy, ...(overlaps ? { early: true as const } : {}) };
+    (overlaps ? early : retire).push(step);
+  }
+  const rank = (s: PlanStep) => KINDS_TO_DELETE.findIndex((k) => k.name === s.kind);
+  const order = (a: PlanStep, b: PlanStep) => rank(a) - rank(b) || byId(a, b);
+  return { retire: retire.sort(order), early: early.sort(order), kept: kept.sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || byId(a, b)) };
 }
 
 /**
@@ -248,7 +376,8 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix'>
  */
 function inApplyOrder(steps: readonly PlanStep[]): PlanStep[] {
   const kinds = KINDS.length;
-  const rank = (s: PlanStep) => (s.op === 'delete' ? 2 * kinds - 1 - kindRank(s.kind) : kindRank(s.kind));
+  // An early delete runs right before the creates and updates of its kind.
+  const rank = (s: PlanStep) => (s.op === 'delete' ? (s.early === true ? kindRank(s.kind) - 0.5 : 2 * kinds - 1 - kindRank(s.kind)) : kindRank(s.kind));
   return [...steps].sort((a, b) => rank(a) - rank(b) || byId(a, b));
 }
 
@@ -257,11 +386,15 @@ function inApplyOrder(steps: readonly PlanStep[]): PlanStep[] {
  * undo log): a created object is deleted, an updated one gets its old body back, a deleted one is
  * created again. In apply order, so old objects are back before anything that refers to them,
  * and created ones are deleted after what referred to them went back (old objects only refer to
- * old objects). Its digest is the plan's, and it has no conflicts.
+ * old objects). Its digest is the plan's, and it has no conflicts and no retirements (a plan whose
+ * retirements were applied is inverted with them among its steps: see sync.ts).
  */
 export function invertPlan(plan: Plan): Plan {
+  // A kind with early deletes (retired global rules whose plugins their replacements hold) has
+  // its undo's deletes early too: the replacements go before the retired rules come back.
+  const earlyKinds = new Set(plan.steps.filter((s) => s.op === 'delete' && s.early === true).map((s) => s.kind));
   const undo = plan.steps.map((step): PlanStep => {
-    if (step.op === 'create') return { op: 'delete', kind: step.kind, id: step.id, before: step.after };
+    if (step.op === 'create') return { op: 'delete', kind: step.kind, id: step.id, before: step.after, ...(earlyKinds.has(step.kind) ? { early: true as const } : {}) };
     if (step.op === 'delete') return { op: 'create', kind: step.kind, id: step.id, after: step.before };
     const changes = step.changes.map((c): FieldChange => {
       const op = c.op === 'add' ? 'remove' : c.op === 'remove' ? 'add' : 'replace';
@@ -271,7 +404,8 @@ export function invertPlan(plan: Plan): Plan {
   });
   const steps = inApplyOrder(undo);
   const count = (op: PlanStep['op']) => steps.filter((s) => s.op === op).length;
-  return { ...plan, steps, conflicts: [], counts: { create: count('create'), update: count('update'), delete: count('delete'), unchanged: plan.counts.unchanged } };
+  const { retire: _retire, kept: _kept, ...rest } = plan;
+  return { ...rest, steps, conflicts: [], counts: { create: count('create'), update: count('update'), delete: count('delete'), unchanged: plan.counts.unchanged } };
 }
 
 function byKindAndId(a: Conflict, b: Conflict): number {
@@ -328,7 +462,8 @@ function referenceConflicts(
  */
 export function stepsBlockedIn(config: ApisixConfig, plan: Plan): PlanStep[] {
   return plan.steps.filter((step) => {
-    if (step.op === 'delete') return false;
+    // A takeover was planned against the object the group does not own yet.
+    if (step.op === 'delete' || (step.op === 'update' && step.takeover === true)) return false;
     const current = config[step.kind].find((o) => String(o.id) === step.id);
     return current !== undefined && !isOwnedBy(kindNamed(step.kind), current, plan.group);
   });

@@ -7,11 +7,11 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import type { ProbeResult } from './checks/probe.js';
 import type { SyncErrorData } from './errors.js';
-import type { Conflict, PlanCounts, PlanStep } from './plan.js';
+import type { Conflict, KeptOriginal, PlanCounts, PlanStep } from './plan.js';
 import type { RestoreReport } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
-export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix'>;
+export type SyncSnapshot = Pick<Snapshot, 'group' | 'digest' | 'apisix' | 'adopt'>;
 
 /**
  * - `in-sync`: the target already held the snapshot; nothing was written.
@@ -48,6 +48,12 @@ export interface StepSummary {
   readonly id: string;
   /** JSON pointers of the changed fields of an update. */
   readonly fields?: readonly string[];
+  /**
+   * Adoption (docs/adoption.md): `takeover`, an update of an object taken over in place;
+   * `retire`, a delete of a gateway object the snapshot replaces (by `replacedBy`).
+   */
+  readonly adoption?: 'takeover' | 'retire';
+  readonly replacedBy?: string;
 }
 
 export interface TargetReport {
@@ -59,6 +65,8 @@ export interface TargetReport {
   readonly plan: PlanCounts | null;
   readonly steps: readonly StepSummary[];
   readonly conflicts: readonly Conflict[];
+  /** Gateway objects the adoption record replaces that stay, since an object that stays uses them: warnings. */
+  readonly kept?: readonly KeptOriginal[];
   /** Successful writes of the plan (undo writes not counted). */
   readonly writes: number;
   readonly error: SyncErrorData | null;

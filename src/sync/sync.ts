@@ -2,8 +2,8 @@ import { canonicalJson } from '../core/canonical.js';
 import { LABEL_SERVICE, LABEL_VERSION, type ApisixConfig, type ApisixObject } from '../model/apisix.js';
 import { KINDS, configOf, objectCount } from '../apisix/kinds/index.js';
 import { SyncError, abortReason, errorData, inPhase, interruptedError, type SyncErrorData, type SyncPhase } from './errors.js';
-import { stripServerFields } from '../apisix/normalize.js';
-import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo } from './plan.js';
+import { normalizeObject, stripServerFields } from '../apisix/normalize.js';
+import { invertPlan, ownedObjects, planSync, withConflicts, type Plan, type PlanMemo, type PlanStep } from './plan.js';
 import { deletesReferable, referrerConflicts } from './referrers.js';
 import type { ApplyContext, ApplyReport, LiveState, ReadBackEntry, Target } from './targets/port.js';
 import type { RunningConfig, StepSummary, SyncSnapshot, TargetReport } from './report.js';
@@ -73,23 +73,70 @@ export function servicesIn(config: ApisixConfig): RunningConfig['services'] {
 }
 
 
+/** The plan's steps, then its retirements (the second stage, docs/adoption.md), as the report lists them. */
 export function summarizeSteps(plan: Plan): StepSummary[] {
-  return plan.steps.map((s) =>
-    s.op === 'update' ? { op: s.op, kind: s.kind, id: s.id, fields: s.changes.map((c) => c.path) } : { op: s.op, kind: s.kind, id: s.id },
-  );
+  return [...plan.steps, ...(plan.retire ?? [])].map((s): StepSummary => {
+    if (s.op === 'update') return { op: s.op, kind: s.kind, id: s.id, fields: s.changes.map((c) => c.path), ...(s.takeover === true ? { adoption: 'takeover' as const } : {}) };
+    if (s.op === 'delete' && s.retiredFor !== undefined) return { op: s.op, kind: s.kind, id: s.id, adoption: 'retire', replacedBy: s.retiredFor };
+    return { op: s.op, kind: s.kind, id: s.id };
+  });
 }
 
-/** Whether the group's objects on two reads of one target are the same (server fields aside). */
-function sameOwnedState(a: ApisixConfig, b: ApisixConfig, group: string): boolean {
+/** What a report says a plan is: its counts, its steps and retirements, its conflicts, the originals it keeps. */
+function plannedOf(plan: Plan): Pick<TargetReport, 'plan' | 'steps' | 'conflicts' | 'kept'> {
+  return { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts, ...(plan.kept !== undefined ? { kept: plan.kept } : {}) };
+}
+
+/**
+ * `plan` with its retirements among its steps, for a target written in one piece (`writesWhole`):
+ * one write swaps the originals for their replacements, so nothing is served in between.
+ */
+function withRetirementsInline(plan: Plan): Plan {
+  if (plan.retire === undefined) return plan;
+  const { retire, ...rest } = plan;
+  return { ...rest, steps: [...plan.steps, ...retire] };
+}
+
+/** The second stage of an adoption as a plan of its own: the retirements, nothing else. */
+function retirementPlan(snapshot: SyncSnapshot, retire: readonly PlanStep[]): Plan {
+  return { group: snapshot.group, digest: snapshot.digest, steps: retire, conflicts: [], counts: { create: 0, update: 0, delete: retire.length, unchanged: 0, retire: retire.length } };
+}
+
+/**
+ * Whether the group's objects on two reads of one target are the same (server fields aside), and
+ * so are the objects at `foreign` (`kind/id`: those an adoption takes over or retires, which the
+ * group does not own before the run).
+ */
+function sameOwnedState(a: ApisixConfig, b: ApisixConfig, group: string, foreign: ReadonlySet<string> = new Set()): boolean {
   const form = (config: ApisixConfig): string => {
     const owned = ownedObjects(config, group);
-    return canonicalJson(KINDS.map((kind) => owned[kind.name].map((o) => stripServerFields(kind, o))));
+    // In their comparison form: what the gateway keeps only encrypted (an SSL's key) is not compared.
+    const others = KINDS.map((kind) => config[kind.name].filter((o) => foreign.has(`${kind.name}/${String(o.id)}`)).map((o) => normalizeObject(kind, o)));
+    return canonicalJson([KINDS.map((kind) => owned[kind.name].map((o) => stripServerFields(kind, o))), others]);
   };
   return form(a) === form(b);
 }
 
+/** `kind/id` of the objects a plan takes over or retires (docs/adoption.md): not the group's before the run. */
+function adoptedKeys(plan: Plan): Set<string> {
+  const keys = new Set<string>();
+  for (const s of [...plan.steps, ...(plan.retire ?? [])]) {
+    if ((s.op === 'update' && s.takeover === true) || (s.op === 'delete' && s.retiredFor !== undefined)) keys.add(`${s.kind}/${s.id}`);
+  }
+  return keys;
+}
+
+/**
+ * The target holds the snapshot's objects: nothing to write, nothing in the way. Retirements may
+ * be left (the originals an adoption replaces are still there): see `isDone`.
+ */
 function isSynced(plan: Plan): boolean {
   return plan.steps.length === 0 && plan.conflicts.length === 0;
+}
+
+/** Nothing at all left to do: the snapshot's objects, and no original left to retire. */
+export function isDone(plan: Plan): boolean {
+  return isSynced(plan) && plan.retire === undefined;
 }
 
 function runningSnapshot(snapshot: SyncSnapshot): RunningConfig {
@@ -324,10 +371,14 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
   if (read.plan.conflicts.length > 0) return done(blockedReport(snapshot, target, read, 'read'));
 
   // The verification plans below compare again only what this plan did not find unchanged.
-  const { live, plan, memo } = read;
+  const { live, memo } = read;
+  // A target written in one piece retires the originals an adoption replaces in the same write.
+  const plan = target.writesWhole === true ? withRetirementsInline(read.plan) : read.plan;
   const base = { target: target.name, kind: target.kind };
-  const planned = { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts };
+  const planned = plannedOf(plan);
   if (plan.steps.length === 0) {
+    // The snapshot's objects are there; the originals an adoption replaces may be left.
+    if (plan.retire !== undefined) return retireStage(snapshot, target, read, { plan, writes: 0, state: live }, options);
     // The target holds the snapshot: the record of a run that did not finish is out of date.
     if (live.unfinished?.some((run) => run.group === snapshot.group) === true) await target.clearUnfinished?.(snapshot.group);
     return done({ ...base, ...planned, status: 'in-sync', runs: runningSnapshot(snapshot), writes: 0, error: null, restore: null });
@@ -345,26 +396,7 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
     });
   }
 
-  const concurrency = options.concurrency ?? 16;
-  const event = (type: 'writes-started' | 'writes-ended') => options.onEvent?.({ type, target: target.name });
-  event('writes-started');
-  options.onEvent?.({ type: 'phase', target: target.name, phase: 'apply' });
-  let applied: ApplyReport;
-  try {
-    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}), ...writeCounter(target, plan, options) });
-  } catch (error) {
-    applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
-  }
-
-  let after: LiveState | null = null;
-  let readBackError: SyncErrorData | null = null;
-  options.onEvent?.({ type: 'phase', target: target.name, phase: applied.ok ? 'verify' : 'restore' });
-  try {
-    after = applied.ok ? await readAfterApply(target, plan, live, concurrency) : await target.read();
-  } catch (error) {
-    readBackError = inPhase(errorData(error, target.name), applied.ok ? 'verify' : 'restore');
-  }
-  event('writes-ended');
+  const { applied, after, readBackError } = await applyAndReadBack(target, plan, live, options);
 
   if (applied.ok) {
     if (after === null) {
@@ -372,8 +404,10 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
     }
     const remaining = planSync(snapshot, after.config, memo);
     if (isSynced(remaining)) {
+      // The replacements hold: the second stage retires the originals (docs/adoption.md).
+      if (remaining.retire !== undefined) return retireStage(snapshot, target, read, { plan: { ...plan, retire: remaining.retire }, writes: applied.writes, state: after }, options);
       const report: TargetReport = { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: applied.writes, error: null, restore: null };
-      return { report, undo: (cause) => undoTarget(snapshot, target, read, report, options, cause) };
+      return { report, undo: (cause) => undoTarget(snapshot, target, read, plan, report, options, cause) };
     }
     const left = [...remaining.steps.map((s) => `${s.op} ${s.kind}/${s.id}`), ...remaining.conflicts.map((c) => `${c.code} ${c.kind}/${c.id}`)];
     return done({
@@ -394,7 +428,7 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
     });
   }
 
-  const restored = restoredState(snapshot, live, after, memo);
+  const restored = restoredState(snapshot, live, after, memo, adoptedKeys(plan));
   return done({
     ...base,
     ...planned,
@@ -407,25 +441,137 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
 }
 
 /**
- * After an undo: whether the read-back `after` holds the group's objects read before the run
- * (`live`), and what the target runs (the previous state, the snapshot, or unknown).
+ * Applies `plan` to a target that held `state`, then reads it back: the written objects (or the
+ * whole target, see `readAfterApply`) after a successful apply, the whole target after a failed
+ * one (to verify its restore). Tells the events of the writes and phases on the way.
  */
-function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState | null, memo: PlanMemo): { verified: boolean; runs: RunningConfig } {
+async function applyAndReadBack(
+  target: Target,
+  plan: Plan,
+  state: LiveState,
+  options: SyncTargetOptions,
+): Promise<{ applied: ApplyReport; after: LiveState | null; readBackError: SyncErrorData | null }> {
+  const concurrency = options.concurrency ?? 16;
+  const { signal } = options;
+  options.onEvent?.({ type: 'writes-started', target: target.name });
+  options.onEvent?.({ type: 'phase', target: target.name, phase: 'apply' });
+  let applied: ApplyReport;
+  try {
+    applied = await target.apply(plan, { concurrency, ...(signal !== undefined ? { signal } : {}), ...writeCounter(target, plan, options) });
+  } catch (error) {
+    applied = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
+  }
+  let after: LiveState | null = null;
+  let readBackError: SyncErrorData | null = null;
+  options.onEvent?.({ type: 'phase', target: target.name, phase: applied.ok ? 'verify' : 'restore' });
+  try {
+    after = applied.ok ? await readAfterApply(target, plan, state, concurrency) : await target.read();
+  } catch (error) {
+    readBackError = inPhase(errorData(error, target.name), applied.ok ? 'verify' : 'restore');
+  }
+  options.onEvent?.({ type: 'writes-ended', target: target.name });
+  return { applied, after, readBackError };
+}
+
+/** Where the second stage of an adoption starts: the plan (its `retire` to apply), the first stage's writes, the state verified after it. */
+interface FirstStage {
+  readonly plan: Plan;
+  readonly writes: number;
+  readonly state: LiveState;
+}
+
+/**
+ * The second stage of an adoption (docs/adoption.md): once the first stage is applied and
+ * verified (every replacement holds), deletes the originals it replaces (`plan.retire`), reads
+ * back and plans again. The report counts both stages' writes.
+ *
+ * A failure here restores nothing of the first stage, which is a verified state of its own; the
+ * target undoes what this stage deleted (the originals come back) and the report is `failed`,
+ * running the snapshot's objects. The next sync finds the originals left and retires them: with
+ * the replacements in place, deleting them never drops a route. Interrupted before this stage
+ * starts, the target is `applied` (a rollout takes it back with its batch, both stages).
+ */
+async function retireStage(snapshot: SyncSnapshot, target: Target, read: TargetRead, first: FirstStage, options: SyncTargetOptions): Promise<TargetSync> {
+  const retire = first.plan.retire ?? [];
+  const stage = retirementPlan(snapshot, retire);
+  const both: Plan = { ...first.plan, steps: [...first.plan.steps, ...retire] };
+  const base = { target: target.name, kind: target.kind };
+  const planned = plannedOf(read.plan);
+  const { signal } = options;
+  if (signal?.aborted === true) {
+    if (first.writes === 0) {
+      const error = interruptedError(target.name, signal, 0, retire.length);
+      return { report: { ...base, ...planned, status: 'interrupted', runs: runningSnapshot(snapshot), writes: 0, error, restore: null }, undo: null };
+    }
+    const report: TargetReport = { ...base, ...planned, status: 'applied', runs: runningSnapshot(snapshot), writes: first.writes, error: null, restore: null };
+    return { report, undo: (cause) => undoTarget(snapshot, target, read, first.plan, report, options, cause) };
+  }
+
+  const { applied, after, readBackError } = await applyAndReadBack(target, stage, first.state, options);
+  const writes = first.writes + applied.writes;
+  const final = after === null ? null : planSync(snapshot, after.config, read.memo);
+  const runs = final !== null && isSynced(final) ? runningSnapshot(snapshot) : UNKNOWN;
+
+  if (applied.ok) {
+    if (final !== null && isDone(final)) {
+      const report: TargetReport = { ...base, ...planned, status: 'applied', runs, writes, error: null, restore: null };
+      return { report, undo: (cause) => undoTarget(snapshot, target, read, both, report, options, cause) };
+    }
+    const left = final === null ? [] : [...final.steps, ...(final.retire ?? []), ...final.conflicts];
+    const error: SyncErrorData =
+      final === null
+        ? readBackError!
+        : {
+            code: 'verify-failed',
+            target: target.name,
+            message: `target ${target.name} does not hold the snapshot after retiring the objects it replaces; still different: ${left.map((s) => `${s.kind}/${s.id}`).join(', ')}`,
+            hint: 'another writer may have changed the gateway during the sync; sync again',
+            objects: left.map((s) => ({ kind: s.kind, id: s.id })),
+            phase: 'verify',
+          };
+    return { report: { ...base, ...planned, status: 'failed', runs, writes, error, restore: null }, undo: null };
+  }
+  const interrupted = applied.error.code === 'interrupted';
+  const error = interrupted
+    ? applied.error
+    : inPhase({ ...applied.error, message: `${applied.error.message} (while retiring the objects the snapshot replaces; the replacements hold, and the next sync retires what is left)` }, 'apply');
+  return {
+    report: {
+      ...base,
+      ...planned,
+      status: interrupted ? 'interrupted' : 'failed',
+      runs,
+      writes,
+      error,
+      // What was undone is this stage's deletes; verified when the target holds the snapshot's objects again.
+      restore: { ...applied.restore, verified: final !== null && isSynced(final) },
+    },
+    undo: null,
+  };
+}
+
+/**
+ * After an undo: whether the read-back `after` holds the group's objects read before the run
+ * (`live`), and the objects at `foreign` (those an adoption took over or retired) as they were;
+ * and what the target runs (the previous state, the snapshot, or unknown).
+ */
+function restoredState(snapshot: SyncSnapshot, live: LiveState, after: LiveState | null, memo: PlanMemo, foreign: ReadonlySet<string>): { verified: boolean; runs: RunningConfig } {
   if (after === null) return { verified: false, runs: UNKNOWN };
-  if (sameOwnedState(live.config, after.config, snapshot.group)) return { verified: true, runs: runningPrevious(after, snapshot.group) };
+  if (sameOwnedState(live.config, after.config, snapshot.group, foreign)) return { verified: true, runs: runningPrevious(after, snapshot.group) };
   return { verified: false, runs: isSynced(planSync(snapshot, after.config, memo)) ? runningSnapshot(snapshot) : UNKNOWN };
 }
 
 /**
- * Takes an applied target back to the state read before the run (`invertPlan` of its plan), reads
- * it back, and reports it `interrupted`. Not stoppable: it runs to the end once started.
+ * Takes an applied target back to the state read before the run (`invertPlan` of the plan it
+ * applied, both stages of an adoption's), reads it back, and reports it `interrupted`. Not
+ * stoppable: it runs to the end once started.
  */
-async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, applied: TargetReport, options: SyncTargetOptions, cause?: UndoCause): Promise<TargetReport> {
+async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRead, plan: Plan, applied: TargetReport, options: SyncTargetOptions, cause?: UndoCause): Promise<TargetReport> {
   options.onEvent?.({ type: 'writes-started', target: target.name });
   options.onEvent?.({ type: 'phase', target: target.name, phase: 'restore' });
   // Under the digest the target reported before the run (or one of the undo's own): a standalone
   // instance ignores a configuration under the digest it already holds, the run's own.
-  const inverse = { ...invertPlan(read.plan), digest: read.live.digest ?? `${snapshot.digest}~undo` };
+  const inverse = { ...invertPlan(plan), digest: read.live.digest ?? `${snapshot.digest}~undo` };
   let undone: ApplyReport;
   try {
     undone = await target.apply(inverse, { concurrency: options.concurrency ?? 16, ...writeCounter(target, inverse, options) });
@@ -439,7 +585,7 @@ async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRe
     // Reported as not verified.
   }
   options.onEvent?.({ type: 'writes-ended', target: target.name });
-  const restored = restoredState(snapshot, read.live, after, read.memo);
+  const restored = restoredState(snapshot, read.live, after, read.memo, adoptedKeys(plan));
   const failure = undone.ok ? null : inPhase(undone.error, 'restore');
   const by = options.signal === undefined ? 'a stop request' : abortReason(options.signal);
   const takenBack = undone.ok ? `its ${applied.writes} writes were taken back` : `taking back its ${applied.writes} writes failed`;

@@ -30,6 +30,13 @@ export interface OverlayEntry {
   readonly spec: RuntimeOverlay;
 }
 
+/** A schema-valid adoption record, `gateway-groups/<group>/adopt.yaml`: kind → gateway id → tagway id. */
+export interface AdoptEntry {
+  readonly group: string;
+  readonly file: YamlFile;
+  readonly spec: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 /**
  * A schema-valid group-level object's file (a consumer, a consumer group, …): `name` is its file
  * name. `file` is where it is written: the group's own folder, or for an object the group
@@ -57,6 +64,8 @@ export interface CheckedRepo {
   readonly templates: ReadonlyMap<string, TemplateEntry>;
   readonly groups: ReadonlyMap<string, GroupEntry>;
   readonly overlays: ReadonlyMap<string, ReadonlyMap<string, OverlayEntry>>;
+  /** group → its adoption record, when it has one that passed its schema (docs/adoption.md). */
+  readonly adoptions: ReadonlyMap<string, AdoptEntry>;
   /**
    * Per group-level kind (consumers, consumer groups, …): group → name → entry, of what each group
    * holds: its own files, and the shared files its `include` names (its own file wins a clash of
@@ -81,6 +90,7 @@ const SCHEMA_OF: Readonly<Record<FileKind, SchemaKind>> = {
   template: 'service',
   group: 'group',
   overlay: 'overlay',
+  adopt: 'adopt',
   ...(Object.fromEntries(GROUP_OBJECT_KINDS.map((kind) => [kind, kind])) as Record<GroupObjectKind, SchemaKind>),
 };
 

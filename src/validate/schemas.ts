@@ -12,8 +12,8 @@ import { didYouMean } from '../core/did-you-mean.js';
 import { isSecretKey } from '../secrets/classify.js';
 
 /** The schemas of `schemas/`: one per file kind (a group-level kind's named as the kind), the snapshot and its signature. */
-export type SchemaKind = 'service' | 'overlay' | 'group' | GroupObjectKind | 'config' | 'snapshot' | 'signature';
-export const SCHEMA_KINDS: readonly SchemaKind[] = ['service', 'overlay', 'group', ...GROUP_OBJECT_KINDS, 'config', 'snapshot', 'signature'];
+export type SchemaKind = 'service' | 'overlay' | 'group' | 'adopt' | GroupObjectKind | 'config' | 'snapshot' | 'signature';
+export const SCHEMA_KINDS: readonly SchemaKind[] = ['service', 'overlay', 'group', 'adopt', ...GROUP_OBJECT_KINDS, 'config', 'snapshot', 'signature'];
 
 const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 

@@ -1048,3 +1048,53 @@ describe('checks: false, for the benchmark alone', () => {
     expect(server.objects('routes').has('r1')).toBe(true);
   });
 });
+
+describe('the served set (served-set.ts), kept after every request', () => {
+  const nodes = (host: string) => ({ type: 'roundrobin', nodes: [{ host, port: 80, weight: 1 }] });
+  async function seeded(): Promise<void> {
+    await start({ servedSet: true });
+    server.seed('upstreams', 'u1', nodes('10.0.0.1'));
+    server.seed('services', 's1', { upstream_id: 'u1', hosts: ['shop.example'] });
+    server.seed('routes', '1000', { uri: '/pets', methods: ['GET'], service_id: 's1' });
+    server.markServed();
+    expect([...server.served()]).toEqual([['shop.example GET /pets', 'http://roundrobin[10.0.0.1:80@1]']]);
+  }
+
+  it('passes a create of the replacement before the delete of the original', async () => {
+    await seeded();
+    expect((await call('PUT', '/apisix/admin/upstreams/web', { body: nodes('10.0.0.1') })).status).toBe(201);
+    expect((await call('PUT', '/apisix/admin/routes/web.pets', { body: { uri: '/pets', methods: ['GET'], hosts: ['shop.example'], upstream_id: 'web' } })).status).toBe(201);
+    expect((await call('DELETE', '/apisix/admin/routes/1000')).status).toBe(200);
+    expect(server.servedViolations()).toEqual([]);
+  });
+
+  it('catches a delete before the create: the key served nothing in between', async () => {
+    await seeded();
+    expect((await call('DELETE', '/apisix/admin/routes/1000')).status).toBe(200);
+    expect((await call('PUT', '/apisix/admin/routes/web.pets', { body: { uri: '/pets', methods: ['GET'], hosts: ['shop.example'], upstream: nodes('10.0.0.1') } })).status).toBe(201);
+    expect(server.servedViolations()).toEqual([{ after: 'DELETE /apisix/admin/routes/1000', key: 'shop.example GET /pets', was: 'http://roundrobin[10.0.0.1:80@1]', now: null }]);
+  });
+
+  it('catches a route sent to other nodes, and a higher priority route that takes the key elsewhere', async () => {
+    await seeded();
+    expect((await call('PUT', '/apisix/admin/upstreams/u1', { body: nodes('10.9.9.9') })).status).toBe(200);
+    expect(server.servedViolations()).toMatchObject([{ after: 'PUT /apisix/admin/upstreams/u1', key: 'shop.example GET /pets', now: 'http://roundrobin[10.9.9.9:80@1]' }]);
+    server.markServed();
+    expect((await call('PUT', '/apisix/admin/routes/x', { body: { uri: '/pets', hosts: ['shop.example'], priority: 5, upstream: nodes('10.0.0.2') } })).status).toBe(201);
+    expect(server.servedViolations().map((v) => v.now)).toEqual(['http://roundrobin[10.0.0.2:80@1]']);
+  });
+
+  it('an equal priority route to the same nodes changes nothing; to other nodes it is a violation', async () => {
+    await seeded();
+    expect((await call('PUT', '/apisix/admin/routes/same', { body: { uri: '/pets', hosts: ['shop.example'], methods: ['GET'], upstream: nodes('10.0.0.1') } })).status).toBe(201);
+    expect(server.servedViolations()).toEqual([]);
+    expect((await call('PUT', '/apisix/admin/routes/other', { body: { uri: '/pets', hosts: ['shop.example'], methods: ['GET'], upstream: nodes('10.0.0.3') } })).status).toBe(201);
+    expect(server.servedViolations().map((v) => v.now)).toEqual(['http://roundrobin[10.0.0.1:80@1] | http://roundrobin[10.0.0.3:80@1]']);
+  });
+
+  it('keeps nothing without the option', async () => {
+    server.seed('routes', '1', { uri: '/a', upstream: nodes('10.0.0.1') });
+    expect((await call('DELETE', '/apisix/admin/routes/1')).status).toBe(200);
+    expect(server.servedViolations()).toEqual([]);
+  });
+});

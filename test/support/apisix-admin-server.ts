@@ -1,7 +1,8 @@
 /**
  * A stateful, in-process APISIX Admin API v3 (etcd mode) for the kinds tagway writes (those of
  * src/apisix/kinds: `upstreams`, `services`, `routes`), for the sync tests and the benchmark.
- * Listens on 127.0.0.1, ephemeral port. Which kinds exist and their resource names come from the
+ * Listens on 127.0.0.1, ephemeral port. With `servedSet`, it checks after every request that
+ * no (host, method, uri) served at the mark was lost or sent elsewhere (served-set.ts). Which kinds exist and their resource names come from the
  * registry; what APISIX says and checks (messages, id fields, references) from this file's own
  * tables, so the tests check tagway against APISIX's behaviour rather than against itself. A
  * registered kind these tables do not know is stored and served like a plain resource keyed by
@@ -98,6 +99,7 @@ import type { ApisixKind } from '../../src/model/apisix.js';
 import { KINDS, isKindName, kindNamed } from '../../src/apisix/kinds/index.js';
 import { checkConf, isCheckedKind, type CheckStore } from './apisix-admin-checks.js';
 import { countWrites, listenWithFaults, type Faults, type RequestRecord } from './faults.js';
+import { servedSet, servedViolations, type ServedSet, type ServedViolation } from './served-set.js';
 
 export type { ApisixKind } from '../../src/model/apisix.js';
 
@@ -136,6 +138,12 @@ export interface AdminServerOptions {
    * every object, so only `update_time` tells an abandoned lease).
    */
   readonly ttl?: 'expire' | 'ignore';
+  /**
+   * Keep the served set (served-set.ts): from the first request (or `markServed`) on, check
+   * after every request that no key served then is lost or sent elsewhere, and record each
+   * violation (`servedViolations`). Default false.
+   */
+  readonly servedSet?: boolean;
 }
 
 export interface AdminServer {
@@ -156,6 +164,12 @@ export interface AdminServer {
    * tagway does not own, or one that dangles). `id` is added to the value when it has none.
    */
   seed(kind: ServerKind, id: string, value: Readonly<Record<string, unknown>>): void;
+  /** The served set now (served-set.ts). */
+  served(): ServedSet;
+  /** With `servedSet`: takes the served set now as the one to keep, and forgets earlier violations. */
+  markServed(): void;
+  /** With `servedSet`: each key served at the mark that a request lost or sent elsewhere, in order. */
+  servedViolations(): readonly ServedViolation[];
   /** Forgets all objects, the request log and every armed fault. */
   reset(): void;
   close(): Promise<void>;
@@ -258,7 +272,12 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
   const store = new AdminStore();
   const honourTtl = options.ttl !== 'ignore';
 
+  const served = (): ServedSet =>
+    servedSet({ routes: valuesOf(store, 'routes'), services: valuesOf(store, 'services'), upstreams: valuesOf(store, 'upstreams') });
+  let baseline: ServedSet | null = null;
+  const violations: ServedViolation[] = [];
   const http = await listenWithFaults(async (req, res) => {
+    if (options.servedSet === true) baseline ??= served();
     await handleAdminRequest(req, res, {
       apiKey,
       now,
@@ -269,6 +288,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
       unsupported: new Set(options.unsupported ?? []),
       honourTtl,
     });
+    if (baseline !== null) violations.push(...servedViolations(baseline, served(), `${req.method ?? '?'} ${req.url ?? '?'}`));
   });
 
   return {
@@ -289,13 +309,26 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
       copy[keyField(kind)] ??= id;
       store.write(kind, id, copy);
     },
+    served,
+    markServed: () => {
+      baseline = served();
+      violations.length = 0;
+    },
+    servedViolations: () => [...violations],
     reset: () => {
+      baseline = null;
+      violations.length = 0;
       store.clear();
       http.clearRequests();
       http.faults.clear();
     },
     close: () => http.close(),
   };
+}
+
+/** The current values of a kind, by id (unexpired; the served set reads them after every request). */
+function valuesOf(store: AdminStore, kind: ServerKind): Map<string, JsonObject> {
+  return new Map([...store.table(kind)].map(([id, entry]) => [id, entry.value]));
 }
 
 interface AdminContext {

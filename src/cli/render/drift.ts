@@ -147,11 +147,11 @@ export function renderError(error: SyncErrorData, indent: string, options: { hin
   return lines;
 }
 
-const DRIFT_WORD: Readonly<Record<ObjectDrift['state'], string>> = { missing: 'missing', changed: 'changed', extra: 'extra' };
+const DRIFT_WORD: Readonly<Record<ObjectDrift['state'], string>> = { missing: 'missing', changed: 'changed', extra: 'extra', retire: 'to retire (replaced by adoption)' };
 
 function driftCounts(objects: readonly ObjectDrift[]): string {
   const n = (state: ObjectDrift['state']) => objects.filter((o) => o.state === state).length;
-  return (['missing', 'changed', 'extra'] as const)
+  return (['missing', 'changed', 'extra', 'retire'] as const)
     .filter((s) => n(s) > 0)
     .map((s) => `${n(s)} ${DRIFT_WORD[s]}`)
     .join(', ');
@@ -183,7 +183,8 @@ function renderTargetDrift(t: TargetDrift): string[] {
   if (t.status === 'drifted') {
     lines.push(`    runs ${describeRuns(t.runs)}`);
     for (const o of t.objects) {
-      lines.push(`    ${o.state.padEnd(7)}  ${objectName(o.kind, o.id)}`);
+      const adoption = o.state === 'retire' ? `  (replaced by ${o.replacedBy ?? '?'})` : o.takeover === true ? '  (taken over in place)' : '';
+      lines.push(`    ${o.state.padEnd(7)}  ${objectName(o.kind, o.id)}${adoption}`);
       lines.push(...renderFieldChanges(o.kind, o.fields, 'live', '               '));
     }
     lines.push(...renderConflicts(t.conflicts, '    '));
@@ -231,9 +232,9 @@ function maskStep(step: PlanStep): PlanStep {
   }
 }
 
-/** A plan with every object body and field value passed through the secret masker. */
+/** A plan with every object body and field value (its retirements' too) passed through the secret masker. */
 export function maskPlan(plan: Plan): Plan {
-  return { ...plan, steps: plan.steps.map(maskStep) };
+  return { ...plan, steps: plan.steps.map(maskStep), ...(plan.retire !== undefined ? { retire: plan.retire.map(maskStep) } : {}) };
 }
 
 /**

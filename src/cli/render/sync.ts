@@ -1,7 +1,7 @@
 /** Plain-text rendering of `tagway sync`: the rollout report, and the plans of `--dry-run`. */
 import type { SyncedSnapshot } from '../../app/sync.js';
 import type { DriftReport, TargetDrift } from '../../sync/drift.js';
-import type { PlanStep } from '../../sync/plan.js';
+import type { KeptOriginal, PlanCounts, PlanStep } from '../../sync/plan.js';
 import { plural } from '../../diff/describe.js';
 import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
 import type { RolloutReport, StepSummary, TargetReport, TargetStatus } from '../../sync/report.js';
@@ -22,7 +22,24 @@ const OP_SYMBOL: Readonly<Record<StepSummary['op'], string>> = { create: '+', up
 
 function stepLine(step: StepSummary): string {
   const fields = step.fields !== undefined && step.fields.length > 0 ? `  (${step.fields.join(', ')})` : '';
-  return `${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}${fields}`;
+  return `${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}${fields}${adoptionNote(step.adoption, step.replacedBy)}`;
+}
+
+/** What an adoption step is (docs/adoption.md): taken over in place, or retired for its replacement. */
+function adoptionNote(adoption: 'takeover' | 'retire' | undefined, replacedBy: string | undefined): string {
+  if (adoption === 'takeover') return '  [taken over in place]';
+  if (adoption === 'retire') return `  [retired: replaced by ${replacedBy ?? '?'}]`;
+  return '';
+}
+
+/** The originals an adoption keeps, since an object that stays uses them: a warning each. */
+function keptLines(kept: readonly KeptOriginal[] | undefined, indent: string): string[] {
+  return (kept ?? []).map((k) => `${indent}warning: ${k.message}`);
+}
+
+/** `, 2 taken over in place, 3 to retire` when the plan adopts anything. */
+function adoptionCounts(c: PlanCounts): string {
+  return (c.takeover !== undefined ? `, ${c.takeover} taken over in place` : '') + (c.retire !== undefined ? `, ${c.retire} to retire` : '');
 }
 
 function capped<T>(items: readonly T[], render: (item: T) => string[], indent: string, what: string): string[] {
@@ -73,6 +90,7 @@ function renderTargetDetail(t: TargetReport): string[] {
   const indent = '    ';
   const lines: string[] = [...renderLease(t, indent), ...renderChecks(t, indent)];
   if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
+  lines.push(...keptLines(t.kept, indent));
   if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
   lines.push(...renderConflicts(t.conflicts, indent));
   if (t.status === 'failed' || t.status === 'unreachable' || t.status === 'interrupted') lines.push(...renderRestore(t, indent));
@@ -143,8 +161,8 @@ export function renderRollout(report: RolloutReport): string {
 }
 
 function planStepLines(step: PlanStep, indent: string): string[] {
-  if (step.op !== 'update') return [`${indent}${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}`];
-  return [`${indent}~ ${objectName(step.kind, step.id)}`, ...renderFieldChanges(step.kind, step.changes, 'plan', `${indent}    `)];
+  if (step.op !== 'update') return [`${indent}${OP_SYMBOL[step.op]} ${objectName(step.kind, step.id)}${adoptionNote(step.op === 'delete' && step.retiredFor !== undefined ? 'retire' : undefined, step.op === 'delete' ? step.retiredFor : undefined)}`];
+  return [`${indent}~ ${objectName(step.kind, step.id)}${adoptionNote(step.takeover === true ? 'takeover' : undefined, undefined)}`, ...renderFieldChanges(step.kind, step.changes, 'plan', `${indent}    `)];
 }
 
 function dryRunHeadline(t: TargetDrift): string {
@@ -153,7 +171,8 @@ function dryRunHeadline(t: TargetDrift): string {
   if (t.conflicts.length > 0) return `blocked: ${plural(t.conflicts.length, 'object')} in the way; a sync would write nothing here`;
   const c = t.plan?.counts;
   if (c === undefined || t.status === 'in-sync') return 'in sync: nothing to do';
-  return `would change ${plural(c.create + c.update + c.delete, 'object')}: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${c.unchanged} unchanged`;
+  const retireLater = t.plan?.retire?.length ?? 0;
+  return `would change ${plural(c.create + c.update + c.delete + retireLater, 'object')}: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${c.unchanged} unchanged${adoptionCounts(c)}`;
 }
 
 /** `sync --dry-run`: each target's plan (steps in apply order, changed fields), nothing written. */
@@ -165,11 +184,14 @@ export function renderDryRun(report: DriftReport): string {
     const indent = '    ';
     if (t.plan !== null && t.conflicts.length === 0) {
       lines.push(...capped(t.plan.steps, (s) => planStepLines(s, indent), indent, 'more step'));
+      // The second stage: once the steps above are applied and verified.
+      if (t.plan.retire !== undefined) lines.push(`${indent}then, once those hold:`, ...capped(t.plan.retire, (s) => planStepLines(s, indent), indent, 'more step'));
+      lines.push(...keptLines(t.plan.kept, indent));
     }
     lines.push(...renderConflicts(t.conflicts, indent));
     if (t.error !== null) lines.push(...renderError(t.error, indent));
   });
-  const changes = report.targets.reduce((n, t) => n + (t.conflicts.length === 0 ? (t.plan?.steps.length ?? 0) : 0), 0);
+  const changes = report.targets.reduce((n, t) => n + (t.conflicts.length === 0 ? (t.plan?.steps.length ?? 0) + (t.plan?.retire?.length ?? 0) : 0), 0);
   const blocked = report.targets.filter((t) => t.conflicts.length > 0 || t.status === 'unreachable' || t.status === 'failed');
   lines.push(
     `${report.group}: a sync would change ${plural(changes, 'object')}` +

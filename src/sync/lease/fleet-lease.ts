@@ -104,6 +104,7 @@ class LeasedTarget implements Target {
   readonly readReferrers?: () => Promise<readonly Referrer[]>;
   readonly clearUnfinished?: (group: string) => Promise<void>;
   readonly recordChecks?: (record: ChecksRecord) => Promise<void>;
+  readonly writesWhole?: boolean;
   readonly #entry: Entry;
   readonly #renew: () => Promise<void>;
 
@@ -111,6 +112,7 @@ class LeasedTarget implements Target {
     const inner = entry.target;
     this.name = inner.name;
     this.kind = inner.kind;
+    if (inner.writesWhole === true) this.writesWhole = true;
     this.#entry = entry;
     this.#renew = renew;
     const readBack = inner.readBack;

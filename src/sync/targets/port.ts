@@ -150,6 +150,9 @@ export interface TargetLease {
  * - `lease` (optional): serialises runs of one group on the target (see `TargetLease`).
  * - `reportedDigest` (optional): the digest the target reports for what it holds now, read
  *   cheaply; checked at the end of a run on targets without a lease.
+ * - `writesWhole` (optional): the target applies a plan as one write of its whole configuration
+ *   (nothing is served between two of its steps), so a plan's retirements (docs/adoption.md) are
+ *   applied with its steps, in the same write, instead of in a second stage.
  * - `close` releases connections; the target is not used afterwards.
  */
 export interface Target {
@@ -161,6 +164,7 @@ export interface Target {
   readBack?(refs: readonly ObjectRef[], ctx: ReadBackContext): Promise<readonly ReadBackEntry[]>;
   readonly lease?: TargetLease;
   reportedDigest?(): Promise<string | null>;
+  readonly writesWhole?: boolean;
   /** Removes the record of a run of `group` that did not finish (see `LiveState.unfinished`); best effort. */
   clearUnfinished?(group: string): Promise<void>;
   /** Keeps the record of a group's last health checks (see `LiveState.checks`); best effort, never throws. */

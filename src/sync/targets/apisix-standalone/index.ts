@@ -10,6 +10,8 @@ import { referrersIn, type Referrer } from '../../referrers.js';
 /** An `apisix-standalone` target: an instance in API-driven standalone mode, one PUT per apply. */
 export class ApisixStandaloneTarget implements Target {
   readonly kind = 'apisix-standalone' as const;
+  /** One write of the whole configuration: retirements go with the steps (docs/adoption.md). */
+  readonly writesWhole = true;
   readonly name: string;
   readonly #client: AdminClient;
   /** The configuration of the last `read`, which the plan given to `apply` was made from. */

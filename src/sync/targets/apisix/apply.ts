@@ -114,7 +114,9 @@ async function unchangedSince(client: AdminClient, step: PlanStep): Promise<bool
  * 1. put back the old body of every updated or deleted object, kind by kind in `KINDS` order
  *    (upstreams → services → routes), so each old object finds the objects it refers to;
  * 2. delete every created object, in the reverse order (404 counts as done).
- * Old objects only refer to old objects, so after step 1 nothing refers to a created one.
+ * Old objects only refer to old objects, so after step 1 nothing refers to a created one. A kind
+ * with an early delete (`PlanStep.early`) has its created objects deleted before its old ones
+ * are put back: nothing refers to them (global rules), and the gateway refuses both at once.
  * Every undo request is tried, whatever happened to the others.
  */
 export async function restoreSteps(
@@ -141,7 +143,17 @@ export async function restoreSteps(
       });
     }
   };
+  const deleteCreated = (kind: (typeof KINDS)[number]) =>
+    runBounded(
+      changed.filter((s) => s.kind === kind.name && s.op === 'create'),
+      concurrency,
+      (step) => attempt(async () => void (await client.request({ method: 'DELETE', path: objectPath(kind, step.id), allow: [404] }))),
+    );
+  // A kind with an early delete (a retired global rule that holds a plugin its replacement holds,
+  // docs/adoption.md): its created objects go first, or the gateway refuses the old one back.
+  const early = new Set(changed.filter((s) => s.op === 'delete' && s.early === true).map((s) => s.kind));
   for (const kind of KINDS) {
+    if (early.has(kind.name)) await deleteCreated(kind);
     const putBack = changed.filter((s) => s.kind === kind.name && s.op !== 'create');
     await runBounded(putBack, concurrency, (step) =>
       attempt(async () => {
@@ -150,13 +162,6 @@ export async function restoreSteps(
       }),
     );
   }
-  for (const kind of KINDS_TO_DELETE) {
-    const created = changed.filter((s) => s.kind === kind.name && s.op === 'create');
-    await runBounded(created, concurrency, (step) =>
-      attempt(async () => {
-        await client.request({ method: 'DELETE', path: objectPath(kind, step.id), allow: [404] });
-      }),
-    );
-  }
+  for (const kind of KINDS_TO_DELETE) if (!early.has(kind.name)) await deleteCreated(kind);
   return { attempted: true, ok: failures.length === 0, failures };
 }

@@ -16,6 +16,8 @@ function withStringId(obj: ApisixObject): ApisixObject {
 /** A `file` target: an APISIX standalone `apisix.yaml`, `path` resolved against `root`. */
 export class FileTarget implements Target {
   readonly kind = 'file' as const;
+  /** One write of the whole configuration: retirements go with the steps (docs/adoption.md). */
+  readonly writesWhole = true;
   readonly name: string;
   readonly path: string;
   private readonly root: string;
