@@ -4,6 +4,7 @@
  * gateway's objects the group takes over.
  */
 import type { ApisixKind } from '../model/apisix.js';
+import type { SnapshotAdoption } from '../model/snapshot.js';
 
 export type { GatewaySource, SourceFormat, Unexpressed } from '../model/gateway-source.js';
 
@@ -23,7 +24,7 @@ export interface SecretVariable {
 
 /**
  * Which gateway objects a group takes over, by kind: the gateway's id → the id of the object
- * tagway emits in its place. The same id on both sides: the object is taken over in place;
- * otherwise tagway's object is made first and the gateway's is deleted after it (docs/adoption.md).
+ * tagway emits in its place: the adoption record (`gateway-groups/<group>/adopt.yaml`), which a
+ * snapshot carries as `adopt` (docs/adoption.md).
  */
-export type AdoptionMap = { readonly [K in ApisixKind]?: Readonly<Record<string, string>> };
+export type AdoptionMap = SnapshotAdoption;
