@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runImport, type ImportOutcome } from '../src/app/import.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
 import { runGit } from './support/git-repo.js';
-import { runCli } from './support/cli-run.js';
+import { runCli, userError } from './support/cli-run.js';
 import { makeExampleRepo, writeExampleTls } from './support/example-repo.js';
 import { syntheticGateway } from './support/synthetic-gateway.js';
 import { loadGroupSnapshot } from '../src/app/group-snapshot.js';
@@ -117,8 +117,8 @@ describe('import from a live gateway', () => {
   });
 
   it('names the variable, never the key, when the key reference is not set', async () => {
-    const error = await runImport({ cwd: tempDir(), from: server.url, adminKey: 'env:NOT_SET_HERE', group: 'production', env: {} }).catch((e: unknown) => e as Error);
-    expect(String((error as Error).message)).toContain('NOT_SET_HERE');
+    const error = await userError(runImport({ cwd: tempDir(), from: server.url, adminKey: 'env:NOT_SET_HERE', group: 'production', env: {} }));
+    expect(error.message).toContain('NOT_SET_HERE');
   });
 
   it('commits the files and tags every service with --publish', async () => {

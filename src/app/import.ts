@@ -20,6 +20,7 @@ import { worktreeGit } from '../git/cli.js';
 import { formatPerson, parsePerson, readIdentity } from '../git/identity.js';
 import type { Env } from '../sync/credentials.js';
 import { closeTargets, createTargets } from '../sync/targets/create.js';
+import type { Target } from '../sync/targets/port.js';
 import { SyncError } from '../sync/errors.js';
 import { readStandalone } from '../import/from-standalone.js';
 import { readAdc } from '../apisix/adc/from-adc.js';
@@ -281,16 +282,17 @@ async function readLive(options: ImportOptions): Promise<GatewaySource> {
   if (options.adminKey === undefined) {
     throw new UserError('a live gateway needs its Admin API key', 'Give it as a reference: --admin-key env:NAME (the variable holds the key; the key is never printed).');
   }
-  const spec = { name: 'import', kind: 'apisix' as const, admin_url: options.from.replace(/\/+$/, ''), admin_key: options.adminKey };
-  const [target] = createTargets([spec], { env: options.env, root: options.cwd });
+  const spec = { name: slugHost(options.from), kind: 'apisix' as const, admin_url: options.from.replace(/\/+$/, ''), admin_key: options.adminKey };
+  let target: Target | undefined;
   try {
+    [target] = createTargets([spec], { env: options.env, root: options.cwd });
     const live = await target!.read();
     return { format: 'apisix', origin: spec.admin_url, config: live.config, unexpressed: [] };
   } catch (error) {
-    if (error instanceof SyncError) throw new UserError(error.message, error.data.hint ?? 'Check --from and --admin-key.');
+    if (error instanceof SyncError) throw new UserError(error.message, error.data.hint ?? 'Check FROM and --admin-key.');
     throw error;
   } finally {
-    await closeTargets([target!]);
+    if (target !== undefined) await closeTargets([target]);
   }
 }
 

@@ -19,7 +19,7 @@ Exit status: 0 imported, 1 something could not be imported or --check found diff
     '<%= config.bin %> import http://127.0.0.1:9180 --admin-key env:APISIX_ADMIN_KEY --group production --dry-run',
   ];
   static override args = {
-    from: Args.string({ description: 'Admin API URL of a running APISIX, or a file: standalone apisix.yaml or ADC YAML.', required: true }),
+    from: Args.string({ description: 'Admin API URL of a running APISIX, or a file: standalone apisix.yaml, ADC YAML, or an OpenAPI document.', required: true }),
   };
   static override flags = {
     group: Flags.string({ description: 'The gateway group to write (gateway-groups/<group>/).', required: true }),
