@@ -95,6 +95,33 @@ describe('writeFilesAtomically', () => {
   });
 });
 
+describe('writeFilesAtomically, many files', () => {
+  it('holds a bounded number of files open, however many it writes', async () => {
+    const dir = tempDir();
+    let open = 0;
+    let most = 0;
+    const openFile = fsp.open.bind(fsp);
+    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await openFile(...args);
+      open += 1;
+      most = Math.max(most, open);
+      const close = handle.close.bind(handle);
+      handle.close = async () => {
+        open -= 1;
+        return close();
+      };
+      return handle;
+    });
+    // An import of a large gateway writes tens of thousands of files: more than a process may
+    // hold open at once.
+    const files = Array.from({ length: 600 }, (_, i) => ({ path: path.join(dir, `s${i % 7}`, `f${i}.yaml`), content: `n: ${i}\n` }));
+    expect(await writeFilesAtomically(files)).toHaveLength(600);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(64);
+    expect(fs.readFileSync(path.join(dir, 's4', 'f599.yaml'), 'utf8')).toBe('n: 599\n');
+  });
+});
+
 describe('writeFilesAtomically, durability', () => {
   it('fsyncs every file before it renames it into place', async () => {
     const dir = tempDir();

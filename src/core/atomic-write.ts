@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { mapBounded } from './bounded.js';
 
 export interface PlannedFile {
   readonly path: string;
@@ -35,8 +36,12 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
  * or replaced the file since (a rename keeps all three).
  */
 export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]): Promise<{ replaced: string[]; identities: Map<string, string> }> {
-  // The files are staged at the same time: most of the time goes to waiting for the disk (fsync).
-  const settled = await Promise.allSettled(files.map(stage));
+  // The files are staged many at a time (most of the time goes to waiting for the disk: fsync),
+  // but not all at once: a set of tens of thousands of files would run out of file descriptors.
+  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file).then(
+    (value): PromiseSettledResult<Staged> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<Staged> => ({ status: 'rejected', reason }),
+  ));
   const staged = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
@@ -66,6 +71,9 @@ export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]):
   await Promise.all(done.map((d) => (d.aside === null ? null : fs.rm(d.aside, { force: true }).catch(() => {}))));
   return { replaced: done.map((d) => d.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
 }
+
+/** Files staged at the same time: each holds a file descriptor while it is written and synced. */
+const STAGED_AT_ONCE = 64;
 
 interface Staged {
   readonly tmp: string | null;
