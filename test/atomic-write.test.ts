@@ -160,6 +160,76 @@ describe('writeFilesAtomically, durability', () => {
   });
 });
 
+describe("writeFilesAtomically, newFiles: 'direct'", () => {
+  /** Records each fsync and rename, by path. */
+  function recordSyncsAndRenames(): string[] {
+    const events: string[] = [];
+    const paths = new Map<unknown, string>();
+    const open = fsp.open.bind(fsp);
+    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await open(...args);
+      paths.set(handle, String(args[0]));
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        events.push(`sync ${paths.get(handle)}`);
+        return sync();
+      };
+      return handle;
+    });
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      events.push(`rename ${String(to)}`);
+      return rename(from, to);
+    });
+    return events;
+  }
+
+  it('creates new files in place, unsynced, and still replaces an existing one through a synced temporary', async () => {
+    const dir = tempDir();
+    const old = path.join(dir, 'old.yaml');
+    fs.writeFileSync(old, 'before');
+    const events = recordSyncsAndRenames();
+    const fresh = [path.join(dir, 'a', 'one.yaml'), path.join(dir, 'a', 'two.yaml'), path.join(dir, 'b', 'three.yaml')];
+    const written = await writeFilesAtomically([...fresh, old].map((f) => ({ path: f, content: `content of ${path.basename(f)}` })), { newFiles: 'direct' });
+    expect(written).toEqual([...fresh, old]);
+    for (const f of [...fresh, old]) expect(fs.readFileSync(f, 'utf8')).toBe(`content of ${path.basename(f)}`);
+    expect(events.filter((e) => e.startsWith('rename '))).toEqual([`rename ${old}`]);
+    expect(events.filter((e) => e.startsWith('sync ')).map((e) => path.dirname(e.slice(5)))).toEqual([dir]);
+    expect(fs.readdirSync(path.join(dir, 'a')).sort()).toEqual(['one.yaml', 'two.yaml']);
+  });
+
+  it('removes the files it created when another file cannot be written', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'blocked'), 'a file where a folder should be');
+    await expect(
+      writeFilesAtomically(
+        [
+          { path: path.join(dir, 'new', 'a.yaml'), content: 'a' },
+          { path: path.join(dir, 'blocked', 'b.yaml'), content: 'b' },
+          { path: path.join(dir, 'new', 'c.yaml'), content: 'c' },
+        ],
+        { newFiles: 'direct' },
+      ),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(fs.readdirSync(path.join(dir, 'new'))).toEqual([]);
+  });
+
+  it('removes the files it created when a replacement fails, and puts the old content back', async () => {
+    const dir = tempDir();
+    const old = path.join(dir, 'old.yaml');
+    fs.writeFileSync(old, 'before');
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      if (String(from).endsWith('.tmp')) throw Object.assign(new Error('injected rename failure'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    const fresh = path.join(dir, 'fresh.yaml');
+    await expect(writeFilesAtomically([{ path: fresh, content: 'new' }, { path: old, content: 'after' }], { newFiles: 'direct' })).rejects.toMatchObject({ code: 'EIO' });
+    expect(fs.readdirSync(dir)).toEqual(['old.yaml']);
+    expect(fs.readFileSync(old, 'utf8')).toBe('before');
+  });
+});
+
 describe('writeFilesAtomically, a rename that fails part-way', () => {
   /** Two files that exist and one that does not; the `failAt`th rename fails. */
   async function failingRename(failAt: number): Promise<{ dir: string; files: string[] }> {

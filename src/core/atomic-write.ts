@@ -24,10 +24,22 @@ export interface PlannedFile {
  * temporaries are removed, and the rename's error is thrown: the set changes whole or not at all.
  * An undo step that fails itself leaves that file's old content aside under
  * `.<name>.<random>.old`. Files whose content is already the same are left untouched. Returns the
- * paths it replaced.
+ * paths it wrote, in the order given.
  */
-export async function writeFilesAtomically(files: readonly PlannedFile[]): Promise<string[]> {
-  return (await writeFilesAtomicallyNoting(files)).replaced;
+export async function writeFilesAtomically(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<string[]> {
+  return (await writeFilesAtomicallyNoting(files, options)).replaced;
+}
+
+export interface WriteOptions {
+  /**
+   * How a file that does not exist yet is written. `staged` (the default): as every other file,
+   * to a temporary that is fsynced, then renamed into place. `direct`: created in place
+   * (exclusively: a file that appears at that path meanwhile fails the set) and not fsynced;
+   * on a failure it is removed as the set is undone. A reader may see such a file before it is
+   * complete, and a crash of the machine may leave it empty: for a writer of many new files whose
+   * loss costs a rerun, not data (`tagway import`, docs/decisions.md).
+   */
+  readonly newFiles?: 'staged' | 'direct';
 }
 
 /**
@@ -35,17 +47,20 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
  * written (or as found holding the content): a later stat that differs means someone else wrote
  * or replaced the file since (a rename keeps all three).
  */
-export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+  const folders = new Folders();
+  const direct = options.newFiles === 'direct';
   // The files are staged many at a time (most of the time goes to waiting for the disk: fsync),
   // but not all at once: a set of tens of thousands of files would run out of file descriptors.
-  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file).then(
+  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file, folders, direct).then(
     (value): PromiseSettledResult<Staged> => ({ status: 'fulfilled', value }),
     (reason: unknown): PromiseSettledResult<Staged> => ({ status: 'rejected', reason }),
   ));
   const staged = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const created = staged.filter((s) => s.created).map((s) => s.final);
   if (failed) {
-    await Promise.all(staged.map((s) => (s.tmp === null ? null : fs.rm(s.tmp, { force: true }))));
+    await Promise.all([...staged.flatMap((s) => (s.tmp === null ? [] : [s.tmp])), ...created].map((f) => fs.rm(f, { force: true })));
     throw failed.reason;
   }
   const toReplace = staged.filter((s): s is Staged & { tmp: string } => s.tmp !== null);
@@ -66,17 +81,37 @@ export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]):
     for (const d of done.reverse()) {
       await (d.aside === null ? fs.rm(d.final, { force: true }) : fs.rename(d.aside, d.final)).catch(() => {});
     }
+    await Promise.all(created.map((f) => fs.rm(f, { force: true }).catch(() => {})));
     throw error;
   }
   await Promise.all(done.map((d) => (d.aside === null ? null : fs.rm(d.aside, { force: true }).catch(() => {}))));
-  return { replaced: done.map((d) => d.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
+  return { replaced: staged.filter((s) => s.created || s.tmp !== null).map((s) => s.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
+}
+
+/** The folders of a set's files, each made once however many files it holds. */
+class Folders {
+  private readonly made = new Map<string, Promise<unknown>>();
+
+  make(folder: string): Promise<unknown> {
+    let done = this.made.get(folder);
+    if (done === undefined) {
+      done = fs.mkdir(folder, { recursive: true });
+      // A failure is the file's to report, and a later file of the folder tries again.
+      done.catch(() => this.made.delete(folder));
+      this.made.set(folder, done);
+    }
+    return done;
+  }
 }
 
 /** Files staged at the same time: each holds a file descriptor while it is written and synced. */
 const STAGED_AT_ONCE = 64;
 
 interface Staged {
+  /** The temporary to rename into place; null when there is nothing to rename. */
   readonly tmp: string | null;
+  /** Written in place, where no file was (`newFiles: 'direct'`). */
+  readonly created: boolean;
   readonly final: string;
   readonly identity: string;
 }
@@ -111,13 +146,16 @@ export function fileIdentity(st: { readonly ino: bigint; readonly size: bigint; 
  * Writes the file's content to a temporary sibling (fsynced); `tmp` null when the file already
  * holds it. `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
  */
-async function stage(file: PlannedFile): Promise<Staged> {
+async function stage(file: PlannedFile, folders: Folders, direct: boolean): Promise<Staged> {
   const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
+  let absent = false;
   if (!(file.previous !== undefined && !sameBytes(chunks, file.previous))) {
     const found = await holds(file.path, chunks);
-    if (found !== null) return { tmp: null, final: file.path, identity: found };
-  }
-  await fs.mkdir(path.dirname(file.path), { recursive: true });
+    if (found === ABSENT) absent = true;
+    else if (found !== null) return { tmp: null, created: false, final: file.path, identity: found };
+  } else if (direct) absent = (await fs.lstat(file.path).catch(() => null)) === null;
+  await folders.make(path.dirname(file.path));
+  if (direct && absent) return create(file.path, chunks);
   const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w');
   let identity: string;
@@ -136,16 +174,34 @@ async function stage(file: PlannedFile): Promise<Staged> {
     await fs.rm(tmp, { force: true });
     throw error;
   }
-  return { tmp, final: file.path, identity };
+  return { tmp, created: false, final: file.path, identity };
 }
 
+/** Writes a file where none was (`newFiles: 'direct'`): exclusively, not synced, removed again on a failure. */
+async function create(file: string, chunks: readonly Uint8Array[]): Promise<Staged> {
+  const handle = await fs.open(file, 'wx');
+  try {
+    await writeAll(handle, chunks.filter((c) => c.byteLength > 0));
+    const identity = fileIdentity(await handle.stat({ bigint: true }));
+    await handle.close();
+    return { tmp: null, created: true, final: file, identity };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await fs.rm(file, { force: true });
+    throw error;
+  }
+}
+
+const ABSENT = Symbol('absent');
+
 /**
- * The file's identity (see fileIdentity) when it holds exactly these bytes, else null. Only a
- * file of the same size can: others are not read.
+ * The file's identity (see fileIdentity) when it holds exactly these bytes, ABSENT when there is
+ * no file, else null. Only a file of the same size can hold them: others are not read.
  */
-async function holds(file: string, chunks: readonly Uint8Array[]): Promise<string | null> {
+async function holds(file: string, chunks: readonly Uint8Array[]): Promise<string | null | typeof ABSENT> {
   const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const before = await fs.stat(file, { bigint: true }).catch(() => null);
+  const before = await fs.stat(file, { bigint: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? ABSENT : null));
+  if (before === ABSENT) return ABSENT;
   if (before === null || Number(before.size) !== size) return null;
   const bytes = await fs.readFile(file).catch(() => null);
   return bytes !== null && sameBytes(chunks, bytes) ? fileIdentity(before) : null;
