@@ -4,10 +4,9 @@
  * gateway taken over, the adoption record. Pure: the use case reads the source and writes the
  * files. Every object or field left out is an `Unexpressed` entry; every secret a `SecretVariable`.
  */
-import { dump } from 'js-yaml';
 import type { ApisixConfig, ApisixKind, ApisixObject, ApisixRoute, ApisixStreamRoute } from '../model/apisix.js';
 import { LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE } from '../model/apisix.js';
-import { DUMP_OPTIONS } from '../apisix/standalone-yaml.js';
+import { renderYamlDocument } from '../apisix/standalone-yaml.js';
 import { GLOBAL_RULE_NAME, GROUP_OBJECT_FILES, NAME } from '../load/layout.js';
 import { cmp } from '../model/diagnostic.js';
 import type { AdoptionMap, GatewaySource, SecretVariable, Unexpressed } from './model.js';
@@ -462,8 +461,8 @@ function header(kind: keyof typeof GROUP_OBJECT_FILES, depth = 3): string {
   return `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${SCHEMA_OF[kind]}.schema.json\n`;
 }
 
-function yamlOf(value: unknown): string {
-  return dump(value, DUMP_OPTIONS);
+function yamlOf(value: Record<string, unknown>): string {
+  return renderYamlDocument(value);
 }
 
 function isPrivateKey(value: unknown): value is string {
