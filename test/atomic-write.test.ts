@@ -15,6 +15,16 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** Calls `watch` with each file handle `fs/promises` opens, and the path it was opened at. */
+function watchOpens(watch: (handle: fsp.FileHandle, file: string) => void): void {
+  const open = fsp.open.bind(fsp);
+  vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+    const handle = await open(...args);
+    watch(handle, String(args[0]));
+    return handle;
+  });
+}
+
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-write-'));
   dirs.push(dir);
@@ -100,9 +110,7 @@ describe('writeFilesAtomically, many files', () => {
     const dir = tempDir();
     let open = 0;
     let most = 0;
-    const openFile = fsp.open.bind(fsp);
-    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await openFile(...args);
+    watchOpens((handle) => {
       open += 1;
       most = Math.max(most, open);
       const close = handle.close.bind(handle);
@@ -110,7 +118,6 @@ describe('writeFilesAtomically, many files', () => {
         open -= 1;
         return close();
       };
-      return handle;
     });
     // An import of a large gateway writes tens of thousands of files: more than a process may
     // hold open at once.
@@ -127,13 +134,8 @@ describe('writeFilesAtomically, durability', () => {
     const dir = tempDir();
     const events: string[] = [];
     const paths = new Map<unknown, string>();
-    const open = fsp.open.bind(fsp);
-    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await open(...args);
-      paths.set(handle, String(args[0]));
-      return handle;
-    });
-    const probe = await open(path.join(dir, 'probe'), 'w');
+    watchOpens((handle, file) => paths.set(handle, file));
+    const probe = await fsp.open(path.join(dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
     await probe.close();
     const sync = proto.sync;
@@ -164,17 +166,12 @@ describe("writeFilesAtomically, newFiles: 'direct'", () => {
   /** Records each fsync and rename, by path. */
   function recordSyncsAndRenames(): string[] {
     const events: string[] = [];
-    const paths = new Map<unknown, string>();
-    const open = fsp.open.bind(fsp);
-    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await open(...args);
-      paths.set(handle, String(args[0]));
+    watchOpens((handle, file) => {
       const sync = handle.sync.bind(handle);
       handle.sync = async () => {
-        events.push(`sync ${paths.get(handle)}`);
+        events.push(`sync ${file}`);
         return sync();
       };
-      return handle;
     });
     const rename = fsp.rename.bind(fsp);
     vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
