@@ -27,7 +27,7 @@ export interface PlannedFile {
  * paths it wrote, in the order given.
  */
 export async function writeFilesAtomically(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<string[]> {
-  return (await writeFilesAtomicallyNoting(files, options)).replaced;
+  return (await writeSet(files, options, false)).replaced;
 }
 
 export interface WriteOptions {
@@ -48,11 +48,16 @@ export interface WriteOptions {
  * or replaced the file since (a rename keeps all three).
  */
 export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+  return writeSet(files, options, true);
+}
+
+/** The set written; each file's identity only when `note` (empty otherwise). */
+async function writeSet(files: readonly PlannedFile[], options: WriteOptions, note: boolean): Promise<{ replaced: string[]; identities: Map<string, string> }> {
   const folders = new Folders();
   const direct = options.newFiles === 'direct';
   // The files are staged many at a time (most of the time goes to waiting for the disk: fsync),
   // but not all at once: a set of tens of thousands of files would run out of file descriptors.
-  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file, folders, direct).then(
+  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file, folders, direct, note).then(
     (value): PromiseSettledResult<Staged> => ({ status: 'fulfilled', value }),
     (reason: unknown): PromiseSettledResult<Staged> => ({ status: 'rejected', reason }),
   ));
@@ -85,7 +90,7 @@ export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[], 
     throw error;
   }
   await Promise.all(done.map((d) => (d.aside === null ? null : fs.rm(d.aside, { force: true }).catch(() => {}))));
-  return { replaced: staged.filter((s) => s.created || s.tmp !== null).map((s) => s.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
+  return { replaced: staged.filter((s) => s.created || s.tmp !== null).map((s) => s.final), identities: note ? new Map(staged.map((s) => [s.final, s.identity])) : new Map() };
 }
 
 /** The folders of a set's files, each made once however many files it holds. */
@@ -144,18 +149,21 @@ export function fileIdentity(st: { readonly ino: bigint; readonly size: bigint; 
 
 /**
  * Writes the file's content to a temporary sibling (fsynced); `tmp` null when the file already
- * holds it. `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
+ * holds it. With `direct`, a file that is not there is created in place instead (`create`).
+ * `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
  */
-async function stage(file: PlannedFile, folders: Folders, direct: boolean): Promise<Staged> {
+async function stage(file: PlannedFile, folders: Folders, direct: boolean, note: boolean): Promise<Staged> {
   const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
-  let absent = false;
+  if (direct) {
+    await folders.make(path.dirname(file.path));
+    const created = await create(file.path, chunks, note);
+    if (created !== null) return created;
+  }
   if (!(file.previous !== undefined && !sameBytes(chunks, file.previous))) {
     const found = await holds(file.path, chunks);
-    if (found === ABSENT) absent = true;
-    else if (found !== null) return { tmp: null, created: false, final: file.path, identity: found };
-  } else if (direct) absent = (await fs.lstat(file.path).catch(() => null)) === null;
+    if (found !== null) return { tmp: null, created: false, final: file.path, identity: found };
+  }
   await folders.make(path.dirname(file.path));
-  if (direct && absent) return create(file.path, chunks);
   const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w');
   let identity: string;
@@ -177,12 +185,21 @@ async function stage(file: PlannedFile, folders: Folders, direct: boolean): Prom
   return { tmp, created: false, final: file.path, identity };
 }
 
-/** Writes a file where none was (`newFiles: 'direct'`): exclusively, not synced, removed again on a failure. */
-async function create(file: string, chunks: readonly Uint8Array[]): Promise<Staged> {
-  const handle = await fs.open(file, 'wx');
+/**
+ * Writes a file where none was (`newFiles: 'direct'`): exclusively, not synced, removed again on
+ * a failure. Null when there is a file at that path already. Its identity only when `note`.
+ */
+async function create(file: string, chunks: readonly Uint8Array[], note: boolean): Promise<Staged | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw error;
+  }
   try {
     await writeAll(handle, chunks.filter((c) => c.byteLength > 0));
-    const identity = fileIdentity(await handle.stat({ bigint: true }));
+    const identity = note ? fileIdentity(await handle.stat({ bigint: true })) : '';
     await handle.close();
     return { tmp: null, created: true, final: file, identity };
   } catch (error) {
@@ -192,16 +209,13 @@ async function create(file: string, chunks: readonly Uint8Array[]): Promise<Stag
   }
 }
 
-const ABSENT = Symbol('absent');
-
 /**
- * The file's identity (see fileIdentity) when it holds exactly these bytes, ABSENT when there is
- * no file, else null. Only a file of the same size can hold them: others are not read.
+ * The file's identity (see fileIdentity) when it holds exactly these bytes, else null. Only a
+ * file of the same size can: others are not read.
  */
-async function holds(file: string, chunks: readonly Uint8Array[]): Promise<string | null | typeof ABSENT> {
+async function holds(file: string, chunks: readonly Uint8Array[]): Promise<string | null> {
   const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const before = await fs.stat(file, { bigint: true }).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? ABSENT : null));
-  if (before === ABSENT) return ABSENT;
+  const before = await fs.stat(file, { bigint: true }).catch(() => null);
   if (before === null || Number(before.size) !== size) return null;
   const bytes = await fs.readFile(file).catch(() => null);
   return bytes !== null && sameBytes(chunks, bytes) ? fileIdentity(before) : null;
