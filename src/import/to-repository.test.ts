@@ -210,6 +210,16 @@ describe('names', () => {
   });
 });
 
+describe('copies of the gateway\'s data', () => {
+  it('keep a member named __proto__ as a member, as the gateway sent it', () => {
+    const plugins = JSON.parse('{"response-rewrite":{"headers":{"set":{"__proto__":"x","a":"b"}}}}') as Record<string, unknown>;
+    const seed: Seed = { routes: [{ id: '1', name: 'r', uri: '/r', plugins, upstream: { nodes: [{ host: 'a', port: 1, weight: 1 }] } }] };
+    const out = run(seed);
+    const [path] = [...out.files.keys()].filter((p) => p.startsWith('services/'));
+    expect(out.files.get(path!)).toContain('__proto__: x');
+  });
+});
+
 describe('determinism', () => {
   it('gives the same bytes for the same gateway', () => {
     const seed: Seed = { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100' }], consumers: [{ id: 'a', username: 'a', plugins: { 'key-auth': { key: 'k' } } }] };

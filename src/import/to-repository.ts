@@ -475,8 +475,19 @@ function oneLine(text: string | undefined): string | undefined {
   return line.length > 0 ? line : undefined;
 }
 
+/** A deep copy of data read from a gateway (the caller may change it); what JSON cannot hold is copied by structuredClone. */
 function copy<T>(value: T): T {
-  return value === undefined ? value : (structuredClone(value) as T);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = copy((value as Record<string, unknown>)[key]);
+    // A `__proto__` member (JSON.parse makes one) stays a member, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: member, enumerable: true, writable: true, configurable: true });
+    else out[key] = member;
+  }
+  return out as T;
 }
 
 /** Drops undefined members, keeping the order given. */
