@@ -233,7 +233,8 @@ async function benchSize(n, runs) {
   if (n === 10000 || args.services !== undefined) {
     const source = await startGateway('admin');
     const objects = await source.seedSynthetic(n);
-    const into = (r) => path.join(WORK, `import-${n}-${r}`);
+    // Outside any git repository (bench/.work is inside this one): the import makes a new one.
+    const into = (r) => path.join(os.tmpdir(), `tagway-bench-import-${n}-${r}`);
     const importName = 'import (synthetic gateway, all objects)';
     const figure = await measure(importName, (r) => ({ task: 'import', url: source.url, apiKey: source.apiKey, dir: into(r), group: 'staging' }), {
       before: (r) => {

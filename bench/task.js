@@ -139,6 +139,8 @@ const tasks = {
     const start = performance.now();
     const outcome = await tagway.runImport({ cwd: dir, from: url, adminKey: 'env:TAGWAY_BENCH_ADMIN_KEY', group, env: { TAGWAY_BENCH_ADMIN_KEY: apiKey } });
     const ms = performance.now() - start;
+    // Into a repository of its own: a folder inside another repository would add to that one.
+    if (!outcome.createdRepository || outcome.root !== fs.realpathSync(dir)) throw new Error(`the import did not make a new repository in ${dir} (it wrote to ${outcome.root})`);
     const adopted = Object.values(outcome.adoption).reduce((n, count) => n + count, 0);
     return { ms, ok: outcome.written.length > 0, adopted, files: outcome.written.length, services: outcome.services.length, unexpressed: outcome.unexpressed.length, variables: outcome.variables.length };
   },
@@ -148,6 +150,8 @@ const tasks = {
    * committed (the floor lists them with `git ls-files`), so the compile reads what a floor reads.
    */
   async 'commit-import'({ dir }) {
+    const top = (await git(dir, ['rev-parse', '--show-toplevel'])).toString('utf8').trim();
+    if (top !== fs.realpathSync(dir)) throw new Error(`${dir} is not the top of its own repository (${top} is)`);
     const start = performance.now();
     await git(dir, ['add', '-A']);
     await git(dir, ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'Import the gateway']);
