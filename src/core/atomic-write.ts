@@ -23,8 +23,9 @@ export interface PlannedFile {
  * back (the old content renamed back into place, a file that did not exist removed), the other
  * temporaries are removed, and the rename's error is thrown: the set changes whole or not at all.
  * An undo step that fails itself leaves that file's old content aside under
- * `.<name>.<random>.old`. Files whose content is already the same are left untouched. Returns the
- * paths it wrote, in the order given.
+ * `.<name>.<random>.old`. Files whose content is already the same are left untouched. With
+ * `newFiles: 'direct'`, a file that did not exist is created in place instead (`WriteOptions`),
+ * and removed again when the set fails. Returns the paths it wrote, in the order given.
  */
 export async function writeFilesAtomically(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<string[]> {
   return (await writeSet(files, options, false)).replaced;
