@@ -3,9 +3,12 @@
 // Started by bench/run.js with `node --import tsx bench/gateway.js admin|standalone [latency-ms]` and an IPC
 // channel: it sends `{ url, apiKey }` once listening, answers `{ type: 'writes' }` with
 // `{ writes }` (the writes of configuration: a sync's lease objects are not counted) and `{ type: 'reset' }` with `{ reset: true }`, and exits when the channel closes.
+// An Admin API also answers `{ type: 'seed-synthetic', services: n }` (what `tagway import` reads)
+// with `{ objects }`, once it holds the synthetic gateway of n services (test/support/synthetic-gateway.ts).
 import { startAdminServer } from '../test/support/apisix-admin-server.ts';
 import { startStandaloneServer } from '../test/support/apisix-standalone-server.ts';
 import { startDataPlane, startUpstream } from '../test/support/data-plane.ts';
+import { buildSyntheticGateway, syntheticCertificates } from '../test/support/synthetic-gateway.ts';
 
 const kind = process.argv[2];
 // Milliseconds every request waits before it is handled, as a gateway across a network would.
@@ -54,10 +57,29 @@ async function startOne() {
       server.reset();
       addLatency();
       process.send?.({ reset: true });
+    } else if (message?.type === 'seed-synthetic' && 'seed' in server) {
+      void seedSynthetic(server, message.services).then((objects) => process.send?.({ objects }));
     }
   });
   process.on('disconnect', () => {
     void server.close().finally(() => process.exit(0));
   });
   process.send?.({ url: server.url, apiKey: server.apiKey });
+}
+
+/**
+ * Puts the synthetic gateway of `n` services into the Admin API test server as its users would
+ * have made it, object by object (the certificates are made once per process). Returns how many
+ * objects it holds.
+ */
+async function seedSynthetic(server, n) {
+  const config = buildSyntheticGateway(n, await syntheticCertificates());
+  let objects = 0;
+  for (const [kind, list] of Object.entries(config)) {
+    for (const object of list) {
+      server.seed(kind, object.id, object);
+      objects += 1;
+    }
+  }
+  return objects;
 }

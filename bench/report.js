@@ -23,6 +23,7 @@ export function floorName(name) {
   if (/^compile staging \(cold, a warning per service\)/.test(name)) return 'floor staging, a warning per service';
   if (/^compile staging \(cold, whole gateway\)/.test(name)) return 'floor staging, whole gateway';
   if (/^compile staging/.test(name)) return 'floor staging';
+  if (/^compile imported staging/.test(name)) return 'floor imported staging';
   if (/^sync no change, /.test(name)) return name.replace(/^sync no change, /, 'read floor, ');
   return null;
 }
@@ -115,6 +116,10 @@ export function targets(results) {
   if (wholeFirst?.objectsPerSecond) {
     rows.push([`first sync with a consumer per service and a certificate per 10 ≥ 5,000 objects/s ${at}`, `${wholeFirst.objectsPerSecond} objects/s`, wholeFirst.objectsPerSecond >= 5000 ? 'met' : '**not met**']);
   }
+  const imported = f['import (synthetic gateway, all objects)'];
+  within(`import of a live gateway of ${n} services${imported?.objects ? ` (${imported.objects} objects)` : ''} ≤ 10 s`, ms(imported), 10000, fmtMs(ms(imported) ?? 0));
+  const importedCompile = ratio('compile imported staging (cold, draft)', 'floor imported staging');
+  within(`cold draft compile of the imported repository ≤ 4× its floor ${at}`, importedCompile, 4, `${x(importedCompile)} (${fmtMs(ms(f['compile imported staging (cold, draft)']) ?? 0)})`);
   const oneRoute = f['sync new version changing one route, Admin API'];
   if (oneRoute?.writes) rows.push([`a new version changing one route writes ≤ 2 objects ${at}`, `${Math.max(...oneRoute.writes)} writes`, Math.max(...oneRoute.writes) <= 2 ? 'met' : '**not met**']);
   const peak = Math.max(...ns.flatMap((k) => Object.values(results.sizes[k]).map((g) => g.maxRssMiBWorst ?? 0)));

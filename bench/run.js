@@ -1,6 +1,7 @@
 // The benchmark (`npm run bench`, which builds first): the command line's start-up (bench/startup.js;
 // `--startup-only` for nothing else), then synthetic config repositories of 1,000 and 10,000
-// services (`--services N` for one size, `--runs R` for the runs per figure), each figure
+// services (`--services N` for one size, `--runs R` for the runs per figure), and at 10,000 (or
+// the size given) the import of a live gateway of that many services, each figure
 // measured in fresh child processes (bench/task.js) and reported as the median of its runs, with
 // the child's peak memory. Test gateways run in processes of their own (bench/gateway.js).
 // Prints the tables (bench/report.js) and writes bench/results.json; with `--record` also
@@ -63,7 +64,7 @@ async function benchSize(n, runs) {
     const samples = [];
     for (let r = 0; r < runs; r++) {
       await before?.(r);
-      const sample = runTask(spec);
+      const sample = runTask(typeof spec === 'function' ? spec(r) : spec);
       check?.(sample, r);
       samples.push(sample);
       const spliced = typeof sample.incremental === 'number' ? `, incremental (${sample.incremental} changed)` : '';
@@ -226,6 +227,45 @@ async function benchSize(n, runs) {
     fs.rmSync(whole, { recursive: true, force: true });
   }
 
+  // Import: a live gateway as its users made it by hand, of n services with objects of every kind
+  // (test/support/synthetic-gateway.ts), into a new repository (a fresh folder each run); then
+  // the draft compile of what it wrote, against the floor of its own files.
+  if (n === 10000 || args.services !== undefined) {
+    const source = await startGateway('admin');
+    const objects = await source.seedSynthetic(n);
+    // Outside any git repository (bench/.work is inside this one): the import makes a new one.
+    const into = (r) => path.join(os.tmpdir(), `tagway-bench-import-${n}-${r}`);
+    const importName = 'import (synthetic gateway, all objects)';
+    const figure = await measure(importName, (r) => ({ task: 'import', url: source.url, apiKey: source.apiKey, dir: into(r), group: 'staging' }), {
+      before: (r) => {
+        fs.rmSync(into(r), { recursive: true, force: true });
+        // The disk's writes of what came before are finished before the clock starts.
+        execFileSync('sync');
+      },
+      check: (s) => {
+        mustBeOk(s);
+        if (s.services < n || s.files <= 2 * n) throw new Error(`the import wrote too little: ${JSON.stringify(s)}`);
+      },
+    });
+    source.stop();
+    figure.objects = objects;
+    figure.objectsPerSecond = Math.round(objects / (figure.median / 1000));
+    const imported = into(runs - 1);
+    mustBeOk(runTask({ task: 'commit-import', dir: imported }));
+    await measure('floor imported staging', { task: 'floor', dir: imported, group: 'staging' });
+    await measure('compile imported staging (cold, draft)', { task: 'compile', dir: imported, group: 'staging', draft: true }, {
+      before: () => {
+        fs.rmSync(path.join(imported, '.tagway'), { recursive: true, force: true });
+        fs.rmSync(path.join(imported, 'dist'), { recursive: true, force: true });
+      },
+      check: (s) => {
+        mustBeOk(s);
+        if (s.routes === 0) throw new Error(`the imported repository compiled to no routes: ${JSON.stringify(s)}`);
+      },
+    });
+    for (let r = 0; r < runs; r++) fs.rmSync(into(r), { recursive: true, force: true });
+  }
+
   admin.stop();
   standalone.stop();
   for (const g of slow) g.stop();
@@ -315,6 +355,7 @@ function startGateway(kind, latency = 0) {
         latency,
         writes: () => ask({ type: 'writes' }, 'writes'),
         reset: () => ask({ type: 'reset' }, 'reset'),
+        seedSynthetic: (services) => ask({ type: 'seed-synthetic', services }, 'objects'),
         stop: () => child.disconnect(),
       }),
     );

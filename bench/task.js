@@ -3,6 +3,7 @@
 // `{ ms, maxRssKiB, ...task-specific facts }`. `ms` covers the library call only (module loading
 // and process start-up are left out); `maxRssKiB` is the process's peak resident set.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { CORE_SCHEMA, load } from 'js-yaml-4';
 
@@ -110,9 +111,9 @@ const tasks = {
     return { ms: performance.now() - start, ok: outcome.ok, diagnostics: outcome.diagnostics.length };
   },
 
-  async compile({ dir, group }) {
+  async compile({ dir, group, draft }) {
     const start = performance.now();
-    const outcome = await tagway.runCompile({ cwd: dir, groups: [group] });
+    const outcome = await tagway.runCompile({ cwd: dir, groups: [group], draft: draft === true });
     const ms = performance.now() - start;
     const g = outcome.groups[0];
     return {
@@ -125,6 +126,36 @@ const tasks = {
       // Services compiled anew and spliced into the previous files; null: compiled whole.
       incremental: outcome.incremental?.length ?? null,
     };
+  },
+
+  /**
+   * `tagway import` of a live gateway (bench/gateway.js, seeded with the synthetic gateway) into
+   * `dir`, a folder made empty before the clock starts: the Admin API read, the files, the new
+   * repository. `adopted`: the gateway's objects the written group takes over.
+   */
+  async import({ url, apiKey, dir, group }) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const start = performance.now();
+    const outcome = await tagway.runImport({ cwd: dir, from: url, adminKey: 'env:TAGWAY_BENCH_ADMIN_KEY', group, env: { TAGWAY_BENCH_ADMIN_KEY: apiKey } });
+    const ms = performance.now() - start;
+    // Into a repository of its own: a folder inside another repository would add to that one.
+    if (!outcome.createdRepository || outcome.root !== fs.realpathSync(dir)) throw new Error(`the import did not make a new repository in ${dir} (it wrote to ${outcome.root})`);
+    const adopted = Object.values(outcome.adoption).reduce((n, count) => n + count, 0);
+    return { ms, ok: outcome.written.length > 0, adopted, files: outcome.written.length, services: outcome.services.length, unexpressed: outcome.unexpressed.length, variables: outcome.variables.length };
+  },
+
+  /**
+   * What a user does next with an imported repository, outside the measured time: the files
+   * committed (the floor lists them with `git ls-files`), so the compile reads what a floor reads.
+   */
+  async 'commit-import'({ dir }) {
+    const top = (await git(dir, ['rev-parse', '--show-toplevel'])).toString('utf8').trim();
+    if (top !== fs.realpathSync(dir)) throw new Error(`${dir} is not the top of its own repository (${top} is)`);
+    const start = performance.now();
+    await git(dir, ['add', '-A']);
+    await git(dir, ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'Import the gateway']);
+    return { ms: performance.now() - start, ok: true };
   },
 
   async diff({ dir, from, to }) {

@@ -27,6 +27,8 @@ export { runAgent } from './app/agent.js';
 export type { AgentRunOptions, AgentRunResult } from './app/agent.js';
 export { Agent } from './agent/agent.js';
 export type { AgentOptions, ReconcileReport, GroupOutcome, TargetOutcome } from './agent/agent.js';
+export { runImport } from './app/import.js';
+export type { ImportOptions, ImportOutcome } from './app/import.js';
 export { runDiff } from './app/diff.js';
 export type { DiffCommandOptions, DiffOutcome } from './app/diff.js';
 export * from './diff/index.js';

@@ -15,6 +15,16 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** Calls `watch` with each file handle `fs/promises` opens, and the path it was opened at. */
+function watchOpens(watch: (handle: fsp.FileHandle, file: string) => void): void {
+  const open = fsp.open.bind(fsp);
+  vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+    const handle = await open(...args);
+    watch(handle, String(args[0]));
+    return handle;
+  });
+}
+
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tagway-write-'));
   dirs.push(dir);
@@ -95,18 +105,37 @@ describe('writeFilesAtomically', () => {
   });
 });
 
+describe('writeFilesAtomically, many files', () => {
+  it('holds a bounded number of files open, however many it writes', async () => {
+    const dir = tempDir();
+    let open = 0;
+    let most = 0;
+    watchOpens((handle) => {
+      open += 1;
+      most = Math.max(most, open);
+      const close = handle.close.bind(handle);
+      handle.close = async () => {
+        open -= 1;
+        return close();
+      };
+    });
+    // An import of a large gateway writes tens of thousands of files: more than a process may
+    // hold open at once.
+    const files = Array.from({ length: 600 }, (_, i) => ({ path: path.join(dir, `s${i % 7}`, `f${i}.yaml`), content: `n: ${i}\n` }));
+    expect(await writeFilesAtomically(files)).toHaveLength(600);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(64);
+    expect(fs.readFileSync(path.join(dir, 's4', 'f599.yaml'), 'utf8')).toBe('n: 599\n');
+  });
+});
+
 describe('writeFilesAtomically, durability', () => {
   it('fsyncs every file before it renames it into place', async () => {
     const dir = tempDir();
     const events: string[] = [];
     const paths = new Map<unknown, string>();
-    const open = fsp.open.bind(fsp);
-    vi.spyOn(fsp, 'open').mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
-      const handle = await open(...args);
-      paths.set(handle, String(args[0]));
-      return handle;
-    });
-    const probe = await open(path.join(dir, 'probe'), 'w');
+    watchOpens((handle, file) => paths.set(handle, file));
+    const probe = await fsp.open(path.join(dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
     await probe.close();
     const sync = proto.sync;
@@ -130,6 +159,71 @@ describe('writeFilesAtomically, durability', () => {
       expect(synced, `${tmp} fsynced`).toBeGreaterThanOrEqual(0);
       expect(synced, `${tmp} fsynced before its rename`).toBeLessThan(events.indexOf(r));
     }
+  });
+});
+
+describe("writeFilesAtomically, newFiles: 'direct'", () => {
+  /** Records each fsync and rename, by path. */
+  function recordSyncsAndRenames(): string[] {
+    const events: string[] = [];
+    watchOpens((handle, file) => {
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        events.push(`sync ${file}`);
+        return sync();
+      };
+    });
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      events.push(`rename ${String(to)}`);
+      return rename(from, to);
+    });
+    return events;
+  }
+
+  it('creates new files in place, unsynced, and still replaces an existing one through a synced temporary', async () => {
+    const dir = tempDir();
+    const old = path.join(dir, 'old.yaml');
+    fs.writeFileSync(old, 'before');
+    const events = recordSyncsAndRenames();
+    const fresh = [path.join(dir, 'a', 'one.yaml'), path.join(dir, 'a', 'two.yaml'), path.join(dir, 'b', 'three.yaml')];
+    const written = await writeFilesAtomically([...fresh, old].map((f) => ({ path: f, content: `content of ${path.basename(f)}` })), { newFiles: 'direct' });
+    expect(written).toEqual([...fresh, old]);
+    for (const f of [...fresh, old]) expect(fs.readFileSync(f, 'utf8')).toBe(`content of ${path.basename(f)}`);
+    expect(events.filter((e) => e.startsWith('rename '))).toEqual([`rename ${old}`]);
+    expect(events.filter((e) => e.startsWith('sync ')).map((e) => path.dirname(e.slice(5)))).toEqual([dir]);
+    expect(fs.readdirSync(path.join(dir, 'a')).sort()).toEqual(['one.yaml', 'two.yaml']);
+  });
+
+  it('removes the files it created when another file cannot be written', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'blocked'), 'a file where a folder should be');
+    await expect(
+      writeFilesAtomically(
+        [
+          { path: path.join(dir, 'new', 'a.yaml'), content: 'a' },
+          { path: path.join(dir, 'blocked', 'b.yaml'), content: 'b' },
+          { path: path.join(dir, 'new', 'c.yaml'), content: 'c' },
+        ],
+        { newFiles: 'direct' },
+      ),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(fs.readdirSync(path.join(dir, 'new'))).toEqual([]);
+  });
+
+  it('removes the files it created when a replacement fails, and puts the old content back', async () => {
+    const dir = tempDir();
+    const old = path.join(dir, 'old.yaml');
+    fs.writeFileSync(old, 'before');
+    const rename = fsp.rename.bind(fsp);
+    vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      if (String(from).endsWith('.tmp')) throw Object.assign(new Error('injected rename failure'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    const fresh = path.join(dir, 'fresh.yaml');
+    await expect(writeFilesAtomically([{ path: fresh, content: 'new' }, { path: old, content: 'after' }], { newFiles: 'direct' })).rejects.toMatchObject({ code: 'EIO' });
+    expect(fs.readdirSync(dir)).toEqual(['old.yaml']);
+    expect(fs.readFileSync(old, 'utf8')).toBe('before');
   });
 });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, sortKeys } from '../src/core/canonical.js';
 import { assembleSnapshot, configDigest, hashStrippedLines, renderPieces, renderSnapshotJson, renderSnapshotStandalone, snapshotCounts, snapshotJsonText } from '../src/compile/snapshot.js';
 import type { RenderedPiece } from '../src/compile/snapshot.js';
-import { DUMP_OPTIONS, renderStandaloneYaml } from '../src/apisix/standalone-yaml.js';
+import { DUMP_OPTIONS, renderStandaloneYaml, renderYamlDocument } from '../src/apisix/standalone-yaml.js';
 import type { ApisixConfig, ApisixKind } from '../src/model/apisix.js';
 import { KIND, emptyConfig } from '../src/apisix/kinds/index.js';
 import type { Snapshot } from '../src/model/snapshot.js';
@@ -66,6 +66,21 @@ describe('the standalone file, item by item, is what js-yaml writes for the whol
       const expected = `${dump({ consumer_groups: config.consumer_groups, consumers: config.consumers.map(({ id: _id, ...body }) => body), global_rules: config.global_rules, plugin_configs: config.plugin_configs, plugin_metadata: config.plugin_metadata, routes: config.routes, secrets: config.secrets, services: config.services, ssls: config.ssls, stream_routes: config.stream_routes, upstreams: config.upstreams }, DUMP_OPTIONS)}#END\n`;
       expect(renderStandaloneYaml(config)).toBe(expected);
     }
+  });
+});
+
+describe('a document of a mapping is what js-yaml writes for it', () => {
+  it('on thousands of mappings with hard scalars, keys and nesting', () => {
+    const next = random(11);
+    for (let n = 0; n < 3000; n++) {
+      const doc = value(next, 0);
+      const mapping = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : { value: doc, more: value(next, 1) };
+      expect(renderYamlDocument(mapping)).toBe(dump(mapping, DUMP_OPTIONS));
+    }
+  });
+
+  it('on an empty mapping and one with an empty list and mapping', () => {
+    for (const mapping of [{}, { a: [], b: {} }, { a: [{}], b: [[]] }]) expect(renderYamlDocument(mapping)).toBe(dump(mapping, DUMP_OPTIONS));
   });
 });
 

@@ -62,10 +62,22 @@ export function standaloneParts<T>(items: StandaloneItems<T>): (T | string)[] {
 const ITEM_LEVEL = 2;
 
 export function renderStandaloneItem(object: unknown): StandaloneItem {
-  const writer = new ItemWriter();
+  const writer = new ItemWriter('\n  - ');
   // An item's first line is never empty: a compact node starts on the line of its dash.
   if (writer.node(object, ITEM_LEVEL, true)) return { text: writer.text, openEnded: false };
   return fallbackItem(object);
+}
+
+/**
+ * A YAML document of a mapping, exactly as js-yaml's `dump(value, DUMP_OPTIONS)` writes it: by
+ * the standalone items' writer (the mapping at level 0, its values from level 1 on) where that
+ * covers the value, else by js-yaml itself. For writers of many small documents (an import's
+ * files), which would otherwise pay js-yaml's setup once per document.
+ */
+export function renderYamlDocument(value: Readonly<Record<string, unknown>>): string {
+  const writer = new ItemWriter('');
+  if (writer.node(value, 0, true)) return `${writer.text}\n`;
+  return dump(value, DUMP_OPTIONS);
 }
 
 /**
@@ -93,7 +105,7 @@ function fallbackItem(object: unknown): StandaloneItem {
 const SURELY_PLAIN = /^[A-Za-z_/][A-Za-z0-9_./*-]*(?: [A-Za-z0-9_./-][A-Za-z0-9_./*-]*)*$/;
 
 /**
- * Writes one item: the block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`,
+ * Writes one item (or one document): the block layout of js-yaml's presenter (`writeNode`, `writeBlockMapping`,
  * `writeBlockSequence`) for plain objects, arrays and scalars. Each item has a writer of its own,
  * so rendering holds no state between items (what js-yaml answered about scalars and keys is
  * remembered below: answers of a pure function, the same for every caller).
@@ -102,9 +114,10 @@ class ItemWriter {
   /**
    * What has been written so far. Appended to, never read back while an item is written: a
    * node's text is not inspected (which would make a flat copy of each level of it), the caller
-   * knows from the value how it starts (`opensLine`).
+   * knows from the value how it starts (`opensLine`). It starts with what comes before the
+   * value: an item's `- ` on its line, nothing for a document.
    */
-  text = '\n  - ';
+  constructor(public text: string) {}
 
   /**
    * Appends `value` at `level`. False for what it does not cover (what was written is then of no

@@ -144,7 +144,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
       createdRepository = (await runInit({ dir, bare: true })).createdRepository;
       root = (await openRepo(dir)).dir;
     }
-    await writeFilesAtomically(written.map((rel) => ({ path: path.join(root, rel), content: files.get(rel)! })));
+    // All or nothing; files that were not there are created in place, unsynced (docs/decisions.md).
+    await writeFilesAtomically(written.map((rel) => ({ path: path.join(root, rel), content: files.get(rel)! })), { newFiles: 'direct' });
   }
 
   const check = options.check && !options.dryRun ? await checkImport(root, options, plan) : null;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { mapBounded } from './bounded.js';
 
 export interface PlannedFile {
   readonly path: string;
@@ -22,11 +23,24 @@ export interface PlannedFile {
  * back (the old content renamed back into place, a file that did not exist removed), the other
  * temporaries are removed, and the rename's error is thrown: the set changes whole or not at all.
  * An undo step that fails itself leaves that file's old content aside under
- * `.<name>.<random>.old`. Files whose content is already the same are left untouched. Returns the
- * paths it replaced.
+ * `.<name>.<random>.old`. Files whose content is already the same are left untouched. With
+ * `newFiles: 'direct'`, a file that did not exist is created in place instead (`WriteOptions`),
+ * and removed again when the set fails. Returns the paths it wrote, in the order given.
  */
-export async function writeFilesAtomically(files: readonly PlannedFile[]): Promise<string[]> {
-  return (await writeFilesAtomicallyNoting(files)).replaced;
+export async function writeFilesAtomically(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<string[]> {
+  return (await writeSet(files, options, false)).replaced;
+}
+
+export interface WriteOptions {
+  /**
+   * How a file that does not exist yet is written. `staged` (the default): as every other file,
+   * to a temporary that is fsynced, then renamed into place. `direct`: created in place
+   * (exclusively: a file that appears at that path meanwhile fails the set) and not fsynced;
+   * on a failure it is removed as the set is undone. A reader may see such a file before it is
+   * complete, and a crash of the machine may leave it empty: for a writer of many new files whose
+   * loss costs a rerun, not data (`tagway import`, docs/decisions.md).
+   */
+  readonly newFiles?: 'staged' | 'direct';
 }
 
 /**
@@ -34,13 +48,25 @@ export async function writeFilesAtomically(files: readonly PlannedFile[]): Promi
  * written (or as found holding the content): a later stat that differs means someone else wrote
  * or replaced the file since (a rename keeps all three).
  */
-export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]): Promise<{ replaced: string[]; identities: Map<string, string> }> {
-  // The files are staged at the same time: most of the time goes to waiting for the disk (fsync).
-  const settled = await Promise.allSettled(files.map(stage));
+export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[], options: WriteOptions = {}): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+  return writeSet(files, options, true);
+}
+
+/** The set written; each file's identity only when `note` (empty otherwise). */
+async function writeSet(files: readonly PlannedFile[], options: WriteOptions, note: boolean): Promise<{ replaced: string[]; identities: Map<string, string> }> {
+  const folders = new Folders();
+  const direct = options.newFiles === 'direct';
+  // The files are staged many at a time (most of the time goes to waiting for the disk: fsync),
+  // but not all at once: a set of tens of thousands of files would run out of file descriptors.
+  const settled = await mapBounded(files, STAGED_AT_ONCE, (file) => stage(file, folders, direct, note).then(
+    (value): PromiseSettledResult<Staged> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<Staged> => ({ status: 'rejected', reason }),
+  ));
   const staged = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const created = staged.filter((s) => s.created).map((s) => s.final);
   if (failed) {
-    await Promise.all(staged.map((s) => (s.tmp === null ? null : fs.rm(s.tmp, { force: true }))));
+    await Promise.all([...staged.flatMap((s) => (s.tmp === null ? [] : [s.tmp])), ...created].map((f) => fs.rm(f, { force: true })));
     throw failed.reason;
   }
   const toReplace = staged.filter((s): s is Staged & { tmp: string } => s.tmp !== null);
@@ -61,14 +87,37 @@ export async function writeFilesAtomicallyNoting(files: readonly PlannedFile[]):
     for (const d of done.reverse()) {
       await (d.aside === null ? fs.rm(d.final, { force: true }) : fs.rename(d.aside, d.final)).catch(() => {});
     }
+    await Promise.all(created.map((f) => fs.rm(f, { force: true }).catch(() => {})));
     throw error;
   }
   await Promise.all(done.map((d) => (d.aside === null ? null : fs.rm(d.aside, { force: true }).catch(() => {}))));
-  return { replaced: done.map((d) => d.final), identities: new Map(staged.map((s) => [s.final, s.identity])) };
+  return { replaced: staged.filter((s) => s.created || s.tmp !== null).map((s) => s.final), identities: note ? new Map(staged.map((s) => [s.final, s.identity])) : new Map() };
 }
 
+/** The folders of a set's files, each made once however many files it holds. */
+class Folders {
+  private readonly made = new Map<string, Promise<unknown>>();
+
+  make(folder: string): Promise<unknown> {
+    let done = this.made.get(folder);
+    if (done === undefined) {
+      done = fs.mkdir(folder, { recursive: true });
+      // A failure is the file's to report, and a later file of the folder tries again.
+      done.catch(() => this.made.delete(folder));
+      this.made.set(folder, done);
+    }
+    return done;
+  }
+}
+
+/** Files staged at the same time: each holds a file descriptor while it is written and synced. */
+const STAGED_AT_ONCE = 64;
+
 interface Staged {
+  /** The temporary to rename into place; null when there is nothing to rename. */
   readonly tmp: string | null;
+  /** Written in place, where no file was (`newFiles: 'direct'`). */
+  readonly created: boolean;
   readonly final: string;
   readonly identity: string;
 }
@@ -101,15 +150,21 @@ export function fileIdentity(st: { readonly ino: bigint; readonly size: bigint; 
 
 /**
  * Writes the file's content to a temporary sibling (fsynced); `tmp` null when the file already
- * holds it. `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
+ * holds it. With `direct`, a file that is not there is created in place instead (`create`).
+ * `identity` tells what was written, or found (see writeFilesAtomicallyNoting).
  */
-async function stage(file: PlannedFile): Promise<Staged> {
+async function stage(file: PlannedFile, folders: Folders, direct: boolean, note: boolean): Promise<Staged> {
   const chunks = typeof file.content === 'string' ? [Buffer.from(file.content, 'utf8')] : file.content instanceof Uint8Array ? [file.content] : file.content;
+  if (direct) {
+    await folders.make(path.dirname(file.path));
+    const created = await create(file.path, chunks, note);
+    if (created !== null) return created;
+  }
   if (!(file.previous !== undefined && !sameBytes(chunks, file.previous))) {
     const found = await holds(file.path, chunks);
-    if (found !== null) return { tmp: null, final: file.path, identity: found };
+    if (found !== null) return { tmp: null, created: false, final: file.path, identity: found };
   }
-  await fs.mkdir(path.dirname(file.path), { recursive: true });
+  await folders.make(path.dirname(file.path));
   const tmp = path.join(path.dirname(file.path), `.${path.basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w');
   let identity: string;
@@ -128,7 +183,31 @@ async function stage(file: PlannedFile): Promise<Staged> {
     await fs.rm(tmp, { force: true });
     throw error;
   }
-  return { tmp, final: file.path, identity };
+  return { tmp, created: false, final: file.path, identity };
+}
+
+/**
+ * Writes a file where none was (`newFiles: 'direct'`): exclusively, not synced, removed again on
+ * a failure. Null when there is a file at that path already. Its identity only when `note`.
+ */
+async function create(file: string, chunks: readonly Uint8Array[], note: boolean): Promise<Staged | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw error;
+  }
+  try {
+    await writeAll(handle, chunks.filter((c) => c.byteLength > 0));
+    const identity = note ? fileIdentity(await handle.stat({ bigint: true })) : '';
+    await handle.close();
+    return { tmp: null, created: true, final: file, identity };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await fs.rm(file, { force: true });
+    throw error;
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { load } from 'js-yaml';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { idSuffix } from './names.js';
 import { importRepository, type ImportedRepository } from './to-repository.js';
+import { buildSyntheticGateway } from '../../test/support/synthetic-gateway.js';
 
 type Seed = { readonly [K in ApisixKind]?: readonly Record<string, unknown>[] };
 
@@ -238,9 +240,47 @@ describe('names', () => {
   });
 });
 
+describe('copies of the gateway\'s data', () => {
+  it('keep a member named __proto__ as a member, as the gateway sent it', () => {
+    const plugins = JSON.parse('{"response-rewrite":{"headers":{"set":{"__proto__":"x","a":"b"}}}}') as Record<string, unknown>;
+    const seed: Seed = { routes: [{ id: '1', name: 'r', uri: '/r', plugins, upstream: { nodes: [{ host: 'a', port: 1, weight: 1 }] } }] };
+    const out = run(seed);
+    const [path] = [...out.files.keys()].filter((p) => p.startsWith('services/'));
+    expect(out.files.get(path!)).toContain('__proto__: x');
+  });
+});
+
 describe('determinism', () => {
   it('gives the same bytes for the same gateway', () => {
     const seed: Seed = { upstreams: [PETS_UPSTREAM], services: [PETS_SERVICE], routes: [{ id: '10', uri: '/pets', service_id: '100' }], consumers: [{ id: 'a', username: 'a', plugins: { 'key-auth': { key: 'k' } } }] };
     expect([...run(seed).files]).toEqual([...run(structuredClone(seed)).files]);
+  });
+});
+
+/**
+ * Fixed stand-ins for the synthetic gateway's certificates (made at random per process): the
+ * import reads a certificate as text and tells a private key by its PEM armour only.
+ */
+const FIXED_CERTIFICATES = [0, 1, 2].map((k) => ({
+  cert: `-----BEGIN CERTIFICATE-----\n${`MIIB${k}`.repeat(16)}\n${'QUJD'.repeat(12)}${k}==\n-----END CERTIFICATE-----\n`,
+  key: `-----BEGIN PRIVATE KEY-----\n${`MIGH${k}`.repeat(16)}\n-----END PRIVATE KEY-----\n`,
+}));
+
+/** One digest of everything an import returns: every file's path and bytes, the variables, the unexpressed, the adoption map. */
+function digestOf(out: ImportedRepository): string {
+  const hash = createHash('sha256');
+  for (const [path, text] of out.files) hash.update(`${path}\0${text}\0`);
+  hash.update(JSON.stringify([out.services, out.variables, out.unexpressed, out.ignored, out.adoption]));
+  return hash.digest('hex');
+}
+
+describe('the bytes written', () => {
+  // The digest of the synthetic gateway of 200 services as imported when it was first recorded:
+  // a change of the writer's speed must not change a byte of what it writes. A change of what the
+  // import writes on purpose records the new digest here, in the same commit.
+  it('are the recorded ones for the synthetic gateway of 200 services', () => {
+    const out = importRepository({ format: 'apisix', origin: 'http://gw:9180', config: buildSyntheticGateway(200, FIXED_CERTIFICATES), unexpressed: [] }, { group: 'staging' });
+    expect(out.files.size).toBeGreaterThan(500);
+    expect(digestOf(out)).toBe('b334a1171a252f439c464cbb6e7583cb1280970ce184e1bb36842241263b18ed');
   });
 });

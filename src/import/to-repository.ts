@@ -4,10 +4,9 @@
  * gateway taken over, the adoption record. Pure: the use case reads the source and writes the
  * files. Every object or field left out is an `Unexpressed` entry; every secret a `SecretVariable`.
  */
-import { dump } from 'js-yaml';
 import type { ApisixConfig, ApisixKind, ApisixObject, ApisixRoute, ApisixStreamRoute } from '../model/apisix.js';
 import { LABEL_MANAGED_BY, LABEL_MANAGED_BY_VALUE } from '../model/apisix.js';
-import { DUMP_OPTIONS } from '../apisix/standalone-yaml.js';
+import { renderYamlDocument } from '../apisix/standalone-yaml.js';
 import { GLOBAL_RULE_NAME, GROUP_OBJECT_FILES, NAME } from '../load/layout.js';
 import { cmp } from '../model/diagnostic.js';
 import type { AdoptionMap, GatewaySource, SecretVariable, Unexpressed } from './model.js';
@@ -545,8 +544,8 @@ function header(kind: keyof typeof GROUP_OBJECT_FILES, depth = 3): string {
   return `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${SCHEMA_OF[kind]}.schema.json\n`;
 }
 
-function yamlOf(value: unknown): string {
-  return dump(value, DUMP_OPTIONS);
+function yamlOf(value: Record<string, unknown>): string {
+  return renderYamlDocument(value);
 }
 
 function isPrivateKey(value: unknown): value is string {
@@ -559,8 +558,19 @@ function oneLine(text: string | undefined): string | undefined {
   return line.length > 0 ? line : undefined;
 }
 
+/** A deep copy of data read from a gateway (the caller may change it); what JSON cannot hold is copied by structuredClone. */
 function copy<T>(value: T): T {
-  return value === undefined ? value : (structuredClone(value) as T);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = copy((value as Record<string, unknown>)[key]);
+    // A `__proto__` member (JSON.parse makes one) stays a member, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: member, enumerable: true, writable: true, configurable: true });
+    else out[key] = member;
+  }
+  return out as T;
 }
 
 /** Drops undefined members, keeping the order given. */

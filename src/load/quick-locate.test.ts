@@ -154,9 +154,23 @@ describe('quickLocate gives the positioned parse\'s span, or nothing', () => {
     ['a quoted value', 'a: "b"\n', ['a'], false, null],
     ['a file with a multi-line quoted scalar', 'a: "b\nc: d"\n', ['c'], false, 'unreadable'],
     ['a missing key', 'a: 1\n', ['b'], false, null],
+    ['a key after a quoted key', 'a: 1\n"q": 2\nb: 3\n', ['b'], false, null],
+    ['a key after an explicit key', 'a: 1\n? k\n: v\nb: 3\n', ['b'], false, null],
+    ['a key written twice, at its first line', 'a: 1\nb: 2\na: 3\n', ['a'], false, { line: 1, column: 4, endLine: 1, endColumn: 5 }],
   ])('%s', (_name, text, segments, key, expected) => {
     const lines = readLines(text);
     if (expected === 'unreadable') expect(lines).toBeNull();
     else expect(quickLocate(lines!, segments, key)).toEqual(expected);
+  });
+
+  it('answers every lookup in a text by its own block, however many are asked', () => {
+    const pins = Array.from({ length: 2000 }, (_, i) => `  svc-${i}: 1.0.${i}`);
+    const lines = readLines(`name: staging\npublished:\n${pins.join('\n')}\nother:\n  svc-7: x\n`)!;
+    for (const i of [1999, 0, 1000, 7]) {
+      const column = `  svc-${i}: `.length + 1;
+      expect(quickLocate(lines, ['published', `svc-${i}`], false)).toEqual({ line: i + 3, column, endLine: i + 3, endColumn: column + `1.0.${i}`.length });
+    }
+    expect(quickLocate(lines, ['other', 'svc-7'], false)).toEqual({ line: 2004, column: 10, endLine: 2004, endColumn: 11 });
+    expect(quickLocate(lines, ['published', 'svc-2000'], false)).toBeNull();
   });
 });

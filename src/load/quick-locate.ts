@@ -172,30 +172,57 @@ function startsItem(content: string): boolean {
   return content.startsWith('-') && (content.length === 1 || content[1] === ' ');
 }
 
-/** The entry `key` of a block mapping: its line, and what follows its `:` (without a comment). */
-function findKey(lines: Lines, block: Block, key: string): { line: number; rest: string; valueAt: number } | null {
+/** A block mapping's entry: its line, and what follows its `:` (without a comment). */
+interface KeyEntry {
+  readonly line: number;
+  readonly rest: string;
+  readonly valueAt: number;
+}
+
+/** The entry `key` of a block mapping, or null. */
+function findKey(lines: Lines, block: Block, key: string): KeyEntry | null {
   if (!PLAIN_KEY.test(key) || NOT_A_STRING.test(key)) return null;
+  return entriesOf(lines, block).get(key) ?? null;
+}
+
+/** Each text's block mappings read so far, by where the block starts (`entriesOf`). */
+const blockEntries = new WeakMap<Lines, Map<string, ReadonlyMap<string, KeyEntry>>>();
+
+/**
+ * The entries of a block mapping, each key at its first line, read in one pass that ends where the
+ * block ends or at the first line that leaves doubt (a key beyond it is not found). Kept per text
+ * and block: a file with a finding on each of its thousands of entries (a pin per service in a
+ * group.yaml) is read once, not once per finding.
+ */
+function entriesOf(lines: Lines, block: Block): ReadonlyMap<string, KeyEntry> {
+  let blocks = blockEntries.get(lines);
+  if (blocks === undefined) blockEntries.set(lines, (blocks = new Map()));
+  const where = `${block.indent} ${block.from} ${block.inline}`;
+  const known = blocks.get(where);
+  if (known !== undefined) return known;
+  const entries = new Map<string, KeyEntry>();
+  blocks.set(where, entries);
   for (let i = block.from; i < lines.text.length; i++) {
     const line = lines.text[i]!;
     const inline = block.inline && i === block.from;
     if (!inline && skippable(line)) continue;
     const indent = inline ? block.indent : indentOf(line);
-    if (indent < block.indent) return null;
+    if (indent < block.indent) break;
     if (indent > block.indent) continue;
     const content = line.slice(indent);
     // A compact sequence, the value of the entry above.
     if (!inline && startsItem(content)) continue;
     const m = KEY_LINE.exec(content);
-    if (m === null) return null;
+    if (m === null) break;
     const name = m[1]!;
-    if (!PLAIN_KEY.test(name) || NOT_A_STRING.test(name)) return null;
-    if (name !== key) continue;
+    if (!PLAIN_KEY.test(name) || NOT_A_STRING.test(name)) break;
+    if (entries.has(name)) continue;
     const after = indent + m[0].length;
     const rest = withoutComment(line.slice(after));
     const valueAt = after + (rest.length - rest.trimStart().length);
-    return { line: i, rest: rest.trim(), valueAt };
+    entries.set(name, { line: i, rest: rest.trim(), valueAt });
   }
-  return null;
+  return entries;
 }
 
 /** Item `index` of a block sequence: its line, the column its content starts at, and that content. */
