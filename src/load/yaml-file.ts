@@ -125,7 +125,8 @@ function parseFast(text: string, source: SourceFile, where: { file: string; revi
         lines ??= readLines(text);
         const quick = lines === null ? null : quickLocate(lines, pointerSegments(pointer), options?.key === true);
         if (quick !== null) return { ...where, ...quick, pointer };
-        const full = parseWithPositions(text, source, where);
+        // js-yaml has refused duplicate keys already; `yaml`'s own check is quadratic in a map's size.
+        const full = parseWithPositions(text, source, where, false);
         if (!full.ok) return { ...where, line: 1, column: 1, pointer };
         positioned = full.file;
       }
@@ -190,10 +191,10 @@ export function parseYamlFileWithPositions(source: SourceFile): ParseResult {
   return parseWithPositions(text, source, { file: source.path, ...(source.revision ? { revision: source.revision } : {}) });
 }
 
-function parseWithPositions(text: string, source: SourceFile, where: { file: string; revision?: string }): ParseResult {
+function parseWithPositions(text: string, source: SourceFile, where: { file: string; revision?: string }, uniqueKeys = true): ParseResult {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys, prettyErrors: false, strict: true });
   const pos = (offset: number) => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };
