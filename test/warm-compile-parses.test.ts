@@ -6,7 +6,11 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { compile } from '../src/compile/compile.js';
+import type { CompileInput } from '../src/compile/input.js';
 import { MemoryMemo } from '../src/compile/memo.js';
+import { gitBlobId } from '../src/load/blob-id.js';
+import type { InputFile } from '../src/load/source-file.js';
+import { sourceKey } from '../src/model/diagnostic.js';
 import { memoryInput } from './support/memory-repo.js';
 import { overlay, template } from './support/synthetic-repo.js';
 
@@ -50,6 +54,26 @@ const RULE = 'plugins:\n  proxy-rewrite: { uri: /x }\n  limit-count: { count: 10
 
 const templateParses = () => parses.filter((path) => path.startsWith('services/'));
 
+/** `given` with every file named by its blob id and given without its bytes (as a compile at a revision gets them), and a memo that reads them, recording each read. */
+function withoutBytes(given: CompileInput): { readonly input: CompileInput; readonly memo: MemoryMemo; readonly reads: string[] } {
+  const held = new Map<string, Uint8Array>();
+  const strip = (file: InputFile): InputFile => {
+    held.set(sourceKey(file.path, file.revision), file.bytes!);
+    return { path: file.path, bytes: null, oid: gitBlobId(file.bytes!), ...(file.revision !== undefined ? { revision: file.revision } : {}) };
+  };
+  const reads: string[] = [];
+  const memo = new MemoryMemo((file) => {
+    reads.push(file.path);
+    return held.get(sourceKey(file.path, file.revision))!;
+  });
+  const input: CompileInput = {
+    ...given,
+    tree: { ...given.tree, files: given.tree.files.map(strip) },
+    templatesAtTags: new Map([...given.templatesAtTags].map(([tag, file]) => [tag, strip(file)])),
+  };
+  return { input, memo, reads };
+}
+
 describe('a warm compile of a group with a global rule parses no template', () => {
   it('TW3045 from the units\' records: the same findings, byte for byte, as the cold compile', () => {
     const memo = new MemoryMemo();
@@ -85,5 +109,18 @@ describe('a warm compile of a group with a global rule parses no template', () =
     expect(first.diagnostics.filter((d) => d.code === 'TW3045')).toHaveLength(4);
     expect(JSON.stringify(first.diagnostics)).toBe(JSON.stringify(cold.diagnostics));
     expect(JSON.stringify(again.diagnostics)).toBe(JSON.stringify(cold.diagnostics));
+  });
+
+  it('nor reads one given without its bytes: a related place is named, not framed, so its file is not read', () => {
+    const { input: lazy, memo, reads } = withoutBytes(input(RULE));
+    const cold = compile({ ...lazy, memo });
+    expect(cold.diagnostics.filter((d) => d.code === 'TW3045')).toHaveLength(4);
+    expect([...cold.sources.keys()]).toEqual([sourceKey('gateway-groups/staging/global-rules/edge.yaml', undefined)]);
+    reads.length = 0;
+    parses.length = 0;
+    const warm = compile({ ...lazy, memo });
+    expect(reads.filter((path) => path.startsWith('services/'))).toEqual([]);
+    expect(JSON.stringify(warm.diagnostics)).toBe(JSON.stringify(cold.diagnostics));
+    expect(warm.sources).toEqual(cold.sources);
   });
 });
