@@ -55,8 +55,9 @@ export interface UnitRecord {
   /** What the template's plugins ask of the group's consumers, for the `repo` rules. */
   readonly references: readonly ConsumerReference[];
   /**
-   * Where the template sets each plugin (service, then routes), located: what a global rule of
-   * the group is compared with (TW3045) without reading the template again.
+   * Where the template sets each plugin that runs (service, plugin configs its routes use,
+   * routes): what the group's global rules are compared with (TW3045) without parsing the
+   * template again. A place is located once a finding relates it (src/compile/rules.ts).
    */
   readonly pluginPlaces: readonly PluginPlace[];
   /** Findings of the `service`-scoped rules. */

@@ -33,10 +33,10 @@ export interface PluginService {
 }
 
 /**
- * A plugin of a global rule that a service the group publishes also has, on the service or on a
- * route (TW3045, a warning): APISIX runs a global rule's plugins on every request, then the
- * route's and service's, so such a plugin runs twice on that service's requests (two logs, two
- * counts, two rate limits). Reported at the global rule's plugin, once per service, with each
+ * A plugin of a global rule that a service the group publishes also has, on the service, in a
+ * plugin config one of its routes uses, or on a route (TW3045, a warning): APISIX runs a global
+ * rule's plugins on every request, then the route's and service's, so such a plugin runs twice
+ * on that service's requests (two logs, two counts, two rate limits). Reported at the global rule's plugin, once per service, with each
  * place in the service's template related. Only the services the group publishes count, as the
  * versions it runs them at.
  */
@@ -84,11 +84,22 @@ export function findPluginsRunTwice(
   return out;
 }
 
-/** Where `template` (of `service`) sets each plugin: on the service, then on each route, in file order; not located. */
+/**
+ * Where `template` (of `service`) sets each plugin that runs: on the service, in each plugin
+ * config a route uses (an unused one runs nowhere), then on each route, in file order; not
+ * located.
+ */
 export function pluginPlaces(service: string, template: ServiceTemplate): PluginPlace[] {
   const places: PluginPlace[] = [];
   for (const plugin of Object.keys(template.plugins ?? {})) {
     places.push({ plugin, pointer: joinPointer('plugins', plugin), message: `${plugin} on service ${service}`, at: null });
+  }
+  const used = new Set(template.routes.flatMap((route) => (route.plugin_config === undefined ? [] : [route.plugin_config])));
+  for (const [name, config] of Object.entries(template.plugin_configs ?? {})) {
+    if (!used.has(name)) continue;
+    for (const plugin of Object.keys(config.plugins)) {
+      places.push({ plugin, pointer: joinPointer('plugin_configs', name, 'plugins', plugin), message: `${plugin} in plugin config ${name} of service ${service}`, at: null });
+    }
   }
   for (const [i, route] of template.routes.entries()) {
     for (const plugin of Object.keys(route.plugins ?? {})) {
