@@ -106,7 +106,7 @@ describe('cached and uncached compiles give the same bytes', () => {
 });
 
 describe('findings are the same from a cold cache, a warm cache and worker threads', () => {
-  /** A repository with findings of every scope: file, schema, service, route conflicts, repo rules. */
+  /** A repository with findings of every scope: file, schema, service, route conflicts, repo rules, global rules. */
   function repoWithFindings(): TempRepo {
     const repo = syntheticRepo(8);
     repo.writeAll({
@@ -121,6 +121,8 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
       // a YAML error (TW1005) and an unknown plugin (TW3010)
       'gateway-groups/staging/services/svc-7.yaml': 'hosts: [a\n',
       'services/svc-0/service.yaml': template(0).replace('limit-count:', 'limit-cuont:'),
+      // a global rule's plugins also on services and routes (TW3045 warnings, related to each place)
+      'gateway-groups/staging/global-rules/edge.yaml': 'plugins:\n  limit-count: { count: 10, time_window: 60, key: remote_addr }\n  proxy-rewrite: { uri: /x }\n',
     });
     return repo;
   }
@@ -129,7 +131,7 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
     const repo = repoWithFindings();
     const plain = await runValidate({ cwd: repo.dir, cache: false });
     const codes = new Set(plain.diagnostics.map((d) => d.code));
-    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3019', 'TW1005', 'TW3010']) expect(codes).toContain(code);
+    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3019', 'TW1005', 'TW3010', 'TW3045']) expect(codes).toContain(code);
     const cold = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     const warm = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     clearCache(repo);

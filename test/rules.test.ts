@@ -426,6 +426,18 @@ const cases: Case[] = [
     expected: [{ code: 'TW3045', file: GR('cors'), line: 2, column: 3, severity: 'warning' }],
   },
   {
+    name: 'a plugin of a global rule also in a plugin config a route uses (TW3045 warning); in an unused one, no finding',
+    files: {
+      [GR('metrics')]: 'plugins:\n  prometheus: {}\n  cors: {}\n',
+      [T]: WEB.replace('    methods: [GET]\n', '    methods: [GET]\n    plugin_config: observed\n').replace('routes:', 'plugin_configs:\n  observed:\n    plugins:\n      prometheus: {}\n  unused:\n    plugins:\n      cors: {}\nroutes:'),
+    },
+    // the unused plugin config is a warning of its own (TW3031)
+    expected: [
+      { code: 'TW3045', file: GR('metrics'), line: 2, column: 3, severity: 'warning' },
+      { code: 'TW3031', file: T, line: 10, column: 3, severity: 'warning' },
+    ],
+  },
+  {
     name: 'a plugin of a global rule on a service the group does not publish, or in the draft only (no finding)',
     files: {
       [GR('cors')]: 'plugins:\n  cors: {}\n',
@@ -652,6 +664,8 @@ describe('rules', () => {
     const service = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also on a published service'))!).diagnostics;
     expect(service[0]!.related).toEqual([expect.objectContaining({ file: T, line: 11, column: 9, message: 'cors on service web' })]);
     expect(service[0]!.hint).toContain('services/web/service.yaml at web/v1.0.0');
+    const config = run(cases.find((c) => c.name.startsWith('a plugin of a global rule also in a plugin config'))!).diagnostics;
+    expect(config[0]!.related).toEqual([expect.objectContaining({ file: T, line: 9, column: 19, message: 'prometheus in plugin config observed of service web' })]);
   });
 
   it.each([

@@ -152,7 +152,7 @@ function run(input: CompileInput, only: readonly string[] | null, mode: 'compile
   }
 
   // validate: the `repo` rules and route conflicts (of these services alone, with `only`).
-  const repo = checkRepo(ctx, groups, mode === 'only' ? new Set(only) : null);
+  const repo = checkRepo(ctx, groups, mode === 'only' ? new Set(only) : null, memo);
   diagnostics.push(...repo.diagnostics);
   const ruledSelected = repo.ruled === checked ? selected : selected.map((g) => repo.ruled.groups.get(g.group)!);
   const relevant = relevantTo(selection, ruledSelected, { draft, byService, treeFiles, templatesAtTags: input.templatesAtTags, files });

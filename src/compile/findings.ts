@@ -8,7 +8,7 @@ import { SHARED_FOLDER, parseInclude, sharedObjectPath, templatePath } from '../
 import { REPO_CONFIG_FILE } from '../load/source-file.js';
 import type { InputFile } from '../load/source-file.js';
 import { sourceText } from '../load/yaml-file.js';
-import type { Diagnostic, RelatedLocation } from '../model/diagnostic.js';
+import type { Diagnostic } from '../model/diagnostic.js';
 import { cmp, compareDiagnostics, sourceKey } from '../model/diagnostic.js';
 import { selects } from '../model/selection.js';
 import type { Selection } from '../model/selection.js';
@@ -89,18 +89,16 @@ export function sortUnique(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 }
 
 /**
- * Texts of the files the findings (and their related locations) point at, parsed or not (a YAML
- * syntax error is framed too). Only files the load step read and handed to compile are here: a
- * file it refused (a link out of the repository, a FIFO) has no text, so no frame.
+ * Texts of the files the findings point at, parsed or not (a YAML syntax error is framed too),
+ * for their code frames. A related location is named, never framed, so a file that only related
+ * locations point at is not read: a warm compile whose findings relate a place in every template
+ * reads none of them. Only files the load step read and handed to compile are here: a file it
+ * refused (a link out of the repository, a FIFO) has no text, so no frame.
  */
 export function sourcesOf(diagnostics: readonly Diagnostic[], files: CompileFiles): Map<string, string> {
   const wanted = new Set<string>();
-  const want = (l: { readonly file?: string; readonly revision?: string }) => {
-    if (l.file !== undefined) wanted.add(sourceKey(l.file, l.revision));
-  };
   for (const d of diagnostics) {
-    want(d);
-    d.related.forEach((r: RelatedLocation) => want(r));
+    if (d.file !== undefined) wanted.add(sourceKey(d.file, d.revision));
   }
   const sources = new Map<string, string>();
   if (wanted.size === 0) return sources;

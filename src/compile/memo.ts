@@ -4,7 +4,7 @@
  *
  * - Results compile may reuse instead of computing them again: per file (parse + schema + file
  *   rules) and per service of a group (merge, service rules, route claims, consumer references,
- *   emitted objects). A
+ *   plugin places, emitted objects). A
  *   key names everything its result depends on (content by git blob id), so a result found under
  *   a key is the result for the input at hand; a memo never has to be invalidated, only filled.
  *   The on-disk cache (src/incremental/compile-cache.ts) and the worker pool (src/incremental/prefetch.ts)
@@ -20,6 +20,7 @@ import type { InputFile, SourceFile } from '../load/source-file.js';
 import type { FileKind, FileRecord } from '../validate/entries.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import type { ConsumerReference } from '../validate/consumer-references.js';
+import type { PluginPlace } from '../validate/rules/plugins-run-twice.js';
 import type { RenderedPiece } from './snapshot.js';
 
 /** The results half of a memo: records by key (the compile cache is one). */
@@ -53,6 +54,12 @@ export interface UnitRecord {
   readonly claims: readonly RouteClaim[];
   /** What the template's plugins ask of the group's consumers, for the `repo` rules. */
   readonly references: readonly ConsumerReference[];
+  /**
+   * Where the template sets each plugin that runs (service, plugin configs its routes use,
+   * routes): what the group's global rules are compared with (TW3045) without parsing the
+   * template again. A place is located once a finding relates it (src/compile/rules.ts).
+   */
+  readonly pluginPlaces: readonly PluginPlace[];
   /** Findings of the `service`-scoped rules. */
   readonly findings: readonly Diagnostic[];
   /**

@@ -12,6 +12,7 @@ import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
 import { findPluginsRunTwice, pluginsRunTwice } from '../validate/rules/plugins-run-twice.js';
+import type { PluginService } from '../validate/rules/plugins-run-twice.js';
 import { compiled } from './load-files.js';
 import type { CompileFile } from './load-files.js';
 import type { CompileMemo } from './memo.js';
@@ -97,6 +98,7 @@ export function checkRepo(
   ctx: RuleContext,
   groups: ReadonlyMap<GroupEntry, readonly UnitSlot[]>,
   only: ReadonlySet<string> | null,
+  memo: CompileMemo | null,
 ): { readonly diagnostics: Diagnostic[]; readonly ruled: CheckedRepo } {
   const ruled = only ? onlyServices(ctx.repo, only) : ctx.repo;
   const referencing = [...groups].flatMap(([group, slots]) =>
@@ -111,10 +113,12 @@ export function checkRepo(
         diagnostics.push(...findRouteConflicts(group.group, claiming));
       }
     } else if (rule === pluginsRunTwice) {
+      const located = new Set<UnitSlot>();
       for (const [group, slots] of groups) {
-        const services = slots.map((s) => ({ name: s.unit.service, template: s.unit.template }));
+        const services = slots.map((slot) => pluginService(slot, located));
         diagnostics.push(...findPluginsRunTwice(group.group, ruled.groupObjects['global-rule'].get(group.group), services));
       }
+      for (const slot of located) saveSlot(slot, memo);
     } else if (rule.scope === 'routes') {
       // The services are merged only if the rule looks at them: units whose records came from
       // the memo are not parsed otherwise.
@@ -126,6 +130,31 @@ export function checkRepo(
     }
   }
   return { diagnostics, ruled };
+}
+
+/**
+ * The slot's service as the check of plugins a global rule runs again sees it: its plugin places
+ * from its record, so a template whose record the memo held is not parsed. A place a finding
+ * relates is located in the template the first time (a parse with positions) and kept located
+ * in the record; `located` collects the slots whose records to keep again.
+ */
+function pluginService(slot: UnitSlot, located: Set<UnitSlot>): PluginService {
+  const { service, template } = slot.unit;
+  return {
+    name: service,
+    template,
+    places: slot.record!.pluginPlaces,
+    locate: (place) => {
+      // As `relatedAt` places it: the location, then the message.
+      const record = slot.record!;
+      const known = record.pluginPlaces.find((p) => p.pointer === place.pointer)?.at ?? null;
+      if (known !== null) return { ...known, message: place.message };
+      const at = template.file.locate(place.pointer);
+      slot.record = { ...record, pluginPlaces: record.pluginPlaces.map((p) => (p.pointer === place.pointer ? { ...p, at } : p)) };
+      located.add(slot);
+      return { ...at, message: place.message };
+    },
+  };
 }
 
 /** The repository as the `repo` rules see it in a compile of `services` alone: only their pins and locks. */

@@ -2,7 +2,8 @@
  * One published service as one gateway group runs it (a "unit"): its template at the published
  * version, the group's overlay, and what follows from them alone — the merge, the
  * `service`-scoped rules, the route claims the conflict check needs, what its plugins ask of the
- * group's consumers, and the emitted objects.
+ * group's consumers, where its template sets each plugin (for the group's global rules), and the
+ * emitted objects.
  * Pure; compile keeps the results per unit in the memo (memo.ts, `unitSlots`), and worker threads
  * compute them in parallel (src/incremental/prefetch.ts).
  */
@@ -12,6 +13,7 @@ import { RULES } from '../validate/rules/index.js';
 import type { RuleContext } from '../validate/rules/index.js';
 import { routeClaims } from '../validate/rules/route-conflicts.js';
 import { templateReferences } from '../validate/consumer-references.js';
+import { pluginPlaces } from '../validate/rules/plugins-run-twice.js';
 import { checkEmitted } from './check-emitted.js';
 import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
@@ -87,7 +89,7 @@ export function mergeUnit(unit: Unit): ResolvedService {
 }
 
 /**
- * The unit's `service`-scoped findings, route claims and consumer references. `base` is the repository's rule context;
+ * The unit's `service`-scoped findings, route claims, consumer references and plugin places. `base` is the repository's rule context;
  * each rule sees only this unit in `resolved`.
  */
 export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext): UnitRecord {
@@ -97,7 +99,13 @@ export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext
   const file = unit.group.file;
   const inGroupFile = (l: { readonly file?: string; readonly revision?: string }) => l.file === file.path && l.revision === file.revision;
   const pointsIntoGroupFile = findings.some((d) => inGroupFile(d) || d.related.some(inGroupFile));
-  return { claims: routeClaims(merged), references: templateReferences(merged.template.spec), findings, groupFile: pointsIntoGroupFile ? unit.groupOid : null };
+  return {
+    claims: routeClaims(merged),
+    references: templateReferences(merged.template.spec),
+    pluginPlaces: pluginPlaces(unit.service, merged.template.spec),
+    findings,
+    groupFile: pointsIntoGroupFile ? unit.groupOid : null,
+  };
 }
 
 /**

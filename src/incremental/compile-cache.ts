@@ -30,9 +30,10 @@ import type { RenderedPiece } from '../compile/snapshot.js';
 import type { TagTemplates } from '../source/git-revision.js';
 import type { FileRecord } from '../validate/entries.js';
 import type { ConsumerReference } from '../validate/consumer-references.js';
+import type { PluginPlace } from '../validate/rules/plugins-run-twice.js';
 
 /** Format of the segment files; part of the namespace. */
-const FORMAT = 4;
+const FORMAT = 5;
 const MAGIC = Buffer.from('TWC3');
 const END = Buffer.from('TWCE');
 /** Entries read one by one from a segment before the rest of it is read at once. */
@@ -642,8 +643,8 @@ let crcTable: Int32Array | undefined;
 /*
  * Record bodies. A file record is one flags byte, then (with rules) the plugin-set key, then
  * (with findings) JSON; most records are a few bytes and need no JSON at all. A unit record is
- * built of the same pieces plus its claims, its consumer references (JSON, when it has any) and
- * its rendered objects, whose bytes are used in place.
+ * built of the same pieces plus its claims, its consumer references and plugin places (JSON, when
+ * it has any) and its rendered objects, whose bytes are used in place.
  */
 
 const F_PARSED = 1;
@@ -720,6 +721,8 @@ const KINDS: readonly ApisixKind[] = KIND_NAMES;
 const U_UNRENDERED = 16;
 /** A unit record's flag: it holds consumer references (JSON, after the claims). */
 const U_REFERENCES = 32;
+/** A unit record's flag: it holds plugin places (JSON, after the consumer references). */
+const U_PLUGIN_PLACES = 64;
 
 /** A unit record as the cache stores it. */
 export function encodeUnitRecord(r: UnitRecord): Uint8Array {
@@ -735,7 +738,8 @@ function encodeUnit(r: UnitRecord): Uint8Array {
       (r.emitted ? 4 : 0) |
       (r.emitted && r.emitted.findings.length > 0 ? 8 : 0) |
       (r.emitted && !rendered ? U_UNRENDERED : 0) |
-      (r.references.length > 0 ? U_REFERENCES : 0),
+      (r.references.length > 0 ? U_REFERENCES : 0) |
+      (r.pluginPlaces.length > 0 ? U_PLUGIN_PLACES : 0),
   );
   w.u32(r.claims.length);
   for (const c of r.claims) {
@@ -744,6 +748,7 @@ function encodeUnit(r: UnitRecord): Uint8Array {
     w.text(c.key);
   }
   if (r.references.length > 0) w.json(r.references);
+  if (r.pluginPlaces.length > 0) w.json(r.pluginPlaces);
   if (r.findings.length > 0) w.json(r.findings);
   if (r.groupFile !== null) w.text(r.groupFile);
   if (r.emitted) {
@@ -785,6 +790,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
       return { key: r.text(), route, uri };
     });
     const references = flags & U_REFERENCES ? (r.json() as ConsumerReference[]) : [];
+    const pluginPlaces = flags & U_PLUGIN_PLACES ? (r.json() as PluginPlace[]) : [];
     const findings = flags & 1 ? (r.json() as Diagnostic[]) : [];
     const groupFile = flags & 2 ? r.text() : null;
     let emitted: UnitRecord['emitted'];
@@ -803,7 +809,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
       emitted = { pieces: flags & U_UNRENDERED ? null : pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
     }
     r.end();
-    return { claims, references, findings, groupFile, ...(emitted ? { emitted } : {}) };
+    return { claims, references, pluginPlaces, findings, groupFile, ...(emitted ? { emitted } : {}) };
   } catch {
     return null;
   }
