@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApisixKind, ApisixObject } from '../../model/apisix.js';
 import type { DriftReport, TargetDrift } from '../../sync/drift.js';
 import type { FieldChange, Plan, PlanStep } from '../../sync/plan.js';
-import { driftJson, maskFieldChange, maskPlan, renderFieldChange } from './drift.js';
+import { driftJson, maskFieldChange, maskPlan, renderDrift, renderFieldChange } from './drift.js';
 
 /** Canaries: none may be printed. */
 const OLD = 'canary-old-Xq81';
@@ -166,4 +166,34 @@ describe('driftJson', () => {
   it('keeps a target without a plan without one', () => {
     expect(driftJson(report(null)).targets[0]?.plan).toBeNull();
   });
+});
+
+describe('renderDrift: the summary line', () => {
+  const at = (name: string, status: TargetDrift['status'], runs: TargetDrift['runs']['state'] = 'previous'): TargetDrift => ({
+    target: name,
+    kind: 'apisix',
+    status,
+    runs: { state: runs, digest: null, services: [] },
+    objects: [],
+    conflicts: [],
+    plan: null,
+    error: null,
+  });
+  const cases: ReadonlyArray<readonly [string, TargetDrift[], string]> = [
+    ['one target in sync', [at('a', 'in-sync')], 'staging: the target is in sync'],
+    ['every target in sync', [at('a', 'in-sync'), at('b', 'in-sync')], 'staging: all 2 targets are in sync'],
+    ['drifted targets only', [at('a', 'drifted'), at('b', 'drifted')], 'staging: 0 in sync, 2 drifted (of 2 targets)'],
+    [
+      'one of each, the drifted one mixed',
+      [at('a', 'in-sync'), at('b', 'drifted', 'mixed'), at('c', 'unreachable'), at('d', 'failed')],
+      'staging: 1 in sync, 1 drifted, 1 of them mixed, 2 not readable (of 4 targets)',
+    ],
+    ['an unreadable target beside one in sync', [at('a', 'in-sync'), at('b', 'unreachable')], 'staging: 1 in sync, 1 not readable (of 2 targets)'],
+  ];
+  for (const [name, targets, summary] of cases) {
+    it(`sums up ${name}`, () => {
+      const text = renderDrift({ group: 'staging', digest: 'sha256:d', inSync: targets.every((t) => t.status === 'in-sync'), targets });
+      expect(text.endsWith(`\n${summary}\n`)).toBe(true);
+    });
+  }
 });
