@@ -5,23 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApisixConfig } from '../../../model/apisix.js';
-import type { AdminClient } from '../apisix/client.js';
+import { scriptedClient } from '../../../../test/support/scripted-admin-client.js';
 import { SyncError } from '../../errors.js';
 import { configsBody } from './apply.js';
 import { readStandaloneState } from './read.js';
 
-/** A client whose every request answers `body` with `headers`; it records what it was asked. */
-function answering(body: unknown, headers: Record<string, string> = {}): AdminClient & { asked: string[] } {
-  const asked: string[] = [];
-  return {
-    target: 'edge',
-    asked,
-    request: (req: { method: string; path: string }) => {
-      asked.push(`${req.method} ${req.path}`);
-      return Promise.resolve({ status: 200, headers, body });
-    },
-  } as unknown as AdminClient & { asked: string[] };
-}
+/** A client that answers one request with `body` and `headers`. */
+const answering = (body: unknown, headers: Record<string, string> = {}) => scriptedClient([{ status: 200, body, headers }]);
 
 /** The ids of the kinds that hold objects. */
 const idsOf = (config: ApisixConfig) => Object.fromEntries(Object.entries(config).flatMap(([kind, objects]) => (objects.length > 0 ? [[kind, objects.map((o) => o.id)]] : [])));
