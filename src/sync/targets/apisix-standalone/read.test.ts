@@ -102,6 +102,12 @@ describe('readStandaloneState: a configuration that cannot be used', () => {
       );
       expect(error).toBeInstanceOf(SyncError);
       expect((error as SyncError).data).toMatchObject({ code: 'invalid-live-state', target: 'edge', message });
+      const hint = message.includes('did not return')
+        ? 'check that the instance runs in API-driven standalone mode (deployment.role: traditional, role_traditional.config_provider: yaml)'
+        : message.includes('has no')
+          ? 'tagway can only keep objects it can tell apart; give every object an id'
+          : undefined;
+      expect((error as SyncError).data.hint).toBe(hint);
     });
   }
 });

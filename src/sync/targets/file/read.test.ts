@@ -92,6 +92,7 @@ describe('readStandaloneFile: a file that cannot be used', () => {
       const data = (error as SyncError).data;
       expect(data.code).toBe(code);
       expect(data.target).toBe('local');
+      expect(data.hint).toBe(message.includes('has no') ? 'tagway can only keep objects it can tell apart; give every object in the file an id' : undefined);
       expect(data.message.startsWith(message.replace('PATH', path))).toBe(true);
       if (message.endsWith(': ')) expect(data.message.length).toBeGreaterThan(message.replace('PATH', path).length);
       else expect(data.message).toBe(message.replace('PATH', path));
