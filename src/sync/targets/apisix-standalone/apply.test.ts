@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApisixConfig, ApisixObject } from '../../../model/apisix.js';
 import { emptyConfig } from '../../../apisix/kinds/index.js';
 import { planSync, type Plan } from '../../plan.js';
+import { syncTarget } from '../../sync.js';
 import { startStandaloneServer, type StandaloneServer } from '../../../../test/support/apisix-standalone-server.js';
 import { scriptedClient, type ScriptedAnswer } from '../../../../test/support/scripted-admin-client.js';
 import { applyStandalonePlan } from './apply.js';
@@ -161,6 +162,22 @@ describe('ApisixStandaloneTarget', () => {
       const stale = planFor(conf({ routes: [route('a', '/other')] }), live.config);
       expect(await target.apply(stale, { concurrency: 1, onWrites: (n) => counted.push(n) })).toMatchObject({ ok: false, error: { code: 'conflict' } });
       expect(counted).toEqual([2]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('retires an original an adoption replaces in the same PUT as its replacement', async () => {
+    server.reset();
+    const target = open();
+    try {
+      const first = await target.read();
+      await target.apply(planFor(conf({ routes: [route('1000', '/pets', null)] }), first.config), { concurrency: 1 });
+      const writes = server.writes();
+      const adopting = { group: 'staging', digest: 'sha256:adopt', apisix: conf({ routes: [route('web', '/pets')] }), adopt: { routes: { '1000': 'web' } } };
+      expect(await syncTarget(adopting, target)).toMatchObject({ status: 'applied', writes: 1 });
+      expect(server.writes() - writes).toBe(1);
+      expect((await target.read()).config.routes.map((r) => r.id)).toEqual(['web']);
     } finally {
       await target.close();
     }
