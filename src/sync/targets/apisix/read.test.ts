@@ -87,6 +87,12 @@ describe('listObjects', () => {
       asked: [1],
     },
     {
+      name: 'two pages full to their total: no third page',
+      pages: { 1: { status: 200, body: { total: 2 * PAGE_SIZE, list: items(ids(PAGE_SIZE)) } }, 2: { status: 200, body: { total: 2 * PAGE_SIZE, list: items(ids(PAGE_SIZE, PAGE_SIZE)) } } },
+      read: ids(2 * PAGE_SIZE),
+      asked: [1, 2],
+    },
+    {
       name: 'objects created meanwhile: a third page read after the two the first announced',
       pages: {
         1: { status: 200, body: { total: 2 * PAGE_SIZE, list: items(ids(PAGE_SIZE)) } },
