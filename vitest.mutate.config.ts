@@ -14,6 +14,7 @@ export default defineConfig({
       'src/git/write*.test.ts',
       'src/git/tags.test.ts',
       'src/cli/render/sync.test.ts',
+      'src/cli/render/drift.test.ts',
       'test/atomic-write.test.ts',
       'test/sync-apisix.test.ts',
       'test/sync-standalone.test.ts',

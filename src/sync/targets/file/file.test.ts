@@ -114,6 +114,16 @@ describe('file target', () => {
     expect(await readFile(path, 'utf8')).toBe(text);
   });
 
+  it('retires an original an adoption replaces in the same write as its replacement', async () => {
+    const path = join(dir, 'apisix.yaml');
+    await writeFile(path, 'routes:\n  - id: "1000"\n    uri: /pets\n    upstream_id: petstore\n#END\n');
+    const adopting = { ...snapshot(), adopt: { routes: { '1000': 'petstore.list' } } };
+    const report = await syncTarget(adopting, new FileTarget({ kind: 'file', name: 'local', path: 'apisix.yaml' }, dir));
+    expect(report).toMatchObject({ status: 'applied', writes: 1 });
+    const doc = parse(await readFile(path, 'utf8')) as Record<string, Array<{ id?: string }>>;
+    expect(doc.routes?.map((r) => r.id)).toEqual(['petstore.list']);
+  });
+
   it('reports a file that is not YAML', async () => {
     await writeFile(join(dir, 'apisix.yaml'), 'routes: [\n');
     const report = await syncTarget(snapshot(), new FileTarget({ kind: 'file', name: 'local', path: 'apisix.yaml' }, dir));
