@@ -31,6 +31,8 @@ import { loadCompileInput } from '../incremental/input.js';
 import { compileLoaded } from '../incremental/build.js';
 import { selectionOf } from '../model/selection.js';
 import { importRepository } from '../import/to-repository.js';
+import { slug } from '../import/names.js';
+import { mapBounded } from '../core/bounded.js';
 import type { AdoptionMap, GatewaySource, SecretVariable, SourceFormat, Unexpressed } from '../import/model.js';
 import { runInit } from './init.js';
 import { runPublish, type PublishOutcome } from './publish.js';
@@ -135,10 +137,10 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
 
   const written: string[] = [];
   const unchanged: string[] = [];
-  for (const [rel, text] of [...files.entries()].sort(([a], [b]) => cmp(a, b))) {
-    const before = inRepository ? await readText(path.join(root, rel)) : null;
-    (before === text ? unchanged : written).push(rel);
-  }
+  const paths = [...files.keys()].sort(cmp);
+  // Into a repository that has them, a re-import rewrites only the files that differ.
+  const before = inRepository ? await mapBounded(paths, 16, (rel) => readText(path.join(root, rel))) : [];
+  paths.forEach((rel, i) => (before[i] === files.get(rel) ? unchanged : written).push(rel));
   if (!options.dryRun) {
     if (!inRepository) {
       createdRepository = (await runInit({ dir, bare: true })).createdRepository;
@@ -331,8 +333,7 @@ function slugHost(url: string): string {
   } catch {
     // keep the default
   }
-  const s = host.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 31).replace(/-+$/, '');
-  return s.length > 0 ? s : 'gateway';
+  return slug(host) || 'gateway';
 }
 
 function adoptionYaml(adoption: AdoptionMap, origin: string): string {

@@ -40,10 +40,6 @@ export class Names {
     for (const name of reserved) this.taken.add(name);
   }
 
-  has(name: string): boolean {
-    return this.taken.has(name);
-  }
-
   /** Takes `name` as it is (a name a previous import chose): false when it is already taken. */
   claim(name: string): boolean {
     if (this.taken.has(name)) return false;
@@ -54,7 +50,7 @@ export class Names {
   take(candidates: readonly (string | undefined)[], id: string, fallback: string): string {
     const slugs = candidates.filter((c): c is string => typeof c === 'string').map((c) => slug(c, this.max)).filter((s) => s.length > 0);
     for (const s of slugs) if (this.claim(s)) return s;
-    const base = slugs[0] ?? slug(fallback, this.max) ?? 'x';
+    const base = slugs[0] ?? (slug(fallback, this.max) || 'x');
     const suffix = idSuffix(id);
     const stem = base.slice(0, this.max - suffix.length - 1).replace(/-+$/, '');
     const withId = stem.length > 0 ? `${stem}-${suffix}` : suffix;

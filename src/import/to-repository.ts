@@ -71,10 +71,17 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   const previous = options.previous ?? {};
 
   const config = withoutTagwayObjects(source.config, ignored);
-  const extraFields = (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>, prefix = '') => {
+  /** A file's body with its secrets taken out: seen with its id, which finds some of them (a plugin's metadata's). */
+  const secretsTaken = (kind: ApisixKind, id: string, body: Record<string, unknown>): Record<string, unknown> => {
+    const object = { ...body, id };
+    secrets.take(kind, id, object);
+    const { id: _id, ...rest } = object;
+    return rest;
+  };
+  const extraFields = (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>) => {
     for (const field of Object.keys(obj).sort(cmp)) {
       if (taken.has(field) || SERVER_FIELDS.has(field)) continue;
-      unexpressed.push({ kind, id: obj.id, field: `${prefix}/${field}`, reason: `tagway's files have no place for ${field} here` });
+      unexpressed.push({ kind, id: obj.id, field: `/${field}`, reason: `tagway's files have no place for ${field} here` });
     }
   };
 
@@ -161,10 +168,7 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
     }
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(m)) if (k !== 'id' && !SERVER_FIELDS.has(k)) body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
-    const taken = Object.assign(clean(body), { id: m.id });
-    secrets.take('plugin_metadata', m.id, taken);
-    delete (taken as Record<string, unknown>)['id'];
-    files.set(groupFile(group, 'plugin-metadata', m.id), header('plugin-metadata') + yamlOf(taken));
+    files.set(groupFile(group, 'plugin-metadata', m.id), header('plugin-metadata') + yamlOf(secretsTaken('plugin_metadata', m.id, clean(body))));
     adopt('plugin_metadata', m.id, m.id);
   }
   for (const s of config.secrets) {
@@ -174,11 +178,8 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
     }
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(s)) if (SECRET_TAKEN.has(k) && k !== 'id') body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
-    const withId = Object.assign(clean(body), { id: s.id });
-    secrets.take('secrets', s.id, withId);
-    delete (withId as Record<string, unknown>)['id'];
     extraFields('secrets', s, SECRET_TAKEN);
-    files.set(groupFile(group, 'secret-manager', s.id), header('secret-manager', 4) + yamlOf(withId));
+    files.set(groupFile(group, 'secret-manager', s.id), header('secret-manager') + yamlOf(secretsTaken('secrets', s.id, clean(body))));
     adopt('secrets', s.id, s.id);
   }
 
@@ -226,7 +227,7 @@ interface ServiceContext {
   readonly canaryUpstreams: Set<string>;
   readonly previous: AdoptionMap;
   readonly secrets: SecretVariables;
-  readonly extraFields: (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>, prefix?: string) => void;
+  readonly extraFields: (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>) => void;
   readonly unexpressed: Unexpressed[];
   readonly adopt: (kind: ApisixKind, from: string, to: string) => void;
 }
@@ -531,17 +532,10 @@ function groupFile(group: string, kind: keyof typeof GROUP_OBJECT_FILES, name: s
   return `gateway-groups/${group}/${GROUP_OBJECT_FILES[kind].folder}/${name}.yaml`;
 }
 
-const SCHEMA_OF: Readonly<Record<keyof typeof GROUP_OBJECT_FILES, string>> = {
-  consumer: 'consumer',
-  'consumer-group': 'consumer-group',
-  ssl: 'ssl',
-  'global-rule': 'global-rule',
-  'plugin-metadata': 'plugin-metadata',
-  'secret-manager': 'secret-manager',
-};
-
-function header(kind: keyof typeof GROUP_OBJECT_FILES, depth = 3): string {
-  return `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${SCHEMA_OF[kind]}.schema.json\n`;
+/** The schema line editors read: the kind's schema, from the file's folder (a nested kind's is one deeper). */
+function header(kind: keyof typeof GROUP_OBJECT_FILES): string {
+  const depth = GROUP_OBJECT_FILES[kind].nested ? 4 : 3;
+  return `# yaml-language-server: $schema=${'../'.repeat(depth)}schemas/${kind}.schema.json\n`;
 }
 
 function yamlOf(value: Record<string, unknown>): string {
