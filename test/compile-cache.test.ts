@@ -11,6 +11,10 @@ import { runCompile, runValidate } from '../src/app/compile.js';
 import { CACHE_DIR, CompileCache, fingerprint, namespace } from '../src/incremental/compile-cache.js';
 import type { SourceOptions } from '../src/incremental/input.js';
 import { fileKey } from '../src/compile/memo.js';
+import type { CompileMemo, UnitRecord } from '../src/compile/memo.js';
+import { compile, prefillMemo } from '../src/compile/compile.js';
+import { loadCompileInput } from '../src/incremental/input.js';
+import type { FileRecord } from '../src/validate/entries.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { makeSyntheticRepo, overlay, template } from './support/synthetic-repo.js';
@@ -102,6 +106,52 @@ describe('cached and uncached compiles give the same bytes', () => {
     const plain = await compileTo(repo, 'out-plain', { cache: false, rev: 'HEAD' });
     expect(await compileTo(repo, 'out-cold', { ...WORKERS, rev: 'HEAD' })).toEqual(plain);
     expect(await compileTo(repo, 'out-warm', { rev: 'HEAD' })).toEqual(plain);
+  });
+});
+
+/** A memo in memory that counts the unit records it is given. */
+function countingMemo(): CompileMemo & { unitsSaved: number; units: Map<string, UnitRecord> } {
+  const files = new Map<string, FileRecord>();
+  const units = new Map<string, UnitRecord>();
+  return {
+    unitsSaved: 0,
+    units,
+    file: (key) => files.get(key),
+    saveFile: (key, record) => void files.set(key, record),
+    unit: (key) => units.get(key),
+    saveUnit(key, record) {
+      this.unitsSaved++;
+      units.set(key, record);
+    },
+    read: (file) => {
+      throw new Error(`${file.path} was given without its bytes`);
+    },
+  };
+}
+
+describe('what the services are prepared with is what compile looks for', () => {
+  // A part of the repository (a chunk on this thread, or a worker's) must key each unit as the
+  // whole compile does, or the compile finds nothing and prepares every unit again. The example's
+  // staging group has a secret manager, which every unit's key names.
+  it.each([
+    ['published versions', false],
+    ['drafts', true],
+  ])('every unit a prefill made is found by the compile after it (%s, a group with a secret manager)', async (_, draft) => {
+    const repo = track(makeExampleRepo());
+    expect(fs.readdirSync(path.join(repo.dir, 'gateway-groups', 'staging', 'secrets')).length).toBeGreaterThan(0);
+    const { input } = await loadCompileInput({ cwd: repo.dir, cache: false, draft });
+    const memo = countingMemo();
+    const services = fs.readdirSync(path.join(repo.dir, 'services')).sort();
+    prefillMemo({ ...input, memo }, services);
+    const prepared = new Set(memo.units.keys());
+    // Every service in both groups.
+    expect(prepared.size).toBe(2 * services.length);
+    const saved = memo.unitsSaved;
+    const result = compile({ ...input, memo });
+    expect(result.snapshots.map((s) => s.group)).toEqual(['production', 'staging']);
+    expect(memo.unitsSaved).toBe(saved);
+    expect(new Set(memo.units.keys())).toEqual(prepared);
+    expect(result.snapshots).toEqual(compile(input).snapshots);
   });
 });
 
