@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCompile, runValidate } from '../src/app/compile.js';
 import { CACHE_DIR, CompileCache, fingerprint, namespace } from '../src/incremental/compile-cache.js';
 import type { SourceOptions } from '../src/incremental/input.js';
@@ -18,6 +18,7 @@ import type { FileRecord } from '../src/validate/entries.js';
 import { makeExampleRepo } from './support/example-repo.js';
 import type { TempRepo } from './support/git-repo.js';
 import { makeSyntheticRepo, overlay, template } from './support/synthetic-repo.js';
+import { makeCertificate, yamlBlock, type TestCertificate } from './support/certificates.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -156,10 +157,18 @@ describe('what the services are prepared with is what compile looks for', () => 
 });
 
 describe('findings are the same from a cold cache, a warm cache and worker threads', () => {
+  let certificate: TestCertificate;
+  beforeAll(async () => {
+    const day = 24 * 60 * 60 * 1000;
+    certificate = await makeCertificate({ names: ['staging-3.example.com'], notBefore: new Date(Date.now() - day), notAfter: new Date(Date.now() + 365 * day) });
+  });
+
   /** A repository with findings of every scope: file, schema, service, route conflicts, repo rules, global rules. */
   function repoWithFindings(): TempRepo {
     const repo = syntheticRepo(8);
     repo.writeAll({
+      // staging terminates TLS for one of its hosts: the others are not covered (TW3040 warnings, at each overlay's host)
+      'gateway-groups/staging/ssls/site.yaml': `snis: [staging-3.example.com]\n${yamlBlock('cert', certificate.cert)}key: env:SITE_KEY\n`,
       // a file rule (TW3006 warning) in one template, a schema error (TW2001) in another
       'services/svc-1/service.yaml': template(1).replace('upstream:\n  type: chash\n  hash_on: header', 'upstream:\n  type: roundrobin\n  hash_on: header'),
       'services/svc-5/service.yaml': template(5).replace('labels:', 'lables: {}\nlabels:'),
@@ -181,7 +190,7 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
     const repo = repoWithFindings();
     const plain = await runValidate({ cwd: repo.dir, cache: false });
     const codes = new Set(plain.diagnostics.map((d) => d.code));
-    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3019', 'TW1005', 'TW3010', 'TW3045']) expect(codes).toContain(code);
+    for (const code of ['TW2001', 'TW3006', 'TW3009', 'TW3003', 'TW3019', 'TW1005', 'TW3010', 'TW3045', 'TW3040']) expect(codes).toContain(code);
     const cold = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     const warm = await runValidate({ cwd: repo.dir, ...ONE_THREAD });
     clearCache(repo);
@@ -193,6 +202,32 @@ describe('findings are the same from a cold cache, a warm cache and worker threa
       expect(other.diagnostics).toEqual(plain.diagnostics);
       expect(other.sources).toEqual(plain.sources);
     }
+  });
+
+  it("a warm compile finds the hosts no certificate covers (TW3040) from the units' records, reading no template", async () => {
+    const repo = syntheticRepo(8);
+    repo.write('gateway-groups/staging/ssls/site.yaml', `snis: [staging-3.example.com]\n${yamlBlock('cert', certificate.cert)}key: env:SITE_KEY\n`);
+    const plain = await runValidate({ cwd: repo.dir, cache: false });
+    const uncovered = plain.diagnostics.filter((d) => d.code === 'TW3040');
+    expect(uncovered.map((d) => d.file)).toEqual([0, 1, 2, 4, 5, 6, 7].map((i) => `gateway-groups/staging/services/svc-${i}.yaml`));
+    expect(uncovered.map((d) => [d.line, d.column, d.severity])).toEqual(Array(7).fill([1, 9, 'warning']));
+    await runValidate({ cwd: repo.dir, ...ONE_THREAD });
+    const { input } = await loadCompileInput({ cwd: repo.dir, snapshots: false, ...ONE_THREAD });
+    const memo = input.memo!;
+    const read: string[] = [];
+    const counting: CompileMemo = {
+      file: (key) => memo.file(key),
+      saveFile: (key, record) => memo.saveFile(key, record),
+      unit: (key) => memo.unit(key),
+      saveUnit: (key, record) => memo.saveUnit(key, record),
+      read: (file) => {
+        read.push(file.path);
+        return memo.read(file);
+      },
+    };
+    const warm = compile({ ...input, memo: counting });
+    expect(warm.diagnostics).toEqual(plain.diagnostics);
+    expect(read.filter((p) => p.startsWith('services/'))).toEqual([]);
   });
 
   it('validate after the files with findings change and change back', async () => {

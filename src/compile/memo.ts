@@ -21,6 +21,7 @@ import type { FileKind, FileRecord } from '../validate/entries.js';
 import type { RouteClaim } from '../validate/rules/route-conflicts.js';
 import type { ConsumerReference } from '../validate/consumer-references.js';
 import type { PluginPlace } from '../validate/rules/plugins-run-twice.js';
+import type { HostPlace } from '../validate/rules/tls-host-coverage.js';
 import type { RenderedPiece } from './snapshot.js';
 
 /** The results half of a memo: records by key (the compile cache is one). */
@@ -60,6 +61,12 @@ export interface UnitRecord {
    * template again. A place is located once a finding relates it (src/compile/rules.ts).
    */
   readonly pluginPlaces: readonly PluginPlace[];
+  /**
+   * Where the template or overlay sets each host the service is routed by: what a group's
+   * certificates are compared with (TW3040) without merging the service again. A place is located
+   * once a finding is made at it (src/compile/rules.ts).
+   */
+  readonly hostPlaces: readonly HostPlace[];
   /** Findings of the `service`-scoped rules. */
   readonly findings: readonly Diagnostic[];
   /**

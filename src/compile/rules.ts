@@ -5,7 +5,7 @@
  * changed is checked again; `repo` rules and route conflicts (from the units' claims) every time.
  */
 import { sourceKey } from '../model/diagnostic.js';
-import type { Diagnostic } from '../model/diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../model/diagnostic.js';
 import type { YamlFile } from '../load/yaml-file.js';
 import type { CheckedRepo, GroupEntry, OverlayEntry, TemplateEntry } from '../validate/entries.js';
 import { RULES } from '../validate/rules/index.js';
@@ -13,9 +13,11 @@ import type { RuleContext } from '../validate/rules/index.js';
 import { findRouteConflicts, routeConflicts } from '../validate/rules/route-conflicts.js';
 import { findPluginsRunTwice, pluginsRunTwice } from '../validate/rules/plugins-run-twice.js';
 import type { PluginService } from '../validate/rules/plugins-run-twice.js';
+import { findUncoveredHosts, serverSnis, tlsHostCoverage } from '../validate/rules/tls-host-coverage.js';
+import type { HostService } from '../validate/rules/tls-host-coverage.js';
 import { compiled } from './load-files.js';
 import type { CompileFile } from './load-files.js';
-import type { CompileMemo } from './memo.js';
+import type { CompileMemo, UnitRecord } from './memo.js';
 import { checkUnit, mergedOf, saveSlot } from './service-unit.js';
 import type { UnitSlot } from './service-unit.js';
 
@@ -89,7 +91,8 @@ export function checkFiles(ctx: RuleContext, templates: readonly TemplateEntry[]
 
 /**
  * The `repo` rules (with each unit's consumer references), and the rules about a group's services
- * as a whole (route conflicts from its units' claims, plugins a global rule runs again). With
+ * as a whole (route conflicts from its units' claims, plugins a global rule runs again from their
+ * plugin places, hosts no certificate covers from their host places). With
  * `only` (a
  * compile of those services alone), the rules see only their pins and locks (`ruled`, which the
  * caller uses from then on).
@@ -119,6 +122,13 @@ export function checkRepo(
         diagnostics.push(...findPluginsRunTwice(group.group, ruled.groupObjects['global-rule'].get(group.group), services));
       }
       for (const slot of located) saveSlot(slot, memo);
+    } else if (rule === tlsHostCoverage) {
+      const located = new Set<UnitSlot>();
+      for (const [group, slots] of groups) {
+        const snis = serverSnis(ruled, group.group);
+        if (snis !== null) diagnostics.push(...findUncoveredHosts(group.group, snis, slots.map((slot) => hostService(slot, located))));
+      }
+      for (const slot of located) saveSlot(slot, memo);
     } else if (rule.scope === 'routes') {
       // The services are merged only if the rule looks at them: units whose records came from
       // the memo are not parsed otherwise.
@@ -140,20 +150,45 @@ export function checkRepo(
  */
 function pluginService(slot: UnitSlot, located: Set<UnitSlot>): PluginService {
   const { service, template } = slot.unit;
+  const places = locatedPlaces(slot, located, 'pluginPlaces', () => template.file);
   return {
     name: service,
     template,
     places: slot.record!.pluginPlaces,
-    locate: (place) => {
-      // As `relatedAt` places it: the location, then the message.
-      const record = slot.record!;
-      const known = record.pluginPlaces.find((p) => p.pointer === place.pointer)?.at ?? null;
-      if (known !== null) return { ...known, message: place.message };
-      const at = template.file.locate(place.pointer);
-      slot.record = { ...record, pluginPlaces: record.pluginPlaces.map((p) => (p.pointer === place.pointer ? { ...p, at } : p)) };
-      located.add(slot);
-      return { ...at, message: place.message };
-    },
+    // As `relatedAt` places it: the location, then the message.
+    locate: (place) => ({ ...places(place), message: place.message }),
+  };
+}
+
+/** The slot's service as the check of hosts no certificate covers sees it: as `pluginService`, with its host places. */
+function hostService(slot: UnitSlot, located: Set<UnitSlot>): HostService {
+  const { service, template, overlay } = slot.unit;
+  return {
+    name: service,
+    places: slot.record!.hostPlaces,
+    locate: locatedPlaces(slot, located, 'hostPlaces', (place) => (place.in === 'overlay' ? overlay!.file : template.file)),
+  };
+}
+
+/**
+ * Locates a place of the slot's record (its `field`), in the file `fileOf` gives: the location
+ * the record keeps, or found now and kept in the record, whose slot is added to `located`.
+ */
+function locatedPlaces<F extends 'pluginPlaces' | 'hostPlaces'>(
+  slot: UnitSlot,
+  located: Set<UnitSlot>,
+  field: F,
+  fileOf: (place: UnitRecord[F][number]) => YamlFile,
+): (place: UnitRecord[F][number]) => SourceLocation {
+  return (place) => {
+    const record = slot.record!;
+    const places = record[field] as readonly UnitRecord[F][number][];
+    const known = places.find((p) => p.pointer === place.pointer)?.at ?? null;
+    if (known !== null) return known;
+    const at = fileOf(place).locate(place.pointer);
+    slot.record = { ...record, [field]: places.map((p) => (p.pointer === place.pointer ? { ...p, at } : p)) };
+    located.add(slot);
+    return at;
   };
 }
 

@@ -14,6 +14,7 @@ import type { RuleContext } from '../validate/rules/index.js';
 import { routeClaims } from '../validate/rules/route-conflicts.js';
 import { templateReferences } from '../validate/consumer-references.js';
 import { pluginPlaces } from '../validate/rules/plugins-run-twice.js';
+import { hostPlaces } from '../validate/rules/tls-host-coverage.js';
 import { checkEmitted } from './check-emitted.js';
 import { emitService } from './emit.js';
 import { mergeService } from './merge.js';
@@ -89,7 +90,7 @@ export function mergeUnit(unit: Unit): ResolvedService {
 }
 
 /**
- * The unit's `service`-scoped findings, route claims, consumer references and plugin places. `base` is the repository's rule context;
+ * The unit's `service`-scoped findings, route claims, consumer references, plugin places and host places. `base` is the repository's rule context;
  * each rule sees only this unit in `resolved`.
  */
 export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext): UnitRecord {
@@ -103,6 +104,7 @@ export function checkUnit(unit: Unit, merged: ResolvedService, base: RuleContext
     claims: routeClaims(merged),
     references: templateReferences(merged.template.spec),
     pluginPlaces: pluginPlaces(unit.service, merged.template.spec),
+    hostPlaces: hostPlaces(merged),
     findings,
     groupFile: pointsIntoGroupFile ? unit.groupOid : null,
   };

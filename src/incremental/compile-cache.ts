@@ -31,9 +31,10 @@ import type { TagTemplates } from '../source/git-revision.js';
 import type { FileRecord } from '../validate/entries.js';
 import type { ConsumerReference } from '../validate/consumer-references.js';
 import type { PluginPlace } from '../validate/rules/plugins-run-twice.js';
+import type { HostPlace } from '../validate/rules/tls-host-coverage.js';
 
 /** Format of the segment files; part of the namespace. */
-const FORMAT = 5;
+const FORMAT = 6;
 const MAGIC = Buffer.from('TWC3');
 const END = Buffer.from('TWCE');
 /** Entries read one by one from a segment before the rest of it is read at once. */
@@ -723,6 +724,8 @@ const U_UNRENDERED = 16;
 const U_REFERENCES = 32;
 /** A unit record's flag: it holds plugin places (JSON, after the consumer references). */
 const U_PLUGIN_PLACES = 64;
+/** A unit record's flag: it holds host places (JSON, after the plugin places). */
+const U_HOST_PLACES = 128;
 
 /** A unit record as the cache stores it. */
 export function encodeUnitRecord(r: UnitRecord): Uint8Array {
@@ -739,7 +742,8 @@ function encodeUnit(r: UnitRecord): Uint8Array {
       (r.emitted && r.emitted.findings.length > 0 ? 8 : 0) |
       (r.emitted && !rendered ? U_UNRENDERED : 0) |
       (r.references.length > 0 ? U_REFERENCES : 0) |
-      (r.pluginPlaces.length > 0 ? U_PLUGIN_PLACES : 0),
+      (r.pluginPlaces.length > 0 ? U_PLUGIN_PLACES : 0) |
+      (r.hostPlaces.length > 0 ? U_HOST_PLACES : 0),
   );
   w.u32(r.claims.length);
   for (const c of r.claims) {
@@ -749,6 +753,7 @@ function encodeUnit(r: UnitRecord): Uint8Array {
   }
   if (r.references.length > 0) w.json(r.references);
   if (r.pluginPlaces.length > 0) w.json(r.pluginPlaces);
+  if (r.hostPlaces.length > 0) w.json(r.hostPlaces);
   if (r.findings.length > 0) w.json(r.findings);
   if (r.groupFile !== null) w.text(r.groupFile);
   if (r.emitted) {
@@ -791,6 +796,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
     });
     const references = flags & U_REFERENCES ? (r.json() as ConsumerReference[]) : [];
     const pluginPlaces = flags & U_PLUGIN_PLACES ? (r.json() as PluginPlace[]) : [];
+    const hostPlaces = flags & U_HOST_PLACES ? (r.json() as HostPlace[]) : [];
     const findings = flags & 1 ? (r.json() as Diagnostic[]) : [];
     const groupFile = flags & 2 ? r.text() : null;
     let emitted: UnitRecord['emitted'];
@@ -809,7 +815,7 @@ function decodeUnit(body: Uint8Array): UnitRecord | null {
       emitted = { pieces: flags & U_UNRENDERED ? null : pieces, findings: flags & 8 ? (r.json() as Diagnostic[]) : [] };
     }
     r.end();
-    return { claims, references, pluginPlaces, findings, groupFile, ...(emitted ? { emitted } : {}) };
+    return { claims, references, pluginPlaces, hostPlaces, findings, groupFile, ...(emitted ? { emitted } : {}) };
   } catch {
     return null;
   }
