@@ -326,6 +326,18 @@ const cases: Case[] = [
     expected: [{ code: 'TW3010', file: T, line: 9, column: 7 }],
   },
   {
+    name: 'a draft of a template with a YAML error: that error only, not a group without its template (TW3015)',
+    files: { [T]: 'name: web\nroutes: [\n' },
+    draft: true,
+    expected: [{ code: 'TW1005', file: T }],
+  },
+  {
+    name: 'a draft of a group that publishes a service with no template (TW3015)',
+    files: { [T]: null },
+    draft: true,
+    expected: [{ code: 'TW3015', file: G, line: 3, column: 8 }],
+  },
+  {
     name: 'a tag whose commit has no template (TW3015)',
     tags: { 'web/v1.0.0': null },
     expected: [{ code: 'TW3015' }],

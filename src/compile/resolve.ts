@@ -158,7 +158,8 @@ export function resolveUnits(
       if (draft) {
         template = checked.templates.get(service) ?? null;
         version = 'draft';
-        if (!template && !parsed.templates.has(service)) {
+        // A template that is there but does not parse is reported at its own error, not here.
+        if (!template && !parsed.templates.has(service) && !treeFiles.has(templatePath(service))) {
           diagnostics.push({
             code: 'TW3015',
             severity: 'error',
