@@ -123,7 +123,7 @@ describe('version commands on the command line', () => {
   });
 
   it.each([
-    [['publish', 'petstor', '--version', '1.2.0'], 'error: services/petstor/service.yaml is not committed at HEAD\n  hint: Did you mean `petstore`?'],
+    [['publish', 'petstor', '--version', '1.2.0'], 'error: there is no service petstor: services/petstor/service.yaml does not exist\n  hint: Did you mean `petstore`?'],
     [['promote', 'ordres', '--from', 'staging', '--to', 'production'], 'error: group staging does not publish ordres\n  hint: Did you mean `orders`?'],
     [['rollback', 'petsore', '--group', 'production'], 'error: group production does not publish petsore\n  hint: Did you mean `petstore`?'],
     [['history', 'catalg'], 'error: there is no service `catalg`: no template, no version and no group publishes it\n  hint: Did you mean `catalog`?'],

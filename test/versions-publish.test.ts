@@ -133,7 +133,13 @@ describe('publish', () => {
         error: /gateway-groups\/staging\/group\.yaml has uncommitted changes/,
       },
       { name: 'an unknown group', options: { groups: ['qa'] }, error: /there is no gateway group `qa` at HEAD/ },
-      { name: 'an unknown service', options: { service: 'billing' }, error: /services\/billing\/service\.yaml is not committed at HEAD/ },
+      { name: 'an unknown service', options: { service: 'billing' }, error: /there is no service billing: services\/billing\/service\.yaml does not exist/ },
+      {
+        name: 'a new service whose template is not committed yet',
+        prepare: ({ repo }) => repo.write('services/billing/service.yaml', 'name: billing\n'),
+        options: { service: 'billing' },
+        error: /services\/billing\/service\.yaml is not committed at HEAD/,
+      },
       { name: 'a malformed --author', options: { author: 'ada@example.com' }, error: /--author must be "Name <email>"/ },
       {
         name: 'a detached HEAD when groups are to be changed',

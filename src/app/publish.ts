@@ -6,6 +6,8 @@
  * every pin (`publish orders 2.0.1, petstore 1.3.0 to staging`). All or nothing: every template
  * and group is validated first, and no tag is made without the others and the pointer commits.
  */
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import semver from 'semver';
 import { pointerState } from '../git/history.js';
 import { resolvePin } from '../core/pins.js';
@@ -238,9 +240,13 @@ async function templateAtHead(ctx: WriteContext, service: string): Promise<strin
   const entry = (await listTree(ctx.repo, ctx.head, [path])).find((e) => e.path === path && e.mode !== '120000');
   if (entry === undefined) {
     const guess = closestService(service, await knownServices(ctx.repo, ctx.head, ctx.tags));
+    // In the worktree but not committed, or not there at all: a service that does not exist.
+    const inWorktree = fs.existsSync(nodePath.join(ctx.repo.dir, path));
     throw new UserError(
-      `${path} is not committed at HEAD`,
-      `${guess === null ? '' : `${guess} Otherwise: `}Create the template, commit it, then publish. A service's folder name equals its name.`,
+      inWorktree ? `${path} is not committed at HEAD` : `there is no service ${service}: ${path} does not exist`,
+      inWorktree
+        ? `${guess === null ? '' : `${guess} Otherwise: `}Commit the template, then publish: a version is a commit's template.`
+        : `${guess === null ? '' : `${guess} Otherwise: `}Create the template, commit it, then publish. A service's folder name equals its name.`,
     );
   }
   return new TextDecoder().decode(await readBlob(ctx.repo, entry.oid));
