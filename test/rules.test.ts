@@ -326,6 +326,11 @@ const cases: Case[] = [
     expected: [{ code: 'TW3010', file: T, line: 9, column: 7 }],
   },
   {
+    name: 'a pin of a service that has neither template nor tag, at its name (TW3004)',
+    files: { [G]: 'name: g\npublished:\n  wbe: 1.0.0\n' },
+    expected: [{ code: 'TW3004', file: G, line: 3, column: 3 }],
+  },
+  {
     name: 'a draft of a template with a YAML error: that error only, not a group without its template (TW3015)',
     files: { [T]: 'name: web\nroutes: [\n' },
     draft: true,
@@ -616,6 +621,15 @@ const cases: Case[] = [
     ],
   },
 ];
+
+describe('a pin of a service that does not exist', () => {
+  it('names the service meant (TW3004)', () => {
+    const { diagnostics } = run({ name: 'typo', files: { [G]: 'name: g\npublished:\n  wbe: 1.0.0\n' }, expected: [] });
+    expect(diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ['TW3004', 'there is no service wbe: no services/wbe/service.yaml and no tag wbe/v…', 'Did you mean `web`? Pin a service of this repository, or create services/wbe/service.yaml and publish it.'],
+    ]);
+  });
+});
 
 describe('rules', () => {
   for (const c of cases) {

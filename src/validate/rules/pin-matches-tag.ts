@@ -1,4 +1,6 @@
 import { isExactVersion, isValidPin, resolvePin } from '../../core/pins.js';
+import { didYouMean } from '../../core/did-you-mean.js';
+import { templatePath } from '../../load/layout.js';
 import { joinPointer } from '../../load/yaml-file.js';
 import type { BrokenTag, CloneGaps } from '../../model/clone.js';
 import type { Rule } from './rule.js';
@@ -47,6 +49,16 @@ export const pinMatchesTag: Rule = {
           continue;
         }
         const versions = tags.map((t) => t.version);
+        if (versions.length === 0 && !ctx.repo.templates.has(service)) {
+          // No template and no version: most often a misspelled service name.
+          const near = didYouMean(service, new Set([...ctx.repo.templates.keys(), ...ctx.tagsByService.keys()]));
+          yield finding('TW3004', g.file, pointer, `there is no service ${service}: no ${templatePath(service)} and no tag ${service}/v…`, {
+            key: true,
+            severity,
+            hint: `${near !== null ? `Did you mean \`${near}\`? ` : ''}Pin a service of this repository, or create ${templatePath(service)} and publish it.`,
+          });
+          continue;
+        }
         const known = versions.length > 0 ? `Existing versions of ${service}: ${versions.join(', ')}.` : `${service} has no version yet.`;
         yield finding('TW3004', g.file, pointer, `no tag ${service}/v… matches \`${pin}\``, {
           severity,
