@@ -245,6 +245,7 @@ describe('tagway diff on the command line', () => {
       expect(plain.code).toBe(0);
       expect(plain.stdout).toContain('staging: changes, 1 changed');
       expect(plain.stdout).toContain('production: no changes');
+      expect(plain.stdout).toMatch(/\n1 group of 2 changes\.\n$/);
       expect(tagway(['diff', '--exit-code'], changed.dir).code).toBe(1);
       expect(tagway(['diff', '--exit-code', '--group', 'production'], changed.dir).code).toBe(0);
     } finally {

@@ -86,7 +86,7 @@ export function renderDiffText(report: DiffReport): string {
       ? 'No gateway groups to compare.'
       : changed === 0
         ? `No changes in ${plural(report.groups.length, 'group')}.`
-        : `${changed} of ${plural(report.groups.length, 'group')} change.`,
+        : `${plural(changed, 'group')} of ${report.groups.length} ${changed === 1 ? 'changes' : 'change'}.`,
   );
   return `${lines.join('\n')}\n`;
 }
