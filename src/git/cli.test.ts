@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRepo } from '../../test/support/git-repo.js';
 import type { TempRepo } from '../../test/support/git-repo.js';
 import { openRepo } from './repo.js';
-import { listTree, readBlobs } from './reader.js';
+import { gitReader, listTree, readBlobs } from './reader.js';
 
 let repo: TempRepo;
 beforeAll(() => {
@@ -45,5 +45,43 @@ describe('git CLI fast paths', () => {
     const [fast, slow] = await both(() => readBlobs(r, oids));
     expect([...fast.keys()]).toEqual([...slow.keys()]);
     for (const [oid, bytes] of slow) expect(Buffer.from(fast.get(oid)!).equals(bytes)).toBe(true);
+  });
+});
+
+describe('uncommitted paths', () => {
+  it('are the same from git status as from isomorphic-git: changed, staged, deleted, untracked, odd names; nothing outside the prefixes', async () => {
+    const scratch = makeRepo({
+      files: {
+        'services/a/service.yaml': 'name: a\n',
+        'services/b/service.yaml': 'name: b\n',
+        'services/c/service.yaml': 'name: c\n',
+        'services/d d/service.yaml': 'name: d\n',
+        'gateway-groups/g/group.yaml': 'name: g\n',
+        'docs/notes.md': 'x\n',
+      },
+    });
+    try {
+      scratch.write('services/a/service.yaml', 'name: a\n# edited\n');
+      scratch.write('services/b/service.yaml', 'name: b\n# staged\n');
+      scratch.git('add', 'services/b/service.yaml');
+      scratch.git('rm', '-q', 'services/c/service.yaml');
+      scratch.write('services/d d/service.yaml', 'name: d\n# a space\n');
+      scratch.write('services/é/service.yaml', 'name: e\n');
+      scratch.write('gateway-groups/g/services/new.yaml', 'hosts: [x]\n');
+      scratch.write('docs/notes.md', 'y\n');
+      const r = await openRepo(scratch.dir);
+      const [fast, slow] = await both(() => gitReader(r).uncommitted(['services', 'gateway-groups', 'tagway.yaml']));
+      expect(fast).toEqual([
+        'gateway-groups/g/services/new.yaml',
+        'services/a/service.yaml',
+        'services/b/service.yaml',
+        'services/c/service.yaml',
+        'services/d d/service.yaml',
+        'services/é/service.yaml',
+      ]);
+      expect(fast).toEqual(slow);
+    } finally {
+      scratch.cleanup();
+    }
   });
 });

@@ -185,3 +185,19 @@ async function hasObject(repo: GitRepo, oid: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** `GitReader.uncommitted` by isomorphic-git's status, which hashes every file it lists. */
+export async function uncommittedByStatusMatrix(repo: GitRepo, prefixes: readonly string[]): Promise<string[]> {
+  const rows = await git.statusMatrix({
+    fs,
+    dir: repo.dir,
+    gitdir: repo.gitdir,
+    filepaths: [...prefixes],
+    cache: {},
+    refresh: false,
+  });
+  return rows
+    .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
+    .map(([file]) => file)
+    .sort();
+}

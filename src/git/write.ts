@@ -16,6 +16,7 @@ import { GitError } from './errors.js';
 import type { Person } from './identity.js';
 import type { GitRepo } from './repo.js';
 import { refPath, updateRefLocked } from './ref-lock.js';
+import { gitReader } from './reader.js';
 
 /**
  * The file system every write goes through (and isomorphic-git with it). Production code passes
@@ -299,21 +300,10 @@ function assertMainWorktree(repo: GitRepo): void {
 
 /**
  * Paths under `prefixes` whose work tree or index content differs from HEAD, untracked files
- * included and ignored files left out (`git status --porcelain -- <prefixes>`), sorted. Reads only
- * (the index's stat cache is not refreshed). Throws GitError in a linked worktree.
+ * included and ignored files left out (`GitReader.uncommitted`), sorted. Reads only. Throws
+ * GitError in a linked worktree.
  */
 export async function uncommittedPaths(repo: GitRepo, prefixes: readonly string[]): Promise<string[]> {
   assertMainWorktree(repo);
-  const rows = await git.statusMatrix({
-    fs: NODE_FS,
-    dir: repo.dir,
-    gitdir: repo.gitdir,
-    filepaths: [...prefixes],
-    cache: {},
-    refresh: false,
-  });
-  return rows
-    .filter(([, head, workdir, stage]) => !(head === 1 && workdir === 1 && stage === 1))
-    .map(([file]) => file)
-    .sort();
+  return gitReader(repo).uncommitted(prefixes);
 }
