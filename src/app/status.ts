@@ -9,7 +9,7 @@
  */
 import semver from 'semver';
 import { ciKind, missingTagsReason, readCloneState } from '../git/clone.js';
-import { objectAtPath, parsePointerFile, pointerState } from '../git/history.js';
+import { objectAtPath, parsePointerFile, pointerState, treeMemo } from '../git/history.js';
 import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../core/pins.js';
 import { headCommit } from '../git/revision.js';
@@ -114,7 +114,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   const groups = selection === undefined ? allGroups : allGroups.filter((g) => selection.includes(g));
 
   const templates = new Set(
-    (await listTree(repo, head, ['services']))
+    (await listTree(repo, head, ['services'], { large: true }))
       .map((e) => /^services\/([^/]+)\/service\.yaml$/.exec(e.path)?.[1])
       .filter((s): s is string => s !== undefined),
   );
@@ -144,8 +144,16 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   const changed = await uncommittedPaths(repo, ['services', 'gateway-groups', REPO_CONFIG_FILE]).catch(() => null);
   const dirty: ReadonlySet<string> | null = changed === null ? null : new Set(changed.filter((p) => p.startsWith('services/')).map((p) => p.split('/')[1]!));
   const services: ServiceStatus[] = [];
+  const tagsOf = new Map<string, VersionTag[]>();
+  for (const tag of tags) {
+    let list = tagsOf.get(tag.service);
+    if (list === undefined) tagsOf.set(tag.service, (list = []));
+    list.push(tag);
+  }
+  // The trees read for one service are read for the next one too (HEAD's services/ folder at least).
+  const trees = treeMemo();
   for (const service of names) {
-    const mine = tags.filter((t) => t.service === service);
+    const mine = tagsOf.get(service) ?? [];
     const latest = latestVersion(mine);
     const newestPre = mine[mine.length - 1];
     const prerelease = newestPre !== undefined && latest !== null && semver.gt(newestPre.version, latest.version) ? newestPre : null;
@@ -157,7 +165,8 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
     else {
       const newest = newestPre ?? latest;
       try {
-        const [atHead, atTag] = await Promise.all([objectAtPath(repo, head, folder), objectAtPath(repo, newest.commit, folder)]);
+        const atHead = await objectAtPath(repo, head, folder, trees);
+        const atTag = await objectAtPath(repo, newest.commit, folder, trees);
         template = atHead === atTag ? 'published' : 'changed';
       } catch (error) {
         if (!(error instanceof MissingObjectError)) throw error;
@@ -170,7 +179,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
     const groupVersions: GroupVersion[] = [...(pins.get(service) ?? [])]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([group, { pin, recorded }]) => {
-        const tag = resolvePin(tags, service, pin);
+        const tag = resolvePin(mine, service, pin);
         return {
           group,
           pin,

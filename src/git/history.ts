@@ -192,7 +192,8 @@ export interface PointerFile {
 export function parsePointerFile(text: string): PointerFile | null {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: false });
+    // No check of duplicate keys: lenient, and `yaml`'s check is quadratic in a map's size (10,000 pins).
+    data = parseYaml(text, { prettyErrors: false, uniqueKeys: false });
   } catch {
     return null;
   }
@@ -367,16 +368,35 @@ export function versionsRan(timeline: readonly PointerChange[], service: string,
 }
 
 /**
+ * What `objectAtPath` has read, for many lookups in one run: each commit's tree, and each tree's
+ * entries by name. A config repository's services/ folder has an entry per service; parsed again
+ * for each lookup, a status of 10,000 services read 200 million entries.
+ */
+export interface TreeMemo {
+  readonly roots: Map<string, string>;
+  readonly trees: Map<string, ReadonlyMap<string, { readonly oid: string; readonly type: string }>>;
+}
+
+export function treeMemo(): TreeMemo {
+  return { roots: new Map(), trees: new Map() };
+}
+
+/**
  * The oid of the tree or blob at `filepath` in `commit`; null when there is nothing there. Two
  * commits whose folder has the same oid hold the same files in it, byte for byte.
  */
-export async function objectAtPath(repo: GitRepo, commit: string, filepath: string): Promise<string | null> {
-  let tree = (await readCommitRaw(repo, commit)).tree;
+export async function objectAtPath(repo: GitRepo, commit: string, filepath: string, memo: TreeMemo = treeMemo()): Promise<string | null> {
+  let tree: string | undefined = memo.roots.get(commit);
+  if (tree === undefined) memo.roots.set(commit, (tree = (await readCommitRaw(repo, commit)).tree));
   const parts = filepath.split('/').filter((p) => p !== '');
   for (const [i, part] of parts.entries()) {
-    const oid = tree;
-    const { tree: entries } = await readPresent(repo, oid, 'tree', () => git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }));
-    const entry = entries.find((e) => e.path === part);
+    const oid: string = tree;
+    let entries = memo.trees.get(oid);
+    if (entries === undefined) {
+      const read = await readPresent(repo, oid, 'tree', () => git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }));
+      memo.trees.set(oid, (entries = new Map(read.tree.map((e) => [e.path, { oid: e.oid, type: e.type }]))));
+    }
+    const entry = entries.get(part);
     if (entry === undefined) return null;
     if (i === parts.length - 1) return entry.oid;
     if (entry.type !== 'tree') return null;
