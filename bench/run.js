@@ -147,6 +147,13 @@ async function benchSize(n, runs) {
   };
   await measure('diff HEAD~1 HEAD, one overlay changed (cold)', diffSpec, { before: clearCache, check: diffCheck });
   await measure('diff HEAD~1 HEAD, one overlay changed (warm)', diffSpec, { check: diffCheck });
+  // What an operator reads first: every service's versions, template state and pins in each group.
+  await measure('status (every service and group)', { task: 'status', dir }, {
+    check: (s) => {
+      mustBeOk(s);
+      if (s.services !== n) throw new Error(`status should list ${n} services: ${JSON.stringify(s)}`);
+    },
+  });
 
   // Sync: the compiled snapshot to an empty Admin API, then a new version of one service that
   // changes one route, to a gateway holding the previous one: published, tagged and compiled as an

@@ -166,6 +166,13 @@ const tasks = {
     return { ms, ok: outcome.ok, changed: outcome.report?.changed ?? null, groups };
   },
 
+  async status({ dir }) {
+    const start = performance.now();
+    const report = await tagway.runStatus({ cwd: dir });
+    const ms = performance.now() - start;
+    return { ms, ok: report.ok, services: report.versions.services.length };
+  },
+
   async sync({ dir, group, target, snapshot, env }) {
     const start = performance.now();
     const outcome = await tagway.runSync({ cwd: dir, group, targets: [target], snapshotFile: snapshot, env });

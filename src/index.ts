@@ -20,6 +20,7 @@ export { loadCompileInput } from './incremental/input.js';
 export { compileRepository } from './incremental/build.js';
 export { runCompile, runValidate } from './app/compile.js';
 export { runSync } from './app/sync.js';
+export { runStatus } from './app/status.js';
 export type { SyncOptions, SyncOutcome } from './app/sync.js';
 export { runDriftCheck } from './app/drift.js';
 export type { DriftCheckOptions, DriftCheckOutcome } from './app/drift.js';
