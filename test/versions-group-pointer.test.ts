@@ -116,6 +116,10 @@ describe('uneditablePointer', () => {
     ['name: g\npublished: 1.0.0\n', 'has a `published` that is not a map'],
     ['name: g\nlocks: [a]\n', 'has a `locks` that is not a map'],
     ['name: a\nname: b\n', 'is not valid YAML'],
+    ['name: g\npublished:\n  web: 1.0.0\n  "web": 1.1.0\n', 'is not valid YAML'],
+    ['name: g\nlocks:\n  web: { version: 1.0.0, version: 1.1.0 }\n', 'is not valid YAML'],
+    ['name: g\ntargets:\n  - name: a\n    name: b\n', 'is not valid YAML'],
+    ['name: g\npublished:\n  web: 1.0.0\n  "1": 1.0.0\n  1: 1.0.0\n', null],
     ['- name\n', 'is not a YAML map'],
   ])('%j → %j', (text, problem) => {
     expect(uneditablePointer(text)).toBe(problem);
