@@ -22,7 +22,7 @@ describe('version commands on the command line', () => {
     addPetstoreRoute(r.repo, 'adopt', '/adopt');
     const published = tagway(r, 'publish', 'petstore', '--version', '1.2.0', '--group', 'staging');
     expect(published).toMatchObject({ status: 0, stderr: '' });
-    expect(published.stdout).toMatch(/^tagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n  commit [0-9a-f]{7} publish petstore 1\.2\.0 to staging\n$/);
+    expect(published.stdout).toMatch(/^tagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n  commit [0-9a-f]{7} publish petstore 1\.2\.0 to staging\nnext: tagway sync --group staging \(or the agent, once it pulls this commit\) to take the gateways there\n$/);
 
     const promoted = tagway(r, 'promote', 'petstore', '--from', 'staging', '--to', 'production');
     expect(promoted.status).toBe(0);
@@ -89,7 +89,7 @@ describe('version commands on the command line', () => {
 
     const rolledBack = tagway(r, 'rollback', 'petstore', '--group', 'staging');
     expect(rolledBack).toMatchObject({ status: 0, stderr: '' });
-    expect(rolledBack.stdout).toMatch(/^staging: petstore \^1\.0 \(1\.2\.0\) → 1\.1\.0\n  commit [0-9a-f]{7} rollback petstore on staging from 1\.2\.0 to 1\.1\.0\n$/);
+    expect(rolledBack.stdout).toMatch(/^staging: petstore \^1\.0 \(1\.2\.0\) → 1\.1\.0\n  commit [0-9a-f]{7} rollback petstore on staging from 1\.2\.0 to 1\.1\.0\nnext: tagway sync --group staging \(or the agent, once it pulls this commit\) to take the gateways there\n$/);
     expect(r.repo.git('show', 'HEAD:gateway-groups/staging/group.yaml')).toContain('\n  petstore: 1.1.0\n');
     expect(tagway(r, 'rollback', 'petstore', '--group', 'staging', '--to', '1.0.0').status).toBe(0);
     expect(r.repo.git('log', '--format=%s', '-3')).toBe(

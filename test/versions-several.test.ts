@@ -104,7 +104,7 @@ describe('publish of several services', () => {
     const run = runVersionCli(r, 'publish', 'petstore@1.2.0', 'orders@1.1.0', '--group', 'staging');
     expect(run).toMatchObject({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(
-      /^tagged orders\/v1\.1\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\ntagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: orders 1\.0\.0 → 1\.1\.0\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n {2}commit [0-9a-f]{7} publish orders 1\.1\.0, petstore 1\.2\.0 to staging\n$/,
+      /^tagged orders\/v1\.1\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\ntagged petstore\/v1\.2\.0 on commit [0-9a-f]{7} \(tag object [0-9a-f]{7}\)\nstaging: orders 1\.0\.0 → 1\.1\.0\nstaging: petstore \^1\.0 \(1\.1\.0\) → \^1\.0 \(1\.2\.0\)\n {2}commit [0-9a-f]{7} publish orders 1\.1\.0, petstore 1\.2\.0 to staging\nnext: tagway sync --group staging \(or the agent, once it pulls this commit\) to take the gateways there\n$/,
     );
     const twice = runVersionCli(r, 'publish', 'catalog@1.1.0', 'catalog@1.2.0');
     expect(twice.status).toBe(2);

@@ -41,7 +41,10 @@ export function renderVersionChange(change: VersionChange): string {
   }
   for (const commit of change.commits) {
     for (const move of change.moves.filter((m) => m.message === commit.message)) {
-      lines.push(`${move.group}: ${move.service} ${pointerText(move.from)} → ${pointerText(move.to)}`);
+      const from = pointerText(move.from);
+      const to = pointerText(move.to);
+      // The pin stays; the commit records the tag it resolves to (group.yaml `locks`).
+      lines.push(from === to ? `${move.group}: ${move.service} ${to} (its tag recorded)` : `${move.group}: ${move.service} ${from} → ${to}`);
     }
     if (!change.dryRun) {
       lines.push(`  commit ${shortOid(commit.commit ?? '')} ${commit.message}`);
@@ -52,6 +55,11 @@ export function renderVersionChange(change: VersionChange): string {
       lines.push(`    ${file.path}`);
       lines.push(...file.lines.map((l) => `      ${l.op} ${l.text}`));
     }
+  }
+  // A pointer is what a group should run: its gateways run it once it is synced.
+  const groups = [...new Set(change.moves.map((m) => m.group))].sort();
+  if (!change.dryRun && groups.length > 0) {
+    lines.push(`next: ${groups.map((g) => `tagway sync --group ${g}`).join('; ')} (or the agent, once it pulls this commit) to take the gateways there`);
   }
   return lines.join('\n');
 }
