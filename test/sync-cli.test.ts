@@ -597,6 +597,10 @@ describe('the text report', () => {
     expect(text).toMatch(/unknown \(could not be read\):\s+eu-1, eu-2\n/);
     expect(text).toMatch(/sha256:bbbbbbbbbbbb \(a 1\.0\.0\):\s+edge-1\n/);
     expect(text).not.toContain('undefined');
+    // The digest synced to is the snapshot's unless its secret references were resolved: then it says so.
+    expect(text.split('\n')[0]).toBe(`${report.group}: sync to ${report.digest.slice(0, 19)}`);
+    expect(renderRollout(report, report.digest).split('\n')[0]).toBe(`${report.group}: sync to ${report.digest.slice(0, 19)}`);
+    expect(renderRollout(report, `sha256:${'c'.repeat(64)}`).split('\n')[0]).toBe(`${report.group}: sync to ${report.digest.slice(0, 19)} (the snapshot with its secret references resolved)`);
   });
 
   it('says when the preflight stopped the sync, and when a signal did', () => {

@@ -121,7 +121,7 @@ Exit status: 0 every selected target runs the snapshot (with --dry-run: every ta
       await this.printReport(renderRolloutMarkdown(outcome.report));
     } else {
       await this.printReport(
-        renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)) + (outcome.kind === 'dry-run' ? renderDryRun(outcome.report) : renderRollout(outcome.report)),
+        renderSnapshotSource(outcome.snapshot, touchedServices(outcome.report)) + (outcome.kind === 'dry-run' ? renderDryRun(outcome.report, outcome.snapshot.digest) : renderRollout(outcome.report, outcome.snapshot.digest)),
       );
     }
     const interrupted = outcome.kind === 'synced' ? outcome.report.interrupted : null;

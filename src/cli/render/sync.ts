@@ -113,8 +113,8 @@ function renderRunning(report: RolloutReport): string[] {
  * way, and whether its previous state was restored. Then a summary; when the rollout did not
  * reach the snapshot everywhere, where it halted and which targets run which configuration.
  */
-export function renderRollout(report: RolloutReport): string {
-  const lines = [`${report.group}: sync to ${shortDigest(report.digest)}`];
+export function renderRollout(report: RolloutReport, compiled?: string): string {
+  const lines = [`${report.group}: sync to ${syncedDigest(report.digest, compiled)}`];
   const heads = table(
     report.targets.map((t) => [t.target, t.kind, STATUS_TEXT[t.status], plural(t.writes, 'write'), `runs ${describeRuns(t.runs)}`]),
   );
@@ -175,9 +175,17 @@ function dryRunHeadline(t: TargetDrift): string {
   return `would change ${plural(c.create + c.update + c.delete + retireLater, 'object')}: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${c.unchanged} unchanged${adoptionCounts(c)}`;
 }
 
+/**
+ * The digest a sync goes to; when it is not the compiled snapshot's (`compiled`), that is because
+ * the snapshot's secret references were resolved (docs/secrets.md), which the line says.
+ */
+function syncedDigest(digest: string, compiled: string | undefined): string {
+  return compiled === undefined || compiled === digest ? shortDigest(digest) : `${shortDigest(digest)} (the snapshot with its secret references resolved)`;
+}
+
 /** `sync --dry-run`: each target's plan (steps in apply order, changed fields), nothing written. */
-export function renderDryRun(report: DriftReport): string {
-  const lines = [`${report.group}: dry run of a sync to ${shortDigest(report.digest)}; nothing is written`];
+export function renderDryRun(report: DriftReport, compiled?: string): string {
+  const lines = [`${report.group}: dry run of a sync to ${syncedDigest(report.digest, compiled)}; nothing is written`];
   const heads = table(report.targets.map((t) => [t.target, t.kind, dryRunHeadline(t)]));
   report.targets.forEach((t, i) => {
     lines.push(heads[i] ?? '');
