@@ -88,6 +88,8 @@ export interface ImportOutcome {
   readonly variables: readonly SecretVariable[];
   readonly unexpressed: readonly Unexpressed[];
   readonly ignored: readonly Unexpressed[];
+  /** Objects that stay on the gateway because objects it keeps use them: tagway writes its own copies (src/import/left-out.ts). */
+  readonly kept: readonly Unexpressed[];
   /** How many of the gateway's objects the group takes over, by kind (a live gateway's only: empty for a file). */
   readonly adoption: Readonly<Partial<Record<ApisixKind, number>>>;
   readonly check: ImportCheck | null;
@@ -124,7 +126,7 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     inRepository = false;
   }
   const plan = format === 'openapi' ? await openApiPlan(options, inRepository ? root : null) : await gatewayPlan(options, format, inRepository ? root : null);
-  const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, notes: plan.notes, changes: plan.changes };
+  const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, kept: plan.kept, notes: plan.notes, changes: plan.changes };
   if (plan.findings !== null) {
     return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, next: [] };
   }
@@ -188,6 +190,7 @@ interface WritePlan {
   readonly variables: readonly SecretVariable[];
   readonly unexpressed: readonly Unexpressed[];
   readonly ignored: readonly Unexpressed[];
+  readonly kept: readonly Unexpressed[];
   /** The objects the group takes over (a live gateway's); null: none, no adoption record. */
   readonly adoption: AdoptionMap | null;
   readonly notes: readonly string[];
@@ -212,6 +215,7 @@ async function gatewayPlan(options: ImportOptions, format: SourceFormat, root: s
     variables: imported.variables,
     unexpressed: imported.unexpressed,
     ignored: imported.ignored,
+    kept: imported.kept,
     adoption: takesOver ? imported.adoption : null,
     notes: [],
     changes: [],
@@ -236,7 +240,7 @@ async function openApiPlan(options: ImportOptions, root: string | null): Promise
   const text = await readText(options.from);
   if (text === null) throw new UserError(`cannot read ${options.from}`, 'Check the path.');
   const result = openApiToService(text, options.from, { group: options.group, ...(options.service !== undefined ? { name: options.service } : {}) });
-  const empty = { origin: options.from, files: new Map<string, string>(), services: [], variables: [], ignored: [], adoption: null, compare: null };
+  const empty = { origin: options.from, files: new Map<string, string>(), services: [], variables: [], ignored: [], kept: [], adoption: null, compare: null };
   if (!result.ok) return { ...empty, unexpressed: [], notes: [], changes: [], findings: { diagnostics: result.diagnostics, sources: new Map([[options.from, text]]) } };
   const files = new Map<string, string>();
   const templateFile = `services/${result.name}/service.yaml`;
