@@ -319,3 +319,38 @@ describe('the command', () => {
     }
   });
 });
+
+describe('--publish when --check does not pass', () => {
+  it('says nothing was committed or tagged and why, in text and JSON, and suggests no sync', async () => {
+    // Two routes that match the same requests: APISIX takes both, tagway's compile refuses the conflict.
+    const gateway = await startAdminServer({ checks: false });
+    try {
+      gateway.seed('upstreams', '1', { name: 'shop', nodes: { '10.0.0.1:8080': 1 } });
+      gateway.seed('routes', '1', { name: 'a', uri: '/items', upstream_id: '1' });
+      gateway.seed('routes', '2', { name: 'b', uri: '/items', upstream_id: '1' });
+      const dir = tempDir();
+      const args = ['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir, '--check', '--publish', '1.0.0'];
+      const run = await runCli(args, dir, { ADMIN_KEY: gateway.apiKey!, ...GIT_IDENTITY });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/not published: --check: what was written does not compile \(findings above\); nothing was committed or tagged/);
+      const next = run.stdout.slice(run.stdout.indexOf('\nnext:'));
+      expect(next).toContain('settle what --check found');
+      expect(next).not.toMatch(/sync/);
+      expect(runGit(dir, ['tag', '--list'])).toBe('');
+
+      const json = JSON.parse((await runCli([...args, '--format', 'json'], dir, { ADMIN_KEY: gateway.apiKey!, ...GIT_IDENTITY })).stdout) as ImportOutcome;
+      expect(json.published).toBeNull();
+      expect(json.publishSkipped).toBe('--check: what was written does not compile (findings above)');
+      expect(json.next.join('\n')).not.toMatch(/sync/);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('publishes when --check passes, with no word of skipping', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir, { publish: '1.0.0', check: true });
+    expect(outcome.published?.ok).toBe(true);
+    expect(outcome.publishSkipped).toBeNull();
+  });
+});

@@ -94,6 +94,8 @@ export interface ImportOutcome {
   readonly adoption: Readonly<Partial<Record<ApisixKind, number>>>;
   readonly check: ImportCheck | null;
   readonly published: PublishOutcome | null;
+  /** Why `--publish` committed and tagged nothing (a failed `--check`, `--dry-run`); null when it was not asked for or ran. */
+  readonly publishSkipped: string | null;
   /** What to do next, as commands. */
   readonly next: readonly string[];
 }
@@ -128,7 +130,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   const plan = format === 'openapi' ? await openApiPlan(options, inRepository ? root : null) : await gatewayPlan(options, format, inRepository ? root : null);
   const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, kept: plan.kept, notes: plan.notes, changes: plan.changes };
   if (plan.findings !== null) {
-    return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, next: [] };
+    const publishSkipped = options.publish !== undefined ? 'the source has mistakes (findings above)' : null;
+    return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, publishSkipped, next: [] };
   }
 
   const files = new Map(plan.files);
@@ -155,7 +158,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   const check = options.check && !options.dryRun ? await checkImport(root, options, plan) : null;
 
   let published: PublishOutcome | null = null;
-  if (options.publish !== undefined && !options.dryRun && (check === null || checkPassed(check))) {
+  const publishSkipped = options.publish === undefined ? null : options.dryRun ? '--dry-run writes nothing' : check !== null && !checkPassed(check) ? checkFailure(check) : null;
+  if (options.publish !== undefined && publishSkipped === null) {
     await commitImport(root, [...files.keys()], `Import ${plan.origin} into group ${options.group}`, options.env, options.author);
     published = await runPublish({
       cwd: root,
@@ -177,7 +181,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     findings: null,
     check,
     published,
-    next: nextSteps(options, plan, published, version),
+    publishSkipped,
+    next: nextSteps(options, plan, published, publishSkipped, version),
   };
 }
 
@@ -421,14 +426,28 @@ async function commitImport(root: string, paths: readonly string[], message: str
   await worktreeGit(root, [...config, 'commit', '-q', '--author', formatPerson(who), '-m', message, '--', ...paths]);
 }
 
-function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, version: string): string[] {
+/** Why a `--check` did not pass, as the reason `--publish` did nothing. */
+function checkFailure(check: ImportCheck): string {
+  if (!check.compiled || check.report === null) return '--check: what was written does not compile (findings above)';
+  const n = check.report.differences.length;
+  return n > 0 ? `--check found ${n} difference${n === 1 ? '' : 's'} between what was written and the source` : '--check found errors in what was written (findings above)';
+}
+
+function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, publishSkipped: string | null, version: string): string[] {
   const steps: string[] = [];
   const where = options.cwd === '.' ? '' : ` -C ${options.cwd}`;
   if (imported.variables.length > 0) steps.push(`set the ${imported.variables.length} variables listed above where they are read (tagway sync's environment, or the gateway's)`);
+  const publish = imported.services.length > 0 && imported.services.length <= 20 ? `tagway${where} publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}` : null;
+  // A publish that --check stopped: nothing is committed, so nothing to sync until what it found is settled.
+  if (publishSkipped !== null && !options.dryRun) {
+    steps.push('settle what --check found (the files are written; nothing was committed or tagged)');
+    steps.push(`then: git add -A && git commit -m "Import the gateway"${publish !== null ? `, and ${publish}` : ''}`);
+    return steps;
+  }
   if (published === null && !options.dryRun) {
     steps.push('git add -A && git commit -m "Import the gateway"');
-    if (imported.services.length > 0 && imported.services.length <= 20) {
-      steps.push(`tagway${where} publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}`);
+    if (publish !== null) {
+      steps.push(publish);
     } else if (imported.services.length > 0) {
       steps.push(`tagway${where} import ${options.from} --group ${options.group} --publish ${version} (commits the files and publishes all ${imported.services.length} services)`);
     }

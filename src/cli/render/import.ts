@@ -51,6 +51,7 @@ export function renderImport(outcome: ImportOutcome): string {
   if (outcome.published !== null) {
     lines.push('', outcome.published.ok ? `published ${outcome.published.tags.length} versions and pointed ${outcome.published.groups.length > 0 ? 'the group' : 'no group'} at them` : 'publish refused: see the findings above');
   }
+  if (outcome.publishSkipped !== null) lines.push('', `not published: ${outcome.publishSkipped}; nothing was committed or tagged`);
   if (outcome.next.length > 0) lines.push('', 'next:', ...outcome.next.map((s) => `  ${s}`));
   return `${lines.join('\n')}\n`;
 }
