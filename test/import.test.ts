@@ -354,3 +354,24 @@ describe('--publish when --check does not pass', () => {
     expect(outcome.publishSkipped).toBeNull();
   });
 });
+
+describe('the --check summary', () => {
+  it('says how many objects of each kind were compared, and names what was left out as the import does', async () => {
+    const gateway = await startAdminServer();
+    try {
+      seedGateway(gateway);
+      gateway.seed('routes', '4000', { uri: '/filtered', upstream_id: '1', filter_func: 'function(vars) return true end' });
+      gateway.seed('upstreams', 'tw', { nodes: { '10.0.0.5:80': 1 }, labels: { 'managed-by': 'tagway', 'tagway.group': 'other' } });
+      const dir = tempDir();
+      const run = await runCli(['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir, '--check'], dir, { ADMIN_KEY: gateway.apiKey!, PRODUCTION_CONSUMER_ALICE_KEY_AUTH_KEY: CANARY });
+      expect(run.stdout).toContain('left out 1 object tagway manages already');
+      expect(run.stdout).toContain('not imported (1 object)');
+      expect(run.stdout).toContain(
+        'compared 6 objects of the source (consumers 1, global_rules 1, routes 3, services 1): 0 differences in 0 objects; 0 fields not compared (secret references); left out: 1 object not imported, 1 object tagway manages already',
+      );
+      expect(run.stdout).not.toContain(CANARY);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

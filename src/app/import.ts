@@ -232,7 +232,8 @@ async function gatewayPlan(options: ImportOptions, format: SourceFormat, root: s
         const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
         return name !== undefined ? env[name] : undefined;
       };
-      return checkEquivalence(source.config, compiled, { resolveSecret, skip: [...imported.unexpressed, ...imported.ignored] });
+      const skip = [...imported.unexpressed, ...imported.ignored.map((i) => ({ ...i, category: 'tagway manages already' }))];
+      return checkEquivalence(source.config, compiled, { resolveSecret, skip });
     },
   };
 }
@@ -396,7 +397,7 @@ export function checkPassed(check: ImportCheck): boolean {
  * Compiles the group as written (its templates as drafts: the pins name versions not published
  * yet) and compares the result with the source. A secret reference the import wrote is compared
  * with the value it replaced (held in memory); `env:NAME` references it did not write, with the
- * variable when it is set. What the import reported as not expressible is left out.
+ * variable when it is set. What the import did not write, and what tagway manages already, is left out.
  */
 async function checkImport(root: string, options: ImportOptions, plan: WritePlan): Promise<ImportCheck> {
   const group = options.group;

@@ -18,7 +18,7 @@ export function renderImport(outcome: ImportOutcome): string {
   lines.push(...limited(outcome.written.map((f) => `  ${f}`), 'files'));
   const adopted = Object.entries(outcome.adoption).map(([kind, n]) => `${n} ${kind}`);
   if (adopted.length > 0) lines.push(`the group takes over ${adopted.join(', ')} of the gateway (adopt.yaml; docs/adoption.md)`);
-  if (outcome.ignored.length > 0) lines.push(`left out ${outcome.ignored.length} objects tagway manages already`);
+  if (outcome.ignored.length > 0) lines.push(`left out ${plural(outcome.ignored.length, 'object')} tagway manages already`);
   if (outcome.changes.length > 0) {
     lines.push('', `changed in the template (${outcome.changes.length}):`);
     lines.push(...limited(outcome.changes.map((c) => `  ${c.kind} ${[c.route !== undefined ? `route ${c.route}` : 'service', c.field].filter((x) => x !== undefined).join(' ')}`), 'changes'));
