@@ -375,3 +375,21 @@ describe('the --check summary', () => {
     }
   });
 });
+
+describe('the next steps', () => {
+  it('are commands that run as printed, -C after the command name', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir);
+    const commands = outcome.next.filter((s) => s.startsWith('tagway '));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const c of commands) expect(c).toMatch(new RegExp(`^tagway [a-z]+ .* -C ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    runGit(dir, ['add', '-A']);
+    runGit(dir, ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-q', '-m', 'Import the gateway']);
+    const publish = commands.find((c) => c.startsWith('tagway publish '))!;
+    // From another folder, as a user would: -C is what points at the repository.
+    const run = await runCli(publish.split(' ').slice(1), os.tmpdir(), GIT_IDENTITY);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(runGit(dir, ['tag', '--list']).split('\n').sort()).toEqual(['health/v1.0.0', 'pet-store/v1.0.0']);
+  });
+});

@@ -436,9 +436,10 @@ function checkFailure(check: ImportCheck): string {
 
 function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, publishSkipped: string | null, version: string): string[] {
   const steps: string[] = [];
+  // `-C` goes after the command's name: oclif reads flags only there.
   const where = options.cwd === '.' ? '' : ` -C ${options.cwd}`;
   if (imported.variables.length > 0) steps.push(`set the ${imported.variables.length} variables listed above where they are read (tagway sync's environment, or the gateway's)`);
-  const publish = imported.services.length > 0 && imported.services.length <= 20 ? `tagway${where} publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}` : null;
+  const publish = imported.services.length > 0 && imported.services.length <= 20 ? `tagway publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}${where}` : null;
   // A publish that --check stopped: nothing is committed, so nothing to sync until what it found is settled.
   if (publishSkipped !== null && !options.dryRun) {
     steps.push('settle what --check found (the files are written; nothing was committed or tagged)');
@@ -450,10 +451,10 @@ function nextSteps(options: ImportOptions, imported: WritePlan, published: Publi
     if (publish !== null) {
       steps.push(publish);
     } else if (imported.services.length > 0) {
-      steps.push(`tagway${where} import ${options.from} --group ${options.group} --publish ${version} (commits the files and publishes all ${imported.services.length} services)`);
+      steps.push(`tagway import ${options.from} --group ${options.group} --publish ${version}${where} (commits the files and publishes all ${imported.services.length} services)`);
     }
   }
-  steps.push(`tagway${where} sync --group ${options.group} --dry-run`);
+  steps.push(`tagway sync --group ${options.group} --dry-run${where}`);
   return steps;
 }
 
