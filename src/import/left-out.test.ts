@@ -14,7 +14,8 @@ function gateway(seed: Seed): ApisixConfig {
 
 const UPSTREAM = { id: '1', nodes: { '10.0.0.1:8080': 1 } };
 const SERVICE = { id: '100', name: 'shop', upstream_id: '1' };
-const ROUTE = { id: 'r1', uri: '/items', service_id: '100' };
+const ROUTE_OF = (service: string) => ({ id: 'r1', uri: '/items', service_id: service });
+const ROUTE = ROUTE_OF('100');
 
 /**
  * Each case: a gateway, the objects left on it whole (`kind id`, with a word of the reason), and
@@ -71,6 +72,20 @@ describe('what an import leaves on the gateway', () => {
     // What stays is not written: no file holds its tell-tale field.
     const text = [...out.files.values()].join('\n');
     for (const field of ['filter_func', 'remote_addr', 'script', 'hash_function', 'metadata', 'extra', 'protocol', 'OR']) if (c.reason?.source.includes(field)) expect(text).not.toContain(field);
+  });
+
+  it("gives tagway's copies ids other than those of the objects that stay", () => {
+    // The gateway's service and upstream are called what tagway would call its copies: `shop`.
+    const config = gateway({
+      upstreams: [{ id: 'shop', name: 'shop', nodes: { '10.0.0.1:8080': 1 } }],
+      services: [{ id: 'shop', name: 'shop', upstream_id: 'shop' }],
+      routes: [ROUTE_OF('shop'), { id: 'shop.weird', uri: '/x', service_id: 'shop', filter_func: 'function() return true end' }],
+    });
+    const out = importRepository({ format: 'apisix', origin: 'http://gw:9180', config, unexpressed: [] }, { group: 'prod' });
+    expect(out.kept.map((k) => `${k.kind} ${k.id}`)).toEqual(['services shop', 'upstreams shop']);
+    expect(out.services).toHaveLength(1);
+    expect(out.services[0]).not.toBe('shop');
+    expect(out.adoption).toEqual({ routes: { r1: `${out.services[0]!}.items` } });
   });
 
   it('gives the same entries whatever the order of the objects', () => {

@@ -28,7 +28,9 @@ export function renderImport(outcome: ImportOutcome): string {
   const whole = outcome.unexpressed.filter((u) => u.field === undefined);
   const fields = outcome.unexpressed.filter((u) => u.field !== undefined);
   if (whole.length > 0) {
-    lines.push('', `not imported (${plural(whole.length, 'object')}): neither written nor taken over; the gateway keeps them as they are`);
+    // A file's objects go to gateways whole (file targets): what is not written is not there.
+    const fate = outcome.source.format === 'apisix' ? 'neither written nor taken over; the gateway keeps them as they are' : "not written: the group's files do not hold them";
+    lines.push('', `not imported (${plural(whole.length, 'object')}): ${fate}`);
     lines.push(...limited(whole.map((u) => `  ${u.kind} ${u.id}: ${u.reason}`), 'entries'));
   }
   if (outcome.kept.length > 0) {
