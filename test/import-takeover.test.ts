@@ -77,6 +77,37 @@ describe('import, then take the gateway over', () => {
     expect(admin.objectWrites()).toBe(before);
   });
 
+  it('leaves a route it cannot write whole, and what it uses, byte for byte as they were', async () => {
+    const admin = await startAdminServer({ apiKey: KEY, servedSet: true });
+    servers.push(admin);
+    admin.seed('upstreams', '1', { name: 'shop', type: 'roundrobin', nodes: { '10.0.0.1:8080': 1 } });
+    admin.seed('services', '100', { name: 'shop', hosts: ['shop.example.com'], upstream_id: '1' });
+    admin.seed('routes', 'r1', { name: 'list', uri: '/items', methods: ['GET'], service_id: '100' });
+    // Without its filter_func this route would take every request for /items/*: it must stay as it is.
+    admin.seed('routes', 'r2', { name: 'weird', uri: '/items/*', service_id: '100', filter_func: 'function(vars) return vars.arg_x == "1" end' });
+    admin.markServed();
+    const before = JSON.stringify(['routes', 'services', 'upstreams'].map((kind) => admin.objects(kind as 'routes').get(kind === 'routes' ? 'r2' : kind === 'services' ? '100' : '1')));
+
+    const dir = tempDir();
+    const imported = await runImport({ cwd: dir, from: admin.url, adminKey: 'env:ADMIN_KEY', group: 'production', env: ENV, publish: '1.0.0', check: true });
+    expect(imported.unexpressed).toMatchObject([{ kind: 'routes', id: 'r2', reason: expect.stringContaining('filter_func') }]);
+    expect(imported.kept.map((k) => `${k.kind} ${k.id}`)).toEqual(['services 100', 'upstreams 1']);
+    expect(imported.check?.report?.differences).toEqual([]);
+    expect(imported.published?.ok).toBe(true);
+    const adopt = fs.readFileSync(path.join(dir, 'gateway-groups/production/adopt.yaml'), 'utf8');
+    expect(adopt).not.toMatch(/r2|"100"|"1":/);
+    expect(fs.readFileSync(path.join(dir, 'services/shop/service.yaml'), 'utf8')).not.toMatch(/filter_func|weird/);
+
+    const first = synced(await runSync({ cwd: dir, group: 'production', env: { ADMIN_KEY: KEY } }));
+    expect(first.ok).toBe(true);
+    expect(admin.servedViolations()).toEqual([]);
+    expect([...admin.objects('routes').keys()].sort()).toEqual(['r2', 'shop.list']);
+    const after = JSON.stringify(['routes', 'services', 'upstreams'].map((kind) => admin.objects(kind as 'routes').get(kind === 'routes' ? 'r2' : kind === 'services' ? '100' : '1')));
+    expect(after).toBe(before);
+    const second = synced(await runSync({ cwd: dir, group: 'production', env: { ADMIN_KEY: KEY } }));
+    expect(second.report.targets).toMatchObject([{ status: 'in-sync' }]);
+  });
+
   it('takes over a generated gateway of 100 services of every kind without a gap', async () => {
     const admin = await startAdminServer({ apiKey: KEY, servedSet: true, checks: false });
     servers.push(admin);

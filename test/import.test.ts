@@ -319,3 +319,77 @@ describe('the command', () => {
     }
   });
 });
+
+describe('--publish when --check does not pass', () => {
+  it('says nothing was committed or tagged and why, in text and JSON, and suggests no sync', async () => {
+    // Two routes that match the same requests: APISIX takes both, tagway's compile refuses the conflict.
+    const gateway = await startAdminServer({ checks: false });
+    try {
+      gateway.seed('upstreams', '1', { name: 'shop', nodes: { '10.0.0.1:8080': 1 } });
+      gateway.seed('routes', '1', { name: 'a', uri: '/items', upstream_id: '1' });
+      gateway.seed('routes', '2', { name: 'b', uri: '/items', upstream_id: '1' });
+      const dir = tempDir();
+      const args = ['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir, '--check', '--publish', '1.0.0'];
+      const run = await runCli(args, dir, { ADMIN_KEY: gateway.apiKey!, ...GIT_IDENTITY });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/not published: --check: what was written does not compile \(findings above\); nothing was committed or tagged/);
+      const next = run.stdout.slice(run.stdout.indexOf('\nnext:'));
+      expect(next).toContain('settle what --check found');
+      expect(next).not.toMatch(/sync/);
+      expect(runGit(dir, ['tag', '--list'])).toBe('');
+
+      const json = JSON.parse((await runCli([...args, '--format', 'json'], dir, { ADMIN_KEY: gateway.apiKey!, ...GIT_IDENTITY })).stdout) as ImportOutcome;
+      expect(json.published).toBeNull();
+      expect(json.publishSkipped).toBe('--check: what was written does not compile (findings above)');
+      expect(json.next.join('\n')).not.toMatch(/sync/);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('publishes when --check passes, with no word of skipping', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir, { publish: '1.0.0', check: true });
+    expect(outcome.published?.ok).toBe(true);
+    expect(outcome.publishSkipped).toBeNull();
+  });
+});
+
+describe('the --check summary', () => {
+  it('says how many objects of each kind were compared, and names what was left out as the import does', async () => {
+    const gateway = await startAdminServer();
+    try {
+      seedGateway(gateway);
+      gateway.seed('routes', '4000', { uri: '/filtered', upstream_id: '1', filter_func: 'function(vars) return true end' });
+      gateway.seed('upstreams', 'tw', { nodes: { '10.0.0.5:80': 1 }, labels: { 'managed-by': 'tagway', 'tagway.group': 'other' } });
+      const dir = tempDir();
+      const run = await runCli(['import', gateway.url, '--admin-key', 'env:ADMIN_KEY', '--group', 'production', '-C', dir, '--check'], dir, { ADMIN_KEY: gateway.apiKey!, PRODUCTION_CONSUMER_ALICE_KEY_AUTH_KEY: CANARY });
+      expect(run.stdout).toContain('left out 1 object tagway manages already');
+      expect(run.stdout).toContain('not imported (1 object)');
+      expect(run.stdout).toContain(
+        'compared 6 objects of the source (consumers 1, global_rules 1, routes 3, services 1): 0 differences in 0 objects; 0 fields not compared (secret references); left out: 1 object not imported, 1 object tagway manages already',
+      );
+      expect(run.stdout).not.toContain(CANARY);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('the next steps', () => {
+  it('are commands that run as printed, -C after the command name', async () => {
+    const dir = tempDir();
+    const outcome = await live(dir);
+    const commands = outcome.next.filter((s) => s.startsWith('tagway '));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const c of commands) expect(c).toMatch(new RegExp(`^tagway [a-z]+ .* -C ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    runGit(dir, ['add', '-A']);
+    runGit(dir, ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-q', '-m', 'Import the gateway']);
+    const publish = commands.find((c) => c.startsWith('tagway publish '))!;
+    // From another folder, as a user would: -C is what points at the repository.
+    const run = await runCli(publish.split(' ').slice(1), os.tmpdir(), GIT_IDENTITY);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(runGit(dir, ['tag', '--list']).split('\n').sort()).toEqual(['health/v1.0.0', 'pet-store/v1.0.0']);
+  });
+});

@@ -88,10 +88,14 @@ export interface ImportOutcome {
   readonly variables: readonly SecretVariable[];
   readonly unexpressed: readonly Unexpressed[];
   readonly ignored: readonly Unexpressed[];
+  /** Objects that stay on the gateway because objects it keeps use them: tagway writes its own copies (src/import/left-out.ts). */
+  readonly kept: readonly Unexpressed[];
   /** How many of the gateway's objects the group takes over, by kind (a live gateway's only: empty for a file). */
   readonly adoption: Readonly<Partial<Record<ApisixKind, number>>>;
   readonly check: ImportCheck | null;
   readonly published: PublishOutcome | null;
+  /** Why `--publish` committed and tagged nothing (a failed `--check`, `--dry-run`); null when it was not asked for or ran. */
+  readonly publishSkipped: string | null;
   /** What to do next, as commands. */
   readonly next: readonly string[];
 }
@@ -124,9 +128,10 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     inRepository = false;
   }
   const plan = format === 'openapi' ? await openApiPlan(options, inRepository ? root : null) : await gatewayPlan(options, format, inRepository ? root : null);
-  const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, notes: plan.notes, changes: plan.changes };
+  const base = { root, createdRepository, source: { format, origin: plan.origin }, dryRun: options.dryRun === true, services: plan.services, variables: plan.variables, unexpressed: plan.unexpressed, ignored: plan.ignored, kept: plan.kept, notes: plan.notes, changes: plan.changes };
   if (plan.findings !== null) {
-    return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, next: [] };
+    const publishSkipped = options.publish !== undefined ? 'the source has mistakes (findings above)' : null;
+    return { ...base, written: [], unchanged: [], adoption: {}, findings: plan.findings, check: null, published: null, publishSkipped, next: [] };
   }
 
   const files = new Map(plan.files);
@@ -153,7 +158,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
   const check = options.check && !options.dryRun ? await checkImport(root, options, plan) : null;
 
   let published: PublishOutcome | null = null;
-  if (options.publish !== undefined && !options.dryRun && (check === null || checkPassed(check))) {
+  const publishSkipped = options.publish === undefined ? null : options.dryRun ? '--dry-run writes nothing' : check !== null && !checkPassed(check) ? checkFailure(check) : null;
+  if (options.publish !== undefined && publishSkipped === null) {
     await commitImport(root, [...files.keys()], `Import ${plan.origin} into group ${options.group}`, options.env, options.author);
     published = await runPublish({
       cwd: root,
@@ -175,7 +181,8 @@ export async function runImport(options: ImportOptions): Promise<ImportOutcome> 
     findings: null,
     check,
     published,
-    next: nextSteps(options, plan, published, version),
+    publishSkipped,
+    next: nextSteps(options, plan, published, publishSkipped, version),
   };
 }
 
@@ -188,6 +195,7 @@ interface WritePlan {
   readonly variables: readonly SecretVariable[];
   readonly unexpressed: readonly Unexpressed[];
   readonly ignored: readonly Unexpressed[];
+  readonly kept: readonly Unexpressed[];
   /** The objects the group takes over (a live gateway's); null: none, no adoption record. */
   readonly adoption: AdoptionMap | null;
   readonly notes: readonly string[];
@@ -212,6 +220,7 @@ async function gatewayPlan(options: ImportOptions, format: SourceFormat, root: s
     variables: imported.variables,
     unexpressed: imported.unexpressed,
     ignored: imported.ignored,
+    kept: imported.kept,
     adoption: takesOver ? imported.adoption : null,
     notes: [],
     changes: [],
@@ -223,7 +232,8 @@ async function gatewayPlan(options: ImportOptions, format: SourceFormat, root: s
         const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
         return name !== undefined ? env[name] : undefined;
       };
-      return checkEquivalence(source.config, compiled, { resolveSecret, skip: [...imported.unexpressed, ...imported.ignored] });
+      const skip = [...imported.unexpressed, ...imported.ignored.map((i) => ({ ...i, category: 'tagway manages already' }))];
+      return checkEquivalence(source.config, compiled, { resolveSecret, skip });
     },
   };
 }
@@ -236,7 +246,7 @@ async function openApiPlan(options: ImportOptions, root: string | null): Promise
   const text = await readText(options.from);
   if (text === null) throw new UserError(`cannot read ${options.from}`, 'Check the path.');
   const result = openApiToService(text, options.from, { group: options.group, ...(options.service !== undefined ? { name: options.service } : {}) });
-  const empty = { origin: options.from, files: new Map<string, string>(), services: [], variables: [], ignored: [], adoption: null, compare: null };
+  const empty = { origin: options.from, files: new Map<string, string>(), services: [], variables: [], ignored: [], kept: [], adoption: null, compare: null };
   if (!result.ok) return { ...empty, unexpressed: [], notes: [], changes: [], findings: { diagnostics: result.diagnostics, sources: new Map([[options.from, text]]) } };
   const files = new Map<string, string>();
   const templateFile = `services/${result.name}/service.yaml`;
@@ -387,7 +397,7 @@ export function checkPassed(check: ImportCheck): boolean {
  * Compiles the group as written (its templates as drafts: the pins name versions not published
  * yet) and compares the result with the source. A secret reference the import wrote is compared
  * with the value it replaced (held in memory); `env:NAME` references it did not write, with the
- * variable when it is set. What the import reported as not expressible is left out.
+ * variable when it is set. What the import did not write, and what tagway manages already, is left out.
  */
 async function checkImport(root: string, options: ImportOptions, plan: WritePlan): Promise<ImportCheck> {
   const group = options.group;
@@ -417,19 +427,34 @@ async function commitImport(root: string, paths: readonly string[], message: str
   await worktreeGit(root, [...config, 'commit', '-q', '--author', formatPerson(who), '-m', message, '--', ...paths]);
 }
 
-function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, version: string): string[] {
+/** Why a `--check` did not pass, as the reason `--publish` did nothing. */
+function checkFailure(check: ImportCheck): string {
+  if (!check.compiled || check.report === null) return '--check: what was written does not compile (findings above)';
+  const n = check.report.differences.length;
+  return n > 0 ? `--check found ${n} difference${n === 1 ? '' : 's'} between what was written and the source` : '--check found errors in what was written (findings above)';
+}
+
+function nextSteps(options: ImportOptions, imported: WritePlan, published: PublishOutcome | null, publishSkipped: string | null, version: string): string[] {
   const steps: string[] = [];
+  // `-C` goes after the command's name: oclif reads flags only there.
   const where = options.cwd === '.' ? '' : ` -C ${options.cwd}`;
   if (imported.variables.length > 0) steps.push(`set the ${imported.variables.length} variables listed above where they are read (tagway sync's environment, or the gateway's)`);
+  const publish = imported.services.length > 0 && imported.services.length <= 20 ? `tagway publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}${where}` : null;
+  // A publish that --check stopped: nothing is committed, so nothing to sync until what it found is settled.
+  if (publishSkipped !== null && !options.dryRun) {
+    steps.push('settle what --check found (the files are written; nothing was committed or tagged)');
+    steps.push(`then: git add -A && git commit -m "Import the gateway"${publish !== null ? `, and ${publish}` : ''}`);
+    return steps;
+  }
   if (published === null && !options.dryRun) {
     steps.push('git add -A && git commit -m "Import the gateway"');
-    if (imported.services.length > 0 && imported.services.length <= 20) {
-      steps.push(`tagway${where} publish ${imported.services.map((s) => `${s}@${version}`).join(' ')} --group ${options.group}`);
+    if (publish !== null) {
+      steps.push(publish);
     } else if (imported.services.length > 0) {
-      steps.push(`tagway${where} import ${options.from} --group ${options.group} --publish ${version} (commits the files and publishes all ${imported.services.length} services)`);
+      steps.push(`tagway import ${options.from} --group ${options.group} --publish ${version}${where} (commits the files and publishes all ${imported.services.length} services)`);
     }
   }
-  steps.push(`tagway${where} sync --group ${options.group} --dry-run`);
+  steps.push(`tagway sync --group ${options.group} --dry-run${where}`);
   return steps;
 }
 

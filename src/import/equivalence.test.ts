@@ -275,6 +275,26 @@ describe('compareGateways', () => {
   });
 });
 
+describe('what the report counts', () => {
+  it('the objects compared, by kind, and what was left out, by why', () => {
+    const source = { ...SOURCE, consumers: [{ id: 'ann', username: 'ann' }, { id: 'bob', username: 'bob', labels: { 'managed-by': 'tagway' } }] };
+    const report = checkEquivalence(config(withRoute(source, '2', (r) => ({ ...r, script: 'return 1' }))), config(COMPILED), {
+      skip: [
+        { kind: 'routes', id: '2', field: '/script' },
+        { kind: 'consumers', id: 'ann' },
+        { kind: 'consumers', id: 'bob', category: 'tagway manages already' },
+        { kind: 'consumers', id: 'not-in-the-source' },
+      ],
+    });
+    expect(report.differences).toEqual([]);
+    expect(report.comparedByKind).toEqual({ routes: SOURCE.routes!.length, services: 1 });
+    expect(report.compared).toBe(SOURCE.routes!.length + 1);
+    expect(report.skippedBy).toEqual({ 'not imported': 1, 'tagway manages already': 1 });
+    expect(report.skipped).toBe(2);
+    expect(report.skippedFields).toBe(1);
+  });
+});
+
 describe('secrets', () => {
   const KEY = 'canary-key-7c1d2e3f4a5b6c7d8e9f';
   const PASSWORD = 'canary-password-0a9b8c7d6e5f';

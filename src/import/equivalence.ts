@@ -82,12 +82,14 @@ export interface NotCompared {
   readonly reason: 'secret reference' | 'private key';
 }
 
-/** A source object (or one field of it) the import reported as not expressible: left out of the comparison. */
+/** A source object (or one field of it) left out of the comparison: one the import did not write, or one tagway manages already (`category`). */
 export interface SkippedObject {
   readonly kind: ApisixKind | string;
   readonly id: string;
   /** JSON pointer below the object, as in `Difference.field`; absent: the whole object. */
   readonly field?: string;
+  /** Why it is left out, as the report counts whole objects: `not imported` when absent. */
+  readonly category?: string;
 }
 
 export interface EquivalenceOptions {
@@ -100,10 +102,19 @@ export interface EquivalenceReport {
   readonly differences: readonly Difference[];
   /** Sorted as differences are. */
   readonly notCompared: readonly NotCompared[];
-  /** How many entries of `options.skip` named an object of the source. */
+  /** How many whole objects of the source `options.skip` left out. */
   readonly skipped: number;
+  /** Those, by their entries' `category` (`not imported` when it gives none), in key order. */
+  readonly skippedBy: Readonly<Record<string, number>>;
+  /** How many fields of source objects `options.skip` left out. */
+  readonly skippedFields: number;
   /** How many source objects were compared (skipped ones not counted). */
   readonly compared: number;
+  /**
+   * Those, by kind, in kind order: each kind's objects matched on their own, and the services,
+   * plugin configs and consumer groups paired through the objects that use them.
+   */
+  readonly comparedByKind: Readonly<Partial<Record<ApisixKind, number>>>;
 }
 
 /** The differences of `checkEquivalence`: empty when the compiled configuration does what the source does. */
@@ -484,7 +495,10 @@ class Comparison {
   private readonly skipWhole = new Set<string>();
   private readonly skipFields = new Map<string, string[]>();
   private skipped = 0;
+  private readonly skippedBy = new Map<string, number>();
+  private skippedFields = 0;
   private compared = 0;
+  private readonly comparedBy = new Map<ApisixKind, number>();
   /** Pairs of used objects found through their users: kind → source id → compiled id. */
   private readonly pairs = new Map<ApisixKind, Map<string, string>>();
 
@@ -495,9 +509,17 @@ class Comparison {
     this.outForms = new Forms(this.out);
     for (const entry of options.skip ?? []) {
       const key = `${entry.kind}\u0000${entry.id}`;
-      if (this.src.byKind[entry.kind as ApisixKind]?.has(entry.id)) this.skipped += 1;
-      if (entry.field === undefined || entry.field === '') this.skipWhole.add(key);
-      else this.skipFields.set(key, [...(this.skipFields.get(key) ?? []), entry.field]);
+      const whole = entry.field === undefined || entry.field === '';
+      if (this.src.byKind[entry.kind as ApisixKind]?.has(entry.id)) {
+        if (!whole) this.skippedFields += 1;
+        else if (!this.skipWhole.has(key)) {
+          this.skipped += 1;
+          const category = entry.category ?? 'not imported';
+          this.skippedBy.set(category, (this.skippedBy.get(category) ?? 0) + 1);
+        }
+      }
+      if (whole) this.skipWhole.add(key);
+      else this.skipFields.set(key, [...(this.skipFields.get(key) ?? []), entry.field!]);
     }
     if (this.skipWhole.size + this.skipFields.size > 0) this.inheritSkips();
   }
@@ -545,7 +567,15 @@ class Comparison {
       compareText(a.kind, b.kind) || compareText(a.sourceId ?? '', b.sourceId ?? '') || compareText(a.compiledId ?? '', b.compiledId ?? '') || compareText(a.field, b.field);
     const differences = this.differences.sort((a, b) => order(a, b) || compareText(a.message, b.message));
     const notCompared = this.notCompared.sort((a, b) => order(a, b) || compareText(a.reason, b.reason));
-    return { differences, notCompared, skipped: this.skipped, compared: this.compared };
+    const skippedBy = Object.fromEntries([...this.skippedBy].sort((a, b) => compareText(a[0], b[0])));
+    const comparedByKind = Object.fromEntries([...this.comparedBy].sort((a, b) => compareText(a[0], b[0])));
+    return { differences, notCompared, skipped: this.skipped, skippedBy, skippedFields: this.skippedFields, compared: this.compared, comparedByKind };
+  }
+
+  private count(kind: ApisixKind, n: number): void {
+    if (n === 0) return;
+    this.compared += n;
+    this.comparedBy.set(kind, (this.comparedBy.get(kind) ?? 0) + n);
   }
 
   private isSkipped(kind: ApisixKind, id: string): boolean {
@@ -586,7 +616,7 @@ class Comparison {
       return out;
     };
     const sources = this.sources('global_rules');
-    this.compared += sources.length;
+    this.count('global_rules', sources.length);
     const src = plugins(sources, this.srcForms);
     const out = plugins(this.compileds('global_rules'), this.outForms);
     for (const name of [...new Set([...src.keys(), ...out.keys()])].sort(compareText)) {
@@ -605,7 +635,10 @@ class Comparison {
       for (const [sourceId, compiledId] of pairs) {
         const a = this.src.get(kind, sourceId);
         const b = this.out.get(kind, compiledId);
-        if (a && b && !this.isSkipped(kind, sourceId)) this.compareForms(kind, sourceId, compiledId, ownFields(a, 'source'), ownFields(b, 'compiled'));
+        if (a && b && !this.isSkipped(kind, sourceId)) {
+          this.count(kind, 1);
+          this.compareForms(kind, sourceId, compiledId, ownFields(a, 'source'), ownFields(b, 'compiled'));
+        }
       }
     }
   }
@@ -630,7 +663,7 @@ class Comparison {
    * `byContent`: the key is the whole form, so an unpaired view is reported as a whole.
    */
   private matchViews(kind: ApisixKind, sources: View[], compileds: View[], noun: string, extra?: (a: View, b: View) => void, byContent = false): void {
-    this.compared += sources.length;
+    this.count(kind, sources.length);
     const byKey = (views: View[]) => {
       const map = new Map<string, View[]>();
       for (const v of views) {

@@ -13,6 +13,7 @@ import type { AdoptionMap, GatewaySource, SecretVariable, Unexpressed } from './
 import { Names, pathWords, slug } from './names.js';
 import { SecretVariables } from './secrets.js';
 import { unitsOf, type Unit } from './units.js';
+import { keptFor, leaveOut, nodesProblem, SERVER_FIELDS, UPSTREAM_POLICY, WRITTEN_FIELDS } from './left-out.js';
 
 export interface RepositoryOptions {
   readonly group: string;
@@ -34,6 +35,11 @@ export interface ImportedRepository {
   readonly unexpressed: readonly Unexpressed[];
   /** Objects left out on purpose: tagway's own (another group's, a run's records). */
   readonly ignored: readonly Unexpressed[];
+  /**
+   * Objects written as tagway's own copies but not taken over: objects that stay on the gateway
+   * (whole-object `unexpressed` entries) use them (src/import/left-out.ts).
+   */
+  readonly kept: readonly Unexpressed[];
   /** The gateway's objects the written files replace: gateway id → tagway id, by kind. */
   readonly adoption: AdoptionMap;
   /** The values of the secrets taken out (in memory only, for the equivalence check). */
@@ -43,22 +49,6 @@ export interface ImportedRepository {
 const TEMPLATE_HEADER = '# yaml-language-server: $schema=../../schemas/service.schema.json\n';
 const OVERLAY_HEADER = '# yaml-language-server: $schema=../../../schemas/overlay.schema.json\n';
 
-/** Fields of each kind that server keeps and an import never writes. */
-const SERVER_FIELDS = new Set(['create_time', 'update_time', 'validity_start', 'validity_end']);
-
-/** The upstream fields a template's `upstream` holds as policy (the rest are runtime or named below). */
-const UPSTREAM_POLICY = ['type', 'hash_on', 'key', 'scheme', 'pass_host', 'upstream_host', 'retries', 'retry_timeout', 'timeout', 'keepalive_pool', 'checks', 'tls'] as const;
-const UPSTREAM_TAKEN = new Set<string>([...UPSTREAM_POLICY, 'id', 'name', 'desc', 'nodes', 'discovery_type', 'service_name', 'discovery_args']);
-const ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'uri', 'uris', 'methods', 'host', 'hosts', 'priority', 'vars', 'plugins', 'plugin_config_id', 'enable_websocket', 'timeout', 'labels', 'service_id', 'upstream_id', 'upstream', 'status']);
-// A service's `enable_websocket` is what its routes inherit: written on each route that has none.
-const SERVICE_TAKEN = new Set(['id', 'name', 'desc', 'hosts', 'plugins', 'upstream_id', 'upstream', 'labels', 'enable_websocket']);
-const STREAM_ROUTE_TAKEN = new Set(['id', 'name', 'desc', 'server_addr', 'server_port', 'remote_addr', 'sni', 'plugins', 'labels', 'upstream_id', 'service_id']);
-const PLUGIN_CONFIG_TAKEN = new Set(['id', 'name', 'desc', 'labels', 'plugins']);
-const CONSUMER_TAKEN = new Set(['id', 'username', 'desc', 'labels', 'plugins', 'group_id']);
-const CONSUMER_GROUP_TAKEN = new Set(['id', 'name', 'desc', 'labels', 'plugins']);
-const SSL_TAKEN = new Set(['id', 'type', 'sni', 'snis', 'cert', 'key', 'certs', 'keys', 'client', 'ssl_protocols', 'desc', 'labels', 'status']);
-const GLOBAL_RULE_TAKEN = new Set(['id', 'plugins']);
-const SECRET_TAKEN = new Set(['id', 'labels', 'uri', 'prefix', 'token', 'namespace', 'access_key_id', 'secret_access_key', 'session_token', 'region', 'endpoint_url', 'auth_config', 'auth_file', 'ssl_verify']);
 
 export function importRepository(source: GatewaySource, options: RepositoryOptions): ImportedRepository {
   const group = options.group;
@@ -70,7 +60,16 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   const adopt = (kind: ApisixKind, from: string, to: string) => ((adoption[kind] ??= {})[from] = to);
   const previous = options.previous ?? {};
 
-  const config = withoutTagwayObjects(source.config, ignored);
+  const all = withoutTagwayObjects(source.config, ignored);
+  const left = leaveOut(all);
+  const config = left.config;
+  unexpressed.push(...left.left);
+  const { units, unplaced } = unitsOf(config);
+  const kept = keptFor(all, [...left.left, ...unplaced]);
+  // tagway's ids must not be those of objects that stay: sync would find them in its way.
+  const staying = [...left.left, ...unplaced, ...kept];
+  const stayingIds = (kinds: readonly ApisixKind[]) => staying.filter((e) => kinds.includes(e.kind as ApisixKind)).map((e) => e.id);
+  const reservedServices = [...(options.reservedServices ?? []), ...stayingIds(['services', 'upstreams']), ...stayingIds(['routes', 'plugin_configs', 'stream_routes']).map((id) => id.slice(0, id.indexOf('.'))).filter((p) => p.length > 0)];
   /** A file's body with its secrets taken out: seen with its id, which finds some of them (a plugin's metadata's). */
   const secretsTaken = (kind: ApisixKind, id: string, body: Record<string, unknown>): Record<string, unknown> => {
     const object = { ...body, id };
@@ -78,40 +77,28 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
     const { id: _id, ...rest } = object;
     return rest;
   };
-  const extraFields = (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>) => {
-    for (const field of Object.keys(obj).sort(cmp)) {
-      if (taken.has(field) || SERVER_FIELDS.has(field)) continue;
-      unexpressed.push({ kind, id: obj.id, field: `/${field}`, reason: `tagway's files have no place for ${field} here` });
-    }
-  };
 
   // Group-level objects first: routes' plugins and consumers refer to them by name.
   const consumerGroupNames = new Map<string, string>();
   {
-    const names = new Names();
+    const names = new Names(31, stayingIds(['consumer_groups']));
     for (const cg of config.consumer_groups) {
       const name = keptOrNamed(names, previous.consumer_groups?.[cg.id], cg.id, [cg.name, cg.desc], 'consumer-group');
       consumerGroupNames.set(cg.id, name);
       const body = clean({ desc: cg.desc, labels: userLabels(cg.labels), plugins: copy(cg.plugins) });
       secrets.take('consumer_groups', cg.id, body);
-      extraFields('consumer_groups', cg, CONSUMER_GROUP_TAKEN);
       files.set(groupFile(group, 'consumer-group', name), header('consumer-group') + yamlOf(body));
       adopt('consumer_groups', cg.id, name);
     }
   }
+  // What cannot be written whole (a username that is no file name, a plugin metadata or secret
+  // manager id tagway cannot name a file by) stayed on the gateway (left-out.ts).
   for (const c of config.consumers) {
     const username = String(c.username ?? c.id);
-    if (!GROUP_OBJECT_FILES.consumer.name.test(username)) {
-      unexpressed.push({ kind: 'consumers', id: c.id, reason: `its username is not a valid file name (${GROUP_OBJECT_FILES.consumer.nameRule})` });
-      continue;
-    }
+    // A consumer whose group is not the gateway's, or stays on it, stays too (left-out.ts).
     const groupName = c.group_id !== undefined ? consumerGroupNames.get(String(c.group_id)) : undefined;
-    if (c.group_id !== undefined && groupName === undefined) {
-      unexpressed.push({ kind: 'consumers', id: c.id, field: '/group_id', reason: `names consumer group ${String(c.group_id)}, which the gateway does not hold` });
-    }
     const body = clean({ desc: c.desc, labels: userLabels(c.labels), group: groupName, plugins: copy(c.plugins) });
     secrets.take('consumers', username, body);
-    extraFields('consumers', c, CONSUMER_TAKEN);
     files.set(groupFile(group, 'consumer', username), header('consumer') + yamlOf(body));
     adopt('consumers', c.id, username);
   }
@@ -143,7 +130,6 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
         body['keys'] = s.certs.map((_, i) => (isPrivateKey(keys[i]) ? keys[i] : `env:${secrets.ask('ssls', s.id, ['keys', String(i)])}`));
       }
       secrets.take('ssls', s.id, body);
-      extraFields('ssls', s, SSL_TAKEN);
       files.set(groupFile(group, 'ssl', name), header('ssl') + yamlOf(body));
       adopt('ssls', s.id, name);
     }
@@ -156,39 +142,25 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
       const name = keptName !== undefined && names.claim(keptName) ? keptName : GLOBAL_RULE_NAME.test(g.id) && !/^\d+$/.test(g.id) && names.claim(g.id) ? g.id : names.take(Object.keys(g.plugins ?? {}).sort(cmp).slice(0, 2).map((p) => p) as string[], g.id, 'global-rule');
       const body = { plugins: copy(g.plugins) ?? {} };
       secrets.take('global_rules', g.id, body);
-      extraFields('global_rules', g, GLOBAL_RULE_TAKEN);
       files.set(groupFile(group, 'global-rule', name), header('global-rule') + yamlOf(body));
       adopt('global_rules', g.id, `tagway.${group}.${name}`);
     }
   }
   for (const m of config.plugin_metadata) {
-    if (!GROUP_OBJECT_FILES['plugin-metadata'].name.test(m.id)) {
-      unexpressed.push({ kind: 'plugin_metadata', id: m.id, reason: 'its id is not a plugin name' });
-      continue;
-    }
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(m)) if (k !== 'id' && !SERVER_FIELDS.has(k)) body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
     files.set(groupFile(group, 'plugin-metadata', m.id), header('plugin-metadata') + yamlOf(secretsTaken('plugin_metadata', m.id, clean(body))));
     adopt('plugin_metadata', m.id, m.id);
   }
   for (const s of config.secrets) {
-    if (!GROUP_OBJECT_FILES['secret-manager'].name.test(s.id)) {
-      unexpressed.push({ kind: 'secrets', id: s.id, reason: 'its id is not <vault|aws|gcp>/<name> with a name tagway can use as a file name' });
-      continue;
-    }
     const body: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s)) if (SECRET_TAKEN.has(k) && k !== 'id') body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
-    extraFields('secrets', s, SECRET_TAKEN);
+    for (const [k, v] of Object.entries(s)) if (WRITTEN_FIELDS.secrets!.has(k) && k !== 'id') body[k] = k === 'labels' ? userLabels(v as Record<string, string>) : copy(v);
     files.set(groupFile(group, 'secret-manager', s.id), header('secret-manager') + yamlOf(secretsTaken('secrets', s.id, clean(body))));
     adopt('secrets', s.id, s.id);
   }
 
   // Services: one per unit.
-  // A disabled route serves nothing: tagway writes only routes that serve, so it stays the gateway's.
-  const disabled = config.routes.filter((r) => r['status'] !== undefined && r['status'] !== 1);
-  for (const r of disabled) unexpressed.push({ kind: 'routes', id: r.id, reason: 'the route is disabled (status 0): tagway writes only routes that serve; it stays on the gateway as it is' });
-  const { units, unplaced } = unitsOf(disabled.length === 0 ? config : { ...config, routes: config.routes.filter((r) => !disabled.includes(r)) });
-  const serviceNames = new Names(31, options.reservedServices ?? []);
+  const serviceNames = new Names(31, reservedServices);
   const services: string[] = [];
   const pluginConfigs = new Map(config.plugin_configs.map((pc) => [pc.id, pc]));
   const usedPluginConfigs = new Set<string>();
@@ -197,7 +169,7 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   for (const unit of units) {
     const name = serviceName(serviceNames, unit, previous);
     services.push(name);
-    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, upstreams, canaryUpstreams, previous, secrets, extraFields, unexpressed, adopt });
+    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, upstreams, canaryUpstreams, previous, secrets, unexpressed, adopt });
     files.set(`services/${name}/service.yaml`, TEMPLATE_HEADER + yamlOf(written.template));
     files.set(`gateway-groups/${group}/services/${name}.yaml`, OVERLAY_HEADER + yamlOf(written.overlay));
   }
@@ -213,7 +185,8 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
     variables: secrets.list,
     unexpressed: unexpressed.sort(byObject),
     ignored: ignored.sort(byObject),
-    adoption: sortedAdoption(adoption),
+    adoption: sortedAdoption(adoption, kept),
+    kept,
     secrets,
   };
 }
@@ -227,7 +200,6 @@ interface ServiceContext {
   readonly canaryUpstreams: Set<string>;
   readonly previous: AdoptionMap;
   readonly secrets: SecretVariables;
-  readonly extraFields: (kind: ApisixKind, obj: ApisixObject, taken: ReadonlySet<string>) => void;
   readonly unexpressed: Unexpressed[];
   readonly adopt: (kind: ApisixKind, from: string, to: string) => void;
 }
@@ -259,7 +231,6 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
   const hosts = service?.hosts ?? (typeof service?.['host'] === 'string' ? [service['host'] as string] : undefined);
   if (hosts !== undefined && hosts.length > 0) overlay['hosts'] = [...hosts];
   if (service) {
-    ctx.extraFields('services', service, SERVICE_TAKEN);
     ctx.adopt('services', service.id, name);
   }
 
@@ -271,18 +242,15 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     const where = upstream.id ?? (service && service.upstream_id === undefined ? service.id : unit.routes[0]!.id);
     const kind: ApisixKind = upstream.id !== null ? 'upstreams' : service && service.upstream_id === undefined && unit.routes.every((r) => r.upstream === undefined) ? 'services' : 'routes';
     const prefix = upstream.id !== null ? '' : '/upstream';
-    for (const field of Object.keys(u).sort(cmp)) {
-      if (UPSTREAM_TAKEN.has(field) || SERVER_FIELDS.has(field)) continue;
-      // An upstream's labels are its service's (the template's labels go on every object of it).
-      if (field === 'labels' && coveredBy(userLabels(u['labels'] as Record<string, string>), labels)) continue;
-      ctx.unexpressed.push({ kind, id: where, field: `${prefix}/${field}`, reason: `a tagway service's upstream has no ${field}` });
+    // An upstream's labels are its service's (the template's labels go on every object of it); any
+    // other field it cannot hold left the upstream on the gateway (left-out.ts).
+    if (u['labels'] !== undefined && !coveredBy(userLabels(u['labels'] as Record<string, string>), labels)) {
+      ctx.unexpressed.push({ kind, id: where, field: `${prefix}/labels`, reason: "a tagway service's upstream has no labels of its own (the service's go on it)" });
     }
     if (u['discovery_type'] !== undefined) {
       overlay['upstream'] = { discovery: clean({ type: u['discovery_type'], service_name: u['service_name'], args: copy(u['discovery_args']) }) };
     } else {
-      const nodes = nodesOf(u['nodes']);
-      if (nodes.problem !== null) ctx.unexpressed.push({ kind, id: where, field: `${prefix}/nodes`, reason: nodes.problem });
-      if (nodes.list.length > 0) overlay['upstream'] = { nodes: nodes.list };
+      overlay['upstream'] = { nodes: nodesOf(u['nodes']) };
     }
     if (upstream.id !== null) ctx.adopt('upstreams', upstream.id, name);
   }
@@ -297,8 +265,8 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     const route: Record<string, unknown> = { name: routeName };
     const desc = oneLine(r.desc);
     if (desc !== undefined) route['description'] = desc;
-    route['uris'] = r.uris !== undefined ? [...r.uris] : typeof r['uri'] === 'string' ? [r['uri']] : undefined;
-    if (route['uris'] === undefined) ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/uris', reason: 'a route without uri or uris matches every path; a tagway route names its paths' });
+    // A route without uris, or with a field tagway cannot write, stayed on the gateway (left-out.ts).
+    route['uris'] = r.uris !== undefined ? [...r.uris] : [r['uri']];
     if (r.methods !== undefined) route['methods'] = [...r.methods];
     const routeHosts = r.hosts ?? (typeof r['host'] === 'string' ? [r['host'] as string] : undefined);
     if (routeHosts !== undefined) route['hosts'] = [...routeHosts];
@@ -312,9 +280,7 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     }
     if (r.plugin_config_id !== undefined) {
       const pc = ctx.pluginConfigs.get(String(r.plugin_config_id));
-      if (!pc) {
-        ctx.unexpressed.push({ kind: 'routes', id: r.id, field: '/plugin_config_id', reason: `names plugin config ${String(r.plugin_config_id)}, which the gateway does not hold` });
-      } else {
+      if (pc) {
         let pcName = configNames.get(pc.id);
         if (pcName === undefined) {
           pcName = childName(configNamer, ctx.previous.plugin_configs?.[pc.id], name, pc.id, [stripService(pc.name, name), pc.desc], 'plugins');
@@ -322,7 +288,6 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
           const body = clean({ desc: pc.desc, labels: userLabels(pc.labels), plugins: copy(pc['plugins']) ?? {} });
           ctx.secrets.take('plugin_configs', pc.id, body);
           configs[pcName] = body;
-          if (!ctx.usedPluginConfigs.has(pc.id)) ctx.extraFields('plugin_configs', pc, PLUGIN_CONFIG_TAKEN);
           ctx.usedPluginConfigs.add(pc.id);
           ctx.adopt('plugin_configs', pc.id, `${name}.${pcName}`);
         }
@@ -334,7 +299,6 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     if (r['timeout'] !== undefined) route['timeout'] = copy(r['timeout']);
     const rLabels = userLabels(r.labels);
     if (rLabels !== undefined) route['labels'] = rLabels;
-    ctx.extraFields('routes', r, ROUTE_TAKEN);
     routes.push(clean(route));
     ctx.adopt('routes', r.id, `${name}.${routeName}`);
   }
@@ -358,7 +322,6 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
           labels: userLabels(sr.labels),
         });
         ctx.secrets.take('stream_routes', sr.id, body);
-        ctx.extraFields('stream_routes', sr, STREAM_ROUTE_TAKEN);
         ctx.adopt('stream_routes', sr.id, `${name}.${srName}`);
         return body;
       });
@@ -415,9 +378,8 @@ function canaryOf(plugin: unknown, upstreams: ReadonlyMap<string, Readonly<Recor
   const where: Record<string, unknown> = {};
   if (upstream['discovery_type'] !== undefined) where['discovery'] = clean({ type: upstream['discovery_type'], service_name: upstream['service_name'], args: copy(upstream['discovery_args']) });
   else {
-    const nodes = nodesOf(upstream['nodes']);
-    if (nodes.problem !== null || nodes.list.length === 0) return null;
-    where['nodes'] = nodes.list;
+    if (nodesProblem(upstream['nodes']) !== null) return null;
+    where['nodes'] = nodesOf(upstream['nodes']);
   }
   return { overlay: clean({ weight, match, ...where }), upstreamId: id };
 }
@@ -468,34 +430,20 @@ function stripService(name: string | undefined, service: string): string | undef
   return name.startsWith(`${service}.`) ? name.slice(service.length + 1) : name;
 }
 
-/** Nodes in the array form a template holds; APISIX also takes `{ "host:port": weight }`. */
-function nodesOf(nodes: unknown): { list: Record<string, unknown>[]; problem: string | null } {
+/** Nodes in the array form a template holds; APISIX also takes `{ "host:port": weight }`. Only for nodes `nodesProblem` passes. */
+function nodesOf(nodes: unknown): Record<string, unknown>[] {
   if (Array.isArray(nodes)) {
-    const list: Record<string, unknown>[] = [];
-    let problem: string | null = null;
-    for (const n of nodes) {
-      if (typeof n !== 'object' || n === null) continue;
+    return nodes.map((n) => {
       const node = n as Record<string, unknown>;
-      if (typeof node['port'] !== 'number') {
-        problem = 'a node without a port (tagway names every node\'s port)';
-        continue;
-      }
-      list.push(clean({ host: node['host'], port: node['port'], weight: node['weight'], priority: node['priority'] }));
-      if (node['metadata'] !== undefined) problem = 'node metadata has no place in tagway\'s nodes';
-    }
-    return { list, problem: list.length === 0 && problem === null ? 'the upstream has no nodes' : problem };
+      return clean({ host: node['host'], port: node['port'], weight: node['weight'], priority: node['priority'] });
+    });
   }
-  if (typeof nodes === 'object' && nodes !== null) {
-    const list = Object.entries(nodes as Record<string, unknown>)
-      .sort(([a], [b]) => cmp(a, b))
-      .flatMap(([hostPort, weight]) => {
-        const m = /^(.*):(\d+)$/.exec(hostPort);
-        return m ? [{ host: m[1]!, port: Number(m[2]), weight }] : [];
-      });
-    const all = Object.keys(nodes).length;
-    return { list, problem: list.length < all ? 'a node without a port (tagway names every node\'s port)' : list.length === 0 ? 'the upstream has no nodes' : null };
-  }
-  return { list: [], problem: 'the upstream has no nodes' };
+  return Object.entries(nodes as Record<string, unknown>)
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([hostPort, weight]) => {
+      const m = /^(.*):(\d+)$/.exec(hostPort)!;
+      return { host: m[1]!, port: Number(m[2]), weight };
+    });
 }
 
 /** tagway's objects (of any group) and a run's records are tagway's to manage, not to import. */
@@ -578,12 +526,15 @@ function byObject(a: Unexpressed, b: Unexpressed): number {
   return cmp(a.kind, b.kind) || cmp(a.id, b.id) || cmp(a.field ?? '', b.field ?? '');
 }
 
-function sortedAdoption(adoption: { [K in ApisixKind]?: Record<string, string> }): AdoptionMap {
+/** The adoption map in key order, without the objects that stay on the gateway for others (`kept`). */
+function sortedAdoption(adoption: { [K in ApisixKind]?: Record<string, string> }, kept: readonly Unexpressed[]): AdoptionMap {
+  const staying = new Set(kept.map((k) => `${k.kind}\u0000${k.id}`));
   const out: { [K in ApisixKind]?: Record<string, string> } = {};
   for (const kind of (Object.keys(adoption) as ApisixKind[]).sort(cmp)) {
-    const entries = Object.entries(adoption[kind]!).sort(([a], [b]) => cmp(a, b));
-    out[kind] = Object.fromEntries(entries);
+    const entries = Object.entries(adoption[kind]!)
+      .filter(([from]) => !staying.has(`${kind}\u0000${from}`))
+      .sort(([a], [b]) => cmp(a, b));
+    if (entries.length > 0) out[kind] = Object.fromEntries(entries);
   }
   return out;
 }
-

@@ -3,22 +3,25 @@ import type { ApisixConfig, ApisixKind } from '../../model/apisix.js';
 import { checkEquivalence, type EquivalenceReport } from '../../import/equivalence.js';
 import { differenceLine, equivalenceJson, renderEquivalence } from './equivalence.js';
 
-const EMPTY: EquivalenceReport = { differences: [], notCompared: [], skipped: 0, compared: 3 };
+const EMPTY: EquivalenceReport = { differences: [], notCompared: [], skipped: 0, skippedBy: {}, skippedFields: 0, compared: 3, comparedByKind: { consumers: 1, routes: 2 } };
 
 describe('renderEquivalence', () => {
   const cases: { name: string; report: EquivalenceReport; expected: string }[] = [
-    { name: 'equivalent', report: EMPTY, expected: '0 differences in 0 objects; 0 fields not compared (secret references)\n' },
+    { name: 'equivalent: how many objects of each kind were compared', report: EMPTY, expected: 'compared 3 objects of the source (consumers 1, routes 2): 0 differences in 0 objects; 0 fields not compared (secret references)\n' },
     {
-      name: 'a field that differs, one not compared, one object left out',
+      name: 'a field that differs, one not compared, objects and a field left out, each by why',
       report: {
         differences: [{ kind: 'routes', sourceId: '12', compiledId: 'shop.list', field: '/priority', message: 'differs', source: '3', compiled: '4' }],
         notCompared: [{ kind: 'consumers', sourceId: 'ann', compiledId: 'ann', field: '/plugins/key-auth/key', reason: 'secret reference' }],
-        skipped: 1,
+        skipped: 10,
+        skippedBy: { 'not imported': 1, 'tagway manages already': 9 },
+        skippedFields: 1,
         compared: 9,
+        comparedByKind: { routes: 9 },
       },
       expected:
         'route 12 (compiled shop.list) /priority: differs (source 3, compiled 4)\n' +
-        '1 difference in 1 object; 1 field not compared (secret references); 1 object left out (not expressible)\n',
+        'compared 9 objects of the source (routes 9): 1 difference in 1 object; 1 field not compared (secret references); left out: 1 object not imported, 9 objects tagway manages already, 1 field not imported\n',
     },
     {
       name: 'objects one side has, counted once each',
@@ -36,7 +39,7 @@ describe('renderEquivalence', () => {
         'route 2: no compiled route for POST /buy on any host\n' +
         'consumer ann /desc: missing from the compiled side (source "x", compiled none)\n' +
         'consumer ann /labels: missing from the compiled side (source {"a":"b"}, compiled none)\n' +
-        '4 differences in 3 objects; 0 fields not compared (secret references)\n',
+        'compared 3 objects of the source (consumers 1, routes 2): 4 differences in 3 objects; 0 fields not compared (secret references)\n',
     },
   ];
   it.each(cases)('$name', ({ report, expected }) => {
@@ -61,6 +64,6 @@ describe('renderEquivalence', () => {
   });
 
   it('JSON says whether the two are equivalent and counts', () => {
-    expect(equivalenceJson(EMPTY)).toEqual({ equivalent: true, differences: [], notCompared: [], counts: { differences: 0, objects: 0, notCompared: 0, skipped: 0, compared: 3 } });
+    expect(equivalenceJson(EMPTY)).toEqual({ equivalent: true, differences: [], notCompared: [], counts: { differences: 0, objects: 0, notCompared: 0, skipped: 0, skippedBy: {}, skippedFields: 0, compared: 3, comparedByKind: { consumers: 1, routes: 2 } } });
   });
 });

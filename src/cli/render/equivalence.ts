@@ -26,13 +26,20 @@ function objectsWithDifferences(differences: readonly Difference[]): number {
   return new Set(differences.map((d) => (d.sourceId !== undefined ? `${d.kind} source ${d.sourceId}` : `${d.kind} compiled ${d.compiledId ?? ''}`))).size;
 }
 
-/** `N differences in M objects; K fields not compared (secret references)`, and the objects skipped. */
+/**
+ * `compared N objects of the source (routes 2, …): D differences in M objects; K fields not
+ * compared (secret references)`, then what was left out of the comparison and why.
+ */
 export function equivalenceSummary(report: EquivalenceReport): string {
+  const byKind = Object.entries(report.comparedByKind).map(([kind, n]) => `${kind} ${n}`);
+  const compared = `compared ${plural(report.compared, 'object')} of the source${byKind.length > 0 ? ` (${byKind.join(', ')})` : ''}`;
   const parts = [
-    `${plural(report.differences.length, 'difference')} in ${plural(objectsWithDifferences(report.differences), 'object')}`,
+    `${compared}: ${plural(report.differences.length, 'difference')} in ${plural(objectsWithDifferences(report.differences), 'object')}`,
     `${plural(report.notCompared.length, 'field')} not compared (secret references)`,
   ];
-  if (report.skipped > 0) parts.push(`${plural(report.skipped, 'object')} left out (not expressible)`);
+  const left = Object.entries(report.skippedBy).map(([category, n]) => `${plural(n, 'object')} ${category}`);
+  if (report.skippedFields > 0) left.push(`${plural(report.skippedFields, 'field')} not imported`);
+  if (left.length > 0) parts.push(`left out: ${left.join(', ')}`);
   return parts.join('; ');
 }
 
@@ -52,7 +59,10 @@ export function equivalenceJson(report: EquivalenceReport): unknown {
       objects: objectsWithDifferences(report.differences),
       notCompared: report.notCompared.length,
       skipped: report.skipped,
+      skippedBy: report.skippedBy,
+      skippedFields: report.skippedFields,
       compared: report.compared,
+      comparedByKind: report.comparedByKind,
     },
   };
 }
