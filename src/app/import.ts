@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { parse as parseYaml } from 'yaml';
+import { parseGroupFile } from './group-pointer.js';
 import type { ApisixConfig, ApisixKind } from '../model/apisix.js';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { UserError } from '../core/errors.js';
@@ -312,7 +313,7 @@ async function readLive(options: ImportOptions): Promise<GatewaySource> {
 /** The group's group.yaml: a new one, or the existing one with each imported service pinned. */
 function groupYaml(existing: string | null, options: ImportOptions, format: ImportFormat, plan: WritePlan, version: string): string {
   if (existing !== null) {
-    const doc = parseDocument(existing, { uniqueKeys: true });
+    const doc = parseGroupFile(existing);
     if (doc.errors.length > 0) throw new UserError(`${groupPath(options.group)} is not valid YAML`, 'Fix it first (tagway validate shows where).');
     for (const service of plan.services) doc.setIn(['published', service], version);
     return doc.toString();
@@ -369,7 +370,9 @@ async function readAdoption(file: string): Promise<AdoptionMap> {
   const text = await readText(file);
   if (text === null) return {};
   try {
-    const data = parseYaml(text) as unknown;
+    // Names only, read leniently: yaml's duplicate-key check is quadratic in a map's size (an
+    // imported gateway's record has a map of tens of thousands of routes); validate checks the file.
+    const data = parseYaml(text, { uniqueKeys: false }) as unknown;
     if (!isRecord(data)) return {};
     const out: Record<string, Record<string, string>> = {};
     for (const [kind, map] of Object.entries(data)) {
