@@ -70,7 +70,8 @@ async function groupTargets(cwd: string): Promise<Map<string, string[]>> {
     if (text === null) continue;
     let targets: unknown;
     try {
-      targets = (parse(text) as { targets?: unknown } | null)?.targets;
+      // Its targets only: no duplicate-key check, which yaml makes in time quadratic in the pins.
+      targets = (parse(text, { uniqueKeys: false }) as { targets?: unknown } | null)?.targets;
     } catch {
       targets = undefined;
     }
