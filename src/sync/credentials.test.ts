@@ -25,9 +25,9 @@ describe('resolveCredential', () => {
   const LITERAL = 'edd1c9f034335f136f87ad84b625c8f1';
   const SPACES = ' \t  ';
   const refused: ReadonlyArray<{ readonly name: string; readonly ref: string; readonly env: Record<string, string>; readonly message: string; readonly hint: string }> = [
-    { name: 'an unset variable', ref: 'env:EU1_KEY', env: {}, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is not set', hint: 'export EU1_KEY=<admin key of eu-1> before syncing' },
-    { name: 'an empty variable', ref: 'env:EU1_KEY', env: { EU1_KEY: '' }, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is empty', hint: 'export EU1_KEY=<admin key of eu-1> before syncing' },
-    { name: 'a variable of white space only', ref: 'env:EU1_KEY', env: { EU1_KEY: SPACES }, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is only white space', hint: 'export EU1_KEY=<admin key of eu-1> before syncing' },
+    { name: 'an unset variable', ref: 'env:EU1_KEY', env: {}, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is not set', hint: 'export EU1_KEY=<admin key of eu-1> and run the command again' },
+    { name: 'an empty variable', ref: 'env:EU1_KEY', env: { EU1_KEY: '' }, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is empty', hint: 'export EU1_KEY=<admin key of eu-1> and run the command again' },
+    { name: 'a variable of white space only', ref: 'env:EU1_KEY', env: { EU1_KEY: SPACES }, message: 'target eu-1: environment variable EU1_KEY (from admin_key: env:EU1_KEY) is only white space', hint: 'export EU1_KEY=<admin key of eu-1> and run the command again' },
     { name: 'a literal key', ref: LITERAL, env: { [LITERAL]: 'x' }, message: 'target eu-1: admin_key must be a reference of the form env:NAME', hint: 'put the key in an environment variable and write admin_key: env:<VARIABLE> in group.yaml' },
     { name: 'a reference with no name', ref: 'env:', env: { '': 'x' }, message: 'target eu-1: admin_key must be a reference of the form env:NAME', hint: 'put the key in an environment variable and write admin_key: env:<VARIABLE> in group.yaml' },
     { name: 'a reference to a name that is no variable name', ref: 'env:EU-1', env: { 'EU-1': 'x' }, message: 'target eu-1: admin_key must be a reference of the form env:NAME', hint: 'put the key in an environment variable and write admin_key: env:<VARIABLE> in group.yaml' },

@@ -47,7 +47,7 @@ export function resolveCredential(ref: string, env: Env, where: { target: string
       code: 'credentials',
       target: where.target,
       message: `target ${where.target}: environment variable ${name} (from ${where.field}: ${ref}) is ${value === undefined ? 'not set' : value === '' ? 'empty' : 'only white space'}`,
-      hint: `export ${name}=<admin key of ${where.target}> before syncing`,
+      hint: `export ${name}=<admin key of ${where.target}> and run the command again`,
     });
   }
   return makeCredential(ref, value);

@@ -106,7 +106,7 @@ function resolveOne(ref: SyncReference, where: string, options: { readonly env: 
       throw new SyncError({
         code: 'credentials',
         message: `${where}: environment variable ${ref.name} (from env:${ref.name}) is ${value === undefined ? 'not set' : 'empty'}`,
-        hint: `export ${ref.name} before syncing; nothing was written`,
+        hint: `export ${ref.name} and run the command again; nothing was written`,
       });
     }
     return value;
