@@ -93,6 +93,9 @@ describe('runSync on the example repository (file targets)', () => {
     const outcome = synced(await runSync({ cwd: repo.dir, group: 'staging', rev: 'HEAD', env: {} }));
     expect(outcome.report.targets.map((t) => t.target)).toEqual(['local']);
     expect(outcome.snapshot.source).toEqual({ kind: 'compiled', commit: repo.revParse('HEAD') });
+    // From the worktree, the edited group.yaml is taken as it is, and named.
+    const fromWorktree = synced(await runSync({ cwd: repo.dir, group: 'staging', env: {} }));
+    expect(fromWorktree.snapshot.source).toEqual({ kind: 'compiled', commit: null, uncommitted: ['gateway-groups/staging/group.yaml'] });
   });
 
   it('reports findings and contacts no target when the group does not compile', async () => {

@@ -10,7 +10,10 @@ import { sourceOf } from '../compile/memo.js';
 import { sha256Digest } from '../core/canonical.js';
 import { configOf } from '../apisix/kinds/index.js';
 import { configDigest } from '../compile/snapshot.js';
-import { groupPath } from '../load/layout.js';
+import { SHARED_FOLDER, groupPath } from '../load/layout.js';
+import { REPO_CONFIG_FILE } from '../load/source-file.js';
+import { uncommittedPaths } from '../git/write.js';
+import type { GitRepo } from '../git/repo.js';
 import { utf8Text } from '../core/text.js';
 import { describeRefusal, readRepoFile } from '../source/repo-file.js';
 import { parseYamlFile, sourceText } from '../load/yaml-file.js';
@@ -69,11 +72,20 @@ export async function loadGroupSnapshot(options: GroupSnapshotOptions): Promise<
     kind: 'loaded',
     root: repo.dir,
     snapshot,
-    source: { kind: 'compiled', commit: input.commit },
+    source: input.commit === null ? { kind: 'compiled', commit: null, uncommitted: await uncommittedOf(repo, group) } : { kind: 'compiled', commit: input.commit },
     fleet: fleetFromTree(input, group),
     diagnostics: result.diagnostics,
     sources: result.sources,
   };
+}
+
+/**
+ * The config files of `group` that differ from HEAD: what a sync compiled from the worktree takes
+ * that the repository does not hold yet. Null when git cannot list them (a linked worktree).
+ */
+async function uncommittedOf(repo: GitRepo, group: string): Promise<string[] | null> {
+  const folders = ['services', `gateway-groups/${group}`, `gateway-groups/${SHARED_FOLDER}`, REPO_CONFIG_FILE];
+  return uncommittedPaths(repo, folders).catch(() => null);
 }
 
 /**

@@ -36,7 +36,16 @@ export interface GroupSnapshotOptions {
  * signature when keys were trusted (null: none were, and the file was not checked for one).
  */
 export type SnapshotSource =
-  | { readonly kind: 'compiled'; readonly commit: string | null }
+  | {
+      readonly kind: 'compiled';
+      readonly commit: string | null;
+      /**
+       * Compiled from the worktree: its config files of the group that differ from HEAD (the
+       * group's folder, the shared folder, services/, tagway.yaml); null when they could not be
+       * listed (a linked worktree). Absent for a commit.
+       */
+      readonly uncommitted?: readonly string[] | null;
+    }
   | { readonly kind: 'file'; readonly path: string; readonly signature: CheckedSignature | null };
 
 /** The group's fleet, from the group.yaml the snapshot goes with. */

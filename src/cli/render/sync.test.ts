@@ -35,6 +35,21 @@ describe('renderSnapshotSource', () => {
   }
 });
 
+describe('renderSnapshotSource: config files a worktree compile took uncommitted', () => {
+  const files = (n: number) => Array.from({ length: n }, (_, i) => `gateway-groups/staging/services/s${i}.yaml`);
+  it.each([
+    { name: 'none, or not listable: no note', uncommitted: [] as string[] | null, note: null },
+    { name: 'not listable (a linked worktree): no note', uncommitted: null, note: null },
+    { name: 'one', uncommitted: files(1), note: '  note: 1 config file differs from HEAD and is taken as it is: gateway-groups/staging/services/s0.yaml. Commit them' },
+    { name: 'many: five named, the rest counted', uncommitted: files(7), note: '  note: 7 config files differ from HEAD and are taken as they are: gateway-groups/staging/services/s0.yaml, gateway-groups/staging/services/s1.yaml, gateway-groups/staging/services/s2.yaml, gateway-groups/staging/services/s3.yaml, gateway-groups/staging/services/s4.yaml and 2 more.' },
+  ])('$name', ({ uncommitted, note }) => {
+    const lines = renderSnapshotSource({ ...snapshot(2), source: { kind: 'compiled', commit: null, uncommitted } }).split('\n');
+    expect(lines[0]).toBe('staging: snapshot sha256:abababababab compiled from the worktree (svc-000 1.0.0, svc-001 1.0.0)');
+    if (note === null) expect(lines).toHaveLength(2);
+    else expect(lines[1]!.startsWith(note)).toBe(true);
+  });
+});
+
 describe('touchedServices', () => {
   it('names the service of every object a plan writes, by its id', () => {
     const step = (id: string) => ({ op: 'update' as const, kind: 'routes' as const, id });

@@ -235,15 +235,30 @@ export function renderSnapshotSource(snapshot: SyncedSnapshot, touched: Readonly
         ? 'compiled from the worktree'
         : `compiled at ${snapshot.source.commit.slice(0, 7)}`;
   const head = `${snapshot.group}: snapshot ${shortDigest(snapshot.digest)} ${from}`;
+  const note = uncommittedNote(snapshot.source.kind === 'compiled' ? (snapshot.source.uncommitted ?? null) : null);
   const all = snapshot.services;
-  if (all.length === 0) return `${head} (no services)\n`;
+  if (all.length === 0) return `${head} (no services)\n${note}`;
   const named = (list: readonly { readonly name: string; readonly version: string }[]) => list.map((s) => `${s.name} ${s.version}`).join(', ');
-  if (all.length <= LISTED_SERVICES) return `${head} (${named(all)})\n`;
+  if (all.length <= LISTED_SERVICES) return `${head} (${named(all)})\n${note}`;
   const changed = all.filter((s) => touched.has(s.name));
   const shown = changed.slice(0, LISTED_SERVICES);
   const more = changed.length - shown.length;
   const which = changed.length === 0 ? 'none written' : `written: ${named(shown)}${more > 0 ? ` and ${more} more` : ''}`;
-  return `${head} (${all.length} services; ${which}; ${all.length - changed.length} untouched)\n`;
+  return `${head} (${all.length} services; ${which}; ${all.length - changed.length} untouched)\n${note}`;
+}
+
+/** Shown files of a worktree compile that differ from HEAD; the rest are counted. */
+const LISTED_UNCOMMITTED = 5;
+
+/** The config files a worktree compile took that are not committed, as a note line; '' for none. */
+function uncommittedNote(paths: readonly string[] | null): string {
+  if (paths === null || paths.length === 0) return '';
+  const shown = paths.slice(0, LISTED_UNCOMMITTED).join(', ');
+  const more = paths.length > LISTED_UNCOMMITTED ? ` and ${paths.length - LISTED_UNCOMMITTED} more` : '';
+  return (
+    `  note: ${paths.length === 1 ? '1 config file differs' : `${paths.length} config files differ`} from HEAD and ${paths.length === 1 ? 'is' : 'are'} taken as ${paths.length === 1 ? 'it is' : 'they are'}: ${shown}${more}. ` +
+    'Commit them so that the repository holds what the gateways run (or sync --rev HEAD).\n'
+  );
 }
 
 /** A markdown table cell: pipes and line breaks escaped. */
