@@ -159,6 +159,17 @@ describe('acquireLocalLock when other runs move at the same time', () => {
     expect(fs.readdirSync(path.dirname(lockFile())).sort()).toEqual(['.gitignore', 'staging.lock']);
   });
 
+  it('puts back a fresh lock that got the inode number of the stale one it breaks', async () => {
+    writeLock(stale());
+    // Removed, then created again: a file system reuses the number of the inode just freed.
+    beforeBreak(() => {
+      fs.rmSync(lockFile());
+      fs.writeFileSync(lockFile(), fresh('the run that took it meanwhile'));
+    });
+    expect((await refusal(take('b'))).message).toContain('the run that took it meanwhile');
+    expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8'))).toMatchObject({ holder: 'the run that took it meanwhile' });
+  });
+
   it('leaves the lock to a third run that took it while it put the second back', async () => {
     writeLock(stale());
     beforeBreak(() => {
