@@ -262,3 +262,100 @@ describe('FleetLease.prove', () => {
     expect(rollout).toMatchObject({ ok: false, counts: { applied: 0, failed: 1 } });
   });
 });
+
+describe('FleetLease: what each history of a lease proves at the end', () => {
+  const refused: LeaseClaim = { state: 'refused', error: { code: 'rejected', message: 'restricted key' } };
+  const timedOut = () => new SyncError({ code: 'http-error', target: 'eu-1', message: 'PUT … answered 503' });
+  // The claim, the renewal before the apply, and the renewal at the end.
+  const cases: ReadonlyArray<{
+    readonly name: string;
+    readonly script: Array<LeaseClaim | Error>;
+    readonly calls: readonly string[];
+    readonly lease: { readonly state: string; readonly checkedWhole: boolean; readonly reason?: string };
+  }> = [
+    { name: 'held all along', script: [HELD], calls: ['claim', 'renew', 'renew'], lease: { state: 'held', checkedWhole: false } },
+    {
+      name: 'held, then a renewal without answer, then held again',
+      script: [HELD, timedOut(), HELD],
+      calls: ['claim', 'renew', 'renew'],
+      lease: { state: 'held', checkedWhole: false },
+    },
+    {
+      name: 'held, then a renewal refused',
+      script: [HELD, HELD, refused],
+      calls: ['claim', 'renew', 'renew'],
+      lease: { state: 'unproven', checkedWhole: true, reason: 'the lease could not be confirmed (restricted key)' },
+    },
+    {
+      name: 'a claim without answer: never renewed, read whole',
+      script: [timedOut(), HELD],
+      calls: ['claim'],
+      lease: { state: 'unproven', checkedWhole: true, reason: 'the lease could not be confirmed (PUT … answered 503)' },
+    },
+    { name: 'refused at the claim: never renewed', script: [refused, HELD], calls: ['claim'], lease: { state: 'unproven', checkedWhole: true, reason: 'the target refused the lease (restricted key)' } },
+    {
+      name: 'taken over, then a renewal without answer',
+      script: [{ state: 'held', tookOver: ['a run that died', 'another'] }, timedOut()],
+      calls: ['claim', 'renew', 'renew'],
+      lease: { state: 'unproven', checkedWhole: true, reason: 'it was taken over from a run whose lease had lapsed (a run that died; another)' },
+    },
+    {
+      name: 'queued behind a run that then lost its lease',
+      script: [{ state: 'lost', holder: 'tagway sync --rev b' }, HELD],
+      calls: ['claim', 'claim', 'renew', 'renew'],
+      lease: { state: 'held', checkedWhole: false },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const lease = new ScriptedLease('a', [...c.script]);
+      const target = new MemoryTarget('eu-1', lease);
+      const fleet = await FleetLease.acquire('staging', [target], options({ timeoutMs: 10_000 }));
+      const snapshot = snapshotOf('/pets');
+      const report = await syncTarget(snapshot, fleet.targets[0]!);
+      expect(report.status).toBe('applied');
+      const reads = target.reads;
+      const [proven] = await fleet.prove(snapshot, [report]);
+      await fleet.release();
+      expect(lease.calls).toEqual(c.calls);
+      expect(proven).toMatchObject({ status: 'applied', lease: { state: c.lease.state, checkedWhole: c.lease.checkedWhole, reason: c.lease.reason ?? null } });
+      expect(target.reads).toBe(reads + (c.lease.checkedWhole ? 1 : 0));
+    });
+  }
+
+  it('does not renew a lease once it is lost', async () => {
+    const lease = new ScriptedLease('a', [HELD, { state: 'lost', holder: 'tagway sync --rev b' }, HELD]);
+    const fleet = await FleetLease.acquire('staging', [new MemoryTarget('eu-1', lease)], options());
+    const snapshot = snapshotOf('/pets');
+    const [proven] = await fleet.prove(snapshot, [await syncTarget(snapshot, fleet.targets[0]!)]);
+    await fleet.release();
+    expect(lease.calls).toEqual(['claim', 'renew']);
+    expect(proven).toMatchObject({ status: 'failed', error: { code: 'lease-lost' }, lease: { state: 'unproven', reason: 'the lease lapsed and was taken over by tagway sync --rev b' } });
+  });
+
+  it('keeps the error of a failed report, without reading the target again', async () => {
+    const target = new MemoryTarget('eu-1', new ScriptedLease('a', [{ state: 'held', tookOver: ['a run that died'] }]));
+    target.apply = async () => ({ ok: false, writes: 0, error: { code: 'rejected', target: 'eu-1', message: 'the gateway refused the route' }, restore: { attempted: false, ok: true, failures: [] } });
+    const fleet = await FleetLease.acquire('staging', [target], options());
+    const snapshot = snapshotOf('/pets');
+    const failed = await syncTarget(snapshot, fleet.targets[0]!);
+    expect(failed.status).toBe('failed');
+    const reads = target.reads;
+    const [proven] = await fleet.prove(snapshot, [failed]);
+    await fleet.release();
+    expect(proven).toEqual({ ...failed, lease: { state: 'unproven', reason: 'it was taken over from a run whose lease had lapsed (a run that died)', waitedFor: null, checkedWhole: false } });
+    expect(target.reads).toBe(reads);
+  });
+
+  it('gives back only the leases it claimed or tried to', async () => {
+    const held = new ScriptedLease('http://a', [HELD]);
+    const refusing = new ScriptedLease('http://b', [refused]);
+    const busyOne = new ScriptedLease('http://c', [busy('tagway sync --rev b')]);
+    const never = new ScriptedLease('http://d', [HELD]);
+    const targets = [new MemoryTarget('eu-1', held), new MemoryTarget('eu-2', refusing), new MemoryTarget('eu-3', busyOne), new MemoryTarget('eu-4', never), new MemoryTarget('edge')];
+    const error = await FleetLease.acquire('staging', targets, options()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncError);
+    expect([held.released, refusing.released, busyOne.released, never.released]).toEqual([1, 0, 1, 0]);
+    expect(never.calls).toEqual([]);
+  });
+});

@@ -100,6 +100,14 @@ function isStale(found: FoundLock): boolean {
 }
 
 /**
+ * Whether `moved` is the lock file `found` was: the same inode, and, since a file system reuses the
+ * number of an inode just freed, the same record and modification time.
+ */
+function sameLock(moved: FoundLock, found: FoundLock): boolean {
+  return moved.ino === found.ino && moved.mtimeMs === found.mtimeMs && moved.record?.token === found.record?.token;
+}
+
+/**
  * Removes the stale lock `found` without removing a fresh one created in its place meanwhile: the
  * file is renamed aside (atomic), and if what was moved is not the stale file (another waiter broke
  * it first and a new run took the lock), it is linked back (which never overwrites) and the aside
@@ -114,7 +122,8 @@ function breakStale(file: string, found: FoundLock): void {
     throw error;
   }
   try {
-    if (fs.statSync(aside).ino !== found.ino) fs.linkSync(aside, file);
+    const moved = readLock(aside);
+    if (moved !== null && !sameLock(moved, found)) fs.linkSync(aside, file);
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw error;
   } finally {

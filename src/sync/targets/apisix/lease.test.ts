@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminServer } from '../../../../test/support/apisix-admin-server.js';
+import { answeringClient } from '../../../../test/support/scripted-admin-client.js';
+import { SyncError } from '../../errors.js';
 import type { LeaseRequest } from '../port.js';
 import { AdminClient } from './client.js';
 import { AdminLease, leaseBody, leaseId } from './lease.js';
@@ -124,4 +126,110 @@ describe('AdminLease', () => {
       await refusing.close();
     }
   });
+});
+
+describe('AdminLease.claim against the leases a gateway lists', () => {
+  const OWN = leaseId('staging', 'own0000000000000');
+  const me = (extra: Partial<LeaseRequest> = {}): LeaseRequest => ({ ...run('own'), ...extra });
+  /** A listed lease: its etcd item. */
+  const item = (token: string, createdIndex: unknown, value: Record<string, unknown> = {}, labels: Record<string, string> = {}) => ({
+    key: `/apisix/upstreams/${leaseId('staging', token)}`,
+    createdIndex,
+    value: { update_time: 1000, desc: `run ${token}`, ...value, labels: { 'tagway.lease': 'staging', 'tagway.lease-ttl': '60', ...labels } },
+  });
+  const own = (createdIndex: unknown = 10) => item('own0000000000000', createdIndex);
+
+  /** The claim of `me()` (a renewal or not) whose PUT answers `put` (written at gateway time 1000) and whose list holds `list`. */
+  async function claim(list: unknown[], options: { readonly renewal?: boolean; readonly put?: number | Error; readonly request?: LeaseRequest } = {}) {
+    const client = answeringClient((req) => {
+      if (req.method === 'PUT') {
+        if (options.put instanceof Error) throw options.put;
+        return { status: options.put ?? 201, body: { value: { update_time: 1000 } } };
+      }
+      if (req.method === 'GET') return { status: 200, body: { total: list.length, list } };
+      return { status: 200, body: {} };
+    });
+    const result = await new AdminLease(client, 'http://gw').claim(options.request ?? me(), options.renewal ?? false);
+    return { result, asked: client.asked };
+  }
+  const list = '/apisix/admin/upstreams?label=tagway.lease';
+  const put = `PUT /apisix/admin/upstreams/${OWN}?ttl=60`;
+  const removeOwn = `DELETE /apisix/admin/upstreams/${OWN}`;
+
+  const cases: ReadonlyArray<{ readonly name: string; readonly list: unknown[]; readonly renewal?: boolean; readonly put?: number; readonly claim: unknown; readonly deletes?: readonly string[] }> = [
+    { name: 'only its own: held', list: [own()], claim: { state: 'held', tookOver: [] } },
+    { name: 'an older live lease listed after its own: queued', list: [own(10), item('b000000000000000', 9)], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    { name: 'a younger lease listed before its own: held', list: [item('b000000000000000', 11), own(10)], claim: { state: 'held', tookOver: [] } },
+    { name: 'creation indexes given as text', list: [own('10'), item('b000000000000000', '9')], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    { name: 'another group’s older lease: held', list: [own(), item('b000000000000000', 9, {}, { 'tagway.lease': 'production' })], claim: { state: 'held', tookOver: [] } },
+    { name: 'its own gone from the list (removed as expired meanwhile): queued', list: [item('b000000000000000', 9)], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    { name: 'its own gone from an empty list: queued behind another run', list: [], claim: { state: 'queued', holder: 'another run' } },
+    { name: 'an older lease renewed exactly its ttl ago: queued', list: [own(), item('b000000000000000', 9, { update_time: 940 })], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    {
+      name: 'an older lease renewed more than its ttl ago: taken over',
+      list: [own(), item('b000000000000000', 9, { update_time: 939 })],
+      claim: { state: 'held', tookOver: ['run b000000000000000'] },
+      deletes: ['DELETE /apisix/admin/upstreams/tagway-lease.staging.b000000000000000'],
+    },
+    { name: 'an older lease within its own longer ttl: queued', list: [own(), item('b000000000000000', 9, { update_time: 800 }, { 'tagway.lease-ttl': '300' })], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    {
+      name: 'an older lease whose ttl is no number, taken for 60 s',
+      list: [own(), item('b000000000000000', 9, { update_time: 900 }, { 'tagway.lease-ttl': 'soon' })],
+      claim: { state: 'held', tookOver: ['run b000000000000000'] },
+      deletes: ['DELETE /apisix/admin/upstreams/tagway-lease.staging.b000000000000000'],
+    },
+    { name: 'an older lease the gateway stamps no time on: queued', list: [own(), item('b000000000000000', 9, { update_time: undefined })], claim: { state: 'queued', holder: 'run b000000000000000' } },
+    { name: 'an older lease without a description', list: [own(), item('b000000000000000', 9, { desc: '' })], claim: { state: 'queued', holder: 'a run of tagway (lease tagway-lease.staging.b000000000000000)' } },
+    { name: 'an older lease with an id of its own', list: [own(), item('b000000000000000', 9, { id: 'named', desc: undefined })], claim: { state: 'queued', holder: 'a run of tagway (lease named)' } },
+    { name: 'a renewal still first: held', list: [own()], renewal: true, put: 200, claim: { state: 'held', tookOver: [] } },
+    { name: 'a renewal behind an older live lease: lost', list: [own(10), item('b000000000000000', 9)], renewal: true, put: 200, claim: { state: 'lost', holder: 'run b000000000000000' } },
+    { name: 'a renewal that created its object anew: lost', list: [own(10), item('b000000000000000', 11)], renewal: true, put: 201, claim: { state: 'lost', holder: 'run b000000000000000' }, deletes: [removeOwn] },
+    { name: 'a renewal whose object is not listed: lost', list: [item('b000000000000000', 11)], renewal: true, put: 200, claim: { state: 'lost', holder: 'run b000000000000000' }, deletes: [removeOwn] },
+    { name: 'a renewal alone that created its object anew: lost to nobody', list: [own()], renewal: true, put: 201, claim: { state: 'lost', holder: null }, deletes: [removeOwn] },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { result, asked } = await claim(c.list, { ...(c.renewal !== undefined ? { renewal: c.renewal } : {}), ...(c.put !== undefined ? { put: c.put } : {}) });
+      expect(result).toEqual(c.claim);
+      expect(asked).toEqual([put, `GET ${list}`, ...(c.deletes ?? [])]);
+    });
+  }
+
+  it('is refused, and removes its object, when the gateway lists no creation index', async () => {
+    const { result, asked } = await claim([own(null), item('b000000000000000', 9)]);
+    expect(result).toEqual({
+      state: 'refused',
+      error: { code: 'rejected', target: 'edge', message: 'target edge lists objects without a creation index, so runs cannot be put in order on it' },
+    });
+    expect(asked).toEqual([put, `GET ${list}`, removeOwn]);
+  });
+
+  const refusals: ReadonlyArray<{ readonly name: string; readonly error: Error; readonly outcome: 'refused' | 'throws' }> = [
+    { name: 'a PUT rejected', error: new SyncError({ code: 'rejected', message: 'restricted key' }), outcome: 'refused' },
+    { name: 'a PUT not authorised', error: new SyncError({ code: 'auth', message: 'forbidden' }), outcome: 'refused' },
+    { name: 'a PUT without answer', error: new SyncError({ code: 'unreachable', message: 'no answer' }), outcome: 'throws' },
+    { name: 'a PUT answered 503', error: new SyncError({ code: 'http-error', message: '503' }), outcome: 'throws' },
+  ];
+  for (const c of refusals) {
+    it(`${c.outcome === 'refused' ? 'is refused after' : 'fails on'} ${c.name}`, async () => {
+      const claiming = claim([own()], { put: c.error });
+      if (c.outcome === 'throws') await expect(claiming).rejects.toBe(c.error);
+      else expect((await claiming).result).toEqual({ state: 'refused', error: { ...(c.error as SyncError).data, target: 'edge' } });
+    });
+  }
+
+  const hosts: ReadonlyArray<{ readonly host: string; readonly labelled: boolean }> = [
+    { host: 'runner-7', labelled: true },
+    { host: 'h'.repeat(256), labelled: true },
+    { host: 'h'.repeat(257), labelled: false },
+    { host: 'my laptop', labelled: false },
+    { host: '', labelled: false },
+  ];
+  for (const c of hosts) {
+    it(`${c.labelled ? 'labels' : 'does not label'} its lease with the host ${JSON.stringify(c.host.length > 20 ? `${c.host.slice(0, 3)}… (${c.host.length})` : c.host)}`, () => {
+      const labels = leaseBody(me({ process: { host: c.host, pid: 42 } }))['labels'];
+      if (c.labelled) expect(labels).toMatchObject({ 'tagway.lease-host': c.host, 'tagway.lease-pid': '42' });
+      else expect(Object.keys(labels as object).filter((k) => k.startsWith('tagway.lease-h') || k.startsWith('tagway.lease-p'))).toEqual([]);
+    });
+  }
 });
