@@ -622,6 +622,22 @@ const cases: Case[] = [
   },
 ];
 
+describe('a value of the wrong type or out of bounds says how to write it (TW2003)', () => {
+  it.each([
+    ['a fraction for an integer', 'port: 80.5', '`upstream.nodes[0].port` must be integer', 'Write a whole number without quotes (80, not "80" or 80.5).'],
+    ['a quoted number for an integer', 'port: "80"', '`upstream.nodes[0].port` must be integer', 'Write a whole number without quotes (80, not "80" or 80.5).'],
+    ['a port below its minimum', 'port: 0', '`upstream.nodes[0].port` must be >= 1', 'Write a number >= 1.'],
+  ])('%s', (_name, port, message, hint) => {
+    const { diagnostics } = run({ name: 'type', files: { [T]: WEB.replace('port: 80', port) }, expected: [] });
+    expect(diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([['TW2003', message, hint]]);
+  });
+
+  it('a list where a map belongs, and a map where a list belongs', () => {
+    const { diagnostics } = run({ name: 'shapes', files: { [T]: WEB.replace('  nodes:\n', '  nodes: {}\n  x:\n').replace('methods: [GET]', 'methods: { a: 1 }') }, expected: [] });
+    expect(diagnostics.filter((d) => d.code === 'TW2003').map((d) => d.hint)).toContain('Write a list: `- item` lines under it (or `[a, b]`).');
+  });
+});
+
 describe('a pin of a service that does not exist', () => {
   it('names the service meant (TW3004)', () => {
     const { diagnostics } = run({ name: 'typo', files: { [G]: 'name: g\npublished:\n  wbe: 1.0.0\n' }, expected: [] });

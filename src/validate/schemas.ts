@@ -242,11 +242,41 @@ function schemaDiagnostic(e: ErrorObject, file: YamlFile, options: SchemaCheckOp
           ? {
               hint: `\`${field.slice(1, -1)}:\` is empty and \`${sibling}:\` (line ${file.locate(joinPointer(...pointerSegments(e.instancePath).slice(0, -1), sibling), { key: true }).line}) sits beside it instead of under it. Indent \`${sibling}:\` and its entries by two more spaces.`,
             }
-          : {}),
+          : optional('hint', valueHint(e))),
         related: [],
       };
     }
   }
+}
+
+/** How to write a value of the type or within the bounds the schema asks for. */
+function valueHint(e: ErrorObject): string | undefined {
+  const params = e.params as { type?: string | string[]; limit?: number; comparison?: string };
+  if (e.keyword === 'type') {
+    const type = Array.isArray(params.type) ? params.type[0] : params.type;
+    switch (type) {
+      case 'integer':
+        return 'Write a whole number without quotes (80, not "80" or 80.5).';
+      case 'number':
+        return 'Write a number without quotes (0.5, 10).';
+      case 'string':
+        return 'Write text; quote it when YAML would read it as something else ("1.0", "true", "null").';
+      case 'boolean':
+        return 'Write true or false, without quotes.';
+      case 'object':
+        return 'Write a map: `key: value` lines indented under it (or `{ key: value }`).';
+      case 'array':
+        return 'Write a list: `- item` lines under it (or `[a, b]`).';
+      default:
+        return undefined;
+    }
+  }
+  if (e.keyword === 'minimum' || e.keyword === 'maximum' || e.keyword === 'exclusiveMinimum' || e.keyword === 'exclusiveMaximum') {
+    return `Write a number ${params.comparison ?? ''} ${params.limit ?? ''}.`.replace(/\s+\./, '.');
+  }
+  if (e.keyword === 'minItems') return `Give at least ${params.limit ?? 1} ${params.limit === 1 ? 'entry' : 'entries'}.`;
+  if (e.keyword === 'minLength') return params.limit === 1 ? 'Write a value; it must not be empty.' : undefined;
+  return undefined;
 }
 
 /** Keys of an upstream that, written one indentation level too far left, land beside `upstream:`. */
