@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../model/target.js';
-import { readyProbe, runProbe, type ProbeRuntime } from './probe.js';
+import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeRuntime } from './probe.js';
 
 /** Answers each request with the next `[status, body]` of the script (the last one repeats). */
 let script: [number, string][] = [[200, 'ok']];
@@ -50,6 +50,13 @@ describe('a probe', () => {
     ['fails after `failures` bad answers in a row', [[500, ''], [200, ''], [500, ''], [500, '']], { successes: 2, failures: 2 }, { ok: false, attempts: 4, reason: 'status 500, expected 200-399' }],
     ['outlasts a gateway still loading its configuration', [[404, ''], [404, ''], [200, '']], { failures: 3 }, { ok: true, attempts: 3, reason: null }],
     ['fails at its deadline', [[500, '']], { failures: 100, interval: 2, deadline: 5 }, { ok: false, attempts: 3, reason: 'deadline of 5 s passed (status 500, expected 200-399)' }],
+    ['sends a last request when the next wait ends exactly at the deadline', [[500, '']], { failures: 100, interval: 1, deadline: 2 }, { ok: false, attempts: 3, reason: 'deadline of 2 s passed (status 500, expected 200-399)' }],
+    ['fails at its deadline though passing, when short of `successes`', [[200, '']], { successes: 3, interval: 1, deadline: 1 }, { ok: false, attempts: 2, reason: 'deadline of 1 s passed (2 of 3 passing answers in a row)' }],
+    ['a deadline of 60 s by default', [[500, '']], { failures: 1000 }, { ok: false, attempts: 61, reason: 'deadline of 60 s passed (status 500, expected 200-399)' }],
+    ['takes 399 by default', [[399, '']], {}, { ok: true, attempts: 1, reason: null }],
+    ['but not 400', [[400, '']], {}, { ok: false, attempts: 1, reason: 'status 400, expected 200-399' }],
+    ['nor a status below a range', [[200, '']], { status: ['201-299', 304] }, { ok: false, attempts: 1, reason: 'status 200, expected 201-299, 304' }],
+    ['takes the lower bound of a range', [[203, '']], { status: [200, '203-204'] }, { ok: true, attempts: 1, reason: null }],
   ];
   it.each(cases)('%s', async (_name, answers, spec, expected) => {
     script = answers;
@@ -77,12 +84,46 @@ describe('a probe', () => {
     expect(result).toMatchObject({ ok: false, status: 200, latencyMs: 40, reason: 'took 40 ms, more than 30 ms' });
   });
 
+  it.each([
+    ['a budget met exactly', 40, { ok: true, reason: null }],
+    ['one below it', 39, { ok: false, reason: 'took 40 ms, more than 39 ms' }],
+  ] as const)('an answer that takes 40 ms, against %s', async (_name, budget, expected) => {
+    script = [[200, 'ok']];
+    served = 0;
+    const result = await runProbe(readyProbe({ ...base, latency_ms: budget }, {}, 'g'), url, { runtime: fakeRuntime(40) });
+    expect({ ok: result.ok, reason: result.reason }).toEqual(expected);
+  });
+
+  it('fails after 3 bad answers in a row by default', async () => {
+    script = [[500, ''], [500, ''], [500, ''], [200, '']];
+    served = 0;
+    const { failures: _failures, ...spec } = base;
+    const result = await runProbe(readyProbe(spec, {}, 'g'), url, { runtime: fakeRuntime() });
+    expect({ ok: result.ok, attempts: result.attempts, reason: result.reason }).toEqual({ ok: false, attempts: 3, reason: 'status 500, expected 200-399' });
+  });
+
+  it('waits a second between two requests by default', async () => {
+    script = [[500, ''], [200, '']];
+    served = 0;
+    const runtime = fakeRuntime();
+    const { interval: _interval, ...spec } = { ...base, failures: 2 };
+    await runProbe(readyProbe(spec, {}, 'g'), url, { runtime });
+    expect(runtime.slept).toEqual([1000]);
+  });
+
   it('waits its interval between two requests', async () => {
     script = [[500, ''], [200, '']];
     served = 0;
     const runtime = fakeRuntime();
     await runProbe(readyProbe({ ...base, interval: 1.5, failures: 2 }, {}, 'g'), url, { runtime });
     expect(runtime.slept).toEqual([1500]);
+  });
+
+  it('reads the body only to judge it, and judges an empty one', async () => {
+    script = [[200, '']];
+    served = 0;
+    const result = await runProbe(readyProbe({ ...base, body: '^$' }, {}, 'g'), url, { runtime: fakeRuntime() });
+    expect([result.ok, result.reason]).toEqual([true, null]);
   });
 
   it('says so when nothing answers', async () => {
@@ -120,5 +161,25 @@ describe('a probe', () => {
     const result = await runProbe(probe, url, { runtime: fakeRuntime() });
     expect(result.request).toBe('HEAD api.example.com /health');
     expect(JSON.stringify(result)).not.toContain('secret-value-1');
+  });
+});
+
+describe("the system clock's wait", () => {
+  it.each([
+    ['ends at once when already stopped', true],
+    ['ends when stopped during it', false],
+  ] as const)('%s', async (_name, before) => {
+    const stop = new AbortController();
+    if (before) stop.abort();
+    // A wait of a day: it can only end by the stop.
+    const wait = SYSTEM_PROBE_RUNTIME.sleep(86_400_000, stop.signal);
+    if (!before) stop.abort();
+    await expect(wait).resolves.toBeUndefined();
+  });
+
+  it('ends after its time when not stopped', async () => {
+    const t0 = SYSTEM_PROBE_RUNTIME.now();
+    await SYSTEM_PROBE_RUNTIME.sleep(5);
+    expect(SYSTEM_PROBE_RUNTIME.now()).toBeGreaterThan(t0);
   });
 });
