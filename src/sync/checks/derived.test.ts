@@ -33,6 +33,7 @@ describe('the probe of a route', () => {
     ['not with a filter function', { id: 'r', uris: ['/x'], filter_func: 'function(vars) return true end' }, undefined, null],
     ['not with one remote address', { id: 'r', uris: ['/x'], remote_addr: '10.0.0.1' }, undefined, null],
     ['not without a uri', { id: 'r', uris: [] }, undefined, null],
+    ['nor with no uri field at all', { id: 'r', methods: ['GET'] }, undefined, null],
     ['GET among other methods', { id: 'r', uri: '/x', methods: ['POST', 'HEAD', 'GET'] }, undefined, { name: 'route r', method: 'GET', path: '/x', status: ['100-499'] }],
     ['its first uri', { id: 'r', uris: ['/a/:id', '/b'], uri: '/c' }, undefined, expect.objectContaining({ path: '/a/1' })],
     ['its single host', { id: 'r', uri: '/x', host: 'one.example.com' }, service, expect.objectContaining({ host: 'one.example.com' })],
@@ -57,6 +58,7 @@ describe('the routes a plan reaches, and their probes', () => {
       { id: 'c', uris: ['/c'], service_id: 't', upstream_id: 'uc' },
       { id: 'd', uris: ['/d'], upstream_id: 'ud' },
       { id: 'e', uris: ['/e'], service_id: 's', upstream_id: 'ue' },
+      { id: 'f', uris: ['/f'], service_id: 's', upstream_id: 'ue', methods: ['POST'] },
     ],
   } as unknown as ApisixConfig;
   it.each([
@@ -68,12 +70,12 @@ describe('the routes a plan reaches, and their probes', () => {
     ['a service deleted: none', [{ op: 'delete', kind: 'services', id: 't' }], []],
     ['a step of another kind with the id of a route: none', [{ op: 'update', kind: 'upstreams', id: 'a' }, { op: 'create', kind: 'plugin_configs', id: 'b' }], []],
     ["a route's own upstream_id before its service's", [{ op: 'update', kind: 'upstreams', id: 'us' }], ['a']],
-    ['a route through its own upstream, though its service has another', [{ op: 'update', kind: 'upstreams', id: 'ue' }], ['e']],
+    ['a route through its own upstream, though its service has another', [{ op: 'update', kind: 'upstreams', id: 'ue' }], ['e', 'f']],
   ] as const)('%s', (_name, steps, expected) => {
     expect([...affectedRoutes(steps as never, config)].sort()).toEqual(expected);
   });
 
-  it('a probe per route reached, on its host', () => {
+  it('a probe per route reached, on its host; none for a route it may not ask (f takes POST only)', () => {
     const probes = derivedProbes([{ op: 'update', kind: 'services', id: 's' }, { op: 'create', kind: 'routes', id: 'd' }], config);
     expect(probes.map((p) => [p.name, p.path, p.host ?? null])).toEqual([
       ['route a', '/a', 'api.example.com'],

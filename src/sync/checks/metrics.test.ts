@@ -17,6 +17,8 @@ describe('reading a text exposition', () => {
     ['a series without a value', 'm\nm{a="1"}\nm{a="1"}  ', []],
     ['a label without its `=` or its quotes', 'm{a:"1"} 2\nm{a=\'1\'} 2', []],
     ['a label value left open', 'm{a="1} 2', []],
+    ['a name that does not start the line', '.m12 5', []],
+    ['a label name that starts with a digit', 'm{9="x"} 2', []],
   ])('%s', (_name, text, expected) => {
     expect(parseExposition(text)).toEqual(expected);
   });
@@ -37,6 +39,8 @@ describe('what changed between two samples', () => {
     const to = sample(1, { a: { '200': 20, '500': 3, '503': 1 }, b: { '200': 50, '502': 5 } });
     expect(errorsBetween(from, to, new Set(['a']))).toEqual({ requests: 13, errors: 3 });
     expect(errorsBetween(from, to, null)).toEqual({ requests: 63, errors: 8 });
+    // A route the sample before did not have: all of its requests are new.
+    expect(errorsBetween(from, sample(1, { c: { '200': 4, '500': 1 } }), null)).toEqual({ requests: 5, errors: 1 });
   });
 
   it('counts an unchanged counter as no request', () => {
@@ -44,7 +48,10 @@ describe('what changed between two samples', () => {
   });
 
   it('adds up the series of one route and code that differ in other labels', () => {
-    const series = parseExposition('apisix_http_status{code="500",route="a",node="x"} 3\napisix_http_status{code="500",route="a",node="y"} 4\napisix_http_status{route="a"} 2');
+    // Series without a route, or with an empty one, count for none.
+    const series = parseExposition(
+      'apisix_http_status{code="500",route="a",node="x"} 3\napisix_http_status{code="500",route="a",node="y"} 4\napisix_http_status{route="a"} 2\napisix_http_status{code="500"} 50\napisix_http_status{code="500",route=""} 50',
+    );
     const to = sampleOf(series, 1);
     expect(errorsBetween(sample(0, {}), to, null)).toEqual({ requests: 9, errors: 7 });
   });
@@ -59,6 +66,16 @@ describe('what changed between two samples', () => {
     expect(latencyQuantile(from, to, null, 0.5)).toBe(10);
     expect(latencyQuantile(from, to, null, 0.95)).toBe(100);
     expect(latencyQuantile(from, from, null, 0.95)).toBeNull();
+    expect(latencyQuantile(sample(0, {}), sample(1, {}), null, 0.95)).toBeNull();
+  });
+
+  it.each([
+    // The window's counts: 10 → 0, 1000 → 100; the sample before does not count.
+    ['only the requests of the window count', { '10': 100, '1000': 100, '+Inf': 100 }, { '10': 100, '1000': 200, '+Inf': 200 }, 1000],
+    ['more of them fast: the first bucket', { '10': 0, '1000': 0, '+Inf': 0 }, { '10': 100, '1000': 110, '+Inf': 110 }, 10],
+    ['a restart in between counts from zero', { '10': 500, '1000': 900, '+Inf': 900 }, { '10': 1, '1000': 10, '+Inf': 10 }, 1000],
+  ])('%s', (_name, before, after, expected) => {
+    expect(latencyQuantile(sample(0, {}, { a: before }), sample(1, {}, { a: after }), null, 0.5)).toBe(expected);
   });
 
   it.each([
@@ -85,6 +102,7 @@ describe('what changed between two samples', () => {
           'apisix_http_latency_bucket{type="request",route="b",le="+Inf"} 10',
           'apisix_http_latency_bucket{type="request",route="b",le="bad"} 1000',
           'apisix_http_latency_bucket{type="request",route="b"} 1000',
+          'apisix_http_latency_count{type="request",route="b",le="1"} 1000',
         ].join('\n'),
       ),
       1,

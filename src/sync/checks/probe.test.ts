@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSpec } from '../../model/target.js';
 import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeRuntime } from './probe.js';
@@ -68,6 +69,7 @@ describe('a probe', () => {
   it.each([
     ["APISIX's own 404", [404, '{"error_msg":"404 Route Not Found"}'], false],
     ["a backend's 404", [404, '{"message":"no such pet"}'], true],
+    ["another status with the gateway's words: only a 404 is its own", [200, '{"error_msg":"404 Route Not Found"}'], true],
   ] as const)('with a route-not-found body to tell apart: %s', async (_name, answer, ok) => {
     script = [[answer[0], answer[1]]];
     served = 0;
@@ -126,6 +128,31 @@ describe('a probe', () => {
     expect([result.ok, result.reason]).toEqual([true, null]);
   });
 
+  it('takes a 404 as any status without a route-not-found body to tell apart', async () => {
+    script = [[404, '{"error_msg":"404 Route Not Found"}']];
+    served = 0;
+    const result = await runProbe(readyProbe({ ...base, status: ['100-499'] }, {}, 'g'), url, { runtime: fakeRuntime() });
+    expect([result.ok, result.reason]).toEqual([true, null]);
+  });
+
+  it('sends through the dispatcher it is given', async () => {
+    script = [[200, '']];
+    served = 0;
+    let dispatched = 0;
+    const agent = new (class extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        dispatched += 1;
+        return super.dispatch(options, handler);
+      }
+    })();
+    try {
+      const result = await runProbe(readyProbe(base, {}, 'g'), url, { runtime: fakeRuntime(), dispatcher: agent });
+      expect([result.ok, dispatched]).toEqual([true, 1]);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('says so when nothing answers', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -147,11 +174,11 @@ describe('a probe', () => {
   it("keeps to the proxy_url's host and path, whatever the probe's path", async () => {
     script = [[200, '']];
     paths.length = 0;
-    for (const [proxy, path] of [[`${url}/gw/`, '/health?x=1'], [url, '//evil.example/x']] as const) {
+    for (const [proxy, path] of [[`${url}/gw/`, '/health?x=1'], [url, '//evil.example/x'], [`${url}/gw//`, 'health']] as const) {
       const result = await runProbe(readyProbe({ ...base, path }, {}, 'g'), proxy, { runtime: fakeRuntime() });
       expect(result.ok).toBe(true);
     }
-    expect(paths).toEqual(['/gw/health?x=1', '/evil.example/x']);
+    expect(paths).toEqual(['/gw/health?x=1', '/evil.example/x', '/gw/health']);
   });
 
   it('sends the host it is given and describes the request without headers', async () => {
