@@ -19,6 +19,7 @@ describe('reading a text exposition', () => {
     ['a label value left open', 'm{a="1} 2', []],
     ['a name that does not start the line', '.m12 5', []],
     ['a label name that starts with a digit', 'm{9="x"} 2', []],
+    ['a label value without its opening quote', 'm{a=x"} 2', []],
   ])('%s', (_name, text, expected) => {
     expect(parseExposition(text)).toEqual(expected);
   });
@@ -103,6 +104,7 @@ describe('what changed between two samples', () => {
           'apisix_http_latency_bucket{type="request",route="b",le="bad"} 1000',
           'apisix_http_latency_bucket{type="request",route="b"} 1000',
           'apisix_http_latency_count{type="request",route="b",le="1"} 1000',
+          'apisix_http_latency_bucket{type="upstream",route="b",le="1"} 1000',
         ].join('\n'),
       ),
       1,
@@ -127,6 +129,7 @@ describe('judging a window', () => {
     ['a rise of exactly the increase: passes', { max_5xx_ratio: 0.5, max_5xx_increase: 0.05 }, sample(1, { a: { '200': 95, '500': 5 } }), [quiet, sample(1, { a: { '200': 100 } })], { ok: true, reason: null }],
     ['a rise over a window before with too few requests: not compared', { max_5xx_ratio: 0.5, max_5xx_increase: 0.05 }, sample(1, { a: { '200': 80, '500': 20 } }), [quiet, sample(1, { a: { '200': 19 } })], { ok: true, reason: null }],
     ['a rise over a window before with just `min_requests`', { max_5xx_ratio: 0.5, max_5xx_increase: 0.05 }, sample(1, { a: { '200': 80, '500': 20 } }), [quiet, sample(1, { a: { '200': 20 } })], { ok: false, reason: '5xx ratio of 1 changed route rose from 0.0% to 20.0%, more than 5.0%' }],
+    ['no `max_5xx_increase`: a rise is not judged', { max_5xx_ratio: 0.5 }, sample(1, { a: { '200': 80, '500': 20 } }), [quiet, sample(1, { a: { '200': 100 } })], { ok: true, reason: null }],
     ['no window before: no rise to judge', { max_5xx_ratio: 0.5, max_5xx_increase: 0.05 }, sample(1, { a: { '200': 80, '500': 20 } }), null, { ok: true, reason: null }],
     ['the default ratio, 5%', {}, sample(1, { a: { '200': 94, '500': 6 } }), null, { ok: false, reason: '5xx ratio of 1 changed route 6.0% (6 of 100), above 5.0%' }],
     ['the default `min_requests`, 20', {}, sample(1, { a: { '500': 19 } }), null, { ok: true, reason: '19 requests to 1 changed route in the window, fewer than 20: not judged' }],

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProbeSpec } from '../../model/target.js';
 import { readyProbe, runProbe, SYSTEM_PROBE_RUNTIME, type ProbeRuntime } from './probe.js';
 
@@ -10,9 +10,11 @@ let script: [number, string][] = [[200, 'ok']];
 let served = 0;
 let url = '';
 const paths: string[] = [];
+const headers: http.IncomingHttpHeaders[] = [];
 const server = http.createServer((req, res) => {
   req.resume();
   paths.push(req.url ?? '');
+  headers.push(req.headers);
   const [status, body] = script[Math.min(served++, script.length - 1)]!;
   res.writeHead(status);
   res.end(body);
@@ -188,6 +190,7 @@ describe('a probe', () => {
     const result = await runProbe(probe, url, { runtime: fakeRuntime() });
     expect(result.request).toBe('HEAD api.example.com /health');
     expect(JSON.stringify(result)).not.toContain('secret-value-1');
+    expect(headers.at(-1)).toMatchObject({ host: 'api.example.com', 'x-key': 'secret-value-1' });
   });
 });
 
@@ -204,7 +207,24 @@ describe("the system clock's wait", () => {
     await expect(wait).resolves.toBeUndefined();
   });
 
-  it('ends after its time when not stopped', async () => {
+  it('ends after its time when not stopped, not before', async () => {
+    vi.useFakeTimers();
+    try {
+      let ended = false;
+      const wait = SYSTEM_PROBE_RUNTIME.sleep(1000, new AbortController().signal).then(() => {
+        ended = true;
+      });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await wait;
+      expect(ended).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads a clock that moves', async () => {
     const t0 = SYSTEM_PROBE_RUNTIME.now();
     await SYSTEM_PROBE_RUNTIME.sleep(5);
     expect(SYSTEM_PROBE_RUNTIME.now()).toBeGreaterThan(t0);
