@@ -194,6 +194,14 @@ describe('a probe', () => {
   });
 });
 
+describe('a probe made ready', () => {
+  it('names the group, the probe and the header of a variable that is not set', () => {
+    expect(() => readyProbe({ ...base, headers: { 'X-Key': 'env:PROBE_KEY_UNSET' } }, {}, 'g')).toThrow(
+      expect.objectContaining({ data: expect.objectContaining({ code: 'credentials', target: 'g (probe p)', message: 'target g (probe p): environment variable PROBE_KEY_UNSET (from headers.X-Key: env:PROBE_KEY_UNSET) is not set' }) }),
+    );
+  });
+});
+
 describe("the system clock's wait", () => {
   it.each([
     ['ends at once when already stopped', true],
