@@ -162,4 +162,21 @@ describe('checking a batch', () => {
     expect(a.records.map((r) => r.ok)).toEqual([true]);
     expect(e3.records).toEqual([]);
   });
+
+  it('names every target whose checks failed', async () => {
+    const undone: string[] = [];
+    const [e, a, b, c] = [target('e'), target('a'), target('b'), target('c')];
+    const { outcome, of } = await check(
+      { a: [pass('list')], b: [fail('list')], c: [fail('list')] },
+      [a, b, c].map((t) => ({ target: t, run: run(t.name, undone) })),
+      [{ target: e, run: run('e', undone) }],
+      'all',
+    );
+    expect(outcome).toEqual({ failed: ['b', 'c'], restored: ['a', 'b', 'c', 'e'] });
+    expect([of(a).error?.message, of(e).error?.message]).toEqual([
+      'target a: the health checks of b, c in its batch failed',
+      'target e: the health checks of b, c in a later batch failed, and restore_on_check_failure is all',
+    ]);
+    expect(e.records.map((r) => r.description.replace(/ at \S+:/, ' at T:'))).toEqual(['checks of sha256:0123456789ab passed, then taken back at T: the checks of b, c in a later batch failed']);
+  });
 });
