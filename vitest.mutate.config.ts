@@ -22,6 +22,8 @@ export default defineConfig({
       'test/sync-fleet.test.ts',
       'test/extra-kind.test.ts',
       'test/versions-publish.test.ts',
+      'test/health-checks.test.ts',
+      'test/agent-checks.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
