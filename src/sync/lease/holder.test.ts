@@ -25,6 +25,31 @@ describe('thisProcess', () => {
   });
 });
 
+describe('thisProcess: who runs it', () => {
+  const cases: ReadonlyArray<{ readonly name: string; readonly account: string | null; readonly env: string | undefined; readonly user: string }> = [
+    { name: "the account's name, whatever USER says", account: 'ada', env: 'someone-else', user: 'ada' },
+    { name: 'USER when the account has no passwd entry', account: null, env: 'grace', user: 'grace' },
+    { name: 'USER when the account has an empty name', account: '', env: 'grace', user: 'grace' },
+    { name: 'unknown when neither says', account: null, env: undefined, user: 'unknown' },
+  ];
+  it.each(cases)('$name', ({ account, env, user }) => {
+    const info = vi.spyOn(os, 'userInfo').mockImplementation(() => {
+      if (account === null) throw Object.assign(new Error('no passwd entry'), { code: 'ENOENT' });
+      return { username: account, uid: 1, gid: 1, shell: null, homedir: '/' };
+    });
+    const saved = process.env['USER'];
+    if (env === undefined) delete process.env['USER'];
+    else process.env['USER'] = env;
+    try {
+      expect(thisProcess().user).toBe(user);
+    } finally {
+      info.mockRestore();
+      if (saved === undefined) delete process.env['USER'];
+      else process.env['USER'] = saved;
+    }
+  });
+});
+
 describe('newRunToken', () => {
   it('is 16 hex digits, another each time', () => {
     const tokens = new Set(Array.from({ length: 20 }, () => newRunToken()));
