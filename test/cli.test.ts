@@ -92,7 +92,13 @@ describe('the command line', () => {
     const rev = tagway(['validate', '--rev', 'no-such-branch'], repo.dir);
     expect(rev.code).toBe(2);
     expect(rev.stderr).toContain('no-such-branch');
-    expect(tagway(['compile', '--bogus'], repo.dir).code).toBe(2);
+    const bogus = tagway(['compile', '--bogus'], repo.dir);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr.startsWith('error: Nonexistent flag: --bogus\n  hint: see `tagway compile --help`\n')).toBe(true);
+    // A mistyped flag gets the one meant.
+    const typo = tagway(['validate', '--grop', 'staging'], repo.dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.startsWith('error: Nonexistent flag: --grop\n  hint: Did you mean `--group`? Or see `tagway validate --help`.\n')).toBe(true);
     expect(tagway(['validate', '--format', 'xml'], repo.dir).code).toBe(2);
   });
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Errors, Flags } from '@oclif/core';
 import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { MissingObjectError } from '../git/missing-object.js';
 import { sourceKey } from '../model/diagnostic.js';
@@ -128,8 +129,13 @@ export abstract class TagwayCommand extends Command {
     }
     if (error instanceof Errors.ExitError) throw error;
     if (error.oclif !== undefined || error instanceof Errors.CLIError) {
-      // Parse and usage errors from oclif: message without stack, exit 2.
-      process.stderr.write(`error: ${error.message}\n  hint: see \`tagway ${this.id ?? ''} --help\`\n`);
+      // Parse and usage errors from oclif: message without stack, exit 2; a mistyped flag gets the one meant.
+      const message = error.message.replace(/\n?See more help with --help\s*$/, '');
+      const typed = /^Nonexistent flags?: (--?[^\s,=]+)/.exec(message)?.[1];
+      const flags = Object.keys((this.constructor as typeof Command).flags ?? {});
+      const near = typed === undefined ? null : didYouMean(typed.replace(/^-+/, ''), flags);
+      const help = `see \`tagway ${this.id ?? ''} --help\``;
+      process.stderr.write(`error: ${message}\n  hint: ${near === null ? help : `Did you mean \`--${near}\`? Or ${help}.`}\n`);
       process.exitCode = EXIT.error;
       return;
     }
