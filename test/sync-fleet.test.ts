@@ -161,6 +161,23 @@ describe('fleet rollout', () => {
     expect(gateways.map((g) => g.requests.length)).toEqual([0, 0, 0]);
   });
 
+  it('reads the others, and reports that one as not read, when a credential is missing for a look that writes nothing', async () => {
+    await syncGroup(v1, specs, options());
+    const { EU3_KEY: _missing, ...env } = KEYS;
+    const before = gateways.map((g) => g.requests.length);
+    const drift = await checkDrift(v1, specs, options({ env }));
+    expect(drift.targets.map((t) => [t.target, t.status])).toEqual([
+      ['eu-1', 'in-sync'],
+      ['eu-2', 'in-sync'],
+      ['eu-3', 'failed'],
+    ]);
+    expect(drift.inSync).toBe(false);
+    expect(drift.targets[2]?.error).toMatchObject({ code: 'credentials', message: expect.stringContaining('EU3_KEY') });
+    expect(gateways.map((g, i) => g.requests.length - before[i]!)[2]).toBe(0);
+    // What the others answer is still scrubbed of every key of the fleet.
+    for (const key of Object.values(KEYS)) expect(JSON.stringify(drift)).not.toContain(key);
+  });
+
   it('never puts a key in a report', async () => {
     gateways[1]?.faults.add({ method: 'PUT', times: Infinity, action: { kind: 'status', status: 500 } });
     const rollout = await syncGroup(v1, specs, options());

@@ -1,7 +1,8 @@
 import { LABEL_GROUP, type ApisixConfig, type ApisixKind } from '../model/apisix.js';
 import { canarySteps, rolloutWeight, sameCanary } from '../apisix/canary.js';
 import type { TargetKind, TargetSpec } from '../model/target.js';
-import { errorData, type SyncErrorData } from './errors.js';
+import { SyncError, errorData, type SyncErrorData } from './errors.js';
+import { resolveTargetCredentials } from './credentials.js';
 import type { FieldChange } from '../apisix/normalize.js';
 import { runBounded } from '../core/bounded.js';
 import { closeTargets, createTargets, type TargetOptions } from './targets/create.js';
@@ -77,6 +78,21 @@ function driftOf(plan: Plan): ObjectDrift[] {
   });
 }
 
+/** A target that could not be read: the error, nothing known of what it runs. */
+function unreadDrift(target: { readonly name: string; readonly kind: TargetDrift['kind'] }, error: unknown): TargetDrift {
+  const data = errorData(error, target.name);
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: data.code === 'unreachable' ? 'unreachable' : 'failed',
+    runs: { state: 'unknown', digest: null, services: [] },
+    objects: [],
+    conflicts: [],
+    plan: null,
+    error: data,
+  };
+}
+
 /** Reads one target and compares the group's objects with the snapshot. Read-only. */
 export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): Promise<TargetDrift> {
   const base = { target: target.name, kind: target.kind };
@@ -98,16 +114,7 @@ export async function checkTargetDrift(snapshot: SyncSnapshot, target: Target): 
       error: null,
     };
   } catch (error) {
-    const data = errorData(error, target.name);
-    return {
-      ...base,
-      status: data.code === 'unreachable' ? 'unreachable' : 'failed',
-      runs: { state: 'unknown', digest: null, services: [] },
-      objects: [],
-      conflicts: [],
-      plan: null,
-      error: data,
-    };
+    return unreadDrift(target, error);
   }
 }
 
@@ -128,16 +135,35 @@ export async function checkDriftTargets(snapshot: SyncSnapshot, targets: readonl
 
 /**
  * `status --live` / `diff --live` / `sync --dry-run`: drift of a group's fleet from its specs.
- * Credentials are resolved first (a missing one throws a `credentials` SyncError).
+ * Credentials are resolved first: a target whose key cannot be (its variable unset or empty, its
+ * file unreadable) is reported as not read, with that error, and the others are read; nothing
+ * is written either way.
  */
 export async function checkDrift(
   snapshot: SyncSnapshot,
   specs: readonly TargetSpec[],
   options: TargetOptions & DriftOptions,
 ): Promise<DriftReport> {
-  const targets = createTargets(specs, options);
+  const refused = new Map<string, TargetDrift>();
+  for (const spec of specs) {
+    try {
+      resolveTargetCredentials([spec], options.env);
+    } catch (error) {
+      if (!(error instanceof SyncError) || error.data.code !== 'credentials') throw error;
+      refused.set(spec.name, unreadDrift({ name: spec.name, kind: spec.kind }, error));
+    }
+  }
+  // The keys of the whole fleet still scrub what the gateways answer.
+  const targets = createTargets(
+    specs.filter((s) => !refused.has(s.name)),
+    { ...options, fleet: options.fleet ?? specs },
+  );
   try {
-    return await checkDriftTargets(snapshot, targets, options);
+    const read = await checkDriftTargets(snapshot, targets, options);
+    if (refused.size === 0) return read;
+    const byName = new Map(read.targets.map((t) => [t.target, t]));
+    const all = specs.map((s) => refused.get(s.name) ?? byName.get(s.name)!);
+    return { ...read, inSync: all.every((t) => t.status === 'in-sync'), targets: all };
   } finally {
     await closeTargets(targets);
   }
