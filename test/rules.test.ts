@@ -638,6 +638,15 @@ describe('a value of the wrong type or out of bounds says how to write it (TW200
   });
 });
 
+describe('a bracket or quote left open', () => {
+  it('is reported where the parser stops, with the line that opened it (TW1005)', () => {
+    const { diagnostics } = run({ name: 'open', files: { [T]: 'name: web\nroutes: [\n' }, expected: [] });
+    expect(diagnostics.map((d) => [d.code, d.line, d.hint, d.related.map((r) => [r.line, r.column, r.message])])).toEqual([
+      ['TW1005', 3, 'The `[` on line 2 is not closed: close it with `]` on that line, or write the list as `- item` lines.', [[2, 9, '`[` opened here']]],
+    ]);
+  });
+});
+
 describe('a pin of a service that does not exist', () => {
   it('names the service meant (TW3004)', () => {
     const { diagnostics } = run({ name: 'typo', files: { [G]: 'name: g\npublished:\n  wbe: 1.0.0\n' }, expected: [] });

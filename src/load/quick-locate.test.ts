@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quickLocate, readLines } from './quick-locate.js';
+import { quickLocate, readLines, unclosedOpening } from './quick-locate.js';
 import { joinPointer, parseYamlFileWithPositions } from './yaml-file.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -172,5 +172,19 @@ describe('quickLocate gives the positioned parse\'s span, or nothing', () => {
     }
     expect(quickLocate(lines, ['other', 'svc-7'], false)).toEqual({ line: 2004, column: 10, endLine: 2004, endColumn: 11 });
     expect(quickLocate(lines, ['published', 'svc-2000'], false)).toBeNull();
+  });
+});
+
+describe('unclosedOpening: the line that left a bracket or quote open', () => {
+  it.each([
+    ['a flow sequence after a key', 'name: a\nroutes: [\n  - x\n', 4, { line: 2, column: 9, opens: '[' }],
+    ['a flow map in a list item', 'items:\n  - { a: 1\n  - b\n', 4, { line: 2, column: 5, opens: '{' }],
+    ['a double-quoted scalar', 'a: "x\nb: 1\n', 3, { line: 1, column: 4, opens: '"' }],
+    ['a single-quoted one', "a: 'it''s\n", 2, { line: 1, column: 4, opens: "'" }],
+    ['the last of two, before the error', 'a: [\nb: [\nc: 1\n', 3, { line: 2, column: 4, opens: '[' }],
+    ['none after the error line', 'a: 1\nb: [\n', 2, null],
+    ['closed brackets and quotes, comments: none', 'a: [1, 2]  # [\nb: "q]"\n# [ open\nc: { d: "}" }\n', 5, null],
+  ])('%s', (_name, text, before, expected) => {
+    expect(unclosedOpening(text, before)).toEqual(expected);
   });
 });

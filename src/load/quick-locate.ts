@@ -117,14 +117,42 @@ export function readLines(text: string): Lines | null {
 }
 
 /**
+ * The last of `text`'s lines before line `before` (1-based) that opens a quoted scalar or a flow
+ * collection it does not close (`routes: [` with no `]`): what a parser reports only where the
+ * text ends, or where it stops making sense. 1-based line and column of the opening character,
+ * and the character; null when no line does.
+ */
+export function unclosedOpening(text: string, before: number): { line: number; column: number; opens: string } | null {
+  const lines = text.split('\n');
+  let found: { line: number; column: number; opens: string } | null = null;
+  for (let i = 0; i < Math.min(before - 1, lines.length); i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (skippable(line)) continue;
+    const content = line.slice(indentOf(line));
+    if (closesOnItsLine(content)) continue;
+    const rest = valueOf(content);
+    found = { line: i + 1, column: line.length - rest.length + 1, opens: rest[0]! };
+  }
+  return found;
+}
+
+/** What a line's content holds after its item markers (`- `) and its key (`key: `). */
+function valueOf(content: string): string {
+  let rest = content;
+  while (startsItem(rest)) rest = rest.slice(1).trimStart();
+  // `{ a: 1` is a flow map, not a key `{ a`.
+  if (/^[[{]/.test(rest)) return rest;
+  const key = KEY_LINE.exec(rest);
+  if (key !== null) rest = rest.slice(key[0].length).trimStart();
+  return rest;
+}
+
+/**
  * Whether a quoted scalar or flow collection that a line starts (after `- ` or `key: `) ends on
  * it, with nothing but a comment after it.
  */
 function closesOnItsLine(content: string): boolean {
-  let rest = content;
-  while (startsItem(rest)) rest = rest.slice(1).trimStart();
-  const key = KEY_LINE.exec(rest);
-  if (key !== null) rest = rest.slice(key[0].length).trimStart();
+  const rest = valueOf(content);
   const c = rest[0];
   if (c !== '"' && c !== "'" && c !== '[' && c !== '{') return true;
   const end = closingAt(rest);

@@ -3,7 +3,7 @@ import { CORE_SCHEMA as CORE_SCHEMA_4, load as loadYaml4 } from 'js-yaml-4';
 import { createRequire } from 'node:module';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic, SourceLocation, TextSpan } from '../model/diagnostic.js';
-import { quickLocate, readLines, type Lines } from './quick-locate.js';
+import { quickLocate, readLines, unclosedOpening, type Lines } from './quick-locate.js';
 import { MAX_FILE_BYTES } from './source-file.js';
 import type { SourceFile } from './source-file.js';
 
@@ -206,13 +206,24 @@ function parseWithPositions(text: string, source: SourceFile, where: { file: str
       diagnostics: doc.errors.filter((e, i, all) => all.findIndex((o) => o.pos[0] === e.pos[0]) === i).map((e) => {
         const known = YAML_CODES[e.code];
         if (e.code === 'DUPLICATE_KEY') return duplicateKey(doc, text, e.pos[0], where, pos);
-        return diag({
-          ...where,
-          code: known?.code ?? 'TW1005',
-          ...pos(e.pos[0]),
-          message: known ? firstLine(e.message) : `invalid YAML: ${firstLine(e.message)}`,
-          hint: known?.hint ?? 'Fix the YAML syntax at this position (indentation, quotes, brackets).',
-        });
+        const at = pos(e.pos[0]);
+        // A bracket or quote left open is reported where the parser gives up (often the end of
+        // the file): name the line that opened it.
+        const opened = known === undefined && UNCLOSED.test(e.message) ? unclosedOpening(text, at.line) : null;
+        const closer = opened === null ? '' : opened.opens === '[' ? ']' : opened.opens === '{' ? '}' : opened.opens;
+        return {
+          ...diag({
+            ...where,
+            code: known?.code ?? 'TW1005',
+            ...at,
+            message: known ? firstLine(e.message) : `invalid YAML: ${firstLine(e.message)}`,
+            hint:
+              opened !== null
+                ? `The \`${opened.opens}\` on line ${opened.line} is not closed: close it with \`${closer}\` on that line${opened.opens === '[' ? ', or write the list as `- item` lines' : ''}.`
+                : (known?.hint ?? 'Fix the YAML syntax at this position (indentation, quotes, brackets).'),
+          }),
+          ...(opened !== null ? { related: [{ ...where, line: opened.line, column: opened.column, message: `\`${opened.opens}\` opened here` }] } : {}),
+        };
       }),
     };
   }
@@ -290,6 +301,9 @@ function duplicateKey(
 function fail(d: Omit<Diagnostic, 'severity' | 'related'>): ParseResult {
   return { ok: false, diagnostics: [diag(d)] };
 }
+
+/** Messages of the parser about a flow collection or quoted scalar that does not end. */
+const UNCLOSED = /flow (?:sequence|mapping|collection)|end with a [\]}]|missing closing|quoted scalar|unterminated|unexpected end/i;
 
 function diag(d: Omit<Diagnostic, 'severity' | 'related'>): Diagnostic {
   return { severity: 'error', related: [], ...d };
