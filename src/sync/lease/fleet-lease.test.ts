@@ -359,3 +359,40 @@ describe('FleetLease: what each history of a lease proves at the end', () => {
     expect(never.calls).toEqual([]);
   });
 });
+
+describe('the targets FleetLease gives back pass on what their target can do', () => {
+  /** A target with the optional capabilities, each recording its calls. */
+  class CapableTarget extends MemoryTarget {
+    readonly writesWhole = true;
+    readonly calls: string[] = [];
+    async readReferrers() {
+      this.calls.push(`referrers of ${this.name}`);
+      return [];
+    }
+    async clearUnfinished(group: string) {
+      this.calls.push(`clear ${group} on ${this.name}`);
+    }
+  }
+
+  it.each([
+    { name: 'a target that has them, under a lease', lease: true },
+    { name: 'a target that has them, without a lease', lease: false },
+  ])('$name: writes whole, referrers read and an unfinished run cleared on the target itself', async ({ lease }) => {
+    const inner = new CapableTarget('eu-1', lease ? new ScriptedLease('http://a', [HELD]) : undefined);
+    const fleet = await FleetLease.acquire('staging', [inner], options());
+    const [wrapped] = fleet.targets;
+    expect(wrapped).not.toBe(inner);
+    expect(wrapped?.writesWhole).toBe(true);
+    await wrapped?.readReferrers?.();
+    await wrapped?.clearUnfinished?.('staging');
+    expect(inner.calls).toEqual(['referrers of eu-1', 'clear staging on eu-1']);
+    await fleet.release();
+  });
+
+  it('a target that has none of them: neither has the wrapped one', async () => {
+    const fleet = await FleetLease.acquire('staging', [new MemoryTarget('eu-1', new ScriptedLease('http://a', [HELD]))], options());
+    const [wrapped] = fleet.targets;
+    expect([wrapped?.writesWhole, wrapped?.readReferrers, wrapped?.clearUnfinished]).toEqual([undefined, undefined, undefined]);
+    await fleet.release();
+  });
+});
