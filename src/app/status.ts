@@ -14,6 +14,7 @@ import type { GitRepo } from '../git/repo.js';
 import { resolvePin } from '../core/pins.js';
 import { headCommit } from '../git/revision.js';
 import { listVersionTags } from '../git/tags.js';
+import { tagsByService } from '../compile/resolve.js';
 import { listTree } from '../git/reader.js';
 import { readBlob } from '../git/tree.js';
 import { uncommittedPaths } from '../git/write.js';
@@ -144,12 +145,7 @@ export async function readVersionStatus(repo: GitRepo, selection: readonly strin
   const changed = await uncommittedPaths(repo, ['services', 'gateway-groups', REPO_CONFIG_FILE]).catch(() => null);
   const dirty: ReadonlySet<string> | null = changed === null ? null : new Set(changed.filter((p) => p.startsWith('services/')).map((p) => p.split('/')[1]!));
   const services: ServiceStatus[] = [];
-  const tagsOf = new Map<string, VersionTag[]>();
-  for (const tag of tags) {
-    let list = tagsOf.get(tag.service);
-    if (list === undefined) tagsOf.set(tag.service, (list = []));
-    list.push(tag);
-  }
+  const tagsOf = tagsByService(tags);
   // The trees read for one service are read for the next one too (HEAD's services/ folder at least).
   const trees = treeMemo();
   for (const service of names) {

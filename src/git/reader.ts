@@ -52,8 +52,8 @@ export interface GitReader {
   listWorktree(pathspec: readonly string[]): Promise<WorktreeGitListing | null>;
   /**
    * Paths under `prefixes` whose work tree or index content differs from HEAD, untracked files
-   * included and ignored files left out (`git status --porcelain -- <prefixes>`), sorted by code
-   * point. Reads only (the index's stat cache is not refreshed).
+   * included and ignored files left out (`git status --porcelain -- <prefixes>`), sorted
+   * (`Array.prototype.sort`). Reads only (the index's stat cache is not refreshed).
    */
   uncommitted(prefixes: readonly string[]): Promise<string[]>;
 }
@@ -192,12 +192,8 @@ class CliReader extends JsReader {
       .split('\0')
       .filter((entry) => entry.length > 3)
       .map((entry) => entry.slice(3));
-    return [...new Set(paths)].sort(byCodePoint);
+    return [...new Set(paths)].sort();
   }
-}
-
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `prefixes` normalised and without repeats; [''] (the whole tree) for none. */

@@ -272,7 +272,7 @@ function valueHint(e: ErrorObject): string | undefined {
     }
   }
   if (e.keyword === 'minimum' || e.keyword === 'maximum' || e.keyword === 'exclusiveMinimum' || e.keyword === 'exclusiveMaximum') {
-    return `Write a number ${params.comparison ?? ''} ${params.limit ?? ''}.`.replace(/\s+\./, '.');
+    return `Write a number ${params.comparison} ${params.limit}.`;
   }
   if (e.keyword === 'minItems') return `Give at least ${params.limit ?? 1} ${params.limit === 1 ? 'entry' : 'entries'}.`;
   if (e.keyword === 'minLength') return params.limit === 1 ? 'Write a value; it must not be empty.' : undefined;
