@@ -15,3 +15,10 @@ export const TRAFFIC_SPLIT_UPSTREAMS: ReferenceRule = {
   kind: 'upstreams',
   at: ['plugins', 'traffic-split', 'rules', '*', 'weighted_upstreams', '*', 'upstream_id'],
 };
+
+/**
+ * The client certificate an inline upstream presents to its nodes, `upstream.tls.client_cert_id`
+ * (an SSL of `type: client`, as for an upstream object): APISIX checks it when a route or service
+ * is written, and does not stop the SSL's delete, so the planner must.
+ */
+export const INLINE_UPSTREAM_CLIENT_CERT: ReferenceRule = { kind: 'ssls', at: ['upstream', 'tls', 'client_cert_id'] };

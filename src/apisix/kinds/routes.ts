@@ -1,6 +1,6 @@
 import type { KindDescriptor, ReferenceRule } from './descriptor.js';
 import { GATEWAY_SERVER_FIELDS, LABEL_OWNERSHIP } from './ownership.js';
-import { SERVICE_ID, TRAFFIC_SPLIT_UPSTREAMS, UPSTREAM_ID } from './reference-rules.js';
+import { INLINE_UPSTREAM_CLIENT_CERT, SERVICE_ID, TRAFFIC_SPLIT_UPSTREAMS, UPSTREAM_ID } from './reference-rules.js';
 import { UPSTREAM_DEFAULTS } from './upstreams.js';
 
 /** `plugin_config_id`: the plugin config whose plugins a route takes (`routes.lua` checks it exists). */
@@ -13,7 +13,7 @@ export const ROUTES: KindDescriptor<'routes'> = {
   admin: { list: 'routes', object: 'routes/{id}' },
   id: { field: 'id' },
   standalone: { key: 'routes' },
-  references: [SERVICE_ID, UPSTREAM_ID, TRAFFIC_SPLIT_UPSTREAMS, PLUGIN_CONFIG_ID],
+  references: [SERVICE_ID, UPSTREAM_ID, TRAFFIC_SPLIT_UPSTREAMS, PLUGIN_CONFIG_ID, INLINE_UPSTREAM_CLIENT_CERT],
   ownership: LABEL_OWNERSHIP,
   serverFields: GATEWAY_SERVER_FIELDS,
   defaults: { values: { priority: 0, status: 1 }, fields: { upstream: UPSTREAM_DEFAULTS } },
