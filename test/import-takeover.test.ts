@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runImport } from '../src/app/import.js';
 import { runSync } from '../src/app/sync.js';
 import { startAdminServer, type AdminServer } from './support/apisix-admin-server.js';
+import { makeCertificate } from './support/certificates.js';
 import { synced } from './support/cli-run.js';
 import { syntheticGateway } from './support/synthetic-gateway.js';
 
@@ -105,6 +106,42 @@ describe('import, then take the gateway over', () => {
     const after = JSON.stringify(['routes', 'services', 'upstreams'].map((kind) => admin.objects(kind as 'routes').get(kind === 'routes' ? 'r2' : kind === 'services' ? '100' : '1')));
     expect(after).toBe(before);
     const second = synced(await runSync({ cwd: dir, group: 'production', env: { ADMIN_KEY: KEY } }));
+    expect(second.report.targets).toMatchObject([{ status: 'in-sync' }]);
+  });
+
+  it('takes over an upstream\'s client certificate under its new name, and leaves the original to what stays', async () => {
+    const admin = await startAdminServer({ apiKey: KEY, servedSet: true });
+    servers.push(admin);
+    const pair = await makeCertificate({ commonName: 'gateway client' });
+    admin.seed('ssls', '1', { type: 'client', cert: pair.cert, key: pair.key });
+    admin.seed('upstreams', '1', { name: 'pets', scheme: 'https', nodes: { '10.0.0.1:8443': 1 }, tls: { client_cert_id: '1' } });
+    admin.seed('routes', 'r1', { name: 'pets', uri: '/pets', upstream_id: '1' });
+    // Node metadata has no place in tagway's files: this upstream stays, and with it the SSL it presents.
+    admin.seed('upstreams', '2', { name: 'zoned', scheme: 'https', nodes: [{ host: '10.0.0.2', port: 8443, weight: 1, metadata: { zone: 'a' } }], tls: { client_cert_id: '1' } });
+    admin.seed('routes', 'r2', { name: 'zoned', uri: '/zoned', upstream_id: '2' });
+    admin.markServed();
+    const original = JSON.stringify(admin.objects('ssls').get('1'));
+
+    const dir = tempDir();
+    const imported = await runImport({ cwd: dir, from: admin.url, adminKey: 'env:ADMIN_KEY', group: 'production', env: ENV, publish: '1.0.0', check: true });
+    expect(imported.kept.map((k) => `${k.kind} ${k.id}`)).toEqual(['ssls 1']);
+    expect(imported.check?.report?.differences).toEqual([]);
+    expect(imported.published?.ok).toBe(true);
+    const env: Record<string, string> = { ADMIN_KEY: KEY };
+    for (const v of imported.variables) if (v.kind === 'ssls') env[v.name] = pair.key;
+
+    const first = synced(await runSync({ cwd: dir, group: 'production', env }));
+    expect(first.ok).toBe(true);
+    expect(admin.servedViolations()).toEqual([]);
+    // The original stays as it was, for the upstream that stays; tagway's upstream presents tagway's copy.
+    expect(JSON.stringify(admin.objects('ssls').get('1'))).toBe(original);
+    const copies = [...admin.objects('ssls').keys()].filter((id) => id !== '1');
+    expect(copies).toHaveLength(1);
+    expect(admin.objects('ssls').get(copies[0]!)).toMatchObject({ type: 'client', cert: pair.cert });
+    const ours = [...admin.objects('upstreams').entries()].filter(([id]) => id !== '2');
+    expect(ours.map(([, u]) => (u as { tls?: unknown }).tls)).toEqual([{ client_cert_id: copies[0] }]);
+    expect(admin.objects('upstreams').get('2')).toMatchObject({ tls: { client_cert_id: '1' } });
+    const second = synced(await runSync({ cwd: dir, group: 'production', env }));
     expect(second.report.targets).toMatchObject([{ status: 'in-sync' }]);
   });
 

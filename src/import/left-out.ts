@@ -2,11 +2,14 @@
  * Which of a gateway's objects an import leaves on the gateway, whole (docs/import.md, "What
  * stays on the gateway"): an object the repository cannot hold without changing what it does is
  * neither written nor taken over, and neither is an object that uses one. An object that one left
- * on the gateway uses (its service, upstream, plugin config, consumer group) is kept there too:
+ * on the gateway uses (its service, upstream, plugin config, consumer group, client certificate) is kept there too:
  * written for the objects tagway takes, as tagway's own copy under another id, but not taken over,
  * so the object that stays goes on working as it does. Pure: data in, data out.
  */
-import type { ApisixConfig, ApisixKind, ApisixObject } from '../model/apisix.js';
+import type { ApisixConfig, ApisixKind, ApisixObject, ObjectRef } from '../model/apisix.js';
+import { KIND, type ResourceType } from '../apisix/kinds/index.js';
+import { TRAFFIC_SPLIT_UPSTREAMS } from '../apisix/kinds/reference-rules.js';
+import { describeObject, referencesOf } from '../apisix/references.js';
 import { cmp } from '../model/diagnostic.js';
 import { GROUP_OBJECT_FILES } from '../load/layout.js';
 import type { Unexpressed } from './model.js';
@@ -46,16 +49,24 @@ export interface LeftOut {
 
 type Json = Record<string, unknown>;
 
-/** Which field of a kind names an object of which kind. */
-const USES: readonly (readonly [ApisixKind, string, ApisixKind])[] = [
-  ['services', 'upstream_id', 'upstreams'],
-  ['routes', 'service_id', 'services'],
-  ['routes', 'upstream_id', 'upstreams'],
-  ['routes', 'plugin_config_id', 'plugin_configs'],
-  ['stream_routes', 'service_id', 'services'],
-  ['stream_routes', 'upstream_id', 'upstreams'],
-  ['consumers', 'group_id', 'consumer_groups'],
-];
+/**
+ * What `obj` (of `kind`) names by id: the kind's reference rules (src/apisix/kinds), as the
+ * planner follows them, so an upstream's client certificate and traffic-split's upstreams count.
+ */
+function usedBy(kind: ApisixKind, obj: ApisixObject): readonly ObjectRef[] {
+  return referencesOf(KIND[kind], obj as unknown as Readonly<Record<string, unknown>>);
+}
+
+/**
+ * The same without traffic-split's upstreams, which the import writes by the gateway's id (they
+ * stay the gateway's): what uses an object left out through them is still written as it works.
+ */
+const WRITTEN_BY_NAME: { readonly [K in ApisixKind]?: ResourceType } = Object.fromEntries(
+  (Object.keys(KIND) as ApisixKind[]).map((k) => [k, { ...KIND[k], references: KIND[k].references.filter((r) => r !== TRAFFIC_SPLIT_UPSTREAMS) }]),
+);
+function namedBy(kind: ApisixKind, obj: ApisixObject): readonly ObjectRef[] {
+  return referencesOf(WRITTEN_BY_NAME[kind]!, obj as unknown as Readonly<Record<string, unknown>>);
+}
 
 /** The objects of `config` the import leaves on the gateway, whole, each with the reason. */
 export function leaveOut(config: ApisixConfig): LeftOut {
@@ -77,14 +88,14 @@ export function leaveOut(config: ApisixConfig): LeftOut {
     }
   }
   // What it uses: until nothing more is left out (a service's upstream, then the service's routes).
+  const kinds = Object.keys(config).sort(cmp) as ApisixKind[];
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [kind, field, target] of USES) {
+    for (const kind of kinds) {
       for (const obj of list(kind)) {
-        const ref = obj[field];
-        if (!isLeft(kind, obj.id) && isLeft(target, ref)) {
-          changed = leave(kind, obj.id, `it uses ${singular(target)} ${String(ref)}, which stays on the gateway; it stays with it, as it is`) || changed;
-        }
+        if (isLeft(kind, obj.id)) continue;
+        const ref = namedBy(kind, obj).find((r) => isLeft(r.kind as ApisixKind, r.id));
+        if (ref !== undefined) changed = leave(kind, obj.id, `it uses ${describeObject(ref.kind, ref.id)}, which stays on the gateway; it stays with it, as it is`) || changed;
       }
     }
   }
@@ -112,19 +123,23 @@ export function keptFor(config: ApisixConfig, staying: readonly Unexpressed[]): 
   const key = (kind: ApisixKind, id: unknown) => `${kind}\u0000${String(id)}`;
   const list = (kind: ApisixKind) => (config[kind] ?? []) as readonly (ApisixObject & Json)[];
   const left = new Set(staying.filter((e) => e.field === undefined).map((e) => key(e.kind as ApisixKind, e.id)));
+  const exists = new Set((Object.keys(config) as ApisixKind[]).flatMap((kind) => list(kind).map((o) => key(kind, o.id))));
   const users = new Map<string, { kind: ApisixKind; id: string; by: Set<string> }>();
   const stays = (kind: ApisixKind, id: unknown) => left.has(key(kind, id)) || users.has(key(kind, id));
+  const kinds = Object.keys(config).sort(cmp) as ApisixKind[];
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [kind, field, target] of USES) {
+    for (const kind of kinds) {
       for (const obj of list(kind)) {
-        const ref = obj[field];
-        if (!stays(kind, obj.id) || ref === undefined || left.has(key(target, ref)) || !list(target).some((o) => o.id === String(ref))) continue;
-        const k = key(target, ref);
-        if (!users.has(k)) users.set(k, { kind: target, id: String(ref), by: new Set() });
-        const by = users.get(k)!.by;
-        const user = `${singular(kind)} ${obj.id}`;
-        if (!by.has(user)) (by.add(user), (changed = true));
+        if (!stays(kind, obj.id)) continue;
+        for (const ref of usedBy(kind, obj)) {
+          const k = key(ref.kind as ApisixKind, ref.id);
+          if (left.has(k) || !exists.has(k)) continue;
+          if (!users.has(k)) users.set(k, { kind: ref.kind as ApisixKind, id: ref.id, by: new Set() });
+          const by = users.get(k)!.by;
+          const user = describeObject(kind, obj.id);
+          if (!by.has(user)) (by.add(user), (changed = true));
+        }
       }
     }
   }
@@ -170,6 +185,11 @@ function ownProblem(kind: ApisixKind, obj: ApisixObject & Json, config: ApisixCo
       const extraUp = Object.keys(upstream).filter((f) => !WRITTEN_FIELDS.upstreams!.has(f) && !SERVER_FIELDS.has(f)).sort(cmp);
       if (extraUp.length > 0) return `tagway's files have no place for the ${extraUp.join(', ')} of its inline upstream; it stays on the gateway as it is`;
     }
+    const tls = upstream['tls'] as Json | undefined;
+    const certId = typeof tls === 'object' && tls !== null ? tls['client_cert_id'] : undefined;
+    if (certId !== undefined && !config.ssls.some((ssl) => ssl.id === String(certId))) {
+      return `${where === 'it' ? 'its' : `${where}'s`} tls.client_cert_id ${String(certId)} names no SSL of the gateway; it stays on the gateway as it is`;
+    }
     const problem = upstream['discovery_type'] !== undefined ? null : nodesProblem(upstream['nodes']);
     if (problem !== null) return `${where}: ${problem}; it stays on the gateway as it is`;
   }
@@ -191,9 +211,4 @@ export function nodesProblem(nodes: unknown): string | null {
     if (node['metadata'] !== undefined) return 'node metadata has no place in tagway\'s nodes';
   }
   return null;
-}
-
-function singular(kind: ApisixKind): string {
-  const names: Partial<Record<ApisixKind, string>> = { routes: 'route', services: 'service', upstreams: 'upstream', plugin_configs: 'plugin config', stream_routes: 'stream route', consumers: 'consumer', consumer_groups: 'consumer group' };
-  return names[kind] ?? kind;
 }

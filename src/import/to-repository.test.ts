@@ -215,6 +215,31 @@ describe('group-level objects', () => {
     expect(out.files.has('gateway-groups/prod/consumer-groups/mobile-apps.yaml')).toBe(true);
   });
 
+  it('names an upstream\'s client certificate by the name its SSL is written under', () => {
+    const out = run({ ssls: [{ id: '1', type: 'client', desc: 'mtls to pets', cert: 'c', key: 'k' }], upstreams: [{ id: '2', nodes: { 'a:443': 1 }, scheme: 'https', tls: { client_cert_id: '1' } }], routes: [{ id: 'r1', uri: '/pets', upstream_id: '2' }] });
+    const name = out.adoption.ssls?.['1'];
+    expect(name).toBe('mtls-to-pets');
+    expect(out.files.has(`gateway-groups/prod/ssls/${name!}.yaml`)).toBe(true);
+    const [service] = out.services;
+    expect(file(out, `services/${service!}/service.yaml`)['upstream']).toEqual({ scheme: 'https', tls: { client_cert_id: name } });
+  });
+
+  it('writes its own copy of a client certificate an upstream staying on the gateway uses, under another name', () => {
+    const cert = { type: 'client', cert: 'c', key: 'k' };
+    const out = run({
+      ssls: [{ id: 'mtls', ...cert }],
+      upstreams: [{ id: 'odd', nodes: [{ host: 'a', port: 1, weight: 1, metadata: { zone: 'a' } }], tls: { client_cert_id: 'mtls' } }, { id: 'pets', nodes: { 'b:443': 1 }, tls: { client_cert_id: 'mtls' } }],
+      routes: [{ id: 'r1', uri: '/odd', upstream_id: 'odd' }, { id: 'r2', uri: '/pets', upstream_id: 'pets' }],
+    });
+    expect(out.kept.map((k) => `${k.kind} ${k.id}`)).toEqual(['ssls mtls']);
+    expect(out.adoption.ssls).toBeUndefined();
+    const copies = [...out.files.keys()].filter((f) => f.startsWith('gateway-groups/prod/ssls/'));
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).not.toBe('gateway-groups/prod/ssls/mtls.yaml');
+    const copy = copies[0]!.slice('gateway-groups/prod/ssls/'.length, -'.yaml'.length);
+    expect(file(out, `services/${out.services[0]!}/service.yaml`)['upstream']).toEqual({ tls: { client_cert_id: copy } });
+  });
+
   it('leaves out what tagway manages already', () => {
     const out = run({ routes: [{ id: 'x.y', uri: '/', labels: { 'managed-by': 'tagway', 'tagway.group': 'other' }, upstream: { nodes: [{ host: 'a', port: 1, weight: 1 }] } }], global_rules: [{ id: 'tagway.other.r', plugins: {} }] });
     expect(out.files.size).toBe(0);

@@ -104,7 +104,7 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   }
   const sslNames = new Map<string, string>();
   {
-    const names = new Names();
+    const names = new Names(31, stayingIds(['ssls']));
     for (const s of config.ssls) {
       const snis = s.snis ?? (s.sni !== undefined ? [s.sni] : []);
       const name = keptOrNamed(names, previous.ssls?.[s.id], s.id, [s.desc, ...snis.map((h) => h.replace(/^\*\./, 'wildcard.'))], 'certificate');
@@ -169,7 +169,7 @@ export function importRepository(source: GatewaySource, options: RepositoryOptio
   for (const unit of units) {
     const name = serviceName(serviceNames, unit, previous);
     services.push(name);
-    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, upstreams, canaryUpstreams, previous, secrets, unexpressed, adopt });
+    const written = writeService(unit, name, { group, pluginConfigs, usedPluginConfigs, upstreams, canaryUpstreams, sslNames, previous, secrets, unexpressed, adopt });
     files.set(`services/${name}/service.yaml`, TEMPLATE_HEADER + yamlOf(written.template));
     files.set(`gateway-groups/${group}/services/${name}.yaml`, OVERLAY_HEADER + yamlOf(written.overlay));
   }
@@ -198,6 +198,8 @@ interface ServiceContext {
   readonly upstreams: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   /** Upstreams a service's canary took: no longer left over. */
   readonly canaryUpstreams: Set<string>;
+  /** The name each SSL written is given (its file's, and its id once compiled), by gateway id. */
+  readonly sslNames: ReadonlyMap<string, string>;
   readonly previous: AdoptionMap;
   readonly secrets: SecretVariables;
   readonly unexpressed: Unexpressed[];
@@ -238,6 +240,10 @@ function writeService(unit: Unit, name: string, ctx: ServiceContext): { template
     const u = upstream.value;
     const policy: Record<string, unknown> = {};
     for (const field of UPSTREAM_POLICY) if (u[field] !== undefined) policy[field] = copy(u[field]);
+    // The client certificate by the name its SSL is written under (an upstream that names an SSL
+    // the gateway lacks, or one that stays on it, stayed on the gateway: left-out.ts).
+    const tls = policy['tls'] as Record<string, unknown> | undefined;
+    if (tls?.['client_cert_id'] !== undefined) tls['client_cert_id'] = ctx.sslNames.get(String(tls['client_cert_id'])) ?? tls['client_cert_id'];
     if (Object.keys(policy).length > 0) template['upstream'] = policy;
     const where = upstream.id ?? (service && service.upstream_id === undefined ? service.id : unit.routes[0]!.id);
     const kind: ApisixKind = upstream.id !== null ? 'upstreams' : service && service.upstream_id === undefined && unit.routes.every((r) => r.upstream === undefined) ? 'services' : 'routes';
