@@ -16,6 +16,7 @@ import { makeCertificate } from './support/certificates.js';
 import { synced } from './support/cli-run.js';
 import { writeExampleTls } from './support/example-repo.js';
 import { makeRepo, type TempRepo } from './support/git-repo.js';
+import { SHOP_PETSTORE as PETSTORE } from './support/shop-petstore.js';
 import { targetYaml } from './support/target-yaml.js';
 
 const ADMIN = 'TAGWAY_TEST_ADOPT_ADMIN';
@@ -28,22 +29,6 @@ const TLS = await makeCertificate({ names: ['shop.example'], notBefore: new Date
 /** A line of the SSL's private key: on the gateway, never in any output. */
 const KEY_LINE = TLS.key.split('\n')[1]!;
 const NODES = [{ host: '10.0.0.1', port: 80, weight: 1 }];
-
-const PETSTORE = `name: petstore
-hosts: [shop.example]
-upstream:
-  nodes:
-    - host: 10.0.0.1
-      port: 80
-      weight: 1
-routes:
-  - name: list-pets
-    uris: [/pets]
-    methods: [GET]
-  - name: get-pet
-    uris: [/pets/*]
-    methods: [GET]
-`;
 
 const ADOPT = `# yaml-language-server: $schema=../../schemas/adopt.schema.json
 routes:

@@ -12,7 +12,7 @@ export { planSync, planPhases, applyPlanToConfig, invertPlan, isOwnedBy, ownedOb
 export { describeObject } from '../apisix/references.js';
 export { KINDS, KIND, REFERRER_KINDS } from '../apisix/kinds/index.js';
 export type { KindDescriptor, ReferrerKind } from '../apisix/kinds/index.js';
-export type { Plan, PlanStep, PlanCounts, Conflict, KeptOriginal } from './plan.js';
+export type { Plan, PlanStep, PlanCounts, Conflict, KeptOriginal, ShadowedRoute } from './plan.js';
 export { normalizeObject, stripServerFields, diffFields } from '../apisix/normalize.js';
 export type { FieldChange } from '../apisix/normalize.js';
 export { SyncError, SYNC_ERROR_CODES, SYNC_PHASES, errorData } from './errors.js';

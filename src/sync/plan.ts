@@ -5,8 +5,10 @@ import { comparisonPair, diffFields, sameExceptServerFields, sameForms, showsSto
 import { describeObject, referencesOf } from '../apisix/references.js';
 import { adoptRuntimeState } from '../apisix/canary.js';
 import { KINDS, KINDS_TO_DELETE, configOf, kindNamed, kindRank, type KindDescriptor, type ReferrerKind } from '../apisix/kinds/index.js';
+import { findShadowedRoutes, type OtherRoute, type ShadowedRoute } from './shadowed.js';
 
 export type { FieldChange } from '../apisix/normalize.js';
+export type { ShadowedRoute } from './shadowed.js';
 
 /**
  * One write of a plan. `before` is the live object as read: the undo log of the step.
@@ -92,6 +94,12 @@ export interface Plan {
   readonly retire?: readonly PlanStep[];
   /** Listed gateway objects kept since an object that stays uses them; present when there are some. */
   readonly kept?: readonly KeptOriginal[];
+  /**
+   * Routes of the gateway the group does not manage (and neither writes nor retires) that take or
+   * may take the requests of one of the snapshot's routes (shadowed.ts): warnings, never
+   * conflicts. Present when there are some.
+   */
+  readonly shadowed?: readonly ShadowedRoute[];
 }
 
 /**
@@ -279,6 +287,7 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix' 
 
   conflicts.push(...referenceConflicts(snapshot.apisix, live, deletes, group));
   const { retire, early, kept } = retirements(retiring, snapshot.apisix, live, group, takenOver, upserts);
+  const shadowed = shadowedRoutes(snapshot.apisix, live, group, [...retire, ...early]);
 
   // In apply order (see `inApplyOrder`), phase by phase: each kind's steps are mostly in id
   // order already (creates, then updates), which sorting finds at once.
@@ -306,7 +315,23 @@ export function planSync(snapshot: Pick<Snapshot, 'group' | 'digest' | 'apisix' 
     },
     ...(retire.length > 0 ? { retire } : {}),
     ...(kept.length > 0 ? { kept } : {}),
+    ...(shadowed.length > 0 ? { shadowed } : {}),
   };
+}
+
+/**
+ * The snapshot's routes that a route of the gateway takes requests from (shadowed.ts), among the
+ * routes that stay on the gateway after the plan and that the group does not own: neither at an
+ * id of the snapshot (taken over, or a conflict) nor retired, nor a lease object. One pass over
+ * the gateway's routes; the rest only when some are not the group's.
+ */
+function shadowedRoutes(desired: ApisixConfig, live: ApisixConfig, group: string, retired: readonly PlanStep[]): ShadowedRoute[] {
+  const routes = kindNamed('routes');
+  const foreign = live.routes.filter((r) => !isOwnedBy(routes, r, group) && !isLeaseObject(r));
+  if (foreign.length === 0) return [];
+  const gone = new Set([...desired.routes.map((r) => r.id), ...retired.filter((s) => s.kind === 'routes').map((s) => s.id)]);
+  const others: OtherRoute[] = foreign.filter((r) => !gone.has(String(r.id))).map((route) => ({ route, group: routes.ownership.claimedBy(route) }));
+  return findShadowedRoutes(group, desired, others, live.services);
 }
 
 /**
@@ -404,7 +429,7 @@ export function invertPlan(plan: Plan): Plan {
   });
   const steps = inApplyOrder(undo);
   const count = (op: PlanStep['op']) => steps.filter((s) => s.op === op).length;
-  const { retire: _retire, kept: _kept, ...rest } = plan;
+  const { retire: _retire, kept: _kept, shadowed: _shadowed, ...rest } = plan;
   return { ...rest, steps, conflicts: [], counts: { create: count('create'), update: count('update'), delete: count('delete'), unchanged: plan.counts.unchanged } };
 }
 

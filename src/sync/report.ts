@@ -7,7 +7,7 @@ import type { Snapshot } from '../model/snapshot.js';
 import type { TargetKind } from '../model/target.js';
 import type { ProbeResult } from './checks/probe.js';
 import type { SyncErrorData } from './errors.js';
-import type { Conflict, KeptOriginal, PlanCounts, PlanStep } from './plan.js';
+import type { Conflict, KeptOriginal, PlanCounts, PlanStep, ShadowedRoute } from './plan.js';
 import type { RestoreReport } from './targets/port.js';
 
 /** The part of a snapshot the sync engine uses. */
@@ -67,6 +67,8 @@ export interface TargetReport {
   readonly conflicts: readonly Conflict[];
   /** Gateway objects the adoption record replaces that stay, since an object that stays uses them: warnings. */
   readonly kept?: readonly KeptOriginal[];
+  /** Routes the group does not manage that take the requests of one of its routes (plan.ts `shadowed`): warnings. */
+  readonly shadowed?: readonly ShadowedRoute[];
   /** Successful writes of the plan (undo writes not counted). */
   readonly writes: number;
   readonly error: SyncErrorData | null;

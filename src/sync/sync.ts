@@ -82,9 +82,15 @@ export function summarizeSteps(plan: Plan): StepSummary[] {
   });
 }
 
-/** What a report says a plan is: its counts, its steps and retirements, its conflicts, the originals it keeps. */
-function plannedOf(plan: Plan): Pick<TargetReport, 'plan' | 'steps' | 'conflicts' | 'kept'> {
-  return { plan: plan.counts, steps: summarizeSteps(plan), conflicts: plan.conflicts, ...(plan.kept !== undefined ? { kept: plan.kept } : {}) };
+/** What a report says a plan is: its counts, its steps and retirements, its conflicts, the originals it keeps, the routes it sees shadowed. */
+function plannedOf(plan: Plan): Pick<TargetReport, 'plan' | 'steps' | 'conflicts' | 'kept' | 'shadowed'> {
+  return {
+    plan: plan.counts,
+    steps: summarizeSteps(plan),
+    conflicts: plan.conflicts,
+    ...(plan.kept !== undefined ? { kept: plan.kept } : {}),
+    ...(plan.shadowed !== undefined ? { shadowed: plan.shadowed } : {}),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { pointerSegments } from '../../load/yaml-file.js';
 import type { ApisixKind } from '../../model/apisix.js';
 import { kindNamed } from '../../apisix/kinds/index.js';
 import { describeObject } from '../../apisix/references.js';
-import type { Conflict, FieldChange, Plan, PlanStep } from '../../sync/plan.js';
+import type { Conflict, FieldChange, Plan, PlanStep, ShadowedRoute } from '../../sync/plan.js';
 import type { DriftReport, ObjectDrift, TargetDrift } from '../../sync/drift.js';
 import type { SyncErrorData } from '../../sync/errors.js';
 import type { RunningConfig } from '../../sync/report.js';
@@ -121,6 +121,14 @@ export function renderFieldChanges(kind: ApisixKind, changes: readonly FieldChan
   return lines;
 }
 
+/**
+ * Routes the group does not manage that take the requests of one of its routes (src/sync/shadowed.ts):
+ * a warning each, naming the target, and its hint.
+ */
+export function shadowedLines(target: string, shadowed: readonly ShadowedRoute[] | undefined, indent: string): string[] {
+  return (shadowed ?? []).flatMap((s) => [`${indent}warning: on target ${target}, ${s.message}`, `${indent}  hint: ${s.hint}`]);
+}
+
 export function renderConflicts(conflicts: readonly Conflict[], indent: string): string[] {
   const lines: string[] = [];
   const hints = new Set<string>();
@@ -189,6 +197,8 @@ function renderTargetDrift(t: TargetDrift): string[] {
     }
     lines.push(...renderConflicts(t.conflicts, '    '));
   }
+  // In sync or drifted alike: a route the group does not manage may take its routes' requests.
+  lines.push(...shadowedLines(t.target, t.plan?.shadowed, '    '));
   if (t.error !== null) lines.push(...renderError(t.error, '    '));
   return lines;
 }

@@ -3,7 +3,7 @@ import type { SyncedSnapshot } from '../../app/sync.js';
 import type { DriftReport, TargetDrift } from '../../sync/drift.js';
 import type { KeptOriginal, PlanCounts, PlanStep } from '../../sync/plan.js';
 import { plural } from '../../diff/describe.js';
-import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shortDigest, table } from './drift.js';
+import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shadowedLines, shortDigest, table } from './drift.js';
 import type { RolloutReport, StepSummary, TargetReport, TargetStatus } from '../../sync/report.js';
 
 /** Steps listed per target; the rest are counted. */
@@ -91,6 +91,7 @@ function renderTargetDetail(t: TargetReport): string[] {
   const lines: string[] = [...renderLease(t, indent), ...renderChecks(t, indent)];
   if (t.status === 'applied') lines.push(...capped(t.steps, (s) => [`${indent}${stepLine(s)}`], indent, 'more step'));
   lines.push(...keptLines(t.kept, indent));
+  lines.push(...shadowedLines(t.target, t.shadowed, indent));
   if (t.error !== null) lines.push(...renderError(t.error, indent, { hint: t.conflicts.length === 0 }));
   lines.push(...renderConflicts(t.conflicts, indent));
   if (t.status === 'failed' || t.status === 'unreachable' || t.status === 'interrupted') lines.push(...renderRestore(t, indent));
@@ -196,6 +197,7 @@ export function renderDryRun(report: DriftReport, compiled?: string): string {
       if (t.plan.retire !== undefined) lines.push(`${indent}then, once those hold:`, ...capped(t.plan.retire, (s) => planStepLines(s, indent), indent, 'more step'));
       lines.push(...keptLines(t.plan.kept, indent));
     }
+    lines.push(...shadowedLines(t.target, t.plan?.shadowed, indent));
     lines.push(...renderConflicts(t.conflicts, indent));
     if (t.error !== null) lines.push(...renderError(t.error, indent));
   });
