@@ -72,8 +72,11 @@ export interface TargetReport {
   /** Successful writes of the plan (undo writes not counted). */
   readonly writes: number;
   readonly error: SyncErrorData | null;
-  /** After a failed apply: the undo, and whether a read-back found the pre-run state again. */
-  readonly restore: (RestoreReport & { readonly verified: boolean }) | null;
+  /**
+   * After a failed apply: the undo, and whether a read-back found the pre-run state again;
+   * `unread`: why there was no read-back to tell (the error of the read), when it failed.
+   */
+  readonly restore: (RestoreReport & { readonly verified: boolean; readonly unread?: string }) | null;
   /** What the run's lease on the target proved (set by `FleetLease.prove`; docs/concurrent-runs.md). */
   readonly lease?: LeaseNote;
   /** The group's health checks, run through the target's data plane after its batch (docs/health-checks.md). */

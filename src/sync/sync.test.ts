@@ -399,7 +399,7 @@ describe('syncTarget of an adoption (docs/adoption.md)', () => {
     target.onApply = (_plan, call) => (call === 1 ? { after: 0, error: failure('target mem refused a write') } : undefined);
     target.readFailure = (n) => (n === 3 ? new SyncError({ code: 'unreachable', target: 'mem', message: 'target mem is unreachable' }) : undefined);
     const report = await syncTarget(replace, target);
-    expect(report).toMatchObject({ status: 'failed', runs: { state: 'unknown', digest: null, services: [] }, writes: 1, restore: { verified: false } });
+    expect(report).toMatchObject({ status: 'failed', runs: { state: 'unknown', digest: null, services: [] }, writes: 1, restore: { verified: false, unread: 'target mem is unreachable (during restore)' } });
   });
 
   it('does not verify the restore of a failed first stage when an original to retire was changed meanwhile', async () => {
@@ -706,7 +706,7 @@ describe('syncTarget failures', () => {
     target.onApply = () => ({ after: 1, error: failure('target mem refused a write') });
     target.readFailure = (n) => (n === 2 ? new Error('gone') : undefined);
     const report = await syncTarget(snapshotOf(['a', 'b']), target);
-    expect(report).toMatchObject({ status: 'failed', runs: unknown, restore: { attempted: true, ok: true, verified: false } });
+    expect(report).toMatchObject({ status: 'failed', runs: unknown, restore: { attempted: true, ok: true, verified: false, unread: 'internal error: gone (during restore)' } });
     expect(report.error?.phase).toBe('apply');
   });
 
@@ -785,7 +785,7 @@ describe('undo of an applied target', () => {
     const undo = await applied(target);
     target.readFailure = () => new Error('gone');
     const report = await undo();
-    expect(report).toMatchObject({ runs: { state: 'unknown', digest: null, services: [] }, restore: { attempted: true, ok: true, failures: [], verified: false } });
+    expect(report).toMatchObject({ runs: { state: 'unknown', digest: null, services: [] }, restore: { attempted: true, ok: true, failures: [], verified: false, unread: 'internal error: gone' } });
     expect(target.config).toEqual(emptyConfig());
   });
 });

@@ -442,7 +442,7 @@ export async function runTargetSync(snapshot: SyncSnapshot, target: Target, opti
     runs: restored.runs,
     writes: applied.writes,
     error: applied.error.code === 'interrupted' ? applied.error : inPhase(applied.error, 'apply'),
-    restore: { ...applied.restore, verified: restored.verified },
+    restore: { ...applied.restore, verified: restored.verified, ...unread(readBackError) },
   });
 }
 
@@ -550,7 +550,7 @@ async function retireStage(snapshot: SyncSnapshot, target: Target, read: TargetR
       writes,
       error,
       // What was undone is this stage's deletes; verified when the target holds the snapshot's objects again.
-      restore: { ...applied.restore, verified: final !== null && isSynced(final) },
+      restore: { ...applied.restore, verified: final !== null && isSynced(final), ...unread(readBackError) },
     },
     undo: null,
   };
@@ -585,10 +585,12 @@ async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRe
     undone = { ok: false, writes: 0, error: errorData(error, target.name), restore: { attempted: false, ok: false, failures: [] } };
   }
   let after: LiveState | null = null;
+  let readError: SyncErrorData | null = null;
   try {
     after = await target.read();
-  } catch {
-    // Reported as not verified.
+  } catch (error) {
+    // Reported as not verified, with why.
+    readError = errorData(error, target.name);
   }
   options.onEvent?.({ type: 'writes-ended', target: target.name });
   const restored = restoredState(snapshot, read.live, after, read.memo, adoptedKeys(plan));
@@ -613,8 +615,14 @@ async function undoTarget(snapshot: SyncSnapshot, target: Target, read: TargetRe
       ok: undone.ok,
       failures: failure === null ? [] : [{ request: failure.request ?? { method: '?', path: '?', status: null, attempts: 0 }, message: failure.message }],
       verified: restored.verified,
+      ...unread(readError),
     },
   };
+}
+
+/** A restore's `unread`: the message of the read that was to verify it, when it failed. */
+function unread(error: SyncErrorData | null): { readonly unread?: string } {
+  return error === null ? {} : { unread: error.message };
 }
 
 /** The `onWrites` of an apply that tells `progress` events: how many of the plan's writes are made. */

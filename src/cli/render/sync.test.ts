@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncedSnapshot } from '../../app/sync.js';
-import { LISTED_SERVICES, renderSnapshotSource, touchedServices } from './sync.js';
-import type { RolloutReport } from '../../sync/report.js';
+import { LISTED_SERVICES, renderRollout, renderSnapshotSource, touchedServices } from './sync.js';
+import type { RolloutReport, TargetReport } from '../../sync/report.js';
 
 function snapshot(services: number): SyncedSnapshot {
   return {
@@ -55,5 +55,30 @@ describe('touchedServices', () => {
     const step = (id: string) => ({ op: 'update' as const, kind: 'routes' as const, id });
     const report = { targets: [{ steps: [step('petstore.list'), step('petstore')] }, { steps: [step('orders.canary')] }], counts: {} } as unknown as RolloutReport;
     expect([...touchedServices(report)].sort()).toEqual(['orders', 'petstore']);
+  });
+});
+
+describe('what a failed target says of its restore', () => {
+  const failure = { request: { method: 'PUT', path: '/apisix/admin/routes/a.c', status: 503, attempts: 5 }, message: 'service unavailable' };
+  const cases: { name: string; restore: NonNullable<TargetReport['restore']>; line: string }[] = [
+    { name: 'undone and read back as before', restore: { attempted: true, ok: true, failures: [], verified: true }, line: 'restored: yes; the read-back matches the state before the run' },
+    { name: 'undone, but read back otherwise', restore: { attempted: true, ok: true, failures: [], verified: false }, line: 'restored: NOT verified; every undo request succeeded, but the read-back differs from the state before the run' },
+    { name: 'undone, but not read back', restore: { attempted: true, ok: true, failures: [], verified: false, unread: 'target eu-1: no answer' }, line: 'restored: NOT verified; every undo request succeeded, but the target could not be read back to check it: target eu-1: no answer' },
+    { name: 'nothing to undo, and not read back', restore: { attempted: false, ok: true, failures: [], verified: false, unread: 'target eu-1: no answer' }, line: 'restored: nothing to undo (no write had changed the target); the target could not be read back to check it: target eu-1: no answer' },
+    { name: 'an undo request failed, and not read back', restore: { attempted: true, ok: false, failures: [failure], verified: false, unread: 'target eu-1: no answer' }, line: 'restored: NO; 1 undo request failed:\n      PUT /apisix/admin/routes/a.c → 503: service unavailable\n      and the target could not be read back to check it: target eu-1: no answer' },
+  ];
+  it.each(cases)('$name', ({ restore, line }) => {
+    const target: TargetReport = { target: 'eu-1', kind: 'apisix', status: 'failed', plan: null, steps: [], conflicts: [], writes: 2, runs: { state: 'unknown', digest: null, services: [] }, error: { code: 'http-error', target: 'eu-1', message: 'target eu-1: 503' }, restore };
+    const report: RolloutReport = {
+      group: 'production',
+      digest: `sha256:${'a'.repeat(64)}`,
+      ok: false,
+      preflight: { ok: true, failed: [] },
+      halted: { batch: 1, failed: ['eu-1'] },
+      interrupted: null,
+      counts: { 'in-sync': 0, applied: 0, failed: 1, skipped: 0, unreachable: 0, interrupted: 0 },
+      targets: [target],
+    };
+    expect(renderRollout(report)).toContain(`\n    ${line}\n`);
   });
 });

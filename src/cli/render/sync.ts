@@ -51,14 +51,16 @@ function capped<T>(items: readonly T[], render: (item: T) => string[], indent: s
 function renderRestore(t: TargetReport, indent: string): string[] {
   const r = t.restore;
   if (r === null) return t.status === 'failed' && t.writes === 0 && !t.error?.message.includes('nothing was written') ? [`${indent}nothing was written`] : [];
+  const unchecked = r.unread !== undefined ? `the target could not be read back to check it: ${r.unread}` : undefined;
   if (!r.attempted) {
-    return [`${indent}restored: nothing to undo (no write had changed the target)${r.verified ? '; the read-back confirms it' : '; the read-back does NOT match the state before the run'}`];
+    return [`${indent}restored: nothing to undo (no write had changed the target)${r.verified ? '; the read-back confirms it' : `; ${unchecked ?? 'the read-back does NOT match the state before the run'}`}`];
   }
   if (r.ok && r.verified) return [`${indent}restored: yes; the read-back matches the state before the run`];
-  if (r.ok) return [`${indent}restored: NOT verified; every undo request succeeded, but the read-back differs from the state before the run`];
+  if (r.ok) return [`${indent}restored: NOT verified; every undo request succeeded, but ${unchecked ?? 'the read-back differs from the state before the run'}`];
   return [
     `${indent}restored: NO; ${plural(r.failures.length, 'undo request')} failed:`,
     ...r.failures.map((f) => `${indent}  ${f.request.method} ${f.request.path} → ${f.request.status ?? 'no response'}: ${f.message}`),
+    ...(unchecked !== undefined ? [`${indent}  and ${unchecked}`] : []),
   ];
 }
 
