@@ -1,20 +1,35 @@
 /**
  * `rolloutTargets` over `file` targets in a temporary directory: batches, the window before each
- * write, stops before, between and during batches, and what the report says.
+ * write, stops before, between and during batches, and what the report says; `syncGroup` over
+ * such targets: what it hands the rollout, and that it closes the targets it built.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyConfig } from '../apisix/kinds/index.js';
 import { canonicalJson, sha256Digest, sortKeys } from '../core/canonical.js';
 import type { ApisixConfig } from '../model/apisix.js';
+import type { TargetSpec } from '../model/target.js';
 import type { ProbeResult } from './checks/probe.js';
 import type { SyncSnapshot } from './report.js';
-import { rolloutTargets, type RolloutChecks, type RolloutOptions } from './rollout.js';
+import { rolloutTargets, syncGroup, type RolloutChecks, type RolloutOptions, type SyncGroupOptions } from './rollout.js';
 import type { SyncEvent } from './sync.js';
 import { FileTarget } from './targets/file/index.js';
 import type { ChecksRecord, Target } from './targets/port.js';
+
+/** The targets `syncGroup` closed, by name, in order. */
+const closed = vi.hoisted(() => [] as string[]);
+vi.mock('./targets/create.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./targets/create.js')>();
+  return {
+    ...original,
+    closeTargets: async (targets: readonly Target[]) => {
+      closed.push(...targets.map((t) => t.name));
+      await original.closeTargets(targets);
+    },
+  };
+});
 
 function snapshotOf(version: string): SyncSnapshot {
   const l = { 'managed-by': 'tagway', 'tagway.group': 'staging', 'tagway.service': 'petstore', 'tagway.version': version };
@@ -36,6 +51,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
+});
+beforeEach(() => {
+  closed.length = 0;
 });
 
 /** Fresh file targets (each its own empty file); `onRecord` is told of each checks record. */
@@ -198,5 +216,62 @@ describe('stopping a rollout', () => {
     expect(checked).toEqual([['a', 'b']]);
     expect(statuses).toEqual(['a in-sync', 'b interrupted', 'c skipped']);
     expect(report).toMatchObject({ ok: false, halted: null, interrupted: { by: 'SIGINT', batch: 1 } });
+  });
+});
+
+/** Fresh `file` targets; `outside` names one whose path leaves the root (its preflight fails). */
+function fileSpecs(names: string[], outside?: string): TargetSpec[] {
+  runs += 1;
+  return names.map((name) => ({ kind: 'file', name, path: name === outside ? '../outside.yaml' : `run-${runs}/${name}.yaml` }));
+}
+
+function sync(targets: TargetSpec[], extra: Partial<SyncGroupOptions> = {}) {
+  const events: string[] = [];
+  const options: SyncGroupOptions = {
+    env: {},
+    root,
+    lease: { holder: 'test', timeoutMs: 0 },
+    onEvent: (e: SyncEvent) => void (e.type === 'phase' && (e.phase === 'preflight' || e.phase === 'read' || e.phase === 'done') && events.push(`${e.target} ${e.phase}`)),
+    ...extra,
+  };
+  return { events, report: syncGroup(v1, targets, options) };
+}
+
+describe('syncing a group', () => {
+  it.each<[string, Partial<SyncGroupOptions>, string[]]>([
+    // A later batch reads its targets again; the first is written from the preflight's reads.
+    ['one target per batch by default', {}, ['a preflight', 'b preflight', 'a done', 'b read', 'b done']],
+    ['batches of rollout.batch_size', { rollout: { batch_size: 2 } }, ['a preflight', 'b preflight', 'a done', 'b done']],
+  ])('rolls out %s, and closes the targets', async (_name, extra, events) => {
+    const run = sync(fileSpecs(['a', 'b']), { ...extra, concurrency: 2 });
+    const report = await run.report;
+    expect(report).toMatchObject({ ok: true, counts: { applied: 2 } });
+    expect(run.events).toEqual(events);
+    expect(closed).toEqual(['a', 'b']);
+  });
+
+  it('with allowPartial, writes to the targets that pass the preflight', async () => {
+    const group = fileSpecs(['a', 'b'], 'a');
+    expect((await sync(group).report).targets.map((t) => t.status)).toEqual(['failed', 'skipped']);
+    expect((await sync(group, { allowPartial: true }).report).targets.map((t) => t.status)).toEqual(['failed', 'applied']);
+  });
+
+  it('stops when its signal aborts', async () => {
+    const stop = new AbortController();
+    stop.abort('SIGTERM');
+    const report = await sync(fileSpecs(['a']), { signal: stop.signal }).report;
+    expect([report.ok, report.interrupted, report.targets[0]!.status]).toEqual([false, { by: 'SIGTERM', batch: null }, 'skipped']);
+    expect(closed).toEqual(['a']);
+  });
+
+  it('closes the targets when the rollout throws', async () => {
+    await expect(
+      sync(fileSpecs(['a', 'b']), {
+        onEvent: () => {
+          throw new Error('listener broke');
+        },
+      }).report,
+    ).rejects.toThrow('listener broke');
+    expect(closed).toEqual(['a', 'b']);
   });
 });
