@@ -275,3 +275,19 @@ describe('syncing a group', () => {
     expect(closed).toEqual(['a', 'b']);
   });
 });
+
+describe('a preflight that fails outside its reads', () => {
+  it('writes to no target when a listener throws while the targets are read', async () => {
+    const targets = fleet(['a', 'b']);
+    const written: string[] = [];
+    for (const t of targets) {
+      const apply = t.apply.bind(t);
+      Object.assign(t, { apply: async (...args: Parameters<Target['apply']>) => (written.push(t.name), apply(...args)) });
+    }
+    const onEvent = (e: SyncEvent) => {
+      if (e.type === 'phase' && e.phase === 'preflight' && e.target === 'b') throw new Error('listener broke');
+    };
+    await expect(rolloutTargets(v1, targets, { batchSize: 1, onEvent })).rejects.toThrow('listener broke');
+    expect(written).toEqual([]);
+  });
+});

@@ -60,7 +60,9 @@ interface Preflight {
 
 /**
  * Reads and plans every target, `parallel` at a time (see `planTarget`); once `signal` aborts no
- * further target is read (those have no entry). Never throws.
+ * further target is read (those have no entry). A target that cannot be read or planned is a
+ * failure of its own; anything else that throws here (a listener of `onEvent`) is thrown once
+ * the reads in flight end, before anything is written.
  */
 async function preflightTargets(
   snapshot: SyncSnapshot,
@@ -70,7 +72,7 @@ async function preflightTargets(
   onEvent?: (event: SyncEvent) => void,
 ): Promise<Map<Target, Preflight>> {
   const results = new Map<Target, Preflight>();
-  await runBounded(targets, parallel, async (target) => {
+  const failure = await runBounded(targets, parallel, async (target) => {
     onEvent?.({ type: 'phase', target: target.name, phase: 'preflight' });
     try {
       const read = await planTarget(snapshot, target);
@@ -79,6 +81,7 @@ async function preflightTargets(
       results.set(target, { read: null, failure: unreadReport(target, error, 'preflight') });
     }
   }, signal);
+  if (failure !== undefined) throw failure;
   return results;
 }
 
