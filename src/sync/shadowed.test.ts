@@ -77,9 +77,11 @@ const cases: readonly Case[] = [
     found: ['petstore.list <- 9: takes | new.example | any method | /pets'],
   },
   { name: 'an other with an empty host list is in no router: not reported', routes: [route('petstore.list')], others: [foreign('9', { hosts: [], priority: 1 })], found: [] },
+  { name: 'several shared hosts, in code-point order whatever the order written', routes: [route('petstore.list', { hosts: ['shop.example', 'api.example', 'b.example'] })], others: [foreign('9', { hosts: ['b.example', 'shop.example', 'api.example'], priority: 1 })], found: ['petstore.list <- 9: takes | api.example,b.example,shop.example | any method | /pets'] },
   // Methods.
   { name: 'disjoint methods: not reported', routes: [route('petstore.list', { methods: ['GET'] })], others: [foreign('9', { methods: ['POST', 'PUT'], priority: 1 })], found: [] },
   { name: 'overlapping methods: the shared ones, in APISIX order', routes: [route('petstore.list', { methods: ['POST', 'GET', 'PUT'] })], others: [foreign('9', { methods: ['PUT', 'GET'], priority: 1 })], found: ['petstore.list <- 9: takes | any host | GET,PUT | /pets'] },
+  { name: 'shared methods in APISIX order, not in code-point order', routes: [route('petstore.list', { methods: ['DELETE', 'POST'] })], others: [foreign('9', { methods: ['POST', 'DELETE'], priority: 1 })], found: ['petstore.list <- 9: takes | any host | POST,DELETE | /pets'] },
   { name: 'methods on one side only: those', routes: [route('petstore.list')], others: [foreign('9', { methods: ['DELETE'], priority: 1 })], found: ['petstore.list <- 9: takes | any host | DELETE | /pets'] },
   { name: 'an empty method list is every method', routes: [route('petstore.list', { methods: ['GET'] })], others: [foreign('9', { methods: [], priority: 1 })], found: ['petstore.list <- 9: takes | any host | GET | /pets'] },
   // Uris.
