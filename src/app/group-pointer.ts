@@ -44,7 +44,7 @@ export function pinFor(current: string | undefined, tag: VersionTag, tags: reado
  * 10,000 pins, seconds in each of the parses an edit makes. This one remembers the keys it met.
  */
 export function parseGroupFile(text: string): Document {
-  const doc = parseDocument(text, { uniqueKeys: false });
+  const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'error' });
   const repeated = doc.errors.length === 0 ? repeatedKey(doc.contents) : null;
   if (repeated !== null) doc.errors.push(new YAMLParseError([repeated.range?.[0] ?? 0, repeated.range?.[1] ?? 0], 'DUPLICATE_KEY', 'Map keys must be unique'));
   return doc;

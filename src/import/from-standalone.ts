@@ -16,7 +16,7 @@ const NOT_OBJECTS = /^[a-z_]+_conf_version$/;
 
 export function readStandalone(text: string, path: string): GatewaySource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const at = (node: YamlNode | null | undefined): string => {
     const offset = node?.range?.[0];
     if (offset === undefined) return path;

@@ -22,7 +22,7 @@ export type ReadResult = { readonly ok: true; readonly document: OpenApiDocument
 export function readOpenApiDocument(text: string, path: string): ReadResult {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(body, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(body, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { file: path, line: p.line, column: p.col };

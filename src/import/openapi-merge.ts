@@ -44,7 +44,7 @@ export function overlayText(overlay: RuntimeOverlay): string {
 
 /** `next` written into `existingText` (the template at `path`); never throws. */
 export function mergeTemplate(existingText: string, next: ServiceTemplate, path = 'service.yaml'): MergeResult {
-  const doc = parseDocument(existingText, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(existingText, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const root = doc.contents;
   if (doc.errors.length > 0 || !isMap(root)) {
     const offset = doc.errors[0]?.pos[0] ?? 0;

@@ -194,7 +194,7 @@ export function parseYamlFileWithPositions(source: SourceFile): ParseResult {
 function parseWithPositions(text: string, source: SourceFile, where: { file: string; revision?: string }, uniqueKeys = true): ParseResult {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys, prettyErrors: false, strict: true, logLevel: 'error' });
   const pos = (offset: number) => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };
@@ -341,7 +341,7 @@ export function quickDocument(text: string): { readonly data: unknown; span(poin
 export function recoverDocument(text: string): { readonly data: unknown; readonly clean: boolean; span(pointer: string): TextSpan } | null {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
