@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncedSnapshot } from '../../app/sync.js';
-import { LISTED_SERVICES, renderRollout, renderSnapshotSource, touchedServices } from './sync.js';
+import { LISTED_SERVICES, renderRollout, renderRolloutMarkdown, renderSnapshotSource, touchedServices } from './sync.js';
 import type { RolloutReport, TargetReport } from '../../sync/report.js';
 
 function snapshot(services: number): SyncedSnapshot {
@@ -80,5 +80,30 @@ describe('what a failed target says of its restore', () => {
       targets: [target],
     };
     expect(renderRollout(report)).toContain(`\n    ${line}\n`);
+  });
+});
+
+describe('the markdown summary of a sync', () => {
+  const target = (name: string, extra: Partial<TargetReport> = {}): TargetReport => ({ target: name, kind: 'apisix', status: 'applied', plan: null, steps: [], conflicts: [], writes: 1, runs: { state: 'snapshot', digest: null, services: [] }, error: null, restore: null, ...extra });
+  const report = (targets: TargetReport[]): RolloutReport => ({
+    group: 'staging',
+    digest: `sha256:${'a'.repeat(64)}`,
+    ok: true,
+    preflight: { ok: true, failed: [] },
+    halted: null,
+    interrupted: null,
+    counts: { 'in-sync': 0, applied: targets.length, failed: 0, skipped: 0, unreachable: 0, interrupted: 0 },
+    targets,
+  });
+  const shadowed = { route: 'petstore.list', priority: 0, by: '9', byPriority: 10, byGroup: null, hosts: null, methods: null, uris: ['/pets'], certainty: 'takes' as const, only: [], message: 'route 9 (priority 10) takes the requests of route petstore.list', hint: 'give route petstore.list a priority above 10' };
+  const kept = { kind: 'upstreams' as const, id: '1', replacedBy: 'petstore', referencedBy: { kind: 'routes' as const, id: 'r9' }, message: 'upstream 1 stays: route r9 uses it' };
+
+  it('lists the warnings of each target, as the text report does', () => {
+    const md = renderRolloutMarkdown(report([target('eu-1', { shadowed: [shadowed] }), target('eu-2', { kept: [kept] })]));
+    expect(md).toContain('\n#### Warnings\n\n- `eu-1`: route 9 (priority 10) takes the requests of route petstore.list. give route petstore.list a priority above 10\n- `eu-2`: upstream 1 stays: route r9 uses it\n');
+  });
+
+  it('has no warnings section without warnings', () => {
+    expect(renderRolloutMarkdown(report([target('eu-1')]))).not.toContain('Warnings');
   });
 });

@@ -293,6 +293,12 @@ export function renderRolloutMarkdown(report: RolloutReport): string {
     );
   }
   if (report.interrupted !== null) lines.push('', `Interrupted by ${report.interrupted.by}.`);
+  // What the text report says as `warning:` lines: originals kept, routes taken by others.
+  const warnings = report.targets.flatMap((t) => [
+    ...(t.kept ?? []).map((k) => `- \`${cell(t.target)}\`: ${cell(k.message)}`),
+    ...(t.shadowed ?? []).map((r) => `- \`${cell(t.target)}\`: ${cell(r.message)}. ${cell(r.hint)}`),
+  ]);
+  if (warnings.length > 0) lines.push('', '#### Warnings', '', ...warnings);
   for (const t of report.targets.filter((x) => x.error !== null || (x.checks ?? []).some((c) => !c.ok))) {
     lines.push('', `#### \`${t.target}\``);
     if (t.error !== null) lines.push('', cell(t.error.message));
