@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runLiveChecks } from '../src/app/live.js';
+import { runLiveDiff } from '../src/app/live-diff.js';
+import { liveDiffJson, renderLiveDiff } from '../src/cli/render/live-diff.js';
 import { runSync, type SyncOutcome } from '../src/app/sync.js';
 import { driftJson, renderDrift } from '../src/cli/render/drift.js';
 import { liveJson } from '../src/cli/render/live.js';
@@ -96,7 +98,7 @@ describe('a route tagway does not manage that takes the requests of a route of t
     expect(admin.objectWrites()).toBe(0);
   });
 
-  it('the sync succeeds, warns, and leaves the route alone; a second sync and status --live warn again', async () => {
+  it('the sync succeeds, warns, and leaves the route alone; a second sync, status --live and diff --live warn again', async () => {
     const first = synced(await sync());
     expect(first.ok).toBe(true);
     const [target] = first.report.targets;
@@ -125,6 +127,17 @@ describe('a route tagway does not manage that takes the requests of a route of t
     expect(status).toContain(`    ${WARNING}\n`);
     expect(JSON.stringify(liveJson(live))).toContain('"by":"9"');
     expect(status).not.toContain(CANARY);
+
+    // diff --live: nothing to change, and the same warning.
+    const diff = await runLiveDiff({ cwd: repo.dir, env });
+    const checked = diff.groups[0]!;
+    if (checked.kind !== 'checked') throw new Error(`expected a checked group, got ${checked.kind}`);
+    const diffText = renderLiveDiff(checked);
+    expect(diffText).toContain('eu-1 (apisix): in sync\n');
+    expect(diffText).toContain(`  ${WARNING}\n`);
+    const diffJson = JSON.stringify(liveDiffJson(diff));
+    expect(diffJson).toContain('"by":"9"');
+    for (const out of [diffText, diffJson]) expect(out).not.toContain(CANARY);
     expectUntouched();
   });
 

@@ -22,6 +22,9 @@ export interface TargetLiveDiff {
   readonly status: TargetDrift['status'];
   readonly changes: GroupDiff | null;
   readonly conflicts: TargetDrift['conflicts'];
+  /** Warnings of the plan: originals an adoption keeps, routes another owner takes (empty: none). */
+  readonly kept: NonNullable<Plan['kept']>;
+  readonly shadowed: NonNullable<Plan['shadowed']>;
   readonly error: TargetDrift['error'];
 }
 
@@ -61,6 +64,8 @@ export async function runLiveDiff(options: LiveCheckOptions): Promise<LiveDiff> 
               status: t.status,
               changes: t.plan === null ? null : planDiff(g.snapshot, t.plan),
               conflicts: t.conflicts,
+              kept: t.plan?.kept ?? [],
+              shadowed: t.plan?.shadowed ?? [],
               error: t.error,
             })),
             diagnostics: g.diagnostics,
