@@ -28,12 +28,13 @@ export function renderHuman(diagnostics: readonly Diagnostic[], source: SourceLo
     const key = fileKey(d.file, d.revision);
     carried.set(key, [...(carried.get(key) ?? []), ...d.secrets]);
   }
-  const framed = new Map<string, { readonly text: string; readonly secrets: TextSpan[] } | null>();
+  // Each file's lines and secrets, made once: a group.yaml of 10,000 pins can carry as many findings.
+  const framed = new Map<string, { readonly lines: readonly string[]; readonly secrets: TextSpan[] } | null>();
   const frameSource = (file: string, revision: string | undefined) => {
     const key = fileKey(file, revision);
     if (!framed.has(key)) {
       const text = source(file, revision);
-      framed.set(key, text === null ? null : { text, secrets: [...secretSpans(text), ...(carried.get(key) ?? [])] });
+      framed.set(key, text === null ? null : { lines: text.split(/\r?\n/), secrets: [...secretSpans(text), ...(carried.get(key) ?? [])] });
     }
     return framed.get(key)!;
   };
@@ -43,7 +44,7 @@ export function renderHuman(diagnostics: readonly Diagnostic[], source: SourceLo
     const lines = [`${c(BOLD, where)} ${sev} ${d.message} ${c(DIM, `[${d.code}]`)}`];
     if (d.file !== undefined && d.line !== undefined) {
       const shown = frameSource(d.file, d.revision);
-      if (shown !== null) lines.push(...codeFrame(shown.text, shown.secrets, d.line, d.column ?? 1, d.endLine, d.endColumn, (s) => c(RED, s), (s) => c(DIM, s)));
+      if (shown !== null) lines.push(...codeFrame(shown.lines, shown.secrets, d.line, d.column ?? 1, d.endLine, d.endColumn, (s) => c(RED, s), (s) => c(DIM, s)));
     }
     if (d.hint) lines.push(`  ${c(CYAN, 'hint:')} ${d.hint}`);
     for (const r of d.related) {
@@ -92,7 +93,7 @@ function locationText(file: string | undefined, revision: string | undefined, li
 }
 
 function codeFrame(
-  text: string,
+  lines: readonly string[],
   secrets: readonly TextSpan[],
   line: number,
   column: number,
@@ -101,7 +102,6 @@ function codeFrame(
   mark: (s: string) => string,
   dim: (s: string) => string,
 ): string[] {
-  const lines = text.split(/\r?\n/);
   const first = Math.max(1, line - 2);
   const last = Math.min(lines.length, line + 1);
   const width = String(last).length;
