@@ -5,15 +5,9 @@ import type { ObjectDiff, RoutingChange } from './model.js';
 import { DESCRIPTIVE_FIELDS, isAtOrBelow } from './objects.js';
 import type { ObjectRef } from '../model/apisix.js';
 import { referencesOf } from '../apisix/references.js';
+import { compareMethods, HTTP_METHODS } from '../apisix/http-methods.js';
 
-/** APISIX's methods, in its schema's order (`apisix/schema_def.lua`, route `methods`). */
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'] as const;
-
-const METHOD_ORDER = new Map<string, number>(HTTP_METHODS.map((m, i) => [m, i]));
-
-function compareMethods(a: string, b: string): number {
-  return (METHOD_ORDER.get(a) ?? HTTP_METHODS.length) - (METHOD_ORDER.get(b) ?? HTTP_METHODS.length) || cmp(a, b);
-}
+export { HTTP_METHODS } from '../apisix/http-methods.js';
 
 function refKey(ref: ObjectRef): string {
   return `${ref.kind}\u0000${ref.id}`;

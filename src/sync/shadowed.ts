@@ -35,6 +35,8 @@
  * looked up once.
  */
 import { LABEL_SERVICE, type ApisixObject } from '../model/apisix.js';
+import { cmp } from '../model/diagnostic.js';
+import { compareMethods } from '../apisix/http-methods.js';
 
 /** A route of the gateway that takes (or may take) the requests of one of the snapshot's routes. */
 export interface ShadowedRoute {
@@ -62,9 +64,6 @@ export interface OtherRoute {
   readonly route: ApisixObject;
   readonly group: string | null;
 }
-
-/** Every method APISIX routes by (lua-resty-radixtree's METHODS), in its order. */
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'];
 
 /** How the router sees a route: null for a route it never matches (disabled, no uri, empty hosts). */
 interface Matcher {
@@ -111,12 +110,6 @@ function common(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null): s
   if (b === null) return [...a];
   return [...a].filter((x) => b.has(x));
 }
-
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const methodRank = (m: string) => (METHODS.includes(m) ? METHODS.indexOf(m) : METHODS.length);
 
 /**
  * The pairs (snapshot route, other route) where the other takes or may take the first's
@@ -178,9 +171,9 @@ export function findShadowedRoutes(
   for (const { route, mine, theirs, group: owner, hosts, methods, uris } of found.values()) {
     const certainty = theirs.priority > mine.priority ? 'takes' : 'may-take';
     const shared = {
-      hosts: hosts === null ? null : hosts.sort(byCodePoint),
-      methods: methods === null ? null : methods.sort((a, b) => methodRank(a) - methodRank(b) || byCodePoint(a, b)),
-      uris: [...uris].sort(byCodePoint),
+      hosts: hosts === null ? null : hosts.sort(cmp),
+      methods: methods === null ? null : methods.sort(compareMethods),
+      uris: [...uris].sort(cmp),
     };
     out.push({
       route: mine.id,
@@ -195,7 +188,7 @@ export function findShadowedRoutes(
       hint: shadowHint(group, route, mine, theirs, owner),
     });
   }
-  return out.sort((a, b) => byCodePoint(a.route, b.route) || byCodePoint(a.by, b.by));
+  return out.sort((a, b) => cmp(a.route, b.route) || cmp(a.by, b.by));
 }
 
 function plural(n: number, word: string): string {

@@ -26,6 +26,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv, SchemaObject, ValidateFunction } from 'ajv';
 import { FORMATS_MODULE, loadCompiled } from '../../core/compiled-validators.js';
+import { HTTP_METHODS } from '../http-methods.js';
 import { isApisixIpOrCidr, isIpv4, isIpv6 } from './ip-address.js';
 import { addLuaKeywords } from './lua-keywords.js';
 import { fromLuaSchema } from './lua-schema.js';
@@ -66,9 +67,6 @@ const timeoutDef: SchemaObject = {
   required: ['connect', 'send', 'read'],
 };
 
-export const HTTP_METHODS = [
-  'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE',
-] as const;
 
 const statusList = (min: number, max: number): SchemaObject => ({
   type: 'array',

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../../core/canonical.js';
+import { HTTP_METHODS } from '../../apisix/http-methods.js';
 import { prefixedUri } from '../../core/route-paths.js';
 import type { TemplateEntry } from '../entries.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
@@ -7,8 +8,6 @@ import type { Rule } from './rule.js';
 import { describeFile, finding, relatedAt } from './rule.js';
 import type { ResolvedService } from '../resolved.js';
 
-/** A route without `methods` matches every one of these. */
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE', 'PURGE'];
 
 /** One (host, method, path, vars + priority) a route of a service matches: `key` says which. */
 export interface RouteClaim {
@@ -58,7 +57,7 @@ export function routeClaims(service: ResolvedService): RouteClaim[] {
   const claims: RouteClaim[] = [];
   for (const [r, route] of service.template.spec.routes.entries()) {
     const hosts = route.hosts ?? service.hosts?.value ?? ['*'];
-    const methods = route.methods ?? ALL_METHODS;
+    const methods = route.methods ?? HTTP_METHODS;
     const discriminator = route.vars === undefined && route.priority === undefined ? DEFAULT_DISCRIMINATOR : canonicalJson([route.vars ?? null, route.priority ?? 0]);
     for (const [u, uri] of route.uris.entries()) {
       const path = prefixedUri(service.pathPrefix?.value, uri);
