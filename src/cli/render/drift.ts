@@ -8,7 +8,7 @@ import { pointerSegments } from '../../load/yaml-file.js';
 import type { ApisixKind } from '../../model/apisix.js';
 import { kindNamed } from '../../apisix/kinds/index.js';
 import { describeObject } from '../../apisix/references.js';
-import type { Conflict, FieldChange, Plan, PlanStep, ShadowedRoute } from '../../sync/plan.js';
+import type { Conflict, FieldChange, KeptOriginal, Plan, PlanStep, ShadowedRoute } from '../../sync/plan.js';
 import type { DriftReport, ObjectDrift, TargetDrift } from '../../sync/drift.js';
 import type { SyncErrorData } from '../../sync/errors.js';
 import type { RunningConfig } from '../../sync/report.js';
@@ -119,6 +119,11 @@ export function renderFieldChanges(kind: ApisixKind, changes: readonly FieldChan
   const lines = changes.slice(0, MAX_FIELDS).map((c) => `${indent}${renderFieldChange(kind, c, style)}`);
   if (changes.length > MAX_FIELDS) lines.push(`${indent}… and ${plural(changes.length - MAX_FIELDS, 'more field')}`);
   return lines;
+}
+
+/** The originals an adoption keeps, since an object that stays uses them: a warning each. */
+export function keptLines(kept: readonly KeptOriginal[] | undefined, indent: string): string[] {
+  return (kept ?? []).map((k) => `${indent}warning: ${k.message}`);
 }
 
 /**

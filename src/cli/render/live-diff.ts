@@ -2,7 +2,7 @@
 import type { GroupLiveDiff, LiveDiff, TargetLiveDiff } from '../../app/live-diff.js';
 import { plural } from '../../diff/describe.js';
 import { describeCounts, renderGroupChanges } from '../../diff/index.js';
-import { renderConflicts, renderError, shadowedLines, shortDigest } from './drift.js';
+import { keptLines, renderConflicts, renderError, shadowedLines, shortDigest } from './drift.js';
 
 function headline(t: TargetLiveDiff): string {
   if (t.status === 'unreachable') return 'unreachable';
@@ -23,7 +23,7 @@ export function renderLiveDiff(group: Extract<GroupLiveDiff, { kind: 'checked' }
     lines.push(`${t.target} (${t.kind}): ${headline(t)}`);
     if (t.changes !== null && t.changes.status !== 'unchanged') lines.push(...renderGroupChanges(t.changes));
     lines.push(...renderConflicts(t.conflicts, '  '));
-    lines.push(...t.kept.map((k) => `  warning: ${k.message}`), ...shadowedLines(t.target, t.shadowed, '  '));
+    lines.push(...keptLines(t.kept, '  '), ...shadowedLines(t.target, t.shadowed, '  '));
     if (t.error !== null) lines.push(...renderError(t.error, '  '));
   }
   const drifted = group.targets.filter((t) => t.status === 'drifted').length;

@@ -1,9 +1,9 @@
 /** Plain-text rendering of `tagway sync`: the rollout report, and the plans of `--dry-run`. */
 import type { SyncedSnapshot } from '../../app/sync.js';
 import type { DriftReport, TargetDrift } from '../../sync/drift.js';
-import type { KeptOriginal, PlanCounts, PlanStep } from '../../sync/plan.js';
+import type { PlanCounts, PlanStep } from '../../sync/plan.js';
 import { plural } from '../../diff/describe.js';
-import { describeRuns, objectName, renderConflicts, renderError, renderFieldChanges, shadowedLines, shortDigest, table } from './drift.js';
+import { describeRuns, keptLines, objectName, renderConflicts, renderError, renderFieldChanges, shadowedLines, shortDigest, table } from './drift.js';
 import type { RolloutReport, StepSummary, TargetReport, TargetStatus } from '../../sync/report.js';
 
 /** Steps listed per target; the rest are counted. */
@@ -30,11 +30,6 @@ function adoptionNote(adoption: 'takeover' | 'retire' | undefined, replacedBy: s
   if (adoption === 'takeover') return '  [taken over in place]';
   if (adoption === 'retire') return `  [retired: replaced by ${replacedBy ?? '?'}]`;
   return '';
-}
-
-/** The originals an adoption keeps, since an object that stays uses them: a warning each. */
-function keptLines(kept: readonly KeptOriginal[] | undefined, indent: string): string[] {
-  return (kept ?? []).map((k) => `${indent}warning: ${k.message}`);
 }
 
 /** `, 2 taken over in place, 3 to retire` when the plan adopts anything. */
