@@ -50,23 +50,20 @@ export interface LeftOut {
 type Json = Record<string, unknown>;
 
 /**
- * What `obj` (of `kind`) names by id: the kind's reference rules (src/apisix/kinds), as the
+ * What an object of `type` names by id: its kind's reference rules (src/apisix/kinds), as the
  * planner follows them, so an upstream's client certificate and traffic-split's upstreams count.
  */
-function usedBy(kind: ApisixKind, obj: ApisixObject): readonly ObjectRef[] {
-  return referencesOf(KIND[kind], obj as unknown as Readonly<Record<string, unknown>>);
+function namesOf(type: ResourceType, obj: ApisixObject): readonly ObjectRef[] {
+  return referencesOf(type, obj as unknown as Readonly<Record<string, unknown>>);
 }
 
 /**
- * The same without traffic-split's upstreams, which the import writes by the gateway's id (they
+ * Each kind without traffic-split's upstreams, which the import writes by the gateway's id (they
  * stay the gateway's): what uses an object left out through them is still written as it works.
  */
-const WRITTEN_BY_NAME: { readonly [K in ApisixKind]?: ResourceType } = Object.fromEntries(
+const WRITTEN_BY_NAME = new Map<ApisixKind, ResourceType>(
   (Object.keys(KIND) as ApisixKind[]).map((k) => [k, { ...KIND[k], references: KIND[k].references.filter((r) => r !== TRAFFIC_SPLIT_UPSTREAMS) }]),
 );
-function namedBy(kind: ApisixKind, obj: ApisixObject): readonly ObjectRef[] {
-  return referencesOf(WRITTEN_BY_NAME[kind]!, obj as unknown as Readonly<Record<string, unknown>>);
-}
 
 /** The objects of `config` the import leaves on the gateway, whole, each with the reason. */
 export function leaveOut(config: ApisixConfig): LeftOut {
@@ -80,21 +77,21 @@ export function leaveOut(config: ApisixConfig): LeftOut {
   };
   const list = (kind: ApisixKind) => config[kind] as readonly (ApisixObject & Json)[];
 
+  const kinds = Object.keys(config).sort(cmp) as ApisixKind[];
   // What an object is on its own.
-  for (const kind of Object.keys(config).sort(cmp) as ApisixKind[]) {
+  for (const kind of kinds) {
     for (const obj of list(kind)) {
       const why = ownProblem(kind, obj, config);
       if (why !== null) leave(kind, obj.id, why);
     }
   }
   // What it uses: until nothing more is left out (a service's upstream, then the service's routes).
-  const kinds = Object.keys(config).sort(cmp) as ApisixKind[];
   for (let changed = true; changed; ) {
     changed = false;
     for (const kind of kinds) {
       for (const obj of list(kind)) {
         if (isLeft(kind, obj.id)) continue;
-        const ref = namedBy(kind, obj).find((r) => isLeft(r.kind as ApisixKind, r.id));
+        const ref = namesOf(WRITTEN_BY_NAME.get(kind)!, obj).find((r) => isLeft(r.kind as ApisixKind, r.id));
         if (ref !== undefined) changed = leave(kind, obj.id, `it uses ${describeObject(ref.kind, ref.id)}, which stays on the gateway; it stays with it, as it is`) || changed;
       }
     }
@@ -132,7 +129,7 @@ export function keptFor(config: ApisixConfig, staying: readonly Unexpressed[]): 
     for (const kind of kinds) {
       for (const obj of list(kind)) {
         if (!stays(kind, obj.id)) continue;
-        for (const ref of usedBy(kind, obj)) {
+        for (const ref of namesOf(KIND[kind], obj)) {
           const k = key(ref.kind as ApisixKind, ref.id);
           if (left.has(k) || !exists.has(k)) continue;
           if (!users.has(k)) users.set(k, { kind: ref.kind as ApisixKind, id: ref.id, by: new Set() });
